@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // msgpackr is a root dependency of the workspace; never bundle it.
+  external: ['msgpackr'],
 });

@@ -1,1 +1,14 @@
-export {};
+export { KvState, kvKeyTopic } from './kv-state.js';
+export type { KvEntry, KvSnapshot } from './kv-state.js';
+export type {
+  KvCommand,
+  KvSetCommand,
+  KvCasCommand,
+  KvDeleteCommand,
+  KvDeleteTreeCommand,
+  KvDeleteCasCommand,
+  KvReapTombstonesCommand,
+} from './kv-commands.js';
+export { StateMachine, StateMachineError } from './state-machine.js';
+export type { Command, CommandResult } from './state-machine.js';
+export { parseUint64, uint64ErrorText } from './uint64.js';

@@ -1,0 +1,216 @@
+// The KV table with tombstones, applied deterministically at log indexes. Index rules (Consul's):
+// a single key answers its ModifyIndex, a missing key the table index; a list answers the highest
+// ModifyIndex among the entries and tombstones under its prefix (so deletes move it), else the table index.
+// Sessions (acquire/release) come later: entries already carry LockIndex and Session, and a plain set
+// keeps both, as Consul does.
+
+import { WatchHub, WatchSet } from '@conclave/catalog';
+import type { QueryResult } from '@conclave/catalog';
+import type { KvCommand } from './kv-commands.js';
+
+export interface KvEntry {
+  Key: string;
+  /** Canonical decimal uint64. */
+  Flags: string;
+  /** null when empty. */
+  Value: Uint8Array | null;
+  LockIndex: number;
+  /** '' when no session holds the key. */
+  Session: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface KvSnapshot {
+  entries: KvEntry[];
+  tombstones: Array<[string, number]>;
+  tableIndex: number;
+}
+
+export const kvKeyTopic = (key: string): string => 'kv.key:' + key;
+
+export class KvState {
+  private entries = new Map<string, KvEntry>();
+  /** All live keys, sorted, for prefix scans. */
+  private sorted: string[] = [];
+  private tombstones = new Map<string, number>();
+  private tableIndex = 0;
+
+  constructor(private readonly hub: WatchHub = new WatchHub()) {}
+
+  apply(cmd: KvCommand, index: number): boolean {
+    switch (cmd.type) {
+      case 'kv.set':
+        this.set(cmd.Key, cmd.Value, cmd.Flags, index);
+        return true;
+      case 'kv.cas': {
+        const cur = this.entries.get(cmd.Key);
+        if (cmd.Index === 0 ? cur !== undefined : cur?.ModifyIndex !== cmd.Index) return false;
+        this.set(cmd.Key, cmd.Value, cmd.Flags, index);
+        return true;
+      }
+      case 'kv.delete':
+        this.delete(cmd.Key, index);
+        return true;
+      case 'kv.delete-cas': {
+        const cur = this.entries.get(cmd.Key);
+        if (!cur) return true;
+        if (cur.ModifyIndex !== cmd.Index) return false;
+        this.delete(cmd.Key, index);
+        return true;
+      }
+      case 'kv.delete-tree':
+        this.deleteTree(cmd.Key, index);
+        return true;
+      case 'kv.reap-tombstones':
+        for (const [k, i] of [...this.tombstones]) if (i <= cmd.ReapIndex) this.tombstones.delete(k);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private set(key: string, value: Uint8Array | null, flags: string, index: number): void {
+    const cur = this.entries.get(key);
+    const entry: KvEntry = {
+      Key: key,
+      Flags: flags,
+      Value: value && value.length > 0 ? value : null,
+      LockIndex: cur?.LockIndex ?? 0,
+      Session: cur?.Session ?? '',
+      CreateIndex: cur?.CreateIndex ?? index,
+      ModifyIndex: index,
+    };
+    if (!cur) this.sorted.splice(lowerBound(this.sorted, key), 0, key);
+    this.entries.set(key, entry);
+    this.tableIndex = index;
+    this.hub.notifyKey(kvKeyTopic(key), key);
+  }
+
+  private delete(key: string, index: number): void {
+    if (!this.entries.has(key)) return;
+    this.entries.delete(key);
+    this.sorted.splice(lowerBound(this.sorted, key), 1);
+    this.tombstones.set(key, index);
+    this.tableIndex = index;
+    this.hub.notifyKey(kvKeyTopic(key), key);
+  }
+
+  private deleteTree(prefix: string, index: number): void {
+    const [from, to] = this.range(prefix);
+    if (from === to) return;
+    const removed = this.sorted.splice(from, to - from);
+    for (const key of removed) {
+      this.entries.delete(key);
+      this.tombstones.set(key, index);
+    }
+    this.tableIndex = index;
+    for (const key of removed) this.hub.notifyTopic(kvKeyTopic(key));
+    this.hub.notifyTree(prefix);
+  }
+
+  /** [from, to) of the sorted keys starting with prefix. */
+  private range(prefix: string): [number, number] {
+    const from = lowerBound(this.sorted, prefix);
+    let to = from;
+    while (to < this.sorted.length && this.sorted[to]!.startsWith(prefix)) to++;
+    return [from, to];
+  }
+
+  // ---- queries; returned entries are the stored records: read them, never mutate them ----
+
+  /** GET /v1/kv/:key. */
+  get(key: string, ws?: WatchSet): QueryResult<KvEntry | undefined> {
+    ws?.addTopic(kvKeyTopic(key));
+    const e = this.entries.get(key);
+    return { index: e ? e.ModifyIndex : this.tableIndex, value: e };
+  }
+
+  /** GET /v1/kv/:prefix?recurse: sorted by key. */
+  list(prefix: string, ws?: WatchSet): QueryResult<KvEntry[]> {
+    ws?.addPrefix(prefix);
+    const [from, to] = this.range(prefix);
+    const out: KvEntry[] = [];
+    let max = 0;
+    for (let i = from; i < to; i++) {
+      const e = this.entries.get(this.sorted[i]!)!;
+      out.push(e);
+      if (e.ModifyIndex > max) max = e.ModifyIndex;
+    }
+    return { index: this.listIndex(prefix, max), value: out };
+  }
+
+  /** GET /v1/kv/:prefix?keys[&separator=]: keys cut after the first separator past the prefix, de-duplicated. */
+  keys(prefix: string, separator: string, ws?: WatchSet): QueryResult<string[]> {
+    ws?.addPrefix(prefix);
+    const [from, to] = this.range(prefix);
+    const out: string[] = [];
+    let max = 0;
+    let last: string | undefined;
+    for (let i = from; i < to; i++) {
+      const key = this.sorted[i]!;
+      const e = this.entries.get(key)!;
+      if (e.ModifyIndex > max) max = e.ModifyIndex;
+      if (separator) {
+        const at = key.indexOf(separator, prefix.length);
+        if (at >= 0) {
+          const cut = key.slice(0, at + separator.length);
+          if (cut !== last) out.push(cut);
+          last = cut;
+          continue;
+        }
+      }
+      out.push(key);
+      last = key;
+    }
+    return { index: this.listIndex(prefix, max), value: out };
+  }
+
+  private listIndex(prefix: string, entriesMax: number): number {
+    if (prefix === '') return this.tableIndex;
+    let max = entriesMax;
+    for (const [k, i] of this.tombstones) if (i > max && k.startsWith(prefix)) max = i;
+    return max === 0 ? this.tableIndex : max;
+  }
+
+  /** Highest index the KV table (entries and tombstones) has reached. */
+  maxIndex(): number {
+    return this.tableIndex;
+  }
+
+  /** Number of live keys and tombstones (for metrics and the reaper). */
+  stats(): { keys: number; tombstones: number } {
+    return { keys: this.entries.size, tombstones: this.tombstones.size };
+  }
+
+  snapshot(): KvSnapshot {
+    return {
+      entries: this.sorted.map((k) => this.entries.get(k)!),
+      tombstones: [...this.tombstones],
+      tableIndex: this.tableIndex,
+    };
+  }
+
+  restore(s: KvSnapshot): void {
+    this.entries = new Map();
+    for (const e of s.entries) {
+      const v = e.Value;
+      this.entries.set(e.Key, { ...e, Value: v && v.length > 0 ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : null });
+    }
+    this.sorted = [...this.entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.tombstones = new Map(s.tombstones);
+    this.tableIndex = s.tableIndex;
+  }
+}
+
+/** First position whose key is >= target (keys compared by UTF-16 code units, like the sort). */
+function lowerBound(arr: string[], target: string): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
