@@ -1,1 +1,45 @@
 export * from './flags.js';
+export { DEFAULT_HTTP_ADDRESS, parseHttpAddress, resolveHttpAddress, parseEnvBool, type HttpAddress } from './address.js';
+export { resolveToken, type TokenSources } from './token.js';
+export { ConsulConfigError, ConsulConnectionError, ConsulDecodeError, ConsulHttpError } from './errors.js';
+export { UINT64_MAX, toUint64 } from './uint64.js';
+export { parseJsonLossless } from './lossless-json.js';
+export {
+  DEFAULT_BLOCKING_WAIT_MS,
+  type QueryMeta,
+  type QueryOptions,
+  type QueryParamValue,
+  type QueryParams,
+  type QueryResult,
+  type RequestOptions,
+  type WriteOptions,
+} from './query.js';
+export type { Consistency } from './consul-http.js';
+export type { TlsOptions } from './transport.js';
+export { ConsulClient, type ConsulClientOptions, type QueryResponse } from './consul-client.js';
+export { KvApi, type KVDeleteOptions, type KVPair, type KVPutOptions } from './kv.js';
+export { CatalogApi } from './catalog-api.js';
+export { HealthApi, type HealthServiceOptions } from './health-api.js';
+export { AgentApi, type ForceLeaveOptions, type MembersOptions } from './agent-api.js';
+export { StatusApi } from './status-api.js';
+export { type BlockingWatch, type WatchHandler, type WatchOptions } from './blocking-watch.js';
+export { consulWatchBackoff, exponentialBackoff, sleep, type ExponentialBackoffOptions, type RetryDelay } from './backoff.js';
+export {
+  MEMBER_STATUS,
+  memberStatusName,
+  type AgentCheck,
+  type AgentMember,
+  type AgentSelf,
+  type AgentService,
+  type CatalogDeregistration,
+  type CatalogNode,
+  type CatalogNodeServices,
+  type CatalogRegistration,
+  type CatalogServiceEntry,
+  type CheckDefinition,
+  type CheckStatus,
+  type HealthCheck,
+  type ServiceDefinition,
+  type ServiceEntry,
+  type ServiceWeights,
+} from './types.js';
