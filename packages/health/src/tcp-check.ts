@@ -1,0 +1,59 @@
+// Runs a TCP check: passing when a connection opens (optionally completing a TLS handshake), else critical.
+
+import net from 'node:net';
+import tls from 'node:tls';
+import { type CheckDefinition, DEFAULT_NETWORK_TIMEOUT_NS } from './check-definition.js';
+import { type CheckResult, type ProbeOptions, PROBE_ABORTED_OUTPUT } from './check-result.js';
+import { dialErrorText } from './net-error-text.js';
+
+export type TcpCheckSpec = Pick<CheckDefinition, 'tcp' | 'timeoutNs' | 'tcpUseTls' | 'tlsSkipVerify' | 'tlsServerName'>;
+
+/** Go's net.SplitHostPort: `host:port` or `[v6]:port`; undefined when malformed. */
+export function splitHostPort(address: string): { host: string; port: number } | undefined {
+  const m = /^\[([^\]]*)\]:(\d+)$/.exec(address) ?? /^([^:[\]]*):(\d+)$/.exec(address);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port > 65535) return undefined;
+  return { host: m[1] || 'localhost', port };
+}
+
+export function runTcpCheck(spec: TcpCheckSpec, opts: ProbeOptions = {}): Promise<CheckResult> {
+  const target = spec.tcp ?? '';
+  const addr = splitHostPort(target);
+  if (!addr) {
+    const why = target.includes(':') ? 'invalid port or address' : 'missing port in address';
+    return Promise.resolve({ status: 'critical', output: `dial tcp: address ${target}: ${why}` });
+  }
+  if (opts.signal?.aborted) return Promise.resolve({ status: 'critical', output: PROBE_ABORTED_OUTPUT });
+  const timeoutNs = spec.timeoutNs > 0 ? spec.timeoutNs : DEFAULT_NETWORK_TIMEOUT_NS;
+
+  return new Promise((resolve) => {
+    const socket = spec.tcpUseTls
+      ? tls.connect({
+          host: addr.host,
+          port: addr.port,
+          rejectUnauthorized: !spec.tlsSkipVerify,
+          ...(spec.tlsServerName ? { servername: spec.tlsServerName } : {}),
+        })
+      : net.connect({ host: addr.host, port: addr.port });
+    let settled = false;
+    const finish = (result: CheckResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(
+      () => finish({ status: 'critical', output: `dial tcp ${target}: i/o timeout` }),
+      Math.max(1, Math.min(timeoutNs / 1e6, 2 ** 31 - 1)),
+    );
+    const onAbort = (): void => finish({ status: 'critical', output: PROBE_ABORTED_OUTPUT });
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once(spec.tcpUseTls ? 'secureConnect' : 'connect', () =>
+      finish({ status: 'passing', output: `TCP connect ${target}: Success` }),
+    );
+    socket.on('error', (err) => finish({ status: 'critical', output: dialErrorText(err, target) }));
+  });
+}
