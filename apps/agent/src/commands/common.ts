@@ -1,0 +1,142 @@
+// What every command shares: Consul's HTTP flags, client construction, output that is flushed before exit, and
+// Go-style usage errors (exit 1).
+import { ConsulClient, ConsulConfigError, FlagError, formatFlagUsage, parseFlags, type FlagSpecs, type ParsedFlags } from '@conclave/client';
+
+export const CLIENT_FLAGS: FlagSpecs = {
+  'http-addr': { kind: 'string', usage: 'The address and port of the Consul HTTP agent. Can also be set with CONSUL_HTTP_ADDR. Default 127.0.0.1:8500.' },
+  token: { kind: 'string', usage: 'ACL token to use in the request. Can also be set with CONSUL_HTTP_TOKEN.' },
+  'token-file': { kind: 'string', usage: 'File containing the ACL token to use in the request. Can also be set with CONSUL_HTTP_TOKEN_FILE.' },
+  'ca-file': { kind: 'string', usage: 'Path to a CA file to use for TLS. Can also be set with CONSUL_CACERT.' },
+  'client-cert': { kind: 'string', usage: 'Path to a client cert file to use for TLS. Can also be set with CONSUL_CLIENT_CERT.' },
+  'client-key': { kind: 'string', usage: 'Path to a client key file to use for TLS. Can also be set with CONSUL_CLIENT_KEY.' },
+  'tls-server-name': { kind: 'string', usage: 'The server name to use as the SNI host when connecting via TLS. Can also be set with CONSUL_TLS_SERVER_NAME.' },
+};
+
+export const SERVER_FLAGS: FlagSpecs = {
+  datacenter: { kind: 'string', usage: 'Name of the datacenter to query. If unspecified, this will default to the datacenter of the queried agent.' },
+  stale: { kind: 'bool', usage: 'Permit any Consul server (non-leader) to respond to this request.' },
+};
+
+const HELP_FLAGS: FlagSpecs = { h: { kind: 'bool' }, help: { kind: 'bool' } };
+
+export interface CommandContext {
+  flags: ParsedFlags['values'];
+  args: string[];
+  /** The client configured from the HTTP flags and environment (created on first use). */
+  client(): ConsulClient;
+  out(text: string | Buffer): void;
+  err(text: string): void;
+}
+
+export interface CommandSpec {
+  usage: string;
+  flags: FlagSpecs;
+  run(ctx: CommandContext): Promise<number>;
+}
+
+/** Parses flags, runs the command, maps unexpected errors to exit 1, and flushes stdout/stderr before returning. */
+export async function runCommand(argv: string[], spec: CommandSpec): Promise<number> {
+  const specs = { ...spec.flags, ...HELP_FLAGS };
+  const usage = `${spec.usage.trim()}\n\n${formatFlagUsage(spec.flags)}`;
+  let client: ConsulClient | undefined;
+  try {
+    let parsed: ParsedFlags;
+    try {
+      parsed = parseFlags(argv, specs);
+    } catch (err) {
+      if (!(err instanceof FlagError)) throw err;
+      writeErr(err.message);
+      writeErr(usage);
+      return 1;
+    }
+    if (parsed.values.h || parsed.values.help) {
+      writeErr(usage);
+      return 0;
+    }
+    const ctx: CommandContext = {
+      flags: parsed.values,
+      args: parsed.rest,
+      client: () => (client ??= makeClient(parsed.values)),
+      out: writeOut,
+      err: writeErr,
+    };
+    return await spec.run(ctx);
+  } catch (err) {
+    if (err instanceof FlagError) {
+      writeErr(err.message);
+      writeErr(usage);
+    } else if (err instanceof ConsulConfigError) writeErr(`Error connecting to Consul agent: ${err.message}`);
+    else writeErr(`Error: ${(err as Error).message ?? String(err)}`);
+    return 1;
+  } finally {
+    client?.close();
+    await flush();
+  }
+}
+
+function makeClient(values: ParsedFlags['values']): ConsulClient {
+  const str = (name: string) => (typeof values[name] === 'string' && values[name] !== '' ? (values[name] as string) : undefined);
+  return new ConsulClient({
+    address: str('http-addr'),
+    token: str('token'),
+    tokenFile: str('token-file'),
+    datacenter: str('datacenter'),
+    consistency: values.stale === true ? 'stale' : 'default',
+    tls: { caFile: str('ca-file'), certFile: str('client-cert'), keyFile: str('client-key'), serverName: str('tls-server-name') },
+  });
+}
+
+export function writeOut(text: string | Buffer): void {
+  if (typeof text === 'string') process.stdout.write(text + '\n');
+  else {
+    process.stdout.write(text);
+    process.stdout.write('\n');
+  }
+}
+
+export function writeErr(text: string): void {
+  process.stderr.write(text + '\n');
+}
+
+/** Pipes are asynchronous in Node: wait until everything written has been handed to the OS. */
+export function flush(): Promise<void> {
+  const drain = (s: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => {
+      s.write('', () => resolve());
+    });
+  return Promise.all([drain(process.stdout), drain(process.stderr)]).then(() => undefined);
+}
+
+/** `a=b` pairs from a repeatable flag, as Consul's FlagMapValue. */
+export function parseKeyValueFlags(values: unknown, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of (values as string[] | undefined) ?? []) {
+    const eq = item.indexOf('=');
+    if (eq < 0) throw new FlagError(`invalid value "${item}" for flag -${flag}: missing "=" in "${item}"`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Go's flag.Uint64Var parse. */
+export function parseUintFlag(value: unknown, flag: string): bigint {
+  if (value === undefined) return 0n;
+  const text = String(value);
+  if (!/^\d+$/.test(text) || BigInt(text) > (1n << 64n) - 1n) throw new FlagError(`invalid value "${text}" for flag -${flag}: parse error`);
+  return BigInt(text);
+}
+
+/** Sub-command dispatch (`kv get`, `catalog nodes`): unknown or missing → help on stderr, exit 1, as mitchellh/cli. */
+export function dispatch(name: string, synopsis: string, subs: Record<string, (argv: string[]) => Promise<number>>): (argv: string[]) => Promise<number> {
+  return async (argv) => {
+    const sub = argv[0];
+    if (sub !== undefined && Object.hasOwn(subs, sub)) return subs[sub]!(argv.slice(1));
+    const list = Object.keys(subs)
+      .sort()
+      .map((s) => `    ${s}`)
+      .join('\n');
+    writeErr(`Usage: conclave ${name} <subcommand> [options] [args]\n\n  ${synopsis}\n\nSubcommands:\n${list}`);
+    await flush();
+    return sub === '-h' || sub === '-help' || sub === '--help' ? 0 : 1;
+  };
+}
