@@ -1,0 +1,130 @@
+// Starts the built `conclave` binary as a real process on free ports, for end-to-end tests.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const CONCLAVE_BIN = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
+const execFileP = promisify(execFile);
+
+/** A port free for both TCP and UDP on 127.0.0.1 (DNS needs both). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const sock = createSocket('udp4');
+      sock.once('error', () => resolve(false));
+      sock.bind(port, '127.0.0.1', () => sock.close(() => resolve(true)));
+    });
+    if (udpFree) return port;
+  }
+}
+
+export interface AgentProcess {
+  proc: ChildProcess;
+  httpPort: number;
+  dnsPort: number;
+  httpAddr: string;
+  /** Everything the agent printed so far (stdout + stderr). */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startDevAgent(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
+  const httpPort = await freePort();
+  const dnsPort = await freePort();
+  const args = [CONCLAVE_BIN, 'agent', '-dev', '-http-port', String(httpPort), '-dns-port', String(dnsPort), ...extraArgs];
+  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const httpAddr = `127.0.0.1:${httpPort}`;
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`agent exited with ${proc.exitCode}:\n${out}`);
+    try {
+      const res = await fetch(`http://${httpAddr}/v1/status/leader`);
+      if (res.ok && (await res.json()) !== '') break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`agent did not become ready:\n${out}`);
+    }
+    await sleep(50);
+  }
+  return {
+    proc,
+    httpPort,
+    dnsPort,
+    httpAddr,
+    output: () => out,
+    stop: async (signal = 'SIGTERM') => {
+      if (proc.exitCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs the built CLI with arguments; resolves with exit code and output, never throws on non-zero. */
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileP(process.execPath, [CONCLAVE_BIN, ...args], {
+      env: { ...process.env, ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** Real `dig` against the agent; returns the answer section lines `name ttl class type data`. */
+export async function dig(port: number, name: string, type = 'A', extra: string[] = []): Promise<DigResult> {
+  const { stdout } = await execFileP('dig', ['@127.0.0.1', '-p', String(port), name, type, '+time=2', '+tries=1', ...extra]);
+  const status = /status: (\w+)/.exec(stdout)?.[1] ?? '';
+  const flags = /flags: ([^;]*);/.exec(stdout)?.[1]?.trim().split(/\s+/) ?? [];
+  const section = (title: string) => {
+    const m = new RegExp(`;; ${title} SECTION:\\n([\\s\\S]*?)(\\n\\n|$)`).exec(stdout);
+    return m ? m[1]!.split('\n').filter((l) => l && !l.startsWith(';')).map((l) => l.split(/\s+/)) : [];
+  };
+  return { status, flags, answer: section('ANSWER'), authority: section('AUTHORITY'), additional: section('ADDITIONAL'), raw: stdout };
+}
+
+export interface DigResult {
+  status: string;
+  flags: string[];
+  answer: string[][];
+  authority: string[][];
+  additional: string[][];
+  raw: string;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls until `fn` returns a truthy value or the time runs out (then throws with the last value). */
+export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 15000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    await sleep(100);
+  }
+}

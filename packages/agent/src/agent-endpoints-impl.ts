@@ -1,0 +1,185 @@
+// /v1/agent/* over the agent's local state: the HTTP layer routes, this answers in Consul's shapes and words.
+import { ApiError, type AgentEndpoints } from '@conclave/http-api';
+import { DecodeError, getField, isPlainObject } from '@conclave/catalog';
+import { ScriptChecksDisabledError, TtlCheckNotFoundError, aggregateStatus, isCheckStatus } from '@conclave/health';
+import type { LocalState, LocalService, LocalCheck } from './local-state.js';
+import { LocalServices, UnknownServiceError } from './local-services.js';
+import type { StateMachineLike } from './catalog-types.js';
+
+export interface AgentFacts {
+  self(): unknown;
+  members(): unknown[];
+  node: string;
+  datacenter: string;
+  reload(): Promise<void>;
+  join(address: string, wan: boolean): Promise<void>;
+  leave(): Promise<void>;
+  forceLeave(node: string, prune: boolean): Promise<void>;
+}
+
+export class LocalAgentEndpoints implements AgentEndpoints {
+  constructor(
+    private readonly local: LocalState,
+    private readonly services_: LocalServices,
+    private readonly state: StateMachineLike,
+    private readonly facts: AgentFacts,
+  ) {}
+
+  async self(): Promise<unknown> {
+    return this.facts.self();
+  }
+
+  async members(opts: { wan: boolean }): Promise<unknown[]> {
+    return opts.wan ? [] : this.facts.members();
+  }
+
+  async services(): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const id of [...this.local.services.keys()].sort()) out[id] = this.agentService(this.local.services.get(id)!);
+    return out;
+  }
+
+  async service(id: string): Promise<unknown | undefined> {
+    const svc = this.local.services.get(id);
+    return svc ? this.agentService(svc) : undefined;
+  }
+
+  async checks(): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const id of [...this.local.checks.keys()].sort()) out[id] = this.agentCheck(this.local.checks.get(id)!);
+    return out;
+  }
+
+  async serviceHealthById(id: string): Promise<{ status: string; entry: unknown } | undefined> {
+    const svc = this.local.services.get(id);
+    if (!svc) return undefined;
+    const checks = this.healthChecksOf(id);
+    return { status: aggregateStatus(checks), entry: { Service: this.agentService(svc), Checks: checks } };
+  }
+
+  async serviceHealthByName(name: string): Promise<{ status: string; entries: unknown[] }> {
+    const entries: Array<{ Service: unknown; Checks: ReturnType<LocalAgentEndpoints['healthChecksOf']> }> = [];
+    let all: Array<{ CheckID: string; Status: string }> = [];
+    for (const svc of this.local.services.values()) {
+      if (svc.service.Service !== name) continue;
+      const checks = this.healthChecksOf(svc.service.ID);
+      all = all.concat(checks);
+      entries.push({ Service: this.agentService(svc), Checks: checks });
+    }
+    return { status: entries.length ? aggregateStatus(all) : 'critical', entries };
+  }
+
+  async registerService(body: unknown, opts: { replaceExistingChecks: boolean }): Promise<void> {
+    this.guard(() => this.services_.registerService(body, 'api', { replaceExistingChecks: opts.replaceExistingChecks }));
+  }
+
+  async deregisterService(id: string): Promise<void> {
+    if (id === 'consul') throw new ApiError(400, 'Deregistering the "consul" service is not allowed');
+    if (!this.services_.deregisterService(id)) throw new ApiError(404, `Unknown service ID "${id}". Ensure that the service ID is passed, not the service name.`);
+  }
+
+  async registerCheck(body: unknown): Promise<void> {
+    this.guard(() => this.services_.registerCheck(body, 'api'));
+  }
+
+  async deregisterCheck(id: string): Promise<void> {
+    if (!this.services_.removeCheck(id)) throw new ApiError(404, `Unknown check ID "${id}". Ensure that the check ID is passed, not the check name.`);
+  }
+
+  async updateTtlCheck(id: string, status: 'passing' | 'warning' | 'critical', note: string): Promise<void> {
+    this.guard(() => this.services_.updateTtl(id, status, note));
+  }
+
+  async updateCheck(id: string, body: unknown): Promise<void> {
+    if (!isPlainObject(body)) throw new ApiError(400, 'Request decode failed: expected a JSON object');
+    const status = getField(body, 'Status');
+    const output = getField(body, 'Output') ?? '';
+    if (!isCheckStatus(status)) throw new ApiError(400, `Invalid check status: '${String(status ?? '')}'`);
+    if (typeof output !== 'string') throw new ApiError(400, 'Request decode failed: Output must be a string');
+    this.guard(() => this.services_.updateTtl(id, status, output));
+  }
+
+  async serviceMaintenance(id: string, enable: boolean, reason: string): Promise<void> {
+    this.guard(() => this.services_.setServiceMaintenance(id, enable, reason));
+  }
+
+  async nodeMaintenance(enable: boolean, reason: string): Promise<void> {
+    this.services_.setNodeMaintenance(enable, reason);
+  }
+
+  reload(): Promise<void> {
+    return this.facts.reload();
+  }
+
+  join(address: string, wan: boolean): Promise<void> {
+    return this.facts.join(address, wan);
+  }
+
+  leave(): Promise<void> {
+    return this.facts.leave();
+  }
+
+  forceLeave(node: string, prune: boolean): Promise<void> {
+    return this.facts.forceLeave(node, prune);
+  }
+
+  private guard(fn: () => unknown): void {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof DecodeError) throw new ApiError(400, err.message);
+      if (err instanceof ScriptChecksDisabledError) throw new ApiError(500, err.message);
+      if (err instanceof TtlCheckNotFoundError) throw new ApiError(404, err.message);
+      if (err instanceof UnknownServiceError) throw new ApiError(404, err.message);
+      throw err;
+    }
+  }
+
+  private agentService(entry: LocalService): Record<string, unknown> {
+    const s = entry.service;
+    const out: Record<string, unknown> = {
+      ID: s.ID,
+      Service: s.Service,
+      Tags: s.Tags ?? [],
+      Meta: s.Meta ?? {},
+      Port: s.Port ?? 0,
+      Address: s.Address ?? '',
+    };
+    if (s.TaggedAddresses) out.TaggedAddresses = s.TaggedAddresses;
+    out.Weights = s.Weights ?? { Passing: 1, Warning: 1 };
+    out.EnableTagOverride = s.EnableTagOverride ?? false;
+    out.Datacenter = this.facts.datacenter;
+    if (s.Kind) out.Kind = s.Kind;
+    return out;
+  }
+
+  private agentCheck(c: LocalCheck): Record<string, unknown> {
+    const svc = c.ServiceID ? this.local.services.get(c.ServiceID)?.service : undefined;
+    const rec = this.state.catalog.getCheck(this.facts.node, c.CheckID);
+    return {
+      Node: this.facts.node,
+      CheckID: c.CheckID,
+      Name: c.Name,
+      Status: c.Status,
+      Notes: c.Notes,
+      Output: c.Output,
+      ServiceID: c.ServiceID,
+      ServiceName: svc?.Service ?? '',
+      ServiceTags: svc?.Tags ?? [],
+      Type: c.Type,
+      Interval: c.Interval,
+      Timeout: c.Timeout,
+      ExposedPort: 0,
+      Definition: {},
+      CreateIndex: rec?.CreateIndex ?? 0,
+      ModifyIndex: rec?.ModifyIndex ?? 0,
+    };
+  }
+
+  /** The node's checks plus the service's, as Consul's agent health endpoints aggregate them. */
+  private healthChecksOf(serviceId: string) {
+    return [...this.local.checks.values()]
+      .filter((c) => c.ServiceID === '' || c.ServiceID === serviceId)
+      .map((c) => this.agentCheck(c) as { CheckID: string; Status: string });
+  }
+}

@@ -1,0 +1,136 @@
+// `conclave agent` flags (Consul's names) and how they combine with config files: defaults < files < flags.
+import { hostname } from 'node:os';
+import { FlagError, parseFlags, type FlagSpecs } from '@conclave/client';
+import { parseGoDuration } from '@conclave/catalog';
+import { defaultConfig, type AgentConfig } from './agent-config.js';
+import { ConfigError } from './config-error.js';
+import { configDirFiles, fqdn, loadConfigFile, logLevelOf } from './load-config.js';
+
+export const AGENT_FLAGS: FlagSpecs = {
+  dev: { kind: 'bool', usage: 'Development mode: a single in-memory server on 127.0.0.1.' },
+  server: { kind: 'bool', usage: 'Run as a server.' },
+  bootstrap: { kind: 'bool', usage: 'Bootstrap a single-server cluster (self-elect).' },
+  'bootstrap-expect': { kind: 'int', usage: 'Servers to wait for before bootstrapping the cluster.' },
+  node: { kind: 'string', usage: 'Name of this node (default: the hostname).' },
+  'node-id': { kind: 'string', usage: 'A unique ID for this node.' },
+  'node-meta': { kind: 'list', usage: 'key:value metadata for this node (repeatable).' },
+  datacenter: { kind: 'string', usage: 'Datacenter of the agent (default dc1).' },
+  'data-dir': { kind: 'string', usage: 'Path to a data directory to store agent state.' },
+  bind: { kind: 'string', usage: 'Address for cluster communication (gossip and server RPC).' },
+  advertise: { kind: 'string', usage: 'Address to advertise to other cluster members.' },
+  client: { kind: 'string', usage: 'Address for client interfaces (HTTP, DNS).' },
+  'http-port': { kind: 'int', usage: 'HTTP API port (default 8500).' },
+  'dns-port': { kind: 'int', usage: 'DNS port (default 8600).' },
+  'server-port': { kind: 'int', usage: 'Server RPC port (default 8300).' },
+  'serf-lan-port': { kind: 'int', usage: 'LAN gossip port (default 8301).' },
+  'serf-wan-port': { kind: 'int', usage: 'WAN gossip port (default 8302).' },
+  'config-file': { kind: 'list', usage: 'A JSON configuration file (repeatable).' },
+  'config-dir': { kind: 'list', usage: 'A directory of *.json configuration files, read alphabetically (repeatable).' },
+  'config-format': { kind: 'string', usage: 'Config file format: json.' },
+  recursor: { kind: 'list', usage: 'Upstream DNS server for names outside the domain (repeatable).' },
+  domain: { kind: 'string', usage: 'DNS domain (default consul.).' },
+  'log-level': { kind: 'string', usage: 'trace, debug, info, warn or error.' },
+  'enable-script-checks': { kind: 'bool', usage: 'Allow script checks from config files and the HTTP API.' },
+  'enable-local-script-checks': { kind: 'bool', usage: 'Allow script checks from config files only.' },
+  join: { kind: 'list', usage: 'Address of an agent to join at start (repeatable).' },
+  'retry-join': { kind: 'list', usage: 'Address of an agent to join, retried until it works (repeatable).' },
+  'retry-interval': { kind: 'string', usage: 'Time between join attempts (default 30s).' },
+  'retry-max': { kind: 'int', usage: 'Join attempts before giving up (0 = forever).' },
+  encrypt: { kind: 'string', usage: 'Gossip encryption key (base64, from `conclave keygen`).' },
+  'raft-multiplier': { kind: 'int', usage: 'Scales Raft timing (default 5; 1 for production).' },
+  rejoin: { kind: 'bool', usage: 'Ignore a previous leave and rejoin the cluster.' },
+  'leave-on-terminate': { kind: 'bool', usage: 'Leave the cluster gracefully on SIGTERM.' },
+  'pid-file': { kind: 'string', usage: 'Path to write the agent PID to.' },
+  ui: { kind: 'bool', usage: 'Accepted for compatibility; the web UI is not served.' },
+  'ui-dir': { kind: 'string', usage: 'Accepted for compatibility; the web UI is not served.' },
+};
+
+export interface BuiltConfig {
+  config: AgentConfig;
+  warnings: string[];
+}
+
+/** Turns `conclave agent` arguments into the effective configuration. Throws ConfigError or FlagError. */
+export function buildAgentConfig(argv: readonly string[], host = hostname()): BuiltConfig {
+  const { values: f, rest } = parseFlags(argv, AGENT_FLAGS);
+  if (rest.length > 0) throw new FlagError(`unexpected argument: ${rest[0]}`);
+  const warnings: string[] = [];
+  const cfg = defaultConfig(host);
+  if (f.dev) {
+    cfg.dev = true;
+    cfg.server = true;
+    cfg.bootstrap = true;
+    cfg.bindAddr = '127.0.0.1';
+    cfg.raftMultiplier = 1;
+  }
+  cfg.configFiles = (f['config-file'] as string[] | undefined) ?? [];
+  cfg.configDirs = (f['config-dir'] as string[] | undefined) ?? [];
+  if (f['config-format'] !== undefined && f['config-format'] !== 'json')
+    throw new ConfigError(`-config-format: only "json" is supported, got "${String(f['config-format'])}"`);
+  for (const file of configSources(cfg)) loadConfigFile(cfg, file, warnings);
+
+  const str = (name: string) => f[name] as string | undefined;
+  const int = (name: string) => f[name] as number | undefined;
+  if (f.server !== undefined) cfg.server = f.server as boolean;
+  if (f.bootstrap !== undefined) cfg.bootstrap = f.bootstrap as boolean;
+  if (int('bootstrap-expect') !== undefined) cfg.bootstrapExpect = int('bootstrap-expect')!;
+  if (str('node') !== undefined) cfg.nodeName = str('node')!;
+  if (str('node-id') !== undefined) cfg.nodeId = str('node-id')!;
+  for (const kv of (f['node-meta'] as string[] | undefined) ?? []) {
+    const i = kv.indexOf(':');
+    if (i <= 0) throw new ConfigError(`-node-meta: expected key:value, got "${kv}"`);
+    cfg.nodeMeta[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  if (str('datacenter') !== undefined) cfg.datacenter = str('datacenter')!.toLowerCase();
+  if (str('data-dir') !== undefined) cfg.dataDir = str('data-dir')!;
+  if (str('bind') !== undefined) cfg.bindAddr = str('bind')!;
+  if (str('advertise') !== undefined) cfg.advertiseAddr = str('advertise')!;
+  if (str('client') !== undefined) cfg.clientAddr = str('client')!;
+  if (int('http-port') !== undefined) cfg.ports.http = int('http-port')!;
+  if (int('dns-port') !== undefined) cfg.ports.dns = int('dns-port')!;
+  if (int('server-port') !== undefined) cfg.ports.server = int('server-port')!;
+  if (int('serf-lan-port') !== undefined) cfg.ports.serfLan = int('serf-lan-port')!;
+  if (int('serf-wan-port') !== undefined) cfg.ports.serfWan = int('serf-wan-port')!;
+  cfg.recursors.push(...((f.recursor as string[] | undefined) ?? []));
+  if (str('domain') !== undefined) cfg.domain = fqdn(str('domain')!);
+  if (str('log-level') !== undefined) cfg.logLevel = logLevelOf(str('log-level')!, '-log-level');
+  if (f['enable-script-checks'] !== undefined) cfg.enableScriptChecks = f['enable-script-checks'] as boolean;
+  if (f['enable-local-script-checks'] !== undefined)
+    cfg.enableLocalScriptChecks = f['enable-local-script-checks'] as boolean;
+  cfg.startJoin.push(...((f.join as string[] | undefined) ?? []));
+  cfg.retryJoin.push(...((f['retry-join'] as string[] | undefined) ?? []));
+  if (str('retry-interval') !== undefined) {
+    try {
+      cfg.retryIntervalNs = parseGoDuration(str('retry-interval')!);
+    } catch (err) {
+      throw new ConfigError(`-retry-interval: ${(err as Error).message}`);
+    }
+  }
+  if (int('retry-max') !== undefined) cfg.retryMax = int('retry-max')!;
+  if (str('encrypt') !== undefined) cfg.encrypt = str('encrypt')!;
+  if (int('raft-multiplier') !== undefined) cfg.raftMultiplier = int('raft-multiplier')!;
+  if (f['leave-on-terminate'] !== undefined) cfg.leaveOnTerminate = f['leave-on-terminate'] as boolean;
+  if (str('pid-file') !== undefined) cfg.pidFile = str('pid-file')!;
+  if (f.ui !== undefined || f['ui-dir'] !== undefined) warnings.push('-ui/-ui-dir: the web UI is not served by Conclave');
+
+  validate(cfg);
+  return { config: cfg, warnings };
+}
+
+/** Every file the configuration is read from, in order (files first, then each directory alphabetically). */
+export function configSources(cfg: AgentConfig): string[] {
+  return [...cfg.configFiles, ...cfg.configDirs.flatMap((d) => configDirFiles(d))];
+}
+
+function validate(cfg: AgentConfig): void {
+  if (cfg.nodeName === '') throw new ConfigError('node name is empty: set -node or node_name');
+  if (cfg.bootstrap && cfg.bootstrapExpect > 0 && !cfg.dev)
+    throw new ConfigError('bootstrap and bootstrap_expect cannot both be set');
+  for (const [name, p] of Object.entries(cfg.ports)) {
+    if (!Number.isInteger(p) || p < -1 || p > 65535) throw new ConfigError(`ports.${name}: invalid port ${p}`);
+  }
+  if (cfg.raftMultiplier < 1 || cfg.raftMultiplier > 10)
+    throw new ConfigError(`performance.raft_multiplier: must be between 1 and 10, got ${cfg.raftMultiplier}`);
+  if (!cfg.dev && cfg.dataDir === '')
+    throw new ConfigError('data_dir is required outside -dev mode: set -data-dir or data_dir');
+}

@@ -1,0 +1,73 @@
+// The DNS front end's view of the catalog (packages/dns defines the interface; the agent answers from its
+// local state machine). Names arrive lower-cased; catalog names are matched case-insensitively.
+import type { DnsDataSource, DnsNode, DnsServiceInstance } from '@conclave/dns';
+import { aggregateStatus } from '@conclave/catalog';
+import type { StateMachineLike } from './catalog-types.js';
+
+export class CatalogDnsSource implements DnsDataSource {
+  constructor(
+    private readonly state: StateMachineLike,
+    readonly datacenter: string,
+  ) {}
+
+  version(): number {
+    return this.state.lastIndex;
+  }
+
+  serviceInstances(service: string, dc: string): DnsServiceInstance[] | undefined {
+    if (dc !== this.datacenter) return undefined;
+    const name = this.serviceName(service);
+    if (name === undefined) return undefined;
+    return this.state.catalog.checkServiceNodes(name).value.map((e) => {
+      const status = aggregateStatus(e.Checks);
+      const inst: DnsServiceInstance = {
+        node: e.Node.Node,
+        nodeAddress: e.Node.Address,
+        nodeMeta: e.Node.Meta,
+        serviceId: e.Service.ID,
+        serviceAddress: e.Service.Address,
+        port: e.Service.Port,
+        tags: e.Service.Tags,
+        weights: { passing: e.Service.Weights.Passing, warning: e.Service.Weights.Warning },
+        health: status === 'maintenance' ? 'critical' : status,
+      };
+      return inst;
+    });
+  }
+
+  node(name: string, dc: string): DnsNode | undefined {
+    if (dc !== this.datacenter) return undefined;
+    const n = this.state.catalog.getNode(name) ?? this.findNode(name);
+    return n ? { name: n.Node, address: n.Address, meta: n.Meta ?? {} } : undefined;
+  }
+
+  nodesByAddress(address: string, dc: string): string[] {
+    if (dc !== this.datacenter) return [];
+    return this.state.catalog.nodeList().value.filter((n) => n.Address === address).map((n) => n.Node);
+  }
+
+  servicesByAddress(address: string, dc: string): string[] {
+    if (dc !== this.datacenter) return [];
+    const out = new Set<string>();
+    for (const name of Object.keys(this.state.catalog.serviceList().value)) {
+      for (const s of this.state.catalog.serviceNodes(name).value) if (s.ServiceAddress === address) out.add(name);
+    }
+    return [...out];
+  }
+
+  servers(dc: string): DnsNode[] {
+    if (dc !== this.datacenter) return [];
+    return this.state.catalog.serviceNodes('consul').value.map((s) => ({ name: s.Node, address: s.Address, meta: s.NodeMeta }));
+  }
+
+  private serviceName(lower: string): string | undefined {
+    const names = Object.keys(this.state.catalog.serviceList().value);
+    if (names.includes(lower)) return lower;
+    return names.find((n) => n.toLowerCase() === lower);
+  }
+
+  private findNode(lower: string) {
+    const view = this.state.catalog.nodeList().value.find((n) => n.Node.toLowerCase() === lower);
+    return view ? this.state.catalog.getNode(view.Node) : undefined;
+  }
+}

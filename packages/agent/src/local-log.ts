@@ -1,0 +1,41 @@
+// The single-node log that stands in for Raft in -dev mode. A write takes the same path as in a cluster:
+// the command is encoded as it would travel on the wire, appended at the next index, and applied to the state
+// machine at that index. Encoding here is deliberate: a command that msgpack cannot carry fails in dev too.
+import { Packr } from 'msgpackr';
+
+export interface AppliedCommand<R> {
+  index: number;
+  result: R;
+}
+
+export interface CommandLog<C, R> {
+  propose(command: C): Promise<AppliedCommand<R>>;
+  /** Resolves once every proposal made before it is applied (a no-op barrier on a single node). */
+  barrier(): Promise<void>;
+  lastIndex(): number;
+}
+
+const packr = new Packr({ useRecords: false, moreTypes: true });
+
+export class LocalLog<C, R> implements CommandLog<C, R> {
+  private index: number;
+
+  constructor(
+    private readonly apply: (command: C, index: number) => R,
+    startIndex = 0,
+  ) {
+    this.index = startIndex;
+  }
+
+  async propose(command: C): Promise<AppliedCommand<R>> {
+    const entry = packr.unpack(packr.pack(command)) as C;
+    const index = ++this.index;
+    return { index, result: this.apply(entry, index) };
+  }
+
+  async barrier(): Promise<void> {}
+
+  lastIndex(): number {
+    return this.index;
+  }
+}
