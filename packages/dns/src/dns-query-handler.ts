@@ -1,0 +1,157 @@
+import { DomainAnswerer } from './domain-answerer.js';
+import { reverseNameToIp } from './ip-address.js';
+import type { ResolvedDnsOptions } from './options.js';
+import { RecursorClient } from './recursor-client.js';
+import { ReplyWriter } from './reply-writer.js';
+import { emptyResolution, type Resolution } from './resolution.js';
+import type { DnsTransport } from './transport.js';
+import {
+  RCODE_BADVERS,
+  RCODE_NOTIMP,
+  RCODE_NXDOMAIN,
+  RCODE_REFUSED,
+  RCODE_SERVFAIL,
+  TYPE_AXFR,
+  TYPE_IXFR,
+  readQuery,
+  type ParsedQuery,
+} from './wire-query.js';
+import { headerOnlyReply } from './wire-records.js';
+
+interface CacheEntry {
+  version: number | bigint;
+  res: Resolution;
+}
+
+/**
+ * Turns one query message into one reply message (or nothing, for packets that cannot be answered).
+ * Transport-free, so it can be tested and fuzzed without sockets. With a versioned data source, answers
+ * are cached per (type, lower-case name) and reused until the version changes: a cache hit is answered
+ * synchronously without touching the source.
+ */
+export class DnsQueryHandler {
+  private readonly answerer: DomainAnswerer;
+  private readonly writer: ReplyWriter;
+  private readonly recursor: RecursorClient | undefined;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly domains: Array<{ suffix: string; bare: string; domain: string }>;
+
+  constructor(private readonly opts: ResolvedDnsOptions) {
+    this.answerer = new DomainAnswerer(opts);
+    this.writer = new ReplyWriter(opts);
+    this.recursor =
+      opts.recursors.length > 0
+        ? new RecursorClient({
+            recursors: opts.recursors,
+            timeoutMs: opts.recursorTimeoutMs,
+            strategy: opts.recursorStrategy,
+            random: opts.random,
+            logger: opts.logger,
+          })
+        : undefined;
+    this.domains = [opts.domain, opts.altDomain]
+      .filter((d): d is string => d !== undefined)
+      .map((domain) => ({ domain, bare: domain.slice(0, -1), suffix: `.${domain.slice(0, -1)}` }))
+      // Longest first, so `dc.consul.` wins over `consul.` when both are configured.
+      .sort((a, b) => b.bare.length - a.bare.length);
+  }
+
+  handle(message: Buffer, transport: DnsTransport): Buffer | undefined | Promise<Buffer | undefined> {
+    const read = readQuery(message);
+    if (read.kind === 'drop') return undefined;
+    const ra = this.opts.recursors.length > 0;
+    if (read.kind === 'reject') return headerOnlyReply(read.id, read.opcode, read.rd, read.rcode, ra);
+    const q = read.query;
+    if (q.edns && q.edns.version > 0) {
+      return this.writer.write(message, q, emptyResolution(RCODE_BADVERS, this.opts.domain, false), transport);
+    }
+    const name = q.qnameLower;
+    for (const d of this.domains) {
+      let rest: string;
+      if (name === d.bare) rest = '';
+      else if (name.endsWith(d.suffix)) rest = name.slice(0, name.length - d.suffix.length);
+      else continue;
+      return this.answerInDomain(message, q, rest, d.domain, transport);
+    }
+    if (name.endsWith('.arpa')) {
+      const ip = reverseNameToIp(name);
+      if (ip !== undefined) return this.answerReverse(message, q, ip, transport);
+    }
+    return this.forward(message, q, transport);
+  }
+
+  /** Stops forwarding (in-flight upstream exchanges are abandoned). */
+  close(): void {
+    this.recursor?.close();
+  }
+
+  private answerInDomain(
+    message: Buffer,
+    q: ParsedQuery,
+    rest: string,
+    domain: string,
+    transport: DnsTransport,
+  ): Buffer | Promise<Buffer> {
+    if (q.qtype === TYPE_AXFR || q.qtype === TYPE_IXFR) {
+      return this.writer.write(message, q, emptyResolution(RCODE_NOTIMP, domain, true), transport);
+    }
+    const source = this.opts.source;
+    let version: number | bigint | undefined;
+    let key: string | undefined;
+    if (source.version && this.opts.maxCacheEntries > 0) {
+      try {
+        version = source.version();
+      } catch (err) {
+        return this.writer.write(message, q, this.failure(domain, err), transport);
+      }
+      key = `${q.qtype}|${q.qnameLower}`;
+      const hit = this.cache.get(key);
+      if (hit !== undefined && hit.version === version) return this.writer.write(message, q, hit.res, transport);
+    }
+    let pending: Promise<Resolution>;
+    try {
+      pending = this.answerer.answer(rest, q.qtype, domain);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    return pending.then(
+      (res) => {
+        if (key !== undefined && version !== undefined && res.cacheable) {
+          if (this.cache.size >= this.opts.maxCacheEntries && !this.cache.has(key)) this.cache.clear();
+          this.cache.set(key, { version, res });
+        }
+        return this.writer.write(message, q, res, transport);
+      },
+      (err: unknown) => this.writer.write(message, q, this.failure(domain, err), transport),
+    );
+  }
+
+  private async answerReverse(message: Buffer, q: ParsedQuery, ip: string, transport: DnsTransport): Promise<Buffer | undefined> {
+    let res: Resolution | undefined;
+    try {
+      res = await this.answerer.answerReverse(ip, q.qtype);
+    } catch (err) {
+      return this.writer.write(message, q, this.failure(this.opts.domain, err), transport);
+    }
+    if (res) return this.writer.write(message, q, res, transport);
+    // Not one of ours: ask upstream when we can, else say it does not exist (as Consul).
+    if (this.recursor) return this.forward(message, q, transport);
+    return this.writer.write(message, q, emptyResolution(RCODE_NXDOMAIN, this.opts.domain, false), transport);
+  }
+
+  private async forward(message: Buffer, q: ParsedQuery, transport: DnsTransport): Promise<Buffer | undefined> {
+    if (!this.recursor) {
+      return this.writer.write(message, q, emptyResolution(RCODE_REFUSED, this.opts.domain, false), transport);
+    }
+    const reply = await this.recursor.forward(message, transport);
+    if (reply) return reply;
+    return this.writer.write(message, q, emptyResolution(RCODE_SERVFAIL, this.opts.domain, false), transport);
+  }
+
+  private failure(domain: string, err: unknown): Resolution {
+    this.opts.logger.error('dns: data source failed, answering SERVFAIL', { error: err instanceof Error ? err.message : String(err) });
+    const res = emptyResolution(RCODE_SERVFAIL, domain, false);
+    res.cacheable = false;
+    return res;
+  }
+}

@@ -1,0 +1,178 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { DnsQueryHandler } from './dns-query-handler.js';
+import { resolveDnsOptions, type DnsServerOptions } from './options.js';
+import type { DnsTransport } from './transport.js';
+
+/** A running DNS server. */
+export interface DnsServer {
+  /** The address UDP and TCP listen on. */
+  readonly host: string;
+  /** The port UDP and TCP share (the chosen one when `port` was 0). */
+  readonly port: number;
+  /** Stops listening, closes TCP connections and abandons forwarded queries. */
+  close(): Promise<void>;
+}
+
+/** Idle TCP connections are closed after this long, as DNS servers commonly do. */
+const TCP_IDLE_TIMEOUT_MS = 10_000;
+/** Queries answered concurrently per TCP connection before reading pauses (backpressure). */
+const TCP_MAX_PENDING = 64;
+const TCP_MAX_CONNECTIONS = 1024;
+/** Attempts to find a port free for both UDP and TCP when `port` is 0. */
+const PORT_ATTEMPTS = 20;
+
+/**
+ * Starts a Consul-compatible DNS server over `options.source`, listening on UDP and TCP on one port.
+ * Throws DnsConfigError for invalid options and the socket error when the port cannot be bound.
+ */
+export async function createDnsServer(options: DnsServerOptions): Promise<DnsServer> {
+  const opts = resolveDnsOptions(options);
+  const handler = new DnsQueryHandler(opts);
+  const log = opts.logger;
+  const family = net.isIP(opts.host) === 6 ? 'udp6' : 'udp4';
+
+  /** Answers one message; `finish` runs once the reply was sent or dropped. */
+  const respond = (message: Buffer, transport: DnsTransport, send: (reply: Buffer) => void, finish?: () => void): void => {
+    let out: ReturnType<DnsQueryHandler['handle']>;
+    try {
+      out = handler.handle(message, transport);
+    } catch (err) {
+      log.error('dns: query handling failed', { error: (err as Error).message });
+      finish?.();
+      return;
+    }
+    if (!(out instanceof Promise)) {
+      if (out) send(out);
+      finish?.();
+      return;
+    }
+    out.then(
+      (reply) => {
+        if (reply) send(reply);
+        finish?.();
+      },
+      (err: unknown) => {
+        log.error('dns: query handling failed', { error: (err as Error).message });
+        finish?.();
+      },
+    );
+  };
+
+  const wireUdp = (sock: dgram.Socket): dgram.Socket => {
+    sock.on('error', (err) => log.error('dns: udp socket error', { error: err.message }));
+    sock.on('message', (msg, rinfo) => {
+      respond(msg, 'udp', (reply) => {
+        sock.send(reply, rinfo.port, rinfo.address, (err) => {
+          if (err) log.debug('dns: udp send failed', { error: err.message, to: rinfo.address });
+        });
+      });
+    });
+    return sock;
+  };
+
+  const connections = new Set<net.Socket>();
+  const tcp = net.createServer((socket) => serveTcpConnection(socket));
+  tcp.maxConnections = TCP_MAX_CONNECTIONS;
+  tcp.on('error', (err) => log.error('dns: tcp server error', { error: err.message }));
+
+  function serveTcpConnection(socket: net.Socket): void {
+    connections.add(socket);
+    socket.setNoDelay(true);
+    socket.setTimeout(TCP_IDLE_TIMEOUT_MS, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => connections.delete(socket));
+    let buffered: Buffer = Buffer.alloc(0);
+    let pending = 0;
+    const send = (reply: Buffer): void => {
+      if (socket.destroyed) return;
+      const frame = Buffer.allocUnsafe(2 + reply.length);
+      frame.writeUInt16BE(reply.length, 0);
+      reply.copy(frame, 2);
+      socket.write(frame);
+    };
+    const done = (): void => {
+      pending--;
+      if (pending < TCP_MAX_PENDING && socket.isPaused()) socket.resume();
+    };
+    socket.on('data', (chunk: Buffer) => {
+      // A frame is at most 2 + 65535 bytes, so the buffer stays bounded by one frame plus one chunk.
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 2) {
+        const len = buffered.readUInt16BE(0);
+        if (buffered.length < 2 + len) break;
+        const message = buffered.subarray(2, 2 + len);
+        buffered = buffered.subarray(2 + len);
+        pending++;
+        respond(message, 'tcp', send, done);
+      }
+      if (pending >= TCP_MAX_PENDING) socket.pause();
+    });
+  }
+
+  const bindUdp = (sock: dgram.Socket, port: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      sock.once('error', onError);
+      sock.bind({ port, address: opts.host, exclusive: true }, () => {
+        sock.off('error', onError);
+        resolve(sock.address().port);
+      });
+    });
+  const listenTcp = (port: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const onError = (err: Error): void => {
+        tcp.off('listening', onListening);
+        reject(err);
+      };
+      const onListening = (): void => {
+        tcp.off('error', onError);
+        resolve();
+      };
+      tcp.once('error', onError);
+      tcp.once('listening', onListening);
+      tcp.listen({ port, host: opts.host, exclusive: true });
+    });
+
+  // Bind UDP first (the OS picks the port when it is 0), then TCP on the same number; with port 0, retry
+  // on a fresh port when TCP finds that number taken.
+  let udp: dgram.Socket | undefined;
+  let port = 0;
+  for (let attempt = 0; udp === undefined; attempt++) {
+    const sock = dgram.createSocket(family);
+    const chosen = await bindUdp(sock, opts.port);
+    try {
+      await listenTcp(chosen);
+      udp = wireUdp(sock);
+      port = chosen;
+    } catch (err) {
+      sock.close();
+      if (opts.port !== 0 || attempt + 1 >= PORT_ATTEMPTS) throw err;
+    }
+  }
+  const udpSocket = udp;
+  log.info('dns: listening', { host: opts.host, port, udp: true, tcp: true });
+
+  let closed: Promise<void> | undefined;
+  return {
+    host: opts.host,
+    port,
+    close(): Promise<void> {
+      closed ??= new Promise<void>((resolve) => {
+        handler.close();
+        for (const s of connections) s.destroy();
+        let left = 2;
+        const one = (): void => {
+          if (--left === 0) resolve();
+        };
+        try {
+          udpSocket.close(one);
+        } catch {
+          one();
+        }
+        tcp.close(() => one());
+      });
+      return closed;
+    },
+  };
+}
