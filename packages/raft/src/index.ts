@@ -1,1 +1,30 @@
-export {};
+export { Raft, type RaftConfig, type ReadOnlyOption, type ProgressView } from './raft.js';
+export {
+  EntryType,
+  MessageType,
+  MessageTypeName,
+  NONE,
+  StateType,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type Message,
+  type NodeId,
+  type ReadState,
+  type Ready,
+  type Snapshot,
+  type SnapshotMeta,
+  type SoftState,
+} from './types.js';
+export { encodeConfChange, decodeConfChange, type ConfChange } from './confChange.js';
+export { seededRandom, type RandomSource } from './random.js';
+export {
+  RaftError,
+  NotLeaderError,
+  ProposalDroppedError,
+  ProposalLostError,
+  ConfigError,
+  StorageError,
+  TimeoutError,
+  StoppedError,
+} from './errors.js';
