@@ -1,0 +1,179 @@
+// One HTTP request on its way through the API: the decoded path remainder, the query, and the ways to
+// answer (JSON with the query headers, plain text, empty). Handlers throw ApiError for Consul's error answers.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DecodeError } from '@conclave/catalog';
+import { ApiError } from './api-error.js';
+import type { RequestContext } from './agent-endpoints.js';
+import type { ApiBackend, ConsistencyMode } from './backend.js';
+import { QueryParams } from './query-params.js';
+
+const JSON_TYPE = 'application/json';
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+const DEFAULT_JSON_LIMIT = 4 * 1024 * 1024;
+
+export class ApiCall {
+  /** Set once a response has started; later answers are ignored. */
+  answered = false;
+  readonly pretty: boolean;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly backend: ApiBackend,
+    /** The decoded path after the endpoint's prefix, e.g. the key of /v1/kv/<key>. */
+    public rest: string,
+    readonly query: QueryParams,
+  ) {
+    this.pretty = !query.empty && query.has('pretty');
+  }
+
+  get method(): string {
+    return this.req.method ?? 'GET';
+  }
+
+  /** Answers OPTIONS (200 + Allow) and wrong methods (405 + Allow); true when the handler should go on. */
+  allow(...methods: string[]): boolean {
+    const m = this.method;
+    if (methods.includes(m)) return true;
+    const allow = methods.join(',');
+    if (m === 'OPTIONS') {
+      this.send(200, TEXT_TYPE, '', ['Allow', allow]);
+    } else {
+      this.send(405, TEXT_TYPE, `method ${m} not allowed`, ['Allow', allow]);
+    }
+    return false;
+  }
+
+  /** ?dc= must name this datacenter. */
+  checkDatacenter(): void {
+    if (this.query.empty) return;
+    const dc = this.query.get('dc');
+    if (dc && dc !== this.backend.datacenter) throw new ApiError(500, 'No path to datacenter');
+  }
+
+  consistency(): ConsistencyMode {
+    if (this.query.empty) return 'leader';
+    const stale = this.query.has('stale');
+    const consistent = this.query.has('consistent');
+    if (stale && consistent) throw new ApiError(400, 'Cannot specify ?stale with ?consistent, conflicting semantics.');
+    return stale ? 'stale' : consistent ? 'consistent' : 'leader';
+  }
+
+  token(): string {
+    const q = this.query.empty ? undefined : this.query.get('token');
+    if (q) return q;
+    const h = this.req.headers['x-consul-token'];
+    if (typeof h === 'string' && h) return h;
+    const auth = this.req.headers.authorization;
+    if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
+    return '';
+  }
+
+  context(): RequestContext {
+    return { token: this.token() };
+  }
+
+  /** Reads the whole body up to `limit` bytes; over it, answers 413 via `tooLarge(size)`. */
+  readBody(limit: number, tooLarge: (size: number) => string): Promise<Buffer> {
+    const declared = Number(this.req.headers['content-length'] ?? NaN);
+    if (declared > limit) return Promise.reject(new ApiError(413, tooLarge(declared)));
+    if (declared === 0) return Promise.resolve(Buffer.alloc(0));
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const req = this.req;
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          cleanup();
+          reject(new ApiError(413, tooLarge(size)));
+          return;
+        }
+        chunks.push(chunk);
+      };
+      const onEnd = () => {
+        cleanup();
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        reject(err);
+      };
+      const cleanup = () => {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onError);
+      };
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onError);
+    });
+  }
+
+  /** A JSON body decoded like Go's decodeBody: absent/empty → undefined; malformed → 400. */
+  async readJson(): Promise<unknown> {
+    const limit = this.backend.limits?.maxJsonBodySize ?? DEFAULT_JSON_LIMIT;
+    const body = await this.readBody(limit, (n) => `Request body(${n} bytes) too large, max size: ${limit} bytes.`);
+    const text = body.toString('utf8');
+    if (text.trim() === '') return undefined;
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new ApiError(400, `Request decode failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** JSON answer without query headers (writes, agent endpoints). */
+  json(status: number, value: unknown): void {
+    this.send(status, JSON_TYPE, this.pretty ? JSON.stringify(value, null, 4) : JSON.stringify(value));
+  }
+
+  /** A pre-encoded JSON body with the query headers of a read. */
+  jsonWithMeta(status: number, body: string, index: number, mode: ConsistencyMode): void {
+    this.send(status, JSON_TYPE, body, this.metaHeaders(index, mode));
+  }
+
+  metaHeaders(index: number, mode: ConsistencyMode): string[] {
+    const l = this.backend.leadership();
+    return [
+      'X-Consul-Index',
+      String(index > 0 ? index : 1),
+      'X-Consul-KnownLeader',
+      l.knownLeader ? 'true' : 'false',
+      'X-Consul-LastContact',
+      String(Math.max(0, Math.trunc(l.lastContactMs))),
+      'X-Consul-Effective-Consistency',
+      mode,
+    ];
+  }
+
+  text(status: number, message: string, headers?: string[]): void {
+    this.send(status, TEXT_TYPE, message, headers);
+  }
+
+  /** 200 with an empty body (agent PUTs). */
+  ok(): void {
+    this.send(200, '', '');
+  }
+
+  send(status: number, contentType: string, body: string | Uint8Array, headers?: string[]): void {
+    if (this.answered) return;
+    this.answered = true;
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return;
+    const len = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    const h: string[] = headers ? headers.slice() : [];
+    if (contentType) h.push('Content-Type', contentType);
+    h.push('Content-Length', String(len));
+    res.writeHead(status, h);
+    res.end(body);
+  }
+
+  /** Answers an error the way Consul does: ApiError/DecodeError as they say, anything else 500. */
+  fail(err: unknown): void {
+    if (err instanceof ApiError) this.text(err.status, err.message);
+    else if (err instanceof DecodeError) this.text(400, err.message);
+    else this.text(500, err instanceof Error ? err.message : String(err));
+  }
+}

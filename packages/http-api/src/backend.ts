@@ -1,0 +1,48 @@
+// What the HTTP API needs from the agent it runs in: read access to the state machine, a way to propose
+// commands through the log (local in -dev, Raft later), leadership facts for the query headers, and the
+// agent-local endpoints. The HTTP layer never imports the agent; the agent implements this.
+
+import type { Command, CommandResult, StateMachine } from '@conclave/kv';
+import type { AgentEndpoints } from './agent-endpoints.js';
+
+export interface Leadership {
+  /** X-Consul-KnownLeader. */
+  knownLeader: boolean;
+  /** X-Consul-LastContact: ms since the leader was last heard from (0 on the leader). */
+  lastContactMs: number;
+  /** GET /v1/status/leader: the leader's server RPC address ("127.0.0.1:8300"), '' when none. */
+  leaderAddress: string;
+}
+
+export interface ApiLimits {
+  /** limits.kv_max_value_size; default 512 KiB. */
+  kvMaxValueSize?: number;
+  /** Largest JSON request body accepted elsewhere; default 4 MiB. */
+  maxJsonBodySize?: number;
+}
+
+export interface ApiBackend {
+  /** The local state machine; reads are served from it. */
+  readonly state: StateMachine;
+  /**
+   * Proposes a command through the log and resolves with what StateMachine.apply returned once it is
+   * applied locally. Rejects with ApiError (e.g. 500 `No cluster leader`) when it cannot be committed.
+   */
+  write(command: Command): Promise<CommandResult>;
+  /** Leadership facts, read on every query response (keep it cheap). */
+  leadership(): Leadership;
+  /** GET /v1/status/peers: the Raft voters' server RPC addresses. */
+  peers(): string[];
+  /** ?consistent: resolves once this server has confirmed its leadership and applied up to the commit index. */
+  barrier(): Promise<void>;
+  readonly agent: AgentEndpoints;
+  /** This agent's datacenter (the only one `?dc=` may name). */
+  readonly datacenter: string;
+  /** Known datacenters for /v1/catalog/datacenters; defaults to [datacenter]. */
+  datacenters?(): string[];
+  readonly nodeName: string;
+  readonly limits?: ApiLimits;
+}
+
+/** Which consistency mode a read ran in (X-Consul-Effective-Consistency). */
+export type ConsistencyMode = 'leader' | 'stale' | 'consistent';

@@ -1,0 +1,95 @@
+// Consul's blocking query loop: run the query; if its index is above ?index=, answer; otherwise wait for a
+// change to exactly what it read (its WatchSet), or the timeout (wait + up to wait/16 jitter), and run it
+// again. A timeout answers the current data. A client that goes away stops the wait.
+
+import { WatchSet, parseGoDuration } from '@conclave/catalog';
+import type { QueryResult } from '@conclave/catalog';
+import { ApiError } from './api-error.js';
+import type { ApiCall } from './api-call.js';
+import type { ConsistencyMode } from './backend.js';
+
+export const DEFAULT_WAIT_MS = 5 * 60 * 1000;
+export const MAX_WAIT_MS = 10 * 60 * 1000;
+
+export interface BlockingOptions {
+  minIndex: number;
+  waitMs: number;
+  mode: ConsistencyMode;
+}
+
+/** Parses ?index, ?wait, ?stale/?consistent and ?dc with Consul's error texts. */
+export function parseBlockingOptions(call: ApiCall): BlockingOptions {
+  call.checkDatacenter();
+  const mode = call.consistency();
+  const q = call.query;
+  if (q.empty) return { minIndex: 0, waitMs: DEFAULT_WAIT_MS, mode };
+  let minIndex = 0;
+  const index = q.get('index');
+  if (index !== undefined && index !== '') {
+    if (!/^[0-9]+$/.test(index)) throw new ApiError(400, 'Invalid index');
+    minIndex = Number(index);
+  }
+  let waitMs = DEFAULT_WAIT_MS;
+  const wait = q.get('wait');
+  if (wait !== undefined && wait !== '') {
+    let ns: number;
+    try {
+      ns = parseGoDuration(wait);
+    } catch {
+      throw new ApiError(400, 'Invalid wait time');
+    }
+    if (ns < 0) throw new ApiError(400, 'Invalid wait time');
+    waitMs = Math.min(ns / 1e6, MAX_WAIT_MS);
+  }
+  return { minIndex, waitMs, mode };
+}
+
+/**
+ * Runs `run` as a blocking query and hands the final result to `respond`. `run` must record what it reads
+ * in the WatchSet it is given (undefined when the query does not block).
+ */
+export async function blockingQuery<T>(
+  call: ApiCall,
+  opts: BlockingOptions,
+  run: (ws: WatchSet | undefined) => QueryResult<T>,
+  respond: (result: QueryResult<T>) => void,
+): Promise<void> {
+  if (opts.mode === 'consistent') await call.backend.barrier();
+  if (opts.minIndex === 0) {
+    respond(run(undefined));
+    return;
+  }
+  const jitter = Math.random() * (opts.waitMs / 16);
+  const deadline = Date.now() + opts.waitMs + jitter;
+  const hub = call.backend.state.watches;
+  for (;;) {
+    const ws = new WatchSet();
+    const result = run(ws);
+    const left = deadline - Date.now();
+    if (result.index > opts.minIndex || left <= 0) {
+      respond(result);
+      return;
+    }
+    const outcome = await new Promise<'changed' | 'timeout' | 'closed'>((resolve) => {
+      let settled = false;
+      const finish = (why: 'changed' | 'timeout' | 'closed') => {
+        if (settled) return;
+        settled = true;
+        cancel();
+        clearTimeout(timer);
+        call.res.off('close', onClose);
+        resolve(why);
+      };
+      const onClose = () => finish('closed');
+      const cancel = hub.subscribe(ws, () => finish('changed'));
+      const timer = setTimeout(() => finish('timeout'), left);
+      call.res.on('close', onClose);
+    });
+    if (outcome === 'closed') return;
+    if (outcome === 'timeout') {
+      respond(run(undefined));
+      return;
+    }
+    if (opts.mode === 'consistent') await call.backend.barrier();
+  }
+}

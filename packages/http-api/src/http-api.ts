@@ -1,0 +1,136 @@
+// The Consul /v1 HTTP server: routes on the path prefix straight to the endpoint family, catches every
+// error (answered as Consul would, never crashing the process), and lifts Node's server timeouts so
+// 10-minute blocking queries survive.
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiCall } from './api-call.js';
+import { handleAgent } from './agent-routes.js';
+import type { ApiBackend } from './backend.js';
+import { handleCatalog } from './catalog-endpoints.js';
+import { handleHealth } from './health-endpoints.js';
+import { handleKv } from './kv-endpoints.js';
+import { QueryParams } from './query-params.js';
+import { handleStatus } from './status-endpoints.js';
+
+export interface HttpApiOptions {
+  /** Called with unexpected errors (answered 500); for the agent's log. */
+  onError?: (err: unknown, method: string, url: string) => void;
+  /** Idle keep-alive connections are closed after this long; default 120 s. */
+  keepAliveTimeoutMs?: number;
+}
+
+export interface HttpApi {
+  readonly server: http.Server;
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops accepting, ends blocked queries and idle connections. */
+  close(): Promise<void>;
+  /** The request handler itself, to mount on another server. */
+  handle(req: http.IncomingMessage, res: http.ServerResponse): void;
+}
+
+type Handler = (call: ApiCall) => Promise<void> | void;
+
+const NOT_FOUND = 'Invalid URL path: not a recognized HTTP API endpoint';
+
+export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {}): HttpApi {
+  const onError = options.onError;
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const url = req.url ?? '/';
+    const qi = url.indexOf('?');
+    let path = qi < 0 ? url : url.slice(0, qi);
+    if (path.indexOf('%') >= 0) {
+      try {
+        path = decodeURIComponent(path);
+      } catch {
+        plain(res, 400, `Invalid URL path: bad percent-encoding in ${JSON.stringify(path)}`);
+        return;
+      }
+    }
+    let handler: Handler | undefined;
+    let rest = '';
+    if (path.startsWith('/v1/')) {
+      const c = path.charCodeAt(4);
+      // Dispatch on the first letter, then confirm the prefix: no regexes, no route table walk.
+      if (c === 107 /* k */ && path.startsWith('/v1/kv/')) {
+        handler = handleKv;
+        rest = path.slice(7);
+      } else if (c === 97 /* a */ && path.startsWith('/v1/agent/')) {
+        handler = handleAgent;
+        rest = path.slice(10);
+      } else if (c === 99 /* c */ && path.startsWith('/v1/catalog/')) {
+        handler = handleCatalog;
+        rest = path.slice(12);
+      } else if (c === 104 /* h */ && path.startsWith('/v1/health/')) {
+        handler = handleHealth;
+        rest = path.slice(11);
+      } else if (c === 115 /* s */ && path.startsWith('/v1/status/')) {
+        handler = handleStatus;
+        rest = path.slice(11);
+      }
+    }
+    if (!handler) {
+      plain(res, 404, NOT_FOUND);
+      return;
+    }
+    const call = new ApiCall(req, res, backend, rest, new QueryParams(qi < 0 ? '' : url.slice(qi + 1)));
+    try {
+      const pending = handler(call);
+      if (pending) pending.then(() => finish(call), (err) => failed(call, err));
+      else finish(call);
+    } catch (err) {
+      failed(call, err);
+    }
+  };
+
+  const failed = (call: ApiCall, err: unknown): void => {
+    if (onError && !(err instanceof Error && (err.name === 'ApiError' || err.name === 'DecodeError')))
+      onError(err, call.method, call.req.url ?? '');
+    call.fail(err);
+  };
+
+  const server = http.createServer({ keepAlive: true }, handle);
+  // Blocking queries last up to 10 min + jitter: no request or socket timeout; headers must still come fast.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.timeout = 0;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 120_000;
+
+  return {
+    server,
+    handle,
+    listen(port: number, host: string): Promise<AddressInfo> {
+      return new Promise((resolve, reject) => {
+        const onErr = (err: Error) => reject(err);
+        server.once('error', onErr);
+        server.listen(port, host, () => {
+          server.off('error', onErr);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    close(): Promise<void> {
+      return new Promise((resolve) => {
+        if (!server.listening) {
+          resolve();
+          return;
+        }
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** A handler that returned without answering is a bug; answer rather than leave the client hanging. */
+function finish(call: ApiCall): void {
+  if (!call.answered && !call.res.headersSent && !call.res.destroyed && !call.req.destroyed)
+    call.text(500, 'internal error: the endpoint did not answer');
+}
+
+function plain(res: http.ServerResponse, status: number, text: string): void {
+  res.writeHead(status, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text))]);
+  res.end(text);
+}

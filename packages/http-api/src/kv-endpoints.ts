@@ -1,0 +1,141 @@
+// /v1/kv/<key>: GET (recurse, keys + separator, raw), PUT (flags, cas; acquire/release come with sessions),
+// DELETE (recurse, cas). Keys are the whole decoded path remainder and may contain '/'.
+
+import { isCommandFailure } from '@conclave/catalog';
+import { parseUint64, uint64ErrorText } from '@conclave/kv';
+import type { Command } from '@conclave/kv';
+import { ApiError } from './api-error.js';
+import type { ApiCall } from './api-call.js';
+import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
+import { encodeKvEntries } from './kv-json.js';
+
+export const DEFAULT_KV_MAX_VALUE_SIZE = 512 * 1024;
+
+export async function handleKv(call: ApiCall): Promise<void> {
+  switch (call.method) {
+    case 'GET':
+      return kvGet(call);
+    case 'PUT':
+      return kvPut(call);
+    case 'DELETE':
+      return kvDelete(call);
+    default:
+      call.allow('GET', 'PUT', 'DELETE');
+  }
+}
+
+function kvGet(call: ApiCall): Promise<void> {
+  const key = call.rest;
+  const q = call.query;
+  const state = call.backend.state.kv;
+  const opts = parseBlockingOptions(call);
+  if (!q.empty && q.has('keys')) {
+    const sep = q.has('separator') ? q.get('separator')! : q.has('seperator') ? q.get('seperator')! : '';
+    return blockingQuery(call, opts, (ws) => state.keys(key, sep, ws), (r) => {
+      if (r.value.length === 0 && key !== '') {
+        call.send(404, '', '', call.metaHeaders(r.index, opts.mode));
+        return;
+      }
+      const body = call.pretty ? JSON.stringify(r.value, null, 4) : JSON.stringify(r.value);
+      call.jsonWithMeta(200, body, r.index, opts.mode);
+    });
+  }
+  if (!q.empty && q.has('recurse')) {
+    return blockingQuery(call, opts, (ws) => state.list(key, ws), (r) => {
+      if (r.value.length === 0) {
+        call.send(404, '', '', call.metaHeaders(r.index, opts.mode));
+        return;
+      }
+      call.jsonWithMeta(200, encodeKvEntries(r.value, call.pretty), r.index, opts.mode);
+    });
+  }
+  if (key === '') throw new ApiError(400, 'Missing key name');
+  const raw = !q.empty && q.has('raw');
+  return blockingQuery(call, opts, (ws) => state.get(key, ws), (r) => {
+    const e = r.value;
+    if (!e) {
+      call.send(404, '', '', call.metaHeaders(r.index, opts.mode));
+      return;
+    }
+    if (raw) {
+      const headers = call.metaHeaders(r.index, opts.mode);
+      headers.push('X-Content-Type-Options', 'nosniff', 'Content-Security-Policy', 'sandbox');
+      call.send(200, 'text/plain', e.Value ?? new Uint8Array(0), headers);
+      return;
+    }
+    call.jsonWithMeta(200, encodeKvEntries([e], call.pretty), r.index, opts.mode);
+  });
+}
+
+async function kvPut(call: ApiCall): Promise<void> {
+  call.checkDatacenter();
+  const key = call.rest;
+  if (key === '') throw new ApiError(400, 'Missing key name');
+  const q = call.query;
+  let flags = '0';
+  let cas: number | undefined;
+  if (!q.empty) {
+    conflictingFlags(call, 'cas', 'acquire', 'release');
+    if (q.has('acquire') || q.has('release'))
+      throw new ApiError(501, 'Sessions are not supported by this agent yet: acquire and release are unavailable');
+    if (q.has('flags')) {
+      const text = q.get('flags')!;
+      const parsed = parseUint64(text);
+      if (parsed === undefined) throw new ApiError(400, uint64ErrorText(text));
+      flags = parsed;
+    }
+    if (q.has('cas')) {
+      const text = q.get('cas')!;
+      if (parseUint64(text) === undefined) throw new ApiError(400, uint64ErrorText(text));
+      cas = Number(text);
+    }
+  }
+  const limit = call.backend.limits?.kvMaxValueSize ?? DEFAULT_KV_MAX_VALUE_SIZE;
+  const body = await call.readBody(
+    limit,
+    (n) =>
+      `Request body(${n} bytes) too large, max size: ${limit} bytes. See https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size.`,
+  );
+  const value = body.length > 0 ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : null;
+  const cmd: Command =
+    cas === undefined
+      ? { type: 'kv.set', Key: key, Value: value, Flags: flags }
+      : { type: 'kv.cas', Key: key, Value: value, Flags: flags, Index: cas };
+  const result = await call.backend.write(cmd);
+  if (isCommandFailure(result)) throw new ApiError(500, result.error);
+  call.send(200, 'application/json', result ? 'true' : 'false');
+}
+
+async function kvDelete(call: ApiCall): Promise<void> {
+  call.checkDatacenter();
+  const key = call.rest;
+  const q = call.query;
+  conflictingFlags(call, 'recurse', 'cas');
+  let cmd: Command;
+  if (!q.empty && q.has('recurse')) {
+    cmd = { type: 'kv.delete-tree', Key: key };
+  } else {
+    if (key === '') throw new ApiError(400, 'Missing key name');
+    if (!q.empty && q.has('cas')) {
+      const text = q.get('cas')!;
+      if (parseUint64(text) === undefined) throw new ApiError(400, uint64ErrorText(text));
+      cmd = { type: 'kv.delete-cas', Key: key, Index: Number(text) };
+    } else {
+      cmd = { type: 'kv.delete', Key: key };
+    }
+  }
+  const result = await call.backend.write(cmd);
+  if (isCommandFailure(result)) throw new ApiError(500, result.error);
+  call.send(200, 'application/json', result ? 'true' : 'false');
+}
+
+/** Consul answers two mutually exclusive flags with 400 `Conflicting flags: <encoded query>`. */
+function conflictingFlags(call: ApiCall, ...flags: string[]): void {
+  if (call.query.empty) return;
+  let found = false;
+  for (const f of flags) {
+    if (!call.query.has(f)) continue;
+    if (found) throw new ApiError(400, `Conflicting flags: ${call.query.encode()}\n`);
+    found = true;
+  }
+}

@@ -1,0 +1,101 @@
+// A real StateMachine behind a real HTTP server on 127.0.0.1:0. The log is the simplest honest one: each
+// write is applied at the next index (the production local log and Raft belong to the agent).
+
+import { StateMachine } from '@conclave/kv';
+import type { Command } from '@conclave/kv';
+import { createHttpApi } from '../src/index.js';
+import type { AgentEndpoints, ApiBackend, HttpApi, Leadership } from '../src/index.js';
+
+export interface AgentCall {
+  method: string;
+  args: unknown[];
+}
+
+/** Records what the HTTP layer passed and answers with fixed data. */
+export function recordingAgent(calls: AgentCall[]): AgentEndpoints {
+  const rec =
+    (method: string, answer?: (...args: unknown[]) => unknown) =>
+    async (...args: unknown[]) => {
+      calls.push({ method, args });
+      return answer ? answer(...args) : undefined;
+    };
+  return {
+    self: rec('self', () => ({ Config: { Datacenter: 'dc1', NodeName: 'node1' }, DebugConfig: {}, Coord: null, Member: {}, Stats: {}, Meta: {} })),
+    members: rec('members', () => [{ Name: 'node1', Addr: '127.0.0.1', Port: 8301, Status: 1 }]),
+    services: rec('services', () => ({ web: { ID: 'web', Service: 'web' } })),
+    service: rec('service', (id) => (id === 'web/1' ? { ID: 'web/1', Service: 'web' } : undefined)),
+    checks: rec('checks', () => ({})),
+    serviceHealthById: rec('serviceHealthById', (id) => (id === 'web' ? { status: 'warning', entry: { ID: 'web' } } : undefined)),
+    serviceHealthByName: rec('serviceHealthByName', (name) =>
+      name === 'web' ? { status: 'critical', entries: [{ ID: 'web' }] } : { status: 'critical', entries: [] },
+    ),
+    registerService: rec('registerService'),
+    deregisterService: rec('deregisterService'),
+    registerCheck: rec('registerCheck'),
+    deregisterCheck: rec('deregisterCheck'),
+    updateTtlCheck: rec('updateTtlCheck'),
+    updateCheck: rec('updateCheck'),
+    serviceMaintenance: rec('serviceMaintenance'),
+    nodeMaintenance: rec('nodeMaintenance'),
+    reload: rec('reload'),
+    join: rec('join'),
+    leave: rec('leave'),
+    forceLeave: rec('forceLeave'),
+  } as AgentEndpoints;
+}
+
+export interface Harness {
+  api: HttpApi;
+  state: StateMachine;
+  base: string;
+  port: number;
+  agentCalls: AgentCall[];
+  write(cmd: Command): Promise<unknown>;
+  barriers: number;
+  close(): Promise<void>;
+}
+
+export async function startHarness(opts: { kvMaxValueSize?: number } = {}): Promise<Harness> {
+  const state = new StateMachine();
+  let index = 0;
+  const agentCalls: AgentCall[] = [];
+  const leadership: Leadership = { knownLeader: true, lastContactMs: 0, leaderAddress: '127.0.0.1:8300' };
+  const h = { barriers: 0 } as Harness;
+  const backend: ApiBackend = {
+    state,
+    write: async (cmd) => state.apply(cmd, ++index),
+    leadership: () => leadership,
+    peers: () => ['127.0.0.1:8300'],
+    barrier: async () => {
+      h.barriers++;
+    },
+    agent: recordingAgent(agentCalls),
+    datacenter: 'dc1',
+    nodeName: 'node1',
+    limits: opts.kvMaxValueSize ? { kvMaxValueSize: opts.kvMaxValueSize } : undefined,
+  };
+  // What a server registers for itself, as the agent will.
+  await backend.write({
+    type: 'catalog.register',
+    Node: 'node1',
+    ID: '8ce8c9d5-2a68-4dd5-a2e4-a5d7e3e1b7f1',
+    Address: '127.0.0.1',
+    Datacenter: 'dc1',
+    TaggedAddresses: { lan: '127.0.0.1', lan_ipv4: '127.0.0.1', wan: '127.0.0.1', wan_ipv4: '127.0.0.1' },
+    NodeMeta: { 'consul-network-segment': '' },
+    Service: { ID: 'consul', Service: 'consul', Port: 8300, Meta: { raft_version: '3', version: '1.17.0' } },
+    Check: { CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing', Output: 'Agent alive and reachable' },
+  });
+  const api = createHttpApi(backend);
+  const addr = await api.listen(0, '127.0.0.1');
+  Object.assign(h, {
+    api,
+    state,
+    port: addr.port,
+    base: `http://127.0.0.1:${addr.port}`,
+    agentCalls,
+    write: backend.write,
+    close: () => api.close(),
+  });
+  return h;
+}
