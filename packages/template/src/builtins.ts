@@ -33,10 +33,7 @@ function index(item: unknown, ...indexes: unknown[]): unknown {
       item = k === 'string' ? Buffer.from(item as string)[x] : (item as unknown[])[x];
       if (item === undefined) item = null;
     } else if (k === 'map') {
-      if (idx === undefined) {
-        item = null;
-        continue;
-      }
+      if (idx === undefined) throw new Error('value is nil; should be of type string');
       if (typeof idx !== 'string') throw new Error(`value has type ${typeName(idx)}; should be string`);
       const x = mapGet(item as object, idx);
       item = x === undefined ? null : x;
@@ -82,7 +79,8 @@ function length(item: unknown): number {
     case 'map':
       return mapSize(item as object);
     case 'invalid':
-      throw new Error('len of nil pointer');
+      // What Go's reflect reports for len of a missing value.
+      throw new Error('reflect: call of reflect.Value.Type on zero Value');
   }
   throw new Error(`len of type ${typeName(item)}`);
 }
@@ -137,7 +135,7 @@ export function goEq(arg1: unknown, ...arg2: unknown[]): boolean {
           else {
             const ka = kindOf(arg);
             if (ka === 'slice' || ka === 'map' || ka === 'func') {
-              throw new Error(`non-comparable type ${goSprint([arg])}: ${typeName(arg)}`);
+              throw new Error(`non-comparable type ${goSprintf('%s', [arg])}: ${typeName(arg)}`);
             }
             truth = arg1 === arg;
           }

@@ -225,6 +225,100 @@ function formatFloatAbs(x: number, verb: string, prec: number): string {
   }
 }
 
+function floatBits(x: number): { mant: bigint; exp: number } {
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, x);
+  const bits = buf.getBigUint64(0);
+  return { mant: bits & 0xfffffffffffffn, exp: Number((bits >> 52n) & 0x7ffn) };
+}
+
+/** strconv 'b' format: decimal mantissa "p" binary exponent. */
+function formatFloatBinary(x: number): string {
+  const { mant, exp } = floatBits(x);
+  let m = mant;
+  let e = exp;
+  if (e === 0) e = 1;
+  else m |= 1n << 52n;
+  e -= 1075;
+  return m.toString() + 'p' + (e >= 0 ? '+' : '-') + Math.abs(e);
+}
+
+/** strconv 'x' format: 0x1.hhhp+dd. */
+function formatFloatHex(x: number, prec: number, upper: boolean): string {
+  let out: string;
+  if (x === 0) {
+    out = '0x0' + (prec > 0 ? '.' + '0'.repeat(prec) : '') + 'p+00';
+  } else {
+    const { mant: m0, exp } = floatBits(x);
+    let mant = m0;
+    let e: number;
+    if (exp === 0) {
+      e = -1022;
+      while ((mant & (1n << 52n)) === 0n) {
+        mant <<= 1n;
+        e--;
+      }
+    } else {
+      mant |= 1n << 52n;
+      e = exp - 1023;
+    }
+    // mant has 53 bits: 1 integer bit + 52 fraction bits (13 hex digits).
+    let frac = mant & ((1n << 52n) - 1n);
+    let digits = 13;
+    if (prec >= 0 && prec < 13) {
+      const shift = BigInt((13 - prec) * 4);
+      const half = 1n << (shift - 1n);
+      const rem = frac & ((1n << shift) - 1n);
+      frac >>= shift;
+      let lead = 1n;
+      if (rem > half || (rem === half && (frac & 1n) === 1n)) {
+        frac += 1n;
+        if (frac >> BigInt(prec * 4) !== 0n) {
+          frac = 0n;
+          lead = 1n;
+          e++;
+        }
+      }
+      digits = prec;
+      void lead;
+    }
+    let hex = digits > 0 ? frac.toString(16).padStart(digits, '0') : '';
+    if (prec < 0) hex = hex.replace(/0+$/, '');
+    else if (prec > 13) hex = hex.padEnd(prec, '0');
+    const ae = Math.abs(e);
+    out = '0x1' + (hex ? '.' + hex : '') + 'p' + (e >= 0 ? '+' : '-') + (ae < 10 ? '0' + ae : String(ae));
+  }
+  return upper ? out.toUpperCase() : out;
+}
+
+/** Go-syntax representation (%#v). */
+function goSyntax(v: unknown, depth: number): string {
+  if (v === null || v === undefined) return depth > 0 ? 'interface {}(nil)' : '<nil>';
+  switch (kindOf(v)) {
+    case 'string':
+      return goQuote(v as string);
+    case 'int':
+    case 'bool':
+      return String(v);
+    case 'uint':
+      return '0x' + (v as bigint).toString(16);
+    case 'float':
+      return formatFloatAbs(Math.abs(numberValue(v)), 'g', -1).replace(/^/, numberValue(v) < 0 ? '-' : '');
+    case 'slice':
+      return '[]interface {}{' + Array.from(v as ArrayLike<unknown>).map((x) => goSyntax(x, depth + 1)).join(', ') + '}';
+    case 'map':
+      return (
+        'map[string]interface {}{' +
+        mapEntries(v as object)
+          .map(([k, x]) => goQuote(k) + ':' + goSyntax(x, depth + 1))
+          .join(', ') +
+        '}'
+      );
+    default:
+      return '&' + typeName(v).replace(/^\*/, '') + '{' + structFields(v as object).map(([k, x]) => k + ':' + goSyntax(x, depth + 1)).join(', ') + '}';
+  }
+}
+
 // ---------- printer ----------
 
 class Printer {
@@ -246,9 +340,8 @@ class Printer {
     this.out += this.f.minus ? s + padding : padding + s;
   }
 
+  // Go keeps the flags (width, precision, +) when printing the offending value with %v.
   badVerb(verb: string, arg: unknown): void {
-    const saved = this.f;
-    this.f = noFlags();
     this.out += '%!' + verb + '(';
     if (arg === null || arg === undefined) this.out += '<nil>';
     else {
@@ -256,7 +349,6 @@ class Printer {
       this.printArg(arg, 'v', 0);
     }
     this.out += ')';
-    this.f = saved;
   }
 
   fmtInteger(v: bigint, verb: string, isSigned: boolean, arg: unknown): void {
@@ -289,15 +381,19 @@ class Printer {
         digits = abs.toString(16).toUpperCase();
         if (f.sharp) prefix = '0X';
         break;
-      case 'c':
-        this.pad(String.fromCodePoint(Number(abs) > 0x10ffff ? 0xfffd : Number(abs)));
+      case 'c': {
+        const u = BigInt.asUintN(64, v);
+        const cp = u > 0x10ffffn || (u >= 0xd800n && u <= 0xdfffn) ? 0xfffd : Number(u);
+        this.pad(String.fromCodePoint(cp));
         return;
+      }
       case 'q':
         this.pad(goQuoteChar(Number(v), f.plus));
         return;
       case 'U': {
-        let s = 'U+' + abs.toString(16).toUpperCase().padStart(4, '0');
-        if (f.sharp && isGoPrintable(Number(abs))) s += " '" + String.fromCodePoint(Number(abs)) + "'";
+        const u = BigInt.asUintN(64, v);
+        let s = 'U+' + u.toString(16).toUpperCase().padStart(4, '0');
+        if (f.sharp && u <= 0x10ffffn && isGoPrintable(Number(u))) s += " '" + String.fromCodePoint(Number(u)) + "'";
         this.pad(s);
         return;
       }
@@ -343,8 +439,7 @@ class Printer {
       case 'b':
       case 'x':
       case 'X':
-        // Rarely used in templates; fall back to Go's %v so output stays readable.
-        fverb = 'g';
+        fverb = verb;
         break;
       default:
         this.badVerb(verb, arg);
@@ -353,6 +448,8 @@ class Printer {
     let body: string;
     if (Number.isNaN(x)) body = 'NaN';
     else if (!Number.isFinite(x)) body = 'Inf';
+    else if (fverb === 'b') body = formatFloatBinary(Math.abs(x));
+    else if (fverb === 'x' || fverb === 'X') body = formatFloatHex(Math.abs(x), prec, fverb === 'X');
     else body = formatFloatAbs(Math.abs(x), fverb, prec);
     if (f.sharp && fverb === 'g' && Number.isFinite(x)) {
       // %#g keeps trailing zeros; rarely used, approximate by ensuring a decimal point.
@@ -423,6 +520,10 @@ class Printer {
     }
     if (verb === 'T') {
       this.pad(typeName(arg));
+      return;
+    }
+    if (verb === 'v' && this.f.sharpV) {
+      this.pad(goSyntax(arg, depth));
       return;
     }
     if (verb === 'p') {

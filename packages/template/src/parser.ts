@@ -546,8 +546,7 @@ function parseGoInt(text: string, signed: boolean): bigint | null {
     prefixed = true;
   }
   if (s.includes('_')) {
-    // Underscores only between digits, and only with a base prefix (or leading 0).
-    if (!prefixed && !/^0/.test(text.replace(/^[+-]/, ''))) return null;
+    // Underscores must separate digits (a base prefix counts as a digit).
     if (/__|_$/.test(s) || (/^_/.test(s) && !prefixed)) return null;
     s = s.replace(/_/g, '');
   }
