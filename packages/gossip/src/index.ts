@@ -1,1 +1,30 @@
-export {};
+export { GossipCore } from './gossipCore.js';
+export type { GossipCoreOptions, GossipOutput, GossipEvent, GossipStats, StreamPurpose } from './gossipCore.js';
+export {
+  lanProfile,
+  localProfile,
+  testProfile,
+  profile,
+  suspicionMinTimeout,
+  retransmitLimit,
+  pushPullScale,
+} from './config.js';
+export type { GossipConfig, ProfileName } from './config.js';
+export { ConsulStatus, consulStatusOf, splitHostPort, joinHostPort } from './member.js';
+export type { Member, MemberStatus, ConsulStatusName } from './member.js';
+export type { UserEvent } from './userEvents.js';
+export { Awareness } from './awareness.js';
+export { Suspicion, suspicionTimeout } from './suspicion.js';
+export { BroadcastQueue } from './broadcastQueue.js';
+export { LamportClock } from './lamport.js';
+export { createRng, shuffle } from './rng.js';
+export type { Rng } from './rng.js';
+export {
+  GossipError,
+  MalformedMessageError,
+  KeyringError,
+  DecryptError,
+  RemoteRefusedError,
+  SizeLimitError,
+  GossipConfigError,
+} from './errors.js';

@@ -1,0 +1,890 @@
+/**
+ * The SWIM + Lifeguard state machine. It never touches a socket, a timer or
+ * Math.random: the driver (or the simulator) feeds it packets, stream
+ * messages and clock readings, and carries out the outputs it queues.
+ */
+import { Awareness } from './awareness.js';
+import { BroadcastQueue } from './broadcastQueue.js';
+import { pushPullScale, retransmitLimit, suspicionMinTimeout, type GossipConfig } from './config.js';
+import { GossipConfigError, MalformedMessageError, SizeLimitError } from './errors.js';
+import { LamportClock } from './lamport.js';
+import {
+  COMPOUND_HEADER,
+  COMPOUND_PER_MSG,
+  MAX_COMPOUND,
+  MsgType,
+  decodePacket,
+  decodeStreamMessage,
+  encodeMessage,
+  encodePacket,
+  type AliveMsg,
+  type DeadMsg,
+  type LeaveMsg,
+  type PacketMessage,
+  type PushPullMsg,
+  type StateEntry,
+  type SuspectMsg,
+  type UserMsg,
+} from './messages.js';
+import { consulStatusOf, ConsulStatus, splitHostPort, statusToCode, type Member, type MemberStatus } from './member.js';
+import { createRng, shuffle, type Rng } from './rng.js';
+import { Suspicion } from './suspicion.js';
+import { UserEventBuffer, type UserEvent } from './userEvents.js';
+
+export type StreamPurpose = 'join' | 'push-pull' | 'reconnect' | 'ping';
+
+/** What the core asks its driver to do. */
+export type GossipOutput =
+  | { kind: 'packet'; to: string; data: Uint8Array }
+  /** Open a TCP stream to `to`, send `data`, hand the reply (or the error) to handleStreamReply(id, …). */
+  | { kind: 'stream'; id: number; to: string; data: Uint8Array; timeoutMs: number; purpose: StreamPurpose };
+
+export type GossipEvent =
+  | { type: 'join'; member: Member }
+  | { type: 'leave'; member: Member }
+  | { type: 'fail'; member: Member }
+  | { type: 'update'; member: Member }
+  | { type: 'suspect'; member: Member; from: string }
+  | { type: 'reap'; member: Member }
+  | { type: 'user-event'; event: UserEvent };
+
+export interface GossipStats {
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  /** Packets or streams that did not decode (dropped). */
+  malformed: number;
+  /** Pings addressed to another node name (dropped). */
+  misaddressed: number;
+  /** Alive messages that claimed a known live name at a different address (dropped). */
+  conflicts: number;
+  probes: number;
+  probeFailures: number;
+  suspicionsRaised: number;
+  refutations: number;
+}
+
+export interface GossipCoreOptions {
+  name: string;
+  /** Advertised "ip:port". */
+  addr: string;
+  tags?: Record<string, string>;
+  config: GossipConfig;
+  /** PRNG seed; the same seed and inputs give the same outputs. */
+  seed: number;
+  /** Clock reading at start (ms). */
+  now: number;
+  /** Bytes the transport adds to each UDP packet (encryption header, tag). */
+  packetOverhead?: number;
+  /** Starting incarnation (a restarted node may pass a higher one). */
+  incarnation?: number;
+}
+
+interface Rec {
+  name: string;
+  addr: string;
+  tags: Record<string, string>;
+  inc: number;
+  status: MemberStatus;
+  since: number;
+}
+
+interface Probe {
+  target: string;
+  addr: string;
+  seq: number;
+  ackDeadline: number;
+  end: number;
+  indirect: boolean;
+  expectedNacks: number;
+  nacks: number;
+}
+
+interface Relay {
+  originSeq: number;
+  originAddr: string;
+  nack: boolean;
+  deadline: number;
+}
+
+const MAX_RELAYS = 1024;
+const MAX_PENDING_STREAMS = 256;
+const isLive = (s: MemberStatus): boolean => s === 'alive' || s === 'suspect' || s === 'leaving';
+
+export class GossipCore {
+  readonly name: string;
+  readonly config: GossipConfig;
+  private readonly rng: Rng;
+  private readonly self: Rec;
+  private readonly table = new Map<string, Rec>();
+  private readonly names: string[] = [];
+  private readonly nameIndex = new Map<string, number>();
+  private liveCount = 0;
+  private probeOrder: string[] = [];
+  private probeIndex = 0;
+  private probe: Probe | null = null;
+  private readonly relays = new Map<number, Relay>();
+  private readonly suspicions = new Map<string, Suspicion>();
+  private readonly pending = new Map<number, { purpose: StreamPurpose; seq: number; at: number }>();
+  private readonly queue: BroadcastQueue;
+  private readonly awareness: Awareness;
+  private readonly clock = new LamportClock();
+  private readonly eventBuffer: UserEventBuffer;
+  private outputs: GossipOutput[] = [];
+  private events: GossipEvent[] = [];
+  private seq = 0;
+  private streamId = 0;
+  private nextProbeAt: number;
+  private nextGossipAt: number;
+  private nextPushPullAt: number;
+  private nextReconnectAt: number;
+  private nextReapAt: number;
+  private leaveState: 'none' | 'intent' | 'broadcast' | 'done' = 'none';
+  private leaveAt = 0;
+  private readonly packetBudget: number;
+  readonly stats: GossipStats = {
+    packetsIn: 0,
+    packetsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    messagesIn: 0,
+    malformed: 0,
+    misaddressed: 0,
+    conflicts: 0,
+    probes: 0,
+    probeFailures: 0,
+    suspicionsRaised: 0,
+    refutations: 0,
+  };
+
+  constructor(opts: GossipCoreOptions) {
+    if (!opts.name || opts.name.length > 512) throw new GossipConfigError('node name must be 1 to 512 characters');
+    if (!splitHostPort(opts.addr)) throw new GossipConfigError(`advertise address "${opts.addr}" is not ip:port`);
+    const c = opts.config;
+    if (c.probeTimeoutMs >= c.probeIntervalMs) {
+      throw new GossipConfigError(`probeTimeoutMs (${c.probeTimeoutMs}) must be below probeIntervalMs (${c.probeIntervalMs})`);
+    }
+    this.name = opts.name;
+    this.config = c;
+    this.rng = createRng(opts.seed);
+    this.queue = new BroadcastQueue(c.maxQueuedBroadcasts);
+    this.awareness = new Awareness(c.lifeguard ? c.awarenessMaxMultiplier : 1);
+    this.eventBuffer = new UserEventBuffer(c.eventBufferSize);
+    this.packetBudget = c.udpPacketSize - (opts.packetOverhead ?? 0);
+    const now = opts.now;
+    this.self = { name: opts.name, addr: opts.addr, tags: { ...(opts.tags ?? {}) }, inc: opts.incarnation ?? 1, status: 'alive', since: now };
+    this.checkAliveFits(this.self.tags);
+    this.addRec(this.self);
+    this.broadcastAlive(this.self);
+    // Stagger the periodic work so a cluster started at once does not beat in step.
+    this.nextProbeAt = now + this.rng.int(c.probeIntervalMs);
+    this.nextGossipAt = now + this.rng.int(c.gossipIntervalMs);
+    this.nextPushPullAt = now + c.pushPullIntervalMs + this.rng.int(c.pushPullIntervalMs);
+    this.nextReconnectAt = now + c.reconnectIntervalMs;
+    this.nextReapAt = now + c.reapIntervalMs;
+  }
+
+  // ---------------------------------------------------------------- outputs
+
+  /** Outputs queued since the last call. */
+  drainOutputs(): GossipOutput[] {
+    const o = this.outputs;
+    this.outputs = [];
+    return o;
+  }
+
+  /** Events queued since the last call. */
+  drainEvents(): GossipEvent[] {
+    const e = this.events;
+    this.events = [];
+    return e;
+  }
+
+  /** Earliest clock reading at which tick() has work to do. */
+  nextWakeAt(): number {
+    let t = Math.min(this.nextGossipAt, this.nextPushPullAt, this.nextReconnectAt, this.nextReapAt);
+    if (this.leaveState === 'intent' || this.leaveState === 'broadcast') t = Math.min(t, this.leaveAt);
+    if (this.probe) t = Math.min(t, this.probe.indirect ? this.probe.end : this.probe.ackDeadline);
+    else if (this.leaveState === 'none' || this.leaveState === 'intent') t = Math.min(t, this.nextProbeAt);
+    for (const r of this.relays.values()) t = Math.min(t, r.deadline);
+    for (const s of this.suspicions.values()) t = Math.min(t, s.deadline());
+    return t;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  members(): Member[] {
+    const out: Member[] = [];
+    for (const r of this.table.values()) out.push(toMember(r));
+    return out;
+  }
+
+  member(name: string): Member | undefined {
+    const r = this.table.get(name);
+    return r ? toMember(r) : undefined;
+  }
+
+  localMember(): Member {
+    return toMember(this.self);
+  }
+
+  /** Status of one member as this node sees it (cheap; no copy). */
+  statusOf(name: string): MemberStatus | undefined {
+    return this.table.get(name)?.status;
+  }
+
+  incarnationOf(name: string): number | undefined {
+    return this.table.get(name)?.inc;
+  }
+
+  /** Members in `alive`, `suspect` or `leaving`, this node included. */
+  numLive(): number {
+    return this.liveCount;
+  }
+
+  /** Lifeguard health score: 0 is healthy, up to awarenessMaxMultiplier − 1. */
+  healthScore(): number {
+    return this.awareness.getScore();
+  }
+
+  queuedBroadcasts(): number {
+    return this.queue.size();
+  }
+
+  eventClock(): number {
+    return this.clock.time();
+  }
+
+  /** True once a graceful leave has been broadcast and given time to spread. */
+  leaveComplete(): boolean {
+    return this.leaveState === 'done';
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /** Starts a push/pull join with one seed address; returns the stream id. */
+  join(addr: string, now: number): number {
+    return this.openStream(addr, 'join', this.pushPullMessage(true), now, 0);
+  }
+
+  /** Graceful leave: broadcast `leaving`, then `left`; see leaveComplete(). */
+  leave(now: number): void {
+    if (this.leaveState !== 'none') return;
+    this.leaveState = 'intent';
+    this.setStatus(this.self, 'leaving', now);
+    this.queue.push(this.self.name, encodeMessage({ t: MsgType.leave, node: this.name, inc: this.self.inc }));
+    this.leaveAt = now + (this.liveCount > 1 ? this.config.leavePropagateDelayMs : 0);
+  }
+
+  /** Replaces this node's tags and disseminates them with a new incarnation. */
+  setTags(tags: Record<string, string>, now: number): void {
+    for (const [k, v] of Object.entries(tags)) {
+      if (typeof v !== 'string') throw new SizeLimitError(`tag "${k}" must be a string`);
+    }
+    this.checkAliveFits(tags);
+    this.self.tags = { ...tags };
+    this.self.inc++;
+    this.broadcastAlive(this.self);
+    this.events.push({ type: 'update', member: toMember(this.self) });
+    void now;
+  }
+
+  /** Fires a user event to the whole cluster (delivered here too). */
+  sendUserEvent(name: string, payload: Uint8Array): UserEvent {
+    if (!name) throw new SizeLimitError('user event name must not be empty');
+    const size = Buffer.byteLength(name) + payload.length;
+    if (size > this.config.userEventSizeLimit) {
+      throw new SizeLimitError(
+        `user event "${name}" is ${size} bytes (name + payload); the limit is ${this.config.userEventSizeLimit}`,
+      );
+    }
+    const ev: UserEvent = { ltime: this.clock.increment(), name, payload };
+    this.eventBuffer.admit(ev, this.clock.time());
+    this.queue.push(null, encodeMessage({ t: MsgType.user, lt: ev.ltime, name, payload }));
+    this.events.push({ type: 'user-event', event: ev });
+    return ev;
+  }
+
+  /**
+   * Consul's force-leave: a failed member becomes `left` everywhere; an alive
+   * one is told to leave and will refute. Returns false for unknown names.
+   */
+  forceLeave(name: string, now: number): boolean {
+    if (name === this.name) throw new GossipConfigError('cannot force-leave the local node; use leave()');
+    const r = this.table.get(name);
+    if (!r) return false;
+    this.leaveIntent({ t: MsgType.leave, node: name, inc: r.inc }, now);
+    if (r.status !== 'left' && r.status !== 'failed') {
+      this.queue.push(name, encodeMessage({ t: MsgType.leave, node: name, inc: r.inc }));
+    }
+    return true;
+  }
+
+  /** Forgets a failed or left member at once (`force-leave -prune`). */
+  prune(name: string): boolean {
+    const r = this.table.get(name);
+    if (!r || name === this.name || isLive(r.status)) return false;
+    this.removeRec(r);
+    this.events.push({ type: 'reap', member: toMember(r) });
+    return true;
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** A UDP packet (already decrypted) from "ip:port". Bad packets are counted and dropped. */
+  handlePacket(from: string, data: Uint8Array, now: number): void {
+    this.stats.packetsIn++;
+    this.stats.bytesIn += data.length;
+    let msgs: PacketMessage[];
+    try {
+      msgs = decodePacket(data);
+    } catch (e) {
+      if (!(e instanceof MalformedMessageError)) throw e;
+      this.stats.malformed++;
+      return;
+    }
+    // Suspicions first, so a buddy-system refutation rides on the ack we send.
+    for (const m of msgs) if (m.t === MsgType.suspect) this.handleMessage(from, m, now);
+    for (const m of msgs) if (m.t !== MsgType.suspect) this.handleMessage(from, m, now);
+  }
+
+  /**
+   * An inbound TCP request; returns the reply to write back. Throws
+   * MalformedMessageError (also counted) for data that is not a request.
+   */
+  handleStream(from: string, data: Uint8Array, now: number): Uint8Array {
+    let msg;
+    try {
+      msg = decodeStreamMessage(data);
+    } catch (e) {
+      if (e instanceof MalformedMessageError) this.stats.malformed++;
+      throw e;
+    }
+    if (msg.t === MsgType.pushPull) {
+      this.mergeRemote(msg, now);
+      return encodeMessage(this.pushPullMessage(false));
+    }
+    if (msg.t === MsgType.ping) {
+      if (msg.node !== this.name) {
+        this.stats.misaddressed++;
+        throw new MalformedMessageError(`ping for "${msg.node}" reached "${this.name}"`);
+      }
+      return encodeMessage({ t: MsgType.ack, seq: msg.seq });
+    }
+    this.stats.malformed++;
+    throw new MalformedMessageError(`stream request of type ${msg.t} is not accepted from ${from}`);
+  }
+
+  /**
+   * The reply to a stream this core asked for (or the transport error).
+   * Throws MalformedMessageError when the reply does not decode.
+   */
+  handleStreamReply(id: number, reply: Uint8Array | Error, now: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    if (reply instanceof Error) return;
+    let msg;
+    try {
+      msg = decodeStreamMessage(reply);
+    } catch (e) {
+      if (e instanceof MalformedMessageError) this.stats.malformed++;
+      throw e;
+    }
+    if (p.purpose === 'ping') {
+      if (msg.t === MsgType.ack) this.onAck(msg.seq, now);
+      return;
+    }
+    if (msg.t !== MsgType.pushPull) {
+      this.stats.malformed++;
+      throw new MalformedMessageError('expected a push/pull reply');
+    }
+    this.mergeRemote(msg, now);
+  }
+
+  /** Runs timers that are due at `now`. */
+  tick(now: number): void {
+    const c = this.config;
+    this.tickLeave(now);
+    for (const [seq, r] of this.relays) {
+      if (now >= r.deadline) {
+        this.relays.delete(seq);
+        if (r.nack) this.sendPacket(r.originAddr, [encodeMessage({ t: MsgType.nack, seq: r.originSeq })]);
+      }
+    }
+    if (this.probe) this.tickProbe(now);
+    if (!this.probe && now >= this.nextProbeAt && (this.leaveState === 'none' || this.leaveState === 'intent')) {
+      this.startProbe(now);
+    }
+    if (now >= this.nextGossipAt) {
+      this.gossip(now);
+      this.nextGossipAt = advance(this.nextGossipAt, c.gossipIntervalMs, now);
+    }
+    if (now >= this.nextPushPullAt) {
+      this.periodicPushPull(now);
+      this.nextPushPullAt = now + pushPullScale(c.pushPullIntervalMs, this.liveCount);
+    }
+    if (now >= this.nextReconnectAt) {
+      this.reconnect(now);
+      this.nextReconnectAt = now + c.reconnectIntervalMs;
+    }
+    for (const [name, s] of this.suspicions) {
+      if (now >= s.deadline()) {
+        this.suspicions.delete(name);
+        this.deadNode({ t: MsgType.dead, node: name, inc: s.incarnation, from: this.name }, now);
+      }
+    }
+    if (now >= this.nextReapAt) {
+      this.reap(now);
+      this.nextReapAt = now + c.reapIntervalMs;
+    }
+    for (const [id, p] of this.pending) {
+      if (now - p.at > 2 * c.tcpTimeoutMs + c.probeIntervalMs) this.pending.delete(id);
+    }
+  }
+
+  // ---------------------------------------------------------------- probing
+
+  private startProbe(now: number): void {
+    const target = this.nextProbeTarget();
+    const c = this.config;
+    if (!target) {
+      this.nextProbeAt = now + c.probeIntervalMs;
+      return;
+    }
+    const seq = ++this.seq;
+    const parts = [encodeMessage({ t: MsgType.ping, seq, node: target.name, from: this.name })];
+    if (target.status === 'suspect' && c.lifeguard) {
+      // Buddy system: tell a suspect first, so it can refute before the timeout.
+      parts.push(encodeMessage({ t: MsgType.suspect, node: target.name, inc: target.inc, from: this.name }));
+    }
+    this.sendPacket(target.addr, parts);
+    const interval = this.awareness.scale(c.probeIntervalMs);
+    this.probe = {
+      target: target.name,
+      addr: target.addr,
+      seq,
+      ackDeadline: now + this.awareness.scale(c.probeTimeoutMs),
+      end: now + interval,
+      indirect: false,
+      expectedNacks: 0,
+      nacks: 0,
+    };
+    this.nextProbeAt = now + interval;
+    this.stats.probes++;
+  }
+
+  private nextProbeTarget(): Rec | undefined {
+    for (let pass = 0; pass < 2; pass++) {
+      while (this.probeIndex < this.probeOrder.length) {
+        const r = this.table.get(this.probeOrder[this.probeIndex++]!);
+        if (r && r !== this.self && isLive(r.status)) return r;
+      }
+      // End of a round: reshuffle every known live member.
+      this.probeOrder = shuffle(this.rng, this.names.filter((n) => n !== this.name));
+      this.probeIndex = 0;
+    }
+    return undefined;
+  }
+
+  private tickProbe(now: number): void {
+    const p = this.probe!;
+    const c = this.config;
+    if (!p.indirect && now >= p.ackDeadline) {
+      p.indirect = true;
+      const helpers = this.randomMembers(c.indirectChecks, (r) => r.status === 'alive' && r.name !== p.target);
+      for (const h of helpers) {
+        this.sendPacket(h.addr, [
+          encodeMessage({ t: MsgType.pingReq, seq: p.seq, node: p.target, addr: p.addr, nack: c.lifeguard, from: this.name }),
+        ]);
+      }
+      p.expectedNacks = c.lifeguard ? helpers.length : 0;
+      // TCP fallback: a member behind a UDP-dropping path still answers.
+      if (this.pending.size < MAX_PENDING_STREAMS) {
+        this.openStream(p.addr, 'ping', encodeMessage({ t: MsgType.ping, seq: p.seq, node: p.target, from: this.name }), now, p.seq, Math.max(1, p.end - now));
+      }
+    }
+    if (now >= p.end) {
+      this.probe = null;
+      this.stats.probeFailures++;
+      let delta = 1;
+      if (p.expectedNacks > 0) delta = Math.max(0, p.expectedNacks - p.nacks);
+      this.awareness.applyDelta(delta);
+      const r = this.table.get(p.target);
+      if (r && isLive(r.status)) this.suspectNode({ t: MsgType.suspect, node: r.name, inc: r.inc, from: this.name }, now);
+    }
+  }
+
+  private onAck(seq: number, now: number): void {
+    if (this.probe && this.probe.seq === seq) {
+      this.probe = null;
+      this.awareness.applyDelta(-1);
+      return;
+    }
+    const r = this.relays.get(seq);
+    if (r) {
+      this.relays.delete(seq);
+      this.sendPacket(r.originAddr, [encodeMessage({ t: MsgType.ack, seq: r.originSeq })]);
+    }
+    void now;
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  private handleMessage(from: string, m: PacketMessage, now: number): void {
+    this.stats.messagesIn++;
+    switch (m.t) {
+      case MsgType.ping:
+        if (m.node !== this.name) {
+          this.stats.misaddressed++;
+          return;
+        }
+        this.sendPacket(from, [encodeMessage({ t: MsgType.ack, seq: m.seq })]);
+        return;
+      case MsgType.pingReq: {
+        if (m.node === this.name) {
+          this.sendPacket(from, [encodeMessage({ t: MsgType.ack, seq: m.seq })]);
+          return;
+        }
+        if (this.relays.size >= MAX_RELAYS) return;
+        const seq = ++this.seq;
+        this.relays.set(seq, { originSeq: m.seq, originAddr: from, nack: m.nack, deadline: now + this.config.probeTimeoutMs });
+        this.sendPacket(m.addr, [encodeMessage({ t: MsgType.ping, seq, node: m.node, from: this.name })]);
+        return;
+      }
+      case MsgType.ack:
+        this.onAck(m.seq, now);
+        return;
+      case MsgType.nack:
+        if (this.probe && this.probe.seq === m.seq) this.probe.nacks++;
+        return;
+      case MsgType.alive:
+        this.aliveNode(m, now);
+        return;
+      case MsgType.suspect:
+        this.suspectNode(m, now);
+        return;
+      case MsgType.dead:
+        this.deadNode(m, now);
+        return;
+      case MsgType.leave:
+        this.leaveIntent(m, now);
+        return;
+      case MsgType.user:
+        this.userEvent(m);
+        return;
+    }
+  }
+
+  /**
+   * `spread` false for entries learned by push/pull about third parties: the
+   * peer already had them, and re-gossiping a whole table after every join
+   * would flood the cluster. Revivals are always spread.
+   */
+  private aliveNode(a: AliveMsg, now: number, spread = true): void {
+    if (a.node === this.name) {
+      if (a.inc < this.self.inc) return;
+      if (a.inc === this.self.inc && a.addr === this.self.addr && tagsEqual(a.tags, this.self.tags)) return;
+      if (this.leaveState !== 'none') return;
+      this.refute(a.inc);
+      return;
+    }
+    if (!splitHostPort(a.addr)) {
+      this.stats.malformed++;
+      return;
+    }
+    let r = this.table.get(a.node);
+    if (!r) {
+      r = { name: a.node, addr: a.addr, tags: a.tags, inc: a.inc, status: 'alive', since: now };
+      this.addRec(r);
+      if (spread) this.queue.push(a.node, encodeMessage(a));
+      this.events.push({ type: 'join', member: toMember(r) });
+      return;
+    }
+    if (a.inc <= r.inc) return;
+    if (isLive(r.status) && a.addr !== r.addr) {
+      this.stats.conflicts++;
+      return;
+    }
+    const prev = r.status;
+    const changed = a.addr !== r.addr || !tagsEqual(a.tags, r.tags);
+    this.suspicions.delete(r.name);
+    r.inc = a.inc;
+    r.addr = a.addr;
+    r.tags = a.tags;
+    this.setStatus(r, 'alive', now);
+    const revived = prev === 'failed' || prev === 'left';
+    if (spread || revived) this.queue.push(a.node, encodeMessage(a));
+    if (prev === 'failed' || prev === 'left') this.events.push({ type: 'join', member: toMember(r) });
+    else if (changed) this.events.push({ type: 'update', member: toMember(r) });
+  }
+
+  private suspectNode(s: SuspectMsg, now: number): void {
+    const r = this.table.get(s.node);
+    if (!r || s.inc < r.inc) return;
+    const existing = this.suspicions.get(s.node);
+    if (existing) {
+      if (existing.confirm(s.from)) this.queue.push(s.node, encodeMessage(s));
+      return;
+    }
+    if (r.status !== 'alive' && r.status !== 'leaving') return;
+    if (r === this.self) {
+      if (this.leaveState === 'none') this.refute(s.inc);
+      return;
+    }
+    const c = this.config;
+    const n = this.liveCount;
+    let k = c.lifeguard ? c.suspicionMult - 2 : 0;
+    if (n - 2 < k) k = 0;
+    const min = suspicionMinTimeout(c.suspicionMult, n, c.probeIntervalMs);
+    const max = c.lifeguard ? c.suspicionMaxTimeoutMult * min : min;
+    r.inc = s.inc;
+    this.setStatus(r, 'suspect', now);
+    this.suspicions.set(s.node, new Suspicion(s.inc, s.from, k, min, max, now));
+    this.queue.push(s.node, encodeMessage(s));
+    this.stats.suspicionsRaised++;
+    this.events.push({ type: 'suspect', member: toMember(r), from: s.from });
+  }
+
+  private deadNode(d: DeadMsg, now: number): void {
+    const r = this.table.get(d.node);
+    if (!r || d.inc < r.inc) return;
+    const leaving = d.from === d.node;
+    if (r.status === 'left' || (r.status === 'failed' && !leaving)) return;
+    if (r === this.self) {
+      if (this.leaveState === 'none') this.refute(d.inc);
+      return;
+    }
+    this.suspicions.delete(r.name);
+    r.inc = d.inc;
+    this.setStatus(r, leaving ? 'left' : 'failed', now);
+    this.queue.push(d.node, encodeMessage(d));
+    this.events.push({ type: leaving ? 'leave' : 'fail', member: toMember(r) });
+  }
+
+  private leaveIntent(l: LeaveMsg, now: number): void {
+    const r = this.table.get(l.node);
+    if (!r || l.inc < r.inc) return;
+    if (r === this.self) {
+      // Someone force-left us while we are alive: refute and stay.
+      if (this.leaveState === 'none') this.refute(l.inc);
+      return;
+    }
+    if (r.status === 'alive' || r.status === 'suspect') {
+      this.suspicions.delete(r.name);
+      r.inc = l.inc;
+      this.setStatus(r, 'leaving', now);
+      this.queue.push(l.node, encodeMessage(l));
+    } else if (r.status === 'failed') {
+      r.inc = l.inc;
+      this.setStatus(r, 'left', now);
+      this.queue.push(l.node, encodeMessage(l));
+      this.events.push({ type: 'leave', member: toMember(r) });
+    }
+  }
+
+  private userEvent(m: UserMsg): void {
+    this.clock.witness(m.lt);
+    const ev: UserEvent = { ltime: m.lt, name: m.name, payload: m.payload };
+    if (!this.eventBuffer.admit(ev, this.clock.time())) return;
+    this.queue.push(null, encodeMessage(m));
+    this.events.push({ type: 'user-event', event: ev });
+  }
+
+  private refute(inc: number): void {
+    this.self.inc = Math.max(this.self.inc, inc) + 1;
+    this.broadcastAlive(this.self);
+    this.awareness.applyDelta(1);
+    this.stats.refutations++;
+  }
+
+  private broadcastAlive(r: Rec): void {
+    this.queue.push(r.name, encodeMessage({ t: MsgType.alive, node: r.name, addr: r.addr, inc: r.inc, tags: r.tags }));
+  }
+
+  private checkAliveFits(tags: Record<string, string>): void {
+    const size = encodeMessage({ t: MsgType.alive, node: this.name, addr: this.self?.addr ?? '255.255.255.255:65535', inc: 2 ** 32, tags }).length;
+    const room = this.packetBudget - 128; // leave room for a ping in the same packet
+    if (size > room) throw new SizeLimitError(`tags make the alive message ${size} bytes; at most ${room} fit in a packet`);
+  }
+
+  // ---------------------------------------------------------------- push/pull
+
+  private pushPullMessage(join: boolean): PushPullMsg {
+    const states: StateEntry[] = [];
+    for (const r of this.table.values()) states.push({ node: r.name, addr: r.addr, inc: r.inc, tags: r.tags, s: statusToCode(r.status) });
+    return { t: MsgType.pushPull, from: this.name, join, states, lt: this.clock.time() };
+  }
+
+  private mergeRemote(msg: PushPullMsg, now: number): void {
+    this.clock.witness(msg.lt);
+    for (const e of msg.states) {
+      switch (e.s) {
+        case 1:
+          this.aliveNode({ t: MsgType.alive, node: e.node, addr: e.addr, inc: e.inc, tags: e.tags }, now, e.node === msg.from);
+          break;
+        case 2:
+          this.aliveNode({ t: MsgType.alive, node: e.node, addr: e.addr, inc: e.inc, tags: e.tags }, now, e.node === msg.from);
+          this.leaveIntent({ t: MsgType.leave, node: e.node, inc: e.inc }, now);
+          break;
+        case 3:
+          this.deadNode({ t: MsgType.dead, node: e.node, inc: e.inc, from: e.node }, now);
+          break;
+        default:
+          // A remote "failed" is only a suspicion here: we may still reach it.
+          this.suspectNode({ t: MsgType.suspect, node: e.node, inc: e.inc, from: this.name }, now);
+      }
+    }
+  }
+
+  private periodicPushPull(now: number): void {
+    const [peer] = this.randomMembers(1, (r) => r.status === 'alive');
+    if (peer && this.pending.size < MAX_PENDING_STREAMS) this.openStream(peer.addr, 'push-pull', this.pushPullMessage(false), now, 0);
+  }
+
+  /** Serf's reconnect: push/pull with a random failed member, more often the more are failed. */
+  private reconnect(now: number): void {
+    let failed = 0;
+    for (const r of this.table.values()) if (r.status === 'failed') failed++;
+    if (failed === 0 || this.leaveState !== 'none') return;
+    if (this.rng.next() > failed / Math.max(1, this.liveCount - 1)) return;
+    const [peer] = this.randomMembers(1, (r) => r.status === 'failed');
+    if (peer && this.pending.size < MAX_PENDING_STREAMS) this.openStream(peer.addr, 'reconnect', this.pushPullMessage(false), now, 0);
+  }
+
+  private openStream(to: string, purpose: StreamPurpose, msg: PushPullMsg | Uint8Array, now: number, seq: number, timeoutMs?: number): number {
+    const id = ++this.streamId;
+    const data = msg instanceof Uint8Array ? msg : encodeMessage(msg);
+    this.pending.set(id, { purpose, seq, at: now });
+    this.outputs.push({ kind: 'stream', id, to, data, timeoutMs: timeoutMs ?? this.config.tcpTimeoutMs, purpose });
+    return id;
+  }
+
+  // ---------------------------------------------------------------- gossip
+
+  private gossip(now: number): void {
+    if (this.queue.size() === 0) return;
+    const toDead = this.config.gossipToTheDeadMs;
+    const targets = this.randomMembers(this.config.gossipNodes, (r) => isLive(r.status) || now - r.since < toDead);
+    for (const t of targets) {
+      const parts = this.queue.take(this.packetBudget - COMPOUND_HEADER, COMPOUND_PER_MSG, this.transmitLimit(), MAX_COMPOUND);
+      if (parts.length === 0) return;
+      this.emitPacket(t.addr, encodePacket(parts));
+    }
+  }
+
+  private sendPacket(to: string, msgs: Uint8Array[]): void {
+    let room = this.packetBudget - COMPOUND_HEADER;
+    for (const m of msgs) room -= m.length + COMPOUND_PER_MSG;
+    const extra = room > 0 ? this.queue.take(room, COMPOUND_PER_MSG, this.transmitLimit(), MAX_COMPOUND - msgs.length) : [];
+    this.emitPacket(to, encodePacket(extra.length ? msgs.concat(extra) : msgs));
+  }
+
+  private emitPacket(to: string, data: Uint8Array): void {
+    this.stats.packetsOut++;
+    this.stats.bytesOut += data.length;
+    this.outputs.push({ kind: 'packet', to, data });
+  }
+
+  private transmitLimit(): number {
+    return retransmitLimit(this.config.retransmitMult, this.liveCount);
+  }
+
+  // ---------------------------------------------------------------- leave, reap
+
+  private tickLeave(now: number): void {
+    if (this.leaveState === 'intent' && now >= this.leaveAt) {
+      this.queue.push(this.name, encodeMessage({ t: MsgType.dead, node: this.name, inc: this.self.inc, from: this.name }));
+      this.setStatus(this.self, 'left', now);
+      this.leaveState = 'broadcast';
+      this.leaveAt = now + (this.liveCount > 0 ? this.config.leavePropagateDelayMs : 0);
+    } else if (this.leaveState === 'broadcast' && now >= this.leaveAt) {
+      this.leaveState = 'done';
+    }
+  }
+
+  private reap(now: number): void {
+    const c = this.config;
+    for (const r of [...this.table.values()]) {
+      if (r === this.self) continue;
+      const age = now - r.since;
+      if ((r.status === 'failed' && age >= c.reconnectTimeoutMs) || (r.status === 'left' && age >= c.tombstoneTimeoutMs)) {
+        this.removeRec(r);
+        this.events.push({ type: 'reap', member: toMember(r) });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- bookkeeping
+
+  private addRec(r: Rec): void {
+    this.table.set(r.name, r);
+    this.nameIndex.set(r.name, this.names.length);
+    this.names.push(r.name);
+    if (isLive(r.status)) this.liveCount++;
+  }
+
+  private removeRec(r: Rec): void {
+    this.table.delete(r.name);
+    this.suspicions.delete(r.name);
+    const i = this.nameIndex.get(r.name)!;
+    const last = this.names.pop()!;
+    if (last !== r.name) {
+      this.names[i] = last;
+      this.nameIndex.set(last, i);
+    }
+    this.nameIndex.delete(r.name);
+    if (isLive(r.status)) this.liveCount--;
+  }
+
+  private setStatus(r: Rec, s: MemberStatus, now: number): void {
+    if (r.status === s) return;
+    if (isLive(r.status)) this.liveCount--;
+    if (isLive(s)) this.liveCount++;
+    r.status = s;
+    r.since = now;
+  }
+
+  /** Up to k distinct random members other than this node that pass `ok`. */
+  private randomMembers(k: number, ok: (r: Rec) => boolean): Rec[] {
+    const out: Rec[] = [];
+    const n = this.names.length;
+    for (let tries = 0; tries < 3 * n && out.length < k; tries++) {
+      const r = this.table.get(this.names[this.rng.int(n)]!)!;
+      if (r === this.self || out.includes(r) || !ok(r)) continue;
+      out.push(r);
+    }
+    return out;
+  }
+}
+
+function advance(prev: number, interval: number, now: number): number {
+  const next = prev + interval;
+  return next > now ? next : now + interval;
+}
+
+function tagsEqual(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function toMember(r: Rec): Member {
+  const hp = splitHostPort(r.addr) ?? { host: r.addr, port: 0 };
+  const consulStatus = consulStatusOf(r.status);
+  return {
+    name: r.name,
+    addr: r.addr,
+    host: hp.host,
+    port: hp.port,
+    tags: { ...r.tags },
+    incarnation: r.inc,
+    status: r.status,
+    consulStatus,
+    statusCode: ConsulStatus[consulStatus],
+    statusSince: r.since,
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Wire messages. Each message is one msgpack map with a numeric type `t`;
+ * a compound packet is 0xc1 (a byte msgpack never uses), a count, 16-bit
+ * lengths, then the messages.
+ */
+import { Packr } from 'msgpackr';
+import { MalformedMessageError } from './errors.js';
+
+export const MsgType = {
+  ping: 1,
+  pingReq: 2,
+  ack: 3,
+  nack: 4,
+  alive: 5,
+  suspect: 6,
+  dead: 7,
+  leave: 8,
+  user: 9,
+  pushPull: 10,
+} as const;
+
+export interface PingMsg { t: 1; seq: number; node: string; from: string }
+export interface PingReqMsg { t: 2; seq: number; node: string; addr: string; nack: boolean; from: string }
+export interface AckMsg { t: 3; seq: number }
+export interface NackMsg { t: 4; seq: number }
+export interface AliveMsg { t: 5; node: string; addr: string; inc: number; tags: Record<string, string> }
+export interface SuspectMsg { t: 6; node: string; inc: number; from: string }
+/** `from === node` means the member left on purpose. */
+export interface DeadMsg { t: 7; node: string; inc: number; from: string }
+/** Leave intent: the member is `leaving` (or a failed member is forced to `left`). */
+export interface LeaveMsg { t: 8; node: string; inc: number }
+export interface UserMsg { t: 9; lt: number; name: string; payload: Uint8Array }
+
+/** Member state in a push/pull exchange; `s` is the status code (1 alive … 4 failed, 5 suspect). */
+export interface StateEntry { node: string; addr: string; inc: number; tags: Record<string, string>; s: number }
+export interface PushPullMsg { t: 10; from: string; join: boolean; states: StateEntry[]; lt: number }
+
+export type PacketMessage = PingMsg | PingReqMsg | AckMsg | NackMsg | AliveMsg | SuspectMsg | DeadMsg | LeaveMsg | UserMsg;
+export type StreamMessage = PushPullMsg | PingMsg | AckMsg;
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+
+export function encodeMessage(msg: PacketMessage | StreamMessage): Uint8Array {
+  return packr.pack(msg);
+}
+
+const COMPOUND = 0xc1;
+export const COMPOUND_HEADER = 2;
+export const COMPOUND_PER_MSG = 2;
+export const MAX_COMPOUND = 255;
+
+/** One message as is, several as a compound packet. */
+export function encodePacket(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  if (parts.length === 0 || parts.length > MAX_COMPOUND) throw new RangeError(`compound of ${parts.length} messages`);
+  let size = COMPOUND_HEADER + COMPOUND_PER_MSG * parts.length;
+  for (const p of parts) {
+    if (p.length > 0xffff) throw new RangeError('message over 65535 bytes');
+    size += p.length;
+  }
+  const out = new Uint8Array(size);
+  out[0] = COMPOUND;
+  out[1] = parts.length;
+  let o = COMPOUND_HEADER;
+  for (const p of parts) {
+    out[o] = p.length >> 8;
+    out[o + 1] = p.length & 0xff;
+    o += 2;
+  }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Splits a packet into validated messages; throws MalformedMessageError. */
+export function decodePacket(data: Uint8Array): PacketMessage[] {
+  if (data.length === 0) throw new MalformedMessageError('empty packet');
+  if (data[0] !== COMPOUND) return [decodePacketMessage(data)];
+  if (data.length < COMPOUND_HEADER) throw new MalformedMessageError('truncated compound header');
+  const count = data[1]!;
+  let o = COMPOUND_HEADER + COMPOUND_PER_MSG * count;
+  if (count === 0 || data.length < o) throw new MalformedMessageError('truncated compound lengths');
+  const out: PacketMessage[] = [];
+  for (let i = 0; i < count; i++) {
+    const len = (data[COMPOUND_HEADER + 2 * i]! << 8) | data[COMPOUND_HEADER + 2 * i + 1]!;
+    if (o + len > data.length) throw new MalformedMessageError('truncated compound part');
+    out.push(decodePacketMessage(data.subarray(o, o + len)));
+    o += len;
+  }
+  return out;
+}
+
+function unpack(data: Uint8Array): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = packr.unpack(data);
+  } catch (e) {
+    throw new MalformedMessageError(`undecodable msgpack: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MalformedMessageError('message is not a map');
+  return v as Record<string, unknown>;
+}
+
+const isStr = (v: unknown, max = 512): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+const isNat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function isTags(v: unknown): v is Record<string, string> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  for (const x of Object.values(v)) if (typeof x !== 'string') return false;
+  return true;
+}
+
+function bad(what: string): never {
+  throw new MalformedMessageError(`invalid ${what} message`);
+}
+
+export function decodePacketMessage(data: Uint8Array): PacketMessage {
+  const m = unpack(data);
+  switch (m.t) {
+    case MsgType.ping:
+      if (!isNat(m.seq) || !isStr(m.node) || !isStr(m.from)) bad('ping');
+      return m as unknown as PingMsg;
+    case MsgType.pingReq:
+      if (!isNat(m.seq) || !isStr(m.node) || !isStr(m.addr) || typeof m.nack !== 'boolean' || !isStr(m.from)) bad('ping-req');
+      return m as unknown as PingReqMsg;
+    case MsgType.ack:
+    case MsgType.nack:
+      if (!isNat(m.seq)) bad('ack');
+      return m as unknown as AckMsg;
+    case MsgType.alive:
+      if (!isStr(m.node) || !isStr(m.addr) || !isNat(m.inc) || !isTags(m.tags)) bad('alive');
+      return m as unknown as AliveMsg;
+    case MsgType.suspect:
+    case MsgType.dead:
+      if (!isStr(m.node) || !isNat(m.inc) || !isStr(m.from)) bad('suspect/dead');
+      return m as unknown as SuspectMsg;
+    case MsgType.leave:
+      if (!isStr(m.node) || !isNat(m.inc)) bad('leave');
+      return m as unknown as LeaveMsg;
+    case MsgType.user:
+      if (!isNat(m.lt) || !isStr(m.name) || !(m.payload instanceof Uint8Array)) bad('user event');
+      return m as unknown as UserMsg;
+    default:
+      throw new MalformedMessageError(`unknown packet message type ${String(m.t)}`);
+  }
+}
+
+export function decodeStreamMessage(data: Uint8Array): StreamMessage {
+  const m = unpack(data);
+  if (m.t === MsgType.pushPull) {
+    if (!isStr(m.from) || typeof m.join !== 'boolean' || !isNat(m.lt) || !Array.isArray(m.states)) bad('push/pull');
+    for (const s of m.states as unknown[]) {
+      const e = s as Record<string, unknown>;
+      if (typeof e !== 'object' || e === null || !isStr(e.node) || !isStr(e.addr) || !isNat(e.inc) || !isTags(e.tags) || !isNat(e.s) || e.s < 1 || e.s > 5) {
+        bad('push/pull state');
+      }
+    }
+    return m as unknown as PushPullMsg;
+  }
+  if (m.t === MsgType.ping || m.t === MsgType.ack) return decodePacketMessage(data) as PingMsg | AckMsg;
+  throw new MalformedMessageError(`unknown stream message type ${String(m.t)}`);
+}

@@ -1,0 +1,49 @@
+/**
+ * Lifeguard's dogpile timer: a suspicion starts with the maximum timeout and
+ * shrinks toward the minimum as independent members confirm it, on a log
+ * scale so the first confirmations count most.
+ */
+export class Suspicion {
+  private readonly confirmers = new Set<string>();
+  private timeoutMs: number;
+
+  /**
+   * @param from the member that raised the suspicion (its later messages are not confirmations)
+   * @param k confirmations expected to reach the minimum timeout; 0 means use the minimum at once
+   */
+  constructor(
+    readonly incarnation: number,
+    from: string,
+    private readonly k: number,
+    private readonly minMs: number,
+    private readonly maxMs: number,
+    readonly startedAt: number,
+  ) {
+    this.confirmers.add(from);
+    this.timeoutMs = k < 1 ? minMs : maxMs;
+  }
+
+  /** Records a confirmation; true when it is new (and worth re-gossiping). */
+  confirm(from: string): boolean {
+    if (this.confirmers.size - 1 >= this.k || this.confirmers.has(from)) return false;
+    this.confirmers.add(from);
+    this.timeoutMs = suspicionTimeout(this.confirmers.size - 1, this.k, this.minMs, this.maxMs);
+    return true;
+  }
+
+  confirmations(): number {
+    return this.confirmers.size - 1;
+  }
+
+  deadline(): number {
+    return this.startedAt + this.timeoutMs;
+  }
+}
+
+/** max − (log(c+1) / log(k+1)) × (max − min), never below min. */
+export function suspicionTimeout(confirmations: number, k: number, minMs: number, maxMs: number): number {
+  if (k < 1) return minMs;
+  const frac = Math.log(confirmations + 1) / Math.log(k + 1);
+  const raw = Math.floor(maxMs - frac * (maxMs - minMs));
+  return Math.max(minMs, raw);
+}

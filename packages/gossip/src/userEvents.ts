@@ -1,0 +1,42 @@
+/**
+ * De-duplication of user events by Lamport time (Serf's event buffer): one
+ * slot per time modulo the buffer size, holding the events seen at that time.
+ */
+export interface UserEvent {
+  /** Lamport time the sender gave it. */
+  ltime: number;
+  name: string;
+  payload: Uint8Array;
+}
+
+export class UserEventBuffer {
+  private slots: { ltime: number; seen: UserEvent[] }[] = [];
+
+  constructor(private readonly size: number) {}
+
+  /**
+   * True when the event is new and should be delivered and re-gossiped;
+   * false for duplicates and for events older than the buffer can judge.
+   */
+  admit(e: UserEvent, clockNow: number): boolean {
+    if (clockNow > this.size && e.ltime < clockNow - this.size) return false;
+    const idx = e.ltime % this.size;
+    let slot = this.slots[idx];
+    if (!slot || slot.ltime !== e.ltime) {
+      slot = { ltime: e.ltime, seen: [] };
+      this.slots[idx] = slot;
+    }
+    for (const s of slot.seen) {
+      if (s.name === e.name && bytesEqual(s.payload, e.payload)) return false;
+    }
+    if (slot.seen.length >= 64) return false; // bound per Lamport time
+    slot.seen.push(e);
+    return true;
+  }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
