@@ -1,0 +1,71 @@
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTcpCheck, splitHostPort } from '@conclave/health';
+
+let listener: net.Server;
+let port: number;
+let closedPort: number;
+let accepted = 0;
+
+beforeAll(async () => {
+  listener = net.createServer((socket) => {
+    accepted++;
+    socket.on('error', () => {});
+    socket.resume();
+    socket.end();
+  });
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  port = (listener.address() as AddressInfo).port;
+  const other = net.createServer();
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+  closedPort = (other.address() as AddressInfo).port;
+  await new Promise((r) => other.close(r));
+});
+
+afterAll(async () => {
+  await new Promise((r) => listener.close(r));
+});
+
+const base = { timeoutNs: 0, tcpUseTls: false, tlsSkipVerify: false };
+
+describe('runTcpCheck', () => {
+  it('a listening port is passing', async () => {
+    const before = accepted;
+    const r = await runTcpCheck({ ...base, tcp: `127.0.0.1:${port}` });
+    expect(r).toEqual({ status: 'passing', output: `TCP connect 127.0.0.1:${port}: Success` });
+    // The listener really saw the connection.
+    for (let i = 0; i < 100 && accepted === before; i++) await new Promise((res) => setTimeout(res, 10));
+    expect(accepted).toBe(before + 1);
+  });
+
+  it('a closed port is critical with Go\'s words', async () => {
+    expect(await runTcpCheck({ ...base, tcp: `127.0.0.1:${closedPort}` })).toEqual({
+      status: 'critical',
+      output: `dial tcp 127.0.0.1:${closedPort}: connect: connection refused`,
+    });
+  });
+
+  it('an address without a port is critical, not thrown', async () => {
+    expect(await runTcpCheck({ ...base, tcp: 'localhost' })).toEqual({
+      status: 'critical',
+      output: 'dial tcp: address localhost: missing port in address',
+    });
+  });
+
+  it('a TLS handshake against a plain TCP listener fails', async () => {
+    const r = await runTcpCheck({ ...base, tcp: `127.0.0.1:${port}`, tcpUseTls: true, tlsSkipVerify: true });
+    expect(r.status).toBe('critical');
+  });
+});
+
+describe('splitHostPort', () => {
+  it('splits like Go', () => {
+    expect(splitHostPort('db.local:5432')).toEqual({ host: 'db.local', port: 5432 });
+    expect(splitHostPort('[::1]:80')).toEqual({ host: '::1', port: 80 });
+    expect(splitHostPort(':80')).toEqual({ host: 'localhost', port: 80 });
+    expect(splitHostPort('::1:80')).toBeUndefined();
+    expect(splitHostPort('host:99999')).toBeUndefined();
+    expect(splitHostPort('host')).toBeUndefined();
+  });
+});
