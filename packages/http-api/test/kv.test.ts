@@ -18,7 +18,7 @@ afterAll(async () => {
 describe('KV over HTTP with the consul client', () => {
   it('puts, gets, lists and deletes', async () => {
     expect(await consul.kv.set('app/name', 'conclave')).toBe(true);
-    const got = (await consul.kv.get('app/name')) as Record<string, unknown>;
+    const got = (await consul.kv.get('app/name')) as unknown as Record<string, unknown>;
     expect(got).toMatchObject({ Key: 'app/name', Value: 'conclave', Flags: 0, LockIndex: 0 });
     expect(got).not.toHaveProperty('Session');
     await consul.kv.set('app/port', '8080');

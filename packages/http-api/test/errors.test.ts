@@ -1,0 +1,114 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness } from './harness.js';
+import type { Harness } from './harness.js';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+async function call(method: string, path: string, body?: string) {
+  const r = await fetch(`${h.base}${path}`, { method, body });
+  return { status: r.status, type: r.headers.get('content-type'), allow: r.headers.get('allow'), text: await r.text(), headers: r.headers };
+}
+
+describe('error answers in Consul words, as plain text', () => {
+  it('400 for bad query parameters', async () => {
+    expect(await call('GET', '/v1/kv/')).toMatchObject({ status: 400, text: 'Missing key name', type: 'text/plain; charset=utf-8' });
+    expect(await call('PUT', '/v1/kv/', 'x')).toMatchObject({ status: 400, text: 'Missing key name' });
+    expect(await call('DELETE', '/v1/kv/')).toMatchObject({ status: 400, text: 'Missing key name' });
+    expect(await call('GET', '/v1/kv/a?stale&consistent')).toMatchObject({
+      status: 400,
+      text: 'Cannot specify ?stale with ?consistent, conflicting semantics.',
+    });
+    expect(await call('GET', '/v1/kv/a?index=abc')).toMatchObject({ status: 400, text: 'Invalid index' });
+    expect(await call('GET', '/v1/kv/a?index=1&wait=soon')).toMatchObject({ status: 400, text: 'Invalid wait time' });
+    expect(await call('PUT', '/v1/kv/a?cas=1&acquire=x', 'v')).toMatchObject({ status: 400, text: 'Conflicting flags: acquire=x&cas=1\n' });
+  });
+
+  it('400 for malformed JSON, wrong types and missing names', async () => {
+    const bad = await call('PUT', '/v1/catalog/register', '{"Node": ');
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/^Request decode failed: /);
+    const wrong = await call('PUT', '/v1/catalog/register', '{"Node": 5, "Address": "1.2.3.4"}');
+    expect(wrong).toMatchObject({ status: 400, text: 'Request decode failed: Node: expected a string, got a number' });
+    expect(await call('PUT', '/v1/catalog/register', '{"Node": "n"}')).toMatchObject({ status: 500, text: 'Must provide node and address' });
+    expect(await call('PUT', '/v1/catalog/deregister', '{}')).toMatchObject({ status: 500, text: 'Must provide node' });
+    expect(await call('GET', '/v1/health/node/')).toMatchObject({ status: 400, text: 'Missing node name' });
+    expect(await call('GET', '/v1/health/service/')).toMatchObject({ status: 400, text: 'Missing service name' });
+    expect(await call('PUT', '/v1/agent/service/register', '')).toMatchObject({ status: 400, text: 'Request decode failed: EOF' });
+  });
+
+  it('500 No path to datacenter for another ?dc', async () => {
+    expect(await call('GET', '/v1/catalog/nodes?dc=dc2')).toMatchObject({ status: 500, text: 'No path to datacenter' });
+    expect(await call('PUT', '/v1/kv/x?dc=dc9', 'v')).toMatchObject({ status: 500, text: 'No path to datacenter' });
+    expect((await call('GET', '/v1/catalog/nodes?dc=dc1')).status).toBe(200);
+  });
+
+  it('404 for unknown paths, 405 with Allow for wrong methods, 200 + Allow for OPTIONS', async () => {
+    expect((await call('GET', '/v1/nope')).status).toBe(404);
+    expect((await call('GET', '/v2/kv/a')).status).toBe(404);
+    expect((await call('GET', '/v1/catalog/bogus')).status).toBe(404);
+    expect((await call('GET', '/v1/agent/bogus')).status).toBe(404);
+    expect(await call('POST', '/v1/kv/a', 'x')).toMatchObject({ status: 405, allow: 'GET,PUT,DELETE', text: 'method POST not allowed' });
+    expect(await call('GET', '/v1/catalog/register')).toMatchObject({ status: 405, allow: 'PUT' });
+    expect(await call('PUT', '/v1/catalog/nodes')).toMatchObject({ status: 405, allow: 'GET' });
+    expect(await call('OPTIONS', '/v1/catalog/nodes')).toMatchObject({ status: 200, allow: 'GET' });
+  });
+
+  it('accepts tokens, ?pretty and ?stale/?consistent with the effective consistency', async () => {
+    const r = await fetch(`${h.base}/v1/catalog/services?token=abc&pretty`, { headers: { 'X-Consul-Token': 'def' } });
+    expect(await r.text()).toBe('{\n    "consul": []\n}');
+    const stale = await call('GET', '/v1/catalog/nodes?stale');
+    expect(stale.headers.get('x-consul-effective-consistency')).toBe('stale');
+    const before = h.barriers;
+    const consistent = await call('GET', '/v1/catalog/nodes?consistent');
+    expect(consistent.headers.get('x-consul-effective-consistency')).toBe('consistent');
+    expect(h.barriers).toBe(before + 1);
+  });
+
+  it('never sends X-Consul-Index 0', async () => {
+    const fresh = await startHarness();
+    try {
+      const r = await fetch(`${fresh.base}/v1/kv/nothing`);
+      expect(r.headers.get('x-consul-index')).toBe('1');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('survives garbage and keeps serving', async () => {
+    expect((await call('GET', '/v1/kv/%E0%A4%A')).status).toBe(400);
+    await new Promise<void>((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port: h.port, method: 'PUT', path: '/v1/catalog/register' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.end('[1,2,3]');
+    });
+    expect((await call('PUT', '/v1/catalog/register', 'null')).status).toBe(500);
+    expect((await call('GET', '/v1/status/leader')).text).toBe('"127.0.0.1:8300"');
+  });
+
+  it('keeps connections alive', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const ports = new Set<number>();
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve) => {
+        http.get({ host: '127.0.0.1', port: h.port, path: '/v1/status/leader', agent }, (res) => {
+          ports.add(res.socket.localPort!);
+          res.resume();
+          res.on('end', () => resolve());
+        });
+      });
+    }
+    expect(ports.size).toBe(1);
+    agent.destroy();
+    expect(h.api.server.requestTimeout).toBe(0);
+  });
+});
