@@ -1,0 +1,203 @@
+import dnsPacket from 'dns-packet';
+import { describe, expect, it } from 'vitest';
+import { createDnsQueryHandler, type DnsDataSource, type DnsServerOptions } from '../src/index.js';
+import { ArticleSource } from './article-source.js';
+
+/** The socket-free core, driven with dns-packet messages: limits, caching, failures, malformed input. */
+
+function handlerFor(source: DnsDataSource, extra: Partial<DnsServerOptions> = {}) {
+  return createDnsQueryHandler({ source, ...extra });
+}
+
+function query(name: string, type: dnsPacket.RecordType, opts: { id?: number; edns?: number; ednsVersion?: number; ecs?: boolean } = {}): Buffer {
+  const additionals: dnsPacket.Answer[] = [];
+  if (opts.edns !== undefined) {
+    additionals.push({
+      type: 'OPT',
+      name: '.',
+      udpPayloadSize: opts.edns,
+      extendedRcode: 0,
+      ednsVersion: opts.ednsVersion ?? 0,
+      flags: 0,
+      flag_do: false,
+      options: opts.ecs ? [{ code: 8, family: 1, sourcePrefixLength: 24, scopePrefixLength: 0, ip: '192.0.2.0' }] : [],
+    } as dnsPacket.OptAnswer);
+  }
+  return dnsPacket.encode({
+    type: 'query',
+    id: opts.id ?? 4242,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ name, type, class: 'IN' }],
+    additionals,
+  });
+}
+
+async function ask(h: ReturnType<typeof handlerFor>, msg: Buffer, transport: 'udp' | 'tcp' = 'udp') {
+  const out = await h.handle(msg, transport);
+  expect(out).toBeInstanceOf(Buffer);
+  return dnsPacket.decode(out as Buffer);
+}
+
+/** Record data, for records that have it (every record but OPT). */
+const dataOf = (a: dnsPacket.Answer): unknown => (a as { data?: unknown }).data;
+
+const rcodeOf = (p: dnsPacket.DecodedPacket): string => (p as unknown as { rcode: string }).rcode;
+
+describe('DnsQueryHandler', () => {
+  it('shuffles answers with the injected random source (Fisher–Yates)', async () => {
+    const source = new ArticleSource();
+    for (let i = 0; i < 4; i++) {
+      source.addNode(`n${i}`, `10.3.0.${i + 1}`);
+      source.addInstance('four', `n${i}`, []);
+    }
+    const order = async (random: () => number) =>
+      (await ask(handlerFor(source, { random }), query('four.service.consul', 'A', { edns: 1232 }))).answers!.map(dataOf);
+    // random() = 0 swaps each position with the first: [a,b,c,d] → [b,c,d,a].
+    expect(await order(() => 0)).toEqual(['10.3.0.2', '10.3.0.3', '10.3.0.4', '10.3.0.1']);
+    // random() ≈ 1 keeps every element in place.
+    expect(await order(() => 0.9999)).toEqual(['10.3.0.1', '10.3.0.2', '10.3.0.3', '10.3.0.4']);
+    const seen = new Set<string>();
+    const h = handlerFor(source);
+    for (let i = 0; i < 60; i++) seen.add(JSON.stringify((await ask(h, query('four.service.consul', 'A', { edns: 1232 }))).answers!.map(dataOf)));
+    expect(seen.size).toBeGreaterThan(3);
+  });
+
+  it('answers from cache while the version holds, and re-reads the source when it changes', async () => {
+    const source = new ArticleSource();
+    const h = handlerFor(source);
+    await ask(h, query('db.service.consul', 'A'));
+    const calls = source.calls;
+    const cached = h.handle(query('DB.service.consul', 'A', { id: 7 }), 'udp');
+    expect(cached).toBeInstanceOf(Buffer); // synchronous: no source call
+    expect(dnsPacket.decode(cached as Buffer).id).toBe(7);
+    expect(dnsPacket.decode(cached as Buffer).questions![0].name).toBe('DB.service.consul');
+    expect(source.calls).toBe(calls);
+    source.services.get('db')![0].health = 'critical';
+    source.ver++;
+    const after = await ask(h, query('db.service.consul', 'A'));
+    expect(source.calls).toBe(calls + 1);
+    expect(after.answers!.map(dataOf)).toEqual(['192.168.33.32']);
+  });
+
+  it('reads the source on every query when it has no version', async () => {
+    const source = new ArticleSource();
+    source.versioned = false;
+    const h = handlerFor(source);
+    await ask(h, query('db.service.consul', 'A'));
+    await ask(h, query('db.service.consul', 'A'));
+    expect(source.calls).toBe(2);
+  });
+
+  it('accepts an asynchronous source', async () => {
+    const base = new ArticleSource();
+    const source: DnsDataSource = {
+      datacenter: 'dc1',
+      serviceInstances: async (s, dc) => base.serviceInstances(s, dc),
+      node: async (n, dc) => base.node(n, dc),
+      nodesByAddress: async (a) => base.nodesByAddress(a),
+      servicesByAddress: async (a) => base.servicesByAddress(a),
+      servers: async () => base.servers(),
+    };
+    const r = await ask(handlerFor(source), query('slave.db.service.consul', 'A'));
+    expect(r.answers!.map(dataOf)).toEqual(['192.168.33.32']);
+  });
+
+  it('answers SERVFAIL when the source throws or rejects, and does not cache it', async () => {
+    const source = new ArticleSource();
+    source.failWith = new Error('catalog unavailable');
+    const h = handlerFor(source);
+    expect(rcodeOf(await ask(h, query('db.service.consul', 'A')))).toBe('SERVFAIL');
+    source.failWith = undefined;
+    expect(rcodeOf(await ask(h, query('db.service.consul', 'A')))).toBe('NOERROR');
+    const rejecting: DnsDataSource = { ...source, datacenter: 'dc1', serviceInstances: () => Promise.reject(new Error('down')), node: () => undefined, nodesByAddress: () => [], servicesByAddress: () => [], servers: () => [] };
+    expect(rcodeOf(await ask(handlerFor(rejecting), query('db.service.consul', 'A')))).toBe('SERVFAIL');
+    const badVersion = new ArticleSource();
+    Object.defineProperty(badVersion, 'version', { value: () => { throw new Error('no index'); } });
+    expect(rcodeOf(await ask(handlerFor(badVersion), query('db.service.consul', 'A')))).toBe('SERVFAIL');
+  });
+
+  it('echoes EDNS with the client subnet at scope 0, and answers BADVERS to EDNS version 1', async () => {
+    const h = handlerFor(new ArticleSource());
+    const r = await ask(h, query('db.service.consul', 'A', { edns: 4096, ecs: true }));
+    const opt = r.additionals!.find((a) => a.type === 'OPT') as dnsPacket.OptAnswer;
+    expect(opt.udpPayloadSize).toBe(4096);
+    const ecs = opt.options.find((o) => o.code === 8) as { sourcePrefixLength: number; scopePrefixLength: number; ip: string };
+    expect(ecs).toMatchObject({ sourcePrefixLength: 24, scopePrefixLength: 0, ip: '192.0.2.0' });
+    const bad = await ask(h, query('db.service.consul', 'A', { edns: 4096, ednsVersion: 1 }));
+    const badOpt = bad.additionals!.find((a) => a.type === 'OPT') as dnsPacket.OptAnswer;
+    expect(badOpt.extendedRcode).toBe(1); // 16 >> 4: BADVERS
+    expect(bad.answers).toEqual([]);
+  });
+
+  it('answers NOTIMP to AXFR and to other opcodes, FORMERR to bad questions, and drops what it cannot read', async () => {
+    const h = handlerFor(new ArticleSource());
+    expect(rcodeOf(await ask(h, query('consul', 'AXFR'), 'tcp'))).toBe('NOTIMP');
+    const notify = query('consul', 'SOA');
+    notify[2] = (notify[2] & 0x87) | (4 << 3); // opcode NOTIFY
+    expect(rcodeOf(await ask(h, notify))).toBe('NOTIMP');
+    const twoQuestions = dnsPacket.encode({ type: 'query', id: 1, questions: [{ name: 'a.consul', type: 'A' }, { name: 'b.consul', type: 'A' }] });
+    expect(rcodeOf(await ask(h, twoQuestions))).toBe('FORMERR');
+    const cut = query('db.service.consul', 'A').subarray(0, 20);
+    const formerr = await ask(h, cut);
+    expect(rcodeOf(formerr)).toBe('FORMERR');
+    expect(formerr.id).toBe(4242);
+    expect(h.handle(Buffer.from([1, 2, 3]), 'udp')).toBeUndefined();
+    const response = query('db.service.consul', 'A');
+    response[2] |= 0x80; // QR: a response, never answered (no reflection loops)
+    expect(h.handle(response, 'udp')).toBeUndefined();
+  });
+
+  it('keeps SRV additionals in step with trimmed answers and sets TC only on UDP', async () => {
+    const source = new ArticleSource();
+    for (let i = 0; i < 30; i++) {
+      source.addNode(`node-with-a-long-enough-name-${i}`, `10.4.0.${i + 1}`);
+      source.addInstance('many', `node-with-a-long-enough-name-${i}`, []);
+    }
+    const h = handlerFor(source);
+    const udp = await ask(h, query('many.service.consul', 'SRV', { edns: 1232 }));
+    expect(udp.flag_tc).toBe(true);
+    const targets = new Set(udp.answers!.map((a) => (dataOf(a) as dnsPacket.SrvData).target));
+    const extraA = udp.additionals!.filter((a) => a.type === 'A').map((a) => a.name);
+    expect(new Set(extraA)).toEqual(targets);
+    expect((await h.handle(query('many.service.consul', 'SRV', { edns: 1232 }), 'udp'))!.length).toBeLessThanOrEqual(1232);
+    const tcp = await ask(h, query('many.service.consul', 'SRV'), 'tcp');
+    expect(tcp.flag_tc).toBe(false);
+    expect(tcp.answers).toHaveLength(30);
+  });
+
+  it('survives thousands of random and mutated packets, answering each with a decodable reply or nothing', async () => {
+    const h = handlerFor(new ArticleSource());
+    let seed = 12345;
+    const rnd = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const valid = [
+      query('db.service.consul', 'SRV', { edns: 1232, ecs: true }),
+      query('db-1.node.consul', 'ANY' as dnsPacket.RecordType),
+      query('_db._master.service.consul', 'SRV'),
+      query('31.33.168.192.in-addr.arpa', 'PTR'),
+    ];
+    let replies = 0;
+    for (let i = 0; i < 4000; i++) {
+      let msg: Buffer;
+      if (i % 2 === 0) {
+        msg = Buffer.alloc(Math.floor(rnd() * 80));
+        for (let j = 0; j < msg.length; j++) msg[j] = Math.floor(rnd() * 256);
+      } else {
+        msg = Buffer.from(valid[i % valid.length]);
+        const flips = 1 + Math.floor(rnd() * 4);
+        for (let f = 0; f < flips; f++) msg[Math.floor(rnd() * msg.length)] = Math.floor(rnd() * 256);
+        if (rnd() < 0.3) msg = msg.subarray(0, Math.floor(rnd() * msg.length));
+      }
+      for (const transport of ['udp', 'tcp'] as const) {
+        const out = await h.handle(msg, transport);
+        if (out === undefined) continue;
+        expect(out).toBeInstanceOf(Buffer);
+        expect(() => dnsPacket.decode(out)).not.toThrow();
+        replies++;
+      }
+    }
+    expect(replies).toBeGreaterThan(1000);
+  });
+});
