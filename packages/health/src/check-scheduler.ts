@@ -84,6 +84,10 @@ export class CheckScheduler {
   /** Starts running `def`; a check with the same ID is replaced (its running probe is aborted). */
   add(def: CheckDefinition, initial?: { status?: CheckStatus; output?: string }): void {
     if (this.stopped) throw new Error('CheckScheduler is stopped; create a new one');
+    // A zero period would spin; decodeCheckDefinition never produces one, hand-built definitions might.
+    if (def.kind === 'ttl' ? !((def.ttlNs ?? 0) > 0) : !((def.intervalNs ?? 0) > 0)) {
+      throw new TypeError(`check "${def.id}" needs a positive ${def.kind === 'ttl' ? 'ttlNs' : 'intervalNs'}`);
+    }
     const old = this.entries.get(def.id);
     if (old) this.detach(old);
     const status = initial?.status ?? def.status;

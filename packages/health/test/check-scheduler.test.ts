@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,6 +64,12 @@ function recorder(): { updates: Update[]; scheduler: (extra?: object) => CheckSc
   };
 }
 
+/** Scripts read these files while tests change them: replace atomically so a run never sees a half-written one. */
+function setState(file: string, text: string): void {
+  writeFileSync(file + '.tmp', text);
+  renameSync(file + '.tmp', file);
+}
+
 function runs(file: string): number {
   return existsSync(file) ? readFileSync(file, 'utf8').length : 0;
 }
@@ -76,7 +82,7 @@ describe('CheckScheduler with interval checks', () => {
   it('reports only changes of status or output', async () => {
     const counter = join(dir, 'runs-change');
     const state = join(dir, 'state-change');
-    writeFileSync(state, '0 fine');
+    setState(state, '0 fine');
     const { updates, scheduler } = recorder();
     const s = scheduler();
     s.add(
@@ -89,10 +95,10 @@ describe('CheckScheduler with interval checks', () => {
     );
     await waitFor(() => runs(counter) >= 5, 'five runs');
     expect(updates).toEqual([{ id: 'db', status: 'passing', output: 'fine\n' }]);
-    writeFileSync(state, '0 still fine');
+    setState(state, '0 still fine');
     await waitFor(() => updates.length === 2, 'the output change');
     expect(updates[1]).toEqual({ id: 'db', status: 'passing', output: 'still fine\n' });
-    writeFileSync(state, '2 broken');
+    setState(state, '2 broken');
     await waitFor(() => updates.length === 3, 'the status change');
     expect(updates[2]).toEqual({ id: 'db', status: 'critical', output: 'broken\n' });
     expect(s.get('db')).toMatchObject({ status: 'critical', output: 'broken\n' });
@@ -143,7 +149,7 @@ describe('CheckScheduler with interval checks', () => {
   it('applies flap damping to run results', async () => {
     const state = join(dir, 'state-flap');
     const counter = join(dir, 'runs-flap');
-    writeFileSync(state, '2');
+    setState(state, '2');
     const { updates, scheduler } = recorder();
     const s = scheduler();
     s.add(
@@ -161,7 +167,7 @@ describe('CheckScheduler with interval checks', () => {
     // Counters start at their thresholds, so the first failure is reported at once.
     await waitFor(() => updates.length === 1, 'the first failure');
     expect(updates[0]!.status).toBe('critical');
-    writeFileSync(state, '0');
+    setState(state, '0');
     const at = runs(counter);
     await waitFor(() => updates.length === 2, 'passing after three successes');
     expect(updates[1]!.status).toBe('passing');
@@ -320,6 +326,14 @@ describe('CheckScheduler lifecycle', () => {
     await s.remove('hb');
     expect(() => s.updateTtl('hb', 'passing', '')).toThrow(TtlCheckNotFoundError);
     expect(updates).toHaveLength(1);
+    await s.stop();
+  });
+
+  it('refuses a definition without a period', async () => {
+    const s = recorder().scheduler();
+    expect(() => s.add(def({ id: 'x', kind: 'tcp', tcp: '127.0.0.1:1' }))).toThrow('needs a positive intervalNs');
+    expect(() => s.add(def({ id: 'y', kind: 'ttl', ttlNs: 0 }))).toThrow('needs a positive ttlNs');
+    expect(s.ids()).toEqual([]);
     await s.stop();
   });
 
