@@ -112,28 +112,43 @@ describe('the article on a dev agent', () => {
     await consul.kv.set('service/web/state', 'blue');
     const first = (await consul.kv.get({ key: 'service/web/state' })) as { ModifyIndex: number };
     const other = new Consul({ host: '127.0.0.1', port: agent.httpPort });
-    const started = Date.now();
-    const blocked = consul.kv.get({ key: 'service/web/state', index: String(first.ModifyIndex), wait: '30s' }) as Promise<{
-      Value: string;
-      ModifyIndex: number;
-    }>;
-    setTimeout(() => void other.kv.set('service/web/state', 'green'), 200);
+    let returnedAt = 0;
+    const blocked = (
+      consul.kv.get({ key: 'service/web/state', index: String(first.ModifyIndex), wait: '30s' }) as Promise<{
+        Value: string;
+        ModifyIndex: number;
+      }>
+    ).then((v) => {
+      returnedAt = performance.now();
+      return v;
+    });
+    // Let the GET reach the agent and block, then write from the other client.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(returnedAt).toBe(0);
+    const putAt = performance.now();
+    await other.kv.set('service/web/state', 'green');
     const changed = await blocked;
-    const elapsed = Date.now() - started;
     other.destroy();
     expect(changed.Value).toBe('green');
     expect(changed.ModifyIndex).toBeGreaterThan(first.ModifyIndex);
-    // The PUT is sent at 200 ms; the blocked GET must return well before the 30 s wait.
-    expect(elapsed).toBeLessThan(200 + 100 + 200);
+    expect(returnedAt - putAt).toBeLessThan(100);
   });
 
   it('returns false on a CAS conflict and true on a matching index', async () => {
     await consul.kv.set('cas/key', 'v1');
     const cur = (await consul.kv.get('cas/key')) as { ModifyIndex: number };
-    expect(await consul.kv.set({ key: 'cas/key', value: 'v2', cas: String(cur.ModifyIndex + 1000) })).toBe(false);
+    const put = async (key: string, value: string, cas: number) => {
+      const res = await fetch(`http://${agent.httpAddr}/v1/kv/${key}?cas=${cas}`, { method: 'PUT', body: value });
+      expect(res.headers.get('content-type')).toBe('application/json');
+      return res.text();
+    };
+    expect(await put('cas/key', 'v2', cur.ModifyIndex + 1000)).toBe('false');
+    // The npm client turns a JSON false into a falsy result; a true stays true.
+    expect(await consul.kv.set({ key: 'cas/key', value: 'v2', cas: String(cur.ModifyIndex + 1000) })).toBeFalsy();
     expect(await consul.kv.set({ key: 'cas/key', value: 'v2', cas: String(cur.ModifyIndex) })).toBe(true);
-    expect(await consul.kv.set({ key: 'cas/new', value: 'x', cas: '0' })).toBe(true);
-    expect(await consul.kv.set({ key: 'cas/new', value: 'y', cas: '0' })).toBe(false);
+    expect(await put('cas/new', 'x', 0)).toBe('true');
+    expect(await put('cas/new', 'y', 0)).toBe('false');
+    expect(((await consul.kv.get('cas/key')) as { Value: string }).Value).toBe('v2');
   });
 
   it('lists the services of the catalog with the built-in consul service', async () => {

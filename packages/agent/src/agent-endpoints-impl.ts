@@ -129,7 +129,7 @@ export class LocalAgentEndpoints implements AgentEndpoints {
     } catch (err) {
       if (err instanceof DecodeError) throw new ApiError(400, err.message);
       if (err instanceof ScriptChecksDisabledError) throw new ApiError(500, err.message);
-      if (err instanceof TtlCheckNotFoundError) throw new ApiError(404, err.message);
+      if (err instanceof TtlCheckNotFoundError) throw new ApiError(500, err.message);
       if (err instanceof UnknownServiceError) throw new ApiError(404, err.message);
       throw err;
     }

@@ -34,6 +34,7 @@ export class Agent {
   private readonly services: LocalServices;
   private readonly sync: CatalogSync;
   private http: HttpApi | undefined;
+  private httpPort: number | undefined;
   private dns: DnsServer | undefined;
   private fullSyncTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
@@ -87,7 +88,7 @@ export class Agent {
   }
 
   get httpAddress(): string {
-    return `${this.config.httpAddr || this.config.clientAddr}:${this.http?.port ?? this.config.ports.http}`;
+    return `${this.config.httpAddr || this.config.clientAddr}:${this.httpPort ?? this.config.ports.http}`;
   }
 
   get dnsAddress(): string {
@@ -168,6 +169,7 @@ export class Agent {
   private async listen(): Promise<void> {
     const cfg = this.config;
     if (cfg.ports.http >= 0) {
+      const httpLog = this.logger.named('http');
       const endpoints = new LocalAgentEndpoints(this.local, this.services, this.state, {
         node: this.identity.node,
         datacenter: cfg.datacenter,
@@ -196,9 +198,9 @@ export class Agent {
           nodeName: this.identity.node,
           limits: { kvMaxValueSize: cfg.kvMaxValueSize },
         },
-        { logger: this.logger.named('http') },
+        { onError: (err, method, url) => httpLog.error('Request failed', { method, url, error: err }) },
       );
-      await this.http.listen(cfg.ports.http, cfg.httpAddr || cfg.clientAddr);
+      this.httpPort = (await this.http.listen(cfg.ports.http, cfg.httpAddr || cfg.clientAddr)).port;
       this.logger.info('Started HTTP server', { address: this.httpAddress, network: 'tcp' });
     }
     if (cfg.ports.dns >= 0) {
