@@ -28,3 +28,6 @@ export {
   SizeLimitError,
   GossipConfigError,
 } from './errors.js';
+export { createGossipNode, GossipNode, DEFAULT_GOSSIP_PORT } from './gossipNode.js';
+export type { GossipNodeOptions, JoinResult, GossipNodeStats, GossipNodeEvents } from './gossipNode.js';
+export { Keyring, generateKey, decodeKey, ENCRYPTION_OVERHEAD } from './keyring.js';

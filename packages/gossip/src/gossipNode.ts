@@ -1,0 +1,491 @@
+/**
+ * The real driver: binds UDP and TCP on one port, feeds the GossipCore with
+ * what arrives and the wall clock, and carries out what it asks for.
+ */
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import os from 'node:os';
+import { randomInt } from 'node:crypto';
+import { profile as presetProfile, type GossipConfig, type ProfileName } from './config.js';
+import { DecryptError, GossipConfigError, GossipError } from './errors.js';
+import { GossipCore, type GossipEvent, type GossipOutput, type GossipStats } from './gossipCore.js';
+import { Keyring } from './keyring.js';
+import { joinHostPort, splitHostPort, type Member } from './member.js';
+import { FrameReader, frame, open, packetOverhead, refusal, seal } from './transport.js';
+import type { UserEvent } from './userEvents.js';
+
+export const DEFAULT_GOSSIP_PORT = 8301;
+
+export interface GossipNodeOptions {
+  /** Unique node name in the cluster. */
+  name: string;
+  /** Address to bind UDP and TCP on (default 0.0.0.0). */
+  bindAddr?: string;
+  /** Port for both UDP and TCP (default 8301; 0 picks a free one). */
+  port?: number;
+  /** Address others use to reach us (default: bindAddr, or the first private IPv4 when bound to 0.0.0.0). */
+  advertiseAddr?: string;
+  advertisePort?: number;
+  tags?: Record<string, string>;
+  /** A Keyring, or base64 key(s) (first = primary). Omit for no encryption. */
+  keyring?: Keyring | string | string[];
+  /** Timing preset name or a whole config (default 'lan'). */
+  profile?: ProfileName | GossipConfig;
+  /** Overrides on top of the profile. */
+  config?: Partial<GossipConfig>;
+  /** PRNG seed (default random). */
+  seed?: number;
+  /** Clock in ms (default Date.now). */
+  clock?: () => number;
+  /** Receives one line per notable happening. */
+  logger?: (level: 'debug' | 'info' | 'warn', message: string) => void;
+}
+
+export interface JoinResult {
+  /** Seeds that answered a push/pull (as given). */
+  joined: string[];
+  failed: { addr: string; error: string }[];
+}
+
+export interface GossipNodeStats extends GossipStats {
+  /** Packets/streams dropped because the encryption settings or keys differ. */
+  decryptFailures: number;
+  /** UDP packets and streams over the size limit, or too short. */
+  badFrames: number;
+  streamsIn: number;
+  streamsOut: number;
+}
+
+export interface GossipNodeEvents {
+  join: [Member];
+  leave: [Member];
+  fail: [Member];
+  update: [Member];
+  suspect: [Member, string];
+  reap: [Member];
+  'user-event': [UserEvent];
+}
+
+type Waiter = (err: Error | null) => void;
+
+export class GossipNode extends EventEmitter<GossipNodeEvents> {
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private closed = false;
+  private readonly waiters = new Map<number, Waiter>();
+  private readonly sockets = new Set<net.Socket>();
+  private leaveWaiters: (() => void)[] = [];
+  private readonly extra = { decryptFailures: 0, badFrames: 0, streamsIn: 0, streamsOut: 0 };
+
+  /** @internal use createGossipNode() */
+  constructor(
+    private readonly core: GossipCore,
+    private readonly udp: dgram.Socket,
+    private readonly tcp: net.Server,
+    private keyringValue: Keyring | undefined,
+    private readonly clock: () => number,
+    private readonly log: NonNullable<GossipNodeOptions['logger']>,
+  ) {
+    super();
+    udp.on('message', (msg, rinfo) => this.onPacket(msg, joinHostPort(rinfo.address, rinfo.port)));
+    udp.on('error', (e) => this.log('warn', `gossip UDP socket error: ${e.message}`));
+    tcp.on('connection', (s) => this.onConnection(s));
+    tcp.on('error', (e) => this.log('warn', `gossip TCP listener error: ${e.message}`));
+    this.flush();
+  }
+
+  get name(): string {
+    return this.core.name;
+  }
+
+  /** Advertised "ip:port". */
+  get addr(): string {
+    return this.core.localMember().addr;
+  }
+
+  get port(): number {
+    return this.core.localMember().port;
+  }
+
+  get config(): GossipConfig {
+    return this.core.config;
+  }
+
+  /** Every known member (this node included), in no particular order. */
+  members(): Member[] {
+    return this.core.members();
+  }
+
+  member(name: string): Member | undefined {
+    return this.core.member(name);
+  }
+
+  localMember(): Member {
+    return this.core.localMember();
+  }
+
+  /** Lifeguard health score (0 = healthy). */
+  healthScore(): number {
+    return this.core.healthScore();
+  }
+
+  stats(): GossipNodeStats {
+    return { ...this.core.stats, ...this.extra };
+  }
+
+  /**
+   * Joins through each seed ("host:port", "host" → port 8301) with a TCP
+   * push/pull. Never throws for unreachable seeds: they are listed in `failed`.
+   */
+  async join(seeds: string[]): Promise<JoinResult> {
+    this.assertOpen();
+    const result: JoinResult = { joined: [], failed: [] };
+    await Promise.all(
+      seeds.map(async (seed) => {
+        try {
+          const addr = await resolveSeed(seed);
+          const id = this.core.join(addr, this.clock());
+          const done = new Promise<Error | null>((resolve) => this.waiters.set(id, resolve));
+          this.flush();
+          const err = await done;
+          if (err) throw err;
+          result.joined.push(seed);
+        } catch (e) {
+          result.failed.push({ addr: seed, error: (e as Error).message });
+        }
+      }),
+    );
+    if (result.joined.length) this.log('info', `gossip: joined ${result.joined.join(', ')}`);
+    for (const f of result.failed) this.log('warn', `gossip: join ${f.addr} failed: ${f.error}`);
+    return result;
+  }
+
+  /**
+   * Graceful leave: tells the cluster (`leaving`, then `left`) and waits for
+   * the news to spread, at most `timeoutMs`. The node keeps answering until shutdown().
+   */
+  async leave(timeoutMs = 5000): Promise<void> {
+    this.assertOpen();
+    this.core.leave(this.clock());
+    this.flush();
+    if (this.core.leaveComplete()) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.leaveWaiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops at once, without telling anyone (others will detect a failure unless leave() ran). */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    for (const w of this.waiters.values()) w(new GossipError('node shut down'));
+    this.waiters.clear();
+    for (const w of this.leaveWaiters) w();
+    for (const s of this.sockets) s.destroy();
+    await Promise.all([
+      new Promise<void>((r) => this.udp.close(() => r())),
+      new Promise<void>((r) => this.tcp.close(() => r())),
+    ]);
+  }
+
+  /** Replaces the local tags (whole set) and gossips them. */
+  setTags(tags: Record<string, string>): void {
+    this.assertOpen();
+    this.core.setTags(tags, this.clock());
+    this.flush();
+  }
+
+  /** Fires a user event to every member; throws SizeLimitError over the limit. */
+  sendUserEvent(name: string, payload: Uint8Array | string = new Uint8Array(0)): UserEvent {
+    this.assertOpen();
+    const ev = this.core.sendUserEvent(name, typeof payload === 'string' ? Buffer.from(payload) : payload);
+    this.flush();
+    return ev;
+  }
+
+  /** Consul's force-leave (failed → left; alive members refute). */
+  forceLeave(name: string, opts: { prune?: boolean } = {}): boolean {
+    this.assertOpen();
+    const ok = this.core.forceLeave(name, this.clock());
+    if (ok && opts.prune) this.core.prune(name);
+    this.flush();
+    return ok;
+  }
+
+  /** Installed keys (base64, primary first); empty when encryption is off. */
+  listKeys(): string[] {
+    return this.keyringValue?.list() ?? [];
+  }
+
+  installKey(key: string): void {
+    this.requireKeyring().install(key);
+  }
+
+  useKey(key: string): void {
+    this.requireKeyring().use(key);
+  }
+
+  removeKey(key: string): void {
+    this.requireKeyring().remove(key);
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private requireKeyring(): Keyring {
+    if (!this.keyringValue) throw new GossipConfigError('gossip encryption is not enabled on this node (start it with a key)');
+    return this.keyringValue;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new GossipConfigError(`gossip node ${this.name} is shut down`);
+  }
+
+  private onPacket(msg: Buffer, from: string): void {
+    if (this.closed) return;
+    let body: Uint8Array;
+    try {
+      body = open(this.keyringValue, msg);
+    } catch (e) {
+      if (e instanceof DecryptError) this.extra.decryptFailures++;
+      else this.extra.badFrames++;
+      this.log('debug', `gossip: dropped packet from ${from}: ${(e as Error).message}`);
+      return;
+    }
+    this.core.handlePacket(from, body, this.clock());
+    this.flush();
+  }
+
+  private onConnection(sock: net.Socket): void {
+    if (this.closed) {
+      sock.destroy();
+      return;
+    }
+    this.extra.streamsIn++;
+    this.sockets.add(sock);
+    const from = joinHostPort(sock.remoteAddress ?? '0.0.0.0', sock.remotePort ?? 0);
+    const reader = new FrameReader(this.core.config.maxStreamBytes);
+    sock.setTimeout(this.core.config.tcpTimeoutMs, () => sock.destroy());
+    sock.on('close', () => this.sockets.delete(sock));
+    sock.on('error', () => sock.destroy());
+    let handled = false;
+    sock.on('data', (chunk: Buffer) => {
+      if (handled) return;
+      let data: Uint8Array | undefined;
+      try {
+        data = reader.push(chunk);
+      } catch (e) {
+        handled = true;
+        this.extra.badFrames++;
+        sock.end(frame(refusal((e as Error).message)));
+        return;
+      }
+      if (!data) return;
+      handled = true;
+      let reply: Uint8Array;
+      try {
+        const body = open(this.keyringValue, data);
+        reply = seal(this.keyringValue, this.core.handleStream(from, body, this.clock()));
+      } catch (e) {
+        if (e instanceof DecryptError) {
+          this.extra.decryptFailures++;
+          this.log('warn', `gossip: refused stream from ${from}: ${e.message}`);
+        }
+        reply = refusal((e as Error).message);
+      }
+      sock.end(frame(reply));
+      this.flush();
+    });
+  }
+
+  private stream(out: Extract<GossipOutput, { kind: 'stream' }>): void {
+    this.extra.streamsOut++;
+    const hp = splitHostPort(out.to);
+    const finish = (result: Uint8Array | Error): void => {
+      if (this.closed) return;
+      let err: Error | null = result instanceof Error ? result : null;
+      try {
+        this.core.handleStreamReply(out.id, result, this.clock());
+      } catch (e) {
+        err = e as Error;
+      }
+      const w = this.waiters.get(out.id);
+      if (w) {
+        this.waiters.delete(out.id);
+        w(err);
+      }
+      this.flush();
+    };
+    if (!hp) {
+      finish(new GossipConfigError(`address "${out.to}" is not ip:port`));
+      return;
+    }
+    const sock = net.connect({ host: hp.host, port: hp.port });
+    this.sockets.add(sock);
+    const reader = new FrameReader(this.core.config.maxStreamBytes);
+    let done = false;
+    const end = (r: Uint8Array | Error): void => {
+      if (done) return;
+      done = true;
+      sock.destroy();
+      finish(r);
+    };
+    sock.setTimeout(out.timeoutMs, () => end(new GossipError(`i/o timeout after ${out.timeoutMs} ms talking to ${out.to}`)));
+    sock.on('close', () => {
+      this.sockets.delete(sock);
+      end(new GossipError(`connection to ${out.to} closed before a reply`));
+    });
+    sock.on('error', (e: NodeJS.ErrnoException) =>
+      end(new GossipError(e.code === 'ECONNREFUSED' ? `connection refused by ${out.to}` : `${out.to}: ${e.message}`)),
+    );
+    sock.on('connect', () => sock.write(frame(seal(this.keyringValue, out.data))));
+    sock.on('data', (chunk: Buffer) => {
+      try {
+        const data = reader.push(chunk);
+        if (!data) return;
+        end(open(this.keyringValue, data));
+      } catch (e) {
+        if (e instanceof DecryptError) {
+          this.extra.decryptFailures++;
+          end(new DecryptError(`reply from ${out.to}: ${e.message}`));
+        } else end(e as Error);
+      }
+    });
+  }
+
+  /** Carries out queued outputs, emits events, re-arms the timer. */
+  private flush(): void {
+    if (this.closed) return;
+    for (const out of this.core.drainOutputs()) {
+      if (out.kind === 'packet') {
+        const hp = splitHostPort(out.to);
+        if (!hp) continue;
+        this.udp.send(seal(this.keyringValue, out.data), hp.port, hp.host, (err) => {
+          if (err) this.log('debug', `gossip: send to ${out.to} failed: ${err.message}`);
+        });
+      } else {
+        this.stream(out);
+      }
+    }
+    for (const e of this.core.drainEvents()) this.emitEvent(e);
+    if (this.core.leaveComplete() && this.leaveWaiters.length) {
+      const ws = this.leaveWaiters;
+      this.leaveWaiters = [];
+      for (const w of ws) w();
+    }
+    const wake = this.core.nextWakeAt();
+    if (wake < this.timerAt || this.timer === undefined) {
+      clearTimeout(this.timer);
+      this.timerAt = wake;
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        if (this.closed) return;
+        this.core.tick(this.clock());
+        this.flush();
+      }, Math.max(0, wake - this.clock()));
+    }
+  }
+
+  private emitEvent(e: GossipEvent): void {
+    switch (e.type) {
+      case 'user-event':
+        this.emit('user-event', e.event);
+        return;
+      case 'suspect':
+        this.emit('suspect', e.member, e.from);
+        return;
+      default:
+        if (e.type === 'fail' || e.type === 'leave') this.log('info', `gossip: member ${e.member.name} ${e.type === 'fail' ? 'failed' : 'left'}`);
+        this.emit(e.type, e.member);
+    }
+  }
+}
+
+/** Binds UDP and TCP and starts gossiping (alone until join()). */
+export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipNode> {
+  if (!opts || typeof opts.name !== 'string' || opts.name.length === 0) throw new GossipConfigError('createGossipNode needs a node name');
+  const base = typeof opts.profile === 'object' ? opts.profile : presetProfile(opts.profile ?? 'lan');
+  if (!base) throw new GossipConfigError(`unknown gossip profile "${String(opts.profile)}"; use lan, local or test`);
+  const config: GossipConfig = { ...base, ...(opts.config ?? {}) };
+  const keyring =
+    opts.keyring === undefined
+      ? undefined
+      : opts.keyring instanceof Keyring
+        ? opts.keyring
+        : new Keyring(Array.isArray(opts.keyring) ? opts.keyring : [opts.keyring]);
+  const bindAddr = opts.bindAddr ?? '0.0.0.0';
+  if (net.isIP(bindAddr) === 0) throw new GossipConfigError(`bind address "${bindAddr}" is not an IP address`);
+  const wanted = opts.port ?? DEFAULT_GOSSIP_PORT;
+  if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) throw new GossipConfigError(`port ${wanted} is out of range`);
+  const { udp, tcp, port } = await bindBoth(bindAddr, wanted);
+  const advHost = opts.advertiseAddr ?? (bindAddr === '0.0.0.0' || bindAddr === '::' ? defaultAdvertise() : bindAddr);
+  if (net.isIP(advHost) === 0) throw new GossipConfigError(`advertise address "${advHost}" is not an IP address`);
+  const clock = opts.clock ?? Date.now;
+  const core = new GossipCore({
+    name: opts.name,
+    addr: joinHostPort(advHost, opts.advertisePort ?? port),
+    tags: opts.tags,
+    config,
+    seed: opts.seed ?? randomInt(2 ** 31),
+    now: clock(),
+    packetOverhead: packetOverhead(keyring),
+  });
+  return new GossipNode(core, udp, tcp, keyring, clock, opts.logger ?? (() => {}));
+}
+
+async function bindBoth(host: string, port: number): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
+  const type = net.isIPv6(host) ? 'udp6' : 'udp4';
+  for (let attempt = 0; ; attempt++) {
+    const tcp = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen({ host, port, exclusive: true }, () => resolve());
+    }).catch((e: NodeJS.ErrnoException) => {
+      throw new GossipConfigError(`cannot listen on TCP ${joinHostPort(host, port)}: ${e.code ?? e.message}`);
+    });
+    const actual = (tcp.address() as net.AddressInfo).port;
+    const udp = dgram.createSocket({ type });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind({ address: host, port: actual, exclusive: true }, () => resolve());
+      });
+      udp.removeAllListeners('error');
+      tcp.removeAllListeners('error');
+      return { udp, tcp, port: actual };
+    } catch (e) {
+      udp.close();
+      await new Promise<void>((r) => tcp.close(() => r()));
+      // With port 0 the TCP port may be taken on UDP: try another.
+      if (port === 0 && attempt < 10) continue;
+      throw new GossipConfigError(`cannot bind UDP ${joinHostPort(host, actual)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+}
+
+function defaultAdvertise(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const i of list ?? []) if (i.family === 'IPv4' && !i.internal) return i.address;
+  }
+  return '127.0.0.1';
+}
+
+async function resolveSeed(seed: string): Promise<string> {
+  const hp = splitHostPort(seed.trim(), DEFAULT_GOSSIP_PORT);
+  if (!hp) throw new GossipConfigError(`seed "${seed}" is not host[:port]`);
+  if (net.isIP(hp.host)) return joinHostPort(hp.host, hp.port);
+  try {
+    const { address } = await lookup(hp.host);
+    return joinHostPort(address, hp.port);
+  } catch (e) {
+    throw new GossipConfigError(`cannot resolve seed host "${hp.host}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+

@@ -1,0 +1,150 @@
+import dgram from 'node:dgram';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createGossipNode, generateKey, type GossipNode, type UserEvent } from '../src/index.js';
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const statusIn = (n: GossipNode, name: string): string | undefined => n.member(name)?.status;
+
+describe('real UDP/TCP cluster on 127.0.0.1', () => {
+  const key = generateKey();
+  const nodes: GossipNode[] = [];
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.shutdown()));
+  });
+
+  it('20 encrypted nodes join through one seed and all see each other', async () => {
+    for (let i = 0; i < 20; i++) {
+      nodes.push(
+        await createGossipNode({
+          name: `n${i}`,
+          bindAddr: '127.0.0.1',
+          port: 0,
+          keyring: key,
+          profile: 'test',
+          tags: { role: i < 3 ? 'consul' : 'node', dc: 'dc1' },
+        }),
+      );
+    }
+    const seed = nodes[0]!.addr;
+    const results = await Promise.all(nodes.slice(1).map((n) => n.join([seed])));
+    for (const r of results) expect(r).toEqual({ joined: [seed], failed: [] });
+    await waitFor('everyone sees 20 alive', () => nodes.every((n) => n.members().filter((m) => m.status === 'alive').length === 20));
+    const m = nodes[5]!.member('n1')!;
+    expect(m).toMatchObject({ name: 'n1', host: '127.0.0.1', status: 'alive', consulStatus: 'alive', statusCode: 1, tags: { role: 'consul', dc: 'dc1' } });
+    expect(m.addr).toBe(nodes[1]!.addr);
+    expect(nodes.every((n) => n.stats().decryptFailures === 0)).toBe(true);
+  });
+
+  it('tags set at run time reach everyone', async () => {
+    nodes[3]!.setTags({ role: 'node', dc: 'dc1', build: '1.2.3' });
+    await waitFor('build tag seen', () => nodes.every((n) => n.member('n3')?.tags.build === '1.2.3'));
+    const updates: string[] = [];
+    nodes[4]!.on('update', (mem) => updates.push(mem.name));
+    nodes[3]!.setTags({ role: 'node', dc: 'dc1', build: '1.2.4' });
+    await waitFor('update event', () => updates.includes('n3'));
+  });
+
+  it('a user event reaches every node exactly once', async () => {
+    const got = new Map<string, UserEvent[]>();
+    for (const n of nodes) n.on('user-event', (e) => got.set(n.name, [...(got.get(n.name) ?? []), e]));
+    const sent = nodes[2]!.sendUserEvent('deploy', 'v42');
+    await waitFor('event everywhere', () => nodes.every((n) => (got.get(n.name) ?? []).some((e) => e.name === 'deploy')));
+    await new Promise((r) => setTimeout(r, 300)); // duplicates would arrive within a few gossip rounds
+    for (const n of nodes) {
+      const evs = got.get(n.name)!.filter((e) => e.name === 'deploy');
+      expect(evs).toHaveLength(1);
+      expect(evs[0]!.ltime).toBe(sent.ltime);
+      expect(Buffer.from(evs[0]!.payload).toString()).toBe('v42');
+    }
+    expect(() => nodes[2]!.sendUserEvent('big', new Uint8Array(600))).toThrow(/limit is 512/);
+  });
+
+  it('garbage, truncated and oversized packets are dropped and counted', async () => {
+    const target = nodes[6]!;
+    const sock = dgram.createSocket('udp4');
+    const send = (b: Buffer): Promise<void> => new Promise((r) => sock.send(b, target.port, '127.0.0.1', () => r()));
+    const before = target.stats();
+    await send(Buffer.from([1])); // too short
+    await send(Buffer.from([9, 1, 2, 3])); // unknown kind
+    await send(Buffer.concat([Buffer.from([1, 1]), Buffer.alloc(40, 7)])); // "encrypted" with no valid key
+    await send(Buffer.concat([Buffer.from([0]), Buffer.from('not msgpack at all')])); // plain on an encrypted node
+    await send(Buffer.alloc(9000, 0xc1)); // oversized
+    sock.close();
+    await waitFor('drops counted', () => {
+      const s = target.stats();
+      return s.badFrames - before.badFrames >= 3 && s.decryptFailures - before.decryptFailures >= 2;
+    });
+    expect(statusIn(nodes[0]!, 'n6')).toBe('alive');
+    // On an unencrypted node the bytes reach the decoder, which counts and drops them.
+    const plain = await createGossipNode({ name: 'plain-target', bindAddr: '127.0.0.1', port: 0, profile: 'test' });
+    try {
+      const s2 = dgram.createSocket('udp4');
+      const send2 = (b: Buffer): Promise<void> => new Promise((r) => s2.send(b, plain.port, '127.0.0.1', () => r()));
+      await send2(Buffer.from([0, 0xc1, 3, 0, 5])); // truncated compound
+      await send2(Buffer.from([0, 0x81, 0xa1, 0x74, 0x63])); // {t: 99}
+      await send2(Buffer.from([0, 0xd9])); // truncated msgpack
+      s2.close();
+      await waitFor('malformed counted', () => plain.stats().malformed >= 3);
+      expect(plain.localMember().status).toBe('alive');
+    } finally {
+      await plain.shutdown();
+    }
+  });
+
+  it('a node with the wrong key is refused and says so', async () => {
+    const intruder = await createGossipNode({ name: 'intruder', bindAddr: '127.0.0.1', port: 0, keyring: generateKey(), profile: 'test' });
+    const plain = await createGossipNode({ name: 'plain', bindAddr: '127.0.0.1', port: 0, profile: 'test' });
+    try {
+      const r = await intruder.join([nodes[0]!.addr]);
+      expect(r.joined).toEqual([]);
+      expect(r.failed).toHaveLength(1);
+      expect(r.failed[0]!.error).toMatch(/key/);
+      const p = await plain.join([nodes[0]!.addr]);
+      expect(p.joined).toEqual([]);
+      expect(p.failed[0]!.error).toMatch(/requires gossip encryption/);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(nodes[0]!.member('intruder')).toBeUndefined();
+      expect(nodes[0]!.member('plain')).toBeUndefined();
+      expect(intruder.members()).toHaveLength(1);
+    } finally {
+      await intruder.shutdown();
+      await plain.shutdown();
+    }
+  });
+
+  it('join reports unreachable seeds without throwing', async () => {
+    const n = nodes[1]!;
+    const r = await n.join(['127.0.0.1:1', 'not a host:x']);
+    expect(r.joined).toEqual([]);
+    expect(r.failed.map((f) => f.addr).sort()).toEqual(['127.0.0.1:1', 'not a host:x']);
+  });
+
+  it('a node shut down without leaving is marked failed by all the others', async () => {
+    const victim = nodes[10]!;
+    const fails = new Set<string>();
+    for (const n of nodes) if (n !== victim) n.on('fail', (m) => m.name === victim.name && fails.add(n.name));
+    await victim.shutdown();
+    const others = nodes.filter((n) => n !== victim);
+    await waitFor('19 see n10 failed', () => others.every((n) => statusIn(n, 'n10') === 'failed'));
+    expect(fails.size).toBe(19);
+    expect(others[0]!.member('n10')!).toMatchObject({ consulStatus: 'failed', statusCode: 4 });
+  });
+
+  it('a node that leaves gracefully is recorded as left', async () => {
+    const leaver = nodes[11]!;
+    await leaver.leave();
+    await leaver.shutdown();
+    const others = nodes.filter((n) => n !== leaver && n !== nodes[10]);
+    await waitFor('18 see n11 left', () => others.every((n) => statusIn(n, 'n11') === 'left'));
+    expect(others[0]!.member('n11')!).toMatchObject({ consulStatus: 'left', statusCode: 3 });
+    // and no false failures among the live ones
+    for (const n of others) for (const o of others) expect(statusIn(n, o.name)).toBe('alive');
+  });
+});
