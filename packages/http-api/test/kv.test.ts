@@ -86,6 +86,21 @@ describe('KV over HTTP with the consul client', () => {
     await r.text();
   });
 
+  it('forgets a blocked query whose client went away', async () => {
+    await fetch(`${h.base}/v1/kv/abandon`, { method: 'PUT', body: 'x' }).then((r) => r.text());
+    const first = await fetch(`${h.base}/v1/kv/abandon`);
+    const index = first.headers.get('x-consul-index');
+    await first.text();
+    const ctl = new AbortController();
+    const blocked = fetch(`${h.base}/v1/kv/abandon?index=${index}&wait=5m`, { signal: ctl.signal }).catch((e: Error) => e.name);
+    await until(() => h.state.watches.size > 0);
+    ctl.abort();
+    expect(await blocked).toBe('AbortError');
+    await until(() => h.state.watches.size === 0);
+    // The server still answers, and a write to the key finds no stale waiter.
+    expect(await (await fetch(`${h.base}/v1/kv/abandon`, { method: 'PUT', body: 'y' })).json()).toBe(true);
+  });
+
   it('blocks a recurse query on its prefix only', async () => {
     await fetch(`${h.base}/v1/kv/tree/a`, { method: 'PUT', body: '1' });
     const first = await fetch(`${h.base}/v1/kv/tree/?recurse`);
