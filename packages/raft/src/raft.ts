@@ -192,7 +192,9 @@ export class Raft {
     this.syncProgress();
   }
 
-  private syncProgress(): void {
+  /** Returns the ids that gained a Progress. */
+  private syncProgress(): NodeId[] {
+    const added: NodeId[] = [];
     for (const id of [...this.prs.keys()]) {
       if (!this.voters.has(id) && !this.learners.has(id)) this.prs.delete(id);
     }
@@ -202,9 +204,11 @@ export class Raft {
         pr = new Progress(this.log.lastIndex() + 1, this.maxInflight, false);
         if (id === this.id) pr.match = this.log.lastIndex();
         this.prs.set(id, pr);
+        added.push(id);
       }
       pr.isLearner = this.learners.has(id);
     }
+    return added;
   }
 
   private applyConfChange(cc: ConfChange): void {
@@ -225,7 +229,7 @@ export class Raft {
         this.learners.delete(cc.node);
         break;
     }
-    this.syncProgress();
+    const added = this.syncProgress();
     if (this.state !== StateType.Leader) return;
     if (!this.prs.has(this.id) || this.learners.has(this.id)) {
       // Removed (or demoted): hand over by stepping down; the remaining voters elect a leader.
@@ -235,6 +239,8 @@ export class Raft {
     if (this.leadTransferee !== NONE && !this.voters.has(this.leadTransferee)) this.abortLeaderTransfer();
     if (this.maybeCommit()) this.bcastAppend();
     else for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id, false);
+    // Probe new members now rather than at the next heartbeat.
+    for (const id of added) if (id !== this.id) this.sendAppend(id);
   }
 
   private quorum(): number {

@@ -32,6 +32,8 @@ export interface SimConfig {
   healMs?: number;
   clients?: number;
   readOnly?: 'safe' | 'lease';
+  checkQuorum?: boolean;
+  preVote?: boolean;
   /** Print a trace of the last events on failure. */
   traceSize?: number;
 }
@@ -71,6 +73,8 @@ interface PendingRead {
 }
 interface Client {
   id: number;
+  /** The node this client believes leads: clients cache it, as real ones do, and so reach stale leaders. */
+  target?: string;
   busyUntil?: number;
   cancel?: () => void;
 }
@@ -131,7 +135,7 @@ export class Simulation {
   readonly stats: SimStats;
 
   constructor(cfg: SimConfig) {
-    this.cfg = { nodes: 5, voters: 3, faultMs: 3000, healMs: 3000, clients: 3, readOnly: 'safe', traceSize: 60, ...cfg };
+    this.cfg = { nodes: 5, voters: 3, faultMs: 3000, healMs: 3000, clients: 3, readOnly: 'safe', checkQuorum: true, preVote: true, traceSize: Number(process.env.TRACE ?? 60), ...cfg };
     this.rng = seededRandom(cfg.seed);
     this.stats = {
       seed: cfg.seed,
@@ -191,6 +195,8 @@ export class Simulation {
       maxInflightMsgs: 1 + Math.floor(this.rng() * 8),
       maxEntriesPerMsg: 1 + Math.floor(this.rng() * 20),
       readOnly: this.cfg.readOnly,
+      checkQuorum: this.cfg.checkQuorum,
+      preVote: this.cfg.preVote,
     });
     n.kv = new KvStore();
     n.applied = 0;
@@ -236,11 +242,15 @@ export class Simulation {
     }
     if (this.firstAckAfterHeal < 0) this.fail(`liveness: no write was acknowledged within ${this.cfg.healMs}ms after healing`);
     this.checkConvergence();
-    // Every acknowledged write is still in the final leader's log (or folded into its snapshot).
-    const lead = this.currentLeader()!.raft!;
-    for (const a of this.acked) {
-      if (a.index > lead.log.offset && lead.log.term(a.index) !== a.term) {
-        this.fail(`acknowledged write at index ${a.index} term ${a.term} is missing from leader ${lead.id}`);
+    // Every acknowledged write is still in the log of every node that has committed past it (or is
+    // folded into its snapshot).
+    for (const n of this.nodes) {
+      const log = n.raft?.log;
+      if (!log) continue;
+      for (const a of this.acked) {
+        if (a.index > log.offset && a.index <= log.committed && log.term(a.index) !== a.term) {
+          this.fail(`acknowledged write at index ${a.index} term ${a.term} is missing from ${n.id}`);
+        }
       }
     }
     const lin = checkLinearizable(this.history);
@@ -261,7 +271,10 @@ export class Simulation {
     this.blocked.clear();
     this.dropRate = 0;
     this.dupRate = 0;
-    for (const n of this.nodes) if (!n.raft) this.start(n);
+    for (const n of this.nodes) {
+      n.tornCrash = false;
+      if (!n.raft) this.start(n);
+    }
     this.healedAt = this.now;
     this.log('HEAL');
   }
@@ -272,7 +285,7 @@ export class Simulation {
       this.blocked.clear();
       this.log('partition healed');
     }
-    if (this.blocked.size === 0 && r() < 0.002) {
+    if (this.blocked.size === 0 && r() < 0.004) {
       const ids = this.nodes.map((n) => n.id);
       const kind = r();
       if (kind < 0.5) {
@@ -519,12 +532,14 @@ export class Simulation {
         // Timed out: a write's outcome stays unknown (ret = Infinity), a read is forgotten.
         c.cancel?.();
         this.giveUp(c);
+        c.target = undefined;
       }
       if (this.rng() > 0.05) continue;
       const up = this.nodes.filter((n) => n.raft);
-      const lead = this.currentLeader();
-      const n = lead && this.rng() < 0.7 ? lead : up[Math.floor(this.rng() * up.length)];
+      let n = c.target && this.rng() > 0.03 ? this.byId.get(c.target) : undefined;
+      if (!n?.raft) n = up[Math.floor(this.rng() * up.length)];
       if (!n) continue;
+      c.target = n.id;
       const key = `k${Math.floor(this.rng() * 3)}`;
       const id = this.nextOp++;
       const kind = this.rng();
@@ -539,20 +554,21 @@ export class Simulation {
         const ctx = `r${id}`;
         n.pendingReads.set(ctx, { hop, client: c });
         n.raft!.readIndex(ctx);
-        c.busyUntil = this.now + 500;
+        c.busyUntil = this.now + 50 + Math.floor(this.rng() * 400);
         c.cancel = () => n.pendingReads.delete(ctx);
       } else {
         try {
           const r = n.raft!.propose(enc.encode(JSON.stringify({ c: c.id, id, op })));
           this.history.push(hop);
           n.pendingWrites.set(r.index, { term: r.term, hop, client: c });
-          c.busyUntil = this.now + 1000;
+          c.busyUntil = this.now + 100 + Math.floor(this.rng() * 900);
           c.cancel = () => {
             n.pendingWrites.delete(r.index);
             this.stats.unknownWrites++;
           };
         } catch (e) {
           if (!(e instanceof NotLeaderError || e instanceof ProposalDroppedError)) throw e;
+          c.target = e instanceof NotLeaderError && e.leader ? e.leader : undefined;
         }
       }
     }
