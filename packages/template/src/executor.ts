@@ -19,7 +19,7 @@ import {
   nodeString,
 } from './nodes.js';
 import { ParsedTree } from './parser.js';
-import { GoFloat, isTrue, kindOf, mapEntries, mapGet, typeName } from './values.js';
+import { GoFloat, isPlainMap, isTrue, kindOf, mapEntries, mapGet, typeName } from './values.js';
 
 export type MissingKey = 'default' | 'zero' | 'error';
 
@@ -182,10 +182,12 @@ export class Executor {
       if (val === null) val = undefined;
       const mark = this.mark();
       const oneIteration = (index: unknown, elem: unknown): void => {
-        if (r.pipe.decl.length > 0) this.setTopVar(1, elem, true);
+        // JSON containers hold interface{} elements; typed Go slices (of structs) hold concrete ones.
+        const elemIface = kindOf(elem) !== 'struct';
+        if (r.pipe.decl.length > 0) this.setTopVar(1, elem, elemIface);
         if (r.pipe.decl.length > 1) this.setTopVar(2, index, false);
         const saved = this.dotIface;
-        this.dotIface = true;
+        this.dotIface = elemIface;
         try {
           this.walk(elem, r.list);
         } catch (e) {
@@ -349,13 +351,17 @@ export class Executor {
     if (rv === null) this.errorf(`nil pointer evaluating ${typ}.${fieldName}`);
     const hasArgs = args.length > 1 || final !== MISSING;
     const k = kindOf(rv);
+    // Methods (exported, i.e. capitalised) on class instances, including typed slices such as ServiceTags.
+    if (typeof rv === 'object' && !isPlainMap(rv) && /^\p{Lu}/u.test(fieldName)) {
+      const member = (rv as Record<string, unknown>)[fieldName];
+      if (typeof member === 'function') {
+        const spec: FuncSpec = { fn: (member as (...a: unknown[]) => unknown).bind(rv), params: [], variadic: 'any' };
+        return { v: this.evalCall(dot, spec, node, fieldName, args, final), iface: true };
+      }
+    }
     if (k === 'struct') {
       const obj = rv as Record<string, unknown>;
       const member = obj[fieldName];
-      if (typeof member === 'function' && /^[A-Z]/.test(fieldName)) {
-        const spec: FuncSpec = { fn: (member as (...a: unknown[]) => unknown).bind(obj), params: [], variadic: 'any' };
-        return { v: this.evalCall(dot, spec, node, fieldName, args, final), iface: true };
-      }
       if (Object.prototype.hasOwnProperty.call(obj, fieldName) || (member !== undefined && fieldName in obj)) {
         if (!/^\p{Lu}/u.test(fieldName)) this.errorf(`${fieldName} is an unexported field of struct type ${typ}`);
         if (hasArgs) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
@@ -368,7 +374,7 @@ export class Executor {
         if (this.env.missingKey === 'zero') result = null;
         else if (this.env.missingKey === 'error') this.errorf(`map has no entry for key ${goQuote(fieldName)}`);
       }
-      return { v: result, iface: true };
+      return { v: result, iface: kindOf(result) !== 'struct' };
     }
     this.errorf(`can't evaluate field ${fieldName} in type ${typ}`);
   }

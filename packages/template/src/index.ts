@@ -1,3 +1,4 @@
+// The language: Go's text/template.
 export { parseTemplate, Template } from './template.js';
 export type { TemplateOptions } from './template.js';
 export type { MissingKey } from './executor.js';
@@ -6,3 +7,33 @@ export { fn } from './func-spec.js';
 export type { ArgType, FuncSpec, FuncMap, TemplateFunc } from './func-spec.js';
 export { goSprint, goSprintf, goSprintln, goQuote } from './go-format.js';
 export { GoFloat, GO_TYPE, isTrue } from './values.js';
+
+// consul-template's functions and dependencies.
+export { ConsulTemplate, parseConsulTemplate } from './consul-template.js';
+export type { ConsulTemplateOptions, RenderResult } from './consul-template.js';
+export { helperFuncs, goJsonMarshal, goTimeFormat, goRegExp } from './helpers.js';
+export type { HelperOptions } from './helpers.js';
+export {
+  DependencyFormatError,
+  ServiceTags,
+  HealthService,
+  KeyPair,
+  CatalogSnippet,
+  CatalogNode,
+  CatalogNodeInfo,
+  CatalogNodeService,
+  aggregatedStatus,
+  healthServiceDependency,
+  kvGetDependency,
+  kvListDependency,
+  catalogServicesDependency,
+  catalogNodesDependency,
+  catalogNodeDependency,
+  catalogDatacentersDependency,
+  agentSelfDependency,
+  fileDependency,
+} from './dependency.js';
+export type { ConsulRequest, Dependency, DependencyKind } from './dependency.js';
+export { DependencyStore } from './dependency-store.js';
+export { fetchDependency, renderWithSource } from './dependency-source.js';
+export type { DependencySource, FetchOptions, FetchResult, RenderPassesOptions } from './dependency-source.js';
