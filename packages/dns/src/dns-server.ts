@@ -60,13 +60,28 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
   };
 
   const wireUdp = (sock: dgram.Socket): dgram.Socket => {
-    sock.on('error', (err) => log.error('dns: udp socket error', { error: err.message }));
+    // Send errors surface as 'error' events; UDP has no one to tell, so they are only logged.
+    sock.on('error', (err) => log.debug('dns: udp socket error', { error: err.message }));
     sock.on('message', (msg, rinfo) => {
-      respond(msg, 'udp', (reply) => {
-        sock.send(reply, rinfo.port, rinfo.address, (err) => {
-          if (err) log.debug('dns: udp send failed', { error: err.message, to: rinfo.address });
-        });
-      });
+      // The hot path: a cached answer comes back synchronously and goes straight out, no closures.
+      let out: ReturnType<DnsQueryHandler['handle']>;
+      try {
+        out = handler.handle(msg, 'udp');
+      } catch (err) {
+        log.error('dns: query handling failed', { error: (err as Error).message });
+        return;
+      }
+      if (out === undefined) return;
+      if (!(out instanceof Promise)) {
+        sock.send(out, rinfo.port, rinfo.address);
+        return;
+      }
+      out.then(
+        (reply) => {
+          if (reply) sock.send(reply, rinfo.port, rinfo.address);
+        },
+        (err: unknown) => log.error('dns: query handling failed', { error: (err as Error).message }),
+      );
     });
     return sock;
   };
