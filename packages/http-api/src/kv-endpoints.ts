@@ -96,6 +96,7 @@ async function kvPut(call: ApiCall): Promise<void> {
     (n) =>
       `Request body(${n} bytes) too large, max size: ${limit} bytes. See https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size.`,
   );
+  // A view is fine here: the state machine copies values that do not own their buffer.
   const value = body.length > 0 ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : null;
   const cmd: Command =
     cas === undefined

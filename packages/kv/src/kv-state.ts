@@ -75,7 +75,7 @@ export class KvState {
     const entry: KvEntry = {
       Key: key,
       Flags: flags,
-      Value: value && value.length > 0 ? value : null,
+      Value: value && value.length > 0 ? ownBytes(value) : null,
       LockIndex: cur?.LockIndex ?? 0,
       Session: cur?.Session ?? '',
       CreateIndex: cur?.CreateIndex ?? index,
@@ -195,12 +195,19 @@ export class KvState {
     this.entries = new Map();
     for (const e of s.entries) {
       const v = e.Value;
-      this.entries.set(e.Key, { ...e, Value: v && v.length > 0 ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : null });
+      // Copy each value out of the snapshot buffer so the snapshot itself is not retained.
+      this.entries.set(e.Key, { ...e, Value: v && v.length > 0 ? new Uint8Array(v) : null });
     }
     this.sorted = [...this.entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     this.tombstones = new Map(s.tombstones);
     this.tableIndex = s.tableIndex;
   }
+}
+
+/** The value itself when it owns its buffer, else a copy: a view into a log frame or socket read buffer
+ * would keep the whole buffer alive as long as the key lives. */
+function ownBytes(value: Uint8Array): Uint8Array {
+  return value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : new Uint8Array(value);
 }
 
 /** First position whose key is >= target (keys compared by UTF-16 code units, like the sort). */

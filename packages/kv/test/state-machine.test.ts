@@ -76,6 +76,15 @@ describe('KV commands', () => {
     expect(parseUint64('007')).toBe('7');
   });
 
+  it('does not keep a large buffer alive through a small view', () => {
+    const { sm, write } = machine();
+    const big = new Uint8Array(65536).fill(7);
+    write({ type: 'kv.set', Key: 'v', Value: big.subarray(10, 20), Flags: '0' });
+    const stored = sm.kv.get('v').value!.Value!;
+    expect(stored.buffer.byteLength).toBe(10);
+    expect([...stored]).toEqual(Array(10).fill(7));
+  });
+
   it('refuses indexes that do not increase and unknown commands', () => {
     const { sm, write } = machine();
     write({ type: 'kv.set', Key: 'a', Value: null, Flags: '0' });
