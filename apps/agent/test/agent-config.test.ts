@@ -1,0 +1,100 @@
+// Config files and reload against the built binary: bad files stop the agent with a message naming the file and
+// the key; unknown keys only warn; SIGHUP and `conclave reload` pick up new service definitions.
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONCLAVE_BIN, dig, eventually, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
+
+let agent: AgentProcess | undefined;
+afterEach(async () => {
+  await agent?.stop();
+  agent = undefined;
+});
+
+function runAgentSync(args: string[]) {
+  return spawnSync(process.execPath, [CONCLAVE_BIN, 'agent', '-dev', '-http-port', '0', '-dns-port', '-1', ...args], {
+    encoding: 'utf8',
+    timeout: 15000,
+  });
+}
+
+describe('agent configuration files', () => {
+  it('exits non-zero naming the file, the key and the problem for a wrong type', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
+    const file = join(dir, 'ports.json');
+    writeFileSync(file, '{"ports": {"http": "8500"}}');
+    const res = runAgentSync(['-config-file', file]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain(`config file ${file}: ports.http: expected a number, got the string "8500"`);
+  });
+
+  it('exits non-zero on invalid JSON with its position', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
+    const file = join(dir, 'broken.json');
+    writeFileSync(file, '{"service": {"name": "web",}}');
+    const res = runAgentSync(['-config-file', file]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(new RegExp(`config file ${file}: invalid JSON: .*line 1, column`));
+  });
+
+  it('exits non-zero naming the service field for an invalid definition', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
+    const file = join(dir, 'svc.json');
+    writeFileSync(file, JSON.stringify({ service: { name: 'web', port: 'eighty' } }));
+    const res = runAgentSync(['-config-file', file]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain(`config file ${file}: service.port: expected a number`);
+  });
+
+  it('refuses a script check in a config file unless script checks are enabled', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
+    const file = join(dir, 'db.json');
+    writeFileSync(file, JSON.stringify({ service: { name: 'db', check: { script: '/bin/true', interval: '10s' } } }));
+    const res = runAgentSync(['-config-file', file]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain("Scripts are disabled on this agent; to enable, configure 'enable_script_checks' or 'enable_local_script_checks' to true");
+  });
+
+  it('warns about unknown keys and keeps running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
+    const file = join(dir, 'extra.json');
+    writeFileSync(file, JSON.stringify({ frobnicate: 1, service: { name: 'web', port: 80 } }));
+    agent = await startDevAgent(['-config-file', file]);
+    expect(agent.output()).toContain(`[WARN]  agent: config file ${file}: unknown configuration key "frobnicate" ignored`);
+    const services = await (await fetch(`http://${agent.httpAddr}/v1/agent/services`)).json();
+    expect(Object.keys(services as object)).toEqual(['web']);
+  });
+
+  it('reloads service definitions on SIGHUP and on `conclave reload`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
+    writeFileSync(join(dir, 'web.json'), JSON.stringify({ service: { name: 'web', port: 80, address: '10.0.0.1' } }));
+    agent = await startDevAgent(['-config-dir', dir]);
+    expect((await dig(agent.dnsPort, 'web.service.consul')).answer.map((a) => a[4])).toEqual(['10.0.0.1']);
+
+    writeFileSync(join(dir, 'api.json'), JSON.stringify({ service: { name: 'api', port: 81, address: '10.0.0.2' } }));
+    agent.proc.kill('SIGHUP');
+    await eventually(async () => (await dig(agent!.dnsPort, 'api.service.consul')).answer.length === 1, 10000, 'api after SIGHUP');
+
+    rmSync(join(dir, 'web.json'));
+    const res = await runCli(['reload', '-http-addr', agent.httpAddr]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('Configuration reload triggered');
+    await eventually(async () => (await dig(agent!.dnsPort, 'web.service.consul')).status === 'NXDOMAIN', 10000, 'web gone after reload');
+  });
+
+  it('answers /v1/agent/self with Consul six keys and hides the consul service from /v1/agent/services', async () => {
+    agent = await startDevAgent(['-node', 'self-test']);
+    const self = (await (await fetch(`http://${agent.httpAddr}/v1/agent/self`)).json()) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(self).sort()).toEqual(['Config', 'Coord', 'DebugConfig', 'Member', 'Meta', 'Stats']);
+    expect(self.Config!.NodeName).toBe('self-test');
+    expect(self.Config!.Datacenter).toBe('dc1');
+    expect(self.Config!.Server).toBe(true);
+    expect(await (await fetch(`http://${agent.httpAddr}/v1/agent/services`)).json()).toEqual({});
+    const nodes = (await (await fetch(`http://${agent.httpAddr}/v1/catalog/nodes`)).json()) as Array<{ Node: string }>;
+    expect(nodes.map((n) => n.Node)).toEqual(['self-test']);
+    const health = (await (await fetch(`http://${agent.httpAddr}/v1/health/node/self-test`)).json()) as Array<{ CheckID: string; Status: string }>;
+    expect(health.map((c) => [c.CheckID, c.Status])).toEqual([['serfHealth', 'passing']]);
+  });
+});
