@@ -166,7 +166,7 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
     }
   }
   const udpSocket = udp;
-  log.info('dns: listening', { host: opts.host, port, udp: true, tcp: true });
+  log.debug('dns: listening', { host: opts.host, port, udp: true, tcp: true });
 
   let closed: Promise<void> | undefined;
   return {

@@ -261,7 +261,7 @@ describe('dig against a server with options', () => {
 
 describe('dig through recursors', () => {
   let upstream: Upstream;
-  let silent: { port: number; close(): Promise<void> };
+  let silent: { port: number; received: number; close(): Promise<void> };
 
   beforeAll(async () => {
     upstream = await startUpstream();
@@ -294,8 +294,10 @@ describe('dig through recursors', () => {
 
   it('answers SERVFAIL when the only recursor does not answer in time', async () => {
     const s = await start({ source: new ArticleSource(), recursors: [`127.0.0.1:${silent.port}`], recursorTimeoutMs: 300 });
+    const before = silent.received;
     const r = await dig(s.port, ['example.org']);
     expect(r.status).toBe('SERVFAIL');
+    expect(silent.received).toBe(before + 1);
     expect(r.flags).toContain('ra');
   });
 
@@ -308,5 +310,20 @@ describe('dig through recursors', () => {
     const r = await dig(s.port, ['example.org']);
     expect(r.status).toBe('NOERROR');
     expect(data(r.answer)).toEqual(['93.184.216.34']);
+  });
+
+  it('tries recursors in a random order with the random strategy', async () => {
+    // With random() = 0 the shuffle puts the second recursor first: the live one answers at once.
+    const s = await start({
+      source: new ArticleSource(),
+      recursors: [`127.0.0.1:${silent.port}`, `127.0.0.1:${upstream.port}`],
+      recursorStrategy: 'random',
+      recursorTimeoutMs: 5000,
+      random: () => 0,
+    });
+    const before = silent.received;
+    const r = await dig(s.port, ['example.org']);
+    expect(r.status).toBe('NOERROR');
+    expect(silent.received).toBe(before); // the dead one was never asked
   });
 });

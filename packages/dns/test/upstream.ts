@@ -68,8 +68,10 @@ export async function startUpstream(): Promise<Upstream> {
 }
 
 /** A UDP socket that receives queries and never answers: a dead recursor. */
-export async function startSilentUpstream(): Promise<{ port: number; close(): Promise<void> }> {
+export async function startSilentUpstream(): Promise<{ port: number; received: number; close(): Promise<void> }> {
   const udp = dgram.createSocket('udp4');
   await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
-  return { port: udp.address().port, close: () => new Promise<void>((r) => udp.close(() => r())) };
+  const state = { port: udp.address().port, received: 0, close: () => new Promise<void>((r) => udp.close(() => r())) };
+  udp.on('message', () => state.received++);
+  return state;
 }
