@@ -24,8 +24,9 @@ export class ApiCall {
     /** The decoded path after the endpoint's prefix, e.g. the key of /v1/kv/<key>. */
     public rest: string,
     readonly query: QueryParams,
+    alwaysPretty = false,
   ) {
-    this.pretty = !query.empty && query.has('pretty');
+    this.pretty = alwaysPretty || (!query.empty && query.has('pretty'));
   }
 
   get method(): string {
@@ -126,7 +127,13 @@ export class ApiCall {
 
   /** JSON answer without query headers (writes, agent endpoints). */
   json(status: number, value: unknown): void {
-    this.send(status, JSON_TYPE, this.pretty ? JSON.stringify(value, null, 4) : JSON.stringify(value));
+    this.send(status, JSON_TYPE, this.encode(value));
+  }
+
+  /** JSON as Consul writes it: compact, or with ?pretty indented by four spaces plus a final newline. */
+  encode(value: unknown): string {
+    if (value === undefined) value = null;
+    return this.pretty ? JSON.stringify(value, null, 4) + '\n' : JSON.stringify(value);
   }
 
   /** A pre-encoded JSON body with the query headers of a read. */

@@ -48,7 +48,7 @@ export async function read<T>(call: ApiCall, run: Parameters<typeof blockingQuer
   const opts = parseBlockingOptions(call);
   await blockingQuery(call, opts, run, (r) => {
     const value = shape ? shape(r) : r.value;
-    const body = call.pretty ? JSON.stringify(value, null, 4) : JSON.stringify(value);
+    const body = call.encode(value);
     call.jsonWithMeta(200, body, r.index, opts.mode);
   });
 }

@@ -16,6 +16,8 @@ import { handleStatus } from './status-endpoints.js';
 export interface HttpApiOptions {
   /** Called with unexpected errors (answered 500); for the agent's log. */
   onError?: (err: unknown, method: string, url: string) => void;
+  /** Indent every JSON answer as ?pretty does (Consul does so in -dev mode). Default false. */
+  alwaysPretty?: boolean;
   /** Idle keep-alive connections are closed after this long; default 120 s. */
   keepAliveTimeoutMs?: number;
 }
@@ -36,6 +38,7 @@ const NOT_FOUND = 'Invalid URL path: not a recognized HTTP API endpoint';
 
 export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {}): HttpApi {
   const onError = options.onError;
+  const alwaysPretty = options.alwaysPretty ?? false;
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = req.url ?? '/';
@@ -75,7 +78,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       plain(res, 404, NOT_FOUND);
       return;
     }
-    const call = new ApiCall(req, res, backend, rest, new QueryParams(qi < 0 ? '' : url.slice(qi + 1)));
+    const call = new ApiCall(req, res, backend, rest, new QueryParams(qi < 0 ? '' : url.slice(qi + 1)), alwaysPretty);
     try {
       const pending = handler(call);
       if (pending) pending.then(() => finish(call), (err) => failed(call, err));

@@ -36,7 +36,7 @@ function kvGet(call: ApiCall): Promise<void> {
         call.send(404, '', '', call.metaHeaders(r.index, opts.mode));
         return;
       }
-      const body = call.pretty ? JSON.stringify(r.value, null, 4) : JSON.stringify(r.value);
+      const body = call.encode(r.value);
       call.jsonWithMeta(200, body, r.index, opts.mode);
     });
   }
@@ -104,7 +104,7 @@ async function kvPut(call: ApiCall): Promise<void> {
       : { type: 'kv.cas', Key: key, Value: value, Flags: flags, Index: cas };
   const result = await call.backend.write(cmd);
   if (isCommandFailure(result)) throw new ApiError(500, result.error);
-  call.send(200, 'application/json', result ? 'true' : 'false');
+  call.send(200, 'application/json', call.pretty ? call.encode(result === true) : result ? 'true' : 'false');
 }
 
 async function kvDelete(call: ApiCall): Promise<void> {
@@ -127,7 +127,7 @@ async function kvDelete(call: ApiCall): Promise<void> {
   }
   const result = await call.backend.write(cmd);
   if (isCommandFailure(result)) throw new ApiError(500, result.error);
-  call.send(200, 'application/json', result ? 'true' : 'false');
+  call.send(200, 'application/json', call.pretty ? call.encode(result === true) : result ? 'true' : 'false');
 }
 
 /** Consul answers two mutually exclusive flags with 400 `Conflicting flags: <encoded query>`. */

@@ -13,7 +13,7 @@ function valueJson(e: KvEntry): string {
 }
 
 export function encodeKvEntries(entries: readonly KvEntry[], pretty: boolean): string {
-  if (entries.length === 0) return '[]';
+  if (entries.length === 0) return pretty ? '[]\n' : '[]';
   if (!pretty) {
     let out = '[';
     for (let i = 0; i < entries.length; i++) {
@@ -41,5 +41,5 @@ export function encodeKvEntries(entries: readonly KvEntry[], pretty: boolean): s
     lines.push(`"CreateIndex": ${e.CreateIndex}`, `"ModifyIndex": ${e.ModifyIndex}`);
     return '    {\n' + lines.map((l) => '        ' + l).join(',\n') + '\n    }';
   });
-  return '[\n' + items.join(',\n') + '\n]';
+  return '[\n' + items.join(',\n') + '\n]\n';
 }

@@ -63,7 +63,7 @@ describe('error answers in Consul words, as plain text', () => {
 
   it('accepts tokens, ?pretty and ?stale/?consistent with the effective consistency', async () => {
     const r = await fetch(`${h.base}/v1/catalog/services?token=abc&pretty`, { headers: { 'X-Consul-Token': 'def' } });
-    expect(await r.text()).toBe('{\n    "consul": []\n}');
+    expect(await r.text()).toBe('{\n    "consul": []\n}\n');
     const stale = await call('GET', '/v1/catalog/nodes?stale');
     expect(stale.headers.get('x-consul-effective-consistency')).toBe('stale');
     const before = h.barriers;
