@@ -3,7 +3,6 @@
 // HTTP server measured in the same run with the same load tool: wrk -t2, 16 and 64 connections, GET and PUT.
 // Usage: node tools/bench/agent-kv.mjs [--duration 10] [--connections 16,64]
 import { spawn, execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,17 +42,19 @@ async function waitReady(url) {
   throw new Error(`not ready: ${url}`);
 }
 
-// Baseline: an empty Node HTTP server that reads the body and answers "true".
-const empty = createServer((req, res) => {
+// Baseline: an empty Node HTTP server that reads the body and answers "true", in its own process like the agent
+// (this script blocks on wrk, so nothing can be served from here).
+const emptyPort = 17500 + Math.floor(Math.random() * 1000);
+const emptySrc = `
+const s = require('node:http').createServer((req, res) => {
   req.resume();
-  req.on('end', () => {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 4 });
-    res.end('true');
-  });
+  req.on('end', () => { res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': 4 }); res.end('true'); });
 });
-empty.keepAliveTimeout = 60_000;
-await new Promise((r) => empty.listen(0, '127.0.0.1', r));
-const emptyUrl = `http://127.0.0.1:${empty.address().port}`;
+s.keepAliveTimeout = 60000;
+s.listen(${emptyPort}, '127.0.0.1');`;
+const empty = spawn(process.execPath, ['-e', emptySrc], { stdio: 'ignore' });
+const emptyUrl = `http://127.0.0.1:${emptyPort}`;
+await waitReady(emptyUrl);
 
 const httpPort = 18500 + Math.floor(Math.random() * 1000);
 const agent = spawn(process.execPath, [bin, 'agent', '-dev', '-http-port', String(httpPort), '-dns-port', '-1', '-log-level', 'warn'], {
@@ -77,7 +78,7 @@ try {
   }
 } finally {
   agent.kill('SIGTERM');
-  empty.close();
+  empty.kill('SIGTERM');
 }
 
 console.log(`\nKV through the dev agent's HTTP API vs an empty Node HTTP server (wrk -t2, ${duration}s, 100-byte values)\n`);
