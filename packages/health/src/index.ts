@@ -48,8 +48,8 @@ export {
   serviceMaintenanceCheck,
   serviceMaintenanceCheckId,
 } from './maintenance.js';
-export type { AggregateStatus } from './aggregate-status.js';
-export { aggregateStatus } from './aggregate-status.js';
+// The aggregate lives with the data model; re-exported so check users need one import.
+export { aggregateStatus, type HealthStatus as AggregateStatus } from '@conclave/catalog';
 export {
   SERF_HEALTH_ALIVE_OUTPUT,
   SERF_HEALTH_CHECK_ID,

@@ -1,11 +1,12 @@
 // Maintenance mode is a critical check the agent adds and removes itself; the IDs are fixed so that health
 // queries can report the aggregate `maintenance` and `consul maint` can find them.
 
+import { NODE_MAINTENANCE_CHECK_ID, SERVICE_MAINTENANCE_CHECK_PREFIX } from '@conclave/catalog';
 import type { CheckStatus } from './check-definition.js';
 
-export const NODE_MAINTENANCE_CHECK_ID = '_node_maintenance';
+export { NODE_MAINTENANCE_CHECK_ID, SERVICE_MAINTENANCE_CHECK_PREFIX };
+
 export const NODE_MAINTENANCE_CHECK_NAME = 'Node Maintenance Mode';
-export const SERVICE_MAINTENANCE_CHECK_PREFIX = '_service_maintenance:';
 export const SERVICE_MAINTENANCE_CHECK_NAME = 'Service Maintenance Mode';
 export const MAINTENANCE_CHECK_TYPE = 'maintenance';
 export const DEFAULT_NODE_MAINTENANCE_REASON =
