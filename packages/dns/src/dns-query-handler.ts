@@ -1,3 +1,4 @@
+import dnsPacket from 'dns-packet';
 import { DomainAnswerer } from './domain-answerer.js';
 import { reverseNameToIp } from './ip-address.js';
 import type { ResolvedDnsOptions } from './options.js';
@@ -11,12 +12,13 @@ import {
   RCODE_NXDOMAIN,
   RCODE_REFUSED,
   RCODE_SERVFAIL,
+  TYPE_AAAA,
   TYPE_AXFR,
   TYPE_IXFR,
   readQuery,
   type ParsedQuery,
 } from './wire-query.js';
-import { headerOnlyReply } from './wire-records.js';
+import { encodeRecord, headerOnlyReply } from './wire-records.js';
 
 interface CacheEntry {
   version: number | bigint;
@@ -37,7 +39,6 @@ export class DnsQueryHandler {
   private readonly domains: Array<{ suffix: string; bare: string; domain: string }>;
 
   constructor(private readonly opts: ResolvedDnsOptions) {
-    this.answerer = new DomainAnswerer(opts);
     this.writer = new ReplyWriter(opts);
     this.recursor =
       opts.recursors.length > 0
@@ -49,6 +50,7 @@ export class DnsQueryHandler {
             logger: opts.logger,
           })
         : undefined;
+    this.answerer = new DomainAnswerer(opts, this.recursor ? (name, qtype) => this.lookupUpstream(name, qtype) : undefined);
     this.domains = [opts.domain, opts.altDomain]
       .filter((d): d is string => d !== undefined)
       .map((domain) => ({ domain, bare: domain.slice(0, -1), suffix: `.${domain.slice(0, -1)}` }))
@@ -146,6 +148,29 @@ export class DnsQueryHandler {
     const reply = await this.recursor.forward(message, transport);
     if (reply) return reply;
     return this.writer.write(message, q, emptyResolution(RCODE_SERVFAIL, this.opts.domain, false), transport);
+  }
+
+  /** A/AAAA records of a foreign hostname from the recursors (to chase a service's hostname address). */
+  private async lookupUpstream(name: string, qtype: number): Promise<Buffer[] | undefined> {
+    const query = dnsPacket.encode({
+      type: 'query',
+      id: Math.floor(this.opts.random() * 0x10000) & 0xffff,
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ name, type: qtype === TYPE_AAAA ? 'AAAA' : 'A' }],
+    });
+    const reply = await this.recursor!.forward(query, 'udp');
+    if (!reply) return undefined;
+    let decoded: dnsPacket.DecodedPacket;
+    try {
+      decoded = dnsPacket.decode(reply);
+    } catch {
+      return undefined;
+    }
+    const out: Buffer[] = [];
+    for (const a of decoded.answers ?? []) {
+      if (a.type === 'A' || a.type === 'AAAA' || a.type === 'CNAME') out.push(encodeRecord(a, false));
+    }
+    return out;
   }
 
   private failure(domain: string, err: unknown): Resolution {

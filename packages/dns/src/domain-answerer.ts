@@ -21,6 +21,34 @@ import { encodeRecord, isEncodableName, txtStrings } from './wire-records.js';
 
 /** Consul answers NS with at most this many servers. */
 const MAX_NS_RECORDS = 3;
+/** Hostname addresses are followed through at most this many CNAMEs, as Consul. */
+const MAX_CHASE_DEPTH = 3;
+
+/**
+ * Asks the recursors for the A (or AAAA) records of a name outside the domain; resolves to records
+ * encoded with their own owner names, or undefined when no recursor answered.
+ */
+export type UpstreamLookup = (name: string, qtype: number) => Promise<Buffer[] | undefined>;
+
+interface Chased {
+  records: Buffer[];
+  /** True when a recursor supplied records: such answers are not cached (they have their own TTLs). */
+  external: boolean;
+}
+
+const NOTHING_CHASED: Chased = { records: [], external: false };
+
+/** Wire form of a name (labels, root), for re-owning records that point at the question. */
+function encodeName(name: string): Buffer {
+  const labels = name.replace(/\.$/, '').split('.').filter((l) => l !== '');
+  const parts: Buffer[] = [];
+  for (const label of labels) {
+    const bytes = Buffer.from(label, 'utf8');
+    parts.push(Buffer.from([bytes.length]), bytes);
+  }
+  parts.push(Buffer.from([0]));
+  return Buffer.concat(parts);
+}
 
 /**
  * Node meta as TXT text (RFC 1464 `key=value`, with `` ` `` escaping of `=`, `` ` `` and edge spaces in
@@ -46,10 +74,17 @@ function fqdn(name: string): string {
  * fitting them to UDP/TCP and EDNS is the ReplyWriter's job.
  */
 export class DomainAnswerer {
-  constructor(private readonly opts: ResolvedDnsOptions) {}
+  private readonly domains: string[];
+
+  constructor(
+    private readonly opts: ResolvedDnsOptions,
+    private readonly upstream?: UpstreamLookup,
+  ) {
+    this.domains = [opts.domain, opts.altDomain].filter((d): d is string => d !== undefined).sort((a, b) => b.length - a.length);
+  }
 
   /** `rest` is the lower-case name without the domain (`''` for the apex). */
-  async answer(rest: string, qtype: number, domain: string): Promise<Resolution> {
+  async answer(rest: string, qtype: number, domain: string, depth = MAX_CHASE_DEPTH): Promise<Resolution> {
     if (qtype === TYPE_SOA) return this.soa(domain);
     if (qtype === TYPE_NS) return this.nameservers(domain);
     if (rest === '') return this.nodata(domain);
@@ -59,9 +94,9 @@ export class DomainAnswerer {
     if (!(await this.knownDatacenter(dc))) return this.nxdomain(domain);
     switch (lookup.kind) {
       case 'service':
-        return this.service(lookup.service, lookup.tag, dc, qtype, domain);
+        return this.service(lookup.service, lookup.tag, dc, qtype, domain, depth);
       case 'node':
-        return this.node(lookup.node, dc, qtype, domain);
+        return this.node(lookup.node, dc, qtype, domain, depth);
       case 'addr':
         return this.addr(lookup.hex, qtype, domain);
     }
@@ -161,6 +196,30 @@ export class DomainAnswerer {
     return [];
   }
 
+  /**
+   * The address records of a hostname that a service or node has as its address: answered from the
+   * catalog when the name is inside the domain, else asked of the recursors (when there are any).
+   * Records come back owned by `host`.
+   */
+  private async chase(host: string, qtype: number, depth: number): Promise<Chased> {
+    if (depth <= 0) return NOTHING_CHASED;
+    const lower = host.toLowerCase().replace(/\.$/, '');
+    for (const domain of this.domains) {
+      const bare = domain.slice(0, -1);
+      if (lower !== bare && !lower.endsWith(`.${bare}`)) continue;
+      const rest = lower === bare ? '' : lower.slice(0, lower.length - bare.length - 1);
+      if (rest === '') return NOTHING_CHASED;
+      const inner = await this.answer(rest, qtype, domain, depth - 1);
+      if (inner.rcode !== RCODE_NOERROR) return NOTHING_CHASED;
+      const owner = encodeName(lower);
+      const records = inner.groups.flatMap((g) => g.answers).map((r) => (r[0] === 0xc0 && r[1] === 0x0c ? Buffer.concat([owner, r.subarray(2)]) : r));
+      return { records, external: !inner.cacheable };
+    }
+    if (!this.upstream) return NOTHING_CHASED;
+    const records = await this.upstream(fqdn(host), qtype === TYPE_AAAA ? TYPE_AAAA : TYPE_A);
+    return { records: records ?? [], external: true };
+  }
+
   private metaTxt(owner: string | undefined, meta: Record<string, string> | undefined, ttl: number): Buffer[] {
     if (!meta) return [];
     const out: Buffer[] = [];
@@ -170,7 +229,7 @@ export class DomainAnswerer {
     return out;
   }
 
-  private async service(service: string, tag: string | undefined, dc: string, qtype: number, domain: string): Promise<Resolution> {
+  private async service(service: string, tag: string | undefined, dc: string, qtype: number, domain: string, depth: number): Promise<Resolution> {
     const instances = await this.opts.source.serviceInstances(service, dc);
     if (!instances) return this.nxdomain(domain);
     const matching = instances.filter(
@@ -180,10 +239,11 @@ export class DomainAnswerer {
     const ttl = this.opts.serviceTtl.ttlFor(service);
     let groups: AnswerGroup[] = [];
     let maxGroups = 0;
+    const external = { used: false };
     if (qtype === TYPE_SRV) {
-      groups = this.srvGroups(matching, dc, domain, ttl);
+      groups = await this.srvGroups(matching, dc, domain, ttl, depth, external);
     } else if (qtype === TYPE_A || qtype === TYPE_AAAA || qtype === TYPE_ANY) {
-      groups = this.addressGroups(matching, dc, domain, ttl, qtype);
+      groups = await this.addressGroups(matching, dc, domain, ttl, qtype, depth, external);
       maxGroups = this.opts.aRecordLimit;
     }
     if (groups.length === 0) return this.nodata(domain);
@@ -191,10 +251,19 @@ export class DomainAnswerer {
     res.groups = groups;
     res.shuffle = true;
     res.maxGroups = maxGroups;
+    res.cacheable = !external.used;
     return res;
   }
 
-  private addressGroups(instances: DnsServiceInstance[], dc: string, domain: string, ttl: number, qtype: number): AnswerGroup[] {
+  private async addressGroups(
+    instances: DnsServiceInstance[],
+    dc: string,
+    domain: string,
+    ttl: number,
+    qtype: number,
+    depth: number,
+    external: { used: boolean },
+  ): Promise<AnswerGroup[]> {
     const seen = new Set<string>();
     const groups: AnswerGroup[] = [];
     for (const inst of instances) {
@@ -203,6 +272,11 @@ export class DomainAnswerer {
       seen.add(address);
       const answers = this.addressRecord(undefined, address, ttl, qtype);
       if (answers.length === 0) continue;
+      if (isIP(address) === 0) {
+        const chased = await this.chase(address, qtype, depth);
+        answers.push(...chased.records);
+        external.used ||= chased.external;
+      }
       const nodeName = `${inst.node}.node.${dc}.${domain}`;
       const extras = this.opts.nodeMetaTxt && isEncodableName(nodeName) ? this.metaTxt(nodeName, inst.nodeMeta, ttl) : [];
       groups.push(makeGroup(answers, extras));
@@ -210,7 +284,14 @@ export class DomainAnswerer {
     return groups;
   }
 
-  private srvGroups(instances: DnsServiceInstance[], dc: string, domain: string, ttl: number): AnswerGroup[] {
+  private async srvGroups(
+    instances: DnsServiceInstance[],
+    dc: string,
+    domain: string,
+    ttl: number,
+    depth: number,
+    external: { used: boolean },
+  ): Promise<AnswerGroup[]> {
     const seen = new Set<string>();
     const groups: AnswerGroup[] = [];
     for (const inst of instances) {
@@ -230,8 +311,10 @@ export class DomainAnswerer {
         target = useServiceAddress ? `${ipToHex(address)}.addr.${dc}.${domain}` : nodeName;
         extras = this.addressRecord(target, address, ttl, TYPE_ANY, false);
       } else {
-        target = fqdn(address); // a hostname: the client resolves it itself
-        extras = [];
+        target = fqdn(address); // a hostname: its addresses (when found) ride along in Additional
+        const chased = await this.chase(address, TYPE_ANY, depth);
+        extras = chased.records;
+        external.used ||= chased.external;
       }
       if (!isEncodableName(target) || target === '.') continue;
       if (this.opts.nodeMetaTxt && !useServiceAddress && isEncodableName(nodeName)) {
@@ -244,11 +327,17 @@ export class DomainAnswerer {
     return groups;
   }
 
-  private async node(name: string, dc: string, qtype: number, domain: string): Promise<Resolution> {
+  private async node(name: string, dc: string, qtype: number, domain: string, depth: number): Promise<Resolution> {
     const node: DnsNode | undefined = await this.opts.source.node(name, dc);
     if (!node) return this.nxdomain(domain);
     const ttl = this.opts.nodeTtl;
     const answers = this.addressRecord(undefined, node.address, ttl, qtype);
+    let chasedExternal = false;
+    if (answers.length > 0 && isIP(node.address) === 0) {
+      const chased = await this.chase(node.address, qtype, depth);
+      answers.push(...chased.records);
+      chasedExternal = chased.external;
+    }
     const txt = this.metaTxt(undefined, node.meta, ttl);
     let extras: Buffer[] = [];
     if (qtype === TYPE_TXT || qtype === TYPE_ANY) answers.push(...txt);
@@ -256,6 +345,7 @@ export class DomainAnswerer {
     if (answers.length === 0) return this.nodata(domain);
     const res = emptyResolution(RCODE_NOERROR, domain, true);
     res.groups = [makeGroup(answers, extras)];
+    res.cacheable = !chasedExternal;
     return res;
   }
 

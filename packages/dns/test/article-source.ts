@@ -27,6 +27,9 @@ export class ArticleSource implements DnsDataSource {
     this.addInstance('web', 'web-1', ['v1'], 'warning', { weights: { passing: 10, warning: 2 } });
     this.addInstance('web', 'db-1', ['v2'], 'passing', { weights: { passing: 10, warning: 2 }, serviceAddress: '10.0.0.5', port: 8080 });
     this.addInstance('ipv6', 'v6-node', []);
+    // Hostname addresses: one inside the domain, one outside (resolved through recursors).
+    this.addInstance('alias', 'db-1', [], 'passing', { serviceAddress: 'slave.db.service.consul', port: 5432 });
+    this.addInstance('external', 'db-1', [], 'passing', { serviceAddress: 'example.org', port: 443 });
   }
 
   addNode(name: string, address: string, meta?: Record<string, string>): void {

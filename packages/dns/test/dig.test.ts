@@ -137,6 +137,20 @@ describe('dig against the DNS server (article data)', () => {
     expect(data(back.answer)).toEqual(['192.168.33.32']);
   });
 
+  it('answers a hostname service address with a CNAME, chased inside the domain', async () => {
+    const a = await dig(port, ['alias.service.consul']);
+    expect(a.answer.map((x) => `${x.name} ${x.type} ${x.data}`)).toEqual([
+      'alias.service.consul. CNAME slave.db.service.consul.',
+      'slave.db.service.consul. A 192.168.33.32',
+    ]);
+    const srv = await dig(port, ['alias.service.consul', 'SRV']);
+    expect(data(srv.answer)).toEqual(['1 1 5432 slave.db.service.consul.']);
+    expect(srv.additional.filter((x) => x.type === 'A').map((x) => `${x.name} ${x.data}`)).toEqual(['slave.db.service.consul. 192.168.33.32']);
+    // Outside the domain with no recursors: the CNAME alone.
+    const ext = await dig(port, ['external.service.consul']);
+    expect(ext.answer.map((x) => `${x.type} ${x.data}`)).toEqual(['CNAME example.org.']);
+  });
+
   it('is case-insensitive', async () => {
     const r = await dig(port, ['DB.Service.CONSUL']);
     expect(r.status).toBe('NOERROR');
@@ -286,6 +300,12 @@ describe('dig through recursors', () => {
     // Our own names still answered locally, now with RA set.
     const own = await dig(s.port, ['db.service.consul']);
     expect(own.flags).toEqual(expect.arrayContaining(['aa', 'ra']));
+    // A service whose address is a foreign hostname: CNAME, chased through the recursor.
+    const ext = await dig(s.port, ['external.service.consul']);
+    expect(ext.answer.map((x) => `${x.name} ${x.type} ${x.data}`)).toEqual([
+      'external.service.consul. CNAME example.org.',
+      'example.org. A 93.184.216.34',
+    ]);
     // Reverse names we do not know go upstream too.
     const before = upstream.queries;
     await dig(s.port, ['-x', '10.9.9.9']);
