@@ -28,3 +28,6 @@ export {
   TimeoutError,
   StoppedError,
 } from './errors.js';
+export type { RaftStorage, StoredState } from './storage.js';
+export { MemoryStorage } from './memoryStorage.js';
+export { DiskStorage, type DiskStorageOptions } from './diskStorage.js';

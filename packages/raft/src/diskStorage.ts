@@ -1,0 +1,296 @@
+import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { open, rename, unlink, truncate, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { StorageError } from './errors.js';
+import type { RaftStorage, StoredState } from './storage.js';
+import { EntryType, type ConfState, type Entry, type HardState, type Snapshot, type SnapshotMeta } from './types.js';
+
+export interface DiskStorageOptions {
+  dir: string;
+  /** Roll to a new segment file past this size. Default 64 MiB. */
+  segmentBytes?: number;
+  /** Where repairs are reported (a torn tail truncated at start). Default console.warn. */
+  logger?: (line: string) => void;
+}
+
+// Record: u32 length of (type + payload) | u32 crc32 of (type + payload) | u8 type | payload
+const HEADER = 8;
+const REC_ENTRY = 1;
+const REC_HARDSTATE = 2;
+// "Drop every entry before this record" when the stored snapshot carries the same nonce: written before
+// a snapshot from the leader is renamed into place, so a crash between the two leaves the old log whole.
+const REC_RESET = 3;
+const SNAP_MAGIC = 0x52534e50; // "RSNP"
+
+interface Segment {
+  seq: number;
+  path: string;
+  maxIndex: number;
+}
+
+const segName = (seq: number) => `log-${String(seq).padStart(16, '0')}.seg`;
+
+/**
+ * The durable log: append-only segment files of CRC-checked records. Entries and hard state share one
+ * stream, so a Ready costs one write and one fdatasync. A later entry record at an index replaces that
+ * index and everything after it (conflict truncation without rewriting). On start a torn or corrupt
+ * tail of the newest segment is cut off and logged. Snapshots: temp file, fsync, rename, fsync dir.
+ */
+export class DiskStorage implements RaftStorage {
+  private readonly dir: string;
+  private readonly segmentBytes: number;
+  private readonly logger: (line: string) => void;
+  private segments: Segment[] = [];
+  private fh: FileHandle | undefined;
+  private size = 0;
+  private lastHard: HardState | undefined;
+  private snapMeta: SnapshotMeta | undefined;
+  private snapCache: Snapshot | undefined;
+  private snapNonce = 0;
+
+  constructor(opts: DiskStorageOptions) {
+    if (!opts.dir) throw new StorageError('DiskStorage needs a directory (dir)');
+    this.dir = opts.dir;
+    this.segmentBytes = opts.segmentBytes ?? 64 << 20;
+    this.logger = opts.logger ?? ((l) => console.warn(l));
+  }
+
+  async load(): Promise<StoredState> {
+    mkdirSync(this.dir, { recursive: true });
+    const snapshot = this.loadSnapshot();
+    const after = snapshot?.meta.index ?? 0;
+    const names = readdirSync(this.dir)
+      .filter((n) => /^log-\d{16}\.seg$/.test(n))
+      .sort();
+    let entries: Entry[] = [];
+    let hard: HardState | undefined;
+    for (const [i, name] of names.entries()) {
+      const path = join(this.dir, name);
+      const buf = readFileSync(path);
+      const seg: Segment = { seq: Number(name.slice(4, 20)), path, maxIndex: 0 };
+      let off = 0;
+      while (off < buf.length) {
+        const bad = (why: string) => {
+          if (i !== names.length - 1) {
+            throw new StorageError(`raft log ${path} is corrupt at byte ${off} (${why}) and it is not the newest segment; restore this node from a snapshot or remove its data directory to rejoin empty`);
+          }
+          this.logger(`raft: truncating torn/corrupt tail of ${path} at byte ${off} of ${buf.length} (${why})`);
+        };
+        if (off + HEADER > buf.length) {
+          bad('short header');
+          break;
+        }
+        const len = buf.readUInt32LE(off);
+        const crc = buf.readUInt32LE(off + 4);
+        if (len < 1 || off + HEADER + len > buf.length) {
+          bad('length beyond end');
+          break;
+        }
+        const body = buf.subarray(off + HEADER, off + HEADER + len);
+        if (crc32(body) !== crc) {
+          bad('checksum mismatch');
+          break;
+        }
+        const type = body[0];
+        if (type === REC_ENTRY) {
+          const e = decodeEntry(body);
+          if (e.index > seg.maxIndex) seg.maxIndex = e.index;
+          if (e.index > after) {
+            // A rewrite of an index drops it and everything after it.
+            while (entries.length && entries[entries.length - 1].index >= e.index) entries.pop();
+            if (entries.length && entries[entries.length - 1].index !== e.index - 1) {
+              throw new StorageError(`raft log ${path} has a gap before index ${e.index}; the data directory is damaged`);
+            }
+            if (!entries.length && e.index !== after + 1) {
+              // Entries before this one were compacted into a snapshot we no longer have: unusable.
+              throw new StorageError(`raft log ${path} starts at index ${e.index} but the snapshot ends at ${after}; the data directory is damaged`);
+            }
+            entries.push(e);
+          }
+        } else if (type === REC_HARDSTATE) {
+          hard = decodeHard(body);
+        } else if (type === REC_RESET) {
+          if (body.length >= 5 && this.snapNonce !== 0 && body.readUInt32LE(1) === this.snapNonce) entries = [];
+        } else {
+          bad(`unknown record type ${type}`);
+          break;
+        }
+        off += HEADER + len;
+      }
+      if (off < buf.length) await truncate(path, off);
+      this.segments.push(seg);
+      if (i === names.length - 1) this.size = off;
+    }
+    this.lastHard = hard;
+    if (!this.segments.length) await this.roll();
+    else this.fh = await open(this.segments[this.segments.length - 1].path, 'a');
+    return { hardState: hard, snapshot, entries };
+  }
+
+  private async roll(): Promise<void> {
+    await this.fh?.close();
+    const seq = this.segments.length ? this.segments[this.segments.length - 1].seq + 1 : 1;
+    const path = join(this.dir, segName(seq));
+    this.fh = await open(path, 'a');
+    this.segments.push({ seq, path, maxIndex: 0 });
+    this.size = 0;
+    await this.syncDir();
+    // Every segment starts with the current hard state, so old segments can be deleted freely.
+    if (this.lastHard) {
+      const b = encodeHard(this.lastHard);
+      await this.fh.write(b);
+      this.size += b.length;
+    }
+  }
+
+  async append(entries: Entry[], hardState: HardState | undefined, sync: boolean): Promise<void> {
+    if (!this.fh) throw new StorageError('DiskStorage.append before load()');
+    if (!entries.length && !hardState) return;
+    const parts: Buffer[] = [];
+    const seg = this.segments[this.segments.length - 1];
+    for (const e of entries) {
+      parts.push(encodeEntry(e));
+      if (e.index > seg.maxIndex) seg.maxIndex = e.index;
+    }
+    if (hardState) {
+      parts.push(encodeHard(hardState));
+      this.lastHard = { ...hardState };
+    }
+    const buf = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    await this.fh.write(buf);
+    this.size += buf.length;
+    if (sync) await this.fh.datasync();
+    if (this.size >= this.segmentBytes) await this.roll();
+  }
+
+  async saveSnapshot(snapshot: Snapshot, nonce = 0): Promise<void> {
+    if (this.snapMeta && snapshot.meta.index <= this.snapMeta.index) return;
+    if (!snapshot.data) throw new StorageError('saveSnapshot needs the snapshot bytes');
+    const metaJson = Buffer.from(JSON.stringify(snapshot.meta));
+    const head = Buffer.alloc(16);
+    head.writeUInt32LE(SNAP_MAGIC, 0);
+    head.writeUInt32LE(metaJson.length, 4);
+    head.writeUInt32LE(nonce, 8);
+    const body = Buffer.concat([metaJson, snapshot.data]);
+    head.writeUInt32LE(crc32(body), 12);
+    const tmp = join(this.dir, 'snapshot.tmp');
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.write(head);
+      await fh.write(body);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, join(this.dir, 'snapshot.snap'));
+    await this.syncDir();
+    this.snapMeta = snapshot.meta;
+    this.snapCache = snapshot;
+    this.snapNonce = nonce;
+  }
+
+  async installSnapshot(snapshot: Snapshot): Promise<void> {
+    if (!this.fh) throw new StorageError('DiskStorage.installSnapshot before load()');
+    const nonce = ((Math.random() * 0xfffffffe) >>> 0) + 1;
+    const p = Buffer.alloc(4);
+    p.writeUInt32LE(nonce, 0);
+    const rec = record(REC_RESET, p);
+    await this.fh.write(rec);
+    this.size += rec.length;
+    await this.fh.datasync();
+    this.snapMeta = undefined;
+    await this.saveSnapshot(snapshot, nonce);
+    // Entries at or below the snapshot are ignored at load; later ones will be rewritten by the leader.
+    await this.compact(snapshot.meta.index);
+  }
+
+  async compact(index: number): Promise<void> {
+    const keep: Segment[] = [];
+    for (const [i, s] of this.segments.entries()) {
+      if (i < this.segments.length - 1 && s.maxIndex <= index) await unlink(s.path).catch(() => undefined);
+      else keep.push(s);
+    }
+    if (keep.length !== this.segments.length) {
+      this.segments = keep;
+      await this.syncDir();
+    }
+  }
+
+  async readSnapshot(): Promise<Snapshot | undefined> {
+    return this.snapCache;
+  }
+
+  private loadSnapshot(): Snapshot | undefined {
+    const path = join(this.dir, 'snapshot.snap');
+    if (!existsSync(path)) return undefined;
+    const buf = readFileSync(path);
+    if (buf.length < 16 || buf.readUInt32LE(0) !== SNAP_MAGIC) throw new StorageError(`${path} is not a raft snapshot`);
+    const body = buf.subarray(16);
+    this.snapNonce = buf.readUInt32LE(8);
+    if (crc32(body) !== buf.readUInt32LE(12)) {
+      throw new StorageError(`${path} fails its checksum; it was renamed into place only after fsync, so the disk is damaged`);
+    }
+    const mlen = buf.readUInt32LE(4);
+    const meta = JSON.parse(body.subarray(0, mlen).toString()) as SnapshotMeta;
+    const s: Snapshot = { meta: { index: meta.index, term: meta.term, conf: meta.conf as ConfState }, data: body.subarray(mlen) };
+    this.snapMeta = s.meta;
+    this.snapCache = s;
+    return s;
+  }
+
+  private async syncDir(): Promise<void> {
+    const d = await open(this.dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.fh?.close();
+    this.fh = undefined;
+  }
+}
+
+function record(type: number, payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(HEADER + 1 + payload.length);
+  out.writeUInt32LE(1 + payload.length, 0);
+  out[HEADER] = type;
+  payload.copy(out, HEADER + 1);
+  out.writeUInt32LE(crc32(out.subarray(HEADER)), 4);
+  return out;
+}
+
+function encodeEntry(e: Entry): Buffer {
+  const p = Buffer.allocUnsafe(13 + e.data.length);
+  p.writeUIntLE(e.index, 0, 6);
+  p.writeUIntLE(e.term, 6, 6);
+  p[12] = e.type;
+  p.set(e.data, 13);
+  return record(REC_ENTRY, p);
+}
+
+function decodeEntry(body: Buffer): Entry {
+  const type = body[13];
+  return {
+    index: body.readUIntLE(1, 6),
+    term: body.readUIntLE(7, 6),
+    type: type === EntryType.ConfChange ? EntryType.ConfChange : EntryType.Normal,
+    data: body.subarray(14),
+  };
+}
+
+function encodeHard(h: HardState): Buffer {
+  const vote = Buffer.from(h.vote);
+  const p = Buffer.allocUnsafe(12 + vote.length);
+  p.writeUIntLE(h.term, 0, 6);
+  p.writeUIntLE(h.commit, 6, 6);
+  vote.copy(p, 12);
+  return record(REC_HARDSTATE, p);
+}
+
+function decodeHard(body: Buffer): HardState {
+  return { term: body.readUIntLE(1, 6), commit: body.readUIntLE(7, 6), vote: body.subarray(13).toString() };
+}

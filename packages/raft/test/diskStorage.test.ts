@@ -1,0 +1,153 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DiskStorage } from '../src/diskStorage.js';
+import { MemoryStorage } from '../src/memoryStorage.js';
+import { EntryType, StorageError, type Entry } from '../src/index.js';
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'raft-disk-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const ent = (index: number, term: number, s = `e${index}t${term}`): Entry => ({ index, term, type: EntryType.Normal, data: new TextEncoder().encode(s) });
+const txt = (e: Entry) => new TextDecoder().decode(e.data);
+const segs = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.seg')).sort();
+
+async function reopen(dir: string, logs: string[] = [], segmentBytes?: number) {
+  const s = new DiskStorage({ dir, logger: (l) => logs.push(l), segmentBytes });
+  const st = await s.load();
+  return { s, st };
+}
+
+describe('DiskStorage', () => {
+  it('round-trips entries and hard state, and a rewritten index replaces the suffix', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir);
+    await s.append([ent(1, 1), ent(2, 1), ent(3, 1)], { term: 1, vote: 'a', commit: 1 }, true);
+    await s.append([ent(2, 2, 'new2')], { term: 2, vote: 'b', commit: 1 }, true);
+    await s.close();
+    const { s: s2, st } = await reopen(dir);
+    expect(st.entries.map((e) => [e.index, e.term])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    expect(txt(st.entries[1])).toBe('new2');
+    expect(st.hardState).toEqual({ term: 2, vote: 'b', commit: 1 });
+    await s2.close();
+  });
+
+  it('truncates a torn tail at start, logs it, and keeps working', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir);
+    for (let i = 1; i <= 10; i++) await s.append([ent(i, 1)], { term: 1, vote: '', commit: i - 1 }, true);
+    await s.close();
+    const file = join(dir, segs(dir)[0]);
+    truncateSync(file, statSync(file).size - 5); // the last record is cut in half
+    const logs: string[] = [];
+    const { s: s2, st } = await reopen(dir, logs);
+    expect(st.entries.map((e) => e.index)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(st.hardState?.commit).toBe(8); // the last hard state record was the torn one
+    expect(logs.join('\n')).toMatch(/truncating torn\/corrupt tail .* \(length beyond end\)/);
+    await s2.append([ent(11, 1)], { term: 1, vote: '', commit: 10 }, true);
+    await s2.close();
+    const { st: st3 } = await reopen(dir);
+    expect(st3.entries).toHaveLength(11);
+    expect(st3.hardState?.commit).toBe(10);
+  });
+
+  it('cuts the log at a corrupted record (bad checksum) and garbage after the end', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir);
+    await s.append([ent(1, 1), ent(2, 1), ent(3, 1), ent(4, 1)], { term: 1, vote: '', commit: 0 }, true);
+    await s.close();
+    const file = join(dir, segs(dir)[0]);
+    const buf = readFileSync(file);
+    // Flip one byte inside entry 3's payload.
+    const at = buf.indexOf(Buffer.from('e3t1'));
+    buf[at] ^= 0xff;
+    writeFileSync(file, buf);
+    appendFileSync(file, Buffer.from([1, 2, 3]));
+    const logs: string[] = [];
+    const { st } = await reopen(dir, logs);
+    expect(st.entries.map((e) => e.index)).toEqual([1, 2]);
+    expect(logs[0]).toMatch(/checksum mismatch/);
+    expect(statSync(file).size).toBeLessThan(buf.length);
+  });
+
+  it('refuses a corrupt segment that is not the newest', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir, [], 200);
+    for (let i = 1; i <= 30; i++) await s.append([ent(i, 1)], { term: 1, vote: '', commit: 0 }, false);
+    await s.close();
+    expect(segs(dir).length).toBeGreaterThan(2);
+    const file = join(dir, segs(dir)[0]);
+    const buf = readFileSync(file);
+    buf[buf.length - 2] ^= 0xff;
+    writeFileSync(file, buf);
+    await expect(reopen(dir)).rejects.toThrow(StorageError);
+  });
+
+  it('rolls segments, compacts whole segments after a snapshot, and keeps the hard state', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir, [], 300);
+    for (let i = 1; i <= 40; i++) await s.append([ent(i, 2)], i === 1 ? { term: 2, vote: 'x', commit: 0 } : undefined, false);
+    const before = segs(dir).length;
+    expect(before).toBeGreaterThan(3);
+    await s.saveSnapshot({ meta: { index: 30, term: 2, conf: { voters: ['x'], learners: [] } }, data: new Uint8Array([7, 7]) });
+    await s.compact(30);
+    expect(segs(dir).length).toBeLessThan(before);
+    await s.close();
+    const { st } = await reopen(dir);
+    expect(st.snapshot?.meta.index).toBe(30);
+    expect([...st.snapshot!.data!]).toEqual([7, 7]);
+    expect(st.entries.map((e) => e.index)).toEqual(Array.from({ length: 10 }, (_, i) => 31 + i));
+    expect(st.hardState).toEqual({ term: 2, vote: 'x', commit: 0 });
+  });
+
+  it('a snapshot from the leader replaces the whole log, atomically', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir);
+    await s.append([ent(1, 1), ent(2, 1), ent(3, 3), ent(4, 3), ent(5, 3)], { term: 3, vote: '', commit: 2 }, true);
+    await s.installSnapshot({ meta: { index: 4, term: 4, conf: { voters: ['a'], learners: [] } }, data: new Uint8Array([1]) });
+    await s.append([ent(5, 4, 'leader5')], undefined, true);
+    await s.close();
+    const { st } = await reopen(dir);
+    expect(st.snapshot?.meta.index).toBe(4);
+    expect(st.entries.map((e) => [e.index, e.term])).toEqual([[5, 4]]);
+    // No snapshot file left behind as a temp.
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('rejects a damaged snapshot file with a clear error', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir);
+    await s.append([ent(1, 1)], undefined, true);
+    await s.saveSnapshot({ meta: { index: 1, term: 1, conf: { voters: ['a'], learners: [] } }, data: new Uint8Array(100) });
+    await s.close();
+    const f = join(dir, 'snapshot.snap');
+    const b = readFileSync(f);
+    b[b.length - 1] ^= 1;
+    writeFileSync(f, b);
+    await expect(reopen(dir)).rejects.toThrow(/checksum/);
+  });
+});
+
+describe('MemoryStorage', () => {
+  it('keeps appends, rewrites, snapshots and compaction', async () => {
+    const m = new MemoryStorage();
+    await m.append([ent(1, 1), ent(2, 1), ent(3, 1)], { term: 1, vote: '', commit: 0 }, true);
+    await m.append([ent(3, 2)], undefined, true);
+    await m.saveSnapshot({ meta: { index: 2, term: 1, conf: { voters: ['a'], learners: [] } }, data: new Uint8Array([1]) });
+    await m.compact(2);
+    const st = await m.load();
+    expect(st.entries.map((e) => [e.index, e.term])).toEqual([[3, 2]]);
+    expect(st.snapshot?.meta.index).toBe(2);
+  });
+});
