@@ -90,8 +90,8 @@ export class DomainAnswerer {
     if (rest === '') return this.nodata(domain);
     const lookup = parseDomainLookup(rest, qtype === TYPE_SRV);
     if (lookup.kind === 'unknown') return this.nxdomain(domain);
-    const dc = lookup.dc ?? this.opts.source.datacenter;
-    if (!(await this.knownDatacenter(dc))) return this.nxdomain(domain);
+    const dc = await this.datacenterFor(lookup.dc);
+    if (dc === undefined) return this.nxdomain(domain);
     switch (lookup.kind) {
       case 'service':
         return this.service(lookup.service, lookup.tag, dc, qtype, domain, depth);
@@ -122,10 +122,12 @@ export class DomainAnswerer {
     return res;
   }
 
-  private async knownDatacenter(dc: string): Promise<boolean> {
-    if (dc === this.opts.source.datacenter.toLowerCase()) return true;
+  /** The DC a name asks for, spelled as the source spells it; undefined for an unknown DC. */
+  private async datacenterFor(label: string | undefined): Promise<string | undefined> {
+    const local = this.opts.source.datacenter;
+    if (label === undefined || label === local.toLowerCase()) return local;
     const all = this.opts.source.datacenters ? await this.opts.source.datacenters() : [];
-    return all.some((d) => d.toLowerCase() === dc);
+    return all.find((d) => d.toLowerCase() === label);
   }
 
   private nxdomain(domain: string): Resolution {

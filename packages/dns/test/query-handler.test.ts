@@ -102,6 +102,30 @@ describe('DnsQueryHandler', () => {
     expect(r.answers!.map(dataOf)).toEqual(['192.168.33.32']);
   });
 
+  it('matches datacenter labels case-insensitively and passes the source its own spelling', async () => {
+    const asked: string[] = [];
+    const source: DnsDataSource = {
+      datacenter: 'East-1',
+      datacenters: () => ['East-1', 'West-2'],
+      serviceInstances: (s, dc) => {
+        asked.push(dc);
+        return [{ node: 'web-1', nodeAddress: '10.0.0.1', serviceId: 'web', port: 80, tags: [], health: 'passing' }];
+      },
+      node: () => undefined,
+      nodesByAddress: () => [],
+      servicesByAddress: () => [],
+      servers: () => [],
+    };
+    const h = handlerFor(source);
+    for (const name of ['web.service.consul', 'web.service.east-1.consul', 'web.service.WEST-2.consul']) {
+      expect(rcodeOf(await ask(h, query(name, 'A'))), name).toBe('NOERROR');
+    }
+    expect(asked).toEqual(['East-1', 'East-1', 'West-2']);
+    expect(rcodeOf(await ask(h, query('web.service.north-3.consul', 'A')))).toBe('NXDOMAIN');
+    const srv = await ask(h, query('web.service.consul', 'SRV'));
+    expect((dataOf(srv.answers![0]) as dnsPacket.SrvData).target).toBe('web-1.node.East-1.consul');
+  });
+
   it('answers SERVFAIL when the source throws or rejects, and does not cache it', async () => {
     const source = new ArticleSource();
     source.failWith = new Error('catalog unavailable');
