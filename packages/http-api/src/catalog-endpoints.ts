@@ -5,7 +5,7 @@ import type { QueryResult } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
-import { nodeMetaFilter, tagFilter } from './filters.js';
+import { filterList, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
 
 export async function handleCatalog(call: ApiCall): Promise<void> {
   const path = call.rest;
@@ -20,25 +20,38 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
       if (!call.allow('GET')) return;
       call.json(200, call.backend.datacenters?.() ?? [call.backend.datacenter]);
       return;
-    case 'nodes':
+    case 'nodes': {
       if (!call.allow('GET')) return;
-      return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta: nodeMetaFilter(call) }, ws));
-    case 'services':
+      const pred = filterPredicate(call);
+      const nodeMeta = nodeMetaFilter(call);
+      return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta }, ws), (r) => filterList(r.value, pred));
+    }
+    case 'services': {
       if (!call.allow('GET')) return;
-      return read(call, (ws) => call.backend.state.catalog.serviceList({ nodeMeta: nodeMetaFilter(call) }, ws));
+      if (filterPredicate(call)) throw new ApiError(400, '?filter is not supported on /v1/catalog/services by this agent yet');
+      const nodeMeta = nodeMetaFilter(call);
+      return read(call, (ws) => call.backend.state.catalog.serviceList({ nodeMeta }, ws));
+    }
   }
   if (path.startsWith('service/')) {
     if (!call.allow('GET')) return;
     const name = path.slice('service/'.length);
     if (name === '') throw new ApiError(400, 'Missing service name');
     const opts = { tags: tagFilter(call), nodeMeta: nodeMetaFilter(call) };
-    return read(call, (ws) => call.backend.state.catalog.serviceNodes(name, opts, ws));
+    const pred = filterPredicate(call);
+    return read(call, (ws) => call.backend.state.catalog.serviceNodes(name, opts, ws), (r) => filterList(r.value, pred));
   }
   if (path.startsWith('node/')) {
     if (!call.allow('GET')) return;
     const node = path.slice('node/'.length);
     if (node === '') throw new ApiError(400, 'Missing node name');
-    return read(call, (ws) => call.backend.state.catalog.nodeServices(node, ws));
+    const pred = filterPredicate(call);
+    return read(call, (ws) => call.backend.state.catalog.nodeServices(node, ws), (r) => {
+      if (!pred || !r.value) return r.value;
+      const services: Record<string, unknown> = {};
+      for (const [id, svc] of Object.entries(r.value.Services)) if (pred(svc)) services[id] = svc;
+      return { ...r.value, Services: services };
+    });
   }
   throw new ApiError(404, 'Invalid URL path: not a recognized HTTP API endpoint');
 }

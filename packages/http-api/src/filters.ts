@@ -1,7 +1,8 @@
-// Query filters shared by catalog and health reads: repeated ?tag= (AND), ?node-meta=key:value (AND).
+// Query filters shared by catalog and health reads: repeated ?tag= (AND), ?node-meta=key:value (AND),
+// ?filter=<expression>.
 
-import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
+import { parseFilter } from './filter-expression.js';
 
 export function tagFilter(call: ApiCall): string[] | undefined {
   if (call.query.empty) return undefined;
@@ -11,7 +12,6 @@ export function tagFilter(call: ApiCall): string[] | undefined {
 
 export function nodeMetaFilter(call: ApiCall): Record<string, string> | undefined {
   if (call.query.empty) return undefined;
-  rejectFilterExpression(call);
   const pairs = call.query.all('node-meta');
   if (pairs.length === 0) return undefined;
   const out: Record<string, string> = {};
@@ -23,8 +23,14 @@ export function nodeMetaFilter(call: ApiCall): Record<string, string> | undefine
   return out;
 }
 
-/** ?filter= (Consul's bexpr language) is not implemented: say so rather than answer unfiltered data. */
-function rejectFilterExpression(call: ApiCall): void {
+/** The ?filter= predicate, parsed once per request (400 when malformed), or undefined when absent. */
+export function filterPredicate(call: ApiCall): ((item: unknown) => boolean) | undefined {
+  if (call.query.empty) return undefined;
   const f = call.query.get('filter');
-  if (f !== undefined && f !== '') throw new ApiError(400, 'Failed to create boolean expression evaluator: ?filter expressions are not supported by this agent yet');
+  return f ? parseFilter(f) : undefined;
+}
+
+/** Applies an optional predicate to a list result. */
+export function filterList<T>(list: T[], pred: ((item: unknown) => boolean) | undefined): T[] {
+  return pred ? list.filter(pred) : list;
 }

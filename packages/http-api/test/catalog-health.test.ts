@@ -138,6 +138,21 @@ describe('health', () => {
     expect(viaClient).toHaveLength(1);
   });
 
+  it('applies ?filter to catalog and health answers', async () => {
+    const q = (expr: string) => encodeURIComponent(expr);
+    const nodes = (await get(`/v1/catalog/nodes?filter=${q('Meta.rack == r1')}`)).json() as Array<{ Node: string }>;
+    expect(nodes.map((n) => n.Node)).toEqual(['db1']);
+    const svc = (await get(`/v1/catalog/service/db?filter=${q('slave in ServiceTags')}`)).json() as Array<{ Node: string }>;
+    expect(svc.map((s) => s.Node)).toEqual(['db2']);
+    const health = (await get(`/v1/health/service/db?filter=${q('Checks.Status contains warning')}`)).json() as Array<{
+      Node: { Node: string };
+    }>;
+    expect(health.map((e) => e.Node.Node)).toEqual(['db2']);
+    const bad = await get(`/v1/health/state/any?filter=${q('Status ==')}`);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/^Failed to create boolean expression evaluator: /);
+  });
+
   it('answers checks/:service and state/:state', async () => {
     expect(((await get('/v1/health/checks/db')).json() as Array<{ CheckID: string }>).map((c) => c.CheckID)).toEqual([
       'db alive',
