@@ -8,7 +8,7 @@ import type { RenderResult } from './consul-template.js';
 
 export interface FetchOptions {
   /** Blocking query: return when the data's index exceeds this (0 = return immediately). */
-  index: number;
+  index: bigint;
   /** Longest time the server may hold a blocking query (ms). */
   waitMs?: number;
   signal?: AbortSignal;
@@ -17,8 +17,8 @@ export interface FetchOptions {
 export interface FetchResult {
   /** Parsed JSON body, or null when Consul answered 404 (no such key/node). */
   data: unknown;
-  /** X-Consul-Index of the reply. */
-  index: number;
+  /** X-Consul-Index of the reply (0n when the endpoint has none). */
+  index: bigint;
 }
 
 export interface DependencySource {
@@ -30,12 +30,12 @@ export async function fetchDependency(
   dep: Dependency,
   source: DependencySource,
   options: FetchOptions,
-): Promise<{ value: unknown; index: number }> {
+): Promise<{ value: unknown; index: bigint }> {
   if (dep.kind === 'file') {
     try {
-      return { value: dep.decode(await readFile(dep.filePath!, 'utf8')), index: 0 };
+      return { value: dep.decode(await readFile(dep.filePath!, 'utf8')), index: 0n };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { value: null, index: 0 };
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { value: null, index: 0n };
       throw e;
     }
   }
@@ -67,7 +67,7 @@ export async function renderWithSource(
     if (r.complete || passes >= maxPasses) return { ...r, passes };
     let progressed = false;
     for (const dep of r.missing) {
-      const { value } = await fetchDependency(dep, source, { index: 0 });
+      const { value } = await fetchDependency(dep, source, { index: 0n });
       if (store.remember(dep, value)) progressed = true;
     }
     if (!progressed) return { ...r, passes };

@@ -6,7 +6,10 @@ import { TemplateFuncError } from './errors.js';
 import { goQuote } from './go-format.js';
 import { GO_TYPE, compareGoStrings } from './values.js';
 
-/** A Consul HTTP GET: path plus query parameters (an empty value means a bare flag such as `recurse`). */
+/**
+ * A Consul HTTP GET: the unencoded path (keys may contain any character; the HTTP layer percent-encodes it)
+ * plus query parameters (an empty value means a bare flag such as `recurse`).
+ */
 export interface ConsulRequest {
   path: string;
   query: Record<string, string>;
@@ -311,7 +314,7 @@ export function healthServiceDependency(s: string): Dependency {
   return {
     kind: 'health.service',
     id: `health.service(${id})`,
-    request: { path: '/v1/health/service/' + encodeURIComponent(name), query },
+    request: { path: '/v1/health/service/' + name, query },
     blockOnNil: false,
     decode(raw) {
       const out: HealthService[] = [];
@@ -365,7 +368,7 @@ export function kvGetDependency(s: string, block: boolean): Dependency {
   return {
     kind: block ? 'kv.block' : 'kv.get',
     id: block ? `kv.block(${name})` : `kv.get(${name})`,
-    request: { path: '/v1/kv/' + encodePath(key), query: withCommon({}, g.dc, opts) },
+    request: { path: '/v1/kv/' + key, query: withCommon({}, g.dc, opts) },
     blockOnNil: block,
     decode(raw) {
       const first = list(raw)[0];
@@ -385,7 +388,7 @@ export function kvListDependency(s: string): Dependency {
   return {
     kind: 'kv.list',
     id: `kv.list(${prefix}${suffix(g.dc, opts)})`,
-    request: { path: '/v1/kv/' + encodePath(prefix), query: withCommon({ recurse: '' }, g.dc, opts) },
+    request: { path: '/v1/kv/' + prefix, query: withCommon({ recurse: '' }, g.dc, opts) },
     blockOnNil: false,
     decode(raw) {
       return list(raw).map((p) => {
@@ -470,7 +473,7 @@ export function catalogNodeDependency(s: string): Dependency {
   return {
     kind: 'catalog.node',
     id: `catalog.node(${name}${suffix(g.dc, opts)})`,
-    request: { path: '/v1/catalog/node/' + encodeURIComponent(name), query: withCommon({}, g.dc, opts) },
+    request: { path: '/v1/catalog/node/' + name, query: withCommon({}, g.dc, opts) },
     blockOnNil: false,
     decode(raw) {
       if (raw === null || raw === undefined) return new CatalogNode({ Node: null, Services: [] });
@@ -538,12 +541,4 @@ export function fileDependency(path: string): Dependency {
       return raw === null || raw === undefined ? null : String(raw);
     },
   };
-}
-
-/** Keys may contain '/', which stays literal in the URL path; everything else is escaped. */
-function encodePath(key: string): string {
-  return key
-    .split('/')
-    .map((p) => encodeURIComponent(p))
-    .join('/');
 }

@@ -37,3 +37,15 @@ export type { ConsulRequest, Dependency, DependencyKind } from './dependency.js'
 export { DependencyStore } from './dependency-store.js';
 export { fetchDependency, renderWithSource } from './dependency-source.js';
 export type { DependencySource, FetchOptions, FetchResult, RenderPassesOptions } from './dependency-source.js';
+
+// The renderer (consul-template's runner).
+export { Renderer, parseWait } from './renderer.js';
+export type { RendererEvent, RendererLogger, RendererOptions, TemplateSpec, WaitSpec } from './renderer.js';
+export { watchDependency, defaultRetryDelay } from './dependency-watch.js';
+export type { DependencyWatchOptions, WatchHandle, WatchingSource } from './dependency-watch.js';
+export { consulClientSource } from './client-source.js';
+export type { ClientSourceOptions, ConsulQueryClient } from './client-source.js';
+export { writeFileAtomic } from './atomic-write.js';
+export type { AtomicWriteOptions } from './atomic-write.js';
+export { runCommand } from './command-runner.js';
+export type { CommandResult } from './command-runner.js';

@@ -15,9 +15,11 @@ interface Instance {
 }
 
 export class MemoryConsul implements DependencySource {
-  index = 1;
+  index = 1n;
   readonly instances: Instance[] = [];
   readonly kv = new Map<string, { value: string; flags: number; modify: number; create: number }>();
+  /** Requests answered so far, for tests that count queries. */
+  answered = 0;
   nodeName = 'node-a';
   datacenters = ['dc1'];
   readonly requests: string[] = [];
@@ -43,7 +45,7 @@ export class MemoryConsul implements DependencySource {
 
   put(key: string, value: string, flags = 0): void {
     const prev = this.kv.get(key);
-    const next = this.index + 1;
+    const next = Number(this.index) + 1;
     this.kv.set(key, { value, flags, modify: next, create: prev?.create ?? next });
     this.bump();
   }
@@ -55,7 +57,7 @@ export class MemoryConsul implements DependencySource {
 
   async fetch(req: ConsulRequest, opts: FetchOptions): Promise<FetchResult> {
     this.requests.push(req.path + (Object.keys(req.query).length ? '?' + new URLSearchParams(req.query).toString() : ''));
-    if (opts.index > 0 && opts.index >= this.index) {
+    if (opts.index > 0n && opts.index >= this.index) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, opts.waitMs ?? 1000);
         this.waiters.push(() => {
@@ -65,13 +67,14 @@ export class MemoryConsul implements DependencySource {
         opts.signal?.addEventListener('abort', () => resolve());
       });
     }
+    this.answered++;
     return { data: this.answer(req), index: this.index };
   }
 
-  private answer(req: ConsulRequest): unknown {
+  answer(req: ConsulRequest): unknown {
     const p = req.path;
     if (p.startsWith('/v1/health/service/')) {
-      const name = decodeURIComponent(p.slice('/v1/health/service/'.length));
+      const name = p.slice('/v1/health/service/'.length);
       return this.instances
         .filter((i) => i.service === name)
         .filter((i) => !('tag' in req.query) || i.tags.includes(req.query.tag!))
@@ -83,7 +86,7 @@ export class MemoryConsul implements DependencySource {
         }));
     }
     if (p.startsWith('/v1/kv/')) {
-      const key = decodeURIComponent(p.slice('/v1/kv/'.length));
+      const key = p.slice('/v1/kv/'.length);
       const keys = [...this.kv.keys()].filter((k) => ('recurse' in req.query ? k.startsWith(key) : k === key)).sort();
       if (keys.length === 0) return null;
       return keys.map((k) => {
@@ -101,7 +104,7 @@ export class MemoryConsul implements DependencySource {
       return nodes.map((i) => ({ ID: `id-${i.node}`, Node: i.node, Address: i.address, Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} }));
     }
     if (p.startsWith('/v1/catalog/node/')) {
-      const name = decodeURIComponent(p.slice('/v1/catalog/node/'.length));
+      const name = p.slice('/v1/catalog/node/'.length);
       const mine = this.instances.filter((i) => i.node === name);
       if (mine.length === 0 && name !== this.nodeName) return null;
       const services: Record<string, unknown> = {};

@@ -1,0 +1,308 @@
+// The consul-template runner: renders each template from live data, watches every dependency with
+// one shared blocking query, re-renders on change (after quiescence when `wait` is set), writes only
+// when the text changed (atomically), and then runs the template's command.
+import { readFile } from 'node:fs/promises';
+import { CommandResult, runCommand } from './command-runner.js';
+import { ConsulTemplate, RenderResult } from './consul-template.js';
+import { Dependency } from './dependency.js';
+import { DependencyStore } from './dependency-store.js';
+import { WatchHandle, WatchingSource, watchDependency } from './dependency-watch.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+export interface WaitSpec {
+  minMs: number;
+  maxMs: number;
+}
+
+export interface TemplateSpec {
+  /** Path of the template file (or use `contents`). */
+  source?: string;
+  contents?: string;
+  /** Output file; may be omitted in dry mode. */
+  destination?: string;
+  command?: string | string[];
+  /** Default 30 s. */
+  commandTimeoutMs?: number;
+  perms?: number;
+  backup?: boolean;
+  createDestDirs?: boolean;
+  /** Quiescence for this template (overrides the renderer's). */
+  wait?: WaitSpec;
+  leftDelimiter?: string;
+  rightDelimiter?: string;
+  errorOnMissingKey?: boolean;
+  functionDenylist?: string[];
+}
+
+export interface RendererLogger {
+  debug(msg: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export type RendererEvent =
+  | { type: 'render'; template: string; complete: boolean; missing: string[] }
+  | { type: 'write'; template: string; destination: string; changed: boolean }
+  | { type: 'command'; template: string; result: CommandResult }
+  | { type: 'error'; template?: string; error: Error }
+  | { type: 'watch'; dependency: string; action: 'start' | 'stop' };
+
+export interface RendererOptions {
+  source: WatchingSource;
+  templates: TemplateSpec[];
+  /** Print rendered text instead of writing files and never run commands (-dry). */
+  dry?: boolean;
+  /** Where dry-mode output goes (default process.stdout). */
+  stdout?: (text: string) => void;
+  /** Stop after every template has rendered completely once (-once). */
+  once?: boolean;
+  /** Default quiescence (-wait min:max). */
+  wait?: WaitSpec;
+  /** Blocking-query wait (block_query_wait, default 60 s). */
+  blockQueryWaitMs?: number;
+  logger?: RendererLogger;
+  /** Environment for the env functions and commands. */
+  env?: Record<string, string | undefined>;
+  onEvent?: (e: RendererEvent) => void;
+  /** Retry delay for failing queries (default exponential with jitter, 250 ms to 60 s). */
+  retryDelayMs?: (failures: number) => number;
+}
+
+const SILENT: RendererLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+interface TemplateState {
+  spec: TemplateSpec;
+  name: string;
+  tmpl: ConsulTemplate;
+  deps: Set<string>;
+  lastOutput: string | undefined;
+  completeOnce: boolean;
+  minTimer: NodeJS.Timeout | undefined;
+  maxTimer: NodeJS.Timeout | undefined;
+  rendering: boolean;
+  again: boolean;
+}
+
+interface WatchState {
+  dep: Dependency;
+  handle: WatchHandle;
+  users: Set<TemplateState>;
+}
+
+/** Parses "min[:max]" Go durations into a WaitSpec; one value means max = 4 × min (consul-template). */
+export function parseWait(spec: string, parseDuration: (s: string) => number): WaitSpec {
+  const [a, b] = spec.split(':');
+  const minMs = parseDuration(a!);
+  const maxMs = b !== undefined && b !== '' ? parseDuration(b) : minMs * 4;
+  if (maxMs < minMs) throw new Error(`wait: max (${b}) must be larger than min (${a})`);
+  return { minMs, maxMs };
+}
+
+export class Renderer {
+  private readonly store = new DependencyStore();
+  private readonly watches = new Map<string, WatchState>();
+  private readonly templates: TemplateState[] = [];
+  private readonly log: RendererLogger;
+  private stopped = false;
+  private resolveFinished!: () => void;
+  /** Resolves when the renderer stops (after -once completes, or stop()). */
+  readonly finished: Promise<void>;
+
+  constructor(private readonly options: RendererOptions) {
+    this.log = options.logger ?? SILENT;
+    this.finished = new Promise((res) => {
+      this.resolveFinished = res;
+    });
+  }
+
+  /** Loads and parses every template (throws on unreadable files and parse errors), then starts rendering. */
+  async start(): Promise<void> {
+    for (const spec of this.options.templates) {
+      const text = spec.contents ?? (spec.source !== undefined ? await readFile(spec.source, 'utf8') : undefined);
+      if (text === undefined) throw new Error('template: one of "source" or "contents" must be given');
+      if (!this.options.dry && !spec.destination) throw new Error(`template ${spec.source ?? '(contents)'}: "destination" is required`);
+      const name = spec.source ?? spec.destination ?? 'contents';
+      const tmpl = new ConsulTemplate(name, text, {
+        leftDelim: spec.leftDelimiter,
+        rightDelim: spec.rightDelimiter,
+        errorOnMissingKey: spec.errorOnMissingKey,
+        functionDenylist: spec.functionDenylist,
+        env: this.options.env,
+      });
+      this.templates.push({
+        spec,
+        name,
+        tmpl,
+        deps: new Set(),
+        lastOutput: undefined,
+        completeOnce: false,
+        minTimer: undefined,
+        maxTimer: undefined,
+        rendering: false,
+        again: false,
+      });
+    }
+    for (const t of this.templates) void this.render(t);
+  }
+
+  /** Stops all watches and timers. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.templates) {
+      clearTimeout(t.minTimer);
+      clearTimeout(t.maxTimer);
+    }
+    const done = [...this.watches.values()].map((w) => {
+      w.handle.stop();
+      return w.handle.done;
+    });
+    this.watches.clear();
+    await Promise.all(done);
+    this.resolveFinished();
+  }
+
+  /** Number of distinct dependencies being watched (one blocking query each). */
+  get watchCount(): number {
+    return this.watches.size;
+  }
+
+  private emit(e: RendererEvent): void {
+    try {
+      this.options.onEvent?.(e);
+    } catch {
+      // Observers must not break rendering.
+    }
+  }
+
+  private schedule(t: TemplateState): void {
+    if (this.stopped) return;
+    const wait = t.spec.wait ?? this.options.wait;
+    if (!wait || wait.minMs <= 0) {
+      // Coalesce a burst of deliveries in the same turn into one render.
+      if (!t.minTimer) t.minTimer = setTimeout(() => this.fire(t), 0);
+      return;
+    }
+    clearTimeout(t.minTimer);
+    t.minTimer = setTimeout(() => this.fire(t), wait.minMs);
+    if (!t.maxTimer) t.maxTimer = setTimeout(() => this.fire(t), wait.maxMs);
+  }
+
+  private fire(t: TemplateState): void {
+    clearTimeout(t.minTimer);
+    clearTimeout(t.maxTimer);
+    t.minTimer = undefined;
+    t.maxTimer = undefined;
+    void this.render(t);
+  }
+
+  private onValue(w: WatchState, value: unknown): void {
+    if (this.stopped || this.watches.get(w.dep.id) !== w) return;
+    const known = this.store.has(w.dep);
+    const stored = this.store.remember(w.dep, value);
+    if (!stored && !known) return; // still nothing usable (key absent): nothing changed for templates
+    this.log.debug(`(view) ${w.dep.id} received data`);
+    for (const t of w.users) this.schedule(t);
+  }
+
+  private ensureWatched(t: TemplateState, deps: Dependency[]): void {
+    const now = new Set(deps.map((d) => d.id));
+    for (const dep of deps) {
+      let w = this.watches.get(dep.id);
+      if (!w) {
+        const state: WatchState = { dep, users: new Set(), handle: undefined as unknown as WatchHandle };
+        this.watches.set(dep.id, state);
+        state.handle = watchDependency(dep, this.options.source, (v) => this.onValue(state, v), {
+          waitMs: this.options.blockQueryWaitMs ?? 60_000,
+          retryDelayMs: this.options.retryDelayMs,
+          onError: (d, e, failures) => {
+            this.log.warn(`(view) ${d.id}: ${e.message} (retry attempt ${failures})`);
+            this.emit({ type: 'error', error: e });
+          },
+        });
+        this.emit({ type: 'watch', dependency: dep.id, action: 'start' });
+        w = state;
+      }
+      w.users.add(t);
+    }
+    for (const id of t.deps) {
+      if (now.has(id)) continue;
+      const w = this.watches.get(id);
+      if (!w) continue;
+      w.users.delete(t);
+      if (w.users.size === 0) {
+        w.handle.stop();
+        this.watches.delete(id);
+        this.store.forget(w.dep);
+        this.emit({ type: 'watch', dependency: id, action: 'stop' });
+      }
+    }
+    t.deps = now;
+  }
+
+  private async render(t: TemplateState): Promise<void> {
+    if (this.stopped) return;
+    if (t.rendering) {
+      t.again = true;
+      return;
+    }
+    t.rendering = true;
+    try {
+      let r: RenderResult;
+      try {
+        r = t.tmpl.render(this.store);
+      } catch (e) {
+        this.log.error(`(runner) ${t.name}: ${(e as Error).message}`);
+        this.emit({ type: 'error', template: t.name, error: e as Error });
+        return;
+      }
+      this.ensureWatched(t, r.used);
+      this.emit({ type: 'render', template: t.name, complete: r.complete, missing: r.missing.map((d) => d.id) });
+      if (!r.complete) {
+        this.log.debug(`(runner) ${t.name}: missing data for ${r.missing.length} dependencies`);
+        return;
+      }
+      await this.publish(t, r.output!);
+      t.completeOnce = true;
+      if (this.options.once && this.templates.every((x) => x.completeOnce)) await this.stop();
+    } catch (e) {
+      this.log.error(`(runner) ${t.name}: ${(e as Error).message}`);
+      this.emit({ type: 'error', template: t.name, error: e as Error });
+    } finally {
+      t.rendering = false;
+      if (t.again && !this.stopped) {
+        t.again = false;
+        void this.render(t);
+      }
+    }
+  }
+
+  private async publish(t: TemplateState, text: string): Promise<void> {
+    if (this.options.dry) {
+      if (text === t.lastOutput) return;
+      t.lastOutput = text;
+      const out = this.options.stdout ?? ((s: string) => void process.stdout.write(s));
+      out(`> ${t.spec.destination ?? t.name}\n${text}`);
+      return;
+    }
+    const dst = t.spec.destination!;
+    const changed = await writeFileAtomic(dst, text, { perms: t.spec.perms, backup: t.spec.backup, createDestDirs: t.spec.createDestDirs });
+    t.lastOutput = text;
+    this.emit({ type: 'write', template: t.name, destination: dst, changed });
+    if (!changed) {
+      this.log.debug(`(runner) ${t.name}: ${dst} is already up to date`);
+      return;
+    }
+    this.log.info(`(runner) rendered "${t.name}" => "${dst}"`);
+    if (t.spec.command === undefined || (Array.isArray(t.spec.command) && t.spec.command.length === 0) || t.spec.command === '') return;
+    const env = { ...process.env, ...(this.options.env ?? {}) } as NodeJS.ProcessEnv;
+    const result = await runCommand(t.spec.command, { timeoutMs: t.spec.commandTimeoutMs ?? 30_000, env });
+    this.emit({ type: 'command', template: t.name, result });
+    if (result.error) this.log.error(`(runner) command "${result.command}" could not start: ${result.error}`);
+    else if (result.timedOut) this.log.error(`(runner) command "${result.command}" timed out after ${t.spec.commandTimeoutMs ?? 30_000} ms and was killed`);
+    else if (result.exitCode !== 0) {
+      this.log.error(`(runner) command "${result.command}" exited with status ${result.exitCode ?? result.signal}: ${result.output.trim()}`);
+    } else this.log.info(`(runner) command "${result.command}" succeeded`);
+  }
+}

@@ -1,0 +1,227 @@
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConsulClient } from '@conclave/client';
+import { Renderer, RendererEvent, consulClientSource, parseWait, runCommand, writeFileAtomic } from '../src/index.js';
+import { MemoryConsul } from './memory-consul.js';
+
+const article = readFileSync('/work/shared/seed/consul-orchestration-intro.ja.txt', 'utf8').split('\n');
+const HAPROXY = article.find((l) => l.includes('balance roundrobin{{range service "web"}}'))!;
+const BLUE_GREEN = article.find((l) => l.includes('{{$state := (key "service/web/state")}}'))!;
+
+async function waitFor(pred: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function cluster(): MemoryConsul {
+  const c = new MemoryConsul();
+  c.register({ id: 'web1', service: 'web', node: 'node-a', address: '10.0.0.1', port: 8080, tags: ['blue'] });
+  c.register({ id: 'web2', service: 'web', node: 'node-b', address: '10.0.0.2', port: 8080, tags: ['green'] });
+  return c;
+}
+
+const running: Renderer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop()));
+});
+
+function start(opts: ConstructorParameters<typeof Renderer>[0]): { r: Renderer; events: RendererEvent[] } {
+  const events: RendererEvent[] = [];
+  const r = new Renderer({ retryDelayMs: () => 20, ...opts, onEvent: (e) => events.push(e) });
+  running.push(r);
+  return { r, events };
+}
+
+const writes = (ev: RendererEvent[]) => ev.filter((e) => e.type === 'write' && e.changed).length;
+const commands = (ev: RendererEvent[]) => ev.filter((e) => e.type === 'command').length;
+
+describe('Renderer', () => {
+  it('follows the cluster: one write and one command per real change', async () => {
+    const c = cluster();
+    const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
+    const dst = join(dir, 'haproxy.cfg');
+    const counter = join(dir, 'reloads');
+    const { r, events } = start({
+      source: c,
+      templates: [{ contents: HAPROXY, destination: dst, command: `echo reload >> ${counter}` }],
+    });
+    await r.start();
+    await waitFor(() => commands(events) === 1, 'first render');
+    expect(readFileSync(dst, 'utf8')).toContain(' server web1 10.0.0.1:8080 check server web2 10.0.0.2:8080 check |');
+    expect(statSync(dst).mode & 0o777).toBe(0o644);
+    expect(r.watchCount).toBe(1);
+
+    c.setCheck('web2', 'critical');
+    await waitFor(() => commands(events) === 2, 'render after critical');
+    expect(readFileSync(dst, 'utf8')).toContain(' server web1 10.0.0.1:8080 check |');
+    expect(readFileSync(counter, 'utf8')).toBe('reload\nreload\n');
+
+    c.register({ id: 'web3', service: 'web', node: 'node-c', address: '10.0.0.3', port: 8081 });
+    await waitFor(() => commands(events) === 3, 'render after register');
+    expect(readFileSync(dst, 'utf8')).toContain(' server web1 10.0.0.1:8080 check server web3 10.0.0.3:8081 check |');
+
+    // A change elsewhere in the cluster (a db instance) moves the index but not the rendered text.
+    const answered = c.answered;
+    c.register({ id: 'db1', service: 'db', node: 'node-a', port: 5432 });
+    await waitFor(() => c.answered > answered, 'the watch to see the new index');
+    const again = c.answered;
+    c.setCheck('web2', 'warning');
+    await waitFor(() => c.answered > again, 'the watch to see the next index');
+    await new Promise((res) => setTimeout(res, 100));
+    expect(commands(events)).toBe(3);
+    expect(writes(events)).toBe(3);
+  });
+
+  it('keeps the destination permissions and writes a backup', async () => {
+    const c = cluster();
+    const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
+    const dst = join(dir, 'out.cfg');
+    writeFileSync(dst, 'old\n');
+    chmodSync(dst, 0o600);
+    const { r, events } = start({ source: c, templates: [{ contents: '{{range service "web"}}{{.ID}} {{end}}', destination: dst, backup: true }] });
+    await r.start();
+    await waitFor(() => writes(events) === 1, 'render');
+    expect(readFileSync(dst, 'utf8')).toBe('web1 web2 ');
+    expect(statSync(dst).mode & 0o777).toBe(0o600);
+    expect(readFileSync(dst + '.bak', 'utf8')).toBe('old\n');
+  });
+
+  it('waits for the blue/green key, then switches ports when it changes (-once and long-running)', async () => {
+    const c = cluster();
+    const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
+    const dst = join(dir, 'bg.cfg');
+    const { r, events } = start({ source: c, templates: [{ contents: BLUE_GREEN, destination: dst }] });
+    await r.start();
+    await waitFor(() => events.some((e) => e.type === 'render' && !e.complete && e.missing.includes('kv.block(service/web/state)')), 'incomplete render');
+    await new Promise((res) => setTimeout(res, 100));
+    expect(existsSync(dst)).toBe(false);
+
+    c.put('service/web/state', 'blue');
+    await waitFor(() => writes(events) === 1, 'blue render');
+    expect(readFileSync(dst, 'utf8')).toContain('bind *:80 server web1 10.0.0.1:8080 bind *:8080 server web2 10.0.0.2:8080 |');
+    c.put('service/web/state', 'green');
+    await waitFor(() => writes(events) === 2, 'green render');
+    expect(readFileSync(dst, 'utf8')).toContain('bind *:8080 server web1 10.0.0.1:8080 bind *:80 server web2 10.0.0.2:8080 |');
+    expect(r.watchCount).toBe(3);
+
+    const dst2 = join(dir, 'once.cfg');
+    const o = start({ source: c, once: true, templates: [{ contents: BLUE_GREEN, destination: dst2 }] });
+    await o.r.start();
+    await o.r.finished;
+    expect(readFileSync(dst2, 'utf8')).toBe(readFileSync(dst, 'utf8'));
+    expect(o.r.watchCount).toBe(0);
+  });
+
+  it('renders a burst of changes once after quiescence (-wait)', async () => {
+    const c = cluster();
+    const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
+    const dst = join(dir, 'w.cfg');
+    const { r, events } = start({ source: c, wait: { minMs: 300, maxMs: 3000 }, templates: [{ contents: '{{range service "web"}}{{.ID}} {{end}}', destination: dst }] });
+    await r.start();
+    await waitFor(() => writes(events) === 1, 'first render');
+    for (const id of ['a', 'b', 'c', 'd']) {
+      c.register({ id: `web-${id}`, service: 'web', node: `n-${id}`, port: 1 });
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    await waitFor(() => writes(events) === 2, 'render after burst');
+    await new Promise((res) => setTimeout(res, 500));
+    expect(writes(events)).toBe(2);
+    expect(readFileSync(dst, 'utf8')).toBe('web-a web-b web-c web-d web1 web2 ');
+  });
+
+  it('-dry prints instead of writing and runs no command', async () => {
+    const c = cluster();
+    const out: string[] = [];
+    const { r } = start({ source: c, dry: true, once: true, stdout: (s) => out.push(s), templates: [{ contents: '{{range service "web"}}{{.Port}} {{end}}', destination: '/nonexistent/x', command: 'false' }] });
+    await r.start();
+    await r.finished;
+    expect(out).toEqual(['> /nonexistent/x\n8080 8080 ']);
+  });
+
+  it('reports template execution errors and keeps running', async () => {
+    const c = cluster();
+    const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
+    const { r, events } = start({ source: c, templates: [{ contents: '{{range service "web"}}{{.Nope}}{{end}}', destination: join(dir, 'x') }] });
+    await r.start();
+    await waitFor(() => events.some((e) => e.type === 'error'), 'error');
+    const err = events.find((e) => e.type === 'error') as { error: Error };
+    expect(err.error.message).toContain("can't evaluate field Nope in type *dependency.HealthService");
+  });
+});
+
+describe('through @conclave/client against a real HTTP server', () => {
+  let server: Server | undefined;
+  afterEach(() => server?.close());
+
+  it('renders and re-renders over blocking HTTP queries', async () => {
+    const c = cluster();
+    server = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      const query: Record<string, string> = {};
+      for (const [k, v] of url.searchParams) if (!['index', 'wait', 'stale', 'consistent'].includes(k)) query[k] = v;
+      const index = BigInt(url.searchParams.get('index') ?? '0');
+      const path = decodeURIComponent(url.pathname);
+      c.fetch({ path, query }, { index, waitMs: 2000 }).then((r) => {
+        res.setHeader('X-Consul-Index', String(r.index));
+        res.setHeader('X-Consul-KnownLeader', 'true');
+        res.setHeader('X-Consul-LastContact', '0');
+        res.setHeader('Content-Type', 'application/json');
+        if (r.data === null) {
+          res.statusCode = 404;
+          res.end();
+        } else res.end(JSON.stringify(r.data));
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const client = new ConsulClient({ address: `127.0.0.1:${port}`, env: {} });
+    const dir = mkdtempSync(join(tmpdir(), 'renderer-http-'));
+    const dst = join(dir, 'haproxy.cfg');
+    const { r, events } = start({ source: consulClientSource(client), blockQueryWaitMs: 2000, templates: [{ contents: HAPROXY, destination: dst }] });
+    await r.start();
+    await waitFor(() => writes(events) === 1, 'first render over HTTP');
+    expect(readFileSync(dst, 'utf8')).toContain('server web1 10.0.0.1:8080 check server web2 10.0.0.2:8080 check |');
+    c.setCheck('web1', 'critical');
+    await waitFor(() => writes(events) === 2, 'render after critical over HTTP');
+    expect(readFileSync(dst, 'utf8')).toContain('balance roundrobin server web2 10.0.0.2:8080 check |');
+    await r.stop();
+    client.close();
+  });
+});
+
+describe('building blocks', () => {
+  it('writeFileAtomic skips identical content', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
+    const f = join(dir, 'sub', 'f');
+    expect(await writeFileAtomic(f, 'a')).toBe(true);
+    expect(await writeFileAtomic(f, 'a')).toBe(false);
+    expect(await writeFileAtomic(f, 'b', { perms: 0o640 })).toBe(true);
+    expect(statSync(f).mode & 0o777).toBe(0o640);
+  });
+
+  it('runCommand reports status, output and timeouts', async () => {
+    const ok = await runCommand('echo hi; echo err >&2; exit 3');
+    expect(ok).toMatchObject({ exitCode: 3, timedOut: false });
+    expect(ok.output).toContain('hi');
+    expect(ok.output).toContain('err');
+    const slow = await runCommand('sleep 5', { timeoutMs: 100 });
+    expect(slow.timedOut).toBe(true);
+    const missing = await runCommand(['/nonexistent/binary']);
+    expect(missing.error).toBeDefined();
+  });
+
+  it('parseWait: one value means max = 4 × min', () => {
+    const d = (s: string) => Number(s.replace('s', '')) * 1000;
+    expect(parseWait('2s', d)).toEqual({ minMs: 2000, maxMs: 8000 });
+    expect(parseWait('1s:3s', d)).toEqual({ minMs: 1000, maxMs: 3000 });
+    expect(() => parseWait('3s:1s', d)).toThrow('must be larger');
+  });
+});
