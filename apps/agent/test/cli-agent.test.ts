@@ -1,0 +1,212 @@
+// `conclave members|catalog|services|maint|reload|info|version|keygen` end to end: the built binary against
+// a real dev agent.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONCLAVE_BIN, startDevAgent, type AgentProcess } from './support/agent-process.js';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function conclave(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, CONSUL_HTTP_ADDR: agent.httpAddr, CONSUL_HTTP_TOKEN: '', CONSUL_HTTP_TOKEN_FILE: '', ...opts.env };
+    const child = spawn(process.execPath, [CONCLAVE_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+async function api<T>(path: string): Promise<T> {
+  const res = await fetch(`http://${agent.httpAddr}${path}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as T;
+}
+
+/** Splits a columnized table into cells, checking that every column starts at the same offset on every line. */
+function table(text: string): string[][] {
+  const lines = text.replace(/\n$/, '').split('\n');
+  const starts: number[] = [];
+  const header = lines[0]!;
+  for (const m of header.matchAll(/\S+/g)) starts.push(m.index!);
+  return lines.map((line) => {
+    const cells = starts.map((s, i) => line.slice(s, starts[i + 1] ?? undefined).trim());
+    for (let i = 1; i < starts.length; i++) {
+      if (cells[i] !== '') expect(line[starts[i]! - 1], `column ${i} misaligned in ${JSON.stringify(line)}`).toBe(' ');
+    }
+    return cells;
+  });
+}
+
+let agent: AgentProcess;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'conclave-cli-agent-'));
+  agent = await startDevAgent(['-node', 'cli-node']);
+}, 60000);
+
+afterAll(async () => {
+  await agent?.stop('SIGTERM');
+});
+
+describe('conclave members', () => {
+  it("prints Consul's table: servers first, status word, type, build, protocol, dc, partition, segment", async () => {
+    const [self] = await api<Array<{ Name: string; Addr: string; Port: number; Tags: Record<string, string> }>>('/v1/agent/members');
+    const res = await conclave(['members']);
+    expect(res.code).toBe(0);
+    const rows = table(res.stdout);
+    expect(rows[0]).toEqual(['Node', 'Address', 'Status', 'Type', 'Build', 'Protocol', 'DC', 'Partition', 'Segment']);
+    expect(rows[1]).toEqual(['cli-node', `${self!.Addr}:${self!.Port}`, 'alive', 'server', self!.Tags.build!.split(':')[0], self!.Tags.vsn, 'dc1', 'default', '<all>']);
+  });
+
+  it('-detailed shows sorted tags; -status filters and exits 2 when nothing matches', async () => {
+    const [detailed, alive, none, badRe] = await Promise.all([
+      conclave(['members', '-detailed']),
+      conclave(['members', '-status', 'alive']),
+      conclave(['members', '-status', '^(failed|left)$']),
+      conclave(['members', '-status', '(']),
+    ]);
+    const rows = table(detailed.stdout);
+    expect(rows[0]).toEqual(['Node', 'Address', 'Status', 'Tags']);
+    const tags = rows[1]![3]!.split(',');
+    expect(tags).toEqual([...tags].sort());
+    expect(tags).toContain('role=consul');
+    expect(tags).toContain('dc=dc1');
+    expect(tags).toContain('segment=<all>');
+    expect(alive.code).toBe(0);
+    expect(none).toEqual({ code: 2, stdout: '', stderr: '' });
+    expect(badRe.stderr).toMatch(/^Failed to compile status regexp: /);
+  });
+});
+
+describe('conclave services and catalog', () => {
+  it('registers from a service definition file and shows it in the catalog', async () => {
+    const file = join(dir, 'web.json');
+    writeFileSync(file, JSON.stringify({ service: { name: 'web', tags: ['rails', 'v2'], port: 8080 } }));
+    expect(await conclave(['services', 'register', file])).toEqual({ code: 0, stdout: 'Registered service: web\n', stderr: '' });
+    const services = await api<Record<string, { Service: string; Tags: string[]; Port: number }>>('/v1/agent/services');
+    expect(services.web).toMatchObject({ Service: 'web', Tags: ['rails', 'v2'], Port: 8080 });
+    expect((await conclave(['catalog', 'services'])).stdout).toBe('consul\nweb\n');
+    // Go's tabwriter pads every tab-terminated cell (even before an empty tag list); only the output's ends are trimmed.
+    expect((await conclave(['catalog', 'services', '-tags'])).stdout).toBe('consul      \nweb         rails,v2\n');
+    expect((await conclave(['catalog', 'services', '-node', 'cli-node'])).stdout).toContain('web\n');
+  });
+
+  it('registers several services from a "services" list and by flags, and deregisters them', async () => {
+    const file = join(dir, 'many.json');
+    writeFileSync(file, JSON.stringify({ services: [{ name: 'db', id: 'db-1', port: 5432 }, { Name: 'cache', Port: 6379 }] }));
+    expect((await conclave(['services', 'register', file])).stdout).toBe('Registered service: db\nRegistered service: cache\n');
+    expect((await conclave(['services', 'register', '-name', 'api', '-id', 'api-1', '-port', '9000', '-tag', 'blue'])).stdout).toBe('Registered service: api\n');
+    const services = await api<Record<string, { Service: string; Tags: string[]; Port: number }>>('/v1/agent/services');
+    expect(Object.keys(services).sort()).toEqual(['api-1', 'cache', 'db-1', 'web']);
+    expect(services['api-1']).toMatchObject({ Service: 'api', Tags: ['blue'], Port: 9000 });
+    expect((await conclave(['services', 'deregister', file])).stdout).toBe('Deregistered service: db-1\nDeregistered service: cache\n');
+    expect((await conclave(['services', 'deregister', '-id', 'api-1'])).stdout).toBe('Deregistered service: api-1\n');
+    expect(Object.keys(await api<Record<string, unknown>>('/v1/agent/services'))).toEqual(['web']);
+    expect((await conclave(['services', 'register'])).stderr).toBe('Service registration requires at least one argument or flags.\n');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"service": {"name": ');
+    const parse = await conclave(['services', 'register', bad]);
+    expect(parse.code).toBe(1);
+    expect(parse.stderr).toMatch(/^Error: Error parsing .*bad\.json/);
+  });
+
+  it('shows an agent error (400 for a nameless service) with its plain-text body', async () => {
+    const file = join(dir, 'nameless.json');
+    writeFileSync(file, JSON.stringify({ service: { port: 1 } }));
+    const res = await conclave(['services', 'register', file]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^Error registering service "": Unexpected response code: 400 \(.+\)\n$/);
+  });
+
+  it('lists datacenters and nodes', async () => {
+    const [node] = await api<Array<{ ID: string; Node: string; Address: string }>>('/v1/catalog/nodes');
+    const [dcs, plain, detailedOut, byService, none] = await Promise.all([
+      conclave(['catalog', 'datacenters']),
+      conclave(['catalog', 'nodes']),
+      conclave(['catalog', 'nodes', '-detailed']),
+      conclave(['catalog', 'nodes', '-service', 'web']),
+      conclave(['catalog', 'nodes', '-service', 'no-such-service']),
+    ]);
+    expect(dcs).toEqual({ code: 0, stdout: 'dc1\n', stderr: '' });
+    expect(table(plain.stdout)).toEqual([
+      ['Node', 'ID', 'Address', 'DC'],
+      ['cli-node', node!.ID.split('-')[0], node!.Address, 'dc1'],
+    ]);
+    const detailed = table(detailedOut.stdout);
+    expect(detailed[0]).toEqual(['Node', 'ID', 'Address', 'DC', 'TaggedAddresses', 'Meta']);
+    expect(detailed[1]!.slice(0, 4)).toEqual(['cli-node', node!.ID, node!.Address, 'dc1']);
+    expect(table(byService.stdout)[1]![0]).toBe('cli-node');
+    expect(none).toEqual({ code: 0, stdout: '', stderr: 'No nodes match the given query - try expanding your search.\n' });
+  });
+});
+
+describe('agent operations', () => {
+  it('maint enables, lists and disables node and service maintenance', async () => {
+    expect(await conclave(['maint', '-enable', '-reason', 'kernel upgrade'])).toEqual({ code: 0, stdout: 'Node maintenance is now enabled\n', stderr: '' });
+    expect((await conclave(['maint', '-enable', '-service', 'web'])).stdout).toBe('Service maintenance is now enabled for "web"\n');
+    const listing = (await conclave(['maint'])).stdout;
+    expect(listing).toContain('Node:\n  Name:   cli-node\n  Reason: kernel upgrade\n\n');
+    expect(listing).toMatch(/Service:\n {2}ID: {5}web\n {2}Reason: .+\n\n/);
+    expect((await conclave(['maint', '-disable'])).stdout).toBe('Node maintenance is now disabled\n');
+    expect((await conclave(['maint', '-disable', '-service', 'web'])).stdout).toBe('Service maintenance is now disabled for "web"\n');
+    expect(await conclave(['maint'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await conclave(['maint', '-enable', '-disable'])).stderr).toBe('Only one of -enable or -disable may be provided\n');
+  });
+
+  it('reload and info', async () => {
+    expect(await conclave(['reload'])).toEqual({ code: 0, stdout: 'Configuration reload triggered\n', stderr: '' });
+    const info = await conclave(['info']);
+    expect(info.code).toBe(0);
+    const self = await api<{ Stats: Record<string, Record<string, unknown>> }>('/v1/agent/self');
+    const sections = info.stdout.split('\n').filter((l) => /^\S.*:$/.test(l));
+    expect(sections).toEqual(Object.keys(self.Stats).sort().map((s) => `${s}:`));
+    expect(info.stdout).toMatch(/^\t\S+ = .*$/m);
+  });
+
+  it('join and force-leave report the agent\'s refusal as Consul does', async () => {
+    const [join, forceLeave] = await Promise.all([conclave(['join', '127.0.0.1:9']), conclave(['force-leave', 'no-such-node'])]);
+    expect(join.code).toBe(1);
+    expect(join.stderr).toMatch(/^Error joining address '127\.0\.0\.1:9': Unexpected response code: 5\d\d \(.+\)\nFailed to join any nodes\.\n$/);
+    expect(forceLeave.code).toBe(1);
+    expect(forceLeave.stderr).toMatch(/^Error force leaving: Unexpected response code: \d{3} \(.+\)\n$/);
+  });
+
+  it('version, keygen and usage errors need no agent', async () => {
+    const none = { env: { CONSUL_HTTP_ADDR: '127.0.0.1:1' } };
+    const [version, keygen, unknown, noSub, forceLeave, join] = await Promise.all([
+      conclave(['version'], none),
+      conclave(['keygen'], none),
+      conclave(['members', '-nope'], none),
+      conclave(['kv'], none),
+      conclave(['force-leave'], none),
+      conclave(['join'], none),
+    ]);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe(
+      'Conclave v0.1.0\nProtocol 2 spoken by default, understands 2 to 3 (agent will automatically use protocol >2 when speaking to compatible agents)\n',
+    );
+    const key = keygen.stdout.trim();
+    expect(Buffer.from(key, 'base64')).toHaveLength(32);
+    expect(Buffer.from(key, 'base64').toString('base64')).toBe(key);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.split('\n')[0]).toBe('flag provided but not defined: -nope');
+    expect(noSub.code).toBe(1);
+    expect(noSub.stderr).toContain('Subcommands:');
+    expect(forceLeave.code).toBe(1);
+    expect(forceLeave.stderr.split('\n')[0]).toBe('A single node name must be specified to force leave.');
+    expect(join.code).toBe(1);
+    expect(join.stderr.split('\n')[0]).toBe('At least one address to join must be specified.');
+  });
+});

@@ -1,0 +1,186 @@
+// `conclave kv ...` end to end: the built binary against a real dev agent, checked with plain HTTP reads.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONCLAVE_BIN, freePort, startDevAgent, type AgentProcess } from './support/agent-process.js';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `conclave <args>` with optional stdin; CONSUL_HTTP_ADDR points at the test agent unless overridden. */
+function conclave(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string | Buffer } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, CONSUL_HTTP_ADDR: agent.httpAddr, CONSUL_HTTP_TOKEN: '', CONSUL_HTTP_TOKEN_FILE: '', ...opts.env };
+    const child = spawn(process.execPath, [CONCLAVE_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+async function rawGet(key: string): Promise<Array<{ Key: string; Value: string | null; Flags: number; ModifyIndex: number; CreateIndex: number }>> {
+  const res = await fetch(`http://${agent.httpAddr}/v1/kv/${key}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as never;
+}
+
+/** Flags text straight from the JSON body, so uint64 values are compared exactly. */
+async function rawFlags(key: string): Promise<string> {
+  const text = await (await fetch(`http://${agent.httpAddr}/v1/kv/${key}`)).text();
+  return /"Flags":\s*(\d+)/.exec(text)![1]!;
+}
+
+let agent: AgentProcess;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'conclave-cli-kv-'));
+  agent = await startDevAgent(['-node', 'kv-node']);
+}, 60000);
+
+afterAll(async () => {
+  await agent?.stop('SIGTERM');
+});
+
+describe('conclave kv put/get', () => {
+  it('writes and reads a value with Consul messages', async () => {
+    const put = await conclave(['kv', 'put', 'app/config', 'hello world']);
+    expect(put).toEqual({ code: 0, stdout: 'Success! Data written to: app/config\n', stderr: '' });
+    expect(Buffer.from((await rawGet('app/config'))[0]!.Value!, 'base64').toString()).toBe('hello world');
+    expect(await conclave(['kv', 'get', 'app/config'])).toEqual({ code: 0, stdout: 'hello world\n', stderr: '' });
+  });
+
+  it('fails on a missing key', async () => {
+    expect(await conclave(['kv', 'get', 'no/such/key'])).toEqual({ code: 1, stdout: '', stderr: 'Error! No key exists at: no/such/key\n' });
+    expect(await conclave(['kv', 'get'])).toEqual({ code: 1, stdout: '', stderr: 'Error! Missing KEY argument\n' });
+  });
+
+  it('keeps uint64 flags exact and prints the -detailed block', async () => {
+    const put = await conclave(['kv', 'put', '-flags', '16210313421097356768', 'locks/sem', 'x']);
+    expect(put.code).toBe(0);
+    expect(await rawFlags('locks/sem')).toBe('16210313421097356768');
+    const [pair] = await rawGet('locks/sem');
+    const got = await conclave(['kv', 'get', '-detailed', 'locks/sem']);
+    expect(got.code).toBe(0);
+    expect(got.stdout).toBe(
+      [
+        `CreateIndex      ${pair!.CreateIndex}`,
+        'Flags            16210313421097356768',
+        'Key              locks/sem',
+        'LockIndex        0',
+        `ModifyIndex      ${pair!.ModifyIndex}`,
+        'Session          -',
+        'Value            x',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('check-and-set succeeds only at the current ModifyIndex', async () => {
+    await conclave(['kv', 'put', 'cas/key', 'v1']);
+    const idx = (await rawGet('cas/key'))[0]!.ModifyIndex;
+    const stale = await conclave(['kv', 'put', '-cas', '-modify-index', String(idx + 1000), 'cas/key', 'v2']);
+    expect(stale).toEqual({ code: 1, stdout: '', stderr: 'Error! Did not write to cas/key: CAS failed\n' });
+    const fresh = await conclave(['kv', 'put', '-cas', `-modify-index=${idx}`, 'cas/key', 'v2']);
+    expect(fresh).toEqual({ code: 0, stdout: 'Success! Data written to: cas/key\n', stderr: '' });
+    expect((await conclave(['kv', 'put', '-cas', 'cas/key', 'v3'])).stderr).toBe('Must specify -modify-index with -cas!\n');
+  });
+
+  it('reads the value from @file, from stdin with -, and decodes -base64', async () => {
+    const file = join(dir, 'license.txt');
+    writeFileSync(file, 'from a file\n');
+    const encoded = Buffer.from('decoded').toString('base64');
+    const puts = await Promise.all([
+      conclave(['kv', 'put', 'in/file', `@${file}`]),
+      conclave(['kv', 'put', 'in/stdin', '-'], { input: 'piped' }),
+      conclave(['kv', 'put', '-base64', 'in/b64', encoded]),
+      conclave(['kv', 'put', 'in/missing', `@${join(dir, 'nope')}`]),
+    ]);
+    expect(puts.map((p) => p.code)).toEqual([0, 0, 0, 1]);
+    expect(puts[3]!.stderr).toMatch(/^Error! Failed to read file: /);
+    const gets = await Promise.all([
+      conclave(['kv', 'get', 'in/file']),
+      conclave(['kv', 'get', 'in/stdin']),
+      conclave(['kv', 'get', 'in/b64']),
+      conclave(['kv', 'get', '-base64', 'in/b64']),
+    ]);
+    expect(gets.map((g) => g.stdout)).toEqual(['from a file\n\n', 'piped\n', 'decoded\n', `${encoded}\n`]);
+  });
+
+  it('lists with -recurse and -keys -separator', async () => {
+    const puts = await Promise.all([
+      conclave(['kv', 'put', 'tree/a', '1']),
+      conclave(['kv', 'put', 'tree/b/c', '2']),
+      conclave(['kv', 'put', 'tree/b/d', '3']),
+    ]);
+    expect(puts.map((p) => p.code)).toEqual([0, 0, 0]);
+    const [recurse, keys, allKeys] = await Promise.all([
+      conclave(['kv', 'get', '-recurse', 'tree/']),
+      conclave(['kv', 'get', '-keys', 'tree/']),
+      conclave(['kv', 'get', '-keys', '-separator', '', 'tree/']),
+    ]);
+    expect(recurse.stdout).toBe('tree/a:1\ntree/b/c:2\ntree/b/d:3\n');
+    expect(keys.stdout).toBe('tree/a\ntree/b/\n');
+    expect(allKeys.stdout).toBe('tree/a\ntree/b/c\ntree/b/d\n');
+  });
+
+  it('deletes a key, a prefix, and refuses a stale CAS delete', async () => {
+    await Promise.all([conclave(['kv', 'put', 'del/one', '1']), conclave(['kv', 'put', 'del/two', '2'])]);
+    const idx = (await rawGet('del/one'))[0]!.ModifyIndex;
+    expect(await conclave(['kv', 'delete', '-cas', '-modify-index', String(idx + 1000), 'del/one'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error! Did not delete key del/one: CAS failed\n',
+    });
+    expect(await conclave(['kv', 'delete', '-cas', '-modify-index', String(idx), 'del/one'])).toEqual({ code: 0, stdout: 'Success! Deleted key: del/one\n', stderr: '' });
+    expect(await conclave(['kv', 'delete', '-recurse', 'del/'])).toEqual({ code: 0, stdout: 'Success! Deleted keys with prefix: del/\n', stderr: '' });
+    expect((await fetch(`http://${agent.httpAddr}/v1/kv/del/?recurse`)).status).toBe(404);
+    expect((await conclave(['kv', 'delete', '-cas', '-recurse', '-modify-index', '3', 'x'])).stderr).toBe('Cannot specify both -cas and -recurse!\n');
+  });
+
+  it('exports a prefix as JSON and imports it back under another prefix', async () => {
+    await Promise.all([conclave(['kv', 'put', '-flags', '3304740253564472344', 'exp/lock', 'L']), conclave(['kv', 'put', 'exp/plain', '<p&>'])]);
+    const exported = await conclave(['kv', 'export', 'exp/']);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toBe(
+      '[\n\t{\n\t\t"key": "exp/lock",\n\t\t"flags": 3304740253564472344,\n\t\t"value": "TA=="\n\t},\n' +
+        `\t{\n\t\t"key": "exp/plain",\n\t\t"flags": 0,\n\t\t"value": "${Buffer.from('<p&>').toString('base64')}"\n\t}\n]\n`,
+    );
+    const imported = await conclave(['kv', 'import', '-prefix', 'copy/', '-'], { input: exported.stdout });
+    expect(imported).toEqual({ code: 0, stdout: 'Imported: copy/exp/lock\nImported: copy/exp/plain\n', stderr: '' });
+    expect(await rawFlags('copy/exp/lock')).toBe('3304740253564472344');
+    expect((await conclave(['kv', 'get', 'copy/exp/plain'])).stdout).toBe('<p&>\n');
+    expect((await conclave(['kv', 'export', 'nothing/here/'])).stdout).toBe('[]\n');
+    expect((await conclave(['kv', 'import', '{bad'])).stderr).toMatch(/^Cannot unmarshal data: /);
+  });
+});
+
+describe('addressing', () => {
+  it('honours -http-addr over CONSUL_HTTP_ADDR, and http:// forms', async () => {
+    const dead = `127.0.0.1:${await freePort()}`;
+    const viaFlag = await conclave(['kv', 'get', '-http-addr', `http://${agent.httpAddr}`, 'app/config'], { env: { CONSUL_HTTP_ADDR: dead } });
+    expect(viaFlag.stdout).toBe('hello world\n');
+    const viaEnv = await conclave(['kv', 'get', 'app/config'], { env: { CONSUL_HTTP_ADDR: dead } });
+    expect(viaEnv.code).toBe(1);
+    expect(viaEnv.stderr).toBe(`Error querying Consul agent: GET "http://${dead}/v1/kv/app/config": dial tcp ${dead}: connect: connection refused\n`);
+  });
+
+  it('sends CONSUL_HTTP_TOKEN / -token-file without breaking an ACL-less agent', async () => {
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, 'some-token\n');
+    expect((await conclave(['kv', 'get', 'app/config'], { env: { CONSUL_HTTP_TOKEN: 'abc' } })).stdout).toBe('hello world\n');
+    expect((await conclave(['kv', 'get', '-token-file', tokenFile, 'app/config'])).stdout).toBe('hello world\n');
+    const missing = await conclave(['kv', 'get', '-token-file', join(dir, 'absent'), 'app/config']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^Error connecting to Consul agent: Error loading token file .*absent/);
+  });
+});
