@@ -28,4 +28,5 @@ export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   reload,
   services,
   version,
+  watch: (argv) => import('./watch.js').then((m) => m.watch(argv)),
 };
