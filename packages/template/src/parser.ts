@@ -34,6 +34,9 @@ export interface ParseOptions {
 
 
 
+/** Go (since 1.20) stops at 10000; JavaScript stacks are smaller, so the bound is lower here. */
+export const MAX_PARSE_DEPTH = 300;
+
 class TreeParser {
   name: string;
   root: ListNode | null = null;
@@ -42,6 +45,8 @@ class TreeParser {
   vars: string[] = ['$'];
   actionLine = 0;
   rangeDepth = 0;
+  /** Nesting of parenthesised pipelines and control structures, bounded so deep input cannot exhaust the stack. */
+  depth = 0;
 
   constructor(
     name: string,
@@ -115,6 +120,10 @@ class TreeParser {
       this.errorf(`${itemString(token)}${extra}`);
     }
     this.errorf(`unexpected ${itemString(token)} in ${context}`);
+  }
+
+  enter(): void {
+    if (++this.depth > MAX_PARSE_DEPTH) this.errorf('max expression depth exceeded');
   }
 
   // --- grammar ---
@@ -295,6 +304,7 @@ class TreeParser {
 
   parseControl(allowElseIf: boolean, context: 'if' | 'range' | 'with'): BranchNode {
     const mark = this.vars.length;
+    this.enter();
     try {
       const pipe = this.pipeline(context, ItemType.RightDelim);
       if (context === 'range') this.rangeDepth++;
@@ -314,6 +324,7 @@ class TreeParser {
       return { type: context, pos: pipe.pos, line: pipe.line, tree: this.ref, pipe, list, elseList };
     } finally {
       this.vars.length = mark;
+      this.depth--;
     }
   }
 
@@ -330,6 +341,10 @@ class TreeParser {
     const name = this.parseTemplateName(token, context);
     const pipe = this.pipeline(context, ItemType.RightDelim);
     const block = new TreeParser(name, this.ref, this.lex, this.treeSet, this.opts);
+    block.depth = this.depth;
+    this.enter();
+    block.depth = this.depth;
+    this.depth--;
     const [list, end] = block.itemList();
     block.root = list;
     if (end.type !== 'end') this.errorf(`unexpected ${nodeString(end)} in ${context}`);
@@ -423,8 +438,14 @@ class TreeParser {
       case ItemType.Complex:
       case ItemType.Number:
         return this.newNumber(token.pos, token.val, token.typ);
-      case ItemType.LeftParen:
-        return this.pipeline('parenthesized pipeline', ItemType.RightParen);
+      case ItemType.LeftParen: {
+        this.enter();
+        try {
+          return this.pipeline('parenthesized pipeline', ItemType.RightParen);
+        } finally {
+          this.depth--;
+        }
+      }
       case ItemType.String:
       case ItemType.RawString:
         return { type: 'string', pos: token.pos, tree: this.ref, quoted: token.val, text: this.unquote(token.val) };

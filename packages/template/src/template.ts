@@ -1,6 +1,6 @@
 // The public face of the language: parse text once, execute it against data many times.
 import { builtinFuncs } from './builtins.js';
-import { TemplateExecError, TemplateFuncError } from './errors.js';
+import { TemplateExecError, TemplateFuncError, TemplateParseError } from './errors.js';
 import { ExecEnv, Executor, MissingKey } from './executor.js';
 import { FuncMap, FuncSpec, toFuncSpec } from './func-spec.js';
 import { goQuote } from './go-format.js';
@@ -13,7 +13,7 @@ export interface TemplateOptions {
   rightDelim?: string;
   /** Go's missingkey option: "default" prints <no value>, "zero" yields nil, "error" fails. */
   missingKey?: MissingKey;
-  /** Maximum nesting of {{template}} calls before failing (Go allows 100000; JS stacks are smaller). */
+  /** Maximum nesting of {{template}} calls before failing (Go allows 100000; JS stacks are smaller). Default 200. */
   maxDepth?: number;
 }
 
@@ -35,16 +35,21 @@ export class Template {
       if (!IDENT.test(fname)) throw new TemplateFuncError(`function name ${goQuote(fname)} is not a valid identifier`);
       this.funcs.set(fname, toFuncSpec(f));
     }
-    this.trees = parseTrees(name, text, {
-      leftDelim: options.leftDelim,
-      rightDelim: options.rightDelim,
-      hasFunction: (n) => this.funcs.has(n),
-    });
+    try {
+      this.trees = parseTrees(name, text, {
+        leftDelim: options.leftDelim,
+        rightDelim: options.rightDelim,
+        hasFunction: (n) => this.funcs.has(n),
+      });
+    } catch (e) {
+      if (e instanceof RangeError) throw new TemplateParseError(`template: ${name}: template nesting is too deep to parse`, name, 0);
+      throw e;
+    }
     this.env = {
       lookup: (n) => this.trees.get(n),
       func: (n) => this.funcs.get(n),
       missingKey: options.missingKey ?? 'default',
-      maxDepth: options.maxDepth ?? 1000,
+      maxDepth: options.maxDepth ?? 200,
     };
   }
 
@@ -57,7 +62,15 @@ export class Template {
   executeTemplate(name: string, data?: unknown): string {
     const tree = this.trees.get(name);
     if (!tree) throw new TemplateExecError(`template: no template ${goQuote(name)} associated with template ${goQuote(this.name)}`, this.name);
-    return new Executor(this.env, name, data).run(tree, data);
+    try {
+      return new Executor(this.env, name, data).run(tree, data);
+    } catch (e) {
+      // Deeply recursive templates can exhaust the JavaScript stack before maxDepth: report, don't crash.
+      if (e instanceof RangeError && /call stack/i.test(e.message)) {
+        throw new TemplateExecError(`template: ${name}: exceeded maximum template depth (stack exhausted)`, name);
+      }
+      throw e;
+    }
   }
 
   /** Names of all templates defined in this set, sorted. */
