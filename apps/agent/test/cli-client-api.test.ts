@@ -1,0 +1,151 @@
+// @conclave/client (the library under the CLI, templates and watches) against a real dev agent: every API group,
+// uint64 flags, Consul's errors, and the blocking-query watcher waking on real changes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsulClient, ConsulHttpError, type QueryResponse, type ServiceEntry } from '@conclave/client';
+import { eventually, startDevAgent, type AgentProcess } from './support/agent-process.js';
+
+let agent: AgentProcess;
+let client: ConsulClient;
+
+beforeAll(async () => {
+  agent = await startDevAgent(['-node', 'api-node']);
+  client = new ConsulClient({ address: agent.httpAddr, env: {} });
+}, 60000);
+
+afterAll(async () => {
+  client?.close();
+  await agent?.stop('SIGTERM');
+});
+
+describe('status and agent', () => {
+  it('reads the leader, peers, self and members', async () => {
+    const leader = await client.status.leader();
+    expect(leader).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(await client.status.peers()).toContain(leader);
+    const self = await client.agent.self();
+    expect(self.Config.NodeName).toBe('api-node');
+    expect(self.Config.Datacenter).toBe('dc1');
+    const members = await client.agent.members();
+    expect(members.map((m) => [m.Name, m.Status, m.Tags.role])).toEqual([['api-node', 1, 'consul']]);
+  });
+
+  it('registers a service with a TTL check and moves it through passing, warning and critical', async () => {
+    await client.agent.serviceRegister({ Name: 'web', ID: 'web-1', Port: 8080, Tags: ['blue'], Check: { TTL: '30s' } });
+    expect((await client.agent.services())['web-1']).toMatchObject({ Service: 'web', Port: 8080, Tags: ['blue'] });
+    expect((await client.agent.checks())['service:web-1']).toMatchObject({ Status: 'critical', ServiceID: 'web-1' });
+    expect((await client.health.service('web', { passing: true })).body).toEqual([]);
+
+    await client.agent.checkPass('service:web-1', 'all good');
+    const passing = (await eventually(async () => {
+      const r = await client.health.service('web', { passing: true, tag: 'blue' });
+      return r.body.length === 1 ? r : undefined;
+    }, 10000, 'web passing'))!;
+    expect(passing.index).toBeGreaterThan(0n);
+    expect(passing.knownLeader).toBe(true);
+    const entry = passing.body[0]!;
+    expect(entry.Service.ID).toBe('web-1');
+    expect(entry.Checks.find((c) => c.CheckID === 'service:web-1')).toMatchObject({ Status: 'passing', Output: 'all good' });
+
+    await client.agent.checkWarn('service:web-1', 'slow');
+    await eventually(async () => (await client.health.state('warning')).body.some((c) => c.CheckID === 'service:web-1'), 10000, 'warning');
+    await client.agent.checkFail('service:web-1', 'down');
+    await eventually(async () => (await client.health.checks('web')).body.some((c) => c.Status === 'critical' && c.Output === 'down'), 10000, 'critical');
+    expect((await client.health.node('api-node')).body.map((c) => c.CheckID)).toContain('serfHealth');
+  });
+
+  it('registers and removes a standalone check and node maintenance', async () => {
+    await client.agent.checkRegister({ Name: 'disk', TTL: '60s' });
+    expect((await client.agent.checks()).disk).toMatchObject({ Name: 'disk', Status: 'critical' });
+    await client.agent.checkDeregister('disk');
+    expect((await client.agent.checks()).disk).toBeUndefined();
+    await client.agent.nodeMaintenance(true, 'patching');
+    expect((await client.agent.checks())._node_maintenance).toMatchObject({ Status: 'critical', Notes: 'patching' });
+    await client.agent.nodeMaintenance(false);
+    expect((await client.agent.checks())._node_maintenance).toBeUndefined();
+  });
+});
+
+describe('catalog', () => {
+  it('registers an external node and service, reads them back, and deregisters the node', async () => {
+    expect(await client.catalog.datacenters()).toEqual(['dc1']);
+    expect(await client.catalog.register({ Node: 'ext-1', Address: '10.1.2.3', Service: { Service: 'billing', Port: 9000, Tags: ['v1'] } })).toBe(true);
+    expect((await client.catalog.nodes()).body.map((n) => n.Node)).toEqual(['api-node', 'ext-1']);
+    expect((await client.catalog.services()).body).toMatchObject({ consul: [], billing: ['v1'] });
+    const billing = await client.catalog.service('billing', 'v1');
+    expect(billing.body.map((s) => [s.Node, s.Address, s.ServicePort])).toEqual([['ext-1', '10.1.2.3', 9000]]);
+    expect((await client.catalog.service('billing', ['v1', 'v2'])).body).toEqual([]);
+    const node = (await client.catalog.node('ext-1')).body;
+    expect(node?.Node.Address).toBe('10.1.2.3');
+    expect(Object.values(node?.Services ?? {}).map((s) => s.Service)).toEqual(['billing']);
+    expect((await client.catalog.node('no-such-node')).body).toBeNull();
+    expect(await client.catalog.deregister({ Node: 'ext-1' })).toBe(true);
+    expect((await client.catalog.nodes()).body.map((n) => n.Node)).toEqual(['api-node']);
+  });
+
+  it("surfaces Consul's status and plain-text body", async () => {
+    const err = await client.catalog.nodes({ datacenter: 'nowhere' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConsulHttpError);
+    expect(err).toMatchObject({ status: 500, body: 'No path to datacenter' });
+    const conflict = await client.kv.get('x', { stale: true, consistent: true }).catch((e: unknown) => e);
+    expect(conflict).toBeInstanceOf(Error);
+  });
+});
+
+describe('kv', () => {
+  it('round-trips the semaphore flag and honours cas', async () => {
+    const flag = 16210313421097356768n;
+    expect(await client.kv.put('sem/.lock', '{"Limit":2}', { flags: flag, cas: 0 })).toBe(true);
+    expect(await client.kv.put('sem/.lock', 'again', { cas: 0 })).toBe(false);
+    const got = (await client.kv.get('sem/.lock')).body!;
+    expect(got.Flags).toBe(flag);
+    expect(got.Value?.toString()).toBe('{"Limit":2}');
+    expect((await client.kv.list('sem/')).body.map((p) => p.Key)).toEqual(['sem/.lock']);
+    expect(await client.kv.delete('sem/.lock', { cas: got.ModifyIndex + 1 })).toBe(false);
+    expect(await client.kv.delete('sem/.lock', { cas: got.ModifyIndex })).toBe(true);
+    expect((await client.kv.get('sem/.lock')).body).toBeNull();
+  });
+});
+
+describe('blocking watch on a real agent', () => {
+  it('delivers a missing key as null, then each PUT, from the last index', async () => {
+    const controller = new AbortController();
+    const seen: Array<string | null> = [];
+    const indexes: bigint[] = [];
+    const w = client.watch<unknown[]>(
+      'kv/watched/key',
+      undefined,
+      (r: QueryResponse<unknown[]>) => {
+        indexes.push(r.index);
+        seen.push(r.body === null ? null : Buffer.from((r.body[0] as { Value: string }).Value, 'base64').toString());
+      },
+      { signal: controller.signal, waitMs: 30_000 },
+    );
+    await eventually(async () => seen.length === 1, 10000, 'first result');
+    expect(seen).toEqual([null]);
+    await client.kv.put('watched/key', 'one');
+    await eventually(async () => seen.length === 2, 10000, 'first change');
+    await client.kv.put('watched/key', 'two');
+    await eventually(async () => seen.length === 3, 10000, 'second change');
+    expect(seen).toEqual([null, 'one', 'two']);
+    expect(indexes[1]! > indexes[0]! && indexes[2]! > indexes[1]!).toBe(true);
+    expect(w.failures).toBe(0);
+    controller.abort();
+    await w.done;
+  });
+
+  it('wakes a health watch when an instance fails its check', async () => {
+    await client.agent.serviceRegister({ Name: 'api', ID: 'api-1', Port: 1, Check: { TTL: '30s', Status: 'passing' } });
+    await client.agent.serviceRegister({ Name: 'api', ID: 'api-2', Port: 2, Check: { TTL: '30s', Status: 'passing' } });
+    const controller = new AbortController();
+    const views: string[][] = [];
+    const w = client.watch<ServiceEntry[]>('health/service/api', { passing: true }, (r) => void views.push((r.body ?? []).map((e) => e.Service.ID).sort()), {
+      signal: controller.signal,
+      waitMs: 30_000,
+    });
+    await eventually(async () => views.at(-1)?.length === 2, 10000, 'both instances');
+    await client.agent.checkFail('service:api-2');
+    await eventually(async () => views.at(-1)?.join() === 'api-1', 10000, 'api-2 gone');
+    controller.abort();
+    await w.done;
+  });
+});
