@@ -31,3 +31,6 @@ export {
 export type { RaftStorage, StoredState } from './storage.js';
 export { MemoryStorage } from './memoryStorage.js';
 export { DiskStorage, type DiskStorageOptions } from './diskStorage.js';
+export type { RaftTransport } from './transport.js';
+export { WsTransport, type WsTransportOptions } from './wsTransport.js';
+export { RaftNode, type RaftNodeOptions, type StateMachine, type ProposeResult } from './raftNode.js';

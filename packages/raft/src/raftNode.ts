@@ -1,0 +1,481 @@
+import { EventEmitter } from 'node:events';
+import type { ConfChange } from './confChange.js';
+import { ConfigError, NotLeaderError, ProposalLostError, StoppedError, TimeoutError } from './errors.js';
+import { Raft, type ReadOnlyOption } from './raft.js';
+import { seededRandom, type RandomSource } from './random.js';
+import type { RaftStorage } from './storage.js';
+import type { RaftTransport } from './transport.js';
+import { EntryType, MessageType, NONE, StateType, type ConfState, type Entry, type Message, type NodeId, type Ready } from './types.js';
+
+/** The replicated application. apply() runs once per committed entry, in log order, on every node. */
+export interface StateMachine {
+  apply(entry: { index: number; term: number; data: Uint8Array }): unknown;
+  /** A point-in-time copy of the whole state (taken between applies). */
+  snapshot(): Uint8Array | Promise<Uint8Array>;
+  /** Replaces the whole state with a snapshot's bytes. */
+  restore(data: Uint8Array): void | Promise<void>;
+}
+
+export interface RaftNodeOptions {
+  id: NodeId;
+  storage: RaftStorage;
+  transport: RaftTransport;
+  fsm: StateMachine;
+  /** When storage is empty, start a new cluster with these voters (every bootstrapping server passes the same list). */
+  bootstrap?: NodeId[];
+  /** Milliseconds per tick. Default 50 (Consul raft_multiplier m corresponds to tickMs = 100 * m). */
+  tickMs?: number;
+  /** Election timeout in ticks, randomized in [n, 2n). Default 10. */
+  electionTicks?: number;
+  /** Heartbeat interval in ticks. Default 1. */
+  heartbeatTicks?: number;
+  preVote?: boolean;
+  checkQuorum?: boolean;
+  readOnly?: ReadOnlyOption;
+  /** Take a snapshot after this many applied entries. Default 16384 (Consul's snapshot_threshold is 16384 too). */
+  snapshotThreshold?: number;
+  /** Entries kept behind a snapshot for slow followers. Default 10240 (Consul raft_trailing_logs). */
+  trailingLogs?: number;
+  /** How long propose() and readBarrier() wait. Defaults 10 s and 5 s. */
+  proposeTimeoutMs?: number;
+  readTimeoutMs?: number;
+  maxInflightMsgs?: number;
+  maxSizePerMsg?: number;
+  random?: RandomSource;
+  logger?: (line: string) => void;
+}
+
+export interface ProposeResult {
+  index: number;
+  term: number;
+  /** What StateMachine.apply returned for this entry on this node. */
+  result: unknown;
+}
+
+interface PendingProposal {
+  term: number;
+  resolve: (r: ProposeResult) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface PendingRead {
+  index?: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+type Job = () => void;
+
+const MAX_INBOX = 100_000;
+
+/**
+ * Wires the pure Raft core to real time, storage, a transport and the application's state machine.
+ * One loop owns the core: inputs are queued, then each Ready is persisted, sent, applied and advanced.
+ *
+ * Events: 'state' (StateType), 'leader' (NodeId | undefined), 'commit' (index), 'applied' (index),
+ * 'configuration' (ConfState), 'error' (Error from storage or the state machine; the node stops).
+ */
+export class RaftNode extends EventEmitter {
+  readonly id: NodeId;
+  private raft: Raft | undefined;
+  private readonly o: RaftNodeOptions;
+  private inbox: Job[] = [];
+  private proposals: { data: Uint8Array; p: Omit<PendingProposal, 'term' | 'timer'> & { timer: NodeJS.Timeout } }[] = [];
+  private pending = new Map<number, PendingProposal>();
+  private reads = new Map<string, PendingRead>();
+  private readSeq = 0;
+  private running = false;
+  private loopActive = false;
+  private wakeup: (() => void) | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private applied = 0;
+  private lastSnapIndex = 0;
+  private lastLeaderContact = 0;
+  private cur: { state: StateType; lead: NodeId; term: number; commit: number } = { state: StateType.Follower, lead: NONE, term: 0, commit: 0 };
+  private loopDone: Promise<void> | undefined;
+
+  constructor(opts: RaftNodeOptions) {
+    super();
+    if (!opts.id) throw new ConfigError('RaftNode needs an id');
+    if (!opts.storage || !opts.transport || !opts.fsm) throw new ConfigError('RaftNode needs storage, transport and fsm');
+    if (opts.bootstrap && !opts.bootstrap.length) throw new ConfigError('bootstrap must list at least one voter');
+    this.id = opts.id;
+    this.o = opts;
+    this.on('error', () => undefined); // an unobserved 'error' must not crash the process
+  }
+
+  // ---- lifecycle ----
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const { storage, fsm } = this.o;
+    let st = await storage.load();
+    if (!st.hardState && !st.entries.length && !st.snapshot && this.o.bootstrap) {
+      const b = Raft.bootstrap(this.o.bootstrap);
+      await storage.append(b.entries, b.hardState, true);
+      st = { hardState: b.hardState, entries: b.entries };
+    }
+    if (st.snapshot?.data) {
+      await fsm.restore(st.snapshot.data);
+      this.applied = this.lastSnapIndex = st.snapshot.meta.index;
+    }
+    this.raft = new Raft({
+      id: this.id,
+      random: this.o.random ?? seededRandom((Math.random() * 2 ** 32) >>> 0),
+      electionTick: this.o.electionTicks ?? 10,
+      heartbeatTick: this.o.heartbeatTicks ?? 1,
+      preVote: this.o.preVote,
+      checkQuorum: this.o.checkQuorum,
+      readOnly: this.o.readOnly,
+      maxInflightMsgs: this.o.maxInflightMsgs,
+      maxSizePerMsg: this.o.maxSizePerMsg,
+      hardState: st.hardState,
+      snapshot: st.snapshot?.meta,
+      entries: st.entries,
+    });
+    this.cur = { state: this.raft.state, lead: NONE, term: this.raft.term, commit: this.raft.log.committed };
+    this.running = true;
+    await this.o.transport.start({
+      onMessage: (m) => this.enqueue(() => this.onMessage(m)),
+      onUnreachable: (peer) => this.enqueue(() => this.raft?.reportUnreachable(peer)),
+    });
+    const tickMs = this.o.tickMs ?? 50;
+    if (!(tickMs > 0)) throw new ConfigError('tickMs must be > 0');
+    this.ticker = setInterval(() => this.enqueue(() => this.raft?.tick()), tickMs);
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.ticker);
+    this.wakeup?.();
+    await this.loopDone;
+    this.failAll(new StoppedError(`raft node ${this.id} stopped`));
+    await this.o.transport.close();
+    await this.o.storage.close();
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+    for (const { p } of this.proposals) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.proposals = [];
+    for (const r of this.reads.values()) {
+      clearTimeout(r.timer);
+      r.reject(err);
+    }
+    this.reads.clear();
+  }
+
+  // ---- public API ----
+
+  /** Replicates data; resolves after it is committed and applied here, with apply()'s return value. */
+  propose(data: Uint8Array): Promise<ProposeResult> {
+    if (!this.running) return Promise.reject(new StoppedError(`raft node ${this.id} is not running`));
+    if (this.cur.state !== StateType.Leader) return Promise.reject(new NotLeaderError(this.cur.lead));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.proposals.findIndex((x) => x.p.timer === timer);
+        if (i >= 0) this.proposals.splice(i, 1);
+        for (const [idx, p] of this.pending) if (p.timer === timer) this.pending.delete(idx);
+        reject(new TimeoutError(`proposal not applied within ${this.proposeTimeoutMs()} ms; it may still commit`));
+      }, this.proposeTimeoutMs());
+      this.proposals.push({ data, p: { resolve, reject, timer } });
+      this.kick();
+    });
+  }
+
+  /**
+   * Linearizable read barrier (ReadIndex): resolves once this node's state machine reflects every write
+   * acknowledged before the call. Works on followers too (the leader confirms the read index).
+   */
+  readBarrier(): Promise<void> {
+    if (!this.running) return Promise.reject(new StoppedError(`raft node ${this.id} is not running`));
+    const ctx = `${this.id}:${++this.readSeq}`;
+    return new Promise((resolve, reject) => {
+      const ms = this.o.readTimeoutMs ?? 5000;
+      const timer = setTimeout(() => {
+        this.reads.delete(ctx);
+        reject(new TimeoutError(`read barrier not confirmed within ${ms} ms (no leader or no quorum)`));
+      }, ms);
+      this.reads.set(ctx, { resolve, reject, timer });
+      this.enqueue(() => {
+        if (this.cur.lead === NONE) {
+          const r = this.reads.get(ctx);
+          if (r) {
+            this.reads.delete(ctx);
+            clearTimeout(r.timer);
+            r.reject(new NotLeaderError(NONE));
+          }
+          return;
+        }
+        this.raft!.readIndex(ctx);
+      });
+    });
+  }
+
+  addVoter(id: NodeId): Promise<ProposeResult> {
+    return this.confChange({ type: 'addVoter', node: id });
+  }
+
+  addLearner(id: NodeId): Promise<ProposeResult> {
+    return this.confChange({ type: 'addLearner', node: id });
+  }
+
+  removeServer(id: NodeId): Promise<ProposeResult> {
+    return this.confChange({ type: 'removeNode', node: id });
+  }
+
+  private confChange(cc: ConfChange): Promise<ProposeResult> {
+    if (!this.running) return Promise.reject(new StoppedError(`raft node ${this.id} is not running`));
+    return new Promise((resolve, reject) => {
+      this.enqueue(() => {
+        try {
+          const r = this.raft!.proposeConfChange(cc);
+          const timer = setTimeout(() => {
+            this.pending.delete(r.index);
+            reject(new TimeoutError(`configuration change not applied within ${this.proposeTimeoutMs()} ms`));
+          }, this.proposeTimeoutMs());
+          this.pending.set(r.index, { term: r.term, resolve, reject, timer });
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+  }
+
+  /** Asks the leader to hand over to `id` (must be a caught-up voter). Resolves when the request is queued. */
+  transferLeadership(id: NodeId): void {
+    this.enqueue(() => this.raft?.transferLeadership(id));
+  }
+
+  leader(): NodeId | undefined {
+    return this.cur.lead || undefined;
+  }
+
+  isLeader(): boolean {
+    return this.cur.state === StateType.Leader;
+  }
+
+  state(): StateType {
+    return this.cur.state;
+  }
+
+  term(): number {
+    return this.cur.term;
+  }
+
+  commitIndex(): number {
+    return this.cur.commit;
+  }
+
+  appliedIndex(): number {
+    return this.applied;
+  }
+
+  lastIndex(): number {
+    return this.raft?.log.lastIndex() ?? 0;
+  }
+
+  configuration(): ConfState {
+    return this.raft?.conf() ?? { voters: [], learners: [] };
+  }
+
+  /** Milliseconds since this node last heard from the leader (0 on the leader): X-Consul-LastContact. */
+  lastContact(): number {
+    if (this.cur.state === StateType.Leader) return 0;
+    if (!this.lastLeaderContact) return Infinity;
+    return Date.now() - this.lastLeaderContact;
+  }
+
+  /** Leader-only replication state of every member. */
+  progress(): ReturnType<Raft['progress']> {
+    return this.raft?.progress() ?? [];
+  }
+
+  // ---- the loop ----
+
+  private proposeTimeoutMs(): number {
+    return this.o.proposeTimeoutMs ?? 10_000;
+  }
+
+  private enqueue(job: Job): void {
+    if (!this.running) return;
+    if (this.inbox.length >= MAX_INBOX) return; // overload: Raft tolerates lost messages and ticks
+    this.inbox.push(job);
+    this.kick();
+  }
+
+  private kick(): void {
+    const w = this.wakeup;
+    this.wakeup = undefined;
+    w?.();
+  }
+
+  private onMessage(m: Message): void {
+    const raft = this.raft!;
+    if ((m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap) && m.term >= raft.term) {
+      this.lastLeaderContact = Date.now();
+    }
+    raft.step(m);
+  }
+
+  private async loop(): Promise<void> {
+    const raft = this.raft!;
+    while (this.running) {
+      const jobs = this.inbox;
+      this.inbox = [];
+      for (const j of jobs) j();
+      if (this.proposals.length) this.flushProposals();
+      if (raft.hasReady()) {
+        try {
+          await this.handleReady(raft.ready());
+        } catch (e) {
+          this.running = false;
+          clearInterval(this.ticker);
+          const err = e instanceof Error ? e : new Error(String(e));
+          this.log(`raft ${this.id}: stopping after error: ${err.message}`);
+          this.failAll(err);
+          this.emit('error', err);
+          return;
+        }
+        continue;
+      }
+      if (this.inbox.length || this.proposals.length) continue;
+      await new Promise<void>((r) => (this.wakeup = r));
+    }
+  }
+
+  private flushProposals(): void {
+    const batch = this.proposals;
+    this.proposals = [];
+    let res: { index: number; term: number }[];
+    try {
+      // One append, one fsync for everything that queued up during the last write: group commit.
+      res = this.raft!.proposeBatch(batch.map((b) => b.data));
+    } catch (e) {
+      for (const b of batch) {
+        clearTimeout(b.p.timer);
+        b.p.reject(e as Error);
+      }
+      return;
+    }
+    res.forEach((r, i) => this.pending.set(r.index, { term: r.term, ...batch[i].p }));
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    const raft = this.raft!;
+    const { storage, transport, fsm } = this.o;
+    // 1. persist
+    if (rd.snapshot) await storage.installSnapshot(rd.snapshot);
+    if (rd.entries.length || rd.hardState) await storage.append(rd.entries, rd.hardState, rd.mustSync);
+    // 2. send
+    for (const m of rd.messages) {
+      if (m.type === MessageType.Snap) void this.sendSnapshot(m);
+      else transport.send(m);
+    }
+    // 3. apply
+    if (rd.snapshot) {
+      await fsm.restore(rd.snapshot.data!);
+      this.applied = this.lastSnapIndex = rd.snapshot.meta.index;
+      for (const [idx, p] of this.pending) {
+        if (idx <= this.applied) {
+          this.pending.delete(idx);
+          clearTimeout(p.timer);
+          p.reject(new ProposalLostError(`entry ${idx} was superseded by a snapshot from the leader; its outcome is unknown`));
+        }
+      }
+    }
+    let confChanged = false;
+    for (const e of rd.committedEntries) {
+      let result: unknown;
+      if (e.type === EntryType.Normal && e.data.length) result = await fsm.apply({ index: e.index, term: e.term, data: e.data });
+      if (e.type === EntryType.ConfChange) confChanged = true;
+      this.applied = e.index;
+      this.settle(e, result);
+    }
+    for (const rs of rd.readStates) {
+      const r = this.reads.get(rs.context);
+      if (r) r.index = rs.index;
+    }
+    raft.advance();
+    // 4. events (after advance so conf changes are visible)
+    if (rd.softState || rd.hardState) this.updateStatus();
+    if (rd.committedEntries.length || rd.snapshot) this.emit('applied', this.applied);
+    if (confChanged || rd.snapshot) this.emit('configuration', raft.conf());
+    this.serveReads();
+    await this.maybeSnapshot();
+  }
+
+  private settle(e: Entry, result: unknown): void {
+    const p = this.pending.get(e.index);
+    if (!p) return;
+    this.pending.delete(e.index);
+    clearTimeout(p.timer);
+    if (p.term === e.term) p.resolve({ index: e.index, term: e.term, result });
+    else p.reject(new ProposalLostError(`entry ${e.index} was replaced after a leader change; it did not happen, retry it`));
+  }
+
+  private serveReads(): void {
+    for (const [ctx, r] of this.reads) {
+      if (r.index !== undefined && this.applied >= r.index) {
+        this.reads.delete(ctx);
+        clearTimeout(r.timer);
+        r.resolve();
+      }
+    }
+  }
+
+  private updateStatus(): void {
+    const raft = this.raft!;
+    const prev = this.cur;
+    this.cur = { state: raft.state, lead: raft.lead, term: raft.term, commit: raft.log.committed };
+    if (prev.state !== this.cur.state) {
+      this.emit('state', this.cur.state);
+      if (this.cur.state !== StateType.Leader) {
+        // Queued proposals cannot be appended any more; appended ones settle when their index applies.
+        for (const { p } of this.proposals) {
+          clearTimeout(p.timer);
+          p.reject(new NotLeaderError(this.cur.lead));
+        }
+        this.proposals = [];
+      }
+    }
+    if (prev.lead !== this.cur.lead) this.emit('leader', this.cur.lead || undefined);
+    if (prev.commit !== this.cur.commit) this.emit('commit', this.cur.commit);
+  }
+
+  private async sendSnapshot(m: Message): Promise<void> {
+    const snap = await this.o.storage.readSnapshot();
+    let ok = false;
+    if (snap && snap.meta.index === m.snapshot?.meta.index) ok = await this.o.transport.sendSnapshot(m, snap);
+    this.enqueue(() => this.raft?.reportSnapshot(m.to, ok));
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    const threshold = this.o.snapshotThreshold ?? 16384;
+    if (this.applied - this.lastSnapIndex < threshold) return;
+    const raft = this.raft!;
+    const meta = raft.snapshotMeta();
+    const data = await this.o.fsm.snapshot();
+    await this.o.storage.saveSnapshot({ meta, data });
+    const compactTo = Math.max(0, meta.index - (this.o.trailingLogs ?? 10240));
+    raft.compact(meta, compactTo);
+    await this.o.storage.compact(compactTo);
+    this.lastSnapIndex = meta.index;
+  }
+
+  private log(line: string): void {
+    (this.o.logger ?? ((l: string) => console.warn(l)))(line);
+  }
+}
+

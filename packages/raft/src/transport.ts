@@ -1,0 +1,14 @@
+import type { Message, NodeId, Snapshot } from './types.js';
+
+/**
+ * How a RaftNode talks to its peers. send() must never block or throw: a message to an unreachable
+ * peer is dropped (Raft retransmits), and the peer reported through onUnreachable.
+ */
+export interface RaftTransport {
+  /** Starts delivering inbound messages to onMessage. */
+  start(handlers: { onMessage: (m: Message) => void; onUnreachable: (peer: NodeId) => void }): Promise<void>;
+  send(m: Message): void;
+  /** Streams a MsgSnap with the snapshot's bytes in chunks. Resolves true once the peer has it all. */
+  sendSnapshot(m: Message, snapshot: Snapshot): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,260 @@
+import { Packr } from 'msgpackr';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { ConfigError } from './errors.js';
+import type { RaftTransport } from './transport.js';
+import type { Message, NodeId, Snapshot } from './types.js';
+
+export interface WsTransportOptions {
+  id: NodeId;
+  /** Where to listen. port 0 picks a free port (see address()). */
+  host?: string;
+  port?: number;
+  /** Peer id -> "host:port". */
+  peers?: Record<NodeId, string>;
+  /** Messages queued per peer while connecting; older ones are dropped beyond this. Default 4096. */
+  maxQueue?: number;
+  /** Bytes buffered in a socket before messages to that peer are dropped. Default 32 MiB. */
+  maxBuffered?: number;
+  /** Snapshot chunk size. Default 256 KiB. */
+  chunkBytes?: number;
+  /** Reconnect backoff bounds. Defaults 50 ms .. 2 s. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+// Frames: [kind, ...]. 0 message; 1 snapshot begin (sid, message without data, total bytes); 2 chunk; 3 end.
+const F_MSG = 0;
+const F_SNAP_BEGIN = 1;
+const F_SNAP_CHUNK = 2;
+const F_SNAP_END = 3;
+const MAX_SNAPSHOTS_IN_PROGRESS = 4;
+
+interface Peer {
+  id: NodeId;
+  addr: string;
+  ws?: WebSocket;
+  open: boolean;
+  queue: Buffer[];
+  backoff: number;
+  timer?: NodeJS.Timeout;
+}
+
+interface Incoming {
+  msg: Message;
+  total: number;
+  parts: Buffer[];
+  got: number;
+}
+
+/** Raft messages over WebSocket with msgpackr frames: one outbound connection per peer, reconnecting with backoff. */
+export class WsTransport implements RaftTransport {
+  private readonly packr = new Packr({ useRecords: false });
+  private server: WebSocketServer | undefined;
+  private peers = new Map<NodeId, Peer>();
+  private handlers: { onMessage: (m: Message) => void; onUnreachable: (peer: NodeId) => void } | undefined;
+  private closed = false;
+  private sid = 0;
+  private inbound = new Set<WebSocket>();
+  private readonly o: Required<Omit<WsTransportOptions, 'peers' | 'host' | 'port'>> & { host: string; port: number };
+
+  constructor(opts: WsTransportOptions) {
+    if (!opts.id) throw new ConfigError('WsTransport needs an id');
+    this.o = {
+      id: opts.id,
+      host: opts.host ?? '127.0.0.1',
+      port: opts.port ?? 0,
+      maxQueue: opts.maxQueue ?? 4096,
+      maxBuffered: opts.maxBuffered ?? 32 << 20,
+      chunkBytes: opts.chunkBytes ?? 256 << 10,
+      minBackoffMs: opts.minBackoffMs ?? 50,
+      maxBackoffMs: opts.maxBackoffMs ?? 2000,
+    };
+    for (const [id, addr] of Object.entries(opts.peers ?? {})) this.setPeer(id, addr);
+  }
+
+  /** Binds the listening socket (idempotent). Returns the bound port. */
+  async listen(): Promise<number> {
+    if (this.server) return this.address().port;
+    const server = new WebSocketServer({ host: this.o.host, port: this.o.port, maxPayload: 64 << 20 });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    server.on('connection', (ws) => this.accept(ws));
+    return this.address().port;
+  }
+
+  address(): { host: string; port: number } {
+    const a = this.server?.address();
+    if (!a || typeof a === 'string') throw new ConfigError('WsTransport is not listening; call listen() first');
+    return { host: a.address, port: a.port };
+  }
+
+  setPeer(id: NodeId, addr: string): void {
+    if (id === this.o.id) return;
+    if (!/^[^\s/]+:\d+$/.test(addr)) throw new ConfigError(`peer ${id}: address ${JSON.stringify(addr)} must be host:port`);
+    const p = this.peers.get(id);
+    if (p && p.addr === addr) return;
+    if (p) this.dropPeer(p);
+    this.peers.set(id, { id, addr, open: false, queue: [], backoff: this.o.minBackoffMs });
+  }
+
+  removePeer(id: NodeId): void {
+    const p = this.peers.get(id);
+    if (p) this.dropPeer(p);
+    this.peers.delete(id);
+  }
+
+  private dropPeer(p: Peer): void {
+    clearTimeout(p.timer);
+    p.ws?.removeAllListeners();
+    p.ws?.on('error', () => undefined);
+    p.ws?.terminate();
+    p.ws = undefined;
+    p.open = false;
+  }
+
+  async start(handlers: { onMessage: (m: Message) => void; onUnreachable: (peer: NodeId) => void }): Promise<void> {
+    this.handlers = handlers;
+    await this.listen();
+  }
+
+  private accept(ws: WebSocket): void {
+    this.inbound.add(ws);
+    const snaps = new Map<number, Incoming>();
+    ws.on('message', (raw: RawData) => {
+      try {
+        this.onFrame(raw as Buffer, snaps);
+      } catch {
+        ws.terminate(); // a peer speaking nonsense is cut off; it will reconnect
+      }
+    });
+    ws.on('close', () => this.inbound.delete(ws));
+    ws.on('error', () => undefined);
+  }
+
+  private onFrame(raw: Buffer, snaps: Map<number, Incoming>): void {
+    const f = this.packr.unpack(raw) as unknown[];
+    if (!Array.isArray(f)) throw new Error('bad frame');
+    switch (f[0]) {
+      case F_MSG:
+        this.handlers?.onMessage(f[1] as Message);
+        return;
+      case F_SNAP_BEGIN: {
+        if (snaps.size >= MAX_SNAPSHOTS_IN_PROGRESS) throw new Error('too many snapshots in progress');
+        snaps.set(f[1] as number, { msg: f[2] as Message, total: f[3] as number, parts: [], got: 0 });
+        return;
+      }
+      case F_SNAP_CHUNK: {
+        const s = snaps.get(f[1] as number);
+        if (!s) return;
+        const b = f[2] as Buffer;
+        s.got += b.length;
+        if (s.got > s.total) throw new Error('snapshot larger than announced');
+        s.parts.push(b);
+        return;
+      }
+      case F_SNAP_END: {
+        const s = snaps.get(f[1] as number);
+        snaps.delete(f[1] as number);
+        if (!s || s.got !== s.total) return;
+        const m = s.msg;
+        m.snapshot = { meta: m.snapshot!.meta, data: Buffer.concat(s.parts) };
+        this.handlers?.onMessage(m);
+        return;
+      }
+      default:
+        throw new Error('unknown frame');
+    }
+  }
+
+  private connect(p: Peer): void {
+    if (this.closed || p.ws) return;
+    const ws = new WebSocket(`ws://${p.addr}`, { perMessageDeflate: false, handshakeTimeout: 2000 });
+    p.ws = ws;
+    ws.on('open', () => {
+      p.open = true;
+      p.backoff = this.o.minBackoffMs;
+      const q = p.queue;
+      p.queue = [];
+      for (const b of q) ws.send(b);
+    });
+    const lost = () => {
+      if (p.ws !== ws) return;
+      p.ws = undefined;
+      p.open = false;
+      ws.removeAllListeners();
+      ws.on('error', () => undefined);
+      if (p.queue.length) this.handlers?.onUnreachable(p.id);
+      p.queue = [];
+      if (this.closed || this.peers.get(p.id) !== p) return;
+      // Backoff with jitter; the next send triggers the reconnect.
+      const wait = p.backoff * (0.5 + Math.random() / 2);
+      p.backoff = Math.min(p.backoff * 2, this.o.maxBackoffMs);
+      p.timer = setTimeout(() => {
+        p.timer = undefined;
+        this.connect(p);
+      }, wait);
+    };
+    ws.on('close', lost);
+    ws.on('error', lost);
+    ws.on('message', () => undefined);
+  }
+
+  private sendFrame(to: NodeId, frame: Buffer): boolean {
+    const p = this.peers.get(to);
+    if (!p || this.closed) return false;
+    if (p.open && p.ws) {
+      if (p.ws.bufferedAmount > this.o.maxBuffered) return false;
+      p.ws.send(frame);
+      return true;
+    }
+    if (!p.ws && !p.timer) this.connect(p);
+    if (p.queue.length >= this.o.maxQueue) p.queue.shift();
+    p.queue.push(frame);
+    return true;
+  }
+
+  send(m: Message): void {
+    if (!this.sendFrame(m.to, this.packr.pack([F_MSG, m]))) this.handlers?.onUnreachable(m.to);
+  }
+
+  async sendSnapshot(m: Message, snapshot: Snapshot): Promise<boolean> {
+    const p = this.peers.get(m.to);
+    const data = snapshot.data;
+    if (!p || !data) return false;
+    // Stream over a dedicated connection so a large snapshot never delays heartbeats to that peer.
+    const ws = new WebSocket(`ws://${p.addr}`, { perMessageDeflate: false, handshakeTimeout: 2000 });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      const sid = ++this.sid;
+      const head: Message = { ...m, snapshot: { meta: snapshot.meta } };
+      const sendAsync = (b: Buffer) => new Promise<void>((res, rej) => ws.send(b, (err) => (err ? rej(err) : res())));
+      await sendAsync(this.packr.pack([F_SNAP_BEGIN, sid, head, data.length]));
+      for (let off = 0; off < data.length; off += this.o.chunkBytes) {
+        if (this.closed) return false;
+        await sendAsync(this.packr.pack([F_SNAP_CHUNK, sid, data.subarray(off, off + this.o.chunkBytes)]));
+      }
+      await sendAsync(this.packr.pack([F_SNAP_END, sid]));
+      return true;
+    } catch {
+      return false;
+    } finally {
+      ws.close();
+      ws.on('error', () => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.peers.values()) this.dropPeer(p);
+    for (const ws of this.inbound) ws.terminate();
+    const s = this.server;
+    this.server = undefined;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+}
