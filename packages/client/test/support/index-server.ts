@@ -2,6 +2,7 @@
 // one global index, a key's ModifyIndex as its X-Consul-Index, blocking until a change or `wait`, and levers the
 // tests pull (reset the index backwards, answer errors, go down and come back on the same port).
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 interface Entry {
@@ -30,8 +31,9 @@ export class IndexServer {
   port = 0;
   socketPath: string | undefined;
 
-  async listen(target: { port?: number; socketPath?: string } = {}): Promise<void> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
+  async listen(target: { port?: number; socketPath?: string; tls?: { key: Buffer; cert: Buffer } } = {}): Promise<void> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
+    this.server = target.tls ? https.createServer(target.tls, handler) : http.createServer(handler);
     this.server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
