@@ -3,7 +3,7 @@
 // 10-minute blocking queries survive.
 
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { ApiCall } from './api-call.js';
 import { handleAgent } from './agent-routes.js';
 import type { ApiBackend } from './backend.js';
@@ -18,6 +18,9 @@ export interface HttpApiOptions {
   onError?: (err: unknown, method: string, url: string) => void;
   /** Indent every JSON answer as ?pretty does (Consul does so in -dev mode). Default false. */
   alwaysPretty?: boolean;
+  /** limits.http_max_conns_per_client: open connections per client IP (blocking queries hold one each);
+   * beyond it a new connection is answered 429 and closed. Default 200, 0 for no limit. */
+  maxConnsPerClient?: number;
   /** Idle keep-alive connections are closed after this long; default 120 s. */
   keepAliveTimeoutMs?: number;
 }
@@ -100,6 +103,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
   server.headersTimeout = 60_000;
   server.timeout = 0;
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 120_000;
+  limitConnectionsPerClient(server, options.maxConnsPerClient ?? 200);
 
   return {
     server,
@@ -125,6 +129,31 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       });
     },
   };
+}
+
+const TOO_MANY =
+  'Your IP is issuing too many concurrent connections, please rate limit your calls\n';
+
+function limitConnectionsPerClient(server: http.Server, max: number): void {
+  if (max <= 0) return;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const ip = socket.remoteAddress ?? '';
+    const n = (open.get(ip) ?? 0) + 1;
+    if (n > max) {
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${TOO_MANY.length}\r\nConnection: close\r\n\r\n${TOO_MANY}`,
+      );
+      socket.destroySoon();
+      return;
+    }
+    open.set(ip, n);
+    socket.once('close', () => {
+      const left = (open.get(ip) ?? 1) - 1;
+      if (left <= 0) open.delete(ip);
+      else open.set(ip, left);
+    });
+  });
 }
 
 /** A handler that returned without answering is a bug; answer rather than leave the client hanging. */

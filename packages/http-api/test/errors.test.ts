@@ -1,6 +1,8 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from './harness.js';
+import { StateMachine } from '@conclave/kv';
+import { createHttpApi } from '../src/index.js';
+import { recordingAgent, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
 let h: Harness;
@@ -110,5 +112,45 @@ describe('error answers in Consul words, as plain text', () => {
     expect(ports.size).toBe(1);
     agent.destroy();
     expect(h.api.server.requestTimeout).toBe(0);
+  });
+
+  it('limits open connections per client IP with 429', async () => {
+    const state = new StateMachine();
+    const api = createHttpApi(
+      {
+        state,
+        write: async () => true,
+        leadership: () => ({ knownLeader: true, lastContactMs: 0, leaderAddress: '' }),
+        peers: () => [],
+        barrier: async () => {},
+        agent: recordingAgent([]),
+        datacenter: 'dc1',
+        nodeName: 'n',
+      },
+      { maxConnsPerClient: 2 },
+    );
+    const { port } = await api.listen(0, '127.0.0.1');
+    // Two blocking queries hold two connections; a third connection is refused.
+    const ctl = new AbortController();
+    const agents = [0, 1, 2].map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+    const request = (agent: http.Agent, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path, agent, signal: ctl.signal }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+      });
+    const held = [request(agents[0]!, '/v1/kv/x?index=1&wait=1m'), request(agents[1]!, '/v1/kv/y?index=1&wait=1m')];
+    held.forEach((p) => p.catch(() => undefined));
+    for (let i = 0; i < 200 && state.watches.size < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(state.watches.size).toBe(2);
+    const third = await request(agents[2]!, '/v1/status/leader');
+    expect(third.status).toBe(429);
+    expect(third.body).toMatch(/too many concurrent connections/);
+    ctl.abort();
+    agents.forEach((a) => a.destroy());
+    await api.close();
   });
 });

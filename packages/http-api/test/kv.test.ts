@@ -86,6 +86,29 @@ describe('KV over HTTP with the consul client', () => {
     await r.text();
   });
 
+  it('drives the consul client watch loop: one change event per write to the key', async () => {
+    await consul.kv.set('watched/key', 'first');
+    const watch = consul.watch({ method: consul.kv.get, options: { key: 'watched/key', wait: '10s' } } as never);
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    watch.on('change', (data: { Value?: string } | undefined) => seen.push(data?.Value ?? '<none>'));
+    watch.on('error', (err: unknown) => errors.push(err));
+    try {
+      await until(() => seen.length === 1);
+      await until(() => h.state.watches.size > 0);
+      await consul.kv.set('watched/other', 'noise');
+      await consul.kv.set('watched/key', 'second');
+      await until(() => seen.length === 2);
+      await until(() => h.state.watches.size > 0);
+      await consul.kv.set('watched/key', 'third');
+      await until(() => seen.length === 3);
+      expect(seen).toEqual(['first', 'second', 'third']);
+      expect(errors).toEqual([]);
+    } finally {
+      watch.end();
+    }
+  });
+
   it('forgets a blocked query whose client went away', async () => {
     await fetch(`${h.base}/v1/kv/abandon`, { method: 'PUT', body: 'x' }).then((r) => r.text());
     const first = await fetch(`${h.base}/v1/kv/abandon`);
