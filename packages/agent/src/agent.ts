@@ -13,10 +13,14 @@ import { CatalogSync, type NodeIdentity } from './catalog-sync.js';
 import { CatalogDnsSource } from './dns-source.js';
 import { LocalAgentEndpoints } from './agent-endpoints-impl.js';
 import type { Logger } from './logger.js';
+import { Membership } from './membership.js';
+import { MemberReconciler } from './member-reconciler.js';
 import { BUILD, VERSION } from './version.js';
 
 /** How often anti-entropy runs a full sync in -dev (Consul scales it with cluster size; one node → 1 minute). */
 const FULL_SYNC_INTERVAL_MS = 60_000;
+/** How often the leader reconciles gossip membership into the catalog besides every membership event (Consul: 60s). */
+const RECONCILE_INTERVAL_MS = 60_000;
 
 export interface AgentOptions {
   /** Re-reads the configuration for `reload` (SIGHUP, `conclave reload`); the app passes its argv through. */
@@ -36,7 +40,11 @@ export class Agent {
   private http: HttpApi | undefined;
   private httpPort: number | undefined;
   private dns: DnsServer | undefined;
+  private membership: Membership | undefined;
+  private reconciler: MemberReconciler | undefined;
   private fullSyncTimer: NodeJS.Timeout | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private retryJoinTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
   private stopped = false;
 
@@ -123,7 +131,9 @@ export class Agent {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.fullSyncTimer);
-    await Promise.allSettled([this.http?.close(), this.dns?.close(), this.scheduler.stop()]);
+    clearInterval(this.reconcileTimer);
+    clearTimeout(this.retryJoinTimer);
+    await Promise.allSettled([this.http?.close(), this.dns?.close(), this.scheduler.stop(), this.membership?.shutdown()]);
   }
 
   /** The server's own catalog entries, as a freshly elected Consul leader writes them. */
@@ -166,24 +176,105 @@ export class Agent {
     return seen;
   }
 
+  /** Joins the cluster through any of the addresses (Consul's `-join`, `conclave join`). */
+  async join(addresses: string[]): Promise<{ joined: number; errors: string[] }> {
+    if (!this.membership) return { joined: 0, errors: ['gossip is disabled (ports.serf_lan = -1)'] };
+    const res = await this.membership.join(addresses);
+    if (res.joined > 0) this.logger.info('Joined cluster', { joined: res.joined, addresses: addresses.join(',') });
+    return res;
+  }
+
+  private async startGossip(): Promise<void> {
+    const cfg = this.config;
+    if (cfg.ports.serfLan < 0) return;
+    this.membership = await Membership.start({
+      name: this.identity.node,
+      bindAddr: cfg.bindAddr,
+      port: cfg.ports.serfLan,
+      advertiseAddr: cfg.advertiseAddr,
+      tags: this.memberTags(),
+      encrypt: cfg.encrypt,
+      // -dev uses Consul's dev timings (about 100 ms), a real LAN Consul's defaults.
+      profile: cfg.dev ? 'local' : 'lan',
+      logger: this.logger.named('serf.lan'),
+    });
+    this.logger.info('Started gossip', { address: this.membership.address });
+    const members = this.membership;
+    this.reconciler = new MemberReconciler(this.state, () => members.members(), cfg.datacenter, (cmd) => this.write(cmd));
+    const reconcile = () => void this.reconciler?.reconcile().catch((err) => this.logger.error('Member reconcile failed', { error: err }));
+    for (const ev of ['join', 'leave', 'fail', 'update', 'reap'] as const) {
+      members.node.on(ev, (m) => {
+        this.logger.info(`Member ${ev === 'fail' ? 'failed' : ev === 'join' ? 'joined' : ev === 'leave' ? 'left' : ev === 'reap' ? 'reaped' : 'updated'}`, { member: m.name, address: m.addr });
+        reconcile();
+      });
+    }
+    this.reconcileTimer = setInterval(reconcile, RECONCILE_INTERVAL_MS);
+    this.reconcileTimer.unref();
+    if (cfg.startJoin.length > 0) {
+      const res = await this.join(cfg.startJoin);
+      if (res.joined === 0) throw new Error(`Error joining address(es) ${cfg.startJoin.join(', ')}: ${res.errors.join('; ')}`);
+    }
+    if (cfg.retryJoin.length > 0) this.retryJoin(1);
+  }
+
+  /** Consul's -retry-join: keep trying every retry_interval until one address works or retry_max is reached. */
+  private retryJoin(attempt: number): void {
+    const cfg = this.config;
+    void this.join(cfg.retryJoin).then((res) => {
+      if (res.joined > 0 || this.stopped) return;
+      if (cfg.retryMax > 0 && attempt >= cfg.retryMax) {
+        this.logger.error('Max join retry exhausted, giving up', { attempts: attempt, errors: res.errors.join('; ') });
+        return;
+      }
+      this.logger.warn('Join failed, retrying', { attempt, interval: `${cfg.retryIntervalNs / 1e9}s`, errors: res.errors.join('; ') });
+      this.retryJoinTimer = setTimeout(() => this.retryJoin(attempt + 1), cfg.retryIntervalNs / 1e6);
+      this.retryJoinTimer.unref();
+    });
+  }
+
+  private memberTags(): Record<string, string> {
+    const cfg = this.config;
+    return {
+      acls: '0',
+      build: BUILD,
+      dc: cfg.datacenter,
+      ft_fs: '1',
+      ft_si: '1',
+      id: this.identity.id,
+      port: String(cfg.ports.server),
+      raft_vsn: '3',
+      role: cfg.server ? 'consul' : 'node',
+      segment: '',
+      vsn: '2',
+      vsn_max: '3',
+      vsn_min: '2',
+      wan_join_port: String(cfg.ports.serfWan),
+      ...(cfg.bootstrap ? { bootstrap: '1' } : cfg.bootstrapExpect > 0 ? { expect: String(cfg.bootstrapExpect) } : {}),
+    };
+  }
+
   private async listen(): Promise<void> {
     const cfg = this.config;
+    await this.startGossip();
     if (cfg.ports.http >= 0) {
       const httpLog = this.logger.named('http');
       const endpoints = new LocalAgentEndpoints(this.local, this.services, this.state, {
         node: this.identity.node,
         datacenter: cfg.datacenter,
         self: () => this.selfInfo(),
-        members: () => [this.member()],
+        members: () => this.membership?.members() ?? [this.member()],
         reload: () => this.reload(),
-        join: async () => {
-          throw new ApiError(500, 'Joining a cluster needs cluster mode; this agent runs in -dev mode');
+        join: async (address, wan) => {
+          if (wan) throw new ApiError(500, 'WAN federation is not supported yet');
+          const res = await this.join([address]);
+          if (res.joined === 0) throw new ApiError(500, res.errors.join('; ') || `Failed to join ${address}`);
         },
         leave: async () => {
+          await this.membership?.leave();
           this.options.onLeave?.();
         },
-        forceLeave: async (node) => {
-          throw new ApiError(500, `agent: No node found with name '${node}'`);
+        forceLeave: async (node, prune) => {
+          if (!this.membership?.forceLeave(node, prune)) throw new ApiError(500, `agent: No node found with name '${node}'`);
         },
       });
       this.http = createHttpApi(
@@ -230,28 +321,12 @@ export class Agent {
 
   /** This agent's entry in /v1/agent/members. */
   member(): Record<string, unknown> {
-    const cfg = this.config;
+    if (this.membership) return { ...this.membership.local() };
     return {
       Name: this.identity.node,
       Addr: this.identity.address,
-      Port: cfg.ports.serfLan,
-      Tags: {
-        acls: '0',
-        build: BUILD,
-        dc: cfg.datacenter,
-        ft_fs: '1',
-        ft_si: '1',
-        id: this.identity.id,
-        port: String(cfg.ports.server),
-        raft_vsn: '3',
-        role: cfg.server ? 'consul' : 'node',
-        segment: '',
-        vsn: '2',
-        vsn_max: '3',
-        vsn_min: '2',
-        wan_join_port: String(cfg.ports.serfWan),
-        ...(cfg.bootstrap ? { bootstrap: '1' } : cfg.bootstrapExpect > 0 ? { expect: String(cfg.bootstrapExpect) } : {}),
-      },
+      Port: this.config.ports.serfLan,
+      Tags: this.memberTags(),
       Status: 1,
       ProtocolMin: 1,
       ProtocolMax: 5,

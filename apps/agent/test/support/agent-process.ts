@@ -32,6 +32,8 @@ export interface AgentProcess {
   proc: ChildProcess;
   httpPort: number;
   dnsPort: number;
+  /** Gossip (Serf LAN) port, UDP and TCP. */
+  serfPort: number;
   httpAddr: string;
   /** Everything the agent printed so far (stdout + stderr). */
   output(): string;
@@ -41,7 +43,19 @@ export interface AgentProcess {
 export async function startDevAgent(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
   const httpPort = await freePort();
   const dnsPort = await freePort();
-  const args = [CONCLAVE_BIN, 'agent', '-dev', '-http-port', String(httpPort), '-dns-port', String(dnsPort), ...extraArgs];
+  const serfPort = await freePort();
+  const args = [
+    CONCLAVE_BIN,
+    'agent',
+    '-dev',
+    '-http-port',
+    String(httpPort),
+    '-dns-port',
+    String(dnsPort),
+    '-serf-lan-port',
+    String(serfPort),
+    ...extraArgs,
+  ];
   const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -67,6 +81,7 @@ export async function startDevAgent(extraArgs: string[] = [], env: NodeJS.Proces
     proc,
     httpPort,
     dnsPort,
+    serfPort,
     httpAddr,
     output: () => out,
     stop: async (signal = 'SIGTERM') => {

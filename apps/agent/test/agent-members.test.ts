@@ -1,0 +1,66 @@
+// Gossip membership between agents as processes: join, members table, serfHealth reconciled into the catalog,
+// a killed member marked failed, force-leave.
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
+
+const agents: AgentProcess[] = [];
+afterAll(async () => {
+  await Promise.all(agents.map((a) => a.stop('SIGKILL')));
+});
+
+async function json<T>(agent: AgentProcess, path: string): Promise<T> {
+  return (await (await fetch(`http://${agent.httpAddr}${path}`)).json()) as T;
+}
+
+describe('membership', () => {
+  it('joins, shows every member, reconciles serfHealth, detects a killed member and force-leaves it', async () => {
+    const a = await startDevAgent(['-node', 'lb-1']);
+    agents.push(a);
+    const b = await startDevAgent(['-node', 'web-1', '-join', `127.0.0.1:${a.serfPort}`]);
+    agents.push(b);
+
+    await eventually(async () => (await json<unknown[]>(a, '/v1/agent/members')).length === 2, 10000, 'two members on lb-1');
+    const members = await json<Array<{ Name: string; Status: number; Tags: Record<string, string> }>>(a, '/v1/agent/members');
+    expect(members.map((m) => [m.Name, m.Status, m.Tags.role, m.Tags.dc]).sort()).toEqual([
+      ['lb-1', 1, 'consul', 'dc1'],
+      ['web-1', 1, 'consul', 'dc1'],
+    ]);
+
+    const table = await runCli(['members', '-http-addr', a.httpAddr]);
+    expect(table.code).toBe(0);
+    const rows = table.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^Node\s+Address\s+Status\s+Type\s+Build\s+Protocol\s+DC/);
+    expect(rows.slice(1).map((r) => r.split(/\s+/).slice(0, 4))).toEqual([
+      ['lb-1', `127.0.0.1:${a.serfPort}`, 'alive', 'server'],
+      ['web-1', `127.0.0.1:${b.serfPort}`, 'alive', 'server'],
+    ]);
+
+    // The joined node is a catalog node with a passing serfHealth check.
+    await eventually(
+      async () => {
+        const checks = await json<Array<{ CheckID: string; Status: string }>>(a, '/v1/health/node/web-1');
+        return checks.some((c) => c.CheckID === 'serfHealth' && c.Status === 'passing');
+      },
+      10000,
+      'serfHealth passing for web-1',
+    );
+
+    // kill -9: no leave message, so gossip must detect the failure.
+    await b.stop('SIGKILL');
+    await eventually(
+      async () => {
+        const checks = await json<Array<{ CheckID: string; Status: string; Output: string }>>(a, '/v1/health/node/web-1');
+        return checks.some((c) => c.CheckID === 'serfHealth' && c.Status === 'critical' && c.Output === 'Agent not live or unreachable');
+      },
+      20000,
+      'serfHealth critical for web-1',
+    );
+    const failed = await runCli(['members', '-http-addr', a.httpAddr, '-status', 'failed']);
+    expect(failed.stdout).toMatch(/web-1\s+\S+\s+failed/);
+
+    // force-leave turns the failed member left; the leader then deregisters its node.
+    const fl = await runCli(['force-leave', '-http-addr', a.httpAddr, 'web-1']);
+    expect(fl.code).toBe(0);
+    await eventually(async () => (await fetch(`http://${a.httpAddr}/v1/catalog/node/web-1`).then((r) => r.json())) === null, 15000, 'web-1 deregistered');
+  });
+});

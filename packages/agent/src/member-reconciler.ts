@@ -1,0 +1,86 @@
+// What Consul's leader does with gossip membership: every member is a catalog node with a `serfHealth` check,
+// passing while alive, critical once failed; a member that left (or was reaped) is deregistered. Runs on every
+// membership event and periodically, so a missed event is repaired on the next round.
+import {
+  SERF_HEALTH_CHECK_ID,
+  SERF_HEALTH_CHECK_NAME,
+  SERF_HEALTH_ALIVE_OUTPUT,
+  SERF_HEALTH_FAILED_OUTPUT,
+} from '@conclave/health';
+import type { Command } from '@conclave/kv';
+import type { StateMachineLike } from './catalog-types.js';
+import type { ConsulMember } from './membership.js';
+
+const STATUS_ALIVE = 1;
+const STATUS_LEAVING = 2;
+const STATUS_LEFT = 3;
+const STATUS_FAILED = 4;
+
+export class MemberReconciler {
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly state: StateMachineLike,
+    private readonly members: () => ConsulMember[],
+    private readonly datacenter: string,
+    private readonly write: (command: Command) => Promise<unknown>,
+  ) {}
+
+  /** Reconciles now; concurrent calls coalesce. */
+  reconcile(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.reconcileOnce();
+        } while (this.again);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    const members = this.members().filter((m) => (m.Tags.dc ?? this.datacenter) === this.datacenter);
+    const known = new Set<string>();
+    for (const m of members) {
+      known.add(m.Name);
+      if (m.Status === STATUS_ALIVE || m.Status === STATUS_LEAVING) await this.ensure(m, true);
+      else if (m.Status === STATUS_FAILED) await this.ensure(m, false);
+      else if (m.Status === STATUS_LEFT) await this.remove(m.Name);
+    }
+    // Nodes with a serfHealth check that gossip no longer knows were reaped: deregister them.
+    for (const n of this.state.catalog.nodeList().value) {
+      if (!known.has(n.Node) && this.state.catalog.getCheck(n.Node, SERF_HEALTH_CHECK_ID)) await this.remove(n.Node);
+    }
+  }
+
+  private async ensure(m: ConsulMember, alive: boolean): Promise<void> {
+    const status = alive ? 'passing' : 'critical';
+    const output = alive ? SERF_HEALTH_ALIVE_OUTPUT : SERF_HEALTH_FAILED_OUTPUT;
+    const node = this.state.catalog.getNode(m.Name);
+    const check = this.state.catalog.getCheck(m.Name, SERF_HEALTH_CHECK_ID);
+    const id = m.Tags.id ?? '';
+    if (node && node.Address === m.Addr && (id === '' || node.ID === id) && check?.Status === status) return;
+    await this.write({
+      type: 'catalog.register',
+      Node: m.Name,
+      ...(id ? { ID: id } : {}),
+      Address: m.Addr,
+      Datacenter: this.datacenter,
+      ...(node ? {} : { TaggedAddresses: { lan: m.Addr, lan_ipv4: m.Addr, wan: m.Addr, wan_ipv4: m.Addr } }),
+      Check: { Node: m.Name, CheckID: SERF_HEALTH_CHECK_ID, Name: SERF_HEALTH_CHECK_NAME, Status: status, Output: output },
+    });
+  }
+
+  private async remove(name: string): Promise<void> {
+    if (!this.state.catalog.getNode(name)) return;
+    await this.write({ type: 'catalog.deregister', Node: name });
+  }
+}

@@ -1,0 +1,97 @@
+// The agent's view of the cluster's members, from gossip (packages/gossip), in Consul's vocabulary: the member
+// objects of /v1/agent/members, join with several addresses, graceful leave, force-leave.
+import { createGossipNode, type GossipNode, type Member, type ProfileName } from '@conclave/gossip';
+import type { Logger } from './logger.js';
+
+/** Consul's /v1/agent/members entry. */
+export interface ConsulMember {
+  Name: string;
+  Addr: string;
+  Port: number;
+  Tags: Record<string, string>;
+  Status: number;
+  ProtocolMin: number;
+  ProtocolMax: number;
+  ProtocolCur: number;
+  DelegateMin: number;
+  DelegateMax: number;
+  DelegateCur: number;
+}
+
+export interface MembershipOptions {
+  name: string;
+  bindAddr: string;
+  port: number;
+  advertiseAddr?: string;
+  tags: Record<string, string>;
+  encrypt?: string;
+  profile: ProfileName;
+  logger: Logger;
+}
+
+export class Membership {
+  private constructor(readonly node: GossipNode) {}
+
+  static async start(opts: MembershipOptions): Promise<Membership> {
+    const log = opts.logger;
+    const node = await createGossipNode({
+      name: opts.name,
+      bindAddr: opts.bindAddr,
+      port: opts.port,
+      advertiseAddr: opts.advertiseAddr || undefined,
+      tags: opts.tags,
+      keyring: opts.encrypt || undefined,
+      profile: opts.profile,
+      logger: (level, message) => log[level](message),
+    });
+    return new Membership(node);
+  }
+
+  get address(): string {
+    return this.node.addr;
+  }
+
+  members(): ConsulMember[] {
+    return this.node.members().map(consulMember);
+  }
+
+  local(): ConsulMember {
+    return consulMember(this.node.localMember());
+  }
+
+  /** Joins through any of the addresses (`host` or `host:port`, default port 8301); returns how many worked. */
+  async join(addresses: string[]): Promise<{ joined: number; errors: string[] }> {
+    const seeds = addresses.map((a) => (/:\d+$/.test(a) && !a.endsWith(']') ? a : `${a}:8301`));
+    const res = await this.node.join(seeds);
+    return { joined: res.joined.length, errors: res.failed.map((f) => `${f.addr}: ${f.error}`) };
+  }
+
+  leave(): Promise<void> {
+    return this.node.leave();
+  }
+
+  /** Marks a failed member left (`prune`: forgets it at once); false when the node is unknown. */
+  forceLeave(name: string, prune: boolean): boolean {
+    return this.node.forceLeave(name, { prune });
+  }
+
+  shutdown(): Promise<void> {
+    return this.node.shutdown();
+  }
+}
+
+function consulMember(m: Member): ConsulMember {
+  return {
+    Name: m.name,
+    Addr: m.host,
+    Port: m.port,
+    Tags: m.tags,
+    Status: m.statusCode,
+    ProtocolMin: 1,
+    ProtocolMax: 5,
+    ProtocolCur: 2,
+    DelegateMin: 2,
+    DelegateMax: 5,
+    DelegateCur: 4,
+  };
+}
