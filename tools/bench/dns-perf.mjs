@@ -95,9 +95,16 @@ function runDnsperf(port, queries, seconds) {
       rmSync(dir, { recursive: true, force: true });
       const qps = /Queries per second:\s+([\d.]+)/.exec(out);
       const lost = /Queries lost:\s+(\d+)/.exec(out);
+      const completed = /Queries completed:\s+(\d+)/.exec(out);
       const latency = /Average Latency \(s\):\s+([\d.]+)/.exec(out);
       if (!qps) reject(new Error(`could not read dnsperf output:\n${out}`));
-      else resolve({ qps: Number(qps[1]), lost: lost ? Number(lost[1]) : NaN, latencyMs: latency ? Number(latency[1]) * 1000 : NaN });
+      else
+        resolve({
+          qps: Number(qps[1]),
+          completed: completed ? Number(completed[1]) : NaN,
+          lost: lost ? Number(lost[1]) : NaN,
+          latencyMs: latency ? Number(latency[1]) * 1000 : NaN,
+        });
     });
   });
 }
@@ -115,10 +122,16 @@ async function measureInterleaved(scenarios) {
     await runDnsperf(server.port, s.queries, 1); // warm-up: JIT, caches
     servers.push(server);
   }
-  const totals = scenarios.map(() => ({ qps: 0, lost: 0, latencyMs: 0 }));
+  const totals = scenarios.map(() => ({ qps: 0, lost: 0, latencyMs: 0, cpuMicros: 0, completed: 0 }));
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < scenarios.length; i++) {
+      // The servers run in this process and only one is under load at a time, so this process's CPU time
+      // during a slice is what that server spent: a figure other processes' load hardly moves.
+      const cpu0 = process.cpuUsage();
       const r = await runDnsperf(servers[i].port, scenarios[i].queries, SECONDS / ROUNDS);
+      const cpu = process.cpuUsage(cpu0);
+      totals[i].cpuMicros += cpu.user + cpu.system;
+      totals[i].completed += r.completed;
       totals[i].qps += r.qps / ROUNDS;
       totals[i].lost += r.lost;
       totals[i].latencyMs += r.latencyMs / ROUNDS;
@@ -139,9 +152,17 @@ const rows = await measureInterleaved([
 
 const base = rows[0].qps;
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`${pad('server / query', 70)} ${pad('queries/s', 10)} ${pad('vs baseline', 12)} ${pad('avg ms', 8)} lost`);
+const baseCpu = rows[0].cpuMicros / rows[0].completed;
+console.log(
+  `${pad('server / query', 70)} ${pad('queries/s', 10)} ${pad('vs baseline', 12)} ${pad('CPU us/query', 13)} ${pad('baseline CPU / this', 20)} ${pad('avg ms', 8)} lost`,
+);
 for (const r of rows) {
-  console.log(`${pad(r.label, 70)} ${pad(Math.round(r.qps), 10)} ${pad(`${((r.qps / base) * 100).toFixed(1)}%`, 12)} ${pad(r.latencyMs.toFixed(2), 8)} ${r.lost}`);
+  const cpuPerQuery = r.cpuMicros / r.completed;
+  console.log(
+    `${pad(r.label, 70)} ${pad(Math.round(r.qps), 10)} ${pad(`${((r.qps / base) * 100).toFixed(1)}%`, 12)} ${pad(cpuPerQuery.toFixed(1), 13)} ${pad(`${((baseCpu / cpuPerQuery) * 100).toFixed(1)}%`, 20)} ${pad(r.latencyMs.toFixed(2), 8)} ${r.lost}`,
+  );
 }
 const ratio = rows[1].qps / base;
-console.log(`\nratio conclave (cached A) / bare responder: ${(ratio * 100).toFixed(1)}% (aim: >= 70%)`);
+const cpuRatio = baseCpu / (rows[1].cpuMicros / rows[1].completed);
+console.log(`\nratio conclave (cached A) / bare responder: ${(ratio * 100).toFixed(1)}% of its queries/s (aim: >= 70%)`);
+console.log(`server CPU per query, bare / conclave (cached A): ${(cpuRatio * 100).toFixed(1)}% (throughput one core could reach, relative)`);
