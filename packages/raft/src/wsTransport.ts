@@ -1,4 +1,6 @@
 import { Packr } from 'msgpackr';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { ConfigError } from './errors.js';
 import type { RaftTransport } from './transport.js';
@@ -20,6 +22,11 @@ export interface WsTransportOptions {
   /** Reconnect backoff bounds. Defaults 50 ms .. 2 s. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Share a port with other WebSocket services: do not listen; the owner of the HTTP server passes Raft's
+   * upgrades to handleUpgrade(). Peers are dialled at `ws://host:port<path>`. */
+  noServer?: boolean;
+  /** URL path of Raft on every peer (with noServer), e.g. `/raft`. Default ''. */
+  path?: string;
 }
 
 // Frames: [kind, ...]. 0 message; 1 snapshot begin (sid, message without data, total bytes); 2 chunk; 3 end.
@@ -56,6 +63,7 @@ export class WsTransport implements RaftTransport {
   private sid = 0;
   private inbound = new Set<WebSocket>();
   private readonly o: Required<Omit<WsTransportOptions, 'peers' | 'host' | 'port'>> & { host: string; port: number };
+  private shared: WebSocketServer | undefined;
 
   constructor(opts: WsTransportOptions) {
     if (!opts.id) throw new ConfigError('WsTransport needs an id');
@@ -68,12 +76,16 @@ export class WsTransport implements RaftTransport {
       chunkBytes: opts.chunkBytes ?? 256 << 10,
       minBackoffMs: opts.minBackoffMs ?? 50,
       maxBackoffMs: opts.maxBackoffMs ?? 2000,
+      noServer: opts.noServer ?? false,
+      path: opts.path ?? '',
     };
+    if (this.o.noServer) this.shared = new WebSocketServer({ noServer: true, maxPayload: 64 << 20 });
     for (const [id, addr] of Object.entries(opts.peers ?? {})) this.setPeer(id, addr);
   }
 
   /** Binds the listening socket (idempotent). Returns the bound port. */
   async listen(): Promise<number> {
+    if (this.o.noServer) return this.o.port;
     if (this.server) return this.address().port;
     const server = new WebSocketServer({ host: this.o.host, port: this.o.port, maxPayload: 64 << 20 });
     this.server = server;
@@ -89,6 +101,15 @@ export class WsTransport implements RaftTransport {
     const a = this.server?.address();
     if (!a || typeof a === 'string') throw new ConfigError('WsTransport is not listening; call listen() first');
     return { host: a.address, port: a.port };
+  }
+
+  /** With noServer: completes an HTTP upgrade to Raft's path on a server owned by the caller. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!this.shared || this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.shared.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
   }
 
   setPeer(id: NodeId, addr: string): void {
@@ -171,7 +192,7 @@ export class WsTransport implements RaftTransport {
 
   private connect(p: Peer): void {
     if (this.closed || p.ws) return;
-    const ws = new WebSocket(`ws://${p.addr}`, { perMessageDeflate: false, handshakeTimeout: 2000 });
+    const ws = new WebSocket(`ws://${p.addr}${this.o.path}`, { perMessageDeflate: false, handshakeTimeout: 2000 });
     p.ws = ws;
     ws.on('open', () => {
       p.open = true;
@@ -225,7 +246,7 @@ export class WsTransport implements RaftTransport {
     const data = snapshot.data;
     if (!p || !data) return false;
     // Stream over a dedicated connection so a large snapshot never delays heartbeats to that peer.
-    const ws = new WebSocket(`ws://${p.addr}`, { perMessageDeflate: false, handshakeTimeout: 2000 });
+    const ws = new WebSocket(`ws://${p.addr}${this.o.path}`, { perMessageDeflate: false, handshakeTimeout: 2000 });
     try {
       await new Promise<void>((resolve, reject) => {
         ws.once('open', resolve);
@@ -253,6 +274,7 @@ export class WsTransport implements RaftTransport {
     this.closed = true;
     for (const p of this.peers.values()) this.dropPeer(p);
     for (const ws of this.inbound) ws.terminate();
+    this.shared?.close();
     const s = this.server;
     this.server = undefined;
     if (s) await new Promise<void>((r) => s.close(() => r()));
