@@ -2,6 +2,7 @@
 // commands through the log (local in -dev, Raft later), leadership facts for the query headers, and the
 // agent-local endpoints. The HTTP layer never imports the agent; the agent implements this.
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Command, CommandResult, StateMachine } from '@conclave/kv';
 import type { AgentEndpoints } from './agent-endpoints.js';
 
@@ -42,6 +43,16 @@ export interface ApiBackend {
   datacenters?(): string[];
   readonly nodeName: string;
   readonly limits?: ApiLimits;
+  /** Set on agents that answer some requests through a server (agent endpoints are always local). */
+  readonly forwarder?: RequestForwarder;
+}
+
+export interface RequestForwarder {
+  /** True when this request must be answered elsewhere: always on a client agent; on a follower server for
+   * writes and for reads without `?stale`. `path` is percent-decoded, `query` the raw query string. */
+  shouldForward(path: string, query: string, method: string): boolean;
+  /** Proxies the request and writes the whole response (status, Consul headers, body). */
+  forward(req: IncomingMessage, res: ServerResponse): void;
 }
 
 /** Which consistency mode a read ran in (X-Consul-Effective-Consistency). */

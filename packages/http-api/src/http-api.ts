@@ -81,6 +81,12 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       plain(res, 404, NOT_FOUND);
       return;
     }
+    // Client agents (and followers, for reads that must come from the leader) answer through a server.
+    const fwd = backend.forwarder;
+    if (fwd && handler !== handleAgent && fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
+      fwd.forward(req, res);
+      return;
+    }
     const call = new ApiCall(req, res, backend, rest, new QueryParams(qi < 0 ? '' : url.slice(qi + 1)), alwaysPretty);
     try {
       const pending = handler(call);

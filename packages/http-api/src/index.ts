@@ -1,6 +1,6 @@
 export { ApiError } from './api-error.js';
 export type { AgentEndpoints, RequestContext } from './agent-endpoints.js';
-export type { ApiBackend, ApiLimits, Leadership, ConsistencyMode } from './backend.js';
+export type { ApiBackend, ApiLimits, Leadership, ConsistencyMode, RequestForwarder } from './backend.js';
 export { createHttpApi } from './http-api.js';
 export type { HttpApi, HttpApiOptions } from './http-api.js';
 export { DEFAULT_WAIT_MS, MAX_WAIT_MS } from './blocking-query.js';
