@@ -95,6 +95,8 @@ export class RaftNode extends EventEmitter {
   private lastLeaderContact = 0;
   private cur: { state: StateType; lead: NodeId; term: number; commit: number } = { state: StateType.Follower, lead: NONE, term: 0, commit: 0 };
   private loopDone: Promise<void> | undefined;
+  /** Term and vote known to be on disk. */
+  private persisted = { term: 0, vote: NONE };
 
   constructor(opts: RaftNodeOptions) {
     super();
@@ -136,6 +138,7 @@ export class RaftNode extends EventEmitter {
       entries: st.entries,
     });
     this.cur = { state: this.raft.state, lead: NONE, term: this.raft.term, commit: this.raft.log.committed };
+    this.persisted = { term: st.hardState?.term ?? 0, vote: st.hardState?.vote ?? NONE };
     this.running = true;
     await this.o.transport.start({
       onMessage: (m) => this.enqueue(() => this.onMessage(m)),
@@ -375,11 +378,25 @@ export class RaftNode extends EventEmitter {
   private async handleReady(rd: Ready): Promise<void> {
     const raft = this.raft!;
     const { storage, transport, fsm } = this.o;
+    // A leader whose term and vote are already on disk may send its appends while it writes the same
+    // entries locally (Raft thesis 10.2.1): the commit index they carry never counts the leader's own
+    // unsynced entries, because acks are handled only after this Ready is persisted.
+    const early =
+      raft.state === StateType.Leader && !rd.snapshot && (!rd.hardState || (rd.hardState.term === this.persisted.term && rd.hardState.vote === this.persisted.vote));
+    let rest = rd.messages;
+    if (early) {
+      rest = [];
+      for (const m of rd.messages) {
+        if (m.type === MessageType.App) transport.send(m);
+        else rest.push(m);
+      }
+    }
     // 1. persist
     if (rd.snapshot) await storage.installSnapshot(rd.snapshot);
     if (rd.entries.length || rd.hardState) await storage.append(rd.entries, rd.hardState, rd.mustSync);
+    if (rd.hardState) this.persisted = { term: rd.hardState.term, vote: rd.hardState.vote };
     // 2. send
-    for (const m of rd.messages) {
+    for (const m of rest) {
       if (m.type === MessageType.Snap) void this.sendSnapshot(m);
       else transport.send(m);
     }

@@ -416,6 +416,15 @@ export class Simulation {
     for (let round = 0; round < 3 && raft.hasReady(); round++) {
       const rd = raft.ready();
       const d = n.disk;
+      // As RaftNode does: a leader whose term and vote are on disk sends appends before its own write.
+      let rest = rd.messages;
+      if (raft.state === StateType.Leader && !rd.snapshot && (!rd.hardState || (rd.hardState.term === d.hs.term && rd.hardState.vote === d.hs.vote))) {
+        this.sendAll(
+          n,
+          rd.messages.filter((m) => m.type === MessageType.App),
+        );
+        rest = rd.messages.filter((m) => m.type !== MessageType.App);
+      }
       if (n.tornCrash) {
         // Crash in the middle of the write: a prefix of the entries reaches disk, nothing else.
         const k = Math.floor(this.rng() * (rd.entries.length + 1));
@@ -440,7 +449,7 @@ export class Simulation {
       this.persistEntries(d, rd.entries);
       if (rd.hardState) d.hs = { ...rd.hardState };
       // 2. send
-      this.sendAll(n, rd.messages);
+      this.sendAll(n, rest);
       // 3. apply
       if (rd.snapshot) {
         n.kv.restore(rd.snapshot.data!);
