@@ -625,6 +625,11 @@ function matchesMeta(node: NodeRecord | undefined, filter: Record<string, string
   return true;
 }
 
+/** What Consul prints for a service that is not a proxy. */
+function emptyProxy(): Record<string, unknown> {
+  return { Mode: '', MeshGateway: {}, Expose: {} };
+}
+
 function nodeView(n: NodeRecord): NodeView {
   return {
     ID: n.ID,
@@ -648,7 +653,7 @@ function serviceView(s: ServiceRecord): ServiceView {
     Port: s.Port,
     Weights: { ...s.Weights },
     EnableTagOverride: s.EnableTagOverride,
-    Proxy: structuredClone(s.Proxy ?? {}),
+    Proxy: s.Proxy ? structuredClone(s.Proxy) : emptyProxy(),
     Connect: structuredClone(s.Connect ?? {}),
     CreateIndex: s.CreateIndex,
     ModifyIndex: s.ModifyIndex,
@@ -675,7 +680,7 @@ function serviceNodeView(n: NodeRecord, s: ServiceRecord): ServiceNodeView {
     ServiceMeta: { ...(s.Meta ?? {}) },
     ServicePort: s.Port,
     ServiceEnableTagOverride: s.EnableTagOverride,
-    ServiceProxy: structuredClone(s.Proxy ?? {}),
+    ServiceProxy: s.Proxy ? structuredClone(s.Proxy) : emptyProxy(),
     ServiceConnect: structuredClone(s.Connect ?? {}),
     CreateIndex: s.CreateIndex,
     ModifyIndex: s.ModifyIndex,

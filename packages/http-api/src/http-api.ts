@@ -83,9 +83,18 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     }
     // Client agents (and followers, for reads that must come from the leader) answer through a server.
     const fwd = backend.forwarder;
-    if (fwd && handler !== handleAgent && fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
-      fwd.forward(req, res);
-      return;
+    if (fwd && handler !== handleAgent) {
+      try {
+        if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
+          fwd.forward(req, res);
+          return;
+        }
+      } catch (err) {
+        // A forwarder that throws must not take the process down: answer as any other failure.
+        onError?.(err, req.method ?? 'GET', url);
+        if (!res.headersSent && !res.destroyed) plain(res, 500, err instanceof Error ? err.message : String(err));
+        return;
+      }
     }
     const call = new ApiCall(req, res, backend, rest, new QueryParams(qi < 0 ? '' : url.slice(qi + 1)), alwaysPretty);
     try {
