@@ -36,6 +36,10 @@ export interface HttpResponse {
 /** Bodies above this are refused rather than buffered without bound. */
 export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
+// No cap on open sockets: every blocking query holds one for up to its wait, and a renderer with more watched
+// dependencies than a cap would starve the rest. Only the idle pool is bounded.
+const POOL: http.AgentOptions = { keepAlive: true, maxFreeSockets: 32 };
+
 export class HttpTransport {
   private readonly agent: http.Agent;
   private readonly tlsOptions: https.RequestOptions = {};
@@ -56,9 +60,9 @@ export class HttpTransport {
       }
       if (tls.serverName) this.tlsOptions.servername = tls.serverName;
       if (tls.insecureSkipVerify) this.tlsOptions.rejectUnauthorized = false;
-      this.agent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+      this.agent = new https.Agent(POOL);
     } else {
-      this.agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+      this.agent = new http.Agent(POOL);
     }
   }
 

@@ -40,6 +40,7 @@ describe('blocking watch', () => {
       ['one', BigInt(i1)],
       ['two', BigInt(i2)],
     ]);
+    await eventually(() => server.requestsFor('/v1/kv/cfg').length === 4, 10_000, 'request after the second change');
     const reqs = server.requestsFor('/v1/kv/cfg');
     expect(reqs[0]!.query.has('index')).toBe(false);
     expect(reqs[1]!.query.get('index')).toBe('1');
@@ -131,6 +132,17 @@ describe('blocking watch', () => {
     controller.abort();
     await w.done;
     expect(w.failures).toBe(0);
+  });
+
+  it('keeps a hundred blocking queries open at once, so none starves behind the others', async () => {
+    const n = 100;
+    const delivered = new Array<number>(n).fill(0);
+    for (let i = 0; i < n; i++) {
+      client.watch(`kv/many/${i}`, undefined, () => void delivered[i]!++, { signal: controller.signal, waitMs: 60_000, minGapMs: 0 });
+    }
+    await eventually(() => server.seen.filter((r) => r.query.has('index')).length === n, 10_000, 'all blocked');
+    server.set(`many/${n - 1}`, 'wake');
+    await eventually(() => delivered[n - 1] === 2, 10_000, 'last watch woken');
   });
 
   it('starts consecutive requests at least minGapMs apart', async () => {
