@@ -12,3 +12,29 @@ export type {
 export { StateMachine, StateMachineError } from './state-machine.js';
 export type { Command, CommandResult } from './state-machine.js';
 export { parseUint64, uint64ErrorText } from './uint64.js';
+export {
+  decodeSessionRequest,
+  SessionRequestError,
+  DEFAULT_LOCK_DELAY_NS,
+  MAX_LOCK_DELAY_NS,
+  DEFAULT_SESSION_TTL_MIN_NS,
+  MAX_SESSION_TTL_NS,
+  SERF_CHECK_ID,
+} from './session-commands.js';
+export type {
+  Session,
+  SessionInput,
+  SessionBehavior,
+  ServiceCheckRef,
+  SessionCommand,
+  SessionCreateCommand,
+  SessionDestroyCommand,
+  SessionRequestDefaults,
+} from './session-commands.js';
+export { SessionState, TOPIC_SESSIONS } from './session-state.js';
+export type { SessionSnapshot } from './session-state.js';
+export type { KvLockCommand, KvUnlockCommand } from './kv-locks.js';
+export { applyTxn, readTxn, isKvTxnResult, TXN_VERBS, READ_ONLY_VERBS } from './txn.js';
+export type { KvTxnOp, KvTxnCommand, KvTxnResult, TxnError, TxnVerb } from './txn.js';
+export { SessionTimers, SESSION_TTL_MULTIPLIER } from './session-timers.js';
+export type { SessionTimersOptions } from './session-timers.js';

@@ -1,8 +1,8 @@
 // The KV table with tombstones, applied deterministically at log indexes. Index rules (Consul's):
 // a single key answers its ModifyIndex, a missing key the table index; a list answers the highest
 // ModifyIndex among the entries and tombstones under its prefix (so deletes move it), else the table index.
-// Sessions (acquire/release) come later: entries already carry LockIndex and Session, and a plain set
-// keeps both, as Consul does.
+// Locks (acquire/release) are decided in kv-ops.ts with the session table; a plain set keeps LockIndex and
+// Session, as Consul does.
 
 import { WatchHub, WatchSet } from '@conclave/catalog';
 import type { QueryResult } from '@conclave/catalog';
@@ -107,6 +107,43 @@ export class KvState {
     this.tableIndex = index;
     for (const key of removed) this.hub.notifyTopic(kvKeyTopic(key));
     this.hub.notifyTree(prefix);
+  }
+
+  // ---- primitives for locks, session invalidation and transactions (kv-ops.ts decides, these store) ----
+
+  /** The stored entry for key (read it, never mutate it). */
+  entry(key: string): KvEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Stores a whole entry as given (its ModifyIndex should be `index`) and wakes the key's watchers. */
+  putEntry(entry: KvEntry, index: number): void {
+    const value = entry.Value;
+    const stored: KvEntry = { ...entry, Value: value && value.length > 0 ? ownBytes(value) : null };
+    if (!this.entries.has(entry.Key)) this.sorted.splice(lowerBound(this.sorted, entry.Key), 0, entry.Key);
+    this.entries.set(entry.Key, stored);
+    this.tableIndex = index;
+    this.hub.notifyKey(kvKeyTopic(entry.Key), entry.Key);
+  }
+
+  /** Deletes one key (leaving a tombstone); false when it did not exist. */
+  removeKey(key: string, index: number): boolean {
+    if (!this.entries.has(key)) return false;
+    this.delete(key, index);
+    return true;
+  }
+
+  /** Deletes every key with the prefix. */
+  removeTree(prefix: string, index: number): void {
+    this.deleteTree(prefix, index);
+  }
+
+  /** Live entries whose key starts with prefix, sorted, without registering a watch. */
+  entriesUnder(prefix: string): KvEntry[] {
+    const [from, to] = this.range(prefix);
+    const out: KvEntry[] = [];
+    for (let i = from; i < to; i++) out.push(this.entries.get(this.sorted[i]!)!);
+    return out;
   }
 
   /** [from, to) of the sorted keys starting with prefix. */

@@ -6,13 +6,23 @@ import { CatalogState, WatchHub, isPlainObject } from '@conclave/catalog';
 import type { CatalogCommand, CatalogSnapshot, CommandFailure } from '@conclave/catalog';
 import { pack, unpack } from 'msgpackr';
 import type { KvCommand } from './kv-commands.js';
+import { liveView, lockKey, unlockKey } from './kv-locks.js';
+import type { KvLockCommand, KvUnlockCommand } from './kv-locks.js';
 import { KvState } from './kv-state.js';
 import type { KvSnapshot } from './kv-state.js';
+import type { SessionCommand } from './session-commands.js';
+import { SessionState } from './session-state.js';
+import type { SessionSnapshot } from './session-state.js';
+import { applyTxn } from './txn.js';
+import type { KvTxnCommand, KvTxnResult } from './txn.js';
 
-export type Command = CatalogCommand | KvCommand;
+export type Command = CatalogCommand | KvCommand | KvLockCommand | KvUnlockCommand | KvTxnCommand | SessionCommand;
 
-/** What apply answers: KV commands a boolean, catalog commands true or a refusal (answered 500 over HTTP). */
-export type CommandResult = boolean | CommandFailure;
+/**
+ * What apply answers: KV commands a boolean, catalog and session commands true or a refusal (answered 500
+ * over HTTP), a transaction its Results or Errors.
+ */
+export type CommandResult = boolean | CommandFailure | KvTxnResult;
 
 /** The log handed apply an index that does not follow the last one, or an unreadable snapshot. */
 export class StateMachineError extends Error {
@@ -26,12 +36,15 @@ interface SnapshotFile {
   lastIndex: number;
   catalog: CatalogSnapshot;
   kv: KvSnapshot;
+  /** Absent in snapshots taken before sessions existed. */
+  sessions?: SessionSnapshot;
 }
 
 export class StateMachine {
   readonly watches = new WatchHub();
   readonly catalog = new CatalogState(this.watches);
   readonly kv = new KvState(this.watches);
+  readonly sessions = new SessionState(this.watches, this.kv, this.catalog);
   private applied = 0;
 
   /** Index of the last command applied (or restored). */
@@ -46,14 +59,37 @@ export class StateMachine {
     this.applied = index;
     const type = isPlainObject(command) ? command.type : undefined;
     if (typeof type !== 'string') return { error: 'command without a type' };
+    // Commands that need a clock (lock-delay) carry the proposer's; it is the only time apply knows.
+    const now = (command as { Now?: unknown }).Now;
+    if (typeof now === 'number') this.sessions.advanceClock(now);
+    switch (type) {
+      case 'kv.lock': {
+        const c = command as KvLockCommand;
+        if (this.sessions.lockDelayed(c.Key, c.Now)) return false;
+        return lockKey(liveView(this.kv, this.sessions, index), this.sessions, c.Key, c.Value, c.Flags, c.Session);
+      }
+      case 'kv.unlock': {
+        const c = command as KvUnlockCommand;
+        return unlockKey(liveView(this.kv, this.sessions, index), c.Key, c.Value, c.Flags, c.Session);
+      }
+      case 'kv.txn':
+        return applyTxn(this.kv, this.sessions, (command as KvTxnCommand).Ops ?? [], index);
+    }
     if (type.startsWith('kv.')) return this.kv.apply(command as KvCommand, index);
-    if (type.startsWith('catalog.')) return this.catalog.apply(command as CatalogCommand, index);
+    if (type.startsWith('session.')) return this.sessions.apply(command as SessionCommand, index);
+    if (type.startsWith('catalog.')) {
+      const result = this.catalog.apply(command as CatalogCommand, index);
+      // A check gone critical, or a node or check deregistered, invalidates the sessions bound to it.
+      const node = (command as { Node?: unknown }).Node;
+      if (result === true && typeof node === 'string') this.sessions.checkNode(node, index);
+      return result;
+    }
     return { error: `unknown command type ${type}` };
   }
 
   /** Highest index visible in any table (≥ every query's index). */
   maxIndex(): number {
-    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex());
+    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex());
   }
 
   /** The whole state as msgpack bytes. */
@@ -63,6 +99,7 @@ export class StateMachine {
       lastIndex: this.applied,
       catalog: this.catalog.snapshot(),
       kv: this.kv.snapshot(),
+      sessions: this.sessions.snapshot(),
     };
     return pack(file);
   }
@@ -79,6 +116,7 @@ export class StateMachine {
       throw new StateMachineError(`snapshot version ${isPlainObject(file) ? String(file.version) : '?'} is not ${SNAPSHOT_VERSION}`);
     this.catalog.restore(file.catalog);
     this.kv.restore(file.kv);
+    this.sessions.restore(file.sessions);
     this.applied = file.lastIndex;
     this.watches.notifyAll();
   }
