@@ -55,11 +55,7 @@ export async function writeFileAtomic(dst: string, contents: string, options: At
     await fs.rm(tmp, { force: true });
     throw e;
   }
-  // Make the rename itself durable.
-  const dh = await fs.open(dir, 'r').catch(() => undefined);
-  if (dh) {
-    await dh.sync().catch(() => undefined);
-    await dh.close();
-  }
+  // Like consul-template, the directory is not fsynced: readers see either the old or the new file, and
+  // the data itself is on disk before the rename.
   return true;
 }

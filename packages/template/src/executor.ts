@@ -347,14 +347,14 @@ export class Executor {
       if (this.env.missingKey === 'error') this.errorf(`nil data; no entry for key ${goQuote(fieldName)}`);
       return { v: undefined, iface: false };
     }
-    const typ = receiver.iface ? 'interface {}' : typeName(rv);
-    if (rv === null) this.errorf(`nil pointer evaluating ${typ}.${fieldName}`);
+    const typ = (): string => (receiver.iface ? 'interface {}' : typeName(rv));
+    if (rv === null) this.errorf(`nil pointer evaluating ${typ()}.${fieldName}`);
     const hasArgs = args.length > 1 || final !== MISSING;
     const k = kindOf(rv);
     // Methods (exported, i.e. capitalised) on class instances, including typed slices such as ServiceTags.
-    if (typeof rv === 'object' && !isPlainMap(rv) && /^\p{Lu}/u.test(fieldName)) {
+    if (typeof rv === 'object' && !isPlainMap(rv)) {
       const member = (rv as Record<string, unknown>)[fieldName];
-      if (typeof member === 'function') {
+      if (typeof member === 'function' && /^\p{Lu}/u.test(fieldName)) {
         const spec: FuncSpec = { fn: (member as (...a: unknown[]) => unknown).bind(rv), params: [], variadic: 'any' };
         return { v: this.evalCall(dot, spec, node, fieldName, args, final), iface: true };
       }
@@ -363,7 +363,7 @@ export class Executor {
       const obj = rv as Record<string, unknown>;
       const member = obj[fieldName];
       if (Object.prototype.hasOwnProperty.call(obj, fieldName) || (member !== undefined && fieldName in obj)) {
-        if (!/^\p{Lu}/u.test(fieldName)) this.errorf(`${fieldName} is an unexported field of struct type ${typ}`);
+        if (!/^\p{Lu}/u.test(fieldName)) this.errorf(`${fieldName} is an unexported field of struct type ${typ()}`);
         if (hasArgs) this.errorf(`${fieldName} has arguments but cannot be invoked as function`);
         return { v: member === undefined ? null : member, iface: false };
       }
@@ -376,7 +376,7 @@ export class Executor {
       }
       return { v: result, iface: kindOf(result) !== 'struct' };
     }
-    this.errorf(`can't evaluate field ${fieldName} in type ${typ}`);
+    this.errorf(`can't evaluate field ${fieldName} in type ${typ()}`);
   }
 
   private evalCall(dot: unknown, f: FuncSpec, node: Node, name: string, argNodes: Node[], final: Final): unknown {
@@ -495,6 +495,15 @@ export class Executor {
     this.at(n);
     if (v === undefined) {
       this.out.push('<no value>');
+      return;
+    }
+    // Fast paths for the common cases; everything else goes through Go's fmt rules.
+    if (typeof v === 'string') {
+      this.out.push(v);
+      return;
+    }
+    if (typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0)) {
+      this.out.push(String(v));
       return;
     }
     if (typeof v === 'function') this.errorf(`can't print ${nodeString(n)} of type ${typeName(v)}`);

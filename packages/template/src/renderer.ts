@@ -80,6 +80,7 @@ interface TemplateState {
   completeOnce: boolean;
   minTimer: NodeJS.Timeout | undefined;
   maxTimer: NodeJS.Timeout | undefined;
+  immediate: NodeJS.Immediate | undefined;
   rendering: boolean;
   again: boolean;
 }
@@ -139,6 +140,7 @@ export class Renderer {
         completeOnce: false,
         minTimer: undefined,
         maxTimer: undefined,
+        immediate: undefined,
         rendering: false,
         again: false,
       });
@@ -153,6 +155,7 @@ export class Renderer {
     for (const t of this.templates) {
       clearTimeout(t.minTimer);
       clearTimeout(t.maxTimer);
+      if (t.immediate) clearImmediate(t.immediate);
     }
     const done = [...this.watches.values()].map((w) => {
       w.handle.stop();
@@ -180,8 +183,13 @@ export class Renderer {
     if (this.stopped) return;
     const wait = t.spec.wait ?? this.options.wait;
     if (!wait || wait.minMs <= 0) {
-      // Coalesce a burst of deliveries in the same turn into one render.
-      if (!t.minTimer) t.minTimer = setTimeout(() => this.fire(t), 0);
+      // Coalesce the deliveries of one event-loop turn (a burst of watches answering) into one render.
+      if (!t.immediate) {
+        t.immediate = setImmediate(() => {
+          t.immediate = undefined;
+          void this.render(t);
+        });
+      }
       return;
     }
     clearTimeout(t.minTimer);
