@@ -153,4 +153,40 @@ describe('error answers in Consul words, as plain text', () => {
     agents.forEach((a) => a.destroy());
     await api.close();
   });
+
+  it('hands non-agent requests to a forwarder when it asks for them, and survives one that throws', async () => {
+    const seen: string[] = [];
+    let explode = false;
+    const api = createHttpApi({
+      state: new StateMachine(),
+      write: async () => true,
+      leadership: () => ({ knownLeader: true, lastContactMs: 0, leaderAddress: '' }),
+      peers: () => [],
+      barrier: async () => {},
+      agent: recordingAgent([]),
+      datacenter: 'dc1',
+      nodeName: 'n',
+      forwarder: {
+        shouldForward: (path, query, method) => {
+          if (explode) throw new Error('no server reachable');
+          seen.push(`${method} ${path} ${query}`);
+          return !query.includes('stale');
+        },
+        forward: (_req, res) => {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end('"forwarded"');
+        },
+      },
+    });
+    const { port } = await api.listen(0, '127.0.0.1');
+    const base = `http://127.0.0.1:${port}`;
+    expect(await (await fetch(`${base}/v1/kv/a%2Fb?recurse`)).text()).toBe('"forwarded"');
+    expect((await fetch(`${base}/v1/kv/a?stale`)).status).toBe(404);
+    expect((await fetch(`${base}/v1/agent/self`)).status).toBe(200);
+    expect(seen).toEqual(['GET /v1/kv/a/b recurse', 'GET /v1/kv/a stale']);
+    explode = true;
+    const r = await fetch(`${base}/v1/catalog/nodes`);
+    expect([r.status, await r.text()]).toEqual([500, 'no server reachable']);
+    await api.close();
+  });
 });
