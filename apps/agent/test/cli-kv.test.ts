@@ -123,11 +123,20 @@ describe('conclave kv put/get', () => {
       conclave(['kv', 'put', 'tree/b/d', '3']),
     ]);
     expect(puts.map((p) => p.code)).toEqual([0, 0, 0]);
-    const [recurse, keys, allKeys] = await Promise.all([
+    const [recurse, keys, allKeys, detailed, stale, elsewhere] = await Promise.all([
       conclave(['kv', 'get', '-recurse', 'tree/']),
       conclave(['kv', 'get', '-keys', 'tree/']),
       conclave(['kv', 'get', '-keys', '-separator', '', 'tree/']),
+      conclave(['kv', 'get', '-recurse', '-detailed', 'tree/b/']),
+      conclave(['kv', 'get', '-stale', 'tree/a']),
+      conclave(['kv', 'get', '-datacenter', 'nowhere', 'tree/a']),
     ]);
+    const blocks = detailed.stdout.split('\n\n');
+    expect(blocks).toHaveLength(2);
+    expect(blocks[0]).toMatch(/^CreateIndex {6}\d+\nFlags {12}0\nKey {14}tree\/b\/c\n/);
+    expect(blocks[1]).toMatch(/\nKey {14}tree\/b\/d\n[\s\S]*\nValue {12}3\n$/);
+    expect(stale).toEqual({ code: 0, stdout: '1\n', stderr: '' });
+    expect(elsewhere).toEqual({ code: 1, stdout: '', stderr: 'Error querying Consul agent: Unexpected response code: 500 (No path to datacenter)\n' });
     expect(recurse.stdout).toBe('tree/a:1\ntree/b/c:2\ntree/b/d:3\n');
     expect(keys.stdout).toBe('tree/a\ntree/b/\n');
     expect(allKeys.stdout).toBe('tree/a\ntree/b/c\ntree/b/d\n');
