@@ -101,7 +101,9 @@ export function startWatch(def: WatchDefinition, options: WatchRunOptions): Runn
         state.index = result.index;
         let data: unknown;
         try {
-          data = query.select(result.body, previous !== undefined && result.index >= previous ? previous : undefined);
+          // `previous` even when the index went down: the event-list index is a hash of the newest event's ID, so
+          // it goes down as often as up, and the events after the last one handed over are still the new ones.
+          data = query.select(result.body, previous);
         } catch (err) {
           logger.error('Watch result not understood', { type: def.type, error: err as Error });
           return;
