@@ -337,7 +337,14 @@ export class RaftNode extends EventEmitter {
     while (this.running) {
       const jobs = this.inbox;
       this.inbox = [];
-      for (const j of jobs) j();
+      for (const j of jobs) {
+        try {
+          j();
+        } catch (e) {
+          // A message the core cannot accept (it would break an invariant) is dropped, not fatal.
+          this.log(`raft ${this.id}: dropped an input: ${(e as Error).message}`);
+        }
+      }
       if (this.proposals.length) this.flushProposals();
       if (raft.hasReady()) {
         try {

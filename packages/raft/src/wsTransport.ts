@@ -5,6 +5,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { ConfigError } from './errors.js';
 import type { RaftTransport } from './transport.js';
 import type { Message, NodeId, Snapshot } from './types.js';
+import { invalidMessage } from './validate.js';
 
 export interface WsTransportOptions {
   id: NodeId;
@@ -160,10 +161,12 @@ export class WsTransport implements RaftTransport {
     if (!Array.isArray(f)) throw new Error('bad frame');
     switch (f[0]) {
       case F_MSG:
+        if (invalidMessage(f[1])) throw new Error('invalid message');
         this.handlers?.onMessage(f[1] as Message);
         return;
       case F_SNAP_BEGIN: {
         if (snaps.size >= MAX_SNAPSHOTS_IN_PROGRESS) throw new Error('too many snapshots in progress');
+        if (invalidMessage(f[2]) || !isFinite(f[3] as number) || (f[3] as number) < 0) throw new Error('invalid snapshot header');
         snaps.set(f[1] as number, { msg: f[2] as Message, total: f[3] as number, parts: [], got: 0 });
         return;
       }
@@ -171,6 +174,7 @@ export class WsTransport implements RaftTransport {
         const s = snaps.get(f[1] as number);
         if (!s) return;
         const b = f[2] as Buffer;
+        if (!(b instanceof Uint8Array)) throw new Error('bad chunk');
         s.got += b.length;
         if (s.got > s.total) throw new Error('snapshot larger than announced');
         s.parts.push(b);

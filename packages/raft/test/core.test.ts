@@ -225,6 +225,30 @@ describe('reads', () => {
     expect(got[0].index).toBe(lead.log.committed);
   });
 
+  it('lease reads answer at once while a quorum acked recent heartbeats, and fall back when it lapses', () => {
+    const net = new Net(['a', 'b', 'c'], undefined, { readOnly: 'lease' });
+    for (let i = 0; i < 12; i++) net.tickAll(); // lease mode: nodes refuse votes for one election timeout after start
+    const lead = elect(net, 'a');
+    lead.tick(); // a stamped heartbeat round
+    net.stabilize();
+    lead.readIndex('fast');
+    let rd = lead.ready();
+    expect(rd.readStates).toEqual([{ index: lead.log.committed, context: 'fast' }]);
+    expect(rd.messages.filter((m) => m.type === MessageType.Heartbeat)).toEqual([]);
+    lead.advance();
+    // Isolated for most of an election timeout: the lease has lapsed, the read waits for a quorum.
+    net.isolate('a');
+    for (let i = 0; i < lead.electionTimeout - 2; i++) {
+      lead.tick();
+      net.stabilize();
+    }
+    expect(lead.state).toBe('leader');
+    lead.readIndex('slow');
+    rd = lead.ready();
+    expect(rd.readStates).toEqual([]);
+    lead.advance();
+  });
+
   it('a follower ReadIndex is forwarded and answered with the leader commit index', () => {
     const net = new Net(['a', 'b', 'c']);
     const lead = elect(net, 'a');

@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { MessageType, WsTransport, type Message } from '../src/index.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(what: string, f: () => T | undefined | false, ms = 8000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+const open: WsTransport[] = [];
+afterEach(async () => {
+  for (const t of open.splice(0)) await t.close();
+});
+
+async function node(id: string, port = 0) {
+  const got: Message[] = [];
+  const unreachable: string[] = [];
+  const t = new WsTransport({ id, port, chunkBytes: 64 << 10, minBackoffMs: 20, maxBackoffMs: 200 });
+  open.push(t);
+  await t.start({ onMessage: (m) => got.push(m), onUnreachable: (p) => unreachable.push(p) });
+  return { t, got, unreachable, addr: `127.0.0.1:${t.address().port}` };
+}
+
+async function deadPort(): Promise<number> {
+  const t = new WsTransport({ id: 'tmp' });
+  const p = await t.listen();
+  await t.close();
+  return p;
+}
+
+const hb = (from: string, to: string, term = 1): Message => ({ type: MessageType.Heartbeat, from, to, term, commit: 0 });
+
+describe('WsTransport', () => {
+  it('an unreachable peer never blocks messages to the others, and is reported', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    a.t.setPeer('b', b.addr);
+    a.t.setPeer('c', `127.0.0.1:${await deadPort()}`);
+    for (let i = 0; i < 100; i++) a.t.send(hb('a', 'c'));
+    a.t.send(hb('a', 'b'));
+    await until('b receives', () => b.got.length === 1);
+    await until('c reported unreachable', () => a.unreachable.includes('c'));
+    expect(b.got[0]).toMatchObject({ type: MessageType.Heartbeat, from: 'a', to: 'b', term: 1 });
+  });
+
+  it('reconnects with backoff after the peer restarts', async () => {
+    const a = await node('a');
+    let b = await node('b');
+    const port = b.t.address().port;
+    a.t.setPeer('b', b.addr);
+    a.t.send(hb('a', 'b'));
+    await until('first delivery', () => b.got.length === 1);
+    await b.t.close();
+    open.splice(open.indexOf(b.t), 1);
+    a.t.send(hb('a', 'b', 2));
+    await sleep(50);
+    b = await node('b', port);
+    await until('delivery after restart', () => {
+      a.t.send(hb('a', 'b', 3));
+      return b.got.some((m) => m.term === 3);
+    });
+  });
+
+  it('streams a snapshot in chunks and delivers it whole', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    a.t.setPeer('b', b.addr);
+    const data = new Uint8Array(1_000_003).map((_, i) => i % 251);
+    const meta = { index: 42, term: 3, conf: { voters: ['a', 'b'], learners: [] } };
+    const ok = await a.t.sendSnapshot({ type: MessageType.Snap, from: 'a', to: 'b', term: 3, snapshot: { meta } }, { meta, data });
+    expect(ok).toBe(true);
+    const m = await until('snapshot', () => b.got.find((x) => x.type === MessageType.Snap));
+    expect(m.snapshot!.meta).toEqual(meta);
+    expect(Buffer.compare(Buffer.from(m.snapshot!.data!), Buffer.from(data))).toBe(0);
+    // A snapshot to an unknown or dead peer fails cleanly.
+    a.t.setPeer('c', `127.0.0.1:${await deadPort()}`);
+    expect(await a.t.sendSnapshot({ type: MessageType.Snap, from: 'a', to: 'c', term: 3, snapshot: { meta } }, { meta, data })).toBe(false);
+  });
+
+  it('cuts off a peer that sends garbage or malformed messages, and keeps serving others', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const bad = new WebSocket(`ws://${b.addr}`);
+    await new Promise((r) => bad.once('open', r));
+    const closed = new Promise((r) => bad.once('close', r));
+    bad.send(Buffer.from([0xc1, 0xff, 0x00]));
+    await closed;
+    const bad2 = new WebSocket(`ws://${b.addr}`);
+    await new Promise((r) => bad2.once('open', r));
+    const closed2 = new Promise((r) => bad2.once('close', r));
+    // A well-formed frame whose message has a negative term.
+    const { pack } = await import('msgpackr');
+    bad2.send(pack([0, { type: 3, from: 'x', to: 'b', term: -1 }]));
+    await closed2;
+    expect(b.got).toEqual([]);
+    a.t.setPeer('b', b.addr);
+    a.t.send(hb('a', 'b'));
+    await until('good peer still served', () => b.got.length === 1);
+  });
+
+  it('rejects a malformed peer address with a clear error', () => {
+    const t = new WsTransport({ id: 'a' });
+    expect(() => t.setPeer('b', 'not an address')).toThrow(/host:port/);
+  });
+});
