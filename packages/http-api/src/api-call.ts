@@ -170,7 +170,8 @@ export class ApiCall {
     const res = this.res;
     if (res.headersSent || res.destroyed) return;
     const len = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    const h: string[] = headers ? headers.slice() : [];
+    // `headers` is always a fresh array built for this answer, so it is extended in place.
+    const h: string[] = headers ?? [];
     if (contentType) h.push('Content-Type', contentType);
     h.push('Content-Length', String(len));
     res.writeHead(status, h);

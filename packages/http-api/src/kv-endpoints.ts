@@ -3,7 +3,9 @@
 
 import { isCommandFailure } from '@conclave/catalog';
 import { parseUint64, uint64ErrorText } from '@conclave/kv';
-import type { Command } from '@conclave/kv';
+import type { QueryResult } from '@conclave/catalog';
+import type { Command, KvEntry } from '@conclave/kv';
+import type { ConsistencyMode } from './backend.js';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
@@ -11,7 +13,7 @@ import { encodeKvEntries } from './kv-json.js';
 
 export const DEFAULT_KV_MAX_VALUE_SIZE = 512 * 1024;
 
-export async function handleKv(call: ApiCall): Promise<void> {
+export function handleKv(call: ApiCall): Promise<void> | void {
   switch (call.method) {
     case 'GET':
       return kvGet(call);
@@ -24,10 +26,15 @@ export async function handleKv(call: ApiCall): Promise<void> {
   }
 }
 
-function kvGet(call: ApiCall): Promise<void> {
+function kvGet(call: ApiCall): Promise<void> | void {
   const key = call.rest;
   const q = call.query;
   const state = call.backend.state.kv;
+  if (q.empty && key !== '') {
+    // The hot path: a plain GET of one key, default consistency, no blocking. No promises, no closures.
+    answerKey(call, state.get(key), false, 'leader');
+    return;
+  }
   const opts = parseBlockingOptions(call);
   if (!q.empty && q.has('keys')) {
     const sep = q.has('separator') ? q.get('separator')! : q.has('seperator') ? q.get('seperator')! : '';
@@ -51,20 +58,22 @@ function kvGet(call: ApiCall): Promise<void> {
   }
   if (key === '') throw new ApiError(400, 'Missing key name');
   const raw = !q.empty && q.has('raw');
-  return blockingQuery(call, opts, (ws) => state.get(key, ws), (r) => {
-    const e = r.value;
-    if (!e) {
-      call.send(404, '', '', call.metaHeaders(r.index, opts.mode));
-      return;
-    }
-    if (raw) {
-      const headers = call.metaHeaders(r.index, opts.mode);
-      headers.push('X-Content-Type-Options', 'nosniff', 'Content-Security-Policy', 'sandbox');
-      call.send(200, 'text/plain', e.Value ?? new Uint8Array(0), headers);
-      return;
-    }
-    call.jsonWithMeta(200, encodeKvEntries([e], call.pretty), r.index, opts.mode);
-  });
+  return blockingQuery(call, opts, (ws) => state.get(key, ws), (r) => answerKey(call, r, raw, opts.mode));
+}
+
+function answerKey(call: ApiCall, r: QueryResult<KvEntry | undefined>, raw: boolean, mode: ConsistencyMode): void {
+  const e = r.value;
+  if (!e) {
+    call.send(404, '', '', call.metaHeaders(r.index, mode));
+    return;
+  }
+  if (raw) {
+    const headers = call.metaHeaders(r.index, mode);
+    headers.push('X-Content-Type-Options', 'nosniff', 'Content-Security-Policy', 'sandbox');
+    call.send(200, 'text/plain', e.Value ?? new Uint8Array(0), headers);
+    return;
+  }
+  call.jsonWithMeta(200, encodeKvEntries([e], call.pretty), r.index, mode);
 }
 
 async function kvPut(call: ApiCall): Promise<void> {
