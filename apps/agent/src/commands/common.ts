@@ -86,7 +86,20 @@ function makeClient(values: ParsedFlags['values']): ConsulClient {
   });
 }
 
+// A reader that goes away (`conclave kv get -recurse x | head -1`) must not crash the command with EPIPE.
+let pipesGuarded = false;
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
+}
+
 export function writeOut(text: string | Buffer): void {
+  guardPipes();
   if (typeof text === 'string') process.stdout.write(text + '\n');
   else {
     process.stdout.write(text);
@@ -95,6 +108,7 @@ export function writeOut(text: string | Buffer): void {
 }
 
 export function writeErr(text: string): void {
+  guardPipes();
   process.stderr.write(text + '\n');
 }
 
