@@ -189,6 +189,52 @@ describe('DnsQueryHandler', () => {
     expect(tcp.answers).toHaveLength(30);
   });
 
+  it('keeps plain UDP replies within 512 bytes and 3 answers, EDNS ones within the advertised size', async () => {
+    const source = new ArticleSource();
+    for (let i = 0; i < 40; i++) {
+      source.addNode(`sized-node-${i}-with-padding-padding-padding`, `10.5.0.${i + 1}`);
+      source.addInstance('sized', `sized-node-${i}-with-padding-padding-padding`, []);
+    }
+    const h = handlerFor(source);
+    for (const type of ['A', 'SRV'] as const) {
+      const plain = (await h.handle(query('sized.service.consul', type), 'udp')) as Buffer;
+      expect(plain.length).toBeLessThanOrEqual(512);
+      expect(dnsPacket.decode(plain).answers!.length).toBeLessThanOrEqual(3);
+      for (const size of [512, 1000, 1500, 4000]) {
+        const edns = (await h.handle(query('sized.service.consul', type, { edns: size }), 'udp')) as Buffer;
+        expect(edns.length).toBeLessThanOrEqual(size);
+      }
+    }
+  });
+
+  it('answers NS with at most 3 shuffled servers and their glue, and a SOA whose serial is the clock', async () => {
+    const servers = Array.from({ length: 5 }, (_, i) => ({ name: `server-${i}`, address: `10.6.0.${i + 1}` }));
+    const source: DnsDataSource = {
+      datacenter: 'dc1',
+      serviceInstances: () => undefined,
+      node: () => undefined,
+      nodesByAddress: () => [],
+      servicesByAddress: () => [],
+      servers: () => servers,
+    };
+    let now = 1_700_000_000_500;
+    const h = handlerFor(source, { now: () => now });
+    const picked = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const ns = await ask(h, query('consul', 'NS'));
+      expect(ns.answers).toHaveLength(3);
+      expect(ns.additionals).toHaveLength(3);
+      for (const a of ns.answers!) picked.add(dataOf(a) as string);
+    }
+    expect(picked.size).toBe(5);
+    const soa = await ask(h, query('consul', 'SOA'));
+    expect((dataOf(soa.answers![0]) as dnsPacket.SoaData).serial).toBe(1_700_000_000);
+    expect(soa.authorities).toHaveLength(3);
+    now += 2000;
+    const later = await ask(h, query('nope.service.consul', 'A'));
+    expect((dataOf(later.authorities![0]) as dnsPacket.SoaData).serial).toBe(1_700_000_002);
+  });
+
   it('survives thousands of random and mutated packets, answering each with a decodable reply or nothing', async () => {
     const h = handlerFor(new ArticleSource());
     let seed = 12345;
