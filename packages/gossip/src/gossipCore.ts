@@ -89,6 +89,8 @@ interface Rec {
   inc: number;
   status: MemberStatus;
   since: number;
+  /** Position in `names`, for O(1) removal. */
+  idx: number;
 }
 
 interface Probe {
@@ -120,7 +122,6 @@ export class GossipCore {
   private readonly self: Rec;
   private readonly table = new Map<string, Rec>();
   private readonly names: string[] = [];
-  private readonly nameIndex = new Map<string, number>();
   private liveCount = 0;
   private probeOrder: string[] = [];
   private probeIndex = 0;
@@ -174,7 +175,7 @@ export class GossipCore {
     this.eventBuffer = new UserEventBuffer(c.eventBufferSize);
     this.packetBudget = c.udpPacketSize - (opts.packetOverhead ?? 0);
     const now = opts.now;
-    this.self = { name: opts.name, addr: opts.addr, tags: { ...(opts.tags ?? {}) }, inc: opts.incarnation ?? 1, status: 'alive', since: now };
+    this.self = { name: opts.name, addr: opts.addr, tags: { ...(opts.tags ?? {}) }, inc: opts.incarnation ?? 1, status: 'alive', since: now, idx: 0 };
     this.checkAliveFits(this.self.tags);
     this.addRec(this.self);
     this.broadcastAlive(this.self);
@@ -597,7 +598,7 @@ export class GossipCore {
     }
     let r = this.table.get(a.node);
     if (!r) {
-      r = { name: a.node, addr: a.addr, tags: a.tags, inc: a.inc, status: 'alive', since: now };
+      r = { name: a.node, addr: a.addr, tags: shareEmpty(a.tags), inc: a.inc, status: 'alive', since: now, idx: 0 };
       this.addRec(r);
       if (spread) this.queue.push(a.node, encodeMessage(a));
       this.events.push({ type: 'join', member: toMember(r) });
@@ -613,7 +614,7 @@ export class GossipCore {
     this.suspicions.delete(r.name);
     r.inc = a.inc;
     r.addr = a.addr;
-    r.tags = a.tags;
+    r.tags = shareEmpty(a.tags);
     this.setStatus(r, 'alive', now);
     const revived = prev === 'failed' || prev === 'left';
     if (spread || revived) this.queue.push(a.node, encodeMessage(a));
@@ -821,7 +822,7 @@ export class GossipCore {
 
   private addRec(r: Rec): void {
     this.table.set(r.name, r);
-    this.nameIndex.set(r.name, this.names.length);
+    r.idx = this.names.length;
     this.names.push(r.name);
     if (isLive(r.status)) this.liveCount++;
   }
@@ -829,13 +830,11 @@ export class GossipCore {
   private removeRec(r: Rec): void {
     this.table.delete(r.name);
     this.suspicions.delete(r.name);
-    const i = this.nameIndex.get(r.name)!;
     const last = this.names.pop()!;
     if (last !== r.name) {
-      this.names[i] = last;
-      this.nameIndex.set(last, i);
+      this.names[r.idx] = last;
+      this.table.get(last)!.idx = r.idx;
     }
-    this.nameIndex.delete(r.name);
     if (isLive(r.status)) this.liveCount--;
   }
 
@@ -858,6 +857,14 @@ export class GossipCore {
     }
     return out;
   }
+}
+
+const EMPTY_TAGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** Most members of a big cluster share "no tags"; one object saves a lot of memory. */
+function shareEmpty(tags: Record<string, string>): Record<string, string> {
+  for (const _ in tags) return tags;
+  return EMPTY_TAGS;
 }
 
 function advance(prev: number, interval: number, now: number): number {

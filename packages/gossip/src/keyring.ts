@@ -112,7 +112,7 @@ export class Keyring {
         // try the next key
       }
     }
-    throw new DecryptError('no installed gossip key decrypts this message (the nodes use different keys)');
+    throw new DecryptError('no installed gossip key decrypts the message; the nodes use different keys (-encrypt)');
   }
 }
 

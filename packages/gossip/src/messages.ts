@@ -38,7 +38,7 @@ export interface PushPullMsg { t: 10; from: string; join: boolean; states: State
 export type PacketMessage = PingMsg | PingReqMsg | AckMsg | NackMsg | AliveMsg | SuspectMsg | DeadMsg | LeaveMsg | UserMsg;
 export type StreamMessage = PushPullMsg | PingMsg | AckMsg;
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+const packr = new Packr({ useRecords: false });
 
 export function encodeMessage(msg: PacketMessage | StreamMessage): Uint8Array {
   return packr.pack(msg);

@@ -19,7 +19,8 @@ function watchLeftNeverRevives(sim: Simulation): string[] {
   return violations;
 }
 
-describe('simulated cluster', () => {
+// Virtual time runs far faster than real time, but the machine may be shared: generous wall-clock limits.
+describe('simulated cluster', { timeout: 60_000 }, () => {
   it('100 members joining one by one all see each other, with 5% loss', () => {
     const sim = bootCluster({ seed: 1, config: testProfile(), n: 100, loss: 0.05 });
     const took = sim.runUntil(() => converged(sim), 60_000);
@@ -51,7 +52,7 @@ describe('simulated cluster', () => {
     });
     // 10% of members stall for 250 ms of every 500 ms: they miss probe deadlines all the time.
     for (let i = 0; i < 100; i += 10) sim.setSlow(nodeName(i), { periodMs: 500, stallMs: 250 });
-    sim.runFor(30_000);
+    sim.runFor(15_000);
     expect(failures).toEqual([]);
     const refutes = sim.liveNames().reduce((a, n) => a + sim.core(n).stats.refutations, 0);
     expect(refutes).toBeGreaterThan(0); // they were suspected, and refuted in time

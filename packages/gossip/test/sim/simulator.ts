@@ -62,6 +62,7 @@ export class Simulation {
   minDelayMs: number;
   maxDelayMs: number;
   packetsDropped = 0;
+  private readonly udpBlocked = new Set<string>();
 
   constructor(readonly opts: SimOptions) {
     this.rng = createRng(opts.seed);
@@ -142,7 +143,14 @@ export class Simulation {
     groups.forEach((g, gi) => g.forEach((name) => (this.node(name).group = gi + 1)));
   }
 
+  /** Drops UDP (not TCP) between two nodes, both ways. */
+  blockUdp(a: string, b: string): void {
+    this.udpBlocked.add(`${this.addrOf(a)}|${this.addrOf(b)}`);
+    this.udpBlocked.add(`${this.addrOf(b)}|${this.addrOf(a)}`);
+  }
+
   heal(): void {
+    this.udpBlocked.clear();
     for (const n of this.nodes.values()) n.group = 0;
   }
 
@@ -282,7 +290,7 @@ export class Simulation {
         n.sentPackets++;
         n.sentBytes += out.data.length;
         if (out.data.length > this.config.udpPacketSize) throw new Error(`${n.name} sent a ${out.data.length}-byte packet`);
-        if (!to || to.crashed || to.group !== n.group || this.rng.next() < this.loss) {
+        if (!to || to.crashed || to.group !== n.group || this.udpBlocked.has(`${n.addr}|${out.to}`) || this.rng.next() < this.loss) {
           this.packetsDropped++;
           continue;
         }

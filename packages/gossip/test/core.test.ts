@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { GossipCore, SizeLimitError, testProfile, type GossipEvent } from '../src/index.js';
+import { decodePacket, encodeMessage, encodePacket, MsgType } from '../src/messages.js';
+import { bootCluster, converged, countSeeing, nodeName } from './sim/scenarios.js';
+import { Simulation } from './sim/simulator.js';
+
+const core = (name = 'a', addr = '10.0.0.1:8301'): GossipCore => new GossipCore({ name, addr, config: testProfile(), seed: 1, now: 0 });
+const alive = (node: string, inc: number, tags: Record<string, string> = {}, addr = '10.0.0.9:8301'): Uint8Array =>
+  encodeMessage({ t: MsgType.alive, node, addr, inc, tags });
+
+describe('GossipCore rules', () => {
+  it('answers a ping addressed to it and drops one for another name', () => {
+    const a = core();
+    a.handlePacket('10.0.0.2:8301', encodeMessage({ t: MsgType.ping, seq: 9, node: 'a', from: 'b' }), 1);
+    const out = a.drainOutputs();
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ kind: 'packet', to: '10.0.0.2:8301' });
+    const msgs = decodePacket((out[0] as { data: Uint8Array }).data);
+    expect(msgs[0]).toEqual({ t: MsgType.ack, seq: 9 });
+    a.handlePacket('10.0.0.2:8301', encodeMessage({ t: MsgType.ping, seq: 10, node: 'zz', from: 'b' }), 1);
+    expect(a.drainOutputs()).toHaveLength(0);
+    expect(a.stats.misaddressed).toBe(1);
+  });
+
+  it('refutes a suspicion about itself with a higher incarnation, riding on the ack (buddy system)', () => {
+    const a = core();
+    const pkt = encodePacket([
+      encodeMessage({ t: MsgType.ping, seq: 1, node: 'a', from: 'b' }),
+      encodeMessage({ t: MsgType.suspect, node: 'a', inc: 1, from: 'b' }),
+    ]);
+    a.drainOutputs();
+    a.handlePacket('10.0.0.2:8301', pkt, 5);
+    expect(a.localMember().incarnation).toBe(2);
+    expect(a.stats.refutations).toBe(1);
+    const msgs = decodePacket((a.drainOutputs()[0] as { data: Uint8Array }).data);
+    expect(msgs.map((m) => m.t)).toContain(MsgType.ack);
+    expect(msgs.find((m) => m.t === MsgType.alive)).toMatchObject({ node: 'a', inc: 2 });
+  });
+
+  it('applies incarnation rules: stale news is ignored, left is final for its incarnation', () => {
+    const a = core();
+    const events: GossipEvent[] = [];
+    const feed = (m: Uint8Array): void => {
+      a.handlePacket('10.0.0.9:8301', m, 10);
+      events.push(...a.drainEvents());
+    };
+    feed(alive('b', 5, { role: 'x' }));
+    expect(a.member('b')).toMatchObject({ status: 'alive', incarnation: 5 });
+    feed(encodeMessage({ t: MsgType.suspect, node: 'b', inc: 4, from: 'c' }));
+    expect(a.statusOf('b')).toBe('alive');
+    feed(alive('b', 6, { role: 'y' }));
+    expect(a.member('b')!.tags).toEqual({ role: 'y' });
+    feed(encodeMessage({ t: MsgType.leave, node: 'b', inc: 6 }));
+    expect(a.member('b')).toMatchObject({ status: 'leaving', consulStatus: 'leaving', statusCode: 2 });
+    feed(encodeMessage({ t: MsgType.dead, node: 'b', inc: 6, from: 'b' }));
+    expect(a.statusOf('b')).toBe('left');
+    feed(alive('b', 6, { role: 'y' }));
+    expect(a.statusOf('b')).toBe('left');
+    feed(alive('b', 7, { role: 'y' }));
+    expect(a.statusOf('b')).toBe('alive');
+    expect(events.map((e) => e.type)).toEqual(['join', 'update', 'leave', 'join']);
+  });
+
+  it('rejects a live name claimed from a different address', () => {
+    const a = core();
+    a.handlePacket('x', alive('b', 1, {}, '10.0.0.5:8301'), 0);
+    a.handlePacket('x', alive('b', 2, {}, '10.0.0.6:8301'), 0);
+    expect(a.member('b')!.addr).toBe('10.0.0.5:8301');
+    expect(a.stats.conflicts).toBe(1);
+  });
+
+  it('force-leave turns a failed member left; prune forgets it', () => {
+    const a = core();
+    a.handlePacket('x', alive('b', 1), 0);
+    a.handlePacket('x', encodeMessage({ t: MsgType.dead, node: 'b', inc: 1, from: 'c' }), 0);
+    expect(a.statusOf('b')).toBe('failed');
+    expect(a.forceLeave('b', 1)).toBe(true);
+    expect(a.statusOf('b')).toBe('left');
+    expect(a.prune('b')).toBe(true);
+    expect(a.member('b')).toBeUndefined();
+    expect(a.forceLeave('nobody', 1)).toBe(false);
+  });
+
+  it('refuses tags that cannot fit in a packet', () => {
+    const a = core();
+    expect(() => a.setTags({ big: 'x'.repeat(2000) }, 0)).toThrow(SizeLimitError);
+    a.setTags({ role: 'node' }, 0);
+    expect(a.localMember()).toMatchObject({ incarnation: 2, tags: { role: 'node' } });
+  });
+
+  it('never sends a packet over the size limit, even with a long queue', () => {
+    const a = core();
+    a.handlePacket('x', alive('b', 1), 0);
+    for (let i = 0; i < 200; i++) a.sendUserEvent(`ev${i}`, new Uint8Array(100));
+    for (let t = 0; t < 2000; t += 10) a.tick(t);
+    const packets = a.drainOutputs().filter((o) => o.kind === 'packet');
+    expect(packets.length).toBeGreaterThan(5);
+    for (const p of packets) expect(p.data.length).toBeLessThanOrEqual(1400);
+  });
+});
+
+describe('probing paths', () => {
+  it('a member reachable only through others (ping-req) or TCP is not suspected', () => {
+    const sim = bootCluster({ seed: 11, config: testProfile(), n: 3 });
+    expect(sim.runUntil(() => converged(sim), 20_000)).toBeGreaterThanOrEqual(0);
+    sim.blockUdp(nodeName(0), nodeName(2));
+    sim.runFor(10_000);
+    expect(sim.core(nodeName(0)).stats.suspicionsRaised).toBe(0);
+    expect(sim.core(nodeName(2)).stats.suspicionsRaised).toBe(0);
+  });
+
+  it('with no helpers, the TCP fallback ping keeps a UDP-blocked member alive', () => {
+    const config = { ...testProfile(), indirectChecks: 0 };
+    const sim = new Simulation({ seed: 12, config });
+    sim.addNode('a');
+    sim.addNode('b', { join: ['a'] });
+    expect(sim.runUntil(() => converged(sim), 20_000)).toBeGreaterThanOrEqual(0);
+    sim.blockUdp('a', 'b');
+    sim.runFor(5_000);
+    expect(sim.core('a').stats.probeFailures).toBe(0);
+    expect(sim.core('a').statusOf('b')).toBe('alive');
+  });
+
+  it('failed members are reaped after the reconnect timeout', () => {
+    const config = { ...testProfile(), reconnectTimeoutMs: 5_000 };
+    const sim = bootCluster({ seed: 13, config, n: 10 });
+    expect(sim.runUntil(() => converged(sim), 20_000)).toBeGreaterThanOrEqual(0);
+    const reaped = new Set<string>();
+    sim.observe((obs, e) => e.type === 'reap' && reaped.add(obs));
+    sim.crash(nodeName(4));
+    expect(sim.runUntil(() => countSeeing(sim, nodeName(4), 'failed') === 9, 10_000)).toBeGreaterThanOrEqual(0);
+    sim.runFor(7_000);
+    expect(reaped.size).toBe(9);
+    for (const n of sim.liveNames()) expect(sim.core(n).member(nodeName(4))).toBeUndefined();
+  });
+
+  it('user events reach every member once, under loss', () => {
+    const sim = bootCluster({ seed: 14, config: testProfile(), n: 50, loss: 0.05 });
+    expect(sim.runUntil(() => converged(sim), 30_000)).toBeGreaterThanOrEqual(0);
+    const seen = new Map<string, number>();
+    sim.observe((obs, e) => e.type === 'user-event' && seen.set(obs, (seen.get(obs) ?? 0) + 1));
+    sim.core(nodeName(3)).sendUserEvent('deploy', Buffer.from('v1'));
+    sim.runFor(1);
+    sim.runFor(5_000);
+    expect(seen.size).toBe(50);
+    expect([...seen.values()].every((c) => c === 1)).toBe(true);
+  });
+});
