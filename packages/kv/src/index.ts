@@ -10,7 +10,7 @@ export type {
   KvReapTombstonesCommand,
 } from './kv-commands.js';
 export { StateMachine, StateMachineError } from './state-machine.js';
-export type { Command, CommandResult } from './state-machine.js';
+export type { Command, CommandResult, SnapshotRestoreCommand } from './state-machine.js';
 export { parseUint64, uint64ErrorText } from './uint64.js';
 export {
   decodeSessionRequest,
@@ -38,3 +38,16 @@ export { applyTxn, readTxn, isKvTxnResult, TXN_VERBS, READ_ONLY_VERBS } from './
 export type { KvTxnOp, KvTxnCommand, KvTxnResult, TxnError, TxnVerb } from './txn.js';
 export { SessionTimers, SESSION_TTL_MULTIPLIER } from './session-timers.js';
 export type { SessionTimersOptions } from './session-timers.js';
+export {
+  UserEventBuffer,
+  LocalUserEvents,
+  UserEventError,
+  userEventIndex,
+  validateFireParams,
+  eventTargetsAgent,
+  USER_EVENT_BUFFER_SIZE,
+  USER_EVENT_SIZE_LIMIT,
+} from './user-events.js';
+export type { UserEvent, FireEventParams, EventTargetService, LocalUserEventsOptions } from './user-events.js';
+export { buildSnapshotArchive, readSnapshotArchive, SnapshotArchiveError, SNAPSHOT_FORMAT } from './snapshot-archive.js';
+export type { SnapshotMeta, SnapshotArchive } from './snapshot-archive.js';

@@ -16,7 +16,21 @@ import type { SessionSnapshot } from './session-state.js';
 import { applyTxn } from './txn.js';
 import type { KvTxnCommand, KvTxnResult } from './txn.js';
 
-export type Command = CatalogCommand | KvCommand | KvLockCommand | KvUnlockCommand | KvTxnCommand | SessionCommand;
+/** PUT /v1/snapshot: replaces the whole state at this log index, on every replica alike. */
+export interface SnapshotRestoreCommand {
+  type: 'snapshot.restore';
+  /** StateMachine.snapshot() bytes. */
+  State: Uint8Array;
+}
+
+export type Command =
+  | CatalogCommand
+  | KvCommand
+  | KvLockCommand
+  | KvUnlockCommand
+  | KvTxnCommand
+  | SessionCommand
+  | SnapshotRestoreCommand;
 
 /**
  * What apply answers: KV commands a boolean, catalog and session commands true or a refusal (answered 500
@@ -74,6 +88,13 @@ export class StateMachine {
       }
       case 'kv.txn':
         return applyTxn(this.kv, this.sessions, (command as KvTxnCommand).Ops ?? [], index);
+      case 'snapshot.restore':
+        try {
+          this.load((command as SnapshotRestoreCommand).State);
+        } catch (err) {
+          return { error: (err as Error).message };
+        }
+        return true;
     }
     if (type.startsWith('kv.')) return this.kv.apply(command as KvCommand, index);
     if (type.startsWith('session.')) return this.sessions.apply(command as SessionCommand, index);
@@ -106,6 +127,11 @@ export class StateMachine {
 
   /** Replaces the state with a snapshot; wakes every blocked query, since anything may have changed. */
   restore(bytes: Uint8Array): void {
+    this.applied = this.load(bytes);
+  }
+
+  /** Loads the tables from snapshot bytes (all parsed before any table changes); answers its lastIndex. */
+  private load(bytes: Uint8Array): number {
     let file: SnapshotFile;
     try {
       file = unpack(bytes) as SnapshotFile;
@@ -117,7 +143,7 @@ export class StateMachine {
     this.catalog.restore(file.catalog);
     this.kv.restore(file.kv);
     this.sessions.restore(file.sessions);
-    this.applied = file.lastIndex;
     this.watches.notifyAll();
+    return file.lastIndex;
   }
 }
