@@ -19,6 +19,11 @@ if grep -q "$(printf fail | base64)" "$WATCH_DIR/calls/$n.json"; then
 fi
 `;
 
+/** eventually() for a value that is undefined until it is there. */
+async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  return (await eventually(fn, timeoutMs, what)) as T;
+}
+
 let agent: AgentProcess;
 let dir: string;
 let watcher: ChildProcess | undefined;
@@ -66,7 +71,7 @@ describe('conclave watch -type key with a handler', () => {
     watcher.stdout!.on('data', (d: Buffer) => (watcherOutput += d.toString()));
     watcher.stderr!.on('data', (d: Buffer) => (watcherOutput += d.toString()));
     const exited = new Promise<number | null>((resolve) => watcher!.once('exit', (code) => resolve(code)));
-    const waitCalls = (n: number) => eventually(async () => (calls().length >= n ? calls() : undefined), 20000, `${n} handler runs; output:\n${watcherOutput}`);
+    const waitCalls = (n: number) => waitFor(async () => (calls().length >= n ? calls() : undefined), 20000, `${n} handler runs; output:\n${watcherOutput}`);
 
     // A missing key: the first result still runs the handler, with null.
     let seen = await waitCalls(1);
@@ -143,11 +148,11 @@ describe('conclave watch without a handler', () => {
       [['watch', '-type', 'event', '-stale'], 'Invalid parameters: [stale]'],
       [['watch', '-type', 'key', '-key', 'k', '-bogus'], 'flag provided but not defined: -bogus'],
     ];
-    for (const [args, message] of cases) {
-      const r = await runCli(args, env());
-      expect(r.code, args.join(' ')).toBe(1);
-      expect(r.stderr, args.join(' ')).toContain(message);
-    }
+    const results = await Promise.all(cases.map(([args]) => runCli(args, env())));
+    cases.forEach(([args, message], i) => {
+      expect(results[i]!.code, args.join(' ')).toBe(1);
+      expect(results[i]!.stderr, args.join(' ')).toContain(message);
+    });
     const down = await runCli(['watch', '-type', 'nodes', '-http-addr', '127.0.0.1:1'], env());
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('Error querying Consul agent');
