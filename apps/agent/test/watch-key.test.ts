@@ -148,11 +148,11 @@ describe('conclave watch without a handler', () => {
       [['watch', '-type', 'event', '-stale'], 'Invalid parameters: [stale]'],
       [['watch', '-type', 'key', '-key', 'k', '-bogus'], 'flag provided but not defined: -bogus'],
     ];
-    const results = await Promise.all(cases.map(([args]) => runCli(args, env())));
-    cases.forEach(([args, message], i) => {
-      expect(results[i]!.code, args.join(' ')).toBe(1);
-      expect(results[i]!.stderr, args.join(' ')).toContain(message);
-    });
+    for (const [args, message] of cases) {
+      const r = await runCli(args, env());
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toContain(message);
+    }
     const down = await runCli(['watch', '-type', 'nodes', '-http-addr', '127.0.0.1:1'], env());
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('Error querying Consul agent');
