@@ -34,3 +34,5 @@ export { DiskStorage, type DiskStorageOptions } from './diskStorage.js';
 export type { RaftTransport } from './transport.js';
 export { WsTransport, type WsTransportOptions } from './wsTransport.js';
 export { RaftNode, type RaftNodeOptions, type StateMachine, type ProposeResult } from './raftNode.js';
+export { raftMultiplierTimings, DEFAULT_TIMINGS } from './timings.js';
+export { invalidMessage } from './validate.js';

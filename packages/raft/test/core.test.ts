@@ -344,3 +344,14 @@ describe('leadership transfer and membership', () => {
     expect(d.conf().learners).toEqual(['d']);
   });
 });
+
+describe('timings', () => {
+  it('maps Consul raft_multiplier to ticks and rejects nonsense', async () => {
+    const { raftMultiplierTimings, DEFAULT_TIMINGS } = await import('../src/index.js');
+    expect(raftMultiplierTimings(1)).toEqual({ tickMs: 100, electionTicks: 10, heartbeatTicks: 1 });
+    expect(raftMultiplierTimings(5).tickMs).toBe(500);
+    expect(DEFAULT_TIMINGS.tickMs).toBe(50);
+    expect(() => raftMultiplierTimings(0)).toThrow(ConfigError);
+    expect(() => raftMultiplierTimings(NaN)).toThrow(/raft_multiplier/);
+  });
+});
