@@ -46,6 +46,11 @@ describe('status and agent', () => {
     expect(entry.Service.ID).toBe('web-1');
     expect(entry.Checks.find((c) => c.CheckID === 'service:web-1')).toMatchObject({ Status: 'passing', Output: 'all good' });
 
+    expect(await client.agent.service('web-1')).toMatchObject({ ID: 'web-1', Service: 'web', Port: 8080 });
+    expect(await client.agent.service('no-such-service')).toBeNull();
+    await client.agent.checkUpdate('service:web-1', 'warning', 'via update');
+    expect((await client.agent.checks())['service:web-1']).toMatchObject({ Status: 'warning', Output: 'via update' });
+
     await client.agent.checkWarn('service:web-1', 'slow');
     await eventually(async () => (await client.health.state('warning')).body.some((c) => c.CheckID === 'service:web-1'), 10000, 'warning');
     await client.agent.checkFail('service:web-1', 'down');

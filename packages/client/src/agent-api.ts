@@ -31,6 +31,12 @@ export class AgentApi {
     return expectObject((await this.http.read<unknown>('agent/services', undefined, options)).body, 'agent services');
   }
 
+  /** One local service by ID; null when the agent does not have it. */
+  async service(serviceId: string, options?: QueryOptions): Promise<AgentService | null> {
+    const res = await this.http.read<unknown>(`agent/service/${serviceId}`, undefined, options, { nullOn404: true, nullOnAny404: true });
+    return res.body === null || res.body === undefined ? null : expectObject<AgentService>(res.body, 'agent service');
+  }
+
   /** Local checks by ID. */
   async checks(options?: QueryOptions): Promise<Record<string, AgentCheck>> {
     return expectObject((await this.http.read<unknown>('agent/checks', undefined, options)).body, 'agent checks');
@@ -63,6 +69,11 @@ export class AgentApi {
 
   async checkFail(checkId: string, note?: string, options?: WriteOptions): Promise<void> {
     await this.http.write('PUT', `agent/check/fail/${checkId}`, { note }, undefined, options);
+  }
+
+  /** Sets a TTL check's status and output in one call (`PUT /v1/agent/check/update/<id>`). */
+  async checkUpdate(checkId: string, status: 'passing' | 'warning' | 'critical', output = '', options?: WriteOptions): Promise<void> {
+    await this.http.write('PUT', `agent/check/update/${checkId}`, undefined, { Status: status, Output: output }, options);
   }
 
   async reload(options?: WriteOptions): Promise<void> {

@@ -19,6 +19,8 @@ export type Consistency = 'default' | 'stale' | 'consistent';
 export interface ReadSpec {
   /** Resolve a 404 that carries X-Consul-Index to `{body: null}` instead of throwing (KV misses). */
   nullOn404?: boolean;
+  /** With nullOn404: also when the 404 has no index (agent endpoints, which never send one). */
+  nullOnAny404?: boolean;
 }
 
 export class ConsulHttp {
@@ -62,7 +64,7 @@ export class ConsulHttp {
     });
     const meta = readQueryMeta(res.headers);
     // A KV miss is data (with an index); a 404 without X-Consul-Index is an unknown endpoint.
-    if (res.status === 404 && spec.nullOn404 && res.headers['x-consul-index'] !== undefined) return { ...meta, body: null as T };
+    if (res.status === 404 && spec.nullOn404 && (spec.nullOnAny404 || res.headers['x-consul-index'] !== undefined)) return { ...meta, body: null as T };
     if (res.status < 200 || res.status >= 300) throw httpError('GET', path, res);
     return { ...meta, body: decodeBody(res) as T };
   }
