@@ -24,3 +24,4 @@ export { eventIdToIndex } from './event-index.js';
 export { OutputBuffer, WATCH_OUTPUT_MAX_BYTES } from './output-buffer.js';
 export { parseDurationMs } from './duration.js';
 export { createWatchLogger, silentWatchLogger, type LogFields, type WatchLogLevel, type WatchLogger } from './logger.js';
+export { parseConfigWatches, startWatches, type StartWatchesOptions, type WatchSet, type WatchSource } from './config-watches.js';
