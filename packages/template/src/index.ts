@@ -49,3 +49,20 @@ export { writeFileAtomic } from './atomic-write.js';
 export type { AtomicWriteOptions } from './atomic-write.js';
 export { runCommand } from './command-runner.js';
 export type { CommandResult } from './command-runner.js';
+
+// The command line and configuration (for the conclave-template app).
+export { runTemplateCommand, TEMPLATE_FLAGS, EXIT as TEMPLATE_EXIT_CODES } from './template-command.js';
+export type { TemplateCommandIO } from './template-command.js';
+export {
+  TemplateConfigError,
+  decodeTemplateConfig,
+  loadTemplateConfig,
+  mergeConfigs,
+  parseTemplateConfigText,
+  parseTemplateFlag,
+  parseWaitSpec,
+} from './template-config.js';
+export type { TemplateRunConfig } from './template-config.js';
+export { parseHcl, HclError } from './hcl.js';
+export type { HclObject, HclValue } from './hcl.js';
+export { parseGoDuration, DurationError } from './go-duration.js';

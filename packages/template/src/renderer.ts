@@ -119,6 +119,17 @@ export class Renderer {
 
   /** Loads and parses every template (throws on unreadable files and parse errors), then starts rendering. */
   async start(): Promise<void> {
+    await this.load();
+    for (const t of this.templates) void this.render(t);
+  }
+
+  /** Loads and parses every template without rendering (-parse-only). */
+  async parseOnly(): Promise<void> {
+    await this.load();
+  }
+
+  private async load(): Promise<void> {
+    if (this.templates.length > 0) return;
     for (const spec of this.options.templates) {
       const text = spec.contents ?? (spec.source !== undefined ? await readFile(spec.source, 'utf8') : undefined);
       if (text === undefined) throw new Error('template: one of "source" or "contents" must be given');
@@ -145,7 +156,6 @@ export class Renderer {
         again: false,
       });
     }
-    for (const t of this.templates) void this.render(t);
   }
 
   /** Stops all watches and timers. */

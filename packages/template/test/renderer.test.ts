@@ -1,12 +1,12 @@
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsulClient } from '@conclave/client';
 import { Renderer, RendererEvent, consulClientSource, parseWait, runCommand, writeFileAtomic } from '../src/index.js';
 import { MemoryConsul } from './memory-consul.js';
+import { serveMemoryConsul } from './memory-consul-http.js';
 
 const article = readFileSync('/work/shared/seed/consul-orchestration-intro.ja.txt', 'utf8').split('\n');
 const HAPROXY = article.find((l) => l.includes('balance roundrobin{{range service "web"}}'))!;
@@ -162,27 +162,9 @@ describe('through @conclave/client against a real HTTP server', () => {
 
   it('renders and re-renders over blocking HTTP queries', async () => {
     const c = cluster();
-    server = createServer((req, res) => {
-      const url = new URL(req.url!, 'http://x');
-      const query: Record<string, string> = {};
-      for (const [k, v] of url.searchParams) if (!['index', 'wait', 'stale', 'consistent'].includes(k)) query[k] = v;
-      const index = BigInt(url.searchParams.get('index') ?? '0');
-      const path = decodeURIComponent(url.pathname);
-      c.fetch({ path, query }, { index, waitMs: 2000 }).then((r) => {
-        res.setHeader('X-Consul-Index', String(r.index));
-        res.setHeader('X-Consul-KnownLeader', 'true');
-        res.setHeader('X-Consul-LastContact', '0');
-        res.setHeader('Content-Type', 'application/json');
-        if (r.data === null) {
-          res.statusCode = 404;
-          res.end();
-        } else res.end(JSON.stringify(r.data));
-      });
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const port = (server.address() as { port: number }).port;
-    const client = new ConsulClient({ address: `127.0.0.1:${port}`, env: {} });
+    const served = await serveMemoryConsul(c);
+    server = served.server;
+    const client = new ConsulClient({ address: served.address, env: {} });
     const dir = mkdtempSync(join(tmpdir(), 'renderer-http-'));
     const dst = join(dir, 'haproxy.cfg');
     const { r, events } = start({ source: consulClientSource(client), blockQueryWaitMs: 2000, templates: [{ contents: HAPROXY, destination: dst }] });
