@@ -28,9 +28,19 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
     }
     case 'services': {
       if (!call.allow('GET')) return;
-      if (filterPredicate(call)) throw new ApiError(400, '?filter is not supported on /v1/catalog/services by this agent yet');
+      const pred = filterPredicate(call);
       const nodeMeta = nodeMetaFilter(call);
-      return read(call, (ws) => call.backend.state.catalog.serviceList({ nodeMeta }, ws));
+      const catalog = call.backend.state.catalog;
+      return read(call, (ws) => catalog.serviceList({ nodeMeta }, ws), (r) => {
+        if (!pred) return r.value;
+        // Consul filters the service instances (ServiceNode fields), then unions the tags of those left.
+        const out: Record<string, string[]> = {};
+        for (const name of Object.keys(r.value)) {
+          const kept = catalog.serviceNodes(name, { nodeMeta }).value.filter(pred);
+          if (kept.length > 0) out[name] = [...new Set(kept.flatMap((s) => s.ServiceTags))].sort();
+        }
+        return out;
+      });
     }
   }
   if (path.startsWith('service/')) {

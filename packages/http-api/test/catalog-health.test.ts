@@ -148,6 +148,9 @@ describe('health', () => {
       Node: { Node: string };
     }>;
     expect(health.map((e) => e.Node.Node)).toEqual(['db2']);
+    expect((await get(`/v1/catalog/services?filter=${q('ServicePort == 3306 and slave in ServiceTags')}`)).text).toBe(
+      '{"db":["slave","v1"]}',
+    );
     const bad = await get(`/v1/health/state/any?filter=${q('Status ==')}`);
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/^Failed to create boolean expression evaluator: /);
