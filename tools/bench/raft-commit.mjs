@@ -60,6 +60,7 @@ async function runNode() {
   process.on('message', async (m) => {
     if (m.cmd === 'status') process.send({ type: 'status', id, leader: node.isLeader(), applied: node.appliedIndex() });
     if (m.cmd === 'watch') watch = true;
+    if (m.cmd === 'exit') process.exit(0);
     if (m.cmd === 'load') process.send({ type: 'load', ...(await load(node, m.concurrency, m.seconds)) });
   });
   process.send({ type: 'ready', id });
@@ -230,6 +231,8 @@ async function main() {
       `follower core holding ${mem.entries.toLocaleString('en-US')} entries (16-byte payloads, before compaction): RSS ${(mem.rss / 2 ** 20).toFixed(0)} MB (${(mem.rssBefore / 2 ** 20).toFixed(0)} MB empty), heap ${(mem.heap / 2 ** 20).toFixed(0)} MB`,
     );
   } finally {
+    for (const p of procs.values()) if (p.connected) p.send({ cmd: 'exit' });
+    await sleep(1500);
     for (const p of procs.values()) p.kill('SIGKILL');
     await sleep(200);
     rmSync(root, { recursive: true, force: true });

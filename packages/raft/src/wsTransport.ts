@@ -35,6 +35,8 @@ const F_MSG = 0;
 const F_SNAP_BEGIN = 1;
 const F_SNAP_CHUNK = 2;
 const F_SNAP_END = 3;
+const F_BATCH = 4; // [4, [message, ...]]: everything queued for one peer in one event-loop turn
+const MAX_BATCH = 1024;
 const MAX_SNAPSHOTS_IN_PROGRESS = 4;
 
 interface Peer {
@@ -43,6 +45,8 @@ interface Peer {
   ws?: WebSocket;
   open: boolean;
   queue: Buffer[];
+  /** Messages waiting for the end of this event-loop turn, sent as one frame. */
+  outbox: Message[];
   backoff: number;
   timer?: NodeJS.Timeout;
 }
@@ -119,7 +123,7 @@ export class WsTransport implements RaftTransport {
     const p = this.peers.get(id);
     if (p && p.addr === addr) return;
     if (p) this.dropPeer(p);
-    this.peers.set(id, { id, addr, open: false, queue: [], backoff: this.o.minBackoffMs });
+    this.peers.set(id, { id, addr, open: false, queue: [], outbox: [], backoff: this.o.minBackoffMs });
   }
 
   removePeer(id: NodeId): void {
@@ -164,6 +168,13 @@ export class WsTransport implements RaftTransport {
         if (invalidMessage(f[1])) throw new Error('invalid message');
         this.handlers?.onMessage(f[1] as Message);
         return;
+      case F_BATCH: {
+        const ms = f[1];
+        if (!Array.isArray(ms) || ms.length > MAX_BATCH) throw new Error('bad batch');
+        for (const m of ms) if (invalidMessage(m)) throw new Error('invalid message');
+        for (const m of ms) this.handlers?.onMessage(m as Message);
+        return;
+      }
       case F_SNAP_BEGIN: {
         if (snaps.size >= MAX_SNAPSHOTS_IN_PROGRESS) throw new Error('too many snapshots in progress');
         if (invalidMessage(f[2]) || !isFinite(f[3] as number) || (f[3] as number) < 0) throw new Error('invalid snapshot header');
@@ -241,8 +252,34 @@ export class WsTransport implements RaftTransport {
     return true;
   }
 
+  private flushScheduled = false;
+
   send(m: Message): void {
-    if (!this.sendFrame(m.to, this.packr.pack([F_MSG, m]))) this.handlers?.onUnreachable(m.to);
+    const p = this.peers.get(m.to);
+    if (!p || this.closed) {
+      this.handlers?.onUnreachable(m.to);
+      return;
+    }
+    // Coalesce: one frame (one syscall) per peer per event-loop turn instead of one per message.
+    p.outbox.push(m);
+    if (p.outbox.length >= MAX_BATCH) this.flushPeer(p);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const p of this.peers.values()) this.flushPeer(p);
+  }
+
+  private flushPeer(p: Peer): void {
+    if (!p.outbox.length) return;
+    const ms = p.outbox;
+    p.outbox = [];
+    const frame = ms.length === 1 ? this.packr.pack([F_MSG, ms[0]]) : this.packr.pack([F_BATCH, ms]);
+    if (!this.sendFrame(p.id, frame)) this.handlers?.onUnreachable(p.id);
   }
 
   async sendSnapshot(m: Message, snapshot: Snapshot): Promise<boolean> {
