@@ -1,5 +1,5 @@
 // Script handlers (Consul's makeWatchHandler): a fresh process per result, `args` exec'd directly or a shell string
-// run by `sh -c`; stdin is the result as JSON plus a newline, CONSUL_INDEX the index. Output is captured (last
+// run by `$SHELL -c` (`/bin/sh` when SHELL is unset); stdin is the result as JSON plus a newline, CONSUL_INDEX the index. Output is captured (last
 // 4 KB) and logged, or passed through to our own stdout/stderr (the `watch` CLI, as Consul's). A non-zero exit is
 // logged and the watch goes on: the next change runs the handler again.
 import { spawn } from 'node:child_process';
@@ -16,7 +16,7 @@ export interface ScriptHandlerOptions {
   output?: 'capture' | 'inherit';
   /** Base environment (default process.env); CONSUL_INDEX is added. */
   env?: NodeJS.ProcessEnv;
-  /** Shell for script strings; default /bin/sh. */
+  /** Shell for script strings; default $SHELL, else /bin/sh (Consul's ExecScript). */
   shell?: string;
   cwd?: string;
   maxOutputBytes?: number;
@@ -36,14 +36,15 @@ export interface ScriptRunResult {
 
 /** Runs the handler once with `data` and waits for it to exit. Never rejects. */
 export function runScript(spec: ScriptSpec, index: bigint, data: unknown, options: ScriptHandlerOptions = {}, signal?: AbortSignal): Promise<ScriptRunResult> {
-  const [command, ...args] = 'args' in spec ? spec.args : [options.shell ?? '/bin/sh', '-c', spec.script];
+  const env = options.env ?? process.env;
+  const [command, ...args] = 'args' in spec ? spec.args : [options.shell ?? (env.SHELL || '/bin/sh'), '-c', spec.script];
   const inherit = options.output === 'inherit';
   const buffer = new OutputBuffer(options.maxOutputBytes ?? WATCH_OUTPUT_MAX_BYTES);
   return new Promise((resolve) => {
     let child;
     try {
       child = spawn(command!, args, {
-        env: { ...(options.env ?? process.env), CONSUL_INDEX: index.toString() },
+        env: { ...env, CONSUL_INDEX: index.toString() },
         cwd: options.cwd,
         stdio: ['pipe', inherit ? 'inherit' : 'pipe', inherit ? 'inherit' : 'pipe'],
       });

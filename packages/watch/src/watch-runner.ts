@@ -62,6 +62,9 @@ export function startWatch(def: WatchDefinition, options: WatchRunOptions): Runn
     previousIndex: undefined as bigint | undefined,
   };
 
+  // The client's loop, once started: it knows the failure count after successes that deliver nothing new.
+  let loopRef: { readonly failures: number } | undefined;
+
   const logError = (err: Error, failures: number) => {
     state.failures = failures;
     logger.error('Watch errored', { type: def.type, error: err, retry: `${retryDelay(failures) / 1000}s` });
@@ -123,6 +126,7 @@ export function startWatch(def: WatchDefinition, options: WatchRunOptions): Runn
       },
       { ...queryOptions, signal, retryDelay, waitMs: options.waitMs, minGapMs: options.minGapMs, onError: logError },
     );
+    loopRef = loop;
     await loop.done;
   };
 
@@ -132,7 +136,7 @@ export function startWatch(def: WatchDefinition, options: WatchRunOptions): Runn
       return state.invocations;
     },
     get failures() {
-      return state.failures;
+      return loopRef ? loopRef.failures : state.failures;
     },
     get index() {
       return state.index;

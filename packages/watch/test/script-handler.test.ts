@@ -20,6 +20,12 @@ describe('runScript', () => {
     expect(r.output).toBe('got:null\nargs:0\n');
   });
 
+  it('runs shell strings with $SHELL, or /bin/sh when it is unset', async () => {
+    const { SHELL: _unset, ...noShell } = process.env;
+    expect((await runScript({ script: 'echo "$0"' }, 1n, null, { env: noShell })).output).toBe('/bin/sh\n');
+    expect((await runScript({ script: 'echo "$0"' }, 1n, null, { env: { ...noShell, SHELL: '/bin/bash' } })).output).toBe('/bin/bash\n');
+  });
+
   it('hands over uint64 fields exactly', async () => {
     const r = await runScript({ script: 'cat' }, 1n, { Key: 'lock', Flags: '16210313421097356768' });
     expect(r.output).toBe('{"Key":"lock","Flags":16210313421097356768}\n');
