@@ -511,8 +511,13 @@ class Printer {
 
   printArg(arg: unknown, verb: string, depth: number): void {
     if (arg === null || arg === undefined) {
-      if (depth > 0 || verb === 'v' || verb === 'T') {
-        this.pad(verb === 'T' ? '<nil>' : '<nil>');
+      // A nil element inside a container is written as is; a nil argument is padded.
+      if (depth > 0) {
+        this.out += '<nil>';
+        return;
+      }
+      if (verb === 'v' || verb === 'T') {
+        this.pad('<nil>');
         return;
       }
       this.badVerb(verb, arg);

@@ -1,7 +1,7 @@
 // The `conclave-template` command (consul-template's CLI) as a function, so an app can be a thin
 // wrapper: parse flags, load configuration, run the Renderer against the agent, map failures to
 // consul-template's exit codes, log one line per event at the chosen level.
-import { ConsulClient, FlagError, parseFlags, type FlagSpecs } from '@conclave/client';
+import { ConsulClient, parseFlags, type FlagSpecs } from '@conclave/client';
 import { consulClientSource } from './client-source.js';
 import { Renderer, RendererLogger } from './renderer.js';
 import { TemplateConfigError, TemplateRunConfig, emptyConfig, loadTemplateConfig, mergeConfigs, parseTemplateFlag, parseWaitSpec } from './template-config.js';
@@ -174,4 +174,3 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
   return EXIT.ok;
 }
 
-export { FlagError };

@@ -3,7 +3,7 @@
 //   undefined          an invalid reflect.Value (a missing map key): prints "<no value>"
 //   null               a nil interface{}: prints "<nil>"
 //   boolean, string    bool, string
-//   number             int when integral, float64 otherwise (JSON cannot tell 1 from 1.0)
+//   number             int when integral and |x| < 2^53, float64 otherwise (JSON cannot tell 1 from 1.0)
 //   bigint             uint64 (Consul's KV Flags)
 //   GoFloat            an explicit float64 (template constants such as 1.0, parseFloat results)
 //   Array              []interface {}
@@ -36,7 +36,8 @@ export function kindOf(v: unknown): GoKind {
     case 'string':
       return 'string';
     case 'number':
-      return Number.isInteger(v) && !Object.is(v, -0) ? 'int' : 'float';
+      // Integral values beyond 2^53 cannot be exact ints in JavaScript: they are float64, as JSON decoding makes them.
+      return Number.isSafeInteger(v) && !Object.is(v, -0) ? 'int' : 'float';
     case 'bigint':
       return 'uint';
     case 'function':

@@ -40,7 +40,8 @@ export class GoOracle {
       cwd: toolDir,
       env: {
         ...process.env,
-        GOCACHE: join(dir, 'cache'),
+        // A build cache shared between runs: the first build compiles the standard library, later ones link.
+        GOCACHE: join(tmpdir(), 'conclave-go-template-cache'),
         GOPATH: join(dir, 'gopath'),
         GOTOOLCHAIN: 'local',
         GO111MODULE: 'off',
