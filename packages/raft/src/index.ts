@@ -36,3 +36,4 @@ export { WsTransport, type WsTransportOptions } from './wsTransport.js';
 export { RaftNode, type RaftNodeOptions, type StateMachine, type ProposeResult } from './raftNode.js';
 export { raftMultiplierTimings, DEFAULT_TIMINGS } from './timings.js';
 export { invalidMessage } from './validate.js';
+export { MemoryNetwork } from './memoryNetwork.js';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ConfChange } from './confChange.js';
-import { ConfigError, NotLeaderError, ProposalLostError, StoppedError, TimeoutError } from './errors.js';
+import { ConfigError, NotLeaderError, ProposalDroppedError, ProposalLostError, StoppedError, TimeoutError } from './errors.js';
 import { Raft, type ReadOnlyOption } from './raft.js';
 import { seededRandom, type RandomSource } from './random.js';
 import type { RaftStorage } from './storage.js';
@@ -69,6 +69,7 @@ interface PendingRead {
 type Job = () => void;
 
 const MAX_INBOX = 100_000;
+const MAX_QUEUED_PROPOSALS = 65_536;
 
 /**
  * Wires the pure Raft core to real time, storage, a transport and the application's state machine.
@@ -185,6 +186,9 @@ export class RaftNode extends EventEmitter {
   propose(data: Uint8Array): Promise<ProposeResult> {
     if (!this.running) return Promise.reject(new StoppedError(`raft node ${this.id} is not running`));
     if (this.cur.state !== StateType.Leader) return Promise.reject(new NotLeaderError(this.cur.lead));
+    if (this.proposals.length + this.pending.size >= MAX_QUEUED_PROPOSALS) {
+      return Promise.reject(new ProposalDroppedError(`more than ${MAX_QUEUED_PROPOSALS} proposals are in flight; wait for some to complete`));
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const i = this.proposals.findIndex((x) => x.p.timer === timer);
