@@ -1,0 +1,78 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConsulRequest, FetchOptions, FetchResult, fileDependency, kvGetDependency, watchDependency } from '../src/index.js';
+
+async function until(pred: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A scripted agent: each fetch takes the next scripted answer (or error); afterwards it blocks until aborted. */
+class ScriptedSource {
+  readonly asked: bigint[] = [];
+  constructor(private readonly script: (FetchResult | Error)[]) {}
+  async fetch(_req: ConsulRequest, opts: FetchOptions): Promise<FetchResult> {
+    this.asked.push(opts.index);
+    const next = this.script.shift();
+    if (next === undefined) {
+      await new Promise<void>((resolve) => opts.signal?.addEventListener('abort', () => resolve()));
+      throw new Error('aborted');
+    }
+    if (next instanceof Error) throw next;
+    return next;
+  }
+}
+
+const kv = (v: string, index: bigint): FetchResult => ({ data: [{ Key: 'k', Value: Buffer.from(v).toString('base64') }], index });
+
+describe('watchDependency', () => {
+  it('resumes from the last index, skips unchanged data, resets when the index goes backwards', async () => {
+    const src = new ScriptedSource([kv('a', 5n), kv('a', 6n), kv('b', 7n), kv('c', 3n), kv('c', 4n)]);
+    const values: unknown[] = [];
+    const w = watchDependency(kvGetDependency('k', false), src, (v) => values.push(v), { minGapMs: 0 });
+    await until(() => src.asked.length === 6, 'six queries');
+    w.stop();
+    await w.done;
+    expect(values).toEqual(['a', 'b', 'c']);
+    expect(src.asked).toEqual([0n, 5n, 6n, 7n, 0n, 4n]);
+  });
+
+  it('retries failures with backoff and reports them, without giving up', async () => {
+    const src = new ScriptedSource([new Error('connection refused'), new Error('connection refused'), kv('ok', 2n)]);
+    const errors: [string, number][] = [];
+    const values: unknown[] = [];
+    const w = watchDependency(kvGetDependency('k', false), src, (v) => values.push(v), {
+      minGapMs: 0,
+      retryDelayMs: () => 5,
+      onError: (_d, e, n) => errors.push([e.message, n]),
+    });
+    await until(() => values.length === 1, 'a value after failures');
+    w.stop();
+    await w.done;
+    expect(errors).toEqual([
+      ['connection refused', 1],
+      ['connection refused', 2],
+    ]);
+    expect(values).toEqual(['ok']);
+  });
+
+  it('polls files and delivers changes only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watch-file-'));
+    const f = join(dir, 'f');
+    writeFileSync(f, 'one');
+    const dep = { ...fileDependency(f), pollIntervalMs: 20 };
+    const values: unknown[] = [];
+    const w = watchDependency(dep, new ScriptedSource([]), (v) => values.push(v));
+    await until(() => values.length === 1, 'first read');
+    writeFileSync(f, 'two');
+    await until(() => values.length === 2, 'change');
+    w.stop();
+    await w.done;
+    expect(values).toEqual(['one', 'two']);
+  });
+});
