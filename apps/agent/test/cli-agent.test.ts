@@ -97,37 +97,46 @@ describe('conclave services and catalog', () => {
     expect(await conclave(['services', 'register', file])).toEqual({ code: 0, stdout: 'Registered service: web\n', stderr: '' });
     const services = await api<Record<string, { Service: string; Tags: string[]; Port: number }>>('/v1/agent/services');
     expect(services.web).toMatchObject({ Service: 'web', Tags: ['rails', 'v2'], Port: 8080 });
-    expect((await conclave(['catalog', 'services'])).stdout).toBe('consul\nweb\n');
+    const [plain, tags, byNode] = await Promise.all([
+      conclave(['catalog', 'services']),
+      conclave(['catalog', 'services', '-tags']),
+      conclave(['catalog', 'services', '-node', 'cli-node']),
+    ]);
+    expect(plain.stdout).toBe('consul\nweb\n');
     // Go's tabwriter pads every tab-terminated cell (even before an empty tag list); only the output's ends are trimmed.
-    expect((await conclave(['catalog', 'services', '-tags'])).stdout).toBe('consul      \nweb         rails,v2\n');
-    expect((await conclave(['catalog', 'services', '-node', 'cli-node'])).stdout).toContain('web\n');
+    expect(tags.stdout).toBe('consul      \nweb         rails,v2\n');
+    expect(byNode.stdout).toContain('web\n');
   });
 
-  it('registers several services from a "services" list and by flags, and deregisters them', async () => {
+  it('registers several services from a "services" list and by flags, reports errors, and deregisters them', async () => {
     const file = join(dir, 'many.json');
     writeFileSync(file, JSON.stringify({ services: [{ name: 'db', id: 'db-1', port: 5432 }, { Name: 'cache', Port: 6379 }] }));
-    expect((await conclave(['services', 'register', file])).stdout).toBe('Registered service: db\nRegistered service: cache\n');
-    expect((await conclave(['services', 'register', '-name', 'api', '-id', 'api-1', '-port', '9000', '-tag', 'blue'])).stdout).toBe('Registered service: api\n');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"service": {"name": ');
+    const nameless = join(dir, 'nameless.json');
+    writeFileSync(nameless, JSON.stringify({ service: { port: 1 } }));
+    const [fromFile, fromFlags, noArgs, parse, refused] = await Promise.all([
+      conclave(['services', 'register', file]),
+      conclave(['services', 'register', '-name', 'api', '-id', 'api-1', '-port', '9000', '-tag', 'blue']),
+      conclave(['services', 'register']),
+      conclave(['services', 'register', bad]),
+      conclave(['services', 'register', nameless]),
+    ]);
+    expect(fromFile.stdout).toBe('Registered service: db\nRegistered service: cache\n');
+    expect(fromFlags.stdout).toBe('Registered service: api\n');
+    expect(noArgs).toEqual({ code: 1, stdout: '', stderr: 'Service registration requires at least one argument or flags.\n' });
+    expect(parse.code).toBe(1);
+    expect(parse.stderr).toMatch(/^Error: Error parsing .*bad\.json/);
+    // The agent's 400 for a nameless service comes through with its plain-text body.
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^Error registering service "": Unexpected response code: 400 \(.+\)\n$/);
     const services = await api<Record<string, { Service: string; Tags: string[]; Port: number }>>('/v1/agent/services');
     expect(Object.keys(services).sort()).toEqual(['api-1', 'cache', 'db-1', 'web']);
     expect(services['api-1']).toMatchObject({ Service: 'api', Tags: ['blue'], Port: 9000 });
-    expect((await conclave(['services', 'deregister', file])).stdout).toBe('Deregistered service: db-1\nDeregistered service: cache\n');
-    expect((await conclave(['services', 'deregister', '-id', 'api-1'])).stdout).toBe('Deregistered service: api-1\n');
+    const [byFile, byId] = await Promise.all([conclave(['services', 'deregister', file]), conclave(['services', 'deregister', '-id', 'api-1'])]);
+    expect(byFile.stdout).toBe('Deregistered service: db-1\nDeregistered service: cache\n');
+    expect(byId.stdout).toBe('Deregistered service: api-1\n');
     expect(Object.keys(await api<Record<string, unknown>>('/v1/agent/services'))).toEqual(['web']);
-    expect((await conclave(['services', 'register'])).stderr).toBe('Service registration requires at least one argument or flags.\n');
-    const bad = join(dir, 'bad.json');
-    writeFileSync(bad, '{"service": {"name": ');
-    const parse = await conclave(['services', 'register', bad]);
-    expect(parse.code).toBe(1);
-    expect(parse.stderr).toMatch(/^Error: Error parsing .*bad\.json/);
-  });
-
-  it('shows an agent error (400 for a nameless service) with its plain-text body', async () => {
-    const file = join(dir, 'nameless.json');
-    writeFileSync(file, JSON.stringify({ service: { port: 1 } }));
-    const res = await conclave(['services', 'register', file]);
-    expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/^Error registering service "": Unexpected response code: 400 \(.+\)\n$/);
   });
 
   it('lists datacenters and nodes', async () => {
@@ -154,20 +163,26 @@ describe('conclave services and catalog', () => {
 
 describe('agent operations', () => {
   it('maint enables, lists and disables node and service maintenance', async () => {
-    expect(await conclave(['maint', '-enable', '-reason', 'kernel upgrade'])).toEqual({ code: 0, stdout: 'Node maintenance is now enabled\n', stderr: '' });
-    expect((await conclave(['maint', '-enable', '-service', 'web'])).stdout).toBe('Service maintenance is now enabled for "web"\n');
+    const [nodeOn, serviceOn] = await Promise.all([conclave(['maint', '-enable', '-reason', 'kernel upgrade']), conclave(['maint', '-enable', '-service', 'web'])]);
+    expect(nodeOn).toEqual({ code: 0, stdout: 'Node maintenance is now enabled\n', stderr: '' });
+    expect(serviceOn.stdout).toBe('Service maintenance is now enabled for "web"\n');
     const listing = (await conclave(['maint'])).stdout;
     expect(listing).toContain('Node:\n  Name:   cli-node\n  Reason: kernel upgrade\n\n');
     expect(listing).toMatch(/Service:\n {2}ID: {5}web\n {2}Reason: .+\n\n/);
-    expect((await conclave(['maint', '-disable'])).stdout).toBe('Node maintenance is now disabled\n');
-    expect((await conclave(['maint', '-disable', '-service', 'web'])).stdout).toBe('Service maintenance is now disabled for "web"\n');
+    const [nodeOff, serviceOff, conflict] = await Promise.all([
+      conclave(['maint', '-disable']),
+      conclave(['maint', '-disable', '-service', 'web']),
+      conclave(['maint', '-enable', '-disable']),
+    ]);
+    expect(nodeOff.stdout).toBe('Node maintenance is now disabled\n');
+    expect(serviceOff.stdout).toBe('Service maintenance is now disabled for "web"\n');
+    expect(conflict.stderr).toBe('Only one of -enable or -disable may be provided\n');
     expect(await conclave(['maint'])).toEqual({ code: 0, stdout: '', stderr: '' });
-    expect((await conclave(['maint', '-enable', '-disable'])).stderr).toBe('Only one of -enable or -disable may be provided\n');
   });
 
   it('reload and info', async () => {
-    expect(await conclave(['reload'])).toEqual({ code: 0, stdout: 'Configuration reload triggered\n', stderr: '' });
-    const info = await conclave(['info']);
+    const [reload, info] = await Promise.all([conclave(['reload']), conclave(['info'])]);
+    expect(reload).toEqual({ code: 0, stdout: 'Configuration reload triggered\n', stderr: '' });
     expect(info.code).toBe(0);
     const self = await api<{ Stats: Record<string, Record<string, unknown>> }>('/v1/agent/self');
     const sections = info.stdout.split('\n').filter((l) => /^\S.*:$/.test(l));

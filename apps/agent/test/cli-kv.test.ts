@@ -39,6 +39,12 @@ async function rawFlags(key: string): Promise<string> {
   return /"Flags":\s*(\d+)/.exec(text)![1]!;
 }
 
+/** Setup writes go straight to the HTTP API, so only the command under test is spawned. */
+async function rawPut(key: string, value: string, flags?: string): Promise<void> {
+  const res = await fetch(`http://${agent.httpAddr}/v1/kv/${key}${flags ? `?flags=${flags}` : ''}`, { method: 'PUT', body: value });
+  expect(await res.json()).toBe(true);
+}
+
 let agent: AgentProcess;
 let dir: string;
 
@@ -52,16 +58,18 @@ afterAll(async () => {
 });
 
 describe('conclave kv put/get', () => {
-  it('writes and reads a value with Consul messages', async () => {
+  it('writes and reads a value with Consul messages, and fails on a missing key', async () => {
     const put = await conclave(['kv', 'put', 'app/config', 'hello world']);
     expect(put).toEqual({ code: 0, stdout: 'Success! Data written to: app/config\n', stderr: '' });
     expect(Buffer.from((await rawGet('app/config'))[0]!.Value!, 'base64').toString()).toBe('hello world');
-    expect(await conclave(['kv', 'get', 'app/config'])).toEqual({ code: 0, stdout: 'hello world\n', stderr: '' });
-  });
-
-  it('fails on a missing key', async () => {
-    expect(await conclave(['kv', 'get', 'no/such/key'])).toEqual({ code: 1, stdout: '', stderr: 'Error! No key exists at: no/such/key\n' });
-    expect(await conclave(['kv', 'get'])).toEqual({ code: 1, stdout: '', stderr: 'Error! Missing KEY argument\n' });
+    const [got, missing, noKey] = await Promise.all([
+      conclave(['kv', 'get', 'app/config']),
+      conclave(['kv', 'get', 'no/such/key']),
+      conclave(['kv', 'get']),
+    ]);
+    expect(got).toEqual({ code: 0, stdout: 'hello world\n', stderr: '' });
+    expect(missing).toEqual({ code: 1, stdout: '', stderr: 'Error! No key exists at: no/such/key\n' });
+    expect(noKey).toEqual({ code: 1, stdout: '', stderr: 'Error! Missing KEY argument\n' });
   });
 
   it('keeps uint64 flags exact and prints the -detailed block', async () => {
@@ -86,13 +94,17 @@ describe('conclave kv put/get', () => {
   });
 
   it('check-and-set succeeds only at the current ModifyIndex', async () => {
-    await conclave(['kv', 'put', 'cas/key', 'v1']);
+    await rawPut('cas/key', 'v1');
     const idx = (await rawGet('cas/key'))[0]!.ModifyIndex;
-    const stale = await conclave(['kv', 'put', '-cas', '-modify-index', String(idx + 1000), 'cas/key', 'v2']);
+    const [stale, noIndex] = await Promise.all([
+      conclave(['kv', 'put', '-cas', '-modify-index', String(idx + 1000), 'cas/key', 'v2']),
+      conclave(['kv', 'put', '-cas', 'cas/key', 'v3']),
+    ]);
     expect(stale).toEqual({ code: 1, stdout: '', stderr: 'Error! Did not write to cas/key: CAS failed\n' });
+    expect(noIndex).toEqual({ code: 1, stdout: '', stderr: 'Must specify -modify-index with -cas!\n' });
     const fresh = await conclave(['kv', 'put', '-cas', `-modify-index=${idx}`, 'cas/key', 'v2']);
     expect(fresh).toEqual({ code: 0, stdout: 'Success! Data written to: cas/key\n', stderr: '' });
-    expect((await conclave(['kv', 'put', '-cas', 'cas/key', 'v3'])).stderr).toBe('Must specify -modify-index with -cas!\n');
+    expect(Buffer.from((await rawGet('cas/key'))[0]!.Value!, 'base64').toString()).toBe('v2');
   });
 
   it('reads the value from @file, from stdin with -, and decodes -base64', async () => {
@@ -107,22 +119,13 @@ describe('conclave kv put/get', () => {
     ]);
     expect(puts.map((p) => p.code)).toEqual([0, 0, 0, 1]);
     expect(puts[3]!.stderr).toMatch(/^Error! Failed to read file: /);
-    const gets = await Promise.all([
-      conclave(['kv', 'get', 'in/file']),
-      conclave(['kv', 'get', 'in/stdin']),
-      conclave(['kv', 'get', 'in/b64']),
-      conclave(['kv', 'get', '-base64', 'in/b64']),
-    ]);
-    expect(gets.map((g) => g.stdout)).toEqual(['from a file\n\n', 'piped\n', 'decoded\n', `${encoded}\n`]);
+    const values = await Promise.all(['in/file', 'in/stdin', 'in/b64'].map(async (k) => Buffer.from((await rawGet(k))[0]!.Value!, 'base64').toString()));
+    expect(values).toEqual(['from a file\n', 'piped', 'decoded']);
+    expect((await conclave(['kv', 'get', '-base64', 'in/b64'])).stdout).toBe(`${encoded}\n`);
   });
 
   it('lists with -recurse and -keys -separator', async () => {
-    const puts = await Promise.all([
-      conclave(['kv', 'put', 'tree/a', '1']),
-      conclave(['kv', 'put', 'tree/b/c', '2']),
-      conclave(['kv', 'put', 'tree/b/d', '3']),
-    ]);
-    expect(puts.map((p) => p.code)).toEqual([0, 0, 0]);
+    await Promise.all([rawPut('tree/a', '1'), rawPut('tree/b/c', '2'), rawPut('tree/b/d', '3')]);
     const [recurse, keys, allKeys, detailed, stale, elsewhere] = await Promise.all([
       conclave(['kv', 'get', '-recurse', 'tree/']),
       conclave(['kv', 'get', '-keys', 'tree/']),
@@ -131,64 +134,71 @@ describe('conclave kv put/get', () => {
       conclave(['kv', 'get', '-stale', 'tree/a']),
       conclave(['kv', 'get', '-datacenter', 'nowhere', 'tree/a']),
     ]);
+    expect(recurse.stdout).toBe('tree/a:1\ntree/b/c:2\ntree/b/d:3\n');
+    expect(keys.stdout).toBe('tree/a\ntree/b/\n');
+    expect(allKeys.stdout).toBe('tree/a\ntree/b/c\ntree/b/d\n');
     const blocks = detailed.stdout.split('\n\n');
     expect(blocks).toHaveLength(2);
     expect(blocks[0]).toMatch(/^CreateIndex {6}\d+\nFlags {12}0\nKey {14}tree\/b\/c\n/);
     expect(blocks[1]).toMatch(/\nKey {14}tree\/b\/d\n[\s\S]*\nValue {12}3\n$/);
     expect(stale).toEqual({ code: 0, stdout: '1\n', stderr: '' });
     expect(elsewhere).toEqual({ code: 1, stdout: '', stderr: 'Error querying Consul agent: Unexpected response code: 500 (No path to datacenter)\n' });
-    expect(recurse.stdout).toBe('tree/a:1\ntree/b/c:2\ntree/b/d:3\n');
-    expect(keys.stdout).toBe('tree/a\ntree/b/\n');
-    expect(allKeys.stdout).toBe('tree/a\ntree/b/c\ntree/b/d\n');
   });
 
   it('deletes a key, a prefix, and refuses a stale CAS delete', async () => {
-    await Promise.all([conclave(['kv', 'put', 'del/one', '1']), conclave(['kv', 'put', 'del/two', '2'])]);
+    await Promise.all([rawPut('del/one', '1'), rawPut('del2/a', '2'), rawPut('del2/b', '3')]);
     const idx = (await rawGet('del/one'))[0]!.ModifyIndex;
-    expect(await conclave(['kv', 'delete', '-cas', '-modify-index', String(idx + 1000), 'del/one'])).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: 'Error! Did not delete key del/one: CAS failed\n',
-    });
+    const [staleCas, both, prefix] = await Promise.all([
+      conclave(['kv', 'delete', '-cas', '-modify-index', String(idx + 1000), 'del/one']),
+      conclave(['kv', 'delete', '-cas', '-recurse', '-modify-index', '3', 'x']),
+      conclave(['kv', 'delete', '-recurse', 'del2/']),
+    ]);
+    expect(staleCas).toEqual({ code: 1, stdout: '', stderr: 'Error! Did not delete key del/one: CAS failed\n' });
+    expect(both).toEqual({ code: 1, stdout: '', stderr: 'Cannot specify both -cas and -recurse!\n' });
+    expect(prefix).toEqual({ code: 0, stdout: 'Success! Deleted keys with prefix: del2/\n', stderr: '' });
+    expect((await fetch(`http://${agent.httpAddr}/v1/kv/del2/?recurse`)).status).toBe(404);
     expect(await conclave(['kv', 'delete', '-cas', '-modify-index', String(idx), 'del/one'])).toEqual({ code: 0, stdout: 'Success! Deleted key: del/one\n', stderr: '' });
-    expect(await conclave(['kv', 'delete', '-recurse', 'del/'])).toEqual({ code: 0, stdout: 'Success! Deleted keys with prefix: del/\n', stderr: '' });
-    expect((await fetch(`http://${agent.httpAddr}/v1/kv/del/?recurse`)).status).toBe(404);
-    expect((await conclave(['kv', 'delete', '-cas', '-recurse', '-modify-index', '3', 'x'])).stderr).toBe('Cannot specify both -cas and -recurse!\n');
+    expect((await fetch(`http://${agent.httpAddr}/v1/kv/del/one`)).status).toBe(404);
   });
 
   it('exports a prefix as JSON and imports it back under another prefix', async () => {
-    await Promise.all([conclave(['kv', 'put', '-flags', '3304740253564472344', 'exp/lock', 'L']), conclave(['kv', 'put', 'exp/plain', '<p&>'])]);
-    const exported = await conclave(['kv', 'export', 'exp/']);
+    await Promise.all([rawPut('exp/lock', 'L', '3304740253564472344'), rawPut('exp/plain', '<p&>')]);
+    const [exported, empty, bad] = await Promise.all([
+      conclave(['kv', 'export', 'exp/']),
+      conclave(['kv', 'export', 'nothing/here/']),
+      conclave(['kv', 'import', '{bad']),
+    ]);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toBe(
       '[\n\t{\n\t\t"key": "exp/lock",\n\t\t"flags": 3304740253564472344,\n\t\t"value": "TA=="\n\t},\n' +
         `\t{\n\t\t"key": "exp/plain",\n\t\t"flags": 0,\n\t\t"value": "${Buffer.from('<p&>').toString('base64')}"\n\t}\n]\n`,
     );
+    expect(empty.stdout).toBe('[]\n');
+    expect(bad.stderr).toMatch(/^Cannot unmarshal data: /);
     const imported = await conclave(['kv', 'import', '-prefix', 'copy/', '-'], { input: exported.stdout });
     expect(imported).toEqual({ code: 0, stdout: 'Imported: copy/exp/lock\nImported: copy/exp/plain\n', stderr: '' });
     expect(await rawFlags('copy/exp/lock')).toBe('3304740253564472344');
-    expect((await conclave(['kv', 'get', 'copy/exp/plain'])).stdout).toBe('<p&>\n');
-    expect((await conclave(['kv', 'export', 'nothing/here/'])).stdout).toBe('[]\n');
-    expect((await conclave(['kv', 'import', '{bad'])).stderr).toMatch(/^Cannot unmarshal data: /);
+    expect(Buffer.from((await rawGet('copy/exp/plain'))[0]!.Value!, 'base64').toString()).toBe('<p&>');
   });
 });
 
-describe('addressing', () => {
-  it('honours -http-addr over CONSUL_HTTP_ADDR, and http:// forms', async () => {
+describe('addressing and tokens', () => {
+  it('honours -http-addr over CONSUL_HTTP_ADDR, http:// forms, CONSUL_HTTP_TOKEN and -token-file', async () => {
     const dead = `127.0.0.1:${await freePort()}`;
-    const viaFlag = await conclave(['kv', 'get', '-http-addr', `http://${agent.httpAddr}`, 'app/config'], { env: { CONSUL_HTTP_ADDR: dead } });
-    expect(viaFlag.stdout).toBe('hello world\n');
-    const viaEnv = await conclave(['kv', 'get', 'app/config'], { env: { CONSUL_HTTP_ADDR: dead } });
-    expect(viaEnv.code).toBe(1);
-    expect(viaEnv.stderr).toBe(`Error querying Consul agent: GET "http://${dead}/v1/kv/app/config": dial tcp ${dead}: connect: connection refused\n`);
-  });
-
-  it('sends CONSUL_HTTP_TOKEN / -token-file without breaking an ACL-less agent', async () => {
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, 'some-token\n');
-    expect((await conclave(['kv', 'get', 'app/config'], { env: { CONSUL_HTTP_TOKEN: 'abc' } })).stdout).toBe('hello world\n');
-    expect((await conclave(['kv', 'get', '-token-file', tokenFile, 'app/config'])).stdout).toBe('hello world\n');
-    const missing = await conclave(['kv', 'get', '-token-file', join(dir, 'absent'), 'app/config']);
+    const [viaFlag, viaEnv, envToken, fileToken, missing] = await Promise.all([
+      conclave(['kv', 'get', '-http-addr', `http://${agent.httpAddr}`, 'app/config'], { env: { CONSUL_HTTP_ADDR: dead } }),
+      conclave(['kv', 'get', 'app/config'], { env: { CONSUL_HTTP_ADDR: dead } }),
+      conclave(['kv', 'get', 'app/config'], { env: { CONSUL_HTTP_TOKEN: 'abc' } }),
+      conclave(['kv', 'get', '-token-file', tokenFile, 'app/config']),
+      conclave(['kv', 'get', '-token-file', join(dir, 'absent'), 'app/config']),
+    ]);
+    expect(viaFlag.stdout).toBe('hello world\n');
+    expect(viaEnv.code).toBe(1);
+    expect(viaEnv.stderr).toBe(`Error querying Consul agent: GET "http://${dead}/v1/kv/app/config": dial tcp ${dead}: connect: connection refused\n`);
+    expect(envToken.stdout).toBe('hello world\n');
+    expect(fileToken.stdout).toBe('hello world\n');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^Error connecting to Consul agent: Error loading token file .*absent/);
   });
