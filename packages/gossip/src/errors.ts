@@ -23,3 +23,6 @@ export class SizeLimitError extends GossipError {}
 
 /** Bad options to createGossipNode, join addresses that do not parse, calls after shutdown. */
 export class GossipConfigError extends GossipError {}
+
+/** A node tried to join with the name of another live member. */
+export class NameConflictError extends GossipError {}

@@ -6,7 +6,7 @@
 import { Awareness } from './awareness.js';
 import { BroadcastQueue } from './broadcastQueue.js';
 import { pushPullScale, retransmitLimit, suspicionMinTimeout, type GossipConfig } from './config.js';
-import { GossipConfigError, MalformedMessageError, SizeLimitError } from './errors.js';
+import { GossipConfigError, MalformedMessageError, NameConflictError, SizeLimitError } from './errors.js';
 import { LamportClock } from './lamport.js';
 import {
   COMPOUND_HEADER,
@@ -144,6 +144,10 @@ export class GossipCore {
   private nextReapAt: number;
   private leaveState: 'none' | 'intent' | 'broadcast' | 'done' = 'none';
   private leaveAt = 0;
+  /** When the last tick expected to run next; a tick much later means we were starved. */
+  private expectedWake = Infinity;
+  /** Until then, no verdicts on timers: replies that waited while we were starved are read first. */
+  private graceUntil = -Infinity;
   private readonly packetBudget: number;
   readonly stats: GossipStats = {
     packetsIn: 0,
@@ -207,11 +211,12 @@ export class GossipCore {
   nextWakeAt(): number {
     let t = Math.min(this.nextGossipAt, this.nextPushPullAt, this.nextReconnectAt, this.nextReapAt);
     if (this.leaveState === 'intent' || this.leaveState === 'broadcast') t = Math.min(t, this.leaveAt);
-    if (this.probe) t = Math.min(t, this.probe.indirect ? this.probe.end : this.probe.ackDeadline);
+    let d = Infinity;
+    if (this.probe) d = this.probe.indirect ? this.probe.end : this.probe.ackDeadline;
     else if (this.leaveState === 'none' || this.leaveState === 'intent') t = Math.min(t, this.nextProbeAt);
-    for (const r of this.relays.values()) t = Math.min(t, r.deadline);
-    for (const s of this.suspicions.values()) t = Math.min(t, s.deadline());
-    return t;
+    for (const r of this.relays.values()) d = Math.min(d, r.deadline);
+    for (const s of this.suspicions.values()) d = Math.min(d, s.deadline());
+    return Math.min(t, Math.max(d, this.graceUntil));
   }
 
   // ---------------------------------------------------------------- queries
@@ -364,6 +369,7 @@ export class GossipCore {
       throw e;
     }
     if (msg.t === MsgType.pushPull) {
+      if (msg.join) this.checkJoinName(msg);
       this.mergeRemote(msg, now);
       return encodeMessage(this.pushPullMessage(false));
     }
@@ -408,14 +414,21 @@ export class GossipCore {
   /** Runs timers that are due at `now`. */
   tick(now: number): void {
     const c = this.config;
+    if (c.lifeguard && now - this.expectedWake > c.probeTimeoutMs) {
+      // Lifeguard: we missed our own deadline, so we are the slow one. Count it
+      // against our health, and read what arrived meanwhile before judging anyone.
+      this.awareness.applyDelta(1);
+      this.graceUntil = now + Math.max(1, Math.min(50, c.probeTimeoutMs / 4));
+    }
+    const judging = now >= this.graceUntil;
     this.tickLeave(now);
     for (const [seq, r] of this.relays) {
-      if (now >= r.deadline) {
+      if (judging && now >= r.deadline) {
         this.relays.delete(seq);
         if (r.nack) this.sendPacket(r.originAddr, [encodeMessage({ t: MsgType.nack, seq: r.originSeq })]);
       }
     }
-    if (this.probe) this.tickProbe(now);
+    if (this.probe && judging) this.tickProbe(now);
     if (!this.probe && now >= this.nextProbeAt && (this.leaveState === 'none' || this.leaveState === 'intent')) {
       this.startProbe(now);
     }
@@ -432,7 +445,7 @@ export class GossipCore {
       this.nextReconnectAt = now + c.reconnectIntervalMs;
     }
     for (const [name, s] of this.suspicions) {
-      if (now >= s.deadline()) {
+      if (judging && now >= s.deadline()) {
         this.suspicions.delete(name);
         this.deadNode({ t: MsgType.dead, node: name, inc: s.incarnation, from: this.name }, now);
       }
@@ -444,6 +457,7 @@ export class GossipCore {
     for (const [id, p] of this.pending) {
       if (now - p.at > 2 * c.tcpTimeoutMs + c.probeIntervalMs) this.pending.delete(id);
     }
+    this.expectedWake = this.nextWakeAt();
   }
 
   // ---------------------------------------------------------------- probing
@@ -737,6 +751,16 @@ export class GossipCore {
           // A remote "failed" is only a suspicion here: we may still reach it.
           this.suspectNode({ t: MsgType.suspect, node: e.node, inc: e.inc, from: this.name }, now);
       }
+    }
+  }
+
+  /** Two live nodes with one name would fight forever over its incarnation: refuse the second. */
+  private checkJoinName(msg: PushPullMsg): void {
+    const entry = msg.states.find((e) => e.node === msg.from);
+    const r = this.table.get(msg.from);
+    if (!entry || !r) return;
+    if (r === this.self || (isLive(r.status) && r.addr !== entry.addr)) {
+      throw new NameConflictError(`a live member named "${msg.from}" already exists at ${r.addr}; node names must be unique`);
     }
   }
 

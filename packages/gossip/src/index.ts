@@ -27,6 +27,7 @@ export {
   RemoteRefusedError,
   SizeLimitError,
   GossipConfigError,
+  NameConflictError,
 } from './errors.js';
 export { createGossipNode, GossipNode, DEFAULT_GOSSIP_PORT } from './gossipNode.js';
 export type { GossipNodeOptions, JoinResult, GossipNodeStats, GossipNodeEvents } from './gossipNode.js';

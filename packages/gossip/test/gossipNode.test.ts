@@ -2,7 +2,10 @@ import dgram from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGossipNode, generateKey, type GossipNode, type UserEvent } from '../src/index.js';
 
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
+// The test profile with room for a loaded machine (several test suites share 2 cores).
+const config = { probeIntervalMs: 200, probeTimeoutMs: 100, tcpTimeoutMs: 10_000 };
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
@@ -12,7 +15,7 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 15_000): P
 
 const statusIn = (n: GossipNode, name: string): string | undefined => n.member(name)?.status;
 
-describe('real UDP/TCP cluster on 127.0.0.1', () => {
+describe('real UDP/TCP cluster on 127.0.0.1', { timeout: 60_000 }, () => {
   const key = generateKey();
   const nodes: GossipNode[] = [];
   afterAll(async () => {
@@ -28,6 +31,7 @@ describe('real UDP/TCP cluster on 127.0.0.1', () => {
           port: 0,
           keyring: key,
           profile: 'test',
+          config,
           tags: { role: i < 3 ? 'consul' : 'node', dc: 'dc1' },
         }),
       );
@@ -83,7 +87,7 @@ describe('real UDP/TCP cluster on 127.0.0.1', () => {
     });
     expect(statusIn(nodes[0]!, 'n6')).toBe('alive');
     // On an unencrypted node the bytes reach the decoder, which counts and drops them.
-    const plain = await createGossipNode({ name: 'plain-target', bindAddr: '127.0.0.1', port: 0, profile: 'test' });
+    const plain = await createGossipNode({ name: 'plain-target', bindAddr: '127.0.0.1', port: 0, profile: 'test', config });
     try {
       const s2 = dgram.createSocket('udp4');
       const send2 = (b: Buffer): Promise<void> => new Promise((r) => s2.send(b, plain.port, '127.0.0.1', () => r()));
@@ -99,8 +103,8 @@ describe('real UDP/TCP cluster on 127.0.0.1', () => {
   });
 
   it('a node with the wrong key is refused and says so', async () => {
-    const intruder = await createGossipNode({ name: 'intruder', bindAddr: '127.0.0.1', port: 0, keyring: generateKey(), profile: 'test' });
-    const plain = await createGossipNode({ name: 'plain', bindAddr: '127.0.0.1', port: 0, profile: 'test' });
+    const intruder = await createGossipNode({ name: 'intruder', bindAddr: '127.0.0.1', port: 0, keyring: generateKey(), profile: 'test', config });
+    const plain = await createGossipNode({ name: 'plain', bindAddr: '127.0.0.1', port: 0, profile: 'test', config });
     try {
       const r = await intruder.join([nodes[0]!.addr]);
       expect(r.joined).toEqual([]);
@@ -116,6 +120,18 @@ describe('real UDP/TCP cluster on 127.0.0.1', () => {
     } finally {
       await intruder.shutdown();
       await plain.shutdown();
+    }
+  });
+
+  it('a second live node with an existing name is refused', async () => {
+    const twin = await createGossipNode({ name: 'n4', bindAddr: '127.0.0.1', port: 0, keyring: key, profile: 'test', config });
+    try {
+      const r = await twin.join([nodes[0]!.addr]);
+      expect(r.joined).toEqual([]);
+      expect(r.failed[0]!.error).toMatch(/a live member named "n4" already exists/);
+      expect(nodes[0]!.member('n4')!.addr).toBe(nodes[4]!.addr);
+    } finally {
+      await twin.shutdown();
     }
   });
 

@@ -1,0 +1,94 @@
+/**
+ * Simulation campaign (`npm run sim`, optionally SIM_SIZES=100,1000 SIM_MINUTES=2 SIM_SEED=1):
+ * detection time against the SWIM bound, false positives with slowed members
+ * and 5% loss with Lifeguard on and off, and per-member load, for each N.
+ * Prints tables; every figure is reproducible from the seed.
+ */
+import { expect, it } from 'vitest';
+import { lanProfile, type GossipConfig } from '../src/index.js';
+import { countSeeing, detectionBoundMs, formCluster, nodeName, bootCluster, converged } from './sim/scenarios.js';
+
+const sizes = (process.env.SIM_SIZES ?? '100,1000').split(',').map(Number);
+const minutes = Number(process.env.SIM_MINUTES ?? '2');
+const seed = Number(process.env.SIM_SEED ?? '1');
+
+it('campaign', () => {
+  const detection: Record<string, unknown>[] = [];
+  const fp: Record<string, unknown>[] = [];
+  for (const n of sizes) {
+    // Large clusters: push/pull still runs, at the scaled interval.
+    const base: GossipConfig = lanProfile();
+    for (const lifeguard of [true, false]) {
+      const config = { ...base, lifeguard };
+      const sim = formCluster({ seed, config, n, loss: 0.05, minDelayMs: 1, maxDelayMs: 10 });
+      sim.runFor(10_000);
+      const before = sim.totals();
+      const t0 = sim.now;
+      sim.runFor(20_000);
+      const after = sim.totals();
+      const load = { msgs: (after.packets - before.packets) / n / ((sim.now - t0) / 1000), bytes: (after.bytes - before.bytes) / n / ((sim.now - t0) / 1000) };
+      const victim = nodeName(Math.floor(n / 2));
+      const firstAt: number[] = [];
+      sim.observe((obs, e, now) => {
+        if (e.type === 'fail' && e.member.name === victim) firstAt.push(now);
+      });
+      const crashAt = sim.now;
+      sim.crash(victim);
+      const took = sim.runUntil(() => countSeeing(sim, victim, 'failed') === n - 1, 600_000, 100);
+      detection.push({
+        N: n,
+        lifeguard,
+        'first marks failed (s)': firstAt.length ? ((Math.min(...firstAt) - crashAt) / 1000).toFixed(1) : 'n/a',
+        'all N-1 mark failed (s)': took >= 0 ? (took / 1000).toFixed(1) : 'timeout',
+        'SWIM bound (s)': (detectionBoundMs(config, n) / 1000).toFixed(1),
+        'packets/member/s': load.msgs.toFixed(2),
+        'bytes/member/s': Math.round(load.bytes),
+      });
+      console.log(detection.at(-1));
+    }
+    for (const [label, slow] of [
+      ['stall 2 s every 5 s', { periodMs: 5000, stallMs: 2000 }],
+      ['stall 5 s every 10 s', { periodMs: 10_000, stallMs: 5000 }],
+    ] as const) {
+      for (const lifeguard of [true, false]) {
+        const config = { ...lanProfile(), lifeguard };
+        const sim = formCluster({ seed: seed + 1, config, n, loss: 0.05, minDelayMs: 1, maxDelayMs: 10 });
+        sim.runFor(10_000);
+        const slowSet = new Set<string>();
+        for (let i = 0; i < n; i += 10) {
+          sim.setSlow(nodeName(i), slow);
+          slowSet.add(nodeName(i));
+        }
+        let onSlow = 0;
+        let onHealthy = 0;
+        sim.observe((obs, e) => {
+          if (e.type !== 'fail') return;
+          if (slowSet.has(e.member.name)) onSlow++;
+          else onHealthy++;
+        });
+        const ms = minutes * 60_000;
+        sim.runFor(ms);
+        const perHour = 3_600_000 / ms;
+        fp.push({
+          N: n,
+          slowed: `10% (${label})`,
+          lifeguard,
+          'fail events about slowed / member / h': ((onSlow / n) * perHour).toFixed(2),
+          'fail events about healthy / member / h': ((onHealthy / n) * perHour).toFixed(2),
+          'virtual minutes': minutes,
+        });
+        console.log(fp.at(-1));
+      }
+    }
+  }
+  // The join storm itself, at the smallest size: every member joins through a random earlier one.
+  const n0 = sizes[0]!;
+  const sim = bootCluster({ seed, config: lanProfile(), n: n0, loss: 0.05, spreadMs: n0 * 100 });
+  const convergedAfter = sim.runUntil(() => converged(sim), 600_000, 500);
+  console.log(`join storm: ${n0} members joining over ${n0 / 10} s converged ${(convergedAfter / 1000).toFixed(1)} s after the last join (LAN profile, 5% loss)`);
+  console.log(`\nCrash detection, LAN profile (Consul's numbers), 5% loss, seed ${seed}`);
+  console.table(detection);
+  console.log(`\nFalse positives, LAN profile, 5% loss, seed ${seed + 1}`);
+  console.table(fp);
+  expect(detection.length).toBe(sizes.length * 2);
+});
