@@ -102,6 +102,8 @@ export class Raft {
   private leaderTicks = 0;
   /** Lease mode: a restarted node refuses votes for one election timeout (it may have acked a lease before). */
   private voteGuardTicks = 0;
+  /** Lease reads stay off until this leader tick after a transfer attempt (a late TimeoutNow overrides leases). */
+  private leaseBlockedUntil = 0;
   /** The latest snapshot known to storage: what the leader sends to followers behind the log. */
   lastSnapshot: SnapshotMeta | undefined;
 
@@ -413,6 +415,7 @@ export class Raft {
     this.lead = this.id;
     this.state = StateType.Leader;
     this.leaderTicks = 0;
+    this.leaseBlockedUntil = 0;
     this.prs.get(this.id)?.becomeReplicate();
     // No conf change until an entry of this term commits (the single-server change fix from the thesis).
     this.pendingConfIndex = this.log.lastIndex();
@@ -648,6 +651,7 @@ export class Raft {
         if (transferee === this.id) return;
         this.electionElapsed = 0;
         this.leadTransferee = transferee;
+        this.leaseBlockedUntil = this.leaderTicks + 2 * this.electionTimeout;
         if (pr.match === this.log.lastIndex()) this.send({ type: MT.TimeoutNow, to: transferee });
         else this.sendAppend(transferee);
         return;
@@ -818,7 +822,7 @@ export class Raft {
    * provided tick rates differ by less than the 2-tick margin (the clock assumption).
    */
   private leaseValid(): boolean {
-    if (this.leadTransferee !== NONE) return false;
+    if (this.leadTransferee !== NONE || this.leaderTicks < this.leaseBlockedUntil) return false;
     const horizon = this.leaderTicks - (this.electionTimeout - 2);
     let n = 0;
     for (const id of this.voters) {

@@ -34,6 +34,8 @@ export interface SimConfig {
   readOnly?: 'safe' | 'lease';
   checkQuorum?: boolean;
   preVote?: boolean;
+  /** Clock drift: each node's tick period is 10 ms plus 0..drift ms. */
+  drift?: number;
   /** Print a trace of the last events on failure. */
   traceSize?: number;
 }
@@ -98,6 +100,7 @@ class SimNode {
     readonly id: string,
     readonly disk: Disk,
     readonly phase: number,
+    readonly period: number,
   ) {}
   get up(): boolean {
     return this.raft !== undefined;
@@ -135,7 +138,7 @@ export class Simulation {
   readonly stats: SimStats;
 
   constructor(cfg: SimConfig) {
-    this.cfg = { nodes: 5, voters: 3, faultMs: 3000, healMs: 3000, clients: 3, readOnly: 'safe', checkQuorum: true, preVote: true, traceSize: Number(process.env.TRACE ?? 60), ...cfg };
+    this.cfg = { nodes: 5, voters: 3, faultMs: 3000, healMs: 3000, clients: 3, readOnly: 'safe', checkQuorum: true, preVote: true, drift: 0, traceSize: Number(process.env.TRACE ?? 60), ...cfg };
     this.rng = seededRandom(cfg.seed);
     this.stats = {
       seed: cfg.seed,
@@ -160,7 +163,7 @@ export class Simulation {
     for (const [i, id] of ids.entries()) {
       const disk: Disk =
         i < this.cfg.voters ? { hs: { ...boot.hardState }, entries: [...boot.entries] } : { hs: { term: 0, vote: '', commit: 0 }, entries: [] };
-      const n = new SimNode(id, disk, Math.floor(this.rng() * TICK_MS));
+      const n = new SimNode(id, disk, Math.floor(this.rng() * TICK_MS), TICK_MS + Math.floor(this.rng() * (this.cfg.drift + 1)));
       this.nodes.push(n);
       this.byId.set(id, n);
       this.start(n);
@@ -232,7 +235,7 @@ export class Simulation {
       if (this.now === this.cfg.faultMs) this.heal();
       if (this.faultsOn) this.injectFaults();
       this.deliver();
-      for (const n of this.nodes) if (n.raft && (this.now + n.phase) % TICK_MS === 0) n.raft.tick();
+      for (const n of this.nodes) if (n.raft && (this.now + n.phase) % n.period === 0) n.raft.tick();
       this.runClients();
       for (const n of this.nodes) {
         // Readies are sometimes held back, so unsynced state lingers and crashes can lose it.
