@@ -19,6 +19,7 @@ import { HelperOptions, helperFuncs } from './helpers.js';
 import { MissingKey } from './executor.js';
 import { Template, parseTemplate } from './template.js';
 import { KeyPair } from './dependency.js';
+import { Scratch } from './scratch.js';
 
 export interface ConsulTemplateOptions extends HelperOptions {
   leftDelim?: string;
@@ -58,6 +59,7 @@ interface RenderContext {
   store: DependencyStore;
   used: DependencySet;
   missing: DependencySet;
+  scratch: Scratch;
 }
 
 export class ConsulTemplate {
@@ -87,7 +89,7 @@ export class ConsulTemplate {
 
   /** Executes the template against what `store` knows. Throws TemplateExecError on template errors. */
   render(store: DependencyStore): RenderResult {
-    const ctx: RenderContext = { store, used: new DependencySet(), missing: new DependencySet() };
+    const ctx: RenderContext = { store, used: new DependencySet(), missing: new DependencySet(), scratch: new Scratch() };
     this.ctx = ctx;
     let text: string;
     try {
@@ -192,6 +194,7 @@ export class ConsulTemplate {
   private localFuncs(): Record<string, FuncSpec> {
     const env = (): Record<string, string | undefined> => this.options.env ?? process.env;
     return {
+      scratch: fn([], () => this.context().scratch),
       env: fn(['string'], (s: string) => env()[s] ?? ''),
       mustEnv: fn(['string'], (s: string) => {
         const v = env()[s] ?? '';

@@ -72,14 +72,13 @@ function byTag(items: unknown): Record<string, unknown[]> {
   return m;
 }
 
-function byPort(items: unknown): Map<string, unknown[]> {
-  const m = new Map<string, unknown[]>();
+function byPort(items: unknown): Map<number, unknown[]> {
+  const m = new Map<number, unknown[]>();
   if (items === null || items === undefined) return m;
   if (!Array.isArray(items)) throw new Error(`byPort: wrong argument type ${typeName(items)}`);
   for (const it of items) {
     const rec = it as Record<string, unknown>;
-    const port = rec.Port ?? rec.ServicePort;
-    const k = String(port);
+    const k = Number(rec.Port ?? rec.ServicePort ?? 0);
     if (!m.has(k)) m.set(k, []);
     m.get(k)!.push(it);
   }

@@ -64,5 +64,6 @@ export {
 } from './template-config.js';
 export type { TemplateRunConfig } from './template-config.js';
 export { parseHcl, HclError } from './hcl.js';
+export { Scratch } from './scratch.js';
 export type { HclObject, HclValue } from './hcl.js';
 export { parseGoDuration, DurationError } from './go-duration.js';

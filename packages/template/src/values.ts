@@ -93,8 +93,18 @@ export function numberValue(v: unknown): number {
 
 /** Entries of a map value with keys sorted as Go's fmtsort does for string keys. */
 export function mapEntries(v: object): [string, unknown][] {
-  const entries: [string, unknown][] =
-    v instanceof Map ? [...(v as Map<unknown, unknown>).entries()].map(([k, x]) => [String(k), x]) : Object.entries(v);
+  if (v instanceof Map) {
+    const raw = [...(v as Map<unknown, unknown>).entries()];
+    // Maps with number keys (Go's map[int]...) sort numerically, as fmtsort does.
+    if (raw.length > 0 && raw.every(([k]) => typeof k === 'number')) {
+      raw.sort((a, b) => (a[0] as number) - (b[0] as number));
+      return raw.map(([k, x]) => [String(k), x]);
+    }
+    const entries = raw.map(([k, x]) => [String(k), x] as [string, unknown]);
+    entries.sort((a, b) => compareGoStrings(a[0], b[0]));
+    return entries;
+  }
+  const entries = Object.entries(v);
   entries.sort((a, b) => compareGoStrings(a[0], b[0]));
   return entries;
 }

@@ -99,3 +99,17 @@ describe('consul-template helpers', () => {
 function time3339(): string {
   return '2006-01-02T15:04:05.999999999Z07:00';
 }
+
+describe('scratch and byPort', () => {
+  it('scratch keeps values for one render', () => {
+    expect(
+      run('{{scratch.Set "a" "x"}}{{scratch.SetX "a" "y"}}{{scratch.Get "a"}} {{scratch.Key "a"}} {{scratch.Key "b"}} {{scratch.Get "b"}} {{scratch.MapSet "m" "z" 1}}{{scratch.MapSet "m" "b" 2}}{{scratch.MapSetX "m" "b" 3}}{{scratch.MapValues "m"}}'),
+    ).toBe('x true false <no value> [2 1]');
+    expect(() => run('{{scratch.Set "s" 1}}{{scratch.MapSet "s" "k" 1}}')).toThrow('"s" is not a map');
+  });
+
+  it('byPort groups by port, ports in numeric order', () => {
+    const svcs = [{ Port: 9000, Name: 'a' }, { Port: 80, Name: 'b' }, { Port: 9000, Name: 'c' }];
+    expect(run('{{range $p, $s := byPort (data).svcs}}{{$p}}:{{len $s}} {{end}}', { svcs })).toBe('80:1 9000:2 ');
+  });
+});

@@ -79,6 +79,25 @@ describe('Renderer', () => {
     expect(writes(events)).toBe(3);
   });
 
+  it('shares one watch per dependency between templates', async () => {
+    const c = cluster();
+    const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
+    const { r, events } = start({
+      source: c,
+      templates: [
+        { contents: '{{range service "web"}}{{.ID}} {{end}}', destination: join(dir, 'a') },
+        { contents: '{{range service "web"}}{{.Port}} {{end}}{{key "x"}}', destination: join(dir, 'b') },
+        { contents: '{{len (service "web")}}', destination: join(dir, 'c') },
+      ],
+    });
+    c.put('x', 'X');
+    await r.start();
+    await waitFor(() => writes(events) === 3, 'three files');
+    expect(r.watchCount).toBe(2);
+    expect(c.requests.filter((q) => q.startsWith('/v1/health/service/web')).length).toBeLessThanOrEqual(2);
+    expect(readFileSync(join(dir, 'b'), 'utf8')).toBe('8080 8080 X');
+  });
+
   it('keeps the destination permissions and writes a backup', async () => {
     const c = cluster();
     const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
