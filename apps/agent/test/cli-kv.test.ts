@@ -196,7 +196,7 @@ describe('addressing and tokens', () => {
     ]);
     expect(viaFlag.stdout).toBe('hello world\n');
     expect(viaEnv.code).toBe(1);
-    expect(viaEnv.stderr).toBe(`Error querying Consul agent: GET "http://${dead}/v1/kv/app/config": dial tcp ${dead}: connect: connection refused\n`);
+    expect(viaEnv.stderr).toBe(`Error querying Consul agent: Get "http://${dead}/v1/kv/app/config": dial tcp ${dead}: connect: connection refused\n`);
     expect(envToken.stdout).toBe('hello world\n');
     expect(fileToken.stdout).toBe('hello world\n');
     expect(missing.code).toBe(1);

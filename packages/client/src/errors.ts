@@ -22,7 +22,8 @@ export class ConsulConnectionError extends Error {
     readonly reason: string,
     readonly code?: string,
   ) {
-    super(`${method} "${url}": ${reason}`);
+    // Go's net/http spells the operation "Get", "Put", … in its url.Error text.
+    super(`${method.charAt(0)}${method.slice(1).toLowerCase()} "${url}": ${reason}`);
   }
 }
 

@@ -120,6 +120,6 @@ describe('transport', () => {
     await server.close();
     const err = await client.kv.get('x').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConsulConnectionError);
-    expect((err as Error).message).toBe(`GET "http://127.0.0.1:${port}/v1/kv/x": dial tcp 127.0.0.1:${port}: connect: connection refused`);
+    expect((err as Error).message).toBe(`Get "http://127.0.0.1:${port}/v1/kv/x": dial tcp 127.0.0.1:${port}: connect: connection refused`);
   });
 });
