@@ -3,7 +3,7 @@
 // agent-local endpoints. The HTTP layer never imports the agent; the agent implements this.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Command, CommandResult, StateMachine } from '@conclave/kv';
+import type { Command, CommandResult, FireEventParams, Session, StateMachine, UserEvent } from '@conclave/kv';
 import type { AgentEndpoints } from './agent-endpoints.js';
 
 export interface Leadership {
@@ -20,6 +20,21 @@ export interface ApiLimits {
   kvMaxValueSize?: number;
   /** Largest JSON request body accepted elsewhere; default 4 MiB. */
   maxJsonBodySize?: number;
+}
+
+/** This agent's user events: fired here, kept in its 256-entry buffer (gossip carries them in a cluster). */
+export interface EventBackend {
+  fire(params: FireEventParams): Promise<UserEvent>;
+  /** Oldest first; only those named `name` when given. */
+  list(name?: string): UserEvent[];
+  /** Calls `fire` once at the next event received; returns a cancel function. */
+  subscribe(fire: () => void): () => void;
+}
+
+/** The leader's session TTL timers (a renew is not a log write). */
+export interface SessionTimerBackend {
+  /** Resets the session's timer; answers the session, or undefined when it does not exist. */
+  renew(id: string): Session | undefined;
 }
 
 export interface ApiBackend {
@@ -45,6 +60,14 @@ export interface ApiBackend {
   readonly limits?: ApiLimits;
   /** Set on agents that answer some requests through a server (agent endpoints are always local). */
   readonly forwarder?: RequestForwarder;
+  /** Session TTL timers; without them a renew only confirms that the session exists. */
+  readonly sessionTimers?: SessionTimerBackend;
+  /** session_ttl_min in ns (default 10 s). */
+  readonly sessionTtlMinNs?: number;
+  /** User events; without them /v1/event/* answers 500. */
+  readonly events?: EventBackend;
+  /** The clock stamped on commands that need time (lock-delay, session destroy); default Date.now. */
+  now?(): number;
 }
 
 export interface RequestForwarder {

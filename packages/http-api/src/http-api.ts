@@ -8,10 +8,14 @@ import { ApiCall } from './api-call.js';
 import { handleAgent } from './agent-routes.js';
 import type { ApiBackend } from './backend.js';
 import { handleCatalog } from './catalog-endpoints.js';
+import { handleEvent } from './event-endpoints.js';
 import { handleHealth } from './health-endpoints.js';
 import { handleKv } from './kv-endpoints.js';
 import { QueryParams } from './query-params.js';
+import { handleSession } from './session-endpoints.js';
+import { handleSnapshot } from './snapshot-endpoints.js';
 import { handleStatus } from './status-endpoints.js';
+import { handleTxn } from './txn-endpoints.js';
 
 export interface HttpApiOptions {
   /** Called with unexpected errors (answered 500); for the agent's log. */
@@ -75,6 +79,18 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       } else if (c === 115 /* s */ && path.startsWith('/v1/status/')) {
         handler = handleStatus;
         rest = path.slice(11);
+      } else if (c === 115 /* s */ && path.startsWith('/v1/session/')) {
+        handler = handleSession;
+        rest = path.slice(12);
+      } else if (c === 115 /* s */ && (path === '/v1/snapshot' || path.startsWith('/v1/snapshot/'))) {
+        handler = handleSnapshot;
+        rest = path.slice(13);
+      } else if (c === 116 /* t */ && (path === '/v1/txn' || path.startsWith('/v1/txn/'))) {
+        handler = handleTxn;
+        rest = path.slice(8);
+      } else if (c === 101 /* e */ && path.startsWith('/v1/event/')) {
+        handler = handleEvent;
+        rest = path.slice(10);
       }
     }
     if (!handler) {
@@ -83,7 +99,8 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     }
     // Client agents (and followers, for reads that must come from the leader) answer through a server.
     const fwd = backend.forwarder;
-    if (fwd && handler !== handleAgent) {
+    // User events are agent-local too (gossip carries them), like the agent endpoints.
+    if (fwd && handler !== handleAgent && handler !== handleEvent) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
           fwd.forward(req, res);

@@ -1,6 +1,15 @@
 export { ApiError } from './api-error.js';
 export type { AgentEndpoints, RequestContext } from './agent-endpoints.js';
-export type { ApiBackend, ApiLimits, Leadership, ConsistencyMode, RequestForwarder } from './backend.js';
+export type {
+  ApiBackend,
+  ApiLimits,
+  Leadership,
+  ConsistencyMode,
+  RequestForwarder,
+  EventBackend,
+  SessionTimerBackend,
+} from './backend.js';
+export { MAX_TXN_OPS, encodeTxnResult } from './txn-endpoints.js';
 export { createHttpApi } from './http-api.js';
 export type { HttpApi, HttpApiOptions } from './http-api.js';
 export { DEFAULT_WAIT_MS, MAX_WAIT_MS } from './blocking-query.js';

@@ -1,4 +1,4 @@
-// /v1/kv/<key>: GET (recurse, keys + separator, raw), PUT (flags, cas; acquire/release come with sessions),
+// /v1/kv/<key>: GET (recurse, keys + separator, raw), PUT (flags, cas, acquire/release with a session),
 // DELETE (recurse, cas). Keys are the whole decoded path remainder and may contain '/'.
 
 import { isCommandFailure } from '@conclave/catalog';
@@ -83,10 +83,12 @@ async function kvPut(call: ApiCall): Promise<void> {
   const q = call.query;
   let flags = '0';
   let cas: number | undefined;
+  let acquire: string | undefined;
+  let release: string | undefined;
   if (!q.empty) {
     conflictingFlags(call, 'cas', 'acquire', 'release');
-    if (q.has('acquire') || q.has('release'))
-      throw new ApiError(501, 'Sessions are not supported by this agent yet: acquire and release are unavailable');
+    acquire = q.get('acquire');
+    release = q.get('release');
     if (q.has('flags')) {
       const text = q.get('flags')!;
       const parsed = parseUint64(text);
@@ -108,9 +110,13 @@ async function kvPut(call: ApiCall): Promise<void> {
   // A view is fine here: the state machine copies values that do not own their buffer.
   const value = body.length > 0 ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : null;
   const cmd: Command =
-    cas === undefined
-      ? { type: 'kv.set', Key: key, Value: value, Flags: flags }
-      : { type: 'kv.cas', Key: key, Value: value, Flags: flags, Index: cas };
+    acquire !== undefined
+      ? { type: 'kv.lock', Key: key, Value: value, Flags: flags, Session: acquire, Now: call.backend.now?.() ?? Date.now() }
+      : release !== undefined
+        ? { type: 'kv.unlock', Key: key, Value: value, Flags: flags, Session: release }
+        : cas === undefined
+          ? { type: 'kv.set', Key: key, Value: value, Flags: flags }
+          : { type: 'kv.cas', Key: key, Value: value, Flags: flags, Index: cas };
   const result = await call.backend.write(cmd);
   if (isCommandFailure(result)) throw new ApiError(500, result.error);
   call.send(200, 'application/json', call.pretty ? call.encode(result === true) : result ? 'true' : 'false');

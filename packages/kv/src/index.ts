@@ -49,5 +49,5 @@ export {
   USER_EVENT_SIZE_LIMIT,
 } from './user-events.js';
 export type { UserEvent, FireEventParams, EventTargetService, LocalUserEventsOptions } from './user-events.js';
-export { buildSnapshotArchive, readSnapshotArchive, SnapshotArchiveError, SNAPSHOT_FORMAT } from './snapshot-archive.js';
+export { buildSnapshotArchive, readSnapshotArchive, SnapshotArchiveError, SNAPSHOT_FORMAT, MAX_SNAPSHOT_BYTES } from './snapshot-archive.js';
 export type { SnapshotMeta, SnapshotArchive } from './snapshot-archive.js';

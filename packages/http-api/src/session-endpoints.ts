@@ -1,0 +1,114 @@
+// /v1/session/create|destroy|renew|info|node|list. The session ID is chosen here (the proposer), never in
+// apply; a renew resets the leader's TTL timer and writes nothing to the log, as in Consul.
+
+import { randomUUID } from 'node:crypto';
+import { DecodeError, isCommandFailure } from '@conclave/catalog';
+import { SessionRequestError, decodeSessionRequest } from '@conclave/kv';
+import type { Session } from '@conclave/kv';
+import { ApiError } from './api-error.js';
+import type { ApiCall } from './api-call.js';
+import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
+
+export async function handleSession(call: ApiCall): Promise<void> {
+  const rest = call.rest;
+  const slash = rest.indexOf('/');
+  const op = slash < 0 ? rest : rest.slice(0, slash);
+  const arg = slash < 0 ? '' : rest.slice(slash + 1);
+  switch (op) {
+    case 'create':
+      if (slash >= 0 || !call.allow('PUT')) return notFoundOr(call, slash >= 0);
+      return create(call);
+    case 'destroy':
+      if (!call.allow('PUT')) return;
+      return destroy(call, arg);
+    case 'renew':
+      if (!call.allow('PUT')) return;
+      return renew(call, arg);
+    case 'info':
+      if (!call.allow('GET')) return;
+      if (!arg) throw new ApiError(400, 'Missing session');
+      return read(call, (ws) => call.backend.state.sessions.info(arg, ws));
+    case 'node':
+      if (!call.allow('GET')) return;
+      if (!arg) throw new ApiError(400, 'Missing node name');
+      return read(call, (ws) => call.backend.state.sessions.byNodeName(arg, ws));
+    case 'list':
+      if (slash >= 0) return notFoundOr(call, true);
+      if (!call.allow('GET')) return;
+      return read(call, (ws) => call.backend.state.sessions.list(ws));
+    default:
+      call.text(404, 'Invalid URL path: not a recognized HTTP API endpoint');
+  }
+}
+
+function notFoundOr(call: ApiCall, notFound: boolean): void {
+  if (notFound) call.text(404, 'Invalid URL path: not a recognized HTTP API endpoint');
+}
+
+async function create(call: ApiCall): Promise<void> {
+  call.checkDatacenter();
+  const body = await call.readJson();
+  let input;
+  try {
+    input = decodeSessionRequest(body, { node: call.backend.nodeName, ttlMinNs: call.backend.sessionTtlMinNs });
+  } catch (err) {
+    if (err instanceof SessionRequestError) throw new ApiError(500, err.message);
+    if (err instanceof DecodeError) throw new ApiError(400, `Request decode failed: ${err.message}`);
+    throw err;
+  }
+  const id = randomUUID();
+  const result = await call.backend.write({
+    type: 'session.create',
+    Session: { ID: id, ...input },
+    Now: now(call),
+  });
+  if (isCommandFailure(result)) throw new ApiError(500, result.error);
+  call.json(200, { ID: id });
+}
+
+async function destroy(call: ApiCall, id: string): Promise<void> {
+  call.checkDatacenter();
+  if (!id) throw new ApiError(400, 'Missing session');
+  const result = await call.backend.write({ type: 'session.destroy', ID: id, Now: now(call) });
+  if (isCommandFailure(result)) throw new ApiError(500, result.error);
+  call.json(200, true);
+}
+
+async function renew(call: ApiCall, id: string): Promise<void> {
+  call.checkDatacenter();
+  if (!id) throw new ApiError(400, 'Missing session');
+  const timers = call.backend.sessionTimers;
+  const session = timers ? timers.renew(id) : call.backend.state.sessions.get(id);
+  if (!session) throw new ApiError(404, `Session id '${id}' not found`);
+  call.json(200, [sessionJson(session)]);
+}
+
+function read(
+  call: ApiCall,
+  run: Parameters<typeof blockingQuery<Session[]>>[2],
+): Promise<void> {
+  const opts = parseBlockingOptions(call);
+  return blockingQuery(call, opts, run, (r) => {
+    call.jsonWithMeta(200, call.encode(r.value.map(sessionJson)), r.index, opts.mode);
+  });
+}
+
+/** Consul's field order; the table's records are shared, so a copy goes out. */
+function sessionJson(s: Session): Record<string, unknown> {
+  return {
+    ID: s.ID,
+    Name: s.Name,
+    Node: s.Node,
+    LockDelay: s.LockDelay,
+    Behavior: s.Behavior,
+    TTL: s.TTL,
+    NodeChecks: s.NodeChecks,
+    ServiceChecks: s.ServiceChecks,
+    CreateIndex: s.CreateIndex,
+    ModifyIndex: s.ModifyIndex,
+  };
+}
+
+function now(call: ApiCall): number {
+  return call.backend.now ? call.backend.now() : Date.now();
+}

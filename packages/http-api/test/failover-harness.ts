@@ -1,0 +1,74 @@
+// The harness for sessions, txn, events and snapshots: a real StateMachine behind a real HTTP server, with
+// the leader's session TTL timers and a local user-event buffer wired as the agent wires them.
+
+import { LocalUserEvents, SessionTimers, StateMachine } from '@conclave/kv';
+import type { Command, CommandResult } from '@conclave/kv';
+import { createHttpApi } from '../src/index.js';
+import type { ApiBackend, HttpApi } from '../src/index.js';
+import { recordingAgent } from './harness.js';
+
+export interface FailoverHarness {
+  api: HttpApi;
+  state: StateMachine;
+  base: string;
+  port: number;
+  timers: SessionTimers;
+  events: LocalUserEvents;
+  write(cmd: Command): Promise<CommandResult>;
+  /** The clock stamped on commands; tests move it to step through lock-delays. */
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+export async function startFailoverHarness(): Promise<FailoverHarness> {
+  const state = new StateMachine();
+  let index = 0;
+  const clock = { now: 1_700_000_000_000 };
+  const write = async (cmd: Command) => state.apply(cmd, ++index);
+  const timers = new SessionTimers({ state, propose: write, now: () => clock.now });
+  const events = new LocalUserEvents({
+    node: 'node1',
+    services: () => [{ ID: 'db-1', Service: 'db', Tags: ['primary'] }],
+  });
+  const backend: ApiBackend = {
+    state,
+    write,
+    leadership: () => ({ knownLeader: true, lastContactMs: 0, leaderAddress: '127.0.0.1:8300' }),
+    peers: () => ['127.0.0.1:8300'],
+    barrier: async () => {},
+    agent: recordingAgent([]),
+    datacenter: 'dc1',
+    nodeName: 'node1',
+    sessionTimers: timers,
+    events,
+    now: () => clock.now,
+  };
+  await write({
+    type: 'catalog.register',
+    Node: 'node1',
+    Address: '127.0.0.1',
+    Datacenter: 'dc1',
+    Service: { ID: 'consul', Service: 'consul', Port: 8300 },
+    Checks: [
+      { CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing' },
+      { CheckID: 'mem', Name: 'mem', Status: 'passing' },
+    ],
+  });
+  timers.start();
+  const api = createHttpApi(backend);
+  const addr = await api.listen(0, '127.0.0.1');
+  return {
+    api,
+    state,
+    port: addr.port,
+    base: `http://127.0.0.1:${addr.port}`,
+    timers,
+    events,
+    write,
+    clock,
+    close: async () => {
+      timers.stop();
+      await api.close();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Consul from 'consul';
+import { startFailoverHarness } from './failover-harness.js';
+import type { FailoverHarness } from './failover-harness.js';
+
+let h: FailoverHarness;
+let consul: Consul;
+
+beforeAll(async () => {
+  h = await startFailoverHarness();
+  consul = new Consul({ host: '127.0.0.1', port: h.port });
+});
+afterAll(async () => {
+  consul.destroy();
+  await h.close();
+});
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const txn = (ops: unknown, query = '') => fetch(`${h.base}/v1/txn${query}`, { method: 'PUT', body: JSON.stringify(ops) });
+
+describe('/v1/txn', () => {
+  it('applies KV operations atomically at one index with the consul client', async () => {
+    const res = (await consul.transaction.create(([
+      { KV: { Verb: 'set', Key: 'tx/a', Value: b64('1'), Flags: 3304740253564472344n.toString() } },
+      { KV: { Verb: 'cas', Key: 'tx/b', Value: b64('2'), Index: 0 } },
+      { KV: { Verb: 'get', Key: 'tx/a' } },
+    ] as never))) as unknown as { Results: Array<{ KV: Record<string, unknown> }>; Errors: null };
+    expect(res.Errors).toBeNull();
+    expect(res.Results).toHaveLength(3);
+    expect(res.Results[0]!.KV).toMatchObject({ Key: 'tx/a', Value: null, LockIndex: 0 });
+    expect(res.Results[2]!.KV).toMatchObject({ Key: 'tx/a', Value: b64('1') });
+    const indexes = new Set(res.Results.map((r) => r.KV.ModifyIndex));
+    expect(indexes.size).toBe(1);
+  });
+
+  it('keeps uint64 flags exact in results', async () => {
+    const r = await txn([{ KV: { Verb: 'get', Key: 'tx/a' } }]);
+    expect(await r.text()).toContain('"Flags":3304740253564472344');
+  });
+
+  it('rolls back on any failure with 409 and every error', async () => {
+    const r = await txn([
+      { KV: { Verb: 'set', Key: 'tx/new', Value: b64('x') } },
+      { KV: { Verb: 'check-not-exists', Key: 'tx/a' } },
+      { KV: { Verb: 'delete-cas', Key: 'tx/b', Index: 1 } },
+    ]);
+    expect(r.status).toBe(409);
+    expect(await r.json()).toEqual({
+      Results: null,
+      Errors: [
+        { OpIndex: 1, What: 'key "tx/a" exists' },
+        { OpIndex: 2, What: 'failed to delete key "tx/b", index is stale' },
+      ],
+    });
+    expect(await consul.kv.get('tx/new')).toBeUndefined();
+  });
+
+  it('serves read-only transactions as queries with the query headers', async () => {
+    const r = await txn([{ KV: { Verb: 'get-tree', Key: 'tx/' } }, { KV: { Verb: 'check-index', Key: 'tx/zzz', Index: 3 } }], '?stale');
+    expect(r.status).toBe(409);
+    expect(r.headers.get('x-consul-effective-consistency')).toBe('stale');
+    expect(Number(r.headers.get('x-consul-index'))).toBeGreaterThan(0);
+    expect(r.headers.get('x-consul-knownleader')).toBe('true');
+    const ok = await txn([{ KV: { Verb: 'get-tree', Key: 'tx/' } }]);
+    expect(((await ok.json()) as { Results: unknown[] }).Results).toHaveLength(2);
+  });
+
+  it('refuses more than 64 operations with 413, and malformed bodies with 400', async () => {
+    const ops = Array.from({ length: 65 }, (_, i) => ({ KV: { Verb: 'set', Key: `big/${i}` } }));
+    const r = await txn(ops);
+    expect(r.status).toBe(413);
+    expect(await r.text()).toBe('Transaction contains too many operations (65 > 64)');
+    expect((await txn({ not: 'a list' })).status).toBe(400);
+    expect((await txn([{ KV: { Verb: 'set', Key: 'k', Value: '%%%' } }])).status).toBe(400);
+  });
+
+  it('locks and unlocks with sessions inside a transaction', async () => {
+    const id = ((await consul.session.create()) as { ID: string }).ID;
+    const r = await txn([
+      { KV: { Verb: 'lock', Key: 'tx/lock', Value: b64('me'), Session: id } },
+      { KV: { Verb: 'check-session', Key: 'tx/lock', Session: id } },
+    ]);
+    expect(r.status).toBe(200);
+    expect(await consul.kv.get('tx/lock')).toMatchObject({ Session: id, LockIndex: 1 });
+  });
+});
+
+describe('/v1/event', () => {
+  it('fires with filters and answers exactly the eight fields', async () => {
+    const fired = (await consul.event.fire({ name: 'deploy', payload: 'v1.2', service: 'db', tag: 'prim' })) as unknown as Record<string, unknown>;
+    expect(Object.keys(fired)).toEqual(['ID', 'Name', 'Payload', 'NodeFilter', 'ServiceFilter', 'TagFilter', 'Version', 'LTime']);
+    expect(fired).toMatchObject({ Name: 'deploy', Payload: 'v1.2', ServiceFilter: 'db', TagFilter: 'prim', Version: 1 });
+    const raw = await fetch(`${h.base}/v1/event/fire/empty`, { method: 'PUT' });
+    expect(((await raw.json()) as { Payload: unknown }).Payload).toBeNull();
+    const list = (await consul.event.list('deploy')) as Array<{ Name: string; Payload: string; LTime: number }>;
+    expect(list.map((e) => [e.Name, e.Payload])).toEqual([['deploy', 'v1.2']]);
+    expect(list[0]!.LTime).toBeGreaterThan(0);
+    const bad = await fetch(`${h.base}/v1/event/fire/x?node=(`, { method: 'PUT' });
+    expect(bad.status).toBe(500);
+  });
+
+  it('blocks on the XOR index (uint64, exact) until the last event changes', async () => {
+    const first = await fetch(`${h.base}/v1/event/list`);
+    const index = first.headers.get('x-consul-index')!;
+    const events = (await first.json()) as Array<{ ID: string }>;
+    const hex = events[events.length - 1]!.ID.replace(/-/g, '');
+    expect(index).toBe((BigInt('0x' + hex.slice(0, 16)) ^ BigInt('0x' + hex.slice(16))).toString());
+    let settled = false;
+    const blocked = fetch(`${h.base}/v1/event/list?index=${index}&wait=30s`).then(async (r) => {
+      settled = true;
+      return { index: r.headers.get('x-consul-index'), body: (await r.json()) as Array<{ Name: string }> };
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(settled).toBe(false);
+    await consul.event.fire('wake-up');
+    const woke = await blocked;
+    expect(woke.index).not.toBe(index);
+    expect(woke.body[woke.body.length - 1]!.Name).toBe('wake-up');
+    const none = await fetch(`${h.base}/v1/event/list?name=never`);
+    expect(none.headers.get('x-consul-index')).toBe('1');
+    expect(await none.text()).toBe('[]');
+  });
+});
+
+describe('/v1/snapshot', () => {
+  it('saves an archive with X-Consul-Index and restores the same KV, catalog and sessions', async () => {
+    const id = ((await consul.session.create({ name: 'keep' })) as { ID: string }).ID;
+    await consul.kv.set({ key: 'snap/held', value: 'v', acquire: id });
+    await consul.kv.set({ key: 'snap/flags', value: 'f', flags: '16210313421097356768' } as never);
+    const saved = await fetch(`${h.base}/v1/snapshot`);
+    expect(saved.status).toBe(200);
+    expect(Number(saved.headers.get('x-consul-index'))).toBe(h.state.lastIndex);
+    const archive = Buffer.from(await saved.arrayBuffer());
+    const before = {
+      kv: await (await fetch(`${h.base}/v1/kv/?recurse`)).text(),
+      sessions: await (await fetch(`${h.base}/v1/session/list`)).text(),
+      nodes: await (await fetch(`${h.base}/v1/catalog/nodes`)).text(),
+    };
+    await consul.kv.del({ key: 'snap/', recurse: true });
+    await consul.session.destroy(id);
+    await fetch(`${h.base}/v1/kv/after`, { method: 'PUT', body: 'x' });
+    const restored = await fetch(`${h.base}/v1/snapshot`, { method: 'PUT', body: archive });
+    expect(restored.status).toBe(200);
+    expect(await (await fetch(`${h.base}/v1/kv/?recurse`)).text()).toBe(before.kv);
+    expect(await (await fetch(`${h.base}/v1/session/list`)).text()).toBe(before.sessions);
+    expect(await (await fetch(`${h.base}/v1/catalog/nodes`)).text()).toBe(before.nodes);
+    expect(before.kv).toContain('"Flags":16210313421097356768');
+  });
+
+  it('refuses a damaged archive without touching the state', async () => {
+    const archive = Buffer.from(await (await fetch(`${h.base}/v1/snapshot`)).arrayBuffer());
+    const damaged = archive.subarray(0, archive.length - 20);
+    const r = await fetch(`${h.base}/v1/snapshot`, { method: 'PUT', body: damaged });
+    expect(r.status).toBe(500);
+    expect(await r.text()).toMatch(/^failed to restore snapshot: /);
+    expect(await consul.kv.get('snap/held')).toMatchObject({ Value: 'v' });
+  });
+});
