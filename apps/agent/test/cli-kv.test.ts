@@ -184,6 +184,7 @@ describe('conclave kv put/get', () => {
 
 describe('addressing and tokens', () => {
   it('honours -http-addr over CONSUL_HTTP_ADDR, http:// forms, CONSUL_HTTP_TOKEN and -token-file', async () => {
+    await rawPut('app/config', 'hello world');
     const dead = `127.0.0.1:${await freePort()}`;
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, 'some-token\n');
