@@ -198,6 +198,42 @@ describe('through @conclave/client against a real HTTP server', () => {
   });
 });
 
+describe('an unreachable agent', () => {
+  it('is retried with backoff until it answers, without stopping', async () => {
+    const c = cluster();
+    // Reserve a port, then free it: nothing listens there until the "agent" comes up.
+    const probe = await serveMemoryConsul(c);
+    const address = probe.address;
+    await new Promise<void>((res) => probe.server.close(() => res()));
+    const client = new ConsulClient({ address, env: {} });
+    const dir = mkdtempSync(join(tmpdir(), 'renderer-down-'));
+    const dst = join(dir, 'out');
+    const { r, events } = start({ source: consulClientSource(client), templates: [{ contents: '{{range service "web"}}{{.ID}} {{end}}', destination: dst }] });
+    await r.start();
+    await waitFor(() => events.filter((e) => e.type === 'error').length >= 2, 'two failed attempts');
+    expect(existsSync(dst)).toBe(false);
+    const { createServer } = await import('node:http');
+    const later = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      void c.fetch({ path: decodeURIComponent(url.pathname), query: { passing: '1' } }, { index: 0n }).then((x) => {
+        res.setHeader('X-Consul-Index', String(x.index));
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify(x.data));
+      });
+    });
+    const [host, port] = address.split(':');
+    later.listen(Number(port), host);
+    try {
+      await waitFor(() => writes(events) === 1, 'render once the agent is up');
+      expect(readFileSync(dst, 'utf8')).toBe('web1 web2 ');
+    } finally {
+      await r.stop();
+      client.close();
+      later.close();
+    }
+  });
+});
+
 describe('building blocks', () => {
   it('writeFileAtomic skips identical content', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
