@@ -39,7 +39,7 @@ export { fetchDependency, renderWithSource } from './dependency-source.js';
 export type { DependencySource, FetchOptions, FetchResult, RenderPassesOptions } from './dependency-source.js';
 
 // The renderer (consul-template's runner).
-export { Renderer, parseWait } from './renderer.js';
+export { Renderer } from './renderer.js';
 export type { RendererEvent, RendererLogger, RendererOptions, TemplateSpec, WaitSpec } from './renderer.js';
 export { watchDependency, defaultRetryDelay } from './dependency-watch.js';
 export type { DependencyWatchOptions, WatchHandle, WatchingSource } from './dependency-watch.js';

@@ -91,15 +91,6 @@ interface WatchState {
   users: Set<TemplateState>;
 }
 
-/** Parses "min[:max]" Go durations into a WaitSpec; one value means max = 4 × min (consul-template). */
-export function parseWait(spec: string, parseDuration: (s: string) => number): WaitSpec {
-  const [a, b] = spec.split(':');
-  const minMs = parseDuration(a!);
-  const maxMs = b !== undefined && b !== '' ? parseDuration(b) : minMs * 4;
-  if (maxMs < minMs) throw new Error(`wait: max (${b}) must be larger than min (${a})`);
-  return { minMs, maxMs };
-}
-
 export class Renderer {
   private readonly store = new DependencyStore();
   private readonly watches = new Map<string, WatchState>();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsulClient } from '@conclave/client';
-import { Renderer, RendererEvent, consulClientSource, parseWait, runCommand, writeFileAtomic } from '../src/index.js';
+import { Renderer, RendererEvent, consulClientSource, parseWaitSpec, runCommand, writeFileAtomic } from '../src/index.js';
 import { MemoryConsul } from './memory-consul.js';
 import { serveMemoryConsul } from './memory-consul-http.js';
 
@@ -255,10 +255,11 @@ describe('building blocks', () => {
     expect(missing.error).toBeDefined();
   });
 
-  it('parseWait: one value means max = 4 × min', () => {
-    const d = (s: string) => Number(s.replace('s', '')) * 1000;
-    expect(parseWait('2s', d)).toEqual({ minMs: 2000, maxMs: 8000 });
-    expect(parseWait('1s:3s', d)).toEqual({ minMs: 1000, maxMs: 3000 });
-    expect(() => parseWait('3s:1s', d)).toThrow('must be larger');
+  it('parseWaitSpec: one value means max = 4 × min', () => {
+    expect(parseWaitSpec('2s')).toEqual({ minMs: 2000, maxMs: 8000 });
+    expect(parseWaitSpec('1s:3s')).toEqual({ minMs: 1000, maxMs: 3000 });
+    expect(parseWaitSpec('500ms:1m')).toEqual({ minMs: 500, maxMs: 60000 });
+    expect(() => parseWaitSpec('3s:1s')).toThrow('must be larger');
+    expect(() => parseWaitSpec('1s:2s:3s')).toThrow('invalid value');
   });
 });
