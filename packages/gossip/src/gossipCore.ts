@@ -168,6 +168,7 @@ export class GossipCore {
     if (!opts.name || opts.name.length > 512) throw new GossipConfigError('node name must be 1 to 512 characters');
     if (!splitHostPort(opts.addr)) throw new GossipConfigError(`advertise address "${opts.addr}" is not ip:port`);
     const c = opts.config;
+    validateConfig(c);
     if (c.probeTimeoutMs >= c.probeIntervalMs) {
       throw new GossipConfigError(`probeTimeoutMs (${c.probeTimeoutMs}) must be below probeIntervalMs (${c.probeIntervalMs})`);
     }
@@ -186,7 +187,7 @@ export class GossipCore {
     // Stagger the periodic work so a cluster started at once does not beat in step.
     this.nextProbeAt = now + this.rng.int(c.probeIntervalMs);
     this.nextGossipAt = now + this.rng.int(c.gossipIntervalMs);
-    this.nextPushPullAt = now + c.pushPullIntervalMs + this.rng.int(c.pushPullIntervalMs);
+    this.nextPushPullAt = now + this.rng.int(c.pushPullIntervalMs);
     this.nextReconnectAt = now + c.reconnectIntervalMs;
     this.nextReapAt = now + c.reapIntervalMs;
   }
@@ -881,6 +882,36 @@ export class GossipCore {
     }
     return out;
   }
+}
+
+const POSITIVE: (keyof GossipConfig)[] = [
+  'probeIntervalMs',
+  'probeTimeoutMs',
+  'gossipIntervalMs',
+  'pushPullIntervalMs',
+  'tcpTimeoutMs',
+  'reconnectIntervalMs',
+  'reapIntervalMs',
+  'suspicionMult',
+  'suspicionMaxTimeoutMult',
+  'retransmitMult',
+  'awarenessMaxMultiplier',
+  'eventBufferSize',
+  'maxQueuedBroadcasts',
+  'userEventSizeLimit',
+  'maxStreamBytes',
+];
+
+function validateConfig(c: GossipConfig): void {
+  for (const [k, v] of Object.entries(c)) {
+    if (k === 'lifeguard') {
+      if (typeof v !== 'boolean') throw new GossipConfigError('config lifeguard must be true or false');
+    } else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new GossipConfigError(`config ${k} must be a non-negative number, got ${String(v)}`);
+    }
+  }
+  for (const k of POSITIVE) if (!(c[k] as number > 0)) throw new GossipConfigError(`config ${k} must be greater than 0`);
+  if (c.udpPacketSize < 576 || c.udpPacketSize > 65_000) throw new GossipConfigError(`config udpPacketSize must be 576 to 65000 bytes, got ${c.udpPacketSize}`);
 }
 
 const EMPTY_TAGS: Record<string, string> = Object.freeze({}) as Record<string, string>;

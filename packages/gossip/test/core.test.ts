@@ -81,6 +81,15 @@ describe('GossipCore rules', () => {
     expect(a.forceLeave('nobody', 1)).toBe(false);
   });
 
+  it('refuses nonsense configuration with a reason', () => {
+    const mk = (over: object): GossipCore => new GossipCore({ name: 'a', addr: '10.0.0.1:8301', config: { ...testProfile(), ...over }, seed: 1, now: 0 });
+    expect(() => mk({ probeIntervalMs: 0 })).toThrow(/probeIntervalMs must be greater than 0/);
+    expect(() => mk({ gossipNodes: -1 })).toThrow(/gossipNodes must be a non-negative number/);
+    expect(() => mk({ probeTimeoutMs: 500, probeIntervalMs: 400 })).toThrow(/must be below probeIntervalMs/);
+    expect(() => mk({ udpPacketSize: 100 })).toThrow(/udpPacketSize/);
+    expect(() => new GossipCore({ name: 'a', addr: 'nowhere', config: testProfile(), seed: 1, now: 0 })).toThrow(/not ip:port/);
+  });
+
   it('refuses tags that cannot fit in a packet', () => {
     const a = core();
     expect(() => a.setTags({ big: 'x'.repeat(2000) }, 0)).toThrow(SizeLimitError);
@@ -96,6 +105,44 @@ describe('GossipCore rules', () => {
     const packets = a.drainOutputs().filter((o) => o.kind === 'packet');
     expect(packets.length).toBeGreaterThan(5);
     for (const p of packets) expect(p.data.length).toBeLessThanOrEqual(1400);
+  });
+});
+
+describe('Lifeguard: a starved node reads its inbox before judging', () => {
+  const starved = (lifeguard: boolean): GossipCore => {
+    const a = new GossipCore({ name: 'a', addr: '10.0.0.1:8301', config: { ...testProfile(), lifeguard }, seed: 3, now: 0 });
+    a.handlePacket('x', alive('b', 1, {}, '10.0.0.2:8301'), 0);
+    // run until a probe of b is in flight
+    let t = 0;
+    let seq = -1;
+    while (seq < 0 && t < 1000) {
+      t = a.nextWakeAt();
+      a.tick(t);
+      for (const o of a.drainOutputs()) {
+        if (o.kind !== 'packet') continue;
+        const ping = decodePacket(o.data).find((m) => m.t === MsgType.ping);
+        if (ping && ping.t === MsgType.ping) seq = ping.seq;
+      }
+    }
+    expect(seq).toBeGreaterThan(0);
+    // b answered at once, but a was starved for a second: its timer fires before it reads the ack
+    const late = t + 1000;
+    a.tick(late);
+    a.handlePacket('10.0.0.2:8301', encodeMessage({ t: MsgType.ack, seq }), late);
+    a.tick(Math.max(late, a.nextWakeAt()));
+    return a;
+  };
+
+  it('with Lifeguard the late ack still counts and nobody is suspected', () => {
+    const a = starved(true);
+    expect(a.stats.probeFailures).toBe(0);
+    expect(a.statusOf('b')).toBe('alive');
+  });
+
+  it('without Lifeguard the stale timer wins and b is suspected', () => {
+    const a = starved(false);
+    expect(a.stats.probeFailures).toBe(1);
+    expect(a.statusOf('b')).toBe('suspect');
   });
 });
 
