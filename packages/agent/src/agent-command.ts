@@ -21,21 +21,14 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
   const { config, warnings } = built;
   const logger = createLogger(config.logLevel);
   for (const w of warnings) logger.warn(w);
-  if (!config.dev) {
-    logger.error(
-      'Only -dev mode is available in this release: cluster mode (-server, -bootstrap-expect, -join) needs the Raft and gossip layers, which are not wired into the agent yet',
-    );
-    return 1;
-  }
-
-  let stop!: (code: number) => void;
-  const stopped = new Promise<number>((resolve) => (stop = resolve));
+  let stop!: (how: { code: number; leave: boolean }) => void;
+  const stopped = new Promise<{ code: number; leave: boolean }>((resolve) => (stop = resolve));
   let agent: Agent;
   process.stdout.write('==> Starting Conclave agent...\n');
   try {
     agent = await Agent.start(config, logger, {
       reloadConfig: () => buildAgentConfig(argv).config,
-      onLeave: () => stop(0),
+      onLeave: () => stop({ code: 0, leave: false }),
     });
   } catch (err) {
     process.stderr.write(`==> Error starting agent: ${describeStartError(err)}\n`);
@@ -46,7 +39,7 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
     `           Node ID: '${agent.identity.id}'`,
     `         Node name: '${config.nodeName}'`,
     `        Datacenter: '${config.datacenter}'`,
-    `            Server: ${config.server} (Bootstrap: ${config.bootstrap})`,
+    `            Server: ${config.server} (Bootstrap: ${config.bootstrap}${config.bootstrapExpect ? `, Expect: ${config.bootstrapExpect}` : ''})`,
     `       Client Addr: [${config.clientAddr}] (HTTP: ${config.ports.http}, DNS: ${config.ports.dns})`,
     `      Cluster Addr: ${agent.identity.address} (LAN: ${config.ports.serfLan}, WAN: ${config.ports.serfWan})`,
     `              HTTP: http://${agent.httpAddress}`,
@@ -61,19 +54,27 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
     logger.info('Caught signal, reloading', { signal: 'SIGHUP' });
     agent.reload().catch((err: unknown) => logger.error('Reload failed; keeping the running configuration', { error: err }));
   };
+  // Consul: clients leave gracefully on SIGINT and SIGTERM, servers just stop (so a restart keeps quorum),
+  // unless skip_leave_on_interrupt / leave_on_terminate say otherwise.
+  const leaveOnInt = !(config.skipLeaveOnInterrupt ?? config.server);
+  const leaveOnTerm = config.leaveOnTerminate ?? !config.server;
   const onStop = (signal: NodeJS.Signals) => () => {
     logger.info('Caught signal, shutting down', { signal });
-    stop(0);
+    stop({ code: 0, leave: signal === 'SIGINT' ? leaveOnInt : leaveOnTerm });
   };
   const onInt = onStop('SIGINT');
   const onTerm = onStop('SIGTERM');
   process.on('SIGHUP', onHup);
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
-  const code = await stopped;
+  const { code, leave } = await stopped;
   process.off('SIGHUP', onHup);
   process.off('SIGINT', onInt);
   process.off('SIGTERM', onTerm);
+  if (leave && !config.dev) {
+    logger.info('Gracefully leaving the cluster');
+    await agent.leave().catch((err: unknown) => logger.warn('Leave failed', { error: err }));
+  }
   await agent.shutdown();
   logger.info('Agent stopped');
   return code;

@@ -1,26 +1,44 @@
 // A running agent: the state machine behind a log, the agent's own services and checks kept in sync with the
-// catalog, and the HTTP and DNS front ends. In -dev mode the log is local and the agent is its own leader.
+// catalog, gossip membership, and the HTTP and DNS front ends. Three modes share this code: -dev (a local log,
+// always the leader), server (Raft; the leader reconciles membership) and client (no state: reads and writes
+// go to a server over RPC).
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { StateMachine, type Command, type CommandResult } from '@conclave/kv';
-import { ApiError, createHttpApi, type HttpApi } from '@conclave/http-api';
-import { createDnsServer, type DnsServer } from '@conclave/dns';
+import { ApiError, createHttpApi, type HttpApi, type Leadership } from '@conclave/http-api';
+import { createDnsServer, type DnsDataSource, type DnsServer } from '@conclave/dns';
 import { CheckScheduler, SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME, SERF_HEALTH_ALIVE_OUTPUT } from '@conclave/health';
 import type { AgentConfig } from './config/agent-config.js';
 import { LocalLog } from './local-log.js';
 import { LocalState } from './local-state.js';
 import { LocalServices } from './local-services.js';
-import { CatalogSync, type NodeIdentity } from './catalog-sync.js';
+import { CatalogSync, localCatalogReader, type CatalogReader, type NodeIdentity } from './catalog-sync.js';
 import { CatalogDnsSource } from './dns-source.js';
 import { LocalAgentEndpoints } from './agent-endpoints-impl.js';
 import type { Logger } from './logger.js';
 import { Membership } from './membership.js';
 import { MemberReconciler } from './member-reconciler.js';
+import { RaftServer, RAFT_PATH, serverAddress } from './cluster/raft-server.js';
+import { RpcClient, RpcError, RpcServer, RPC_PATH } from './cluster/rpc.js';
+import { ServerPort } from './cluster/server-port.js';
+import { LoopbackHttp, RpcForwarder, forwardedJson, type HttpCall } from './cluster/forwarding.js';
+import { RemoteDnsSource } from './cluster/remote-dns-source.js';
+import { KnownPeers } from './cluster/known-peers.js';
+import type { NodeServicesView, CheckView } from '@conclave/catalog';
 import { BUILD, VERSION } from './version.js';
 
-/** How often anti-entropy runs a full sync in -dev (Consul scales it with cluster size; one node → 1 minute). */
+/** How often anti-entropy runs a full sync (Consul scales it with cluster size; small clusters: 1 minute). */
 const FULL_SYNC_INTERVAL_MS = 60_000;
 /** How often the leader reconciles gossip membership into the catalog besides every membership event (Consul: 60s). */
 const RECONCILE_INTERVAL_MS = 60_000;
+/** After a server starts, nodes gossip has not heard of yet are not reaped for this long. */
+const REAP_GRACE_MS = 120_000;
+/** First retry of a failed catalog sync (no leader yet, server unreachable); doubles up to a minute. */
+const SYNC_RETRY_MS = 1000;
+
+export type AgentMode = 'dev' | 'server' | 'client';
 
 export interface AgentOptions {
   /** Re-reads the configuration for `reload` (SIGHUP, `conclave reload`); the app passes its argv through. */
@@ -32,11 +50,18 @@ export interface AgentOptions {
 export class Agent {
   readonly state = new StateMachine();
   readonly local = new LocalState();
-  readonly log: LocalLog<Command, CommandResult>;
   readonly identity: NodeIdentity;
+  readonly mode: AgentMode;
+  private readonly localLog: LocalLog<Command, CommandResult> | undefined;
   private readonly scheduler: CheckScheduler;
   private readonly services: LocalServices;
   private readonly sync: CatalogSync;
+  private readonly rpc = new RpcClient();
+  private raftServer: RaftServer | undefined;
+  private serverPort: ServerPort | undefined;
+  private rpcServer: RpcServer | undefined;
+  private loopback: LoopbackHttp | undefined;
+  private forwarder: RpcForwarder | undefined;
   private http: HttpApi | undefined;
   private httpPort: number | undefined;
   private dns: DnsServer | undefined;
@@ -45,7 +70,10 @@ export class Agent {
   private fullSyncTimer: NodeJS.Timeout | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private retryJoinTimer: NodeJS.Timeout | undefined;
+  private syncRetryTimer: NodeJS.Timeout | undefined;
+  private syncRetryMs = SYNC_RETRY_MS;
   private readonly startedAt = Date.now();
+  private readonly knownPeers: KnownPeers;
   private stopped = false;
 
   private constructor(
@@ -53,16 +81,18 @@ export class Agent {
     private readonly logger: Logger,
     private readonly options: AgentOptions,
   ) {
-    this.log = new LocalLog((cmd, index) => this.state.apply(cmd, index));
-    const address = config.advertiseAddr || (config.bindAddr === '0.0.0.0' ? '127.0.0.1' : config.bindAddr);
+    this.mode = config.dev ? 'dev' : config.server ? 'server' : 'client';
+    if (this.mode === 'dev') this.localLog = new LocalLog((cmd, index) => this.state.apply(cmd, index));
+    const address = config.advertiseAddr || (config.bindAddr === '0.0.0.0' ? firstPrivateIp() : config.bindAddr);
     this.identity = {
       node: config.nodeName,
-      id: config.nodeId || randomUUID(),
+      id: config.nodeId || persistedNodeId(config.dataDir),
       address,
       datacenter: config.datacenter,
       meta: { 'consul-network-segment': '', ...config.nodeMeta },
       taggedAddresses: { lan: address, lan_ipv4: address, wan: address, wan_ipv4: address },
     };
+    this.knownPeers = new KnownPeers(config.dev ? '' : config.dataDir);
     this.scheduler = new CheckScheduler({
       onUpdate: (id, status, output) => {
         if (this.local.setCheckStatus(id, status, output)) this.logger.debug('Check status changed', { check: id, status });
@@ -77,15 +107,16 @@ export class Agent {
       logger: this.logger.named('health'),
     });
     this.services = new LocalServices(this.local, this.scheduler, config, this.logger);
-    this.sync = new CatalogSync(this.state, this.local, this.identity, (cmd) => this.write(cmd));
-    this.local.onChange(() => void this.sync.sync().catch((err) => this.logger.error('Catalog sync failed', { error: err })));
+    const reader: CatalogReader = this.mode === 'client' ? this.remoteCatalogReader() : localCatalogReader(this.state);
+    this.sync = new CatalogSync(reader, this.local, this.identity, (cmd) => this.write(cmd));
+    this.local.onChange(() => this.requestSync());
   }
 
   /** Starts the agent; rejects (with everything already started stopped again) when a listener cannot bind. */
   static async start(config: AgentConfig, logger: Logger, options: AgentOptions = {}): Promise<Agent> {
     const agent = new Agent(config, logger, options);
     try {
-      await agent.bootstrap();
+      if (agent.mode === 'dev') await agent.bootstrapDev();
       agent.loadDefinitions(config);
       await agent.listen();
     } catch (err) {
@@ -107,9 +138,11 @@ export class Agent {
     return `${this.identity.address}:${this.config.ports.server}`;
   }
 
-  /** Proposes a command through the log; resolves with the state machine's result. */
+  /** Proposes a command: the local log in -dev, Raft on a server (forwarded to the leader), a server from a client. */
   async write(command: Command): Promise<CommandResult> {
-    return (await this.log.propose(command)).result;
+    if (this.localLog) return (await this.localLog.propose(command)).result;
+    if (this.raftServer) return this.raftServer.write(command);
+    return this.writeThroughServer(command);
   }
 
   /** Re-reads service and check definitions (SIGHUP, PUT /v1/agent/reload). */
@@ -127,17 +160,52 @@ export class Agent {
     this.logger.info('Reloaded configuration', { services: seen.services.size, checks: seen.checks.size });
   }
 
+  /** Leaves the gossip cluster gracefully (others record `left`). */
+  async leave(): Promise<void> {
+    await this.membership?.leave();
+  }
+
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.fullSyncTimer);
     clearInterval(this.reconcileTimer);
     clearTimeout(this.retryJoinTimer);
-    await Promise.allSettled([this.http?.close(), this.dns?.close(), this.scheduler.stop(), this.membership?.shutdown()]);
+    clearTimeout(this.syncRetryTimer);
+    await Promise.allSettled([this.http?.close(), this.dns?.close(), this.scheduler.stop()]);
+    await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown()]);
+    this.rpcServer?.close();
+    this.rpc.close();
+    this.loopback?.close();
+    await this.serverPort?.close();
   }
 
-  /** The server's own catalog entries, as a freshly elected Consul leader writes them. */
-  private async bootstrap(): Promise<void> {
+  /** Joins the cluster through any of the addresses (Consul's `-join`, `conclave join`). */
+  async join(addresses: string[]): Promise<{ joined: number; errors: string[] }> {
+    if (!this.membership) return { joined: 0, errors: ['gossip is disabled (ports.serf_lan = -1)'] };
+    const res = await this.membership.join(addresses);
+    if (res.joined > 0) this.logger.info('Joined cluster', { joined: res.joined, addresses: addresses.join(',') });
+    return res;
+  }
+
+  private requestSync(): void {
+    void this.sync.sync().then(
+      () => {
+        this.syncRetryMs = SYNC_RETRY_MS;
+      },
+      (err: unknown) => {
+        if (this.stopped) return;
+        this.logger.warn('Catalog sync failed, will retry', { error: err, retryIn: `${this.syncRetryMs}ms` });
+        clearTimeout(this.syncRetryTimer);
+        this.syncRetryTimer = setTimeout(() => this.requestSync(), this.syncRetryMs);
+        this.syncRetryTimer.unref();
+        this.syncRetryMs = Math.min(this.syncRetryMs * 2, 60_000);
+      },
+    );
+  }
+
+  /** -dev: the server's own catalog entries, as a freshly elected Consul leader writes them. */
+  private async bootstrapDev(): Promise<void> {
     const id = this.identity;
     await this.write({
       type: 'catalog.register',
@@ -176,12 +244,46 @@ export class Agent {
     return seen;
   }
 
-  /** Joins the cluster through any of the addresses (Consul's `-join`, `conclave join`). */
-  async join(addresses: string[]): Promise<{ joined: number; errors: string[] }> {
-    if (!this.membership) return { joined: 0, errors: ['gossip is disabled (ports.serf_lan = -1)'] };
-    const res = await this.membership.join(addresses);
-    if (res.joined > 0) this.logger.info('Joined cluster', { joined: res.joined, addresses: addresses.join(',') });
-    return res;
+  private isLeader(): boolean {
+    if (this.mode === 'dev') return true;
+    return this.raftServer?.isLeader() ?? false;
+  }
+
+  /** Alive servers of this datacenter, as server RPC addresses (the leader first when known). */
+  private serverTargets(): string[] {
+    const members = this.membership?.members() ?? [];
+    const servers = members
+      .filter((m) => m.Status === 1 && m.Tags.role === 'consul' && m.Tags.dc === this.config.datacenter)
+      .map((m) => serverAddress(m))
+      .filter((a): a is string => a !== undefined);
+    // Spread clients over servers; the order changes per call so one dead server costs one retry at most.
+    for (let i = servers.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [servers[i], servers[j]] = [servers[j]!, servers[i]!];
+    }
+    return servers;
+  }
+
+  private async writeThroughServer(command: Command): Promise<CommandResult> {
+    let last: unknown = new ApiError(500, 'No known Consul servers');
+    for (const target of this.serverTargets()) {
+      try {
+        return (await this.rpc.call(target, 'apply', { command, hops: 0 }, 15_000)) as CommandResult;
+      } catch (err) {
+        last = err;
+        if (!(err instanceof RpcError && err.transport)) break;
+      }
+    }
+    if (last instanceof RpcError) throw new ApiError(last.status ?? 500, last.message);
+    throw last;
+  }
+
+  private remoteCatalogReader(): CatalogReader {
+    const get = <T>(url: string) => forwardedJson<T>(this.forwarder!, url);
+    return {
+      nodeServices: (node) => get<NodeServicesView | null>(`/v1/catalog/node/${encodeURIComponent(node)}`),
+      nodeChecks: async (node) => (await get<CheckView[] | null>(`/v1/health/node/${encodeURIComponent(node)}`)) ?? [],
+    };
   }
 
   private async startGossip(): Promise<void> {
@@ -200,21 +302,47 @@ export class Agent {
     });
     this.logger.info('Started gossip', { address: this.membership.address });
     const members = this.membership;
-    this.reconciler = new MemberReconciler(this.state, () => members.members(), cfg.datacenter, (cmd) => this.write(cmd));
-    const reconcile = () => void this.reconciler?.reconcile().catch((err) => this.logger.error('Member reconcile failed', { error: err }));
+    if (this.mode !== 'client') {
+      this.reconciler = new MemberReconciler(
+        this.state,
+        () => members.members(),
+        cfg.datacenter,
+        (cmd) => this.write(cmd),
+        cfg.dev ? 0 : Date.now() + REAP_GRACE_MS,
+      );
+    }
     for (const ev of ['join', 'leave', 'fail', 'update', 'reap'] as const) {
       members.node.on(ev, (m) => {
-        this.logger.info(`Member ${ev === 'fail' ? 'failed' : ev === 'join' ? 'joined' : ev === 'leave' ? 'left' : ev === 'reap' ? 'reaped' : 'updated'}`, { member: m.name, address: m.addr });
-        reconcile();
+        this.knownPeers.save(members.members().filter((x) => x.Status === 1).map((x) => `${x.Addr}:${x.Port}`));
+        const verb = { join: 'joined', leave: 'left', fail: 'failed', update: 'updated', reap: 'reaped' }[ev];
+        this.logger.info(`Member ${verb}`, { member: m.name, address: m.addr });
+        this.raftServer?.onMembership();
+        this.reconcile();
       });
     }
-    this.reconcileTimer = setInterval(reconcile, RECONCILE_INTERVAL_MS);
+    this.reconcileTimer = setInterval(() => this.reconcile(), RECONCILE_INTERVAL_MS);
     this.reconcileTimer.unref();
+  }
+
+  private async joinAtStart(): Promise<void> {
+    const cfg = this.config;
+    // Like Serf's snapshot: an agent that was in a cluster before a restart rejoins the members it knew.
+    const known = this.knownPeers.load().filter((a) => a !== this.membership?.address);
+    if (known.length > 0) {
+      const res = await this.join(known);
+      if (res.joined === 0) this.logger.warn('Could not rejoin any previously known member', { tried: known.length });
+    }
     if (cfg.startJoin.length > 0) {
       const res = await this.join(cfg.startJoin);
       if (res.joined === 0) throw new Error(`Error joining address(es) ${cfg.startJoin.join(', ')}: ${res.errors.join('; ')}`);
     }
     if (cfg.retryJoin.length > 0) this.retryJoin(1);
+  }
+
+  /** Leader only: gossip membership into the catalog (serfHealth, the servers' `consul` service). */
+  private reconcile(): void {
+    if (!this.reconciler || !this.isLeader()) return;
+    this.reconciler.reconcile().catch((err) => this.logger.warn('Member reconcile failed', { error: err }));
   }
 
   /** Consul's -retry-join: keep trying every retry_interval until one address works or retry_max is reached. */
@@ -253,9 +381,75 @@ export class Agent {
     };
   }
 
+  /** Server mode: Raft and agent RPC on the server port. */
+  private async startServer(): Promise<void> {
+    const cfg = this.config;
+    const members = () => this.membership?.members() ?? [];
+    this.raftServer = new RaftServer({
+      node: this.identity.node,
+      datacenter: cfg.datacenter,
+      dataDir: cfg.dataDir,
+      bootstrap: cfg.bootstrap,
+      bootstrapExpect: cfg.bootstrapExpect,
+      raftMultiplier: cfg.raftMultiplier,
+      state: this.state,
+      members,
+      rpc: this.rpc,
+      logger: this.logger.named('server'),
+      onLeadership: (leader) => {
+        if (leader) {
+          this.logger.info('cluster leadership acquired');
+          this.reconcile();
+        }
+      },
+    });
+    this.loopback = new LoopbackHttp(() =>
+      this.httpPort === undefined ? undefined : { host: loopbackHost(this.config.httpAddr || this.config.clientAddr), port: this.httpPort },
+    );
+    this.rpcServer = new RpcServer((method, args) => this.handleRpc(method, args));
+    this.serverPort = new ServerPort();
+    this.serverPort.route(RAFT_PATH, (req, socket, head) => this.raftServer!.transport.handleUpgrade(req, socket, head));
+    this.serverPort.route(RPC_PATH, (req, socket, head) => this.rpcServer!.handleUpgrade(req, socket, head));
+    await this.serverPort.listen(cfg.ports.server, cfg.bindAddr);
+    this.logger.info('Started server RPC', { address: `${cfg.bindAddr}:${cfg.ports.server}` });
+  }
+
+  private async handleRpc(method: string, args: unknown): Promise<unknown> {
+    if (method === 'apply') {
+      const a = args as { command: Command; hops: number };
+      return this.raftServer!.write(a.command, a.hops);
+    }
+    if (method === 'http') return this.loopback!.call(args as HttpCall);
+    throw new ApiError(500, `rpc: unknown method ${method}`);
+  }
+
+  private leadership(): Leadership {
+    if (this.raftServer) {
+      const leaderAddress = this.raftServer.leaderAddress();
+      return { knownLeader: leaderAddress !== '', lastContactMs: this.raftServer.lastContactMs(), leaderAddress };
+    }
+    return { knownLeader: true, lastContactMs: 0, leaderAddress: this.serverAddress };
+  }
+
   private async listen(): Promise<void> {
     const cfg = this.config;
     await this.startGossip();
+    if (this.mode === 'server') await this.startServer();
+    if (this.mode === 'client') {
+      this.forwarder = new RpcForwarder(() => true, () => this.serverTargets(), this.rpc, 'No known Consul servers', this.logger.named('rpc'));
+    } else if (this.mode === 'server') {
+      const stale = /(^|&)stale(=|&|$)/;
+      this.forwarder = new RpcForwarder(
+        (_path, query, method) => !this.raftServer!.isLeader() && (method !== 'GET' || !stale.test(query)),
+        () => {
+          const addr = this.raftServer!.leaderAddress();
+          return addr ? [addr] : [];
+        },
+        this.rpc,
+        'No cluster leader',
+        this.logger.named('rpc'),
+      );
+    }
     if (cfg.ports.http >= 0) {
       const httpLog = this.logger.named('http');
       const endpoints = new LocalAgentEndpoints(this.local, this.services, this.state, {
@@ -270,7 +464,7 @@ export class Agent {
           if (res.joined === 0) throw new ApiError(500, res.errors.join('; ') || `Failed to join ${address}`);
         },
         leave: async () => {
-          await this.membership?.leave();
+          await this.leave();
           this.options.onLeave?.();
         },
         forceLeave: async (node, prune) => {
@@ -281,13 +475,14 @@ export class Agent {
         {
           state: this.state,
           write: (cmd) => this.write(cmd),
-          leadership: () => ({ knownLeader: true, lastContactMs: 0, leaderAddress: this.serverAddress }),
-          peers: () => [this.serverAddress],
-          barrier: () => this.log.barrier(),
+          leadership: () => this.leadership(),
+          peers: () => (this.raftServer ? this.raftServer.peers() : [this.serverAddress]),
+          barrier: () => (this.raftServer ? this.raftServer.barrier() : Promise.resolve()),
           agent: endpoints,
           datacenter: cfg.datacenter,
           nodeName: this.identity.node,
           limits: { kvMaxValueSize: cfg.kvMaxValueSize },
+          forwarder: this.forwarder,
         },
         { onError: (err, method, url) => httpLog.error('Request failed', { method, url, error: err }) },
       );
@@ -295,8 +490,10 @@ export class Agent {
       this.logger.info('Started HTTP server', { address: this.httpAddress, network: 'tcp' });
     }
     if (cfg.ports.dns >= 0) {
+      const source: DnsDataSource =
+        this.mode === 'client' ? new RemoteDnsSource(this.forwarder!, cfg.datacenter) : new CatalogDnsSource(this.state, cfg.datacenter);
       this.dns = await createDnsServer({
-        source: new CatalogDnsSource(this.state, cfg.datacenter),
+        source,
         host: cfg.dnsAddr || cfg.clientAddr,
         port: cfg.ports.dns,
         domain: cfg.domain,
@@ -313,8 +510,12 @@ export class Agent {
       });
       this.logger.info('Started DNS server', { address: this.dnsAddress, network: 'udp+tcp' });
     }
+    // Raft starts once HTTP is up: the server answers forwarded requests through its own HTTP API.
+    await this.raftServer?.start();
+    await this.joinAtStart();
+    this.requestSync();
     this.fullSyncTimer = setInterval(() => {
-      this.sync.fullSync().catch((err) => this.logger.error('Catalog sync failed', { error: err }));
+      this.sync.fullSync().catch((err) => this.logger.warn('Catalog sync failed', { error: err }));
     }, FULL_SYNC_INTERVAL_MS);
     this.fullSyncTimer.unref();
   }
@@ -373,11 +574,11 @@ export class Agent {
         consul: {
           bootstrap: String(cfg.bootstrap),
           known_datacenters: '1',
-          leader: 'true',
-          leader_addr: this.serverAddress,
+          leader: String(this.isLeader()),
+          leader_addr: this.leadership().leaderAddress,
           server: String(cfg.server),
         },
-        raft: { applied_index: String(this.log.lastIndex()), commit_index: String(this.log.lastIndex()), state: 'Leader', num_peers: '0' },
+        raft: this.raftStats(),
         runtime: {
           arch: process.arch,
           os: process.platform,
@@ -389,4 +590,48 @@ export class Agent {
       Meta: this.identity.meta,
     };
   }
+
+  private raftStats(): Record<string, string> {
+    if (this.localLog) {
+      const i = String(this.localLog.lastIndex());
+      return { applied_index: i, commit_index: i, state: 'Leader', num_peers: '0' };
+    }
+    if (!this.raftServer) return {};
+    const conf = this.raftServer.configuration();
+    return {
+      applied_index: String(this.raftServer.appliedIndex()),
+      state: this.raftServer.isLeader() ? 'Leader' : this.raftServer.running ? 'Follower' : 'Candidate',
+      num_peers: String(Math.max(0, conf.voters.length - 1)),
+      latest_configuration: JSON.stringify(conf),
+    };
+  }
+}
+
+/** Consul advertises the first private IPv4 when bound to 0.0.0.0. */
+function firstPrivateIp(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.family === 'IPv4' && !a.internal && /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(a.address)) return a.address;
+    }
+  }
+  return '127.0.0.1';
+}
+
+/** Where this process reaches its own HTTP listener. */
+function loopbackHost(addr: string): string {
+  return addr === '0.0.0.0' || addr === '' ? '127.0.0.1' : addr === '::' ? '::1' : addr;
+}
+
+/** The node ID survives restarts in the data dir (Consul's node-id file); -dev gets a fresh one. */
+function persistedNodeId(dataDir: string): string {
+  if (!dataDir) return randomUUID();
+  const file = join(dataDir, 'node-id');
+  if (existsSync(file)) {
+    const id = readFileSync(file, 'utf8').trim();
+    if (id) return id;
+  }
+  const id = randomUUID();
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, id + '\n');
+  return id;
 }

@@ -3,8 +3,23 @@
 // a catalog entry the agent no longer has is removed). Status changes are pushed at once; output-only changes at
 // most every `outputUpdateIntervalMs` (Consul's check_update_interval), so blocking health queries don't churn.
 import type { CheckInput, ServiceInput, ServiceView, CheckView, StateMachineLike } from './catalog-types.js';
+import type { NodeServicesView } from '@conclave/catalog';
 import type { LocalCheck, LocalState } from './local-state.js';
 import type { Command } from '@conclave/kv';
+
+/** Where anti-entropy reads the catalog's record of this node: the local state on a server, a server over RPC
+ * on a client agent. */
+export interface CatalogReader {
+  nodeServices(node: string): Promise<NodeServicesView | null>;
+  nodeChecks(node: string): Promise<CheckView[]>;
+}
+
+export function localCatalogReader(state: StateMachineLike): CatalogReader {
+  return {
+    nodeServices: async (node) => state.catalog.nodeServices(node).value,
+    nodeChecks: async (node) => state.catalog.nodeChecks(node).value,
+  };
+}
 
 export interface NodeIdentity {
   node: string;
@@ -26,7 +41,7 @@ export class CatalogSync {
   private readonly lastOutputSync = new Map<string, number>();
 
   constructor(
-    private readonly state: StateMachineLike,
+    private readonly catalog: CatalogReader,
     private readonly local: LocalState,
     private readonly identity: NodeIdentity,
     private readonly write: (command: Command) => Promise<unknown>,
@@ -61,7 +76,7 @@ export class CatalogSync {
 
   private async syncOnce(pushOutput: boolean): Promise<void> {
     const id = this.identity;
-    const current = this.state.catalog.nodeServices(id.node).value;
+    const current = await this.catalog.nodeServices(id.node);
     if (!current || !sameNode(current.Node, id)) {
       await this.write({
         type: 'catalog.register',
@@ -92,7 +107,7 @@ export class CatalogSync {
       }
     }
 
-    const checks = new Map(this.state.catalog.nodeChecks(id.node).value.map((c) => [c.CheckID, c] as const));
+    const checks = new Map((await this.catalog.nodeChecks(id.node)).map((c) => [c.CheckID, c] as const));
     for (const check of this.local.checks.values()) {
       const have = checks.get(check.CheckID);
       if (!have || !sameCheckDefinition(have, check)) {

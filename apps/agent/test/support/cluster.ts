@@ -1,0 +1,86 @@
+// Starts agents in cluster mode as separate processes on 127.0.0.1, each with its own ports and data dir.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONCLAVE_BIN, freePort, sleep } from './agent-process.js';
+
+export interface ClusterAgent {
+  name: string;
+  server: boolean;
+  dataDir: string;
+  ports: { http: number; dns: number; serf: number; server: number };
+  httpAddr: string;
+  proc: ChildProcess;
+  output(): string;
+  /** Extra arguments it was started with (reused by restart). */
+  args: string[];
+}
+
+export async function allocate(name: string, server: boolean, root = mkdtempSync(join(tmpdir(), 'conclave-cluster-'))) {
+  return {
+    name,
+    server,
+    dataDir: join(root, name),
+    ports: { http: await freePort(), dns: await freePort(), serf: await freePort(), server: await freePort() },
+  };
+}
+
+export async function startClusterAgent(
+  spec: { name: string; server: boolean; dataDir: string; ports: ClusterAgent['ports'] },
+  args: string[],
+): Promise<ClusterAgent> {
+  const argv = [
+    CONCLAVE_BIN,
+    'agent',
+    '-node',
+    spec.name,
+    '-data-dir',
+    spec.dataDir,
+    '-bind',
+    '127.0.0.1',
+    '-client',
+    '127.0.0.1',
+    '-http-port',
+    String(spec.ports.http),
+    '-dns-port',
+    String(spec.ports.dns),
+    '-serf-lan-port',
+    String(spec.ports.serf),
+    '-server-port',
+    String(spec.ports.server),
+    '-raft-multiplier',
+    '1',
+    ...(spec.server ? ['-server'] : []),
+    ...args,
+  ];
+  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const httpAddr = `127.0.0.1:${spec.ports.http}`;
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${spec.name} exited with ${proc.exitCode}:\n${out}`);
+    try {
+      const res = await fetch(`http://${httpAddr}/v1/agent/self`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`${spec.name} did not start:\n${out}`);
+    }
+    await sleep(50);
+  }
+  return { ...spec, httpAddr, proc, output: () => out, args };
+}
+
+export function stopAgent(agent: ClusterAgent, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (agent.proc.exitCode !== null || agent.proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    agent.proc.once('exit', () => resolve());
+    agent.proc.kill(signal);
+  });
+}

@@ -1,0 +1,137 @@
+// Answering HTTP requests through a server, as Consul's client agents do over RPC: the request travels as an
+// `http` RPC to a server, which runs it against its own HTTP API and returns status, Consul headers and body.
+// Client agents forward everything but /v1/agent/*; follower servers forward writes and non-stale reads to
+// the leader. A server that cannot be reached is skipped for the next one.
+import { Agent as HttpAgent, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { RequestForwarder } from '@conclave/http-api';
+import type { Logger } from '../logger.js';
+import { RpcError, type RpcClient } from './rpc.js';
+
+export interface HttpCall {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** Request headers worth carrying (tokens, content type); hop-by-hop and host headers are not. */
+const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
+const TEN_MINUTES_MS = 10 * 60_000;
+
+export class RpcForwarder implements RequestForwarder {
+  constructor(
+    /** Which requests go elsewhere. */
+    private readonly decide: (path: string, query: string, method: string) => boolean,
+    /** Servers to try, best first (the leader for a follower; every known server for a client). */
+    private readonly targets: () => string[],
+    private readonly rpc: RpcClient,
+    private readonly noTarget: string,
+    private readonly logger: Logger,
+  ) {}
+
+  shouldForward(path: string, query: string, method: string): boolean {
+    return this.decide(path, query, method);
+  }
+
+  forward(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      const headers: Record<string, string> = {};
+      for (const h of CARRIED_REQUEST) {
+        const v = req.headers[h];
+        if (typeof v === 'string') headers[h] = v;
+      }
+      const call: HttpCall = { method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks) };
+      void this.send(call).then(
+        (reply) => {
+          res.writeHead(reply.status, reply.headers);
+          res.end(reply.body);
+        },
+        (err: unknown) => {
+          const e = err as RpcError;
+          res.writeHead(e.status ?? 500, { 'Content-Type': 'text/plain; charset=utf-8' });
+          res.end(e.message);
+        },
+      );
+    });
+  }
+
+  /** Sends the call to the first reachable target. */
+  async send(call: HttpCall): Promise<HttpReply> {
+    const timeout = timeoutFor(call.url);
+    let last: unknown = new RpcError(this.noTarget, true, 500);
+    for (const target of this.targets()) {
+      try {
+        return (await this.rpc.call(target, 'http', call, timeout)) as HttpReply;
+      } catch (err) {
+        last = err;
+        if (!(err instanceof RpcError && err.transport)) break;
+        this.logger.debug('Server unreachable, trying the next one', { server: target, error: err });
+      }
+    }
+    if (last instanceof RpcError && last.transport && last.status === undefined) throw new RpcError(last.message, true, 500);
+    throw last;
+  }
+}
+
+/** Blocking queries may hold for up to 10 minutes plus jitter; other requests get half a minute. */
+function timeoutFor(url: string): number {
+  return /[?&]index=\d/.test(url) ? TEN_MINUTES_MS + TEN_MINUTES_MS / 16 + 30_000 : 30_000;
+}
+
+/** Headers of the server's answer that the client passes on. */
+const CARRIED_RESPONSE = /^(content-type|x-consul-.*|x-content-type-options|content-security-policy|allow)$/;
+
+/** Runs a forwarded call against this server's own HTTP API (the server side of `http` RPC). */
+export class LoopbackHttp {
+  private readonly agent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
+
+  constructor(private readonly address: () => { host: string; port: number } | undefined) {}
+
+  call(c: HttpCall): Promise<HttpReply> {
+    const addr = this.address();
+    if (!addr) return Promise.reject(new RpcError('this server does not serve HTTP (ports.http = -1)', false, 500));
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { host: addr.host, port: addr.port, method: c.method, path: c.url, headers: { ...c.headers, 'content-length': c.body.length }, agent: this.agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('end', () => {
+            // rawHeaders keep the server's spelling (X-Consul-KnownLeader), which the client then repeats.
+            const headers: Record<string, string> = {};
+            for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+              const k = res.rawHeaders[i]!;
+              if (CARRIED_RESPONSE.test(k.toLowerCase())) headers[k] = res.rawHeaders[i + 1]!;
+            }
+            resolve({ status: res.statusCode ?? 500, headers, body: Buffer.concat(chunks) });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(c.body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** A JSON GET through the forwarder (client agents' reads for anti-entropy and DNS). */
+export async function forwardedJson<T>(forwarder: RpcForwarder, url: string): Promise<T> {
+  const reply = await forwarder.send({ method: 'GET', url, headers: {}, body: new Uint8Array(0) });
+  const text = Buffer.from(reply.body).toString('utf8');
+  if (reply.status === 404) return null as T;
+  if (reply.status !== 200) throw new RpcError(text || `HTTP ${reply.status}`, false, reply.status);
+  return JSON.parse(text) as T;
+}

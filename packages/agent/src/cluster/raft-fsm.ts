@@ -1,0 +1,33 @@
+// Raft's replicated application is the catalog/KV state machine: entries carry msgpack-encoded commands.
+import { Packr } from 'msgpackr';
+import type { StateMachine as RaftStateMachine } from '@conclave/raft';
+import type { Command, StateMachine } from '@conclave/kv';
+
+const packr = new Packr({ useRecords: false, moreTypes: true });
+
+export function encodeCommand(command: Command): Uint8Array {
+  return packr.pack(command);
+}
+
+export class RaftFsm implements RaftStateMachine {
+  constructor(private readonly state: StateMachine) {}
+
+  apply(entry: { index: number; term: number; data: Uint8Array }): unknown {
+    let command: Command;
+    try {
+      command = packr.unpack(entry.data) as Command;
+    } catch (err) {
+      // Every replica refuses the same bytes the same way, so the state stays identical.
+      return { error: `undecodable command at index ${entry.index}: ${(err as Error).message}` };
+    }
+    return this.state.apply(command, entry.index);
+  }
+
+  snapshot(): Uint8Array {
+    return this.state.snapshot();
+  }
+
+  restore(data: Uint8Array): void {
+    this.state.restore(data);
+  }
+}

@@ -1,0 +1,251 @@
+// A server agent's half of the cluster: the Raft node that replicates the state machine, bootstrapping as
+// Consul does (-bootstrap alone, or -bootstrap-expect N once N servers have met by gossip), writes proposed on
+// the leader or forwarded to it, read barriers for ?consistent, and, on the leader, Raft membership kept in step
+// with gossip (new servers join as learners and are promoted once caught up; servers that left are removed).
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DiskStorage, RaftNode, WsTransport, type NodeId } from '@conclave/raft';
+import { ApiError } from '@conclave/http-api';
+import type { Command, CommandResult, StateMachine } from '@conclave/kv';
+import type { Logger } from '../logger.js';
+import type { ConsulMember } from '../membership.js';
+import { encodeCommand, RaftFsm } from './raft-fsm.js';
+import { RpcError, type RpcClient } from './rpc.js';
+
+export const RAFT_PATH = '/raft';
+
+const STATUS_ALIVE = 1;
+const STATUS_LEFT = 3;
+/** How long a write waits for a leader before `No cluster leader` (Consul's rpc_hold_timeout). */
+const HOLD_TIMEOUT_MS = 7000;
+/** A learner within this many entries of the leader's commit index is promoted to voter. */
+const PROMOTE_LAG = 64;
+
+export interface RaftServerOptions {
+  node: string;
+  datacenter: string;
+  dataDir: string;
+  bootstrap: boolean;
+  bootstrapExpect: number;
+  raftMultiplier: number;
+  state: StateMachine;
+  members: () => ConsulMember[];
+  rpc: RpcClient;
+  logger: Logger;
+  /** Called when this server becomes leader or stops being it. */
+  onLeadership: (leader: boolean) => void;
+}
+
+export class RaftServer {
+  readonly transport: WsTransport;
+  private raft: RaftNode | undefined;
+  private readonly raftDir: string;
+  private starting: Promise<void> | undefined;
+  private managing = false;
+  private stopped = false;
+
+  constructor(private readonly o: RaftServerOptions) {
+    this.raftDir = join(o.dataDir, 'raft');
+    this.transport = new WsTransport({ id: o.node, noServer: true, path: RAFT_PATH });
+  }
+
+  /** Starts Raft now when it has state or bootstraps alone; otherwise waits for `maybeBootstrap`. */
+  async start(): Promise<void> {
+    mkdirSync(this.raftDir, { recursive: true });
+    this.refreshPeers();
+    if (readdirSync(this.raftDir).length > 0) {
+      this.o.logger.info('Raft data found, restoring state', { dir: this.raftDir });
+      await this.startRaft(undefined);
+    } else if (this.o.bootstrap) {
+      this.o.logger.info('Bootstrapping a single-server cluster (-bootstrap)');
+      await this.startRaft([this.o.node]);
+    } else if (this.o.bootstrapExpect === 0) {
+      // A server joining an existing cluster: the leader adds it once gossip tells it about us.
+      await this.startRaft(undefined);
+    } else {
+      this.o.logger.info('Waiting for servers to bootstrap the cluster', { expect: this.o.bootstrapExpect });
+      this.maybeBootstrap();
+    }
+  }
+
+  /** Called on every membership change: refreshes peer addresses, bootstraps when enough servers met. */
+  onMembership(): void {
+    this.refreshPeers();
+    if (!this.raft && !this.starting && this.o.bootstrapExpect > 0) this.maybeBootstrap();
+    if (this.raft?.isLeader()) void this.manageMembership();
+  }
+
+  get running(): boolean {
+    return this.raft !== undefined;
+  }
+
+  isLeader(): boolean {
+    return this.raft?.isLeader() ?? false;
+  }
+
+  leaderAddress(): string {
+    const lead = this.raft?.leader();
+    return lead ? this.addressOf(lead) ?? '' : '';
+  }
+
+  lastContactMs(): number {
+    const c = this.raft?.lastContact() ?? Infinity;
+    return Number.isFinite(c) ? Math.round(c) : 0;
+  }
+
+  /** Voters' server RPC addresses (/v1/status/peers). */
+  peers(): string[] {
+    return (this.raft?.configuration().voters ?? []).map((id) => this.addressOf(id) ?? '').filter(Boolean).sort();
+  }
+
+  configuration(): { voters: NodeId[]; learners: NodeId[] } {
+    return this.raft?.configuration() ?? { voters: [], learners: [] };
+  }
+
+  appliedIndex(): number {
+    return this.raft?.appliedIndex() ?? 0;
+  }
+
+  /** Proposes on the leader, forwards to it from a follower; waits up to the hold timeout for a leader. */
+  async write(command: Command, hops = 0): Promise<CommandResult> {
+    const deadline = Date.now() + HOLD_TIMEOUT_MS;
+    for (;;) {
+      const raft = this.raft;
+      if (raft?.isLeader()) {
+        try {
+          return (await raft.propose(encodeCommand(command))).result as CommandResult;
+        } catch (err) {
+          if ((err as Error).name !== 'NotLeaderError') throw new ApiError(500, (err as Error).message);
+        }
+      } else {
+        const lead = raft?.leader();
+        const addr = lead ? this.addressOf(lead) : undefined;
+        if (addr && hops < 2) {
+          try {
+            return (await this.o.rpc.call(addr, 'apply', { command, hops: hops + 1 }, HOLD_TIMEOUT_MS + 3000)) as CommandResult;
+          } catch (err) {
+            if (!(err instanceof RpcError && err.transport)) throw toApiError(err);
+          }
+        }
+      }
+      if (Date.now() > deadline || this.stopped) throw new ApiError(500, 'No cluster leader');
+      await sleep(50);
+    }
+  }
+
+  /** ?consistent: the leader confirms leadership and this server applies up to the read index. */
+  async barrier(): Promise<void> {
+    if (!this.raft) throw new ApiError(500, 'No cluster leader');
+    try {
+      await this.raft.readBarrier();
+    } catch {
+      throw new ApiError(500, 'No cluster leader');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.starting;
+    await this.raft?.stop();
+  }
+
+  private maybeBootstrap(): void {
+    const servers = this.o
+      .members()
+      .filter((m) => m.Status === STATUS_ALIVE && m.Tags.role === 'consul' && m.Tags.dc === this.o.datacenter)
+      .map((m) => m.Name)
+      .sort();
+    if (servers.length < this.o.bootstrapExpect) return;
+    this.o.logger.info('Found expected servers, bootstrapping the cluster', { servers: servers.join(',') });
+    void this.startRaft(servers);
+  }
+
+  private startRaft(bootstrap: NodeId[] | undefined): Promise<void> {
+    if (this.starting) return this.starting;
+    const log = this.o.logger.named('raft');
+    const tickMs = 100 * this.o.raftMultiplier;
+    const raft = new RaftNode({
+      id: this.o.node,
+      storage: new DiskStorage({ dir: this.raftDir, logger: (line) => log.warn(line) }),
+      transport: this.transport,
+      fsm: new RaftFsm(this.o.state),
+      bootstrap,
+      tickMs,
+      preVote: true,
+      checkQuorum: true,
+      logger: (line) => log.debug(line),
+    });
+    raft.on('leader', (lead: NodeId | undefined) => {
+      log.info(lead ? 'New leader elected' : 'Lost the leader', { leader: lead ?? '' });
+    });
+    raft.on('state', () => {
+      const leader = raft.isLeader();
+      this.o.onLeadership(leader);
+      if (leader) void this.manageMembership();
+    });
+    raft.on('error', (err: Error) => log.error('Raft stopped on an error', { error: err }));
+    this.starting = raft.start().then(() => {
+      this.raft = raft;
+    });
+    return this.starting;
+  }
+
+  private refreshPeers(): void {
+    for (const m of this.o.members()) {
+      if (m.Tags.role !== 'consul' || m.Name === this.o.node) continue;
+      const addr = serverAddress(m);
+      if (addr) this.transport.setPeer(m.Name, addr);
+    }
+  }
+
+  /** Leader: add alive servers Raft does not know as learners, promote caught-up learners, drop left servers. */
+  private async manageMembership(): Promise<void> {
+    const raft = this.raft;
+    if (!raft || this.managing) return;
+    this.managing = true;
+    try {
+      const conf = raft.configuration();
+      const known = new Set([...conf.voters, ...conf.learners]);
+      for (const m of this.o.members()) {
+        if (m.Tags.role !== 'consul' || m.Tags.dc !== this.o.datacenter || m.Name === this.o.node) continue;
+        if (m.Status === STATUS_ALIVE && !known.has(m.Name)) {
+          this.o.logger.info('Adding server as a non-voter to catch up', { server: m.Name });
+          await raft.addLearner(m.Name);
+        } else if (m.Status === STATUS_LEFT && known.has(m.Name)) {
+          this.o.logger.info('Removing server that left', { server: m.Name });
+          await raft.removeServer(m.Name);
+        }
+      }
+      const commit = raft.commitIndex();
+      for (const p of raft.progress()) {
+        if (p.learner && p.match + PROMOTE_LAG >= commit) {
+          this.o.logger.info('Promoting caught-up server to voter', { server: p.id });
+          await raft.addVoter(p.id);
+        }
+      }
+    } catch (err) {
+      this.o.logger.warn('Raft membership change failed; retrying on the next round', { error: err });
+    } finally {
+      this.managing = false;
+    }
+  }
+
+  private addressOf(id: NodeId): string | undefined {
+    const m = this.o.members().find((x) => x.Name === id);
+    return m ? serverAddress(m) : undefined;
+  }
+}
+
+export function serverAddress(m: ConsulMember): string | undefined {
+  const port = m.Tags.port;
+  return port ? `${m.Addr}:${port}` : undefined;
+}
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof RpcError && err.status !== undefined) return new ApiError(err.status, err.message);
+  return new ApiError(500, (err as Error).message);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,161 @@
+// Agent-to-server RPC: WebSocket connections on the server port (path `/rpc`) carrying msgpackr frames.
+// Request [id, method, args]; response [id, error | null, result]. Requests multiplex on one connection per
+// server; a broken connection fails its requests at once so the caller can try another server.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Packr } from 'msgpackr';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+
+export const RPC_PATH = '/rpc';
+
+export type RpcHandler = (method: string, args: unknown) => Promise<unknown>;
+
+/** An error raised by the remote handler (its message is Consul's text) or by the connection. */
+export class RpcError extends Error {
+  override name = 'RpcError';
+  constructor(
+    message: string,
+    /** True when the request never reached a handler (connect failure, connection lost, timeout). */
+    readonly transport: boolean,
+    /** HTTP status a remote ApiError carried, if any. */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+const packr = new Packr({ useRecords: false, moreTypes: true });
+const MAX_PAYLOAD = 64 << 20;
+
+export class RpcServer {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
+
+  constructor(private readonly handler: RpcHandler) {}
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+  }
+
+  private accept(ws: WebSocket): void {
+    ws.on('error', () => ws.terminate());
+    ws.on('message', (raw: RawData) => {
+      let id: number;
+      let method: string;
+      let args: unknown;
+      try {
+        [id, method, args] = packr.unpack(raw as Buffer) as [number, string, unknown];
+      } catch {
+        ws.terminate(); // a peer speaking nonsense is cut off
+        return;
+      }
+      this.handler(method, args).then(
+        (result) => send(ws, [id, null, result]),
+        (err: unknown) => {
+          const e = err as Error & { status?: number };
+          send(ws, [id, { message: e?.message ?? String(err), status: e?.status }, null]);
+        },
+      );
+    });
+  }
+
+  close(): void {
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+  }
+}
+
+function send(ws: WebSocket, frame: unknown): void {
+  if (ws.readyState === WebSocket.OPEN) ws.send(packr.pack(frame));
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface Conn {
+  ws: WebSocket;
+  ready: Promise<void>;
+  pending: Map<number, Pending>;
+}
+
+export class RpcClient {
+  private readonly conns = new Map<string, Conn>();
+  private seq = 0;
+  private closed = false;
+
+  /** Calls `method` on the server at `address` (host:port); rejects with RpcError. */
+  async call(address: string, method: string, args: unknown, timeoutMs: number): Promise<unknown> {
+    if (this.closed) throw new RpcError('rpc client closed', true);
+    const conn = this.connect(address);
+    await conn.ready;
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        conn.pending.delete(id);
+        reject(new RpcError(`rpc error: ${method} to ${address} timed out after ${timeoutMs} ms`, true));
+      }, timeoutMs);
+      conn.pending.set(id, { resolve, reject, timer });
+      try {
+        conn.ws.send(packr.pack([id, method, args]));
+      } catch (err) {
+        clearTimeout(timer);
+        conn.pending.delete(id);
+        reject(new RpcError(`rpc error: ${(err as Error).message}`, true));
+      }
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const [addr, c] of this.conns) this.drop(addr, c, 'rpc client closed');
+  }
+
+  private connect(address: string): Conn {
+    const existing = this.conns.get(address);
+    if (existing) return existing;
+    const ws = new WebSocket(`ws://${address}${RPC_PATH}`, { perMessageDeflate: false, handshakeTimeout: 2000, maxPayload: MAX_PAYLOAD });
+    const pending = new Map<number, Pending>();
+    const conn: Conn = {
+      ws,
+      pending,
+      ready: new Promise<void>((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', (err) => reject(new RpcError(`rpc error: failed to reach ${address}: ${err.message}`, true)));
+      }),
+    };
+    conn.ready.catch(() => undefined);
+    ws.on('message', (raw: RawData) => {
+      let frame: [number, { message: string; status?: number } | null, unknown];
+      try {
+        frame = packr.unpack(raw as Buffer) as typeof frame;
+      } catch {
+        this.drop(address, conn, `rpc error: bad frame from ${address}`);
+        return;
+      }
+      const p = pending.get(frame[0]);
+      if (!p) return;
+      pending.delete(frame[0]);
+      clearTimeout(p.timer);
+      if (frame[1]) p.reject(new RpcError(frame[1].message, false, frame[1].status ?? undefined));
+      else p.resolve(frame[2]);
+    });
+    ws.on('close', () => this.drop(address, conn, `rpc error: connection to ${address} closed`));
+    ws.on('error', () => this.drop(address, conn, `rpc error: connection to ${address} failed`));
+    this.conns.set(address, conn);
+    return conn;
+  }
+
+  private drop(address: string, conn: Conn, why: string): void {
+    if (this.conns.get(address) === conn) this.conns.delete(address);
+    for (const p of conn.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new RpcError(why, true));
+    }
+    conn.pending.clear();
+    conn.ws.removeAllListeners('message');
+    conn.ws.on('error', () => undefined);
+    if (conn.ws.readyState === WebSocket.OPEN || conn.ws.readyState === WebSocket.CONNECTING) conn.ws.terminate();
+  }
+}
