@@ -56,14 +56,15 @@ interface PendingProposal {
   term: number;
   resolve: (r: ProposeResult) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  /** Date.now() after which the caller gets a TimeoutError (swept on every tick: one timer, not one per call). */
+  deadline: number;
 }
 
 interface PendingRead {
   index?: number;
   resolve: () => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  deadline: number;
 }
 
 type Job = () => void;
@@ -83,7 +84,7 @@ export class RaftNode extends EventEmitter {
   private raft: Raft | undefined;
   private readonly o: RaftNodeOptions;
   private inbox: Job[] = [];
-  private proposals: { data: Uint8Array; p: Omit<PendingProposal, 'term' | 'timer'> & { timer: NodeJS.Timeout } }[] = [];
+  private proposals: { data: Uint8Array; p: Omit<PendingProposal, 'term'> }[] = [];
   private pending = new Map<number, PendingProposal>();
   private reads = new Map<string, PendingRead>();
   private readSeq = 0;
@@ -147,7 +148,14 @@ export class RaftNode extends EventEmitter {
     });
     const tickMs = this.o.tickMs ?? 50;
     if (!(tickMs > 0)) throw new ConfigError('tickMs must be > 0');
-    this.ticker = setInterval(() => this.enqueue(() => this.raft?.tick()), tickMs);
+    this.ticker = setInterval(
+      () =>
+        this.enqueue(() => {
+          this.raft?.tick();
+          this.expire();
+        }),
+      tickMs,
+    );
     this.loopDone = this.loop();
   }
 
@@ -164,17 +172,14 @@ export class RaftNode extends EventEmitter {
 
   private failAll(err: Error): void {
     for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
       p.reject(err);
     }
     this.pending.clear();
     for (const { p } of this.proposals) {
-      clearTimeout(p.timer);
       p.reject(err);
     }
     this.proposals = [];
     for (const r of this.reads.values()) {
-      clearTimeout(r.timer);
       r.reject(err);
     }
     this.reads.clear();
@@ -190,13 +195,7 @@ export class RaftNode extends EventEmitter {
       return Promise.reject(new ProposalDroppedError(`more than ${MAX_QUEUED_PROPOSALS} proposals are in flight; wait for some to complete`));
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const i = this.proposals.findIndex((x) => x.p.timer === timer);
-        if (i >= 0) this.proposals.splice(i, 1);
-        for (const [idx, p] of this.pending) if (p.timer === timer) this.pending.delete(idx);
-        reject(new TimeoutError(`proposal not applied within ${this.proposeTimeoutMs()} ms; it may still commit`));
-      }, this.proposeTimeoutMs());
-      this.proposals.push({ data, p: { resolve, reject, timer } });
+      this.proposals.push({ data, p: { resolve, reject, deadline: Date.now() + this.proposeTimeoutMs() } });
       this.kick();
     });
   }
@@ -209,19 +208,13 @@ export class RaftNode extends EventEmitter {
     if (!this.running) return Promise.reject(new StoppedError(`raft node ${this.id} is not running`));
     const ctx = `${this.id}:${++this.readSeq}`;
     return new Promise((resolve, reject) => {
-      const ms = this.o.readTimeoutMs ?? 5000;
-      const timer = setTimeout(() => {
-        this.reads.delete(ctx);
-        reject(new TimeoutError(`read barrier not confirmed within ${ms} ms (no leader or no quorum)`));
-      }, ms);
-      this.reads.set(ctx, { resolve, reject, timer });
+      this.reads.set(ctx, { resolve, reject, deadline: Date.now() + (this.o.readTimeoutMs ?? 5000) });
       this.enqueue(() => {
         if (this.cur.lead === NONE) {
           const r = this.reads.get(ctx);
           if (r) {
             this.reads.delete(ctx);
-            clearTimeout(r.timer);
-            r.reject(new NotLeaderError(NONE));
+                  r.reject(new NotLeaderError(NONE));
           }
           return;
         }
@@ -248,11 +241,7 @@ export class RaftNode extends EventEmitter {
       this.enqueue(() => {
         try {
           const r = this.raft!.proposeConfChange(cc);
-          const timer = setTimeout(() => {
-            this.pending.delete(r.index);
-            reject(new TimeoutError(`configuration change not applied within ${this.proposeTimeoutMs()} ms`));
-          }, this.proposeTimeoutMs());
-          this.pending.set(r.index, { term: r.term, resolve, reject, timer });
+          this.track(r.index, { term: r.term, resolve, reject, deadline: Date.now() + this.proposeTimeoutMs() });
         } catch (e) {
           reject(e);
         }
@@ -310,6 +299,24 @@ export class RaftNode extends EventEmitter {
   }
 
   // ---- the loop ----
+
+  /** Times out calls past their deadline. Maps iterate in insertion (= deadline) order: stop at the first live one. */
+  private expire(): void {
+    const now = Date.now();
+    for (const [idx, p] of this.pending) {
+      if (p.deadline > now) break;
+      this.pending.delete(idx);
+      p.reject(new TimeoutError(`proposal at index ${idx} not applied within ${this.proposeTimeoutMs()} ms; it may still commit`));
+    }
+    while (this.proposals.length && this.proposals[0].p.deadline <= now) {
+      this.proposals.shift()!.p.reject(new TimeoutError(`proposal not appended within ${this.proposeTimeoutMs()} ms`));
+    }
+    for (const [ctx, r] of this.reads) {
+      if (r.deadline > now) break;
+      this.reads.delete(ctx);
+      r.reject(new TimeoutError(`read barrier not confirmed within ${this.o.readTimeoutMs ?? 5000} ms (no leader or no quorum)`));
+    }
+  }
 
   private proposeTimeoutMs(): number {
     return this.o.proposeTimeoutMs ?? 10_000;
@@ -378,12 +385,11 @@ export class RaftNode extends EventEmitter {
       res = this.raft!.proposeBatch(batch.map((b) => b.data));
     } catch (e) {
       for (const b of batch) {
-        clearTimeout(b.p.timer);
         b.p.reject(e as Error);
       }
       return;
     }
-    res.forEach((r, i) => this.pending.set(r.index, { term: r.term, ...batch[i].p }));
+    res.forEach((r, i) => this.track(r.index, { term: r.term, ...batch[i].p }));
   }
 
   private async handleReady(rd: Ready): Promise<void> {
@@ -418,15 +424,17 @@ export class RaftNode extends EventEmitter {
       for (const [idx, p] of this.pending) {
         if (idx <= this.applied) {
           this.pending.delete(idx);
-          clearTimeout(p.timer);
-          p.reject(new ProposalLostError(`entry ${idx} was superseded by a snapshot from the leader; its outcome is unknown`));
+              p.reject(new ProposalLostError(`entry ${idx} was superseded by a snapshot from the leader; its outcome is unknown`));
         }
       }
     }
     let confChanged = false;
     for (const e of rd.committedEntries) {
       let result: unknown;
-      if (e.type === EntryType.Normal && e.data.length) result = await fsm.apply({ index: e.index, term: e.term, data: e.data });
+      if (e.type === EntryType.Normal && e.data.length) {
+        result = fsm.apply({ index: e.index, term: e.term, data: e.data });
+        if (result instanceof Promise) result = await result;
+      }
       if (e.type === EntryType.ConfChange) confChanged = true;
       this.applied = e.index;
       this.settle(e, result);
@@ -444,11 +452,20 @@ export class RaftNode extends EventEmitter {
     await this.maybeSnapshot();
   }
 
+  private track(index: number, p: PendingProposal): void {
+    const old = this.pending.get(index);
+    if (old) {
+      // Our own older entry at this index was truncated away: it will never apply.
+      this.pending.delete(index);
+      old.reject(new ProposalLostError(`entry ${index} was replaced after a leader change; it did not happen, retry it`));
+    }
+    this.pending.set(index, p);
+  }
+
   private settle(e: Entry, result: unknown): void {
     const p = this.pending.get(e.index);
     if (!p) return;
     this.pending.delete(e.index);
-    clearTimeout(p.timer);
     if (p.term === e.term) p.resolve({ index: e.index, term: e.term, result });
     else p.reject(new ProposalLostError(`entry ${e.index} was replaced after a leader change; it did not happen, retry it`));
   }
@@ -457,8 +474,7 @@ export class RaftNode extends EventEmitter {
     for (const [ctx, r] of this.reads) {
       if (r.index !== undefined && this.applied >= r.index) {
         this.reads.delete(ctx);
-        clearTimeout(r.timer);
-        r.resolve();
+          r.resolve();
       }
     }
   }
@@ -472,8 +488,7 @@ export class RaftNode extends EventEmitter {
       if (this.cur.state !== StateType.Leader) {
         // Queued proposals cannot be appended any more; appended ones settle when their index applies.
         for (const { p } of this.proposals) {
-          clearTimeout(p.timer);
-          p.reject(new NotLeaderError(this.cur.lead));
+              p.reject(new NotLeaderError(this.cur.lead));
         }
         this.proposals = [];
       }

@@ -58,7 +58,7 @@ describe('RaftNode in memory', () => {
     const net = new MemoryNetwork();
     const ids = ['a', 'b', 'c'];
     const nodes = ids.map(
-      (id) => new RaftNode({ id, storage: new MemoryStorage(), transport: net.transport(id), fsm: new Counter(), bootstrap: ids, tickMs: 5, readTimeoutMs: 300 }),
+      (id) => new RaftNode({ id, storage: new MemoryStorage(), transport: net.transport(id), fsm: new Counter(), bootstrap: ids, tickMs: 5, readTimeoutMs: 300, proposeTimeoutMs: 300 }),
     );
     await Promise.all(nodes.map((n) => n.start()));
     try {
@@ -73,6 +73,12 @@ describe('RaftNode in memory', () => {
       for (const o of nodes) if (o !== f) net.reconnect(f.id, o.id);
       await until('follower rejoined', () => f.leader() !== undefined);
       await f.readBarrier();
+      // An isolated leader's proposal cannot commit: the caller gets a TimeoutError (outcome unknown).
+      const l2 = await until('leader', () => nodes.find((n) => n.isLeader()));
+      for (const o of nodes) if (o !== l2) net.disconnect(l2.id, o.id);
+      const err = await l2.propose(new Uint8Array([9])).catch((e) => e);
+      expect(err).toBeInstanceOf(TimeoutError);
+      for (const o of nodes) if (o !== l2) net.reconnect(l2.id, o.id);
     } finally {
       await Promise.all(nodes.map((n) => n.stop()));
     }
