@@ -8,9 +8,11 @@ import { ConsulHttp, type Consistency } from './consul-http.js';
 import { HealthApi } from './health-api.js';
 import { KvApi } from './kv.js';
 import type { QueryOptions, QueryParams, QueryResult, WriteOptions } from './query.js';
+import { SessionApi } from './session-api.js';
 import { StatusApi } from './status-api.js';
 import { resolveToken } from './token.js';
 import { HttpTransport, type TlsOptions } from './transport.js';
+import { TxnApi } from './txn-api.js';
 
 export interface ConsulClientOptions {
   /** As -http-addr: beats CONSUL_HTTP_ADDR; default 127.0.0.1:8500. */
@@ -39,6 +41,8 @@ export class ConsulClient {
   readonly health: HealthApi;
   readonly agent: AgentApi;
   readonly status: StatusApi;
+  readonly session: SessionApi;
+  readonly txn: TxnApi;
   private readonly http: ConsulHttp;
 
   constructor(options: ConsulClientOptions = {}) {
@@ -60,6 +64,8 @@ export class ConsulClient {
     this.health = new HealthApi(this.http);
     this.agent = new AgentApi(this.http);
     this.status = new StatusApi(this.http);
+    this.session = new SessionApi(this.http);
+    this.txn = new TxnApi(this.http);
   }
 
   /**

@@ -69,8 +69,17 @@ export class ConsulHttp {
     return { ...meta, body: decodeBody(res) as T };
   }
 
-  /** PUT/POST/DELETE; returns the decoded body (JSON, text, or undefined when empty). */
-  async write(method: 'PUT' | 'POST' | 'DELETE', path: string, params: QueryParams | undefined, body: unknown, options: RequestOptions = {}): Promise<unknown> {
+  /**
+   * PUT/POST/DELETE; returns the decoded body (JSON, text, or undefined when empty). `nullOn404` answers a 404 with
+   * null; `acceptStatus` lists non-2xx statuses whose body is an answer (txn's 409).
+   */
+  async write(
+    method: 'PUT' | 'POST' | 'DELETE',
+    path: string,
+    params: QueryParams | undefined,
+    body: unknown,
+    options: RequestOptions & { nullOn404?: boolean; acceptStatus?: number[] } = {},
+  ): Promise<unknown> {
     const search = new URLSearchParams();
     appendParams(search, params);
     const dc = options.datacenter ?? this.datacenter;
@@ -86,7 +95,8 @@ export class ConsulHttp {
       headers: tokenHeader(options),
       signal: options.signal,
     });
-    if (res.status < 200 || res.status >= 300) throw httpError(method, path, res);
+    if (res.status === 404 && options.nullOn404) return null;
+    if ((res.status < 200 || res.status >= 300) && !options.acceptStatus?.includes(res.status)) throw httpError(method, path, res);
     return decodeBody(res);
   }
 }

@@ -22,6 +22,8 @@ export { CatalogApi } from './catalog-api.js';
 export { HealthApi, type HealthServiceOptions } from './health-api.js';
 export { AgentApi, type ForceLeaveOptions, type MembersOptions } from './agent-api.js';
 export { StatusApi } from './status-api.js';
+export { SessionApi, type Session, type SessionDefinition } from './session-api.js';
+export { TxnApi, type KVTxnOp, type KVTxnVerb, type TxnError, type TxnResult } from './txn-api.js';
 export { type BlockingWatch, type WatchHandler, type WatchOptions } from './blocking-watch.js';
 export { consulWatchBackoff, exponentialBackoff, sleep, type ExponentialBackoffOptions, type RetryDelay } from './backoff.js';
 export {

@@ -100,6 +100,23 @@ describe('kv over HTTP', () => {
   });
 });
 
+describe('txn encoding', () => {
+  it('sends uint64 Flags and Index as exact JSON integers and values as base64', async () => {
+    // The test server has no /v1/txn, so the call fails; what matters is the body it received.
+    await expect(
+      client.txn.kv([
+        { Verb: 'set', Key: 'k', Value: 'v', Flags: 16210313421097356768n },
+        { Verb: 'cas', Key: 'k', Value: Buffer.from([1, 2]), Index: 18446744073709551615n },
+      ]),
+    ).rejects.toMatchObject({ status: 404 });
+    const sent = server.seen.find((r) => r.path === '/v1/txn')!;
+    expect(sent.method).toBe('PUT');
+    expect(sent.body).toBe(
+      '[{"KV":{"Verb":"set","Key":"k","Value":"dg==","Flags":16210313421097356768}},{"KV":{"Verb":"cas","Key":"k","Value":"AQI=","Index":18446744073709551615}}]',
+    );
+  });
+});
+
 describe('transport', () => {
   it('talks over a unix socket', async () => {
     const sock = join(mkdtempSync(join(tmpdir(), 'conclave-sock-')), 'agent.sock');

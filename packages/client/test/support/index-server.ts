@@ -19,6 +19,7 @@ export interface SeenRequest {
   token: string | undefined;
   contentLength: string | undefined;
   at: number;
+  body: string;
 }
 
 export class IndexServer {
@@ -96,6 +97,7 @@ export class IndexServer {
         token: req.headers['x-consul-token'] as string | undefined,
         contentLength: req.headers['content-length'],
         at: Date.now(),
+        body: Buffer.concat(chunks).toString('utf8'),
       });
       const body = Buffer.concat(chunks);
       if (url.searchParams.get('dc') && url.searchParams.get('dc') !== 'dc1') {
