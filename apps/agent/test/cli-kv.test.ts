@@ -107,6 +107,28 @@ describe('conclave kv put/get', () => {
     expect(Buffer.from((await rawGet('cas/key'))[0]!.Value!, 'base64').toString()).toBe('v2');
   });
 
+  it('acquires and releases a lock with -acquire/-release -session', async () => {
+    const session = async () => ((await (await fetch(`http://${agent.httpAddr}/v1/session/create`, { method: 'PUT', body: '{"TTL":"60s"}' })).json()) as { ID: string }).ID;
+    const [mine, theirs] = await Promise.all([session(), session()]);
+    expect(await conclave(['kv', 'put', '-acquire', '-session', mine, 'lock/leader', 'node-a'])).toEqual({ code: 0, stdout: 'Success! Lock acquired on: lock/leader\n', stderr: '' });
+    const [contended, detailed, noSession] = await Promise.all([
+      conclave(['kv', 'put', '-acquire', '-session', theirs, 'lock/leader', 'node-b']),
+      conclave(['kv', 'get', '-detailed', 'lock/leader']),
+      conclave(['kv', 'put', '-acquire', 'lock/leader']),
+    ]);
+    expect(contended).toEqual({ code: 1, stdout: '', stderr: 'Error! Did not acquire lock\n' });
+    expect(detailed.stdout).toContain(`LockIndex        1\n`);
+    expect(detailed.stdout).toContain(`Session          ${mine}\n`);
+    expect(noSession).toEqual({ code: 1, stdout: '', stderr: 'Error! Missing -session (required with -acquire and -release)\n' });
+    const [wrongRelease, release] = await Promise.all([
+      conclave(['kv', 'put', '-release', '-session', theirs, 'lock/leader']),
+      conclave(['kv', 'put', '-release', '-session', mine, 'lock/leader']),
+    ]);
+    expect(release).toEqual({ code: 0, stdout: 'Success! Lock released on: lock/leader\n', stderr: '' });
+    expect(wrongRelease).toEqual({ code: 1, stdout: '', stderr: 'Error! Did not release lock\n' });
+    expect((await rawGet('lock/leader'))[0]).not.toHaveProperty('Session');
+  });
+
   it('reads the value from @file, from stdin with -, and decodes -base64', async () => {
     const file = join(dir, 'license.txt');
     writeFileSync(file, 'from a file\n');
