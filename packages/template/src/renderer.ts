@@ -80,9 +80,6 @@ interface TemplateState {
   completeOnce: boolean;
   minTimer: NodeJS.Timeout | undefined;
   maxTimer: NodeJS.Timeout | undefined;
-  immediate: NodeJS.Immediate | undefined;
-  rendering: boolean;
-  again: boolean;
 }
 
 interface WatchState {
@@ -97,6 +94,10 @@ export class Renderer {
   private readonly templates: TemplateState[] = [];
   private readonly log: RendererLogger;
   private stopped = false;
+  private readonly dirty = new Set<TemplateState>();
+  private passImmediate: NodeJS.Immediate | undefined;
+  private passRunning = false;
+  private passAgain = false;
   private resolveFinished!: () => void;
   /** Resolves when the renderer stops (after -once completes, or stop()). */
   readonly finished: Promise<void>;
@@ -111,7 +112,7 @@ export class Renderer {
   /** Loads and parses every template (throws on unreadable files and parse errors), then starts rendering. */
   async start(): Promise<void> {
     await this.load();
-    for (const t of this.templates) void this.render(t);
+    for (const t of this.templates) this.markDirty(t);
   }
 
   /** Loads and parses every template without rendering (-parse-only). */
@@ -142,9 +143,6 @@ export class Renderer {
         completeOnce: false,
         minTimer: undefined,
         maxTimer: undefined,
-        immediate: undefined,
-        rendering: false,
-        again: false,
       });
     }
   }
@@ -156,8 +154,8 @@ export class Renderer {
     for (const t of this.templates) {
       clearTimeout(t.minTimer);
       clearTimeout(t.maxTimer);
-      if (t.immediate) clearImmediate(t.immediate);
     }
+    if (this.passImmediate) clearImmediate(this.passImmediate);
     const done = [...this.watches.values()].map((w) => {
       w.handle.stop();
       return w.handle.done;
@@ -184,13 +182,7 @@ export class Renderer {
     if (this.stopped) return;
     const wait = t.spec.wait ?? this.options.wait;
     if (!wait || wait.minMs <= 0) {
-      // Coalesce the deliveries of one event-loop turn (a burst of watches answering) into one render.
-      if (!t.immediate) {
-        t.immediate = setImmediate(() => {
-          t.immediate = undefined;
-          void this.render(t);
-        });
-      }
+      this.markDirty(t);
       return;
     }
     clearTimeout(t.minTimer);
@@ -203,7 +195,71 @@ export class Renderer {
     clearTimeout(t.maxTimer);
     t.minTimer = undefined;
     t.maxTimer = undefined;
-    void this.render(t);
+    this.markDirty(t);
+  }
+
+  /** Queues a template for the next pass; deliveries of one event-loop turn share one pass. */
+  private markDirty(t: TemplateState): void {
+    if (this.stopped) return;
+    this.dirty.add(t);
+    if (!this.passImmediate) {
+      this.passImmediate = setImmediate(() => {
+        this.passImmediate = undefined;
+        void this.runPass();
+      });
+    }
+  }
+
+  /**
+   * One pass: render every dirty template, write the changed ones, then run their commands, each distinct
+   * command once (two templates reloading the same service cause one reload). Passes never overlap.
+   */
+  private async runPass(): Promise<void> {
+    if (this.stopped) return;
+    if (this.passRunning) {
+      this.passAgain = true;
+      return;
+    }
+    this.passRunning = true;
+    try {
+      const batch = [...this.dirty];
+      this.dirty.clear();
+      // Render every template first, synchronously, so that all of them see the same data; then write.
+      const rendered: [TemplateState, string][] = [];
+      for (const t of batch) {
+        const text = this.renderOne(t);
+        if (text !== undefined) rendered.push([t, text]);
+      }
+      const commands = new Map<string, { command: string | string[]; timeoutMs: number; templates: string[] }>();
+      for (const [t, text] of rendered) {
+        if (this.stopped) return;
+        let changed: boolean;
+        try {
+          changed = await this.publish(t, text);
+          t.completeOnce = true;
+        } catch (e) {
+          this.log.error(`(runner) ${t.name}: ${(e as Error).message}`);
+          this.emit({ type: 'error', template: t.name, error: e as Error });
+          continue;
+        }
+        const cmd = t.spec.command;
+        if (!changed || this.options.dry || cmd === undefined || cmd === '' || (Array.isArray(cmd) && cmd.length === 0)) continue;
+        const key = JSON.stringify(cmd);
+        const entry = commands.get(key);
+        if (entry) {
+          entry.templates.push(t.name);
+          entry.timeoutMs = Math.max(entry.timeoutMs, t.spec.commandTimeoutMs ?? 30_000);
+        } else commands.set(key, { command: cmd, timeoutMs: t.spec.commandTimeoutMs ?? 30_000, templates: [t.name] });
+      }
+      for (const c of commands.values()) await this.execute(c.command, c.timeoutMs, c.templates);
+      if (this.options.once && this.templates.every((x) => x.completeOnce)) await this.stop();
+    } finally {
+      this.passRunning = false;
+      if ((this.passAgain || this.dirty.size > 0) && !this.stopped) {
+        this.passAgain = false;
+        void this.runPass();
+      }
+    }
   }
 
   private onValue(w: WatchState, value: unknown): void {
@@ -250,68 +306,50 @@ export class Renderer {
     t.deps = now;
   }
 
-  private async render(t: TemplateState): Promise<void> {
-    if (this.stopped) return;
-    if (t.rendering) {
-      t.again = true;
-      return;
-    }
-    t.rendering = true;
+  /** Renders one template against the current data; the text when complete, else undefined. */
+  private renderOne(t: TemplateState): string | undefined {
+    let r: RenderResult;
     try {
-      let r: RenderResult;
-      try {
-        r = t.tmpl.render(this.store);
-      } catch (e) {
-        this.log.error(`(runner) ${t.name}: ${(e as Error).message}`);
-        this.emit({ type: 'error', template: t.name, error: e as Error });
-        return;
-      }
-      this.ensureWatched(t, r.used);
-      this.emit({ type: 'render', template: t.name, complete: r.complete, missing: r.missing.map((d) => d.id) });
-      if (!r.complete) {
-        this.log.debug(`(runner) ${t.name}: missing data for ${r.missing.length} dependencies`);
-        return;
-      }
-      await this.publish(t, r.output!);
-      t.completeOnce = true;
-      if (this.options.once && this.templates.every((x) => x.completeOnce)) await this.stop();
+      r = t.tmpl.render(this.store);
     } catch (e) {
       this.log.error(`(runner) ${t.name}: ${(e as Error).message}`);
       this.emit({ type: 'error', template: t.name, error: e as Error });
-    } finally {
-      t.rendering = false;
-      if (t.again && !this.stopped) {
-        t.again = false;
-        void this.render(t);
-      }
+      return undefined;
     }
+    this.ensureWatched(t, r.used);
+    this.emit({ type: 'render', template: t.name, complete: r.complete, missing: r.missing.map((d) => d.id) });
+    if (!r.complete) {
+      this.log.debug(`(runner) ${t.name}: missing data for ${r.missing.length} dependencies`);
+      return undefined;
+    }
+    return r.output;
   }
 
-  private async publish(t: TemplateState, text: string): Promise<void> {
+  private async publish(t: TemplateState, text: string): Promise<boolean> {
     if (this.options.dry) {
-      if (text === t.lastOutput) return;
+      if (text === t.lastOutput) return false;
       t.lastOutput = text;
       const out = this.options.stdout ?? ((s: string) => void process.stdout.write(s));
       out(`> ${t.spec.destination ?? t.name}\n${text}`);
-      return;
+      return true;
     }
     const dst = t.spec.destination!;
     const changed = await writeFileAtomic(dst, text, { perms: t.spec.perms, backup: t.spec.backup, createDestDirs: t.spec.createDestDirs });
     t.lastOutput = text;
     this.emit({ type: 'write', template: t.name, destination: dst, changed });
-    if (!changed) {
-      this.log.debug(`(runner) ${t.name}: ${dst} is already up to date`);
-      return;
-    }
-    this.log.info(`(runner) rendered "${t.name}" => "${dst}"`);
-    if (t.spec.command === undefined || (Array.isArray(t.spec.command) && t.spec.command.length === 0) || t.spec.command === '') return;
+    if (changed) this.log.info(`(runner) rendered "${t.name}" => "${dst}"`);
+    else this.log.debug(`(runner) ${t.name}: ${dst} is already up to date`);
+    return changed;
+  }
+
+  private async execute(command: string | string[], timeoutMs: number, templates: string[]): Promise<void> {
     const env = { ...process.env, ...(this.options.env ?? {}) } as NodeJS.ProcessEnv;
-    const result = await runCommand(t.spec.command, { timeoutMs: t.spec.commandTimeoutMs ?? 30_000, env });
-    this.emit({ type: 'command', template: t.name, result });
-    if (result.error) this.log.error(`(runner) command "${result.command}" could not start: ${result.error}`);
-    else if (result.timedOut) this.log.error(`(runner) command "${result.command}" timed out after ${t.spec.commandTimeoutMs ?? 30_000} ms and was killed`);
-    else if (result.exitCode !== 0) {
-      this.log.error(`(runner) command "${result.command}" exited with status ${result.exitCode ?? result.signal}: ${result.output.trim()}`);
-    } else this.log.info(`(runner) command "${result.command}" succeeded`);
+    const result = await runCommand(command, { timeoutMs, env });
+    for (const name of templates) this.emit({ type: 'command', template: name, result });
+    const what = `command "${result.command}" (for ${templates.map((n) => `"${n}"`).join(', ')})`;
+    if (result.error) this.log.error(`(runner) ${what} could not start: ${result.error}`);
+    else if (result.timedOut) this.log.error(`(runner) ${what} timed out after ${timeoutMs} ms and was killed`);
+    else if (result.exitCode !== 0) this.log.error(`(runner) ${what} exited with status ${result.exitCode ?? result.signal}: ${result.output.trim()}`);
+    else this.log.info(`(runner) ${what} succeeded`);
   }
 }

@@ -98,6 +98,30 @@ describe('Renderer', () => {
     expect(readFileSync(join(dir, 'b'), 'utf8')).toBe('8080 8080 X');
   });
 
+  it('runs a command shared by several changed templates once per pass', async () => {
+    const c = cluster();
+    const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
+    const counter = join(dir, 'reloads');
+    const command = `echo reload >> ${counter}`;
+    const { r, events } = start({
+      source: c,
+      templates: [
+        { contents: '{{range service "web"}}{{.ID}} {{end}}', destination: join(dir, 'a'), command },
+        { contents: '{{range service "web"}}{{.Address}} {{end}}', destination: join(dir, 'b'), command },
+        { contents: '{{key "other"}}', destination: join(dir, 'c'), command: `echo other >> ${counter}` },
+      ],
+    });
+    c.put('other', 'o');
+    await r.start();
+    await waitFor(() => writes(events) === 3, 'three files');
+    await waitFor(() => commands(events) === 3, 'commands');
+    expect(readFileSync(counter, 'utf8').split('\n').filter(Boolean).sort()).toEqual(['other', 'reload']);
+    c.setCheck('web1', 'critical');
+    await waitFor(() => writes(events) === 5, 'both web files rewritten');
+    await waitFor(() => commands(events) === 5, 'command events for both templates');
+    expect(readFileSync(counter, 'utf8').split('\n').filter((l) => l === 'reload')).toHaveLength(2);
+  });
+
   it('keeps the destination permissions and writes a backup', async () => {
     const c = cluster();
     const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
