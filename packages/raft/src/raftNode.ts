@@ -396,10 +396,15 @@ export class RaftNode extends EventEmitter {
     const raft = this.raft!;
     const { storage, transport, fsm } = this.o;
     // A leader whose term and vote are already on disk may send its appends while it writes the same
-    // entries locally (Raft thesis 10.2.1): the commit index they carry never counts the leader's own
-    // unsynced entries, because acks are handled only after this Ready is persisted.
+    // entries locally (Raft thesis 10.2.1): with two or more voters the commit index they carry needs
+    // another voter's ack, and acks are handled only after this Ready is persisted, so it never counts
+    // the leader's own unsynced entries. A single voter commits on its own append: no early send then
+    // (the simulator found learners being told an unsynced entry was committed).
     const early =
-      raft.state === StateType.Leader && !rd.snapshot && (!rd.hardState || (rd.hardState.term === this.persisted.term && rd.hardState.vote === this.persisted.vote));
+      raft.state === StateType.Leader &&
+      raft.conf().voters.length > 1 &&
+      !rd.snapshot &&
+      (!rd.hardState || (rd.hardState.term === this.persisted.term && rd.hardState.vote === this.persisted.vote));
     let rest = rd.messages;
     if (early) {
       rest = [];

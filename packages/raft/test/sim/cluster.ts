@@ -421,7 +421,7 @@ export class Simulation {
       const d = n.disk;
       // As RaftNode does: a leader whose term and vote are on disk sends appends before its own write.
       let rest = rd.messages;
-      if (raft.state === StateType.Leader && !rd.snapshot && (!rd.hardState || (rd.hardState.term === d.hs.term && rd.hardState.vote === d.hs.vote))) {
+      if (raft.state === StateType.Leader && raft.conf().voters.length > 1 && !rd.snapshot && (!rd.hardState || (rd.hardState.term === d.hs.term && rd.hardState.vote === d.hs.vote))) {
         this.sendAll(
           n,
           rd.messages.filter((m) => m.type === MessageType.App),
