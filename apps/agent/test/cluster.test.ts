@@ -83,6 +83,15 @@ describe('a seven-node cluster', () => {
       ['web-3', 'alive', 'client'],
     ]);
     expect((await get<string[]>(agents.get('lb-2')!, '/v1/status/peers')).body).toHaveLength(3);
+    // operator raft list-peers through a client: three voters, one leader.
+    const peers = await runCli(['operator', 'raft', 'list-peers', '-http-addr', agents.get('web-2')!.httpAddr]);
+    expect(peers.code).toBe(0);
+    const lines = peers.stdout.trim().split('\n');
+    expect(lines[0]!.split(/\s+/)).toEqual(['Node', 'ID', 'Address', 'State', 'Voter', 'RaftProtocol']);
+    const peerRows = lines.slice(1).map((l) => l.split(/\s+/));
+    expect(peerRows.map((r) => r[0]).sort()).toEqual(['lb-1', 'lb-2', 'web-1']);
+    expect(peerRows.filter((r) => r[3] === 'leader')).toHaveLength(1);
+    expect(peerRows.every((r) => r[4] === 'true' && r[5] === '3')).toBe(true);
   });
 
   it("answers a client's config-file service through DNS on every agent", async () => {

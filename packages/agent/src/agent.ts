@@ -483,6 +483,7 @@ export class Agent {
           nodeName: this.identity.node,
           limits: { kvMaxValueSize: cfg.kvMaxValueSize },
           forwarder: this.forwarder,
+          operator: this.mode === 'client' ? undefined : { raftConfiguration: async () => this.raftConfiguration(), removeRaftPeer: (p) => this.removeRaftPeer(p) },
         },
         { onError: (err, method, url) => httpLog.error('Request failed', { method, url, error: err }) },
       );
@@ -589,6 +590,40 @@ export class Agent {
       },
       Meta: this.identity.meta,
     };
+  }
+
+  /** GET /v1/operator/raft/configuration in Consul's shape. */
+  private raftConfiguration(): { Servers: unknown[]; Index: number } {
+    if (!this.raftServer) {
+      return {
+        Servers: [{ ID: this.identity.id, Node: this.identity.node, Address: this.serverAddress, Leader: true, ProtocolVersion: '3', Voter: true }],
+        Index: 1,
+      };
+    }
+    const conf = this.raftServer.configuration();
+    const members = this.membership?.members() ?? [];
+    const leader = this.raftServer.leaderAddress();
+    const servers = [...conf.voters.map((id) => [id, true] as const), ...conf.learners.map((id) => [id, false] as const)]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, voter]) => {
+        const m = members.find((x) => x.Name === name);
+        const address = m ? (serverAddress(m) ?? '') : '';
+        return { ID: m?.Tags.id ?? name, Node: name, Address: address, Leader: address !== '' && address === leader, ProtocolVersion: '3', Voter: voter };
+      });
+    return { Servers: servers, Index: this.raftServer.appliedIndex() };
+  }
+
+  /** DELETE /v1/operator/raft/peer: by server ID (or node name) or by address. */
+  private async removeRaftPeer(peer: { id: string; address: string }): Promise<void> {
+    if (!this.raftServer) throw new ApiError(500, 'Cannot remove the only server of a -dev agent');
+    const conf = this.raftServer.configuration();
+    const members = this.membership?.members() ?? [];
+    const name = [...conf.voters, ...conf.learners].find((n) => {
+      const m = members.find((x) => x.Name === n);
+      return peer.id ? n === peer.id || m?.Tags.id === peer.id : m !== undefined && serverAddress(m) === peer.address;
+    });
+    if (!name) throw new ApiError(500, `id "${peer.id || peer.address}" was not found in the Raft configuration`);
+    await this.raftServer.removePeer(name);
   }
 
   private raftStats(): Record<string, string> {

@@ -58,6 +58,8 @@ export interface ApiBackend {
   datacenters?(): string[];
   readonly nodeName: string;
   readonly limits?: ApiLimits;
+  /** Raft operations of a server (/v1/operator/raft/*); absent on agents without Raft. */
+  readonly operator?: OperatorEndpoints;
   /** Set on agents that answer some requests through a server (agent endpoints are always local). */
   readonly forwarder?: RequestForwarder;
   /** Session TTL timers; without them a renew only confirms that the session exists. */
@@ -68,6 +70,13 @@ export interface ApiBackend {
   readonly events?: EventBackend;
   /** The clock stamped on commands that need time (lock-delay, session destroy); default Date.now. */
   now?(): number;
+}
+
+export interface OperatorEndpoints {
+  /** GET /v1/operator/raft/configuration: {Servers: [{ID, Node, Address, Leader, ProtocolVersion, Voter}], Index}. */
+  raftConfiguration(): Promise<unknown>;
+  /** DELETE /v1/operator/raft/peer?id=|address=; throws ApiError when no such server. */
+  removeRaftPeer(peer: { id: string; address: string }): Promise<void>;
 }
 
 export interface RequestForwarder {

@@ -12,6 +12,7 @@ import { handleEvent } from './event-endpoints.js';
 import { handleHealth } from './health-endpoints.js';
 import { handleKv } from './kv-endpoints.js';
 import { QueryParams } from './query-params.js';
+import { handleOperator } from './operator-endpoints.js';
 import { handleSession } from './session-endpoints.js';
 import { handleSnapshot } from './snapshot-endpoints.js';
 import { handleStatus } from './status-endpoints.js';
@@ -91,6 +92,9 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       } else if (c === 101 /* e */ && path.startsWith('/v1/event/')) {
         handler = handleEvent;
         rest = path.slice(10);
+      } else if (c === 111 /* o */ && path.startsWith('/v1/operator/')) {
+        handler = handleOperator;
+        rest = path.slice(13);
       }
     }
     if (!handler) {

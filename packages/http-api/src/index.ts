@@ -6,6 +6,7 @@ export type {
   Leadership,
   ConsistencyMode,
   RequestForwarder,
+  OperatorEndpoints,
   EventBackend,
   SessionTimerBackend,
 } from './backend.js';

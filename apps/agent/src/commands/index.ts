@@ -11,6 +11,7 @@ import { leave } from './leave.js';
 import { lock } from './lock.js';
 import { maint } from './maint.js';
 import { members } from './members.js';
+import { operator } from './operator.js';
 import { reload } from './reload.js';
 import { services } from './services.js';
 import { snapshot } from './snapshot.js';
@@ -30,6 +31,7 @@ export const commands: Record<string, (argv: string[]) => Promise<number>> = {
   lock,
   maint,
   members,
+  operator,
   reload,
   services,
   snapshot,

@@ -143,6 +143,16 @@ export class RaftServer {
     }
   }
 
+  /** Removes a server from the Raft configuration (operator raft remove-peer); leader only. */
+  async removePeer(id: NodeId): Promise<void> {
+    if (!this.raft?.isLeader()) throw new ApiError(500, 'No cluster leader');
+    try {
+      await this.raft.removeServer(id);
+    } catch (err) {
+      throw new ApiError(500, (err as Error).message);
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await this.starting;

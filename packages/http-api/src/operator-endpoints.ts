@@ -1,0 +1,30 @@
+// /v1/operator/raft/configuration and DELETE /v1/operator/raft/peer: the Raft configuration as Consul shows it,
+// answered by the agent through ApiBackend.operator (servers only; clients forward to a server).
+
+import { ApiError } from './api-error.js';
+import type { ApiCall } from './api-call.js';
+
+export async function handleOperator(call: ApiCall): Promise<void> {
+  const op = call.backend.operator;
+  switch (call.rest) {
+    case 'raft/configuration':
+      if (!call.allow('GET')) return;
+      call.checkDatacenter();
+      if (!op) throw new ApiError(500, 'No cluster leader');
+      call.json(200, await op.raftConfiguration());
+      return;
+    case 'raft/peer': {
+      if (!call.allow('DELETE')) return;
+      call.checkDatacenter();
+      const id = call.query.get('id') ?? '';
+      const address = call.query.get('address') ?? '';
+      if (!id && !address) throw new ApiError(400, 'Must specify either ?id with the server\'s ID or ?address with IP:port of peer to remove');
+      if (id && address) throw new ApiError(400, 'Must specify either ?id with the server\'s ID or ?address with IP:port of peer to remove');
+      if (!op) throw new ApiError(500, 'No cluster leader');
+      await op.removeRaftPeer({ id, address });
+      call.ok();
+      return;
+    }
+  }
+  throw new ApiError(404, 'Invalid URL path: not a recognized HTTP API endpoint');
+}
