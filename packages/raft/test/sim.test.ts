@@ -38,6 +38,12 @@ describe('deterministic simulation', () => {
     expect(leaders).toBeGreaterThan(SEEDS * 2);
   });
 
+  it('regression: a single-voter leader must not tell learners about unsynced commits (found by seed 297)', () => {
+    // Before the fix this seed failed leader completeness: the leader sent appends carrying a commit
+    // index that counted its own not-yet-synced entries, then crashed and lost them.
+    expect(() => runSeed(297, { nodes: 3, voters: 1 })).not.toThrow();
+  });
+
   it('replays a seed exactly', () => {
     const a = runSeed(7, profileFor(7));
     const b = runSeed(7, profileFor(7));
