@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { StateMachine, type Command, type CommandResult } from '@conclave/kv';
+import { LocalUserEvents, SessionTimers, StateMachine, type Command, type CommandResult } from '@conclave/kv';
 import { ApiError, createHttpApi, type HttpApi, type Leadership } from '@conclave/http-api';
 import { createDnsServer, type DnsDataSource, type DnsServer } from '@conclave/dns';
 import { CheckScheduler, SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME, SERF_HEALTH_ALIVE_OUTPUT } from '@conclave/health';
@@ -56,6 +56,10 @@ export class Agent {
   private readonly scheduler: CheckScheduler;
   private readonly services: LocalServices;
   private readonly sync: CatalogSync;
+  /** Session TTLs: run by the leader (always, in -dev), proposing session.destroy on expiry. */
+  private readonly sessionTimers: SessionTimers;
+  /** User events: kept locally (gossip delivery in a cluster is not wired yet). */
+  private readonly events: LocalUserEvents;
   private readonly rpc = new RpcClient();
   private raftServer: RaftServer | undefined;
   private serverPort: ServerPort | undefined;
@@ -110,6 +114,16 @@ export class Agent {
     const reader: CatalogReader = this.mode === 'client' ? this.remoteCatalogReader() : localCatalogReader(this.state);
     this.sync = new CatalogSync(reader, this.local, this.identity, (cmd) => this.write(cmd));
     this.local.onChange(() => this.requestSync());
+    this.sessionTimers = new SessionTimers({
+      state: this.state,
+      propose: (cmd) => this.write(cmd),
+      onExpire: (s) => this.logger.debug('Session TTL expired', { session: s.ID }),
+      onError: (err) => this.logger.warn('Session invalidation failed', { error: err }),
+    });
+    this.events = new LocalUserEvents({
+      node: this.identity.node,
+      services: () => [...this.local.services.values()].map((s) => ({ ID: s.service.ID, Service: s.service.Service, Tags: s.service.Tags ?? [] })),
+    });
   }
 
   /** Starts the agent; rejects (with everything already started stopped again) when a listener cannot bind. */
@@ -168,6 +182,7 @@ export class Agent {
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.sessionTimers.stop();
     clearInterval(this.fullSyncTimer);
     clearInterval(this.reconcileTimer);
     clearTimeout(this.retryJoinTimer);
@@ -400,6 +415,9 @@ export class Agent {
         if (leader) {
           this.logger.info('cluster leadership acquired');
           this.reconcile();
+          this.sessionTimers.start();
+        } else {
+          this.sessionTimers.stop();
         }
       },
     });
@@ -483,6 +501,9 @@ export class Agent {
           nodeName: this.identity.node,
           limits: { kvMaxValueSize: cfg.kvMaxValueSize },
           forwarder: this.forwarder,
+          sessionTimers: this.mode === 'client' ? undefined : this.sessionTimers,
+          sessionTtlMinNs: cfg.sessionTtlMinNs,
+          events: this.events,
           operator: this.mode === 'client' ? undefined : { raftConfiguration: async () => this.raftConfiguration(), removeRaftPeer: (p) => this.removeRaftPeer(p) },
         },
         { onError: (err, method, url) => httpLog.error('Request failed', { method, url, error: err }) },
@@ -511,6 +532,7 @@ export class Agent {
       });
       this.logger.info('Started DNS server', { address: this.dnsAddress, network: 'udp+tcp' });
     }
+    if (this.mode === 'dev') this.sessionTimers.start();
     // Raft starts once HTTP is up: the server answers forwarded requests through its own HTTP API.
     await this.raftServer?.start();
     await this.joinAtStart();
