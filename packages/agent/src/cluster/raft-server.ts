@@ -42,6 +42,8 @@ export class RaftServer {
   private readonly raftDir: string;
   private starting: Promise<void> | undefined;
   private managing = false;
+  private currentBarrier: Promise<void> | undefined;
+  private nextBarrier: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly o: RaftServerOptions) {
@@ -133,8 +135,26 @@ export class RaftServer {
     }
   }
 
-  /** ?consistent: the leader confirms leadership and this server applies up to the read index. */
-  async barrier(): Promise<void> {
+  /** ?consistent: the leader confirms leadership and this server applies up to the read index. Concurrent
+   * callers share rounds: one that arrives while a round is in flight waits for the next round, which starts
+   * after it arrived, so every read still sees every write acknowledged before it. */
+  barrier(): Promise<void> {
+    if (!this.currentBarrier) {
+      this.currentBarrier = this.barrierRound().finally(() => {
+        this.currentBarrier = undefined;
+      });
+      return this.currentBarrier;
+    }
+    this.nextBarrier ??= this.currentBarrier
+      .catch(() => undefined)
+      .then(() => {
+        this.nextBarrier = undefined;
+        return this.barrier();
+      });
+    return this.nextBarrier;
+  }
+
+  private async barrierRound(): Promise<void> {
     if (!this.raft) throw new ApiError(500, 'No cluster leader');
     try {
       await this.raft.readBarrier();

@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// A 3-server Conclave cluster and a 3-member etcd cluster on 127.0.0.1, loaded in the same run with the same
+// tool and settings: KV writes/s and p99 at 16/64/256 connections (wrk -t2, PUT through the leader's HTTP API /
+// etcd's JSON gateway), linearizable reads/s (?consistent / serializable=false), leader failover time (kill -9
+// of the leader to the first acknowledged write through another server), and memory (RSS) of an idle client
+// agent and of a server holding 100,000 keys.
+// Usage: node tools/bench/cluster-kv.mjs [--duration 10] [--connections 16,64,256] [--keys 100000]
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const duration = Number(opt('duration', '10'));
+const connections = opt('connections', '16,64,256').split(',').map(Number);
+const keyCount = Number(opt('keys', '100000'));
+const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'conclave-cluster-bench-'));
+const procs = [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function lua(name, text) {
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+const value = 'x'.repeat(100);
+const conclavePut = lua('conclave-put.lua', `wrk.method = "PUT"\nwrk.body = "${value}"\ncounter = 0\nrequest = function()\n  counter = counter + 1\n  return wrk.format(nil, "/v1/kv/bench/" .. (counter % 1000))\nend\n`);
+const b64 = (s) => Buffer.from(s).toString('base64');
+const etcdPut = lua(
+  'etcd-put.lua',
+  `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\ncounter = 0\nrequest = function()\n  counter = counter + 1\n  local k = "bench/" .. (counter % 1000)\n  return wrk.format(nil, "/v3/kv/put", nil, '{"key":"' .. b64(k) .. '","value":"${b64(value)}"}')\nend\n` +
+    `local b='ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'\nfunction b64(data)\n  return ((data:gsub('.', function(x)\n    local r,b2='',x:byte()\n    for i=8,1,-1 do r=r..(b2%2^i-b2%2^(i-1)>0 and '1' or '0') end\n    return r;\n  end)..'0000'):gsub('%d%d%d?%d?%d?%d?', function(x)\n    if (#x < 6) then return '' end\n    local c=0\n    for i=1,6 do c=c+(x:sub(i,i)=='1' and 2^(6-i) or 0) end\n    return b:sub(c+1,c+1)\n  end)..({ '', '==', '=' })[#data%3+1])\nend\n`,
+);
+const etcdGet = lua('etcd-get.lua', `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '{"key":"${b64('bench/1')}"}'\n`);
+
+function wrk(url, conns, script) {
+  const out = execFileSync('wrk', ['-t2', `-c${conns}`, `-d${duration}s`, '--latency', ...(script ? ['-s', script] : []), url], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+  const p99 = /99%\s+([\d.]+\w+)/.exec(out)?.[1] ?? '?';
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const errors = /Socket errors: (.*)/.exec(out)?.[1];
+  return { rps, p99, bad: non2xx, errors };
+}
+
+async function until(fn, ms, what) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await sleep(20);
+  }
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+// ---------- Conclave ----------
+const base = 20000 + Math.floor(Math.random() * 20000);
+function conclave(i, server, extra = []) {
+  const p = (k) => base + i * 10 + k;
+  const argv = [bin, 'agent', '-node', `n${i}`, '-data-dir', join(dir, `n${i}`), '-bind', '127.0.0.1', '-client', '127.0.0.1',
+    '-serf-lan-port', String(p(1)), '-server-port', String(p(2)), '-http-port', String(p(3)), '-dns-port', '-1',
+    '-raft-multiplier', '1', '-log-level', 'warn', '-retry-join', `127.0.0.1:${base + 10 + 1}`, '-retry-interval', '1s',
+    ...(server ? ['-server', '-bootstrap-expect', '3'] : []), ...extra];
+  const proc = spawn(process.execPath, argv, { stdio: 'ignore' });
+  procs.push(proc);
+  return { i, proc, http: `http://127.0.0.1:${p(3)}`, server: `127.0.0.1:${p(2)}` };
+}
+const servers = [1, 2, 3].map((i) => conclave(i, true));
+await until(async () => (await (await fetch(`${servers[0].http}/v1/status/leader`)).json()) !== '', 30000, 'conclave leader');
+const leaderOf = async () => {
+  const addr = await (await fetch(`${servers.find((s) => s.proc.exitCode === null && !s.dead).http}/v1/status/leader`)).json();
+  return servers.find((s) => s.server === addr);
+};
+let leader = await leaderOf();
+await fetch(`${leader.http}/v1/kv/bench/1`, { method: 'PUT', body: value });
+
+// ---------- etcd ----------
+const ep = (i, k) => base + 100 + i * 10 + k;
+const cluster = [1, 2, 3].map((i) => `e${i}=http://127.0.0.1:${ep(i, 2)}`).join(',');
+const etcds = [1, 2, 3].map((i) => {
+  const proc = spawn('etcd', ['--name', `e${i}`, '--data-dir', join(dir, `e${i}`), '--listen-client-urls', `http://127.0.0.1:${ep(i, 1)}`,
+    '--advertise-client-urls', `http://127.0.0.1:${ep(i, 1)}`, '--listen-peer-urls', `http://127.0.0.1:${ep(i, 2)}`,
+    '--initial-advertise-peer-urls', `http://127.0.0.1:${ep(i, 2)}`, '--initial-cluster', cluster, '--initial-cluster-state', 'new',
+    '--log-level', 'error'], { stdio: 'ignore' });
+  procs.push(proc);
+  return { i, proc, url: `http://127.0.0.1:${ep(i, 1)}` };
+});
+const etcdLeader = async () => {
+  for (const e of etcds) {
+    if (e.dead) continue;
+    try {
+      const st = await (await fetch(`${e.url}/v3/maintenance/status`, { method: 'POST', body: '{}' })).json();
+      if (st.leader && st.header?.member_id === st.leader) return e;
+    } catch {}
+  }
+  return undefined;
+};
+let eLeader = await until(etcdLeader, 30000, 'etcd leader');
+await fetch(`${eLeader.url}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64('bench/1'), value: b64(value) }) });
+
+const rows = [];
+try {
+  for (const c of connections) {
+    const ours = wrk(`${leader.http}/v1/kv/bench/x`, c, conclavePut);
+    const theirs = wrk(`${eLeader.url}/v3/kv/put`, c, etcdPut);
+    rows.push(['write', c, ours, theirs]);
+  }
+  for (const c of [64]) {
+    const ours = wrk(`${leader.http}/v1/kv/bench/1?consistent`, c);
+    const theirs = wrk(`${eLeader.url}/v3/kv/range`, c, etcdGet);
+    rows.push(['linearizable read', c, ours, theirs]);
+  }
+
+  // Failover: kill -9 the leader, time until a write through a survivor is acknowledged.
+  const t0 = performance.now();
+  leader.proc.kill('SIGKILL');
+  leader.dead = true;
+  const survivor = servers.find((s) => !s.dead);
+  await until(async () => (await (await fetch(`${survivor.http}/v1/kv/failover`, { method: 'PUT', body: 'x' })).text()) === 'true', 30000, 'conclave failover');
+  const ourFailover = performance.now() - t0;
+  const e0 = performance.now();
+  eLeader.proc.kill('SIGKILL');
+  eLeader.dead = true;
+  const eSurvivor = etcds.find((e) => !e.dead);
+  await until(async () => {
+    const r = await fetch(`${eSurvivor.url}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64('failover'), value: b64('x') }), signal: AbortSignal.timeout(500) });
+    return r.ok;
+  }, 30000, 'etcd failover');
+  const etcdFailover = performance.now() - e0;
+
+  // Memory: an idle client agent, and a server after loading keys (through the surviving leader).
+  const client = conclave(9, false);
+  await until(async () => (await fetch(`${client.http}/v1/agent/self`)).ok, 20000, 'client');
+  await sleep(3000);
+  const clientRss = rssMb(client.proc.pid);
+  leader = await until(leaderOf, 20000, 'leader after failover');
+  const batch = 64;
+  for (let k = 0; k < keyCount; k += batch) {
+    await Promise.all(Array.from({ length: Math.min(batch, keyCount - k) }, (_, j) => fetch(`${leader.http}/v1/kv/mem/${k + j}`, { method: 'PUT', body: value })));
+  }
+  await sleep(2000);
+  const serverRss = Math.max(...servers.filter((s) => !s.dead).map((s) => rssMb(s.proc.pid)));
+
+  console.log(`\n3 servers on 127.0.0.1, raft_multiplier 1 vs etcd ${execFileSync('etcd', ['--version'], { encoding: 'utf8' }).split('\n')[0].split(': ')[1]} (3 members); wrk -t2, ${duration}s per row, 100-byte values\n`);
+  console.log('| operation | conns | conclave req/s | conclave p99 | etcd req/s | etcd p99 | ratio |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|');
+  for (const [op, c, o, t] of rows) {
+    const note = o.bad || t.bad ? ` (non-2xx: conclave ${o.bad}, etcd ${t.bad})` : '';
+    console.log(`| ${op} | ${c} | ${o.rps.toFixed(0)} | ${o.p99} | ${t.rps.toFixed(0)} | ${t.p99} | ${((o.rps / t.rps) * 100).toFixed(0)}%${note} |`);
+  }
+  console.log(`\n| measure | conclave | etcd |\n|---|--:|--:|`);
+  console.log(`| kill -9 leader → first acknowledged write | ${ourFailover.toFixed(0)} ms | ${etcdFailover.toFixed(0)} ms |`);
+  console.log(`| RSS, idle client agent | ${clientRss.toFixed(0)} MB | |`);
+  console.log(`| RSS, server holding ${keyCount} keys | ${serverRss.toFixed(0)} MB | |`);
+} finally {
+  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+}
