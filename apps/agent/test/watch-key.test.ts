@@ -111,6 +111,28 @@ describe('conclave watch -type key with a handler', () => {
   });
 });
 
+describe('conclave watch -shell=false', () => {
+  it('execs the handler arguments as they are, without a shell', async () => {
+    const out = join(dir, 'direct.json');
+    const child = spawn(process.execPath, [CONCLAVE_BIN, 'watch', '-type', 'key', '-key', 'direct/k', '-shell=false', '/bin/sh', '-c', `cat > ${out}; echo "$0|$1" >> ${out}`, 'first arg'], {
+      env: { ...process.env, ...env() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      // With a shell the words would be re-split; exec'd directly, "first arg" arrives as $0 of the inner sh.
+      await eventually(async () => existsSync(out) && readFileSync(out, 'utf8').includes('|'), 20000, 'the handler to run');
+      expect(readFileSync(out, 'utf8')).toBe('null\nfirst arg|\n');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+});
+
 describe('conclave watch without a handler', () => {
   it('prints the result once as indented JSON and exits 0, uint64 flags exact', async () => {
     await kvPut('print/me', 'hello', '?flags=16210313421097356768');
@@ -136,6 +158,19 @@ describe('conclave watch without a handler', () => {
     expect(JSON.parse(services.stdout)).toMatchObject({ consul: [] });
     const nodes = await runCli(['watch', '-type', 'nodes'], env());
     expect((JSON.parse(nodes.stdout) as Array<{ Node: string }>).map((n) => n.Node)).toEqual(['watch-node']);
+  });
+
+  it('filters a service by repeated -tag and -passingonly true', async () => {
+    const reg = async (body: unknown) => {
+      const res = await fetch(`http://${agent.httpAddr}/v1/agent/service/register`, { method: 'PUT', body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+    };
+    await reg({ ID: 'api1', Name: 'api', Tags: ['a', 'b'], Port: 1, Check: { TTL: '10m', Status: 'passing' } });
+    await reg({ ID: 'api2', Name: 'api', Tags: ['a'], Port: 2, Check: { TTL: '10m', Status: 'passing' } });
+    await reg({ ID: 'api3', Name: 'api', Tags: ['a', 'b'], Port: 3, Check: { TTL: '10m', Status: 'critical' } });
+    const r = await runCli(['watch', '-type', 'service', '-service', 'api', '-tag', 'a', '-tag', 'b', '-passingonly', 'true'], env());
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as Array<{ Service: { ID: string } }>).map((e) => e.Service.ID)).toEqual(['api1']);
   });
 
   it('refuses bad definitions with Consul messages and exit 1', async () => {
