@@ -1,7 +1,7 @@
 // text/template's predefined functions with Go's semantics and error messages.
 import { FuncSpec, fn } from './func-spec.js';
 import { goSprint, goSprintf, goSprintln } from './go-format.js';
-import { GoFloat, isTrue, kindOf, mapGet, mapSize, numberValue, typeName } from './values.js';
+import { isTrue, kindOf, mapGet, mapSize, numberValue, typeName } from './values.js';
 
 /** Go's indirectInterface: a nil interface becomes an invalid value. */
 function ind(v: unknown): unknown {
@@ -268,4 +268,3 @@ export function builtinFuncs(): Record<string, FuncSpec> {
   };
 }
 
-export { GoFloat };

@@ -64,7 +64,8 @@ export class Executor {
     private readonly tmplName: string,
     data: unknown,
     private readonly depth = 0,
-    private readonly outBuf?: string[],
+    /** Nested {{template}} calls write into their caller's output. */
+    outBuf?: string[],
   ) {
     if (outBuf) this.out = outBuf;
     this.vars = [{ name: '$', value: data === null ? undefined : data, iface: false }];

@@ -1,6 +1,6 @@
 // Go's fmt package as far as templates use it: Sprint, Sprintln, Sprintf with the verbs, flags,
 // width and precision users write, and Go's error forms (%!d(string=x), %!v(MISSING), ...).
-import { GoFloat, kindOf, mapEntries, numberValue, structFields, typeName } from './values.js';
+import { kindOf, mapEntries, numberValue, structFields, typeName } from './values.js';
 
 interface Flags {
   plus: boolean;
@@ -270,17 +270,15 @@ function formatFloatHex(x: number, prec: number, upper: boolean): string {
       const half = 1n << (shift - 1n);
       const rem = frac & ((1n << shift) - 1n);
       frac >>= shift;
-      let lead = 1n;
       if (rem > half || (rem === half && (frac & 1n) === 1n)) {
         frac += 1n;
+        // Carry into the leading 1: the mantissa becomes 2.0, i.e. 1.0 with the next exponent.
         if (frac >> BigInt(prec * 4) !== 0n) {
           frac = 0n;
-          lead = 1n;
           e++;
         }
       }
       digits = prec;
-      void lead;
     }
     let hex = digits > 0 ? frac.toString(16).padStart(digits, '0') : '';
     if (prec < 0) hex = hex.replace(/0+$/, '');
@@ -730,9 +728,6 @@ export function goSprintf(format: string, args: unknown[]): string {
         if (m) i += m[0].length;
       }
     }
-    if (!f.minus && f.zero === false && format[pct + 1] === '0') {
-      // "0" after "-" is ignored; handled above.
-    }
     goodArgNum = goodArgNum && argIndex();
     if (i >= end) {
       p.out += '%!(NOVERB)';
@@ -785,4 +780,3 @@ export function goSprintf(format: string, args: unknown[]): string {
   return p.out;
 }
 
-export { GoFloat };

@@ -1,5 +1,6 @@
 // Tokenizer for Go's text/template syntax. Mirrors text/template/parse/lex.go so that
 // token boundaries, trim-marker handling and error wording match Go exactly.
+import { goQuote } from './go-format.js';
 
 export enum ItemType {
   Error,
@@ -72,13 +73,8 @@ export function itemString(i: Item): string {
   return goQuoteForItem(i.val);
 }
 
-// Lazy import cycle avoidance: a tiny quote for token display (same rules as strconv.Quote).
-let quoteFn: (s: string) => string = (s) => JSON.stringify(s);
-export function setItemQuoter(fn: (s: string) => string): void {
-  quoteFn = fn;
-}
 function goQuoteForItem(s: string): string {
-  return quoteFn(s);
+  return goQuote(s);
 }
 
 const EOF = -1;
@@ -486,11 +482,11 @@ function lexChar(l: Lexer): StateFn {
 }
 
 function lexNumber(l: Lexer): StateFn {
-  if (!scanNumber(l)) return l.errorf(`bad number syntax: ${quoteFn(l.input.slice(l.s, l.p))}`);
+  if (!scanNumber(l)) return l.errorf(`bad number syntax: ${goQuote(l.input.slice(l.s, l.p))}`);
   const sign = l.peek();
   if (sign === 0x2b || sign === 0x2d) {
     if (!scanNumber(l) || l.input[l.p - 1] !== 'i') {
-      return l.errorf(`bad number syntax: ${quoteFn(l.input.slice(l.s, l.p))}`);
+      return l.errorf(`bad number syntax: ${goQuote(l.input.slice(l.s, l.p))}`);
     }
     l.emit(ItemType.Complex);
   } else {

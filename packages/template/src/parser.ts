@@ -2,7 +2,7 @@
 // error messages ("template: name:line: unexpected ...").
 import { TemplateParseError } from './errors.js';
 import { goQuote } from './go-format.js';
-import { Item, ItemType, Lexer, itemString, setItemQuoter } from './lexer.js';
+import { Item, ItemType, Lexer, itemString } from './lexer.js';
 import {
   BranchNode,
   ChainNode,
@@ -17,7 +17,6 @@ import {
   nodeString,
 } from './nodes.js';
 
-setItemQuoter(goQuote);
 
 export interface ParsedTree {
   name: string;

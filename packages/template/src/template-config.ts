@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parseGoDuration } from './go-duration.js';
-import { HclObject, parseHcl } from './hcl.js';
+import { parseHcl } from './hcl.js';
 import { TemplateSpec, WaitSpec } from './renderer.js';
 
 export class TemplateConfigError extends Error {
