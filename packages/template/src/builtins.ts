@@ -34,6 +34,14 @@ function index(item: unknown, ...indexes: unknown[]): unknown {
       if (item === undefined) item = null;
     } else if (k === 'map') {
       if (idx === undefined) throw new Error('value is nil; should be of type string');
+      // Maps keyed by numbers (Go's map[int]..., e.g. byPort) take int keys; all others string keys.
+      const numericMap = item instanceof Map && [...item.keys()].some((k) => typeof k === 'number');
+      if (numericMap) {
+        if (kindOf(idx) !== 'int') throw new Error(`value has type ${typeName(idx)}; should be int`);
+        const x = (item as Map<unknown, unknown>).get(idx);
+        item = x === undefined ? null : x;
+        continue;
+      }
       if (typeof idx !== 'string') throw new Error(`value has type ${typeName(idx)}; should be string`);
       const x = mapGet(item as object, idx);
       item = x === undefined ? null : x;

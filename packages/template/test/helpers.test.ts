@@ -111,5 +111,6 @@ describe('scratch and byPort', () => {
   it('byPort groups by port, ports in numeric order', () => {
     const svcs = [{ Port: 9000, Name: 'a' }, { Port: 80, Name: 'b' }, { Port: 9000, Name: 'c' }];
     expect(run('{{range $p, $s := byPort (data).svcs}}{{$p}}:{{len $s}} {{end}}', { svcs })).toBe('80:1 9000:2 ');
+    expect(run('{{range index (byPort (data).svcs) 9000}}{{.Name}}{{end}}', { svcs })).toBe('ac');
   });
 });
