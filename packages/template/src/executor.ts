@@ -83,8 +83,7 @@ export class Executor {
     if (this.node === null) text = `template: ${name}: ${msg}`;
     else {
       const loc = errorLocation(this.node);
-      let ctx = nodeString(this.node);
-      if ([...ctx].length > 20) ctx = [...ctx].slice(0, 20).join('') + '...';
+      const ctx = nodeString(this.node);
       text = `template: ${loc}: executing ${goQuote(name)} at <${ctx}>: ${msg}`;
     }
     throw new TemplateExecError(text, name);

@@ -230,4 +230,16 @@ for (const [n, t] of [
   ['sharp q plain', '{{printf "%#q" "plain"}}'], ['percent width', '{{printf "%5%|"}}'], ['index reuse', '{{printf "%[1]d %[1]x %[1]o" 64}}'], ['bad index', '{{printf "%[3]d" 1}}'],
   ['star neg width', '{{printf "%*d|" -4 7}}'], ['star bad', '{{printf "%*d" "x" 7}}'], ['prec on int via v', '{{printf "%.3v" 7}}'], ['prec string v', '{{printf "%.2v" "abcdef"}}'],
 ] ) (files['printf2.json'] ??= []).push({ name: n, template: t, data: { sl: ['a', 'b"c'], nn: { a: [1, null, { b: null }], c: 'x' } } });
-for (const f of ['printf2.json']) { writeFileSync(out + f, JSON.stringify(files[f], null, 1) + '\n'); console.log(f, files[f].length); }
+// ---------- error positions across lines, trimming and comments ----------
+const posT = [
+  'a\n\n{{- .x.y}}', 'a\n{{.ok}}\n  {{- /* c\n c */ -}}\n\n{{.x.y}}', '{{if .ok}}\n{{else}}\n{{end}}\n{{.x.y}}',
+  '{{range .l}}\n{{- .y}}\n{{- end}}', '{{define "d"}}\n\n  {{.x.y}}{{end}}\n{{template "d" .}}', '{{/*\n\n*/}}{{.x.y}}',
+  '\t{{.x.y}}', 'é\nü{{.x.y}}', '{{- "a" -}}\n\n{{.x.y -}}\n', '{{printf "%d"\n  .x.y}}', '{{with .ok}}\n{{$.x.y}}{{end}}',
+  '{{.ok}}\n{{if}}', '{{.ok}}\n\n{{else}}', '{{if .ok}}\n\n{{end}}{{end}}', 'a\n{{range .l}}\n{{break 2}}{{end}}', '{{.ok\n\n', '{{/* unclosed\n\n',
+  'x\n{{ "unterminated }}', '{{.ok}}\n{{$u}}', '{{.ok}}\n{{nofunc 1}}', '{{define "a"}}\n{{end}}{{define "a"}}x{{end}}',
+  '{{.ok}}{{\n.x.y\n}}', '{{.ok}}{{ (index\n .l 5) }}', 'line1\nline2 {{len 3}}', '{{.ok}} {{- \n .x.y}}', '{{ .l | len | printf "%s" | .x }}',
+  '{{if .ok}}{{else if}}{{end}}', '{{range $i, $e := .l}}\n{{$i.x}}{{end}}', '{{template "missing" .}}\n', '{{block "b" .}}\n{{.x.y}}{{end}}',
+];
+posT.forEach((t, i) => (files['positions.json'] ??= []).push({ name: `pos ${i}`, template: t, data: { ok: 'yes', x: 'str', l: [1, 2] } }));
+
+for (const f of ['printf2.json', 'positions.json']) { writeFileSync(out + f, JSON.stringify(files[f], null, 1) + '\n'); console.log(f, files[f].length); }
