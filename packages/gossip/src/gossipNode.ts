@@ -17,6 +17,8 @@ import { FrameReader, frame, open, packetOverhead, refusal, seal } from './trans
 import type { UserEvent } from './userEvents.js';
 
 export const DEFAULT_GOSSIP_PORT = 8301;
+/** Bound on open TCP connections (inbound + outbound); more are refused. */
+const MAX_CONNECTIONS = 512;
 
 export interface GossipNodeOptions {
   /** Unique node name in the cluster. */
@@ -249,6 +251,11 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
 
   private onPacket(msg: Buffer, from: string): void {
     if (this.closed) return;
+    if (msg.length > this.core.config.udpPacketSize) {
+      // Every member sends at most udpPacketSize; anything larger is not ours.
+      this.extra.badFrames++;
+      return;
+    }
     let body: Uint8Array;
     try {
       body = open(this.keyringValue, msg);
@@ -263,7 +270,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   }
 
   private onConnection(sock: net.Socket): void {
-    if (this.closed) {
+    if (this.closed || this.sockets.size >= MAX_CONNECTIONS) {
       sock.destroy();
       return;
     }
