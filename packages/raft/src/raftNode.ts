@@ -99,6 +99,7 @@ export class RaftNode extends EventEmitter {
   private loopDone: Promise<void> | undefined;
   /** Term and vote known to be on disk. */
   private persisted = { term: 0, vote: NONE };
+  private settleAfterAdvance: Entry[] = [];
 
   constructor(opts: RaftNodeOptions) {
     super();
@@ -271,7 +272,7 @@ export class RaftNode extends EventEmitter {
   }
 
   commitIndex(): number {
-    return this.cur.commit;
+    return Math.max(this.cur.commit, this.applied);
   }
 
   appliedIndex(): number {
@@ -415,7 +416,18 @@ export class RaftNode extends EventEmitter {
     }
     // 1. persist
     if (rd.snapshot) await storage.installSnapshot(rd.snapshot);
-    if (rd.entries.length || rd.hardState) await storage.append(rd.entries, rd.hardState, rd.mustSync);
+    const writing = rd.entries.length || rd.hardState ? storage.append(rd.entries, rd.hardState, rd.mustSync) : undefined;
+    // Committed entries that were already on disk before this Ready apply while the write is in flight
+    // (pipelining: a commit does not wait for the next batch's fsync). Entries written by this Ready
+    // wait for it.
+    writing?.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
+    const ce = rd.committedEntries;
+    let applied = 0;
+    if (!rd.snapshot && writing) {
+      const firstNew = rd.entries.length ? rd.entries[0].index : Infinity;
+      while (applied < ce.length && ce[applied].index < firstNew) await this.applyEntry(ce[applied++]);
+    }
+    if (writing) await writing;
     if (rd.hardState) this.persisted = { term: rd.hardState.term, vote: rd.hardState.vote };
     // 2. send
     for (const m of rest) {
@@ -433,28 +445,32 @@ export class RaftNode extends EventEmitter {
         }
       }
     }
-    let confChanged = false;
-    for (const e of rd.committedEntries) {
-      let result: unknown;
-      if (e.type === EntryType.Normal && e.data.length) {
-        result = fsm.apply({ index: e.index, term: e.term, data: e.data });
-        if (result instanceof Promise) result = await result;
-      }
-      if (e.type === EntryType.ConfChange) confChanged = true;
-      this.applied = e.index;
-      this.settle(e, result);
-    }
+    while (applied < ce.length) await this.applyEntry(ce[applied++]);
+    const confChanged = ce.some((e) => e.type === EntryType.ConfChange);
     for (const rs of rd.readStates) {
       const r = this.reads.get(rs.context);
       if (r) r.index = rs.index;
     }
     raft.advance();
+    for (const e of this.settleAfterAdvance.splice(0)) this.settle(e, undefined);
     // 4. events (after advance so conf changes are visible)
     if (rd.softState || rd.hardState) this.updateStatus();
     if (rd.committedEntries.length || rd.snapshot) this.emit('applied', this.applied);
     if (confChanged || rd.snapshot) this.emit('configuration', raft.conf());
     this.serveReads();
     await this.maybeSnapshot();
+  }
+
+  private async applyEntry(e: Entry): Promise<void> {
+    let result: unknown;
+    if (e.type === EntryType.Normal && e.data.length) {
+      result = this.o.fsm.apply({ index: e.index, term: e.term, data: e.data });
+      if (result instanceof Promise) result = await result;
+    }
+    this.applied = e.index;
+    // A configuration change settles after advance(), when configuration() already shows it.
+    if (e.type === EntryType.ConfChange) this.settleAfterAdvance.push(e);
+    else this.settle(e, result);
   }
 
   private track(index: number, p: PendingProposal): void {

@@ -429,7 +429,12 @@ export class Simulation {
         rest = rd.messages.filter((m) => m.type !== MessageType.App);
       }
       if (n.tornCrash) {
-        // Crash in the middle of the write: a prefix of the entries reaches disk, nothing else.
+        // As RaftNode does, committed entries already on disk are applied (and acknowledged) while
+        // the write is in flight; then the crash: a prefix of the entries reaches disk, nothing else.
+        if (!rd.snapshot) {
+          const firstNew = rd.entries.length ? rd.entries[0].index : Infinity;
+          for (const e of rd.committedEntries) if (e.index < firstNew) this.applyEntry(n, e);
+        }
         const k = Math.floor(this.rng() * (rd.entries.length + 1));
         if (k > 0) this.persistEntries(d, rd.entries.slice(0, k));
         this.log(`${n.id} torn write ${k}/${rd.entries.length}`);
