@@ -74,6 +74,36 @@ describe('/v1/txn', () => {
     expect((await txn([{ KV: { Verb: 'set', Key: 'k', Value: '%%%' } }])).status).toBe(400);
   });
 
+  it('registers catalog entries and deletes sessions in one transaction, all or nothing', async () => {
+    const id = ((await consul.session.create()) as { ID: string }).ID;
+    const ok = await txn([
+      { Node: { Verb: 'set', Node: { Node: 'db-host', Address: '10.1.0.5' } } },
+      { Service: { Verb: 'set', Node: 'db-host', Service: { ID: 'db1', Service: 'db', Tags: ['master'], Port: 5432 } } },
+      { Check: { Verb: 'set', Check: { Node: 'db-host', CheckID: 'db1-alive', Name: 'alive', ServiceID: 'db1', Status: 'passing' } } },
+      { Session: { Verb: 'delete', Session: { ID: id } } },
+      { KV: { Verb: 'set', Key: 'tx/master', Value: b64('db-host') } },
+    ]);
+    expect(ok.status).toBe(200);
+    const body = (await ok.json()) as { Results: Array<Record<string, Record<string, unknown>>> };
+    expect(body.Results.map((r) => Object.keys(r)[0])).toEqual(['Node', 'Service', 'Check', 'KV']);
+    expect(body.Results[1]!.Service).toMatchObject({ ID: 'db1', Service: 'db', Tags: ['master'], Port: 5432 });
+    const nodes = (await consul.catalog.service.nodes('db')) as unknown as Array<{ Node: string; ServiceTags: string[] }>;
+    expect(nodes.map((n) => [n.Node, n.ServiceTags])).toEqual([['db-host', ['master']]]);
+    expect(await consul.session.info(id)).toBeUndefined();
+
+    const read = await txn([{ Node: { Verb: 'get', Node: { Node: 'db-host' } } }], '?stale');
+    expect(read.status).toBe(200);
+    expect(read.headers.get('x-consul-effective-consistency')).toBe('stale');
+
+    const failed = await txn([
+      { Service: { Verb: 'delete', Node: 'db-host', Service: { ID: 'db1' } } },
+      { Node: { Verb: 'cas', Node: { Node: 'db-host', Address: '10.1.0.6', ModifyIndex: 1 } } },
+    ]);
+    expect(failed.status).toBe(409);
+    expect(((await failed.json()) as { Errors: unknown }).Errors).toEqual([{ OpIndex: 1, What: 'failed to set node "db-host", index is stale' }]);
+    expect(((await consul.catalog.service.nodes('db')) as unknown[]).length).toBe(1);
+  });
+
   it('locks and unlocks with sessions inside a transaction', async () => {
     const id = ((await consul.session.create()) as { ID: string }).ID;
     const r = await txn([

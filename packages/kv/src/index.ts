@@ -51,3 +51,5 @@ export {
 export type { UserEvent, FireEventParams, EventTargetService, LocalUserEventsOptions } from './user-events.js';
 export { buildSnapshotArchive, readSnapshotArchive, SnapshotArchiveError, SNAPSHOT_FORMAT, MAX_SNAPSHOT_BYTES } from './snapshot-archive.js';
 export type { SnapshotMeta, SnapshotArchive } from './snapshot-archive.js';
+export { applyMixedTxn, readMixedTxn, isReadOnlyTxnOp } from './catalog-txn.js';
+export type { TxnOp, TxnCommand, TxnResult, TxnResultItem, NodeTxnOp, ServiceTxnOp, CheckTxnOp, SessionTxnOp } from './catalog-txn.js';

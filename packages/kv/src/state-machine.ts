@@ -13,6 +13,8 @@ import type { KvSnapshot } from './kv-state.js';
 import type { SessionCommand } from './session-commands.js';
 import { SessionState } from './session-state.js';
 import type { SessionSnapshot } from './session-state.js';
+import { applyMixedTxn } from './catalog-txn.js';
+import type { TxnCommand, TxnResult } from './catalog-txn.js';
 import { applyTxn } from './txn.js';
 import type { KvTxnCommand, KvTxnResult } from './txn.js';
 
@@ -30,13 +32,14 @@ export type Command =
   | KvUnlockCommand
   | KvTxnCommand
   | SessionCommand
+  | TxnCommand
   | SnapshotRestoreCommand;
 
 /**
  * What apply answers: KV commands a boolean, catalog and session commands true or a refusal (answered 500
  * over HTTP), a transaction its Results or Errors.
  */
-export type CommandResult = boolean | CommandFailure | KvTxnResult;
+export type CommandResult = boolean | CommandFailure | KvTxnResult | TxnResult;
 
 /** The log handed apply an index that does not follow the last one, or an unreadable snapshot. */
 export class StateMachineError extends Error {
@@ -88,6 +91,10 @@ export class StateMachine {
       }
       case 'kv.txn':
         return applyTxn(this.kv, this.sessions, (command as KvTxnCommand).Ops ?? [], index);
+      case 'txn': {
+        const c = command as TxnCommand;
+        return applyMixedTxn(this, c.Ops ?? [], index, c.Now);
+      }
       case 'snapshot.restore':
         try {
           this.load((command as SnapshotRestoreCommand).State);

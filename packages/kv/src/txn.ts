@@ -76,14 +76,14 @@ function runOps(view: KvView, sessions: SessionState, ops: readonly KvTxnOp[]): 
   const results: KvEntry[] = [];
   const errors: TxnError[] = [];
   ops.forEach((op, i) => {
-    const what = runOp(view, sessions, op, results);
+    const what = runKvOp(view, sessions, op, results);
     if (what !== undefined) errors.push({ OpIndex: i, What: what });
   });
   return errors.length > 0 ? { Results: null, Errors: errors } : { Results: results, Errors: null };
 }
 
 /** One operation; pushes its results and answers the error text, if any. */
-function runOp(view: KvView, sessions: SessionState, op: KvTxnOp, results: KvEntry[]): string | undefined {
+export function runKvOp(view: KvView, sessions: SessionState, op: KvTxnOp, results: KvEntry[]): string | undefined {
   const key = op.Key;
   const q = JSON.stringify(key);
   const withoutValue = (e: KvEntry | undefined) => {
