@@ -164,7 +164,8 @@ export class DiskStorage implements RaftStorage {
     if (this.size >= this.segmentBytes) await this.roll();
   }
 
-  async saveSnapshot(snapshot: Snapshot, nonce = 0): Promise<void> {
+  // A local snapshot keeps the nonce of the last reset, so that reset still hides the old log behind it.
+  async saveSnapshot(snapshot: Snapshot, nonce = this.snapNonce): Promise<void> {
     if (this.snapMeta && snapshot.meta.index <= this.snapMeta.index) return;
     if (!snapshot.data) throw new StorageError('saveSnapshot needs the snapshot bytes');
     const metaJson = Buffer.from(JSON.stringify(snapshot.meta));

@@ -125,6 +125,19 @@ describe('DiskStorage', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('entries hidden by a leader snapshot stay hidden after a later local snapshot', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir);
+    await s.append([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => ent(i, 1, `junk${i}`)), { term: 1, vote: '', commit: 2 }, true);
+    await s.installSnapshot({ meta: { index: 4, term: 3, conf: { voters: ['a'], learners: [] } }, data: new Uint8Array([1]) });
+    await s.append([ent(5, 3, 'legit5')], { term: 3, vote: '', commit: 5 }, true);
+    await s.saveSnapshot({ meta: { index: 5, term: 3, conf: { voters: ['a'], learners: [] } }, data: new Uint8Array([2]) });
+    await s.close();
+    const { st } = await reopen(dir);
+    expect(st.snapshot?.meta.index).toBe(5);
+    expect(st.entries).toEqual([]);
+  });
+
   it('rejects a damaged snapshot file with a clear error', async () => {
     const dir = tmp();
     const { s } = await reopen(dir);
