@@ -12,7 +12,9 @@ function tmp(): string {
   dirs.push(d);
   return d;
 }
-afterEach(() => {
+const opened: DiskStorage[] = [];
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -22,6 +24,7 @@ const segs = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.seg'))
 
 async function reopen(dir: string, logs: string[] = [], segmentBytes?: number) {
   const s = new DiskStorage({ dir, logger: (l) => logs.push(l), segmentBytes });
+  opened.push(s);
   const st = await s.load();
   return { s, st };
 }
@@ -162,5 +165,62 @@ describe('MemoryStorage', () => {
     const st = await m.load();
     expect(st.entries.map((e) => [e.index, e.term])).toEqual([[3, 2]]);
     expect(st.snapshot?.meta.index).toBe(2);
+  });
+});
+
+describe('DiskStorage against a model', () => {
+  it('matches MemoryStorage over random appends, rewrites, snapshots, installs, compactions and reopens', async () => {
+    const { seededRandom } = await import('../src/index.js');
+    for (let seed = 1; seed <= 12; seed++) {
+      const rnd = seededRandom(seed);
+      const dir = tmp();
+      let disk = new DiskStorage({ dir, segmentBytes: 150 + Math.floor(rnd() * 400), logger: () => undefined });
+      await disk.load();
+      const model = new MemoryStorage();
+      let last = 0;
+      let snapIndex = 0;
+      let term = 1;
+      for (let op = 0; op < 80; op++) {
+        const r = rnd();
+        if (r < 0.55) {
+          // append, sometimes rewriting a suffix (never below the snapshot)
+          const start = Math.max(snapIndex + 1, last + 1 - Math.floor(rnd() * 3));
+          if (rnd() < 0.2) term++;
+          const n = 1 + Math.floor(rnd() * 4);
+          const ents = Array.from({ length: n }, (_, i) => ent(start + i, term, `s${seed}o${op}i${i}`));
+          const hs = rnd() < 0.5 ? { term, vote: rnd() < 0.5 ? '' : 'v', commit: Math.max(0, start - 1) } : undefined;
+          await disk.append(ents, hs, rnd() < 0.7);
+          await model.append(ents, hs, true);
+          last = start + n - 1;
+        } else if (r < 0.7 && last > snapIndex) {
+          const idx = snapIndex + 1 + Math.floor(rnd() * (last - snapIndex));
+          const snap = { meta: { index: idx, term, conf: { voters: ['a'], learners: [] } }, data: new Uint8Array([op]) };
+          await disk.saveSnapshot(snap);
+          await model.saveSnapshot(snap);
+          snapIndex = idx;
+          const to = Math.max(0, idx - Math.floor(rnd() * 3));
+          await disk.compact(to);
+          await model.compact(to);
+        } else if (r < 0.78) {
+          // a snapshot from a leader replaces everything
+          term++;
+          const idx = last + Math.floor(rnd() * 5);
+          const snap = { meta: { index: idx, term, conf: { voters: ['a'], learners: [] } }, data: new Uint8Array([op, 1]) };
+          await disk.installSnapshot(snap);
+          await model.installSnapshot(snap);
+          snapIndex = idx;
+          last = idx;
+        } else {
+          await disk.close();
+          disk = new DiskStorage({ dir, segmentBytes: 150 + Math.floor(rnd() * 400), logger: () => undefined });
+          const got = await disk.load();
+          const want = await model.load();
+          expect(got.entries.map((e) => [e.index, e.term, txt(e)])).toEqual(want.entries.map((e) => [e.index, e.term, txt(e)]));
+          expect(got.hardState).toEqual(want.hardState);
+          expect(got.snapshot?.meta).toEqual(want.snapshot?.meta);
+        }
+      }
+      await disk.close();
+    }
   });
 });
