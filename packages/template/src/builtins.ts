@@ -1,7 +1,7 @@
 // text/template's predefined functions with Go's semantics and error messages.
 import { FuncSpec, fn } from './func-spec.js';
 import { goSprint, goSprintf, goSprintln } from './go-format.js';
-import { isTrue, kindOf, mapGet, mapSize, numberValue, typeName } from './values.js';
+import { GoStringMap, isTrue, kindOf, mapGet, mapSize, numberValue, typeName } from './values.js';
 
 /** Go's indirectInterface: a nil interface becomes an invalid value. */
 function ind(v: unknown): unknown {
@@ -44,7 +44,7 @@ function index(item: unknown, ...indexes: unknown[]): unknown {
       }
       if (typeof idx !== 'string') throw new Error(`value has type ${typeName(idx)}; should be string`);
       const x = mapGet(item as object, idx);
-      item = x === undefined ? null : x;
+      item = x === undefined ? (item instanceof GoStringMap ? '' : null) : x;
     } else if (k === 'invalid') {
       throw new Error('unreachable');
     } else {

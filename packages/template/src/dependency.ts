@@ -4,7 +4,7 @@
 // item shapes: HealthService, KeyPair, CatalogSnippet, Node, CatalogNode).
 import { TemplateFuncError } from './errors.js';
 import { goQuote } from './go-format.js';
-import { GO_TYPE, compareGoStrings } from './values.js';
+import { GO_TYPE, GoStringMap, compareGoStrings } from './values.js';
 
 /**
  * A Consul HTTP GET: the unencoded path (keys may contain any character; the HTTP layer percent-encodes it)
@@ -70,9 +70,9 @@ export class HealthService {
   declare Node: string;
   declare NodeID: string;
   declare NodeAddress: string;
-  declare NodeTaggedAddresses: Record<string, string>;
-  declare NodeMeta: Record<string, string>;
-  declare ServiceMeta: Record<string, string>;
+  declare NodeTaggedAddresses: GoStringMap;
+  declare NodeMeta: GoStringMap;
+  declare ServiceMeta: GoStringMap;
   declare Address: string;
   declare ServiceTaggedAddresses: Record<string, unknown>;
   declare ID: string;
@@ -123,8 +123,8 @@ export class CatalogNodeInfo {
   declare Node: string;
   declare Address: string;
   declare Datacenter: string;
-  declare TaggedAddresses: Record<string, string>;
-  declare Meta: Record<string, string>;
+  declare TaggedAddresses: GoStringMap;
+  declare Meta: GoStringMap;
   constructor(fields: Omit<CatalogNodeInfo, typeof GO_TYPE>) {
     Object.assign(this, fields);
   }
@@ -137,7 +137,7 @@ export class CatalogNodeService {
   declare ID: string;
   declare Service: string;
   declare Tags: ServiceTags;
-  declare Meta: Record<string, string>;
+  declare Meta: GoStringMap;
   declare Port: number;
   declare Address: string;
   declare EnableTagOverride: boolean;
@@ -182,9 +182,9 @@ function u64(v: unknown): bigint {
   if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
   return 0n;
 }
-function strMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(obj(v))) out[k] = str(x);
+function strMap(v: unknown): GoStringMap {
+  const out = new GoStringMap();
+  for (const [k, x] of Object.entries(obj(v))) out.set(k, str(x));
   return out;
 }
 function list(v: unknown): unknown[] {

@@ -19,7 +19,7 @@ import {
   nodeString,
 } from './nodes.js';
 import { ParsedTree } from './parser.js';
-import { GoFloat, isPlainMap, isTrue, kindOf, mapEntries, mapGet, typeName } from './values.js';
+import { GoFloat, GoStringMap, isPlainMap, isTrue, kindOf, mapEntries, mapGet, typeName } from './values.js';
 
 export type MissingKey = 'default' | 'zero' | 'error';
 
@@ -371,7 +371,7 @@ export class Executor {
       if (hasArgs) this.errorf(`${fieldName} is not a method but has arguments`);
       let result = mapGet(rv as object, fieldName);
       if (result === undefined) {
-        if (this.env.missingKey === 'zero') result = null;
+        if (this.env.missingKey === 'zero') result = rv instanceof GoStringMap ? '' : null;
         else if (this.env.missingKey === 'error') this.errorf(`map has no entry for key ${goQuote(fieldName)}`);
       }
       return { v: result, iface: kindOf(result) !== 'struct' };

@@ -7,7 +7,7 @@ import { parse as yamlParse, stringify as yamlStringify } from 'yaml';
 import { KeyPair } from './dependency.js';
 import { FuncSpec, fn } from './func-spec.js';
 import { goQuote, goSprintf } from './go-format.js';
-import { GoFloat, compareGoStrings, isPlainMap, kindOf, mapEntries, numberValue, structFields, typeName } from './values.js';
+import { GoFloat, compareGoStrings, isPlainMap, kindOf, mapEntries, mapGet, numberValue, structFields, typeName } from './values.js';
 
 // ---------- encodings ----------
 
@@ -87,16 +87,16 @@ function byPort(items: unknown): Map<number, unknown[]> {
 
 function byMeta(meta: string, services: unknown): Record<string, unknown[]> {
   const normalize = (x: string): string => x.replace(/[^a-zA-Z0-9_-]/g, '_');
-  const getOrDefault = (m: Record<string, string>, key: string): string => {
+  const getOrDefault = (m: object, key: string): string => {
     const real = key.endsWith('|int') ? key.slice(0, -4) : key;
-    const v = m[real];
+    const v = mapGet(m, real) as string | undefined;
     if (v) return v;
     if (key.endsWith('|int')) return '0';
     return `_no_${real}_`;
   };
   const metas = meta.split(',');
   const groups: Record<string, unknown[]> = {};
-  for (const s of (services ?? []) as { ServiceMeta?: Record<string, string> }[]) {
+  for (const s of (services ?? []) as { ServiceMeta?: object }[]) {
     const sm = s.ServiceMeta ?? {};
     const parts = metas.map((mk) => {
       let value = getOrDefault(sm, mk);

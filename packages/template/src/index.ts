@@ -6,7 +6,7 @@ export { TemplateParseError, TemplateExecError, TemplateFuncError } from './erro
 export { fn } from './func-spec.js';
 export type { ArgType, FuncSpec, FuncMap, TemplateFunc } from './func-spec.js';
 export { goSprint, goSprintf, goSprintln, goQuote } from './go-format.js';
-export { GoFloat, GO_TYPE, isTrue } from './values.js';
+export { GoFloat, GoStringMap, GO_TYPE, isTrue } from './values.js';
 
 // consul-template's functions and dependencies.
 export { ConsulTemplate, parseConsulTemplate } from './consul-template.js';

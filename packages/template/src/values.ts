@@ -11,6 +11,12 @@
 //   class instance     a Go struct: fields are own properties, methods are callable; a missing field is an error
 //   function           a func value (for `call`)
 
+/**
+ * A Go map[string]string (service and node metadata): like any map, but a missing key read through
+ * `index` (or with missingkey=zero) is "" rather than nil.
+ */
+export class GoStringMap extends Map<string, string> {}
+
 /** A float64 whose value happens to be integral (so it is not mistaken for an int). */
 export class GoFloat {
   constructor(readonly value: number) {}
@@ -74,7 +80,7 @@ export function typeName(v: unknown): string {
     case 'slice':
       return v instanceof Uint8Array ? '[]uint8' : '[]interface {}';
     case 'map':
-      return 'map[string]interface {}';
+      return v instanceof GoStringMap ? 'map[string]string' : 'map[string]interface {}';
     case 'func':
       return 'func(...interface {}) (interface {}, error)';
     case 'struct': {

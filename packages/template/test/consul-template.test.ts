@@ -137,6 +137,13 @@ describe('data functions', () => {
     expect(any.output).toBe('web1web2web3|web2');
   });
 
+  it('metadata maps are Go map[string]string: index of a missing key is ""', async () => {
+    const c = new MemoryConsul();
+    c.register({ id: 'w', service: 'web', node: 'n', meta: { version: '2' } });
+    const r = await render('{{range service "web"}}[{{index .ServiceMeta "version"}}][{{index .ServiceMeta "nope"}}][{{.ServiceMeta.nope}}][{{.ServiceMeta}}]{{end}}', c);
+    expect(r.output).toBe('[2][][<no value>][map[version:2]]');
+  });
+
   it('a missing struct field is an error, as in Go', async () => {
     const c = webCluster();
     await expect(render('{{range service "web"}}{{.Nope}}{{end}}', c)).rejects.toThrow(
