@@ -77,6 +77,7 @@ describe('conclave members', () => {
       conclave(['members', '-status', '^(failed|left)$']),
       conclave(['members', '-status', '(']),
     ]);
+    expect(detailed.stderr).toBe('');
     const rows = table(detailed.stdout);
     expect(rows[0]).toEqual(['Node', 'Address', 'Status', 'Tags']);
     const tags = rows[1]![3]!.split(',');
