@@ -52,7 +52,8 @@ export function startBlockingWatch<T>(http: ConsulHttp, path: string, params: Qu
   const waitMs = options.waitMs ?? DEFAULT_BLOCKING_WAIT_MS;
   const minGapMs = options.minGapMs ?? 100;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
-  const retryDelay = options.retryDelay ?? exponentialBackoff();
+  const fallbackDelay = exponentialBackoff();
+  const retryDelay = options.retryDelay ?? fallbackDelay;
   const report = (err: unknown, failures: number) => {
     try {
       options.onError?.(err instanceof Error ? err : new Error(String(err)), failures);
@@ -86,7 +87,13 @@ export function startBlockingWatch<T>(http: ConsulHttp, path: string, params: Qu
         if (signal.aborted) break;
         state.failures++;
         report(err, state.failures);
-        await sleep(retryDelay(state.failures), signal);
+        let delay: number;
+        try {
+          delay = retryDelay(state.failures);
+        } catch {
+          delay = fallbackDelay(state.failures);
+        }
+        await sleep(Number.isFinite(delay) ? delay : fallbackDelay(state.failures), signal);
         continue;
       }
       state.failures = 0;

@@ -145,6 +145,23 @@ describe('blocking watch', () => {
     await eventually(() => delivered[n - 1] === 2, 10_000, 'last watch woken');
   });
 
+  it('survives a retry policy that throws, falling back to the default backoff', async () => {
+    const port = server.port;
+    await server.close();
+    const w = client.watch('kv/x', undefined, () => undefined, {
+      signal: controller.signal,
+      retryDelay: () => {
+        throw new Error('broken policy');
+      },
+    });
+    await eventually(() => w.failures >= 1, 10_000, 'a failure');
+    server.set('x', 'v');
+    await server.listen({ port });
+    await eventually(() => w.deliveries === 1, 10_000, 'recovery');
+    controller.abort();
+    await expect(w.done).resolves.toBeUndefined();
+  });
+
   it('starts consecutive requests at least minGapMs apart', async () => {
     // Measured where the server sees requests arrive, so allow for delivery jitter; without the gap they come ~1 ms apart.
     const gap = 200;
