@@ -83,13 +83,16 @@ describe('conclave lock', () => {
   });
 
   it('-timeout gives up while another process holds the lock', async () => {
-    const holder = startLock(['busy', 'sleep 3']);
+    const holder = startLock(['busy', 'sleep 30']);
     await eventually(async () => (await http('/v1/kv/busy/.lock')).status === 200, 10_000, 'the first holder');
     const res = await runCli(['lock', '-timeout', '500ms', 'busy', 'echo should-not-run'], env);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('Shutdown triggered or timeout during lock acquisition');
     expect(res.stdout).not.toContain('should-not-run');
-    expect(await holder.exited).toBe(0);
+    // The holder kept it all along.
+    expect((await http('/v1/kv/busy/.lock')).status).toBe(200);
+    holder.proc.kill('SIGINT');
+    expect(await holder.exited).toBe(128 + 2);
   });
 
   it('releases the lock and ends the child on SIGTERM', async () => {

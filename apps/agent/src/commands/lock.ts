@@ -142,7 +142,8 @@ async function runLock(ctx: CommandContext): Promise<number> {
       childProc!.once('exit', (code, sig) => resolve(code ?? 128 + (sig ? (osConstants.signals[sig] ?? 0) : 0)));
     });
     // Watch the lock while the child runs; losing it stops the child.
-    const monitor = holder.monitor(session, stop.signal).catch((err: unknown) => {
+    const retries = Math.max(0, (ctx.flags['monitor-retry'] as number | undefined) ?? 3);
+    const monitor = monitorWithRetry(holder, session, stop.signal, retries, log).catch((err: unknown) => {
       if (stop.signal.aborted && !(err instanceof LockLost)) return;
       lost = true;
     });
@@ -166,6 +167,21 @@ async function runLock(ctx: CommandContext): Promise<number> {
   } finally {
     stop.abort();
     await cleanup();
+  }
+}
+
+/** Watches the lock; an error talking to the agent (not a lost lock) is retried `retries` times, 1 s apart. */
+async function monitorWithRetry(holder: Holder, session: string, signal: AbortSignal, retries: number, log: (m: string) => void): Promise<void> {
+  for (let failures = 0; ; ) {
+    try {
+      await holder.monitor(session, signal);
+      return;
+    } catch (err) {
+      if (err instanceof LockLost || signal.aborted || failures >= retries) throw err;
+      failures++;
+      log(`Lock monitoring failed (${(err as Error).message}), retry ${failures} of ${retries}`);
+      await sleep(1000, signal);
+    }
   }
 }
 
