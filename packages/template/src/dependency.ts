@@ -66,6 +66,50 @@ export class ServiceTags extends Array<string> {
   }
 }
 
+/** api.HealthCheck */
+export class HealthCheck {
+  declare Node: string;
+  declare CheckID: string;
+  declare Name: string;
+  declare Status: string;
+  declare Notes: string;
+  declare Output: string;
+  declare ServiceID: string;
+  declare ServiceName: string;
+  declare ServiceTags: ServiceTags;
+  declare Type: string;
+  declare CreateIndex: number;
+  declare ModifyIndex: number;
+  constructor(fields: Omit<HealthCheck, typeof GO_TYPE>) {
+    Object.assign(this, fields);
+  }
+  get [GO_TYPE](): string {
+    return '*api.HealthCheck';
+  }
+}
+
+/** api.HealthChecks: `.Checks.AggregatedStatus` works as in Go. */
+export class HealthChecks extends Array<HealthCheck> {
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+  AggregatedStatus(): string {
+    return aggregatedStatus(this);
+  }
+}
+
+/** api.AgentWeights */
+export class AgentWeights {
+  declare Passing: number;
+  declare Warning: number;
+  constructor(fields: Omit<AgentWeights, typeof GO_TYPE>) {
+    Object.assign(this, fields);
+  }
+  get [GO_TYPE](): string {
+    return 'api.AgentWeights';
+  }
+}
+
 export class HealthService {
   declare Node: string;
   declare NodeID: string;
@@ -78,10 +122,10 @@ export class HealthService {
   declare ID: string;
   declare Name: string;
   declare Tags: ServiceTags;
-  declare Checks: unknown[];
+  declare Checks: HealthChecks;
   declare Status: string;
   declare Port: number;
-  declare Weights: { Passing: number; Warning: number };
+  declare Weights: AgentWeights;
   constructor(fields: Omit<HealthService, typeof GO_TYPE>) {
     Object.assign(this, fields);
   }
@@ -193,6 +237,30 @@ function list(v: unknown): unknown[] {
 function decodeBase64(v: unknown): string {
   if (typeof v !== 'string') return '';
   return Buffer.from(v, 'base64').toString('utf8');
+}
+
+function decodeChecks(v: unknown): HealthChecks {
+  const out = new HealthChecks();
+  for (const c of list(v)) {
+    const r = obj(c);
+    out.push(
+      new HealthCheck({
+        Node: str(r.Node),
+        CheckID: str(r.CheckID),
+        Name: str(r.Name),
+        Status: str(r.Status),
+        Notes: str(r.Notes),
+        Output: str(r.Output),
+        ServiceID: str(r.ServiceID),
+        ServiceName: str(r.ServiceName),
+        ServiceTags: ServiceTags.from_(r.ServiceTags),
+        Type: str(r.Type),
+        CreateIndex: num(r.CreateIndex),
+        ModifyIndex: num(r.ModifyIndex),
+      }),
+    );
+  }
+  return out;
 }
 
 /** api.HealthChecks.AggregatedStatus */
@@ -322,7 +390,7 @@ export function healthServiceDependency(s: string): Dependency {
         const entry = obj(e);
         const node = obj(entry.Node);
         const svc = obj(entry.Service);
-        const checks = list(entry.Checks);
+        const checks = decodeChecks(entry.Checks);
         const status = aggregatedStatus(checks);
         if (!filters.some((f) => f === status || f === 'any')) continue;
         const weights = obj(svc.Weights);
@@ -342,7 +410,7 @@ export function healthServiceDependency(s: string): Dependency {
             Checks: checks,
             Status: status,
             Port: num(svc.Port),
-            Weights: { Passing: num(weights.Passing), Warning: num(weights.Warning) },
+            Weights: new AgentWeights({ Passing: num(weights.Passing), Warning: num(weights.Warning) }),
           }),
         );
       }

@@ -134,6 +134,9 @@ describe('data functions', () => {
         'node-c 10.0.0.3 192.168.1.3 web3 web 9090 warning [green] true 1 2\n',
     );
     const any = await render('{{range service "web" "any"}}{{.ID}}{{end}}|{{range service "green.web"}}{{.ID}}{{end}}', c);
+    const checks = await render('{{range service "web|any"}}{{.ID}}:{{.Checks.AggregatedStatus}}:{{range .Checks}}{{.CheckID}}={{.Status}},{{end}} {{end}}', c);
+    expect(checks.output).toBe('web1:passing:serfHealth=passing, web2:passing:serfHealth=passing, web3:warning:serfHealth=passing,service:web3=warning, ');
+    await expect(render('{{range service "web"}}{{.Weights.Nope}}{{end}}', c)).rejects.toThrow("can't evaluate field Nope in type api.AgentWeights");
     expect(any.output).toBe('web1web2web3|web2');
   });
 
