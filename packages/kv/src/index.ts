@@ -47,6 +47,9 @@ export {
   eventTargetsAgent,
   USER_EVENT_BUFFER_SIZE,
   USER_EVENT_SIZE_LIMIT,
+  USER_EVENT_GOSSIP_PREFIX,
+  encodeUserEvent,
+  decodeUserEvent,
 } from './user-events.js';
 export type { UserEvent, FireEventParams, EventTargetService, LocalUserEventsOptions } from './user-events.js';
 export { buildSnapshotArchive, readSnapshotArchive, SnapshotArchiveError, SNAPSHOT_FORMAT, MAX_SNAPSHOT_BYTES } from './snapshot-archive.js';

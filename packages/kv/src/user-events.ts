@@ -4,6 +4,7 @@
 // locally; in a cluster they travel as gossip user events and land in the same buffer.
 
 import { randomUUID } from 'node:crypto';
+import { pack, unpack } from 'msgpackr';
 
 export const USER_EVENT_BUFFER_SIZE = 256;
 /** Consul's limit on name + payload (serf's user event size limit). */
@@ -114,13 +115,64 @@ export class UserEventBuffer {
   }
 }
 
+/** Gossip user events named with this prefix carry a Consul event (Consul's `consul:event:` namespace). */
+export const USER_EVENT_GOSSIP_PREFIX = 'consul:event:';
+
+/** The event as it travels in a gossip user event's payload (msgpack, a version byte first). */
+export function encodeUserEvent(ev: UserEvent): Uint8Array {
+  const body = pack({
+    ID: ev.ID,
+    Name: ev.Name,
+    Payload: ev.Payload,
+    NodeFilter: ev.NodeFilter,
+    ServiceFilter: ev.ServiceFilter,
+    TagFilter: ev.TagFilter,
+    Version: ev.Version,
+  });
+  const out = new Uint8Array(body.length + 1);
+  out[0] = 1;
+  out.set(body, 1);
+  return out;
+}
+
+/** Decodes a gossip payload; undefined for anything that is not one of ours (never throws). */
+export function decodeUserEvent(bytes: Uint8Array, ltime: number): UserEvent | undefined {
+  if (bytes.length < 2 || bytes[0] !== 1) return undefined;
+  let v: unknown;
+  try {
+    v = unpack(bytes.subarray(1));
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : '');
+  if (!str('ID') || !str('Name')) return undefined;
+  const payload = o.Payload instanceof Uint8Array && o.Payload.length > 0 ? new Uint8Array(o.Payload) : null;
+  return {
+    ID: str('ID'),
+    Name: str('Name'),
+    Payload: payload,
+    NodeFilter: str('NodeFilter'),
+    ServiceFilter: str('ServiceFilter'),
+    TagFilter: str('TagFilter'),
+    Version: typeof o.Version === 'number' ? o.Version : 1,
+    LTime: ltime,
+  };
+}
+
 export interface LocalUserEventsOptions {
   node: string;
   services: () => readonly EventTargetService[];
   buffer?: UserEventBuffer;
+  /**
+   * Cluster delivery: sends a gossip user event (name, payload) to every member, this one included, which
+   * then hands it to deliver(). Without it, events are delivered locally at once (-dev).
+   */
+  broadcast?: (name: string, payload: Uint8Array) => void;
 }
 
-/** -dev delivery: a fired event gets its ID and Lamport time here and is kept if it targets this agent. */
+/** The agent's user events: fired here (ID assigned by the sender), delivered locally or through gossip. */
 export class LocalUserEvents {
   readonly buffer: UserEventBuffer;
   private ltime = 0;
@@ -133,8 +185,30 @@ export class LocalUserEvents {
   async fire(p: FireEventParams): Promise<UserEvent> {
     validateFireParams(p);
     const ev: UserEvent = { ID: randomUUID(), ...p, Version: 1, LTime: 0 };
+    if (this.opts.broadcast) {
+      try {
+        this.opts.broadcast(USER_EVENT_GOSSIP_PREFIX + p.Name, encodeUserEvent(ev));
+      } catch (err) {
+        throw new UserEventError((err as Error).message);
+      }
+      return ev;
+    }
     if (eventTargetsAgent(p, this.opts.node, this.opts.services())) this.buffer.add({ ...ev, LTime: ++this.ltime });
     return ev;
+  }
+
+  /** A gossip user event arrived (from anyone, this agent included); keeps it if it is ours and targets us. */
+  deliver(name: string, payload: Uint8Array, ltime: number): void {
+    if (!name.startsWith(USER_EVENT_GOSSIP_PREFIX)) return;
+    const ev = decodeUserEvent(payload, ltime);
+    if (!ev) return;
+    let targets: boolean;
+    try {
+      targets = eventTargetsAgent(ev, this.opts.node, this.opts.services());
+    } catch {
+      return; // a filter this runtime cannot compile: not for us
+    }
+    if (targets) this.buffer.add(ev);
   }
 
   list(name?: string): UserEvent[] {

@@ -7,6 +7,8 @@ import {
   UserEventBuffer,
   UserEventError,
   buildSnapshotArchive,
+  decodeUserEvent,
+  encodeUserEvent,
   eventTargetsAgent,
   readSnapshotArchive,
   userEventIndex,
@@ -60,6 +62,25 @@ describe('user events', () => {
     await expect(events.fire(bad)).rejects.toThrow(UserEventError);
     await expect(events.fire({ ...bad, NodeFilter: '', TagFilter: 'x' })).rejects.toThrow('cannot provide tag filter without service filter');
     await expect(events.fire({ ...bad, NodeFilter: '', Payload: new Uint8Array(600) })).rejects.toThrow('exceeds configured limit');
+  });
+});
+
+describe('user events through gossip', () => {
+  it('broadcasts encoded events and keeps delivered ones that target this agent, LTime from gossip', async () => {
+    const sent: Array<[string, Uint8Array]> = [];
+    const events = new LocalUserEvents({ node: 'web-1', services: () => [], broadcast: (name, payload) => void sent.push([name, payload]) });
+    const fired = await events.fire({ Name: 'deploy', Payload: new Uint8Array([7]), NodeFilter: 'web', ServiceFilter: '', TagFilter: '' });
+    expect(events.list()).toEqual([]);
+    expect(sent[0]![0]).toBe('consul:event:deploy');
+    events.deliver(sent[0]![0], sent[0]![1], 42);
+    events.deliver(sent[0]![0], sent[0]![1], 42);
+    expect(events.list()).toEqual([{ ...fired, LTime: 42 }]);
+    const other = { ...fired, ID: '11111111-2222-3333-4444-555555555555', NodeFilter: '^db' };
+    events.deliver('consul:event:deploy', encodeUserEvent(other), 43);
+    events.deliver('not-ours', encodeUserEvent({ ...other, NodeFilter: '' }), 44);
+    events.deliver('consul:event:x', new Uint8Array([1, 0xc1]), 45);
+    expect(events.list()).toHaveLength(1);
+    expect(decodeUserEvent(new Uint8Array([9, 1, 2]), 1)).toBeUndefined();
   });
 });
 
