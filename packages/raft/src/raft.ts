@@ -294,11 +294,14 @@ export class Raft {
 
   /** Appends data to the log as the leader. Throws NotLeaderError elsewhere. */
   propose(data: Uint8Array): { index: number; term: number } {
+    if (!(data instanceof Uint8Array)) throw new ConfigError('propose needs a Uint8Array');
     return this.proposeEntry(EntryType.Normal, data);
   }
 
   /** Proposes a one-server membership change. Only one may be pending (appended but not applied) at a time. */
   proposeConfChange(cc: ConfChange): { index: number; term: number } {
+    // Round-trip through the decoder: an entry every node would fail to apply must never be appended.
+    cc = decodeConfChange(encodeConfChange(cc));
     if (this.state === StateType.Leader) {
       if (this.pendingConfIndex > this.log.applied) {
         throw new ProposalDroppedError('a configuration change is still being applied; retry once it has committed');
@@ -332,6 +335,7 @@ export class Raft {
 
   /** Proposes several commands in one append (group commit). */
   proposeBatch(datas: Uint8Array[]): { index: number; term: number }[] {
+    if (!Array.isArray(datas) || !datas.every((d) => d instanceof Uint8Array)) throw new ConfigError('proposeBatch needs an array of Uint8Array');
     if (this.state !== StateType.Leader) throw new NotLeaderError(this.lead);
     if (!this.prs.has(this.id) || this.learners.has(this.id)) throw new ProposalDroppedError('this leader is no longer a voter');
     if (this.leadTransferee !== NONE) {
@@ -960,7 +964,13 @@ export class Raft {
     for (const e of mk.committedEntries) {
       if (e.type === EntryType.ConfChange) {
         this.log.appliedTo(e.index);
-        this.applyConfChange(decodeConfChange(e.data));
+        let cc: ConfChange | undefined;
+        try {
+          cc = decodeConfChange(e.data);
+        } catch {
+          // Unreadable (never written by this code): every node skips it alike, so they stay in step.
+        }
+        if (cc) this.applyConfChange(cc);
       }
     }
     if (mk.lastCommitted) this.log.appliedTo(mk.lastCommitted);

@@ -191,6 +191,7 @@ export class RaftNode extends EventEmitter {
   /** Replicates data; resolves after it is committed and applied here, with apply()'s return value. */
   propose(data: Uint8Array): Promise<ProposeResult> {
     if (!this.running) return Promise.reject(new StoppedError(`raft node ${this.id} is not running`));
+    if (!(data instanceof Uint8Array)) return Promise.reject(new ConfigError('propose needs a Uint8Array (encode your command first)'));
     if (this.cur.state !== StateType.Leader) return Promise.reject(new NotLeaderError(this.cur.lead));
     if (this.proposals.length + this.pending.size >= MAX_QUEUED_PROPOSALS) {
       return Promise.reject(new ProposalDroppedError(`more than ${MAX_QUEUED_PROPOSALS} proposals are in flight; wait for some to complete`));

@@ -321,6 +321,18 @@ describe('leadership transfer and membership', () => {
     expect(net.get('d').log.committed).toBeGreaterThanOrEqual(index);
   });
 
+  it('refuses malformed proposals and conf changes before they reach the log', () => {
+    const net = new Net(['a', 'b', 'c']);
+    const lead = elect(net, 'a');
+    const last = lead.log.lastIndex();
+    expect(() => lead.propose('x' as unknown as Uint8Array)).toThrow(ConfigError);
+    expect(() => lead.proposeBatch([data('ok'), 5 as unknown as Uint8Array])).toThrow(ConfigError);
+    expect(() => lead.proposeConfChange({ type: 'addVoter', node: '' })).toThrow(ConfigError);
+    expect(() => lead.proposeConfChange({ type: 'nope', node: 'x' } as never)).toThrow(ConfigError);
+    expect(() => lead.proposeConfChange({ type: 'removeNode', node: 'zz' })).toThrow(/not a member/);
+    expect(lead.log.lastIndex()).toBe(last);
+  });
+
   it('sends a snapshot to a new member when the log is compacted', () => {
     const net = new Net(['a', 'b', 'c', 'd'], ['a', 'b', 'c']);
     const lead = elect(net, 'a');
