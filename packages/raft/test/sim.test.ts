@@ -3,7 +3,7 @@ import { runSeed, SimFailure } from './sim/cluster.js';
 import { profileFor, replayCommand } from './sim/profiles.js';
 
 // A bounded campaign for every `npm test`; long campaigns: `npm run sim -w @conclave/raft -- --seeds 100000`.
-const SEEDS = 120;
+const SEEDS = 100;
 
 describe('deterministic simulation', () => {
   it(`keeps every safety invariant and stays linearizable over ${SEEDS} seeds`, { timeout: 120_000 }, () => {
