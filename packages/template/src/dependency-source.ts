@@ -40,7 +40,8 @@ export async function fetchDependency(
     }
   }
   const r = await source.fetch(dep.request!, options);
-  return { value: dep.decode(r.data), index: r.index };
+  const data = dep.refine ? await dep.refine(r.data, source, options.signal) : r.data;
+  return { value: dep.decode(data), index: r.index };
 }
 
 export interface RenderPassesOptions {

@@ -126,7 +126,8 @@ export function watchDependency(
           continue;
         }
         if (!polling) index = r.index;
-        deliver(r.data, dep.decode(r.data));
+        const data = dep.refine ? await dep.refine(r.data, source, signal) : r.data;
+        deliver(data, dep.decode(data));
       } catch (e) {
         if (signal.aborted) break;
         failures++;

@@ -41,6 +41,13 @@ export interface Dependency {
   filePath?: string;
   /** Turns the raw reply (parsed JSON, or null for 404) into the template value. */
   decode(raw: unknown): unknown;
+  /** Extra requests some dependencies need before decoding (datacenters' ignoreFailing probes). */
+  refine?(raw: unknown, source: RefineSource, signal?: AbortSignal): Promise<unknown>;
+}
+
+/** What `refine` may ask of the source (a plain, non-blocking GET). */
+export interface RefineSource {
+  fetch(request: ConsulRequest, options: { index: bigint; signal?: AbortSignal }): Promise<{ data: unknown }>;
 }
 
 /** The dependency string in a data function call is malformed. */
@@ -592,6 +599,21 @@ export function catalogDatacentersDependency(ignoreFailing: boolean): Dependency
         .map(str)
         .sort(compareGoStrings);
     },
+    // ignoreFailing keeps only the datacenters that answer a consistent catalog read.
+    refine: ignoreFailing
+      ? async (raw, source, signal) => {
+          const reachable: string[] = [];
+          for (const dc of list(raw).map(str)) {
+            try {
+              await source.fetch({ path: '/v1/catalog/services', query: { dc, consistent: '' } }, { index: 0n, signal });
+              reachable.push(dc);
+            } catch {
+              // An unreachable datacenter is left out.
+            }
+          }
+          return reachable;
+        }
+      : undefined,
   };
 }
 

@@ -36,7 +36,7 @@ export {
   agentSelfDependency,
   fileDependency,
 } from './dependency.js';
-export type { ConsulRequest, Dependency, DependencyKind } from './dependency.js';
+export type { ConsulRequest, Dependency, DependencyKind, RefineSource } from './dependency.js';
 export { DependencyStore } from './dependency-store.js';
 export { fetchDependency, renderWithSource } from './dependency-source.js';
 export type { DependencySource, FetchOptions, FetchResult, RenderPassesOptions } from './dependency-source.js';

@@ -14,6 +14,8 @@ import {
   catalogNodesDependency,
   parseConsulTemplate,
   renderWithSource,
+  type ConsulRequest,
+  type FetchOptions,
 } from '../src/index.js';
 import { MemoryConsul } from './memory-consul.js';
 
@@ -163,6 +165,20 @@ describe('data functions', () => {
     expect(r.output).toBe('db:;web:blue,green;|node-a=10.0.0.1;node-b=10.0.0.2;node-c=10.0.0.3;|node-a:db1,web1,|10.0.0.2|[dc1]');
     // node without a name first needs the agent's own name, then that node: three passes.
     expect(r.passes).toBeGreaterThanOrEqual(3);
+  });
+
+  it('datacenters true leaves out datacenters that do not answer', async () => {
+    const c = webCluster();
+    c.datacenters = ['dc2', 'dc1', 'dc3'];
+    const flaky = {
+      fetch: (req: ConsulRequest, opts: FetchOptions) => {
+        if (req.query.dc === 'dc3') return Promise.reject(new Error('No path to datacenter'));
+        return c.fetch(req, opts);
+      },
+    };
+    const r = await renderWithSource(parseConsulTemplate('t', '{{datacenters}} {{datacenters true}}'), flaky);
+    expect(r.output).toBe('[dc1 dc2 dc3] [dc1 dc2]');
+    expect(c.requests).toContain('/v1/catalog/services?dc=dc1&consistent=');
   });
 
   it('key blocks until the key exists; keyOrDefault and keyExists do not', async () => {
