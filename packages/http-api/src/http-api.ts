@@ -103,8 +103,9 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     }
     // Client agents (and followers, for reads that must come from the leader) answer through a server.
     const fwd = backend.forwarder;
-    // User events are agent-local too (gossip carries them), like the agent endpoints.
-    if (fwd && handler !== handleAgent && handler !== handleEvent) {
+    // User events are agent-local too (gossip carries them), like the agent endpoints. A session is created
+    // here as Consul's client agents do (this agent's node is the default Node); its write still goes to a server.
+    if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
           fwd.forward(req, res);
