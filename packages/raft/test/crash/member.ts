@@ -1,0 +1,47 @@
+// A cluster member in its own process, for the crash test (bundled by the test with esbuild, run by node).
+import { DiskStorage, RaftNode, WsTransport, type StateMachine } from '../../src/index.js';
+
+const id = process.env.ID!;
+const peers = JSON.parse(process.env.PEERS!) as Record<string, string>;
+const kv = new Map<string, string>();
+const fsm: StateMachine = {
+  apply: (e) => {
+    const { k, v } = JSON.parse(new TextDecoder().decode(e.data)) as { k: string; v: string };
+    kv.set(k, v);
+  },
+  snapshot: () => new TextEncoder().encode(JSON.stringify([...kv])),
+  restore: (b) => {
+    kv.clear();
+    for (const [k, v] of JSON.parse(new TextDecoder().decode(b)) as [string, string][]) kv.set(k, v);
+  },
+};
+const node = new RaftNode({
+  id,
+  storage: new DiskStorage({ dir: process.env.DIR!, logger: (l) => process.send!({ type: 'log', line: l }) }),
+  transport: new WsTransport({ id, port: Number(peers[id].split(':')[1]), peers }),
+  fsm,
+  bootstrap: Object.keys(peers),
+  tickMs: 20,
+  snapshotThreshold: 200,
+  trailingLogs: 20,
+});
+void node.start().then(() => process.send!({ type: 'ready' }));
+process.on('message', async (m: { cmd: string; k?: string; seq: number }) => {
+  const reply = (o: object) => process.send!({ seq: m.seq, ...o });
+  if (m.cmd === 'status') reply({ leader: node.isLeader(), applied: node.appliedIndex() });
+  else if (m.cmd === 'propose') {
+    try {
+      await node.propose(new TextEncoder().encode(JSON.stringify({ k: m.k, v: id })));
+      reply({ ok: true });
+    } catch (e) {
+      reply({ ok: false, error: String(e) });
+    }
+  } else if (m.cmd === 'dump') {
+    try {
+      await node.readBarrier();
+      reply({ keys: [...kv.keys()] });
+    } catch (e) {
+      reply({ error: String(e) });
+    }
+  }
+});
