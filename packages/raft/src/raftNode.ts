@@ -87,6 +87,8 @@ export class RaftNode extends EventEmitter {
   private proposals: { data: Uint8Array; p: Omit<PendingProposal, 'term'> }[] = [];
   private pending = new Map<number, PendingProposal>();
   private reads = new Map<string, PendingRead>();
+  private readBatch: string[] = [];
+  private readGroups = new Map<string, string[]>();
   private readSeq = 0;
   private running = false;
   private loopActive = false;
@@ -184,6 +186,8 @@ export class RaftNode extends EventEmitter {
       r.reject(err);
     }
     this.reads.clear();
+    this.readBatch = [];
+    this.readGroups.clear();
   }
 
   // ---- public API ----
@@ -211,18 +215,26 @@ export class RaftNode extends EventEmitter {
     const ctx = `${this.id}:${++this.readSeq}`;
     return new Promise((resolve, reject) => {
       this.reads.set(ctx, { resolve, reject, deadline: Date.now() + (this.o.readTimeoutMs ?? 5000) });
-      this.enqueue(() => {
-        if (this.cur.lead === NONE) {
-          const r = this.reads.get(ctx);
-          if (r) {
-            this.reads.delete(ctx);
-                  r.reject(new NotLeaderError(NONE));
-          }
-          return;
-        }
-        this.raft!.readIndex(ctx);
-      });
+      this.readBatch.push(ctx);
+      this.kick();
     });
+  }
+
+  /** All reads requested during one loop turn share one ReadIndex round (one heartbeat broadcast). */
+  private flushReads(): void {
+    const batch = this.readBatch;
+    this.readBatch = [];
+    if (this.cur.lead === NONE) {
+      for (const ctx of batch) {
+        const r = this.reads.get(ctx);
+        this.reads.delete(ctx);
+        r?.reject(new NotLeaderError(NONE));
+      }
+      return;
+    }
+    const group = `${this.id}:g${++this.readSeq}`;
+    this.readGroups.set(group, batch);
+    this.raft!.readIndex(group);
   }
 
   addVoter(id: NodeId): Promise<ProposeResult> {
@@ -313,6 +325,11 @@ export class RaftNode extends EventEmitter {
     while (this.proposals.length && this.proposals[0].p.deadline <= now) {
       this.proposals.shift()!.p.reject(new TimeoutError(`proposal not appended within ${this.proposeTimeoutMs()} ms`));
     }
+    // Groups never answered (leader lost the request) are forgotten once all their reads timed out.
+    for (const [g, ctxs] of this.readGroups) {
+      if (ctxs.some((c) => this.reads.has(c) && this.reads.get(c)!.deadline > now)) break;
+      this.readGroups.delete(g);
+    }
     for (const [ctx, r] of this.reads) {
       if (r.deadline > now) break;
       this.reads.delete(ctx);
@@ -359,6 +376,7 @@ export class RaftNode extends EventEmitter {
         }
       }
       if (this.proposals.length) this.flushProposals();
+      if (this.readBatch.length) this.flushReads();
       if (raft.hasReady()) {
         try {
           await this.handleReady(raft.ready());
@@ -373,7 +391,7 @@ export class RaftNode extends EventEmitter {
         }
         continue;
       }
-      if (this.inbox.length || this.proposals.length) continue;
+      if (this.inbox.length || this.proposals.length || this.readBatch.length) continue;
       await new Promise<void>((r) => (this.wakeup = r));
     }
   }
@@ -449,8 +467,12 @@ export class RaftNode extends EventEmitter {
     while (applied < ce.length) await this.applyEntry(ce[applied++]);
     const confChanged = ce.some((e) => e.type === EntryType.ConfChange);
     for (const rs of rd.readStates) {
-      const r = this.reads.get(rs.context);
-      if (r) r.index = rs.index;
+      const ctxs = this.readGroups.get(rs.context);
+      this.readGroups.delete(rs.context);
+      for (const ctx of ctxs ?? []) {
+        const r = this.reads.get(ctx);
+        if (r) r.index = rs.index;
+      }
     }
     raft.advance();
     for (const e of this.settleAfterAdvance.splice(0)) this.settle(e, undefined);

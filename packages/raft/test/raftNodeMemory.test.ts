@@ -67,6 +67,8 @@ describe('RaftNode in memory', () => {
       const f = nodes.find((n) => n !== lead)!;
       await expect(f.propose(new Uint8Array([1]))).rejects.toBeInstanceOf(NotLeaderError);
       await f.readBarrier();
+      // Many concurrent reads share ReadIndex rounds and all complete.
+      await Promise.all([...Array.from({ length: 200 }, () => f.readBarrier()), ...Array.from({ length: 200 }, () => lead.readBarrier())]);
       // Cut the follower off: its read barrier cannot be confirmed.
       for (const o of nodes) if (o !== f) net.disconnect(f.id, o.id);
       await expect(f.readBarrier()).rejects.toBeInstanceOf(TimeoutError);
