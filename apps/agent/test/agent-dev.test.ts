@@ -114,7 +114,7 @@ describe('the article on a dev agent', () => {
     const other = new Consul({ host: '127.0.0.1', port: agent.httpPort });
     let returnedAt = 0;
     const blocked = (
-      consul.kv.get({ key: 'service/web/state', index: String(first.ModifyIndex), wait: '30s' }) as Promise<{
+      consul.kv.get({ key: 'service/web/state', index: String(first.ModifyIndex), wait: '30s' } as never) as Promise<{
         Value: string;
         ModifyIndex: number;
       }>
@@ -144,8 +144,8 @@ describe('the article on a dev agent', () => {
     };
     expect(await put('cas/key', 'v2', cur.ModifyIndex + 1000)).toBe('false');
     // The npm client turns a JSON false into a falsy result; a true stays true.
-    expect(await consul.kv.set({ key: 'cas/key', value: 'v2', cas: String(cur.ModifyIndex + 1000) })).toBeFalsy();
-    expect(await consul.kv.set({ key: 'cas/key', value: 'v2', cas: String(cur.ModifyIndex) })).toBe(true);
+    expect(await consul.kv.set({ key: 'cas/key', value: 'v2', cas: cur.ModifyIndex + 1000 })).toBeFalsy();
+    expect(await consul.kv.set({ key: 'cas/key', value: 'v2', cas: cur.ModifyIndex })).toBe(true);
     expect(await put('cas/new', 'x', 0)).toBe('true');
     expect(await put('cas/new', 'y', 0)).toBe('false');
     expect(((await consul.kv.get('cas/key')) as { Value: string }).Value).toBe('v2');

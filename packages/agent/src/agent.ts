@@ -26,6 +26,9 @@ import { ServerPort } from './cluster/server-port.js';
 import { LoopbackHttp, RpcForwarder, forwardedJson, type HttpCall } from './cluster/forwarding.js';
 import { RemoteDnsSource } from './cluster/remote-dns-source.js';
 import { KnownPeers } from './cluster/known-peers.js';
+import { TombstoneReaper } from './tombstone-reaper.js';
+import { ConsulClient } from '@conclave/client';
+import { parseConfigWatches, startWatches, type WatchSet } from '@conclave/watch';
 import type { NodeServicesView, CheckView } from '@conclave/catalog';
 import { BUILD, VERSION } from './version.js';
 
@@ -33,6 +36,8 @@ import { BUILD, VERSION } from './version.js';
 const FULL_SYNC_INTERVAL_MS = 60_000;
 /** How often the leader reconciles gossip membership into the catalog besides every membership event (Consul: 60s). */
 const RECONCILE_INTERVAL_MS = 60_000;
+/** How often the leader records the index for tombstone reaping. */
+const TOMBSTONE_TICK_MS = 60_000;
 /** After a server starts, nodes gossip has not heard of yet are not reaped for this long. */
 const REAP_GRACE_MS = 120_000;
 /** First retry of a failed catalog sync (no leader yet, server unreachable); doubles up to a minute. */
@@ -76,6 +81,10 @@ export class Agent {
   private retryJoinTimer: NodeJS.Timeout | undefined;
   private syncRetryTimer: NodeJS.Timeout | undefined;
   private syncRetryMs = SYNC_RETRY_MS;
+  private readonly tombstones = new TombstoneReaper(() => this.state.maxIndex(), (cmd) => this.write(cmd));
+  private tombstoneTimer: NodeJS.Timeout | undefined;
+  private watches: WatchSet | undefined;
+  private watchClient: ConsulClient | undefined;
   private readonly startedAt = Date.now();
   private readonly knownPeers: KnownPeers;
   private stopped = false;
@@ -133,6 +142,7 @@ export class Agent {
       if (agent.mode === 'dev') await agent.bootstrapDev();
       agent.loadDefinitions(config);
       await agent.listen();
+      agent.startConfigWatches(config);
     } catch (err) {
       await agent.shutdown();
       throw err;
@@ -163,6 +173,8 @@ export class Agent {
   async reload(): Promise<void> {
     if (!this.options.reloadConfig) return;
     const next = this.options.reloadConfig();
+    // Watches first: an invalid watch definition refuses the whole reload before anything changed.
+    this.startConfigWatches(next);
     const before = {
       services: [...this.local.services.values()].filter((s) => s.origin === 'config').map((s) => s.service.ID),
       checks: [...this.local.checks.values()].filter((c) => c.origin === 'config').map((c) => c.CheckID),
@@ -171,7 +183,19 @@ export class Agent {
     for (const id of before.services) if (!seen.services.has(id)) this.services.deregisterService(id);
     for (const id of before.checks) if (!seen.checks.has(id)) this.services.removeCheck(id);
     this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches };
-    this.logger.info('Reloaded configuration', { services: seen.services.size, checks: seen.checks.size });
+    this.logger.info('Reloaded configuration', { services: seen.services.size, checks: seen.checks.size, watches: next.watches.length });
+  }
+
+  /** The config file's `watches`, run against this agent's own HTTP API; (re)started on start and reload.
+   * An invalid definition throws before anything stops (at start the agent exits naming the file). */
+  private startConfigWatches(config: AgentConfig): void {
+    const defs = parseConfigWatches(config.watches);
+    this.watches?.stop();
+    this.watches = undefined;
+    if (defs.length === 0 || this.httpPort === undefined) return;
+    this.watchClient ??= new ConsulClient({ address: `${loopbackHost(this.config.httpAddr || this.config.clientAddr)}:${this.httpPort}`, env: {} });
+    this.watches = startWatches(defs, { client: this.watchClient, logger: this.logger.named('watch') });
+    this.logger.info('Started watches', { count: defs.length });
   }
 
   /** Leaves the gossip cluster gracefully (others record `left`). */
@@ -187,6 +211,9 @@ export class Agent {
     clearInterval(this.reconcileTimer);
     clearTimeout(this.retryJoinTimer);
     clearTimeout(this.syncRetryTimer);
+    clearInterval(this.tombstoneTimer);
+    this.watches?.stop();
+    this.watchClient?.close();
     await Promise.allSettled([this.http?.close(), this.dns?.close(), this.scheduler.stop()]);
     await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown()]);
     this.rpcServer?.close();
@@ -483,7 +510,8 @@ export class Agent {
         },
         leave: async () => {
           await this.leave();
-          this.options.onLeave?.();
+          // Answer the request first, then shut down (closing the listener would reset this connection).
+          setTimeout(() => this.options.onLeave?.(), 100).unref();
         },
         forceLeave: async (node, prune) => {
           if (!this.membership?.forceLeave(node, prune)) throw new ApiError(500, `agent: No node found with name '${node}'`);
@@ -541,6 +569,13 @@ export class Agent {
       this.sync.fullSync().catch((err) => this.logger.warn('Catalog sync failed', { error: err }));
     }, FULL_SYNC_INTERVAL_MS);
     this.fullSyncTimer.unref();
+    if (this.mode !== 'client') {
+      this.tombstoneTimer = setInterval(() => {
+        if (!this.isLeader()) return this.tombstones.reset();
+        this.tombstones.tick().catch((err) => this.logger.warn('Tombstone reaping failed', { error: err }));
+      }, TOMBSTONE_TICK_MS);
+      this.tombstoneTimer.unref();
+    }
   }
 
   /** This agent's entry in /v1/agent/members. */

@@ -16,6 +16,9 @@ export const RAFT_PATH = '/raft';
 
 const STATUS_ALIVE = 1;
 const STATUS_LEFT = 3;
+const STATUS_FAILED = 4;
+/** Autopilot's dead server cleanup waits this long after a server failed (Consul's server_stabilization_time). */
+const DEAD_SERVER_GRACE_MS = 10_000;
 /** How long a write waits for a leader before `No cluster leader` (Consul's rpc_hold_timeout). */
 const HOLD_TIMEOUT_MS = 7000;
 /** A learner within this many entries of the leader's commit index is promoted to voter. */
@@ -42,6 +45,8 @@ export class RaftServer {
   private readonly raftDir: string;
   private starting: Promise<void> | undefined;
   private managing = false;
+  private readonly failedSince = new Map<string, number>();
+  private cleanupTimer: NodeJS.Timeout | undefined;
   private currentBarrier: Promise<void> | undefined;
   private nextBarrier: Promise<void> | undefined;
   private stopped = false;
@@ -175,6 +180,7 @@ export class RaftServer {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.cleanupTimer);
     await this.starting;
     await this.raft?.stop();
   }
@@ -246,6 +252,7 @@ export class RaftServer {
           await raft.removeServer(m.Name);
         }
       }
+      await this.cleanupDeadServers(raft);
       const commit = raft.commitIndex();
       for (const p of raft.progress()) {
         if (p.learner && p.match + PROMOTE_LAG >= commit) {
@@ -257,6 +264,31 @@ export class RaftServer {
       this.o.logger.warn('Raft membership change failed; retrying on the next round', { error: err });
     } finally {
       this.managing = false;
+    }
+  }
+
+  /** Autopilot: remove voters that have been failed for a while, when the rest keep a quorum without them. */
+  private async cleanupDeadServers(raft: RaftNode): Promise<void> {
+    const now = Date.now();
+    const byName = new Map(this.o.members().map((m) => [m.Name, m] as const));
+    const voters = raft.configuration().voters;
+    const failed = voters.filter((id) => byName.get(id)?.Status === STATUS_FAILED);
+    for (const id of [...this.failedSince.keys()]) if (!failed.includes(id)) this.failedSince.delete(id);
+    for (const id of failed) if (!this.failedSince.has(id)) this.failedSince.set(id, now);
+    const due = failed.filter((id) => now - this.failedSince.get(id)! >= DEAD_SERVER_GRACE_MS);
+    if (failed.length > due.length) {
+      clearTimeout(this.cleanupTimer);
+      this.cleanupTimer = setTimeout(() => void this.manageMembership(), DEAD_SERVER_GRACE_MS);
+      this.cleanupTimer.unref();
+    }
+    // Consul's rule: never remove so many that the remaining servers could not form a quorum.
+    const healthy = voters.length - failed.length;
+    for (const id of due) {
+      const after = raft.configuration().voters.length - 1;
+      if (healthy < Math.floor(after / 2) + 1) break;
+      this.o.logger.info('Removing dead server (autopilot)', { server: id });
+      await raft.removeServer(id);
+      this.failedSince.delete(id);
     }
   }
 
