@@ -2,7 +2,7 @@
 // the key; unknown keys only warn; SIGHUP and `conclave reload` pick up new service definitions.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONCLAVE_BIN, dig, eventually, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
@@ -82,6 +82,29 @@ describe('agent configuration files', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('Configuration reload triggered');
     await eventually(async () => (await dig(agent!.dnsPort, 'web.service.consul')).status === 'NXDOMAIN', 10000, 'web gone after reload');
+  });
+
+  it('runs the watches of its config file and restarts them on reload', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
+    const out = join(dir, 'calls');
+    const conf = join(dir, 'watch.json');
+    const watch = (key: string) => ({ watches: [{ type: 'key', key, args: ['sh', '-c', `cat >> ${out}; echo >> ${out}`] }] });
+    writeFileSync(conf, JSON.stringify(watch('app/a')));
+    agent = await startDevAgent(['-config-file', conf]);
+    const calls = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
+    // The first result always runs the handler: a missing key is null.
+    await eventually(async () => calls().length === 1, 10000, 'first watch call');
+    expect(calls()[0]).toBe('null');
+    await fetch(`http://${agent.httpAddr}/v1/kv/app/a`, { method: 'PUT', body: 'one' });
+    await eventually(async () => calls().length === 2, 10000, 'watch call after PUT');
+    expect(JSON.parse(calls()[1]!)).toMatchObject({ Key: 'app/a', Value: Buffer.from('one').toString('base64') });
+    // Reload with a watch on another key: the old watch stops, the new one starts.
+    writeFileSync(conf, JSON.stringify(watch('app/b')));
+    expect((await runCli(['reload', '-http-addr', agent.httpAddr])).code).toBe(0);
+    await eventually(async () => calls().length === 3, 10000, 'new watch first call');
+    await fetch(`http://${agent.httpAddr}/v1/kv/app/a`, { method: 'PUT', body: 'two' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(calls()).toHaveLength(3);
   });
 
   it('answers /v1/agent/self with Consul six keys and hides the consul service from /v1/agent/services', async () => {
