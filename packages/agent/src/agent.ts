@@ -132,6 +132,14 @@ export class Agent {
     this.events = new LocalUserEvents({
       node: this.identity.node,
       services: () => [...this.local.services.values()].map((s) => ({ ID: s.service.ID, Service: s.service.Service, Tags: s.service.Tags ?? [] })),
+      // In a cluster, events travel as gossip user events and come back to deliver() on every member.
+      broadcast:
+        this.mode === 'dev'
+          ? undefined
+          : (name, payload) => {
+              if (!this.membership) throw new ApiError(500, 'User events need gossip (ports.serf_lan is disabled)');
+              this.membership.node.sendUserEvent(name, payload);
+            },
     });
   }
 
@@ -362,6 +370,7 @@ export class Agent {
         this.reconcile();
       });
     }
+    members.node.on('user-event', (ev) => this.events.deliver(ev.name, ev.payload, ev.ltime));
     this.reconcileTimer = setInterval(() => this.reconcile(), RECONCILE_INTERVAL_MS);
     this.reconcileTimer.unref();
   }
