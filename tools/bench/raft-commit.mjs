@@ -62,11 +62,12 @@ async function runNode() {
     if (m.cmd === 'watch') watch = true;
     if (m.cmd === 'exit') process.exit(0);
     if (m.cmd === 'load') process.send({ type: 'load', ...(await load(node, m.concurrency, m.seconds)) });
+    if (m.cmd === 'reads') process.send({ type: 'reads', ...(await load(node, m.concurrency, m.seconds, true)) });
   });
   process.send({ type: 'ready', id });
 }
 
-async function load(node, concurrency, seconds) {
+async function load(node, concurrency, seconds, reads = false) {
   const payload = new Uint8Array(100).fill(120);
   const lat = [];
   let errors = 0;
@@ -77,7 +78,8 @@ async function load(node, concurrency, seconds) {
       while (performance.now() < end) {
         const s = performance.now();
         try {
-          await node.propose(payload);
+          if (reads) await node.readBarrier();
+          else await node.propose(payload);
           lat.push(performance.now() - s);
         } catch {
           errors++;
@@ -195,6 +197,13 @@ async function main() {
       lead = await findLeader();
       const r = await ask(procs.get(lead), 'load', 'load', { concurrency: c, seconds });
       rows.push([`raft 3 nodes, fsync, ${c} proposer${c > 1 ? 's' : ''}`, c, Math.round(r.perSec), r.p50, r.p99]);
+    }
+
+    for (const role of ['leader', 'follower']) {
+      lead = await findLeader();
+      const target = role === 'leader' ? lead : ids.find((i) => i !== lead);
+      const r = await ask(procs.get(target), 'reads', 'reads', { concurrency: 256, seconds });
+      rows.push([`readBarrier (ReadIndex) on the ${role}, 256 readers`, 256, Math.round(r.perSec), r.p50, r.p99]);
     }
 
     const fo = [];
