@@ -20,6 +20,8 @@ export interface WsTransportOptions {
   maxBuffered?: number;
   /** Snapshot chunk size. Default 256 KiB. */
   chunkBytes?: number;
+  /** Largest snapshot accepted from a peer. Default 1 GiB. */
+  maxSnapshotBytes?: number;
   /** Reconnect backoff bounds. Defaults 50 ms .. 2 s. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -79,6 +81,7 @@ export class WsTransport implements RaftTransport {
       maxQueue: opts.maxQueue ?? 4096,
       maxBuffered: opts.maxBuffered ?? 32 << 20,
       chunkBytes: opts.chunkBytes ?? 256 << 10,
+      maxSnapshotBytes: opts.maxSnapshotBytes ?? 2 ** 30,
       minBackoffMs: opts.minBackoffMs ?? 50,
       maxBackoffMs: opts.maxBackoffMs ?? 2000,
       noServer: opts.noServer ?? false,
@@ -177,7 +180,8 @@ export class WsTransport implements RaftTransport {
       }
       case F_SNAP_BEGIN: {
         if (snaps.size >= MAX_SNAPSHOTS_IN_PROGRESS) throw new Error('too many snapshots in progress');
-        if (invalidMessage(f[2]) || !isFinite(f[3] as number) || (f[3] as number) < 0) throw new Error('invalid snapshot header');
+        if (invalidMessage(f[2]) || !Number.isSafeInteger(f[3]) || (f[3] as number) < 0) throw new Error('invalid snapshot header');
+        if ((f[3] as number) > this.o.maxSnapshotBytes) throw new Error('snapshot larger than maxSnapshotBytes');
         snaps.set(f[1] as number, { msg: f[2] as Message, total: f[3] as number, parts: [], got: 0 });
         return;
       }

@@ -104,6 +104,19 @@ describe('WsTransport', () => {
     await until('good peer still served', () => b.got.length === 1);
   });
 
+  it('refuses a snapshot larger than maxSnapshotBytes', async () => {
+    const a = await node('a');
+    const got: Message[] = [];
+    const b = new WsTransport({ id: 'b', maxSnapshotBytes: 1000 });
+    open.push(b);
+    await b.start({ onMessage: (m) => got.push(m), onUnreachable: () => undefined });
+    a.t.setPeer('b', `127.0.0.1:${b.address().port}`);
+    const meta = { index: 1, term: 1, conf: { voters: ['a'], learners: [] } };
+    await a.t.sendSnapshot({ type: MessageType.Snap, from: 'a', to: 'b', term: 1, snapshot: { meta } }, { meta, data: new Uint8Array(5000) });
+    await sleep(100);
+    expect(got).toEqual([]);
+  });
+
   it('rejects a malformed peer address with a clear error', () => {
     const t = new WsTransport({ id: 'a' });
     expect(() => t.setPeer('b', 'not an address')).toThrow(/host:port/);
