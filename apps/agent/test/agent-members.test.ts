@@ -64,3 +64,18 @@ describe('membership', () => {
     await eventually(async () => (await fetch(`http://${a.httpAddr}/v1/catalog/node/web-1`).then((r) => r.json())) === null, 15000, 'web-1 deregistered');
   });
 });
+
+describe('gossip encryption', () => {
+  it('joins with the same -encrypt key and refuses a node with another key', async () => {
+    const key = (await runCli(['keygen'])).stdout.trim();
+    const other = (await runCli(['keygen'])).stdout.trim();
+    expect(Buffer.from(key, 'base64')).toHaveLength(32);
+    const a = await startDevAgent(['-node', 'enc-1', '-encrypt', key]);
+    agents.push(a);
+    const b = await startDevAgent(['-node', 'enc-2', '-encrypt', key, '-join', `127.0.0.1:${a.serfPort}`]);
+    agents.push(b);
+    await eventually(async () => (await json<unknown[]>(a, '/v1/agent/members')).length === 2, 10000, 'encrypted join');
+    await expect(startDevAgent(['-node', 'enc-3', '-encrypt', other, '-join', `127.0.0.1:${a.serfPort}`])).rejects.toThrow(/Error joining address/);
+    expect((await json<unknown[]>(a, '/v1/agent/members')).length).toBe(2);
+  });
+});
