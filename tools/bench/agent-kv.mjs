@@ -57,7 +57,7 @@ const emptyUrl = `http://127.0.0.1:${emptyPort}`;
 await waitReady(emptyUrl);
 
 const httpPort = 18500 + Math.floor(Math.random() * 1000);
-const agent = spawn(process.execPath, [bin, 'agent', '-dev', '-http-port', String(httpPort), '-dns-port', '-1', '-log-level', 'warn'], {
+const agent = spawn(process.execPath, [bin, 'agent', '-dev', '-http-port', String(httpPort), '-dns-port', '-1', '-serf-lan-port', String(httpPort + 1), '-log-level', 'warn'], {
   stdio: 'ignore',
 });
 const agentUrl = `http://127.0.0.1:${httpPort}`;

@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 function runAgentSync(args: string[]) {
-  return spawnSync(process.execPath, [CONCLAVE_BIN, 'agent', '-dev', '-http-port', '0', '-dns-port', '-1', ...args], {
+  return spawnSync(process.execPath, [CONCLAVE_BIN, 'agent', '-dev', '-http-port', '0', '-dns-port', '-1', '-serf-lan-port', '0', ...args], {
     encoding: 'utf8',
     timeout: 15000,
   });
