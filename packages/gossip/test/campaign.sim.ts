@@ -10,6 +10,9 @@ import { countSeeing, detectionBoundMs, formCluster, nodeName, bootCluster, conv
 
 const sizes = (process.env.SIM_SIZES ?? '100,1000').split(',').map(Number);
 const minutes = Number(process.env.SIM_MINUTES ?? '2');
+/** Above this size only the Lifeguard-on detection run and the harsher slow scenario are run (time). */
+const fullMax = Number(process.env.SIM_FULL_MAX ?? '100');
+const largeMinutes = Number(process.env.SIM_MINUTES_LARGE ?? '1');
 const seed = Number(process.env.SIM_SEED ?? '1');
 
 it('campaign', () => {
@@ -18,7 +21,7 @@ it('campaign', () => {
   for (const n of sizes) {
     // Large clusters: push/pull still runs, at the scaled interval.
     const base: GossipConfig = lanProfile();
-    for (const lifeguard of [true, false]) {
+    for (const lifeguard of n <= fullMax ? [true, false] : [true]) {
       const config = { ...base, lifeguard };
       const sim = formCluster({ seed, config, n, loss: 0.05, minDelayMs: 1, maxDelayMs: 10 });
       sim.runFor(10_000);
@@ -46,10 +49,11 @@ it('campaign', () => {
       });
       console.log(detection.at(-1));
     }
-    for (const [label, slow] of [
+    const scenarios = [
       ['stall 2 s every 5 s', { periodMs: 5000, stallMs: 2000 }],
       ['stall 5 s every 10 s', { periodMs: 10_000, stallMs: 5000 }],
-    ] as const) {
+    ] as const;
+    for (const [label, slow] of n <= fullMax ? scenarios : scenarios.slice(1)) {
       for (const lifeguard of [true, false]) {
         const config = { ...lanProfile(), lifeguard };
         const sim = formCluster({ seed: seed + 1, config, n, loss: 0.05, minDelayMs: 1, maxDelayMs: 10 });
@@ -61,12 +65,15 @@ it('campaign', () => {
         }
         let onSlow = 0;
         let onHealthy = 0;
+        let byHealthy = 0;
         sim.observe((obs, e) => {
           if (e.type !== 'fail') return;
           if (slowSet.has(e.member.name)) onSlow++;
           else onHealthy++;
+          if (!slowSet.has(obs)) byHealthy++;
         });
-        const ms = minutes * 60_000;
+        const runMinutes = n <= fullMax ? minutes : largeMinutes;
+        const ms = runMinutes * 60_000;
         sim.runFor(ms);
         const perHour = 3_600_000 / ms;
         fp.push({
@@ -75,7 +82,8 @@ it('campaign', () => {
           lifeguard,
           'fail events about slowed / member / h': ((onSlow / n) * perHour).toFixed(2),
           'fail events about healthy / member / h': ((onHealthy / n) * perHour).toFixed(2),
-          'virtual minutes': minutes,
+          'declared by healthy observers / member / h': ((byHealthy / n) * perHour).toFixed(2),
+          'virtual minutes': runMinutes,
         });
         console.log(fp.at(-1));
       }
@@ -90,5 +98,5 @@ it('campaign', () => {
   console.table(detection);
   console.log(`\nFalse positives, LAN profile, 5% loss, seed ${seed + 1}`);
   console.table(fp);
-  expect(detection.length).toBe(sizes.length * 2);
+  expect(detection.length).toBeGreaterThanOrEqual(sizes.length);
 });
