@@ -307,6 +307,33 @@ export class RaftNode extends EventEmitter {
     return Date.now() - this.lastLeaderContact;
   }
 
+  /**
+   * Counters under the key names of hashicorp/raft's Stats() (what Consul shows as Stats.raft in
+   * /v1/agent/self), all as strings like there.
+   */
+  stats(): Record<string, string> {
+    const raft = this.raft;
+    const log = raft?.log;
+    const conf = this.configuration();
+    const lc = this.lastContact();
+    const snap = raft?.lastSnapshot;
+    return {
+      state: { follower: 'Follower', 'pre-candidate': 'Candidate', candidate: 'Candidate', leader: 'Leader' }[this.cur.state],
+      term: String(this.cur.term),
+      last_log_index: String(log?.lastIndex() ?? 0),
+      last_log_term: String(log?.lastTerm() ?? 0),
+      commit_index: String(this.commitIndex()),
+      applied_index: String(this.applied),
+      fsm_pending: '0',
+      last_snapshot_index: String(snap?.index ?? 0),
+      last_snapshot_term: String(snap?.term ?? 0),
+      last_contact: this.cur.state === StateType.Leader ? '0' : Number.isFinite(lc) ? `${lc}ms` : 'never',
+      num_peers: String(Math.max(0, conf.voters.filter((v) => v !== this.id).length)),
+      latest_configuration: JSON.stringify(conf),
+      protocol_version: '3',
+    };
+  }
+
   /** Leader-only replication state of every member. */
   progress(): ReturnType<Raft['progress']> {
     return this.raft?.progress() ?? [];

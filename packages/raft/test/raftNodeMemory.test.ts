@@ -41,6 +41,7 @@ describe('RaftNode in memory', () => {
     expect(fsm.n).toBe(25);
     expect(events).toEqual(['leader:dev']);
     expect(node.lastContact()).toBe(0);
+    expect(node.stats()).toMatchObject({ state: 'Leader', last_contact: '0', num_peers: '0', applied_index: String(node.appliedIndex()) });
     await node.stop();
     await expect(node.propose(new Uint8Array([1]))).rejects.toThrow(StoppedError);
     // Restart on the same storage: snapshot + replay rebuild the state machine.
