@@ -197,6 +197,8 @@ export class Simulation {
       entries: d.entries,
       maxInflightMsgs: 1 + Math.floor(this.rng() * 8),
       maxEntriesPerMsg: 1 + Math.floor(this.rng() * 20),
+      maxSizePerMsg: this.rng() < 0.5 ? 1 << 20 : 16 + Math.floor(this.rng() * 200),
+      maxCommittedPerReady: this.rng() < 0.5 ? 4096 : 1 + Math.floor(this.rng() * 5),
       readOnly: this.cfg.readOnly,
       checkQuorum: this.cfg.checkQuorum,
       preVote: this.cfg.preVote,
@@ -575,7 +577,9 @@ export class Simulation {
         c.cancel = () => n.pendingReads.delete(ctx);
       } else {
         try {
-          const r = n.raft!.propose(enc.encode(JSON.stringify({ c: c.id, id, op })));
+          const cmd = enc.encode(JSON.stringify({ c: c.id, id, op }));
+          // Both entry points the drivers use: single proposals and group-commit batches.
+          const r = this.rng() < 0.5 ? n.raft!.propose(cmd) : n.raft!.proposeBatch([cmd])[0];
           this.history.push(hop);
           n.pendingWrites.set(r.index, { term: r.term, hop, client: c });
           c.busyUntil = this.now + 100 + Math.floor(this.rng() * 900);
