@@ -74,3 +74,14 @@ describe('user events by gossip', () => {
     expect(await json<unknown[]>(client, '/v1/event/list?name=only-srv')).toEqual([]);
   });
 });
+
+describe('node health ends sessions', () => {
+  it("a client that leaves loses its sessions (serfHealth), and its lock is released", { timeout: 60_000 }, async () => {
+    const { ID } = await json<{ ID: string }>(client, '/v1/session/create', { method: 'PUT', body: '{"LockDelay":"1ms"}' });
+    expect(await (await http(client, `/v1/kv/svc/owner?acquire=${ID}`, { method: 'PUT', body: 'cli-1' })).text()).toBe('true');
+    await stopAgent(client, 'SIGTERM');
+    await eventually(async () => (await json<unknown[]>(server, `/v1/session/info/${ID}`)).length === 0, 45_000, 'session invalidated');
+    const [e] = await json<Array<Record<string, unknown>>>(server, '/v1/kv/svc/owner');
+    expect(e).not.toHaveProperty('Session');
+  });
+});
