@@ -144,13 +144,19 @@ export class RaftNode extends EventEmitter {
     });
     this.cur = { state: this.raft.state, lead: NONE, term: this.raft.term, commit: this.raft.log.committed };
     this.persisted = { term: st.hardState?.term ?? 0, vote: st.hardState?.vote ?? NONE };
-    this.running = true;
-    await this.o.transport.start({
-      onMessage: (m) => this.enqueue(() => this.onMessage(m)),
-      onUnreachable: (peer) => this.enqueue(() => this.raft?.reportUnreachable(peer)),
-    });
     const tickMs = this.o.tickMs ?? 50;
     if (!(tickMs > 0)) throw new ConfigError('tickMs must be > 0');
+    this.running = true;
+    try {
+      await this.o.transport.start({
+        onMessage: (m) => this.enqueue(() => this.onMessage(m)),
+        onUnreachable: (peer) => this.enqueue(() => this.raft?.reportUnreachable(peer)),
+      });
+    } catch (e) {
+      this.running = false;
+      this.inbox = [];
+      throw e;
+    }
     this.ticker = setInterval(
       () =>
         this.enqueue(() => {
