@@ -212,6 +212,15 @@ describe('RaftNode over ws with on-disk logs', () => {
     expect(back.disk.installs).toBeGreaterThanOrEqual(1);
   });
 
+  it('a node whose port is taken fails to start with the listen error and stays stopped', async () => {
+    const t1 = new WsTransport({ id: 'x' });
+    const port = await t1.listen();
+    cleanups.push(() => t1.close());
+    const node = new RaftNode({ id: 'y', storage: new MemoryStorage(), transport: new WsTransport({ id: 'y', port }), fsm: new Kv(), bootstrap: ['y'] });
+    await expect(node.start()).rejects.toThrow(/EADDRINUSE/);
+    await expect(node.propose(cmd('a', 'b'))).rejects.toThrow(/not running/);
+  });
+
   it('adds a learner, promotes it and removes a server', async () => {
     const ms = await cluster();
     const lead = await leaderOf(ms);
