@@ -251,6 +251,23 @@ export class RaftNode extends EventEmitter {
     return this.confChange({ type: 'addLearner', node: id });
   }
 
+  /**
+   * Adds a server safely: as a learner first, promoted to voter once its log is within maxLag entries
+   * of the leader's (so a slow newcomer never stalls commits). Leader only.
+   */
+  async addServer(id: NodeId, opts: { maxLag?: number; timeoutMs?: number } = {}): Promise<ProposeResult> {
+    const maxLag = opts.maxLag ?? 64;
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    if (!this.configuration().learners.includes(id)) await this.addLearner(id);
+    for (;;) {
+      if (!this.isLeader()) throw new NotLeaderError(this.cur.lead);
+      const pr = this.progress().find((p) => p.id === id);
+      if (pr && pr.match + maxLag >= this.lastIndex()) return this.addVoter(id);
+      if (Date.now() > deadline) throw new TimeoutError(`${id} did not catch up within ${opts.timeoutMs ?? 60_000} ms; it stays a learner`);
+      await new Promise((r) => setTimeout(r, this.o.tickMs ?? 50));
+    }
+  }
+
   removeServer(id: NodeId): Promise<ProposeResult> {
     return this.confChange({ type: 'removeNode', node: id });
   }

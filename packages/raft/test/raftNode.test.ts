@@ -232,10 +232,10 @@ describe('RaftNode over ws with on-disk logs', () => {
     await d.start();
     cleanups.push(() => d.stop());
     for (const m of ms) (m.node as unknown as { o: { transport: WsTransport } }).o.transport.setPeer('d', `127.0.0.1:${t.address().port}`);
-    await lead.node.addLearner('d');
-    await until('learner caught up', () => d.appliedIndex() >= lead.node.appliedIndex());
+    // addServer = addLearner, wait until caught up, addVoter.
+    await lead.node.addServer('d', { maxLag: 0 });
+    await until('d applied', () => d.appliedIndex() >= lead.node.appliedIndex());
     expect(kv.data.size).toBe(5);
-    await lead.node.addVoter('d');
     expect(lead.node.configuration().voters).toEqual(['a', 'b', 'c', 'd']);
     const victim = ms.find((m) => m !== lead)!;
     await lead.node.removeServer(victim.id);
