@@ -16,7 +16,7 @@ export {
   type SnapshotMeta,
   type SoftState,
 } from './types.js';
-export { encodeConfChange, decodeConfChange, type ConfChange } from './confChange.js';
+export { encodeConfChange, decodeConfChange, type ConfChange } from './conf-change.js';
 export { seededRandom, type RandomSource } from './random.js';
 export {
   RaftError,
@@ -29,11 +29,11 @@ export {
   StoppedError,
 } from './errors.js';
 export type { RaftStorage, StoredState } from './storage.js';
-export { MemoryStorage } from './memoryStorage.js';
-export { DiskStorage, type DiskStorageOptions } from './diskStorage.js';
+export { MemoryStorage } from './memory-storage.js';
+export { DiskStorage, type DiskStorageOptions } from './disk-storage.js';
 export type { RaftTransport } from './transport.js';
-export { WsTransport, type WsTransportOptions } from './wsTransport.js';
-export { RaftNode, type RaftNodeOptions, type StateMachine, type ProposeResult } from './raftNode.js';
+export { WsTransport, type WsTransportOptions } from './ws-transport.js';
+export { RaftNode, type RaftNodeOptions, type StateMachine, type ProposeResult } from './raft-node.js';
 export { raftMultiplierTimings, DEFAULT_TIMINGS } from './timings.js';
 export { invalidMessage } from './validate.js';
-export { MemoryNetwork } from './memoryNetwork.js';
+export { MemoryNetwork } from './memory-network.js';

@@ -1,9 +1,9 @@
-import { cloneConf, decodeConfChange, encodeConfChange, type ConfChange } from './confChange.js';
+import { cloneConf, decodeConfChange, encodeConfChange, type ConfChange } from './conf-change.js';
 import { ConfigError, NotLeaderError, ProposalDroppedError } from './errors.js';
 import { Progress } from './progress.js';
-import { RaftLog } from './raftLog.js';
+import { RaftLog } from './raft-log.js';
 import type { RandomSource } from './random.js';
-import { ReadOnly } from './readOnly.js';
+import { ReadOnly } from './read-only.js';
 import {
   EntryType,
   MessageType as MT,

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiskStorage } from '../src/diskStorage.js';
-import { MemoryStorage } from '../src/memoryStorage.js';
+import { DiskStorage } from '../src/disk-storage.js';
+import { MemoryStorage } from '../src/memory-storage.js';
 import { EntryType, StorageError, type Entry } from '../src/index.js';
 
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ConfChange } from './confChange.js';
+import type { ConfChange } from './conf-change.js';
 import { ConfigError, NotLeaderError, ProposalDroppedError, ProposalLostError, StoppedError, TimeoutError } from './errors.js';
 import { Raft, type ReadOnlyOption } from './raft.js';
 import { seededRandom, type RandomSource } from './random.js';
