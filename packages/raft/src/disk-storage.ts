@@ -129,6 +129,8 @@ export class DiskStorage implements RaftStorage {
   }
 
   private async roll(): Promise<void> {
+    // The old segment must be complete on disk before a newer one can be: only the newest may be torn.
+    await this.fh?.datasync();
     await this.fh?.close();
     const seq = this.segments.length ? this.segments[this.segments.length - 1].seq + 1 : 1;
     const path = join(this.dir, segName(seq));
