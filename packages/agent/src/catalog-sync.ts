@@ -5,6 +5,7 @@
 import type { CheckInput, ServiceInput, ServiceView, CheckView, StateMachineLike } from './catalog-types.js';
 import type { NodeServicesView } from '@conclave/catalog';
 import type { LocalCheck, LocalState } from './local-state.js';
+import { CoalescedRun } from './coalesced-run.js';
 import type { Command } from '@conclave/kv';
 
 /** Where anti-entropy reads the catalog's record of this node: the local state on a server, a server over RPC
@@ -36,8 +37,7 @@ const FOREIGN_CHECKS = new Set(['serfHealth']);
 const FOREIGN_SERVICES = new Set(['consul']);
 
 export class CatalogSync {
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly pass = new CoalescedRun(() => this.syncOnce(false));
   private readonly lastOutputSync = new Map<string, number>();
 
   constructor(
@@ -51,21 +51,7 @@ export class CatalogSync {
 
   /** Requests a sync; concurrent requests coalesce into one run after the current one. */
   sync(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.syncOnce(false);
-        } while (this.again);
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+    return this.pass.run();
   }
 
   /** A full sync that also pushes pending output-only changes (the periodic run). */

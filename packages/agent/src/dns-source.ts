@@ -1,8 +1,24 @@
 // The DNS front end's view of the catalog (packages/dns defines the interface; the agent answers from its
 // local state machine). Names arrive lower-cased; catalog names are matched case-insensitively.
 import type { DnsDataSource, DnsNode, DnsServiceInstance } from '@conclave/dns';
-import { aggregateStatus } from '@conclave/catalog';
+import { aggregateStatus, type HealthEntry } from '@conclave/catalog';
 import type { StateMachineLike } from './catalog-types.js';
+
+/** A /v1/health/service entry as DNS sees it: maintenance counts as critical. */
+export function dnsInstance(e: HealthEntry): DnsServiceInstance {
+  const status = aggregateStatus(e.Checks);
+  return {
+    node: e.Node.Node,
+    nodeAddress: e.Node.Address,
+    nodeMeta: e.Node.Meta,
+    serviceId: e.Service.ID,
+    serviceAddress: e.Service.Address,
+    port: e.Service.Port,
+    tags: e.Service.Tags,
+    weights: { passing: e.Service.Weights.Passing, warning: e.Service.Weights.Warning },
+    health: status === 'maintenance' ? 'critical' : status,
+  };
+}
 
 export class CatalogDnsSource implements DnsDataSource {
   constructor(
@@ -18,21 +34,7 @@ export class CatalogDnsSource implements DnsDataSource {
     if (dc !== this.datacenter) return undefined;
     const name = this.serviceName(service);
     if (name === undefined) return undefined;
-    return this.state.catalog.checkServiceNodes(name).value.map((e) => {
-      const status = aggregateStatus(e.Checks);
-      const inst: DnsServiceInstance = {
-        node: e.Node.Node,
-        nodeAddress: e.Node.Address,
-        nodeMeta: e.Node.Meta,
-        serviceId: e.Service.ID,
-        serviceAddress: e.Service.Address,
-        port: e.Service.Port,
-        tags: e.Service.Tags,
-        weights: { passing: e.Service.Weights.Passing, warning: e.Service.Weights.Warning },
-        health: status === 'maintenance' ? 'critical' : status,
-      };
-      return inst;
-    });
+    return this.state.catalog.checkServiceNodes(name).value.map(dnsInstance);
   }
 
   node(name: string, dc: string): DnsNode | undefined {

@@ -10,6 +10,7 @@ import {
 import type { Command } from '@conclave/kv';
 import type { StateMachineLike } from './catalog-types.js';
 import type { ConsulMember } from './membership.js';
+import { CoalescedRun } from './coalesced-run.js';
 
 const STATUS_ALIVE = 1;
 const STATUS_LEAVING = 2;
@@ -17,8 +18,7 @@ const STATUS_LEFT = 3;
 const STATUS_FAILED = 4;
 
 export class MemberReconciler {
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly pass = new CoalescedRun(() => this.reconcileOnce());
 
   constructor(
     private readonly state: StateMachineLike,
@@ -32,21 +32,7 @@ export class MemberReconciler {
 
   /** Reconciles now; concurrent calls coalesce. */
   reconcile(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.reconcileOnce();
-        } while (this.again);
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+    return this.pass.run();
   }
 
   private async reconcileOnce(): Promise<void> {

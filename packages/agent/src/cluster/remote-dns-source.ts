@@ -1,7 +1,8 @@
 // DNS on a client agent: the data comes from a server through the forwarder (stale reads, as Consul's DNS
 // allows by default), so every agent answers DNS the same way.
 import type { DnsDataSource, DnsNode, DnsServiceInstance } from '@conclave/dns';
-import { aggregateStatus, type HealthEntry, type NodeServicesView, type NodeView, type ServiceNodeView } from '@conclave/catalog';
+import type { HealthEntry, NodeServicesView, NodeView, ServiceNodeView } from '@conclave/catalog';
+import { dnsInstance } from '../dns-source.js';
 import { forwardedJson, type RpcForwarder } from './forwarding.js';
 
 export class RemoteDnsSource implements DnsDataSource {
@@ -16,20 +17,7 @@ export class RemoteDnsSource implements DnsDataSource {
     const name = service in services ? service : Object.keys(services).find((n) => n.toLowerCase() === service);
     if (name === undefined) return undefined;
     const entries = await this.get<HealthEntry[]>(`/v1/health/service/${encodeURIComponent(name)}?stale`);
-    return entries.map((e) => {
-      const status = aggregateStatus(e.Checks);
-      return {
-        node: e.Node.Node,
-        nodeAddress: e.Node.Address,
-        nodeMeta: e.Node.Meta,
-        serviceId: e.Service.ID,
-        serviceAddress: e.Service.Address,
-        port: e.Service.Port,
-        tags: e.Service.Tags,
-        weights: { passing: e.Service.Weights.Passing, warning: e.Service.Weights.Warning },
-        health: status === 'maintenance' ? 'critical' : status,
-      };
-    });
+    return entries.map(dnsInstance);
   }
 
   async node(name: string, dc: string): Promise<DnsNode | undefined> {
