@@ -174,7 +174,9 @@ export class Raft {
   static bootstrap(voters: NodeId[]): { entries: Entry[]; hardState: HardState } {
     if (voters.length === 0 || voters.some((v) => !v)) throw new ConfigError('raft: bootstrap needs at least one non-empty voter id');
     if (new Set(voters).size !== voters.length) throw new ConfigError('raft: bootstrap voter ids must be unique');
-    const e: Entry = { term: 1, index: 1, type: EntryType.ConfChange, data: encodeConfChange({ type: 'bootstrap', voters }) };
+    // Sorted, so servers given the same set in any order write byte-identical first entries.
+    const sorted = [...voters].sort();
+    const e: Entry = { term: 1, index: 1, type: EntryType.ConfChange, data: encodeConfChange({ type: 'bootstrap', voters: sorted }) };
     return { entries: [e], hardState: { term: 1, vote: NONE, commit: 1 } };
   }
 

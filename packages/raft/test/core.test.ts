@@ -111,6 +111,8 @@ describe('election', () => {
     expect(() => new Raft({ id: 'a', random: Math.random, electionTick: 2, heartbeatTick: 2 })).toThrow(/electionTick/);
     expect(() => new Raft({ id: 'a', random: Math.random, readOnly: 'lease', checkQuorum: false })).toThrow(/checkQuorum/);
     expect(() => Raft.bootstrap([])).toThrow(ConfigError);
+    expect(() => Raft.bootstrap(['a', 'a'])).toThrow(/unique/);
+    expect(Raft.bootstrap(['c', 'a', 'b']).entries[0].data).toEqual(Raft.bootstrap(['a', 'b', 'c']).entries[0].data);
   });
 });
 
