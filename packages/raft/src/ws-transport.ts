@@ -56,7 +56,8 @@ interface Peer {
 interface Incoming {
   msg: Message;
   total: number;
-  parts: Buffer[];
+  /** Preallocated to the announced size: chunks are copied in, no second copy at the end. */
+  buf: Buffer;
   got: number;
 }
 
@@ -182,7 +183,7 @@ export class WsTransport implements RaftTransport {
         if (snaps.size >= MAX_SNAPSHOTS_IN_PROGRESS) throw new Error('too many snapshots in progress');
         if (invalidMessage(f[2]) || !Number.isSafeInteger(f[3]) || (f[3] as number) < 0) throw new Error('invalid snapshot header');
         if ((f[3] as number) > this.o.maxSnapshotBytes) throw new Error('snapshot larger than maxSnapshotBytes');
-        snaps.set(f[1] as number, { msg: f[2] as Message, total: f[3] as number, parts: [], got: 0 });
+        snaps.set(f[1] as number, { msg: f[2] as Message, total: f[3] as number, buf: Buffer.allocUnsafe(f[3] as number), got: 0 });
         return;
       }
       case F_SNAP_CHUNK: {
@@ -190,9 +191,9 @@ export class WsTransport implements RaftTransport {
         if (!s) return;
         const b = f[2] as Buffer;
         if (!(b instanceof Uint8Array)) throw new Error('bad chunk');
+        if (s.got + b.length > s.total) throw new Error('snapshot larger than announced');
+        s.buf.set(b, s.got);
         s.got += b.length;
-        if (s.got > s.total) throw new Error('snapshot larger than announced');
-        s.parts.push(b);
         return;
       }
       case F_SNAP_END: {
@@ -200,7 +201,7 @@ export class WsTransport implements RaftTransport {
         snaps.delete(f[1] as number);
         if (!s || s.got !== s.total) return;
         const m = s.msg;
-        m.snapshot = { meta: m.snapshot!.meta, data: Buffer.concat(s.parts) };
+        m.snapshot = { meta: m.snapshot!.meta, data: s.buf };
         this.handlers?.onMessage(m);
         return;
       }
