@@ -285,17 +285,16 @@ export class GossipCore {
     this.leaveAt = now + (this.liveCount > 1 ? this.config.leavePropagateDelayMs : 0);
   }
 
-  /** Replaces this node's tags and disseminates them with a new incarnation. */
-  setTags(tags: Record<string, string>, now: number): void {
+  /** Replaces this node's tags and disseminates them with a new incarnation. (`now` is for symmetry.) */
+  setTags(tags: Record<string, string>, _now?: number): void {
     for (const [k, v] of Object.entries(tags)) {
-      if (typeof v !== 'string') throw new SizeLimitError(`tag "${k}" must be a string`);
+      if (typeof v !== 'string') throw new GossipConfigError(`tag "${k}" must be a string, got ${typeof v}`);
     }
     this.checkAliveFits(tags);
     this.self.tags = { ...tags };
     this.self.inc++;
     this.broadcastAlive(this.self);
     this.events.push({ type: 'update', member: toMember(this.self) });
-    void now;
   }
 
   /** Fires a user event to the whole cluster (delivered here too). */
@@ -402,7 +401,7 @@ export class GossipCore {
       throw e;
     }
     if (p.purpose === 'ping') {
-      if (msg.t === MsgType.ack) this.onAck(msg.seq, now);
+      if (msg.t === MsgType.ack) this.onAck(msg.seq);
       return;
     }
     if (msg.t !== MsgType.pushPull) {
@@ -533,7 +532,7 @@ export class GossipCore {
     }
   }
 
-  private onAck(seq: number, now: number): void {
+  private onAck(seq: number): void {
     if (this.probe && this.probe.seq === seq) {
       this.probe = null;
       this.awareness.applyDelta(-1);
@@ -544,7 +543,6 @@ export class GossipCore {
       this.relays.delete(seq);
       this.sendPacket(r.originAddr, [encodeMessage({ t: MsgType.ack, seq: r.originSeq })]);
     }
-    void now;
   }
 
   // ---------------------------------------------------------------- messages
@@ -571,7 +569,7 @@ export class GossipCore {
         return;
       }
       case MsgType.ack:
-        this.onAck(m.seq, now);
+        this.onAck(m.seq);
         return;
       case MsgType.nack:
         if (this.probe && this.probe.seq === m.seq) this.probe.nacks++;
