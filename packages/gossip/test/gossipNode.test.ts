@@ -164,3 +164,33 @@ describe('real UDP/TCP cluster on 127.0.0.1', { timeout: 60_000 }, () => {
     for (const n of others) for (const o of others) expect(statusIn(n, o.name)).toBe('alive');
   });
 });
+
+describe('keyring rotation on running nodes', () => {
+  it('install → use → remove keeps the cluster talking', async () => {
+    const k1 = generateKey();
+    const k2 = generateKey();
+    const a = await createGossipNode({ name: 'ka', bindAddr: '127.0.0.1', port: 0, keyring: k1, profile: 'test', config });
+    const b = await createGossipNode({ name: 'kb', bindAddr: '127.0.0.1', port: 0, keyring: [k1], profile: 'test', config });
+    try {
+      expect((await b.join([a.addr])).joined).toHaveLength(1);
+      for (const n of [a, b]) n.installKey(k2);
+      expect(a.listKeys()).toEqual([k1, k2]);
+      for (const n of [a, b]) n.useKey(k2);
+      expect(() => a.removeKey(k2)).toThrow(/primary/);
+      for (const n of [a, b]) n.removeKey(k1);
+      expect(b.listKeys()).toEqual([k2]);
+      const got: string[] = [];
+      b.on('user-event', (e) => got.push(e.name));
+      a.sendUserEvent('after-rotation');
+      await waitFor('event over the new key', () => got.includes('after-rotation'));
+      expect(a.stats().decryptFailures + b.stats().decryptFailures).toBe(0);
+      const plain = await createGossipNode({ name: 'kp', bindAddr: '127.0.0.1', port: 0, profile: 'test', config });
+      expect(plain.listKeys()).toEqual([]);
+      expect(() => plain.installKey(k1)).toThrow(/not enabled/);
+      await plain.shutdown();
+    } finally {
+      await a.shutdown();
+      await b.shutdown();
+    }
+  });
+});
