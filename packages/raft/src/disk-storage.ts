@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
-import { open, rename, unlink, truncate, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, unlink, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { StorageError } from './errors.js';
@@ -46,7 +46,6 @@ export class DiskStorage implements RaftStorage {
   private size = 0;
   private lastHard: HardState | undefined;
   private snapMeta: SnapshotMeta | undefined;
-  private snapCache: Snapshot | undefined;
   private snapNonce = 0;
 
   constructor(opts: DiskStorageOptions) {
@@ -189,7 +188,6 @@ export class DiskStorage implements RaftStorage {
     await rename(tmp, join(this.dir, 'snapshot.snap'));
     await this.syncDir();
     this.snapMeta = snapshot.meta;
-    this.snapCache = snapshot;
     this.snapNonce = nonce;
   }
 
@@ -221,25 +219,32 @@ export class DiskStorage implements RaftStorage {
   }
 
   async readSnapshot(): Promise<Snapshot | undefined> {
-    return this.snapCache;
+    // Read from disk when a follower needs it, rather than keeping the bytes in memory all the time.
+    if (!this.snapMeta) return undefined;
+    const path = join(this.dir, 'snapshot.snap');
+    return this.parseSnapshot(path, await readFile(path)).snap;
   }
 
   private loadSnapshot(): Snapshot | undefined {
     const path = join(this.dir, 'snapshot.snap');
     if (!existsSync(path)) return undefined;
-    const buf = readFileSync(path);
+    const { snap, nonce } = this.parseSnapshot(path, readFileSync(path));
+    this.snapMeta = snap.meta;
+    this.snapNonce = nonce;
+    return snap;
+  }
+
+  /** Pure: a read racing a newer save must not change what this storage believes is current. */
+  private parseSnapshot(path: string, buf: Buffer): { snap: Snapshot; nonce: number } {
     if (buf.length < 16 || buf.readUInt32LE(0) !== SNAP_MAGIC) throw new StorageError(`${path} is not a raft snapshot`);
     const body = buf.subarray(16);
-    this.snapNonce = buf.readUInt32LE(8);
+    const nonce = buf.readUInt32LE(8);
     if (crc32(body) !== buf.readUInt32LE(12)) {
       throw new StorageError(`${path} fails its checksum; it was renamed into place only after fsync, so the disk is damaged`);
     }
     const mlen = buf.readUInt32LE(4);
     const meta = JSON.parse(body.subarray(0, mlen).toString()) as SnapshotMeta;
-    const s: Snapshot = { meta: { index: meta.index, term: meta.term, conf: meta.conf as ConfState }, data: body.subarray(mlen) };
-    this.snapMeta = s.meta;
-    this.snapCache = s;
-    return s;
+    return { snap: { meta: { index: meta.index, term: meta.term, conf: meta.conf as ConfState }, data: body.subarray(mlen) }, nonce };
   }
 
   private async syncDir(): Promise<void> {
