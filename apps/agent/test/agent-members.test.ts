@@ -1,7 +1,8 @@
 // Gossip membership between agents as processes: join, members table, serfHealth reconciled into the catalog,
 // a killed member marked failed, force-leave.
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { spawnSync } from 'node:child_process';
+import { CONCLAVE_BIN, eventually, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 const agents: AgentProcess[] = [];
 afterAll(async () => {
@@ -75,7 +76,14 @@ describe('gossip encryption', () => {
     const b = await startDevAgent(['-node', 'enc-2', '-encrypt', key, '-join', `127.0.0.1:${a.serfPort}`]);
     agents.push(b);
     await eventually(async () => (await json<unknown[]>(a, '/v1/agent/members')).length === 2, 10000, 'encrypted join');
-    await expect(startDevAgent(['-node', 'enc-3', '-encrypt', other, '-join', `127.0.0.1:${a.serfPort}`])).rejects.toThrow(/Error joining address/);
+    // -join at start is fatal when no address could be joined, as in Consul: the agent exits saying why.
+    const refused = spawnSync(
+      process.execPath,
+      [CONCLAVE_BIN, 'agent', '-dev', '-node', 'enc-3', '-encrypt', other, '-http-port', '0', '-dns-port', '-1', '-serf-lan-port', '0', '-join', `127.0.0.1:${a.serfPort}`],
+      { encoding: 'utf8', timeout: 30000 },
+    );
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/Error joining address.*different keys/);
     expect((await json<unknown[]>(a, '/v1/agent/members')).length).toBe(2);
   });
 });
