@@ -67,11 +67,15 @@ function rssMb(pid) {
 
 // ---------- Conclave ----------
 const base = 20000 + Math.floor(Math.random() * 20000);
+// 256 load connections come from one address: lift Consul's per-client connection limit (default 200), as one
+// would for a load test (etcd has no such limit).
+const limits = join(dir, 'limits.json');
+writeFileSync(limits, JSON.stringify({ limits: { http_max_conns_per_client: 4096 } }));
 function conclave(i, server, extra = []) {
   const p = (k) => base + i * 10 + k;
   const argv = [bin, 'agent', '-node', `n${i}`, '-data-dir', join(dir, `n${i}`), '-bind', '127.0.0.1', '-client', '127.0.0.1',
     '-serf-lan-port', String(p(1)), '-server-port', String(p(2)), '-http-port', String(p(3)), '-dns-port', '-1',
-    '-raft-multiplier', '1', '-log-level', 'warn', '-retry-join', `127.0.0.1:${base + 10 + 1}`, '-retry-interval', '1s',
+    '-raft-multiplier', '1', '-log-level', 'warn', '-config-file', limits, '-retry-join', `127.0.0.1:${base + 10 + 1}`, '-retry-interval', '1s',
     ...(server ? ['-server', '-bootstrap-expect', '3'] : []), ...extra];
   const proc = spawn(process.execPath, argv, { stdio: 'ignore' });
   procs.push(proc);

@@ -543,7 +543,10 @@ export class Agent {
           events: this.events,
           operator: this.mode === 'client' ? undefined : { raftConfiguration: async () => this.raftConfiguration(), removeRaftPeer: (p) => this.removeRaftPeer(p) },
         },
-        { onError: (err, method, url) => httpLog.error('Request failed', { method, url, error: err }) },
+        {
+          onError: (err, method, url) => httpLog.error('Request failed', { method, url, error: err }),
+          maxConnsPerClient: cfg.httpMaxConnsPerClient,
+        },
       );
       this.httpPort = (await this.http.listen(cfg.ports.http, cfg.httpAddr || cfg.clientAddr)).port;
       this.logger.info('Started HTTP server', { address: this.httpAddress, network: 'tcp' });

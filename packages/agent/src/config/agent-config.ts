@@ -56,6 +56,8 @@ export interface AgentConfig {
   watches: DefinitionSource[];
   nodeMeta: Record<string, string>;
   kvMaxValueSize: number;
+  /** limits.http_max_conns_per_client: concurrent HTTP connections one client IP may hold (0 = unlimited). */
+  httpMaxConnsPerClient: number;
   sessionTtlMinNs: number;
   retryJoin: string[];
   startJoin: string[];
@@ -109,6 +111,7 @@ export function defaultConfig(hostname: string): AgentConfig {
     watches: [],
     nodeMeta: {},
     kvMaxValueSize: 512 * 1024,
+    httpMaxConnsPerClient: 200,
     sessionTtlMinNs: 10e9,
     retryJoin: [],
     startJoin: [],

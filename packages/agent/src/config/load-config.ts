@@ -141,7 +141,7 @@ const SCHEMA: Record<string, KeySpec> = {
     kind: 'object',
     keys: {
       kv_max_value_size: { kind: 'number', set: (c, v: number) => void (c.kvMaxValueSize = v) },
-      http_max_conns_per_client: ignored('number'),
+      http_max_conns_per_client: { kind: 'number', set: (c, v: number) => void (c.httpMaxConnsPerClient = v) },
       txn_max_req_len: ignored('number'),
       rpc_rate: ignored('any'),
       rpc_max_burst: ignored('number'),
