@@ -1,4 +1,5 @@
 export * from './flags.js';
+export { CLIENT_FLAGS, SERVER_FLAGS, clientFromFlags } from './cli-flags.js';
 export { DEFAULT_HTTP_ADDRESS, parseHttpAddress, resolveHttpAddress, parseEnvBool, type HttpAddress } from './address.js';
 export { resolveToken, type TokenSources } from './token.js';
 export { ConsulConfigError, ConsulConnectionError, ConsulDecodeError, ConsulHttpError } from './errors.js';

@@ -25,3 +25,4 @@ export { OutputBuffer, WATCH_OUTPUT_MAX_BYTES } from './output-buffer.js';
 export { parseDurationMs } from './duration.js';
 export { createWatchLogger, silentWatchLogger, type LogFields, type WatchLogLevel, type WatchLogger } from './logger.js';
 export { parseConfigWatches, startWatches, type StartWatchesOptions, type WatchSet, type WatchSource } from './config-watches.js';
+export { runWatchCommand, type WatchCommandIO } from './watch-command.js';

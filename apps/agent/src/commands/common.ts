@@ -1,21 +1,19 @@
 // What every command shares: Consul's HTTP flags, client construction, output that is flushed before exit, and
 // Go-style usage errors (exit 1).
-import { ConsulClient, ConsulConfigError, FlagError, formatFlagUsage, parseFlags, type FlagSpecs, type ParsedFlags } from '@conclave/client';
+import {
+  CLIENT_FLAGS,
+  ConsulConfigError,
+  FlagError,
+  SERVER_FLAGS,
+  clientFromFlags,
+  formatFlagUsage,
+  parseFlags,
+  type ConsulClient,
+  type FlagSpecs,
+  type ParsedFlags,
+} from '@conclave/client';
 
-export const CLIENT_FLAGS: FlagSpecs = {
-  'http-addr': { kind: 'string', usage: 'The address and port of the Consul HTTP agent. Can also be set with CONSUL_HTTP_ADDR. Default 127.0.0.1:8500.' },
-  token: { kind: 'string', usage: 'ACL token to use in the request. Can also be set with CONSUL_HTTP_TOKEN.' },
-  'token-file': { kind: 'string', usage: 'File containing the ACL token to use in the request. Can also be set with CONSUL_HTTP_TOKEN_FILE.' },
-  'ca-file': { kind: 'string', usage: 'Path to a CA file to use for TLS. Can also be set with CONSUL_CACERT.' },
-  'client-cert': { kind: 'string', usage: 'Path to a client cert file to use for TLS. Can also be set with CONSUL_CLIENT_CERT.' },
-  'client-key': { kind: 'string', usage: 'Path to a client key file to use for TLS. Can also be set with CONSUL_CLIENT_KEY.' },
-  'tls-server-name': { kind: 'string', usage: 'The server name to use as the SNI host when connecting via TLS. Can also be set with CONSUL_TLS_SERVER_NAME.' },
-};
-
-export const SERVER_FLAGS: FlagSpecs = {
-  datacenter: { kind: 'string', usage: 'Name of the datacenter to query. If unspecified, this will default to the datacenter of the queried agent.' },
-  stale: { kind: 'bool', usage: 'Permit any Consul server (non-leader) to respond to this request.' },
-};
+export { CLIENT_FLAGS, SERVER_FLAGS };
 
 const HELP_FLAGS: FlagSpecs = { h: { kind: 'bool' }, help: { kind: 'bool' } };
 
@@ -56,7 +54,7 @@ export async function runCommand(argv: string[], spec: CommandSpec): Promise<num
     const ctx: CommandContext = {
       flags: parsed.values,
       args: parsed.rest,
-      client: () => (client ??= makeClient(parsed.values)),
+      client: () => (client ??= clientFromFlags(parsed.values)),
       out: writeOut,
       err: writeErr,
     };
@@ -72,18 +70,6 @@ export async function runCommand(argv: string[], spec: CommandSpec): Promise<num
     client?.close();
     await flush();
   }
-}
-
-function makeClient(values: ParsedFlags['values']): ConsulClient {
-  const str = (name: string) => (typeof values[name] === 'string' && values[name] !== '' ? (values[name] as string) : undefined);
-  return new ConsulClient({
-    address: str('http-addr'),
-    token: str('token'),
-    tokenFile: str('token-file'),
-    datacenter: str('datacenter'),
-    consistency: values.stale === true ? 'stale' : 'default',
-    tls: { caFile: str('ca-file'), certFile: str('client-cert'), keyFile: str('client-key'), serverName: str('tls-server-name') },
-  });
 }
 
 // A reader that goes away (`conclave kv get -recurse x | head -1`) must not crash the command with EPIPE.
