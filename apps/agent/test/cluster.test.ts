@@ -82,7 +82,7 @@ describe('a seven-node cluster', () => {
       ['web-2', 'alive', 'client'],
       ['web-3', 'alive', 'client'],
     ]);
-    expect((await get<string[]>(agents.get('lb-2')!, '/v1/status/peers')).body).toHaveLength(3);
+    await eventually(async () => (await get<string[]>(agents.get('lb-2')!, '/v1/status/peers')).body.length === 3, 20000, 'three peers');
     // operator raft list-peers through a client: three voters, one leader.
     const peers = await runCli(['operator', 'raft', 'list-peers', '-http-addr', agents.get('web-2')!.httpAddr]);
     expect(peers.code).toBe(0);

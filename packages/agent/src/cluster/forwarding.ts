@@ -23,6 +23,8 @@ export interface HttpReply {
 /** Request headers worth carrying (tokens, content type); hop-by-hop and host headers are not. */
 const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
 const TEN_MINUTES_MS = 10 * 60_000;
+/** How long a request waits for a server or leader to be known (Consul's rpc_hold_timeout). */
+const HOLD_TIMEOUT_MS = 7000;
 
 export class RpcForwarder implements RequestForwarder {
   constructor(
@@ -64,11 +66,17 @@ export class RpcForwarder implements RequestForwarder {
     });
   }
 
-  /** Sends the call to the first reachable target. */
+  /** Sends the call to the first reachable target; with none known (an election under way, servers not yet
+   * found by gossip) it waits up to the hold timeout for one, as Consul holds RPCs. */
   async send(call: HttpCall): Promise<HttpReply> {
     const timeout = timeoutFor(call.url);
     let last: unknown = new RpcError(this.noTarget, true, 500);
-    for (const target of this.targets()) {
+    let targets = this.targets();
+    for (const deadline = Date.now() + HOLD_TIMEOUT_MS; targets.length === 0 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 50));
+      targets = this.targets();
+    }
+    for (const target of targets) {
       try {
         return (await this.rpc.call(target, 'http', call, timeout)) as HttpReply;
       } catch (err) {
