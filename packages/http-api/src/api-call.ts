@@ -112,11 +112,12 @@ export class ApiCall {
     });
   }
 
-  /** A JSON body decoded like Go's decodeBody: absent/empty → undefined; malformed → 400. */
-  async readJson(): Promise<unknown> {
+  /** A JSON body decoded like Go's decodeBody: absent/empty → undefined; malformed → 400. `prepare` may rewrite
+   * the text first (e.g. quote uint64 fields that a JS number would round). */
+  async readJson(prepare?: (text: string) => string): Promise<unknown> {
     const limit = this.backend.limits?.maxJsonBodySize ?? DEFAULT_JSON_LIMIT;
     const body = await this.readBody(limit, (n) => `Request body(${n} bytes) too large, max size: ${limit} bytes.`);
-    const text = body.toString('utf8');
+    const text = prepare ? prepare(body.toString('utf8')) : body.toString('utf8');
     if (text.trim() === '') return undefined;
     try {
       return JSON.parse(text);

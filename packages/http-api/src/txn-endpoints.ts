@@ -28,7 +28,7 @@ export async function handleTxn(call: ApiCall): Promise<void> {
   }
   if (!call.allow('PUT')) return;
   call.checkDatacenter();
-  const body = await call.readJson();
+  const body = await call.readJson(quoteUint64Fields);
   if (!Array.isArray(body)) throw new ApiError(400, `Failed to parse body: expected a list of operations, got ${typeName(body)}`);
   if (body.length > MAX_TXN_OPS)
     throw new ApiError(413, `Transaction contains too many operations (${body.length} > ${MAX_TXN_OPS})`);
@@ -192,4 +192,10 @@ export function encodeTxnResult(r: KvTxnResult): string {
   const results = r.Results ? '[' + r.Results.map((e: KvEntry) => '{"KV":' + encodeKvEntries([e], false).slice(1, -1) + '}').join(',') + ']' : 'null';
   const errors = r.Errors ? JSON.stringify(r.Errors) : 'null';
   return `{"Results":${results},"Errors":${errors}}`;
+}
+
+/** Flags and Index are uint64 (the lock flag is 3304740253564472344): JSON.parse would round them, so their
+ * integer literals are turned into strings before parsing, and decoded exactly afterwards. */
+function quoteUint64Fields(text: string): string {
+  return text.replace(/("(?:flags|index)"\s*:\s*)(\d{16,})/gi, '$1"$2"');
 }

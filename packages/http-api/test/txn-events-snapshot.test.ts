@@ -19,6 +19,15 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 const txn = (ops: unknown, query = '') => fetch(`${h.base}/v1/txn${query}`, { method: 'PUT', body: JSON.stringify(ops) });
 
 describe('/v1/txn', () => {
+  it('keeps uint64 Flags exact (the semaphore flag does not fit a JS number)', async () => {
+    const body = '[{"KV": {"Verb": "set", "Key": "u64/flags", "Value": "eA==", "Flags": 16210313421097356768}}]';
+    const r = await fetch(`${h.base}/v1/txn`, { method: 'PUT', body });
+    expect(r.status).toBe(200);
+    expect(await r.text()).toContain('"Flags":16210313421097356768');
+    const g = await fetch(`${h.base}/v1/kv/u64/flags`);
+    expect(await g.text()).toContain('"Flags":16210313421097356768');
+  });
+
   it('applies KV operations atomically at one index with the consul client', async () => {
     const res = (await consul.transaction.create(([
       { KV: { Verb: 'set', Key: 'tx/a', Value: b64('1'), Flags: 3304740253564472344n.toString() } },
