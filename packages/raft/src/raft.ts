@@ -362,6 +362,8 @@ export class Raft {
     this.step({ type: MT.TransferLeader, from: to, to: this.id, term: 0 });
   }
 
+  /** The transport could not reach a peer or lost its connection: a leader probes it instead of streaming;
+   * a follower whose leader it is campaigns within a few ticks (with pre-vote on). */
   reportUnreachable(id: NodeId): void {
     this.step({ type: MT.Unreachable, from: id, to: this.id, term: 0 });
   }
@@ -730,7 +732,25 @@ export class Raft {
       case MT.ReadIndexResp:
         this.readStates.push({ index: m.index ?? 0, context: m.context ?? '' });
         return;
+      case MT.Unreachable:
+        this.leaderUnreachable(m.from);
+        return;
     }
+  }
+
+  /**
+   * The transport lost its connection to our leader (its process died: the kernel reset the socket).
+   * Waiting a whole election timeout to notice is the usual Raft failover delay; instead forget the
+   * leader, so this node grants pre-votes at once, and campaign within a few ticks. Only with pre-vote:
+   * if the leader is in fact alive and only this link broke, the other followers still hear from it
+   * and refuse the pre-vote, so nobody's term moves. Lease reads stay safe: voteGuardTicks still holds.
+   */
+  private leaderUnreachable(id: NodeId): void {
+    if (!this.preVote || id !== this.lead) return;
+    this.lead = NONE;
+    // A random 1-3 ticks, so that two followers who both saw the leader go rarely split the vote.
+    const soon = this.randomizedElectionTimeout - 1 - Math.floor(this.random() * 3);
+    if (this.electionElapsed < soon) this.electionElapsed = soon;
   }
 
   private handleAppendEntries(m: Message): void {

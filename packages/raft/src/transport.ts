@@ -2,7 +2,8 @@ import type { Message, NodeId, Snapshot } from './types.js';
 
 /**
  * How a RaftNode talks to its peers. send() must never block or throw: a message to an unreachable
- * peer is dropped (Raft retransmits), and the peer reported through onUnreachable.
+ * peer is dropped (Raft retransmits), and the peer reported through onUnreachable — also when an
+ * established connection to it drops, which lets a follower notice a dead leader before its election timeout.
  */
 export interface RaftTransport {
   /** Starts delivering inbound messages to onMessage. */

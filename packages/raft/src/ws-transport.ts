@@ -223,11 +223,14 @@ export class WsTransport implements RaftTransport {
     });
     const lost = () => {
       if (p.ws !== ws) return;
+      const wasOpen = p.open;
       p.ws = undefined;
       p.open = false;
       ws.removeAllListeners();
       ws.on('error', () => undefined);
-      if (p.queue.length) this.handlers?.onUnreachable(p.id);
+      // An open connection that drops usually means the peer's process died: tell Raft at once (a
+      // follower then stops waiting for a dead leader), not only when messages were waiting.
+      if (wasOpen || p.queue.length) this.handlers?.onUnreachable(p.id);
       p.queue = [];
       if (this.closed || this.peers.get(p.id) !== p) return;
       // Backoff with jitter; the next send triggers the reconnect.

@@ -82,6 +82,47 @@ describe('election', () => {
     expect(net.get('c').term).toBeGreaterThan(term);
   });
 
+  it('a dead leader reported by the transport is replaced within a few ticks, not an election timeout', () => {
+    const net = new Net(['a', 'b', 'c']);
+    const lead = elect(net, 'a');
+    const term = lead.term;
+    net.nodes.delete('a'); // kill -9: the followers' sockets to it reset
+    net.get('b').reportUnreachable('a');
+    net.get('c').reportUnreachable('a');
+    expect(net.get('b').lead).toBe('');
+    let ticks = 0;
+    while (!net.leader() && ticks < 20) {
+      net.tickAll();
+      net.stabilize();
+      ticks++;
+    }
+    expect(net.leader()?.term).toBe(term + 1);
+    expect(ticks).toBeLessThanOrEqual(3);
+    expect(ticks).toBeLessThan(net.get('b').electionTimeout);
+  });
+
+  it('a broken link alone (leader alive) does not depose the leader: the pre-vote is refused', () => {
+    const net = new Net(['a', 'b', 'c']);
+    const lead = elect(net, 'a');
+    const term = lead.term;
+    net.filter = (m) => (m.from === 'a' && m.to === 'b') || (m.from === 'b' && m.to === 'a');
+    net.get('b').reportUnreachable('a');
+    for (let i = 0; i < 5; i++) {
+      net.tickAll();
+      net.stabilize();
+    }
+    expect(lead.state).toBe('leader');
+    expect(lead.term).toBe(term);
+    expect(net.get('c').term).toBe(term);
+  });
+
+  it('without pre-vote an unreachable report about the leader changes nothing', () => {
+    const net = new Net(['a', 'b', 'c'], undefined, { preVote: false });
+    elect(net, 'a');
+    net.get('b').reportUnreachable('a');
+    expect(net.get('b').lead).toBe('a');
+  });
+
   it('check-quorum: an isolated leader steps down within two election timeouts', () => {
     const net = new Net(['a', 'b', 'c']);
     const lead = elect(net, 'a');

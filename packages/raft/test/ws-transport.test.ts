@@ -67,6 +67,18 @@ describe('WsTransport', () => {
     });
   });
 
+  it('reports a peer whose open connection drops at once, with nothing queued (a dead leader is noticed)', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    a.t.setPeer('b', b.addr);
+    a.t.send(hb('a', 'b'));
+    await until('first delivery', () => b.got.length === 1);
+    expect(a.unreachable).toEqual([]);
+    await b.t.close();
+    open.splice(open.indexOf(b.t), 1);
+    await until('b reported unreachable', () => a.unreachable.includes('b'));
+  });
+
   it('streams a snapshot in chunks and delivers it whole', async () => {
     const a = await node('a');
     const b = await node('b');

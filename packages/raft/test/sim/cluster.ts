@@ -34,6 +34,9 @@ export interface SimConfig {
   readOnly?: 'safe' | 'lease';
   checkQuorum?: boolean;
   preVote?: boolean;
+  /** Transport hints (default on): peers of a crashed node are told it is unreachable, as a reset socket
+   * tells a real transport, and now and then a live peer is wrongly reported unreachable (a broken link). */
+  unreachableHints?: boolean;
   /** Clock drift: each node's tick period is 10 ms plus 0..drift ms. */
   drift?: number;
   /** Print a trace of the last events on failure. */
@@ -109,6 +112,7 @@ class SimNode {
 
 export class Simulation {
   readonly rng: RandomSource;
+  private readonly hintRng: RandomSource;
   private cfg: Required<SimConfig>;
   private nodes: SimNode[] = [];
   private byId = new Map<string, SimNode>();
@@ -138,8 +142,10 @@ export class Simulation {
   readonly stats: SimStats;
 
   constructor(cfg: SimConfig) {
-    this.cfg = { nodes: 5, voters: 3, faultMs: 3000, healMs: 3000, clients: 3, readOnly: 'safe', checkQuorum: true, preVote: true, drift: 0, traceSize: Number(process.env.TRACE ?? 60), ...cfg };
+    this.cfg = { nodes: 5, voters: 3, faultMs: 3000, healMs: 3000, clients: 3, readOnly: 'safe', checkQuorum: true, preVote: true, unreachableHints: true, drift: 0, traceSize: Number(process.env.TRACE ?? 60), ...cfg };
     this.rng = seededRandom(cfg.seed);
+    // Its own stream, so that turning hints off replays a seed exactly as before they existed.
+    this.hintRng = seededRandom(cfg.seed ^ 0x5eed);
     this.stats = {
       seed: cfg.seed,
       leaders: 0,
@@ -219,6 +225,9 @@ export class Simulation {
     this.stats.crashes++;
     n.raft = undefined;
     n.tornCrash = false;
+    if (this.cfg.unreachableHints) {
+      for (const o of this.nodes) if (o !== n && o.raft) this.hint(o.id, n.id);
+    }
     n.downUntil = this.now + 50 + Math.floor(this.rng() * 600);
     for (const p of n.pendingWrites.values()) this.giveUp(p.client);
     for (const p of n.pendingReads.values()) p.client.busyUntil = undefined;
@@ -320,6 +329,12 @@ export class Simulation {
         this.start(n);
       }
     }
+    if (this.cfg.unreachableHints && this.hintRng() < 0.002) {
+      // A link glitch: one node is told a live peer is unreachable (possibly its leader).
+      const a = this.nodes[Math.floor(this.hintRng() * this.nodes.length)];
+      const b = this.nodes[Math.floor(this.hintRng() * this.nodes.length)];
+      if (a !== b && a.raft) this.hint(a.id, b.id);
+    }
     if (r() < 0.003) this.membershipChange();
     if (r() < 0.0005) {
       const lead = this.currentLeader();
@@ -382,6 +397,12 @@ export class Simulation {
       this.schedule(m, 1 + Math.floor(this.rng() * this.maxDelay));
       if (this.rng() < this.dupRate) this.schedule(m, 1 + Math.floor(this.rng() * this.maxDelay * 3));
     }
+  }
+
+  /** `to` hears from its transport that `peer` is unreachable, a little later. */
+  private hint(to: string, peer: string): void {
+    this.log(`hint ${to}: ${peer} unreachable`);
+    this.schedule({ type: MessageType.Unreachable, from: peer, to, term: 0 }, 1 + Math.floor(this.hintRng() * this.maxDelay));
   }
 
   private schedule(m: Message, delay: number): void {
