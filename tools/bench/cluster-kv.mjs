@@ -4,7 +4,10 @@
 // etcd's JSON gateway), linearizable reads/s (?consistent / serializable=false), leader failover time (kill -9
 // of the leader to the first acknowledged write through another server), and memory (RSS) of an idle client
 // agent and of a server holding 100,000 keys.
-// Usage: node tools/bench/cluster-kv.mjs [--duration 10] [--connections 16,64,256] [--keys 100000]
+// Usage: node tools/bench/cluster-kv.mjs [--duration 10] [--connections 16,64,256|none] [--keys 100000] [--failovers 5]
+//   [--raft-multiplier 1]
+// Each failover round kills the current leader with SIGKILL, times the first acknowledged write through a
+// survivor, then restarts the killed member on its data directory and waits until it has caught up.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +20,10 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const duration = Number(opt('duration', '10'));
-const connections = opt('connections', '16,64,256').split(',').map(Number);
+const connectionsOpt = opt('connections', '16,64,256');
+const connections = connectionsOpt === 'none' ? [] : connectionsOpt.split(',').map(Number);
+const failovers = Number(opt('failovers', '5'));
+const raftMultiplier = opt('raft-multiplier', '1');
 const keyCount = Number(opt('keys', '100000'));
 const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'conclave-cluster-bench-'));
@@ -75,11 +81,11 @@ function conclave(i, server, extra = []) {
   const p = (k) => base + i * 10 + k;
   const argv = [bin, 'agent', '-node', `n${i}`, '-data-dir', join(dir, `n${i}`), '-bind', '127.0.0.1', '-client', '127.0.0.1',
     '-serf-lan-port', String(p(1)), '-server-port', String(p(2)), '-http-port', String(p(3)), '-dns-port', '-1',
-    '-raft-multiplier', '1', '-log-level', 'warn', '-config-file', limits, '-retry-join', `127.0.0.1:${base + 10 + 1}`, '-retry-interval', '1s',
+    '-raft-multiplier', raftMultiplier, '-log-level', 'warn', '-config-file', limits, '-retry-join', `127.0.0.1:${base + 10 + 1}`, '-retry-interval', '1s',
     ...(server ? ['-server', '-bootstrap-expect', '3'] : []), ...extra];
   const proc = spawn(process.execPath, argv, { stdio: 'ignore' });
   procs.push(proc);
-  return { i, proc, http: `http://127.0.0.1:${p(3)}`, server: `127.0.0.1:${p(2)}` };
+  return { i, proc, http: `http://127.0.0.1:${p(3)}`, server: `127.0.0.1:${p(2)}`, restart: () => conclave(i, server, extra) };
 }
 const servers = [1, 2, 3].map((i) => conclave(i, true));
 await until(async () => (await (await fetch(`${servers[0].http}/v1/status/leader`)).json()) !== '', 30000, 'conclave leader');
@@ -93,14 +99,15 @@ await fetch(`${leader.http}/v1/kv/bench/1`, { method: 'PUT', body: value });
 // ---------- etcd ----------
 const ep = (i, k) => base + 100 + i * 10 + k;
 const cluster = [1, 2, 3].map((i) => `e${i}=http://127.0.0.1:${ep(i, 2)}`).join(',');
-const etcds = [1, 2, 3].map((i) => {
+const startEtcd = (i) => {
   const proc = spawn('etcd', ['--name', `e${i}`, '--data-dir', join(dir, `e${i}`), '--listen-client-urls', `http://127.0.0.1:${ep(i, 1)}`,
     '--advertise-client-urls', `http://127.0.0.1:${ep(i, 1)}`, '--listen-peer-urls', `http://127.0.0.1:${ep(i, 2)}`,
     '--initial-advertise-peer-urls', `http://127.0.0.1:${ep(i, 2)}`, '--initial-cluster', cluster, '--initial-cluster-state', 'new',
     '--log-level', 'error'], { stdio: 'ignore' });
   procs.push(proc);
-  return { i, proc, url: `http://127.0.0.1:${ep(i, 1)}` };
-});
+  return { i, proc, url: `http://127.0.0.1:${ep(i, 1)}`, restart: () => startEtcd(i) };
+};
+const etcds = [1, 2, 3].map(startEtcd);
 const etcdLeader = async () => {
   for (const e of etcds) {
     if (e.dead) continue;
@@ -127,22 +134,42 @@ try {
     rows.push(['linearizable read', c, ours, theirs]);
   }
 
-  // Failover: kill -9 the leader, time until a write through a survivor is acknowledged.
-  const t0 = performance.now();
-  leader.proc.kill('SIGKILL');
-  leader.dead = true;
-  const survivor = servers.find((s) => !s.dead);
-  await until(async () => (await (await fetch(`${survivor.http}/v1/kv/failover`, { method: 'PUT', body: 'x' })).text()) === 'true', 30000, 'conclave failover');
-  const ourFailover = performance.now() - t0;
-  const e0 = performance.now();
-  eLeader.proc.kill('SIGKILL');
-  eLeader.dead = true;
-  const eSurvivor = etcds.find((e) => !e.dead);
-  await until(async () => {
-    const r = await fetch(`${eSurvivor.url}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64('failover'), value: b64('x') }), signal: AbortSignal.timeout(500) });
-    return r.ok;
-  }, 30000, 'etcd failover');
-  const etcdFailover = performance.now() - e0;
+  // Failover rounds: kill -9 the leader, time until a write through a survivor is acknowledged, restart the
+  // killed member on its data and wait for it to catch up. Conclave first, then etcd, so they never overlap.
+  const ourFailovers = [];
+  for (let round = 0; round < failovers; round++) {
+    leader = await until(leaderOf, 20000, 'conclave leader');
+    const t0 = performance.now();
+    leader.proc.kill('SIGKILL');
+    leader.dead = true;
+    const survivor = servers.find((s) => !s.dead);
+    await until(async () => (await (await fetch(`${survivor.http}/v1/kv/failover`, { method: 'PUT', body: String(round) })).text()) === 'true', 30000, 'conclave failover');
+    ourFailovers.push(performance.now() - t0);
+    const back = leader.restart();
+    servers[servers.indexOf(leader)] = back;
+    await until(async () => (await (await fetch(`${back.http}/v1/kv/failover?stale`)).json())?.[0]?.Value === b64(String(round)), 30000, 'restarted server caught up');
+    await sleep(2000);
+  }
+  const etcdFailovers = [];
+  for (let round = 0; round < failovers; round++) {
+    eLeader = await until(etcdLeader, 20000, 'etcd leader');
+    const e0 = performance.now();
+    eLeader.proc.kill('SIGKILL');
+    eLeader.dead = true;
+    const eSurvivor = etcds.find((e) => !e.dead);
+    await until(async () => {
+      const r = await fetch(`${eSurvivor.url}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64('failover'), value: b64(String(round)) }), signal: AbortSignal.timeout(500) });
+      return r.ok;
+    }, 30000, 'etcd failover');
+    etcdFailovers.push(performance.now() - e0);
+    const back = eLeader.restart();
+    etcds[etcds.indexOf(eLeader)] = back;
+    await until(async () => {
+      const r = await (await fetch(`${back.url}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: b64('failover'), serializable: true }) })).json();
+      return r.kvs?.[0]?.value === b64(String(round));
+    }, 30000, 'restarted etcd member caught up');
+    await sleep(2000);
+  }
 
   // Memory: an idle client agent, and a server after loading keys (through the surviving leader).
   const client = conclave(9, false);
@@ -157,7 +184,7 @@ try {
   await sleep(2000);
   const serverRss = Math.max(...servers.filter((s) => !s.dead).map((s) => rssMb(s.proc.pid)));
 
-  console.log(`\n3 servers on 127.0.0.1, raft_multiplier 1 vs etcd ${execFileSync('etcd', ['--version'], { encoding: 'utf8' }).split('\n')[0].split(': ')[1]} (3 members); wrk -t2, ${duration}s per row, 100-byte values\n`);
+  console.log(`\n3 servers on 127.0.0.1, raft_multiplier ${raftMultiplier} vs etcd ${execFileSync('etcd', ['--version'], { encoding: 'utf8' }).split('\n')[0].split(': ')[1]} (3 members); wrk -t2, ${duration}s per row, 100-byte values\n`);
   console.log('| operation | conns | conclave req/s | conclave p99 | etcd req/s | etcd p99 | ratio |');
   console.log('|---|--:|--:|--:|--:|--:|--:|');
   for (const [op, c, o, t] of rows) {
@@ -165,7 +192,12 @@ try {
     console.log(`| ${op} | ${c} | ${o.rps.toFixed(0)} | ${o.p99} | ${t.rps.toFixed(0)} | ${t.p99} | ${((o.rps / t.rps) * 100).toFixed(0)}%${note} |`);
   }
   console.log(`\n| measure | conclave | etcd |\n|---|--:|--:|`);
-  console.log(`| kill -9 leader → first acknowledged write | ${ourFailover.toFixed(0)} ms | ${etcdFailover.toFixed(0)} ms |`);
+  const spread = (xs) => {
+    if (!xs.length) return 'n/a';
+    const v = [...xs].sort((a, b) => a - b);
+    return `${v[Math.floor((v.length - 1) / 2)].toFixed(0)} ms (${v[0].toFixed(0)}–${v.at(-1).toFixed(0)})`;
+  };
+  console.log(`| kill -9 leader → first acknowledged write, median (min–max) of ${failovers} | ${spread(ourFailovers)} | ${spread(etcdFailovers)} |`);
   console.log(`| RSS, idle client agent | ${clientRss.toFixed(0)} MB | |`);
   console.log(`| RSS, server holding ${keyCount} keys | ${serverRss.toFixed(0)} MB | |`);
 } finally {

@@ -7,6 +7,10 @@ import type { RaftStorage } from './storage.js';
 import type { RaftTransport } from './transport.js';
 import { EntryType, MessageType, NONE, StateType, type ConfState, type Entry, type Message, type NodeId, type Ready } from './types.js';
 
+/** A follower that lost its leader's connection campaigns after 10-160 ms (see peerUnreachable). */
+const HINT_CAMPAIGN_MIN_MS = 10;
+const HINT_CAMPAIGN_SPREAD_MS = 150;
+
 /** The replicated application. apply() runs once per committed entry, in log order, on every node. */
 export interface StateMachine {
   apply(entry: { index: number; term: number; data: Uint8Array }): unknown;
@@ -97,6 +101,8 @@ export class RaftNode extends EventEmitter {
   private applied = 0;
   private lastSnapIndex = 0;
   private lastLeaderContact = 0;
+  private hintTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly hintRandom: RandomSource = seededRandom((Math.random() * 2 ** 32) >>> 0);
   private cur: { state: StateType; lead: NodeId; term: number; commit: number } = { state: StateType.Follower, lead: NONE, term: 0, commit: 0 };
   private loopDone: Promise<void> | undefined;
   /** Term and vote known to be on disk. */
@@ -150,7 +156,7 @@ export class RaftNode extends EventEmitter {
     try {
       await this.o.transport.start({
         onMessage: (m) => this.enqueue(() => this.onMessage(m)),
-        onUnreachable: (peer) => this.enqueue(() => this.raft?.reportUnreachable(peer)),
+        onUnreachable: (peer) => this.enqueue(() => this.peerUnreachable(peer)),
       });
     } catch (e) {
       this.running = false;
@@ -172,6 +178,7 @@ export class RaftNode extends EventEmitter {
     if (!this.running) return;
     this.running = false;
     clearInterval(this.ticker);
+    clearTimeout(this.hintTimer);
     this.wakeup?.();
     await this.loopDone;
     this.failAll(new StoppedError(`raft node ${this.id} stopped`));
@@ -389,6 +396,29 @@ export class RaftNode extends EventEmitter {
 
   private proposeTimeoutMs(): number {
     return this.o.proposeTimeoutMs ?? 10_000;
+  }
+
+  /**
+   * The transport lost the leader's connection. The core campaigns within a few ticks; with a large tick
+   * (raft_multiplier 5 is 500 ms) that is still seconds, so campaign after a short random delay instead:
+   * a reset socket is evidence enough, the randomness only keeps two followers from splitting the vote,
+   * and pre-vote keeps a leader that is in fact alive in place.
+   */
+  private peerUnreachable(peer: NodeId): void {
+    const r = this.raft;
+    if (!r) return;
+    const followedIt = r.state === StateType.Follower && r.lead === peer;
+    r.reportUnreachable(peer);
+    if (!followedIt || r.lead !== NONE) return;
+    const term = r.term;
+    clearTimeout(this.hintTimer);
+    this.hintTimer = setTimeout(
+      () =>
+        this.enqueue(() => {
+          if (this.raft === r && r.state === StateType.Follower && r.lead === NONE && r.term === term) r.campaign();
+        }),
+      HINT_CAMPAIGN_MIN_MS + this.hintRandom() * HINT_CAMPAIGN_SPREAD_MS,
+    );
   }
 
   private enqueue(job: Job): void {

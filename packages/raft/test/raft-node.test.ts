@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, appendFileSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiskStorage, NotLeaderError, RaftNode, WsTransport, MemoryStorage, type StateMachine } from '../src/index.js';
+import { DiskStorage, NotLeaderError, RaftNode, WsTransport, MemoryStorage, type RaftNodeOptions, type StateMachine } from '../src/index.js';
 
 class Kv implements StateMachine {
   data = new Map<string, string>();
@@ -59,7 +59,7 @@ afterEach(async () => {
 const ids = ['a', 'b', 'c'];
 const opts = { tickMs: 20, snapshotThreshold: 40, trailingLogs: 5 };
 
-async function makeMember(id: string, dir: string, port: number, peers: Record<string, string>): Promise<Member> {
+async function makeMember(id: string, dir: string, port: number, peers: Record<string, string>, extra: Partial<RaftNodeOptions> = {}): Promise<Member> {
   const logs: string[] = [];
   const transport = new WsTransport({ id, port, peers, chunkBytes: 64 });
   await transport.listen();
@@ -72,6 +72,7 @@ async function makeMember(id: string, dir: string, port: number, peers: Record<s
     fsm: kv,
     bootstrap: ids,
     ...opts,
+    ...extra,
     logger: (l) => logs.push(l),
   });
   await node.start();
@@ -79,7 +80,7 @@ async function makeMember(id: string, dir: string, port: number, peers: Record<s
   return { id, dir, port: transport.address().port, node, kv, logs, disk };
 }
 
-async function cluster(): Promise<Member[]> {
+async function cluster(extra: (id: string) => Partial<RaftNodeOptions> = () => ({})): Promise<Member[]> {
   // Pick free ports by listening on 0, then hand every node the others' addresses.
   const probes = ids.map((id) => new WsTransport({ id }));
   const ports = await Promise.all(probes.map((t) => t.listen()));
@@ -89,7 +90,7 @@ async function cluster(): Promise<Member[]> {
   for (const [i, id] of ids.entries()) {
     const dir = mkdtempSync(join(tmpdir(), `raft-node-${id}-`));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    members.push(await makeMember(id, dir, ports[i], peers));
+    members.push(await makeMember(id, dir, ports[i], peers, extra(id)));
   }
   return members;
 }
@@ -142,6 +143,19 @@ describe('RaftNode over ws with on-disk logs', () => {
     expect([...back.kv.data].sort()).toEqual([...lead.kv.data].sort());
     expect(back.node.lastContact()).toBeLessThan(5000);
     expect(lead.node.lastContact()).toBe(0);
+  });
+
+  it('followers whose sockets to a dead leader reset elect a new one without waiting for their election timeout', async () => {
+    // b and c would wait 10-20 minutes of silence before campaigning; only the transport's report of the
+    // dropped connection can make them elect a leader within this test.
+    const ms = await cluster((id) => (id === 'a' ? {} : { electionTicks: 30_000 }));
+    const a = await until('a leads', () => ms.find((m) => m.id === 'a' && m.node.isLeader() && ms.every((o) => o.node.leader() === 'a')));
+    await a.node.propose(cmd('before', '1'));
+    await a.node.stop();
+    const rest = ms.filter((m) => m !== a);
+    const lead = await leaderOf(rest);
+    await lead.node.propose(cmd('after', '1'));
+    expect(lead.kv.data.get('before')).toBe('1');
   });
 
   it('no acknowledged write is lost when the leader is killed under concurrent load', async () => {
