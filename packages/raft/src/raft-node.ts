@@ -7,9 +7,12 @@ import type { RaftStorage } from './storage.js';
 import type { RaftTransport } from './transport.js';
 import { EntryType, MessageType, NONE, StateType, type ConfState, type Entry, type Message, type NodeId, type Ready } from './types.js';
 
-/** A follower that lost its leader's connection campaigns after 10-160 ms (see peerUnreachable). */
+/** A follower that lost its leader's connection campaigns after 10-160 ms (see peerUnreachable), and
+ * again, up to 4 times in all, after 50 ms plus a random spread growing by 150 ms a time while no leader is known. */
 const HINT_CAMPAIGN_MIN_MS = 10;
+const HINT_RETRY_MIN_MS = 50;
 const HINT_CAMPAIGN_SPREAD_MS = 150;
+const HINT_CAMPAIGN_ATTEMPTS = 4;
 
 /** The replicated application. apply() runs once per committed entry, in log order, on every node. */
 export interface StateMachine {
@@ -410,14 +413,22 @@ export class RaftNode extends EventEmitter {
     const followedIt = r.state === StateType.Follower && r.lead === peer;
     r.reportUnreachable(peer);
     if (!followedIt || r.lead !== NONE) return;
-    const term = r.term;
+    this.hintCampaign(r, 0);
+  }
+
+  /** Campaigns while no leader is known, a few times with growing random delays: two followers that both
+   * lost the leader can split the vote, and their election timeout may be long. */
+  private hintCampaign(r: Raft, attempt: number): void {
     clearTimeout(this.hintTimer);
+    const wait = attempt === 0 ? HINT_CAMPAIGN_MIN_MS : HINT_RETRY_MIN_MS;
     this.hintTimer = setTimeout(
       () =>
         this.enqueue(() => {
-          if (this.raft === r && r.state === StateType.Follower && r.lead === NONE && r.term === term) r.campaign();
+          if (this.raft !== r || r.lead !== NONE) return;
+          r.campaign();
+          if (attempt + 1 < HINT_CAMPAIGN_ATTEMPTS) this.hintCampaign(r, attempt + 1);
         }),
-      HINT_CAMPAIGN_MIN_MS + this.hintRandom() * HINT_CAMPAIGN_SPREAD_MS,
+      wait + this.hintRandom() * HINT_CAMPAIGN_SPREAD_MS * (attempt + 1),
     );
   }
 

@@ -748,8 +748,8 @@ export class Raft {
   private leaderUnreachable(id: NodeId): void {
     if (!this.preVote || id !== this.lead) return;
     this.lead = NONE;
-    // A random 1-3 ticks, so that two followers who both saw the leader go rarely split the vote.
-    const soon = this.randomizedElectionTimeout - 1 - Math.floor(this.random() * 3);
+    // A random 1 to electionTimeout/2 ticks, so that two followers who both saw the leader go rarely split the vote.
+    const soon = this.randomizedElectionTimeout - 1 - Math.floor(this.random() * Math.max(1, Math.floor(this.electionTimeout / 2)));
     if (this.electionElapsed < soon) this.electionElapsed = soon;
   }
 
