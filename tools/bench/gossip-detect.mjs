@@ -7,13 +7,16 @@
 // Per run: N members start, join through one seed (time until all see all), settle,
 // then one member is shut down without leaving (time until all N-1 others mark it
 // failed). False positives = failures declared about any other member during the run.
+// Also per run, for both implementations: how many members knew the victim when it
+// crashed, when the first member suspected it (its own probe failed), and the highest
+// Lifeguard health score any member had between the crash and the last verdict.
 //
 // Usage: node tools/bench/gossip-detect.mjs [--n 20,50] [--runs 3] [--no-memberlist]
 // Needs the built package (cd packages/gossip && npx tsup) and, for the baseline,
 // Debian's golang-go + golang-github-hashicorp-memberlist-dev.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGossipNode } from '@conclave/gossip';
 
@@ -41,11 +44,16 @@ async function runConclave(n) {
   let falsePositives = 0;
   const victimName = `m${n - 1}`;
   const failedAt = new Map();
+  let tCrash = Infinity;
+  let firstSuspect = Infinity;
   for (let i = 0; i < n; i++) {
     const node = await createGossipNode({ name: `m${i}`, bindAddr: '127.0.0.1', port: 0, profile: 'local' });
     node.on('fail', (m) => {
       if (m.name === victimName) failedAt.set(node.name, Date.now());
       else falsePositives++;
+    });
+    node.on('suspect', (m) => {
+      if (m.name === victimName && Date.now() >= tCrash) firstSuspect = Math.min(firstSuspect, Date.now() - tCrash);
     });
     nodes.push(node);
   }
@@ -56,13 +64,18 @@ async function runConclave(n) {
   await sleep(2000);
   const victim = nodes[n - 1];
   const others = nodes.slice(0, n - 1);
-  const tCrash = Date.now();
+  const knewVictim = others.filter((x) => x.member(victimName)?.status === 'alive').length;
+  let maxHealth = 0;
+  tCrash = Date.now();
   await victim.shutdown();
-  const detected = await until(() => failedAt.size === n - 1, 120_000);
+  const detected = await until(() => {
+    for (const x of others) maxHealth = Math.max(maxHealth, x.healthScore());
+    return failedAt.size === n - 1;
+  }, 120_000);
   const detectMs = detected ? Math.max(...failedAt.values()) - tCrash : NaN;
   const firstMs = detected ? Math.min(...failedAt.values()) - tCrash : NaN;
   await Promise.all(others.map((x) => x.shutdown()));
-  return { joinMs, detectMs, firstMs, falsePositives };
+  return { joinMs, detectMs, firstMs, falsePositives, knewVictim, suspectMs: firstSuspect, maxHealth };
 }
 
 const GO_SOURCE = String.raw`
@@ -71,11 +84,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io/ioutil"
 	"log"
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,6 +117,29 @@ func (w *watcher) NotifyLeave(n *memberlist.Node) {
 	}
 }
 
+// suspectLog timestamps memberlist's "Suspect <victim> has failed, no acks received"
+// (logged where a member's own probe of the victim failed).
+type suspectLog struct {
+	victim string
+	mu     *sync.Mutex
+	armed  *bool
+	tCrash *time.Time
+	first  *time.Duration
+}
+
+func (l *suspectLog) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), "Suspect "+l.victim+" has failed") {
+		l.mu.Lock()
+		if *l.armed {
+			if d := time.Since(*l.tCrash); d < *l.first {
+				*l.first = d
+			}
+		}
+		l.mu.Unlock()
+	}
+	return len(p), nil
+}
+
 func freePort() int {
 	for {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -126,6 +162,10 @@ func main() {
 	mu := &sync.Mutex{}
 	dead := map[string]time.Time{}
 	fp := 0
+	armed := false
+	var tCrash time.Time
+	firstSuspect := time.Hour
+	slog := &suspectLog{victim: victim, mu: mu, armed: &armed, tCrash: &tCrash, first: &firstSuspect}
 	var list []*memberlist.Memberlist
 	for i := 0; i < n; i++ {
 		c := memberlist.DefaultLocalConfig()
@@ -133,7 +173,7 @@ func main() {
 		c.BindAddr = "127.0.0.1"
 		c.BindPort = freePort()
 		c.AdvertisePort = c.BindPort
-		c.Logger = log.New(ioutil.Discard, "", 0)
+		c.Logger = log.New(slog, "", 0)
 		c.Events = &watcher{name: c.Name, victim: victim, mu: mu, dead: dead, fp: &fp}
 		m, err := memberlist.Create(c)
 		if err != nil {
@@ -163,10 +203,27 @@ func main() {
 	}
 	joinMs := time.Since(t0).Milliseconds()
 	time.Sleep(2 * time.Second)
-	tCrash := time.Now()
+	knew := 0
+	for _, m := range list[:n-1] {
+		for _, x := range m.Members() {
+			if x.Name == victim {
+				knew++
+			}
+		}
+	}
+	maxHealth := 0
+	mu.Lock()
+	tCrash = time.Now()
+	armed = true
+	mu.Unlock()
 	list[n-1].Shutdown()
 	deadline := time.Now().Add(120 * time.Second)
 	for time.Now().Before(deadline) {
+		for _, m := range list[:n-1] {
+			if h := m.GetHealthScore(); h > maxHealth {
+				maxHealth = h
+			}
+		}
 		mu.Lock()
 		c := len(dead)
 		mu.Unlock()
@@ -193,7 +250,12 @@ func main() {
 	for _, m := range list[:n-1] {
 		m.Shutdown()
 	}
-	out := map[string]interface{}{"joinMs": joinMs, "falsePositives": f}
+	out := map[string]interface{}{"joinMs": joinMs, "falsePositives": f, "knewVictim": knew, "maxHealth": maxHealth}
+	mu.Lock()
+	if firstSuspect < time.Hour {
+		out["suspectMs"] = firstSuspect.Milliseconds()
+	}
+	mu.Unlock()
 	if ok {
 		out["detectMs"] = last.Milliseconds()
 		out["firstMs"] = first.Milliseconds()
@@ -225,7 +287,15 @@ function buildMemberlist() {
 function runMemberlist(bin, n) {
   const out = execFileSync(bin, [String(n)], { encoding: 'utf8', timeout: 300_000 });
   const r = JSON.parse(out.trim().split('\n').pop());
-  return { joinMs: r.joinMs, detectMs: r.detectMs ?? NaN, firstMs: r.firstMs ?? NaN, falsePositives: r.falsePositives };
+  return {
+    joinMs: r.joinMs,
+    detectMs: r.detectMs ?? NaN,
+    firstMs: r.firstMs ?? NaN,
+    falsePositives: r.falsePositives,
+    knewVictim: r.knewVictim,
+    suspectMs: r.suspectMs ?? NaN,
+    maxHealth: r.maxHealth,
+  };
 }
 
 const stats = (xs) => {
@@ -236,6 +306,7 @@ const stats = (xs) => {
 };
 
 const ml = withMemberlist ? buildMemberlist() : { error: 'skipped (--no-memberlist)' };
+console.log(`load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 if (ml.error) console.error(`memberlist baseline: ${ml.error}`);
 const rows = [];
 for (const n of sizes) {
@@ -252,12 +323,16 @@ for (const n of sizes) {
       N: n,
       runs,
       'all see all after join': stats(res.map((x) => x.joinMs)),
+      'knew victim': res.map((x) => x.knewVictim).join('/'),
+      'first suspects': stats(res.map((x) => x.suspectMs)),
       'first marks failed': stats(res.map((x) => x.firstMs)),
       'all N-1 mark failed': stats(res.map((x) => x.detectMs)),
       'false positives': res.reduce((a, x) => a + x.falsePositives, 0),
+      'max health score': Math.max(...res.map((x) => x.maxHealth)),
     });
   }
 }
 process.stderr.write('\n');
+console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log('Failure detection on 127.0.0.1, memberlist DefaultLocalConfig timings (mean, min–max)');
 console.table(rows);
