@@ -27,7 +27,8 @@ import {
   type UserMsg,
 } from './messages.js';
 import { consulStatusOf, ConsulStatus, splitHostPort, statusToCode, type Member, type MemberStatus } from './member.js';
-import { createRng, shuffle, type Rng } from './rng.js';
+import { MemberTable, isLive, shareEmpty, type ProbeOrder, type Rec, type SharedRoster } from './memberTable.js';
+import { createRng, type Rng } from './rng.js';
 import { Suspicion } from './suspicion.js';
 import { UserEventBuffer, type UserEvent } from './userEvents.js';
 
@@ -80,17 +81,12 @@ export interface GossipCoreOptions {
   packetOverhead?: number;
   /** Starting incarnation (a restarted node may pass a higher one). */
   incarnation?: number;
-}
-
-interface Rec {
-  name: string;
-  addr: string;
-  tags: Record<string, string>;
-  inc: number;
-  status: MemberStatus;
-  since: number;
-  /** Position in `names`, for O(1) removal. */
-  idx: number;
+  /**
+   * Members known from the start, as after a restore. The roster's records are
+   * shared copy-on-write by every core built from it, which lets a simulator
+   * run thousands of cores in one process. The local node's entry is ignored.
+   */
+  roster?: SharedRoster;
 }
 
 interface Probe {
@@ -113,17 +109,15 @@ interface Relay {
 
 const MAX_RELAYS = 1024;
 const MAX_PENDING_STREAMS = 256;
-const isLive = (s: MemberStatus): boolean => s === 'alive' || s === 'suspect' || s === 'leaving';
 
 export class GossipCore {
   readonly name: string;
   readonly config: GossipConfig;
   private readonly rng: Rng;
   private readonly self: Rec;
-  private readonly table = new Map<string, Rec>();
-  private readonly names: string[] = [];
+  private readonly table: MemberTable;
   private liveCount = 0;
-  private probeOrder: string[] = [];
+  private probeOrder: ProbeOrder = MemberTable.emptyOrder;
   private probeIndex = 0;
   private probe: Probe | null = null;
   private readonly relays = new Map<number, Relay>();
@@ -182,12 +176,15 @@ export class GossipCore {
     const now = opts.now;
     this.self = { name: opts.name, addr: opts.addr, tags: { ...(opts.tags ?? {}) }, inc: opts.incarnation ?? 1, status: 'alive', since: now, idx: 0 };
     this.checkAliveFits(this.self.tags);
-    this.addRec(this.self);
+    this.table = new MemberTable(this.self, opts.roster);
+    this.liveCount = this.table.initialLive();
     this.broadcastAlive(this.self);
     // Stagger the periodic work so a cluster started at once does not beat in step.
     this.nextProbeAt = now + this.rng.int(c.probeIntervalMs);
     this.nextGossipAt = now + this.rng.int(c.gossipIntervalMs);
-    this.nextPushPullAt = now + this.rng.int(c.pushPullIntervalMs);
+    // A core that starts knowing the cluster (a roster) spreads its first push/pull over
+    // the interval it will use from then on; a fresh node knows only itself (scale 1).
+    this.nextPushPullAt = now + this.rng.int(opts.roster ? pushPullScale(c.pushPullIntervalMs, this.liveCount) : c.pushPullIntervalMs);
     this.nextReconnectAt = now + c.reconnectIntervalMs;
     this.nextReapAt = now + c.reapIntervalMs;
   }
@@ -494,11 +491,11 @@ export class GossipCore {
   private nextProbeTarget(): Rec | undefined {
     for (let pass = 0; pass < 2; pass++) {
       while (this.probeIndex < this.probeOrder.length) {
-        const r = this.table.get(this.probeOrder[this.probeIndex++]!);
+        const r = this.table.get(this.probeOrder.nameAt(this.probeIndex++));
         if (r && r !== this.self && isLive(r.status)) return r;
       }
       // End of a round: reshuffle every known live member.
-      this.probeOrder = shuffle(this.rng, this.names.filter((n) => n !== this.name));
+      this.probeOrder = this.table.shuffledOthers(this.rng);
       this.probeIndex = 0;
     }
     return undefined;
@@ -622,6 +619,7 @@ export class GossipCore {
       this.stats.conflicts++;
       return;
     }
+    r = this.table.writable(r);
     const prev = r.status;
     const changed = a.addr !== r.addr || !tagsEqual(a.tags, r.tags);
     this.suspicions.delete(r.name);
@@ -636,7 +634,7 @@ export class GossipCore {
   }
 
   private suspectNode(s: SuspectMsg, now: number): void {
-    const r = this.table.get(s.node);
+    let r = this.table.get(s.node);
     if (!r || s.inc < r.inc) return;
     const existing = this.suspicions.get(s.node);
     if (existing) {
@@ -654,6 +652,7 @@ export class GossipCore {
     if (n - 2 < k) k = 0;
     const min = suspicionMinTimeout(c.suspicionMult, n, c.probeIntervalMs);
     const max = c.lifeguard ? c.suspicionMaxTimeoutMult * min : min;
+    r = this.table.writable(r);
     r.inc = s.inc;
     this.setStatus(r, 'suspect', now);
     this.suspicions.set(s.node, new Suspicion(s.inc, s.from, k, min, max, now));
@@ -663,7 +662,7 @@ export class GossipCore {
   }
 
   private deadNode(d: DeadMsg, now: number): void {
-    const r = this.table.get(d.node);
+    let r = this.table.get(d.node);
     if (!r || d.inc < r.inc) return;
     const leaving = d.from === d.node;
     if (r.status === 'left' || (r.status === 'failed' && !leaving)) return;
@@ -672,6 +671,7 @@ export class GossipCore {
       return;
     }
     this.suspicions.delete(r.name);
+    r = this.table.writable(r);
     r.inc = d.inc;
     this.setStatus(r, leaving ? 'left' : 'failed', now);
     this.queue.push(d.node, encodeMessage(d));
@@ -679,13 +679,14 @@ export class GossipCore {
   }
 
   private leaveIntent(l: LeaveMsg, now: number): void {
-    const r = this.table.get(l.node);
+    let r = this.table.get(l.node);
     if (!r || l.inc < r.inc) return;
     if (r === this.self) {
       // Someone force-left us while we are alive: refute and stay.
       if (this.leaveState === 'none') this.refute(l.inc);
       return;
     }
+    if (r.status === 'alive' || r.status === 'suspect' || r.status === 'failed') r = this.table.writable(r);
     if (r.status === 'alive' || r.status === 'suspect') {
       this.suspicions.delete(r.name);
       r.inc = l.inc;
@@ -771,7 +772,7 @@ export class GossipCore {
   /** Serf's reconnect: push/pull with a random failed member, more often the more are failed. */
   private reconnect(now: number): void {
     let failed = 0;
-    for (const r of this.table.values()) if (r.status === 'failed') failed++;
+    if (this.table.size > this.liveCount) for (const r of this.table.notLive()) if (r.status === 'failed') failed++;
     if (failed === 0 || this.leaveState !== 'none') return;
     if (this.rng.next() > failed / Math.max(1, this.liveCount - 1)) return;
     const [peer] = this.randomMembers(1, (r) => r.status === 'failed');
@@ -831,7 +832,8 @@ export class GossipCore {
 
   private reap(now: number): void {
     const c = this.config;
-    for (const r of [...this.table.values()]) {
+    if (this.table.size === this.liveCount) return;
+    for (const r of this.table.notLive()) {
       if (r === this.self) continue;
       const age = now - r.since;
       if ((r.status === 'failed' && age >= c.reconnectTimeoutMs) || (r.status === 'left' && age >= c.tombstoneTimeoutMs)) {
@@ -844,21 +846,14 @@ export class GossipCore {
   // ---------------------------------------------------------------- bookkeeping
 
   private addRec(r: Rec): void {
-    this.table.set(r.name, r);
-    r.idx = this.names.length;
-    this.names.push(r.name);
+    this.table.add(r);
     if (isLive(r.status)) this.liveCount++;
   }
 
   private removeRec(r: Rec): void {
-    this.table.delete(r.name);
+    const cur = this.table.remove(r);
     this.suspicions.delete(r.name);
-    const last = this.names.pop()!;
-    if (last !== r.name) {
-      this.names[r.idx] = last;
-      this.table.get(last)!.idx = r.idx;
-    }
-    if (isLive(r.status)) this.liveCount--;
+    if (cur && isLive(cur.status)) this.liveCount--;
   }
 
   private setStatus(r: Rec, s: MemberStatus, now: number): void {
@@ -872,9 +867,9 @@ export class GossipCore {
   /** Up to k distinct random members other than this node that pass `ok`. */
   private randomMembers(k: number, ok: (r: Rec) => boolean): Rec[] {
     const out: Rec[] = [];
-    const n = this.names.length;
+    const n = this.table.size;
     for (let tries = 0; tries < 3 * n && out.length < k; tries++) {
-      const r = this.table.get(this.names[this.rng.int(n)]!)!;
+      const r = this.table.at(this.rng.int(n));
       if (r === this.self || out.includes(r) || !ok(r)) continue;
       out.push(r);
     }
@@ -910,14 +905,6 @@ function validateConfig(c: GossipConfig): void {
   }
   for (const k of POSITIVE) if (!(c[k] as number > 0)) throw new GossipConfigError(`config ${k} must be greater than 0`);
   if (c.udpPacketSize < 576 || c.udpPacketSize > 65_000) throw new GossipConfigError(`config udpPacketSize must be 576 to 65000 bytes, got ${c.udpPacketSize}`);
-}
-
-const EMPTY_TAGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
-
-/** Most members of a big cluster share "no tags"; one object saves a lot of memory. */
-function shareEmpty(tags: Record<string, string>): Record<string, string> {
-  for (const _ in tags) return tags;
-  return EMPTY_TAGS;
 }
 
 function advance(prev: number, interval: number, now: number): number {

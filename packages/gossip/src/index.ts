@@ -1,5 +1,7 @@
 export { GossipCore } from './gossipCore.js';
 export type { GossipCoreOptions, GossipOutput, GossipEvent, GossipStats, StreamPurpose } from './gossipCore.js';
+export { SharedRoster } from './memberTable.js';
+export type { RosterEntry } from './memberTable.js';
 export {
   lanProfile,
   localProfile,

@@ -21,12 +21,12 @@ export function createRng(seed: number): Rng {
   return { next, int: (n: number) => Math.floor(next() * n) };
 }
 
-/** Fisher-Yates shuffle in place. */
-export function shuffle<T>(rng: Rng, items: T[]): T[] {
+/** Fisher-Yates shuffle in place (arrays and typed arrays). */
+export function shuffle<A extends { length: number; [i: number]: unknown }>(rng: Rng, items: A): A {
   for (let i = items.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
-    const tmp = items[i]!;
-    items[i] = items[j]!;
+    const tmp = items[i];
+    items[i] = items[j];
     items[j] = tmp;
   }
   return items;

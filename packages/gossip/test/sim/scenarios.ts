@@ -1,7 +1,6 @@
 /** Helpers shared by the simulation tests and the `sim` campaign. */
-import type { GossipConfig, MemberStatus } from '../../src/index.js';
-import { encodeMessage, MsgType, type StateEntry } from '../../src/messages.js';
-import { Simulation, type SimOptions } from './simulator.js';
+import { SharedRoster, type GossipConfig, type MemberStatus, type RosterEntry } from '../../src/index.js';
+import { Simulation, simAddr, type SimOptions } from './simulator.js';
 
 export const nodeName = (i: number): string => `node-${String(i).padStart(4, '0')}`;
 
@@ -45,17 +44,15 @@ export function detectionBoundMs(c: GossipConfig, n: number): number {
 
 /**
  * Starts n nodes that already know each other, as if restored from a
- * snapshot: each is handed the full roster through a push/pull from a
- * non-member, so nothing is re-gossiped. Used where the subject is failure
- * detection at 1,000 members, not the join storm (the `sim` script covers that).
+ * snapshot: every core is built from one SharedRoster (shared copy-on-write,
+ * so 10,000 members fit in one process), and nothing is re-gossiped. Used
+ * where the subject is failure detection at large N, not the join storm.
  */
 export function formCluster(opts: SimOptions & { n: number }): Simulation {
   const sim = new Simulation(opts);
-  for (let i = 0; i < opts.n; i++) sim.addNode(nodeName(i));
-  const states: StateEntry[] = [];
-  for (const name of sim.liveNames()) states.push({ node: name, addr: sim.addrOf(name), inc: 1, tags: {}, s: 1 });
-  const roster = encodeMessage({ t: MsgType.pushPull, from: 'roster', join: true, states, lt: 0 });
-  for (const name of sim.liveNames()) sim.core(name).handleStream('0.0.0.0:0', roster, sim.now);
-  for (const name of sim.liveNames()) sim.core(name).drainEvents();
+  const entries: RosterEntry[] = [];
+  for (let i = 0; i < opts.n; i++) entries.push({ name: nodeName(i), addr: simAddr(i + 1) });
+  const roster = new SharedRoster(entries, sim.now);
+  for (let i = 0; i < opts.n; i++) sim.addNode(nodeName(i), { roster });
   return sim;
 }

@@ -4,7 +4,7 @@
  * starved of CPU. The production GossipCore runs inside it unchanged; the
  * same seed replays the same run.
  */
-import { GossipCore, createRng, type GossipConfig, type GossipEvent, type Rng } from '../../src/index.js';
+import { GossipCore, createRng, type GossipConfig, type GossipEvent, type Rng, type SharedRoster } from '../../src/index.js';
 import { EventHeap, type HeapItem } from './heap.js';
 
 export interface SimOptions {
@@ -48,6 +48,9 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 export type SimObserver = (observer: string, event: GossipEvent, now: number) => void;
 
+/** Address of the i-th node added (1-based): 10.x.y.z:8301. */
+export const simAddr = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:8301`;
+
 export class Simulation {
   now = 0;
   readonly rng: Rng;
@@ -77,10 +80,9 @@ export class Simulation {
   }
 
   /** Adds a node at 10.x.y.z:8301 and optionally joins it to seeds (node names). */
-  addNode(name: string, opts: { join?: string[]; tags?: Record<string, string>; config?: GossipConfig } = {}): GossipCore {
+  addNode(name: string, opts: { join?: string[]; tags?: Record<string, string>; config?: GossipConfig; roster?: SharedRoster } = {}): GossipCore {
     const prior = this.nodes.get(name);
-    const i = this.nodes.size + 1;
-    const addr = prior?.addr ?? `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:8301`;
+    const addr = prior?.addr ?? simAddr(this.nodes.size + 1);
     const core = new GossipCore({
       name,
       addr,
@@ -88,6 +90,7 @@ export class Simulation {
       config: opts.config ?? this.config,
       seed: this.rng.int(2 ** 31),
       now: this.now,
+      roster: opts.roster,
     });
     const node: SimNode = {
       name,
