@@ -119,6 +119,13 @@ export class GossipCore {
   private liveCount = 0;
   private probeOrder: ProbeOrder = MemberTable.emptyOrder;
   private probeIndex = 0;
+  /**
+   * Members learned since the round was shuffled. They are merged at random
+   * places into the rest of the round (memberlist inserts a new node at a
+   * random offset), not left for the next one: a round lasts N probe intervals,
+   * so after a join storm a member would otherwise not probe newcomers for up to N s.
+   */
+  private probeLate: string[] = [];
   private probe: Probe | null = null;
   private readonly relays = new Map<number, Relay>();
   private readonly suspicions = new Map<string, Suspicion>();
@@ -490,13 +497,27 @@ export class GossipCore {
 
   private nextProbeTarget(): Rec | undefined {
     for (let pass = 0; pass < 2; pass++) {
-      while (this.probeIndex < this.probeOrder.length) {
-        const r = this.table.get(this.probeOrder.nameAt(this.probeIndex++));
+      for (;;) {
+        const rest = this.probeOrder.length - this.probeIndex;
+        const late = this.probeLate.length;
+        if (rest + late === 0) break;
+        let name: string;
+        if (late > 0 && this.rng.int(rest + late) < late) {
+          // A uniform merge of the late members into the rest of the round.
+          const i = this.rng.int(late);
+          name = this.probeLate[i]!;
+          this.probeLate[i] = this.probeLate[late - 1]!;
+          this.probeLate.pop();
+        } else {
+          name = this.probeOrder.nameAt(this.probeIndex++);
+        }
+        const r = this.table.get(name);
         if (r && r !== this.self && isLive(r.status)) return r;
       }
-      // End of a round: reshuffle every known live member.
+      // End of a round: reshuffle every known member (the late ones included).
       this.probeOrder = this.table.shuffledOthers(this.rng);
       this.probeIndex = 0;
+      this.probeLate = [];
     }
     return undefined;
   }
@@ -610,6 +631,8 @@ export class GossipCore {
     if (!r) {
       r = { name: a.node, addr: a.addr, tags: shareEmpty(a.tags), inc: a.inc, status: 'alive', since: now, idx: 0 };
       this.addRec(r);
+      // Between rounds there is nothing to merge into: the next shuffle takes every member.
+      if (this.probeIndex < this.probeOrder.length && this.probeLate.length < this.table.size) this.probeLate.push(r.name);
       if (spread) this.queue.push(a.node, encodeMessage(a));
       this.events.push({ type: 'join', member: toMember(r) });
       return;
