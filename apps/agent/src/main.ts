@@ -1,28 +1,31 @@
 // The `conclave` command: `conclave agent ...` runs an agent; every other sub-command talks to one over HTTP.
-import { commands, CONCLAVE_VERSION } from './commands/index.js';
 
-const USAGE = `Usage: conclave [--version] [--help] <command> [<args>]
+function usage(names: string[]): string {
+  return `Usage: conclave [--version] [--help] <command> [<args>]
 
 Available commands are:
     agent          Runs a Conclave agent
-    ${Object.keys(commands).sort().join('\n    ')}
+    ${names.sort().join('\n    ')}
 `;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // Each process loads only what it runs: the agent for `conclave agent` (a long-lived process whose memory
+  // counts), the HTTP sub-commands otherwise (they start in a fraction of the agent's time).
+  if (name === 'agent') return (await import('@conclave/agent')).runAgentCommand(rest);
+  const { commands, CONCLAVE_VERSION } = await import('./commands/index.js');
   if (name === undefined || name === '-h' || name === '-help' || name === '--help') {
-    process.stderr.write(USAGE);
+    process.stderr.write(usage(Object.keys(commands)));
     return name === undefined ? 1 : 0;
   }
   if (name === '--version' || name === '-version' || name === '-v') {
     process.stdout.write(`Conclave v${CONCLAVE_VERSION}\n`);
     return 0;
   }
-  // The agent is loaded only for `conclave agent`: the other commands start in a fraction of the time.
-  if (name === 'agent') return (await import('@conclave/agent')).runAgentCommand(rest);
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`Unknown command: ${name}\n\n${USAGE}`);
+    process.stderr.write(`Unknown command: ${name}\n\n${usage(Object.keys(commands))}`);
     return 1;
   }
   return command(rest);

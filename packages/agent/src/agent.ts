@@ -8,27 +8,26 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { LocalUserEvents, SessionTimers, StateMachine, type Command, type CommandResult } from '@conclave/kv';
 import { ApiError, createHttpApi, type HttpApi, type Leadership } from '@conclave/http-api';
-import { createDnsServer, type DnsDataSource, type DnsServer } from '@conclave/dns';
+import type { DnsDataSource, DnsServer } from '@conclave/dns';
 import { CheckScheduler, SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME, SERF_HEALTH_ALIVE_OUTPUT } from '@conclave/health';
 import type { AgentConfig } from './config/agent-config.js';
 import { LocalLog } from './local-log.js';
 import { LocalState } from './local-state.js';
 import { LocalServices } from './local-services.js';
 import { CatalogSync, localCatalogReader, type CatalogReader, type NodeIdentity } from './catalog-sync.js';
-import { CatalogDnsSource } from './dns-source.js';
 import { LocalAgentEndpoints } from './agent-endpoints-impl.js';
 import type { Logger } from './logger.js';
 import { Membership } from './membership.js';
 import { MemberReconciler } from './member-reconciler.js';
-import { RaftServer, RAFT_PATH, serverAddress } from './cluster/raft-server.js';
+import type { RaftServer } from './cluster/raft-server.js';
+import { serverAddress } from './cluster/server-address.js';
 import { RpcClient, RpcError, RpcServer, RPC_PATH } from './cluster/rpc.js';
-import { ServerPort } from './cluster/server-port.js';
+import type { ServerPort } from './cluster/server-port.js';
 import { LoopbackHttp, RpcForwarder, forwardedJson, type HttpCall } from './cluster/forwarding.js';
-import { RemoteDnsSource } from './cluster/remote-dns-source.js';
 import { KnownPeers } from './cluster/known-peers.js';
 import { TombstoneReaper } from './tombstone-reaper.js';
-import { ConsulClient } from '@conclave/client';
-import { parseConfigWatches, startWatches, type WatchSet } from '@conclave/watch';
+import type { ConsulClient } from '@conclave/client';
+import type { WatchSet } from '@conclave/watch';
 import type { NodeServicesView, CheckView } from '@conclave/catalog';
 import { BUILD, VERSION } from './version.js';
 
@@ -150,7 +149,7 @@ export class Agent {
       if (agent.mode === 'dev') await agent.bootstrapDev();
       agent.loadDefinitions(config);
       await agent.listen();
-      agent.startConfigWatches(config);
+      await agent.startConfigWatches(config);
     } catch (err) {
       await agent.shutdown();
       throw err;
@@ -182,7 +181,7 @@ export class Agent {
     if (!this.options.reloadConfig) return;
     const next = this.options.reloadConfig();
     // Watches first: an invalid watch definition refuses the whole reload before anything changed.
-    this.startConfigWatches(next);
+    await this.startConfigWatches(next);
     const before = {
       services: [...this.local.services.values()].filter((s) => s.origin === 'config').map((s) => s.service.ID),
       checks: [...this.local.checks.values()].filter((c) => c.origin === 'config').map((c) => c.CheckID),
@@ -196,11 +195,18 @@ export class Agent {
 
   /** The config file's `watches`, run against this agent's own HTTP API; (re)started on start and reload.
    * An invalid definition throws before anything stops (at start the agent exits naming the file). */
-  private startConfigWatches(config: AgentConfig): void {
+  private async startConfigWatches(config: AgentConfig): Promise<void> {
+    if (config.watches.length === 0) {
+      this.watches?.stop();
+      this.watches = undefined;
+      return;
+    }
+    // Loaded only when the configuration has watches: most agents never need the watch code.
+    const [{ parseConfigWatches, startWatches }, { ConsulClient }] = await Promise.all([import('@conclave/watch'), import('@conclave/client')]);
     const defs = parseConfigWatches(config.watches);
     this.watches?.stop();
     this.watches = undefined;
-    if (defs.length === 0 || this.httpPort === undefined) return;
+    if (defs.length === 0 || this.httpPort === undefined || this.stopped) return;
     this.watchClient ??= new ConsulClient({ address: `${loopbackHost(this.config.httpAddr || this.config.clientAddr)}:${this.httpPort}`, env: {} });
     this.watches = startWatches(defs, { client: this.watchClient, logger: this.logger.named('watch') });
     this.logger.info('Started watches', { count: defs.length });
@@ -435,6 +441,8 @@ export class Agent {
   /** Server mode: Raft and agent RPC on the server port. */
   private async startServer(): Promise<void> {
     const cfg = this.config;
+    // Server-only code (Raft, the RPC and Raft listeners) is loaded here, so a client agent never loads it.
+    const [{ RaftServer, RAFT_PATH }, { ServerPort }] = await Promise.all([import('./cluster/raft-server.js'), import('./cluster/server-port.js')]);
     const members = () => this.membership?.members() ?? [];
     this.raftServer = new RaftServer({
       node: this.identity.node,
@@ -552,8 +560,12 @@ export class Agent {
       this.logger.info('Started HTTP server', { address: this.httpAddress, network: 'tcp' });
     }
     if (cfg.ports.dns >= 0) {
+      // Loaded only when DNS is enabled (-dns-port -1 turns it off).
+      const { createDnsServer } = await import('@conclave/dns');
       const source: DnsDataSource =
-        this.mode === 'client' ? new RemoteDnsSource(this.forwarder!, cfg.datacenter) : new CatalogDnsSource(this.state, cfg.datacenter);
+        this.mode === 'client'
+          ? new (await import('./cluster/remote-dns-source.js')).RemoteDnsSource(this.forwarder!, cfg.datacenter)
+          : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter);
       this.dns = await createDnsServer({
         source,
         host: cfg.dnsAddr || cfg.clientAddr,

@@ -3,8 +3,14 @@
 // server; a broken connection fails its requests at once so the caller can try another server.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { createRequire } from 'node:module';
 import { Packr } from 'msgpackr';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { RawData, WebSocket as WsSocket } from 'ws';
+
+// ws is CommonJS: an ESM `import` makes Node scan its sources for export names (cjs-module-lexer), hot enough
+// to start the optimizing compiler, which costs an idle client agent several MB of RSS. require() skips that.
+const { WebSocket, WebSocketServer } = createRequire(import.meta.url)('ws') as typeof import('ws');
+type WebSocket = WsSocket;
 
 export const RPC_PATH = '/rpc';
 

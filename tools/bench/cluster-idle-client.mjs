@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Memory of an idle client agent: three `conclave agent -server -bootstrap-expect 3` processes and one client
+// (`conclave agent` without -server, joined by -retry-join) on 127.0.0.1, started as tools/bench/cluster-kv.mjs
+// starts them; after the client has joined and answered one forwarded request, it is left idle and its RSS
+// (VmRSS) is read every 10 s. Baseline in the same run: a bare `node -e` process kept alive as long.
+// Usage: node tools/bench/cluster-idle-client.mjs [--idle 60]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const idleSeconds = Number(opt('idle', '60'));
+const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'conclave-idle-client-'));
+const procs = [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function until(fn, ms, what) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await sleep(50);
+  }
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const base = 20000 + Math.floor(Math.random() * 20000);
+function conclave(i, server) {
+  const p = (k) => base + i * 10 + k;
+  const argv = [bin, 'agent', '-node', `n${i}`, '-data-dir', join(dir, `n${i}`), '-bind', '127.0.0.1', '-client', '127.0.0.1',
+    '-serf-lan-port', String(p(1)), '-server-port', String(p(2)), '-http-port', String(p(3)), '-dns-port', '-1',
+    '-log-level', 'warn', '-retry-join', `127.0.0.1:${base + 10 + 1}`, '-retry-interval', '1s',
+    ...(server ? ['-server', '-bootstrap-expect', '3'] : [])];
+  const proc = spawn(process.execPath, argv, { stdio: 'ignore' });
+  procs.push(proc);
+  return { proc, http: `http://127.0.0.1:${p(3)}` };
+}
+
+try {
+  const servers = [1, 2, 3].map((i) => conclave(i, true));
+  await until(async () => (await (await fetch(`${servers[0].http}/v1/status/leader`)).json()) !== '', 30000, 'leader');
+  const client = conclave(9, false);
+  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  procs.push(bare);
+  await until(async () => (await fetch(`${client.http}/v1/kv/idle?consistent`)).status === 404, 30000, 'client forwarding');
+  const started = Date.now();
+  const samples = [];
+  for (let t = 10; t <= idleSeconds; t += 10) {
+    await sleep(started + t * 1000 - Date.now());
+    samples.push({ t, client: rssMb(client.proc.pid), bare: rssMb(bare.pid) });
+  }
+  console.log(`\nIdle client agent beside 3 servers on 127.0.0.1 (node ${process.version}); VmRSS after the first forwarded request\n`);
+  console.log('| idle for | client agent RSS | bare `node -e` RSS |');
+  console.log('|--:|--:|--:|');
+  for (const s of samples) console.log(`| ${s.t} s | ${s.client.toFixed(1)} MB | ${s.bare.toFixed(1)} MB |`);
+} finally {
+  for (const p of procs) p.kill('SIGKILL');
+  await sleep(200);
+  rmSync(dir, { recursive: true, force: true });
+}
