@@ -26,12 +26,13 @@ import type { ServerPort } from './cluster/server-port.js';
 import { LoopbackHttp, RpcForwarder, forwardedJson, type HttpCall } from './cluster/forwarding.js';
 import { KnownPeers } from './cluster/known-peers.js';
 import { TombstoneReaper } from './tombstone-reaper.js';
+import { nextFullSyncDelayMs } from './anti-entropy-schedule.js';
 import type { ConsulClient } from '@conclave/client';
 import type { WatchSet } from '@conclave/watch';
 import type { NodeServicesView, CheckView } from '@conclave/catalog';
 import { BUILD, VERSION } from './version.js';
 
-/** How often anti-entropy runs a full sync (Consul scales it with cluster size; small clusters: 1 minute). */
+/** Anti-entropy's full sync interval before the cluster-size stagger (anti-entropy-schedule.ts): Consul's 1 minute. */
 const FULL_SYNC_INTERVAL_MS = 60_000;
 /** How often the leader reconciles gossip membership into the catalog besides every membership event (Consul: 60s). */
 const RECONCILE_INTERVAL_MS = 60_000;
@@ -221,7 +222,7 @@ export class Agent {
     if (this.stopped) return;
     this.stopped = true;
     this.sessionTimers.stop();
-    clearInterval(this.fullSyncTimer);
+    clearTimeout(this.fullSyncTimer);
     clearInterval(this.reconcileTimer);
     clearTimeout(this.retryJoinTimer);
     clearTimeout(this.syncRetryTimer);
@@ -258,6 +259,20 @@ export class Agent {
         this.syncRetryMs = Math.min(this.syncRetryMs * 2, 60_000);
       },
     );
+  }
+
+  /** The next periodic full sync, staggered by the LAN member count as Consul does; the next one is scheduled
+   * when this one has finished, so a slow sync never overlaps the next. */
+  private scheduleFullSync(): void {
+    if (this.stopped) return;
+    const nodes = this.membership?.members().length ?? 1;
+    this.fullSyncTimer = setTimeout(() => {
+      this.sync
+        .fullSync()
+        .catch((err) => this.logger.warn('Catalog sync failed', { error: err }))
+        .finally(() => this.scheduleFullSync());
+    }, nextFullSyncDelayMs(FULL_SYNC_INTERVAL_MS, nodes));
+    this.fullSyncTimer.unref();
   }
 
   /** -dev: the server's own catalog entries, as a freshly elected Consul leader writes them. */
@@ -589,10 +604,7 @@ export class Agent {
     await this.raftServer?.start();
     await this.joinAtStart();
     this.requestSync();
-    this.fullSyncTimer = setInterval(() => {
-      this.sync.fullSync().catch((err) => this.logger.warn('Catalog sync failed', { error: err }));
-    }, FULL_SYNC_INTERVAL_MS);
-    this.fullSyncTimer.unref();
+    this.scheduleFullSync();
     if (this.mode !== 'client') {
       this.tombstoneTimer = setInterval(() => {
         if (!this.isLeader()) return this.tombstones.reset();
