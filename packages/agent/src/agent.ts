@@ -213,8 +213,10 @@ export class Agent {
     this.logger.info('Started watches', { count: defs.length });
   }
 
-  /** Leaves the gossip cluster gracefully (others record `left`). */
+  /** Leaves the gossip cluster gracefully (others record `left`); the data dir remembers it, so the next start
+   * does not rejoin the old members unless -rejoin says so. */
   async leave(): Promise<void> {
+    this.knownPeers.recordLeave();
     await this.membership?.leave();
   }
 
@@ -384,7 +386,8 @@ export class Agent {
     }
     for (const ev of ['join', 'leave', 'fail', 'update', 'reap'] as const) {
       members.node.on(ev, (m) => {
-        this.knownPeers.save(members.members().filter((x) => x.Status === 1).map((x) => `${x.Addr}:${x.Port}`));
+        const self = members.address;
+        this.knownPeers.save(members.members().filter((x) => x.Status === 1).map((x) => `${x.Addr}:${x.Port}`).filter((a) => a !== self));
         const verb = { join: 'joined', leave: 'left', fail: 'failed', update: 'updated', reap: 'reaped' }[ev];
         this.logger.info(`Member ${verb}`, { member: m.name, address: m.addr });
         this.raftServer?.onMembership();
@@ -398,9 +401,14 @@ export class Agent {
 
   private async joinAtStart(): Promise<void> {
     const cfg = this.config;
-    // Like Serf's snapshot: an agent that was in a cluster before a restart rejoins the members it knew.
-    const known = this.knownPeers.load().filter((a) => a !== this.membership?.address);
-    if (known.length > 0) {
+    // Like Serf's snapshot: an agent that was in a cluster before a restart rejoins the members it knew, unless
+    // it left gracefully (then only -rejoin / rejoin_after_leave bring it back; -join and -retry-join always apply).
+    const snapshot = this.knownPeers.load();
+    const known = snapshot.peers.filter((a) => a !== this.membership?.address);
+    if (snapshot.left && known.length > 0 && !cfg.rejoinAfterLeave) {
+      this.logger.info('Left the cluster gracefully before: not rejoining previously known members (-rejoin does)', { known: known.length });
+    } else if (known.length > 0 && this.membership) {
+      if (snapshot.left) this.logger.info('Ignoring the previous leave: rejoining previously known members', { known: known.length });
       const res = await this.join(known);
       if (res.joined === 0) this.logger.warn('Could not rejoin any previously known member', { tried: known.length });
     }

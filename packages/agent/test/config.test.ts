@@ -46,6 +46,16 @@ describe('agent configuration', () => {
     expect(config.services[0]!.origin).toBe(`config file ${join(dir, 'db.json')}`);
   });
 
+  it('takes rejoin_after_leave from a file and -rejoin from the command line', () => {
+    const dir = tmp();
+    const file = join(dir, 'rejoin.json');
+    writeFileSync(file, JSON.stringify({ rejoin_after_leave: true }));
+    expect(buildAgentConfig(['-data-dir', dir], 'h').config.rejoinAfterLeave).toBe(false);
+    expect(buildAgentConfig(['-data-dir', dir, '-rejoin'], 'h').config.rejoinAfterLeave).toBe(true);
+    expect(buildAgentConfig(['-data-dir', dir, '-config-file', file], 'h').config.rejoinAfterLeave).toBe(true);
+    expect(buildAgentConfig(['-data-dir', dir, '-config-file', file, '-rejoin=false'], 'h').config.rejoinAfterLeave).toBe(false);
+  });
+
   it('lets flags override files and concatenates lists', () => {
     const dir = tmp();
     const a = join(dir, 'a.json');

@@ -110,6 +110,7 @@ export function buildAgentConfig(argv: readonly string[], host = hostname()): Bu
   if (str('encrypt') !== undefined) cfg.encrypt = str('encrypt')!;
   if (int('raft-multiplier') !== undefined) cfg.raftMultiplier = int('raft-multiplier')!;
   if (f['leave-on-terminate'] !== undefined) cfg.leaveOnTerminate = f['leave-on-terminate'] as boolean;
+  if (f.rejoin !== undefined) cfg.rejoinAfterLeave = f.rejoin as boolean;
   if (str('pid-file') !== undefined) cfg.pidFile = str('pid-file')!;
   if (f.ui !== undefined || f['ui-dir'] !== undefined) warnings.push('-ui/-ui-dir: the web UI is not served by Conclave');
 
