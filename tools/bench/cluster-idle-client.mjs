@@ -3,7 +3,8 @@
 // (`conclave agent` without -server, joined by -retry-join) on 127.0.0.1, started as tools/bench/cluster-kv.mjs
 // starts them; after the client has joined and answered one forwarded request, it is left idle and its RSS
 // (VmRSS) is read every 10 s. Baseline in the same run: a bare `node -e` process kept alive as long.
-// Usage: node tools/bench/cluster-idle-client.mjs [--idle 60]
+// Usage: node tools/bench/cluster-idle-client.mjs [--idle 60] [--client-dns]
+//   --client-dns: the client also serves DNS (Consul's default; cluster-kv.mjs runs every agent with -dns-port -1).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const idleSeconds = Number(opt('idle', '60'));
+const clientDns = args.includes('--client-dns');
 const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'conclave-idle-client-'));
 const procs = [];
@@ -41,8 +43,9 @@ function rssMb(pid) {
 const base = 20000 + Math.floor(Math.random() * 20000);
 function conclave(i, server) {
   const p = (k) => base + i * 10 + k;
+  const dns = !server && clientDns ? String(p(4)) : '-1';
   const argv = [bin, 'agent', '-node', `n${i}`, '-data-dir', join(dir, `n${i}`), '-bind', '127.0.0.1', '-client', '127.0.0.1',
-    '-serf-lan-port', String(p(1)), '-server-port', String(p(2)), '-http-port', String(p(3)), '-dns-port', '-1',
+    '-serf-lan-port', String(p(1)), '-server-port', String(p(2)), '-http-port', String(p(3)), '-dns-port', dns,
     '-log-level', 'warn', '-retry-join', `127.0.0.1:${base + 10 + 1}`, '-retry-interval', '1s',
     ...(server ? ['-server', '-bootstrap-expect', '3'] : [])];
   const proc = spawn(process.execPath, argv, { stdio: 'ignore' });
@@ -63,7 +66,7 @@ try {
     await sleep(started + t * 1000 - Date.now());
     samples.push({ t, client: rssMb(client.proc.pid), bare: rssMb(bare.pid) });
   }
-  console.log(`\nIdle client agent beside 3 servers on 127.0.0.1 (node ${process.version}); VmRSS after the first forwarded request\n`);
+  console.log(`\nIdle client agent (DNS ${clientDns ? 'on' : 'off'}) beside 3 servers on 127.0.0.1 (node ${process.version}); VmRSS after the first forwarded request\n`);
   console.log('| idle for | client agent RSS | bare `node -e` RSS |');
   console.log('|--:|--:|--:|');
   for (const s of samples) console.log(`| ${s.t} s | ${s.client.toFixed(1)} MB | ${s.bare.toFixed(1)} MB |`);
