@@ -2,16 +2,27 @@
  * Retransmit-limited broadcast queue (memberlist's TransmitLimitedQueue).
  * Messages are kept in buckets by how often they were sent; the least sent go
  * first. A newer message about the same member replaces the older one.
+ * Each bucket is an intrusive list in insertion order: taking a message and
+ * re-filing it one bucket up is pointer work, not hashing (this runs for every
+ * packet sent).
  */
 interface Item {
   key: string | null;
   msg: Uint8Array;
   transmits: number;
   live: boolean;
+  prev: Item | null;
+  next: Item | null;
+}
+
+interface Bucket {
+  head: Item | null;
+  tail: Item | null;
+  size: number;
 }
 
 export class BroadcastQueue {
-  private buckets: Set<Item>[] = [];
+  private buckets: (Bucket | undefined)[] = [];
   private byKey = new Map<string, Item>();
   private count = 0;
 
@@ -27,8 +38,8 @@ export class BroadcastQueue {
       const old = this.byKey.get(key);
       if (old) this.remove(old);
     }
-    const item: Item = { key, msg, transmits: 0, live: true };
-    this.bucket(0).add(item);
+    const item: Item = { key, msg, transmits: 0, live: true, prev: null, next: null };
+    append(this.bucket(0), item);
     if (key !== null) this.byKey.set(key, item);
     this.count++;
     if (this.count > this.maxItems) this.dropMostSent();
@@ -40,15 +51,18 @@ export class BroadcastQueue {
    */
   take(budget: number, overhead: number, limit: number, maxMessages: number): Uint8Array[] {
     const out: Uint8Array[] = [];
+    if (this.count === 0) return out; // every packet asks; most of the time there is no news
     let scanned = 0;
     const moved: Item[] = [];
     for (let t = 0; t < this.buckets.length && budget > overhead && out.length < maxMessages; t++) {
       const b = this.buckets[t];
       if (!b || b.size === 0) continue;
-      for (const item of b) {
+      let next: Item | null;
+      for (let item = b.head; item; item = next) {
+        next = item.next;
         if (++scanned > 1024 || budget <= overhead || out.length >= maxMessages) break;
         if (item.transmits >= limit) {
-          b.delete(item);
+          unlink(b, item);
           this.forget(item);
           continue;
         }
@@ -56,7 +70,7 @@ export class BroadcastQueue {
         if (cost > budget) continue;
         budget -= cost;
         out.push(item.msg);
-        b.delete(item);
+        unlink(b, item);
         moved.push(item);
       }
     }
@@ -64,22 +78,23 @@ export class BroadcastQueue {
     for (const item of moved) {
       item.transmits++;
       if (item.transmits >= limit) this.forget(item);
-      else this.bucket(item.transmits).add(item);
+      else append(this.bucket(item.transmits), item);
     }
     return out;
   }
 
-  private bucket(t: number): Set<Item> {
+  private bucket(t: number): Bucket {
     let b = this.buckets[t];
     if (!b) {
-      b = new Set();
+      b = { head: null, tail: null, size: 0 };
       this.buckets[t] = b;
     }
     return b;
   }
 
   private remove(item: Item): void {
-    this.buckets[item.transmits]?.delete(item);
+    const b = this.buckets[item.transmits];
+    if (b) unlink(b, item);
     this.forget(item);
   }
 
@@ -94,11 +109,32 @@ export class BroadcastQueue {
     for (let t = this.buckets.length - 1; t >= 0 && this.count > this.maxItems; t--) {
       const b = this.buckets[t];
       if (!b) continue;
-      for (const item of b) {
+      let next: Item | null;
+      for (let item = b.head; item; item = next) {
+        next = item.next;
         if (this.count <= this.maxItems) break;
-        b.delete(item);
+        unlink(b, item);
         this.forget(item);
       }
     }
   }
+}
+
+function append(b: Bucket, item: Item): void {
+  item.prev = b.tail;
+  item.next = null;
+  if (b.tail) b.tail.next = item;
+  else b.head = item;
+  b.tail = item;
+  b.size++;
+}
+
+function unlink(b: Bucket, item: Item): void {
+  if (item.prev === null && b.head !== item) return; // not in this bucket
+  if (item.prev) item.prev.next = item.next;
+  else b.head = item.next;
+  if (item.next) item.next.prev = item.prev;
+  else b.tail = item.prev;
+  item.prev = item.next = null;
+  b.size--;
 }

@@ -129,6 +129,9 @@ export class GossipCore {
   private probe: Probe | null = null;
   private readonly relays = new Map<number, Relay>();
   private readonly suspicions = new Map<string, Suspicion>();
+  /** Earliest suspicion deadline (kept so a tick need not scan hundreds of suspicions). */
+  private suspicionWake = Infinity;
+  private suspicionWakeStale = false;
   private readonly pending = new Map<number, { purpose: StreamPurpose; seq: number; at: number }>();
   private readonly queue: BroadcastQueue;
   private readonly awareness: Awareness;
@@ -220,7 +223,7 @@ export class GossipCore {
     if (this.probe) d = this.probe.indirect ? this.probe.end : this.probe.ackDeadline;
     else if (this.leaveState === 'none' || this.leaveState === 'intent') t = Math.min(t, this.nextProbeAt);
     for (const r of this.relays.values()) d = Math.min(d, r.deadline);
-    for (const s of this.suspicions.values()) d = Math.min(d, s.deadline());
+    d = Math.min(d, this.earliestSuspicion());
     return Math.min(t, Math.max(d, this.graceUntil));
   }
 
@@ -448,9 +451,9 @@ export class GossipCore {
       this.reconnect(now);
       this.nextReconnectAt = now + c.reconnectIntervalMs;
     }
-    for (const [name, s] of this.suspicions) {
-      if (judging && now >= s.deadline()) {
-        this.suspicions.delete(name);
+    if (judging && now >= this.earliestSuspicion()) for (const [name, s] of this.suspicions) {
+      if (now >= s.deadline()) {
+        this.dropSuspicion(name);
         this.deadNode({ t: MsgType.dead, node: name, inc: s.incarnation, from: this.name }, now);
       }
     }
@@ -645,7 +648,7 @@ export class GossipCore {
     r = this.table.writable(r);
     const prev = r.status;
     const changed = a.addr !== r.addr || !tagsEqual(a.tags, r.tags);
-    this.suspicions.delete(r.name);
+    this.dropSuspicion(r.name);
     r.inc = a.inc;
     r.addr = a.addr;
     r.tags = shareEmpty(a.tags);
@@ -661,7 +664,10 @@ export class GossipCore {
     if (!r || s.inc < r.inc) return;
     const existing = this.suspicions.get(s.node);
     if (existing) {
-      if (existing.confirm(s.from)) this.queue.push(s.node, encodeMessage(s));
+      if (existing.confirm(s.from)) {
+        this.suspicionWake = Math.min(this.suspicionWake, existing.deadline());
+        this.queue.push(s.node, encodeMessage(s));
+      }
       return;
     }
     if (r.status !== 'alive' && r.status !== 'leaving') return;
@@ -678,7 +684,9 @@ export class GossipCore {
     r = this.table.writable(r);
     r.inc = s.inc;
     this.setStatus(r, 'suspect', now);
-    this.suspicions.set(s.node, new Suspicion(s.inc, s.from, k, min, max, now));
+    const sus = new Suspicion(s.inc, s.from, k, min, max, now);
+    this.suspicions.set(s.node, sus);
+    this.suspicionWake = Math.min(this.suspicionWake, sus.deadline());
     this.queue.push(s.node, encodeMessage(s));
     this.stats.suspicionsRaised++;
     this.events.push({ type: 'suspect', member: toMember(r), from: s.from });
@@ -693,7 +701,7 @@ export class GossipCore {
       if (this.leaveState === 'none') this.refute(d.inc);
       return;
     }
-    this.suspicions.delete(r.name);
+    this.dropSuspicion(r.name);
     r = this.table.writable(r);
     r.inc = d.inc;
     this.setStatus(r, leaving ? 'left' : 'failed', now);
@@ -711,7 +719,7 @@ export class GossipCore {
     }
     if (r.status === 'alive' || r.status === 'suspect' || r.status === 'failed') r = this.table.writable(r);
     if (r.status === 'alive' || r.status === 'suspect') {
-      this.suspicions.delete(r.name);
+      this.dropSuspicion(r.name);
       r.inc = l.inc;
       this.setStatus(r, 'leaving', now);
       this.queue.push(l.node, encodeMessage(l));
@@ -875,8 +883,25 @@ export class GossipCore {
 
   private removeRec(r: Rec): void {
     const cur = this.table.remove(r);
-    this.suspicions.delete(r.name);
+    this.dropSuspicion(r.name);
     if (cur && isLive(cur.status)) this.liveCount--;
+  }
+
+  private dropSuspicion(name: string): void {
+    const s = this.suspicions.get(name);
+    if (!s) return;
+    this.suspicions.delete(name);
+    if (s.deadline() <= this.suspicionWake) this.suspicionWakeStale = true;
+  }
+
+  private earliestSuspicion(): number {
+    if (this.suspicionWakeStale) {
+      let d = Infinity;
+      for (const s of this.suspicions.values()) d = Math.min(d, s.deadline());
+      this.suspicionWake = d;
+      this.suspicionWakeStale = false;
+    }
+    return this.suspicionWake;
   }
 
   private setStatus(r: Rec, s: MemberStatus, now: number): void {

@@ -4,7 +4,8 @@
  * scale so the first confirmations count most.
  */
 export class Suspicion {
-  private readonly confirmers = new Set<string>();
+  /** The raiser, then each independent confirmer (at most k + 1: an array is smaller than a Set). */
+  private readonly confirmers: string[];
   private timeoutMs: number;
 
   /**
@@ -19,20 +20,20 @@ export class Suspicion {
     private readonly maxMs: number,
     readonly startedAt: number,
   ) {
-    this.confirmers.add(from);
+    this.confirmers = [from];
     this.timeoutMs = k < 1 ? minMs : maxMs;
   }
 
   /** Records a confirmation; true when it is new (and worth re-gossiping). */
   confirm(from: string): boolean {
-    if (this.confirmers.size - 1 >= this.k || this.confirmers.has(from)) return false;
-    this.confirmers.add(from);
-    this.timeoutMs = suspicionTimeout(this.confirmers.size - 1, this.k, this.minMs, this.maxMs);
+    if (this.confirmers.length - 1 >= this.k || this.confirmers.includes(from)) return false;
+    this.confirmers.push(from);
+    this.timeoutMs = suspicionTimeout(this.confirmers.length - 1, this.k, this.minMs, this.maxMs);
     return true;
   }
 
   confirmations(): number {
-    return this.confirmers.size - 1;
+    return this.confirmers.length - 1;
   }
 
   deadline(): number {

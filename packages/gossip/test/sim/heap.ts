@@ -14,14 +14,17 @@ export class EventHeap<T extends HeapItem> {
 
   push(x: T): void {
     const a = this.a;
+    // Sift the hole up instead of swapping: one write per level.
+    let i = a.length;
     a.push(x);
-    let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
+      const up = a[p]!;
+      if (!less(x, up)) break;
+      a[i] = up;
       i = p;
     }
+    a[i] = x;
   }
 
   peek(): T | undefined {
@@ -33,19 +36,19 @@ export class EventHeap<T extends HeapItem> {
     if (a.length === 0) return undefined;
     const top = a[0]!;
     const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
+    const n = a.length;
+    if (n > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < a.length && less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
+        const c = r < n && less(a[r]!, a[l]!) ? r : l;
+        if (!less(a[c]!, last)) break;
+        a[i] = a[c]!;
+        i = c;
       }
+      a[i] = last;
     }
     return top;
   }

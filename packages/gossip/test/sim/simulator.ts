@@ -209,7 +209,10 @@ export class Simulation {
   }
 
   private push(ev: DistributiveOmit<SimEvent, 'seq'>): void {
-    this.heap.push({ ...ev, seq: ++this.seq } as SimEvent);
+    // Callers always pass a fresh object: number it in place rather than copy it.
+    const e = ev as SimEvent;
+    e.seq = ++this.seq;
+    this.heap.push(e);
   }
 
   /** When a starved node next gets CPU at or after t. */
