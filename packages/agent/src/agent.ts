@@ -26,7 +26,7 @@ import type { ServerPort } from './cluster/server-port.js';
 import { LoopbackHttp, RpcForwarder, forwardedJson, type HttpCall } from './cluster/forwarding.js';
 import { KnownPeers } from './cluster/known-peers.js';
 import { TombstoneReaper } from './tombstone-reaper.js';
-import { nextFullSyncDelayMs } from './anti-entropy-schedule.js';
+import { FullSyncScheduler } from './anti-entropy-schedule.js';
 import type { ConsulClient } from '@conclave/client';
 import type { WatchSet } from '@conclave/watch';
 import type { NodeServicesView, CheckView } from '@conclave/catalog';
@@ -76,7 +76,7 @@ export class Agent {
   private dns: DnsServer | undefined;
   private membership: Membership | undefined;
   private reconciler: MemberReconciler | undefined;
-  private fullSyncTimer: NodeJS.Timeout | undefined;
+  private readonly fullSyncs: FullSyncScheduler;
   private reconcileTimer: NodeJS.Timeout | undefined;
   private retryJoinTimer: NodeJS.Timeout | undefined;
   private syncRetryTimer: NodeJS.Timeout | undefined;
@@ -123,6 +123,12 @@ export class Agent {
     const reader: CatalogReader = this.mode === 'client' ? this.remoteCatalogReader() : localCatalogReader(this.state);
     this.sync = new CatalogSync(reader, this.local, this.identity, (cmd) => this.write(cmd));
     this.local.onChange(() => this.requestSync());
+    this.fullSyncs = new FullSyncScheduler({
+      run: () => this.sync.fullSync(),
+      clusterSize: () => this.membership?.members().length ?? 1,
+      onError: (err) => this.logger.warn('Catalog sync failed', { error: err }),
+      intervalMs: FULL_SYNC_INTERVAL_MS,
+    });
     this.sessionTimers = new SessionTimers({
       state: this.state,
       propose: (cmd) => this.write(cmd),
@@ -224,7 +230,7 @@ export class Agent {
     if (this.stopped) return;
     this.stopped = true;
     this.sessionTimers.stop();
-    clearTimeout(this.fullSyncTimer);
+    this.fullSyncs.stop();
     clearInterval(this.reconcileTimer);
     clearTimeout(this.retryJoinTimer);
     clearTimeout(this.syncRetryTimer);
@@ -261,20 +267,6 @@ export class Agent {
         this.syncRetryMs = Math.min(this.syncRetryMs * 2, 60_000);
       },
     );
-  }
-
-  /** The next periodic full sync, staggered by the LAN member count as Consul does; the next one is scheduled
-   * when this one has finished, so a slow sync never overlaps the next. */
-  private scheduleFullSync(): void {
-    if (this.stopped) return;
-    const nodes = this.membership?.members().length ?? 1;
-    this.fullSyncTimer = setTimeout(() => {
-      this.sync
-        .fullSync()
-        .catch((err) => this.logger.warn('Catalog sync failed', { error: err }))
-        .finally(() => this.scheduleFullSync());
-    }, nextFullSyncDelayMs(FULL_SYNC_INTERVAL_MS, nodes));
-    this.fullSyncTimer.unref();
   }
 
   /** -dev: the server's own catalog entries, as a freshly elected Consul leader writes them. */
@@ -390,6 +382,8 @@ export class Agent {
         this.knownPeers.save(members.members().filter((x) => x.Status === 1).map((x) => `${x.Addr}:${x.Port}`).filter((a) => a !== self));
         const verb = { join: 'joined', leave: 'left', fail: 'failed', update: 'updated', reap: 'reaped' }[ev];
         this.logger.info(`Member ${verb}`, { member: m.name, address: m.addr });
+        // Consul's ServerUp: a client syncs its services soon after a server of its datacenter (re)appears.
+        if (this.mode === 'client' && ev === 'join' && m.tags.role === 'consul' && m.tags.dc === this.config.datacenter) this.fullSyncs.serverUp();
         this.raftServer?.onMembership();
         this.reconcile();
       });
@@ -612,7 +606,7 @@ export class Agent {
     await this.raftServer?.start();
     await this.joinAtStart();
     this.requestSync();
-    this.scheduleFullSync();
+    this.fullSyncs.start();
     if (this.mode !== 'client') {
       this.tombstoneTimer = setInterval(() => {
         if (!this.isLeader()) return this.tombstones.reset();
