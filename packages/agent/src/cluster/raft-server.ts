@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import type { ConsulMember } from '../membership.js';
 import { encodeCommand, RaftFsm } from './raft-fsm.js';
 import { RpcError, type RpcClient } from './rpc.js';
+import { serverAddress } from './server-address.js';
 
 export const RAFT_PATH = '/raft';
 
@@ -296,11 +297,6 @@ export class RaftServer {
     const m = this.o.members().find((x) => x.Name === id);
     return m ? serverAddress(m) : undefined;
   }
-}
-
-export function serverAddress(m: ConsulMember): string | undefined {
-  const port = m.Tags.port;
-  return port ? `${m.Addr}:${port}` : undefined;
 }
 
 function toApiError(err: unknown): ApiError {
