@@ -38,7 +38,9 @@ export class BroadcastQueue {
       const old = this.byKey.get(key);
       if (old) this.remove(old);
     }
-    const item: Item = { key, msg, transmits: 0, live: true, prev: null, next: null };
+    // A copy: an encoder's output is a view into its scratch buffer, and a
+    // message that waits here for seconds would keep the whole buffer alive.
+    const item: Item = { key, msg: msg.slice(), transmits: 0, live: true, prev: null, next: null };
     append(this.bucket(0), item);
     if (key !== null) this.byKey.set(key, item);
     this.count++;

@@ -39,9 +39,15 @@ export type PacketMessage = PingMsg | PingReqMsg | AckMsg | NackMsg | AliveMsg |
 export type StreamMessage = PushPullMsg | PingMsg | AckMsg;
 
 const packr = new Packr({ useRecords: false });
+/**
+ * Push/pull states get their own encoder: msgpackr returns views into a
+ * scratch buffer that grows to fit the largest message, and one 600 KB state
+ * would otherwise make every later small message a view into a multi-MB buffer.
+ */
+const statePackr = new Packr({ useRecords: false });
 
 export function encodeMessage(msg: PacketMessage | StreamMessage): Uint8Array {
-  return packr.pack(msg);
+  return msg.t === MsgType.pushPull ? statePackr.pack(msg) : packr.pack(msg);
 }
 
 const COMPOUND = 0xc1;
