@@ -302,7 +302,11 @@ const stats = (xs) => {
   const v = xs.filter((x) => Number.isFinite(x));
   if (!v.length) return 'n/a';
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  return `${(mean / 1000).toFixed(2)} s (${(Math.min(...v) / 1000).toFixed(2)}–${(Math.max(...v) / 1000).toFixed(2)})`;
+  const s = [...v].sort((a, b) => a - b);
+  // The median too: one straggler (a member that missed every broadcast) moves the mean by seconds.
+  const median = s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const f = (x) => (x / 1000).toFixed(2);
+  return `${f(mean)} s (${f(s[0])}–${f(s[s.length - 1])}, med ${f(median)})`;
 };
 
 const ml = withMemberlist ? buildMemberlist() : { error: 'skipped (--no-memberlist)' };
@@ -334,5 +338,5 @@ for (const n of sizes) {
 }
 process.stderr.write('\n');
 console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log('Failure detection on 127.0.0.1, memberlist DefaultLocalConfig timings (mean, min–max)');
+console.log('Failure detection on 127.0.0.1, memberlist DefaultLocalConfig timings (mean, min–max, median)');
 console.table(rows);
