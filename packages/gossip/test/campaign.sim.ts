@@ -5,6 +5,7 @@
  * and 5% loss with Lifeguard on and off, and per-member load, for each N.
  * Prints tables; every figure is reproducible from the seed.
  */
+import { appendFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { lanProfile, type GossipConfig } from '../src/index.js';
 import { countSeeing, detectionBoundMs, formCluster, nodeName, bootCluster, converged } from './sim/scenarios.js';
@@ -21,6 +22,12 @@ const fpLifeguard = process.env.SIM_FP_LIFEGUARD ?? 'both';
 const joinMax = Number(process.env.SIM_JOIN_MAX ?? '1000');
 /** Wall-clock budget (s) of one false-positive run above fullMax: it stops early, at a 10-second step, and says how far it got. */
 const fpWallS = Number(process.env.SIM_FP_WALL_S ?? 'Infinity');
+
+/** vitest holds a test's console output until it ends; SIM_LOG=file gets progress as it happens. */
+function say(line: string): void {
+  console.log(line);
+  if (process.env.SIM_LOG) appendFileSync(process.env.SIM_LOG, `${new Date().toISOString()} ${line}\n`);
+}
 
 /** Wall clock and peak RSS so far, for the tables. */
 function cost(startMs: number): { wall: string; rss: string } {
@@ -62,7 +69,7 @@ it('campaign', () => {
         'wall clock': cost(wall0).wall,
         'peak RSS': cost(wall0).rss,
       });
-      console.log(detection.at(-1));
+      say(JSON.stringify(detection.at(-1)));
     }
     const scenarios = [
       ['stall 2 s every 5 s', { periodMs: 5000, stallMs: 2000 }],
@@ -99,7 +106,7 @@ it('campaign', () => {
           const step = Math.min(10_000, ms - ran);
           sim.runFor(step);
           ran += step;
-          if (n > fullMax) console.log(`  N=${n} lifeguard ${lifeguard}: ${ran / 1000} virtual s, fail events ${onSlow + onHealthy}, ${cost(wall0).wall}, peak RSS ${cost(wall0).rss}`);
+          if (n > fullMax) say(`  N=${n} lifeguard ${lifeguard}: ${ran / 1000} virtual s, fail events ${onSlow + onHealthy}, ${cost(wall0).wall}, peak RSS ${cost(wall0).rss}`);
           if ((Date.now() - wall0) / 1000 >= fpWallS) break;
         }
         const perHour = 3_600_000 / ran;
@@ -115,7 +122,7 @@ it('campaign', () => {
           'wall clock': cost(wall0).wall,
           'peak RSS': cost(wall0).rss,
         });
-        console.log(fp.at(-1));
+        say(JSON.stringify(fp.at(-1)));
       }
     }
   }
