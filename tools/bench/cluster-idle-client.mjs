@@ -6,39 +6,17 @@
 // Usage: node tools/bench/cluster-idle-client.mjs [--idle 60] [--client-dns]
 //   --client-dns: the client also serves DNS (Consul's default; cluster-kv.mjs runs every agent with -dns-port -1).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flag, opt, rssMb, sleep, until } from './lib.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
 const idleSeconds = Number(opt('idle', '60'));
-const clientDns = args.includes('--client-dns');
+const clientDns = flag('client-dns');
 const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'conclave-idle-client-'));
 const procs = [];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function until(fn, ms, what) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(50);
-  }
-}
-
-function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 const base = 20000 + Math.floor(Math.random() * 20000);
 function conclave(i, server) {
@@ -55,11 +33,11 @@ function conclave(i, server) {
 
 try {
   const servers = [1, 2, 3].map((i) => conclave(i, true));
-  await until(async () => (await (await fetch(`${servers[0].http}/v1/status/leader`)).json()) !== '', 30000, 'leader');
+  await until(async () => (await (await fetch(`${servers[0].http}/v1/status/leader`)).json()) !== '', 30000, 'leader', 50);
   const client = conclave(9, false);
   const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   procs.push(bare);
-  await until(async () => (await fetch(`${client.http}/v1/kv/idle?consistent`)).status === 404, 30000, 'client forwarding');
+  await until(async () => (await fetch(`${client.http}/v1/kv/idle?consistent`)).status === 404, 30000, 'client forwarding', 50);
   const started = Date.now();
   const samples = [];
   for (let t = 10; t <= idleSeconds; t += 10) {

@@ -9,16 +9,12 @@
 // Each failover round kills the current leader with SIGKILL, times the first acknowledged write through a
 // survivor, then restarts the killed member on its data directory and waits until it has caught up.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { opt, rssMb, sleep, until } from './lib.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
 const duration = Number(opt('duration', '10'));
 const connectionsOpt = opt('connections', '16,64,256');
 const connections = connectionsOpt === 'none' ? [] : connectionsOpt.split(',').map(Number);
@@ -28,7 +24,6 @@ const keyCount = Number(opt('keys', '100000'));
 const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'conclave-cluster-bench-'));
 const procs = [];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function lua(name, text) {
   const f = join(dir, name);
@@ -54,22 +49,7 @@ function wrk(url, conns, script) {
   return { rps, p99, bad: non2xx, errors };
 }
 
-async function until(fn, ms, what) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(20);
-  }
-}
 
-function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 // ---------- Conclave ----------
 const base = 20000 + Math.floor(Math.random() * 20000);
