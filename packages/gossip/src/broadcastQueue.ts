@@ -5,10 +5,18 @@
  * Each bucket is an intrusive list in insertion order: taking a message and
  * re-filing it one bucket up is pointer work, not hashing (this runs for every
  * packet sent).
+ *
+ * Messages are held as one-byte strings (one char per byte): a queued
+ * 40-byte message costs about 60 bytes of heap as a string and 250 as a
+ * Uint8Array, and a string is a leaf the garbage collector never scans. With
+ * hundreds of members changing state at once a node queues a message about
+ * each of them, and a simulator holds thousands of nodes' queues.
  */
 interface Item {
   key: string | null;
-  msg: Uint8Array;
+  msg: string;
+  /** msg.length, kept here so scanning a bucket touches only the items. */
+  size: number;
   transmits: number;
   live: boolean;
   prev: Item | null;
@@ -40,7 +48,7 @@ export class BroadcastQueue {
     }
     // A copy: an encoder's output is a view into its scratch buffer, and a
     // message that waits here for seconds would keep the whole buffer alive.
-    const item: Item = { key, msg: msg.slice(), transmits: 0, live: true, prev: null, next: null };
+    const item: Item = { key, msg: byteString(msg), size: msg.length, transmits: 0, live: true, prev: null, next: null };
     append(this.bucket(0), item);
     if (key !== null) this.byKey.set(key, item);
     this.count++;
@@ -50,9 +58,10 @@ export class BroadcastQueue {
   /**
    * Takes messages fitting in `budget` bytes (each costing `overhead` more),
    * counting one transmit each; messages reaching `limit` leave the queue.
+   * Each comes back as a one-byte string (see `encodePacket`).
    */
-  take(budget: number, overhead: number, limit: number, maxMessages: number): Uint8Array[] {
-    const out: Uint8Array[] = [];
+  take(budget: number, overhead: number, limit: number, maxMessages: number): string[] {
+    const out: string[] = [];
     if (this.count === 0) return out; // every packet asks; most of the time there is no news
     let scanned = 0;
     const moved: Item[] = [];
@@ -68,7 +77,7 @@ export class BroadcastQueue {
           this.forget(item);
           continue;
         }
-        const cost = item.msg.length + overhead;
+        const cost = item.size + overhead;
         if (cost > budget) continue;
         budget -= cost;
         out.push(item.msg);
@@ -139,4 +148,12 @@ function unlink(b: Bucket, item: Item): void {
   else b.tail = item.prev;
   item.prev = item.next = null;
   b.size--;
+}
+
+/** Bytes as a one-byte string; `String.fromCharCode` takes at most ~64K arguments, so long messages go in chunks. */
+function byteString(msg: Uint8Array): string {
+  if (msg.length <= 4096) return String.fromCharCode.apply(null, msg as unknown as number[]);
+  let s = '';
+  for (let i = 0; i < msg.length; i += 4096) s += String.fromCharCode.apply(null, msg.subarray(i, i + 4096) as unknown as number[]);
+  return s;
 }

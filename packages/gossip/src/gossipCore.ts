@@ -654,7 +654,7 @@ export class GossipCore {
     r.tags = shareEmpty(a.tags);
     this.setStatus(r, 'alive', now);
     const revived = prev === 'failed' || prev === 'left';
-    if (spread || revived) this.queue.push(a.node, encodeMessage(a));
+    if (spread || revived) this.queue.push(r.name, encodeMessage(a));
     if (prev === 'failed' || prev === 'left') this.events.push({ type: 'join', member: toMember(r) });
     else if (changed) this.events.push({ type: 'update', member: toMember(r) });
   }
@@ -662,11 +662,14 @@ export class GossipCore {
   private suspectNode(s: SuspectMsg, now: number): void {
     let r = this.table.get(s.node);
     if (!r || s.inc < r.inc) return;
-    const existing = this.suspicions.get(s.node);
+    // Keys are the table's own name strings: a decoded name is a fresh copy,
+    // and thousands of them would otherwise be kept by maps and queues.
+    const name = r.name;
+    const existing = this.suspicions.get(name);
     if (existing) {
       if (existing.confirm(s.from)) {
         this.suspicionWake = Math.min(this.suspicionWake, existing.deadline());
-        this.queue.push(s.node, encodeMessage(s));
+        this.queue.push(name, encodeMessage(s));
       }
       return;
     }
@@ -685,9 +688,9 @@ export class GossipCore {
     r.inc = s.inc;
     this.setStatus(r, 'suspect', now);
     const sus = new Suspicion(s.inc, s.from, k, min, max, now);
-    this.suspicions.set(s.node, sus);
+    this.suspicions.set(name, sus);
     this.suspicionWake = Math.min(this.suspicionWake, sus.deadline());
-    this.queue.push(s.node, encodeMessage(s));
+    this.queue.push(name, encodeMessage(s));
     this.stats.suspicionsRaised++;
     this.events.push({ type: 'suspect', member: toMember(r), from: s.from });
   }
@@ -705,7 +708,7 @@ export class GossipCore {
     r = this.table.writable(r);
     r.inc = d.inc;
     this.setStatus(r, leaving ? 'left' : 'failed', now);
-    this.queue.push(d.node, encodeMessage(d));
+    this.queue.push(r.name, encodeMessage(d));
     this.events.push({ type: leaving ? 'leave' : 'fail', member: toMember(r) });
   }
 
@@ -722,11 +725,11 @@ export class GossipCore {
       this.dropSuspicion(r.name);
       r.inc = l.inc;
       this.setStatus(r, 'leaving', now);
-      this.queue.push(l.node, encodeMessage(l));
+      this.queue.push(r.name, encodeMessage(l));
     } else if (r.status === 'failed') {
       r.inc = l.inc;
       this.setStatus(r, 'left', now);
-      this.queue.push(l.node, encodeMessage(l));
+      this.queue.push(r.name, encodeMessage(l));
       this.events.push({ type: 'leave', member: toMember(r) });
     }
   }
@@ -831,7 +834,7 @@ export class GossipCore {
     }
   }
 
-  private sendPacket(to: string, msgs: Uint8Array[]): void {
+  private sendPacket(to: string, msgs: (Uint8Array | string)[]): void {
     let room = this.packetBudget - COMPOUND_HEADER;
     for (const m of msgs) room -= m.length + COMPOUND_PER_MSG;
     const extra = room > 0 ? this.queue.take(room, COMPOUND_PER_MSG, this.transmitLimit(), MAX_COMPOUND - msgs.length) : [];

@@ -55,9 +55,18 @@ export const COMPOUND_HEADER = 2;
 export const COMPOUND_PER_MSG = 2;
 export const MAX_COMPOUND = 255;
 
-/** One message as is, several as a compound packet. */
-export function encodePacket(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
+/**
+ * One message as is, several as a compound packet. A part is bytes or a
+ * one-byte string (one char per byte, as the broadcast queue holds them).
+ */
+export function encodePacket(parts: readonly (Uint8Array | string)[]): Uint8Array {
+  if (parts.length === 1) {
+    const p = parts[0]!;
+    if (typeof p !== 'string') return p;
+    const out = new Uint8Array(p.length);
+    for (let i = 0; i < p.length; i++) out[i] = p.charCodeAt(i);
+    return out;
+  }
   if (parts.length === 0 || parts.length > MAX_COMPOUND) throw new RangeError(`compound of ${parts.length} messages`);
   let size = COMPOUND_HEADER + COMPOUND_PER_MSG * parts.length;
   for (const p of parts) {
@@ -74,7 +83,9 @@ export function encodePacket(parts: Uint8Array[]): Uint8Array {
     o += 2;
   }
   for (const p of parts) {
-    out.set(p, o);
+    if (typeof p === 'string') {
+      for (let i = 0; i < p.length; i++) out[o + i] = p.charCodeAt(i);
+    } else out.set(p, o);
     o += p.length;
   }
   return out;

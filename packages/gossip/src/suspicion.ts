@@ -5,7 +5,7 @@
  */
 export class Suspicion {
   /** The raiser, then each independent confirmer (at most k + 1: an array is smaller than a Set). */
-  private readonly confirmers: string[];
+  private confirmers: string[];
   private timeoutMs: number;
 
   /**
@@ -27,7 +27,9 @@ export class Suspicion {
   /** Records a confirmation; true when it is new (and worth re-gossiping). */
   confirm(from: string): boolean {
     if (this.confirmers.length - 1 >= this.k || this.confirmers.includes(from)) return false;
-    this.confirmers.push(from);
+    // Copied rather than pushed: push would grow the array to 17 slots, and a
+    // member can hold hundreds of suspicions at once.
+    this.confirmers = [...this.confirmers, from];
     this.timeoutMs = suspicionTimeout(this.confirmers.length - 1, this.k, this.minMs, this.maxMs);
     return true;
   }

@@ -83,9 +83,9 @@ describe('BroadcastQueue', () => {
     const q = new BroadcastQueue(100);
     q.push('x', b('xx'));
     q.push('y', b('yy'));
-    expect(q.take(1000, 2, 2, 255).map((m) => Buffer.from(m).toString()).sort()).toEqual(['xx', 'yy']);
+    expect(q.take(1000, 2, 2, 255).map((m) => Buffer.from(m, 'latin1').toString()).sort()).toEqual(['xx', 'yy']);
     q.push('z', b('zz'));
-    expect(Buffer.from(q.take(4, 2, 2, 255)[0]!).toString()).toBe('zz'); // only room for one: the fresh one
+    expect(Buffer.from(q.take(4, 2, 2, 255)[0]!, 'latin1').toString()).toBe('zz'); // only room for one: the fresh one
     q.push('w', b('ww'));
     expect(q.take(1000, 2, 2, 255)).toHaveLength(4);
     expect(q.size()).toBe(1); // xx, yy, zz reached 2 transmits; ww has 1
@@ -100,11 +100,26 @@ describe('BroadcastQueue', () => {
     expect(q.take(1000, 2, 10, 255)).toHaveLength(1);
   });
 
+  it('gives back exactly the bytes it was given, which encodePacket turns into a packet', () => {
+    const q = new BroadcastQueue(100);
+    // Every byte value, and a view into a larger buffer (as an encoder returns).
+    const all = Uint8Array.from({ length: 256 }, (_, i) => 255 - i);
+    const backing = new Uint8Array(8192);
+    const alive = encodeMessage({ t: MsgType.alive, node: 'c', addr: '10.0.0.3:8301', inc: 300, tags: { é: 'ü' } });
+    backing.set(alive, 100);
+    q.push('all', all);
+    q.push('alive', backing.subarray(100, 100 + alive.length));
+    const [a, b] = q.take(10_000, 2, 5, 255);
+    expect(encodePacket([a!])).toEqual(all);
+    expect(decodePacket(encodePacket([b!]))).toEqual([{ t: 5, node: 'c', addr: '10.0.0.3:8301', inc: 300, tags: { é: 'ü' } }]);
+    expect(decodePacket(encodePacket([b!, alive]))).toHaveLength(2);
+  });
+
   it('replaces an older message about the same key and stays bounded', () => {
     const q = new BroadcastQueue(3);
     q.push('x', b('old'));
     q.push('x', b('new'));
-    expect(q.take(1000, 2, 5, 255).map((m) => Buffer.from(m).toString())).toEqual(['new']);
+    expect(q.take(1000, 2, 5, 255).map((m) => Buffer.from(m, 'latin1').toString())).toEqual(['new']);
     for (let i = 0; i < 10; i++) q.push(null, b(`u${i}`));
     expect(q.size()).toBe(3);
   });
