@@ -650,8 +650,12 @@ export class GossipCore {
     const changed = a.addr !== r.addr || !tagsEqual(a.tags, r.tags);
     this.dropSuspicion(r.name);
     r.inc = a.inc;
-    r.addr = a.addr;
-    r.tags = shareEmpty(a.tags);
+    // Only on a real change: a refutation repeats the address and tags, and
+    // the decoded copies would replace the strings every member shares.
+    if (changed) {
+      r.addr = a.addr;
+      r.tags = shareEmpty(a.tags);
+    }
     this.setStatus(r, 'alive', now);
     const revived = prev === 'failed' || prev === 'left';
     if (spread || revived) this.queue.push(r.name, encodeMessage(a));

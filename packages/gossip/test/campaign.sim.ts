@@ -1,6 +1,7 @@
 /**
  * Simulation campaign (`npm run sim`, optionally SIM_SIZES=100,1000 SIM_MINUTES=2 SIM_SEED=1;
- * for 10,000 members: SIM_SIZES=10000 SIM_MINUTES_LARGE=… SIM_FP_LIFEGUARD=on, see docs/benchmarks/gossip.md):
+ * for 10,000 members: SIM_SIZES=10000 SIM_MINUTES_LARGE=… SIM_FP_LIFEGUARD=on, SIM_DETECT_LIFEGUARD=off
+ * SIM_FP_LARGE=0 for detection without Lifeguard only; see docs/benchmarks/gossip.md):
  * detection time against the SWIM bound, false positives with slowed members
  * and 5% loss with Lifeguard on and off, and per-member load, for each N.
  * Prints tables; every figure is reproducible from the seed.
@@ -18,6 +19,11 @@ const largeMinutes = Number(process.env.SIM_MINUTES_LARGE ?? '1');
 const seed = Number(process.env.SIM_SEED ?? '1');
 /** Lifeguard settings of the false-positive runs above fullMax: `both`, `on` or `off`. */
 const fpLifeguard = process.env.SIM_FP_LIFEGUARD ?? 'both';
+/** Lifeguard settings of the detection run above fullMax: `on` (default), `off` or `both`. */
+const detectLifeguard = process.env.SIM_DETECT_LIFEGUARD ?? 'on';
+/** `0` skips the false-positive runs above fullMax (detection and load only). */
+const fpLarge = process.env.SIM_FP_LARGE !== '0';
+const settingsOf = (v: string): boolean[] => (v === 'both' ? [true, false] : [v !== 'off']);
 /** The join storm runs at the smallest size, if it is at most this. */
 const joinMax = Number(process.env.SIM_JOIN_MAX ?? '1000');
 /** Wall-clock budget (s) of one false-positive run above fullMax: it stops early, at a 10-second step, and says how far it got. */
@@ -40,7 +46,7 @@ it('campaign', () => {
   for (const n of sizes) {
     // Large clusters: push/pull still runs, at the scaled interval.
     const base: GossipConfig = lanProfile();
-    for (const lifeguard of n <= fullMax ? [true, false] : [true]) {
+    for (const lifeguard of n <= fullMax ? [true, false] : settingsOf(detectLifeguard)) {
       const config = { ...base, lifeguard };
       const wall0 = Date.now();
       const sim = formCluster({ seed, config, n, loss: 0.05, minDelayMs: 1, maxDelayMs: 10 });
@@ -75,8 +81,8 @@ it('campaign', () => {
       ['stall 2 s every 5 s', { periodMs: 5000, stallMs: 2000 }],
       ['stall 5 s every 10 s', { periodMs: 10_000, stallMs: 5000 }],
     ] as const;
-    for (const [label, slow] of n <= fullMax ? scenarios : scenarios.slice(1)) {
-      const settings = n <= fullMax || fpLifeguard === 'both' ? [true, false] : [fpLifeguard === 'on'];
+    for (const [label, slow] of n <= fullMax ? scenarios : fpLarge ? scenarios.slice(1) : []) {
+      const settings = n <= fullMax ? [true, false] : settingsOf(fpLifeguard);
       for (const lifeguard of settings) {
         const config = { ...lanProfile(), lifeguard };
         const wall0 = Date.now();

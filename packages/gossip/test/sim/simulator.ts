@@ -49,9 +49,10 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export type SimObserver = (observer: string, event: GossipEvent, now: number) => void;
 
 /**
- * A packet that waits in the event queue (up to a starved node's whole stall)
- * must not be a view into an encoder's scratch buffer: it would keep the
- * whole multi-KB buffer alive (25% of the heap at 2,000 members).
+ * A packet or stream that waits in the event queue (up to a starved node's
+ * whole stall) must not be a view into an encoder's scratch buffer: it would
+ * keep the whole buffer alive (a push/pull state's is hundreds of KB; at
+ * 2,000 members such views held a quarter of the memory).
  */
 function own(data: Uint8Array): Uint8Array {
   return data.byteLength * 2 < data.buffer.byteLength ? Uint8Array.prototype.slice.call(data) : data;
@@ -283,7 +284,7 @@ export class Simulation {
     const origin = this.nodes.get(ev.replyTo);
     if (!origin || origin.generation !== ev.replyGen) return;
     const blocked = from.group !== origin.group;
-    this.push({ kind: 'reply', node: origin.name, gen: ev.replyGen, id: ev.id, data: blocked ? new Error('timeout') : data, time: this.now + this.delay(), prio: 1 });
+    this.push({ kind: 'reply', node: origin.name, gen: ev.replyGen, id: ev.id, data: blocked ? new Error('timeout') : data instanceof Error ? data : own(data), time: this.now + this.delay(), prio: 1 });
   }
 
   private replyError(ev: Extract<SimEvent, { kind: 'stream' }>, err: Error): void {
@@ -325,7 +326,7 @@ export class Simulation {
           replyTo: n.name,
           replyGen: n.generation,
           id: out.id,
-          data: out.data,
+          data: own(out.data),
           time: this.now + this.delay(),
           prio: 1,
         });
