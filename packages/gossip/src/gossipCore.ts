@@ -614,11 +614,14 @@ export class GossipCore {
   }
 
   /**
-   * `spread` false for entries learned by push/pull about third parties: the
-   * peer already had them, and re-gossiping a whole table after every join
-   * would flood the cluster. Revivals are always spread.
+   * News learned by push/pull is spread like any other (memberlist's
+   * mergeState does the same): only new or newer entries are queued, so an
+   * exchange between members that agree costs nothing, and a member that
+   * missed a joiner's `alive` broadcast hears of it from whoever learned it
+   * by push/pull (without this, simultaneous joins left a few members waiting
+   * for a push/pull: 20 members saw each other after 11 s instead of 0.3 s).
    */
-  private aliveNode(a: AliveMsg, now: number, spread = true): void {
+  private aliveNode(a: AliveMsg, now: number): void {
     if (a.node === this.name) {
       if (a.inc < this.self.inc) return;
       if (a.inc === this.self.inc && a.addr === this.self.addr && tagsEqual(a.tags, this.self.tags)) return;
@@ -636,7 +639,7 @@ export class GossipCore {
       this.addRec(r);
       // Between rounds there is nothing to merge into: the next shuffle takes every member.
       if (this.probeIndex < this.probeOrder.length && this.probeLate.length < this.table.size) this.probeLate.push(r.name);
-      if (spread) this.queue.push(a.node, encodeMessage(a));
+      this.queue.push(a.node, encodeMessage(a));
       this.events.push({ type: 'join', member: toMember(r) });
       return;
     }
@@ -657,8 +660,7 @@ export class GossipCore {
       r.tags = shareEmpty(a.tags);
     }
     this.setStatus(r, 'alive', now);
-    const revived = prev === 'failed' || prev === 'left';
-    if (spread || revived) this.queue.push(r.name, encodeMessage(a));
+    this.queue.push(r.name, encodeMessage(a));
     if (prev === 'failed' || prev === 'left') this.events.push({ type: 'join', member: toMember(r) });
     else if (changed) this.events.push({ type: 'update', member: toMember(r) });
   }
@@ -776,10 +778,10 @@ export class GossipCore {
     for (const e of msg.states) {
       switch (e.s) {
         case 1:
-          this.aliveNode({ t: MsgType.alive, node: e.node, addr: e.addr, inc: e.inc, tags: e.tags }, now, e.node === msg.from);
+          this.aliveNode({ t: MsgType.alive, node: e.node, addr: e.addr, inc: e.inc, tags: e.tags }, now);
           break;
         case 2:
-          this.aliveNode({ t: MsgType.alive, node: e.node, addr: e.addr, inc: e.inc, tags: e.tags }, now, e.node === msg.from);
+          this.aliveNode({ t: MsgType.alive, node: e.node, addr: e.addr, inc: e.inc, tags: e.tags }, now);
           this.leaveIntent({ t: MsgType.leave, node: e.node, inc: e.inc }, now);
           break;
         case 3:

@@ -15,10 +15,24 @@ const rosterPushPull = encodeMessage({
   lt: 0,
 });
 
-/** The old way: a private table filled by one push/pull carrying the roster. */
+/**
+ * The same members one incarnation later. What a push/pull teaches is spread
+ * (new or newer entries are queued as broadcasts), so both cores below learn
+ * it the same way: the roster-built one as newer incarnations, the private one
+ * as new members; both queue the same broadcasts in the same order.
+ */
+const newerPushPull = encodeMessage({
+  t: MsgType.pushPull,
+  from: 'roster',
+  join: true,
+  states: entries.map((e): StateEntry => ({ node: e.name, addr: e.addr, inc: 2, tags: {}, s: 1 })),
+  lt: 0,
+});
+
+/** The old way: a private table filled by a push/pull. */
 function privateCore(self: number, seed: number): GossipCore {
-  const c = new GossipCore({ name: names[self]!, addr: addrOf(self), config: testProfile(), seed, now: 0 });
-  c.handleStream('0.0.0.0:0', rosterPushPull, 0);
+  const c = new GossipCore({ name: names[self]!, addr: addrOf(self), config: testProfile(), seed, now: 0, incarnation: 2 });
+  c.handleStream('0.0.0.0:0', newerPushPull, 0);
   c.drainEvents();
   return c;
 }
@@ -30,10 +44,12 @@ describe('SharedRoster and the copy-on-write member table', () => {
   it('a core built from a roster takes exactly the steps of one with a private table, through joins and removals', () => {
     const roster = new SharedRoster(entries, 0);
     const self = 5;
-    const a = new GossipCore({ name: names[self]!, addr: addrOf(self), config: testProfile(), seed: 7, now: 0, roster });
-    const b = privateCore(self, 7);
-    // The same state again changes nothing in the table (and moves the Lamport clock as it did for b).
+    const a = new GossipCore({ name: names[self]!, addr: addrOf(self), config: testProfile(), seed: 7, now: 0, roster, incarnation: 2 });
+    // The roster's own state again changes nothing in the table.
     a.handleStream('0.0.0.0:0', rosterPushPull, 0);
+    expect(a.drainEvents()).toEqual([]);
+    const b = privateCore(self, 7);
+    a.handleStream('0.0.0.0:0', newerPushPull, 0);
     expect(a.drainEvents()).toEqual([]);
     expect(a.members()).toEqual(b.members());
     expect(a.numLive()).toBe(N);

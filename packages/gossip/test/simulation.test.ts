@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { testProfile, type GossipEvent } from '../src/index.js';
+import { lanProfile, testProfile, type GossipEvent } from '../src/index.js';
 import { bootCluster, converged, countSeeing, detectionBoundMs, nodeName } from './sim/scenarios.js';
-import type { Simulation } from './sim/simulator.js';
+import { Simulation } from './sim/simulator.js';
 
 /** Fails the test if any observer sees a left member come back at an incarnation it already knew. */
 function watchLeftNeverRevives(sim: Simulation): string[] {
@@ -27,6 +27,18 @@ describe('simulated cluster', { timeout: 60_000 }, () => {
     expect(took, 'seed 1: not converged').toBeGreaterThanOrEqual(0);
     // per-member load: well under 1400 bytes × 1/gossip interval
     expect(sim.totals().packets).toBeGreaterThan(0);
+  });
+
+  it('members joining through one seed at the same moment all see each other long before any push/pull', () => {
+    // LAN timings: the first periodic push/pull is 0–30 s away, so only gossip can make this quick.
+    for (const seed of [1, 2, 3]) {
+      const sim = new Simulation({ seed, config: lanProfile() });
+      sim.addNode(nodeName(0));
+      for (let i = 1; i < 20; i++) sim.addNode(nodeName(i), { join: [nodeName(0)] });
+      const took = sim.runUntil(() => converged(sim), 60_000, 10);
+      expect(took, `seed ${seed}`).toBeGreaterThanOrEqual(0);
+      expect(took, `seed ${seed}: ${took} ms`).toBeLessThan(2_000);
+    }
   });
 
   it('a crashed member is marked failed by all others within the SWIM bound', () => {
