@@ -672,14 +672,20 @@ export class GossipCore {
     // and thousands of them would otherwise be kept by maps and queues.
     const name = r.name;
     const existing = this.suspicions.get(name);
-    if (existing) {
+    if (existing && s.inc <= existing.incarnation) {
       if (existing.confirm(s.from)) {
         this.suspicionWake = Math.min(this.suspicionWake, existing.deadline());
         this.queue.push(name, encodeMessage(s));
       }
       return;
     }
-    if (r.status !== 'alive' && r.status !== 'leaving') return;
+    // A suspicion at a newer incarnation than ours means the member refuted
+    // ours (only it raises its incarnation) and we missed the `alive`: ours is
+    // void, and this one starts its own timer. (memberlist counts it as a
+    // confirmation of the old timer, so a member whose refutation was lost in
+    // a congested queue could be declared failed while it keeps refuting.)
+    if (existing) this.dropSuspicion(name);
+    else if (r.status !== 'alive' && r.status !== 'leaving') return;
     if (r === this.self) {
       if (this.leaveState === 'none') this.refute(s.inc);
       return;
@@ -693,6 +699,7 @@ export class GossipCore {
     r = this.table.writable(r);
     r.inc = s.inc;
     this.setStatus(r, 'suspect', now);
+    if (existing) r.since = now;
     const sus = new Suspicion(s.inc, s.from, k, min, max, now);
     this.suspicions.set(name, sus);
     this.suspicionWake = Math.min(this.suspicionWake, sus.deadline());

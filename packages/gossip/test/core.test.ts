@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GossipCore, SizeLimitError, testProfile, type GossipEvent } from '../src/index.js';
+import { GossipCore, SizeLimitError, suspicionMinTimeout, testProfile, type GossipEvent } from '../src/index.js';
 import { decodePacket, encodeMessage, encodePacket, MsgType } from '../src/messages.js';
 import { bootCluster, converged, countSeeing, nodeName } from './sim/scenarios.js';
 import { Simulation } from './sim/simulator.js';
@@ -59,6 +59,27 @@ describe('GossipCore rules', () => {
     feed(alive('b', 7, { role: 'y' }));
     expect(a.statusOf('b')).toBe('alive');
     expect(events.map((e) => e.type)).toEqual(['join', 'update', 'leave', 'join']);
+  });
+
+  it('a suspicion at a newer incarnation restarts the timer: the member refuted the old one', () => {
+    const a = core();
+    a.handlePacket('10.0.0.9:8301', alive('b', 1), 0);
+    const c = testProfile();
+    // Two live members: no confirmations are expected, the timeout is the minimum.
+    const timeout = suspicionMinTimeout(c.suspicionMult, 2, c.probeIntervalMs);
+    a.handlePacket('10.0.0.9:8301', encodeMessage({ t: MsgType.suspect, node: 'b', inc: 1, from: 'c' }), 10);
+    expect(a.statusOf('b')).toBe('suspect');
+    // b refuted (incarnation 2), we missed its alive, and now hear it suspected again.
+    const again = 10 + timeout / 2;
+    a.handlePacket('10.0.0.9:8301', encodeMessage({ t: MsgType.suspect, node: 'b', inc: 2, from: 'd' }), again);
+    // Ticks as a driver would give them (a late tick is judged leniently by Lifeguard).
+    const runTo = (t: number): void => {
+      for (let now = a.nextWakeAt(); now <= t; now = a.nextWakeAt()) a.tick(now);
+    };
+    runTo(10 + timeout + 1);
+    expect(a.member('b')).toMatchObject({ status: 'suspect', incarnation: 2 });
+    runTo(again + timeout + 1);
+    expect(a.member('b')).toMatchObject({ status: 'failed', incarnation: 2 });
   });
 
   it('rejects a live name claimed from a different address', () => {
