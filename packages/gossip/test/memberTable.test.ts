@@ -7,13 +7,16 @@ const names = Array.from({ length: N }, (_, i) => `m${String(i).padStart(2, '0')
 const addrOf = (i: number): string => `10.0.0.${i + 1}:8301`;
 const entries = names.map((name, i) => ({ name, addr: addrOf(i) }));
 
-const rosterPushPull = encodeMessage({
-  t: MsgType.pushPull,
-  from: 'roster',
-  join: true,
-  states: entries.map((e): StateEntry => ({ node: e.name, addr: e.addr, inc: 1, tags: {}, s: 1 })),
-  lt: 0,
-});
+/** A push/pull carrying every entry at incarnation `inc`. */
+const pushPullAt = (inc: number): Uint8Array =>
+  encodeMessage({
+    t: MsgType.pushPull,
+    from: 'roster',
+    join: true,
+    states: entries.map((e): StateEntry => ({ node: e.name, addr: e.addr, inc, tags: {}, s: 1 })),
+    lt: 0,
+  });
+const rosterPushPull = pushPullAt(1);
 
 /**
  * The same members one incarnation later. What a push/pull teaches is spread
@@ -21,13 +24,7 @@ const rosterPushPull = encodeMessage({
  * it the same way: the roster-built one as newer incarnations, the private one
  * as new members; both queue the same broadcasts in the same order.
  */
-const newerPushPull = encodeMessage({
-  t: MsgType.pushPull,
-  from: 'roster',
-  join: true,
-  states: entries.map((e): StateEntry => ({ node: e.name, addr: e.addr, inc: 2, tags: {}, s: 1 })),
-  lt: 0,
-});
+const newerPushPull = pushPullAt(2);
 
 /** The old way: a private table filled by a push/pull. */
 function privateCore(self: number, seed: number): GossipCore {
