@@ -152,7 +152,6 @@ function unlink(b: Bucket, item: Item): void {
 
 /** Bytes as a one-byte string; `String.fromCharCode` takes at most ~64K arguments, so long messages go in chunks. */
 function byteString(msg: Uint8Array): string {
-  if (msg.length <= 4096) return String.fromCharCode.apply(null, msg as unknown as number[]);
   let s = '';
   for (let i = 0; i < msg.length; i += 4096) s += String.fromCharCode.apply(null, msg.subarray(i, i + 4096) as unknown as number[]);
   return s;

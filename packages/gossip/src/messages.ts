@@ -64,7 +64,7 @@ export function encodePacket(parts: readonly (Uint8Array | string)[]): Uint8Arra
     const p = parts[0]!;
     if (typeof p !== 'string') return p;
     const out = new Uint8Array(p.length);
-    for (let i = 0; i < p.length; i++) out[i] = p.charCodeAt(i);
+    writeByteString(out, p, 0);
     return out;
   }
   if (parts.length === 0 || parts.length > MAX_COMPOUND) throw new RangeError(`compound of ${parts.length} messages`);
@@ -83,12 +83,15 @@ export function encodePacket(parts: readonly (Uint8Array | string)[]): Uint8Arra
     o += 2;
   }
   for (const p of parts) {
-    if (typeof p === 'string') {
-      for (let i = 0; i < p.length; i++) out[o + i] = p.charCodeAt(i);
-    } else out.set(p, o);
+    if (typeof p === 'string') writeByteString(out, p, o);
+    else out.set(p, o);
     o += p.length;
   }
   return out;
+}
+
+function writeByteString(out: Uint8Array, s: string, at: number): void {
+  for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
 }
 
 /** Splits a packet into validated messages; throws MalformedMessageError. */
