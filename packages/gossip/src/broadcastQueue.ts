@@ -2,6 +2,14 @@
  * Retransmit-limited broadcast queue (memberlist's TransmitLimitedQueue).
  * Messages are kept in buckets by how often they were sent; the least sent go
  * first. A newer message about the same member replaces the older one.
+ *
+ * Unlike memberlist, urgent messages (alive, leave) all go before the rest
+ * (suspect, dead, user events). When the gossip is saturated — hundreds of
+ * members flapping, far more news than packet room — fresh items are sent
+ * only a few times before newer ones overtake them, and a refutation that
+ * misses one member lets that member declare a live one failed; a late
+ * suspicion only delays a timer. `dead` is not urgent: in an overload the
+ * false ones would spread first (measured: more false failures, not fewer).
  * Each bucket is an intrusive list in insertion order: taking a message and
  * re-filing it one bucket up is pointer work, not hashing (this runs for every
  * packet sent).
@@ -18,6 +26,7 @@ interface Item {
   /** msg.length, kept here so scanning a bucket touches only the items. */
   size: number;
   transmits: number;
+  urgent: boolean;
   live: boolean;
   prev: Item | null;
   next: Item | null;
@@ -30,7 +39,8 @@ interface Bucket {
 }
 
 export class BroadcastQueue {
-  private buckets: (Bucket | undefined)[] = [];
+  /** Buckets by transmit count, urgent ones first. */
+  private readonly classes: [(Bucket | undefined)[], (Bucket | undefined)[]] = [[], []];
   private byKey = new Map<string, Item>();
   private count = 0;
 
@@ -40,16 +50,19 @@ export class BroadcastQueue {
     return this.count;
   }
 
-  /** Queues an encoded message; `key` (e.g. a member name) invalidates an older one. */
-  push(key: string | null, msg: Uint8Array): void {
+  /**
+   * Queues an encoded message; `key` (e.g. a member name) invalidates an older
+   * one. `urgent` messages are all taken before any other.
+   */
+  push(key: string | null, msg: Uint8Array, urgent = false): void {
     if (key !== null) {
       const old = this.byKey.get(key);
       if (old) this.remove(old);
     }
     // A copy: an encoder's output is a view into its scratch buffer, and a
     // message that waits here for seconds would keep the whole buffer alive.
-    const item: Item = { key, msg: byteString(msg), size: msg.length, transmits: 0, live: true, prev: null, next: null };
-    append(this.bucket(0), item);
+    const item: Item = { key, msg: byteString(msg), size: msg.length, transmits: 0, urgent, live: true, prev: null, next: null };
+    append(this.bucket(item, 0), item);
     if (key !== null) this.byKey.set(key, item);
     this.count++;
     if (this.count > this.maxItems) this.dropMostSent();
@@ -65,46 +78,49 @@ export class BroadcastQueue {
     if (this.count === 0) return out; // every packet asks; most of the time there is no news
     let scanned = 0;
     const moved: Item[] = [];
-    for (let t = 0; t < this.buckets.length && budget > overhead && out.length < maxMessages; t++) {
-      const b = this.buckets[t];
-      if (!b || b.size === 0) continue;
-      let next: Item | null;
-      for (let item = b.head; item; item = next) {
-        next = item.next;
-        if (++scanned > 1024 || budget <= overhead || out.length >= maxMessages) break;
-        if (item.transmits >= limit) {
+    for (const buckets of this.classes) {
+      for (let t = 0; t < buckets.length && budget > overhead && out.length < maxMessages; t++) {
+        const b = buckets[t];
+        if (!b || b.size === 0) continue;
+        let next: Item | null;
+        for (let item = b.head; item; item = next) {
+          next = item.next;
+          if (++scanned > 1024 || budget <= overhead || out.length >= maxMessages) break;
+          if (item.transmits >= limit) {
+            unlink(b, item);
+            this.forget(item);
+            continue;
+          }
+          const cost = item.size + overhead;
+          if (cost > budget) continue;
+          budget -= cost;
+          out.push(item.msg);
           unlink(b, item);
-          this.forget(item);
-          continue;
+          moved.push(item);
         }
-        const cost = item.size + overhead;
-        if (cost > budget) continue;
-        budget -= cost;
-        out.push(item.msg);
-        unlink(b, item);
-        moved.push(item);
       }
     }
     // Re-filed after the scan so one call never sends the same message twice.
     for (const item of moved) {
       item.transmits++;
       if (item.transmits >= limit) this.forget(item);
-      else append(this.bucket(item.transmits), item);
+      else append(this.bucket(item, item.transmits), item);
     }
     return out;
   }
 
-  private bucket(t: number): Bucket {
-    let b = this.buckets[t];
+  private bucket(item: Item, t: number): Bucket {
+    const buckets = this.classes[item.urgent ? 0 : 1];
+    let b = buckets[t];
     if (!b) {
       b = { head: null, tail: null, size: 0 };
-      this.buckets[t] = b;
+      buckets[t] = b;
     }
     return b;
   }
 
   private remove(item: Item): void {
-    const b = this.buckets[item.transmits];
+    const b = this.classes[item.urgent ? 0 : 1][item.transmits];
     if (b) unlink(b, item);
     this.forget(item);
   }
@@ -116,16 +132,20 @@ export class BroadcastQueue {
     if (item.key !== null && this.byKey.get(item.key) === item) this.byKey.delete(item.key);
   }
 
+  /** Drops the most sent of the ordinary messages first, then of the urgent ones. */
   private dropMostSent(): void {
-    for (let t = this.buckets.length - 1; t >= 0 && this.count > this.maxItems; t--) {
-      const b = this.buckets[t];
-      if (!b) continue;
-      let next: Item | null;
-      for (let item = b.head; item; item = next) {
-        next = item.next;
-        if (this.count <= this.maxItems) break;
-        unlink(b, item);
-        this.forget(item);
+    for (let c = 1; c >= 0; c--) {
+      const buckets = this.classes[c]!;
+      for (let t = buckets.length - 1; t >= 0 && this.count > this.maxItems; t--) {
+        const b = buckets[t];
+        if (!b) continue;
+        let next: Item | null;
+        for (let item = b.head; item; item = next) {
+          next = item.next;
+          if (this.count <= this.maxItems) break;
+          unlink(b, item);
+          this.forget(item);
+        }
       }
     }
   }

@@ -288,7 +288,7 @@ export class GossipCore {
     if (this.leaveState !== 'none') return;
     this.leaveState = 'intent';
     this.setStatus(this.self, 'leaving', now);
-    this.queue.push(this.self.name, encodeMessage({ t: MsgType.leave, node: this.name, inc: this.self.inc }));
+    this.queue.push(this.self.name, encodeMessage({ t: MsgType.leave, node: this.name, inc: this.self.inc }), true);
     this.leaveAt = now + (this.liveCount > 1 ? this.config.leavePropagateDelayMs : 0);
   }
 
@@ -330,7 +330,7 @@ export class GossipCore {
     if (!r) return false;
     this.leaveIntent({ t: MsgType.leave, node: name, inc: r.inc }, now);
     if (r.status !== 'left' && r.status !== 'failed') {
-      this.queue.push(name, encodeMessage({ t: MsgType.leave, node: name, inc: r.inc }));
+      this.queue.push(name, encodeMessage({ t: MsgType.leave, node: name, inc: r.inc }), true);
     }
     return true;
   }
@@ -639,7 +639,7 @@ export class GossipCore {
       this.addRec(r);
       // Between rounds there is nothing to merge into: the next shuffle takes every member.
       if (this.probeIndex < this.probeOrder.length && this.probeLate.length < this.table.size) this.probeLate.push(r.name);
-      this.queue.push(a.node, encodeMessage(a));
+      this.queue.push(a.node, encodeMessage(a), true);
       this.events.push({ type: 'join', member: toMember(r) });
       return;
     }
@@ -660,7 +660,7 @@ export class GossipCore {
       r.tags = shareEmpty(a.tags);
     }
     this.setStatus(r, 'alive', now);
-    this.queue.push(r.name, encodeMessage(a));
+    this.queue.push(r.name, encodeMessage(a), true);
     if (prev === 'failed' || prev === 'left') this.events.push({ type: 'join', member: toMember(r) });
     else if (changed) this.events.push({ type: 'update', member: toMember(r) });
   }
@@ -738,11 +738,11 @@ export class GossipCore {
       this.dropSuspicion(r.name);
       r.inc = l.inc;
       this.setStatus(r, 'leaving', now);
-      this.queue.push(r.name, encodeMessage(l));
+      this.queue.push(r.name, encodeMessage(l), true);
     } else if (r.status === 'failed') {
       r.inc = l.inc;
       this.setStatus(r, 'left', now);
-      this.queue.push(r.name, encodeMessage(l));
+      this.queue.push(r.name, encodeMessage(l), true);
       this.events.push({ type: 'leave', member: toMember(r) });
     }
   }
@@ -763,7 +763,7 @@ export class GossipCore {
   }
 
   private broadcastAlive(r: Rec): void {
-    this.queue.push(r.name, encodeMessage({ t: MsgType.alive, node: r.name, addr: r.addr, inc: r.inc, tags: r.tags }));
+    this.queue.push(r.name, encodeMessage({ t: MsgType.alive, node: r.name, addr: r.addr, inc: r.inc, tags: r.tags }), true);
   }
 
   private checkAliveFits(tags: Record<string, string>): void {
@@ -868,7 +868,7 @@ export class GossipCore {
 
   private tickLeave(now: number): void {
     if (this.leaveState === 'intent' && now >= this.leaveAt) {
-      this.queue.push(this.name, encodeMessage({ t: MsgType.dead, node: this.name, inc: this.self.inc, from: this.name }));
+      this.queue.push(this.name, encodeMessage({ t: MsgType.dead, node: this.name, inc: this.self.inc, from: this.name }), true);
       this.setStatus(this.self, 'left', now);
       this.leaveState = 'broadcast';
       this.leaveAt = now + (this.liveCount > 0 ? this.config.leavePropagateDelayMs : 0);

@@ -123,6 +123,30 @@ describe('BroadcastQueue', () => {
     for (let i = 0; i < 10; i++) q.push(null, b(`u${i}`));
     expect(q.size()).toBe(3);
   });
+
+  it('sends urgent messages (refutations) before any other, even much-sent ones', () => {
+    const q = new BroadcastQueue(100);
+    const str = (ms: string[]): string[] => ms.map((m) => Buffer.from(m, 'latin1').toString());
+    q.push('a', b('aa'), true);
+    expect(q.take(1000, 2, 5, 255)).toHaveLength(1); // "aa" has one transmit now
+    q.push('s', b('ss'));
+    q.push('t', b('tt'));
+    // Room for one: the urgent message goes, though "ss" was never sent.
+    expect(str(q.take(4, 2, 5, 255))).toEqual(['aa']);
+    expect(str(q.take(12, 2, 5, 255))).toEqual(['aa', 'ss', 'tt']);
+    // A refutation replaces the suspicion about the same member and jumps ahead of the rest.
+    q.push('s', b('SS'), true);
+    expect(str(q.take(4, 2, 5, 255))).toEqual(['SS']);
+    expect(q.size()).toBe(3);
+  });
+
+  it('drops ordinary messages before urgent ones when full', () => {
+    const q = new BroadcastQueue(2);
+    q.push('a', b('aa'), true);
+    q.push('x', b('xx'));
+    q.push('y', b('yy'));
+    expect(q.take(1000, 2, 5, 255).map((m) => Buffer.from(m, 'latin1').toString())).toEqual(['aa', 'yy']);
+  });
 });
 
 describe('messages', () => {
