@@ -18,6 +18,7 @@ import {
   encodeMessage,
   encodePacket,
   type AliveMsg,
+  type CheckMsg,
   type DeadMsg,
   type LeaveMsg,
   type PacketMessage,
@@ -451,11 +452,19 @@ export class GossipCore {
       this.reconnect(now);
       this.nextReconnectAt = now + c.reconnectIntervalMs;
     }
-    if (judging && now >= this.earliestSuspicion()) for (const [name, s] of this.suspicions) {
-      if (now >= s.deadline()) {
+    if (judging && now >= this.earliestSuspicion()) {
+      const call = this.lastCallMs();
+      for (const [name, s] of this.suspicions) {
+        if (now < s.nextStep(call)) continue;
+        if (call > 0 && s.checkedAt < 0) {
+          s.checkedAt = now;
+          this.lastCall(name, s.incarnation);
+          continue;
+        }
         this.dropSuspicion(name);
         this.deadNode({ t: MsgType.dead, node: name, inc: s.incarnation, from: this.name }, now);
       }
+      this.suspicionWakeStale = true;
     }
     if (now >= this.nextReapAt) {
       this.reap(now);
@@ -549,7 +558,14 @@ export class GossipCore {
       if (p.expectedNacks > 0) delta = Math.max(0, p.expectedNacks - p.nacks);
       this.awareness.applyDelta(delta);
       const r = this.table.get(p.target);
-      if (r && isLive(r.status)) this.suspectNode({ t: MsgType.suspect, node: r.name, inc: r.inc, from: this.name }, now);
+      if (r && isLive(r.status)) {
+        const s: SuspectMsg = { t: MsgType.suspect, node: r.name, inc: r.inc, from: this.name };
+        this.suspectNode(s, now);
+        // Lifeguard's "tell the suspect first": a starved member reads this as
+        // it wakes and refutes at once, instead of waiting to hear it by gossip
+        // (which, with hundreds of members flapping, may never come).
+        if (c.lifeguard) this.emitPacket(r.addr, encodePacket([encodeMessage(s)]));
+      }
     }
   }
 
@@ -610,7 +626,51 @@ export class GossipCore {
       case MsgType.user:
         this.userEvent(m);
         return;
+      case MsgType.check:
+        this.answerCheck(from, m);
+        return;
     }
+  }
+
+  /**
+   * A member is about to declare `m.node` failed. The suspect itself refutes
+   * (if it had not) and answers; anyone who knows a newer incarnation answers
+   * with it. Either way the answer goes straight back, not through the queue:
+   * the asker missed the gossip.
+   */
+  private answerCheck(from: string, m: CheckMsg): void {
+    if (m.node === this.name) {
+      if (this.leaveState !== 'none') return;
+      if (m.inc >= this.self.inc) this.refute(m.inc);
+      this.emitPacket(from, encodePacket([aliveOf(this.self)]));
+      return;
+    }
+    const r = this.table.get(m.node);
+    if (!r || r.inc <= m.inc) return;
+    if (r.status === 'alive') this.emitPacket(from, encodePacket([aliveOf(r)]));
+    else if (r.status === 'suspect') this.emitPacket(from, encodePacket([encodeMessage({ t: MsgType.suspect, node: r.name, inc: r.inc, from: this.name })]));
+  }
+
+  /**
+   * Lifeguard only: how long before a suspicion's deadline the last call goes
+   * out (one probe timeout). 0 means no last call (plain SWIM).
+   */
+  private lastCallMs(): number {
+    return this.config.lifeguard ? this.config.probeTimeoutMs : 0;
+  }
+
+  /**
+   * The last call before declaring a member failed: ask it and a few random
+   * members whether it refuted. In saturated gossip a refutation reaches all
+   * but a fraction of the members (about e^-transmits); asking three of them
+   * almost surely finds one that heard it.
+   */
+  private lastCall(name: string, inc: number): void {
+    const r = this.table.get(name);
+    if (!r) return;
+    const msg = encodePacket([encodeMessage({ t: MsgType.check, node: name, inc, from: this.name })]);
+    this.emitPacket(r.addr, msg);
+    for (const h of this.randomMembers(this.config.indirectChecks, (m) => m.status === 'alive' && m.name !== name)) this.emitPacket(h.addr, msg);
   }
 
   /**
@@ -674,7 +734,7 @@ export class GossipCore {
     const existing = this.suspicions.get(name);
     if (existing && s.inc <= existing.incarnation) {
       if (existing.confirm(s.from)) {
-        this.suspicionWake = Math.min(this.suspicionWake, existing.deadline());
+        this.suspicionWake = Math.min(this.suspicionWake, existing.nextStep(this.lastCallMs()));
         this.queue.push(name, encodeMessage(s));
       }
       return;
@@ -702,7 +762,7 @@ export class GossipCore {
     if (existing) r.since = now;
     const sus = new Suspicion(s.inc, s.from, k, min, max, now);
     this.suspicions.set(name, sus);
-    this.suspicionWake = Math.min(this.suspicionWake, sus.deadline());
+    this.suspicionWake = Math.min(this.suspicionWake, sus.nextStep(this.lastCallMs()));
     this.queue.push(name, encodeMessage(s));
     this.stats.suspicionsRaised++;
     this.events.push({ type: 'suspect', member: toMember(r), from: s.from });
@@ -763,7 +823,7 @@ export class GossipCore {
   }
 
   private broadcastAlive(r: Rec): void {
-    this.queue.push(r.name, encodeMessage({ t: MsgType.alive, node: r.name, addr: r.addr, inc: r.inc, tags: r.tags }), true);
+    this.queue.push(r.name, aliveOf(r), true);
   }
 
   private checkAliveFits(tags: Record<string, string>): void {
@@ -907,13 +967,14 @@ export class GossipCore {
     const s = this.suspicions.get(name);
     if (!s) return;
     this.suspicions.delete(name);
-    if (s.deadline() <= this.suspicionWake) this.suspicionWakeStale = true;
+    if (s.nextStep(this.lastCallMs()) <= this.suspicionWake) this.suspicionWakeStale = true;
   }
 
   private earliestSuspicion(): number {
     if (this.suspicionWakeStale) {
       let d = Infinity;
-      for (const s of this.suspicions.values()) d = Math.min(d, s.deadline());
+      const call = this.lastCallMs();
+      for (const s of this.suspicions.values()) d = Math.min(d, s.nextStep(call));
       this.suspicionWake = d;
       this.suspicionWakeStale = false;
     }
@@ -998,4 +1059,8 @@ function toMember(r: Rec): Member {
     statusCode: ConsulStatus[consulStatus],
     statusSince: r.since,
   };
+}
+
+function aliveOf(r: Rec): Uint8Array {
+  return encodeMessage({ t: MsgType.alive, node: r.name, addr: r.addr, inc: r.inc, tags: r.tags });
 }

@@ -17,6 +17,7 @@ export const MsgType = {
   leave: 8,
   user: 9,
   pushPull: 10,
+  check: 11,
 } as const;
 
 export interface PingMsg { t: 1; seq: number; node: string; from: string }
@@ -30,12 +31,17 @@ export interface DeadMsg { t: 7; node: string; inc: number; from: string }
 /** Leave intent: the member is `leaving` (or a failed member is forced to `left`). */
 export interface LeaveMsg { t: 8; node: string; inc: number }
 export interface UserMsg { t: 9; lt: number; name: string; payload: Uint8Array }
+/**
+ * "I am about to declare `node` failed at `inc`": sent to the suspect and a few
+ * others just before a suspicion runs out; whoever knows a newer incarnation answers.
+ */
+export interface CheckMsg { t: 11; node: string; inc: number; from: string }
 
 /** Member state in a push/pull exchange; `s` is the status code (1 alive … 4 failed, 5 suspect). */
 export interface StateEntry { node: string; addr: string; inc: number; tags: Record<string, string>; s: number }
 export interface PushPullMsg { t: 10; from: string; join: boolean; states: StateEntry[]; lt: number }
 
-export type PacketMessage = PingMsg | PingReqMsg | AckMsg | NackMsg | AliveMsg | SuspectMsg | DeadMsg | LeaveMsg | UserMsg;
+export type PacketMessage = PingMsg | PingReqMsg | AckMsg | NackMsg | AliveMsg | SuspectMsg | DeadMsg | LeaveMsg | UserMsg | CheckMsg;
 export type StreamMessage = PushPullMsg | PingMsg | AckMsg;
 
 const packr = new Packr({ useRecords: false });
@@ -154,8 +160,9 @@ export function decodePacketMessage(data: Uint8Array): PacketMessage {
       return m as unknown as AliveMsg;
     case MsgType.suspect:
     case MsgType.dead:
-      if (!isStr(m.node) || !isNat(m.inc) || !isStr(m.from)) bad('suspect/dead');
-      return m as unknown as SuspectMsg;
+    case MsgType.check:
+      if (!isStr(m.node) || !isNat(m.inc) || !isStr(m.from)) bad('suspect/dead/check');
+      return m as unknown as SuspectMsg | DeadMsg | CheckMsg;
     case MsgType.leave:
       if (!isStr(m.node) || !isNat(m.inc)) bad('leave');
       return m as unknown as LeaveMsg;

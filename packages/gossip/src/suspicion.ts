@@ -7,6 +7,8 @@ export class Suspicion {
   /** The raiser, then each independent confirmer (at most k + 1: an array is smaller than a Set). */
   private confirmers: string[];
   private timeoutMs: number;
+  /** When the last call (a `check` to the suspect and a few others) went out; -1 before. */
+  checkedAt = -1;
 
   /**
    * @param from the member that raised the suspicion (its later messages are not confirmations)
@@ -40,6 +42,18 @@ export class Suspicion {
 
   deadline(): number {
     return this.startedAt + this.timeoutMs;
+  }
+
+  /**
+   * The next moment this suspicion needs attention when a last call is made
+   * `callMs` before the deadline: the call itself, then the declaration, no
+   * sooner than `callMs` after the call (a confirmation may move the deadline
+   * closer than that).
+   */
+  nextStep(callMs: number): number {
+    if (callMs <= 0) return this.deadline();
+    if (this.checkedAt < 0) return this.deadline() - callMs;
+    return Math.max(this.deadline(), this.checkedAt + callMs);
   }
 }
 

@@ -82,6 +82,91 @@ describe('GossipCore rules', () => {
     expect(a.member('b')).toMatchObject({ status: 'failed', incarnation: 2 });
   });
 
+  describe('the last call before declaring a failure (Lifeguard)', () => {
+    const packets = (a: GossipCore) =>
+      a.drainOutputs().flatMap((o) => (o.kind === 'packet' ? [{ to: o.to, msgs: decodePacket(o.data) }] : []));
+    const setup = () => {
+      const a = core();
+      const addr = (n: string): string => `10.0.1.${n.charCodeAt(0)}:8301`;
+      for (const n of ['b', 'c', 'd', 'e']) a.handlePacket(addr(n), alive(n, 1, {}, addr(n)), 0);
+      a.drainOutputs();
+      a.handlePacket(addr('c'), encodeMessage({ t: MsgType.suspect, node: 'b', inc: 1, from: 'c' }), 10);
+      const c = testProfile();
+      // The timer starts at Lifeguard's maximum: nobody confirms here.
+      const deadline = 10 + c.suspicionMaxTimeoutMult * suspicionMinTimeout(c.suspicionMult, 5, c.probeIntervalMs);
+      // Everyone answers a's pings at once (b too: only the last call decides here), and
+      // packets that are not pings are kept for the test to look at.
+      const kept: { to: string; msgs: ReturnType<typeof decodePacket> }[] = [];
+      const runTo = (t: number): void => {
+        for (let now = a.nextWakeAt(); now <= t; now = a.nextWakeAt()) {
+          a.tick(now);
+          for (const p of packets(a)) {
+            const ping = p.msgs.find((m) => m.t === MsgType.ping);
+            if (ping) a.handlePacket(p.to, encodeMessage({ t: MsgType.ack, seq: ping.seq }), now);
+            else kept.push(p);
+          }
+        }
+      };
+      const checks = (): string[] => kept.splice(0).filter((p) => p.msgs.some((m) => m.t === MsgType.check)).map((p) => p.to);
+      return { a, addr, deadline, runTo, checks, callMs: c.probeTimeoutMs };
+    };
+
+    it('asks the suspect and three others one probe timeout before the deadline; a newer incarnation saves it', () => {
+      const { a, addr, deadline, runTo, checks, callMs } = setup();
+      runTo(deadline - callMs - 1);
+      expect(checks()).toEqual([]);
+      runTo(deadline - callMs);
+      expect(checks().sort()).toEqual(['b', 'c', 'd', 'e'].map(addr).sort()); // the suspect and three others
+      const call = encodeMessage({ t: MsgType.check, node: 'b', inc: 1, from: 'a' });
+      expect(decodePacket(call)).toEqual([{ t: MsgType.check, node: 'b', inc: 1, from: 'a' }]);
+      // d heard b's refutation, which we missed, and answers with it.
+      a.handlePacket(addr('d'), alive('b', 2, {}, addr('b')), deadline - 10);
+      runTo(deadline + 10 * callMs);
+      expect(a.member('b')).toMatchObject({ status: 'alive', incarnation: 2 });
+    });
+
+    it('with no answer the member is declared failed at the deadline, not later', () => {
+      const { a, deadline, runTo, checks } = setup();
+      const events: GossipEvent[] = [];
+      runTo(deadline - 1);
+      expect(a.statusOf('b')).toBe('suspect');
+      expect(checks()).toHaveLength(4);
+      runTo(deadline);
+      events.push(...a.drainEvents());
+      expect(a.statusOf('b')).toBe('failed');
+      expect(events.filter((e) => e.type === 'fail').map((e) => e.member.name)).toEqual(['b']);
+    });
+
+    it('answers a check: the suspect refutes, a member that knows better says so, one that does not stays silent', () => {
+      const a = core();
+      a.handlePacket('10.0.0.9:8301', alive('b', 3), 0);
+      a.drainOutputs();
+      const check = (node: string, inc: number): Uint8Array => encodeMessage({ t: MsgType.check, node, inc, from: 'z' });
+      a.handlePacket('10.0.0.26:8301', check('a', 1), 1);
+      expect(a.localMember().incarnation).toBe(2);
+      expect(packets(a)).toEqual([{ to: '10.0.0.26:8301', msgs: [{ t: MsgType.alive, node: 'a', addr: '10.0.0.1:8301', inc: 2, tags: {} }] }]);
+      a.handlePacket('10.0.0.26:8301', check('b', 2), 2);
+      expect(packets(a)).toEqual([{ to: '10.0.0.26:8301', msgs: [{ t: MsgType.alive, node: 'b', addr: '10.0.0.9:8301', inc: 3, tags: {} }] }]);
+      a.handlePacket('10.0.0.26:8301', check('b', 3), 3);
+      a.handlePacket('10.0.0.26:8301', check('nobody', 1), 3);
+      expect(packets(a)).toEqual([]);
+    });
+
+    it('a member whose probe fails tells the suspect at once', () => {
+      const a = core();
+      a.handlePacket('10.0.0.9:8301', alive('b', 1), 0);
+      a.drainOutputs();
+      let sent: ReturnType<typeof packets> = [];
+      for (let now = a.nextWakeAt(); a.statusOf('b') !== 'suspect' && now < 60_000; now = a.nextWakeAt()) {
+        a.tick(now);
+        sent = packets(a);
+      }
+      expect(a.statusOf('b')).toBe('suspect');
+      // In the tick that raised the suspicion: a packet to b with nothing but the news.
+      expect(sent).toContainEqual({ to: '10.0.0.9:8301', msgs: [{ t: MsgType.suspect, node: 'b', inc: 1, from: 'a' }] });
+    });
+  });
+
   it('rejects a live name claimed from a different address', () => {
     const a = core();
     a.handlePacket('x', alive('b', 1, {}, '10.0.0.5:8301'), 0);
