@@ -55,7 +55,8 @@ it('campaign', () => {
       const t0 = sim.now;
       sim.runFor(20_000);
       const after = sim.totals();
-      const load = { msgs: (after.packets - before.packets) / n / ((sim.now - t0) / 1000), bytes: (after.bytes - before.bytes) / n / ((sim.now - t0) / 1000) };
+      const perMemberS = (d: number): number => d / n / ((sim.now - t0) / 1000);
+      const load = { msgs: perMemberS(after.packets - before.packets), bytes: perMemberS(after.bytes - before.bytes), udp: perMemberS(after.udpBytes - before.udpBytes) };
       const victim = nodeName(Math.floor(n / 2));
       const firstAt: number[] = [];
       sim.observe((obs, e, now) => {
@@ -72,6 +73,7 @@ it('campaign', () => {
         'SWIM bound (s)': (detectionBoundMs(config, n) / 1000).toFixed(1),
         'packets/member/s': load.msgs.toFixed(2),
         'bytes/member/s': Math.round(load.bytes),
+        'of which UDP': Math.round(load.udp),
         'wall clock': cost(wall0).wall,
         'peak RSS': cost(wall0).rss,
       });

@@ -34,6 +34,8 @@ interface SimNode {
   group: number;
   sentPackets: number;
   sentBytes: number;
+  /** Of sentBytes, those sent as UDP packets (the rest is TCP: push/pull and fallback pings). */
+  sentUdpBytes: number;
 }
 
 type SimEvent = HeapItem &
@@ -112,6 +114,7 @@ export class Simulation {
       group: prior?.group ?? 0,
       sentPackets: prior?.sentPackets ?? 0,
       sentBytes: prior?.sentBytes ?? 0,
+      sentUdpBytes: prior?.sentUdpBytes ?? 0,
       slow: prior?.slow,
     };
     this.nodes.set(name, node);
@@ -171,14 +174,16 @@ export class Simulation {
     return [...this.nodes.values()].filter((n) => !n.crashed).map((n) => n.name);
   }
 
-  totals(): { packets: number; bytes: number } {
+  totals(): { packets: number; bytes: number; udpBytes: number } {
     let packets = 0;
     let bytes = 0;
+    let udpBytes = 0;
     for (const n of this.nodes.values()) {
       packets += n.sentPackets;
       bytes += n.sentBytes;
+      udpBytes += n.sentUdpBytes;
     }
-    return { packets, bytes };
+    return { packets, bytes, udpBytes };
   }
 
   /** Runs every event up to now + ms. */
@@ -305,6 +310,7 @@ export class Simulation {
       if (out.kind === 'packet') {
         n.sentPackets++;
         n.sentBytes += out.data.length;
+        n.sentUdpBytes += out.data.length;
         if (out.data.length > this.config.udpPacketSize) throw new Error(`${n.name} sent a ${out.data.length}-byte packet`);
         if (!to || to.crashed || to.group !== n.group || this.udpBlocked.has(`${n.addr}|${out.to}`) || this.rng.next() < this.loss) {
           this.packetsDropped++;
