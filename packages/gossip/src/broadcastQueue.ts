@@ -9,7 +9,9 @@
  * only a few times before newer ones overtake them, and a refutation that
  * misses one member lets that member declare a live one failed; a late
  * suspicion only delays a timer. `dead` is not urgent: in an overload the
- * false ones would spread first (measured: more false failures, not fewer).
+ * false ones would spread first (measured: more false failures, not fewer);
+ * a graceful leave's `dead` is, like the intent before it.
+ *
  * Each bucket is an intrusive list in insertion order: taking a message and
  * re-filing it one bucket up is pointer work, not hashing (this runs for every
  * packet sent).

@@ -781,7 +781,8 @@ export class GossipCore {
     r = this.table.writable(r);
     r.inc = d.inc;
     this.setStatus(r, leaving ? 'left' : 'failed', now);
-    this.queue.push(r.name, encodeMessage(d));
+    // A graceful leave's `dead` (from the member itself) is urgent like its intent; a failure is not.
+    this.queue.push(r.name, encodeMessage(d), leaving);
     this.events.push({ type: leaving ? 'leave' : 'fail', member: toMember(r) });
   }
 

@@ -167,6 +167,21 @@ describe('GossipCore rules', () => {
     });
   });
 
+  it('news of a graceful leave goes ahead of queued suspicions', () => {
+    const a = core();
+    const ping = (seq: number, now: number) => {
+      a.handlePacket('10.0.0.2:8301', encodeMessage({ t: MsgType.ping, seq, node: 'a', from: 'b' }), now);
+      return a.drainOutputs().flatMap((o) => (o.kind === 'packet' ? decodePacket(o.data) : []));
+    };
+    for (let i = 0; i < 80; i++) a.handlePacket('10.0.0.9:8301', alive(`m${i}`, 1, {}, `10.0.2.${i}:8301`), 0);
+    for (let seq = 1; a.queuedBroadcasts() > 0 && seq < 10_000; seq++) ping(seq, 1); // send the joins out
+    // More suspicions than one packet holds, then b leaves.
+    for (let i = 1; i < 80; i++) a.handlePacket('10.0.0.9:8301', encodeMessage({ t: MsgType.suspect, node: `m${i}`, inc: 1, from: 'c' }), 2);
+    a.handlePacket('10.0.0.9:8301', encodeMessage({ t: MsgType.dead, node: 'm0', inc: 1, from: 'm0' }), 3);
+    expect(a.statusOf('m0')).toBe('left');
+    expect(ping(20_000, 4)).toContainEqual({ t: MsgType.dead, node: 'm0', inc: 1, from: 'm0' });
+  });
+
   it('rejects a live name claimed from a different address', () => {
     const a = core();
     a.handlePacket('x', alive('b', 1, {}, '10.0.0.5:8301'), 0);
