@@ -564,7 +564,7 @@ export class GossipCore {
         // Lifeguard's "tell the suspect first": a starved member reads this as
         // it wakes and refutes at once, instead of waiting to hear it by gossip
         // (which, with hundreds of members flapping, may never come).
-        if (c.lifeguard) this.emitPacket(r.addr, encodePacket([encodeMessage(s)]));
+        if (c.lifeguard) this.emitPacket(r.addr, encodeMessage(s));
       }
     }
   }
@@ -642,13 +642,13 @@ export class GossipCore {
     if (m.node === this.name) {
       if (this.leaveState !== 'none') return;
       if (m.inc >= this.self.inc) this.refute(m.inc);
-      this.emitPacket(from, encodePacket([aliveOf(this.self)]));
+      this.emitPacket(from, aliveOf(this.self));
       return;
     }
     const r = this.table.get(m.node);
     if (!r || r.inc <= m.inc) return;
-    if (r.status === 'alive') this.emitPacket(from, encodePacket([aliveOf(r)]));
-    else if (r.status === 'suspect') this.emitPacket(from, encodePacket([encodeMessage({ t: MsgType.suspect, node: r.name, inc: r.inc, from: this.name })]));
+    if (r.status === 'alive') this.emitPacket(from, aliveOf(r));
+    else if (r.status === 'suspect') this.emitPacket(from, encodeMessage({ t: MsgType.suspect, node: r.name, inc: r.inc, from: this.name }));
   }
 
   /**
@@ -668,7 +668,8 @@ export class GossipCore {
   private lastCall(name: string, inc: number): void {
     const r = this.table.get(name);
     if (!r) return;
-    const msg = encodePacket([encodeMessage({ t: MsgType.check, node: name, inc, from: this.name })]);
+    // A packet of one message is the message itself (see encodePacket).
+    const msg = encodeMessage({ t: MsgType.check, node: name, inc, from: this.name });
     this.emitPacket(r.addr, msg);
     for (const h of this.randomMembers(this.config.indirectChecks, (m) => m.status === 'alive' && m.name !== name)) this.emitPacket(h.addr, msg);
   }
