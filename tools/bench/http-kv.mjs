@@ -40,7 +40,7 @@ async function serve(kind) {
     server.keepAliveTimeout = 120_000;
   } else {
     const { createHttpApi } = await import('@conclave/http-api');
-    const { StateMachine } = await import('@conclave/kv');
+    const { StateMachine } = await import('@conclave/state');
     const state = new StateMachine();
     let index = 0;
     const notImplemented = async () => {

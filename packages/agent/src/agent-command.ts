@@ -4,7 +4,7 @@ import { FlagError } from '@conclave/client';
 import { Agent } from './agent.js';
 import { buildAgentConfig } from './config/agent-flags.js';
 import { ConfigError } from './config/config-error.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '@conclave/toolkit';
 import { VERSION } from './version.js';
 
 export async function runAgentCommand(argv: readonly string[]): Promise<number> {

@@ -6,7 +6,7 @@ import type { CheckInput, ServiceInput, ServiceView, CheckView, StateMachineLike
 import type { NodeServicesView } from '@conclave/catalog';
 import type { LocalCheck, LocalState } from './local-state.js';
 import { CoalescedRun } from './coalesced-run.js';
-import type { Command } from '@conclave/kv';
+import type { Command } from '@conclave/state';
 
 /** Where anti-entropy reads the catalog's record of this node: the local state on a server, a server over RPC
  * on a client agent. */

@@ -4,6 +4,5 @@ export { buildAgentConfig, AGENT_FLAGS, type BuiltConfig } from './config/agent-
 export { defaultConfig, type AgentConfig, type DnsSettings, type Ports, type DefinitionSource } from './config/agent-config.js';
 export { ConfigError } from './config/config-error.js';
 export { LocalLog, type CommandLog, type AppliedCommand } from './local-log.js';
-export { createLogger, type Logger, type LogLevel } from './logger.js';
 export { decodeServiceDefinition, type DecodedService } from './service-definition.js';
 export { VERSION, BUILD } from './version.js';

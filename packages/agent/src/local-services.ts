@@ -14,7 +14,7 @@ import {
   type CheckStatus,
   type MaintenanceCheck,
 } from '@conclave/health';
-import type { Logger } from './logger.js';
+import type { Logger } from '@conclave/toolkit';
 import type { DefinitionOrigin, LocalCheck, LocalState } from './local-state.js';
 import { decodeServiceDefinition } from './service-definition.js';
 

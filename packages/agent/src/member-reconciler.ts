@@ -7,7 +7,7 @@ import {
   SERF_HEALTH_ALIVE_OUTPUT,
   SERF_HEALTH_FAILED_OUTPUT,
 } from '@conclave/health';
-import type { Command } from '@conclave/kv';
+import type { Command } from '@conclave/state';
 import type { StateMachineLike } from './catalog-types.js';
 import type { ConsulMember } from './membership.js';
 import { CoalescedRun } from './coalesced-run.js';

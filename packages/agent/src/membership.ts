@@ -1,7 +1,7 @@
 // The agent's view of the cluster's members, from gossip (packages/gossip), in Consul's vocabulary: the member
 // objects of /v1/agent/members, join with several addresses, graceful leave, force-leave.
 import { createGossipNode, type GossipNode, type Member, type ProfileName } from '@conclave/gossip';
-import type { Logger } from './logger.js';
+import type { Logger } from '@conclave/toolkit';
 
 /** Consul's /v1/agent/members entry. */
 export interface ConsulMember {

@@ -1,7 +1,7 @@
 // Consul's tombstone GC, run by the leader: deleted keys leave tombstones so list indexes never go backwards;
 // once a tombstone is older than tombstone_ttl (15 min) it is reaped. Apply has no clock, so the leader records
 // which index was current when, and proposes `kv.reap-tombstones` with the newest index that is old enough.
-import type { Command } from '@conclave/kv';
+import type { Command } from '@conclave/state';
 
 export const TOMBSTONE_TTL_MS = 15 * 60_000;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Command } from '@conclave/kv';
+import type { Command } from '@conclave/state';
 import { TombstoneReaper } from '../src/tombstone-reaper.js';
 
 describe('TombstoneReaper', () => {

@@ -15,7 +15,7 @@ import type {
   ServiceWeights,
 } from './catalog-commands.js';
 import { VALID_STATUSES } from './catalog-commands.js';
-import { WatchHub, WatchSet } from './watch-hub.js';
+import { WatchHub, WatchSet } from '@conclave/toolkit';
 
 export interface QueryResult<T> {
   index: number;

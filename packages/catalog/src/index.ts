@@ -1,6 +1,4 @@
 export * from './decode.js';
-export { WatchHub, WatchSet } from './watch-hub.js';
-export type { WatchCallback } from './watch-hub.js';
 export {
   decodeRegisterRequest,
   decodeDeregisterRequest,

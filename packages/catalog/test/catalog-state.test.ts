@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   CatalogState,
-  WatchHub,
-  WatchSet,
   aggregateStatus,
   decodeDeregisterRequest,
   decodeRegisterRequest,
 } from '../src/index.js';
 import type { CatalogCommand } from '../src/index.js';
+import { WatchHub, WatchSet } from '@conclave/toolkit';
 
 function catalog() {
   const hub = new WatchHub();

@@ -3,7 +3,7 @@
 // agent-local endpoints. The HTTP layer never imports the agent; the agent implements this.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Command, CommandResult, FireEventParams, Session, StateMachine, UserEvent } from '@conclave/kv';
+import type { Command, CommandResult, FireEventParams, Session, StateMachine, UserEvent } from '@conclave/state';
 import type { AgentEndpoints } from './agent-endpoints.js';
 
 export interface Leadership {

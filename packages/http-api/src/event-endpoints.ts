@@ -2,8 +2,8 @@
 // index is the last event's UUID halves XORed — a uint64 beyond 2^53, kept as a BigInt — and a blocked list
 // waits until that index differs from the one asked for (it is not monotonic).
 
-import { UserEventError, userEventIndex } from '@conclave/kv';
-import type { UserEvent } from '@conclave/kv';
+import { UserEventError, userEventIndex } from '@conclave/state';
+import type { UserEvent } from '@conclave/state';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import type { EventBackend } from './backend.js';

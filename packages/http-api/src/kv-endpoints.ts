@@ -4,7 +4,8 @@
 import { isCommandFailure } from '@conclave/catalog';
 import { parseUint64, uint64ErrorText } from '@conclave/kv';
 import type { QueryResult } from '@conclave/catalog';
-import type { Command, KvEntry } from '@conclave/kv';
+import type { KvEntry } from '@conclave/kv';
+import type { Command } from '@conclave/state';
 import type { ConsistencyMode } from './backend.js';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';

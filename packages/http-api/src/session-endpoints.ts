@@ -3,8 +3,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { DecodeError, isCommandFailure } from '@conclave/catalog';
-import { SessionRequestError, decodeSessionRequest } from '@conclave/kv';
-import type { Session } from '@conclave/kv';
+import { SessionRequestError, decodeSessionRequest } from '@conclave/state';
+import type { Session } from '@conclave/state';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';

@@ -3,7 +3,7 @@
 // index. The archive is Conclave's own (Consul's state.bin is not interchangeable).
 
 import { isCommandFailure } from '@conclave/catalog';
-import { MAX_SNAPSHOT_BYTES, SnapshotArchiveError, buildSnapshotArchive, readSnapshotArchive } from '@conclave/kv';
+import { MAX_SNAPSHOT_BYTES, SnapshotArchiveError, buildSnapshotArchive, readSnapshotArchive } from '@conclave/state';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 

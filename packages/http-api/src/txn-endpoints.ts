@@ -13,8 +13,10 @@ import {
   isPlainObject,
   typeName,
 } from '@conclave/catalog';
-import { READ_ONLY_VERBS, isKvTxnResult, isReadOnlyTxnOp, parseUint64, readMixedTxn, readTxn, uint64ErrorText } from '@conclave/kv';
-import type { KvEntry, KvTxnOp, KvTxnResult, TxnOp, TxnResult, TxnResultItem } from '@conclave/kv';
+import { parseUint64, uint64ErrorText } from '@conclave/kv';
+import { READ_ONLY_VERBS, isKvTxnResult, isReadOnlyTxnOp, readMixedTxn, readTxn } from '@conclave/state';
+import type { KvEntry } from '@conclave/kv';
+import type { KvTxnOp, KvTxnResult, TxnOp, TxnResult, TxnResultItem } from '@conclave/state';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { encodeKvEntries } from './kv-json.js';

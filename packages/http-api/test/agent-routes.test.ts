@@ -115,7 +115,7 @@ describe('agent routes to AgentEndpoints', () => {
 
 async function startFailing(err: Error) {
   const { createHttpApi } = await import('../src/index.js');
-  const { StateMachine } = await import('@conclave/kv');
+  const { StateMachine } = await import('@conclave/state');
   const { recordingAgent } = await import('./harness.js');
   const agent = recordingAgent([]);
   agent.reload = async () => {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StateMachine } from '@conclave/kv';
+import { StateMachine } from '@conclave/state';
 import { createHttpApi } from '../src/index.js';
 import { recordingAgent, startHarness } from './harness.js';
 import type { Harness } from './harness.js';

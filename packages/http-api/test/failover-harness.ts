@@ -1,8 +1,8 @@
 // The harness for sessions, txn, events and snapshots: a real StateMachine behind a real HTTP server, with
 // the leader's session TTL timers and a local user-event buffer wired as the agent wires them.
 
-import { LocalUserEvents, SessionTimers, StateMachine } from '@conclave/kv';
-import type { Command, CommandResult } from '@conclave/kv';
+import { LocalUserEvents, SessionTimers, StateMachine } from '@conclave/state';
+import type { Command, CommandResult } from '@conclave/state';
 import { createHttpApi } from '../src/index.js';
 import type { ApiBackend, HttpApi } from '../src/index.js';
 import { recordingAgent } from './harness.js';

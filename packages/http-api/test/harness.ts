@@ -1,8 +1,8 @@
 // A real StateMachine behind a real HTTP server on 127.0.0.1:0. The log is the simplest honest one: each
 // write is applied at the next index (the production local log and Raft belong to the agent).
 
-import { StateMachine } from '@conclave/kv';
-import type { Command } from '@conclave/kv';
+import { StateMachine } from '@conclave/state';
+import type { Command } from '@conclave/state';
 import { createHttpApi } from '../src/index.js';
 import type { AgentEndpoints, ApiBackend, HttpApi, Leadership } from '../src/index.js';
 

@@ -1,10 +1,10 @@
 // The KV table with tombstones, applied deterministically at log indexes. Index rules (Consul's):
 // a single key answers its ModifyIndex, a missing key the table index; a list answers the highest
 // ModifyIndex among the entries and tombstones under its prefix (so deletes move it), else the table index.
-// Locks (acquire/release) are decided in kv-ops.ts with the session table; a plain set keeps LockIndex and
+// Locks (acquire/release) are decided in @conclave/state (kv-locks.ts) with the session table; a plain set keeps LockIndex and
 // Session, as Consul does.
 
-import { WatchHub, WatchSet } from '@conclave/catalog';
+import { WatchHub, WatchSet } from '@conclave/toolkit';
 import type { QueryResult } from '@conclave/catalog';
 import type { KvCommand } from './kv-commands.js';
 

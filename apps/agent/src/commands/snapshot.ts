@@ -3,7 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { readSnapshotArchive } from '@conclave/kv';
+import { readSnapshotArchive } from '@conclave/state';
 import { resolveToken } from '@conclave/client';
 import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, runCommand, type CommandContext } from './common.js';
 import { tabwrite } from './format.js';

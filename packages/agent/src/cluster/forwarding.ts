@@ -4,7 +4,7 @@
 // the leader. A server that cannot be reached is skipped for the next one.
 import { Agent as HttpAgent, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { RequestForwarder } from '@conclave/http-api';
-import type { Logger } from '../logger.js';
+import type { Logger } from '@conclave/toolkit';
 import { RpcError, type RpcClient } from './rpc.js';
 
 export interface HttpCall {

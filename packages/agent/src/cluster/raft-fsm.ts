@@ -1,7 +1,7 @@
 // Raft's replicated application is the catalog/KV state machine: entries carry msgpack-encoded commands.
 import { Packr } from 'msgpackr';
 import type { StateMachine as RaftStateMachine } from '@conclave/raft';
-import type { Command, StateMachine } from '@conclave/kv';
+import type { Command, StateMachine } from '@conclave/state';
 
 const packr = new Packr({ useRecords: false, moreTypes: true });
 

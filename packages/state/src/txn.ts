@@ -5,7 +5,7 @@
 import { isCommandFailure } from '@conclave/catalog';
 import { liveView, lockKey, overlayView, setKey, unlockKey } from './kv-locks.js';
 import type { KvView } from './kv-locks.js';
-import type { KvEntry, KvState } from './kv-state.js';
+import type { KvEntry, KvState } from '@conclave/kv';
 import type { SessionState } from './session-state.js';
 
 export const TXN_VERBS = [

@@ -2,7 +2,7 @@
 // serves single commands (on the live table) and transactions (first on an overlay, to roll back cleanly).
 
 import type { CommandFailure } from '@conclave/catalog';
-import type { KvEntry, KvState } from './kv-state.js';
+import type { KvEntry, KvState } from '@conclave/kv';
 import type { SessionState } from './session-state.js';
 
 /** PUT /v1/kv/<key>?acquire=<session>. `Now` is the proposer's clock (ms) for lock-delay. */

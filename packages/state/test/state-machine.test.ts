@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { WatchSet } from '@conclave/catalog';
-import { StateMachine, StateMachineError, parseUint64 } from '../src/index.js';
+import { WatchSet } from '@conclave/toolkit';
+import { StateMachine, StateMachineError } from '../src/index.js';
+import { parseUint64 } from '@conclave/kv';
 import type { Command } from '../src/index.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);

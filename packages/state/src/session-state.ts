@@ -5,8 +5,9 @@
 // invalidation caused by a catalog command (which carries no time) starts its delay at the next timestamped
 // command — never earlier than it really happened, so the delay can only be longer, never shorter.
 
-import type { CatalogState, CommandFailure, QueryResult, WatchHub, WatchSet } from '@conclave/catalog';
-import type { KvState } from './kv-state.js';
+import type { CatalogState, CommandFailure, QueryResult } from '@conclave/catalog';
+import type { WatchHub, WatchSet } from '@conclave/toolkit';
+import type { KvState } from '@conclave/kv';
 import type { Session, SessionCommand, SessionInput } from './session-commands.js';
 
 export const TOPIC_SESSIONS = 'sessions';

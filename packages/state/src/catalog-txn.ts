@@ -13,7 +13,7 @@ import type {
   ServiceRecord,
 } from '@conclave/catalog';
 import { liveView } from './kv-locks.js';
-import type { KvEntry, KvState } from './kv-state.js';
+import type { KvEntry, KvState } from '@conclave/kv';
 import type { SessionState } from './session-state.js';
 import { READ_ONLY_VERBS, runKvOp } from './txn.js';
 import type { KvTxnOp, TxnError } from './txn.js';

@@ -2,14 +2,15 @@
 // apply(command, index) makes `index` the new ModifyIndex of what it changes and wakes only the blocking
 // queries that read it. No clocks, randomness or IO in here; the log (local in -dev, Raft later) calls apply.
 
-import { CatalogState, WatchHub, isPlainObject } from '@conclave/catalog';
+import { CatalogState, isPlainObject } from '@conclave/catalog';
+import { WatchHub } from '@conclave/toolkit';
 import type { CatalogCommand, CatalogSnapshot, CommandFailure } from '@conclave/catalog';
 import { pack, unpack } from 'msgpackr';
-import type { KvCommand } from './kv-commands.js';
+import type { KvCommand } from '@conclave/kv';
 import { liveView, lockKey, unlockKey } from './kv-locks.js';
 import type { KvLockCommand, KvUnlockCommand } from './kv-locks.js';
-import { KvState } from './kv-state.js';
-import type { KvSnapshot } from './kv-state.js';
+import { KvState } from '@conclave/kv';
+import type { KvSnapshot } from '@conclave/kv';
 import type { SessionCommand } from './session-commands.js';
 import { SessionState } from './session-state.js';
 import type { SessionSnapshot } from './session-state.js';

@@ -30,10 +30,13 @@ export function createLogger(
     if (ORDER[lvl] < min) return;
     let line = `${new Date().toISOString()} ${LABEL[lvl]}${name}: ${msg}`;
     if (fields) {
+      // hclog's shape: the message, a colon, then key=value pairs.
+      let sep = ':';
       for (const [k, v] of Object.entries(fields)) {
         if (v === undefined) continue;
         const s = v instanceof Error ? v.message : typeof v === 'string' ? v : JSON.stringify(v);
-        line += ` ${k}=${/\s/.test(s) ? JSON.stringify(s) : s}`;
+        line += `${sep} ${k}=${/\s/.test(s) ? JSON.stringify(s) : s}`;
+        sep = '';
       }
     }
     write(line);

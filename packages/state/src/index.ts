@@ -1,0 +1,46 @@
+export { StateMachine, StateMachineError } from './state-machine.js';
+export type { Command, CommandResult, SnapshotRestoreCommand } from './state-machine.js';
+export {
+  decodeSessionRequest,
+  SessionRequestError,
+  DEFAULT_LOCK_DELAY_NS,
+  MAX_LOCK_DELAY_NS,
+  DEFAULT_SESSION_TTL_MIN_NS,
+  MAX_SESSION_TTL_NS,
+  SERF_CHECK_ID,
+} from './session-commands.js';
+export type {
+  Session,
+  SessionInput,
+  SessionBehavior,
+  ServiceCheckRef,
+  SessionCommand,
+  SessionCreateCommand,
+  SessionDestroyCommand,
+  SessionRequestDefaults,
+} from './session-commands.js';
+export { SessionState, TOPIC_SESSIONS } from './session-state.js';
+export type { SessionSnapshot } from './session-state.js';
+export type { KvLockCommand, KvUnlockCommand } from './kv-locks.js';
+export { applyTxn, readTxn, isKvTxnResult, TXN_VERBS, READ_ONLY_VERBS } from './txn.js';
+export type { KvTxnOp, KvTxnCommand, KvTxnResult, TxnError, TxnVerb } from './txn.js';
+export { SessionTimers, SESSION_TTL_MULTIPLIER } from './session-timers.js';
+export type { SessionTimersOptions } from './session-timers.js';
+export {
+  UserEventBuffer,
+  LocalUserEvents,
+  UserEventError,
+  userEventIndex,
+  validateFireParams,
+  eventTargetsAgent,
+  USER_EVENT_BUFFER_SIZE,
+  USER_EVENT_SIZE_LIMIT,
+  USER_EVENT_GOSSIP_PREFIX,
+  encodeUserEvent,
+  decodeUserEvent,
+} from './user-events.js';
+export type { UserEvent, FireEventParams, EventTargetService, LocalUserEventsOptions } from './user-events.js';
+export { buildSnapshotArchive, readSnapshotArchive, SnapshotArchiveError, SNAPSHOT_FORMAT, MAX_SNAPSHOT_BYTES } from './snapshot-archive.js';
+export type { SnapshotMeta, SnapshotArchive } from './snapshot-archive.js';
+export { applyMixedTxn, readMixedTxn, isReadOnlyTxnOp } from './catalog-txn.js';
+export type { TxnOp, TxnCommand, TxnResult, TxnResultItem, NodeTxnOp, ServiceTxnOp, CheckTxnOp, SessionTxnOp } from './catalog-txn.js';
