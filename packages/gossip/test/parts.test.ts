@@ -18,7 +18,7 @@ import {
 } from '../src/index.js';
 import { decodePacket, encodeMessage, encodePacket, MsgType } from '../src/messages.js';
 import { FrameReader, frame, open, refusal, seal } from '../src/transport.js';
-import { UserEventBuffer } from '../src/userEvents.js';
+import { UserEventBuffer } from '../src/user-events.js';
 
 describe('Suspicion', () => {
   it('shrinks from max toward min as independent confirmations arrive', () => {

@@ -4,7 +4,7 @@
  * messages and clock readings, and carries out the outputs it queues.
  */
 import { Awareness } from './awareness.js';
-import { BroadcastQueue } from './broadcastQueue.js';
+import { BroadcastQueue } from './broadcast-queue.js';
 import { pushPullScale, retransmitLimit, suspicionMinTimeout, type GossipConfig } from './config.js';
 import { GossipConfigError, MalformedMessageError, NameConflictError, SizeLimitError } from './errors.js';
 import { LamportClock } from './lamport.js';
@@ -28,10 +28,10 @@ import {
   type UserMsg,
 } from './messages.js';
 import { consulStatusOf, ConsulStatus, splitHostPort, statusToCode, type Member, type MemberStatus } from './member.js';
-import { MemberTable, isLive, shareEmpty, type ProbeOrder, type Rec, type SharedRoster } from './memberTable.js';
+import { MemberTable, isLive, shareEmpty, type ProbeOrder, type Rec, type SharedRoster } from './member-table.js';
 import { createRng, type Rng } from './rng.js';
 import { Suspicion } from './suspicion.js';
-import { UserEventBuffer, type UserEvent } from './userEvents.js';
+import { UserEventBuffer, type UserEvent } from './user-events.js';
 
 export type StreamPurpose = 'join' | 'push-pull' | 'reconnect' | 'ping';
 

@@ -10,11 +10,11 @@ import os from 'node:os';
 import { randomInt } from 'node:crypto';
 import { profile as presetProfile, type GossipConfig, type ProfileName } from './config.js';
 import { DecryptError, GossipConfigError, GossipError } from './errors.js';
-import { GossipCore, type GossipEvent, type GossipOutput, type GossipStats } from './gossipCore.js';
+import { GossipCore, type GossipEvent, type GossipOutput, type GossipStats } from './gossip-core.js';
 import { Keyring } from './keyring.js';
 import { joinHostPort, splitHostPort, type Member } from './member.js';
 import { FrameReader, frame, open, packetOverhead, refusal, seal } from './transport.js';
-import type { UserEvent } from './userEvents.js';
+import type { UserEvent } from './user-events.js';
 
 export const DEFAULT_GOSSIP_PORT = 8301;
 /** Bound on open TCP connections (inbound + outbound); more are refused. */
