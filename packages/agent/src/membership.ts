@@ -1,7 +1,19 @@
 // The agent's view of the cluster's members, from gossip (packages/gossip), in Consul's vocabulary: the member
-// objects of /v1/agent/members, join with several addresses, graceful leave, force-leave.
-import { createGossipNode, type GossipNode, type Member, type ProfileName } from '@conclave/gossip';
+// objects of /v1/agent/members, join with several addresses, graceful leave, force-leave. Gossip itself is a
+// generic SWIM library; everything Consul means by a member (status numbers, the Serf LAN port) is here.
+import { createGossipNode, type GossipNode, type Member, type MemberStatus, type ProfileName } from '@conclave/gossip';
 import type { Logger } from '@conclave/toolkit';
+
+/** Consul's default Serf LAN port; a join address given without a port means this one. */
+export const SERF_LAN_PORT = 8301;
+
+/** Serf's member status numbers, the `Status` of /v1/agent/members (none 0 is never shown for a known member). */
+export const MemberStatusCode = { none: 0, alive: 1, leaving: 2, left: 3, failed: 4 } as const;
+
+/** A suspect member is still `alive` to Consul: suspicion is the failure detector's business, not the catalog's. */
+export function memberStatusCode(status: MemberStatus): number {
+  return MemberStatusCode[status === 'suspect' ? 'alive' : status];
+}
 
 /** Consul's /v1/agent/members entry. */
 export interface ConsulMember {
@@ -33,7 +45,6 @@ export class Membership {
   private constructor(readonly node: GossipNode) {}
 
   static async start(opts: MembershipOptions): Promise<Membership> {
-    const log = opts.logger;
     const node = await createGossipNode({
       name: opts.name,
       bindAddr: opts.bindAddr,
@@ -42,7 +53,7 @@ export class Membership {
       tags: opts.tags,
       keyring: opts.encrypt || undefined,
       profile: opts.profile,
-      logger: (level, message) => log[level](message),
+      logger: opts.logger,
     });
     return new Membership(node);
   }
@@ -61,7 +72,7 @@ export class Membership {
 
   /** Joins through any of the addresses (`host` or `host:port`, default port 8301); returns how many worked. */
   async join(addresses: string[]): Promise<{ joined: number; errors: string[] }> {
-    const seeds = addresses.map((a) => (/:\d+$/.test(a) && !a.endsWith(']') ? a : `${a}:8301`));
+    const seeds = addresses.map((a) => (/:\d+$/.test(a) && !a.endsWith(']') ? a : `${a}:${SERF_LAN_PORT}`));
     const res = await this.node.join(seeds);
     return { joined: res.joined.length, errors: res.failed.map((f) => `${f.addr}: ${f.error}`) };
   }
@@ -86,7 +97,7 @@ function consulMember(m: Member): ConsulMember {
     Addr: m.host,
     Port: m.port,
     Tags: m.tags,
-    Status: m.statusCode,
+    Status: memberStatusCode(m.status),
     ProtocolMin: 1,
     ProtocolMax: 5,
     ProtocolCur: 2,

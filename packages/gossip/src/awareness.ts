@@ -6,7 +6,7 @@
 export class Awareness {
   private score = 0;
 
-  /** @param max awareness multiplier ceiling (8 in Consul); 1 disables the mechanism. */
+  /** @param max awareness multiplier ceiling (8 in every preset); 1 disables the mechanism. */
   constructor(private readonly max: number) {}
 
   applyDelta(delta: number): void {

@@ -1,7 +1,9 @@
 /**
- * Timing and size settings, the presets with the reason for each number, and
- * the formulas that scale them with the cluster size.
+ * Timing and size settings, the presets with the reason for each number, the
+ * formulas that scale them with the cluster size, and their validation.
  */
+import { GossipConfigError } from './errors.js';
+
 export interface GossipConfig {
   /** Time between failure probes of one member. */
   probeIntervalMs: number;
@@ -51,7 +53,7 @@ export interface GossipConfig {
   maxStreamBytes: number;
 }
 
-/** Consul's LAN numbers (memberlist DefaultLANConfig + Serf/Consul reaping). */
+/** A LAN: memberlist's DefaultLANConfig, with Serf's reaping of failed and left members. */
 export function lanProfile(): GossipConfig {
   return {
     probeIntervalMs: 1000, // one probe per second per member: load independent of N
@@ -69,7 +71,7 @@ export function lanProfile(): GossipConfig {
     lifeguard: true,
     udpPacketSize: 1400, // below a 1500-byte Ethernet MTU with IP/UDP headers
     reconnectIntervalMs: 30_000,
-    reconnectTimeoutMs: 72 * 3600_000, // Consul raises Serf's 24h so short outages do not drop nodes
+    reconnectTimeoutMs: 72 * 3600_000, // Serf's 24h raised (as Consul does) so an outage of a day or two does not drop members
     tombstoneTimeoutMs: 24 * 3600_000,
     reapIntervalMs: 15_000,
     leavePropagateDelayMs: 1000,
@@ -144,4 +146,38 @@ export function pushPullScale(intervalMs: number, n: number): number {
   if (n <= threshold) return intervalMs;
   const mult = Math.ceil(Math.log2(n) - Math.log2(threshold)) + 1;
   return intervalMs * mult;
+}
+
+const POSITIVE: (keyof GossipConfig)[] = [
+  'probeIntervalMs',
+  'probeTimeoutMs',
+  'gossipIntervalMs',
+  'pushPullIntervalMs',
+  'tcpTimeoutMs',
+  'reconnectIntervalMs',
+  'reapIntervalMs',
+  'suspicionMult',
+  'suspicionMaxTimeoutMult',
+  'retransmitMult',
+  'awarenessMaxMultiplier',
+  'eventBufferSize',
+  'maxQueuedBroadcasts',
+  'userEventSizeLimit',
+  'maxStreamBytes',
+];
+
+/** Throws GossipConfigError for a setting no member could run with. */
+export function validateConfig(c: GossipConfig): void {
+  for (const [k, v] of Object.entries(c)) {
+    if (k === 'lifeguard') {
+      if (typeof v !== 'boolean') throw new GossipConfigError('config lifeguard must be true or false');
+    } else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new GossipConfigError(`config ${k} must be a non-negative number, got ${String(v)}`);
+    }
+  }
+  for (const k of POSITIVE) if (!(c[k] as number > 0)) throw new GossipConfigError(`config ${k} must be greater than 0`);
+  if (c.udpPacketSize < 576 || c.udpPacketSize > 65_000) throw new GossipConfigError(`config udpPacketSize must be 576 to 65000 bytes, got ${c.udpPacketSize}`);
+  if (c.probeTimeoutMs >= c.probeIntervalMs) {
+    throw new GossipConfigError(`probeTimeoutMs (${c.probeTimeoutMs}) must be below probeIntervalMs (${c.probeIntervalMs})`);
+  }
 }

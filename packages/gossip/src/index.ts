@@ -1,36 +1,21 @@
-export { GossipCore } from './gossipCore.js';
-export type { GossipCoreOptions, GossipOutput, GossipEvent, GossipStats, StreamPurpose } from './gossipCore.js';
-export { SharedRoster } from './memberTable.js';
-export type { RosterEntry } from './memberTable.js';
-export {
-  lanProfile,
-  localProfile,
-  testProfile,
-  profile,
-  suspicionMinTimeout,
-  retransmitLimit,
-  pushPullScale,
-} from './config.js';
+// The public API: what an application embedding gossip needs. Everything else
+// (the state machine, wire format, member table) is internal and may change;
+// this package's tests reach it by relative imports.
+export { createGossipNode, GossipNode } from './gossip-node.js';
+export type { GossipNodeOptions, GossipNodeEvents, GossipNodeStats, JoinResult } from './gossip-node.js';
+export type { Member, MemberStatus } from './member.js';
+export type { UserEvent } from './user-events.js';
+export type { GossipLogger } from './logger.js';
+export { lanProfile, localProfile, testProfile, profile } from './config.js';
 export type { GossipConfig, ProfileName } from './config.js';
-export { ConsulStatus, consulStatusOf, splitHostPort, joinHostPort } from './member.js';
-export type { Member, MemberStatus, ConsulStatusName } from './member.js';
-export type { UserEvent } from './userEvents.js';
-export { Awareness } from './awareness.js';
-export { Suspicion, suspicionTimeout } from './suspicion.js';
-export { BroadcastQueue } from './broadcastQueue.js';
-export { LamportClock } from './lamport.js';
-export { createRng, shuffle } from './rng.js';
-export type { Rng } from './rng.js';
+export { Keyring, generateKey, decodeKey } from './keyring.js';
 export {
   GossipError,
-  MalformedMessageError,
+  GossipConfigError,
   KeyringError,
   DecryptError,
   RemoteRefusedError,
+  MalformedMessageError,
   SizeLimitError,
-  GossipConfigError,
   NameConflictError,
 } from './errors.js';
-export { createGossipNode, GossipNode, DEFAULT_GOSSIP_PORT } from './gossipNode.js';
-export type { GossipNodeOptions, JoinResult, GossipNodeStats, GossipNodeEvents } from './gossipNode.js';
-export { Keyring, generateKey, decodeKey, ENCRYPTION_OVERHEAD } from './keyring.js';

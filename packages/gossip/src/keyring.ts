@@ -1,7 +1,7 @@
 /**
  * Gossip encryption keyring: AES-GCM with a primary key (used to encrypt) and
  * secondary keys (also tried to decrypt) so keys can be rotated without a
- * split. Keys are base64 of 16, 24 or 32 bytes, as `consul keygen` prints.
+ * split. Keys are base64 of 16, 24 or 32 bytes, as generateKey() makes them.
  * Encrypted message: version byte 1, 12-byte nonce, ciphertext, 16-byte tag.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
@@ -13,7 +13,7 @@ const TAG = 16;
 /** Bytes encryption adds to a message. */
 export const ENCRYPTION_OVERHEAD = 1 + NONCE + TAG;
 
-/** A new random 32-byte key in base64 (what `consul keygen` prints). */
+/** A new random 32-byte (AES-256) key in base64. */
 export function generateKey(): string {
   return randomBytes(32).toString('base64');
 }
@@ -112,7 +112,7 @@ export class Keyring {
         // try the next key
       }
     }
-    throw new DecryptError('no installed gossip key decrypts the message; the nodes use different keys (-encrypt)');
+    throw new DecryptError('no installed gossip key decrypts the message; the nodes use different keys');
   }
 }
 

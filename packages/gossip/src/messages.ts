@@ -5,6 +5,7 @@
  */
 import { Packr } from 'msgpackr';
 import { MalformedMessageError } from './errors.js';
+import type { MemberStatus } from './member.js';
 
 export const MsgType = {
   ping: 1,
@@ -37,7 +38,13 @@ export interface UserMsg { t: 9; lt: number; name: string; payload: Uint8Array }
  */
 export interface CheckMsg { t: 11; node: string; inc: number; from: string }
 
-/** Member state in a push/pull exchange; `s` is the status code (1 alive … 4 failed, 5 suspect). */
+/**
+ * A member's status in a push/pull state entry. The numbers are the wire
+ * format (nodes of other builds read them): never renumber, only add.
+ */
+export const WireStatus = { alive: 1, leaving: 2, left: 3, failed: 4, suspect: 5 } as const satisfies Record<MemberStatus, number>;
+
+/** Member state in a push/pull exchange; `s` is its WireStatus. */
 export interface StateEntry { node: string; addr: string; inc: number; tags: Record<string, string>; s: number }
 export interface PushPullMsg { t: 10; from: string; join: boolean; states: StateEntry[]; lt: number }
 
@@ -180,7 +187,7 @@ export function decodeStreamMessage(data: Uint8Array): StreamMessage {
     if (!isStr(m.from) || typeof m.join !== 'boolean' || !isNat(m.lt) || !Array.isArray(m.states)) bad('push/pull');
     for (const s of m.states as unknown[]) {
       const e = s as Record<string, unknown>;
-      if (typeof e !== 'object' || e === null || !isStr(e.node) || !isStr(e.addr) || !isNat(e.inc) || !isTags(e.tags) || !isNat(e.s) || e.s < 1 || e.s > 5) {
+      if (typeof e !== 'object' || e === null || !isStr(e.node) || !isStr(e.addr) || !isNat(e.inc) || !isTags(e.tags) || !isNat(e.s) || e.s < WireStatus.alive || e.s > WireStatus.suspect) {
         bad('push/pull state');
       }
     }

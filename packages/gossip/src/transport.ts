@@ -33,10 +33,10 @@ export function open(keyring: Keyring | undefined, data: Uint8Array): Uint8Array
   const body = data.subarray(1);
   switch (data[0]) {
     case PLAIN:
-      if (keyring) throw new DecryptError('the message was not encrypted, but gossip encryption is enabled on the receiving node; every node needs the same key (-encrypt)');
+      if (keyring) throw new DecryptError('the message was not encrypted, but gossip encryption is enabled on the receiving node; every node needs the same key');
       return body;
     case ENCRYPTED:
-      if (!keyring) throw new DecryptError('the message was encrypted, but gossip encryption is not enabled on the receiving node; every node needs the same key (-encrypt)');
+      if (!keyring) throw new DecryptError('the message was encrypted, but gossip encryption is not enabled on the receiving node; every node needs the same key');
       return keyring.decrypt(body);
     case REFUSAL:
       throw new RemoteRefusedError(`remote node refused: ${Buffer.from(body).toString('utf8').slice(0, 500)}`);

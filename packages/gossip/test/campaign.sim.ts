@@ -8,7 +8,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { lanProfile, type GossipConfig } from '../src/index.js';
+import { lanProfile, type GossipConfig } from '../src/config.js';
 import { countSeeing, detectionBoundMs, formCluster, nodeName, bootCluster, converged } from './sim/scenarios.js';
 
 const sizes = (process.env.SIM_SIZES ?? '100,1000').split(',').map(Number);

@@ -1,24 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Awareness,
-  BroadcastQueue,
-  Keyring,
-  KeyringError,
-  DecryptError,
-  LamportClock,
-  Suspicion,
-  decodeKey,
-  generateKey,
-  lanProfile,
-  pushPullScale,
-  retransmitLimit,
-  splitHostPort,
-  suspicionMinTimeout,
-  suspicionTimeout,
-} from '../src/index.js';
+import { Awareness } from '../src/awareness.js';
+import { BroadcastQueue } from '../src/broadcast-queue.js';
+import { lanProfile, pushPullScale, retransmitLimit, suspicionMinTimeout } from '../src/config.js';
+import { DecryptError, KeyringError } from '../src/errors.js';
+import { splitHostPort } from '../src/host-port.js';
+import { Keyring, decodeKey, generateKey } from '../src/keyring.js';
+import { LamportClock } from '../src/lamport.js';
+import { Suspicion, suspicionTimeout } from '../src/suspicion.js';
 import { decodePacket, encodeMessage, encodePacket, MsgType } from '../src/messages.js';
 import { FrameReader, frame, open, refusal, seal } from '../src/transport.js';
-import { UserEventBuffer } from '../src/userEvents.js';
+import { UserEventBuffer } from '../src/user-events.js';
 
 describe('Suspicion', () => {
   it('shrinks from max toward min as independent confirmations arrive', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lanProfile, testProfile, type GossipEvent } from '../src/index.js';
+import { lanProfile, testProfile } from '../src/config.js';
+import type { GossipEvent } from '../src/gossip-core.js';
 import { bootCluster, converged, countSeeing, detectionBoundMs, formCluster, nodeName } from './sim/scenarios.js';
 import { Simulation } from './sim/simulator.js';
 

@@ -1,5 +1,7 @@
 /** Helpers shared by the simulation tests and the `sim` campaign. */
-import { SharedRoster, type GossipConfig, type MemberStatus, type RosterEntry } from '../../src/index.js';
+import type { GossipConfig } from '../../src/config.js';
+import type { MemberStatus } from '../../src/member.js';
+import { SharedRoster, type RosterEntry } from '../../src/shared-roster.js';
 import { Simulation, simAddr, type SimOptions } from './simulator.js';
 
 export const nodeName = (i: number): string => `node-${String(i).padStart(4, '0')}`;

@@ -4,7 +4,10 @@
  * starved of CPU. The production GossipCore runs inside it unchanged; the
  * same seed replays the same run.
  */
-import { GossipCore, createRng, type GossipConfig, type GossipEvent, type Rng, type SharedRoster } from '../../src/index.js';
+import type { GossipConfig } from '../../src/config.js';
+import { GossipCore, type GossipEvent } from '../../src/gossip-core.js';
+import { createRng, type Rng } from '../../src/rng.js';
+import type { SharedRoster } from '../../src/shared-roster.js';
 import { EventHeap, type HeapItem } from './heap.js';
 
 export interface SimOptions {

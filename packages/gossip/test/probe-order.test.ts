@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GossipCore, testProfile } from '../src/index.js';
+import { testProfile } from '../src/config.js';
+import { GossipCore } from '../src/gossip-core.js';
 import { decodePacket, encodeMessage, MsgType } from '../src/messages.js';
 
 const addrOf = (i: number): string => `10.0.1.${i}:8301`;

@@ -10,13 +10,14 @@ import os from 'node:os';
 import { randomInt } from 'node:crypto';
 import { profile as presetProfile, type GossipConfig, type ProfileName } from './config.js';
 import { DecryptError, GossipConfigError, GossipError } from './errors.js';
-import { GossipCore, type GossipEvent, type GossipOutput, type GossipStats } from './gossipCore.js';
+import { GossipCore, type GossipEvent, type GossipOutput, type GossipStats } from './gossip-core.js';
+import { joinHostPort, splitHostPort } from './host-port.js';
 import { Keyring } from './keyring.js';
-import { joinHostPort, splitHostPort, type Member } from './member.js';
+import { silentLogger, type GossipLogger } from './logger.js';
+import type { Member } from './member.js';
 import { FrameReader, frame, open, packetOverhead, refusal, seal } from './transport.js';
-import type { UserEvent } from './userEvents.js';
+import type { UserEvent } from './user-events.js';
 
-export const DEFAULT_GOSSIP_PORT = 8301;
 /** Bound on open TCP connections (inbound + outbound); more are refused. */
 const MAX_CONNECTIONS = 512;
 
@@ -25,8 +26,11 @@ export interface GossipNodeOptions {
   name: string;
   /** Address to bind UDP and TCP on (default 0.0.0.0). */
   bindAddr?: string;
-  /** Port for both UDP and TCP (default 8301; 0 picks a free one). */
-  port?: number;
+  /**
+   * Port for both UDP and TCP; 0 picks a free one. No default: which port a
+   * cluster gossips on is the application's convention, not this library's.
+   */
+  port: number;
   /** Address others use to reach us (default: bindAddr, or the first private IPv4 when bound to 0.0.0.0). */
   advertiseAddr?: string;
   advertisePort?: number;
@@ -41,8 +45,8 @@ export interface GossipNodeOptions {
   seed?: number;
   /** Clock in ms (default Date.now). */
   clock?: () => number;
-  /** Receives one line per notable happening. */
-  logger?: (level: 'debug' | 'info' | 'warn', message: string) => void;
+  /** Receives notable happenings (default: none are logged). */
+  logger?: GossipLogger;
 }
 
 export interface JoinResult {
@@ -88,13 +92,13 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     private readonly tcp: net.Server,
     private keyringValue: Keyring | undefined,
     private readonly clock: () => number,
-    private readonly log: NonNullable<GossipNodeOptions['logger']>,
+    private readonly log: GossipLogger,
   ) {
     super();
     udp.on('message', (msg, rinfo) => this.onPacket(msg, joinHostPort(rinfo.address, rinfo.port)));
-    udp.on('error', (e) => this.log('warn', `gossip UDP socket error: ${e.message}`));
+    udp.on('error', (e) => this.log.error('UDP socket error', { error: e.message }));
     tcp.on('connection', (s) => this.onConnection(s));
-    tcp.on('error', (e) => this.log('warn', `gossip TCP listener error: ${e.message}`));
+    tcp.on('error', (e) => this.log.error('TCP listener error', { error: e.message }));
     this.flush();
   }
 
@@ -138,8 +142,9 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   }
 
   /**
-   * Joins through each seed ("host:port", "host" → port 8301) with a TCP
-   * push/pull. Never throws for unreachable seeds: they are listed in `failed`.
+   * Joins through each seed ("host:port", or "host" for this node's own port,
+   * as a cluster usually gossips on one port) with a TCP push/pull. Never
+   * throws for unreachable seeds: they are listed in `failed`.
    */
   async join(seeds: string[]): Promise<JoinResult> {
     this.assertOpen();
@@ -147,7 +152,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     await Promise.all(
       seeds.map(async (seed) => {
         try {
-          const addr = await resolveSeed(seed);
+          const addr = await resolveSeed(seed, this.boundPort());
           const id = this.core.join(addr, this.clock());
           const done = new Promise<Error | null>((resolve) => this.waiters.set(id, resolve));
           this.flush();
@@ -159,8 +164,8 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
         }
       }),
     );
-    if (result.joined.length) this.log('info', `gossip: joined ${result.joined.join(', ')}`);
-    for (const f of result.failed) this.log('warn', `gossip: join ${f.addr} failed: ${f.error}`);
+    if (result.joined.length) this.log.info('joined', { seeds: result.joined });
+    for (const f of result.failed) this.log.warn('join failed', { seed: f.addr, error: f.error });
     return result;
   }
 
@@ -212,7 +217,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     return ev;
   }
 
-  /** Consul's force-leave (failed → left; alive members refute). */
+  /** Force-leave: failed → left, so the cluster stops trying to reconnect; alive members refute. */
   forceLeave(name: string, opts: { prune?: boolean } = {}): boolean {
     this.assertOpen();
     const ok = this.core.forceLeave(name, this.clock());
@@ -240,6 +245,11 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
 
   // ---------------------------------------------------------------- plumbing
 
+  /** The local port, the default for seeds given without one. */
+  private boundPort(): number {
+    return (this.tcp.address() as net.AddressInfo).port;
+  }
+
   private requireKeyring(): Keyring {
     if (!this.keyringValue) throw new GossipConfigError('gossip encryption is not enabled on this node (start it with a key)');
     return this.keyringValue;
@@ -262,7 +272,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     } catch (e) {
       if (e instanceof DecryptError) this.extra.decryptFailures++;
       else this.extra.badFrames++;
-      this.log('debug', `gossip: dropped packet from ${from}: ${(e as Error).message}`);
+      this.log.debug('dropped packet', { from, error: (e as Error).message });
       return;
     }
     this.core.handlePacket(from, body, this.clock());
@@ -302,7 +312,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       } catch (e) {
         if (e instanceof DecryptError) {
           this.extra.decryptFailures++;
-          this.log('warn', `gossip: refused stream from ${from}: ${e.message}`);
+          this.log.warn('refused stream', { from, error: e.message });
         }
         reply = refusal((e as Error).message);
       }
@@ -374,7 +384,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
         const hp = splitHostPort(out.to);
         if (!hp) continue;
         this.udp.send(seal(this.keyringValue, out.data), hp.port, hp.host, (err) => {
-          if (err) this.log('debug', `gossip: send to ${out.to} failed: ${err.message}`);
+          if (err) this.log.debug('send failed', { to: out.to, error: err.message });
         });
       } else {
         this.stream(out);
@@ -409,7 +419,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
         this.emit('suspect', e.member, e.from);
         return;
       default:
-        if (e.type === 'fail' || e.type === 'leave') this.log('info', `gossip: member ${e.member.name} ${e.type === 'fail' ? 'failed' : 'left'}`);
+        if (e.type === 'fail' || e.type === 'leave') this.log.info(e.type === 'fail' ? 'member failed' : 'member left', { member: e.member.name, address: e.member.addr });
         this.emit(e.type, e.member);
     }
   }
@@ -429,7 +439,8 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
         : new Keyring(Array.isArray(opts.keyring) ? opts.keyring : [opts.keyring]);
   const bindAddr = opts.bindAddr ?? '0.0.0.0';
   if (net.isIP(bindAddr) === 0) throw new GossipConfigError(`bind address "${bindAddr}" is not an IP address`);
-  const wanted = opts.port ?? DEFAULT_GOSSIP_PORT;
+  const wanted = opts.port;
+  if (wanted === undefined) throw new GossipConfigError('createGossipNode needs a port (0 picks a free one)');
   if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) throw new GossipConfigError(`port ${wanted} is out of range`);
   const { udp, tcp, port } = await bindBoth(bindAddr, wanted);
   const advHost = opts.advertiseAddr ?? (bindAddr === '0.0.0.0' || bindAddr === '::' ? defaultAdvertise() : bindAddr);
@@ -444,7 +455,7 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
     now: clock(),
     packetOverhead: packetOverhead(keyring),
   });
-  return new GossipNode(core, udp, tcp, keyring, clock, opts.logger ?? (() => {}));
+  return new GossipNode(core, udp, tcp, keyring, clock, opts.logger ?? silentLogger);
 }
 
 async function bindBoth(host: string, port: number): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
@@ -484,8 +495,8 @@ function defaultAdvertise(): string {
   return '127.0.0.1';
 }
 
-async function resolveSeed(seed: string): Promise<string> {
-  const hp = splitHostPort(seed.trim(), DEFAULT_GOSSIP_PORT);
+async function resolveSeed(seed: string, defaultPort: number): Promise<string> {
+  const hp = splitHostPort(seed.trim(), defaultPort);
   if (!hp) throw new GossipConfigError(`seed "${seed}" is not host[:port]`);
   if (net.isIP(hp.host)) return joinHostPort(hp.host, hp.port);
   try {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { GossipConfigError, GossipCore, SharedRoster, testProfile, type GossipOutput } from '../src/index.js';
+import { testProfile } from '../src/config.js';
+import { GossipConfigError } from '../src/errors.js';
+import { GossipCore, type GossipOutput } from '../src/gossip-core.js';
+import { SharedRoster } from '../src/shared-roster.js';
 import { decodePacket, encodeMessage, MsgType, type StateEntry } from '../src/messages.js';
 
 const N = 20; // at most 32: push/pull is not scaled, so both cores draw the same first push/pull time

@@ -4,8 +4,8 @@
  * messages and clock readings, and carries out the outputs it queues.
  */
 import { Awareness } from './awareness.js';
-import { BroadcastQueue } from './broadcastQueue.js';
-import { pushPullScale, retransmitLimit, suspicionMinTimeout, type GossipConfig } from './config.js';
+import { BroadcastQueue } from './broadcast-queue.js';
+import { pushPullScale, retransmitLimit, suspicionMinTimeout, validateConfig, type GossipConfig } from './config.js';
 import { GossipConfigError, MalformedMessageError, NameConflictError, SizeLimitError } from './errors.js';
 import { LamportClock } from './lamport.js';
 import {
@@ -13,6 +13,7 @@ import {
   COMPOUND_PER_MSG,
   MAX_COMPOUND,
   MsgType,
+  WireStatus,
   decodePacket,
   decodeStreamMessage,
   encodeMessage,
@@ -27,11 +28,13 @@ import {
   type SuspectMsg,
   type UserMsg,
 } from './messages.js';
-import { consulStatusOf, ConsulStatus, splitHostPort, statusToCode, type Member, type MemberStatus } from './member.js';
-import { MemberTable, isLive, shareEmpty, type ProbeOrder, type Rec, type SharedRoster } from './memberTable.js';
+import { splitHostPort } from './host-port.js';
+import { isLive, type Member, type MemberStatus } from './member.js';
+import { MemberTable, shareEmpty, type ProbeOrder, type Rec } from './member-table.js';
 import { createRng, type Rng } from './rng.js';
+import type { SharedRoster } from './shared-roster.js';
 import { Suspicion } from './suspicion.js';
-import { UserEventBuffer, type UserEvent } from './userEvents.js';
+import { UserEventBuffer, type UserEvent } from './user-events.js';
 
 export type StreamPurpose = 'join' | 'push-pull' | 'reconnect' | 'ping';
 
@@ -174,9 +177,6 @@ export class GossipCore {
     if (!splitHostPort(opts.addr)) throw new GossipConfigError(`advertise address "${opts.addr}" is not ip:port`);
     const c = opts.config;
     validateConfig(c);
-    if (c.probeTimeoutMs >= c.probeIntervalMs) {
-      throw new GossipConfigError(`probeTimeoutMs (${c.probeTimeoutMs}) must be below probeIntervalMs (${c.probeIntervalMs})`);
-    }
     this.name = opts.name;
     this.config = c;
     this.rng = createRng(opts.seed);
@@ -322,8 +322,9 @@ export class GossipCore {
   }
 
   /**
-   * Consul's force-leave: a failed member becomes `left` everywhere; an alive
-   * one is told to leave and will refute. Returns false for unknown names.
+   * Force-leave: a failed member becomes `left` everywhere (an operator's way
+   * to say it will not come back, so nobody keeps reconnecting); an alive one
+   * is told to leave and will refute. Returns false for unknown names.
    */
   forceLeave(name: string, now: number): boolean {
     if (name === this.name) throw new GossipConfigError('cannot force-leave the local node; use leave()');
@@ -838,7 +839,7 @@ export class GossipCore {
 
   private pushPullMessage(join: boolean): PushPullMsg {
     const states: StateEntry[] = [];
-    for (const r of this.table.values()) states.push({ node: r.name, addr: r.addr, inc: r.inc, tags: r.tags, s: statusToCode(r.status) });
+    for (const r of this.table.values()) states.push({ node: r.name, addr: r.addr, inc: r.inc, tags: r.tags, s: WireStatus[r.status] });
     return { t: MsgType.pushPull, from: this.name, join, states, lt: this.clock.time() };
   }
 
@@ -846,18 +847,18 @@ export class GossipCore {
     this.clock.witness(msg.lt);
     for (const e of msg.states) {
       switch (e.s) {
-        case 1:
+        case WireStatus.alive:
           this.aliveNode({ t: MsgType.alive, node: e.node, addr: e.addr, inc: e.inc, tags: e.tags }, now);
           break;
-        case 2:
+        case WireStatus.leaving:
           this.aliveNode({ t: MsgType.alive, node: e.node, addr: e.addr, inc: e.inc, tags: e.tags }, now);
           this.leaveIntent({ t: MsgType.leave, node: e.node, inc: e.inc }, now);
           break;
-        case 3:
+        case WireStatus.left:
           this.deadNode({ t: MsgType.dead, node: e.node, inc: e.inc, from: e.node }, now);
           break;
         default:
-          // A remote "failed" is only a suspicion here: we may still reach it.
+          // A remote "failed" (or "suspect") is only a suspicion here: we may still reach it.
           this.suspectNode({ t: MsgType.suspect, node: e.node, inc: e.inc, from: this.name }, now);
       }
     }
@@ -1004,36 +1005,6 @@ export class GossipCore {
   }
 }
 
-const POSITIVE: (keyof GossipConfig)[] = [
-  'probeIntervalMs',
-  'probeTimeoutMs',
-  'gossipIntervalMs',
-  'pushPullIntervalMs',
-  'tcpTimeoutMs',
-  'reconnectIntervalMs',
-  'reapIntervalMs',
-  'suspicionMult',
-  'suspicionMaxTimeoutMult',
-  'retransmitMult',
-  'awarenessMaxMultiplier',
-  'eventBufferSize',
-  'maxQueuedBroadcasts',
-  'userEventSizeLimit',
-  'maxStreamBytes',
-];
-
-function validateConfig(c: GossipConfig): void {
-  for (const [k, v] of Object.entries(c)) {
-    if (k === 'lifeguard') {
-      if (typeof v !== 'boolean') throw new GossipConfigError('config lifeguard must be true or false');
-    } else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new GossipConfigError(`config ${k} must be a non-negative number, got ${String(v)}`);
-    }
-  }
-  for (const k of POSITIVE) if (!(c[k] as number > 0)) throw new GossipConfigError(`config ${k} must be greater than 0`);
-  if (c.udpPacketSize < 576 || c.udpPacketSize > 65_000) throw new GossipConfigError(`config udpPacketSize must be 576 to 65000 bytes, got ${c.udpPacketSize}`);
-}
-
 function advance(prev: number, interval: number, now: number): number {
   const next = prev + interval;
   return next > now ? next : now + interval;
@@ -1048,7 +1019,6 @@ function tagsEqual(a: Record<string, string>, b: Record<string, string>): boolea
 
 function toMember(r: Rec): Member {
   const hp = splitHostPort(r.addr) ?? { host: r.addr, port: 0 };
-  const consulStatus = consulStatusOf(r.status);
   return {
     name: r.name,
     addr: r.addr,
@@ -1057,8 +1027,6 @@ function toMember(r: Rec): Member {
     tags: { ...r.tags },
     incarnation: r.inc,
     status: r.status,
-    consulStatus,
-    statusCode: ConsulStatus[consulStatus],
     statusSince: r.since,
   };
 }
