@@ -1,8 +1,9 @@
 // `conclave reload`: ask the agent to re-read its configuration (services, checks, watches).
-import { CLIENT_FLAGS, runCommand } from './common.js';
+import { CLIENT_FLAGS, runCommand } from '../command.js';
+import type { CliIo } from '../cli-io.js';
 
-export function reload(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+export function reload(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: 'Usage: conclave reload\n\n  Causes the agent to reload configurations. This can be used instead of sending the SIGHUP signal to the agent.',
     flags: { ...CLIENT_FLAGS },
     async run(ctx) {

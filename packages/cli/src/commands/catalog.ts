@@ -1,10 +1,11 @@
 // `conclave catalog datacenters|nodes|services`.
 import type { CatalogNode } from '@conclave/client';
-import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, parseKeyValueFlags, runCommand } from './common.js';
-import { columnize, mapToKV, tabwrite } from './format.js';
+import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, parseKeyValueFlags, runCommand } from '../command.js';
+import type { CliIo } from '../cli-io.js';
+import { columnize, mapToKV, tabwrite } from '../format.js';
 
-function datacenters(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+function datacenters(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: 'Usage: conclave catalog datacenters [options]\n\n  Retrieves the list of all known datacenters.',
     flags: { ...CLIENT_FLAGS, ...SERVER_FLAGS },
     async run(ctx) {
@@ -22,8 +23,8 @@ function datacenters(argv: string[]): Promise<number> {
   });
 }
 
-function nodes(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+function nodes(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: 'Usage: conclave catalog nodes [options]\n\n  Retrieves the list of nodes registered in a given datacenter.',
     flags: {
       detailed: { kind: 'bool', usage: 'Output detailed information about the nodes including their addresses and metadata.' },
@@ -89,8 +90,8 @@ function nodes(argv: string[]): Promise<number> {
   });
 }
 
-function services(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+function services(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: 'Usage: conclave catalog services [options]\n\n  Retrieves the list of services registered in a given datacenter.',
     flags: {
       node: { kind: 'string', usage: 'Node `id or name` for which to list services.' },

@@ -5,13 +5,14 @@ import https from 'node:https';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readSnapshotArchive } from '@conclave/state';
 import { resolveToken } from '@conclave/client';
-import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, runCommand, type CommandContext } from './common.js';
-import { tabwrite } from './format.js';
+import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, runCommand, type CommandContext } from '../command.js';
+import type { CliIo } from '../cli-io.js';
+import { tabwrite } from '../format.js';
 
 /** One raw request: the archive is binary, so it bypasses the JSON client. */
 function raw(ctx: CommandContext, method: 'GET' | 'PUT', query: string, body?: Buffer): Promise<{ status: number; body: Buffer; index: string }> {
   const addr = ctx.client().address;
-  const token = resolveToken({ token: ctx.flags.token as string | undefined, tokenFile: ctx.flags['token-file'] as string | undefined });
+  const token = resolveToken({ token: ctx.flags.token as string | undefined, tokenFile: ctx.flags['token-file'] as string | undefined }, ctx.io.env);
   const mod = addr.scheme === 'https' ? https : http;
   return new Promise((resolve, reject) => {
     const req = mod.request(
@@ -42,8 +43,8 @@ Usage: conclave snapshot save [options] FILE
   entries, the service catalog and sessions, and writes it to FILE.
 `;
 
-function save(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+function save(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: saveUsage,
     flags: { ...CLIENT_FLAGS, ...SERVER_FLAGS },
     async run(ctx) {
@@ -80,8 +81,8 @@ Usage: conclave snapshot restore [options] FILE
   entries, the service catalog and sessions.
 `;
 
-function restore(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+function restore(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: restoreUsage,
     flags: { ...CLIENT_FLAGS },
     async run(ctx) {
@@ -113,8 +114,8 @@ Usage: conclave snapshot inspect [options] FILE
   Displays information about a snapshot file on disk.
 `;
 
-function inspect(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+function inspect(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: inspectUsage,
     flags: {},
     async run(ctx) {

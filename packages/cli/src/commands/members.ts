@@ -1,7 +1,8 @@
 // `conclave members`: the gossip members as the agent sees them, in Consul's table.
 import { memberStatusName, type AgentMember } from '@conclave/client';
-import { CLIENT_FLAGS, runCommand } from './common.js';
-import { columnize } from './format.js';
+import { CLIENT_FLAGS, runCommand } from '../command.js';
+import type { CliIo } from '../cli-io.js';
+import { columnize } from '../format.js';
 
 const usage = `
 Usage: conclave members [options]
@@ -9,8 +10,8 @@ Usage: conclave members [options]
   Outputs the members of a running Consul agent.
 `;
 
-export function members(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+export function members(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage,
     flags: {
       detailed: { kind: 'bool', usage: 'Provides detailed information about nodes.' },

@@ -1,5 +1,6 @@
 // `conclave force-leave [-prune] [-wan] node`: move a failed member to "left" (or remove it with -prune).
-import { CLIENT_FLAGS, SERVER_FLAGS, runCommand } from './common.js';
+import { CLIENT_FLAGS, SERVER_FLAGS, runCommand } from '../command.js';
+import type { CliIo } from '../cli-io.js';
 
 const usage = `Usage: conclave force-leave [options] name
 
@@ -7,8 +8,8 @@ const usage = `Usage: conclave force-leave [options] name
   will eventually rejoin the cluster. This command is most useful for cleaning out "failed" nodes that are never
   coming back.`;
 
-export function forceLeave(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+export function forceLeave(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage,
     flags: {
       prune: { kind: 'bool', usage: 'Remove agent forcibly from list of members' },

@@ -1,8 +1,9 @@
 // `conclave info`: the agent's Stats from /v1/agent/self, one `section:` heading and `\tkey = value` lines, sorted.
-import { CLIENT_FLAGS, runCommand } from './common.js';
+import { CLIENT_FLAGS, runCommand } from '../command.js';
+import type { CliIo } from '../cli-io.js';
 
-export function info(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+export function info(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: 'Usage: conclave info [options]\n\n  Provides debugging information for operators',
     flags: { ...CLIENT_FLAGS },
     async run(ctx) {

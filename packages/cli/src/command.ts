@@ -1,5 +1,5 @@
 // What every command shares: Consul's HTTP flags, client construction, output that is flushed before exit, and
-// Go-style usage errors (exit 1).
+// Go-style usage errors (exit 1). A command takes the arguments after its name and resolves to the exit code.
 import {
   CLIENT_FLAGS,
   ConsulConfigError,
@@ -12,12 +12,16 @@ import {
   type FlagSpecs,
   type ParsedFlags,
 } from '@conclave/client';
+import { flush, writeLine, type CliIo } from './cli-io.js';
 
 export { CLIENT_FLAGS, SERVER_FLAGS };
 
 const HELP_FLAGS: FlagSpecs = { h: { kind: 'bool' }, help: { kind: 'bool' } };
 
+export type Command = (argv: string[], io: CliIo) => Promise<number>;
+
 export interface CommandContext {
+  io: CliIo;
   flags: ParsedFlags['values'];
   args: string[];
   /** The client configured from the HTTP flags and environment (created on first use). */
@@ -33,7 +37,8 @@ export interface CommandSpec {
 }
 
 /** Parses flags, runs the command, maps unexpected errors to exit 1, and flushes stdout/stderr before returning. */
-export async function runCommand(argv: string[], spec: CommandSpec): Promise<number> {
+export async function runCommand(argv: string[], io: CliIo, spec: CommandSpec): Promise<number> {
+  const writeErr = (text: string) => writeLine(io.stderr, text);
   const specs = { ...spec.flags, ...HELP_FLAGS };
   const usage = `${spec.usage.trim()}\n\n${formatFlagUsage(spec.flags)}`;
   let client: ConsulClient | undefined;
@@ -52,10 +57,11 @@ export async function runCommand(argv: string[], spec: CommandSpec): Promise<num
       return 0;
     }
     const ctx: CommandContext = {
+      io,
       flags: parsed.values,
       args: parsed.rest,
-      client: () => (client ??= clientFromFlags(parsed.values)),
-      out: writeOut,
+      client: () => (client ??= clientFromFlags(parsed.values, io.env)),
+      out: (text) => writeLine(io.stdout, text),
       err: writeErr,
     };
     return await spec.run(ctx);
@@ -68,43 +74,8 @@ export async function runCommand(argv: string[], spec: CommandSpec): Promise<num
     return 1;
   } finally {
     client?.close();
-    await flush();
+    await flush(io);
   }
-}
-
-// A reader that goes away (`conclave kv get -recurse x | head -1`) must not crash the command with EPIPE.
-let pipesGuarded = false;
-function guardPipes(): void {
-  if (pipesGuarded) return;
-  pipesGuarded = true;
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err;
-    });
-  }
-}
-
-export function writeOut(text: string | Buffer): void {
-  guardPipes();
-  if (typeof text === 'string') process.stdout.write(text + '\n');
-  else {
-    process.stdout.write(text);
-    process.stdout.write('\n');
-  }
-}
-
-export function writeErr(text: string): void {
-  guardPipes();
-  process.stderr.write(text + '\n');
-}
-
-/** Pipes are asynchronous in Node: wait until everything written has been handed to the OS. */
-export function flush(): Promise<void> {
-  const drain = (s: NodeJS.WriteStream) =>
-    new Promise<void>((resolve) => {
-      s.write('', () => resolve());
-    });
-  return Promise.all([drain(process.stdout), drain(process.stderr)]).then(() => undefined);
 }
 
 /** `a=b` pairs from a repeatable flag, as Consul's FlagMapValue. */
@@ -127,16 +98,16 @@ export function parseUintFlag(value: unknown, flag: string): bigint {
 }
 
 /** Sub-command dispatch (`kv get`, `catalog nodes`): unknown or missing → help on stderr, exit 1, as mitchellh/cli. */
-export function dispatch(name: string, synopsis: string, subs: Record<string, (argv: string[]) => Promise<number>>): (argv: string[]) => Promise<number> {
-  return async (argv) => {
+export function dispatch(name: string, synopsis: string, subs: Record<string, Command>): Command {
+  return async (argv, io) => {
     const sub = argv[0];
-    if (sub !== undefined && Object.hasOwn(subs, sub)) return subs[sub]!(argv.slice(1));
+    if (sub !== undefined && Object.hasOwn(subs, sub)) return subs[sub]!(argv.slice(1), io);
     const list = Object.keys(subs)
       .sort()
       .map((s) => `    ${s}`)
       .join('\n');
-    writeErr(`Usage: conclave ${name} <subcommand> [options] [args]\n\n  ${synopsis}\n\nSubcommands:\n${list}`);
-    await flush();
+    writeLine(io.stderr, `Usage: conclave ${name} <subcommand> [options] [args]\n\n  ${synopsis}\n\nSubcommands:\n${list}`);
+    await flush(io);
     return sub === '-h' || sub === '-help' || sub === '--help' ? 0 : 1;
   };
 }

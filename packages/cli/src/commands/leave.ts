@@ -1,10 +1,11 @@
 // `conclave leave`: graceful leave and shutdown of the agent.
-import { CLIENT_FLAGS, runCommand } from './common.js';
+import { CLIENT_FLAGS, runCommand } from '../command.js';
+import type { CliIo } from '../cli-io.js';
 
 const usage = 'Usage: conclave leave [options]\n\n  Causes the agent to gracefully leave the cluster and shutdown.';
 
-export function leave(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+export function leave(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage,
     flags: { ...CLIENT_FLAGS },
     async run(ctx) {

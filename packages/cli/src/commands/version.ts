@@ -1,12 +1,13 @@
 // `conclave version`: our version and the protocol line Consul prints.
-import { runCommand } from './common.js';
+import { runCommand } from '../command.js';
+import type { CliIo } from '../cli-io.js';
+import { CONCLAVE_VERSION } from '../version.js';
 
-export const CONCLAVE_VERSION = '0.1.0';
 /** Consul's RPC protocol numbers: default 2, understood 2..3. */
 const PROTOCOL = { Default: 2, Min: 2, Max: 3 };
 
-export function version(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+export function version(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: 'Usage: conclave version [options]',
     flags: { format: { kind: 'string', usage: 'Output format {pretty|json}' } },
     async run(ctx) {

@@ -1,37 +1,37 @@
 // `conclave agent`: builds the configuration, starts the agent, prints where it listens, and handles signals
 // (SIGHUP reload; SIGINT/SIGTERM clean shutdown). Resolves with the process exit code.
+// @conclave/agent is imported here, when the command runs, so that no other sub-command loads the server code.
+import type { Agent as RunningAgent } from '@conclave/agent';
 import { FlagError } from '@conclave/client';
-import { Agent } from './agent.js';
-import { buildAgentConfig } from './config/agent-flags.js';
-import { ConfigError } from './config/config-error.js';
 import { createLogger } from '@conclave/toolkit';
-import { VERSION } from './version.js';
+import type { CliIo } from '../cli-io.js';
 
-export async function runAgentCommand(argv: readonly string[]): Promise<number> {
+export async function agent(argv: string[], io: CliIo): Promise<number> {
+  const { Agent, ConfigError, VERSION, buildAgentConfig } = await import('@conclave/agent');
   let built;
   try {
     built = buildAgentConfig(argv);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof FlagError) {
-      process.stderr.write(`==> ${err.message}\n`);
+      io.stderr.write(`==> ${err.message}\n`);
       return 1;
     }
     throw err;
   }
   const { config, warnings } = built;
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'agent', (line) => io.stderr.write(line + '\n'));
   for (const w of warnings) logger.warn(w);
   let stop!: (how: { code: number; leave: boolean }) => void;
   const stopped = new Promise<{ code: number; leave: boolean }>((resolve) => (stop = resolve));
-  let agent: Agent;
-  process.stdout.write('==> Starting Conclave agent...\n');
+  let agent: RunningAgent;
+  io.stdout.write('==> Starting Conclave agent...\n');
   try {
     agent = await Agent.start(config, logger, {
       reloadConfig: () => buildAgentConfig(argv).config,
       onLeave: () => stop({ code: 0, leave: false }),
     });
   } catch (err) {
-    process.stderr.write(`==> Error starting agent: ${describeStartError(err)}\n`);
+    io.stderr.write(`==> Error starting agent: ${describeStartError(err)}\n`);
     return 1;
   }
   const banner = [
@@ -48,7 +48,7 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
     '==> Conclave agent running!',
     '',
   ];
-  process.stdout.write(banner.join('\n') + '\n');
+  io.stdout.write(banner.join('\n') + '\n');
 
   const onHup = () => {
     logger.info('Caught signal, reloading', { signal: 'SIGHUP' });

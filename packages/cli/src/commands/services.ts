@@ -2,7 +2,8 @@
 // (`{"service": {...}}` or `{"services": [...]}`) or from flags.
 import { readFile } from 'node:fs/promises';
 import type { ServiceDefinition } from '@conclave/client';
-import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, parseKeyValueFlags, runCommand } from './common.js';
+import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, parseKeyValueFlags, runCommand } from '../command.js';
+import type { CliIo } from '../cli-io.js';
 
 /** Case-insensitive field lookup, also matching snake_case spellings, as the agent decodes definitions. */
 function field(obj: Record<string, unknown>, name: string): unknown {
@@ -54,8 +55,8 @@ function serviceId(def: ServiceDefinition): string {
   return typeof v === 'string' && v !== '' ? v : serviceName(def);
 }
 
-function register(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+function register(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: `
 Usage: conclave services register [options] [FILE...]
 
@@ -154,8 +155,8 @@ function setMerged(obj: ServiceDefinition, lowerKey: string, defaultKey: string,
   obj[key] = { ...((obj[key] as Record<string, unknown> | undefined) ?? {}), ...extra };
 }
 
-function deregister(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+function deregister(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: `
 Usage: conclave services deregister [options] [FILE...]
 

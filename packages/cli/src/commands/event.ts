@@ -1,5 +1,6 @@
 // `conclave event [-name n] [-node re] [-service re] [-tag re] [payload]`: fires a user event, prints its ID.
-import { CLIENT_FLAGS, runCommand } from './common.js';
+import { CLIENT_FLAGS, runCommand } from '../command.js';
+import type { CliIo } from '../cli-io.js';
 
 const usage = `
 Usage: conclave event [options] [payload]
@@ -8,8 +9,8 @@ Usage: conclave event [options] [payload]
   optional. Events support filtering using regular expressions on node name, service, and tag definitions.
 `;
 
-export function event(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+export function event(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage,
     flags: {
       name: { kind: 'string', usage: 'Name of the event.' },

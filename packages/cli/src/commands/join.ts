@@ -1,12 +1,13 @@
 // `conclave join addr...`: tell the agent to join the cluster through the given members.
-import { CLIENT_FLAGS, runCommand } from './common.js';
+import { CLIENT_FLAGS, runCommand } from '../command.js';
+import type { CliIo } from '../cli-io.js';
 
 const usage = `Usage: conclave join [options] address ...
 
   Tells a running agent (with "conclave agent") to join the cluster by specifying at least one existing member.`;
 
-export function join(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+export function join(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage,
     flags: { wan: { kind: 'bool', usage: 'Joins a server to another server in the WAN pool.' }, ...CLIENT_FLAGS },
     async run(ctx) {

@@ -1,5 +1,6 @@
 // `conclave maint`: node or service maintenance mode; without -enable/-disable, list what is in maintenance.
-import { CLIENT_FLAGS, runCommand } from './common.js';
+import { CLIENT_FLAGS, runCommand } from '../command.js';
+import type { CliIo } from '../cli-io.js';
 
 const usage = `
 Usage: conclave maint [options]
@@ -9,8 +10,8 @@ Usage: conclave maint [options]
   If no arguments are given, the agent's maintenance status will be shown.
 `;
 
-export function maint(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+export function maint(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage,
     flags: {
       enable: { kind: 'bool', usage: 'Enable maintenance mode.' },

@@ -1,6 +1,7 @@
 // `conclave operator raft list-peers | remove-peer`: the Raft configuration through /v1/operator/raft/*.
-import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, runCommand } from './common.js';
-import { columnize } from './format.js';
+import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, runCommand } from '../command.js';
+import type { CliIo } from '../cli-io.js';
+import { columnize } from '../format.js';
 
 interface RaftServer {
   ID: string;
@@ -11,8 +12,8 @@ interface RaftServer {
   Voter: boolean;
 }
 
-function listPeers(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+function listPeers(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: 'Usage: conclave operator raft list-peers [options]\n\n  Displays the current Raft peer configuration.',
     flags: { ...CLIENT_FLAGS, ...SERVER_FLAGS },
     async run(ctx) {
@@ -34,8 +35,8 @@ function listPeers(argv: string[]): Promise<number> {
   });
 }
 
-function removePeer(argv: string[]): Promise<number> {
-  return runCommand(argv, {
+function removePeer(argv: string[], io: CliIo): Promise<number> {
+  return runCommand(argv, io, {
     usage: 'Usage: conclave operator raft remove-peer [options]\n\n  Remove the Consul server with given -id or -address from the Raft configuration.',
     flags: {
       ...CLIENT_FLAGS,
