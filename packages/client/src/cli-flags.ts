@@ -18,8 +18,8 @@ export const SERVER_FLAGS: FlagSpecs = {
   stale: { kind: 'bool', usage: 'Permit any Consul server (non-leader) to respond to this request.' },
 };
 
-/** A client configured from parsed CLIENT_FLAGS/SERVER_FLAGS (unset flags fall back to the environment). */
-export function clientFromFlags(values: ParsedFlags['values']): ConsulClient {
+/** A client configured from parsed CLIENT_FLAGS/SERVER_FLAGS (unset flags fall back to the environment `env`). */
+export function clientFromFlags(values: ParsedFlags['values'], env: Record<string, string | undefined> = process.env): ConsulClient {
   const str = (name: string) => (typeof values[name] === 'string' && values[name] !== '' ? (values[name] as string) : undefined);
   return new ConsulClient({
     address: str('http-addr'),
@@ -28,5 +28,6 @@ export function clientFromFlags(values: ParsedFlags['values']): ConsulClient {
     datacenter: str('datacenter'),
     consistency: values.stale === true ? 'stale' : 'default',
     tls: { caFile: str('ca-file'), certFile: str('client-cert'), keyFile: str('client-key'), serverName: str('tls-server-name') },
+    env,
   });
 }

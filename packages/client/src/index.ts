@@ -25,6 +25,9 @@ export { AgentApi, type ForceLeaveOptions, type MembersOptions } from './agent-a
 export { StatusApi } from './status-api.js';
 export { SessionApi, type Session, type SessionDefinition } from './session-api.js';
 export { TxnApi, type KVTxnOp, type KVTxnVerb, type TxnError, type TxnResult } from './txn-api.js';
+export { LockLostError, type LockAcquireOptions, type LockHolder } from './lock-holder.js';
+export { KeyLock, LOCK_FLAG_VALUE } from './key-lock.js';
+export { Semaphore, SEMAPHORE_FLAG_VALUE } from './semaphore.js';
 export { type BlockingWatch, type WatchHandler, type WatchOptions } from './blocking-watch.js';
 export { consulWatchBackoff, exponentialBackoff, sleep, type ExponentialBackoffOptions, type RetryDelay } from './backoff.js';
 export {
