@@ -1,8 +1,8 @@
 // One HTTP request on its way through the API: the decoded path remainder, the query, and the ways to
 // answer (JSON with the query headers, plain text, empty). Handlers throw ApiError for Consul's error answers.
 
+import { DecodeError } from '@conclave/toolkit';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DecodeError } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { RequestContext } from './agent-endpoints.js';
 import type { ApiBackend, ConsistencyMode } from './backend.js';

@@ -4,16 +4,15 @@
 
 import {
   DecodeError,
-  decodeCheckInput,
-  decodeServiceInput,
   expectString,
   expectStringMap,
   getField,
-  isCommandFailure,
   isPlainObject,
+  parseUint64,
   typeName,
-} from '@conclave/catalog';
-import { parseUint64, uint64ErrorText } from '@conclave/kv';
+  uint64ErrorText,
+} from '@conclave/toolkit';
+import { decodeCheckInput, decodeServiceInput, isCommandFailure } from '@conclave/catalog';
 import { READ_ONLY_VERBS, isKvTxnResult, isReadOnlyTxnOp, readMixedTxn, readTxn } from '@conclave/state';
 import type { KvEntry } from '@conclave/kv';
 import type { KvTxnOp, KvTxnResult, TxnOp, TxnResult, TxnResultItem } from '@conclave/state';
