@@ -26,7 +26,7 @@ export { StatusApi } from './status-api.js';
 export { SessionApi, type Session, type SessionDefinition } from './session-api.js';
 export { TxnApi, type KVTxnOp, type KVTxnVerb, type TxnError, type TxnResult } from './txn-api.js';
 export { type BlockingWatch, type WatchHandler, type WatchOptions } from './blocking-watch.js';
-export { consulWatchBackoff, exponentialBackoff, sleep, type ExponentialBackoffOptions, type RetryDelay } from './backoff.js';
+export { consulWatchBackoff } from './blocking-watch.js';
 export {
   MEMBER_STATUS,
   memberStatusName,
