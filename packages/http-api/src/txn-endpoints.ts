@@ -7,6 +7,7 @@ import {
   expectString,
   expectStringMap,
   getField,
+  goJsonStringify,
   isPlainObject,
   parseUint64,
   typeName,
@@ -183,15 +184,15 @@ function decodeKvOp(kv: unknown, i: number): KvTxnOp {
 /** Mixed results: KV entries encoded by hand (uint64 Flags), catalog records as JSON. */
 export function encodeMixedResult(r: TxnResult): string {
   const item = (x: TxnResultItem): string =>
-    'KV' in x ? '{"KV":' + encodeKvEntries([x.KV], false).slice(1, -1) + '}' : JSON.stringify(x);
+    'KV' in x ? '{"KV":' + encodeKvEntries([x.KV], false).slice(1, -1) + '}' : goJsonStringify(x);
   const results = r.Results ? '[' + r.Results.map(item).join(',') + ']' : 'null';
-  return `{"Results":${results},"Errors":${r.Errors ? JSON.stringify(r.Errors) : 'null'}}`;
+  return `{"Results":${results},"Errors":${r.Errors ? goJsonStringify(r.Errors) : 'null'}}`;
 }
 
 /** {Results: [{KV: entry}], Errors} with exact uint64 Flags (entries encoded like the KV endpoint's). */
 export function encodeTxnResult(r: KvTxnResult): string {
   const results = r.Results ? '[' + r.Results.map((e: KvEntry) => '{"KV":' + encodeKvEntries([e], false).slice(1, -1) + '}').join(',') + ']' : 'null';
-  const errors = r.Errors ? JSON.stringify(r.Errors) : 'null';
+  const errors = r.Errors ? goJsonStringify(r.Errors) : 'null';
   return `{"Results":${results},"Errors":${errors}}`;
 }
 
