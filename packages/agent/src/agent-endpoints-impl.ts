@@ -1,6 +1,6 @@
 // /v1/agent/* over the agent's local state: the HTTP layer routes, this answers in Consul's shapes and words.
+import { DecodeError, getField, isPlainObject } from '@conclave/toolkit';
 import { ApiError, type AgentEndpoints } from '@conclave/http-api';
-import { DecodeError, getField, isPlainObject } from '@conclave/catalog';
 import { ScriptChecksDisabledError, TtlCheckNotFoundError, aggregateStatus, isCheckStatus } from '@conclave/health';
 import type { LocalState, LocalService, LocalCheck } from './local-state.js';
 import { LocalServices, UnknownServiceError } from './local-services.js';

@@ -7,6 +7,7 @@ import type { NodeServicesView } from '@conclave/catalog';
 import type { LocalCheck, LocalState } from './local-state.js';
 import { CoalescedRun } from './coalesced-run.js';
 import type { Command } from '@conclave/state';
+import { deepEqual } from '@conclave/toolkit';
 
 /** Where anti-entropy reads the catalog's record of this node: the local state on a server, a server over RPC
  * on a client agent. */
@@ -132,7 +133,7 @@ export class CatalogSync {
 }
 
 function sameNode(n: { ID: string; Address: string; Meta: Record<string, string> | null }, id: NodeIdentity): boolean {
-  return n.ID === id.id && n.Address === id.address && sameJson(n.Meta ?? {}, id.meta);
+  return n.ID === id.id && n.Address === id.address && deepEqual(n.Meta ?? {}, id.meta);
 }
 
 function sameService(have: ServiceView, want: ServiceInput): boolean {
@@ -141,10 +142,10 @@ function sameService(have: ServiceView, want: ServiceInput): boolean {
     have.Address === (want.Address ?? '') &&
     have.Port === (want.Port ?? 0) &&
     have.EnableTagOverride === (want.EnableTagOverride ?? false) &&
-    sameJson(have.Tags, want.Tags ?? []) &&
-    sameJson(have.Meta ?? {}, want.Meta ?? {}) &&
-    sameJson(have.Weights, want.Weights ?? { Passing: 1, Warning: 1 }) &&
-    sameJson(have.TaggedAddresses ?? null, want.TaggedAddresses ?? null)
+    deepEqual(have.Tags, want.Tags ?? []) &&
+    deepEqual(have.Meta ?? {}, want.Meta ?? {}) &&
+    deepEqual(have.Weights, want.Weights ?? { Passing: 1, Warning: 1 }) &&
+    deepEqual(have.TaggedAddresses ?? null, want.TaggedAddresses ?? null)
   );
 }
 
@@ -172,8 +173,4 @@ export function checkInput(check: LocalCheck, node: string): CheckInput {
     Interval: check.Interval,
     Timeout: check.Timeout,
   };
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

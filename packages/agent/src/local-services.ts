@@ -1,7 +1,6 @@
 // Registers and removes the agent's own services and checks: validation, script-check policy, the check
 // runners, and the local state that anti-entropy mirrors into the catalog. Used by config loading, reload and
 // the agent HTTP endpoints alike, so a definition behaves the same wherever it comes from.
-import { DecodeError, formatGoDuration } from '@conclave/catalog';
 import {
   assertScriptChecksAllowed,
   decodeCheckDefinition,
@@ -14,7 +13,7 @@ import {
   type CheckStatus,
   type MaintenanceCheck,
 } from '@conclave/health';
-import type { Logger } from '@conclave/toolkit';
+import { DecodeError, deepEqual, formatGoDuration, type Logger } from '@conclave/toolkit';
 import type { DefinitionOrigin, LocalCheck, LocalState } from './local-state.js';
 import { decodeServiceDefinition } from './service-definition.js';
 
@@ -116,7 +115,7 @@ export class LocalServices {
   private addCheck(def: CheckDefinition, origin: DefinitionOrigin): void {
     const existing = this.local.checks.get(def.id);
     // Re-registering the same definition keeps the check's state, as reload must not flap healthy services.
-    if (existing?.definition && JSON.stringify(existing.definition) === JSON.stringify(def)) {
+    if (existing?.definition && deepEqual(existing.definition, def)) {
       existing.origin = origin;
       return;
     }

@@ -10,9 +10,8 @@ import {
   getField,
   isPlainObject,
   typeName,
-  type ServiceAddress,
-  type ServiceInput,
-} from '@conclave/catalog';
+} from '@conclave/toolkit';
+import { type ServiceAddress, type ServiceInput } from '@conclave/catalog';
 import { decodeCheckDefinition, type CheckDefinition } from '@conclave/health';
 
 export interface DecodedService {

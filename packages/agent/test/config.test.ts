@@ -110,7 +110,7 @@ describe('agent configuration', () => {
     const dir = tmp();
     const f = join(dir, 'd.json');
     writeFileSync(f, JSON.stringify({ dns_config: { node_ttl: '10 seconds' } }));
-    expect(() => buildAgentConfig(['-dev', '-config-file', f], 'h')).toThrow(`config file ${f}: dns_config.node_ttl: time: invalid duration "10 seconds"`);
+    expect(() => buildAgentConfig(['-dev', '-config-file', f], 'h')).toThrow(`config file ${f}: dns_config.node_ttl: time: unknown unit " seconds" in duration "10 seconds"`);
     expect(() => buildAgentConfig(['-dev', '-log-level', 'loud'], 'h')).toThrow('-log-level: unknown log level "loud"');
   });
 

@@ -13,7 +13,7 @@ import {
   getField,
   isPlainObject,
   typeName,
-} from './decode.js';
+} from '@conclave/toolkit';
 
 export type HealthStatus = 'passing' | 'warning' | 'critical' | 'maintenance';
 

@@ -15,7 +15,7 @@ import type {
   ServiceWeights,
 } from './catalog-commands.js';
 import { VALID_STATUSES } from './catalog-commands.js';
-import { WatchHub, WatchSet } from '@conclave/toolkit';
+import { WatchHub, WatchSet, deepEqual } from '@conclave/toolkit';
 
 export interface QueryResult<T> {
   index: number;
@@ -694,17 +694,17 @@ function sameNode(a: NodeRecord, b: NodeRecord): boolean {
     a.ID === b.ID &&
     a.Address === b.Address &&
     a.Datacenter === b.Datacenter &&
-    JSON.stringify(a.TaggedAddresses) === JSON.stringify(b.TaggedAddresses) &&
-    JSON.stringify(a.Meta) === JSON.stringify(b.Meta)
+    deepEqual(a.TaggedAddresses, b.TaggedAddresses) &&
+    deepEqual(a.Meta, b.Meta)
   );
 }
 
-/** Structural equality ignoring the index fields; records are small plain data. */
+/** Structural equality ignoring the index fields (key order does not matter; arrays stay ordered). */
 function sameJson<T extends object>(a: T, b: T, ignore: Array<keyof T>): boolean {
   const strip = (x: T) => {
     const c: Record<string, unknown> = { ...(x as Record<string, unknown>) };
     for (const k of ignore) delete c[k as string];
-    return JSON.stringify(c);
+    return c;
   };
-  return strip(a) === strip(b);
+  return deepEqual(strip(a), strip(b));
 }

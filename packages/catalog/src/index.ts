@@ -1,4 +1,5 @@
-export * from './decode.js';
+// Transitional: apps/agent/src/commands/lock.ts still imports parseGoDuration from here; its home is @conclave/toolkit.
+export { parseGoDuration } from '@conclave/toolkit';
 export {
   decodeRegisterRequest,
   decodeDeregisterRequest,

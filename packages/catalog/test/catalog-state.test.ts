@@ -147,6 +147,26 @@ describe('catalog writes and indexes', () => {
     expect(state.serviceNodes('consul').index).toBe(1);
   });
 
+  it('treats a re-registration with the same data in another key order as identical, but not reordered tags', () => {
+    const { state, apply } = seed();
+    const node = state.nodeList().index;
+    apply({
+      type: 'catalog.register',
+      Node: 'server1',
+      Address: '127.0.0.1',
+      Datacenter: 'dc1',
+      ID: 'a1b2',
+      TaggedAddresses: { wan_ipv4: '127.0.0.1', wan: '127.0.0.1', lan_ipv4: '127.0.0.1', lan: '127.0.0.1' },
+      NodeMeta: { 'consul-network-segment': '' },
+      Service: { Meta: { raft_version: '3' }, Port: 8300, Service: 'consul', ID: 'consul' },
+    });
+    expect(state.nodeList().index).toBe(node);
+    expect(state.serviceNodes('consul').index).toBe(1);
+    const reg = decodeRegisterRequest({ Node: 'db2', Address: '10.0.0.3', Service: { Service: 'db', Tags: ['v1', 'slave'], Port: 3306 } }, 'dc1');
+    apply(reg);
+    expect(state.serviceNodes('db').index).toBe(5); // tags are ordered: a reordering is a change
+  });
+
   it('updates check status through check-status and wakes only watchers of that service', () => {
     const { state, hub, apply } = seed();
     const fired: string[] = [];

@@ -1,6 +1,7 @@
 // Where the agent's HTTP API is, resolved as Consul's CLI does: the -http-addr flag, else CONSUL_HTTP_ADDR, else
 // 127.0.0.1:8500. Forms: `host:port`, `http://host:port`, `https://host:port`, `unix:///path/to.sock`.
 // CONSUL_HTTP_SSL=true switches a scheme-less or http:// address to https (Consul never downgrades https).
+import { joinHostPort, parseGoBool, splitHostOptionalPort } from '@conclave/toolkit';
 import { ConsulConfigError } from './errors.js';
 
 export const DEFAULT_HTTP_ADDRESS = '127.0.0.1:8500';
@@ -43,22 +44,16 @@ export function parseHttpAddress(raw: string, ssl = false): HttpAddress {
   if (rest === '' || rest.includes('/')) {
     throw new ConsulConfigError(`invalid HTTP address "${raw}": expected host:port, http://host:port, https://host:port or unix:///path`);
   }
+  if (!rest.startsWith('[') && rest.split(':').length > 2) {
+    // A bare IPv6 address would be ambiguous with a port (`::1:8500`).
+    throw new ConsulConfigError(`invalid HTTP address "${raw}": put IPv6 addresses in brackets, e.g. [::1]:8500`);
+  }
   let host: string;
   let portText: string | undefined;
-  if (rest.startsWith('[')) {
-    const close = rest.indexOf(']');
-    if (close < 0) throw new ConsulConfigError(`invalid HTTP address "${raw}": missing ']' in IPv6 address`);
-    host = rest.slice(1, close);
-    const after = rest.slice(close + 1);
-    if (after !== '' && !after.startsWith(':')) throw new ConsulConfigError(`invalid HTTP address "${raw}"`);
-    portText = after === '' ? undefined : after.slice(1);
-  } else {
-    const colon = rest.lastIndexOf(':');
-    if (colon >= 0 && rest.indexOf(':') !== colon) {
-      throw new ConsulConfigError(`invalid HTTP address "${raw}": put IPv6 addresses in brackets, e.g. [::1]:8500`);
-    }
-    host = colon >= 0 ? rest.slice(0, colon) : rest;
-    portText = colon >= 0 ? rest.slice(colon + 1) : undefined;
+  try {
+    ({ host, port: portText } = splitHostOptionalPort(rest));
+  } catch (e) {
+    throw new ConsulConfigError(`invalid HTTP address "${raw}": ${(e as Error).message}`);
   }
   if (host === '') throw new ConsulConfigError(`invalid HTTP address "${raw}": missing host`);
   let port = scheme === 'https' ? 443 : 80;
@@ -68,14 +63,13 @@ export function parseHttpAddress(raw: string, ssl = false): HttpAddress {
     }
     port = Number(portText);
   }
-  const hostForUrl = host.includes(':') ? `[${host}]` : host;
-  return { scheme, host, port, display: `${scheme}://${hostForUrl}:${port}` };
+  return { scheme, host, port, display: `${scheme}://${joinHostPort(host, port)}` };
 }
 
 /** Go strconv.ParseBool for environment switches; undefined when unset or empty. */
 export function parseEnvBool(value: string | undefined, name: string): boolean | undefined {
   if (value === undefined || value === '') return undefined;
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
+  const b = parseGoBool(value);
+  if (b !== undefined) return b;
   throw new ConsulConfigError(`could not parse ${name}=${JSON.stringify(value)} as a boolean (use true or false)`);
 }

@@ -4,9 +4,12 @@
 // - an index lower than the one we hold (agent state reset, another server) resets to 0 and re-reads at once;
 // - consecutive requests start at least `minGapMs` apart, so a churning key cannot spin the loop;
 // - errors increment `failures` and wait `retryDelay(failures)`; a success resets it.
-import { exponentialBackoff, sleep, type RetryDelay } from './backoff.js';
+import { exponentialBackoff, sleep, type RetryDelay } from '@conclave/toolkit';
 import type { ConsulHttp } from './consul-http.js';
 import { DEFAULT_BLOCKING_WAIT_MS, type QueryOptions, type QueryParams, type QueryResult } from './query.js';
+
+/** Consul's watch retry: 5 s × failures², at most 180 s. */
+export const consulWatchBackoff: RetryDelay = (failures: number) => Math.min(5000 * failures * failures, 180_000);
 
 export interface WatchOptions extends Omit<QueryOptions, 'index' | 'signal'> {
   /** Stops the loop (as stop()). */

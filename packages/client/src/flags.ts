@@ -1,6 +1,7 @@
 // Command-line flags with Go's `flag` package rules, because Consul's users type Go-style flags:
 // `-name value`, `-name=value`, `--name`; booleans take no separate value (`-server -bootstrap`, `-dev=false`);
 // parsing stops at the first argument that is not a flag, or after `--`.
+import { parseGoBool } from '@conclave/toolkit';
 
 export type FlagKind = 'string' | 'bool' | 'int' | 'list';
 
@@ -43,7 +44,7 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs): ParsedFla
     if (spec.kind === 'bool') {
       if (inline === undefined) values[name] = true;
       else {
-        const b = parseBoolFlag(inline);
+        const b = parseGoBool(inline);
         if (b === undefined) throw new FlagError(`invalid boolean value "${inline}" for -${name}`);
         values[name] = b;
       }
@@ -66,12 +67,6 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs): ParsedFla
     }
   }
   return { values, rest: argv.slice(i) };
-}
-
-function parseBoolFlag(text: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
-  return undefined;
 }
 
 /** Usage lines in Go's style, for -h. */

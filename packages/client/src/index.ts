@@ -29,7 +29,7 @@ export { LockLostError, type LockAcquireOptions, type LockHolder } from './lock-
 export { KeyLock, LOCK_FLAG_VALUE } from './key-lock.js';
 export { Semaphore, SEMAPHORE_FLAG_VALUE } from './semaphore.js';
 export { type BlockingWatch, type WatchHandler, type WatchOptions } from './blocking-watch.js';
-export { consulWatchBackoff, exponentialBackoff, sleep, type ExponentialBackoffOptions, type RetryDelay } from './backoff.js';
+export { consulWatchBackoff } from './blocking-watch.js';
 export {
   MEMBER_STATUS,
   memberStatusName,

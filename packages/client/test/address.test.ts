@@ -25,6 +25,8 @@ describe('resolveHttpAddress', () => {
     expect(() => parseHttpAddress('ftp://x:1')).toThrow(new ConsulConfigError('Unknown protocol scheme: ftp'));
     expect(() => parseHttpAddress('host:99999')).toThrow(/port "99999"/);
     expect(() => parseHttpAddress('::1:8500')).toThrow(/brackets/);
+    expect(() => parseHttpAddress('[::1:8500')).toThrow("invalid HTTP address \"[::1:8500\": address [::1:8500: missing ']' in address");
+    expect(parseHttpAddress('[fe80::1]')).toMatchObject({ host: 'fe80::1', port: 80, display: 'http://[fe80::1]:80' });
     expect(() => resolveHttpAddress(undefined, { CONSUL_HTTP_SSL: 'maybe' })).toThrow(/CONSUL_HTTP_SSL/);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConsulClient, ConsulConnectionError, consulWatchBackoff, exponentialBackoff, type KVPair, type QueryResponse } from '../src/index.js';
+import { ConsulClient, ConsulConnectionError, consulWatchBackoff, type KVPair, type QueryResponse } from '../src/index.js';
 import { decodePairs } from '../src/kv.js';
 import { eventually, IndexServer } from './support/index-server.js';
 
@@ -194,12 +194,6 @@ describe('blocking watch', () => {
 });
 
 describe('retry delays', () => {
-  it('exponentialBackoff doubles from the base up to the cap, jittered within [d/2, d]', () => {
-    const top = exponentialBackoff({ baseMs: 250, maxMs: 60_000, random: () => 1 });
-    expect([1, 2, 3, 4, 8, 9, 20].map(top)).toEqual([250, 500, 1000, 2000, 32_000, 60_000, 60_000]);
-    const bottom = exponentialBackoff({ baseMs: 250, random: () => 0 });
-    expect(bottom(1)).toBe(125);
-  });
   it("consulWatchBackoff is Consul's 5s × failures², at most 180 s", () => {
     expect([1, 2, 3, 5, 6, 100].map(consulWatchBackoff)).toEqual([5000, 20_000, 45_000, 125_000, 180_000, 180_000]);
   });

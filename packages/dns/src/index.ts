@@ -1,8 +1,6 @@
 export type { DnsDataSource, DnsServiceInstance, DnsNode, DnsHealth, MaybePromise } from './data-source.js';
 export type { DnsServerOptions, DnsSoaOptions, RecursorStrategy, RecursorAddress } from './options.js';
 export { parseRecursor } from './options.js';
-export type { DnsLogger } from './logger.js';
-export { silentDnsLogger } from './logger.js';
 export type { DnsTransport } from './transport.js';
 export { DnsConfigError } from './errors.js';
 export { createDnsServer, type DnsServer } from './dns-server.js';

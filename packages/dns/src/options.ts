@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { DnsDataSource } from './data-source.js';
 import { DnsConfigError } from './errors.js';
-import { silentDnsLogger, type DnsLogger } from './logger.js';
+import { silentLogger, splitHostOptionalPort, type Logger } from '@conclave/toolkit';
 import { ServiceTtlTable } from './service-ttl.js';
 
 /** How forwarded queries pick recursors: in the configured order, or a random order per query. */
@@ -49,7 +49,7 @@ export interface DnsServerOptions {
   random?: () => number;
   /** Clock in ms, used for the SOA serial (default Date.now). */
   now?: () => number;
-  logger?: DnsLogger;
+  logger?: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   /** Bound on cached answers when the source has a version (default 10000). */
   maxCacheEntries?: number;
 }
@@ -80,7 +80,7 @@ export interface ResolvedDnsOptions {
   soa: Required<DnsSoaOptions>;
   random: () => number;
   now: () => number;
-  logger: DnsLogger;
+  logger: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   maxCacheEntries: number;
 }
 
@@ -113,20 +113,15 @@ export function parseRecursor(value: string): RecursorAddress {
     throw new DnsConfigError('recursors', `"${value}" is not an IP address with an optional port, like "8.8.8.8" or "127.0.0.1:5353"`);
   };
   if (typeof value !== 'string') return bad();
-  let host = value.trim();
-  let port = 53;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(host);
-  if (bracket) {
-    host = bracket[1];
-    if (bracket[2] !== undefined) port = Number(bracket[2]);
-  } else if (isIP(host) === 0) {
-    const colon = host.lastIndexOf(':');
-    if (colon <= 0) return bad();
-    const portText = host.slice(colon + 1);
-    if (!/^\d+$/.test(portText)) return bad();
-    port = Number(portText);
-    host = host.slice(0, colon);
+  let hp: { host: string; port?: string };
+  try {
+    hp = splitHostOptionalPort(value.trim());
+  } catch {
+    return bad();
   }
+  if (hp.port !== undefined && !/^\d+$/.test(hp.port)) return bad();
+  const host = hp.host;
+  const port = hp.port === undefined ? 53 : Number(hp.port);
   const family = isIP(host);
   if (family === 0 || !Number.isInteger(port) || port < 1 || port > 65535) return bad();
   return { host, port, family: family as 4 | 6 };
@@ -198,7 +193,7 @@ export function resolveDnsOptions(options: DnsServerOptions): ResolvedDnsOptions
     },
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
-    logger: options.logger ?? silentDnsLogger,
+    logger: options.logger ?? silentLogger,
     maxCacheEntries,
   };
 }

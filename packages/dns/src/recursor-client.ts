@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { normaliseIp } from './ip-address.js';
-import type { DnsLogger } from './logger.js';
+import type { Logger } from '@conclave/toolkit';
 import type { RecursorAddress, RecursorStrategy } from './options.js';
 import { shuffled } from './shuffle.js';
 import type { DnsTransport } from './transport.js';
@@ -15,7 +15,7 @@ export interface RecursorClientOptions {
   timeoutMs: number;
   strategy: RecursorStrategy;
   random: () => number;
-  logger: DnsLogger;
+  logger: Pick<Logger, 'warn' | 'debug'>;
 }
 
 /**

@@ -73,6 +73,10 @@ describe('options', () => {
     expect(parseRecursor('[::1]:5353')).toEqual({ host: '::1', port: 5353, family: 6 });
     expect(() => parseRecursor('dns.google')).toThrow(DnsConfigError);
     expect(() => parseRecursor('1.2.3.4:99999')).toThrow(/recursors/);
+    expect(parseRecursor('[fe80::1]')).toEqual({ host: 'fe80::1', port: 53, family: 6 });
+    expect(parseRecursor('2001:db8::53')).toEqual({ host: '2001:db8::53', port: 53, family: 6 });
+    expect(() => parseRecursor('[::1:53')).toThrow(DnsConfigError);
+    expect(() => parseRecursor('127.0.0.1:')).toThrow(DnsConfigError);
   });
 
   it('applies defaults and rejects bad values with the option named', () => {

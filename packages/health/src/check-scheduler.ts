@@ -7,14 +7,10 @@ import { isCheckStatus, type CheckDefinition, type CheckStatus } from './check-d
 import type { CheckResult } from './check-result.js';
 import { FlapDamper } from './flap-damper.js';
 import { setLongTimeout, type LongTimer } from './long-timer.js';
-import { truncateTtlOutput } from './output-buffer.js';
+import type { Logger } from '@conclave/toolkit';
+import { truncateTtlOutput } from './ttl-output.js';
 import { runCheck } from './run-check.js';
 
-/** The subset of the agent's logger the scheduler writes to. */
-export interface HealthLogger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-}
 
 /** A service whose check has been critical longer than its `deregister_critical_service_after`. */
 export interface CriticalTooLongEvent {
@@ -36,7 +32,7 @@ export interface CheckSchedulerOptions {
   reapIntervalMs?: number;
   /** Milliseconds clock for how long a check has been critical. Default Date.now. */
   now?: () => number;
-  logger?: HealthLogger;
+  logger?: Pick<Logger, 'debug' | 'warn'>;
 }
 
 /** A check's current state as the scheduler sees it. */

@@ -1,7 +1,7 @@
 // Turns a Consul check definition (config `check`/`checks` entries, the agent API's check register body, or a
 // service's `Check`/`Checks`) into a validated CheckDefinition, with Consul's key matching and validation rules.
 
-import { DecodeError, decodeDuration, formatGoDuration, getField } from '@conclave/catalog';
+import { decodeDuration, DecodeError, formatGoDuration, getField } from '@conclave/toolkit';
 import {
   type CheckDefinition,
   type CheckKind,

@@ -2,12 +2,12 @@
 // connection never fails a check), redirects followed (at most 10) unless disabled, one deadline for the whole
 // exchange. 2xx is passing, 429 Too Many Requests warning (the service is up but shedding load), else critical.
 
+import { TailBuffer } from '@conclave/toolkit';
 import http from 'node:http';
 import https from 'node:https';
 import { type CheckDefinition, DEFAULT_NETWORK_TIMEOUT_NS } from './check-definition.js';
 import { type CheckResult, type ProbeOptions, PROBE_ABORTED_OUTPUT } from './check-result.js';
 import { dialErrorText } from './net-error-text.js';
-import { TailBuffer } from './output-buffer.js';
 
 export type HttpCheckSpec = Pick<
   CheckDefinition,

@@ -27,11 +27,11 @@ export { runScriptCheck } from './script-check.js';
 export type { HttpCheckSpec } from './http-check.js';
 export { HTTP_CHECK_ACCEPT, HTTP_CHECK_USER_AGENT, runHttpCheck } from './http-check.js';
 export type { TcpCheckSpec } from './tcp-check.js';
-export { runTcpCheck, splitHostPort } from './tcp-check.js';
+export { runTcpCheck } from './tcp-check.js';
 export { runCheck } from './run-check.js';
-export { TailBuffer, truncateTtlOutput } from './output-buffer.js';
+export { truncateTtlOutput } from './ttl-output.js';
 export { FlapDamper } from './flap-damper.js';
-export type { CheckSchedulerOptions, CheckState, CriticalTooLongEvent, HealthLogger } from './check-scheduler.js';
+export type { CheckSchedulerOptions, CheckState, CriticalTooLongEvent } from './check-scheduler.js';
 export { CheckScheduler, TtlCheckNotFoundError } from './check-scheduler.js';
 
 export type { MaintenanceCheck } from './maintenance.js';

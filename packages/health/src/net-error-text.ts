@@ -1,10 +1,7 @@
 // Failed network checks report Go's error text in Consul (`dial tcp 127.0.0.1:1: connect: connection refused`);
 // operators and dashboards know those words, so Node's errors are translated into them where the cause is clear.
+import { joinHostPort } from '@conclave/toolkit';
 
-/** `host:port`, with IPv6 hosts in brackets, as Go prints addresses. */
-export function joinHostPort(host: string, port: number | string): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 /** The text after `dial tcp ` for a failed connect to `target` (the address as configured). */
 export function dialErrorText(err: NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string }, target: string): string {

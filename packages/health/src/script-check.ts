@@ -1,11 +1,10 @@
 // Runs a script check: argv executed directly (`args`), or a legacy `script` string through `/bin/sh -c`.
 // Exit 0 is passing, 1 warning, anything else (or failing to start) critical, as Nagios plugins report.
 
+import { formatGoDuration, TailBuffer } from '@conclave/toolkit';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { formatGoDuration } from '@conclave/catalog';
 import { type CheckDefinition, DEFAULT_SCRIPT_TIMEOUT_NS } from './check-definition.js';
 import { type CheckResult, type ProbeOptions, PROBE_ABORTED_OUTPUT } from './check-result.js';
-import { TailBuffer } from './output-buffer.js';
 
 export type ScriptCheckSpec = Pick<CheckDefinition, 'args' | 'script' | 'timeoutNs' | 'outputMaxSize'>;
 

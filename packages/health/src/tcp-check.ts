@@ -4,26 +4,28 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { type CheckDefinition, DEFAULT_NETWORK_TIMEOUT_NS } from './check-definition.js';
 import { type CheckResult, type ProbeOptions, PROBE_ABORTED_OUTPUT } from './check-result.js';
+import { splitHostPort, type HostPort } from '@conclave/toolkit';
 import { dialErrorText } from './net-error-text.js';
 
 export type TcpCheckSpec = Pick<CheckDefinition, 'tcp' | 'timeoutNs' | 'tcpUseTls' | 'tlsSkipVerify' | 'tlsServerName'>;
 
-/** Go's net.SplitHostPort: `host:port` or `[v6]:port`; undefined when malformed. */
-export function splitHostPort(address: string): { host: string; port: number } | undefined {
-  const m = /^\[([^\]]*)\]:(\d+)$/.exec(address) ?? /^([^:[\]]*):(\d+)$/.exec(address);
-  if (!m) return undefined;
-  const port = Number(m[2]);
-  if (port > 65535) return undefined;
-  return { host: m[1] || 'localhost', port };
+/** Where Go's net.Dial("tcp", address) would connect, or Go's error text when it would refuse the address. */
+function dialTarget(address: string): { host: string; port: number } | { error: string } {
+  let hp: HostPort;
+  try {
+    hp = splitHostPort(address);
+  } catch (e) {
+    return { error: `dial tcp: ${(e as Error).message}` };
+  }
+  if (!/^\d+$/.test(hp.port) || Number(hp.port) > 65535) return { error: `dial tcp: address ${hp.port}: invalid port` };
+  // An empty host dials the local system, as in Go.
+  return { host: hp.host || 'localhost', port: Number(hp.port) };
 }
 
 export function runTcpCheck(spec: TcpCheckSpec, opts: ProbeOptions = {}): Promise<CheckResult> {
   const target = spec.tcp ?? '';
-  const addr = splitHostPort(target);
-  if (!addr) {
-    const why = target.includes(':') ? 'invalid port or address' : 'missing port in address';
-    return Promise.resolve({ status: 'critical', output: `dial tcp: address ${target}: ${why}` });
-  }
+  const addr = dialTarget(target);
+  if ('error' in addr) return Promise.resolve({ status: 'critical', output: addr.error });
   if (opts.signal?.aborted) return Promise.resolve({ status: 'critical', output: PROBE_ABORTED_OUTPUT });
   const timeoutNs = spec.timeoutNs > 0 ? spec.timeoutNs : DEFAULT_NETWORK_TIMEOUT_NS;
 

@@ -1,5 +1,5 @@
+import { DecodeError } from '@conclave/toolkit';
 import { describe, expect, it } from 'vitest';
-import { DecodeError } from '@conclave/catalog';
 import { decodeCheckDefinition } from '@conclave/health';
 
 const config = { source: 'config' } as const;
@@ -200,7 +200,7 @@ describe('decodeCheckDefinition: validation as Consul', () => {
     ['bad status in a config file', { name: 'x', ttl: '5s', status: 'up' }, config,
       'status: bad check status "up"; use passing, warning or critical'],
     ['invalid duration', { name: 'x', tcp: 'a:1', interval: '10 seconds' }, config,
-      'interval: time: invalid duration "10 seconds"'],
+      'interval: time: unknown unit " seconds" in duration "10 seconds"'],
     ['duration of the wrong type', { name: 'x', tcp: 'a:1', interval: true }, api,
       'Interval: expected a duration string such as "10s", got a boolean'],
     ['args not strings', { name: 'x', args: ['a', 1], interval: '1s' }, config,

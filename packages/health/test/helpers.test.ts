@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   FlapDamper,
   ScriptChecksDisabledError,
-  TailBuffer,
   aggregateStatus,
   assertScriptChecksAllowed,
   decodeCheckDefinition,
@@ -101,43 +100,6 @@ describe('serfHealth', () => {
       Output: 'Agent alive and reachable',
     });
     expect(serfHealthCheck(false)).toMatchObject({ Status: 'critical', Output: 'Agent not live or unreachable' });
-  });
-});
-
-describe('TailBuffer', () => {
-  it('keeps the last bytes across wrap-around and counts everything', () => {
-    const b = new TailBuffer(5);
-    b.write(Buffer.from('ab'));
-    expect(b.captured()).toBe('ab');
-    b.write(Buffer.from('cde'));
-    expect(b.captured()).toBe('abcde');
-    b.write(Buffer.from('fg'));
-    expect(b.toString()).toBe('cdefg');
-    expect(b.captured()).toBe('Captured 5 of 7 bytes\n...\ncdefg');
-    b.write(Buffer.from('0123456789'));
-    expect(b.toString()).toBe('56789');
-    expect(b.totalWritten).toBe(17);
-    for (const ch of 'xyz') b.write(Buffer.from(ch));
-    expect(b.toString()).toBe('89xyz');
-  });
-
-  it('matches a plain slice for any sequence of writes', () => {
-    let seed = 7;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    for (let round = 0; round < 200; round++) {
-      const size = 1 + rand(20);
-      const b = new TailBuffer(size);
-      let all = '';
-      for (let i = 0; i < 10; i++) {
-        const chunk = 'abcdefghijklmnopqrstuvwxyz'.slice(0, rand(30));
-        b.write(Buffer.from(chunk));
-        all += chunk;
-        expect(b.toString()).toBe(all.slice(-size));
-      }
-    }
   });
 });
 

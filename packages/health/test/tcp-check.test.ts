@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTcpCheck, splitHostPort } from '@conclave/health';
+import { runTcpCheck } from '@conclave/health';
 
 let listener: net.Server;
 let port: number;
@@ -59,13 +59,15 @@ describe('runTcpCheck', () => {
   });
 });
 
-describe('splitHostPort', () => {
-  it('splits like Go', () => {
-    expect(splitHostPort('db.local:5432')).toEqual({ host: 'db.local', port: 5432 });
-    expect(splitHostPort('[::1]:80')).toEqual({ host: '::1', port: 80 });
-    expect(splitHostPort(':80')).toEqual({ host: 'localhost', port: 80 });
-    expect(splitHostPort('::1:80')).toBeUndefined();
-    expect(splitHostPort('host:99999')).toBeUndefined();
-    expect(splitHostPort('host')).toBeUndefined();
+describe('addresses', () => {
+  it("refuses what Go's net.Dial refuses, with Go's words", async () => {
+    const out = async (tcp: string) => (await runTcpCheck({ ...base, tcp })).output;
+    expect(await out('::1:80')).toBe('dial tcp: address ::1:80: too many colons in address');
+    expect(await out('host:99999')).toBe('dial tcp: address 99999: invalid port');
+    expect(await out('[::1]80')).toBe('dial tcp: address [::1]80: missing port in address');
+  });
+  it('dials [v6]:port and, for an empty host, the local system', async () => {
+    expect((await runTcpCheck({ ...base, tcp: `:${port}` })).status).toBe('passing');
+    expect((await runTcpCheck({ ...base, tcp: `[::1]:${closedPort}` })).status).toBe('critical');
   });
 });

@@ -1,7 +1,7 @@
 // /v1/agent/*: routes each path to AgentEndpoints (implemented by the agent), parsing query parameters and
 // encoding answers. Agent endpoints are local: no X-Consul-Index.
 
-import { parseGoBool } from '@conclave/catalog';
+import { parseGoBool } from '@conclave/toolkit';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 

@@ -1,8 +1,8 @@
 // One HTTP request on its way through the API: the decoded path remainder, the query, and the ways to
 // answer (JSON with the query headers, plain text, empty). Handlers throw ApiError for Consul's error answers.
 
+import { DecodeError, goJsonStringify } from '@conclave/toolkit';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DecodeError } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { RequestContext } from './agent-endpoints.js';
 import type { ApiBackend, ConsistencyMode } from './backend.js';
@@ -131,10 +131,10 @@ export class ApiCall {
     this.send(status, JSON_TYPE, this.encode(value));
   }
 
-  /** JSON as Consul writes it: compact, or with ?pretty indented by four spaces plus a final newline. */
+  /** JSON as Consul writes it (Go's encoding/json: <, >, & escaped): compact, or with ?pretty indented by four
+   * spaces plus a final newline. */
   encode(value: unknown): string {
-    if (value === undefined) value = null;
-    return this.pretty ? JSON.stringify(value, null, 4) + '\n' : JSON.stringify(value);
+    return this.pretty ? goJsonStringify(value, { indent: '    ' }) + '\n' : goJsonStringify(value);
   }
 
   /** A pre-encoded JSON body with the query headers of a read. */

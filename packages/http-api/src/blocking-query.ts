@@ -2,8 +2,7 @@
 // change to exactly what it read (its WatchSet), or the timeout (wait + up to wait/16 jitter), and run it
 // again. A timeout answers the current data. A client that goes away stops the wait.
 
-import { parseGoDuration } from '@conclave/catalog';
-import { WatchSet } from '@conclave/toolkit';
+import { parseGoDuration, WatchSet } from '@conclave/toolkit';
 import type { QueryResult } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';

@@ -1,6 +1,7 @@
 // /v1/catalog/*: register, deregister, datacenters, nodes, services, service/<name>, node/<node>.
 
-import { decodeDeregisterRequest, decodeRegisterRequest, DecodeError, isCommandFailure } from '@conclave/catalog';
+import { DecodeError } from '@conclave/toolkit';
+import { decodeDeregisterRequest, decodeRegisterRequest, isCommandFailure } from '@conclave/catalog';
 import type { QueryResult } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';

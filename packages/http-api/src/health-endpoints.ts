@@ -1,6 +1,6 @@
 // /v1/health/*: node/<node>, checks/<service>, service/<service> (tag, passing, node-meta), state/<state>.
 
-import { parseGoBool } from '@conclave/catalog';
+import { parseGoBool } from '@conclave/toolkit';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { read } from './catalog-endpoints.js';

@@ -1,8 +1,8 @@
 // /v1/kv/<key>: GET (recurse, keys + separator, raw), PUT (flags, cas, acquire/release with a session),
 // DELETE (recurse, cas). Keys are the whole decoded path remainder and may contain '/'.
 
+import { parseUint64, uint64ErrorText } from '@conclave/toolkit';
 import { isCommandFailure } from '@conclave/catalog';
-import { parseUint64, uint64ErrorText } from '@conclave/kv';
 import type { QueryResult } from '@conclave/catalog';
 import type { KvEntry } from '@conclave/kv';
 import type { Command } from '@conclave/state';

@@ -1,8 +1,9 @@
 // KV entries encoded by hand: Flags is a uint64 that JSON.stringify cannot print exactly, and this is the
 // hottest response. Field order is Consul's DirEntry: LockIndex, Key, Flags, Value, Session (omitempty),
-// CreateIndex, ModifyIndex.
+// CreateIndex, ModifyIndex. Strings are escaped as Go's encoding/json does (`<` as \u003c).
 
 import type { KvEntry } from '@conclave/kv';
+import { goJsonQuote } from '@conclave/toolkit';
 
 export function base64(value: Uint8Array): string {
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
@@ -21,10 +22,10 @@ export function encodeKvEntries(entries: readonly KvEntry[], pretty: boolean): s
       if (i > 0) out += ',';
       out +=
         '{"LockIndex":' + e.LockIndex +
-        ',"Key":' + JSON.stringify(e.Key) +
+        ',"Key":' + goJsonQuote(e.Key) +
         ',"Flags":' + e.Flags +
         ',"Value":' + valueJson(e) +
-        (e.Session ? ',"Session":' + JSON.stringify(e.Session) : '') +
+        (e.Session ? ',"Session":' + goJsonQuote(e.Session) : '') +
         ',"CreateIndex":' + e.CreateIndex +
         ',"ModifyIndex":' + e.ModifyIndex + '}';
     }
@@ -33,11 +34,11 @@ export function encodeKvEntries(entries: readonly KvEntry[], pretty: boolean): s
   const items = entries.map((e) => {
     const lines = [
       `"LockIndex": ${e.LockIndex}`,
-      `"Key": ${JSON.stringify(e.Key)}`,
+      `"Key": ${goJsonQuote(e.Key)}`,
       `"Flags": ${e.Flags}`,
       `"Value": ${valueJson(e)}`,
     ];
-    if (e.Session) lines.push(`"Session": ${JSON.stringify(e.Session)}`);
+    if (e.Session) lines.push(`"Session": ${goJsonQuote(e.Session)}`);
     lines.push(`"CreateIndex": ${e.CreateIndex}`, `"ModifyIndex": ${e.ModifyIndex}`);
     return '    {\n' + lines.map((l) => '        ' + l).join(',\n') + '\n    }';
   });

@@ -1,8 +1,9 @@
 // /v1/session/create|destroy|renew|info|node|list. The session ID is chosen here (the proposer), never in
 // apply; a renew resets the leader's TTL timer and writes nothing to the log, as in Consul.
 
+import { DecodeError } from '@conclave/toolkit';
 import { randomUUID } from 'node:crypto';
-import { DecodeError, isCommandFailure } from '@conclave/catalog';
+import { isCommandFailure } from '@conclave/catalog';
 import { SessionRequestError, decodeSessionRequest } from '@conclave/state';
 import type { Session } from '@conclave/state';
 import { ApiError } from './api-error.js';

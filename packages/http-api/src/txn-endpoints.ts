@@ -4,16 +4,16 @@
 
 import {
   DecodeError,
-  decodeCheckInput,
-  decodeServiceInput,
   expectString,
   expectStringMap,
   getField,
-  isCommandFailure,
+  goJsonStringify,
   isPlainObject,
+  parseUint64,
   typeName,
-} from '@conclave/catalog';
-import { parseUint64, uint64ErrorText } from '@conclave/kv';
+  uint64ErrorText,
+} from '@conclave/toolkit';
+import { decodeCheckInput, decodeServiceInput, isCommandFailure } from '@conclave/catalog';
 import { READ_ONLY_VERBS, isKvTxnResult, isReadOnlyTxnOp, readMixedTxn, readTxn } from '@conclave/state';
 import type { KvEntry } from '@conclave/kv';
 import type { KvTxnOp, KvTxnResult, TxnOp, TxnResult, TxnResultItem } from '@conclave/state';
@@ -184,15 +184,15 @@ function decodeKvOp(kv: unknown, i: number): KvTxnOp {
 /** Mixed results: KV entries encoded by hand (uint64 Flags), catalog records as JSON. */
 export function encodeMixedResult(r: TxnResult): string {
   const item = (x: TxnResultItem): string =>
-    'KV' in x ? '{"KV":' + encodeKvEntries([x.KV], false).slice(1, -1) + '}' : JSON.stringify(x);
+    'KV' in x ? '{"KV":' + encodeKvEntries([x.KV], false).slice(1, -1) + '}' : goJsonStringify(x);
   const results = r.Results ? '[' + r.Results.map(item).join(',') + ']' : 'null';
-  return `{"Results":${results},"Errors":${r.Errors ? JSON.stringify(r.Errors) : 'null'}}`;
+  return `{"Results":${results},"Errors":${r.Errors ? goJsonStringify(r.Errors) : 'null'}}`;
 }
 
 /** {Results: [{KV: entry}], Errors} with exact uint64 Flags (entries encoded like the KV endpoint's). */
 export function encodeTxnResult(r: KvTxnResult): string {
   const results = r.Results ? '[' + r.Results.map((e: KvEntry) => '{"KV":' + encodeKvEntries([e], false).slice(1, -1) + '}').join(',') + ']' : 'null';
-  const errors = r.Errors ? JSON.stringify(r.Errors) : 'null';
+  const errors = r.Errors ? goJsonStringify(r.Errors) : 'null';
   return `{"Results":${results},"Errors":${errors}}`;
 }
 

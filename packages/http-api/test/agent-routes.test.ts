@@ -99,7 +99,7 @@ describe('agent routes to AgentEndpoints', () => {
 
   it('answers the agent errors as thrown, without crashing', async () => {
     const { ApiError } = await import('../src/index.js');
-    const { DecodeError } = await import('@conclave/catalog');
+    const { DecodeError } = await import('@conclave/toolkit');
     // An agent whose reload throws, as a real one does for refused input.
     const failing = await startFailing(new ApiError(403, 'Permission denied'));
     expect(await failing.put('/v1/agent/reload')).toEqual({ status: 403, text: 'Permission denied' });

@@ -29,6 +29,12 @@ describe('KV over HTTP with the consul client', () => {
     expect(await consul.kv.get('app/name')).toBeUndefined();
   });
 
+  it("escapes <, > and & in keys as Go's encoding/json does", async () => {
+    await fetch(`${h.base}/v1/kv/html/a%3Cb%3E%26c`, { method: 'PUT', body: 'x' });
+    expect(await (await fetch(`${h.base}/v1/kv/html/a%3Cb%3E%26c`)).text()).toContain('"Key":"html/a\\u003cb\\u003e\\u0026c"');
+    expect(await (await fetch(`${h.base}/v1/kv/html/?keys`)).text()).toBe('["html/a\\u003cb\\u003e\\u0026c"]');
+  });
+
   it('answers CAS conflicts with false', async () => {
     // The npm client turns a JSON `false` into undefined (papi drops falsy bodies), so the exact body is
     // checked with fetch and the successful paths with the client.

@@ -9,4 +9,3 @@ export type {
   KvDeleteCasCommand,
   KvReapTombstonesCommand,
 } from './kv-commands.js';
-export { parseUint64, uint64ErrorText } from './uint64.js';

@@ -3,15 +3,15 @@
 // replica must read the same one from the log entry.
 
 import {
-  DecodeError,
   decodeDuration,
+  DecodeError,
   expectString,
-  formatGoDuration,
   expectStringArray,
+  formatGoDuration,
   getField,
   isPlainObject,
   typeName,
-} from '@conclave/catalog';
+} from '@conclave/toolkit';
 
 export type SessionBehavior = 'release' | 'delete';
 

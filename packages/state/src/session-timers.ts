@@ -3,8 +3,7 @@
 // stamped with the leader's clock. The timers follow the sessions table through its watch topic, so sessions
 // created by any path (HTTP, txn, replication, snapshot restore) get a timer and destroyed ones lose it.
 
-import { parseGoDuration } from '@conclave/catalog';
-import { WatchSet } from '@conclave/toolkit';
+import { parseGoDuration, WatchSet } from '@conclave/toolkit';
 import type { SessionDestroyCommand } from './session-commands.js';
 import type { Session } from './session-commands.js';
 import { TOPIC_SESSIONS } from './session-state.js';

@@ -2,8 +2,8 @@
 // apply(command, index) makes `index` the new ModifyIndex of what it changes and wakes only the blocking
 // queries that read it. No clocks, randomness or IO in here; the log (local in -dev, Raft later) calls apply.
 
-import { CatalogState, isPlainObject } from '@conclave/catalog';
-import { WatchHub } from '@conclave/toolkit';
+import { CatalogState } from '@conclave/catalog';
+import { isPlainObject, WatchHub } from '@conclave/toolkit';
 import type { CatalogCommand, CatalogSnapshot, CommandFailure } from '@conclave/catalog';
 import { pack, unpack } from 'msgpackr';
 import type { KvCommand } from '@conclave/kv';

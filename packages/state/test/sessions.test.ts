@@ -1,5 +1,5 @@
+import { DecodeError } from '@conclave/toolkit';
 import { describe, expect, it } from 'vitest';
-import { DecodeError } from '@conclave/catalog';
 import {
   SessionRequestError,
   SessionTimers,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WatchSet } from '@conclave/toolkit';
+import { WatchSet, parseUint64 } from '@conclave/toolkit';
 import { StateMachine, StateMachineError } from '../src/index.js';
-import { parseUint64 } from '@conclave/kv';
 import type { Command } from '../src/index.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);

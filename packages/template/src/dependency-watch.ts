@@ -1,6 +1,7 @@
 // Keeps one dependency's value current: blocking queries resumed from the last index (or polling for
 // endpoints that do not block: datacenters, agent self, files), delivering only real changes, retrying
 // with exponential backoff and jitter while the agent is unreachable. Never throws; stop() ends it.
+import { deepEqual, exponentialBackoff, sleep, type RetryDelay } from '@conclave/toolkit';
 import { Dependency } from './dependency.js';
 import { DependencySource, FetchResult, fetchDependency } from './dependency-source.js';
 
@@ -30,28 +31,7 @@ export interface DependencyWatchOptions {
 }
 
 /** 250 ms doubling up to 60 s, with up to 25 % jitter. */
-export function defaultRetryDelay(failures: number): number {
-  const base = Math.min(60_000, 250 * 2 ** Math.min(failures - 1, 16));
-  return base - Math.random() * base * 0.25;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** A stable fingerprint of a raw reply, to skip deliveries that change nothing. */
-function fingerprint(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
-}
+export const defaultRetryDelay: RetryDelay = exponentialBackoff({ baseMs: 250, maxMs: 60_000, jitter: 0.25 });
 
 export function watchDependency(
   dep: Dependency,
@@ -71,11 +51,11 @@ export function watchDependency(
       // A faulty error callback must not end the watch.
     }
   };
-  let last: string | undefined;
+  // The last raw reply delivered (a copy: consumers may change what they are given), to skip replies that change nothing.
+  let last: { raw: unknown } | undefined;
   const deliver = (raw: unknown, decoded: unknown): void => {
-    const fp = fingerprint(raw);
-    if (fp === last) return;
-    last = fp;
+    if (last && deepEqual(last.raw, raw)) return;
+    last = { raw: structuredClone(raw) };
     onValue(decoded);
   };
 

@@ -6,6 +6,7 @@ import { stringify as tomlStringify } from 'smol-toml';
 import { parse as yamlParse, stringify as yamlStringify } from 'yaml';
 import { KeyPair } from './dependency.js';
 import { FuncSpec, fn } from './func-spec.js';
+import { goJsonQuote, parseGoBool } from '@conclave/toolkit';
 import { goQuote, goSprintf } from './go-format.js';
 import { GoFloat, compareGoStrings, isPlainMap, kindOf, mapEntries, mapGet, numberValue, structFields, typeName } from './values.js';
 
@@ -224,8 +225,8 @@ function loop(...args: unknown[]): number[] {
 
 function parseBool(s: string): boolean {
   if (s === '') return false;
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(s)) return false;
+  const b = parseGoBool(s);
+  if (b !== undefined) return b;
   throw new Error(`parseBool: strconv.ParseBool: parsing ${goQuote(s)}: invalid syntax`);
 }
 
@@ -283,24 +284,6 @@ function parseYAML(s: string): unknown {
 
 // ---------- serialisation ----------
 
-function jsonString(s: string, escapeHtml: boolean): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (c < 0x20) {
-      if (ch === '\n') out += '\\n';
-      else if (ch === '\r') out += '\\r';
-      else if (ch === '\t') out += '\\t';
-      else out += '\\u00' + c.toString(16).padStart(2, '0');
-    } else if (escapeHtml && (ch === '<' || ch === '>' || ch === '&')) out += '\\u00' + c.toString(16);
-    else if (c === 0x2028 || c === 0x2029) out += '\\u' + c.toString(16);
-    else out += ch;
-  }
-  return out + '"';
-}
-
 /** encoding/json.Marshal (sorted map keys, struct fields in order, HTML-safe unless told otherwise). */
 export function goJsonMarshal(v: unknown, indentBy = '', escapeHtml = true, level = 0): string {
   const nl = indentBy ? '\n' + indentBy.repeat(level + 1) : '';
@@ -311,7 +294,7 @@ export function goJsonMarshal(v: unknown, indentBy = '', escapeHtml = true, leve
     case 'bool':
       return v ? 'true' : 'false';
     case 'string':
-      return jsonString(v as string, escapeHtml);
+      return goJsonQuote(v as string, escapeHtml);
     case 'int':
     case 'uint':
       return String(v);
@@ -321,7 +304,7 @@ export function goJsonMarshal(v: unknown, indentBy = '', escapeHtml = true, leve
       return JSON.stringify(f);
     }
     case 'slice': {
-      if (v instanceof Uint8Array) return jsonString(Buffer.from(v).toString('base64'), escapeHtml);
+      if (v instanceof Uint8Array) return goJsonQuote(Buffer.from(v).toString('base64'), escapeHtml);
       const items = Array.from(v as ArrayLike<unknown>);
       if (items.length === 0) return '[]';
       return '[' + items.map((x) => nl + goJsonMarshal(x, indentBy, escapeHtml, level + 1)).join(',') + close + ']';
@@ -329,12 +312,12 @@ export function goJsonMarshal(v: unknown, indentBy = '', escapeHtml = true, leve
     case 'map': {
       const entries = mapEntries(v as object);
       if (entries.length === 0) return '{}';
-      return '{' + entries.map(([k, x]) => nl + jsonString(k, escapeHtml) + sep + goJsonMarshal(x, indentBy, escapeHtml, level + 1)).join(',') + close + '}';
+      return '{' + entries.map(([k, x]) => nl + goJsonQuote(k, escapeHtml) + sep + goJsonMarshal(x, indentBy, escapeHtml, level + 1)).join(',') + close + '}';
     }
     case 'struct': {
       const fields = structFields(v as object);
       if (fields.length === 0) return '{}';
-      return '{' + fields.map(([k, x]) => nl + jsonString(k, escapeHtml) + sep + goJsonMarshal(x, indentBy, escapeHtml, level + 1)).join(',') + close + '}';
+      return '{' + fields.map(([k, x]) => nl + goJsonQuote(k, escapeHtml) + sep + goJsonMarshal(x, indentBy, escapeHtml, level + 1)).join(',') + close + '}';
     }
     default:
       throw new Error(`json: unsupported type: ${typeName(v)}`);

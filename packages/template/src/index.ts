@@ -43,13 +43,11 @@ export type { DependencySource, FetchOptions, FetchResult, RenderPassesOptions }
 
 // The renderer (consul-template's runner).
 export { Renderer } from './renderer.js';
-export type { RendererEvent, RendererLogger, RendererOptions, TemplateSpec, WaitSpec } from './renderer.js';
+export type { RendererEvent, RendererOptions, TemplateSpec, WaitSpec } from './renderer.js';
 export { watchDependency, defaultRetryDelay } from './dependency-watch.js';
 export type { DependencyWatchOptions, WatchHandle, WatchingSource } from './dependency-watch.js';
 export { consulClientSource } from './client-source.js';
 export type { ClientSourceOptions, ConsulQueryClient } from './client-source.js';
-export { writeFileAtomic } from './atomic-write.js';
-export type { AtomicWriteOptions } from './atomic-write.js';
 export { runCommand } from './command-runner.js';
 export type { CommandResult } from './command-runner.js';
 
@@ -69,4 +67,3 @@ export type { TemplateRunConfig } from './template-config.js';
 export { parseHcl, HclError } from './hcl.js';
 export { Scratch } from './scratch.js';
 export type { HclObject, HclValue } from './hcl.js';
-export { parseGoDuration, DurationError } from './go-duration.js';

@@ -7,7 +7,7 @@ import { ConsulTemplate, RenderResult } from './consul-template.js';
 import { Dependency } from './dependency.js';
 import { DependencyStore } from './dependency-store.js';
 import { WatchHandle, WatchingSource, watchDependency } from './dependency-watch.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { silentLogger, writeFileDurable, type Logger } from '@conclave/toolkit';
 
 export interface WaitSpec {
   minMs: number;
@@ -34,13 +34,6 @@ export interface TemplateSpec {
   functionDenylist?: string[];
 }
 
-export interface RendererLogger {
-  debug(msg: string): void;
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-}
-
 export type RendererEvent =
   | { type: 'render'; template: string; complete: boolean; missing: string[] }
   | { type: 'write'; template: string; destination: string; changed: boolean }
@@ -61,15 +54,13 @@ export interface RendererOptions {
   wait?: WaitSpec;
   /** Blocking-query wait (block_query_wait, default 60 s). */
   blockQueryWaitMs?: number;
-  logger?: RendererLogger;
+  logger?: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   /** Environment for the env functions and commands. */
   env?: Record<string, string | undefined>;
   onEvent?: (e: RendererEvent) => void;
   /** Retry delay for failing queries (default exponential with jitter, 250 ms to 60 s). */
   retryDelayMs?: (failures: number) => number;
 }
-
-const SILENT: RendererLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 interface TemplateState {
   spec: TemplateSpec;
@@ -92,7 +83,7 @@ export class Renderer {
   private readonly store = new DependencyStore();
   private readonly watches = new Map<string, WatchState>();
   private readonly templates: TemplateState[] = [];
-  private readonly log: RendererLogger;
+  private readonly log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   private stopped = false;
   private readonly dirty = new Set<TemplateState>();
   private passImmediate: NodeJS.Immediate | undefined;
@@ -103,7 +94,7 @@ export class Renderer {
   readonly finished: Promise<void>;
 
   constructor(private readonly options: RendererOptions) {
-    this.log = options.logger ?? SILENT;
+    this.log = options.logger ?? silentLogger;
     this.finished = new Promise((res) => {
       this.resolveFinished = res;
     });
@@ -334,7 +325,12 @@ export class Renderer {
       return true;
     }
     const dst = t.spec.destination!;
-    const changed = await writeFileAtomic(dst, text, { perms: t.spec.perms, backup: t.spec.backup, createDestDirs: t.spec.createDestDirs });
+    const changed = await writeFileDurable(dst, text, {
+      mode: t.spec.perms,
+      backup: t.spec.backup,
+      createDirs: t.spec.createDestDirs,
+      skipUnchanged: true,
+    });
     t.lastOutput = text;
     this.emit({ type: 'write', template: t.name, destination: dst, changed });
     if (changed) this.log.info(`(runner) rendered "${t.name}" => "${dst}"`);

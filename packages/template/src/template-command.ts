@@ -3,9 +3,9 @@
 // consul-template's exit codes, log one line per event at the chosen level.
 import { ConsulClient, parseFlags, type FlagSpecs } from '@conclave/client';
 import { consulClientSource } from './client-source.js';
-import { Renderer, RendererLogger } from './renderer.js';
+import { Renderer } from './renderer.js';
 import { TemplateConfigError, TemplateRunConfig, emptyConfig, loadTemplateConfig, mergeConfigs, parseTemplateFlag, parseWaitSpec } from './template-config.js';
-import { parseGoDuration } from './go-duration.js';
+import { createLogger, parseGoDuration, parseLogLevel } from '@conclave/toolkit';
 
 /** consul-template's exit codes. */
 export const EXIT = { ok: 0, error: 11, interrupt: 12, parseFlags: 13, runner: 14, config: 15 } as const;
@@ -39,17 +39,6 @@ export interface TemplateCommandIO {
   /** Aborting stops the renderer (the app wires SIGINT/SIGTERM to it); the exit code is then `interrupt`. */
   signal?: AbortSignal;
   version?: string;
-}
-
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'err'] as const;
-
-function makeLogger(level: string, write: (s: string) => void): RendererLogger {
-  const norm = level === 'error' ? 'err' : level;
-  const min = LEVELS.indexOf(norm as (typeof LEVELS)[number]);
-  const at = (lvl: number, tag: string) => (msg: string) => {
-    if (lvl >= min) write(`${new Date().toISOString()} [${tag}] ${msg}\n`);
-  };
-  return { debug: at(1, 'DEBUG'), info: at(2, 'INFO'), warn: at(3, 'WARN'), error: at(4, 'ERR') };
 }
 
 function usage(): string {
@@ -103,13 +92,13 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
     if (typeof f.wait === 'string') fromFlags.wait = parseWaitSpec(f.wait);
     if (typeof f['log-level'] === 'string') fromFlags.logLevel = f['log-level'];
     if (f.once === true) fromFlags.once = true;
-    if (typeof f['max-stale'] === 'string') fromFlags.maxStaleMs = parseGoDuration(f['max-stale']);
-    if (typeof f['block-query-wait'] === 'string') fromFlags.blockQueryWaitMs = parseGoDuration(f['block-query-wait']);
+    if (typeof f['max-stale'] === 'string') fromFlags.maxStaleMs = parseGoDuration(f['max-stale']) / 1e6;
+    if (typeof f['block-query-wait'] === 'string') fromFlags.blockQueryWaitMs = parseGoDuration(f['block-query-wait']) / 1e6;
     if (typeof f['default-left-delimiter'] === 'string') fromFlags.defaultLeftDelimiter = f['default-left-delimiter'];
     if (typeof f['default-right-delimiter'] === 'string') fromFlags.defaultRightDelimiter = f['default-right-delimiter'];
     cfg = mergeConfigs(cfg, fromFlags);
     if (cfg.templates.length === 0) throw new TemplateConfigError('no templates: give at least one -template "source:destination[:command]" or a template block in -config');
-    if (cfg.logLevel !== undefined && ![...LEVELS, 'error'].includes(cfg.logLevel)) {
+    if (cfg.logLevel !== undefined && [undefined, 'off'].includes(parseLogLevel(cfg.logLevel))) {
       throw new TemplateConfigError(`-log-level: unknown level "${cfg.logLevel}" (use trace, debug, info, warn or err)`);
     }
   } catch (e) {
@@ -117,7 +106,7 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
     return EXIT.config;
   }
 
-  const log = makeLogger(cfg.logLevel ?? 'warn', err);
+  const log = createLogger({ level: parseLogLevel(cfg.logLevel ?? 'warn') ?? 'warn', format: 'consul-template', write: (line) => err(line + '\n') });
   for (const w of cfg.warnings) log.warn(`(config) ${w}`);
   const templates = cfg.templates.map((t) => ({
     ...t,

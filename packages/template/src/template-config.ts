@@ -3,7 +3,7 @@
 // name the file and key; consul-template keys this implementation does not support are reported as warnings.
 import { promises as fs } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parseGoDuration } from './go-duration.js';
+import { parseGoBool, parseGoDuration } from '@conclave/toolkit';
 import { parseHcl } from './hcl.js';
 import { TemplateSpec, WaitSpec } from './renderer.js';
 
@@ -53,14 +53,15 @@ function str(v: unknown, where: string): string {
 
 function bool(v: unknown, where: string): boolean {
   if (typeof v === 'boolean') return v;
-  if (v === 'true' || v === 'false') return v === 'true';
+  const b = typeof v === 'string' ? parseGoBool(v) : undefined; // mapstructure's weak decoding: strconv.ParseBool
+  if (b !== undefined) return b;
   throw new TemplateConfigError(`${where}: expected true or false, got ${JSON.stringify(v)}`);
 }
 
 function duration(v: unknown, where: string): number {
   if (typeof v === 'number') return v / 1e6; // JSON numbers are nanoseconds, as Go decodes time.Duration
   try {
-    return parseGoDuration(str(v, where));
+    return parseGoDuration(str(v, where)) / 1e6;
   } catch (e) {
     throw new TemplateConfigError(`${where}: ${(e as Error).message}`);
   }
@@ -93,8 +94,8 @@ function decodeWait(v: unknown, where: string): WaitSpec {
 export function parseWaitSpec(spec: string): WaitSpec {
   const [a, b, extra] = spec.split(':');
   if (extra !== undefined || a === undefined || a === '') throw new TemplateConfigError(`wait: invalid value "${spec}" (expected min or min:max, e.g. 2s:10s)`);
-  const minMs = parseGoDuration(a);
-  const maxMs = b !== undefined && b !== '' ? parseGoDuration(b) : minMs * 4;
+  const minMs = parseGoDuration(a) / 1e6;
+  const maxMs = b !== undefined && b !== '' ? parseGoDuration(b) / 1e6 : minMs * 4;
   if (maxMs < minMs) throw new TemplateConfigError(`wait: max (${b}) must be larger than min (${a})`);
   return { minMs, maxMs };
 }

@@ -54,6 +54,9 @@ const cases: [string, string, string][] = [
   ['parseYAML', '{{with parseYAML "a: 1\\nb:\\n  - x\\n  - y\\n"}}{{.a}} {{.b}}{{end}}', '1 [x y]'],
   ['toJSON', '{{toJSON (parseJSON "{\\"b\\":1,\\"a\\":\\"<x>\\"}")}}', '{"a":"\\u003cx\\u003e","b":1}'],
   ['toUnescapedJSON', '{{toUnescapedJSON (parseJSON "{\\"a\\":\\"<x>\\"}")}}', '{"a":"<x>"}'],
+  // Go 1.22+ (current consul-template) writes \b and \f short; the old copy wrote \u0008 as Go 1.21 did.
+  ['toJSON control characters', '{{toJSON "\\b\\f\\u0001\\u2028"}}', '"\\b\\f\\u0001\\u2028"'],
+  ['parseBool', '{{parseBool "T"}} {{parseBool "0"}} {{parseBool ""}}', 'true false false'],
   ['toJSONPretty', '{{toJSONPretty (parseJSON "{\\"a\\":[1],\\"b\\":{}}")}}', '{\n  "a": [\n    1\n  ],\n  "b": {}\n}'],
   ['toYAML', '{{toYAML (parseJSON "{\\"b\\":[1,2],\\"a\\":\\"x\\"}")}}', 'a: x\nb:\n  - 1\n  - 2'],
   ['toTOML', '{{toTOML (parseJSON "{\\"b\\":2,\\"a\\":\\"x\\"}")}}', 'a = "x"\nb = 2'],

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsulClient } from '@conclave/client';
-import { Renderer, RendererEvent, consulClientSource, parseWaitSpec, runCommand, writeFileAtomic } from '../src/index.js';
+import { Renderer, RendererEvent, consulClientSource, parseWaitSpec, runCommand } from '../src/index.js';
 import { MemoryConsul } from './memory-consul.js';
 import { serveMemoryConsul } from './memory-consul-http.js';
 
@@ -259,15 +259,6 @@ describe('an unreachable agent', () => {
 });
 
 describe('building blocks', () => {
-  it('writeFileAtomic skips identical content', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
-    const f = join(dir, 'sub', 'f');
-    expect(await writeFileAtomic(f, 'a')).toBe(true);
-    expect(await writeFileAtomic(f, 'a')).toBe(false);
-    expect(await writeFileAtomic(f, 'b', { perms: 0o640 })).toBe(true);
-    expect(statSync(f).mode & 0o777).toBe(0o640);
-  });
-
   it('runCommand reports status, output and timeouts', async () => {
     const ok = await runCommand('echo hi; echo err >&2; exit 3');
     expect(ok).toMatchObject({ exitCode: 3, timedOut: false });

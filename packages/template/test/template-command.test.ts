@@ -8,7 +8,7 @@ import {
   TEMPLATE_EXIT_CODES as EXIT,
   TemplateConfigError,
   loadTemplateConfig,
-  parseGoDuration,
+  parseWaitSpec,
   parseHcl,
   parseTemplateConfigText,
   parseTemplateFlag,
@@ -110,9 +110,9 @@ describe('configuration', () => {
     });
     expect(parseTemplateFlag('in:out:echo a:b')).toEqual({ source: 'in', destination: 'out', command: 'echo a:b' });
     expect(parseTemplateFlag('in')).toEqual({ source: 'in' });
-    expect(parseGoDuration('1m30.5s')).toBe(90_500);
-    expect(parseGoDuration('250ms')).toBe(250);
-    expect(() => parseGoDuration('5')).toThrow('time: missing unit in duration "5"');
+    expect(parseWaitSpec('1m30.5s:2m')).toEqual({ minMs: 90_500, maxMs: 120_000 });
+    expect(parseWaitSpec('250ms')).toEqual({ minMs: 250, maxMs: 1000 });
+    expect(() => parseWaitSpec('5')).toThrow('time: missing unit in duration "5"');
   });
 });
 

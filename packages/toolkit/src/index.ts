@@ -1,2 +1,35 @@
-export { createLogger, type Logger, type LogLevel } from './logger.js';
+// The toolkit's public surface, as an explicit list: one home for each shared mechanism (see each file's header).
+export { exponentialBackoff, sleep, type ExponentialBackoffOptions, type RetryDelay } from './backoff.js';
+export { DecodeError } from './decode-error.js';
+export { deepEqual } from './deep-equal.js';
+export { writeFileDurable, writeFileDurableSync, type DurableWriteOptions } from './durable-write.js';
+export { goBoolErrorText, parseGoBool } from './go-bool.js';
+export { DurationError, formatGoDuration, parseGoDuration, parseGoDurationBig } from './go-duration.js';
+export { goJsonQuote, goJsonStringify, type GoJsonOptions } from './go-json.js';
+export { AddrError, joinHostPort, splitHostOptionalPort, splitHostPort, withDefaultPort, type HostPort } from './host-port.js';
+export {
+  decodeDuration,
+  expectBool,
+  expectNumber,
+  expectString,
+  expectStringArray,
+  expectStringMap,
+  getField,
+  hasField,
+  isPlainObject,
+  normalizeKey,
+  typeName,
+} from './json-decode.js';
+export {
+  createLogger,
+  parseLogLevel,
+  silentLogger,
+  type LogFields,
+  type LogFormat,
+  type LogLevel,
+  type Logger,
+  type LoggerOptions,
+} from './logger.js';
+export { TailBuffer } from './tail-buffer.js';
+export { UINT64_MAX, Uint64Error, formatUint64, parseUint64, toUint64, uint64ErrorText } from './uint64.js';
 export { WatchHub, WatchSet, type WatchCallback } from './watch-hub.js';

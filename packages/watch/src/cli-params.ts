@@ -1,6 +1,7 @@
 // The `watch` CLI's flags as Consul's parameter map (command/watch), so the CLI and config files share one parser.
 // The handler comes from the positional arguments: joined and run by `sh -c` with -shell (the default), exec'd
 // directly with -shell=false.
+import { goBoolErrorText, parseGoBool } from '@conclave/toolkit';
 import { WatchConfigError } from './errors.js';
 
 export interface CliWatchFlags {
@@ -22,9 +23,6 @@ export interface CliWatchFlags {
   args: string[];
 }
 
-const GO_TRUE = ['1', 't', 'T', 'TRUE', 'true', 'True'];
-const GO_FALSE = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
-
 export function watchParamsFromCli(flags: CliWatchFlags): Record<string, unknown> {
   const params: Record<string, unknown> = {};
   if (!flags.type) throw new WatchConfigError('Watch type must be specified');
@@ -42,10 +40,9 @@ export function watchParamsFromCli(flags: CliWatchFlags): Record<string, unknown
   if (flags.name) params.name = flags.name;
   if (flags.passingonly !== undefined && flags.passingonly !== '') {
     const v = flags.passingonly;
-    if (typeof v === 'boolean') params.passingonly = v;
-    else if (GO_TRUE.includes(v)) params.passingonly = true;
-    else if (GO_FALSE.includes(v)) params.passingonly = false;
-    else throw new WatchConfigError(`Failed to parse passingonly flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+    const b = typeof v === 'boolean' ? v : parseGoBool(v);
+    if (b === undefined) throw new WatchConfigError(`Failed to parse passingonly flag: ${goBoolErrorText(v as string)}`);
+    params.passingonly = b;
   }
   if (flags.args.length > 0) {
     if (flags.shell ?? true) params.handler = flags.args.join(' ');
@@ -67,7 +64,7 @@ export function joinPassingOnlyValue(argv: readonly string[]): string[] {
       break;
     }
     const next = argv[i + 1];
-    if ((arg === '-passingonly' || arg === '--passingonly') && next !== undefined && (GO_TRUE.includes(next) || GO_FALSE.includes(next))) {
+    if ((arg === '-passingonly' || arg === '--passingonly') && next !== undefined && parseGoBool(next) !== undefined) {
       out.push(`${arg}=${next}`);
       i++;
     } else out.push(arg);

@@ -1,10 +1,10 @@
 // The agent's `watches` config entries: all parsed up front (one bad entry fails the load with its origin, as
 // Consul's "Failed to parse watch"), then each started with its own handler against the agent's HTTP API. The
 // agent stops the set on shutdown and starts a new one on reload.
-import type { ConsulClient, RetryDelay } from '@conclave/client';
+import type { ConsulClient } from '@conclave/client';
+import { silentLogger, type Logger, type RetryDelay } from '@conclave/toolkit';
 import { WatchConfigError } from './errors.js';
 import { handlerFor } from './handler-for.js';
-import { silentWatchLogger, type WatchLogger } from './logger.js';
 import { parseWatchDefinition, type WatchDefinition } from './watch-definition.js';
 import { startWatch, type RunningWatch } from './watch-runner.js';
 
@@ -35,12 +35,12 @@ export interface WatchSet {
 
 export interface StartWatchesOptions {
   client: ConsulClient;
-  logger?: WatchLogger;
+  logger?: Logger;
   retryDelay?: RetryDelay;
 }
 
 export function startWatches(definitions: readonly WatchDefinition[], options: StartWatchesOptions): WatchSet {
-  const logger = options.logger ?? silentWatchLogger;
+  const logger = options.logger ?? silentLogger;
   // Check every definition before starting any, so a refusal leaves nothing running.
   for (const def of definitions) {
     if (!def.handler) throw new WatchConfigError(`a ${def.type} watch from the config has no handler: give it "args" or an http handler`);

@@ -1,11 +1,11 @@
 // Builds the handler a definition names: script (`args` or `handler`) or HTTP.
 import { httpHandler } from './http-handler.js';
-import type { WatchLogger } from './logger.js';
+import type { Logger } from '@conclave/toolkit';
 import { scriptHandler, type ScriptHandlerOptions } from './script-handler.js';
 import type { HandlerSpec } from './watch-definition.js';
 import type { WatchHandler } from './watch-handler.js';
 
-export function handlerFor(spec: HandlerSpec, options: ScriptHandlerOptions & { logger?: WatchLogger } = {}): WatchHandler {
+export function handlerFor(spec: HandlerSpec, options: ScriptHandlerOptions & { logger?: Logger } = {}): WatchHandler {
   switch (spec.kind) {
     case 'args':
       return scriptHandler({ args: spec.args }, options);

@@ -4,10 +4,9 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { encodeConsulJson } from './consul-json.js';
-import { silentWatchLogger, type WatchLogger } from './logger.js';
-import { OutputBuffer, WATCH_OUTPUT_MAX_BYTES } from './output-buffer.js';
+import { silentLogger, TailBuffer, type Logger } from '@conclave/toolkit';
 import type { HttpHandlerConfig } from './watch-definition.js';
-import type { WatchHandler } from './watch-handler.js';
+import { WATCH_OUTPUT_MAX_BYTES, type WatchHandler } from './watch-handler.js';
 
 export interface HttpHandlerResult {
   /** 0 when no answer arrived. */
@@ -37,7 +36,7 @@ export function postToHttpHandler(config: HttpHandlerConfig, index: bigint, data
       resolve(r);
     };
     const req = send(url, { method: config.method, headers, rejectUnauthorized: !config.tlsSkipVerify, agent: false }, (res) => {
-      const body = new OutputBuffer(WATCH_OUTPUT_MAX_BYTES);
+      const body = new TailBuffer(WATCH_OUTPUT_MAX_BYTES);
       let kept = 0;
       res.on('data', (d: Buffer) => {
         // Keep the start of the answer; drain the rest.
@@ -47,8 +46,8 @@ export function postToHttpHandler(config: HttpHandlerConfig, index: bigint, data
           kept += part.length;
         }
       });
-      res.on('end', () => finish({ status: res.statusCode ?? 0, body: body.text() }));
-      res.on('error', (err) => finish({ status: res.statusCode ?? 0, body: body.text(), error: err }));
+      res.on('end', () => finish({ status: res.statusCode ?? 0, body: body.toString() }));
+      res.on('error', (err) => finish({ status: res.statusCode ?? 0, body: body.toString(), error: err }));
     });
     const timer = setTimeout(() => {
       req.destroy(new Error(`timed out after ${config.timeoutMs} ms`));
@@ -60,8 +59,8 @@ export function postToHttpHandler(config: HttpHandlerConfig, index: bigint, data
   });
 }
 
-export function httpHandler(config: HttpHandlerConfig, options: { logger?: WatchLogger } = {}): WatchHandler {
-  const logger = options.logger ?? silentWatchLogger;
+export function httpHandler(config: HttpHandlerConfig, options: { logger?: Logger } = {}): WatchHandler {
+  const logger = options.logger ?? silentLogger;
   return async (index, data, signal) => {
     const r = await postToHttpHandler(config, index, data, signal);
     if (r.error) logger.error('Failed to invoke http handler', { handler: config.path, error: r.error });

@@ -14,15 +14,11 @@ export { watchParamsFromCli, joinPassingOnlyValue, type CliWatchFlags } from './
 export { buildWatchQuery, newEvents, type ServiceTarget, type WatchQuery } from './watch-query.js';
 export { resolveServiceTarget, splitTaggedServiceName } from './service-target.js';
 export { startWatch, type RunningWatch, type WatchRunOptions } from './watch-runner.js';
-export type { WatchHandler } from './watch-handler.js';
+export { WATCH_OUTPUT_MAX_BYTES, type WatchHandler } from './watch-handler.js';
 export { handlerFor } from './handler-for.js';
 export { runScript, scriptHandler, type ScriptHandlerOptions, type ScriptRunResult, type ScriptSpec } from './script-handler.js';
 export { httpHandler, postToHttpHandler, type HttpHandlerResult } from './http-handler.js';
 export { encodeConsulJson } from './consul-json.js';
-export { deepEqual } from './deep-equal.js';
 export { eventIdToIndex } from './event-index.js';
-export { OutputBuffer, WATCH_OUTPUT_MAX_BYTES } from './output-buffer.js';
-export { parseDurationMs } from './duration.js';
-export { createWatchLogger, silentWatchLogger, type LogFields, type WatchLogLevel, type WatchLogger } from './logger.js';
 export { parseConfigWatches, startWatches, type StartWatchesOptions, type WatchSet, type WatchSource } from './config-watches.js';
 export { runWatchCommand, type WatchCommandIO } from './watch-command.js';

@@ -4,14 +4,13 @@
 // logged and the watch goes on: the next change runs the handler again.
 import { spawn } from 'node:child_process';
 import { encodeConsulJson } from './consul-json.js';
-import { silentWatchLogger, type WatchLogger } from './logger.js';
-import { OutputBuffer, WATCH_OUTPUT_MAX_BYTES } from './output-buffer.js';
-import type { WatchHandler } from './watch-handler.js';
+import { silentLogger, TailBuffer, type Logger } from '@conclave/toolkit';
+import { WATCH_OUTPUT_MAX_BYTES, type WatchHandler } from './watch-handler.js';
 
 export type ScriptSpec = { args: readonly string[] } | { script: string };
 
 export interface ScriptHandlerOptions {
-  logger?: WatchLogger;
+  logger?: Logger;
   /** `capture` (default): keep the last 4 KB and log it. `inherit`: the handler writes to our stdout/stderr. */
   output?: 'capture' | 'inherit';
   /** Base environment (default process.env); CONSUL_INDEX is added. */
@@ -39,7 +38,7 @@ export function runScript(spec: ScriptSpec, index: bigint, data: unknown, option
   const env = options.env ?? process.env;
   const [command, ...args] = 'args' in spec ? spec.args : [options.shell ?? (env.SHELL || '/bin/sh'), '-c', spec.script];
   const inherit = options.output === 'inherit';
-  const buffer = new OutputBuffer(options.maxOutputBytes ?? WATCH_OUTPUT_MAX_BYTES);
+  const buffer = new TailBuffer(options.maxOutputBytes ?? WATCH_OUTPUT_MAX_BYTES);
   return new Promise((resolve) => {
     let child;
     try {
@@ -65,13 +64,13 @@ export function runScript(spec: ScriptSpec, index: bigint, data: unknown, option
     signal?.addEventListener('abort', onAbort, { once: true });
     child.once('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);
-      resolve({ exitCode: code, signal: sig, output: buffer.text(), outputBytes: buffer.total, error: startError });
+      resolve({ exitCode: code, signal: sig, output: buffer.toString(), outputBytes: buffer.totalWritten, error: startError });
     });
   });
 }
 
 export function scriptHandler(spec: ScriptSpec, options: ScriptHandlerOptions = {}): WatchHandler {
-  const logger = options.logger ?? silentWatchLogger;
+  const logger = options.logger ?? silentLogger;
   const name = 'args' in spec ? spec.args.join(' ') : spec.script;
   return async (index, data, signal) => {
     const result = await runScript(spec, index, data, options, signal);

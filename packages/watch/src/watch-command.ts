@@ -13,12 +13,12 @@ import {
   type ConsulClient,
   type FlagSpecs,
 } from '@conclave/client';
+import { createLogger } from '@conclave/toolkit';
 import { joinPassingOnlyValue, watchParamsFromCli } from './cli-params.js';
 import { encodeConsulJson } from './consul-json.js';
 import { parseWatchDefinition } from './watch-definition.js';
 import { WatchConfigError } from './errors.js';
 import { handlerFor } from './handler-for.js';
-import { createWatchLogger } from './logger.js';
 import type { WatchHandler } from './watch-handler.js';
 import { startWatch } from './watch-runner.js';
 
@@ -127,7 +127,7 @@ export async function runWatchCommand(argv: readonly string[], io: WatchCommandI
       err(`Error querying Consul agent: ${(e as Error).message}`);
       return 1;
     }
-    const logger = createWatchLogger('info');
+    const logger = createLogger({ level: 'info', name: 'watch' });
     const controller = new AbortController();
     io.signal?.addEventListener('abort', () => controller.abort(), { once: true });
     let handler: WatchHandler;

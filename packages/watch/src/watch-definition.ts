@@ -1,7 +1,7 @@
 // A watch definition, parsed from Consul's parameter map: an agent config `watches` entry, or the map the `watch`
 // CLI builds from its flags. Rules and messages follow Consul's watch.ParseExempt and the agent's handler checks:
 // every type takes only its own keys, anything left over is "Invalid parameters", one handler at most.
-import { parseDurationMs } from './duration.js';
+import { parseGoDuration } from '@conclave/toolkit';
 import { WatchConfigError } from './errors.js';
 
 export const WATCH_TYPES = ['key', 'keyprefix', 'services', 'nodes', 'service', 'checks', 'event'] as const;
@@ -170,7 +170,14 @@ function parseHttpHandlerConfig(raw: unknown): HttpHandlerConfig {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail(`'path' must be an http:// or https:// URL, got ${url.protocol}`);
   const timeoutText = str('timeout');
-  const timeoutMs = timeoutText === '' ? 10_000 : parseDurationMs(timeoutText, "Failed to parse 'http_handler_config' timeout");
+  let timeoutMs = 10_000;
+  if (timeoutText !== '') {
+    try {
+      timeoutMs = parseGoDuration(timeoutText) / 1e6;
+    } catch (e) {
+      throw new WatchConfigError(`Failed to parse 'http_handler_config' timeout: ${(e as Error).message}`);
+    }
+  }
   if (timeoutMs <= 0) throw fail(`'timeout' must be positive, got ${timeoutText}`);
   const header: Record<string, string[]> = {};
   const rawHeader = cfg.header;

@@ -6,9 +6,8 @@
 // - an index going backwards resets to 0 (the client's loop); errors back off 5 s × failures², at most 180 s;
 // - the handler runs inside the loop, so never concurrently with itself; changes that arrive meanwhile are read by
 //   the next request, which returns at once with the latest data, so the handler runs once more with it.
-import { consulWatchBackoff, sleep, type ConsulClient, type RetryDelay } from '@conclave/client';
-import { deepEqual } from './deep-equal.js';
-import { silentWatchLogger, type WatchLogger } from './logger.js';
+import { consulWatchBackoff, type ConsulClient } from '@conclave/client';
+import { deepEqual, silentLogger, sleep, type Logger, type RetryDelay } from '@conclave/toolkit';
 import { resolveServiceTarget } from './service-target.js';
 import type { WatchDefinition } from './watch-definition.js';
 import type { WatchHandler } from './watch-handler.js';
@@ -17,7 +16,7 @@ import { buildWatchQuery, type ServiceTarget } from './watch-query.js';
 export interface WatchRunOptions {
   client: ConsulClient;
   handler: WatchHandler;
-  logger?: WatchLogger;
+  logger?: Logger;
   /** Delay before retry number `failures`; default Consul's 5 s × failures², max 180 s. */
   retryDelay?: RetryDelay;
   /** Blocking wait per request; default the agent's (5 min). */
@@ -48,7 +47,7 @@ export function startWatch(def: WatchDefinition, options: WatchRunOptions): Runn
   if (external?.aborted) controller.abort();
   else external?.addEventListener('abort', onExternalAbort, { once: true });
   const signal = controller.signal;
-  const logger = options.logger ?? silentWatchLogger;
+  const logger = options.logger ?? silentLogger;
   const retryDelay = options.retryDelay ?? consulWatchBackoff;
   const queryOptions = { datacenter: def.datacenter || undefined, token: def.token || undefined, stale: def.stale || undefined };
 

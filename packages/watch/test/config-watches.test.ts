@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConsulClient } from '@conclave/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WatchConfigError, createWatchLogger, parseConfigWatches, parseWatchDefinition, startWatches, type WatchSet } from '../src/index.js';
+import { createLogger } from '@conclave/toolkit';
+import { WatchConfigError, parseConfigWatches, parseWatchDefinition, startWatches, type WatchSet } from '../src/index.js';
 import { LocalConsul } from './support/local-consul.js';
 
 let server: LocalConsul;
@@ -52,7 +53,7 @@ describe('startWatches', () => {
       { raw: { type: 'key', key: 'app/cfg', args: ['/bin/sh', '-c', `cat >> ${join(dir, 'key.log')}`] } },
       { raw: { type: 'services', handler: `cat > ${join(dir, 'services.json')}` } },
     ]);
-    set = startWatches(defs, { client, logger: createWatchLogger('info', (l) => lines.push(l)) });
+    set = startWatches(defs, { client, logger: createLogger({ level: 'info', name: 'watch', write: (l) => lines.push(l) }) });
     expect(lines.filter((l) => l.includes("The 'handler' field in watches has been deprecated"))).toHaveLength(1);
     const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '');
     await until(() => read('key.log') === 'null\n' && read('services.json') === '{"consul":[]}\n');

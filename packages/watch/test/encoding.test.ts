@@ -1,14 +1,11 @@
-// The pieces under the loop: Consul's JSON encoding, deep equality, the event index, the output buffer, durations,
+// The pieces under the loop: Consul's JSON encoding, the event index, the handler timeout,
 // and what each watch type reads.
 import { describe, expect, it } from 'vitest';
 import {
-  OutputBuffer,
   buildWatchQuery,
-  deepEqual,
   encodeConsulJson,
   eventIdToIndex,
   newEvents,
-  parseDurationMs,
   parseWatchDefinition,
   splitTaggedServiceName,
 } from '../src/index.js';
@@ -31,19 +28,6 @@ describe('encodeConsulJson', () => {
   });
 });
 
-describe('deepEqual', () => {
-  it('compares decoded JSON structurally', () => {
-    expect(deepEqual({ a: [1, { b: null }] }, { a: [1, { b: null }] })).toBe(true);
-    expect(deepEqual({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(true);
-    expect(deepEqual({ a: 1 }, { a: 1, b: undefined })).toBe(false);
-    expect(deepEqual([1, 2], [2, 1])).toBe(false);
-    expect(deepEqual([], {})).toBe(false);
-    expect(deepEqual(null, {})).toBe(false);
-    expect(deepEqual(null, null)).toBe(true);
-    expect(deepEqual('1', 1)).toBe(false);
-  });
-});
-
 describe('event index', () => {
   it('XORs the two halves of the UUID as api.Event.IDToIndex', () => {
     expect(eventIdToIndex('00000000-0000-0001-0000-000000000003')).toBe(1n ^ 3n);
@@ -62,28 +46,14 @@ describe('event index', () => {
   });
 });
 
-describe('OutputBuffer', () => {
-  it('keeps the last max bytes across chunks', () => {
-    const b = new OutputBuffer(5);
-    b.write('abc');
-    b.write('defg');
-    b.write(Buffer.from('h'));
-    expect(b.text()).toBe('defgh');
-    expect(b.total).toBe(8);
-    b.write('0123456789');
-    expect(b.text()).toBe('56789');
-  });
-});
-
-describe('parseDurationMs', () => {
-  it('reads Go durations', () => {
-    expect(parseDurationMs('10s', 't')).toBe(10_000);
-    expect(parseDurationMs('1.5s', 't')).toBe(1500);
-    expect(parseDurationMs('1m30s', 't')).toBe(90_000);
-    expect(parseDurationMs('250ms', 't')).toBe(250);
-    expect(parseDurationMs('0', 't')).toBe(0);
-    expect(() => parseDurationMs('10', 't')).toThrow('invalid duration "10"');
-    expect(() => parseDurationMs('', 't')).toThrow('invalid duration');
+describe('http_handler_config timeout', () => {
+  const timeout = (t: string) =>
+    (parseWatchDefinition({ type: 'nodes', handler_type: 'http', http_handler_config: { path: 'http://127.0.0.1:1/x', timeout: t } }).handler as { config: { timeoutMs: number } }).config.timeoutMs;
+  it('reads Go durations, with Go\'s errors (a bare number lacks a unit; spaces are not trimmed)', () => {
+    expect(timeout('1.5s')).toBe(1500);
+    expect(timeout('1m30s')).toBe(90_000);
+    expect(() => timeout('10')).toThrow('Failed to parse \'http_handler_config\' timeout: time: missing unit in duration "10"');
+    expect(() => timeout(' 10s')).toThrow('time: invalid duration " 10s"');
   });
 });
 

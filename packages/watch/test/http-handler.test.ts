@@ -2,7 +2,8 @@
 // non-2xx and timeouts logged.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWatchLogger, handlerFor, parseWatchDefinition, postToHttpHandler, type HttpHandlerConfig } from '../src/index.js';
+import { createLogger } from '@conclave/toolkit';
+import { handlerFor, parseWatchDefinition, postToHttpHandler, type HttpHandlerConfig } from '../src/index.js';
 
 interface Received {
   method: string;
@@ -49,7 +50,7 @@ describe('http handler', () => {
       handler_type: 'http',
       http_handler_config: { path: `${base}/hook?x=1`, header: { 'X-Team': ['db', 'ops'], Authorization: ['Bearer abc'] } },
     });
-    await handlerFor(def.handler!, { logger: createWatchLogger('trace', (l) => lines.push(l)) })(12n, { Key: 'k' }, new AbortController().signal);
+    await handlerFor(def.handler!, { logger: createLogger({ level: 'trace', name: 'watch', write: (l) => lines.push(l) }) })(12n, { Key: 'k' }, new AbortController().signal);
     expect(received).toHaveLength(1);
     const r = received[0]!;
     expect(r.method).toBe('POST');
@@ -73,7 +74,7 @@ describe('http handler', () => {
     answer = { status: 503, body: 'maintenance' };
     const lines: string[] = [];
     const def = parseWatchDefinition({ type: 'nodes', handler_type: 'http', http_handler_config: { path: `${base}/hook` } });
-    await handlerFor(def.handler!, { logger: createWatchLogger('info', (l) => lines.push(l)) })(1n, [], new AbortController().signal);
+    await handlerFor(def.handler!, { logger: createLogger({ level: 'info', name: 'watch', write: (l) => lines.push(l) }) })(1n, [], new AbortController().signal);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('[ERROR] watch: Http watch handler failed with status code');
     expect(lines[0]).toContain('status=503');
@@ -84,7 +85,7 @@ describe('http handler', () => {
     answer = { status: 200, body: '', hang: true };
     const lines: string[] = [];
     const def = parseWatchDefinition({ type: 'nodes', handler_type: 'http', http_handler_config: { path: `${base}/slow`, timeout: '150ms' } });
-    await handlerFor(def.handler!, { logger: createWatchLogger('info', (l) => lines.push(l)) })(1n, [], new AbortController().signal);
+    await handlerFor(def.handler!, { logger: createLogger({ level: 'info', name: 'watch', write: (l) => lines.push(l) }) })(1n, [], new AbortController().signal);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('Failed to invoke http handler');
     expect(lines[0]).toContain('timed out after 150 ms');

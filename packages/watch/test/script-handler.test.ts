@@ -1,11 +1,12 @@
 // Script handlers with real processes: stdin is the JSON + newline, CONSUL_INDEX is set, output is captured (last
 // 4 KB) and logged, a failing or missing command is logged and never thrown.
+import { createLogger } from '@conclave/toolkit';
 import { describe, expect, it } from 'vitest';
-import { createWatchLogger, handlerFor, parseWatchDefinition, runScript, scriptHandler } from '../src/index.js';
+import { handlerFor, parseWatchDefinition, runScript, scriptHandler } from '../src/index.js';
 
 const collect = () => {
   const lines: string[] = [];
-  return { lines, logger: createWatchLogger('debug', (l) => lines.push(l)) };
+  return { lines, logger: createLogger({ level: 'debug', name: 'watch', write: (l) => lines.push(l) }) };
 };
 
 describe('runScript', () => {
@@ -64,7 +65,7 @@ describe('scriptHandler', () => {
     const { lines, logger } = collect();
     await scriptHandler({ script: 'echo hello' }, { logger })(3n, null, new AbortController().signal);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/\[DEBUG\] watch: Watch handler output handler="echo hello" index=3 output="hello\\n"$/);
+    expect(lines[0]).toMatch(/\[DEBUG\] watch: Watch handler output: handler="echo hello" index=3 output="hello\\n"$/);
   });
 
   it('logs a non-zero exit with the output and does not throw', async () => {

@@ -3,7 +3,8 @@
 // time with the latest data afterwards, event pruning, the `tag.service` form, stop.
 import { ConsulClient, consulWatchBackoff } from '@conclave/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWatchLogger, parseWatchDefinition, startWatch, type RunningWatch, type WatchHandler } from '../src/index.js';
+import { createLogger } from '@conclave/toolkit';
+import { parseWatchDefinition, startWatch, type RunningWatch, type WatchHandler } from '../src/index.js';
 import { LocalConsul } from './support/local-consul.js';
 
 let server: LocalConsul;
@@ -26,7 +27,7 @@ afterEach(async () => {
   await server.stop();
 });
 
-const logger = () => createWatchLogger('trace', (line) => logLines.push(line));
+const logger = () => createLogger({ level: 'trace', name: 'watch', write: (line) => logLines.push(line) });
 
 /** A handler that records its calls; `until(n)` resolves once n calls have been made. */
 function recorder() {

@@ -4,7 +4,7 @@
 // the leader. A server that cannot be reached is skipped for the next one.
 import { Agent as HttpAgent, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { RequestForwarder } from '@conclave/http-api';
-import type { Logger } from '@conclave/toolkit';
+import { sleep, type Logger } from '@conclave/toolkit';
 import { RpcError, type RpcClient } from './rpc.js';
 
 export interface HttpCall {
@@ -73,7 +73,7 @@ export class RpcForwarder implements RequestForwarder {
     let last: unknown = new RpcError(this.noTarget, true, 500);
     let targets = this.targets();
     for (const deadline = Date.now() + HOLD_TIMEOUT_MS; targets.length === 0 && Date.now() < deadline; ) {
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       targets = this.targets();
     }
     for (const target of targets) {

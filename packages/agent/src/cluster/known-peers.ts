@@ -2,8 +2,9 @@
 // rejoins its cluster by itself (Serf's snapshot does this for Consul), and whether the agent then left the
 // cluster gracefully: an agent that left does not rejoin on its own unless told to (`-rejoin`,
 // `rejoin_after_leave`), like Serf replaying a `leave` line of its snapshot.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileDurableSync } from '@conclave/toolkit';
 
 export interface KnownPeersSnapshot {
   /** `host:port` gossip addresses of the members last seen alive. */
@@ -54,9 +55,7 @@ export class KnownPeers {
     if (text === this.last) return;
     this.last = text;
     try {
-      mkdirSync(join(this.file, '..'), { recursive: true });
-      writeFileSync(this.file + '.tmp', text);
-      renameSync(this.file + '.tmp', this.file);
+      writeFileDurableSync(this.file, text);
     } catch {
       // Losing this file only means a restarted agent needs -join again.
     }

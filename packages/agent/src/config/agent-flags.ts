@@ -1,7 +1,7 @@
 // `conclave agent` flags (Consul's names) and how they combine with config files: defaults < files < flags.
+import { parseGoDuration } from '@conclave/toolkit';
 import { hostname } from 'node:os';
 import { FlagError, parseFlags, type FlagSpecs } from '@conclave/client';
-import { parseGoDuration } from '@conclave/catalog';
 import { defaultConfig, type AgentConfig } from './agent-config.js';
 import { ConfigError } from './config-error.js';
 import { configDirFiles, fqdn, loadConfigFile, logLevelOf } from './load-config.js';

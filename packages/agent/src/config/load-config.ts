@@ -2,9 +2,9 @@
 // directory's *.json alphabetically; scalars last-wins, service/check/watch/join lists concatenate.
 // Unknown keys are reported as warnings (Consul refuses them; we keep running so upgrades are painless),
 // wrong types and invalid JSON are errors naming the file, the key and the problem.
+import { parseGoDuration } from '@conclave/toolkit';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseGoDuration } from '@conclave/catalog';
 import type { AgentConfig } from './agent-config.js';
 import { ConfigError } from './config-error.js';
 

@@ -1,5 +1,6 @@
-// Check output is bounded: a misbehaving script must not grow the agent's memory or the catalog. Like Consul's
-// circbuf, the buffer keeps the LAST bytes written (the end of a log usually says what went wrong).
+// Output of checks and watch handlers is bounded: a chatty or misbehaving script must not grow the agent's memory.
+// Like Consul's circbuf, the buffer keeps the LAST bytes written (the end of a log usually says what went wrong)
+// and counts everything written.
 
 /** Keeps the last `size` bytes of everything written, and how much was written in total. */
 export class TailBuffer {
@@ -12,7 +13,8 @@ export class TailBuffer {
     this.buf = Buffer.alloc(Math.max(0, size));
   }
 
-  write(chunk: Buffer): void {
+  write(chunk: Buffer | string): void {
+    if (typeof chunk === 'string') chunk = Buffer.from(chunk, 'utf8');
     this.total += chunk.length;
     const size = this.buf.length;
     if (size === 0) return;
@@ -43,28 +45,22 @@ export class TailBuffer {
     return this.total;
   }
 
+  /** The kept bytes, oldest first. */
   bytes(): Buffer {
     const size = this.buf.length;
     if (this.start + this.length <= size) return Buffer.from(this.buf.subarray(this.start, this.start + this.length));
     return Buffer.concat([this.buf.subarray(this.start), this.buf.subarray(0, (this.start + this.length) % size)]);
   }
 
+  /** The kept bytes as UTF-8 text. */
   toString(): string {
     return this.bytes().toString('utf8');
   }
 
-  /** The kept text, prefixed `Captured <kept> of <total> bytes\n...\n` when some was dropped, as Consul does. */
+  /** The kept text, prefixed `Captured <kept> of <total> bytes\n...\n` when some was dropped, as Consul's checks do. */
   captured(): string {
     const text = this.toString();
     if (this.total > this.length) return `Captured ${this.length} of ${this.total} bytes\n...\n${text}`;
     return text;
   }
-}
-
-/** Output given to a TTL check (pass/warn/fail/update) cut to `max` bytes as Consul does:
- * `<first max bytes> ... (captured <max> of <total> bytes)`. */
-export function truncateTtlOutput(output: string, max: number): string {
-  const bytes = Buffer.from(output, 'utf8');
-  if (bytes.length <= max) return output;
-  return `${bytes.subarray(0, max).toString('utf8')} ... (captured ${max} of ${bytes.length} bytes)`;
 }

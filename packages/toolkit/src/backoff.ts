@@ -1,5 +1,5 @@
-// Retry delays for blocking loops whose agent is unreachable. Always bounded; jitter keeps many watchers from
-// hammering a restarting agent in lockstep.
+// Retry delays for loops whose agent or peer is unreachable, and the abortable sleep they wait with. Always
+// bounded; jitter keeps many watchers from hammering a restarting agent in lockstep.
 
 export type RetryDelay = (failures: number) => number;
 
@@ -8,26 +8,23 @@ export interface ExponentialBackoffOptions {
   baseMs?: number;
   /** Ceiling. Default 60 s, as consul-template's -consul-retry-max-backoff. */
   maxMs?: number;
-  /** Spread each delay uniformly over [d/2, d]. Default true. */
-  jitter?: boolean;
+  /** Spread each delay uniformly over [d × (1 − jitter), d]; `true` is 0.5, `false` is 0 (no jitter). Default 0.5. */
+  jitter?: boolean | number;
   random?: () => number;
 }
 
-/** base × 2^(failures−1), capped, with jitter. */
+/** base × 2^(failures−1), capped at max, with jitter. */
 export function exponentialBackoff(options: ExponentialBackoffOptions = {}): RetryDelay {
   const base = options.baseMs ?? 250;
   const max = options.maxMs ?? 60_000;
-  const jitter = options.jitter ?? true;
+  const jitter = options.jitter === undefined || options.jitter === true ? 0.5 : options.jitter === false ? 0 : options.jitter;
   const random = options.random ?? Math.random;
   return (failures: number) => {
     const exp = Math.min(Math.max(failures, 1) - 1, 30);
     const d = Math.min(max, base * 2 ** exp);
-    return jitter ? d / 2 + random() * (d / 2) : d;
+    return jitter > 0 ? d * (1 - jitter) + random() * d * jitter : d;
   };
 }
-
-/** Consul's watch retry: 5 s × failures², at most 180 s. */
-export const consulWatchBackoff: RetryDelay = (failures: number) => Math.min(5000 * failures * failures, 180_000);
 
 /** Resolves after `ms`, or at once when the signal aborts (never rejects). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatGoDuration, getField, parseGoBool, parseGoDuration } from '../src/decode.js';
+import { DecodeError, DurationError, decodeDuration, formatGoDuration, getField, hasField, parseGoBool, parseGoDuration } from '../src/index.js';
 
 describe('Go durations', () => {
   it('parses the forms Consul users write', () => {
@@ -31,6 +31,20 @@ describe('Go decoding', () => {
     const o = { name: 'web', deregister_critical_service_after: '1m' };
     expect(getField(o, 'Name')).toBe('web');
     expect(getField(o, 'DeregisterCriticalServiceAfter')).toBe('1m');
+  });
+  it('finds fields under any of their names', () => {
+    expect(hasField({ Check_ID: 'x' }, 'CheckID', 'ID')).toBe(true);
+    expect(hasField({ other: 1 }, 'CheckID')).toBe(false);
+  });
+  it('decodes a duration from a Go string or a number of nanoseconds, naming the field when it cannot', () => {
+    expect(decodeDuration('1m', 'Interval')).toBe(60e9);
+    expect(decodeDuration(1500.7, 'Interval')).toBe(1500);
+    expect(() => decodeDuration('1x', 'Interval')).toThrow(new DecodeError('Interval: time: unknown unit "x" in duration "1x"'));
+    expect(() => decodeDuration(true, 'Interval')).toThrow('Interval: expected a duration string such as "10s", got a boolean');
+  });
+  it('reports a bad duration as a DecodeError, so HTTP handlers answer 400', () => {
+    expect(() => parseGoDuration('soon')).toThrow(DurationError);
+    expect(() => parseGoDuration('soon')).toThrow(DecodeError);
   });
   it('parses booleans as strconv.ParseBool', () => {
     expect(parseGoBool('True')).toBe(true);

@@ -1,0 +1,79 @@
+// go-toolkit answers cases with Go's own standard library, for packages/toolkit's conformance tests:
+// time.ParseDuration, time.Duration.String, strconv.ParseBool, net.SplitHostPort and encoding/json string
+// encoding. Reads a JSON array of {op, input} on stdin, writes a JSON array of {output?, error?}.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"os"
+	"strconv"
+	"time"
+)
+
+type testCase struct {
+	Op    string `json:"op"`
+	Input string `json:"input"`
+}
+
+type result struct {
+	Output *string `json:"output,omitempty"`
+	Error  *string `json:"error,omitempty"`
+}
+
+func ok(s string) result  { return result{Output: &s} }
+func fail(e error) result { s := e.Error(); return result{Error: &s} }
+
+func run(c testCase) result {
+	switch c.Op {
+	case "parseDuration":
+		d, err := time.ParseDuration(c.Input)
+		if err != nil {
+			return fail(err)
+		}
+		return ok(strconv.FormatInt(int64(d), 10))
+	case "formatDuration":
+		n, err := strconv.ParseInt(c.Input, 10, 64)
+		if err != nil {
+			return fail(err)
+		}
+		return ok(time.Duration(n).String())
+	case "parseBool":
+		b, err := strconv.ParseBool(c.Input)
+		if err != nil {
+			return fail(err)
+		}
+		return ok(strconv.FormatBool(b))
+	case "splitHostPort":
+		h, p, err := net.SplitHostPort(c.Input)
+		if err != nil {
+			return fail(err)
+		}
+		return ok(h + "|" + p)
+	case "jsonString", "jsonStringNoHTML":
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(c.Op == "jsonString")
+		if err := enc.Encode(c.Input); err != nil {
+			return fail(err)
+		}
+		return ok(string(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))))
+	}
+	s := "unknown op " + c.Op
+	return result{Error: &s}
+}
+
+func main() {
+	var cases []testCase
+	if err := json.NewDecoder(os.Stdin).Decode(&cases); err != nil {
+		panic(err)
+	}
+	out := make([]result, len(cases))
+	for i, c := range cases {
+		out[i] = run(c)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
+		panic(err)
+	}
+}
