@@ -2,7 +2,7 @@
 // objects of /v1/agent/members, join with several addresses, graceful leave, force-leave. Gossip itself is a
 // generic SWIM library; everything Consul means by a member (status numbers, the Serf LAN port) is here.
 import { createGossipNode, type GossipNode, type Member, type MemberStatus, type ProfileName } from '@conclave/gossip';
-import type { Logger } from '@conclave/toolkit';
+import { withDefaultPort, type Logger } from '@conclave/toolkit';
 
 /** Consul's default Serf LAN port; a join address given without a port means this one. */
 export const SERF_LAN_PORT = 8301;
@@ -72,7 +72,7 @@ export class Membership {
 
   /** Joins through any of the addresses (`host` or `host:port`, default port 8301); returns how many worked. */
   async join(addresses: string[]): Promise<{ joined: number; errors: string[] }> {
-    const seeds = addresses.map((a) => (/:\d+$/.test(a) && !a.endsWith(']') ? a : `${a}:${SERF_LAN_PORT}`));
+    const seeds = addresses.map((a) => withDefaultPort(a, SERF_LAN_PORT));
     const res = await this.node.join(seeds);
     return { joined: res.joined.length, errors: res.failed.map((f) => `${f.addr}: ${f.error}`) };
   }

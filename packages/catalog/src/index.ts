@@ -1,5 +1,3 @@
-// Transitional: apps/agent/src/commands/lock.ts still imports parseGoDuration from here; its home is @conclave/toolkit.
-export { parseGoDuration } from '@conclave/toolkit';
 export {
   decodeRegisterRequest,
   decodeDeregisterRequest,

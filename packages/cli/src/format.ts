@@ -36,7 +36,4 @@ export function mapToKV(m: Record<string, string> | null | undefined, joiner: st
     .join(joiner);
 }
 
-/** JSON with Go encoding/json's HTML escaping and MarshalIndent layout. */
-export function goJson(value: unknown, indent: string): string {
-  return (JSON.stringify(value, null, indent) ?? 'null').replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-}
+

@@ -127,16 +127,19 @@ describe('kv export and import', () => {
   it('exports Go MarshalIndent JSON with exact uint64 flags and base64 values, and imports it back under -prefix', async () => {
     await agent.run(['kv', 'put', '-flags', '18446744073709551615', 'exp/max', '<tag> & co']);
     await agent.run(['kv', 'put', 'exp/plain', 'x']);
+    await agent.run(['kv', 'put', 'exp/x<y>&z', '']);
     const exported = await agent.run(['kv', 'export', 'exp/']);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toBe(
       '[\n\t{\n\t\t"key": "exp/max",\n\t\t"flags": 18446744073709551615,\n\t\t"value": "PHRhZz4gJiBjbw=="\n\t},\n' +
-        '\t{\n\t\t"key": "exp/plain",\n\t\t"flags": 0,\n\t\t"value": "eA=="\n\t}\n]\n',
+        '\t{\n\t\t"key": "exp/plain",\n\t\t"flags": 0,\n\t\t"value": "eA=="\n\t},\n' +
+        // Keys are escaped as Go's encoding/json does.
+        '\t{\n\t\t"key": "exp/x\\u003cy\\u003e\\u0026z",\n\t\t"flags": 0,\n\t\t"value": ""\n\t}\n]\n',
     );
     expect((await agent.run(['kv', 'export', 'nothing/'])).stdout).toBe('[]\n');
 
     const imported = await agent.run(['kv', 'import', '-prefix', 'copy/', '-'], exported.stdout);
-    expect(imported).toMatchObject({ code: 0, stdout: 'Imported: copy/exp/max\nImported: copy/exp/plain\n' });
+    expect(imported).toMatchObject({ code: 0, stdout: 'Imported: copy/exp/max\nImported: copy/exp/plain\nImported: copy/exp/x<y>&z\n' });
     const copy = (await client.kv.get('copy/exp/max')).body!;
     expect([copy.Flags, copy.Value!.toString()]).toEqual([18446744073709551615n, '<tag> & co']);
 

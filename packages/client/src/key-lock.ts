@@ -1,7 +1,7 @@
 // Consul's api.Lock: one key, held by acquiring it with a session. The key carries LOCK_FLAG_VALUE so that a lock
 // and a semaphore (or plain data) at the same path are told apart instead of silently sharing it.
 import type { ConsulClient } from './consul-client.js';
-import { sleep } from './backoff.js';
+import { sleep } from '@conclave/toolkit';
 import { LOCK_WAIT_MS, LockLostError, waitUntil, type LockAcquireOptions, type LockHolder } from './lock-holder.js';
 
 /** Consul's LockFlagValue. */

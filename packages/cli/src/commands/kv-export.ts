@@ -2,7 +2,7 @@
 import type { KVPair } from '@conclave/client';
 import { CLIENT_FLAGS, SERVER_FLAGS, runCommand } from '../command.js';
 import type { CliIo } from '../cli-io.js';
-import { goJson } from '../format.js';
+import { goJsonQuote } from '@conclave/toolkit';
 import { stripSlash } from './kv-data.js';
 
 const exportUsage = `
@@ -39,7 +39,7 @@ export function kvExport(argv: string[], io: CliIo): Promise<number> {
 function exportJson(pairs: KVPair[]): string {
   if (pairs.length === 0) return '[]';
   const items = pairs.map((p) => {
-    const key = goJson(p.Key, '');
+    const key = goJsonQuote(p.Key);
     const value = (p.Value ?? Buffer.alloc(0)).toString('base64');
     return `\t{\n\t\t"key": ${key},\n\t\t"flags": ${p.Flags.toString()},\n\t\t"value": "${value}"\n\t}`;
   });

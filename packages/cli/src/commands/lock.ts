@@ -4,8 +4,8 @@
 // The child's exit code is passed through (128 + signal number when a signal ended it).
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { parseGoDuration } from '@conclave/catalog';
-import { KeyLock, LockLostError, Semaphore, sleep, type LockHolder } from '@conclave/client';
+import { KeyLock, LockLostError, Semaphore, type LockHolder } from '@conclave/client';
+import { parseGoDuration, sleep } from '@conclave/toolkit';
 import { CLIENT_FLAGS, runCommand, type CommandContext } from '../command.js';
 import type { CliIo } from '../cli-io.js';
 

@@ -1,8 +1,9 @@
 // `conclave snapshot save|restore|inspect <file>`: the /v1/snapshot archive (gzipped tar with SHA256SUMS).
-// save writes to a temp file, verifies it, then renames; restore and inspect verify before use.
+// save verifies the archive, then writes it durably (temp + fsync + rename); restore and inspect verify before use.
 import http from 'node:http';
 import https from 'node:https';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileDurable } from '@conclave/toolkit';
 import { readSnapshotArchive } from '@conclave/state';
 import { resolveToken } from '@conclave/client';
 import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, runCommand, type CommandContext } from '../command.js';
@@ -58,16 +59,14 @@ function save(argv: string[], io: CliIo): Promise<number> {
         ctx.err(`Error saving snapshot: Unexpected response code: ${res.status} (${res.body.toString('utf8')})`);
         return 1;
       }
-      const tmp = `${file}.tmp`;
-      await writeFile(tmp, res.body);
       try {
         readSnapshotArchive(res.body);
       } catch (err) {
-        await rm(tmp, { force: true });
         ctx.err(`Error verifying snapshot file: ${(err as Error).message}`);
         return 1;
       }
-      await rename(tmp, file);
+      // Verified in memory, then written durably: a crash leaves the old file or the whole new one.
+      await writeFileDurable(file, res.body);
       ctx.out(`Saved and verified snapshot to index ${res.index}`);
       return 0;
     },
