@@ -15,7 +15,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createServer } from 'node:net';
-import { DependencyStore, Renderer, consulClientSource, healthServiceDependency, parseConsulTemplate, writeFileAtomic } from '@conclave/template';
+import { Renderer, consulClientSource, parseConsulTemplate } from '@conclave/template';
+import { DependencyStore, healthServiceDependency } from '@conclave/template/internal';
+import { writeFileDurable } from '@conclave/toolkit';
 import { ConsulClient } from '@conclave/client';
 
 const args = process.argv.slice(2);
@@ -209,7 +211,7 @@ try {
   const text = readFileSync(dst, 'utf8');
   for (let k = 0; k < Math.max(CHANGES, 1); k++) {
     const t0 = performance.now();
-    await writeFileAtomic(join(dir, 'write-only.cfg'), text + k);
+    await writeFileDurable(join(dir, 'write-only.cfg'), text + k);
     writeOnly.push(performance.now() - t0);
   }
   await renderer.stop();
@@ -220,7 +222,7 @@ try {
   console.log('| --- | --- | --- | --- | --- |');
   console.log(`| Renderer: change → blocking query wakes → render → fsync + rename | ${fmt(mean(e2e))} | ${fmt(pct(e2e, 50))} | ${fmt(pct(e2e, 99))} | ${fmt(Math.max(...e2e))} |`);
   console.log(`| baseline: bare ConsulClient watch on the same query wakes | ${fmt(mean(wake))} | ${fmt(pct(wake, 50))} | ${fmt(pct(wake, 99))} | ${fmt(Math.max(...wake))} |`);
-  console.log(`| (part of the first row) writeFileAtomic alone | ${fmt(mean(writeOnly))} | ${fmt(pct(writeOnly, 50))} | ${fmt(pct(writeOnly, 99))} | ${fmt(Math.max(...writeOnly))} |`);
+  console.log(`| (part of the first row) writeFileDurable alone | ${fmt(mean(writeOnly))} | ${fmt(pct(writeOnly, 50))} | ${fmt(pct(writeOnly, 99))} | ${fmt(Math.max(...writeOnly))} |`);
   console.log(`\naim: under 50 ms beyond -wait → ${pct(e2e, 99) < 50 ? 'met' : 'not met'} at p99`);
 } finally {
   agent.kill('SIGTERM');

@@ -2,7 +2,7 @@
 // parenthesised calls, variables, if/range/with/else nesting, every builtin, printf verbs) over JSON
 // data; Go's output or error message must equal Conclave's for every one.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { parseTemplate } from '../src/index.js';
+import { parseTemplate } from '../src/internal.js';
 import { ConformanceCase, GoOracle, GoResult } from './go-oracle.js';
 
 let seed = 20261127;

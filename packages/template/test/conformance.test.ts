@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTemplate } from '../src/index.js';
+import { parseTemplate } from '../src/internal.js';
 import { ConformanceCase, GoOracle, GoResult } from './go-oracle.js';
 
 const dir = join(fileURLToPath(new URL('.', import.meta.url)), 'conformance');

@@ -16,7 +16,7 @@ import {
   renderWithSource,
   type ConsulRequest,
   type FetchOptions,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { MemoryConsul } from './memory-consul.js';
 
 // The article's two HAProxy templates, exactly as printed (its code blocks lost their line breaks).

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConsulRequest, FetchOptions, FetchResult, fileDependency, kvGetDependency, watchDependency } from '../src/index.js';
+import { ConsulRequest, FetchOptions, FetchResult, fileDependency, kvGetDependency, watchDependency } from '../src/internal.js';
 
 async function until(pred: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;

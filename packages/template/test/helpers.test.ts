@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DependencyStore, KeyPair, ServiceTags, goTimeFormat, parseConsulTemplate } from '../src/index.js';
+import { DependencyStore, KeyPair, ServiceTags, goTimeFormat, parseConsulTemplate } from '../src/internal.js';
 
 const fixed = new Date(Date.UTC(2026, 10, 27, 5, 4, 3, 120));
 

@@ -1,6 +1,6 @@
 // An in-memory stand-in for a Consul agent's HTTP read API, answering the requests template
 // dependencies make with Consul's JSON shapes and X-Consul-Index semantics (blocking included).
-import type { ConsulRequest, DependencySource, FetchOptions, FetchResult } from '../src/index.js';
+import type { ConsulRequest, DependencySource, FetchOptions, FetchResult } from '../src/internal.js';
 
 interface Instance {
   node: string;

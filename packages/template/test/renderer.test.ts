@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsulClient } from '@conclave/client';
-import { Renderer, RendererEvent, consulClientSource, parseWaitSpec, runCommand } from '../src/index.js';
+import { Renderer, RendererEvent, consulClientSource, parseWaitSpec, runCommand } from '../src/internal.js';
 import { MemoryConsul } from './memory-consul.js';
 import { serveMemoryConsul } from './memory-consul-http.js';
 

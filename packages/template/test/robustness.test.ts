@@ -1,6 +1,6 @@
 // Bad input never crashes: every failure is a typed template error.
 import { describe, expect, it } from 'vitest';
-import { TemplateExecError, TemplateParseError, parseConsulTemplate, parseTemplate, DependencyStore } from '../src/index.js';
+import { TemplateExecError, TemplateParseError, parseConsulTemplate, parseTemplate, DependencyStore } from '../src/internal.js';
 
 function outcome(fn: () => unknown): string {
   try {

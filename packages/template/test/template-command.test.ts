@@ -13,7 +13,7 @@ import {
   parseTemplateConfigText,
   parseTemplateFlag,
   runTemplateCommand,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { MemoryConsul } from './memory-consul.js';
 import { serveMemoryConsul } from './memory-consul-http.js';
 

@@ -1,0 +1,55 @@
+// Not public API: the building blocks behind @conclave/template's surface, for this package's tests, the
+// benchmarks in tools/bench and conformance tools. Names here may change without notice.
+export * from './index.js';
+export { goSprint, goSprintf, goSprintln, goQuote } from './go-format.js';
+export { GoFloat, GoStringMap, GO_TYPE, isTrue } from './values.js';
+
+// consul-template's functions and dependencies.
+export { helperFuncs, goJsonMarshal, goTimeFormat, goRegExp } from './helpers.js';
+export type { HelperOptions } from './helpers.js';
+export {
+  DependencyFormatError,
+  ServiceTags,
+  HealthService,
+  HealthCheck,
+  HealthChecks,
+  AgentWeights,
+  KeyPair,
+  CatalogSnippet,
+  CatalogNode,
+  CatalogNodeInfo,
+  CatalogNodeService,
+  aggregatedStatus,
+  healthServiceDependency,
+  kvGetDependency,
+  kvListDependency,
+  catalogServicesDependency,
+  catalogNodesDependency,
+  catalogNodeDependency,
+  catalogDatacentersDependency,
+  agentSelfDependency,
+  fileDependency,
+} from './dependency.js';
+export type { ConsulRequest, Dependency, DependencyKind, RefineSource } from './dependency.js';
+export { DependencyStore } from './dependency-store.js';
+export { fetchDependency, renderWithSource } from './dependency-source.js';
+export type { DependencySource, FetchOptions, FetchResult, RenderPassesOptions } from './dependency-source.js';
+
+// The renderer (consul-template's runner).
+export { watchDependency, defaultRetryDelay } from './dependency-watch.js';
+export type { DependencyWatchOptions, WatchHandle, WatchingSource } from './dependency-watch.js';
+export { runCommand } from './command-runner.js';
+export type { CommandResult } from './command-runner.js';
+
+// The command line and configuration (for the conclave-template app).
+export { TEMPLATE_FLAGS } from './template-command.js';
+export {
+  decodeTemplateConfig,
+  mergeConfigs,
+  parseTemplateConfigText,
+  parseTemplateFlag,
+  parseWaitSpec,
+} from './template-config.js';
+export { parseHcl, HclError } from './hcl.js';
+export { Scratch } from './scratch.js';
+export type { HclObject, HclValue } from './hcl.js';
