@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { LocalUserEvents, SessionTimers, StateMachine, type Command, type CommandResult } from '@conclave/state';
+import { LocalUserEvents, SessionTimers, StateMachine, type Command, type CommandLog, type CommandResult } from '@conclave/state';
 import { ApiError, createHttpApi, type HttpApi, type Leadership } from '@conclave/http-api';
 import type { DnsDataSource, DnsServer } from '@conclave/dns';
 import { CheckScheduler, SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME, SERF_HEALTH_ALIVE_OUTPUT } from '@conclave/health';
@@ -20,10 +20,12 @@ import type { Logger } from '@conclave/toolkit';
 import { Membership } from './membership.js';
 import { MemberReconciler } from './member-reconciler.js';
 import type { RaftServer } from './cluster/raft-server.js';
+import { RemoteLog } from './cluster/remote-log.js';
+import { serverRpcHandler } from './cluster/server-rpc.js';
 import { serverAddress } from './cluster/server-address.js';
-import { RpcClient, RpcError, RpcServer, RPC_PATH } from './cluster/rpc.js';
+import { RpcClient, RpcServer, RPC_PATH } from './cluster/rpc.js';
 import type { ServerPort } from './cluster/server-port.js';
-import { LoopbackHttp, RpcForwarder, forwardedJson, type HttpCall } from './cluster/forwarding.js';
+import { LoopbackHttp, RpcForwarder, followerForwards, forwardedJson } from './cluster/forwarding.js';
 import { KnownPeers } from './cluster/known-peers.js';
 import { TombstoneReaper } from './tombstone-reaper.js';
 import { FullSyncScheduler } from './anti-entropy-schedule.js';
@@ -57,7 +59,8 @@ export class Agent {
   readonly local = new LocalState();
   readonly identity: NodeIdentity;
   readonly mode: AgentMode;
-  private readonly localLog: LocalLog<Command, CommandResult> | undefined;
+  /** The one write path, picked at start: the local log (-dev), Raft (server) or a server over RPC (client). */
+  readonly log: CommandLog<Command, CommandResult>;
   private readonly scheduler: CheckScheduler;
   private readonly services: LocalServices;
   private readonly sync: CatalogSync;
@@ -66,7 +69,7 @@ export class Agent {
   /** User events: kept locally (gossip delivery in a cluster is not wired yet). */
   private readonly events: LocalUserEvents;
   private readonly rpc = new RpcClient();
-  private raftServer: RaftServer | undefined;
+  private readonly raftServer: RaftServer | undefined;
   private serverPort: ServerPort | undefined;
   private rpcServer: RpcServer | undefined;
   private loopback: LoopbackHttp | undefined;
@@ -81,7 +84,7 @@ export class Agent {
   private retryJoinTimer: NodeJS.Timeout | undefined;
   private syncRetryTimer: NodeJS.Timeout | undefined;
   private syncRetryMs = SYNC_RETRY_MS;
-  private readonly tombstones = new TombstoneReaper(() => this.state.maxIndex(), (cmd) => this.write(cmd));
+  private readonly tombstones: TombstoneReaper;
   private tombstoneTimer: NodeJS.Timeout | undefined;
   private watches: WatchSet | undefined;
   private watchClient: ConsulClient | undefined;
@@ -93,9 +96,9 @@ export class Agent {
     private config: AgentConfig,
     private readonly logger: Logger,
     private readonly options: AgentOptions,
+    serverCode: typeof import('./cluster/raft-server.js') | undefined,
   ) {
     this.mode = config.dev ? 'dev' : config.server ? 'server' : 'client';
-    if (this.mode === 'dev') this.localLog = new LocalLog((cmd, index) => this.state.apply(cmd, index));
     const address = config.advertiseAddr || (config.bindAddr === '0.0.0.0' ? firstPrivateIp() : config.bindAddr);
     this.identity = {
       node: config.nodeName,
@@ -106,6 +109,37 @@ export class Agent {
       taggedAddresses: { lan: address, lan_ipv4: address, wan: address, wan_ipv4: address },
     };
     this.knownPeers = new KnownPeers(config.dev ? '' : config.dataDir);
+    if (serverCode) {
+      this.raftServer = new serverCode.RaftServer({
+        node: this.identity.node,
+        datacenter: config.datacenter,
+        dataDir: config.dataDir,
+        bootstrap: config.bootstrap,
+        bootstrapExpect: config.bootstrapExpect,
+        raftMultiplier: config.raftMultiplier,
+        state: this.state,
+        members: () => this.membership?.members() ?? [],
+        rpc: this.rpc,
+        logger: this.logger.named('server'),
+        onLeadership: (leader) => {
+          if (leader) {
+            this.logger.info('cluster leadership acquired');
+            this.reconcile();
+            this.sessionTimers.start();
+          } else {
+            this.sessionTimers.stop();
+          }
+        },
+      });
+    }
+    this.log =
+      this.mode === 'dev'
+        ? new LocalLog((cmd, index) => this.state.apply(cmd, index))
+        : this.raftServer
+          ? this.raftServer.log
+          : new RemoteLog(() => this.serverTargets(), this.rpc);
+    const propose = (cmd: Command) => this.log.propose(cmd);
+    this.tombstones = new TombstoneReaper(() => this.state.maxIndex(), propose);
     this.scheduler = new CheckScheduler({
       onUpdate: (id, status, output) => {
         if (this.local.setCheckStatus(id, status, output)) this.logger.debug('Check status changed', { check: id, status });
@@ -121,7 +155,7 @@ export class Agent {
     });
     this.services = new LocalServices(this.local, this.scheduler, config, this.logger);
     const reader: CatalogReader = this.mode === 'client' ? this.remoteCatalogReader() : localCatalogReader(this.state);
-    this.sync = new CatalogSync(reader, this.local, this.identity, (cmd) => this.write(cmd));
+    this.sync = new CatalogSync(reader, this.local, this.identity, propose);
     this.local.onChange(() => this.requestSync());
     this.fullSyncs = new FullSyncScheduler({
       run: () => this.sync.fullSync(),
@@ -131,7 +165,7 @@ export class Agent {
     });
     this.sessionTimers = new SessionTimers({
       state: this.state,
-      propose: (cmd) => this.write(cmd),
+      propose,
       onExpire: (s) => this.logger.debug('Session TTL expired', { session: s.ID }),
       onError: (err) => this.logger.warn('Session invalidation failed', { error: err }),
     });
@@ -151,7 +185,9 @@ export class Agent {
 
   /** Starts the agent; rejects (with everything already started stopped again) when a listener cannot bind. */
   static async start(config: AgentConfig, logger: Logger, options: AgentOptions = {}): Promise<Agent> {
-    const agent = new Agent(config, logger, options);
+    // Server-only code (Raft, the RPC and Raft listeners) is loaded here, so a client agent never loads it.
+    const serverCode = !config.dev && config.server ? await import('./cluster/raft-server.js') : undefined;
+    const agent = new Agent(config, logger, options, serverCode);
     try {
       if (agent.mode === 'dev') await agent.bootstrapDev();
       agent.loadDefinitions(config);
@@ -174,13 +210,6 @@ export class Agent {
 
   get serverAddress(): string {
     return `${this.identity.address}:${this.config.ports.server}`;
-  }
-
-  /** Proposes a command: the local log in -dev, Raft on a server (forwarded to the leader), a server from a client. */
-  async write(command: Command): Promise<CommandResult> {
-    if (this.localLog) return (await this.localLog.propose(command)).result;
-    if (this.raftServer) return this.raftServer.write(command);
-    return this.writeThroughServer(command);
   }
 
   /** Re-reads service and check definitions (SIGHUP, PUT /v1/agent/reload). */
@@ -272,7 +301,7 @@ export class Agent {
   /** -dev: the server's own catalog entries, as a freshly elected Consul leader writes them. */
   private async bootstrapDev(): Promise<void> {
     const id = this.identity;
-    await this.write({
+    await this.log.propose({
       type: 'catalog.register',
       Node: id.node,
       ID: id.id,
@@ -329,20 +358,6 @@ export class Agent {
     return servers;
   }
 
-  private async writeThroughServer(command: Command): Promise<CommandResult> {
-    let last: unknown = new ApiError(500, 'No known Consul servers');
-    for (const target of this.serverTargets()) {
-      try {
-        return (await this.rpc.call(target, 'apply', { command, hops: 0 }, 15_000)) as CommandResult;
-      } catch (err) {
-        last = err;
-        if (!(err instanceof RpcError && err.transport)) break;
-      }
-    }
-    if (last instanceof RpcError) throw new ApiError(last.status ?? 500, last.message);
-    throw last;
-  }
-
   private remoteCatalogReader(): CatalogReader {
     const get = <T>(url: string) => forwardedJson<T>(this.forwarder!, url);
     return {
@@ -372,7 +387,7 @@ export class Agent {
         this.state,
         () => members.members(),
         cfg.datacenter,
-        (cmd) => this.write(cmd),
+        (cmd) => this.log.propose(cmd),
         cfg.dev ? 0 : Date.now() + REAP_GRACE_MS,
       );
     }
@@ -459,47 +474,17 @@ export class Agent {
   private async startServer(): Promise<void> {
     const cfg = this.config;
     // Server-only code (Raft, the RPC and Raft listeners) is loaded here, so a client agent never loads it.
-    const [{ RaftServer, RAFT_PATH }, { ServerPort }] = await Promise.all([import('./cluster/raft-server.js'), import('./cluster/server-port.js')]);
-    const members = () => this.membership?.members() ?? [];
-    this.raftServer = new RaftServer({
-      node: this.identity.node,
-      datacenter: cfg.datacenter,
-      dataDir: cfg.dataDir,
-      bootstrap: cfg.bootstrap,
-      bootstrapExpect: cfg.bootstrapExpect,
-      raftMultiplier: cfg.raftMultiplier,
-      state: this.state,
-      members,
-      rpc: this.rpc,
-      logger: this.logger.named('server'),
-      onLeadership: (leader) => {
-        if (leader) {
-          this.logger.info('cluster leadership acquired');
-          this.reconcile();
-          this.sessionTimers.start();
-        } else {
-          this.sessionTimers.stop();
-        }
-      },
-    });
+    const [{ RAFT_PATH }, { ServerPort }] = await Promise.all([import('./cluster/raft-server.js'), import('./cluster/server-port.js')]);
+    const raftServer = this.raftServer!;
     this.loopback = new LoopbackHttp(() =>
       this.httpPort === undefined ? undefined : { host: loopbackHost(this.config.httpAddr || this.config.clientAddr), port: this.httpPort },
     );
-    this.rpcServer = new RpcServer((method, args) => this.handleRpc(method, args));
+    this.rpcServer = new RpcServer(serverRpcHandler({ log: raftServer.log, http: this.loopback }));
     this.serverPort = new ServerPort();
-    this.serverPort.route(RAFT_PATH, (req, socket, head) => this.raftServer!.transport.handleUpgrade(req, socket, head));
+    this.serverPort.route(RAFT_PATH, (req, socket, head) => raftServer.transport.handleUpgrade(req, socket, head));
     this.serverPort.route(RPC_PATH, (req, socket, head) => this.rpcServer!.handleUpgrade(req, socket, head));
     await this.serverPort.listen(cfg.ports.server, cfg.bindAddr);
     this.logger.info('Started server RPC', { address: `${cfg.bindAddr}:${cfg.ports.server}` });
-  }
-
-  private async handleRpc(method: string, args: unknown): Promise<unknown> {
-    if (method === 'apply') {
-      const a = args as { command: Command; hops: number };
-      return this.raftServer!.write(a.command, a.hops);
-    }
-    if (method === 'http') return this.loopback!.call(args as HttpCall);
-    throw new ApiError(500, `rpc: unknown method ${method}`);
   }
 
   private leadership(): Leadership {
@@ -517,11 +502,11 @@ export class Agent {
     if (this.mode === 'client') {
       this.forwarder = new RpcForwarder(() => true, () => this.serverTargets(), this.rpc, 'No known Consul servers', this.logger.named('rpc'));
     } else if (this.mode === 'server') {
-      const stale = /(^|&)stale(=|&|$)/;
+      const raftServer = this.raftServer!;
       this.forwarder = new RpcForwarder(
-        (_path, query, method) => !this.raftServer!.isLeader() && (method !== 'GET' || !stale.test(query)),
+        (path, query, method) => !raftServer.isLeader() && followerForwards(path, query, method),
         () => {
-          const addr = this.raftServer!.leaderAddress();
+          const addr = raftServer.leaderAddress();
           return addr ? [addr] : [];
         },
         this.rpc,
@@ -554,10 +539,9 @@ export class Agent {
       this.http = createHttpApi(
         {
           state: this.state,
-          write: (cmd) => this.write(cmd),
+          log: this.log,
           leadership: () => this.leadership(),
           peers: () => (this.raftServer ? this.raftServer.peers() : [this.serverAddress]),
-          barrier: () => (this.raftServer ? this.raftServer.barrier() : Promise.resolve()),
           agent: endpoints,
           datacenter: cfg.datacenter,
           nodeName: this.identity.node,
@@ -722,8 +706,8 @@ export class Agent {
   }
 
   private raftStats(): Record<string, string> {
-    if (this.localLog) {
-      const i = String(this.localLog.lastIndex());
+    if (this.mode === 'dev') {
+      const i = String(this.log.lastIndex());
       return { applied_index: i, commit_index: i, state: 'Leader', num_peers: '0' };
     }
     if (!this.raftServer) return {};

@@ -1,9 +1,10 @@
-// What the HTTP API needs from the agent it runs in: read access to the state machine, a way to propose
-// commands through the log (local in -dev, Raft later), leadership facts for the query headers, and the
-// agent-local endpoints. The HTTP layer never imports the agent; the agent implements this.
+// What the HTTP API needs from the agent it runs in: read access to the state machine, the log that commands
+// are proposed through (local in -dev, Raft on a server, a server's over RPC on a client), leadership facts
+// for the query headers, and the agent-local endpoints. The HTTP layer never imports the agent; the agent
+// implements this.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Command, CommandResult, FireEventParams, Session, StateMachine, UserEvent } from '@conclave/state';
+import type { CommandLog, FireEventParams, Session, StateReader, UserEvent } from '@conclave/state';
 import type { AgentEndpoints } from './agent-endpoints.js';
 
 export interface Leadership {
@@ -38,19 +39,18 @@ export interface SessionTimerBackend {
 }
 
 export interface ApiBackend {
-  /** The local state machine; reads are served from it. */
-  readonly state: StateMachine;
+  /** The local state machine, read-only; reads are served from it. */
+  readonly state: StateReader;
   /**
-   * Proposes a command through the log and resolves with what StateMachine.apply returned once it is
-   * applied locally. Rejects with ApiError (e.g. 500 `No cluster leader`) when it cannot be committed.
+   * The log: propose() resolves with the index and what StateMachine.apply returned once the command is
+   * applied; it rejects with a typed LogError (NoLeaderError, ...), which api-error.ts answers as Consul does.
+   * barrier() serves ?consistent reads.
    */
-  write(command: Command): Promise<CommandResult>;
+  readonly log: CommandLog;
   /** Leadership facts, read on every query response (keep it cheap). */
   leadership(): Leadership;
   /** GET /v1/status/peers: the Raft voters' server RPC addresses. */
   peers(): string[];
-  /** ?consistent: resolves once this server has confirmed its leadership and applied up to the commit index. */
-  barrier(): Promise<void>;
   readonly agent: AgentEndpoints;
   /** This agent's datacenter (the only one `?dc=` may name). */
   readonly datacenter: string;

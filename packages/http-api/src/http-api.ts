@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApiCall } from './api-call.js';
+import { errorAnswer } from './api-error.js';
 import { handleAgent } from './agent-routes.js';
 import type { ApiBackend } from './backend.js';
 import { handleCatalog } from './catalog-endpoints.js';
@@ -129,8 +130,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
   };
 
   const failed = (call: ApiCall, err: unknown): void => {
-    if (onError && !(err instanceof Error && (err.name === 'ApiError' || err.name === 'DecodeError')))
-      onError(err, call.method, call.req.url ?? '');
+    if (onError && !errorAnswer(err).expected) onError(err, call.method, call.req.url ?? '');
     call.fail(err);
   };
 

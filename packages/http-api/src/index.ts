@@ -1,4 +1,4 @@
-export { ApiError } from './api-error.js';
+export { ApiError, errorAnswer, type ErrorAnswer } from './api-error.js';
 export type { AgentEndpoints, RequestContext } from './agent-endpoints.js';
 export type {
   ApiBackend,

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { stubLog } from './harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateMachine } from '@conclave/state';
 import { createHttpApi } from '../src/index.js';
@@ -119,10 +120,9 @@ describe('error answers in Consul words, as plain text', () => {
     const api = createHttpApi(
       {
         state,
-        write: async () => true,
+        log: stubLog(),
         leadership: () => ({ knownLeader: true, lastContactMs: 0, leaderAddress: '' }),
         peers: () => [],
-        barrier: async () => {},
         agent: recordingAgent([]),
         datacenter: 'dc1',
         nodeName: 'n',
@@ -159,10 +159,9 @@ describe('error answers in Consul words, as plain text', () => {
     let explode = false;
     const api = createHttpApi({
       state: new StateMachine(),
-      write: async () => true,
+      log: stubLog(),
       leadership: () => ({ knownLeader: true, lastContactMs: 0, leaderAddress: '' }),
       peers: () => [],
-      barrier: async () => {},
       agent: recordingAgent([]),
       datacenter: 'dc1',
       nodeName: 'n',

@@ -5,7 +5,7 @@ import { LocalUserEvents, SessionTimers, StateMachine } from '@conclave/state';
 import type { Command, CommandResult } from '@conclave/state';
 import { createHttpApi } from '../src/index.js';
 import type { ApiBackend, HttpApi } from '../src/index.js';
-import { recordingAgent } from './harness.js';
+import { applyingLog, recordingAgent } from './harness.js';
 
 export interface FailoverHarness {
   api: HttpApi;
@@ -22,9 +22,9 @@ export interface FailoverHarness {
 
 export async function startFailoverHarness(): Promise<FailoverHarness> {
   const state = new StateMachine();
-  let index = 0;
   const clock = { now: 1_700_000_000_000 };
-  const write = async (cmd: Command) => state.apply(cmd, ++index);
+  const log = applyingLog(state);
+  const write = log.write;
   const timers = new SessionTimers({ state, propose: write, now: () => clock.now });
   const events = new LocalUserEvents({
     node: 'node1',
@@ -32,10 +32,9 @@ export async function startFailoverHarness(): Promise<FailoverHarness> {
   });
   const backend: ApiBackend = {
     state,
-    write,
+    log,
     leadership: () => ({ knownLeader: true, lastContactMs: 0, leaderAddress: '127.0.0.1:8300' }),
     peers: () => ['127.0.0.1:8300'],
-    barrier: async () => {},
     agent: recordingAgent([]),
     datacenter: 'dc1',
     nodeName: 'node1',

@@ -2,7 +2,7 @@
 // write is applied at the next index (the production local log and Raft belong to the agent).
 
 import { StateMachine } from '@conclave/state';
-import type { Command } from '@conclave/state';
+import type { Command, CommandLog, CommandResult } from '@conclave/state';
 import { createHttpApi } from '../src/index.js';
 import type { AgentEndpoints, ApiBackend, HttpApi, Leadership } from '../src/index.js';
 
@@ -44,6 +44,24 @@ export function recordingAgent(calls: AgentCall[]): AgentEndpoints {
   } as AgentEndpoints;
 }
 
+/** A log that applies nothing: every proposal succeeds with `true`. */
+export function stubLog(): CommandLog {
+  let index = 0;
+  return { propose: async () => ({ index: ++index, result: true }), barrier: async () => {}, lastIndex: () => index };
+}
+
+/** The simplest honest log: each proposal is applied at the next index; `onBarrier` counts ?consistent reads. */
+export function applyingLog(state: StateMachine, onBarrier: () => void = () => {}): CommandLog & { write(cmd: Command): Promise<CommandResult> } {
+  let index = 0;
+  const log = {
+    propose: async (cmd: Command) => ({ index: ++index, result: state.apply(cmd, index) }),
+    barrier: async () => onBarrier(),
+    lastIndex: () => index,
+    write: async (cmd: Command) => (await log.propose(cmd)).result,
+  };
+  return log;
+}
+
 export interface Harness {
   api: HttpApi;
   state: StateMachine;
@@ -57,25 +75,24 @@ export interface Harness {
 
 export async function startHarness(opts: { kvMaxValueSize?: number } = {}): Promise<Harness> {
   const state = new StateMachine();
-  let index = 0;
   const agentCalls: AgentCall[] = [];
   const leadership: Leadership = { knownLeader: true, lastContactMs: 0, leaderAddress: '127.0.0.1:8300' };
   const h = { barriers: 0 } as Harness;
+  const log = applyingLog(state, () => {
+    h.barriers++;
+  });
   const backend: ApiBackend = {
     state,
-    write: async (cmd) => state.apply(cmd, ++index),
+    log,
     leadership: () => leadership,
     peers: () => ['127.0.0.1:8300'],
-    barrier: async () => {
-      h.barriers++;
-    },
     agent: recordingAgent(agentCalls),
     datacenter: 'dc1',
     nodeName: 'node1',
     limits: opts.kvMaxValueSize ? { kvMaxValueSize: opts.kvMaxValueSize } : undefined,
   };
   // What a server registers for itself, as the agent will.
-  await backend.write({
+  await log.write({
     type: 'catalog.register',
     Node: 'node1',
     ID: '8ce8c9d5-2a68-4dd5-a2e4-a5d7e3e1b7f1',
@@ -94,7 +111,7 @@ export async function startHarness(opts: { kvMaxValueSize?: number } = {}): Prom
     port: addr.port,
     base: `http://127.0.0.1:${addr.port}`,
     agentCalls,
-    write: backend.write,
+    write: log.write,
     close: () => api.close(),
   });
   return h;

@@ -1,7 +1,8 @@
 // Answering HTTP requests through a server, as Consul's client agents do over RPC: the request travels as an
 // `http` RPC to a server, which runs it against its own HTTP API and returns status, Consul headers and body.
-// Client agents forward everything but /v1/agent/*; follower servers forward writes and non-stale reads to
-// the leader. A server that cannot be reached is skipped for the next one.
+// Client agents forward everything but /v1/agent/*; follower servers forward non-stale reads and the writes
+// that need the leader (sessions, txn, snapshots, operator) to it. A server that cannot be reached is skipped
+// for the next one.
 import { Agent as HttpAgent, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { RequestForwarder } from '@conclave/http-api';
 import type { Logger } from '@conclave/toolkit';
@@ -18,6 +19,16 @@ export interface HttpReply {
   status: number;
   headers: Record<string, string>;
   body: Uint8Array;
+}
+
+const STALE = /(^|&)stale(=|&|$)/;
+
+/** Which requests a follower server hands to the leader: reads unless ?stale, and every write except KV
+ * writes, which it answers itself by proposing through its Raft log (one `apply` RPC to the leader, no
+ * second HTTP round trip). */
+export function followerForwards(path: string, query: string, method: string): boolean {
+  if (method === 'GET') return !STALE.test(query);
+  return !((method === 'PUT' || method === 'DELETE') && path.startsWith('/v1/kv/'));
 }
 
 /** Request headers worth carrying (tokens, content type); hop-by-hop and host headers are not. */
