@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { LocalUserEvents, SessionTimers, StateMachine, type Command, type CommandLog, type CommandResult } from '@conclave/state';
-import { ApiError, createHttpApi, type HttpApi, type Leadership } from '@conclave/http-api';
+import { ApiError, createHttpApi, type AgentSelfFacts, type HttpApi, type Leadership, type MemberFacts, type RaftConfigurationFacts, type RaftStatsFacts } from '@conclave/http-api';
 import type { DnsDataSource, DnsServer } from '@conclave/dns';
 import { CheckScheduler, SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME, SERF_HEALTH_ALIVE_OUTPUT } from '@conclave/health';
 import type { AgentConfig } from './config/agent-config.js';
@@ -519,8 +519,8 @@ export class Agent {
       const endpoints = new LocalAgentEndpoints(this.local, this.services, this.state, {
         node: this.identity.node,
         datacenter: cfg.datacenter,
-        self: () => this.selfInfo(),
-        members: () => this.membership?.members() ?? [this.member()],
+        self: () => this.selfFacts(),
+        members: () => (this.membership ? this.membership.members().map((m) => ({ gossip: m })) : [this.member()]),
         reload: () => this.reload(),
         join: async (address, wan) => {
           if (wan) throw new ApiError(500, 'WAN federation is not supported yet');
@@ -600,84 +600,47 @@ export class Agent {
     }
   }
 
-  /** This agent's entry in /v1/agent/members. */
-  member(): Record<string, unknown> {
-    if (this.membership) return { ...this.membership.local() };
-    return {
-      Name: this.identity.node,
-      Addr: this.identity.address,
-      Port: this.config.ports.serfLan,
-      Tags: this.memberTags(),
-      Status: 1,
-      ProtocolMin: 1,
-      ProtocolMax: 5,
-      ProtocolCur: 2,
-      DelegateMin: 2,
-      DelegateMax: 5,
-      DelegateCur: 4,
-    };
+  /** This agent's /v1/agent/members entry (shaped by http-api's agent-json.ts). */
+  private member(): MemberFacts {
+    if (this.membership) return { gossip: this.membership.local() };
+    return { name: this.identity.node, address: this.identity.address, serfPort: this.config.ports.serfLan, tags: this.memberTags() };
   }
 
-  /** GET /v1/agent/self: exactly Consul's six keys. */
-  private selfInfo(): Record<string, unknown> {
+  /** The facts behind GET /v1/agent/self (shaped by http-api's agent-json.ts). */
+  private selfFacts(): AgentSelfFacts {
     const cfg = this.config;
     return {
-      Config: {
-        Datacenter: cfg.datacenter,
-        PrimaryDatacenter: cfg.datacenter,
-        NodeName: this.identity.node,
-        NodeID: this.identity.id,
-        Revision: 'conclave',
-        Server: cfg.server,
-        Version: VERSION,
-        SessionTTLMin: cfg.sessionTtlMinNs,
-      },
-      DebugConfig: {
-        Datacenter: cfg.datacenter,
-        NodeName: this.identity.node,
-        DevMode: cfg.dev,
-        ServerMode: cfg.server,
-        ClientAddrs: [cfg.clientAddr],
-        BindAddr: cfg.bindAddr,
-        DNSDomain: cfg.domain,
-        DNSRecursors: cfg.recursors,
-        HTTPPort: cfg.ports.http,
-        DNSPort: cfg.ports.dns,
-        EnableScriptChecks: cfg.enableScriptChecks,
-        EnableLocalScriptChecks: cfg.enableLocalScriptChecks,
-      },
-      Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 1e-5 },
-      Member: this.member(),
-      Stats: {
-        agent: { check_monitors: '0', check_ttls: '0', checks: String(this.local.checks.size), services: String(this.local.services.size) },
-        build: { prerelease: '', revision: 'conclave', version: VERSION },
-        consul: {
-          bootstrap: String(cfg.bootstrap),
-          known_datacenters: '1',
-          leader: String(this.isLeader()),
-          leader_addr: this.leadership().leaderAddress,
-          server: String(cfg.server),
-        },
-        raft: this.raftStats(),
-        runtime: {
-          arch: process.arch,
-          os: process.platform,
-          version: process.version,
-          goroutines: '0',
-          uptime_seconds: String(Math.floor((Date.now() - this.startedAt) / 1000)),
-        },
-      },
-      Meta: this.identity.meta,
+      datacenter: cfg.datacenter,
+      nodeName: this.identity.node,
+      nodeId: this.identity.id,
+      version: VERSION,
+      server: cfg.server,
+      dev: cfg.dev,
+      bootstrap: cfg.bootstrap,
+      sessionTtlMinNs: cfg.sessionTtlMinNs,
+      clientAddr: cfg.clientAddr,
+      bindAddr: cfg.bindAddr,
+      domain: cfg.domain,
+      recursors: cfg.recursors,
+      httpPort: cfg.ports.http,
+      dnsPort: cfg.ports.dns,
+      enableScriptChecks: cfg.enableScriptChecks,
+      enableLocalScriptChecks: cfg.enableLocalScriptChecks,
+      member: this.member(),
+      checks: this.local.checks.size,
+      services: this.local.services.size,
+      leader: this.isLeader(),
+      leaderAddress: this.leadership().leaderAddress,
+      raft: this.raftStats(),
+      uptimeSeconds: Math.floor((Date.now() - this.startedAt) / 1000),
+      meta: this.identity.meta,
     };
   }
 
-  /** GET /v1/operator/raft/configuration in Consul's shape. */
-  private raftConfiguration(): { Servers: unknown[]; Index: number } {
+  /** GET /v1/operator/raft/configuration's servers (shaped by http-api's agent-json.ts). */
+  private raftConfiguration(): RaftConfigurationFacts {
     if (!this.raftServer) {
-      return {
-        Servers: [{ ID: this.identity.id, Node: this.identity.node, Address: this.serverAddress, Leader: true, ProtocolVersion: '3', Voter: true }],
-        Index: 1,
-      };
+      return { servers: [{ id: this.identity.id, node: this.identity.node, address: this.serverAddress, leader: true, voter: true }], index: 1 };
     }
     const conf = this.raftServer.configuration();
     const members = this.membership?.members() ?? [];
@@ -687,9 +650,9 @@ export class Agent {
       .map(([name, voter]) => {
         const m = members.find((x) => x.Name === name);
         const address = m ? (serverAddress(m) ?? '') : '';
-        return { ID: m?.Tags.id ?? name, Node: name, Address: address, Leader: address !== '' && address === leader, ProtocolVersion: '3', Voter: voter };
+        return { id: m?.Tags.id ?? name, node: name, address, leader: address !== '' && address === leader, voter };
       });
-    return { Servers: servers, Index: this.raftServer.appliedIndex() };
+    return { servers, index: this.raftServer.appliedIndex() };
   }
 
   /** DELETE /v1/operator/raft/peer: by server ID (or node name) or by address. */
@@ -705,19 +668,11 @@ export class Agent {
     await this.raftServer.removePeer(name);
   }
 
-  private raftStats(): Record<string, string> {
-    if (this.mode === 'dev') {
-      const i = String(this.log.lastIndex());
-      return { applied_index: i, commit_index: i, state: 'Leader', num_peers: '0' };
-    }
-    if (!this.raftServer) return {};
-    const conf = this.raftServer.configuration();
-    return {
-      applied_index: String(this.raftServer.appliedIndex()),
-      state: this.raftServer.isLeader() ? 'Leader' : this.raftServer.running ? 'Follower' : 'Candidate',
-      num_peers: String(Math.max(0, conf.voters.length - 1)),
-      latest_configuration: JSON.stringify(conf),
-    };
+  private raftStats(): RaftStatsFacts {
+    if (this.mode === 'dev') return { kind: 'local', index: this.log.lastIndex() };
+    if (!this.raftServer) return { kind: 'none' };
+    const r = this.raftServer;
+    return { kind: 'raft', appliedIndex: r.appliedIndex(), state: r.isLeader() ? 'Leader' : r.running ? 'Follower' : 'Candidate', configuration: r.configuration() };
   }
 }
 

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CommandLog, FireEventParams, Session, StateReader, UserEvent } from '@conclave/state';
 import type { AgentEndpoints } from './agent-endpoints.js';
+import type { RaftConfigurationFacts } from './agent-json.js';
 
 export interface Leadership {
   /** X-Consul-KnownLeader. */
@@ -73,9 +74,9 @@ export interface ApiBackend {
 }
 
 export interface OperatorEndpoints {
-  /** GET /v1/operator/raft/configuration: {Servers: [{ID, Node, Address, Leader, ProtocolVersion, Voter}], Index}. */
-  raftConfiguration(): Promise<unknown>;
-  /** DELETE /v1/operator/raft/peer?id=|address=; throws ApiError when no such server. */
+  /** GET /v1/operator/raft/configuration: the servers, shaped by agent-json.ts into {Servers: [...], Index}. */
+  raftConfiguration(): Promise<RaftConfigurationFacts>;
+  /** DELETE /v1/operator/raft/peer?id=|address=; throws when no such server (answered 500 with its message). */
   removeRaftPeer(peer: { id: string; address: string }): Promise<void>;
 }
 

@@ -16,3 +16,5 @@ export type { HttpApi, HttpApiOptions } from './http-api.js';
 export { DEFAULT_WAIT_MS, MAX_WAIT_MS } from './blocking-query.js';
 export { DEFAULT_KV_MAX_VALUE_SIZE } from './kv-endpoints.js';
 export { encodeKvEntries } from './kv-json.js';
+export { selfJson, memberJson, raftConfigurationJson } from './agent-json.js';
+export type { AgentSelfFacts, MemberFacts, RaftStatsFacts, RaftConfigurationFacts, RaftServerFacts } from './agent-json.js';

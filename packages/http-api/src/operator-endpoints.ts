@@ -3,6 +3,7 @@
 
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
+import { raftConfigurationJson } from './agent-json.js';
 
 export async function handleOperator(call: ApiCall): Promise<void> {
   const op = call.backend.operator;
@@ -11,7 +12,7 @@ export async function handleOperator(call: ApiCall): Promise<void> {
       if (!call.allow('GET')) return;
       call.checkDatacenter();
       if (!op) throw new ApiError(500, 'No cluster leader');
-      call.json(200, await op.raftConfiguration());
+      call.json(200, raftConfigurationJson(await op.raftConfiguration()));
       return;
     case 'raft/peer': {
       if (!call.allow('DELETE')) return;

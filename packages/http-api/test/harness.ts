@@ -4,11 +4,42 @@
 import { StateMachine } from '@conclave/state';
 import type { Command, CommandLog, CommandResult } from '@conclave/state';
 import { createHttpApi } from '../src/index.js';
-import type { AgentEndpoints, ApiBackend, HttpApi, Leadership } from '../src/index.js';
+import type { AgentEndpoints, AgentSelfFacts, ApiBackend, HttpApi, Leadership } from '../src/index.js';
 
 export interface AgentCall {
   method: string;
   args: unknown[];
+}
+
+/** What a -dev agent named node1 reports about itself. */
+export function selfFacts(over: Partial<AgentSelfFacts> = {}): AgentSelfFacts {
+  return {
+    datacenter: 'dc1',
+    nodeName: 'node1',
+    nodeId: '8ce8c9d5-2a68-4dd5-a2e4-a5d7e3e1b7f1',
+    version: '0.1.0',
+    server: true,
+    dev: true,
+    bootstrap: true,
+    sessionTtlMinNs: 10e9,
+    clientAddr: '127.0.0.1',
+    bindAddr: '127.0.0.1',
+    domain: 'consul.',
+    recursors: [],
+    httpPort: 8500,
+    dnsPort: 8600,
+    enableScriptChecks: false,
+    enableLocalScriptChecks: false,
+    member: { name: 'node1', address: '127.0.0.1', serfPort: -1, tags: { role: 'consul', dc: 'dc1' } },
+    checks: 0,
+    services: 0,
+    leader: true,
+    leaderAddress: '127.0.0.1:8300',
+    raft: { kind: 'local', index: 1 },
+    uptimeSeconds: 3,
+    meta: { 'consul-network-segment': '' },
+    ...over,
+  };
 }
 
 /** Records what the HTTP layer passed and answers with fixed data. */
@@ -20,8 +51,8 @@ export function recordingAgent(calls: AgentCall[]): AgentEndpoints {
       return answer ? answer(...args) : undefined;
     };
   return {
-    self: rec('self', () => ({ Config: { Datacenter: 'dc1', NodeName: 'node1' }, DebugConfig: {}, Coord: null, Member: {}, Stats: {}, Meta: {} })),
-    members: rec('members', () => [{ Name: 'node1', Addr: '127.0.0.1', Port: 8301, Status: 1 }]),
+    self: rec('self', () => selfFacts()),
+    members: rec('members', () => [{ gossip: { Name: 'node1', Addr: '127.0.0.1', Port: 8301, Status: 1 } }]),
     services: rec('services', () => ({ web: { ID: 'web', Service: 'web' } })),
     service: rec('service', (id) => (id === 'web/1' ? { ID: 'web/1', Service: 'web' } : undefined)),
     checks: rec('checks', () => ({})),
