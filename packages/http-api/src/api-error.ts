@@ -3,6 +3,7 @@
 // here.
 import { DecodeError } from '@conclave/catalog';
 import { LogError } from '@conclave/state';
+import { UserEventError } from './user-event-params.js';
 
 /** An error with the HTTP status and the plain-text body Consul would answer with. */
 export class ApiError extends Error {
@@ -23,11 +24,12 @@ export interface ErrorAnswer {
 }
 
 /** The one mapping from an error to Consul's answer: ApiError as it says, a decode error 400, the log's typed
- * errors (`No cluster leader`, `No known Consul servers`, ...) 500 as Consul answers them, anything else 500. */
+ * errors (`No cluster leader`, `No known Consul servers`, ...) and refused user events 500 as Consul answers
+ * them, anything else 500. */
 export function errorAnswer(err: unknown): ErrorAnswer {
   if (err instanceof ApiError) return { status: err.status, message: err.message, expected: true };
   if (err instanceof DecodeError) return { status: 400, message: err.message, expected: true };
   if (err instanceof LogError) return { status: 500, message: err.message, expected: true };
-  if (err instanceof Error && err.name === 'UserEventError') return { status: 500, message: err.message, expected: true };
+  if (err instanceof UserEventError) return { status: 500, message: err.message, expected: true };
   return { status: 500, message: err instanceof Error ? err.message : String(err), expected: false };
 }

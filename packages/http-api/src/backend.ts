@@ -4,9 +4,10 @@
 // implements this.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CommandLog, FireEventParams, Session, StateReader, UserEvent } from '@conclave/state';
+import type { CommandLog, Session, StateReader } from '@conclave/state';
 import type { AgentEndpoints } from './agent-endpoints.js';
 import type { RaftConfigurationFacts } from './agent-json.js';
+import type { FireEventParams, UserEvent } from './user-event-params.js';
 
 export interface Leadership {
   /** X-Consul-KnownLeader. */
@@ -26,6 +27,7 @@ export interface ApiLimits {
 
 /** This agent's user events: fired here, kept in its 256-entry buffer (gossip carries them in a cluster). */
 export interface EventBackend {
+  /** Fires a validated event (the endpoint ran validateFireParams). */
   fire(params: FireEventParams): Promise<UserEvent>;
   /** Oldest first; only those named `name` when given. */
   list(name?: string): UserEvent[];

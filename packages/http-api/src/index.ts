@@ -18,3 +18,5 @@ export { DEFAULT_KV_MAX_VALUE_SIZE } from './kv-endpoints.js';
 export { encodeKvEntries } from './kv-json.js';
 export { selfJson, memberJson, raftConfigurationJson } from './agent-json.js';
 export type { AgentSelfFacts, MemberFacts, RaftStatsFacts, RaftConfigurationFacts, RaftServerFacts } from './agent-json.js';
+export { UserEventError, validateFireParams, userEventIndex, USER_EVENT_SIZE_LIMIT } from './user-event-params.js';
+export type { UserEvent, FireEventParams } from './user-event-params.js';
