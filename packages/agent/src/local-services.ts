@@ -10,7 +10,7 @@ import {
   serviceMaintenanceCheckId,
   NODE_MAINTENANCE_CHECK_ID,
   type CheckDefinition,
-  type CheckScheduler,
+  CheckScheduler,
   type CheckStatus,
   type MaintenanceCheck,
 } from '@conclave/health';
@@ -28,6 +28,23 @@ export class UnknownServiceError extends Error {
 }
 
 export class LocalServices {
+  /** The agent's services with their check scheduler: check results land in `local`, and a service whose
+   * check stays critical past deregister_critical_service_after is deregistered. */
+  static withChecks(local: LocalState, policy: ScriptPolicy, logger: Logger): { services: LocalServices; scheduler: CheckScheduler } {
+    const scheduler: CheckScheduler = new CheckScheduler({
+      onUpdate: (id, status, output) => {
+        if (local.setCheckStatus(id, status, output)) logger.debug('Check status changed', { check: id, status });
+      },
+      onCriticalTooLong: (ev) => {
+        logger.info('Deregistering service: critical for longer than deregister_critical_service_after', { service: ev.serviceId, check: ev.checkId });
+        services.deregisterService(ev.serviceId);
+      },
+      logger: logger.named('health'),
+    });
+    const services = new LocalServices(local, scheduler, policy, logger);
+    return { services, scheduler };
+  }
+
   constructor(
     private readonly local: LocalState,
     private readonly scheduler: CheckScheduler,

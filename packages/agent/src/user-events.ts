@@ -166,3 +166,12 @@ export class LocalUserEvents {
     return this.buffer.subscribe(fire);
   }
 }
+
+/** Cluster delivery through gossip; refuses when gossip is off (ports.serf_lan = -1). */
+export function gossipBroadcast(gossip: () => { sendUserEvent(name: string, payload: Uint8Array): void } | undefined): (name: string, payload: Uint8Array) => void {
+  return (name, payload) => {
+    const node = gossip();
+    if (!node) throw new Error('User events need gossip (ports.serf_lan is disabled)');
+    node.sendUserEvent(name, payload);
+  };
+}
