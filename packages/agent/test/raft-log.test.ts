@@ -8,7 +8,7 @@ import { serverRpcHandler } from '../src/cluster/server-rpc.js';
 import { fakeRpc } from './support.js';
 
 const packr = new Packr({ useRecords: false, moreTypes: true });
-const put: Command = { type: 'kv.set', Key: 'k', Value: new Uint8Array([1]), Flags: 0 };
+const put: Command = { type: 'kv.set', Key: 'k', Value: new Uint8Array([1]), Flags: '0' };
 
 /** A Raft node that leads (or follows `leader`) and applies proposals to a real state machine. */
 function fakeRaft(opts: { leading: boolean; leader?: string }) {

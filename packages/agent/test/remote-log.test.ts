@@ -5,7 +5,7 @@ import { RemoteLog } from '../src/cluster/remote-log.js';
 import { RpcError } from '../src/cluster/rpc.js';
 import { fakeRpc } from './support.js';
 
-const put: Command = { type: 'kv.set', Key: 'k', Value: null, Flags: 0 };
+const put: Command = { type: 'kv.set', Key: 'k', Value: null, Flags: '0' };
 
 describe('RemoteLog', () => {
   it('sends apply to a server (hops 0) and remembers the highest index', async () => {
