@@ -48,7 +48,7 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
     return {
       mode: 'client',
       log: new RemoteLog(servers, i.rpc),
-      forwarder: new RpcForwarder(() => true, servers, i.rpc, 'No known Consul servers', i.logger.named('rpc')),
+      forwarder: new RpcForwarder(() => true, servers, i.rpc, 'no-servers', i.logger.named('rpc')),
     };
   }
   const [{ RaftServer }, { ServerListener }] = serverCode;
@@ -75,7 +75,7 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
       (path, query, method) => !raftServer.isLeader() && followerForwards(path, query, method),
       () => (leader() ? [leader()] : []),
       i.rpc,
-      'No cluster leader',
+      'no-leader',
       i.logger.named('rpc'),
     ),
   };

@@ -3,7 +3,6 @@
 // for the query headers, and the agent-local endpoints. The HTTP layer never imports the agent; the agent
 // implements this.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CommandLog, Session, StateReader } from '@conclave/state';
 import type { AgentEndpoints } from './agent-endpoints.js';
 import type { RaftConfigurationFacts } from './agent-json.js';
@@ -82,12 +81,31 @@ export interface OperatorEndpoints {
   removeRaftPeer(peer: { id: string; address: string }): Promise<void>;
 }
 
+/** A request answered by another agent: what the HTTP layer read of it. */
+export interface ForwardedRequest {
+  method: string;
+  /** Path and query as received. */
+  url: string;
+  /** The headers worth carrying (content type, tokens, cache control), lower-case names. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** The other agent's answer, written back as it is (status, Consul headers, body). */
+export interface ForwardedReply {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
 export interface RequestForwarder {
   /** True when this request must be answered elsewhere: always on a client agent; on a follower server for
-   * writes and for reads without `?stale`. `path` is percent-decoded, `query` the raw query string. */
+   * the writes it does not propose itself and for reads without `?stale`. `path` is percent-decoded, `query` the
+   * raw query string. */
   shouldForward(path: string, query: string, method: string): boolean;
-  /** Proxies the request and writes the whole response (status, Consul headers, body). */
-  forward(req: IncomingMessage, res: ServerResponse): void;
+  /** Answers the request through another agent. Rejects when none could (e.g. NoLeaderError, NoServersError
+   * after the hold timeout, or the last server's transport error); api-error.ts maps the error. */
+  forward(request: ForwardedRequest): Promise<ForwardedReply>;
 }
 
 /** Which consistency mode a read ran in (X-Consul-Effective-Consistency). */

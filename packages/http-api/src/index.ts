@@ -6,6 +6,8 @@ export type {
   Leadership,
   ConsistencyMode,
   RequestForwarder,
+  ForwardedRequest,
+  ForwardedReply,
   OperatorEndpoints,
   EventBackend,
   SessionTimerBackend,
