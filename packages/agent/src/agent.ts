@@ -152,7 +152,7 @@ export class Agent {
     const agent = new Agent(config, logger, options, serverCode);
     try {
       if (agent.mode === 'dev') await agent.log.propose(selfRegistration(agent.identity, config.ports.server));
-      agent.loadDefinitions(config);
+      agent.services.loadDefinitions(config);
       await agent.listen();
       await agent.watches.apply(config.watches);
     } catch (err) {
@@ -180,15 +180,9 @@ export class Agent {
     const next = this.options.reloadConfig();
     // Watches first: an invalid watch definition refuses the whole reload before anything changed.
     await this.watches.apply(next.watches);
-    const before = {
-      services: [...this.local.services.values()].filter((s) => s.origin === 'config').map((s) => s.service.ID),
-      checks: [...this.local.checks.values()].filter((c) => c.origin === 'config').map((c) => c.CheckID),
-    };
-    const seen = this.loadDefinitions(next);
-    for (const id of before.services) if (!seen.services.has(id)) this.services.deregisterService(id);
-    for (const id of before.checks) if (!seen.checks.has(id)) this.services.removeCheck(id);
+    const seen = this.services.reloadDefinitions(next);
     this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches };
-    this.logger.info('Reloaded configuration', { services: seen.services.size, checks: seen.checks.size, watches: next.watches.length });
+    this.logger.info('Reloaded configuration', { services: seen.services, checks: seen.checks, watches: next.watches.length });
   }
 
   /** Leaves the gossip cluster gracefully; the next start does not rejoin the old members unless -rejoin. */
@@ -213,18 +207,6 @@ export class Agent {
     await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown()]);
     this.rpc.close();
     await this.serverListener?.close();
-  }
-
-  /** Registers config-file services and checks; returns the IDs it saw. Throws on an invalid definition. */
-  private loadDefinitions(config: AgentConfig): { services: Set<string>; checks: Set<string> } {
-    const seen = { services: new Set<string>(), checks: new Set<string>() };
-    for (const def of config.services) {
-      const id = this.services.registerService(def.raw, 'config', { path: `${def.origin}: service` });
-      seen.services.add(id);
-      for (const c of this.local.checksOfService(id)) seen.checks.add(c.CheckID);
-    }
-    for (const def of config.checks) seen.checks.add(this.services.registerCheck(def.raw, 'config', `${def.origin}: check`));
-    return seen;
   }
 
   private async startGossip(): Promise<void> {

@@ -150,3 +150,20 @@ describe('server facts', () => {
     ]);
   });
 });
+
+describe('config-file definitions', () => {
+  it('a reload registers the new definitions and drops the config-file services and checks that are gone', async () => {
+    const p = devParts();
+    const def = (raw: unknown) => ({ raw, origin: 'web.json' });
+    const first = p.services.loadDefinitions({
+      services: [def({ name: 'web', port: 80 }), def({ name: 'db', port: 5432 })],
+      checks: [def({ id: 'mem', name: 'mem', ttl: '30s' })],
+    });
+    expect([...first.services].sort()).toEqual(['db', 'web']);
+    expect(p.services.reloadDefinitions({ services: [def({ name: 'web', port: 81 })], checks: [] })).toEqual({ services: 1, checks: 0 });
+    expect([...p.local.services.keys()]).toEqual(['web']);
+    expect(p.local.services.get('web')!.service.Port).toBe(81);
+    expect(p.local.checks.has('mem')).toBe(false);
+    await p.scheduler.stop();
+  });
+});
