@@ -1,14 +1,14 @@
 // /v1/agent/* over the agent's local state: the HTTP layer routes, this answers in Consul's shapes and words.
 import { DecodeError, getField, isPlainObject } from '@conclave/toolkit';
-import { ApiError, type AgentEndpoints } from '@conclave/http-api';
+import { ApiError, type AgentEndpoints, type AgentSelfFacts, type MemberFacts } from '@conclave/http-api';
 import { ScriptChecksDisabledError, TtlCheckNotFoundError, aggregateStatus, isCheckStatus } from '@conclave/health';
 import type { LocalState, LocalService, LocalCheck } from './local-state.js';
 import { LocalServices, UnknownServiceError } from './local-services.js';
 import type { StateMachineLike } from './catalog-types.js';
 
 export interface AgentFacts {
-  self(): unknown;
-  members(): unknown[];
+  self(): AgentSelfFacts;
+  members(): MemberFacts[];
   node: string;
   datacenter: string;
   reload(): Promise<void>;
@@ -25,11 +25,11 @@ export class LocalAgentEndpoints implements AgentEndpoints {
     private readonly facts: AgentFacts,
   ) {}
 
-  async self(): Promise<unknown> {
+  async self(): Promise<AgentSelfFacts> {
     return this.facts.self();
   }
 
-  async members(opts: { wan: boolean }): Promise<unknown[]> {
+  async members(opts: { wan: boolean }): Promise<MemberFacts[]> {
     return opts.wan ? [] : this.facts.members();
   }
 

@@ -1,49 +1,43 @@
-// A running agent: the state machine behind a log, the agent's own services and checks kept in sync with the
-// catalog, gossip membership, and the HTTP and DNS front ends. Three modes share this code: -dev (a local log,
-// always the leader), server (Raft; the leader reconciles membership) and client (no state: reads and writes
-// go to a server over RPC).
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
-import { join } from 'node:path';
-import { LocalUserEvents, SessionTimers, StateMachine, type Command, type CommandResult } from '@conclave/state';
-import { ApiError, createHttpApi, type HttpApi, type Leadership } from '@conclave/http-api';
-import type { DnsDataSource, DnsServer } from '@conclave/dns';
-import { CheckScheduler, SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME, SERF_HEALTH_ALIVE_OUTPUT } from '@conclave/health';
+// A running agent, wired from its parts. The mode is decided once, here: -dev gets a local log (always the
+// leader), a server gets Raft (raft-server.ts + cluster/raft-log.ts) and a server listener, a client gets a
+// remote log and a forwarder to the servers. Everything after start goes through the parts:
+//   log (CommandLog)       every write: HTTP, catalog sync, reconcile, session TTLs, tombstone reaping
+//   LeaderDuties           reconcile, session timers and tombstone reaping while this agent leads
+//   SyncLoop + CatalogSync the agent's own services and checks kept in the catalog
+//   FrontEnds              HTTP and DNS;  AgentFacts: what /v1/agent/self, members and operator show
+//   ClusterJoin            -join, -retry-join, rejoin after restart, leave;  Membership: gossip
+import { SessionTimers, StateMachine, type Command, type CommandLog, type CommandResult } from '@conclave/state';
+import type { CheckScheduler } from '@conclave/health';
+import type { Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
-import { LocalLog } from './local-log.js';
+import { agentRole, type AgentMode, type ServerCode } from './agent-role.js';
+import { LocalUserEvents, gossipBroadcast } from './user-events.js';
 import { LocalState } from './local-state.js';
 import { LocalServices } from './local-services.js';
-import { CatalogSync, localCatalogReader, type CatalogReader, type NodeIdentity } from './catalog-sync.js';
-import { LocalAgentEndpoints } from './agent-endpoints-impl.js';
-import type { Logger } from '@conclave/toolkit';
-import { Membership } from './membership.js';
+import { CatalogSync, localCatalogReader, type NodeIdentity } from './catalog-sync.js';
+import { agentApiBackend } from './api-backend.js';
+import { ConfigWatches } from './config-watches.js';
+import type { Membership } from './membership.js';
+import { startGossip } from './gossip-wiring.js';
 import { MemberReconciler } from './member-reconciler.js';
-import type { RaftServer } from './cluster/raft-server.js';
-import { serverAddress } from './cluster/server-address.js';
-import { RpcClient, RpcError, RpcServer, RPC_PATH } from './cluster/rpc.js';
-import type { ServerPort } from './cluster/server-port.js';
-import { LoopbackHttp, RpcForwarder, forwardedJson, type HttpCall } from './cluster/forwarding.js';
-import { KnownPeers } from './cluster/known-peers.js';
 import { TombstoneReaper } from './tombstone-reaper.js';
-import { FullSyncScheduler } from './anti-entropy-schedule.js';
-import type { ConsulClient } from '@conclave/client';
-import type { WatchSet } from '@conclave/watch';
-import type { NodeServicesView, CheckView } from '@conclave/catalog';
-import { BUILD, VERSION } from './version.js';
+import { LeaderDuties } from './leader-duties.js';
+import { SyncLoop } from './sync-loop.js';
+import { FrontEnds } from './front-ends.js';
+import { ClusterJoin } from './cluster-join.js';
+import { AgentFacts } from './agent-facts.js';
+import { nodeIdentity, selfRegistration } from './node-identity.js';
+import type { RaftServer } from './cluster/raft-server.js';
+import type { ServerListener } from './cluster/server-listener.js';
+import { RpcClient } from './cluster/rpc.js';
+import type { RpcForwarder } from './cluster/forwarding.js';
+import { remoteCatalogReader } from './cluster/servers.js';
+import { KnownPeers } from './cluster/known-peers.js';
 
-/** Anti-entropy's full sync interval before the cluster-size stagger (anti-entropy-schedule.ts): Consul's 1 minute. */
-const FULL_SYNC_INTERVAL_MS = 60_000;
-/** How often the leader reconciles gossip membership into the catalog besides every membership event (Consul: 60s). */
-const RECONCILE_INTERVAL_MS = 60_000;
-/** How often the leader records the index for tombstone reaping. */
-const TOMBSTONE_TICK_MS = 60_000;
 /** After a server starts, nodes gossip has not heard of yet are not reaped for this long. */
 const REAP_GRACE_MS = 120_000;
-/** First retry of a failed catalog sync (no leader yet, server unreachable); doubles up to a minute. */
-const SYNC_RETRY_MS = 1000;
 
-export type AgentMode = 'dev' | 'server' | 'client';
+export type { AgentMode } from './agent-role.js';
 
 export interface AgentOptions {
   /** Re-reads the configuration for `reload` (SIGHUP, `conclave reload`); the app passes its argv through. */
@@ -57,106 +51,110 @@ export class Agent {
   readonly local = new LocalState();
   readonly identity: NodeIdentity;
   readonly mode: AgentMode;
-  private readonly localLog: LocalLog<Command, CommandResult> | undefined;
+  /** The one write path, picked at start: the local log (-dev), Raft (server) or a server over RPC (client). */
+  readonly log: CommandLog<Command, CommandResult>;
+  private readonly rpc = new RpcClient();
+  private readonly raftServer: RaftServer | undefined;
+  private readonly serverListener: ServerListener | undefined;
+  private readonly forwarder: RpcForwarder | undefined;
   private readonly scheduler: CheckScheduler;
   private readonly services: LocalServices;
-  private readonly sync: CatalogSync;
-  /** Session TTLs: run by the leader (always, in -dev), proposing session.destroy on expiry. */
+  private readonly syncLoop: SyncLoop;
   private readonly sessionTimers: SessionTimers;
-  /** User events: kept locally (gossip delivery in a cluster is not wired yet). */
+  private readonly leader: LeaderDuties | undefined;
   private readonly events: LocalUserEvents;
-  private readonly rpc = new RpcClient();
-  private raftServer: RaftServer | undefined;
-  private serverPort: ServerPort | undefined;
-  private rpcServer: RpcServer | undefined;
-  private loopback: LoopbackHttp | undefined;
-  private forwarder: RpcForwarder | undefined;
-  private http: HttpApi | undefined;
-  private httpPort: number | undefined;
-  private dns: DnsServer | undefined;
+  private readonly frontEnds: FrontEnds;
+  private readonly joiner: ClusterJoin;
+  private readonly facts: AgentFacts;
+  private readonly knownPeers: KnownPeers;
   private membership: Membership | undefined;
   private reconciler: MemberReconciler | undefined;
-  private readonly fullSyncs: FullSyncScheduler;
-  private reconcileTimer: NodeJS.Timeout | undefined;
-  private retryJoinTimer: NodeJS.Timeout | undefined;
-  private syncRetryTimer: NodeJS.Timeout | undefined;
-  private syncRetryMs = SYNC_RETRY_MS;
-  private readonly tombstones = new TombstoneReaper(() => this.state.maxIndex(), (cmd) => this.write(cmd));
-  private tombstoneTimer: NodeJS.Timeout | undefined;
-  private watches: WatchSet | undefined;
-  private watchClient: ConsulClient | undefined;
-  private readonly startedAt = Date.now();
-  private readonly knownPeers: KnownPeers;
+  private readonly watches: ConfigWatches;
   private stopped = false;
 
   private constructor(
     private config: AgentConfig,
     private readonly logger: Logger,
     private readonly options: AgentOptions,
+    serverCode: ServerCode | undefined,
   ) {
-    this.mode = config.dev ? 'dev' : config.server ? 'server' : 'client';
-    if (this.mode === 'dev') this.localLog = new LocalLog((cmd, index) => this.state.apply(cmd, index));
-    const address = config.advertiseAddr || (config.bindAddr === '0.0.0.0' ? firstPrivateIp() : config.bindAddr);
-    this.identity = {
-      node: config.nodeName,
-      id: config.nodeId || persistedNodeId(config.dataDir),
-      address,
-      datacenter: config.datacenter,
-      meta: { 'consul-network-segment': '', ...config.nodeMeta },
-      taggedAddresses: { lan: address, lan_ipv4: address, wan: address, wan_ipv4: address },
-    };
+    this.identity = nodeIdentity(config);
     this.knownPeers = new KnownPeers(config.dev ? '' : config.dataDir);
-    this.scheduler = new CheckScheduler({
-      onUpdate: (id, status, output) => {
-        if (this.local.setCheckStatus(id, status, output)) this.logger.debug('Check status changed', { check: id, status });
+    const members = () => this.membership?.members() ?? [];
+    const role = agentRole(
+      {
+        ...{ config, node: this.identity.node, state: this.state, members, rpc: this.rpc, logger },
+        httpLoopback: () => this.frontEnds.loopback(),
+        onLeadership: (leader) => this.leader?.onLeadership(leader),
       },
-      onCriticalTooLong: (ev) => {
-        this.logger.info('Deregistering service: critical for longer than deregister_critical_service_after', {
-          service: ev.serviceId,
-          check: ev.checkId,
-        });
-        this.services.deregisterService(ev.serviceId);
-      },
-      logger: this.logger.named('health'),
-    });
-    this.services = new LocalServices(this.local, this.scheduler, config, this.logger);
-    const reader: CatalogReader = this.mode === 'client' ? this.remoteCatalogReader() : localCatalogReader(this.state);
-    this.sync = new CatalogSync(reader, this.local, this.identity, (cmd) => this.write(cmd));
-    this.local.onChange(() => this.requestSync());
-    this.fullSyncs = new FullSyncScheduler({
-      run: () => this.sync.fullSync(),
-      clusterSize: () => this.membership?.members().length ?? 1,
-      onError: (err) => this.logger.warn('Catalog sync failed', { error: err }),
-      intervalMs: FULL_SYNC_INTERVAL_MS,
-    });
+      serverCode,
+    );
+    ({ mode: this.mode, log: this.log, forwarder: this.forwarder, raftServer: this.raftServer, serverListener: this.serverListener } = role);
+    const propose = (cmd: Command) => this.log.propose(cmd);
+    ({ services: this.services, scheduler: this.scheduler } = LocalServices.withChecks(this.local, config, logger));
+    const reader = this.mode === 'client' ? remoteCatalogReader(() => this.forwarder!) : localCatalogReader(this.state);
+    const sync = new CatalogSync(reader, this.local, this.identity, propose);
+    this.syncLoop = new SyncLoop({ sync, clusterSize: () => this.membership?.members().length ?? 1, logger });
+    this.local.onChange(() => this.syncLoop.request());
     this.sessionTimers = new SessionTimers({
       state: this.state,
-      propose: (cmd) => this.write(cmd),
-      onExpire: (s) => this.logger.debug('Session TTL expired', { session: s.ID }),
-      onError: (err) => this.logger.warn('Session invalidation failed', { error: err }),
+      propose,
+      onExpire: (s) => logger.debug('Session TTL expired', { session: s.ID }),
+      onError: (err) => logger.warn('Session invalidation failed', { error: err }),
     });
+    this.facts = new AgentFacts({
+      config: () => this.config,
+      identity: this.identity,
+      dev: this.mode === 'dev',
+      log: this.log,
+      raftServer: this.raftServer,
+      membership: () => this.membership,
+      localCounts: () => ({ checks: this.local.checks.size, services: this.local.services.size }),
+      startedAt: Date.now(),
+    });
+    if (this.mode !== 'client') {
+      this.leader = new LeaderDuties({
+        isLeader: () => this.facts.isLeader(),
+        reconciler: () => this.reconciler,
+        sessionTimers: this.sessionTimers,
+        tombstones: new TombstoneReaper(() => this.state.maxIndex(), propose),
+        logger,
+      });
+    }
     this.events = new LocalUserEvents({
       node: this.identity.node,
       services: () => [...this.local.services.values()].map((s) => ({ ID: s.service.ID, Service: s.service.Service, Tags: s.service.Tags ?? [] })),
       // In a cluster, events travel as gossip user events and come back to deliver() on every member.
-      broadcast:
-        this.mode === 'dev'
-          ? undefined
-          : (name, payload) => {
-              if (!this.membership) throw new ApiError(500, 'User events need gossip (ports.serf_lan is disabled)');
-              this.membership.node.sendUserEvent(name, payload);
-            },
+      broadcast: this.mode === 'dev' ? undefined : gossipBroadcast(() => this.membership?.node),
     });
+    this.frontEnds = new FrontEnds(config, logger);
+    this.joiner = new ClusterJoin({
+      membership: () => this.membership,
+      knownPeers: this.knownPeers,
+      startJoin: config.startJoin,
+      retryJoin: config.retryJoin,
+      retryMax: config.retryMax,
+      retryIntervalMs: config.retryIntervalNs / 1e6,
+      rejoinAfterLeave: config.rejoinAfterLeave,
+      logger,
+    });
+    this.watches = new ConfigWatches(() => {
+      const l = this.frontEnds.loopback();
+      return l && `${l.host}:${l.port}`;
+    }, logger);
   }
 
   /** Starts the agent; rejects (with everything already started stopped again) when a listener cannot bind. */
   static async start(config: AgentConfig, logger: Logger, options: AgentOptions = {}): Promise<Agent> {
-    const agent = new Agent(config, logger, options);
+    // Server-only code (Raft, the RPC and Raft listeners) is loaded here, so a client agent never loads it.
+    const serverCode: ServerCode | undefined =
+      !config.dev && config.server ? await Promise.all([import('./cluster/raft-server.js'), import('./cluster/server-listener.js')]) : undefined;
+    const agent = new Agent(config, logger, options, serverCode);
     try {
-      if (agent.mode === 'dev') await agent.bootstrapDev();
-      agent.loadDefinitions(config);
+      if (agent.mode === 'dev') await agent.log.propose(selfRegistration(agent.identity, config.ports.server));
+      agent.services.loadDefinitions(config);
       await agent.listen();
-      await agent.startConfigWatches(config);
+      await agent.watches.apply(config.watches);
     } catch (err) {
       await agent.shutdown();
       throw err;
@@ -165,22 +163,15 @@ export class Agent {
   }
 
   get httpAddress(): string {
-    return `${this.config.httpAddr || this.config.clientAddr}:${this.httpPort ?? this.config.ports.http}`;
+    return this.frontEnds.httpAddress;
   }
 
   get dnsAddress(): string {
-    return `${this.config.dnsAddr || this.config.clientAddr}:${this.dns?.port ?? this.config.ports.dns}`;
+    return this.frontEnds.dnsAddress;
   }
 
   get serverAddress(): string {
-    return `${this.identity.address}:${this.config.ports.server}`;
-  }
-
-  /** Proposes a command: the local log in -dev, Raft on a server (forwarded to the leader), a server from a client. */
-  async write(command: Command): Promise<CommandResult> {
-    if (this.localLog) return (await this.localLog.propose(command)).result;
-    if (this.raftServer) return this.raftServer.write(command);
-    return this.writeThroughServer(command);
+    return this.facts.serverAddress;
   }
 
   /** Re-reads service and check definitions (SIGHUP, PUT /v1/agent/reload). */
@@ -188,580 +179,82 @@ export class Agent {
     if (!this.options.reloadConfig) return;
     const next = this.options.reloadConfig();
     // Watches first: an invalid watch definition refuses the whole reload before anything changed.
-    await this.startConfigWatches(next);
-    const before = {
-      services: [...this.local.services.values()].filter((s) => s.origin === 'config').map((s) => s.service.ID),
-      checks: [...this.local.checks.values()].filter((c) => c.origin === 'config').map((c) => c.CheckID),
-    };
-    const seen = this.loadDefinitions(next);
-    for (const id of before.services) if (!seen.services.has(id)) this.services.deregisterService(id);
-    for (const id of before.checks) if (!seen.checks.has(id)) this.services.removeCheck(id);
+    await this.watches.apply(next.watches);
+    const seen = this.services.reloadDefinitions(next);
     this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches };
-    this.logger.info('Reloaded configuration', { services: seen.services.size, checks: seen.checks.size, watches: next.watches.length });
+    this.logger.info('Reloaded configuration', { services: seen.services, checks: seen.checks, watches: next.watches.length });
   }
 
-  /** The config file's `watches`, run against this agent's own HTTP API; (re)started on start and reload.
-   * An invalid definition throws before anything stops (at start the agent exits naming the file). */
-  private async startConfigWatches(config: AgentConfig): Promise<void> {
-    if (config.watches.length === 0) {
-      this.watches?.stop();
-      this.watches = undefined;
-      return;
-    }
-    // Loaded only when the configuration has watches: most agents never need the watch code.
-    const [{ parseConfigWatches, startWatches }, { ConsulClient }] = await Promise.all([import('@conclave/watch'), import('@conclave/client')]);
-    const defs = parseConfigWatches(config.watches);
-    this.watches?.stop();
-    this.watches = undefined;
-    if (defs.length === 0 || this.httpPort === undefined || this.stopped) return;
-    this.watchClient ??= new ConsulClient({ address: `${loopbackHost(this.config.httpAddr || this.config.clientAddr)}:${this.httpPort}`, env: {} });
-    this.watches = startWatches(defs, { client: this.watchClient, logger: this.logger.named('watch') });
-    this.logger.info('Started watches', { count: defs.length });
+  /** Leaves the gossip cluster gracefully; the next start does not rejoin the old members unless -rejoin. */
+  leave(): Promise<void> {
+    return this.joiner.leave();
   }
 
-  /** Leaves the gossip cluster gracefully (others record `left`); the data dir remembers it, so the next start
-   * does not rejoin the old members unless -rejoin says so. */
-  async leave(): Promise<void> {
-    this.knownPeers.recordLeave();
-    await this.membership?.leave();
+  /** Joins the cluster through any of the addresses (Consul's `-join`, `conclave join`). */
+  join(addresses: string[]): Promise<{ joined: number; errors: string[] }> {
+    return this.joiner.join(addresses);
   }
 
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.leader?.stop();
     this.sessionTimers.stop();
-    this.fullSyncs.stop();
-    clearInterval(this.reconcileTimer);
-    clearTimeout(this.retryJoinTimer);
-    clearTimeout(this.syncRetryTimer);
-    clearInterval(this.tombstoneTimer);
-    this.watches?.stop();
-    this.watchClient?.close();
-    await Promise.allSettled([this.http?.close(), this.dns?.close(), this.scheduler.stop()]);
+    this.syncLoop.stop();
+    this.joiner.stop();
+    this.watches.stop();
+    await Promise.allSettled([this.frontEnds.close(), this.scheduler.stop()]);
     await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown()]);
-    this.rpcServer?.close();
     this.rpc.close();
-    this.loopback?.close();
-    await this.serverPort?.close();
-  }
-
-  /** Joins the cluster through any of the addresses (Consul's `-join`, `conclave join`). */
-  async join(addresses: string[]): Promise<{ joined: number; errors: string[] }> {
-    if (!this.membership) return { joined: 0, errors: ['gossip is disabled (ports.serf_lan = -1)'] };
-    const res = await this.membership.join(addresses);
-    if (res.joined > 0) this.logger.info('Joined cluster', { joined: res.joined, addresses: addresses.join(',') });
-    return res;
-  }
-
-  private requestSync(): void {
-    void this.sync.sync().then(
-      () => {
-        this.syncRetryMs = SYNC_RETRY_MS;
-      },
-      (err: unknown) => {
-        if (this.stopped) return;
-        this.logger.warn('Catalog sync failed, will retry', { error: err, retryIn: `${this.syncRetryMs}ms` });
-        clearTimeout(this.syncRetryTimer);
-        this.syncRetryTimer = setTimeout(() => this.requestSync(), this.syncRetryMs);
-        this.syncRetryTimer.unref();
-        this.syncRetryMs = Math.min(this.syncRetryMs * 2, 60_000);
-      },
-    );
-  }
-
-  /** -dev: the server's own catalog entries, as a freshly elected Consul leader writes them. */
-  private async bootstrapDev(): Promise<void> {
-    const id = this.identity;
-    await this.write({
-      type: 'catalog.register',
-      Node: id.node,
-      ID: id.id,
-      Address: id.address,
-      Datacenter: id.datacenter,
-      TaggedAddresses: id.taggedAddresses,
-      NodeMeta: id.meta,
-      Service: {
-        ID: 'consul',
-        Service: 'consul',
-        Tags: [],
-        Port: this.config.ports.server,
-        Meta: { raft_version: '3', serf_protocol_current: '2', serf_protocol_max: '5', serf_protocol_min: '1', version: VERSION },
-      },
-      Check: {
-        Node: id.node,
-        CheckID: SERF_HEALTH_CHECK_ID,
-        Name: SERF_HEALTH_CHECK_NAME,
-        Status: 'passing',
-        Output: SERF_HEALTH_ALIVE_OUTPUT,
-      },
-    });
-  }
-
-  /** Registers config-file services and checks; returns the IDs it saw. Throws on an invalid definition. */
-  private loadDefinitions(config: AgentConfig): { services: Set<string>; checks: Set<string> } {
-    const seen = { services: new Set<string>(), checks: new Set<string>() };
-    for (const def of config.services) {
-      const id = this.services.registerService(def.raw, 'config', { path: `${def.origin}: service` });
-      seen.services.add(id);
-      for (const c of this.local.checksOfService(id)) seen.checks.add(c.CheckID);
-    }
-    for (const def of config.checks) seen.checks.add(this.services.registerCheck(def.raw, 'config', `${def.origin}: check`));
-    return seen;
-  }
-
-  private isLeader(): boolean {
-    if (this.mode === 'dev') return true;
-    return this.raftServer?.isLeader() ?? false;
-  }
-
-  /** Alive servers of this datacenter, as server RPC addresses (the leader first when known). */
-  private serverTargets(): string[] {
-    const members = this.membership?.members() ?? [];
-    const servers = members
-      .filter((m) => m.Status === 1 && m.Tags.role === 'consul' && m.Tags.dc === this.config.datacenter)
-      .map((m) => serverAddress(m))
-      .filter((a): a is string => a !== undefined);
-    // Spread clients over servers; the order changes per call so one dead server costs one retry at most.
-    for (let i = servers.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [servers[i], servers[j]] = [servers[j]!, servers[i]!];
-    }
-    return servers;
-  }
-
-  private async writeThroughServer(command: Command): Promise<CommandResult> {
-    let last: unknown = new ApiError(500, 'No known Consul servers');
-    for (const target of this.serverTargets()) {
-      try {
-        return (await this.rpc.call(target, 'apply', { command, hops: 0 }, 15_000)) as CommandResult;
-      } catch (err) {
-        last = err;
-        if (!(err instanceof RpcError && err.transport)) break;
-      }
-    }
-    if (last instanceof RpcError) throw new ApiError(last.status ?? 500, last.message);
-    throw last;
-  }
-
-  private remoteCatalogReader(): CatalogReader {
-    const get = <T>(url: string) => forwardedJson<T>(this.forwarder!, url);
-    return {
-      nodeServices: (node) => get<NodeServicesView | null>(`/v1/catalog/node/${encodeURIComponent(node)}`),
-      nodeChecks: async (node) => (await get<CheckView[] | null>(`/v1/health/node/${encodeURIComponent(node)}`)) ?? [],
-    };
+    await this.serverListener?.close();
   }
 
   private async startGossip(): Promise<void> {
     const cfg = this.config;
-    if (cfg.ports.serfLan < 0) return;
-    this.membership = await Membership.start({
-      name: this.identity.node,
-      bindAddr: cfg.bindAddr,
-      port: cfg.ports.serfLan,
-      advertiseAddr: cfg.advertiseAddr,
-      tags: this.memberTags(),
-      encrypt: cfg.encrypt,
-      // -dev uses Consul's dev timings (about 100 ms), a real LAN Consul's defaults.
-      profile: cfg.dev ? 'local' : 'lan',
-      logger: this.logger.named('serf.lan'),
-    });
-    this.logger.info('Started gossip', { address: this.membership.address });
-    const members = this.membership;
-    if (this.mode !== 'client') {
-      this.reconciler = new MemberReconciler(
-        this.state,
-        () => members.members(),
-        cfg.datacenter,
-        (cmd) => this.write(cmd),
-        cfg.dev ? 0 : Date.now() + REAP_GRACE_MS,
-      );
-    }
-    for (const ev of ['join', 'leave', 'fail', 'update', 'reap'] as const) {
-      members.node.on(ev, (m) => {
-        const self = members.address;
-        this.knownPeers.save(members.members().filter((x) => x.Status === 1).map((x) => `${x.Addr}:${x.Port}`).filter((a) => a !== self));
-        const verb = { join: 'joined', leave: 'left', fail: 'failed', update: 'updated', reap: 'reaped' }[ev];
-        this.logger.info(`Member ${verb}`, { member: m.name, address: m.addr });
+    this.membership = await startGossip({
+      ...{ config: cfg, identity: this.identity, logger: this.logger, knownPeers: this.knownPeers },
+      onMemberEvent: (ev, m) => {
         // Consul's ServerUp: a client syncs its services soon after a server of its datacenter (re)appears.
-        if (this.mode === 'client' && ev === 'join' && m.tags.role === 'consul' && m.tags.dc === this.config.datacenter) this.fullSyncs.serverUp();
+        if (this.mode === 'client' && ev === 'join' && m.tags.role === 'consul' && m.tags.dc === cfg.datacenter) this.syncLoop.serverUp();
         this.raftServer?.onMembership();
-        this.reconcile();
-      });
-    }
-    members.node.on('user-event', (ev) => this.events.deliver(ev.name, ev.payload, ev.ltime));
-    this.reconcileTimer = setInterval(() => this.reconcile(), RECONCILE_INTERVAL_MS);
-    this.reconcileTimer.unref();
-  }
-
-  private async joinAtStart(): Promise<void> {
-    const cfg = this.config;
-    // Like Serf's snapshot: an agent that was in a cluster before a restart rejoins the members it knew, unless
-    // it left gracefully (then only -rejoin / rejoin_after_leave bring it back; -join and -retry-join always apply).
-    const snapshot = this.knownPeers.load();
-    const known = snapshot.peers.filter((a) => a !== this.membership?.address);
-    if (snapshot.left && known.length > 0 && !cfg.rejoinAfterLeave) {
-      this.logger.info('Left the cluster gracefully before: not rejoining previously known members (-rejoin does)', { known: known.length });
-    } else if (known.length > 0 && this.membership) {
-      if (snapshot.left) this.logger.info('Ignoring the previous leave: rejoining previously known members', { known: known.length });
-      const res = await this.join(known);
-      if (res.joined === 0) this.logger.warn('Could not rejoin any previously known member', { tried: known.length });
-    }
-    if (cfg.startJoin.length > 0) {
-      const res = await this.join(cfg.startJoin);
-      if (res.joined === 0) throw new Error(`Error joining address(es) ${cfg.startJoin.join(', ')}: ${res.errors.join('; ')}`);
-    }
-    if (cfg.retryJoin.length > 0) this.retryJoin(1);
-  }
-
-  /** Leader only: gossip membership into the catalog (serfHealth, the servers' `consul` service). */
-  private reconcile(): void {
-    if (!this.reconciler || !this.isLeader()) return;
-    this.reconciler.reconcile().catch((err) => this.logger.warn('Member reconcile failed', { error: err }));
-  }
-
-  /** Consul's -retry-join: keep trying every retry_interval until one address works or retry_max is reached. */
-  private retryJoin(attempt: number): void {
-    const cfg = this.config;
-    void this.join(cfg.retryJoin).then((res) => {
-      if (res.joined > 0 || this.stopped) return;
-      if (cfg.retryMax > 0 && attempt >= cfg.retryMax) {
-        this.logger.error('Max join retry exhausted, giving up', { attempts: attempt, errors: res.errors.join('; ') });
-        return;
-      }
-      this.logger.warn('Join failed, retrying', { attempt, interval: `${cfg.retryIntervalNs / 1e9}s`, errors: res.errors.join('; ') });
-      this.retryJoinTimer = setTimeout(() => this.retryJoin(attempt + 1), cfg.retryIntervalNs / 1e6);
-      this.retryJoinTimer.unref();
-    });
-  }
-
-  private memberTags(): Record<string, string> {
-    const cfg = this.config;
-    return {
-      acls: '0',
-      build: BUILD,
-      dc: cfg.datacenter,
-      ft_fs: '1',
-      ft_si: '1',
-      id: this.identity.id,
-      port: String(cfg.ports.server),
-      raft_vsn: '3',
-      role: cfg.server ? 'consul' : 'node',
-      segment: '',
-      vsn: '2',
-      vsn_max: '3',
-      vsn_min: '2',
-      wan_join_port: String(cfg.ports.serfWan),
-      ...(cfg.bootstrap ? { bootstrap: '1' } : cfg.bootstrapExpect > 0 ? { expect: String(cfg.bootstrapExpect) } : {}),
-    };
-  }
-
-  /** Server mode: Raft and agent RPC on the server port. */
-  private async startServer(): Promise<void> {
-    const cfg = this.config;
-    // Server-only code (Raft, the RPC and Raft listeners) is loaded here, so a client agent never loads it.
-    const [{ RaftServer, RAFT_PATH }, { ServerPort }] = await Promise.all([import('./cluster/raft-server.js'), import('./cluster/server-port.js')]);
-    const members = () => this.membership?.members() ?? [];
-    this.raftServer = new RaftServer({
-      node: this.identity.node,
-      datacenter: cfg.datacenter,
-      dataDir: cfg.dataDir,
-      bootstrap: cfg.bootstrap,
-      bootstrapExpect: cfg.bootstrapExpect,
-      raftMultiplier: cfg.raftMultiplier,
-      state: this.state,
-      members,
-      rpc: this.rpc,
-      logger: this.logger.named('server'),
-      onLeadership: (leader) => {
-        if (leader) {
-          this.logger.info('cluster leadership acquired');
-          this.reconcile();
-          this.sessionTimers.start();
-        } else {
-          this.sessionTimers.stop();
-        }
+        this.leader?.reconcile();
       },
+      onUserEvent: (name, payload, ltime) => this.events.deliver(name, payload, ltime),
     });
-    this.loopback = new LoopbackHttp(() =>
-      this.httpPort === undefined ? undefined : { host: loopbackHost(this.config.httpAddr || this.config.clientAddr), port: this.httpPort },
-    );
-    this.rpcServer = new RpcServer((method, args) => this.handleRpc(method, args));
-    this.serverPort = new ServerPort();
-    this.serverPort.route(RAFT_PATH, (req, socket, head) => this.raftServer!.transport.handleUpgrade(req, socket, head));
-    this.serverPort.route(RPC_PATH, (req, socket, head) => this.rpcServer!.handleUpgrade(req, socket, head));
-    await this.serverPort.listen(cfg.ports.server, cfg.bindAddr);
-    this.logger.info('Started server RPC', { address: `${cfg.bindAddr}:${cfg.ports.server}` });
-  }
-
-  private async handleRpc(method: string, args: unknown): Promise<unknown> {
-    if (method === 'apply') {
-      const a = args as { command: Command; hops: number };
-      return this.raftServer!.write(a.command, a.hops);
+    const members = this.membership;
+    if (members && this.mode !== 'client') {
+      const grace = cfg.dev ? 0 : Date.now() + REAP_GRACE_MS;
+      this.reconciler = new MemberReconciler(this.state, () => members.members(), cfg.datacenter, (cmd) => this.log.propose(cmd), grace);
     }
-    if (method === 'http') return this.loopback!.call(args as HttpCall);
-    throw new ApiError(500, `rpc: unknown method ${method}`);
-  }
-
-  private leadership(): Leadership {
-    if (this.raftServer) {
-      const leaderAddress = this.raftServer.leaderAddress();
-      return { knownLeader: leaderAddress !== '', lastContactMs: this.raftServer.lastContactMs(), leaderAddress };
-    }
-    return { knownLeader: true, lastContactMs: 0, leaderAddress: this.serverAddress };
   }
 
   private async listen(): Promise<void> {
     const cfg = this.config;
     await this.startGossip();
-    if (this.mode === 'server') await this.startServer();
-    if (this.mode === 'client') {
-      this.forwarder = new RpcForwarder(() => true, () => this.serverTargets(), this.rpc, 'No known Consul servers', this.logger.named('rpc'));
-    } else if (this.mode === 'server') {
-      const stale = /(^|&)stale(=|&|$)/;
-      this.forwarder = new RpcForwarder(
-        (_path, query, method) => !this.raftServer!.isLeader() && (method !== 'GET' || !stale.test(query)),
-        () => {
-          const addr = this.raftServer!.leaderAddress();
-          return addr ? [addr] : [];
-        },
-        this.rpc,
-        'No cluster leader',
-        this.logger.named('rpc'),
-      );
-    }
-    if (cfg.ports.http >= 0) {
-      const httpLog = this.logger.named('http');
-      const endpoints = new LocalAgentEndpoints(this.local, this.services, this.state, {
-        node: this.identity.node,
-        datacenter: cfg.datacenter,
-        self: () => this.selfInfo(),
-        members: () => this.membership?.members() ?? [this.member()],
+    await this.serverListener?.listen(cfg.ports.server, cfg.bindAddr, this.logger);
+    await this.frontEnds.startHttp(
+      agentApiBackend({
+        ...{ config: cfg, node: this.identity.node, client: this.mode === 'client', state: this.state, log: this.log, facts: this.facts },
+        ...{ local: this.local, services: this.services, events: this.events, sessionTimers: this.sessionTimers, forwarder: this.forwarder },
         reload: () => this.reload(),
-        join: async (address, wan) => {
-          if (wan) throw new ApiError(500, 'WAN federation is not supported yet');
-          const res = await this.join([address]);
-          if (res.joined === 0) throw new ApiError(500, res.errors.join('; ') || `Failed to join ${address}`);
-        },
+        join: (addresses) => this.join(addresses),
         leave: async () => {
           await this.leave();
           // Answer the request first, then shut down (closing the listener would reset this connection).
           setTimeout(() => this.options.onLeave?.(), 100).unref();
         },
-        forceLeave: async (node, prune) => {
-          if (!this.membership?.forceLeave(node, prune)) throw new ApiError(500, `agent: No node found with name '${node}'`);
-        },
-      });
-      this.http = createHttpApi(
-        {
-          state: this.state,
-          write: (cmd) => this.write(cmd),
-          leadership: () => this.leadership(),
-          peers: () => (this.raftServer ? this.raftServer.peers() : [this.serverAddress]),
-          barrier: () => (this.raftServer ? this.raftServer.barrier() : Promise.resolve()),
-          agent: endpoints,
-          datacenter: cfg.datacenter,
-          nodeName: this.identity.node,
-          limits: { kvMaxValueSize: cfg.kvMaxValueSize },
-          forwarder: this.forwarder,
-          sessionTimers: this.mode === 'client' ? undefined : this.sessionTimers,
-          sessionTtlMinNs: cfg.sessionTtlMinNs,
-          events: this.events,
-          operator: this.mode === 'client' ? undefined : { raftConfiguration: async () => this.raftConfiguration(), removeRaftPeer: (p) => this.removeRaftPeer(p) },
-        },
-        {
-          onError: (err, method, url) => httpLog.error('Request failed', { method, url, error: err }),
-          maxConnsPerClient: cfg.httpMaxConnsPerClient,
-        },
-      );
-      this.httpPort = (await this.http.listen(cfg.ports.http, cfg.httpAddr || cfg.clientAddr)).port;
-      this.logger.info('Started HTTP server', { address: this.httpAddress, network: 'tcp' });
-    }
-    if (cfg.ports.dns >= 0) {
-      // Loaded only when DNS is enabled (-dns-port -1 turns it off).
-      const { createDnsServer } = await import('@conclave/dns');
-      const source: DnsDataSource =
-        this.mode === 'client'
-          ? new (await import('./cluster/remote-dns-source.js')).RemoteDnsSource(this.forwarder!, cfg.datacenter)
-          : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter);
-      this.dns = await createDnsServer({
-        source,
-        host: cfg.dnsAddr || cfg.clientAddr,
-        port: cfg.ports.dns,
-        domain: cfg.domain,
-        recursors: cfg.recursors,
-        recursorTimeoutMs: cfg.dns.recursorTimeoutMs,
-        recursorStrategy: cfg.dns.recursorStrategy,
-        nodeTtl: cfg.dns.nodeTtlSeconds,
-        serviceTtl: cfg.dns.serviceTtlSeconds,
-        onlyPassing: cfg.dns.onlyPassing,
-        udpAnswerLimit: cfg.dns.udpAnswerLimit,
-        aRecordLimit: cfg.dns.aRecordLimit,
-        enableTruncate: cfg.dns.enableTruncate,
-        logger: this.logger.named('dns'),
-      });
-      this.logger.info('Started DNS server', { address: this.dnsAddress, network: 'udp+tcp' });
-    }
-    if (this.mode === 'dev') this.sessionTimers.start();
+        forceLeave: (node, prune) => this.membership?.forceLeave(node, prune) ?? false,
+      }),
+    );
+    await this.frontEnds.startDns(async () =>
+      this.mode === 'client'
+        ? new (await import('./cluster/remote-dns-source.js')).RemoteDnsSource(this.forwarder!, cfg.datacenter)
+        : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter),
+    );
+    this.leader?.start(this.mode === 'dev');
     // Raft starts once HTTP is up: the server answers forwarded requests through its own HTTP API.
     await this.raftServer?.start();
-    await this.joinAtStart();
-    this.requestSync();
-    this.fullSyncs.start();
-    if (this.mode !== 'client') {
-      this.tombstoneTimer = setInterval(() => {
-        if (!this.isLeader()) return this.tombstones.reset();
-        this.tombstones.tick().catch((err) => this.logger.warn('Tombstone reaping failed', { error: err }));
-      }, TOMBSTONE_TICK_MS);
-      this.tombstoneTimer.unref();
-    }
+    await this.joiner.atStart();
+    this.syncLoop.start();
   }
-
-  /** This agent's entry in /v1/agent/members. */
-  member(): Record<string, unknown> {
-    if (this.membership) return { ...this.membership.local() };
-    return {
-      Name: this.identity.node,
-      Addr: this.identity.address,
-      Port: this.config.ports.serfLan,
-      Tags: this.memberTags(),
-      Status: 1,
-      ProtocolMin: 1,
-      ProtocolMax: 5,
-      ProtocolCur: 2,
-      DelegateMin: 2,
-      DelegateMax: 5,
-      DelegateCur: 4,
-    };
-  }
-
-  /** GET /v1/agent/self: exactly Consul's six keys. */
-  private selfInfo(): Record<string, unknown> {
-    const cfg = this.config;
-    return {
-      Config: {
-        Datacenter: cfg.datacenter,
-        PrimaryDatacenter: cfg.datacenter,
-        NodeName: this.identity.node,
-        NodeID: this.identity.id,
-        Revision: 'conclave',
-        Server: cfg.server,
-        Version: VERSION,
-        SessionTTLMin: cfg.sessionTtlMinNs,
-      },
-      DebugConfig: {
-        Datacenter: cfg.datacenter,
-        NodeName: this.identity.node,
-        DevMode: cfg.dev,
-        ServerMode: cfg.server,
-        ClientAddrs: [cfg.clientAddr],
-        BindAddr: cfg.bindAddr,
-        DNSDomain: cfg.domain,
-        DNSRecursors: cfg.recursors,
-        HTTPPort: cfg.ports.http,
-        DNSPort: cfg.ports.dns,
-        EnableScriptChecks: cfg.enableScriptChecks,
-        EnableLocalScriptChecks: cfg.enableLocalScriptChecks,
-      },
-      Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 1e-5 },
-      Member: this.member(),
-      Stats: {
-        agent: { check_monitors: '0', check_ttls: '0', checks: String(this.local.checks.size), services: String(this.local.services.size) },
-        build: { prerelease: '', revision: 'conclave', version: VERSION },
-        consul: {
-          bootstrap: String(cfg.bootstrap),
-          known_datacenters: '1',
-          leader: String(this.isLeader()),
-          leader_addr: this.leadership().leaderAddress,
-          server: String(cfg.server),
-        },
-        raft: this.raftStats(),
-        runtime: {
-          arch: process.arch,
-          os: process.platform,
-          version: process.version,
-          goroutines: '0',
-          uptime_seconds: String(Math.floor((Date.now() - this.startedAt) / 1000)),
-        },
-      },
-      Meta: this.identity.meta,
-    };
-  }
-
-  /** GET /v1/operator/raft/configuration in Consul's shape. */
-  private raftConfiguration(): { Servers: unknown[]; Index: number } {
-    if (!this.raftServer) {
-      return {
-        Servers: [{ ID: this.identity.id, Node: this.identity.node, Address: this.serverAddress, Leader: true, ProtocolVersion: '3', Voter: true }],
-        Index: 1,
-      };
-    }
-    const conf = this.raftServer.configuration();
-    const members = this.membership?.members() ?? [];
-    const leader = this.raftServer.leaderAddress();
-    const servers = [...conf.voters.map((id) => [id, true] as const), ...conf.learners.map((id) => [id, false] as const)]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, voter]) => {
-        const m = members.find((x) => x.Name === name);
-        const address = m ? (serverAddress(m) ?? '') : '';
-        return { ID: m?.Tags.id ?? name, Node: name, Address: address, Leader: address !== '' && address === leader, ProtocolVersion: '3', Voter: voter };
-      });
-    return { Servers: servers, Index: this.raftServer.appliedIndex() };
-  }
-
-  /** DELETE /v1/operator/raft/peer: by server ID (or node name) or by address. */
-  private async removeRaftPeer(peer: { id: string; address: string }): Promise<void> {
-    if (!this.raftServer) throw new ApiError(500, 'Cannot remove the only server of a -dev agent');
-    const conf = this.raftServer.configuration();
-    const members = this.membership?.members() ?? [];
-    const name = [...conf.voters, ...conf.learners].find((n) => {
-      const m = members.find((x) => x.Name === n);
-      return peer.id ? n === peer.id || m?.Tags.id === peer.id : m !== undefined && serverAddress(m) === peer.address;
-    });
-    if (!name) throw new ApiError(500, `id "${peer.id || peer.address}" was not found in the Raft configuration`);
-    await this.raftServer.removePeer(name);
-  }
-
-  private raftStats(): Record<string, string> {
-    if (this.localLog) {
-      const i = String(this.localLog.lastIndex());
-      return { applied_index: i, commit_index: i, state: 'Leader', num_peers: '0' };
-    }
-    if (!this.raftServer) return {};
-    const conf = this.raftServer.configuration();
-    return {
-      applied_index: String(this.raftServer.appliedIndex()),
-      state: this.raftServer.isLeader() ? 'Leader' : this.raftServer.running ? 'Follower' : 'Candidate',
-      num_peers: String(Math.max(0, conf.voters.length - 1)),
-      latest_configuration: JSON.stringify(conf),
-    };
-  }
-}
-
-/** Consul advertises the first private IPv4 when bound to 0.0.0.0. */
-function firstPrivateIp(): string {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) {
-      if (a.family === 'IPv4' && !a.internal && /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(a.address)) return a.address;
-    }
-  }
-  return '127.0.0.1';
-}
-
-/** Where this process reaches its own HTTP listener. */
-function loopbackHost(addr: string): string {
-  return addr === '0.0.0.0' || addr === '' ? '127.0.0.1' : addr === '::' ? '::1' : addr;
-}
-
-/** The node ID survives restarts in the data dir (Consul's node-id file); -dev gets a fresh one. */
-function persistedNodeId(dataDir: string): string {
-  if (!dataDir) return randomUUID();
-  const file = join(dataDir, 'node-id');
-  if (existsSync(file)) {
-    const id = readFileSync(file, 'utf8').trim();
-    if (id) return id;
-  }
-  const id = randomUUID();
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, id + '\n');
-  return id;
 }

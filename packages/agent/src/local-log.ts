@@ -2,18 +2,9 @@
 // the command is encoded as it would travel on the wire, appended at the next index, and applied to the state
 // machine at that index. Encoding here is deliberate: a command that msgpack cannot carry fails in dev too.
 import { Packr } from 'msgpackr';
+import type { AppliedCommand, CommandLog } from '@conclave/state';
 
-export interface AppliedCommand<R> {
-  index: number;
-  result: R;
-}
-
-export interface CommandLog<C, R> {
-  propose(command: C): Promise<AppliedCommand<R>>;
-  /** Resolves once every proposal made before it is applied (a no-op barrier on a single node). */
-  barrier(): Promise<void>;
-  lastIndex(): number;
-}
+export type { AppliedCommand, CommandLog } from '@conclave/state';
 
 const packr = new Packr({ useRecords: false, moreTypes: true });
 

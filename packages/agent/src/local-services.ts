@@ -9,12 +9,13 @@ import {
   serviceMaintenanceCheckId,
   NODE_MAINTENANCE_CHECK_ID,
   type CheckDefinition,
-  type CheckScheduler,
+  CheckScheduler,
   type CheckStatus,
   type MaintenanceCheck,
 } from '@conclave/health';
 import { DecodeError, deepEqual, formatGoDuration, type Logger } from '@conclave/toolkit';
 import type { DefinitionOrigin, LocalCheck, LocalState } from './local-state.js';
+import type { AgentConfig } from './config/agent-config.js';
 import { decodeServiceDefinition } from './service-definition.js';
 
 export interface ScriptPolicy {
@@ -27,6 +28,23 @@ export class UnknownServiceError extends Error {
 }
 
 export class LocalServices {
+  /** The agent's services with their check scheduler: check results land in `local`, and a service whose
+   * check stays critical past deregister_critical_service_after is deregistered. */
+  static withChecks(local: LocalState, policy: ScriptPolicy, logger: Logger): { services: LocalServices; scheduler: CheckScheduler } {
+    const scheduler: CheckScheduler = new CheckScheduler({
+      onUpdate: (id, status, output) => {
+        if (local.setCheckStatus(id, status, output)) logger.debug('Check status changed', { check: id, status });
+      },
+      onCriticalTooLong: (ev) => {
+        logger.info('Deregistering service: critical for longer than deregister_critical_service_after', { service: ev.serviceId, check: ev.checkId });
+        services.deregisterService(ev.serviceId);
+      },
+      logger: logger.named('health'),
+    });
+    const services = new LocalServices(local, scheduler, policy, logger);
+    return { services, scheduler };
+  }
+
   constructor(
     private readonly local: LocalState,
     private readonly scheduler: CheckScheduler,
@@ -36,6 +54,30 @@ export class LocalServices {
 
   /** Decodes, validates and registers a service definition with its checks. Throws DecodeError or
    * ScriptChecksDisabledError before changing anything. */
+  /** Registers config-file services and checks; returns the IDs it saw. Throws on an invalid definition. */
+  loadDefinitions(defs: Pick<AgentConfig, 'services' | 'checks'>): { services: Set<string>; checks: Set<string> } {
+    const seen = { services: new Set<string>(), checks: new Set<string>() };
+    for (const def of defs.services) {
+      const id = this.registerService(def.raw, 'config', { path: `${def.origin}: service` });
+      seen.services.add(id);
+      for (const c of this.local.checksOfService(id)) seen.checks.add(c.CheckID);
+    }
+    for (const def of defs.checks) seen.checks.add(this.registerCheck(def.raw, 'config', `${def.origin}: check`));
+    return seen;
+  }
+
+  /** A reload: registers the new definitions and drops config-file services and checks that are gone. */
+  reloadDefinitions(defs: Pick<AgentConfig, 'services' | 'checks'>): { services: number; checks: number } {
+    const before = {
+      services: [...this.local.services.values()].filter((s) => s.origin === 'config').map((s) => s.service.ID),
+      checks: [...this.local.checks.values()].filter((c) => c.origin === 'config').map((c) => c.CheckID),
+    };
+    const seen = this.loadDefinitions(defs);
+    for (const id of before.services) if (!seen.services.has(id)) this.deregisterService(id);
+    for (const id of before.checks) if (!seen.checks.has(id)) this.removeCheck(id);
+    return { services: seen.services.size, checks: seen.checks.size };
+  }
+
   registerService(raw: unknown, origin: DefinitionOrigin, opts: { path?: string; replaceExistingChecks?: boolean } = {}): string {
     const decoded = decodeServiceDefinition(raw, { source: origin, path: opts.path });
     for (const def of decoded.checks) assertScriptChecksAllowed(def, { source: origin, ...this.policy });

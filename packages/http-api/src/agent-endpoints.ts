@@ -3,16 +3,18 @@
 // validated, because the agent validates service and check definitions the same way for config files.
 // Methods throw ApiError (or DecodeError from @conclave/catalog, answered 400) for bad input.
 
+import type { AgentSelfFacts, MemberFacts } from './agent-json.js';
+
 export interface RequestContext {
   /** The ACL token the request carried (`?token=`, `X-Consul-Token`, `Authorization: Bearer`), or ''. */
   token: string;
 }
 
 export interface AgentEndpoints {
-  /** GET /v1/agent/self: exactly {Config, DebugConfig, Coord, Member, Stats, Meta}. */
-  self(): Promise<unknown>;
-  /** GET /v1/agent/members: Consul's member objects (numeric Status). */
-  members(opts: { wan: boolean; segment?: string }): Promise<unknown[]>;
+  /** GET /v1/agent/self: the facts agent-json.ts shapes into {Config, DebugConfig, Coord, Member, Stats, Meta}. */
+  self(): Promise<AgentSelfFacts>;
+  /** GET /v1/agent/members: the members, shaped by agent-json.ts (numeric Status). */
+  members(opts: { wan: boolean; segment?: string }): Promise<MemberFacts[]>;
   /** GET /v1/agent/services: map ID -> service, without the built-in `consul` service. */
   services(ctx: RequestContext): Promise<Record<string, unknown>>;
   /** GET /v1/agent/service/:id, or undefined when unknown (404). */

@@ -4,6 +4,7 @@
 import { parseGoBool } from '@conclave/toolkit';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
+import { memberJson, selfJson } from './agent-json.js';
 
 const HEALTH_STATUS_CODE: Record<string, number> = { passing: 200, warning: 429, critical: 503, maintenance: 503 };
 
@@ -13,11 +14,11 @@ export async function handleAgent(call: ApiCall): Promise<void> {
   const q = call.query;
   switch (path) {
     case 'self':
-      if (call.allow('GET')) call.json(200, await agent.self());
+      if (call.allow('GET')) call.json(200, selfJson(await agent.self()));
       return;
     case 'members':
       if (!call.allow('GET')) return;
-      call.json(200, await agent.members({ wan: flag(call, 'wan'), segment: q.empty ? undefined : q.get('segment') }));
+      call.json(200, (await agent.members({ wan: flag(call, 'wan'), segment: q.empty ? undefined : q.get('segment') })).map(memberJson));
       return;
     case 'services':
       if (call.allow('GET')) call.json(200, await agent.services(call.context()));

@@ -3,7 +3,7 @@
 
 import { DecodeError, goJsonStringify } from '@conclave/toolkit';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError } from './api-error.js';
+import { ApiError, errorAnswer } from './api-error.js';
 import type { RequestContext } from './agent-endpoints.js';
 import type { ApiBackend, ConsistencyMode } from './backend.js';
 import { QueryParams } from './query-params.js';
@@ -179,10 +179,9 @@ export class ApiCall {
     res.end(body);
   }
 
-  /** Answers an error the way Consul does: ApiError/DecodeError as they say, anything else 500. */
+  /** Answers an error the way Consul does (api-error.ts maps it). */
   fail(err: unknown): void {
-    if (err instanceof ApiError) this.text(err.status, err.message);
-    else if (err instanceof DecodeError) this.text(400, err.message);
-    else this.text(500, err instanceof Error ? err.message : String(err));
+    const a = errorAnswer(err);
+    this.text(a.status, a.message);
   }
 }

@@ -1,3 +1,10 @@
+// Errors as HTTP answers. Endpoints throw ApiError for Consul's error answers; everything else that reaches the
+// HTTP layer (the log's typed errors, decode errors, the agent's errors) is mapped to a status here and only
+// here.
+import { DecodeError } from '@conclave/toolkit';
+import { LogError } from '@conclave/state';
+import { UserEventError } from './user-event-params.js';
+
 /** An error with the HTTP status and the plain-text body Consul would answer with. */
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -7,4 +14,22 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+export interface ErrorAnswer {
+  status: number;
+  message: string;
+  /** False for errors nobody meant to throw (bugs, I/O failures): the agent logs those. */
+  expected: boolean;
+}
+
+/** The one mapping from an error to Consul's answer: ApiError as it says, a decode error 400, the log's typed
+ * errors (`No cluster leader`, `No known Consul servers`, ...) and refused user events 500 as Consul answers
+ * them, anything else 500. */
+export function errorAnswer(err: unknown): ErrorAnswer {
+  if (err instanceof ApiError) return { status: err.status, message: err.message, expected: true };
+  if (err instanceof DecodeError) return { status: 400, message: err.message, expected: true };
+  if (err instanceof LogError) return { status: 500, message: err.message, expected: true };
+  if (err instanceof UserEventError) return { status: 500, message: err.message, expected: true };
+  return { status: 500, message: err instanceof Error ? err.message : String(err), expected: false };
 }

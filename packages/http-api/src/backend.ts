@@ -1,10 +1,12 @@
-// What the HTTP API needs from the agent it runs in: read access to the state machine, a way to propose
-// commands through the log (local in -dev, Raft later), leadership facts for the query headers, and the
-// agent-local endpoints. The HTTP layer never imports the agent; the agent implements this.
+// What the HTTP API needs from the agent it runs in: read access to the state machine, the log that commands
+// are proposed through (local in -dev, Raft on a server, a server's over RPC on a client), leadership facts
+// for the query headers, and the agent-local endpoints. The HTTP layer never imports the agent; the agent
+// implements this.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Command, CommandResult, FireEventParams, Session, StateMachine, UserEvent } from '@conclave/state';
+import type { CommandLog, Session, StateReader } from '@conclave/state';
 import type { AgentEndpoints } from './agent-endpoints.js';
+import type { RaftConfigurationFacts } from './agent-json.js';
+import type { FireEventParams, UserEvent } from './user-event-params.js';
 
 export interface Leadership {
   /** X-Consul-KnownLeader. */
@@ -24,6 +26,7 @@ export interface ApiLimits {
 
 /** This agent's user events: fired here, kept in its 256-entry buffer (gossip carries them in a cluster). */
 export interface EventBackend {
+  /** Fires a validated event (the endpoint ran validateFireParams). */
   fire(params: FireEventParams): Promise<UserEvent>;
   /** Oldest first; only those named `name` when given. */
   list(name?: string): UserEvent[];
@@ -38,19 +41,18 @@ export interface SessionTimerBackend {
 }
 
 export interface ApiBackend {
-  /** The local state machine; reads are served from it. */
-  readonly state: StateMachine;
+  /** The local state machine, read-only; reads are served from it. */
+  readonly state: StateReader;
   /**
-   * Proposes a command through the log and resolves with what StateMachine.apply returned once it is
-   * applied locally. Rejects with ApiError (e.g. 500 `No cluster leader`) when it cannot be committed.
+   * The log: propose() resolves with the index and what StateMachine.apply returned once the command is
+   * applied; it rejects with a typed LogError (NoLeaderError, ...), which api-error.ts answers as Consul does.
+   * barrier() serves ?consistent reads.
    */
-  write(command: Command): Promise<CommandResult>;
+  readonly log: CommandLog;
   /** Leadership facts, read on every query response (keep it cheap). */
   leadership(): Leadership;
   /** GET /v1/status/peers: the Raft voters' server RPC addresses. */
   peers(): string[];
-  /** ?consistent: resolves once this server has confirmed its leadership and applied up to the commit index. */
-  barrier(): Promise<void>;
   readonly agent: AgentEndpoints;
   /** This agent's datacenter (the only one `?dc=` may name). */
   readonly datacenter: string;
@@ -73,18 +75,37 @@ export interface ApiBackend {
 }
 
 export interface OperatorEndpoints {
-  /** GET /v1/operator/raft/configuration: {Servers: [{ID, Node, Address, Leader, ProtocolVersion, Voter}], Index}. */
-  raftConfiguration(): Promise<unknown>;
-  /** DELETE /v1/operator/raft/peer?id=|address=; throws ApiError when no such server. */
+  /** GET /v1/operator/raft/configuration: the servers, shaped by agent-json.ts into {Servers: [...], Index}. */
+  raftConfiguration(): Promise<RaftConfigurationFacts>;
+  /** DELETE /v1/operator/raft/peer?id=|address=; throws when no such server (answered 500 with its message). */
   removeRaftPeer(peer: { id: string; address: string }): Promise<void>;
+}
+
+/** A request answered by another agent: what the HTTP layer read of it. */
+export interface ForwardedRequest {
+  method: string;
+  /** Path and query as received. */
+  url: string;
+  /** The headers worth carrying (content type, tokens, cache control), lower-case names. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** The other agent's answer, written back as it is (status, Consul headers, body). */
+export interface ForwardedReply {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
 }
 
 export interface RequestForwarder {
   /** True when this request must be answered elsewhere: always on a client agent; on a follower server for
-   * writes and for reads without `?stale`. `path` is percent-decoded, `query` the raw query string. */
+   * the writes it does not propose itself and for reads without `?stale`. `path` is percent-decoded, `query` the
+   * raw query string. */
   shouldForward(path: string, query: string, method: string): boolean;
-  /** Proxies the request and writes the whole response (status, Consul headers, body). */
-  forward(req: IncomingMessage, res: ServerResponse): void;
+  /** Answers the request through another agent. Rejects when none could (e.g. NoLeaderError, NoServersError
+   * after the hold timeout, or the last server's transport error); api-error.ts maps the error. */
+  forward(request: ForwardedRequest): Promise<ForwardedReply>;
 }
 
 /** Which consistency mode a read ran in (X-Consul-Effective-Consistency). */

@@ -54,7 +54,7 @@ export async function blockingQuery<T>(
   run: (ws: WatchSet | undefined) => QueryResult<T>,
   respond: (result: QueryResult<T>) => void,
 ): Promise<void> {
-  if (opts.mode === 'consistent') await call.backend.barrier();
+  if (opts.mode === 'consistent') await call.backend.log.barrier();
   if (opts.minIndex === 0) {
     respond(run(undefined));
     return;
@@ -90,6 +90,6 @@ export async function blockingQuery<T>(
       respond(run(undefined));
       return;
     }
-    if (opts.mode === 'consistent') await call.backend.barrier();
+    if (opts.mode === 'consistent') await call.backend.log.barrier();
   }
 }

@@ -90,7 +90,7 @@ async function catalogWrite(call: ApiCall, kind: 'register' | 'deregister'): Pro
   if (kind === 'register' && cmd.type === 'catalog.register') {
     if (cmd.Datacenter && cmd.Datacenter !== call.backend.datacenter) throw new ApiError(500, 'No path to datacenter');
   }
-  const result = await call.backend.write(cmd);
+  const result = (await call.backend.log.propose(cmd)).result;
   if (isCommandFailure(result)) throw new ApiError(500, result.error);
   call.json(200, true);
 }

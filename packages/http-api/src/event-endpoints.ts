@@ -2,8 +2,7 @@
 // index is the last event's UUID halves XORed — a uint64 beyond 2^53, kept as a BigInt — and a blocked list
 // waits until that index differs from the one asked for (it is not monotonic).
 
-import { UserEventError, userEventIndex } from '@conclave/state';
-import type { UserEvent } from '@conclave/state';
+import { userEventIndex, validateFireParams, type UserEvent } from './user-event-params.js';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import type { EventBackend } from './backend.js';
@@ -41,13 +40,9 @@ async function fire(call: ApiCall, name: string): Promise<void> {
     ServiceFilter: (!q.empty && q.get('service')) || '',
     TagFilter: (!q.empty && q.get('tag')) || '',
   };
-  let ev: UserEvent;
-  try {
-    ev = await events(call).fire(params);
-  } catch (err) {
-    if (err instanceof UserEventError) throw new ApiError(500, err.message);
-    throw err;
-  }
+  const backend = events(call);
+  validateFireParams(params);
+  const ev = await backend.fire(params);
   call.send(200, 'application/json', call.encode(eventJson(ev)));
 }
 

@@ -5,8 +5,9 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApiCall } from './api-call.js';
+import { errorAnswer } from './api-error.js';
 import { handleAgent } from './agent-routes.js';
-import type { ApiBackend } from './backend.js';
+import type { ApiBackend, RequestForwarder } from './backend.js';
 import { handleCatalog } from './catalog-endpoints.js';
 import { handleEvent } from './event-endpoints.js';
 import { handleHealth } from './health-endpoints.js';
@@ -108,7 +109,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
-          fwd.forward(req, res);
+          forward(fwd, req, res);
           return;
         }
       } catch (err) {
@@ -129,8 +130,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
   };
 
   const failed = (call: ApiCall, err: unknown): void => {
-    if (onError && !(err instanceof Error && (err.name === 'ApiError' || err.name === 'DecodeError')))
-      onError(err, call.method, call.req.url ?? '');
+    if (onError && !errorAnswer(err).expected) onError(err, call.method, call.req.url ?? '');
     call.fail(err);
   };
 
@@ -190,6 +190,36 @@ function limitConnectionsPerClient(server: http.Server, max: number): void {
       if (left <= 0) open.delete(ip);
       else open.set(ip, left);
     });
+  });
+}
+
+/** Request headers worth carrying to another agent (tokens, content type); hop-by-hop and host headers are not. */
+const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
+
+/** Answers the request through another agent: reads it whole, writes the reply as it came, or the error. */
+function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('error', () => res.destroy());
+  req.on('end', () => {
+    const headers: Record<string, string> = {};
+    for (const h of CARRIED_REQUEST) {
+      const v = req.headers[h];
+      if (typeof v === 'string') headers[h] = v;
+    }
+    fwd.forward({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks) }).then(
+      (reply) => {
+        if (res.headersSent || res.destroyed) return;
+        res.writeHead(reply.status, reply.headers);
+        res.end(reply.body);
+      },
+      (err: unknown) => {
+        if (res.headersSent || res.destroyed) return;
+        const a = errorAnswer(err);
+        res.writeHead(a.status, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(a.message);
+      },
+    );
   });
 }
 

@@ -1,4 +1,4 @@
-export { ApiError } from './api-error.js';
+export { ApiError, errorAnswer, type ErrorAnswer } from './api-error.js';
 export type { AgentEndpoints, RequestContext } from './agent-endpoints.js';
 export type {
   ApiBackend,
@@ -6,6 +6,8 @@ export type {
   Leadership,
   ConsistencyMode,
   RequestForwarder,
+  ForwardedRequest,
+  ForwardedReply,
   OperatorEndpoints,
   EventBackend,
   SessionTimerBackend,
@@ -16,3 +18,7 @@ export type { HttpApi, HttpApiOptions } from './http-api.js';
 export { DEFAULT_WAIT_MS, MAX_WAIT_MS } from './blocking-query.js';
 export { DEFAULT_KV_MAX_VALUE_SIZE } from './kv-endpoints.js';
 export { encodeKvEntries } from './kv-json.js';
+export { selfJson, memberJson, raftConfigurationJson } from './agent-json.js';
+export type { AgentSelfFacts, MemberFacts, RaftStatsFacts, RaftConfigurationFacts, RaftServerFacts } from './agent-json.js';
+export { UserEventError, validateFireParams, userEventIndex, USER_EVENT_SIZE_LIMIT } from './user-event-params.js';
+export type { UserEvent, FireEventParams } from './user-event-params.js';

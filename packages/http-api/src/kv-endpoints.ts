@@ -118,7 +118,7 @@ async function kvPut(call: ApiCall): Promise<void> {
         : cas === undefined
           ? { type: 'kv.set', Key: key, Value: value, Flags: flags }
           : { type: 'kv.cas', Key: key, Value: value, Flags: flags, Index: cas };
-  const result = await call.backend.write(cmd);
+  const result = (await call.backend.log.propose(cmd)).result;
   if (isCommandFailure(result)) throw new ApiError(500, result.error);
   call.send(200, 'application/json', call.pretty ? call.encode(result === true) : result ? 'true' : 'false');
 }
@@ -141,7 +141,7 @@ async function kvDelete(call: ApiCall): Promise<void> {
       cmd = { type: 'kv.delete', Key: key };
     }
   }
-  const result = await call.backend.write(cmd);
+  const result = (await call.backend.log.propose(cmd)).result;
   if (isCommandFailure(result)) throw new ApiError(500, result.error);
   call.send(200, 'application/json', call.pretty ? call.encode(result === true) : result ? 'true' : 'false');
 }

@@ -1,8 +1,10 @@
 // /v1/operator/raft/configuration and DELETE /v1/operator/raft/peer: the Raft configuration as Consul shows it,
 // answered by the agent through ApiBackend.operator (servers only; clients forward to a server).
 
+import { NoLeaderError } from '@conclave/state';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
+import { raftConfigurationJson } from './agent-json.js';
 
 export async function handleOperator(call: ApiCall): Promise<void> {
   const op = call.backend.operator;
@@ -10,8 +12,8 @@ export async function handleOperator(call: ApiCall): Promise<void> {
     case 'raft/configuration':
       if (!call.allow('GET')) return;
       call.checkDatacenter();
-      if (!op) throw new ApiError(500, 'No cluster leader');
-      call.json(200, await op.raftConfiguration());
+      if (!op) throw new NoLeaderError();
+      call.json(200, raftConfigurationJson(await op.raftConfiguration()));
       return;
     case 'raft/peer': {
       if (!call.allow('DELETE')) return;
@@ -20,7 +22,7 @@ export async function handleOperator(call: ApiCall): Promise<void> {
       const address = call.query.get('address') ?? '';
       if (!id && !address) throw new ApiError(400, 'Must specify either ?id with the server\'s ID or ?address with IP:port of peer to remove');
       if (id && address) throw new ApiError(400, 'Must specify either ?id with the server\'s ID or ?address with IP:port of peer to remove');
-      if (!op) throw new ApiError(500, 'No cluster leader');
+      if (!op) throw new NoLeaderError();
       await op.removeRaftPeer({ id, address });
       call.ok();
       return;

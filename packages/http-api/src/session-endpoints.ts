@@ -58,11 +58,11 @@ async function create(call: ApiCall): Promise<void> {
     throw err;
   }
   const id = randomUUID();
-  const result = await call.backend.write({
+  const result = (await call.backend.log.propose({
     type: 'session.create',
     Session: { ID: id, ...input },
     Now: now(call),
-  });
+  })).result;
   if (isCommandFailure(result)) throw new ApiError(500, result.error);
   call.json(200, { ID: id });
 }
@@ -70,7 +70,7 @@ async function create(call: ApiCall): Promise<void> {
 async function destroy(call: ApiCall, id: string): Promise<void> {
   call.checkDatacenter();
   if (!id) throw new ApiError(400, 'Missing session');
-  const result = await call.backend.write({ type: 'session.destroy', ID: id, Now: now(call) });
+  const result = (await call.backend.log.propose({ type: 'session.destroy', ID: id, Now: now(call) })).result;
   if (isCommandFailure(result)) throw new ApiError(500, result.error);
   call.json(200, true);
 }

@@ -16,7 +16,7 @@ export async function handleSnapshot(call: ApiCall): Promise<void> {
   call.checkDatacenter();
   if (call.method === 'GET') {
     const mode = call.consistency();
-    if (mode !== 'stale') await call.backend.barrier();
+    if (mode !== 'stale') await call.backend.log.barrier();
     const state = call.backend.state;
     const index = state.lastIndex;
     const archive = buildSnapshotArchive(state.snapshot(), index);
@@ -31,7 +31,7 @@ export async function handleSnapshot(call: ApiCall): Promise<void> {
     if (err instanceof SnapshotArchiveError) throw new ApiError(500, `failed to restore snapshot: ${err.message}`);
     throw err;
   }
-  const result = await call.backend.write({ type: 'snapshot.restore', State: state });
+  const result = (await call.backend.log.propose({ type: 'snapshot.restore', State: state })).result;
   if (isCommandFailure(result)) throw new ApiError(500, `failed to restore snapshot: ${result.error}`);
   call.ok();
 }

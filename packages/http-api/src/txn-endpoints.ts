@@ -40,14 +40,14 @@ export async function handleTxn(call: ApiCall): Promise<void> {
 
   if (ops.every((op) => READ_ONLY_VERBS.has(op.Verb))) {
     const mode = call.consistency();
-    if (mode === 'consistent') await call.backend.barrier();
+    if (mode === 'consistent') await call.backend.log.barrier();
     const state = call.backend.state;
     const result = readTxn(state.kv, state.sessions, ops);
     const status = result.Errors ? 409 : 200;
     call.jsonWithMeta(status, encodeTxnResult(result), state.kv.maxIndex(), mode);
     return;
   }
-  const result = await call.backend.write({ type: 'kv.txn', Ops: ops, Now: call.backend.now?.() ?? Date.now() });
+  const result = (await call.backend.log.propose({ type: 'kv.txn', Ops: ops, Now: call.backend.now?.() ?? Date.now() })).result;
   if (isCommandFailure(result)) throw new ApiError(500, result.error);
   if (!isKvTxnResult(result)) throw new ApiError(500, 'transaction was not applied as a transaction');
   call.send(result.Errors ? 409 : 200, 'application/json', encodeTxnResult(result));
@@ -58,12 +58,12 @@ async function mixed(call: ApiCall, ops: TxnOp[]): Promise<void> {
   const state = call.backend.state;
   if (ops.every(isReadOnlyTxnOp)) {
     const mode = call.consistency();
-    if (mode === 'consistent') await call.backend.barrier();
+    if (mode === 'consistent') await call.backend.log.barrier();
     const result = readMixedTxn(state, ops);
     call.jsonWithMeta(result.Errors ? 409 : 200, encodeMixedResult(result), state.maxIndex(), mode);
     return;
   }
-  const result = (await call.backend.write({ type: 'txn', Ops: ops, Now: call.backend.now?.() ?? Date.now() })) as TxnResult | { error: string };
+  const result = (await call.backend.log.propose({ type: 'txn', Ops: ops, Now: call.backend.now?.() ?? Date.now() })).result as TxnResult | { error: string };
   if (isCommandFailure(result)) throw new ApiError(500, result.error);
   if (!isKvTxnResult(result)) throw new ApiError(500, 'transaction was not applied as a transaction');
   call.send(result.Errors ? 409 : 200, 'application/json', encodeMixedResult(result));

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { stubLog } from './harness.js';
 import Consul from 'consul';
 import { startHarness } from './harness.js';
 import type { Harness } from './harness.js';
@@ -123,10 +124,9 @@ async function startFailing(err: Error) {
   };
   const api = createHttpApi({
     state: new StateMachine(),
-    write: async () => true,
+    log: stubLog(),
     leadership: () => ({ knownLeader: true, lastContactMs: 0, leaderAddress: '' }),
     peers: () => [],
-    barrier: async () => {},
     agent,
     datacenter: 'dc1',
     nodeName: 'n',

@@ -1,6 +1,7 @@
 import http from 'node:http';
+import { stubLog } from './harness.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StateMachine } from '@conclave/state';
+import { NoServersError, StateMachine } from '@conclave/state';
 import { createHttpApi } from '../src/index.js';
 import { recordingAgent, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
@@ -119,10 +120,9 @@ describe('error answers in Consul words, as plain text', () => {
     const api = createHttpApi(
       {
         state,
-        write: async () => true,
+        log: stubLog(),
         leadership: () => ({ knownLeader: true, lastContactMs: 0, leaderAddress: '' }),
         peers: () => [],
-        barrier: async () => {},
         agent: recordingAgent([]),
         datacenter: 'dc1',
         nodeName: 'n',
@@ -159,10 +159,9 @@ describe('error answers in Consul words, as plain text', () => {
     let explode = false;
     const api = createHttpApi({
       state: new StateMachine(),
-      write: async () => true,
+      log: stubLog(),
       leadership: () => ({ knownLeader: true, lastContactMs: 0, leaderAddress: '' }),
       peers: () => [],
-      barrier: async () => {},
       agent: recordingAgent([]),
       datacenter: 'dc1',
       nodeName: 'n',
@@ -172,9 +171,9 @@ describe('error answers in Consul words, as plain text', () => {
           seen.push(`${method} ${path} ${query}`);
           return !query.includes('stale');
         },
-        forward: (_req, res) => {
-          res.writeHead(200, { 'Content-Type': 'application/json' });
-          res.end('"forwarded"');
+        forward: async (r) => {
+          if (r.url.includes('fail')) throw new NoServersError();
+          return { status: 200, headers: { 'Content-Type': 'application/json' }, body: Buffer.from('"forwarded"') };
         },
       },
     });
@@ -184,6 +183,8 @@ describe('error answers in Consul words, as plain text', () => {
     expect((await fetch(`${base}/v1/kv/a?stale`)).status).toBe(404);
     expect((await fetch(`${base}/v1/agent/self`)).status).toBe(200);
     expect(seen).toEqual(['GET /v1/kv/a/b recurse', 'GET /v1/kv/a stale']);
+    const failed = await fetch(`${base}/v1/kv/fail`);
+    expect([failed.status, await failed.text()]).toEqual([500, 'No known Consul servers']);
     explode = true;
     const r = await fetch(`${base}/v1/catalog/nodes`);
     expect([r.status, await r.text()]).toEqual([500, 'no server reachable']);

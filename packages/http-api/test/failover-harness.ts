@@ -1,11 +1,12 @@
 // The harness for sessions, txn, events and snapshots: a real StateMachine behind a real HTTP server, with
 // the leader's session TTL timers and a local user-event buffer wired as the agent wires them.
 
-import { LocalUserEvents, SessionTimers, StateMachine } from '@conclave/state';
+import { randomUUID } from 'node:crypto';
+import { SessionTimers, StateMachine } from '@conclave/state';
 import type { Command, CommandResult } from '@conclave/state';
 import { createHttpApi } from '../src/index.js';
-import type { ApiBackend, HttpApi } from '../src/index.js';
-import { recordingAgent } from './harness.js';
+import type { ApiBackend, EventBackend, HttpApi, UserEvent } from '../src/index.js';
+import { applyingLog, recordingAgent } from './harness.js';
 
 export interface FailoverHarness {
   api: HttpApi;
@@ -13,7 +14,7 @@ export interface FailoverHarness {
   base: string;
   port: number;
   timers: SessionTimers;
-  events: LocalUserEvents;
+  events: EventBackend;
   write(cmd: Command): Promise<CommandResult>;
   /** The clock stamped on commands; tests move it to step through lock-delays. */
   clock: { now: number };
@@ -22,20 +23,16 @@ export interface FailoverHarness {
 
 export async function startFailoverHarness(): Promise<FailoverHarness> {
   const state = new StateMachine();
-  let index = 0;
   const clock = { now: 1_700_000_000_000 };
-  const write = async (cmd: Command) => state.apply(cmd, ++index);
+  const log = applyingLog(state);
+  const write = log.write;
   const timers = new SessionTimers({ state, propose: write, now: () => clock.now });
-  const events = new LocalUserEvents({
-    node: 'node1',
-    services: () => [{ ID: 'db-1', Service: 'db', Tags: ['primary'] }],
-  });
+  const events = memoryEvents();
   const backend: ApiBackend = {
     state,
-    write,
+    log,
     leadership: () => ({ knownLeader: true, lastContactMs: 0, leaderAddress: '127.0.0.1:8300' }),
     peers: () => ['127.0.0.1:8300'],
-    barrier: async () => {},
     agent: recordingAgent([]),
     datacenter: 'dc1',
     nodeName: 'node1',
@@ -69,6 +66,27 @@ export async function startFailoverHarness(): Promise<FailoverHarness> {
     close: async () => {
       timers.stop();
       await api.close();
+    },
+  };
+}
+
+/** The agent's event buffer at its simplest: every event is kept, LTime counts, subscribers wake once. */
+function memoryEvents(): EventBackend {
+  const list: UserEvent[] = [];
+  let waiters: Array<() => void> = [];
+  return {
+    async fire(p) {
+      const ev: UserEvent = { ID: randomUUID(), ...p, Version: 1, LTime: 0 };
+      list.push({ ...ev, LTime: list.length + 1 });
+      const w = waiters;
+      waiters = [];
+      for (const f of w) f();
+      return ev;
+    },
+    list: (name) => (name ? list.filter((e) => e.Name === name) : [...list]),
+    subscribe(fire) {
+      waiters.push(fire);
+      return () => void (waiters = waiters.filter((f) => f !== fire));
     },
   };
 }

@@ -2,13 +2,44 @@
 // write is applied at the next index (the production local log and Raft belong to the agent).
 
 import { StateMachine } from '@conclave/state';
-import type { Command } from '@conclave/state';
+import type { Command, CommandLog, CommandResult } from '@conclave/state';
 import { createHttpApi } from '../src/index.js';
-import type { AgentEndpoints, ApiBackend, HttpApi, Leadership } from '../src/index.js';
+import type { AgentEndpoints, AgentSelfFacts, ApiBackend, HttpApi, Leadership } from '../src/index.js';
 
 export interface AgentCall {
   method: string;
   args: unknown[];
+}
+
+/** What a -dev agent named node1 reports about itself. */
+export function selfFacts(over: Partial<AgentSelfFacts> = {}): AgentSelfFacts {
+  return {
+    datacenter: 'dc1',
+    nodeName: 'node1',
+    nodeId: '8ce8c9d5-2a68-4dd5-a2e4-a5d7e3e1b7f1',
+    version: '0.1.0',
+    server: true,
+    dev: true,
+    bootstrap: true,
+    sessionTtlMinNs: 10e9,
+    clientAddr: '127.0.0.1',
+    bindAddr: '127.0.0.1',
+    domain: 'consul.',
+    recursors: [],
+    httpPort: 8500,
+    dnsPort: 8600,
+    enableScriptChecks: false,
+    enableLocalScriptChecks: false,
+    member: { name: 'node1', address: '127.0.0.1', serfPort: -1, tags: { role: 'consul', dc: 'dc1' } },
+    checks: 0,
+    services: 0,
+    leader: true,
+    leaderAddress: '127.0.0.1:8300',
+    raft: { kind: 'local', index: 1 },
+    uptimeSeconds: 3,
+    meta: { 'consul-network-segment': '' },
+    ...over,
+  };
 }
 
 /** Records what the HTTP layer passed and answers with fixed data. */
@@ -20,8 +51,8 @@ export function recordingAgent(calls: AgentCall[]): AgentEndpoints {
       return answer ? answer(...args) : undefined;
     };
   return {
-    self: rec('self', () => ({ Config: { Datacenter: 'dc1', NodeName: 'node1' }, DebugConfig: {}, Coord: null, Member: {}, Stats: {}, Meta: {} })),
-    members: rec('members', () => [{ Name: 'node1', Addr: '127.0.0.1', Port: 8301, Status: 1 }]),
+    self: rec('self', () => selfFacts()),
+    members: rec('members', () => [{ gossip: { Name: 'node1', Addr: '127.0.0.1', Port: 8301, Status: 1 } }]),
     services: rec('services', () => ({ web: { ID: 'web', Service: 'web' } })),
     service: rec('service', (id) => (id === 'web/1' ? { ID: 'web/1', Service: 'web' } : undefined)),
     checks: rec('checks', () => ({})),
@@ -44,6 +75,24 @@ export function recordingAgent(calls: AgentCall[]): AgentEndpoints {
   } as AgentEndpoints;
 }
 
+/** A log that applies nothing: every proposal succeeds with `true`. */
+export function stubLog(): CommandLog {
+  let index = 0;
+  return { propose: async () => ({ index: ++index, result: true }), barrier: async () => {}, lastIndex: () => index };
+}
+
+/** The simplest honest log: each proposal is applied at the next index; `onBarrier` counts ?consistent reads. */
+export function applyingLog(state: StateMachine, onBarrier: () => void = () => {}): CommandLog & { write(cmd: Command): Promise<CommandResult> } {
+  let index = 0;
+  const log = {
+    propose: async (cmd: Command) => ({ index: ++index, result: state.apply(cmd, index) }),
+    barrier: async () => onBarrier(),
+    lastIndex: () => index,
+    write: async (cmd: Command) => (await log.propose(cmd)).result,
+  };
+  return log;
+}
+
 export interface Harness {
   api: HttpApi;
   state: StateMachine;
@@ -57,25 +106,24 @@ export interface Harness {
 
 export async function startHarness(opts: { kvMaxValueSize?: number } = {}): Promise<Harness> {
   const state = new StateMachine();
-  let index = 0;
   const agentCalls: AgentCall[] = [];
   const leadership: Leadership = { knownLeader: true, lastContactMs: 0, leaderAddress: '127.0.0.1:8300' };
   const h = { barriers: 0 } as Harness;
+  const log = applyingLog(state, () => {
+    h.barriers++;
+  });
   const backend: ApiBackend = {
     state,
-    write: async (cmd) => state.apply(cmd, ++index),
+    log,
     leadership: () => leadership,
     peers: () => ['127.0.0.1:8300'],
-    barrier: async () => {
-      h.barriers++;
-    },
     agent: recordingAgent(agentCalls),
     datacenter: 'dc1',
     nodeName: 'node1',
     limits: opts.kvMaxValueSize ? { kvMaxValueSize: opts.kvMaxValueSize } : undefined,
   };
   // What a server registers for itself, as the agent will.
-  await backend.write({
+  await log.write({
     type: 'catalog.register',
     Node: 'node1',
     ID: '8ce8c9d5-2a68-4dd5-a2e4-a5d7e3e1b7f1',
@@ -94,7 +142,7 @@ export async function startHarness(opts: { kvMaxValueSize?: number } = {}): Prom
     port: addr.port,
     base: `http://127.0.0.1:${addr.port}`,
     agentCalls,
-    write: backend.write,
+    write: log.write,
     close: () => api.close(),
   });
   return h;

@@ -1,5 +1,8 @@
 export { StateMachine, StateMachineError } from './state-machine.js';
 export type { Command, CommandResult, SnapshotRestoreCommand } from './state-machine.js';
+export type { CommandLog, AppliedCommand, StateReader } from './command-log.js';
+export { LogError, NoLeaderError, NotLeaderError, NoServersError, LogFailedError, rebuildLogError, isLogError } from './log-errors.js';
+export type { LogErrorCode } from './log-errors.js';
 export {
   decodeSessionRequest,
   SessionRequestError,
@@ -26,20 +29,6 @@ export { applyTxn, readTxn, isKvTxnResult, TXN_VERBS, READ_ONLY_VERBS } from './
 export type { KvTxnOp, KvTxnCommand, KvTxnResult, TxnError, TxnVerb } from './txn.js';
 export { SessionTimers, SESSION_TTL_MULTIPLIER } from './session-timers.js';
 export type { SessionTimersOptions } from './session-timers.js';
-export {
-  UserEventBuffer,
-  LocalUserEvents,
-  UserEventError,
-  userEventIndex,
-  validateFireParams,
-  eventTargetsAgent,
-  USER_EVENT_BUFFER_SIZE,
-  USER_EVENT_SIZE_LIMIT,
-  USER_EVENT_GOSSIP_PREFIX,
-  encodeUserEvent,
-  decodeUserEvent,
-} from './user-events.js';
-export type { UserEvent, FireEventParams, EventTargetService, LocalUserEventsOptions } from './user-events.js';
 export { buildSnapshotArchive, readSnapshotArchive, SnapshotArchiveError, SNAPSHOT_FORMAT, MAX_SNAPSHOT_BYTES } from './snapshot-archive.js';
 export type { SnapshotMeta, SnapshotArchive } from './snapshot-archive.js';
 export { applyMixedTxn, readMixedTxn, isReadOnlyTxnOp } from './catalog-txn.js';

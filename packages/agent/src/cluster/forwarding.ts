@@ -1,27 +1,28 @@
 // Answering HTTP requests through a server, as Consul's client agents do over RPC: the request travels as an
 // `http` RPC to a server, which runs it against its own HTTP API and returns status, Consul headers and body.
-// Client agents forward everything but /v1/agent/*; follower servers forward writes and non-stale reads to
-// the leader. A server that cannot be reached is skipped for the next one.
-import { Agent as HttpAgent, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { RequestForwarder } from '@conclave/http-api';
+// Client agents forward everything but /v1/agent/*; follower servers forward non-stale reads and the writes
+// that need the leader (sessions, txn, snapshots, operator) to it. A server that cannot be reached is skipped
+// for the next one.
+import { Agent as HttpAgent, request } from 'node:http';
+import type { ForwardedReply, ForwardedRequest, RequestForwarder } from '@conclave/http-api';
+import { NoLeaderError, NoServersError } from '@conclave/state';
 import { sleep, type Logger } from '@conclave/toolkit';
 import { RpcError, type RpcClient } from './rpc.js';
 
-export interface HttpCall {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: Uint8Array;
+/** The `http` RPC's arguments and answer: the request and reply http-api hands over. */
+export type HttpCall = ForwardedRequest;
+export type HttpReply = ForwardedReply;
+
+const STALE = /(^|&)stale(=|&|$)/;
+
+/** Which requests a follower server hands to the leader: reads unless ?stale, and every write except KV
+ * writes, which it answers itself by proposing through its Raft log (one `apply` RPC to the leader, no
+ * second HTTP round trip). */
+export function followerForwards(path: string, query: string, method: string): boolean {
+  if (method === 'GET') return !STALE.test(query);
+  return !((method === 'PUT' || method === 'DELETE') && path.startsWith('/v1/kv/'));
 }
 
-export interface HttpReply {
-  status: number;
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
-
-/** Request headers worth carrying (tokens, content type); hop-by-hop and host headers are not. */
-const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
 const TEN_MINUTES_MS = 10 * 60_000;
 /** How long a request waits for a server or leader to be known (Consul's rpc_hold_timeout). */
 const HOLD_TIMEOUT_MS = 7000;
@@ -33,7 +34,8 @@ export class RpcForwarder implements RequestForwarder {
     /** Servers to try, best first (the leader for a follower; every known server for a client). */
     private readonly targets: () => string[],
     private readonly rpc: RpcClient,
-    private readonly noTarget: string,
+    /** Which error to answer when no target is known after the hold timeout. */
+    private readonly noTarget: 'no-leader' | 'no-servers',
     private readonly logger: Logger,
   ) {}
 
@@ -41,36 +43,15 @@ export class RpcForwarder implements RequestForwarder {
     return this.decide(path, query, method);
   }
 
-  forward(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      const headers: Record<string, string> = {};
-      for (const h of CARRIED_REQUEST) {
-        const v = req.headers[h];
-        if (typeof v === 'string') headers[h] = v;
-      }
-      const call: HttpCall = { method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks) };
-      void this.send(call).then(
-        (reply) => {
-          res.writeHead(reply.status, reply.headers);
-          res.end(reply.body);
-        },
-        (err: unknown) => {
-          const e = err as RpcError;
-          res.writeHead(e.status ?? 500, { 'Content-Type': 'text/plain; charset=utf-8' });
-          res.end(e.message);
-        },
-      );
-    });
+  forward(request: ForwardedRequest): Promise<ForwardedReply> {
+    return this.send(request);
   }
 
   /** Sends the call to the first reachable target; with none known (an election under way, servers not yet
    * found by gossip) it waits up to the hold timeout for one, as Consul holds RPCs. */
   async send(call: HttpCall): Promise<HttpReply> {
     const timeout = timeoutFor(call.url);
-    let last: unknown = new RpcError(this.noTarget, true, 500);
+    let last: unknown = this.noTarget === 'no-leader' ? new NoLeaderError() : new NoServersError();
     let targets = this.targets();
     for (const deadline = Date.now() + HOLD_TIMEOUT_MS; targets.length === 0 && Date.now() < deadline; ) {
       await sleep(50);
@@ -85,7 +66,6 @@ export class RpcForwarder implements RequestForwarder {
         this.logger.debug('Server unreachable, trying the next one', { server: target, error: err });
       }
     }
-    if (last instanceof RpcError && last.transport && last.status === undefined) throw new RpcError(last.message, true, 500);
     throw last;
   }
 }

@@ -1,16 +1,16 @@
 // A server agent's half of the cluster: the Raft node that replicates the state machine, bootstrapping as
-// Consul does (-bootstrap alone, or -bootstrap-expect N once N servers have met by gossip), writes proposed on
-// the leader or forwarded to it, read barriers for ?consistent, and, on the leader, Raft membership kept in step
-// with gossip (new servers join as learners and are promoted once caught up; servers that left are removed).
+// Consul does (-bootstrap alone, or -bootstrap-expect N once N servers have met by gossip) and, on the leader,
+// Raft membership kept in step with gossip (new servers join as learners and are promoted once caught up;
+// servers that left are removed). Writes and read barriers go through its RaftLog (raft-log.ts).
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiskStorage, RaftNode, WsTransport, type NodeId } from '@conclave/raft';
-import { ApiError } from '@conclave/http-api';
-import type { Command, CommandResult, StateMachine } from '@conclave/state';
+import { LogFailedError, NotLeaderError, type StateMachine } from '@conclave/state';
 import type { Logger } from '@conclave/toolkit';
 import type { ConsulMember } from '../membership.js';
-import { encodeCommand, RaftFsm } from './raft-fsm.js';
-import { RpcError, type RpcClient } from './rpc.js';
+import { RaftFsm } from './raft-fsm.js';
+import { RaftLog } from './raft-log.js';
+import type { RpcClient } from './rpc.js';
 import { serverAddress } from './server-address.js';
 
 export const RAFT_PATH = '/raft';
@@ -20,8 +20,6 @@ const STATUS_LEFT = 3;
 const STATUS_FAILED = 4;
 /** Autopilot's dead server cleanup waits this long after a server failed (Consul's server_stabilization_time). */
 const DEAD_SERVER_GRACE_MS = 10_000;
-/** How long a write waits for a leader before `No cluster leader` (Consul's rpc_hold_timeout). */
-const HOLD_TIMEOUT_MS = 7000;
 /** A learner within this many entries of the leader's commit index is promoted to voter. */
 const PROMOTE_LAG = 64;
 
@@ -42,19 +40,19 @@ export interface RaftServerOptions {
 
 export class RaftServer {
   readonly transport: WsTransport;
+  /** The log every write and ?consistent read of this server goes through. */
+  readonly log: RaftLog;
   private raft: RaftNode | undefined;
   private readonly raftDir: string;
   private starting: Promise<void> | undefined;
   private managing = false;
   private readonly failedSince = new Map<string, number>();
   private cleanupTimer: NodeJS.Timeout | undefined;
-  private currentBarrier: Promise<void> | undefined;
-  private nextBarrier: Promise<void> | undefined;
-  private stopped = false;
 
   constructor(private readonly o: RaftServerOptions) {
     this.raftDir = join(o.dataDir, 'raft');
     this.transport = new WsTransport({ id: o.node, noServer: true, path: RAFT_PATH });
+    this.log = new RaftLog({ raft: () => this.raft, addressOf: (id) => this.addressOf(id), rpc: o.rpc });
   }
 
   /** Starts Raft now when it has state or bootstraps alone; otherwise waits for `maybeBootstrap`. */
@@ -114,73 +112,18 @@ export class RaftServer {
     return this.raft?.appliedIndex() ?? 0;
   }
 
-  /** Proposes on the leader, forwards to it from a follower; waits up to the hold timeout for a leader. */
-  async write(command: Command, hops = 0): Promise<CommandResult> {
-    const deadline = Date.now() + HOLD_TIMEOUT_MS;
-    for (;;) {
-      const raft = this.raft;
-      if (raft?.isLeader()) {
-        try {
-          return (await raft.propose(encodeCommand(command))).result as CommandResult;
-        } catch (err) {
-          if ((err as Error).name !== 'NotLeaderError') throw new ApiError(500, (err as Error).message);
-        }
-      } else {
-        const lead = raft?.leader();
-        const addr = lead ? this.addressOf(lead) : undefined;
-        if (addr && hops < 2) {
-          try {
-            return (await this.o.rpc.call(addr, 'apply', { command, hops: hops + 1 }, HOLD_TIMEOUT_MS + 3000)) as CommandResult;
-          } catch (err) {
-            if (!(err instanceof RpcError && err.transport)) throw toApiError(err);
-          }
-        }
-      }
-      if (Date.now() > deadline || this.stopped) throw new ApiError(500, 'No cluster leader');
-      await sleep(50);
-    }
-  }
-
-  /** ?consistent: the leader confirms leadership and this server applies up to the read index. Concurrent
-   * callers share rounds: one that arrives while a round is in flight waits for the next round, which starts
-   * after it arrived, so every read still sees every write acknowledged before it. */
-  barrier(): Promise<void> {
-    if (!this.currentBarrier) {
-      this.currentBarrier = this.barrierRound().finally(() => {
-        this.currentBarrier = undefined;
-      });
-      return this.currentBarrier;
-    }
-    this.nextBarrier ??= this.currentBarrier
-      .catch(() => undefined)
-      .then(() => {
-        this.nextBarrier = undefined;
-        return this.barrier();
-      });
-    return this.nextBarrier;
-  }
-
-  private async barrierRound(): Promise<void> {
-    if (!this.raft) throw new ApiError(500, 'No cluster leader');
-    try {
-      await this.raft.readBarrier();
-    } catch {
-      throw new ApiError(500, 'No cluster leader');
-    }
-  }
-
   /** Removes a server from the Raft configuration (operator raft remove-peer); leader only. */
   async removePeer(id: NodeId): Promise<void> {
-    if (!this.raft?.isLeader()) throw new ApiError(500, 'No cluster leader');
+    if (!this.raft?.isLeader()) throw new NotLeaderError();
     try {
       await this.raft.removeServer(id);
     } catch (err) {
-      throw new ApiError(500, (err as Error).message);
+      throw new LogFailedError((err as Error).message);
     }
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.log.stop();
     clearTimeout(this.cleanupTimer);
     await this.starting;
     await this.raft?.stop();
@@ -293,17 +236,8 @@ export class RaftServer {
     }
   }
 
-  private addressOf(id: NodeId): string | undefined {
+  addressOf(id: NodeId): string | undefined {
     const m = this.o.members().find((x) => x.Name === id);
     return m ? serverAddress(m) : undefined;
   }
-}
-
-function toApiError(err: unknown): ApiError {
-  if (err instanceof RpcError && err.status !== undefined) return new ApiError(err.status, err.message);
-  return new ApiError(500, (err as Error).message);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

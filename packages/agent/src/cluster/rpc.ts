@@ -1,11 +1,13 @@
 // Agent-to-server RPC: WebSocket connections on the server port (path `/rpc`) carrying msgpackr frames.
 // Request [id, method, args]; response [id, error | null, result]. Requests multiplex on one connection per
-// server; a broken connection fails its requests at once so the caller can try another server.
+// server; a broken connection fails its requests at once so the caller can try another server. A typed log
+// error (NoLeaderError, ...) travels as its `code` and is rebuilt as the same class on the caller.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { Packr } from 'msgpackr';
 import type { RawData, WebSocket as WsSocket } from 'ws';
+import { rebuildLogError } from '@conclave/state';
 
 // ws is CommonJS: an ESM `import` makes Node scan its sources for export names (cjs-module-lexer), hot enough
 // to start the optimizing compiler, which costs an idle client agent several MB of RSS. require() skips that.
@@ -23,7 +25,7 @@ export class RpcError extends Error {
     message: string,
     /** True when the request never reached a handler (connect failure, connection lost, timeout). */
     readonly transport: boolean,
-    /** HTTP status a remote ApiError carried, if any. */
+    /** HTTP status of a reply that stands for an HTTP answer (forwarded requests), if any. */
     readonly status?: number,
   ) {
     super(message);
@@ -57,8 +59,9 @@ export class RpcServer {
       this.handler(method, args).then(
         (result) => send(ws, [id, null, result]),
         (err: unknown) => {
-          const e = err as Error & { status?: number };
-          send(ws, [id, { message: e?.message ?? String(err), status: e?.status }, null]);
+          const e = err as Error & { status?: number; code?: unknown };
+          const code = typeof e?.code === 'string' ? e.code : undefined;
+          send(ws, [id, { message: e?.message ?? String(err), status: e?.status, code }, null]);
         },
       );
     });
@@ -133,7 +136,7 @@ export class RpcClient {
     };
     conn.ready.catch(() => undefined);
     ws.on('message', (raw: RawData) => {
-      let frame: [number, { message: string; status?: number } | null, unknown];
+      let frame: [number, { message: string; status?: number; code?: string } | null, unknown];
       try {
         frame = packr.unpack(raw as Buffer) as typeof frame;
       } catch {
@@ -144,7 +147,8 @@ export class RpcClient {
       if (!p) return;
       pending.delete(frame[0]);
       clearTimeout(p.timer);
-      if (frame[1]) p.reject(new RpcError(frame[1].message, false, frame[1].status ?? undefined));
+      const e = frame[1];
+      if (e) p.reject((e.code && rebuildLogError(e.code, e.message)) || new RpcError(e.message, false, e.status ?? undefined));
       else p.resolve(frame[2]);
     });
     ws.on('close', () => this.drop(address, conn, `rpc error: connection to ${address} closed`));

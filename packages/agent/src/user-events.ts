@@ -1,74 +1,21 @@
-// User events (`consul event`): not in the log. Each agent keeps the last 256 it received in a ring buffer;
-// /v1/event/list blocks on an index made from the last event's UUID (its two 64-bit halves XORed), which is
-// not monotonic, so a blocked query waits until the index differs. In -dev the agent delivers its own events
-// locally; in a cluster they travel as gossip user events and land in the same buffer.
+// User events (`consul event`): not in the log. Each agent keeps the last 256 it received in a buffer, and
+// implements http-api's EventBackend over it. In -dev the agent delivers its own events locally; in a cluster
+// they travel as gossip user events (encoded here) and land in the same buffer on every member. The HTTP layer
+// validates a fire request (http-api's user-event-params.ts) before it gets here.
 
 import { randomUUID } from 'node:crypto';
 import { pack, unpack } from 'msgpackr';
+import { UserEventError, type FireEventParams, type UserEvent } from '@conclave/http-api';
+
+export type { FireEventParams, UserEvent } from '@conclave/http-api';
 
 export const USER_EVENT_BUFFER_SIZE = 256;
-/** Consul's limit on name + payload (serf's user event size limit). */
-export const USER_EVENT_SIZE_LIMIT = 512;
-
-/** Consul's UserEvent: exactly these eight fields on the wire. */
-export interface UserEvent {
-  ID: string;
-  Name: string;
-  Payload: Uint8Array | null;
-  NodeFilter: string;
-  ServiceFilter: string;
-  TagFilter: string;
-  Version: number;
-  LTime: number;
-}
-
-export interface FireEventParams {
-  Name: string;
-  Payload: Uint8Array | null;
-  NodeFilter: string;
-  ServiceFilter: string;
-  TagFilter: string;
-}
-
-/** A refused event (bad filter, too large): answered 500 with this text, as Consul's agent does. */
-export class UserEventError extends Error {
-  override name = 'UserEventError';
-}
 
 /** The local services a filter is matched against. */
 export interface EventTargetService {
   ID: string;
   Service: string;
   Tags: readonly string[];
-}
-
-/** Consul's index for an event list: 1 when empty (no hot loop), else the last UUID's halves XORed. */
-export function userEventIndex(events: readonly UserEvent[]): bigint {
-  const last = events[events.length - 1];
-  if (!last) return 1n;
-  const hex = last.ID.replace(/-/g, '');
-  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return 1n;
-  return BigInt('0x' + hex.slice(0, 16)) ^ BigInt('0x' + hex.slice(16));
-}
-
-/** Checks the filters compile and the event fits; throws UserEventError. */
-export function validateFireParams(p: FireEventParams): void {
-  if (p.TagFilter && !p.ServiceFilter) throw new UserEventError('cannot provide tag filter without service filter');
-  for (const [what, re] of [
-    ['node', p.NodeFilter],
-    ['service', p.ServiceFilter],
-    ['tag', p.TagFilter],
-  ] as const) {
-    if (!re) continue;
-    try {
-      new RegExp(re);
-    } catch (err) {
-      throw new UserEventError(`Failed to parse ${what} filter: ${(err as Error).message}`);
-    }
-  }
-  const size = Buffer.byteLength(p.Name) + (p.Payload?.byteLength ?? 0);
-  if (size > USER_EVENT_SIZE_LIMIT)
-    throw new UserEventError(`user event exceeds configured limit of ${USER_EVENT_SIZE_LIMIT} bytes before encoding`);
 }
 
 /** Whether this agent should keep an event: Consul's node, then service (and tag) regex filters, unanchored. */
@@ -181,9 +128,9 @@ export class LocalUserEvents {
     this.buffer = opts.buffer ?? new UserEventBuffer();
   }
 
-  /** Fires an event; answers it as Consul's fire endpoint does (LTime 0: assigned on delivery). */
+  /** Fires an event (validated by the HTTP layer); answers it as Consul's fire endpoint does (LTime 0:
+   * assigned on delivery). */
   async fire(p: FireEventParams): Promise<UserEvent> {
-    validateFireParams(p);
     const ev: UserEvent = { ID: randomUUID(), ...p, Version: 1, LTime: 0 };
     if (this.opts.broadcast) {
       try {
@@ -218,4 +165,13 @@ export class LocalUserEvents {
   subscribe(fire: () => void): () => void {
     return this.buffer.subscribe(fire);
   }
+}
+
+/** Cluster delivery through gossip; refuses when gossip is off (ports.serf_lan = -1). */
+export function gossipBroadcast(gossip: () => { sendUserEvent(name: string, payload: Uint8Array): void } | undefined): (name: string, payload: Uint8Array) => void {
+  return (name, payload) => {
+    const node = gossip();
+    if (!node) throw new Error('User events need gossip (ports.serf_lan is disabled)');
+    node.sendUserEvent(name, payload);
+  };
 }

@@ -1,32 +1,13 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+// The agent's user-event buffer and gossip codec (moved here from @conclave/state).
 import { describe, expect, it } from 'vitest';
-import {
-  LocalUserEvents,
-  SnapshotArchiveError,
-  StateMachine,
-  UserEventBuffer,
-  UserEventError,
-  buildSnapshotArchive,
-  decodeUserEvent,
-  encodeUserEvent,
-  eventTargetsAgent,
-  readSnapshotArchive,
-  userEventIndex,
-} from '../src/index.js';
-import type { UserEvent } from '../src/index.js';
+import { UserEventError } from '@conclave/http-api';
+import { LocalUserEvents, UserEventBuffer, decodeUserEvent, encodeUserEvent, eventTargetsAgent, type UserEvent } from '../src/user-events.js';
 
 const ev = (ID: string, Name = 'deploy'): UserEvent => ({
   ID, Name, Payload: null, NodeFilter: '', ServiceFilter: '', TagFilter: '', Version: 1, LTime: 1,
 });
 
 describe('user events', () => {
-  it('indexes a list by the last UUID halves XORed, as uint64 beyond 2^53; 1 when empty', () => {
-    expect(userEventIndex([])).toBe(1n);
-    const id = 'ffffffff-ffff-ffff-0000-000000000001';
-    expect(userEventIndex([ev('00000000-0000-0000-0000-000000000000'), ev(id)])).toBe(0xfffffffffffffffen);
-    expect(userEventIndex([ev(id)]).toString()).toBe('18446744073709551614');
-  });
-
   it('keeps the last 256, oldest first, filters by name and wakes subscribers once', () => {
     const buf = new UserEventBuffer();
     let woke = 0;
@@ -51,17 +32,18 @@ describe('user events', () => {
     expect(eventTargetsAgent({ ...base, ServiceFilter: 'web' }, 'n', services)).toBe(false);
   });
 
-  it('fires locally with an ID, LTime on delivery, and refuses bad filters and oversized events', async () => {
+  it('fires locally with an ID and LTime on delivery, keeping only events that target this agent', async () => {
     const events = new LocalUserEvents({ node: 'n1', services: () => [] });
     const fired = await events.fire({ Name: 'deploy', Payload: new Uint8Array([1, 2]), NodeFilter: '', ServiceFilter: '', TagFilter: '' });
     expect(fired).toMatchObject({ Name: 'deploy', Version: 1, LTime: 0 });
     expect(events.list()).toEqual([{ ...fired, LTime: 1 }]);
     await events.fire({ Name: 'elsewhere', Payload: null, NodeFilter: 'other', ServiceFilter: '', TagFilter: '' });
     expect(events.list()).toHaveLength(1);
-    const bad = { Name: 'x', Payload: null, NodeFilter: '(', ServiceFilter: '', TagFilter: '' };
-    await expect(events.fire(bad)).rejects.toThrow(UserEventError);
-    await expect(events.fire({ ...bad, NodeFilter: '', TagFilter: 'x' })).rejects.toThrow('cannot provide tag filter without service filter');
-    await expect(events.fire({ ...bad, NodeFilter: '', Payload: new Uint8Array(600) })).rejects.toThrow('exceeds configured limit');
+  });
+
+  it('answers a broadcast that fails with UserEventError', async () => {
+    const events = new LocalUserEvents({ node: 'n1', services: () => [], broadcast: () => { throw new Error('no gossip'); } });
+    await expect(events.fire({ Name: 'x', Payload: null, NodeFilter: '', ServiceFilter: '', TagFilter: '' })).rejects.toThrow(UserEventError);
   });
 });
 
@@ -84,41 +66,3 @@ describe('user events through gossip', () => {
   });
 });
 
-describe('snapshot archives', () => {
-  it('round-trips the state through a verified gzipped tar', () => {
-    const sm = new StateMachine();
-    sm.apply({ type: 'kv.set', Key: 'a', Value: new TextEncoder().encode('1'), Flags: '16210313421097356768' }, 1);
-    const archive = buildSnapshotArchive(sm.snapshot(), sm.lastIndex);
-    const tar = gunzipSync(archive).toString('latin1');
-    expect(tar).toContain('meta.json');
-    expect(tar).toContain('SHA256SUMS');
-    const { meta, state } = readSnapshotArchive(archive);
-    expect(meta).toMatchObject({ Index: 1, Version: 1 });
-    const copy = new StateMachine();
-    copy.restore(state);
-    expect(copy.kv.get('a').value?.Flags).toBe('16210313421097356768');
-  });
-
-  it('refuses damaged and foreign archives', () => {
-    const archive = buildSnapshotArchive(new StateMachine().snapshot(), 0);
-    const tar = gunzipSync(archive);
-    const dataAt = tar.indexOf(Buffer.from('state.bin')) + 512;
-    const flipped = Buffer.from(tar);
-    flipped[dataAt] ^= 0xff;
-    expect(() => readSnapshotArchive(gzipSync(flipped))).toThrow(/checksum mismatch for state.bin/);
-    expect(() => readSnapshotArchive(Buffer.from('not gzip'))).toThrow(SnapshotArchiveError);
-    expect(() => readSnapshotArchive(gzipSync(tar.subarray(0, 700)))).toThrow(SnapshotArchiveError);
-  });
-
-  it('restores through the log at an index, like any command', () => {
-    const src = new StateMachine();
-    src.apply({ type: 'kv.set', Key: 'k', Value: null, Flags: '0' }, 1);
-    const dst = new StateMachine();
-    dst.apply({ type: 'kv.set', Key: 'other', Value: null, Flags: '0' }, 1);
-    expect(dst.apply({ type: 'snapshot.restore', State: src.snapshot() }, 2)).toBe(true);
-    expect(dst.lastIndex).toBe(2);
-    expect(dst.kv.keys('', '').value).toEqual(['k']);
-    expect(dst.apply({ type: 'snapshot.restore', State: new Uint8Array([1, 2, 3]) }, 3)).toMatchObject({ error: expect.any(String) });
-    expect(dst.kv.keys('', '').value).toEqual(['k']);
-  });
-});

@@ -1,0 +1,82 @@
+// The agent's mode, decided once at start: which log every write goes through, and what else the mode runs.
+//   dev     a LocalLog on the agent's own state machine; always the leader
+//   server  Raft (RaftServer and its RaftLog), the server listener (Raft + RPC), a forwarder to the leader
+//   client  a RemoteLog to the servers and a forwarder that answers (almost) every request through a server
+import type { Command, CommandLog, CommandResult, StateMachine } from '@conclave/state';
+import type { Logger } from '@conclave/toolkit';
+import type { AgentConfig } from './config/agent-config.js';
+import type { ConsulMember } from './membership.js';
+import { LocalLog } from './local-log.js';
+import type { RaftServer } from './cluster/raft-server.js';
+import type { ServerListener } from './cluster/server-listener.js';
+import { RemoteLog } from './cluster/remote-log.js';
+import type { RpcClient } from './cluster/rpc.js';
+import { RpcForwarder, followerForwards } from './cluster/forwarding.js';
+import { serverTargets } from './cluster/servers.js';
+
+export type AgentMode = 'dev' | 'server' | 'client';
+
+/** Server-only modules, loaded by Agent.start so a client agent never loads them. */
+export type ServerCode = [typeof import('./cluster/raft-server.js'), typeof import('./cluster/server-listener.js')];
+
+export interface AgentRole {
+  mode: AgentMode;
+  log: CommandLog<Command, CommandResult>;
+  /** Client agents and follower servers answer some requests through a server. */
+  forwarder?: RpcForwarder;
+  raftServer?: RaftServer;
+  serverListener?: ServerListener;
+}
+
+export interface RoleInputs {
+  config: AgentConfig;
+  node: string;
+  state: StateMachine;
+  members: () => ConsulMember[];
+  rpc: RpcClient;
+  logger: Logger;
+  /** This agent's HTTP listener as this process reaches it (forwarded requests are answered through it). */
+  httpLoopback: () => { host: string; port: number } | undefined;
+  onLeadership: (leader: boolean) => void;
+}
+
+export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): AgentRole {
+  const cfg = i.config;
+  if (cfg.dev) return { mode: 'dev', log: new LocalLog((cmd: Command, index) => i.state.apply(cmd, index)) };
+  if (!cfg.server || !serverCode) {
+    const servers = () => serverTargets(i.members(), cfg.datacenter);
+    return {
+      mode: 'client',
+      log: new RemoteLog(servers, i.rpc),
+      forwarder: new RpcForwarder(() => true, servers, i.rpc, 'no-servers', i.logger.named('rpc')),
+    };
+  }
+  const [{ RaftServer }, { ServerListener }] = serverCode;
+  const raftServer = new RaftServer({
+    node: i.node,
+    datacenter: cfg.datacenter,
+    dataDir: cfg.dataDir,
+    bootstrap: cfg.bootstrap,
+    bootstrapExpect: cfg.bootstrapExpect,
+    raftMultiplier: cfg.raftMultiplier,
+    state: i.state,
+    members: i.members,
+    rpc: i.rpc,
+    logger: i.logger.named('server'),
+    onLeadership: i.onLeadership,
+  });
+  const leader = () => raftServer.leaderAddress();
+  return {
+    mode: 'server',
+    log: raftServer.log,
+    raftServer,
+    serverListener: new ServerListener(raftServer, i.httpLoopback),
+    forwarder: new RpcForwarder(
+      (path, query, method) => !raftServer.isLeader() && followerForwards(path, query, method),
+      () => (leader() ? [leader()] : []),
+      i.rpc,
+      'no-leader',
+      i.logger.named('rpc'),
+    ),
+  };
+}

@@ -1,0 +1,65 @@
+// What the HTTP API serves on this agent (http-api's ApiBackend), assembled from the agent's parts: the state
+// machine (read-only), the log, the agent's facts and /v1/agent/* endpoints, user events, session timers,
+// and the forwarder of a client or follower.
+import { ApiError, type ApiBackend, type RequestForwarder } from '@conclave/http-api';
+import type { CommandLog, SessionTimers, StateMachine } from '@conclave/state';
+import type { AgentConfig } from './config/agent-config.js';
+import type { AgentFacts } from './agent-facts.js';
+import { LocalAgentEndpoints } from './agent-endpoints-impl.js';
+import type { LocalServices } from './local-services.js';
+import type { LocalState } from './local-state.js';
+import type { LocalUserEvents } from './user-events.js';
+
+export interface ApiBackendParts {
+  config: AgentConfig;
+  node: string;
+  /** Client agents keep no state: no session timers, no Raft operator endpoints. */
+  client: boolean;
+  state: StateMachine;
+  log: CommandLog;
+  facts: AgentFacts;
+  local: LocalState;
+  services: LocalServices;
+  events: LocalUserEvents;
+  sessionTimers: SessionTimers;
+  forwarder: RequestForwarder | undefined;
+  reload(): Promise<void>;
+  join(addresses: string[]): Promise<{ joined: number; errors: string[] }>;
+  leave(): Promise<void>;
+  forceLeave(node: string, prune: boolean): boolean;
+}
+
+export function agentApiBackend(p: ApiBackendParts): ApiBackend {
+  const { config: cfg, facts } = p;
+  const endpoints = new LocalAgentEndpoints(p.local, p.services, p.state, {
+    node: p.node,
+    datacenter: cfg.datacenter,
+    self: () => facts.self(),
+    members: () => facts.members(),
+    reload: () => p.reload(),
+    join: async (address, wan) => {
+      if (wan) throw new ApiError(500, 'WAN federation is not supported yet');
+      const res = await p.join([address]);
+      if (res.joined === 0) throw new ApiError(500, res.errors.join('; ') || `Failed to join ${address}`);
+    },
+    leave: () => p.leave(),
+    forceLeave: async (node, prune) => {
+      if (!p.forceLeave(node, prune)) throw new ApiError(500, `agent: No node found with name '${node}'`);
+    },
+  });
+  return {
+    state: p.state,
+    log: p.log,
+    leadership: () => facts.leadership(),
+    peers: () => facts.peers(),
+    agent: endpoints,
+    datacenter: cfg.datacenter,
+    nodeName: p.node,
+    limits: { kvMaxValueSize: cfg.kvMaxValueSize },
+    forwarder: p.forwarder,
+    sessionTimers: p.client ? undefined : p.sessionTimers,
+    sessionTtlMinNs: cfg.sessionTtlMinNs,
+    events: p.events,
+    operator: p.client ? undefined : { raftConfiguration: async () => facts.raftConfiguration(), removeRaftPeer: (peer) => facts.removeRaftPeer(peer) },
+  };
+}

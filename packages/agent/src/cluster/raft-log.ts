@@ -1,0 +1,122 @@
+// A server's log: Raft. On the leader a command is proposed to Raft and resolves once applied here; on a
+// follower it is forwarded to the leader as an `apply` RPC (at most MAX_FORWARD_HOPS forwards, in case
+// leadership moved meanwhile). With no leader it retries for up to the hold timeout (Consul's
+// rpc_hold_timeout), then fails with `No cluster leader`.
+import { LogFailedError, NoLeaderError, type AppliedCommand, type Command, type CommandLog, type CommandResult } from '@conclave/state';
+import { encodeCommand } from './raft-fsm.js';
+import { RpcError, type RpcClient } from './rpc.js';
+import { sleep } from '@conclave/toolkit';
+
+/** How long a write waits for a leader before `No cluster leader` (Consul's rpc_hold_timeout). */
+export const HOLD_TIMEOUT_MS = 7000;
+/** A forwarded write is forwarded again at most this often (leadership moved while it travelled). */
+export const MAX_FORWARD_HOPS = 2;
+
+/** What the log needs of the Raft node; RaftNode has it. */
+export interface RaftHandle {
+  isLeader(): boolean;
+  leader(): string | undefined;
+  propose(data: Uint8Array): Promise<{ index: number; result: unknown }>;
+  readBarrier(): Promise<void>;
+  appliedIndex(): number;
+}
+
+/** The `apply` RPC's arguments: what a follower or client sends to a server. */
+export interface ApplyArgs {
+  command: Command;
+  /** How many servers forwarded it already. */
+  hops: number;
+}
+
+export interface RaftLogOptions {
+  /** The Raft node once it runs (undefined while waiting to bootstrap). */
+  raft: () => RaftHandle | undefined;
+  /** A server's RPC address by node name (from gossip). */
+  addressOf: (id: string) => string | undefined;
+  rpc: Pick<RpcClient, 'call'>;
+  holdTimeoutMs?: number;
+  /** Pause between attempts while no leader is known. */
+  retryMs?: number;
+}
+
+export class RaftLog implements CommandLog<Command, CommandResult> {
+  private currentBarrier: Promise<void> | undefined;
+  private nextBarrier: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly o: RaftLogOptions) {}
+
+  propose(command: Command): Promise<AppliedCommand> {
+    return this.apply(command, 0);
+  }
+
+  /** Proposes on the leader, forwards to it from a follower; `hops` counts the forwards so far (the `apply`
+   * RPC handler calls this directly). Waits up to the hold timeout for a leader. */
+  async apply(command: Command, hops: number): Promise<AppliedCommand> {
+    const hold = this.o.holdTimeoutMs ?? HOLD_TIMEOUT_MS;
+    const deadline = Date.now() + hold;
+    for (;;) {
+      const raft = this.o.raft();
+      if (raft?.isLeader()) {
+        try {
+          const r = await raft.propose(encodeCommand(command));
+          return { index: r.index, result: r.result as CommandResult };
+        } catch (err) {
+          if ((err as Error).name !== 'NotLeaderError') throw new LogFailedError((err as Error).message);
+        }
+      } else {
+        const lead = raft?.leader();
+        const addr = lead ? this.o.addressOf(lead) : undefined;
+        if (addr && hops < MAX_FORWARD_HOPS) {
+          try {
+            const args: ApplyArgs = { command, hops: hops + 1 };
+            return (await this.o.rpc.call(addr, 'apply', args, hold + 3000)) as AppliedCommand;
+          } catch (err) {
+            if (!(err instanceof RpcError && err.transport)) throw err;
+          }
+        }
+      }
+      if (Date.now() > deadline || this.stopped) throw new NoLeaderError();
+      await sleep(this.o.retryMs ?? 50);
+    }
+  }
+
+  /** ?consistent: the leader confirms leadership and this server applies up to the read index. Concurrent
+   * callers share rounds: one that arrives while a round is in flight waits for the next round, which starts
+   * after it arrived, so every read still sees every write acknowledged before it. */
+  barrier(): Promise<void> {
+    if (!this.currentBarrier) {
+      this.currentBarrier = this.barrierRound().finally(() => {
+        this.currentBarrier = undefined;
+      });
+      return this.currentBarrier;
+    }
+    this.nextBarrier ??= this.currentBarrier
+      .catch(() => undefined)
+      .then(() => {
+        this.nextBarrier = undefined;
+        return this.barrier();
+      });
+    return this.nextBarrier;
+  }
+
+  lastIndex(): number {
+    return this.o.raft()?.appliedIndex() ?? 0;
+  }
+
+  /** Pending writes stop waiting for a leader. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async barrierRound(): Promise<void> {
+    const raft = this.o.raft();
+    if (!raft) throw new NoLeaderError();
+    try {
+      await raft.readBarrier();
+    } catch {
+      throw new NoLeaderError();
+    }
+  }
+}
+

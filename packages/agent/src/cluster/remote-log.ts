@@ -1,0 +1,43 @@
+// A client agent's log: it keeps no state, so a command goes to a server as an `apply` RPC (the server's
+// RaftLog proposes it on the leader or forwards it there). A server that cannot be reached is skipped for the
+// next; an error the server answered (e.g. `No cluster leader`) comes back as the same typed error.
+import { NoServersError, type AppliedCommand, type Command, type CommandLog, type CommandResult } from '@conclave/state';
+import type { ApplyArgs } from './raft-log.js';
+import { RpcError, type RpcClient } from './rpc.js';
+
+/** A server holds a write for up to its hold timeout (7 s); this leaves room for the round trips. */
+const APPLY_TIMEOUT_MS = 15_000;
+
+export class RemoteLog implements CommandLog<Command, CommandResult> {
+  private index = 0;
+
+  constructor(
+    /** Server RPC addresses to try, in order. */
+    private readonly servers: () => string[],
+    private readonly rpc: Pick<RpcClient, 'call'>,
+  ) {}
+
+  async propose(command: Command): Promise<AppliedCommand> {
+    let last: unknown = new NoServersError();
+    for (const target of this.servers()) {
+      try {
+        const args: ApplyArgs = { command, hops: 0 };
+        const applied = (await this.rpc.call(target, 'apply', args, APPLY_TIMEOUT_MS)) as AppliedCommand;
+        this.index = Math.max(this.index, applied.index);
+        return applied;
+      } catch (err) {
+        last = err;
+        if (!(err instanceof RpcError && err.transport)) break;
+      }
+    }
+    throw last;
+  }
+
+  /** A client answers no reads from its own (empty) state: they are forwarded to a server. */
+  async barrier(): Promise<void> {}
+
+  /** The highest index a server reported for this agent's writes. */
+  lastIndex(): number {
+    return this.index;
+  }
+}

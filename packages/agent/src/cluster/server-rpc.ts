@@ -1,0 +1,20 @@
+// What a server answers on agent RPC: `apply` goes straight to the Raft log (a follower's or client's write),
+// `http` runs a forwarded HTTP request against this server's own HTTP API.
+import type { LoopbackHttp, HttpCall } from './forwarding.js';
+import type { ApplyArgs, RaftLog } from './raft-log.js';
+import type { RpcHandler } from './rpc.js';
+
+export function serverRpcHandler(parts: { log: Pick<RaftLog, 'apply'>; http: Pick<LoopbackHttp, 'call'> }): RpcHandler {
+  return async (method, args) => {
+    switch (method) {
+      case 'apply': {
+        const a = args as ApplyArgs;
+        return parts.log.apply(a.command, a.hops);
+      }
+      case 'http':
+        return parts.http.call(args as HttpCall);
+      default:
+        throw new Error(`rpc: unknown method ${method}`);
+    }
+  };
+}

@@ -1,0 +1,150 @@
+// Consul's JSON for the agent's own facts: GET /v1/agent/self (exactly Config, DebugConfig, Coord, Member,
+// Stats, Meta), /v1/agent/members entries and GET /v1/operator/raft/configuration. The agent hands over plain
+// data (AgentSelfFacts, MemberFacts, RaftConfigurationFacts); the key order here is Consul's and the answer's.
+
+/** A member as gossip reports it (already in Consul's member shape), or this agent alone when gossip is off. */
+export type MemberFacts =
+  | { gossip: object }
+  | { name: string; address: string; serfPort: number; tags: Record<string, string> };
+
+/** This agent's Raft facts for Stats.raft: the local log of -dev, a server's Raft node, nothing on a client. */
+export type RaftStatsFacts =
+  | { kind: 'local'; index: number }
+  | { kind: 'raft'; appliedIndex: number; state: 'Leader' | 'Follower' | 'Candidate'; configuration: { voters: string[]; learners: string[] } }
+  | { kind: 'none' };
+
+export interface AgentSelfFacts {
+  datacenter: string;
+  nodeName: string;
+  nodeId: string;
+  version: string;
+  server: boolean;
+  dev: boolean;
+  bootstrap: boolean;
+  sessionTtlMinNs: number;
+  clientAddr: string;
+  bindAddr: string;
+  domain: string;
+  recursors: string[];
+  httpPort: number;
+  dnsPort: number;
+  enableScriptChecks: boolean;
+  enableLocalScriptChecks: boolean;
+  member: MemberFacts;
+  checks: number;
+  services: number;
+  leader: boolean;
+  leaderAddress: string;
+  raft: RaftStatsFacts;
+  uptimeSeconds: number;
+  meta: Record<string, string>;
+}
+
+export interface RaftServerFacts {
+  id: string;
+  node: string;
+  address: string;
+  leader: boolean;
+  voter: boolean;
+}
+
+export interface RaftConfigurationFacts {
+  servers: RaftServerFacts[];
+  index: number;
+}
+
+/** A /v1/agent/members entry. */
+export function memberJson(m: MemberFacts): Record<string, unknown> {
+  if ('gossip' in m) return { ...(m.gossip as Record<string, unknown>) };
+  return {
+    Name: m.name,
+    Addr: m.address,
+    Port: m.serfPort,
+    Tags: m.tags,
+    Status: 1,
+    ProtocolMin: 1,
+    ProtocolMax: 5,
+    ProtocolCur: 2,
+    DelegateMin: 2,
+    DelegateMax: 5,
+    DelegateCur: 4,
+  };
+}
+
+/** GET /v1/agent/self. */
+export function selfJson(f: AgentSelfFacts): Record<string, unknown> {
+  return {
+    Config: {
+      Datacenter: f.datacenter,
+      PrimaryDatacenter: f.datacenter,
+      NodeName: f.nodeName,
+      NodeID: f.nodeId,
+      Revision: 'conclave',
+      Server: f.server,
+      Version: f.version,
+      SessionTTLMin: f.sessionTtlMinNs,
+    },
+    DebugConfig: {
+      Datacenter: f.datacenter,
+      NodeName: f.nodeName,
+      DevMode: f.dev,
+      ServerMode: f.server,
+      ClientAddrs: [f.clientAddr],
+      BindAddr: f.bindAddr,
+      DNSDomain: f.domain,
+      DNSRecursors: f.recursors,
+      HTTPPort: f.httpPort,
+      DNSPort: f.dnsPort,
+      EnableScriptChecks: f.enableScriptChecks,
+      EnableLocalScriptChecks: f.enableLocalScriptChecks,
+    },
+    Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 1e-5 },
+    Member: memberJson(f.member),
+    Stats: {
+      agent: { check_monitors: '0', check_ttls: '0', checks: String(f.checks), services: String(f.services) },
+      build: { prerelease: '', revision: 'conclave', version: f.version },
+      consul: {
+        bootstrap: String(f.bootstrap),
+        known_datacenters: '1',
+        leader: String(f.leader),
+        leader_addr: f.leaderAddress,
+        server: String(f.server),
+      },
+      raft: raftStatsJson(f.raft),
+      runtime: {
+        arch: process.arch,
+        os: process.platform,
+        version: process.version,
+        goroutines: '0',
+        uptime_seconds: String(f.uptimeSeconds),
+      },
+    },
+    Meta: f.meta,
+  };
+}
+
+function raftStatsJson(r: RaftStatsFacts): Record<string, string> {
+  switch (r.kind) {
+    case 'local': {
+      const i = String(r.index);
+      return { applied_index: i, commit_index: i, state: 'Leader', num_peers: '0' };
+    }
+    case 'raft':
+      return {
+        applied_index: String(r.appliedIndex),
+        state: r.state,
+        num_peers: String(Math.max(0, r.configuration.voters.length - 1)),
+        latest_configuration: JSON.stringify(r.configuration),
+      };
+    case 'none':
+      return {};
+  }
+}
+
+/** GET /v1/operator/raft/configuration. */
+export function raftConfigurationJson(c: RaftConfigurationFacts): { Servers: unknown[]; Index: number } {
+  return {
+    Servers: c.servers.map((s) => ({ ID: s.id, Node: s.node, Address: s.address, Leader: s.leader, ProtocolVersion: '3', Voter: s.voter })),
+    Index: c.index,
+  };
+}
