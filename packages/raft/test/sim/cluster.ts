@@ -1,19 +1,7 @@
-import {
-  EntryType,
-  MessageType,
-  MessageTypeName,
-  NotLeaderError,
-  ProposalDroppedError,
-  ConfigError,
-  Raft,
-  StateType,
-  seededRandom,
-  type Entry,
-  type HardState,
-  type Message,
-  type RandomSource,
-  type Snapshot,
-} from '../../src/index.js';
+import { ConfigError, NotLeaderError, ProposalDroppedError } from '../../src/errors.js';
+import { Raft } from '../../src/raft.js';
+import { seededRandom, type RandomSource } from '../../src/random.js';
+import { EntryType, MessageType, MessageTypeName, StateType, type Entry, type HardState, type Message, type Snapshot } from '../../src/types.js';
 import { KvStore, type KvOp, type KvResult } from './kv.js';
 import { checkLinearizable, type HistoryOp } from './linearizability.js';
 
