@@ -445,6 +445,7 @@ export class RaftNode extends EventEmitter {
     this.cancelHint = this.clock.after(wait + this.random() * HINT_CAMPAIGN_SPREAD_MS * (attempt + 1), () =>
       this.enqueue(() => {
         if (this.raft !== r || r.lead !== NONE) return;
+        this.logger.debug('campaigning: the connection to the leader dropped and no leader is known', { node: this.id, attempt: attempt + 1 });
         r.campaign();
         if (attempt + 1 < HINT_CAMPAIGN_ATTEMPTS) this.hintCampaign(r, attempt + 1);
       }),
