@@ -182,7 +182,8 @@ describe('RaftNode over ws with on-disk logs', () => {
         }
       }
     });
-    await sleep(300);
+    // Writes acknowledged under the first leader, however long that takes on a loaded machine.
+    await until('writes under the first leader', () => acked.size >= 20);
     const old = [...alive].find((m) => m.node.isLeader())!;
     const before = acked.size;
     alive.delete(old);
