@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { StorageError } from './errors.js';
 import { silentLogger, type RaftLogger } from './logger.js';
+import { cryptoSeed } from './random.js';
 import type { RaftStorage, StoredState } from './storage.js';
 import { EntryType, type ConfState, type Entry, type HardState, type Snapshot, type SnapshotMeta } from './types.js';
 
@@ -199,7 +200,7 @@ export class DiskStorage implements RaftStorage {
 
   async installSnapshot(snapshot: Snapshot): Promise<void> {
     if (!this.fh) throw new StorageError('DiskStorage.installSnapshot before load()');
-    const nonce = ((Math.random() * 0xfffffffe) >>> 0) + 1;
+    const nonce = cryptoSeed() || 1; // any nonzero value no earlier snapshot carried
     const p = Buffer.alloc(4);
     p.writeUInt32LE(nonce, 0);
     const rec = record(REC_RESET, p);

@@ -18,7 +18,7 @@ export function seededRandom(seed: number): RandomSource {
   };
 }
 
-/** A seed from the OS's CSPRNG: the default at the edge, so no code path uses Math.random. */
+/** A seed from the OS's CSPRNG: RaftNode's default random source is seeded with it when none is injected. */
 export function cryptoSeed(): number {
   return globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
 }
