@@ -572,7 +572,7 @@ export class RaftNode extends EventEmitter {
       for (const [idx, p] of this.pending) {
         if (idx <= this.applied) {
           this.pending.delete(idx);
-              p.reject(new ProposalLostError(`entry ${idx} was superseded by a snapshot from the leader; its outcome is unknown`));
+          p.reject(new ProposalLostError(`entry ${idx} was superseded by a snapshot from the leader; its outcome is unknown`, true));
         }
       }
     }
@@ -630,7 +630,7 @@ export class RaftNode extends EventEmitter {
     for (const [ctx, r] of this.reads) {
       if (r.index !== undefined && this.applied >= r.index) {
         this.reads.delete(ctx);
-          r.resolve();
+        r.resolve();
       }
     }
   }
@@ -644,7 +644,7 @@ export class RaftNode extends EventEmitter {
       if (this.cur.state !== StateType.Leader) {
         // Queued proposals cannot be appended any more; appended ones settle when their index applies.
         for (const { p } of this.proposals) {
-              p.reject(new NotLeaderError(this.cur.lead));
+          p.reject(new NotLeaderError(this.cur.lead));
         }
         this.proposals = [];
       }

@@ -592,7 +592,7 @@ function termOnDisk(d: Disk, index: number): number | undefined {
 /** Errors after which the driver promises the write was not applied (anything else: outcome unknown). */
 function didNotHappen(e: Error): boolean {
   if (e instanceof NotLeaderError || e instanceof ProposalDroppedError) return true;
-  if (e instanceof ProposalLostError) return !/outcome is unknown/.test(e.message);
+  if (e instanceof ProposalLostError) return !e.outcomeUnknown;
   return e instanceof TimeoutError && /not appended/.test(e.message);
 }
 
