@@ -187,6 +187,7 @@ export class RaftNode extends EventEmitter {
       throw e;
     }
     const tick = (): void => {
+      if (!this.running) return; // stopped (or failed) while this call was due: do not re-arm
       this.enqueue(() => {
         this.raft?.tick();
         this.expire();
