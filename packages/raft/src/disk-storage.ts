@@ -3,6 +3,8 @@ import { open, readFile, rename, unlink, truncate, type FileHandle } from 'node:
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { StorageError } from './errors.js';
+import { silentLogger, type RaftLogger } from './logger.js';
+import { cryptoSeed } from './random.js';
 import type { RaftStorage, StoredState } from './storage.js';
 import { EntryType, type ConfState, type Entry, type HardState, type Snapshot, type SnapshotMeta } from './types.js';
 
@@ -10,8 +12,8 @@ export interface DiskStorageOptions {
   dir: string;
   /** Roll to a new segment file past this size. Default 64 MiB. */
   segmentBytes?: number;
-  /** Where repairs are reported (a torn tail truncated at start). Default console.warn. */
-  logger?: (line: string) => void;
+  /** Where repairs are reported (a torn tail truncated at start, as a warning). Default: silent. */
+  logger?: RaftLogger;
 }
 
 // Record: u32 length of (type + payload) | u32 crc32 of (type + payload) | u8 type | payload
@@ -40,7 +42,7 @@ const segName = (seq: number) => `log-${String(seq).padStart(16, '0')}.seg`;
 export class DiskStorage implements RaftStorage {
   private readonly dir: string;
   private readonly segmentBytes: number;
-  private readonly logger: (line: string) => void;
+  private readonly logger: RaftLogger;
   private segments: Segment[] = [];
   private fh: FileHandle | undefined;
   private size = 0;
@@ -52,7 +54,7 @@ export class DiskStorage implements RaftStorage {
     if (!opts.dir) throw new StorageError('DiskStorage needs a directory (dir)');
     this.dir = opts.dir;
     this.segmentBytes = opts.segmentBytes ?? 64 << 20;
-    this.logger = opts.logger ?? ((l) => console.warn(l));
+    this.logger = opts.logger ?? silentLogger;
   }
 
   async load(): Promise<StoredState> {
@@ -74,7 +76,12 @@ export class DiskStorage implements RaftStorage {
           if (i !== names.length - 1) {
             throw new StorageError(`raft log ${path} is corrupt at byte ${off} (${why}) and it is not the newest segment; restore this node from a snapshot or remove its data directory to rejoin empty`);
           }
-          this.logger(`raft: truncating torn/corrupt tail of ${path} at byte ${off} of ${buf.length} (${why})`);
+          this.logger.warn(`truncating torn/corrupt tail of ${path} at byte ${off} of ${buf.length} (${why})`, {
+            file: path,
+            offset: off,
+            size: buf.length,
+            reason: why,
+          });
         };
         if (off + HEADER > buf.length) {
           bad('short header');
@@ -193,7 +200,7 @@ export class DiskStorage implements RaftStorage {
 
   async installSnapshot(snapshot: Snapshot): Promise<void> {
     if (!this.fh) throw new StorageError('DiskStorage.installSnapshot before load()');
-    const nonce = ((Math.random() * 0xfffffffe) >>> 0) + 1;
+    const nonce = cryptoSeed() || 1; // any nonzero value no earlier snapshot carried
     const p = Buffer.alloc(4);
     p.writeUInt32LE(nonce, 0);
     const rec = record(REC_RESET, p);

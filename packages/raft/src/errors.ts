@@ -18,8 +18,19 @@ export class NotLeaderError extends RaftError {
 /** A proposal was refused by the core (leadership transfer in progress, conf change pending, ...). */
 export class ProposalDroppedError extends RaftError {}
 
-/** A proposal was appended but a different entry was committed at its index: it did not happen. */
-export class ProposalLostError extends RaftError {}
+/**
+ * A proposal was appended but a different entry was committed at its index: it did not happen. The one
+ * exception is flagged: with `outcomeUnknown`, a snapshot from the leader covered the index before it
+ * applied here, so it may have happened (treat it like a TimeoutError; do not blindly retry).
+ */
+export class ProposalLostError extends RaftError {
+  constructor(
+    message: string,
+    readonly outcomeUnknown = false,
+  ) {
+    super(message);
+  }
+}
 
 /** A configuration option or argument is invalid; the message names it. */
 export class ConfigError extends RaftError {}

@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
+import { systemClock, type Clock } from './clock.js';
 import type { ConfChange } from './conf-change.js';
 import { ConfigError, NotLeaderError, ProposalDroppedError, ProposalLostError, StoppedError, TimeoutError } from './errors.js';
 import { Raft, type ReadOnlyOption } from './raft.js';
-import { seededRandom, type RandomSource } from './random.js';
+import { silentLogger, type RaftLogger } from './logger.js';
+import { cryptoSeed, seededRandom, type RandomSource } from './random.js';
 import type { RaftStorage } from './storage.js';
 import type { RaftTransport } from './transport.js';
 import { EntryType, MessageType, NONE, StateType, type ConfState, type Entry, type Message, type NodeId, type Ready } from './types.js';
@@ -48,8 +50,15 @@ export interface RaftNodeOptions {
   readTimeoutMs?: number;
   maxInflightMsgs?: number;
   maxSizePerMsg?: number;
+  /** Core batching limits (see RaftConfig); the simulator varies them. */
+  maxEntriesPerMsg?: number;
+  maxCommittedPerReady?: number;
+  /** Election timeouts and the dead-leader hint's delays draw from this. Default: seeded from the OS CSPRNG. */
   random?: RandomSource;
-  logger?: (line: string) => void;
+  /** Ticks, deadlines, lastContact and the dead-leader hint run on this. Default: the system clock. */
+  clock?: Clock;
+  /** Default: silent. */
+  logger?: RaftLogger;
 }
 
 export interface ProposeResult {
@@ -63,7 +72,7 @@ interface PendingProposal {
   term: number;
   resolve: (r: ProposeResult) => void;
   reject: (e: Error) => void;
-  /** Date.now() after which the caller gets a TimeoutError (swept on every tick: one timer, not one per call). */
+  /** clock.now() after which the caller gets a TimeoutError (swept on every tick: one timer, not one per call). */
   deadline: number;
 }
 
@@ -80,16 +89,23 @@ const MAX_INBOX = 100_000;
 const MAX_QUEUED_PROPOSALS = 65_536;
 
 /**
- * Wires the pure Raft core to real time, storage, a transport and the application's state machine.
- * One loop owns the core: inputs are queued, then each Ready is persisted, sent, applied and advanced.
+ * The driver: wires the pure Raft core to a clock, storage, a transport and the application's state
+ * machine. One loop owns the core: inputs are queued, then each Ready is persisted, sent, applied and
+ * advanced. Everything outside the process comes in through options (clock, random, storage,
+ * transport), so this same code is what the deterministic simulator runs, on virtual time, a simulated
+ * network and a simulated disk (test/sim/cluster.ts): there is no second copy of the loop to keep in step.
  *
  * Events: 'state' (StateType), 'leader' (NodeId | undefined), 'commit' (index), 'applied' (index),
  * 'configuration' (ConfState), 'error' (Error from storage or the state machine; the node stops).
  */
 export class RaftNode extends EventEmitter {
   readonly id: NodeId;
-  private raft: Raft | undefined;
+  /** Protected, not private: the simulator's subclass reads the core to check invariants after every step. */
+  protected raft: Raft | undefined;
   private readonly o: RaftNodeOptions;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly logger: RaftLogger;
   private inbox: Job[] = [];
   private proposals: { data: Uint8Array; p: Omit<PendingProposal, 'term'> }[] = [];
   private pending = new Map<number, PendingProposal>();
@@ -100,12 +116,11 @@ export class RaftNode extends EventEmitter {
   private running = false;
   private loopActive = false;
   private wakeup: (() => void) | undefined;
-  private ticker: NodeJS.Timeout | undefined;
+  private cancelTick: (() => void) | undefined;
   private applied = 0;
   private lastSnapIndex = 0;
   private lastLeaderContact = 0;
-  private hintTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly hintRandom: RandomSource = seededRandom((Math.random() * 2 ** 32) >>> 0);
+  private cancelHint: (() => void) | undefined;
   private cur: { state: StateType; lead: NodeId; term: number; commit: number } = { state: StateType.Follower, lead: NONE, term: 0, commit: 0 };
   private loopDone: Promise<void> | undefined;
   /** Term and vote known to be on disk. */
@@ -119,6 +134,9 @@ export class RaftNode extends EventEmitter {
     if (opts.bootstrap && !opts.bootstrap.length) throw new ConfigError('bootstrap must list at least one voter');
     this.id = opts.id;
     this.o = opts;
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? seededRandom(cryptoSeed());
+    this.logger = opts.logger ?? silentLogger;
     this.on('error', () => undefined); // an unobserved 'error' must not crash the process
   }
 
@@ -139,7 +157,7 @@ export class RaftNode extends EventEmitter {
     }
     this.raft = new Raft({
       id: this.id,
-      random: this.o.random ?? seededRandom((Math.random() * 2 ** 32) >>> 0),
+      random: this.random,
       electionTick: this.o.electionTicks ?? 10,
       heartbeatTick: this.o.heartbeatTicks ?? 1,
       preVote: this.o.preVote,
@@ -147,6 +165,8 @@ export class RaftNode extends EventEmitter {
       readOnly: this.o.readOnly,
       maxInflightMsgs: this.o.maxInflightMsgs,
       maxSizePerMsg: this.o.maxSizePerMsg,
+      maxEntriesPerMsg: this.o.maxEntriesPerMsg,
+      maxCommittedPerReady: this.o.maxCommittedPerReady,
       hardState: st.hardState,
       snapshot: st.snapshot?.meta,
       entries: st.entries,
@@ -166,22 +186,23 @@ export class RaftNode extends EventEmitter {
       this.inbox = [];
       throw e;
     }
-    this.ticker = setInterval(
-      () =>
-        this.enqueue(() => {
-          this.raft?.tick();
-          this.expire();
-        }),
-      tickMs,
-    );
+    const tick = (): void => {
+      if (!this.running) return; // stopped (or failed) while this call was due: do not re-arm
+      this.enqueue(() => {
+        this.raft?.tick();
+        this.expire();
+      });
+      this.cancelTick = this.clock.after(tickMs, tick);
+    };
+    this.cancelTick = this.clock.after(tickMs, tick);
     this.loopDone = this.loop();
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    clearInterval(this.ticker);
-    clearTimeout(this.hintTimer);
+    this.cancelTick?.();
+    this.cancelHint?.();
     this.wakeup?.();
     await this.loopDone;
     this.failAll(new StoppedError(`raft node ${this.id} stopped`));
@@ -217,7 +238,7 @@ export class RaftNode extends EventEmitter {
       return Promise.reject(new ProposalDroppedError(`more than ${MAX_QUEUED_PROPOSALS} proposals are in flight; wait for some to complete`));
     }
     return new Promise((resolve, reject) => {
-      this.proposals.push({ data, p: { resolve, reject, deadline: Date.now() + this.proposeTimeoutMs() } });
+      this.proposals.push({ data, p: { resolve, reject, deadline: this.clock.now() + this.proposeTimeoutMs() } });
       this.kick();
     });
   }
@@ -230,7 +251,7 @@ export class RaftNode extends EventEmitter {
     if (!this.running) return Promise.reject(new StoppedError(`raft node ${this.id} is not running`));
     const ctx = `${this.id}:${++this.readSeq}`;
     return new Promise((resolve, reject) => {
-      this.reads.set(ctx, { resolve, reject, deadline: Date.now() + (this.o.readTimeoutMs ?? 5000) });
+      this.reads.set(ctx, { resolve, reject, deadline: this.clock.now() + (this.o.readTimeoutMs ?? 5000) });
       this.readBatch.push(ctx);
       this.kick();
     });
@@ -267,14 +288,14 @@ export class RaftNode extends EventEmitter {
    */
   async addServer(id: NodeId, opts: { maxLag?: number; timeoutMs?: number } = {}): Promise<ProposeResult> {
     const maxLag = opts.maxLag ?? 64;
-    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    const deadline = this.clock.now() + (opts.timeoutMs ?? 60_000);
     if (!this.configuration().learners.includes(id)) await this.addLearner(id);
     for (;;) {
       if (!this.isLeader()) throw new NotLeaderError(this.cur.lead);
       const pr = this.progress().find((p) => p.id === id);
       if (pr && pr.match + maxLag >= this.lastIndex()) return this.addVoter(id);
-      if (Date.now() > deadline) throw new TimeoutError(`${id} did not catch up within ${opts.timeoutMs ?? 60_000} ms; it stays a learner`);
-      await new Promise((r) => setTimeout(r, this.o.tickMs ?? 50));
+      if (this.clock.now() > deadline) throw new TimeoutError(`${id} did not catch up within ${opts.timeoutMs ?? 60_000} ms; it stays a learner`);
+      await new Promise<void>((r) => this.clock.after(this.o.tickMs ?? 50, r));
     }
   }
 
@@ -288,7 +309,7 @@ export class RaftNode extends EventEmitter {
       this.enqueue(() => {
         try {
           const r = this.raft!.proposeConfChange(cc);
-          this.track(r.index, { term: r.term, resolve, reject, deadline: Date.now() + this.proposeTimeoutMs() });
+          this.track(r.index, { term: r.term, resolve, reject, deadline: this.clock.now() + this.proposeTimeoutMs() });
         } catch (e) {
           reject(e);
         }
@@ -337,7 +358,7 @@ export class RaftNode extends EventEmitter {
   lastContact(): number {
     if (this.cur.state === StateType.Leader) return 0;
     if (!this.lastLeaderContact) return Infinity;
-    return Date.now() - this.lastLeaderContact;
+    return this.clock.now() - this.lastLeaderContact;
   }
 
   /**
@@ -376,7 +397,7 @@ export class RaftNode extends EventEmitter {
 
   /** Times out calls past their deadline. Maps iterate in insertion (= deadline) order: stop at the first live one. */
   private expire(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [idx, p] of this.pending) {
       if (p.deadline > now) break;
       this.pending.delete(idx);
@@ -417,18 +438,18 @@ export class RaftNode extends EventEmitter {
   }
 
   /** Campaigns while no leader is known, a few times with growing random delays: two followers that both
-   * lost the leader can split the vote, and their election timeout may be long. */
+   * lost the leader can split the vote, and their election timeout may be long. The delays come from the
+   * injected clock and random source, so the simulator runs (and replays) this path too. */
   private hintCampaign(r: Raft, attempt: number): void {
-    clearTimeout(this.hintTimer);
+    this.cancelHint?.();
     const wait = attempt === 0 ? HINT_CAMPAIGN_MIN_MS : HINT_RETRY_MIN_MS;
-    this.hintTimer = setTimeout(
-      () =>
-        this.enqueue(() => {
-          if (this.raft !== r || r.lead !== NONE) return;
-          r.campaign();
-          if (attempt + 1 < HINT_CAMPAIGN_ATTEMPTS) this.hintCampaign(r, attempt + 1);
-        }),
-      wait + this.hintRandom() * HINT_CAMPAIGN_SPREAD_MS * (attempt + 1),
+    this.cancelHint = this.clock.after(wait + this.random() * HINT_CAMPAIGN_SPREAD_MS * (attempt + 1), () =>
+      this.enqueue(() => {
+        if (this.raft !== r || r.lead !== NONE) return;
+        this.logger.debug('campaigning: the connection to the leader dropped and no leader is known', { node: this.id, attempt: attempt + 1 });
+        r.campaign();
+        if (attempt + 1 < HINT_CAMPAIGN_ATTEMPTS) this.hintCampaign(r, attempt + 1);
+      }),
     );
   }
 
@@ -448,7 +469,7 @@ export class RaftNode extends EventEmitter {
   private onMessage(m: Message): void {
     const raft = this.raft!;
     if ((m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap) && m.term >= raft.term) {
-      this.lastLeaderContact = Date.now();
+      this.lastLeaderContact = this.clock.now();
     }
     raft.step(m);
   }
@@ -463,7 +484,7 @@ export class RaftNode extends EventEmitter {
           j();
         } catch (e) {
           // A message the core cannot accept (it would break an invariant) is dropped, not fatal.
-          this.log(`raft ${this.id}: dropped an input: ${(e as Error).message}`);
+          this.logger.debug('dropped an input', { node: this.id, error: (e as Error).message });
         }
       }
       if (this.proposals.length) this.flushProposals();
@@ -473,9 +494,10 @@ export class RaftNode extends EventEmitter {
           await this.handleReady(raft.ready());
         } catch (e) {
           this.running = false;
-          clearInterval(this.ticker);
+          this.cancelTick?.();
+          this.cancelHint?.();
           const err = e instanceof Error ? e : new Error(String(e));
-          this.log(`raft ${this.id}: stopping after error: ${err.message}`);
+          this.logger.error('stopping after an error', { node: this.id, error: err.message });
           this.failAll(err);
           this.emit('error', err);
           return;
@@ -551,7 +573,7 @@ export class RaftNode extends EventEmitter {
       for (const [idx, p] of this.pending) {
         if (idx <= this.applied) {
           this.pending.delete(idx);
-              p.reject(new ProposalLostError(`entry ${idx} was superseded by a snapshot from the leader; its outcome is unknown`));
+          p.reject(new ProposalLostError(`entry ${idx} was superseded by a snapshot from the leader; its outcome is unknown`, true));
         }
       }
     }
@@ -609,7 +631,7 @@ export class RaftNode extends EventEmitter {
     for (const [ctx, r] of this.reads) {
       if (r.index !== undefined && this.applied >= r.index) {
         this.reads.delete(ctx);
-          r.resolve();
+        r.resolve();
       }
     }
   }
@@ -623,7 +645,7 @@ export class RaftNode extends EventEmitter {
       if (this.cur.state !== StateType.Leader) {
         // Queued proposals cannot be appended any more; appended ones settle when their index applies.
         for (const { p } of this.proposals) {
-              p.reject(new NotLeaderError(this.cur.lead));
+          p.reject(new NotLeaderError(this.cur.lead));
         }
         this.proposals = [];
       }
@@ -650,10 +672,6 @@ export class RaftNode extends EventEmitter {
     raft.compact(meta, compactTo);
     await this.o.storage.compact(compactTo);
     this.lastSnapIndex = meta.index;
-  }
-
-  private log(line: string): void {
-    (this.o.logger ?? ((l: string) => console.warn(l)))(line);
   }
 }
 

@@ -17,3 +17,8 @@ export function seededRandom(seed: number): RandomSource {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A seed from the OS's CSPRNG: RaftNode's default random source is seeded with it when none is injected. */
+export function cryptoSeed(): number {
+  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
+}

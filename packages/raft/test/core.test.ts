@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  EntryType,
-  MessageType,
-  NotLeaderError,
-  ProposalDroppedError,
-  Raft,
-  seededRandom,
-  type Entry,
-} from '../src/index.js';
+import { ConfigError, NotLeaderError, ProposalDroppedError } from '../src/errors.js';
+import { Raft } from '../src/raft.js';
+import { seededRandom } from '../src/random.js';
+import { EntryType, MessageType, type Entry } from '../src/types.js';
 import { data, Net, text } from './harness.js';
 
 function elect(net: Net, id: string): Raft {

@@ -31,6 +31,15 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls a condition with a bound: how long things take depends on the machine's load, never a fixed sleep. */
+async function until(what: string, f: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
 async function freePorts(n: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -42,41 +51,61 @@ async function freePorts(n: number): Promise<number[]> {
   return out;
 }
 
+type Reply = Record<string, unknown>;
+
 class Member {
   proc!: ChildProcess;
   private seq = 0;
-  private waiting = new Map<number, (m: Record<string, unknown>) => void>();
+  private waiting = new Map<number, (m: Reply) => void>();
   logs: string[] = [];
   constructor(
     readonly id: string,
     private env: Record<string, string>,
   ) {}
   async start(): Promise<void> {
-    this.proc = fork(bundle, [], { env: { ...process.env, ...this.env, ID: this.id }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    await new Promise<void>((resolve) => {
-      this.proc.on('message', (m: Record<string, unknown>) => {
+    const proc = fork(bundle, [], { env: { ...process.env, ...this.env, ID: this.id }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.proc = proc;
+    await new Promise<void>((resolve, reject) => {
+      proc.on('message', (m: Reply) => {
         if (m.type === 'ready') resolve();
         else if (m.type === 'log') this.logs.push(String(m.line));
         else this.waiting.get(m.seq as number)?.(m);
       });
+      // A write to the IPC channel of a process that just died fails with EPIPE; without a listener that
+      // is an uncaught error. The pending asks learn of the death from 'exit' below.
+      // (Only while it is the current process: a killed one may exit after its successor started.)
+      proc.on('error', (e) => {
+        if (this.proc === proc) this.failAsks(`ipc error: ${e.message}`);
+      });
+      proc.on('exit', (code, signal) => {
+        if (this.proc === proc) this.failAsks(`exited (${signal ?? code})`);
+        reject(new Error(`member ${this.id} exited (${signal ?? code}) before it was ready`));
+      });
     });
   }
-  ask(cmd: string, extra: object = {}): Promise<Record<string, unknown>> {
+  ask(cmd: string, extra: object = {}): Promise<Reply> {
     const seq = ++this.seq;
     return new Promise((resolve) => {
-      const t = setTimeout(() => resolve({ error: 'no answer' }), 5000);
-      this.waiting.set(seq, (m) => {
+      const done = (m: Reply) => {
         clearTimeout(t);
         this.waiting.delete(seq);
         resolve(m);
+      };
+      const t = setTimeout(() => done({ ok: false, error: 'no answer' }), 5000);
+      this.waiting.set(seq, done);
+      if (!this.proc.connected) return done({ ok: false, error: 'not connected' });
+      // The child can die between the check above and this write: the callback gets the EPIPE.
+      this.proc.send({ cmd, seq, ...extra }, (err) => {
+        if (err) done({ ok: false, error: `send failed: ${err.message}` });
       });
-      if (this.proc.connected) this.proc.send({ cmd, seq, ...extra });
     });
+  }
+  private failAsks(error: string): void {
+    for (const w of [...this.waiting.values()]) w({ ok: false, error });
   }
   kill(): void {
     this.proc.kill('SIGKILL');
-    for (const w of this.waiting.values()) w({ ok: false, error: 'killed' });
-    this.waiting.clear();
+    this.failAsks('killed');
   }
   get alive(): boolean {
     return this.proc.connected && this.proc.exitCode === null && this.proc.signalCode === null;
@@ -90,6 +119,8 @@ describe('crash test with real processes', () => {
     const peers = JSON.stringify(Object.fromEntries(ids.map((id, i) => [id, `127.0.0.1:${ports[i]}`])));
     const members = ids.map((id) => new Member(id, { PEERS: peers, DIR: join(root, id) }));
     await Promise.all(members.map((m) => m.start()));
+    let stop = false;
+    let refresh: ReturnType<typeof setInterval> | undefined;
     try {
       const leader = async () => {
         for (let i = 0; i < 500; i++) {
@@ -99,7 +130,6 @@ describe('crash test with real processes', () => {
         throw new Error('no leader');
       };
       const acked = new Set<string>();
-      let stop = false;
       let n = 0;
       let current = await leader();
       const writers = Array.from({ length: 8 }, async () => {
@@ -110,26 +140,33 @@ describe('crash test with real processes', () => {
           else await sleep(10);
         }
       });
-      const refresh = setInterval(async () => {
+      refresh = setInterval(async () => {
         try {
           current = await leader();
         } catch {
           /* keep the old one */
         }
       }, 50);
-      await sleep(400);
+      // Each phase waits for writes to be acknowledged (bounded), not for a fixed time: under load a
+      // fixed sleep may see no writes at all, and then the crash tests nothing.
+      const progress = async (what: string, writes: number) => {
+        const from = acked.size;
+        await until(what, () => acked.size >= from + writes);
+      };
+      await progress('writes under the first leader', 30);
       // Crash the leader mid-stream, let the others carry on, restart it from its disk.
       const victim = current;
       victim.kill();
-      await sleep(600);
+      await until('a new leader', async () => current !== victim && current.alive && (await current.ask('status')).leader === true);
+      await progress('writes under the new leader', 20);
       await victim.start();
+      await progress('writes after the old leader restarted', 10);
       // Crash a follower too.
-      await sleep(300);
       const follower = members.find((m) => m.alive && m !== current)!;
       follower.kill();
-      await sleep(300);
+      await progress('writes with a follower down', 10);
       await follower.start();
-      await sleep(400);
+      await progress('writes after the follower restarted', 10);
       stop = true;
       clearInterval(refresh);
       await Promise.all(writers);
@@ -147,6 +184,9 @@ describe('crash test with real processes', () => {
         expect(lost, `${m.id} lost acknowledged writes`).toEqual([]);
       }
     } finally {
+      // Also on failure: the writers must not spin on dead members after the test.
+      stop = true;
+      clearInterval(refresh);
       for (const m of members) m.kill();
     }
   });

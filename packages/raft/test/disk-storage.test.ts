@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DiskStorage } from '../src/disk-storage.js';
 import { MemoryStorage } from '../src/memory-storage.js';
 import { EntryType, StorageError, type Entry } from '../src/index.js';
+import { silentLogger } from '../src/logger.js';
+import { lineLogger } from './line-logger.js';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -23,7 +25,7 @@ const txt = (e: Entry) => new TextDecoder().decode(e.data);
 const segs = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.seg')).sort();
 
 async function reopen(dir: string, logs: string[] = [], segmentBytes?: number) {
-  const s = new DiskStorage({ dir, logger: (l) => logs.push(l), segmentBytes });
+  const s = new DiskStorage({ dir, logger: lineLogger(logs), segmentBytes });
   opened.push(s);
   const st = await s.load();
   return { s, st };
@@ -174,7 +176,7 @@ describe('DiskStorage against a model', () => {
     for (let seed = 1; seed <= 12; seed++) {
       const rnd = seededRandom(seed);
       const dir = tmp();
-      let disk = new DiskStorage({ dir, segmentBytes: 150 + Math.floor(rnd() * 400), logger: () => undefined });
+      let disk = new DiskStorage({ dir, segmentBytes: 150 + Math.floor(rnd() * 400), logger: silentLogger });
       await disk.load();
       const model = new MemoryStorage();
       let last = 0;
@@ -212,7 +214,7 @@ describe('DiskStorage against a model', () => {
           last = idx;
         } else {
           await disk.close();
-          disk = new DiskStorage({ dir, segmentBytes: 150 + Math.floor(rnd() * 400), logger: () => undefined });
+          disk = new DiskStorage({ dir, segmentBytes: 150 + Math.floor(rnd() * 400), logger: silentLogger });
           const got = await disk.load();
           const want = await model.load();
           expect(got.entries.map((e) => [e.index, e.term, txt(e)])).toEqual(want.entries.map((e) => [e.index, e.term, txt(e)]));

@@ -1,4 +1,6 @@
-import { Raft, seededRandom, type Message, type RaftConfig, type Snapshot, type Entry, type HardState } from '../src/index.js';
+import { Raft, type RaftConfig } from '../src/raft.js';
+import { seededRandom } from '../src/random.js';
+import type { Entry, HardState, Message, Snapshot } from '../src/types.js';
 
 /** A tiny synchronous cluster for scripted core tests: messages are delivered only when asked. */
 export class Net {

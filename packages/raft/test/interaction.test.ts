@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MessageTypeName, type Message } from '../src/index.js';
+import { MessageTypeName, type Message } from '../src/types.js';
 import { data, Net } from './harness.js';
 
 // etcd-style scripted tests: each testdata/*.txt is a list of commands, each followed by its expected

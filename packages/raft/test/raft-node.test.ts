@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiskStorage, NotLeaderError, RaftNode, WsTransport, MemoryStorage, type RaftNodeOptions, type StateMachine } from '../src/index.js';
+import { lineLogger } from './line-logger.js';
 
 class Kv implements StateMachine {
   data = new Map<string, string>();
@@ -64,7 +65,7 @@ async function makeMember(id: string, dir: string, port: number, peers: Record<s
   const transport = new WsTransport({ id, port, peers, chunkBytes: 64 });
   await transport.listen();
   const kv = new Kv();
-  const disk = new WatchedDisk({ dir, logger: (l) => logs.push(l) });
+  const disk = new WatchedDisk({ dir, logger: lineLogger(logs) });
   const node = new RaftNode({
     id,
     storage: disk,
@@ -73,7 +74,7 @@ async function makeMember(id: string, dir: string, port: number, peers: Record<s
     bootstrap: ids,
     ...opts,
     ...extra,
-    logger: (l) => logs.push(l),
+    logger: lineLogger(logs),
   });
   await node.start();
   cleanups.push(() => node.stop());
@@ -181,7 +182,8 @@ describe('RaftNode over ws with on-disk logs', () => {
         }
       }
     });
-    await sleep(300);
+    // Writes acknowledged under the first leader, however long that takes on a loaded machine.
+    await until('writes under the first leader', () => acked.size >= 20);
     const old = [...alive].find((m) => m.node.isLeader())!;
     const before = acked.size;
     alive.delete(old);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { invalidMessage, MessageType } from '../src/index.js';
+import { MessageType } from '../src/types.js';
+import { invalidMessage } from '../src/validate.js';
 
 describe('invalidMessage', () => {
   const ok = { type: MessageType.App, from: 'a', to: 'b', term: 2, index: 1, logTerm: 1, commit: 1, entries: [{ index: 2, term: 2, type: 0, data: new Uint8Array(1) }] };

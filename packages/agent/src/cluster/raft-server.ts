@@ -146,14 +146,14 @@ export class RaftServer {
     const tickMs = 100 * this.o.raftMultiplier;
     const raft = new RaftNode({
       id: this.o.node,
-      storage: new DiskStorage({ dir: this.raftDir, logger: (line) => log.warn(line) }),
+      storage: new DiskStorage({ dir: this.raftDir, logger: log }),
       transport: this.transport,
       fsm: new RaftFsm(this.o.state),
       bootstrap,
       tickMs,
       preVote: true,
       checkQuorum: true,
-      logger: (line) => log.debug(line),
+      logger: log,
     });
     raft.on('leader', (lead: NodeId | undefined) => {
       log.info(lead ? 'New leader elected' : 'Lost the leader', { leader: lead ?? '' });

@@ -1,7 +1,10 @@
 // A cluster member in its own process, for the crash test (bundled by the test with esbuild, run by node).
-import { DiskStorage, RaftNode, WsTransport, type StateMachine } from '../../src/index.js';
+import { DiskStorage, RaftNode, WsTransport, type RaftLogger, type StateMachine } from '../../src/index.js';
 
 const id = process.env.ID!;
+// Log lines go to the parent over IPC (the test keeps them for failure reports).
+const toParent = (level: string) => (msg: string) => void process.send?.({ type: 'log', line: `${level} ${msg}` });
+const logger: RaftLogger = { debug: () => undefined, info: toParent('info'), warn: toParent('warn'), error: toParent('error') };
 const peers = JSON.parse(process.env.PEERS!) as Record<string, string>;
 const kv = new Map<string, string>();
 const fsm: StateMachine = {
@@ -17,13 +20,14 @@ const fsm: StateMachine = {
 };
 const node = new RaftNode({
   id,
-  storage: new DiskStorage({ dir: process.env.DIR!, logger: (l) => process.send!({ type: 'log', line: l }) }),
+  storage: new DiskStorage({ dir: process.env.DIR!, logger }),
   transport: new WsTransport({ id, port: Number(peers[id].split(':')[1]), peers }),
   fsm,
   bootstrap: Object.keys(peers),
   tickMs: 20,
   snapshotThreshold: 200,
   trailingLogs: 20,
+  logger,
 });
 void node.start().then(() => process.send!({ type: 'ready' }));
 process.on('message', async (m: { cmd: string; k?: string; seq: number }) => {
