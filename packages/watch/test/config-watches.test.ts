@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ConsulClient } from '@conclave/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@conclave/toolkit';
-import { WatchConfigError, parseConfigWatches, parseWatchDefinition, startWatches, type WatchSet } from '../src/index.js';
+import { WatchConfigError, parseConfigWatches, parseWatchDefinition, startWatches, type WatchSet } from '../src/internal.js';
 import { LocalConsul } from './support/local-consul.js';
 
 let server: LocalConsul;

@@ -8,7 +8,7 @@ import {
   newEvents,
   parseWatchDefinition,
   splitTaggedServiceName,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 describe('encodeConsulJson', () => {
   it('writes compact JSON with uint64 fields as bare numbers and Go HTML escaping', () => {

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@conclave/toolkit';
-import { handlerFor, parseWatchDefinition, postToHttpHandler, type HttpHandlerConfig } from '../src/index.js';
+import { handlerFor, parseWatchDefinition, postToHttpHandler, type HttpHandlerConfig } from '../src/internal.js';
 
 interface Received {
   method: string;

@@ -2,7 +2,7 @@
 // 4 KB) and logged, a failing or missing command is logged and never thrown.
 import { createLogger } from '@conclave/toolkit';
 import { describe, expect, it } from 'vitest';
-import { handlerFor, parseWatchDefinition, runScript, scriptHandler } from '../src/index.js';
+import { handlerFor, parseWatchDefinition, runScript, scriptHandler } from '../src/internal.js';
 
 const collect = () => {
   const lines: string[] = [];

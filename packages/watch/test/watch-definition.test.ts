@@ -1,6 +1,6 @@
 // Parsing watch definitions as Consul does (config `watches` entries and the CLI's flags), with its messages.
 import { describe, expect, it } from 'vitest';
-import { WatchConfigError, joinPassingOnlyValue, parseWatchDefinition, watchParamsFromCli } from '../src/index.js';
+import { WatchConfigError, joinPassingOnlyValue, parseWatchDefinition, watchParamsFromCli } from '../src/internal.js';
 
 const fails = (raw: unknown, message: string, options?: { requireHandler?: boolean }) => {
   let err: unknown;

@@ -4,7 +4,7 @@
 import { ConsulClient, consulWatchBackoff } from '@conclave/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@conclave/toolkit';
-import { parseWatchDefinition, startWatch, type RunningWatch, type WatchHandler } from '../src/index.js';
+import { parseWatchDefinition, startWatch, type RunningWatch, type WatchHandler } from '../src/internal.js';
 import { LocalConsul } from './support/local-consul.js';
 
 let server: LocalConsul;
