@@ -1,10 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@conclave/test-support/free-port';
 
 // Real crashes: each member is its own node process (this package's source bundled with esbuild, the
 // toolchain tsup already uses), killed with SIGKILL in the middle of a write stream.
@@ -42,12 +42,7 @@ async function until(what: string, f: () => boolean | Promise<boolean>, ms = 20_
 
 async function freePorts(n: number): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    out.push((s.address() as { port: number }).port);
-    await new Promise((r) => s.close(r));
-  }
+  for (let i = 0; i < n; i++) out.push(await freePort());
   return out;
 }
 

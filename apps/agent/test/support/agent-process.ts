@@ -1,32 +1,14 @@
 // Starts the built `conclave` binary as a real process on free ports, for end-to-end tests.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 export const CONCLAVE_BIN = fileURLToPath(new URL('../../bin/conclave.js', import.meta.url));
 const execFileP = promisify(execFile);
 
-/** A port free for both TCP and UDP on 127.0.0.1 (DNS needs both). */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = createServer();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as { port: number }).port;
-        srv.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const sock = createSocket('udp4');
-      sock.once('error', () => resolve(false));
-      sock.bind(port, '127.0.0.1', () => sock.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-}
+import { freePort } from '@conclave/test-support/free-port';
+
+export { freePort };
 
 export interface AgentProcess {
   proc: ChildProcess;

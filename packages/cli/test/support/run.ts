@@ -1,6 +1,5 @@
 // Runs `conclave ...` in-process through runCli with captured streams, and starts a dev agent in this process (the
 // cli package depends on @conclave/agent anyway) on free ports, so the command tests need no built binary.
-import { createServer } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { Agent, buildAgentConfig } from '@conclave/agent';
 import { createLogger } from '@conclave/toolkit';
@@ -37,16 +36,9 @@ export async function run(argv: string[], options: { env?: Record<string, string
   return { code, stdout: raw.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), raw };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '@conclave/test-support/free-port';
+
+export { freePort };
 
 export interface TestAgent {
   httpAddr: string;

@@ -3,8 +3,8 @@
 // which depends on it. `npm test` builds everything first; alone, run `npx nx run-many -t build` once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@conclave/test-support/free-port';
 
 const CONCLAVE_MAIN = fileURLToPath(new URL('../../../../apps/agent/dist/main.js', import.meta.url));
 
@@ -13,16 +13,6 @@ export interface DevAgent {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startDevAgent(): Promise<DevAgent> {
   if (!existsSync(CONCLAVE_MAIN)) throw new Error(`${CONCLAVE_MAIN} is missing: build first (npx nx run-many -t build)`);
