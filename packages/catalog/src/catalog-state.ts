@@ -708,3 +708,20 @@ function sameJson<T extends object>(a: T, b: T, ignore: Array<keyof T>): boolean
   };
   return deepEqual(strip(a), strip(b));
 }
+
+/** The catalog as readers (the HTTP API, DNS) see it: queries only, nothing that changes it. */
+export type CatalogReader = Pick<
+  CatalogState,
+  | 'getNode'
+  | 'getService'
+  | 'getCheck'
+  | 'maxIndex'
+  | 'nodeList'
+  | 'serviceList'
+  | 'serviceNodes'
+  | 'nodeServices'
+  | 'nodeChecks'
+  | 'serviceChecks'
+  | 'checkServiceNodes'
+  | 'checksInState'
+>;

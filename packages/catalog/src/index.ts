@@ -19,6 +19,7 @@ export type {
   CommandFailure,
 } from './catalog-commands.js';
 export { CatalogState, TOPIC_NODES, TOPIC_SERVICES, TOPIC_CHECKS, topicService } from './catalog-state.js';
+export type { CatalogReader } from './catalog-state.js';
 export type {
   QueryResult,
   NodeRecord,

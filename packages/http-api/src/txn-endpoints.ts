@@ -14,7 +14,7 @@ import {
   uint64ErrorText,
 } from '@conclave/toolkit';
 import { decodeCheckInput, decodeServiceInput, isCommandFailure } from '@conclave/catalog';
-import { READ_ONLY_VERBS, isKvTxnResult, isReadOnlyTxnOp, readMixedTxn, readTxn } from '@conclave/state';
+import { READ_ONLY_VERBS, isKvTxnResult, isReadOnlyTxnOp } from '@conclave/state';
 import type { KvEntry } from '@conclave/kv';
 import type { KvTxnOp, KvTxnResult, TxnOp, TxnResult, TxnResultItem } from '@conclave/state';
 import { ApiError } from './api-error.js';
@@ -42,7 +42,7 @@ export async function handleTxn(call: ApiCall): Promise<void> {
     const mode = call.consistency();
     if (mode === 'consistent') await call.backend.log.barrier();
     const state = call.backend.state;
-    const result = readTxn(state.kv, state.sessions, ops);
+    const result = state.readKvTxn(ops);
     const status = result.Errors ? 409 : 200;
     call.jsonWithMeta(status, encodeTxnResult(result), state.kv.maxIndex(), mode);
     return;
@@ -59,7 +59,7 @@ async function mixed(call: ApiCall, ops: TxnOp[]): Promise<void> {
   if (ops.every(isReadOnlyTxnOp)) {
     const mode = call.consistency();
     if (mode === 'consistent') await call.backend.log.barrier();
-    const result = readMixedTxn(state, ops);
+    const result = state.readTxn(ops);
     call.jsonWithMeta(result.Errors ? 409 : 200, encodeMixedResult(result), state.maxIndex(), mode);
     return;
   }

@@ -1,4 +1,5 @@
 export { KvState, kvKeyTopic } from './kv-state.js';
+export type { KvReader } from './kv-state.js';
 export type { KvEntry, KvSnapshot } from './kv-state.js';
 export type {
   KvCommand,

@@ -258,3 +258,6 @@ function lowerBound(arr: string[], target: string): number {
   }
   return lo;
 }
+
+/** The KV table as readers see it: queries only, nothing that changes it. */
+export type KvReader = Pick<KvState, 'entry' | 'entriesUnder' | 'get' | 'list' | 'keys' | 'maxIndex'>;

@@ -1,7 +1,11 @@
 // The log seam: the one way a command reaches the state machine. The agent implements it three ways (a local
 // log in -dev, Raft on a server, forwarding to a server on a client) and picks one at start; the HTTP API and
 // the agent's own writers (catalog sync, reconcile, session TTLs, tombstone reaping) only see this interface.
+import type { CatalogReader } from '@conclave/catalog';
+import type { KvReader } from '@conclave/kv';
+import type { WatchHub } from '@conclave/toolkit';
 import type { Command, CommandResult, StateMachine } from './state-machine.js';
+import type { SessionReader } from './session-state.js';
 
 /** A command as applied: the log index it got and what StateMachine.apply returned for it. */
 export interface AppliedCommand<R = CommandResult> {
@@ -19,5 +23,12 @@ export interface CommandLog<C = Command, R = CommandResult> {
   lastIndex(): number;
 }
 
-/** What readers (the HTTP API, DNS) may use of the state machine: its tables and indexes, not apply/restore. */
-export type StateReader = Pick<StateMachine, 'catalog' | 'kv' | 'sessions' | 'watches' | 'lastIndex' | 'maxIndex' | 'snapshot'>;
+/** What readers (the HTTP API, DNS) may use of the state machine: its tables' queries, read-only transactions,
+ * waiting for changes, the indexes and a snapshot; nothing that changes it (apply, restore, or a table's own mutators). StateMachine
+ * satisfies it structurally. */
+export interface StateReader extends Pick<StateMachine, 'lastIndex' | 'maxIndex' | 'snapshot' | 'readKvTxn' | 'readTxn'> {
+  readonly catalog: CatalogReader;
+  readonly kv: KvReader;
+  readonly sessions: SessionReader;
+  readonly watches: Pick<WatchHub, 'subscribe'>;
+}

@@ -23,13 +23,14 @@ export type {
   SessionRequestDefaults,
 } from './session-commands.js';
 export { SessionState, TOPIC_SESSIONS } from './session-state.js';
+export type { SessionReader } from './session-state.js';
 export type { SessionSnapshot } from './session-state.js';
 export type { KvLockCommand, KvUnlockCommand } from './kv-locks.js';
-export { applyTxn, readTxn, isKvTxnResult, TXN_VERBS, READ_ONLY_VERBS } from './txn.js';
+export { isKvTxnResult, TXN_VERBS, READ_ONLY_VERBS } from './txn.js';
 export type { KvTxnOp, KvTxnCommand, KvTxnResult, TxnError, TxnVerb } from './txn.js';
 export { SessionTimers, SESSION_TTL_MULTIPLIER } from './session-timers.js';
 export type { SessionTimersOptions } from './session-timers.js';
 export { buildSnapshotArchive, readSnapshotArchive, SnapshotArchiveError, SNAPSHOT_FORMAT, MAX_SNAPSHOT_BYTES } from './snapshot-archive.js';
 export type { SnapshotMeta, SnapshotArchive } from './snapshot-archive.js';
-export { applyMixedTxn, readMixedTxn, isReadOnlyTxnOp } from './catalog-txn.js';
+export { isReadOnlyTxnOp } from './catalog-txn.js';
 export type { TxnOp, TxnCommand, TxnResult, TxnResultItem, NodeTxnOp, ServiceTxnOp, CheckTxnOp, SessionTxnOp } from './catalog-txn.js';

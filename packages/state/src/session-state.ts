@@ -220,3 +220,6 @@ export class SessionState {
 function checkIds(s: Pick<Session, 'NodeChecks' | 'ServiceChecks'>): string[] {
   return [...(s.NodeChecks ?? []), ...(s.ServiceChecks ?? []).map((c) => c.ID)];
 }
+
+/** The session table as readers see it: queries only, nothing that changes it. */
+export type SessionReader = Pick<SessionState, 'get' | 'lockDelayed' | 'info' | 'byNodeName' | 'list' | 'all' | 'maxIndex'>;

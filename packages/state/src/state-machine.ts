@@ -14,10 +14,10 @@ import type { KvSnapshot } from '@conclave/kv';
 import type { SessionCommand } from './session-commands.js';
 import { SessionState } from './session-state.js';
 import type { SessionSnapshot } from './session-state.js';
-import { applyMixedTxn } from './catalog-txn.js';
-import type { TxnCommand, TxnResult } from './catalog-txn.js';
-import { applyTxn } from './txn.js';
-import type { KvTxnCommand, KvTxnResult } from './txn.js';
+import { applyMixedTxn, readMixedTxn } from './catalog-txn.js';
+import type { TxnCommand, TxnOp, TxnResult } from './catalog-txn.js';
+import { applyTxn, readTxn } from './txn.js';
+import type { KvTxnCommand, KvTxnOp, KvTxnResult } from './txn.js';
 
 /** PUT /v1/snapshot: replaces the whole state at this log index, on every replica alike. */
 export interface SnapshotRestoreCommand {
@@ -114,6 +114,16 @@ export class StateMachine {
       return result;
     }
     return { error: `unknown command type ${type}` };
+  }
+
+  /** A KV transaction whose verbs are all read-only (READ_ONLY_VERBS), answered from the current state. */
+  readKvTxn(ops: readonly KvTxnOp[]): KvTxnResult {
+    return readTxn(this.kv, this.sessions, ops);
+  }
+
+  /** A mixed transaction whose operations are all read-only (isReadOnlyTxnOp), answered from the current state. */
+  readTxn(ops: readonly TxnOp[]): TxnResult {
+    return readMixedTxn(this, ops);
   }
 
   /** Highest index visible in any table (≥ every query's index). */

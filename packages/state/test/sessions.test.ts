@@ -6,7 +6,6 @@ import {
   StateMachine,
   decodeSessionRequest,
   isKvTxnResult,
-  readTxn,
 } from '../src/index.js';
 import type { Command, KvTxnOp, SessionInput } from '../src/index.js';
 
@@ -242,7 +241,7 @@ describe('transactions', () => {
     });
     expect(isKvTxnResult(r) && r.Errors).toBeNull();
     expect(sm.kv.get('l/k').value).toMatchObject({ LockIndex: 1, Session: '' });
-    const ro = readTxn(sm.kv, sm.sessions, [op('check-session', 'l/k', { Session: 's1' }), op('get', 'l/k')]);
+    const ro = sm.readKvTxn([op('check-session', 'l/k', { Session: 's1' }), op('get', 'l/k')]);
     expect(ro.Errors).toEqual([{ OpIndex: 0, What: 'failed session check for key "l/k", current session "" != "s1"' }]);
   });
 });
