@@ -34,7 +34,7 @@ import { MemberTable, shareEmpty, type ProbeOrder, type Rec } from './member-tab
 import { createRng, type Rng } from './rng.js';
 import type { SharedRoster } from './shared-roster.js';
 import { Suspicion } from './suspicion.js';
-import { UserEventBuffer, type UserEvent } from './user-events.js';
+import { UserEventDeduplicator, type UserEvent } from './user-events.js';
 
 export type StreamPurpose = 'join' | 'push-pull' | 'reconnect' | 'ping';
 
@@ -140,7 +140,7 @@ export class GossipCore {
   private readonly queue: BroadcastQueue;
   private readonly awareness: Awareness;
   private readonly clock = new LamportClock();
-  private readonly eventBuffer: UserEventBuffer;
+  private readonly eventDedup: UserEventDeduplicator;
   private outputs: GossipOutput[] = [];
   private events: GossipEvent[] = [];
   private seq = 0;
@@ -182,7 +182,7 @@ export class GossipCore {
     this.rng = createRng(opts.seed);
     this.queue = new BroadcastQueue(c.maxQueuedBroadcasts);
     this.awareness = new Awareness(c.lifeguard ? c.awarenessMaxMultiplier : 1);
-    this.eventBuffer = new UserEventBuffer(c.eventBufferSize);
+    this.eventDedup = new UserEventDeduplicator(c.eventBufferSize);
     this.packetBudget = c.udpPacketSize - (opts.packetOverhead ?? 0);
     const now = opts.now;
     this.self = { name: opts.name, addr: opts.addr, tags: { ...(opts.tags ?? {}) }, inc: opts.incarnation ?? 1, status: 'alive', since: now, idx: 0 };
@@ -315,7 +315,7 @@ export class GossipCore {
       );
     }
     const ev: UserEvent = { ltime: this.clock.increment(), name, payload };
-    this.eventBuffer.admit(ev, this.clock.time());
+    this.eventDedup.admit(ev, this.clock.time());
     this.queue.push(null, encodeMessage({ t: MsgType.user, lt: ev.ltime, name, payload }));
     this.events.push({ type: 'user-event', event: ev });
     return ev;
@@ -813,7 +813,7 @@ export class GossipCore {
   private userEvent(m: UserMsg): void {
     this.clock.witness(m.lt);
     const ev: UserEvent = { ltime: m.lt, name: m.name, payload: m.payload };
-    if (!this.eventBuffer.admit(ev, this.clock.time())) return;
+    if (!this.eventDedup.admit(ev, this.clock.time())) return;
     this.queue.push(null, encodeMessage(m));
     this.events.push({ type: 'user-event', event: ev });
   }

@@ -9,7 +9,7 @@ export interface UserEvent {
   payload: Uint8Array;
 }
 
-export class UserEventBuffer {
+export class UserEventDeduplicator {
   private slots: { ltime: number; seen: UserEvent[] }[] = [];
 
   constructor(private readonly size: number) {}

@@ -9,7 +9,7 @@ import { LamportClock } from '../src/lamport.js';
 import { Suspicion, suspicionTimeout } from '../src/suspicion.js';
 import { decodePacket, encodeMessage, encodePacket, MsgType } from '../src/messages.js';
 import { FrameReader, frame, open, refusal, seal } from '../src/transport.js';
-import { UserEventBuffer } from '../src/user-events.js';
+import { UserEventDeduplicator } from '../src/user-events.js';
 
 describe('Suspicion', () => {
   it('shrinks from max toward min as independent confirmations arrive', () => {
@@ -218,7 +218,7 @@ describe('small helpers', () => {
     expect(c.increment()).toBe(1);
     c.witness(10);
     expect(c.time()).toBe(11);
-    const buf = new UserEventBuffer(4);
+    const buf = new UserEventDeduplicator(4);
     const e = { ltime: 5, name: 'deploy', payload: Buffer.from('1') };
     expect(buf.admit(e, 5)).toBe(true);
     expect(buf.admit({ ...e, payload: Buffer.from('1') }, 5)).toBe(false);
