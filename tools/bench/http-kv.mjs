@@ -47,12 +47,20 @@ async function serve(kind) {
       throw new Error('not part of this benchmark');
     };
     const agent = new Proxy({}, { get: () => notImplemented });
+    // The dev agent's write path without the agent: a single-node log applying at the next index.
+    const log = {
+      propose: async (cmd) => {
+        const at = ++index;
+        return { index: at, result: state.apply(cmd, at) };
+      },
+      barrier: async () => {},
+      lastIndex: () => index,
+    };
     const api = createHttpApi({
       state,
-      write: async (cmd) => state.apply(cmd, ++index),
+      log,
       leadership: () => ({ knownLeader: true, lastContactMs: 0, leaderAddress: '127.0.0.1:8300' }),
       peers: () => ['127.0.0.1:8300'],
-      barrier: async () => {},
       agent,
       datacenter: 'dc1',
       nodeName: 'bench',

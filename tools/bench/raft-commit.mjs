@@ -95,7 +95,7 @@ async function load(node, concurrency, seconds, reads = false) {
 
 // ---------------------------------------------------------------- follower memory (child process)
 async function runMem() {
-  const { Raft, seededRandom, MessageType } = await import('@conclave/raft');
+  const { Raft, seededRandom, MessageType } = await import('@conclave/raft/internal');
   const n = Number(process.env.ENTRIES);
   const boot = Raft.bootstrap(['l', 'f', 'x']);
   const r = new Raft({ id: 'f', random: seededRandom(1), hardState: boot.hardState, entries: boot.entries, electionTick: 1000000 });
