@@ -1,5 +1,6 @@
 // Starts the built `conclave` binary as a real process on free ports, for end-to-end tests.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
@@ -16,23 +17,43 @@ const execFileP = promisify(execFile);
  */
 export const AGENT_RUNNING = '==> Conclave agent running!';
 
-/** A port free for both TCP and UDP on 127.0.0.1 (DNS needs both). */
+/** The first port of the kernel's ephemeral range (bind(0) and outgoing connections take ports from it). */
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * A port free for both TCP and UDP on 127.0.0.1 (DNS needs both), chosen below the ephemeral range and
+ * never twice in this process. A port from bind(0) is ephemeral: between this check and the agent's bind,
+ * any outgoing connection or bind(0) on the machine may take it (a cluster test's agent failed with
+ * EADDRINUSE on its DNS port that way). Below the range, only an explicit bind can.
+ */
 export async function freePort(): Promise<number> {
+  const high = ephemeralLow();
+  const low = high > 11_000 ? 10_000 : 1024;
   for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (handedOut.has(port)) continue;
+    const tcpFree = await new Promise<boolean>((resolve) => {
       const srv = createServer();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as { port: number }).port;
-        srv.close(() => resolve(p));
-      });
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
+    if (!tcpFree) continue;
     const udpFree = await new Promise<boolean>((resolve) => {
       const sock = createSocket('udp4');
       sock.once('error', () => resolve(false));
       sock.bind(port, '127.0.0.1', () => sock.close(() => resolve(true)));
     });
-    if (udpFree) return port;
+    if (!udpFree) continue;
+    handedOut.add(port);
+    return port;
   }
 }
 
