@@ -137,6 +137,8 @@ describe('conclave-template with the article templates', () => {
     await api('/v1/agent/check/fail/service:web-2');
     await eventually(async () => !read('haproxy.cfg').includes('web-2'), 15000, 'web-2 removed');
     expect(read('haproxy.cfg')).toContain('server web-1 192.168.33.21:80 check');
+    // The reload command is a process started after the write: wait for it, then check no second one follows.
+    await eventually(async () => reloads() >= 2, 15000, 'the reload');
     await new Promise((r) => setTimeout(r, 500));
     expect(reloads()).toBe(2);
   });
@@ -144,6 +146,7 @@ describe('conclave-template with the article templates', () => {
   it('adds a newly registered instance', async () => {
     await api('/v1/agent/service/register', { Name: 'web', ID: 'web-3', Address: '192.168.33.23', Port: 8000, Tags: ['blue'], Check: { TTL: '60s', Status: 'passing' } });
     await eventually(async () => read('haproxy.cfg').includes('server web-3 192.168.33.23:8000 check'), 15000, 'web-3 added');
+    await eventually(async () => reloads() >= 3, 15000, 'the reload');
     await new Promise((r) => setTimeout(r, 500));
     expect(reloads()).toBe(3);
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBE_ABORTED_OUTPUT, runScriptCheck } from '@conclave/health';
+import { alive, waitFor } from './support/wait-for.js';
 
 let dir: string;
 
@@ -13,19 +14,18 @@ function script(name: string, body: string): string {
   return path;
 }
 
-/** True while the process exists and is not a zombie waiting to be reaped. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+async function waitForFile(path: string): Promise<string> {
+  await waitFor(() => existsSync(path), `${path} to be written`);
+  return readFileSync(path, 'utf8');
 }
 
-async function waitForFile(path: string): Promise<string> {
-  for (let i = 0; i < 500 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 10));
-  return readFileSync(path, 'utf8');
+/**
+ * The run resolves once the script (the group leader) has been reaped and the output pipes are closed,
+ * as Consul's cmd.Wait does. A grandchild closes its pipes early in its exit, before the kernel has
+ * finished it, and it is reaped by init, not by us: its death is polled for, with a bound.
+ */
+async function waitGone(pid: number): Promise<void> {
+  await waitFor(() => !alive(pid), `process ${pid} to die`, { timeoutMs: 5000 });
 }
 
 const base = { timeoutNs: 0, outputMaxSize: 4096 };
@@ -109,7 +109,7 @@ describe('runScriptCheck', () => {
     expect(r.status).toBe('critical');
     expect(r.output).toBe('Timed out (1s) running check\n\nstarted\n');
     expect(alive(shellPid!)).toBe(false);
-    expect(alive(sleepPid!)).toBe(false);
+    await waitGone(sleepPid!);
   });
 
   it('a timed-out run with no output reports only the timeout', async () => {
@@ -126,6 +126,6 @@ describe('runScriptCheck', () => {
     ctl.abort();
     expect(await run).toEqual({ status: 'critical', output: PROBE_ABORTED_OUTPUT });
     expect(alive(shellPid!)).toBe(false);
-    expect(alive(sleepPid!)).toBe(false);
+    await waitGone(sleepPid!);
   });
 });

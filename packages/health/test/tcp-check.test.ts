@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTcpCheck } from '@conclave/health';
+import { waitFor } from './support/wait-for.js';
 
 let listener: net.Server;
 let port: number;
@@ -35,7 +36,7 @@ describe('runTcpCheck', () => {
     const r = await runTcpCheck({ ...base, tcp: `127.0.0.1:${port}` });
     expect(r).toEqual({ status: 'passing', output: `TCP connect 127.0.0.1:${port}: Success` });
     // The listener really saw the connection.
-    for (let i = 0; i < 100 && accepted === before; i++) await new Promise((res) => setTimeout(res, 10));
+    await waitFor(() => accepted > before, 'the listener to accept');
     expect(accepted).toBe(before + 1);
   });
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +16,12 @@ import {
   type ConsulRequest,
   type FetchOptions,
 } from '../src/internal.js';
+import { ARTICLE_BLUE_GREEN, ARTICLE_HAPROXY } from './article-templates.js';
 import { MemoryConsul } from './memory-consul.js';
 
 // The article's two HAProxy templates, exactly as printed (its code blocks lost their line breaks).
-const article = readFileSync('/work/shared/seed/consul-orchestration-intro.ja.txt', 'utf8').split('\n');
-const HAPROXY = article.find((l) => l.includes('balance roundrobin{{range service "web"}}'))!;
-const BLUE_GREEN = article.find((l) => l.includes('{{$state := (key "service/web/state")}}'))!;
+const HAPROXY = ARTICLE_HAPROXY;
+const BLUE_GREEN = ARTICLE_BLUE_GREEN;
 
 function webCluster(): MemoryConsul {
   const c = new MemoryConsul();

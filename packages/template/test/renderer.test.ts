@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsulClient } from '@conclave/client';
 import { Renderer, RendererEvent, consulClientSource, parseWaitSpec, runCommand } from '../src/internal.js';
+import { ARTICLE_BLUE_GREEN, ARTICLE_HAPROXY } from './article-templates.js';
 import { MemoryConsul } from './memory-consul.js';
 import { serveMemoryConsul } from './memory-consul-http.js';
 
-const article = readFileSync('/work/shared/seed/consul-orchestration-intro.ja.txt', 'utf8').split('\n');
-const HAPROXY = article.find((l) => l.includes('balance roundrobin{{range service "web"}}'))!;
-const BLUE_GREEN = article.find((l) => l.includes('{{$state := (key "service/web/state")}}'))!;
+const HAPROXY = ARTICLE_HAPROXY;
+const BLUE_GREEN = ARTICLE_BLUE_GREEN;
 
 async function waitFor(pred: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -14,6 +14,7 @@ import {
   parseTemplateFlag,
   runTemplateCommand,
 } from '../src/internal.js';
+import { ARTICLE_HAPROXY } from './article-templates.js';
 import { MemoryConsul } from './memory-consul.js';
 import { serveMemoryConsul } from './memory-consul-http.js';
 
@@ -158,8 +159,7 @@ describe('runTemplateCommand', () => {
     const served = await serveMemoryConsul(c);
     server = served.server;
     const dir = mkdtempSync(join(tmpdir(), 'cmd-'));
-    const article = readFileSync('/work/shared/seed/consul-orchestration-intro.ja.txt', 'utf8').split('\n');
-    writeFileSync(join(dir, 'haproxy.ctmpl'), article.find((l) => l.includes('balance roundrobin{{range service "web"}}'))!);
+    writeFileSync(join(dir, 'haproxy.ctmpl'), ARTICLE_HAPROXY);
     const a = io();
     const code = await runTemplateCommand(
       ['-consul-addr', served.address, '-once', '-log-level', 'info', '-template', `${join(dir, 'haproxy.ctmpl')}:${join(dir, 'haproxy.cfg')}:echo reloaded > ${join(dir, 'marker')}`],

@@ -10,6 +10,14 @@ import { freePort } from '@conclave/test-support/free-port';
 
 export { freePort };
 
+/**
+ * Printed once every listener (HTTP, then DNS, which is imported and bound after HTTP) is up and just
+ * before the signal handlers are installed. HTTP answering alone is not readiness: a dig or a SIGHUP sent
+ * then can find no DNS socket or no handler (under load, seconds apart). After the banner, one HTTP answer
+ * means the agent's event loop has run past the handler installation too.
+ */
+export const AGENT_RUNNING = '==> Conclave agent running!';
+
 export interface AgentProcess {
   proc: ChildProcess;
   httpPort: number;
@@ -48,8 +56,9 @@ export async function startDevAgent(extraArgs: string[] = [], env: NodeJS.Proces
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`agent exited with ${proc.exitCode}:\n${out}`);
     try {
+      const ready = out.includes(AGENT_RUNNING);
       const res = await fetch(`http://${httpAddr}/v1/status/leader`);
-      if (res.ok && (await res.json()) !== '') break;
+      if (res.ok && (await res.json()) !== '' && ready) break;
     } catch {
       // not listening yet
     }

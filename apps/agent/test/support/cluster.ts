@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONCLAVE_BIN, freePort, sleep } from './agent-process.js';
+import { AGENT_RUNNING, CONCLAVE_BIN, freePort, sleep } from './agent-process.js';
 
 export interface ClusterAgent {
   name: string;
@@ -63,8 +63,10 @@ export async function startClusterAgent(
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`${spec.name} exited with ${proc.exitCode}:\n${out}`);
     try {
+      // The banner first (every listener is up), then an HTTP answer (see AGENT_RUNNING).
+      const ready = out.includes(AGENT_RUNNING);
       const res = await fetch(`http://${httpAddr}/v1/agent/self`);
-      if (res.ok) break;
+      if (res.ok && ready) break;
     } catch {
       // not listening yet
     }
