@@ -1,11 +1,12 @@
 // Config files and reload against the built binary: bad files stop the agent with a message naming the file and
 // the key; unknown keys only warn; SIGHUP and `conclave reload` pick up new service definitions.
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONCLAVE_BIN, dig, eventually, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { CONCLAVE_BIN, dig, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 let agent: AgentProcess | undefined;
 afterEach(async () => {
@@ -75,13 +76,13 @@ describe('agent configuration files', () => {
 
     writeFileSync(join(dir, 'api.json'), JSON.stringify({ service: { name: 'api', port: 81, address: '10.0.0.2' } }));
     agent.proc.kill('SIGHUP');
-    await eventually(async () => (await dig(agent!.dnsPort, 'api.service.consul')).answer.length === 1, 10000, 'api after SIGHUP');
+    await waitFor('api after SIGHUP', async () => (await dig(agent!.dnsPort, 'api.service.consul')).answer.length === 1, { timeoutMs: 10000, intervalMs: 100 });
 
     rmSync(join(dir, 'web.json'));
     const res = await runCli(['reload', '-http-addr', agent.httpAddr]);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('Configuration reload triggered');
-    await eventually(async () => (await dig(agent!.dnsPort, 'web.service.consul')).status === 'NXDOMAIN', 10000, 'web gone after reload');
+    await waitFor('web gone after reload', async () => (await dig(agent!.dnsPort, 'web.service.consul')).status === 'NXDOMAIN', { timeoutMs: 10000, intervalMs: 100 });
   });
 
   it('runs the watches of its config file and restarts them on reload', async () => {
@@ -93,15 +94,15 @@ describe('agent configuration files', () => {
     agent = await startDevAgent(['-config-file', conf]);
     const calls = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
     // The first result always runs the handler: a missing key is null.
-    await eventually(async () => calls().length === 1, 10000, 'first watch call');
+    await waitFor('first watch call', async () => calls().length === 1, { timeoutMs: 10000, intervalMs: 100 });
     expect(calls()[0]).toBe('null');
     await fetch(`http://${agent.httpAddr}/v1/kv/app/a`, { method: 'PUT', body: 'one' });
-    await eventually(async () => calls().length === 2, 10000, 'watch call after PUT');
+    await waitFor('watch call after PUT', async () => calls().length === 2, { timeoutMs: 10000, intervalMs: 100 });
     expect(JSON.parse(calls()[1]!)).toMatchObject({ Key: 'app/a', Value: Buffer.from('one').toString('base64') });
     // Reload with a watch on another key: the old watch stops, the new one starts.
     writeFileSync(conf, JSON.stringify(watch('app/b')));
     expect((await runCli(['reload', '-http-addr', agent.httpAddr])).code).toBe(0);
-    await eventually(async () => calls().length === 3, 10000, 'new watch first call');
+    await waitFor('new watch first call', async () => calls().length === 3, { timeoutMs: 10000, intervalMs: 100 });
     await fetch(`http://${agent.httpAddr}/v1/kv/app/a`, { method: 'PUT', body: 'two' });
     await new Promise((r) => setTimeout(r, 1000));
     expect(calls()).toHaveLength(3);

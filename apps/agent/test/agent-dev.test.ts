@@ -1,11 +1,12 @@
 // The article's dev-agent scenarios against the built binary: service files with script checks, dig lookups,
 // a failing check leaving DNS, blocking queries and CAS through the npm `consul` client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Consul from 'consul';
-import { dig, eventually, startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { dig, startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 let agent: AgentProcess;
 let consul: Consul;
@@ -64,10 +65,10 @@ afterAll(async () => {
 
 describe('the article on a dev agent', () => {
   it('answers the master through DNS once its script check passes', async () => {
-    const res = await eventually(async () => {
+    const res = await waitFor('master.db in DNS', async () => {
       const r = await dig(agent.dnsPort, 'master.db.service.consul', 'ANY');
       return r.answer.length > 0 ? r : undefined;
-    }, 15000, 'master.db in DNS');
+    }, { timeoutMs: 15000, intervalMs: 100 });
     expect(res.status).toBe('NOERROR');
     expect(res.answer.map((a) => a[4])).toEqual(['127.0.0.1']);
   });
@@ -96,7 +97,7 @@ describe('the article on a dev agent', () => {
 
   it('drops the master when its script exits 2, and brings it back when it exits 0', async () => {
     writeFileSync(masterState, '2');
-    await eventually(async () => (await dig(agent.dnsPort, 'master.db.service.consul', 'A')).status === 'NXDOMAIN', 15000, 'master gone');
+    await waitFor('master gone', async () => (await dig(agent.dnsPort, 'master.db.service.consul', 'A')).status === 'NXDOMAIN', { timeoutMs: 15000, intervalMs: 100 });
     const gone = await dig(agent.dnsPort, 'master.db.service.consul', 'A');
     expect(gone.authority[0]?.[3]).toBe('SOA');
     const checks = (await consul.agent.check.list()) as Record<string, { Status: string; Output: string }>;
@@ -104,7 +105,7 @@ describe('the article on a dev agent', () => {
     expect(checks['service:db']!.Output).toContain('mysql master check');
     writeFileSync(masterState, '1');
     // exit 1 is a warning: still answered by DNS (only_passing is off), not by ?passing.
-    await eventually(async () => (await dig(agent.dnsPort, 'master.db.service.consul', 'A')).answer.length === 1, 15000, 'master warning');
+    await waitFor('master warning', async () => (await dig(agent.dnsPort, 'master.db.service.consul', 'A')).answer.length === 1, { timeoutMs: 15000, intervalMs: 100 });
     writeFileSync(masterState, '0');
   });
 

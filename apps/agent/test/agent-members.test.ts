@@ -1,8 +1,9 @@
 // Gossip membership between agents as processes: join, members table, serfHealth reconciled into the catalog,
 // a killed member marked failed, force-leave.
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { spawnSync } from 'node:child_process';
-import { CONCLAVE_BIN, eventually, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { CONCLAVE_BIN, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 const agents: AgentProcess[] = [];
 afterAll(async () => {
@@ -20,7 +21,7 @@ describe('membership', () => {
     const b = await startDevAgent(['-node', 'web-1', '-join', `127.0.0.1:${a.serfPort}`]);
     agents.push(b);
 
-    await eventually(async () => (await json<unknown[]>(a, '/v1/agent/members')).length === 2, 10000, 'two members on lb-1');
+    await waitFor('two members on lb-1', async () => (await json<unknown[]>(a, '/v1/agent/members')).length === 2, { timeoutMs: 10000, intervalMs: 100 });
     const members = await json<Array<{ Name: string; Status: number; Tags: Record<string, string> }>>(a, '/v1/agent/members');
     expect(members.map((m) => [m.Name, m.Status, m.Tags.role, m.Tags.dc]).sort()).toEqual([
       ['lb-1', 1, 'consul', 'dc1'],
@@ -37,24 +38,24 @@ describe('membership', () => {
     ]);
 
     // The joined node is a catalog node with a passing serfHealth check.
-    await eventually(
+    await waitFor(
+      'serfHealth passing for web-1',
       async () => {
         const checks = await json<Array<{ CheckID: string; Status: string }>>(a, '/v1/health/node/web-1');
         return checks.some((c) => c.CheckID === 'serfHealth' && c.Status === 'passing');
       },
-      10000,
-      'serfHealth passing for web-1',
+      { timeoutMs: 10000, intervalMs: 100 },
     );
 
     // kill -9: no leave message, so gossip must detect the failure.
     await b.stop('SIGKILL');
-    await eventually(
+    await waitFor(
+      'serfHealth critical for web-1',
       async () => {
         const checks = await json<Array<{ CheckID: string; Status: string; Output: string }>>(a, '/v1/health/node/web-1');
         return checks.some((c) => c.CheckID === 'serfHealth' && c.Status === 'critical' && c.Output === 'Agent not live or unreachable');
       },
-      20000,
-      'serfHealth critical for web-1',
+      { timeoutMs: 20000, intervalMs: 100 },
     );
     const failed = await runCli(['members', '-http-addr', a.httpAddr, '-status', 'failed']);
     expect(failed.stdout).toMatch(/web-1\s+\S+\s+failed/);
@@ -62,7 +63,7 @@ describe('membership', () => {
     // force-leave turns the failed member left; the leader then deregisters its node.
     const fl = await runCli(['force-leave', '-http-addr', a.httpAddr, 'web-1']);
     expect(fl.code).toBe(0);
-    await eventually(async () => (await fetch(`http://${a.httpAddr}/v1/catalog/node/web-1`).then((r) => r.json())) === null, 15000, 'web-1 deregistered');
+    await waitFor('web-1 deregistered', async () => (await fetch(`http://${a.httpAddr}/v1/catalog/node/web-1`).then((r) => r.json())) === null, { timeoutMs: 15000, intervalMs: 100 });
   });
 });
 
@@ -75,7 +76,7 @@ describe('gossip encryption', () => {
     agents.push(a);
     const b = await startDevAgent(['-node', 'enc-2', '-encrypt', key, '-join', `127.0.0.1:${a.serfPort}`]);
     agents.push(b);
-    await eventually(async () => (await json<unknown[]>(a, '/v1/agent/members')).length === 2, 10000, 'encrypted join');
+    await waitFor('encrypted join', async () => (await json<unknown[]>(a, '/v1/agent/members')).length === 2, { timeoutMs: 10000, intervalMs: 100 });
     // -join at start is fatal when no address could be joined, as in Consul: the agent exits saying why.
     const refused = spawnSync(
       process.execPath,

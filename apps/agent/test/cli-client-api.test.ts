@@ -1,8 +1,9 @@
 // @conclave/client (the library under the CLI, templates and watches) against a real dev agent: every API group,
 // uint64 flags, Consul's errors, and the blocking-query watcher waking on real changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { ConsulClient, ConsulHttpError, type QueryResponse, type ServiceEntry } from '@conclave/client';
-import { eventually, startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 let agent: AgentProcess;
 let client: ConsulClient;
@@ -36,10 +37,10 @@ describe('status and agent', () => {
     expect((await client.health.service('web', { passing: true })).body).toEqual([]);
 
     await client.agent.checkPass('service:web-1', 'all good');
-    const passing = (await eventually(async () => {
+    const passing = (await waitFor('web passing', async () => {
       const r = await client.health.service('web', { passing: true, tag: 'blue' });
       return r.body.length === 1 ? r : undefined;
-    }, 10000, 'web passing'))!;
+    }, { timeoutMs: 10000, intervalMs: 100 }))!;
     expect(passing.index).toBeGreaterThan(0n);
     expect(passing.knownLeader).toBe(true);
     const entry = passing.body[0]!;
@@ -52,9 +53,9 @@ describe('status and agent', () => {
     expect((await client.agent.checks())['service:web-1']).toMatchObject({ Status: 'warning', Output: 'via update' });
 
     await client.agent.checkWarn('service:web-1', 'slow');
-    await eventually(async () => (await client.health.state('warning')).body.some((c) => c.CheckID === 'service:web-1'), 10000, 'warning');
+    await waitFor('warning', async () => (await client.health.state('warning')).body.some((c) => c.CheckID === 'service:web-1'), { timeoutMs: 10000, intervalMs: 100 });
     await client.agent.checkFail('service:web-1', 'down');
-    await eventually(async () => (await client.health.checks('web')).body.some((c) => c.Status === 'critical' && c.Output === 'down'), 10000, 'critical');
+    await waitFor('critical', async () => (await client.health.checks('web')).body.some((c) => c.Status === 'critical' && c.Output === 'down'), { timeoutMs: 10000, intervalMs: 100 });
     expect((await client.health.node('api-node')).body.map((c) => c.CheckID)).toContain('serfHealth');
   });
 
@@ -176,12 +177,12 @@ describe('blocking watch on a real agent', () => {
       },
       { signal: controller.signal, waitMs: 30_000 },
     );
-    await eventually(async () => seen.length === 1, 10000, 'first result');
+    await waitFor('first result', async () => seen.length === 1, { timeoutMs: 10000, intervalMs: 100 });
     expect(seen).toEqual([null]);
     await client.kv.put('watched/key', 'one');
-    await eventually(async () => seen.length === 2, 10000, 'first change');
+    await waitFor('first change', async () => seen.length === 2, { timeoutMs: 10000, intervalMs: 100 });
     await client.kv.put('watched/key', 'two');
-    await eventually(async () => seen.length === 3, 10000, 'second change');
+    await waitFor('second change', async () => seen.length === 3, { timeoutMs: 10000, intervalMs: 100 });
     expect(seen).toEqual([null, 'one', 'two']);
     expect(indexes[1]! > indexes[0]! && indexes[2]! > indexes[1]!).toBe(true);
     expect(w.failures).toBe(0);
@@ -198,9 +199,9 @@ describe('blocking watch on a real agent', () => {
       signal: controller.signal,
       waitMs: 30_000,
     });
-    await eventually(async () => views.at(-1)?.length === 2, 10000, 'both instances');
+    await waitFor('both instances', async () => views.at(-1)?.length === 2, { timeoutMs: 10000, intervalMs: 100 });
     await client.agent.checkFail('service:api-2');
-    await eventually(async () => views.at(-1)?.join() === 'api-1', 10000, 'api-2 gone');
+    await waitFor('api-2 gone', async () => views.at(-1)?.join() === 'api-1', { timeoutMs: 10000, intervalMs: 100 });
     controller.abort();
     await w.done;
   });

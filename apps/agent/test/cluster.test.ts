@@ -2,9 +2,10 @@
 // gossip; every agent answers DNS and KV; the leader is killed and restarted, a client is killed and restarted,
 // and all servers are restarted without losing an acknowledged write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dig, eventually, runCli } from './support/agent-process.js';
+import { dig, runCli } from './support/agent-process.js';
 import { allocate, startClusterAgent, stopAgent, type ClusterAgent } from './support/cluster.js';
 
 const agents = new Map<string, ClusterAgent>();
@@ -58,7 +59,7 @@ beforeAll(async () => {
   }
   mkdirSync(join(root!, 'web-1-conf'), { recursive: true });
   await Promise.all(names.map(([n]) => start(n)));
-  await eventually(async () => (await leaderOf(agents.get('lb-1')!)) !== '', 30000, 'a leader');
+  await waitFor('a leader', async () => (await leaderOf(agents.get('lb-1')!)) !== '', { timeoutMs: 30000, intervalMs: 100 });
 }, 90000);
 
 afterAll(async () => {
@@ -67,10 +68,10 @@ afterAll(async () => {
 
 describe('a seven-node cluster', () => {
   it('shows every member in the members table', async () => {
-    await eventually(async () => {
+    await waitFor('seven alive members', async () => {
       const r = await runCli(['members', '-http-addr', agents.get('db-2')!.httpAddr]);
       return r.stdout.trim().split('\n').length === 8 && !/failed|left/.test(r.stdout) ? r : undefined;
-    }, 20000, 'seven alive members');
+    }, { timeoutMs: 20000, intervalMs: 100 });
     const r = await runCli(['members', '-http-addr', agents.get('db-2')!.httpAddr]);
     const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/));
     expect(rows.map((x) => [x[0], x[2], x[3]])).toEqual([
@@ -82,7 +83,7 @@ describe('a seven-node cluster', () => {
       ['web-2', 'alive', 'client'],
       ['web-3', 'alive', 'client'],
     ]);
-    await eventually(async () => (await get<string[]>(agents.get('lb-2')!, '/v1/status/peers')).body.length === 3, 20000, 'three peers');
+    await waitFor('three peers', async () => (await get<string[]>(agents.get('lb-2')!, '/v1/status/peers')).body.length === 3, { timeoutMs: 20000, intervalMs: 100 });
     // operator raft list-peers through a client: three voters, one leader.
     const peers = await runCli(['operator', 'raft', 'list-peers', '-http-addr', agents.get('web-2')!.httpAddr]);
     expect(peers.code).toBe(0);
@@ -96,7 +97,7 @@ describe('a seven-node cluster', () => {
 
   it("answers a client's config-file service through DNS on every agent", async () => {
     for (const a of agents.values()) {
-      await eventually(async () => (await dig(a.ports.dns, 'web.service.consul')).answer.length === 2, 20000, `web on ${a.name}`);
+      await waitFor(`web on ${a.name}`, async () => (await dig(a.ports.dns, 'web.service.consul')).answer.length === 2, { timeoutMs: 20000, intervalMs: 100 });
       const res = await dig(a.ports.dns, 'web.service.consul');
       expect(res.answer.map((x) => x[4]).sort()).toEqual(['192.168.33.22', '192.168.33.23']);
     }
@@ -121,38 +122,38 @@ describe('a seven-node cluster', () => {
     expect(leader.server).toBe(true);
     await stopAgent(leader, 'SIGKILL');
     const survivor = [...agents.values()].find((a) => a.server && a !== leader)!;
-    await eventually(async () => {
+    await waitFor('a new leader', async () => {
       const l = await leaderOf(survivor);
       return l !== '' && l !== leaderAddr;
-    }, 20000, 'a new leader');
-    await eventually(async () => (await put(client, '/v1/kv/after-failover', 'yes')) === 'true', 20000, 'writes to resume');
+    }, { timeoutMs: 20000, intervalMs: 100 });
+    await waitFor('writes to resume', async () => (await put(client, '/v1/kv/after-failover', 'yes')) === 'true', { timeoutMs: 20000, intervalMs: 100 });
     const keys = (await get<string[]>(client, '/v1/kv/acked/?keys&consistent')).body;
     expect(keys.map((k) => k.slice('acked/'.length)).sort()).toEqual([...acked].sort());
     // The killed server's serfHealth goes critical once gossip notices.
-    await eventually(async () => {
+    await waitFor('serfHealth critical for the killed leader', async () => {
       const checks = (await get<Array<{ CheckID: string; Status: string }>>(client, `/v1/health/node/${leader.name}`)).body;
       return checks.some((c) => c.CheckID === 'serfHealth' && c.Status === 'critical');
-    }, 30000, 'serfHealth critical for the killed leader');
+    }, { timeoutMs: 30000, intervalMs: 100 });
     // ...and its services (a server's built-in `consul` service) leave DNS.
     // (SRV, since every node here shares 127.0.0.1 and A answers are de-duplicated by address.)
     const targets = (await dig(client.ports.dns, 'consul.service.consul', 'SRV')).answer.map((x) => x[7]);
     expect(targets).toHaveLength(2);
     expect(targets).not.toContain(`${leader.name}.node.dc1.consul.`);
     const back = await start(leader.name);
-    await eventually(async () => (await get<string>(back, '/v1/kv/after-failover?stale&raw')).body === 'yes', 30000, 'restarted server caught up');
+    await waitFor('restarted server caught up', async () => (await get<string>(back, '/v1/kv/after-failover?stale&raw')).body === 'yes', { timeoutMs: 30000, intervalMs: 100 });
   });
 
   it("drops a killed client's services from health?passing and DNS, and brings them back on restart", async () => {
     const web3 = agents.get('web-3')!;
     const observer = agents.get('db-1')!;
     await stopAgent(web3, 'SIGKILL');
-    await eventually(async () => {
+    await waitFor('web-3 gone from health?passing', async () => {
       const r = await get<Array<{ Node: { Node: string } }>>(observer, '/v1/health/service/web?passing');
       return r.body.length === 1 && r.body[0]!.Node.Node === 'web-2';
-    }, 30000, 'web-3 gone from health?passing');
+    }, { timeoutMs: 30000, intervalMs: 100 });
     expect((await dig(observer.ports.dns, 'web.service.consul')).answer.map((x) => x[4])).toEqual(['192.168.33.22']);
     await start('web-3');
-    await eventually(async () => (await dig(observer.ports.dns, 'web.service.consul')).answer.length === 2, 30000, 'web-3 back in DNS');
+    await waitFor('web-3 back in DNS', async () => (await dig(observer.ports.dns, 'web.service.consul')).answer.length === 2, { timeoutMs: 30000, intervalMs: 100 });
   });
 
   it('keeps every acknowledged KV and catalog write across a restart of all servers', async () => {
@@ -160,8 +161,8 @@ describe('a seven-node cluster', () => {
     await Promise.all(servers.map((s) => stopAgent(s, 'SIGTERM')));
     await Promise.all(servers.map((s) => start(s.name)));
     const client = agents.get('db-1')!;
-    await eventually(async () => (await leaderOf(client).catch(() => '')) !== '', 30000, 'a leader after restart');
-    await eventually(async () => (await get<string>(client, '/v1/kv/app/config?consistent&raw')).body === 'v1', 20000, 'KV after restart');
+    await waitFor('a leader after restart', async () => (await leaderOf(client).catch(() => '')) !== '', { timeoutMs: 30000, intervalMs: 100 });
+    await waitFor('KV after restart', async () => (await get<string>(client, '/v1/kv/app/config?consistent&raw')).body === 'v1', { timeoutMs: 20000, intervalMs: 100 });
     expect((await get<string>(client, '/v1/kv/after-failover?raw')).body).toBe('yes');
     const web = (await get<Array<{ Node: string }>>(client, '/v1/catalog/service/web')).body;
     expect(web.map((w) => w.Node).sort()).toEqual(['web-2', 'web-3']);

@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONCLAVE_BIN, eventually, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { waitFor } from '@conclave/test-support/wait-for';
+import { CONCLAVE_BIN, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 let agent: AgentProcess;
 let env: NodeJS.ProcessEnv;
@@ -84,7 +85,7 @@ describe('conclave lock', () => {
 
   it('-timeout gives up while another process holds the lock', async () => {
     const holder = startLock(['busy', 'sleep 30']);
-    await eventually(async () => (await http('/v1/kv/busy/.lock')).status === 200, 10_000, 'the first holder');
+    await waitFor('the first holder', async () => (await http('/v1/kv/busy/.lock')).status === 200, { timeoutMs: 10_000, intervalMs: 100 });
     const res = await runCli(['lock', '-timeout', '500ms', 'busy', 'echo should-not-run'], env);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('Shutdown triggered or timeout during lock acquisition');
@@ -97,7 +98,7 @@ describe('conclave lock', () => {
 
   it('releases the lock and ends the child on SIGTERM', async () => {
     const holder = startLock(['sig', 'sleep 30']);
-    await eventually(async () => (await http('/v1/kv/sig/.lock')).status === 200, 10_000, 'the holder');
+    await waitFor('the holder', async () => (await http('/v1/kv/sig/.lock')).status === 200, { timeoutMs: 10_000, intervalMs: 100 });
     holder.proc.kill('SIGTERM');
     const code = await holder.exited;
     expect(code).toBe(128 + 15);

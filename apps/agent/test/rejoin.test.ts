@@ -1,9 +1,10 @@
 // -rejoin (Consul/Serf): an agent restarted on its data dir after a crash rejoins the members it knew; after a
 // graceful leave it stays out unless started with -rejoin (or rejoin_after_leave), while -join always applies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, runCli } from './support/agent-process.js';
+import { runCli } from './support/agent-process.js';
 import { allocate, startClusterAgent, stopAgent, type ClusterAgent } from './support/cluster.js';
 
 /** Consul's member status codes in /v1/agent/members. */
@@ -34,12 +35,12 @@ async function leaveGracefully(agent: ClusterAgent): Promise<void> {
   const r = await runCli(['leave', '-http-addr', agent.httpAddr]);
   expect(r.code, r.stderr).toBe(0);
   expect(await exited).toBe(0);
-  await eventually(async () => (await statusOn(server, 'c1')) === LEFT, 15000, 'c1 left on the server');
+  await waitFor('c1 left on the server', async () => (await statusOn(server, 'c1')) === LEFT, { timeoutMs: 15000, intervalMs: 100 });
 }
 
 /** Waits for the client's start-time join decision (logged after HTTP is up), then returns its member view. */
 async function afterJoinDecision(agent: ClusterAgent, line: RegExp): Promise<Array<{ Name: string; Status: number }>> {
-  await eventually(async () => line.test(agent.output()), 15000, `log line ${line}`);
+  await waitFor(`log line ${line}`, async () => line.test(agent.output()), { timeoutMs: 15000, intervalMs: 100 });
   return members(agent);
 }
 
@@ -56,11 +57,11 @@ afterAll(async () => {
 describe('rejoining after a restart', () => {
   it('rejoins the members it knew after a crash (kill -9), without -join', { timeout: 60000 }, async () => {
     let c = await startClient(['-join', `127.0.0.1:${serverSpec.ports.serf}`]);
-    await eventually(async () => (await statusOn(server, 'c1')) === ALIVE, 15000, 'c1 alive on the server');
+    await waitFor('c1 alive on the server', async () => (await statusOn(server, 'c1')) === ALIVE, { timeoutMs: 15000, intervalMs: 100 });
     await stopAgent(c, 'SIGKILL');
     c = await startClient([]);
-    await eventually(async () => (await statusOn(c, 's1')) === ALIVE, 15000, 's1 alive on the restarted c1');
-    await eventually(async () => (await statusOn(server, 'c1')) === ALIVE, 15000, 'c1 alive again on the server');
+    await waitFor('s1 alive on the restarted c1', async () => (await statusOn(c, 's1')) === ALIVE, { timeoutMs: 15000, intervalMs: 100 });
+    await waitFor('c1 alive again on the server', async () => (await statusOn(server, 'c1')) === ALIVE, { timeoutMs: 15000, intervalMs: 100 });
   });
 
   it('stays out after a graceful leave unless started with -rejoin', { timeout: 60000 }, async () => {
@@ -78,7 +79,7 @@ describe('rejoining after a restart', () => {
     await stopAgent(c, 'SIGKILL');
     c = await startClient(['-rejoin']);
     await afterJoinDecision(c, /Ignoring the previous leave/);
-    await eventually(async () => (await statusOn(server, 'c1')) === ALIVE, 15000, 'c1 alive on the server after -rejoin');
+    await waitFor('c1 alive on the server after -rejoin', async () => (await statusOn(server, 'c1')) === ALIVE, { timeoutMs: 15000, intervalMs: 100 });
     expect(await statusOn(c, 's1')).toBe(ALIVE);
   });
 
@@ -88,17 +89,17 @@ describe('rejoining after a restart', () => {
     writeFileSync(file, JSON.stringify({ rejoin_after_leave: true }));
     const c = await startClient(['-config-file', file]);
     await afterJoinDecision(c, /Ignoring the previous leave/);
-    await eventually(async () => (await statusOn(server, 'c1')) === ALIVE, 15000, 'c1 alive on the server (rejoin_after_leave)');
+    await waitFor('c1 alive on the server (rejoin_after_leave)', async () => (await statusOn(server, 'c1')) === ALIVE, { timeoutMs: 15000, intervalMs: 100 });
   });
 
   it('always applies -join after a leave, and a later crash rejoins as before', { timeout: 60000 }, async () => {
     await leaveGracefully(client!);
     let c = await startClient(['-join', `127.0.0.1:${serverSpec.ports.serf}`]);
-    await eventually(async () => (await statusOn(server, 'c1')) === ALIVE, 15000, 'c1 alive on the server after -join');
+    await waitFor('c1 alive on the server after -join', async () => (await statusOn(server, 'c1')) === ALIVE, { timeoutMs: 15000, intervalMs: 100 });
     // Joined again: the recorded leave is gone, so a crash and a plain restart rejoin by themselves.
     await stopAgent(c, 'SIGKILL');
     c = await startClient([]);
-    await eventually(async () => (await statusOn(c, 's1')) === ALIVE, 15000, 's1 alive on c1 after the crash');
+    await waitFor('s1 alive on c1 after the crash', async () => (await statusOn(c, 's1')) === ALIVE, { timeoutMs: 15000, intervalMs: 100 });
     expect(c.output()).not.toMatch(/not rejoining/);
   });
 });

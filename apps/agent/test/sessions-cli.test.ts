@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { waitFor } from '@conclave/test-support/wait-for';
+import { runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 let agent: AgentProcess;
 let env: NodeJS.ProcessEnv;
@@ -28,7 +29,7 @@ describe('sessions on the agent', () => {
     const renewed = (await (await http(`/v1/session/renew/${ID}`, { method: 'PUT' })).json()) as Array<{ ID: string; TTL: string }>;
     expect(renewed[0]).toMatchObject({ ID, TTL: '10s' });
     const start = Date.now();
-    await eventually(async () => ((await (await http(`/v1/session/info/${ID}`)).json()) as unknown[]).length === 0, 40_000, 'session expiry');
+    await waitFor('session expiry', async () => ((await (await http(`/v1/session/info/${ID}`)).json()) as unknown[]).length === 0, { timeoutMs: 40_000, intervalMs: 100 });
     expect(Date.now() - start).toBeGreaterThanOrEqual(15_000);
     const [e] = (await (await http('/v1/kv/ttl/k')).json()) as Array<Record<string, unknown>>;
     expect(e).not.toHaveProperty('Session');

@@ -2,7 +2,7 @@
 // client, as processes. The client forwards session and KV writes to the server; the leader's TTL timer ends
 // an unrenewed session; user events fired at the client travel by gossip to the server and back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from './support/agent-process.js';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { allocate, startClusterAgent, stopAgent, type ClusterAgent } from './support/cluster.js';
 
 let server: ClusterAgent;
@@ -17,13 +17,13 @@ beforeAll(async () => {
   server = await startClusterAgent(s, ['-bootstrap-expect', '1']);
   client = await startClusterAgent(c, ['-retry-join', `127.0.0.1:${s.ports.serf}`, '-retry-interval', '1s']);
   // The client is registered in the catalog (sessions need their node) and can reach the leader.
-  await eventually(
+  await waitFor(
+    'client registered',
     async () => {
       const r = await http(server, '/v1/catalog/node/cli-1');
       return r.ok && (await r.json()) !== null;
     },
-    40_000,
-    'client registered',
+    { timeoutMs: 40_000, intervalMs: 100 },
   );
 }, 90_000);
 afterAll(async () => {
@@ -52,7 +52,7 @@ describe('sessions and locks through a client agent', () => {
     const { ID } = await json<{ ID: string }>(client, '/v1/session/create', { method: 'PUT', body: '{"TTL":"10s"}' });
     const renewed = await http(client, `/v1/session/renew/${ID}`, { method: 'PUT' });
     expect(renewed.status).toBe(200);
-    await eventually(async () => (await json<unknown[]>(server, `/v1/session/info/${ID}`)).length === 0, 45_000, 'TTL expiry');
+    await waitFor('TTL expiry', async () => (await json<unknown[]>(server, `/v1/session/info/${ID}`)).length === 0, { timeoutMs: 45_000, intervalMs: 100 });
     expect((await http(client, `/v1/session/renew/${ID}`, { method: 'PUT' })).status).toBe(404);
   });
 });
@@ -61,16 +61,16 @@ describe('user events by gossip', () => {
   it('an event fired at the client reaches every agent, with the same ID and a Lamport time', async () => {
     const fired = await json<{ ID: string; LTime: number }>(client, '/v1/event/fire/deploy?node=.', { method: 'PUT', body: 'v2' });
     for (const a of [server, client]) {
-      const list = await eventually(async () => {
+      const list = await waitFor(`event on ${a.name}`, async () => {
         const l = await json<Array<{ ID: string; Payload: string; LTime: number }>>(a, '/v1/event/list?name=deploy');
         return l.length > 0 ? l : undefined;
-      }, 15_000, `event on ${a.name}`);
+      }, { timeoutMs: 15_000, intervalMs: 100 });
       expect(list.map((e) => [e.ID, e.Payload])).toEqual([[fired.ID, Buffer.from('v2').toString('base64')]]);
       expect(list[0]!.LTime).toBeGreaterThan(0);
     }
     // A node filter: only the server keeps it.
     const only = await json<{ ID: string }>(client, '/v1/event/fire/only-srv?node=^srv-', { method: 'PUT' });
-    await eventually(async () => (await json<Array<{ ID: string }>>(server, '/v1/event/list?name=only-srv')).some((e) => e.ID === only.ID), 15_000, 'filtered event on the server');
+    await waitFor('filtered event on the server', async () => (await json<Array<{ ID: string }>>(server, '/v1/event/list?name=only-srv')).some((e) => e.ID === only.ID), { timeoutMs: 15_000, intervalMs: 100 });
     expect(await json<unknown[]>(client, '/v1/event/list?name=only-srv')).toEqual([]);
   });
 });
@@ -80,7 +80,7 @@ describe('node health ends sessions', () => {
     const { ID } = await json<{ ID: string }>(client, '/v1/session/create', { method: 'PUT', body: '{"LockDelay":"1ms"}' });
     expect(await (await http(client, `/v1/kv/svc/owner?acquire=${ID}`, { method: 'PUT', body: 'cli-1' })).text()).toBe('true');
     await stopAgent(client, 'SIGTERM');
-    await eventually(async () => (await json<unknown[]>(server, `/v1/session/info/${ID}`)).length === 0, 45_000, 'session invalidated');
+    await waitFor('session invalidated', async () => (await json<unknown[]>(server, `/v1/session/info/${ID}`)).length === 0, { timeoutMs: 45_000, intervalMs: 100 });
     const [e] = await json<Array<Record<string, unknown>>>(server, '/v1/kv/svc/owner');
     expect(e).not.toHaveProperty('Session');
   });

@@ -6,7 +6,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONCLAVE_BIN, dig, eventually, startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { waitFor } from '@conclave/test-support/wait-for';
+import { CONCLAVE_BIN, dig, startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 interface HealthEntry {
   Service: { ID: string; Service: string; Tags: string[]; Address: string; Port: number };
@@ -26,11 +27,6 @@ if [ "$(cat "$WATCH_DIR/calls/$n.json")" = "[]" ]; then
   "$NODE_BIN" "$CONCLAVE_BIN" services register "$WATCH_DIR/replica-as-master.json"
 fi
 `;
-
-/** eventually() for a value that is undefined until it is there. */
-async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  return (await eventually(fn, timeoutMs, what)) as T;
-}
 
 let agent: AgentProcess;
 let dir: string;
@@ -70,10 +66,10 @@ describe('failover driven by a watch on master.db', () => {
   it('promotes the replica when the master fails and DNS follows', async () => {
     await put('/v1/agent/service/register', { ID: 'db-master', Name: 'db', Tags: ['master'], Address: '127.0.0.2', Port: 3306, Check: { TTL: '10m', Status: 'passing' } });
     await put('/v1/agent/service/register', { ID: 'db-replica', Name: 'db', Tags: ['slave'], Address: '127.0.0.3', Port: 3306, Check: { TTL: '10m', Status: 'passing' } });
-    const before = await waitFor(async () => {
+    const before = await waitFor('master.db to resolve', async () => {
       const r = await dig(agent.dnsPort, 'master.db.service.consul');
       return r.answer.length > 0 ? r : undefined;
-    }, 15000, 'master.db to resolve');
+    }, { timeoutMs: 15000, intervalMs: 100 });
     expect(before.answer.map((a) => a[4])).toEqual(['127.0.0.2']);
 
     watcher = spawn(
@@ -89,7 +85,7 @@ describe('failover driven by a watch on master.db', () => {
     const exited = new Promise<number | null>((resolve) => watcher!.once('exit', (code) => resolve(code)));
 
     // The first result always runs the handler: the passing master alone.
-    const first = await waitFor(async () => call(0), 20000, `the first handler run; watch output:\n${watcherOutput}`);
+    const first = await waitFor(`the first handler run; watch output:\n${watcherOutput}`, async () => call(0), { timeoutMs: 20000, intervalMs: 100 });
     expect(first.entries.map((e) => [e.Service.ID, e.Service.Tags, e.Service.Address])).toEqual([['db-master', ['master'], '127.0.0.2']]);
     expect(first.entries[0]!.Checks.every((c) => c.Status === 'passing')).toBe(true);
     expect(first.raw.endsWith('\n')).toBe(true);
@@ -98,21 +94,21 @@ describe('failover driven by a watch on master.db', () => {
     // The master's check fails.
     await put('/v1/agent/check/fail/service:db-master?note=mysqld%20is%20down');
 
-    const second = await waitFor(async () => call(1), 20000, `the handler run after the failure; watch output:\n${watcherOutput}`);
+    const second = await waitFor(`the handler run after the failure; watch output:\n${watcherOutput}`, async () => call(1), { timeoutMs: 20000, intervalMs: 100 });
     expect(second.entries).toEqual([]);
     expect(second.entries.some((e) => e.Service.ID === 'db-master')).toBe(false);
     expect(BigInt(second.index)).toBeGreaterThan(BigInt(first.index));
 
     // The script promoted the replica; the watch sees the new master, and so does DNS.
-    const third = await waitFor(async () => call(2), 20000, `the handler run after the promotion; watch output:\n${watcherOutput}`);
+    const third = await waitFor(`the handler run after the promotion; watch output:\n${watcherOutput}`, async () => call(2), { timeoutMs: 20000, intervalMs: 100 });
     expect(third.entries.map((e) => [e.Service.ID, e.Service.Tags, e.Service.Address])).toEqual([['db-replica', ['master'], '127.0.0.3']]);
     expect(BigInt(third.index)).toBeGreaterThan(BigInt(second.index));
     expect(watcherOutput).toContain('no passing master: promoting db-replica');
 
-    const after = await waitFor(async () => {
+    const after = await waitFor('master.db to answer the replica', async () => {
       const r = await dig(agent.dnsPort, 'master.db.service.consul');
       return r.answer.length === 1 && r.answer[0]![4] === '127.0.0.3' ? r : undefined;
-    }, 15000, 'master.db to answer the replica');
+    }, { timeoutMs: 15000, intervalMs: 100 });
     expect(after.status).toBe('NOERROR');
     expect(after.answer.map((a) => [a[0], a[3], a[4]])).toEqual([['master.db.service.consul.', 'A', '127.0.0.3']]);
 

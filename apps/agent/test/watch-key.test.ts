@@ -6,7 +6,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONCLAVE_BIN, eventually, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { waitFor } from '@conclave/test-support/wait-for';
+import { CONCLAVE_BIN, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 const RECORD_SCRIPT = `#!/bin/sh
 n=$(ls "$WATCH_DIR/calls" | grep -c '\\.json$')
@@ -18,11 +19,6 @@ if grep -q "$(printf fail | base64)" "$WATCH_DIR/calls/$n.json"; then
   exit 3
 fi
 `;
-
-/** eventually() for a value that is undefined until it is there. */
-async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  return (await eventually(fn, timeoutMs, what)) as T;
-}
 
 let agent: AgentProcess;
 let dir: string;
@@ -71,7 +67,7 @@ describe('conclave watch -type key with a handler', () => {
     watcher.stdout!.on('data', (d: Buffer) => (watcherOutput += d.toString()));
     watcher.stderr!.on('data', (d: Buffer) => (watcherOutput += d.toString()));
     const exited = new Promise<number | null>((resolve) => watcher!.once('exit', (code) => resolve(code)));
-    const waitCalls = (n: number) => waitFor(async () => (calls().length >= n ? calls() : undefined), 20000, `${n} handler runs; output:\n${watcherOutput}`);
+    const waitCalls = (n: number) => waitFor(`${n} handler runs; output:\n${watcherOutput}`, async () => (calls().length >= n ? calls() : undefined), { timeoutMs: 20000, intervalMs: 100 });
 
     // A missing key: the first result still runs the handler, with null.
     let seen = await waitCalls(1);
@@ -94,7 +90,7 @@ describe('conclave watch -type key with a handler', () => {
     await kvPut('app/config', 'fail');
     seen = await waitCalls(4);
     expect(valueOf(seen[3]!.value)).toBe('fail');
-    await eventually(async () => watcherOutput.includes('Failed to run watch handler'), 10000, 'the failure to be logged');
+    await waitFor('the failure to be logged', async () => watcherOutput.includes('Failed to run watch handler'), { timeoutMs: 10000, intervalMs: 100 });
     expect(watcherOutput).toContain('handler refuses this value');
     expect(watcherOutput).toContain('exit status 3');
 
@@ -124,7 +120,7 @@ describe('conclave watch -shell=false', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       // With a shell the words would be re-split; exec'd directly, "first arg" arrives as $0 of the inner sh.
-      await eventually(async () => existsSync(out) && readFileSync(out, 'utf8').includes('|'), 20000, 'the handler to run');
+      await waitFor('the handler to run', async () => existsSync(out) && readFileSync(out, 'utf8').includes('|'), { timeoutMs: 20000, intervalMs: 100 });
       expect(readFileSync(out, 'utf8')).toBe('null\nfirst arg|\n');
     } finally {
       child.kill('SIGTERM');

@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import { ConsulClient } from '@conclave/client';
 import { parseWatchDefinition, startWatch, handlerFor, type RunningWatch } from '@conclave/watch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { waitFor } from '@conclave/test-support/wait-for';
+import { startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 let agent: AgentProcess;
 let client: ConsulClient;
@@ -37,7 +38,7 @@ function watch(raw: Record<string, unknown>) {
     },
   });
   running.push(w);
-  const until = (n: number) => eventually(async () => (calls.length >= n ? calls : undefined), 15000, `${n} handler runs of ${JSON.stringify(raw)}`);
+  const until = (n: number) => waitFor(`${n} handler runs of ${JSON.stringify(raw)}`, async () => (calls.length >= n ? calls : undefined), { timeoutMs: 15000, intervalMs: 100 });
   return { calls, until, watch: w };
 }
 
@@ -109,12 +110,12 @@ describe('watch types against a dev agent', () => {
     expect(before).not.toContain('service:cache1');
 
     await put('/v1/agent/service/register', { ID: 'cache1', Name: 'cache', Port: 6379, Check: { TTL: '10m' } });
-    await eventually(async () => (critical.calls.at(-1)!.data as Array<{ CheckID: string }>).some((c) => c.CheckID === 'service:cache1'), 15000, 'the new critical check');
+    await waitFor('the new critical check', async () => (critical.calls.at(-1)!.data as Array<{ CheckID: string }>).some((c) => c.CheckID === 'service:cache1'), { timeoutMs: 15000, intervalMs: 100 });
     const last = () => (ofService.calls.at(-1)!.data as Array<{ CheckID: string; Status: string }>).map((c) => `${c.CheckID}=${c.Status}`).join(',');
-    await eventually(async () => last() === 'service:cache1=critical', 15000, 'the service check to be handed over');
+    await waitFor('the service check to be handed over', async () => last() === 'service:cache1=critical', { timeoutMs: 15000, intervalMs: 100 });
 
     await put('/v1/agent/check/pass/service:cache1');
-    await eventually(async () => !(critical.calls.at(-1)!.data as Array<{ CheckID: string }>).some((c) => c.CheckID === 'service:cache1'), 15000, 'the passing check to leave the critical list');
+    await waitFor('the passing check to leave the critical list', async () => !(critical.calls.at(-1)!.data as Array<{ CheckID: string }>).some((c) => c.CheckID === 'service:cache1'), { timeoutMs: 15000, intervalMs: 100 });
   });
 
   it('an http handler receives each result from the agent', async () => {
@@ -133,10 +134,10 @@ describe('watch types against a dev agent', () => {
       const def = parseWatchDefinition({ type: 'key', key: 'hooked', handler_type: 'http', http_handler_config: { path: `http://127.0.0.1:${port}/hook` } });
       const w = startWatch(def, { client, handler: handlerFor(def.handler!) });
       running.push(w);
-      await eventually(async () => got.length >= 1, 15000, 'the first POST');
+      await waitFor('the first POST', async () => got.length >= 1, { timeoutMs: 15000, intervalMs: 100 });
       expect(got[0]!.body).toBe('null\n');
       await put('/v1/kv/hooked', 'yes');
-      await eventually(async () => got.length >= 2, 15000, 'the second POST');
+      await waitFor('the second POST', async () => got.length >= 2, { timeoutMs: 15000, intervalMs: 100 });
       const pair = JSON.parse(got[1]!.body) as { Key: string; Value: string; ModifyIndex: number };
       expect([pair.Key, Buffer.from(pair.Value, 'base64').toString()]).toEqual(['hooked', 'yes']);
       expect(got[1]!.index).toBe(String(pair.ModifyIndex));

@@ -2,13 +2,14 @@
 // article's templates with live data from a built `conclave agent -dev`, re-renders on health and KV changes,
 // runs the reload command once per change, and haproxy -c accepts the result.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // The agent-side helpers live with the agent's end-to-end tests.
-import { eventually, startDevAgent, type AgentProcess } from '../../agent/test/support/agent-process.js';
+import { startDevAgent, type AgentProcess } from '../../agent/test/support/agent-process.js';
 
 const TEMPLATE_BIN = fileURLToPath(new URL('../bin/conclave-template.js', import.meta.url));
 
@@ -114,7 +115,7 @@ beforeAll(async () => {
   );
   renderer.stdout!.on('data', (d: Buffer) => (rendererOut += d.toString()));
   renderer.stderr!.on('data', (d: Buffer) => (rendererOut += d.toString()));
-  await eventually(async () => read('haproxy.cfg').includes('web-2') && reloads() === 1, 20000, 'first render');
+  await waitFor('first render', async () => read('haproxy.cfg').includes('web-2') && reloads() === 1, { timeoutMs: 20000, intervalMs: 100 });
 }, 60000);
 
 afterAll(async () => {
@@ -135,30 +136,30 @@ describe('conclave-template with the article templates', () => {
 
   it('drops a failing instance and runs the reload command once', async () => {
     await api('/v1/agent/check/fail/service:web-2');
-    await eventually(async () => !read('haproxy.cfg').includes('web-2'), 15000, 'web-2 removed');
+    await waitFor('web-2 removed', async () => !read('haproxy.cfg').includes('web-2'), { timeoutMs: 15000, intervalMs: 100 });
     expect(read('haproxy.cfg')).toContain('server web-1 192.168.33.21:80 check');
     // The reload command is a process started after the write: wait for it, then check no second one follows.
-    await eventually(async () => reloads() >= 2, 15000, 'the reload');
+    await waitFor('the reload', async () => reloads() >= 2, { timeoutMs: 15000, intervalMs: 100 });
     await new Promise((r) => setTimeout(r, 500));
     expect(reloads()).toBe(2);
   });
 
   it('adds a newly registered instance', async () => {
     await api('/v1/agent/service/register', { Name: 'web', ID: 'web-3', Address: '192.168.33.23', Port: 8000, Tags: ['blue'], Check: { TTL: '60s', Status: 'passing' } });
-    await eventually(async () => read('haproxy.cfg').includes('server web-3 192.168.33.23:8000 check'), 15000, 'web-3 added');
-    await eventually(async () => reloads() >= 3, 15000, 'the reload');
+    await waitFor('web-3 added', async () => read('haproxy.cfg').includes('server web-3 192.168.33.23:8000 check'), { timeoutMs: 15000, intervalMs: 100 });
+    await waitFor('the reload', async () => reloads() >= 3, { timeoutMs: 15000, intervalMs: 100 });
     await new Promise((r) => setTimeout(r, 500));
     expect(reloads()).toBe(3);
   });
 
   it('switches blue/green ports when service/web/state changes', async () => {
     await api('/v1/agent/check/pass/service:web-2');
-    await eventually(async () => read('bluegreen.cfg').includes('web-2'), 15000, 'web-2 back');
+    await waitFor('web-2 back', async () => read('bluegreen.cfg').includes('web-2'), { timeoutMs: 15000, intervalMs: 100 });
     const blue = read('bluegreen.cfg');
     expect(blue).toContain('bind *:80\n    server web-1 192.168.33.21:80\n    server web-3 192.168.33.23:8000');
     expect(blue).toContain('bind *:8080\n    server web-2 192.168.33.22:80');
     await api('/v1/kv/service/web/state', 'green');
-    await eventually(async () => read('bluegreen.cfg').includes('bind *:8080\n    server web-1'), 15000, 'ports switched');
+    await waitFor('ports switched', async () => read('bluegreen.cfg').includes('bind *:8080\n    server web-1'), { timeoutMs: 15000, intervalMs: 100 });
     expect(read('bluegreen.cfg')).toContain('bind *:80\n    server web-2 192.168.33.22:80');
   });
 

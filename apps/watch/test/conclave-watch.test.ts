@@ -1,6 +1,7 @@
 // The conclave-watch binary against a real dev agent: prints the current value once without a handler, and runs
 // a handler for the first result and each change.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 // The agent-side helpers live with the agent's end-to-end tests.
-import { eventually, startDevAgent, type AgentProcess } from '../../agent/test/support/agent-process.js';
+import { startDevAgent, type AgentProcess } from '../../agent/test/support/agent-process.js';
 
 const WATCH_BIN = fileURLToPath(new URL('../bin/conclave-watch.js', import.meta.url));
 const execFileP = promisify(execFile);
@@ -37,9 +38,9 @@ describe('conclave-watch', () => {
       stdio: 'ignore',
     });
     const calls = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
-    await eventually(async () => calls().length === 1, 15000, 'first call');
+    await waitFor('first call', async () => calls().length === 1, { timeoutMs: 15000, intervalMs: 100 });
     await fetch(`http://${agent.httpAddr}/v1/kv/app/mode`, { method: 'PUT', body: 'green' });
-    await eventually(async () => calls().length === 2, 15000, 'call after change');
+    await waitFor('call after change', async () => calls().length === 2, { timeoutMs: 15000, intervalMs: 100 });
     expect(Buffer.from((JSON.parse(calls()[1]!) as { Value: string }).Value, 'base64').toString()).toBe('green');
     const code = await new Promise<number | null>((resolve) => {
       proc.once('exit', (c) => resolve(c));

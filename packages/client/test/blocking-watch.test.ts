@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConsulClient, ConsulConnectionError, consulWatchBackoff, type KVPair, type QueryResponse } from '../src/index.js';
 import { decodePairs } from '../src/kv.js';
-import { eventually, IndexServer } from './support/index-server.js';
+import { waitFor } from '@conclave/test-support/wait-for';
+import { IndexServer } from './support/index-server.js';
 
 let server: IndexServer;
 let client: ConsulClient;
@@ -29,18 +30,18 @@ describe('blocking watch', () => {
   it('delivers the first answer (even a missing key), then each change, resuming from the last index', async () => {
     const seen: Array<[string | null, bigint]> = [];
     const w = client.watch('kv/cfg', undefined, (r) => void seen.push([valueOf(r), r.index]), { signal: controller.signal, waitMs: 30_000, minGapMs: 0 });
-    await eventually(() => seen.length === 1, 10_000, 'first delivery');
+    await waitFor('first delivery', () => seen.length === 1, { timeoutMs: 10_000 });
     expect(seen[0]).toEqual([null, 1n]);
-    await eventually(() => server.requestsFor('/v1/kv/cfg').length === 2, 10_000, 'blocking request');
+    await waitFor('blocking request', () => server.requestsFor('/v1/kv/cfg').length === 2, { timeoutMs: 10_000 });
     const i1 = server.set('cfg', 'one');
-    await eventually(() => seen.length === 2, 10_000, 'second delivery');
+    await waitFor('second delivery', () => seen.length === 2, { timeoutMs: 10_000 });
     const i2 = server.set('cfg', 'two');
-    await eventually(() => seen.length === 3, 10_000, 'third delivery');
+    await waitFor('third delivery', () => seen.length === 3, { timeoutMs: 10_000 });
     expect(seen.slice(1)).toEqual([
       ['one', BigInt(i1)],
       ['two', BigInt(i2)],
     ]);
-    await eventually(() => server.requestsFor('/v1/kv/cfg').length === 4, 10_000, 'request after the second change');
+    await waitFor('request after the second change', () => server.requestsFor('/v1/kv/cfg').length === 4, { timeoutMs: 10_000 });
     const reqs = server.requestsFor('/v1/kv/cfg');
     expect(reqs[0]!.query.has('index')).toBe(false);
     expect(reqs[1]!.query.get('index')).toBe('1');
@@ -56,10 +57,10 @@ describe('blocking watch', () => {
     server.set('quiet', 'v');
     let deliveries = 0;
     const w = client.watch('kv/quiet', undefined, () => void deliveries++, { signal: controller.signal, waitMs: 20, minGapMs: 0 });
-    await eventually(() => server.requestsFor('/v1/kv/quiet').length >= 5, 10_000, 'several timed-out rounds');
+    await waitFor('several timed-out rounds', () => server.requestsFor('/v1/kv/quiet').length >= 5, { timeoutMs: 10_000 });
     expect(deliveries).toBe(1);
     server.set('quiet', 'changed');
-    await eventually(() => deliveries === 2, 10_000, 'delivery after change');
+    await waitFor('delivery after change', () => deliveries === 2, { timeoutMs: 10_000 });
     expect(w.deliveries).toBe(2);
   });
 
@@ -68,12 +69,12 @@ describe('blocking watch', () => {
     const high = server.index;
     const seen: Array<[string | null, bigint]> = [];
     client.watch('kv/k', undefined, (r) => void seen.push([valueOf(r), r.index]), { signal: controller.signal, waitMs: 50, minGapMs: 0 });
-    await eventually(() => seen.length === 1, 10_000, 'first delivery');
+    await waitFor('first delivery', () => seen.length === 1, { timeoutMs: 10_000 });
     expect(seen[0]).toEqual(['d', BigInt(high)]);
     server.resetState();
     const low = server.set('k', 'fresh');
     expect(low).toBeLessThan(high);
-    await eventually(() => seen.length === 2, 10_000, 'delivery after reset');
+    await waitFor('delivery after reset', () => seen.length === 2, { timeoutMs: 10_000 });
     expect(seen[1]).toEqual(['fresh', BigInt(low)]);
     const reqs = server.requestsFor('/v1/kv/k');
     const blockedAtHigh = reqs.findIndex((r) => r.query.get('index') === String(high));
@@ -97,16 +98,16 @@ describe('blocking watch', () => {
       },
       onError: (err, failures) => void errors.push([err, failures]),
     });
-    await eventually(() => seen.length === 1, 10_000, 'first delivery');
-    await eventually(() => server.requestsFor('/v1/kv/svc').length === 2, 10_000, 'blocking request');
+    await waitFor('first delivery', () => seen.length === 1, { timeoutMs: 10_000 });
+    await waitFor('blocking request', () => server.requestsFor('/v1/kv/svc').length === 2, { timeoutMs: 10_000 });
     await server.close();
-    await eventually(() => w.failures >= 3, 10_000, 'three failures');
+    await waitFor('three failures', () => w.failures >= 3, { timeoutMs: 10_000 });
     expect(errors.slice(0, 3).map(([, f]) => f)).toEqual([1, 2, 3]);
     expect(delays.slice(0, 3)).toEqual([1, 2, 3]);
     expect(errors.every(([e]) => e instanceof ConsulConnectionError)).toBe(true);
     server.set('svc', 'back');
     await server.listen({ port });
-    await eventually(() => seen.length === 2, 10_000, 'delivery after recovery');
+    await waitFor('delivery after recovery', () => seen.length === 2, { timeoutMs: 10_000 });
     expect(seen).toEqual(['up', 'back']);
     expect(w.failures).toBe(0);
   });
@@ -123,12 +124,12 @@ describe('blocking watch', () => {
       },
       { signal: controller.signal, waitMs: 60_000, minGapMs: 0, onError: (e) => void errors.push(e) },
     );
-    await eventually(() => calls === 1, 10_000, 'first call');
-    await eventually(() => server.requestsFor('/v1/kv/h').length === 2, 10_000, 'blocking request');
+    await waitFor('first call', () => calls === 1, { timeoutMs: 10_000 });
+    await waitFor('blocking request', () => server.requestsFor('/v1/kv/h').length === 2, { timeoutMs: 10_000 });
     server.set('h', 'x');
-    await eventually(() => calls === 2, 10_000, 'second call');
+    await waitFor('second call', () => calls === 2, { timeoutMs: 10_000 });
     expect(errors.map((e) => e.message)).toEqual(['handler broke']);
-    await eventually(() => server.requestsFor('/v1/kv/h').length === 3, 10_000, 'blocked again');
+    await waitFor('blocked again', () => server.requestsFor('/v1/kv/h').length === 3, { timeoutMs: 10_000 });
     controller.abort();
     await w.done;
     expect(w.failures).toBe(0);
@@ -140,9 +141,9 @@ describe('blocking watch', () => {
     for (let i = 0; i < n; i++) {
       client.watch(`kv/many/${i}`, undefined, () => void delivered[i]!++, { signal: controller.signal, waitMs: 60_000, minGapMs: 0 });
     }
-    await eventually(() => server.seen.filter((r) => r.query.has('index')).length === n, 10_000, 'all blocked');
+    await waitFor('all blocked', () => server.seen.filter((r) => r.query.has('index')).length === n, { timeoutMs: 10_000 });
     server.set(`many/${n - 1}`, 'wake');
-    await eventually(() => delivered[n - 1] === 2, 10_000, 'last watch woken');
+    await waitFor('last watch woken', () => delivered[n - 1] === 2, { timeoutMs: 10_000 });
   });
 
   it('survives a retry policy that throws, falling back to the default backoff', async () => {
@@ -154,10 +155,10 @@ describe('blocking watch', () => {
         throw new Error('broken policy');
       },
     });
-    await eventually(() => w.failures >= 1, 10_000, 'a failure');
+    await waitFor('a failure', () => w.failures >= 1, { timeoutMs: 10_000 });
     server.set('x', 'v');
     await server.listen({ port });
-    await eventually(() => w.deliveries === 1, 10_000, 'recovery');
+    await waitFor('recovery', () => w.deliveries === 1, { timeoutMs: 10_000 });
     controller.abort();
     await expect(w.done).resolves.toBeUndefined();
   });
@@ -167,12 +168,12 @@ describe('blocking watch', () => {
     const gap = 200;
     let n = 0;
     client.watch('kv/busy', undefined, () => void n++, { signal: controller.signal, waitMs: 30_000, minGapMs: gap });
-    await eventually(() => n === 1, 10_000, 'first');
+    await waitFor('first', () => n === 1, { timeoutMs: 10_000 });
     for (let i = 0; i < 4; i++) {
-      await eventually(() => server.requestsFor('/v1/kv/busy').length === i + 2, 10_000, 'next request');
+      await waitFor('next request', () => server.requestsFor('/v1/kv/busy').length === i + 2, { timeoutMs: 10_000 });
       server.set('busy', String(i));
     }
-    await eventually(() => n === 5, 10_000, 'all changes');
+    await waitFor('all changes', () => n === 5, { timeoutMs: 10_000 });
     const at = server.requestsFor('/v1/kv/busy').map((r) => r.at);
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(gap / 2);
   });
@@ -183,7 +184,7 @@ describe('blocking watch', () => {
     const stale = new ConsulClient({ address: server.address, consistency: 'stale', env: {} });
     let n = 0;
     const w = stale.watch('kv/s', undefined, () => void n++, { signal: controller.signal, waitMs: 30_000, minGapMs: 0, maxStaleMs: 2000 });
-    await eventually(() => n === 1, 10_000, 'first');
+    await waitFor('first', () => n === 1, { timeoutMs: 10_000 });
     w.stop();
     await w.done;
     stale.close();

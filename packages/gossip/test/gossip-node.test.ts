@@ -1,17 +1,10 @@
 import dgram from 'node:dgram';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { createGossipNode, generateKey, GossipConfigError, type GossipLogger, type GossipNode, type GossipNodeOptions, type UserEvent } from '../src/index.js';
 
 // The test profile with room for a loaded machine (several test suites share 2 cores).
 const config = { probeIntervalMs: 200, probeTimeoutMs: 100, tcpTimeoutMs: 10_000 };
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const statusIn = (n: GossipNode, name: string): string | undefined => n.member(name)?.status;
 
@@ -39,7 +32,7 @@ describe('real UDP/TCP cluster on 127.0.0.1', { timeout: 60_000 }, () => {
     const seed = nodes[0]!.addr;
     const results = await Promise.all(nodes.slice(1).map((n) => n.join([seed])));
     for (const r of results) expect(r).toEqual({ joined: [seed], failed: [] });
-    await waitFor('everyone sees 20 alive', () => nodes.every((n) => n.members().filter((m) => m.status === 'alive').length === 20));
+    await waitFor('everyone sees 20 alive', () => nodes.every((n) => n.members().filter((m) => m.status === 'alive').length === 20), { timeoutMs: 30_000 });
     const m = nodes[5]!.member('n1')!;
     expect(m).toMatchObject({ name: 'n1', host: '127.0.0.1', status: 'alive', tags: { role: 'consul', dc: 'dc1' } });
     expect(m.addr).toBe(nodes[1]!.addr);
@@ -48,18 +41,18 @@ describe('real UDP/TCP cluster on 127.0.0.1', { timeout: 60_000 }, () => {
 
   it('tags set at run time reach everyone', async () => {
     nodes[3]!.setTags({ role: 'node', dc: 'dc1', build: '1.2.3' });
-    await waitFor('build tag seen', () => nodes.every((n) => n.member('n3')?.tags.build === '1.2.3'));
+    await waitFor('build tag seen', () => nodes.every((n) => n.member('n3')?.tags.build === '1.2.3'), { timeoutMs: 30_000 });
     const updates: string[] = [];
     nodes[4]!.on('update', (mem) => updates.push(mem.name));
     nodes[3]!.setTags({ role: 'node', dc: 'dc1', build: '1.2.4' });
-    await waitFor('update event', () => updates.includes('n3'));
+    await waitFor('update event', () => updates.includes('n3'), { timeoutMs: 30_000 });
   });
 
   it('a user event reaches every node exactly once', async () => {
     const got = new Map<string, UserEvent[]>();
     for (const n of nodes) n.on('user-event', (e) => got.set(n.name, [...(got.get(n.name) ?? []), e]));
     const sent = nodes[2]!.sendUserEvent('deploy', 'v42');
-    await waitFor('event everywhere', () => nodes.every((n) => (got.get(n.name) ?? []).some((e) => e.name === 'deploy')));
+    await waitFor('event everywhere', () => nodes.every((n) => (got.get(n.name) ?? []).some((e) => e.name === 'deploy')), { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 300)); // duplicates would arrive within a few gossip rounds
     for (const n of nodes) {
       const evs = got.get(n.name)!.filter((e) => e.name === 'deploy');
@@ -84,7 +77,7 @@ describe('real UDP/TCP cluster on 127.0.0.1', { timeout: 60_000 }, () => {
     await waitFor('drops counted', () => {
       const s = target.stats();
       return s.badFrames - before.badFrames >= 3 && s.decryptFailures - before.decryptFailures >= 2;
-    });
+    }, { timeoutMs: 30_000 });
     expect(statusIn(nodes[0]!, 'n6')).toBe('alive');
     // On an unencrypted node the bytes reach the decoder, which counts and drops them.
     const plain = await createGossipNode({ name: 'plain-target', bindAddr: '127.0.0.1', port: 0, profile: 'test', config });
@@ -95,7 +88,7 @@ describe('real UDP/TCP cluster on 127.0.0.1', { timeout: 60_000 }, () => {
       await send2(Buffer.from([0, 0x81, 0xa1, 0x74, 0x63])); // {t: 99}
       await send2(Buffer.from([0, 0xd9])); // truncated msgpack
       s2.close();
-      await waitFor('malformed counted', () => plain.stats().malformed >= 3);
+      await waitFor('malformed counted', () => plain.stats().malformed >= 3, { timeoutMs: 30_000 });
       expect(plain.localMember().status).toBe('alive');
     } finally {
       await plain.shutdown();
@@ -148,7 +141,7 @@ describe('real UDP/TCP cluster on 127.0.0.1', { timeout: 60_000 }, () => {
     for (const n of nodes) if (n !== victim) n.on('fail', (m) => m.name === victim.name && fails.add(n.name));
     await victim.shutdown();
     const others = nodes.filter((n) => n !== victim);
-    await waitFor('19 see n10 failed', () => others.every((n) => statusIn(n, 'n10') === 'failed'));
+    await waitFor('19 see n10 failed', () => others.every((n) => statusIn(n, 'n10') === 'failed'), { timeoutMs: 30_000 });
     expect(fails.size).toBe(19);
   });
 
@@ -157,7 +150,7 @@ describe('real UDP/TCP cluster on 127.0.0.1', { timeout: 60_000 }, () => {
     await leaver.leave();
     await leaver.shutdown();
     const others = nodes.filter((n) => n !== leaver && n !== nodes[10]);
-    await waitFor('18 see n11 left', () => others.every((n) => statusIn(n, 'n11') === 'left'));
+    await waitFor('18 see n11 left', () => others.every((n) => statusIn(n, 'n11') === 'left'), { timeoutMs: 30_000 });
     // and no false failures among the live ones
     for (const n of others) for (const o of others) expect(statusIn(n, o.name)).toBe('alive');
   });
@@ -180,7 +173,7 @@ describe('keyring rotation on running nodes', () => {
       const got: string[] = [];
       b.on('user-event', (e) => got.push(e.name));
       a.sendUserEvent('after-rotation');
-      await waitFor('event over the new key', () => got.includes('after-rotation'));
+      await waitFor('event over the new key', () => got.includes('after-rotation'), { timeoutMs: 30_000 });
       expect(a.stats().decryptFailures + b.stats().decryptFailures).toBe(0);
       const plain = await createGossipNode({ name: 'kp', bindAddr: '127.0.0.1', port: 0, profile: 'test', config });
       expect(plain.listKeys()).toEqual([]);

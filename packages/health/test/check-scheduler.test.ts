@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import {
   CheckScheduler,
   TtlCheckNotFoundError,
@@ -11,7 +12,7 @@ import {
   type CheckStatus,
   type CriticalTooLongEvent,
 } from '@conclave/health';
-import { alive, waitFor } from './support/wait-for.js';
+import { alive } from './support/wait-for.js';
 
 let dir: string;
 beforeAll(() => {
@@ -85,18 +86,18 @@ describe('CheckScheduler with interval checks', () => {
         intervalNs: 10e6,
       }),
     );
-    await waitFor(() => runs(counter) >= 5, 'five runs');
+    await waitFor('five runs', () => runs(counter) >= 5, { timeoutMs: 10_000 });
     expect(updates).toEqual([{ id: 'db', status: 'passing', output: 'fine\n' }]);
     setState(state, '0 still fine');
-    await waitFor(() => updates.length === 2, 'the output change');
+    await waitFor('the output change', () => updates.length === 2, { timeoutMs: 10_000 });
     expect(updates[1]).toEqual({ id: 'db', status: 'passing', output: 'still fine\n' });
     setState(state, '2 broken');
-    await waitFor(() => updates.length === 3, 'the status change');
+    await waitFor('the status change', () => updates.length === 3, { timeoutMs: 10_000 });
     expect(updates[2]).toEqual({ id: 'db', status: 'critical', output: 'broken\n' });
     expect(s.get('db')).toMatchObject({ status: 'critical', output: 'broken\n' });
     expect(s.get('db')!.criticalSince).toBeTypeOf('number');
     const seen = runs(counter);
-    await waitFor(() => runs(counter) >= seen + 3, 'more runs');
+    await waitFor('more runs', () => runs(counter) >= seen + 3, { timeoutMs: 10_000 });
     expect(updates).toHaveLength(3);
     await s.stop();
   });
@@ -115,7 +116,7 @@ describe('CheckScheduler with interval checks', () => {
         intervalNs: 1e6,
       }),
     );
-    await waitFor(() => runs(counter) >= 4, 'four runs');
+    await waitFor('four runs', () => runs(counter) >= 4, { timeoutMs: 10_000 });
     await s.stop();
     expect(updates).toEqual([{ id: 'slow', status: 'passing', output: '' }]);
   });
@@ -132,7 +133,7 @@ describe('CheckScheduler with interval checks', () => {
       },
     });
     s.add(def({ id: 'r', kind: 'script', script: `printf x >> ${counter}`, intervalNs: 3600e9 }));
-    await waitFor(() => updates.length === 1, 'the first run');
+    await waitFor('the first run', () => updates.length === 1, { timeoutMs: 10_000 });
     expect(calls).toBe(1);
     expect(runs(counter)).toBe(1);
     await s.stop();
@@ -157,11 +158,11 @@ describe('CheckScheduler with interval checks', () => {
       }),
     );
     // Counters start at their thresholds, so the first failure is reported at once.
-    await waitFor(() => updates.length === 1, 'the first failure');
+    await waitFor('the first failure', () => updates.length === 1, { timeoutMs: 10_000 });
     expect(updates[0]!.status).toBe('critical');
     setState(state, '0');
     const at = runs(counter);
-    await waitFor(() => updates.length === 2, 'passing after three successes');
+    await waitFor('passing after three successes', () => updates.length === 2, { timeoutMs: 10_000 });
     expect(updates[1]!.status).toBe('passing');
     // The write above may land during a run, so two or three runs passed before passing was reported.
     expect(runs(counter) - at).toBeGreaterThanOrEqual(2);
@@ -177,13 +178,13 @@ describe('CheckScheduler with interval checks', () => {
     const s = scheduler();
     s.add(def({ id: 'web', kind: 'http', http: `http://127.0.0.1:${port}/`, intervalNs: 5e6 }));
     s.add(def({ id: 'port', kind: 'tcp', tcp: `127.0.0.1:${port}`, intervalNs: 5e6 }));
-    await waitFor(() => updates.length === 2, 'both checks passing');
+    await waitFor('both checks passing', () => updates.length === 2, { timeoutMs: 10_000 });
     expect(updates).toContainEqual({ id: 'web', status: 'passing', output: `HTTP GET http://127.0.0.1:${port}/: 200 OK Output: code 200` });
     expect(updates).toContainEqual({ id: 'port', status: 'passing', output: `TCP connect 127.0.0.1:${port}: Success` });
     code = 429;
-    await waitFor(() => updates.some((u) => u.id === 'web' && u.status === 'warning'), 'web warning');
+    await waitFor('web warning', () => updates.some((u) => u.id === 'web' && u.status === 'warning'), { timeoutMs: 10_000 });
     code = 503;
-    await waitFor(() => updates.some((u) => u.id === 'web' && u.status === 'critical'), 'web critical');
+    await waitFor('web critical', () => updates.some((u) => u.id === 'web' && u.status === 'critical'), { timeoutMs: 10_000 });
     await s.stop();
     await new Promise((r) => server.close(r));
   });
@@ -194,11 +195,11 @@ describe('CheckScheduler with TTL checks', () => {
     const { updates, scheduler } = recorder();
     const s = scheduler();
     s.add(def({ id: 'hb', kind: 'ttl', ttlNs: 30e6 }));
-    await waitFor(() => updates.length === 1, 'expiry');
+    await waitFor('expiry', () => updates.length === 1, { timeoutMs: 10_000 });
     expect(updates[0]).toEqual({ id: 'hb', status: 'critical', output: 'TTL expired' });
     expect(s.updateTtl('hb', 'passing', 'alive')).toBe('alive');
     expect(updates[1]).toEqual({ id: 'hb', status: 'passing', output: 'alive' });
-    await waitFor(() => updates.length === 3, 'second expiry');
+    await waitFor('second expiry', () => updates.length === 3, { timeoutMs: 10_000 });
     expect(updates[2]).toEqual({
       id: 'hb',
       status: 'critical',
@@ -253,7 +254,7 @@ describe('CheckScheduler deregister_critical_service_after', () => {
     s.add(def({ id: 'web-1', serviceId: 'web', ...common }));
     s.add(def({ id: 'web-2', serviceId: 'web', ...common }));
     s.add(def({ id: 'api-1', serviceId: 'api', status: 'passing', ...common }));
-    await waitFor(() => events.length >= 3, 'three reap reports');
+    await waitFor('three reap reports', () => events.length >= 3, { timeoutMs: 10_000 });
     expect(events.every((e) => e.serviceId === 'web' && e.checkId === 'web-1' && e.criticalForMs > 30)).toBe(true);
     await s.stop();
   });
@@ -265,7 +266,7 @@ describe('CheckScheduler deregister_critical_service_after', () => {
     s.add(def({ id: 'a', serviceId: 'a', kind: 'ttl', ttlNs: 3600e9, deregisterCriticalServiceAfterNs: 40e6 }));
     s.add(def({ id: 'b', serviceId: 'b', kind: 'ttl', ttlNs: 3600e9, deregisterCriticalServiceAfterNs: 40e6 }));
     s.updateTtl('a', 'passing', 'back');
-    await waitFor(() => events.length >= 2, 'reports for b');
+    await waitFor('reports for b', () => events.length >= 2, { timeoutMs: 10_000 });
     expect(events.map((e) => e.serviceId)).toEqual(events.map(() => 'b'));
     await s.stop();
   });
@@ -288,14 +289,14 @@ describe('CheckScheduler lifecycle', () => {
       }),
     );
     s.add(def({ id: 'hb', kind: 'ttl', ttlNs: 3600e9 }));
-    await waitFor(() => existsSync(pids), 'the script to start');
+    await waitFor('the script to start', () => existsSync(pids), { timeoutMs: 10_000 });
     const [shell, child] = readFileSync(pids, 'utf8').trim().split(' ').map(Number);
     await s.stop();
     expect(updates).toEqual([]);
     // The script was reaped before stop resolved; its background child, reaped by init, may still be
     // finishing its exit in the kernel: poll for its death, with a bound.
     expect(alive(shell!)).toBe(false);
-    await waitFor(() => !alive(child!), `process ${child} to die`, { timeoutMs: 5000 });
+    await waitFor(`process ${child} to die`, () => !alive(child!), { timeoutMs: 5000 });
     expect(timeoutCount()).toBe(timersBefore);
     expect(s.ids()).toEqual([]);
     expect(() => s.add(def({ id: 'late', kind: 'ttl', ttlNs: 1e9 }))).toThrow('stopped');

@@ -2,8 +2,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { PROBE_ABORTED_OUTPUT, runScriptCheck } from '@conclave/health';
-import { alive, waitFor } from './support/wait-for.js';
+import { alive } from './support/wait-for.js';
 
 let dir: string;
 
@@ -15,7 +16,7 @@ function script(name: string, body: string): string {
 }
 
 async function waitForFile(path: string): Promise<string> {
-  await waitFor(() => existsSync(path), `${path} to be written`);
+  await waitFor(`${path} to be written`, () => existsSync(path), { timeoutMs: 10_000 });
   return readFileSync(path, 'utf8');
 }
 
@@ -25,7 +26,7 @@ async function waitForFile(path: string): Promise<string> {
  * finished it, and it is reaped by init, not by us: its death is polled for, with a bound.
  */
 async function waitGone(pid: number): Promise<void> {
-  await waitFor(() => !alive(pid), `process ${pid} to die`, { timeoutMs: 5000 });
+  await waitFor(`process ${pid} to die`, () => !alive(pid), { timeoutMs: 5000 });
 }
 
 const base = { timeoutNs: 0, outputMaxSize: 4096 };

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { runTcpCheck } from '@conclave/health';
-import { waitFor } from './support/wait-for.js';
 
 let listener: net.Server;
 let port: number;
@@ -36,7 +36,7 @@ describe('runTcpCheck', () => {
     const r = await runTcpCheck({ ...base, tcp: `127.0.0.1:${port}` });
     expect(r).toEqual({ status: 'passing', output: `TCP connect 127.0.0.1:${port}: Success` });
     // The listener really saw the connection.
-    await waitFor(() => accepted > before, 'the listener to accept');
+    await waitFor('the listener to accept', () => accepted > before, { timeoutMs: 10_000 });
     expect(accepted).toBe(before + 1);
   });
 

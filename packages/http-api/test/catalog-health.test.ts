@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import Consul from 'consul';
 import { startHarness } from './harness.js';
 import type { Harness } from './harness.js';
@@ -176,7 +177,7 @@ describe('health', () => {
       settled = true;
       return { index: Number(r.headers.get('x-consul-index')), body: (await r.json()) as Array<{ Node: { Node: string } }> };
     });
-    await until(() => h.state.watches.size > 0);
+    await waitFor('a query blocked on a watch', () => h.state.watches.size > 0, { timeoutMs: 5000 });
     await consul.catalog.register({ node: 'web1', address: '10.0.1.1', service: { service: 'web' } } as never);
     await get('/v1/catalog/services');
     expect(settled).toBe(false);
@@ -193,8 +194,3 @@ describe('status', () => {
     expect(await consul.status.peers()).toEqual(['127.0.0.1:8300']);
   });
 });
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!cond()) throw new Error('condition never became true');
-}

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import Consul from 'consul';
 import { startHarness } from './harness.js';
 import type { Harness } from './harness.js';
@@ -66,7 +67,7 @@ describe('KV over HTTP with the consul client', () => {
       return { index: Number(r.headers.get('x-consul-index')), body: (await r.json()) as Array<{ Value: string }> };
     });
     // Wait until the query is parked on its watch, then write an unrelated key from another client.
-    await until(() => h.state.watches.size > 0);
+    await waitFor('a query blocked on a watch', () => h.state.watches.size > 0, { timeoutMs: 5000 });
     const other = new Consul({ host: '127.0.0.1', port: h.port });
     await other.kv.set('watch/other', 'x');
     await other.kv.set('watch/me-not', 'x');
@@ -100,14 +101,14 @@ describe('KV over HTTP with the consul client', () => {
     watch.on('change', (data: { Value?: string } | undefined) => seen.push(data?.Value ?? '<none>'));
     watch.on('error', (err: unknown) => errors.push(err));
     try {
-      await until(() => seen.length === 1);
-      await until(() => h.state.watches.size > 0);
+      await waitFor('the first change', () => seen.length === 1, { timeoutMs: 5000 });
+      await waitFor('a query blocked on a watch', () => h.state.watches.size > 0, { timeoutMs: 5000 });
       await consul.kv.set('watched/other', 'noise');
       await consul.kv.set('watched/key', 'second');
-      await until(() => seen.length === 2);
-      await until(() => h.state.watches.size > 0);
+      await waitFor('the second change', () => seen.length === 2, { timeoutMs: 5000 });
+      await waitFor('a query blocked on a watch', () => h.state.watches.size > 0, { timeoutMs: 5000 });
       await consul.kv.set('watched/key', 'third');
-      await until(() => seen.length === 3);
+      await waitFor('the third change', () => seen.length === 3, { timeoutMs: 5000 });
       expect(seen).toEqual(['first', 'second', 'third']);
       expect(errors).toEqual([]);
     } finally {
@@ -122,10 +123,10 @@ describe('KV over HTTP with the consul client', () => {
     await first.text();
     const ctl = new AbortController();
     const blocked = fetch(`${h.base}/v1/kv/abandon?index=${index}&wait=5m`, { signal: ctl.signal }).catch((e: Error) => e.name);
-    await until(() => h.state.watches.size > 0);
+    await waitFor('a query blocked on a watch', () => h.state.watches.size > 0, { timeoutMs: 5000 });
     ctl.abort();
     expect(await blocked).toBe('AbortError');
-    await until(() => h.state.watches.size === 0);
+    await waitFor('the watch to be dropped', () => h.state.watches.size === 0, { timeoutMs: 5000 });
     // The server still answers, and a write to the key finds no stale waiter.
     expect(await (await fetch(`${h.base}/v1/kv/abandon`, { method: 'PUT', body: 'y' })).json()).toBe(true);
   });
@@ -140,7 +141,7 @@ describe('KV over HTTP with the consul client', () => {
       settled = true;
       return (await r.json()) as Array<{ Key: string }>;
     });
-    await until(() => h.state.watches.size > 0);
+    await waitFor('a query blocked on a watch', () => h.state.watches.size > 0, { timeoutMs: 5000 });
     await fetch(`${h.base}/v1/kv/tre`, { method: 'PUT', body: 'outside' }).then((r) => r.text());
     await fetch(`${h.base}/v1/kv/tre`).then((r) => r.text());
     expect(settled).toBe(false);
@@ -221,8 +222,3 @@ describe('KV over HTTP with the consul client', () => {
     expect(await ok.json()).toBe(true);
   });
 });
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!cond()) throw new Error('condition never became true');
-}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { freePort } from '@conclave/test-support/free-port';
 
 // Real crashes: each member is its own node process (this package's source bundled with esbuild, the
@@ -30,15 +31,6 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls a condition with a bound: how long things take depends on the machine's load, never a fixed sleep. */
-async function until(what: string, f: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 async function freePorts(n: number): Promise<number[]> {
   const out: number[] = [];
@@ -146,13 +138,13 @@ describe('crash test with real processes', () => {
       // fixed sleep may see no writes at all, and then the crash tests nothing.
       const progress = async (what: string, writes: number) => {
         const from = acked.size;
-        await until(what, () => acked.size >= from + writes);
+        await waitFor(what, () => acked.size >= from + writes, { timeoutMs: 20_000 });
       };
       await progress('writes under the first leader', 30);
       // Crash the leader mid-stream, let the others carry on, restart it from its disk.
       const victim = current;
       victim.kill();
-      await until('a new leader', async () => current !== victim && current.alive && (await current.ask('status')).leader === true);
+      await waitFor('a new leader', async () => current !== victim && current.alive && (await current.ask('status')).leader === true, { timeoutMs: 20_000 });
       await progress('writes under the new leader', 20);
       await victim.start();
       await progress('writes after the old leader restarted', 10);

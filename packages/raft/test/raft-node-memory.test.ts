@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { MemoryNetwork, MemoryStorage, NotLeaderError, RaftNode, StoppedError, TimeoutError, type StateMachine } from '../src/index.js';
 
 class Counter implements StateMachine {
@@ -14,17 +15,6 @@ class Counter implements StateMachine {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, f: () => T | undefined | false, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 describe('RaftNode in memory', () => {
   it('single-node dev mode: elects itself, commits, reads, snapshots, restarts from storage', async () => {
     const net = new MemoryNetwork();
@@ -34,7 +24,7 @@ describe('RaftNode in memory', () => {
     const node = new RaftNode({ id: 'dev', storage, transport: net.transport('dev'), fsm, bootstrap: ['dev'], tickMs: 5, snapshotThreshold: 10, trailingLogs: 2 });
     node.on('leader', (l) => events.push(`leader:${l}`));
     await node.start();
-    await until('leader', () => node.isLeader());
+    await waitFor('leader', () => node.isLeader(), { timeoutMs: 8000 });
     const results = await Promise.all(Array.from({ length: 25 }, () => node.propose(new Uint8Array([1]))));
     expect(results.map((r) => r.result).sort((a, b) => (a as number) - (b as number))).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     await node.readBarrier();
@@ -48,8 +38,8 @@ describe('RaftNode in memory', () => {
     const fsm2 = new Counter();
     const again = new RaftNode({ id: 'dev', storage, transport: net.transport('dev'), fsm: fsm2, bootstrap: ['dev'], tickMs: 5 });
     await again.start();
-    await until('replayed', () => fsm2.n === 25);
-    await until('leader again', () => again.isLeader());
+    await waitFor('replayed', () => fsm2.n === 25, { timeoutMs: 8000 });
+    await waitFor('leader again', () => again.isLeader(), { timeoutMs: 8000 });
     await again.propose(new Uint8Array([1]));
     expect(fsm2.n).toBe(26);
     await again.stop();
@@ -63,7 +53,7 @@ describe('RaftNode in memory', () => {
     );
     await Promise.all(nodes.map((n) => n.start()));
     try {
-      const lead = await until('leader', () => nodes.find((n) => n.isLeader()));
+      const lead = await waitFor('leader', () => nodes.find((n) => n.isLeader()), { timeoutMs: 8000 });
       await lead.propose(new Uint8Array([1]));
       const f = nodes.find((n) => n !== lead)!;
       await expect(f.propose(new Uint8Array([1]))).rejects.toBeInstanceOf(NotLeaderError);
@@ -74,10 +64,10 @@ describe('RaftNode in memory', () => {
       for (const o of nodes) if (o !== f) net.disconnect(f.id, o.id);
       await expect(f.readBarrier()).rejects.toBeInstanceOf(TimeoutError);
       for (const o of nodes) if (o !== f) net.reconnect(f.id, o.id);
-      await until('follower rejoined', () => f.leader() !== undefined);
+      await waitFor('follower rejoined', () => f.leader() !== undefined, { timeoutMs: 8000 });
       await f.readBarrier();
       // An isolated leader's proposal cannot commit: the caller gets a TimeoutError (outcome unknown).
-      const l2 = await until('leader', () => nodes.find((n) => n.isLeader()));
+      const l2 = await waitFor('leader', () => nodes.find((n) => n.isLeader()), { timeoutMs: 8000 });
       for (const o of nodes) if (o !== l2) net.disconnect(l2.id, o.id);
       const err = await l2.propose(new Uint8Array([9])).catch((e) => e);
       expect(err).toBeInstanceOf(TimeoutError);

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, appendFileSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { DiskStorage, NotLeaderError, RaftNode, WsTransport, MemoryStorage, type RaftNodeOptions, type StateMachine } from '../src/index.js';
 import { lineLogger } from './line-logger.js';
 
@@ -31,16 +32,6 @@ class WatchedDisk extends DiskStorage {
 
 const cmd = (k: string, v: string) => new TextEncoder().encode(JSON.stringify({ k, v }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => T | undefined | false, ms = 10000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 interface Member {
   id: string;
@@ -99,7 +90,7 @@ async function cluster(extra: (id: string) => Partial<RaftNodeOptions> = () => (
 const peersOf = (ms: Member[]) => Object.fromEntries(ms.map((m) => [m.id, `127.0.0.1:${m.port}`]));
 
 async function leaderOf(ms: Member[]): Promise<Member> {
-  return until('a leader', () => ms.find((m) => m.node.isLeader() && ms.filter((o) => o.node.leader() === m.id).length >= 2));
+  return waitFor('a leader', () => ms.find((m) => m.node.isLeader() && ms.filter((o) => o.node.leader() === m.id).length >= 2), { timeoutMs: 10_000 });
 }
 
 describe('RaftNode over ws with on-disk logs', () => {
@@ -137,7 +128,7 @@ describe('RaftNode over ws with on-disk logs', () => {
     const all = [...rest, back];
     await lead.node.readBarrier();
     const target = lead.node.appliedIndex();
-    await until('old leader caught up', () => back.node.appliedIndex() >= target);
+    await waitFor('old leader caught up', () => back.node.appliedIndex() >= target, { timeoutMs: 10_000 });
     await back.node.readBarrier();
     for (const k of acked) expect(back.kv.data.has(k)).toBe(true);
     expect(all).toHaveLength(3);
@@ -150,7 +141,7 @@ describe('RaftNode over ws with on-disk logs', () => {
     // b and c would wait 10-20 minutes of silence before campaigning; only the transport's report of the
     // dropped connection can make them elect a leader within this test.
     const ms = await cluster((id) => (id === 'a' ? {} : { electionTicks: 30_000 }));
-    const a = await until('a leads', () => ms.find((m) => m.id === 'a' && m.node.isLeader() && ms.every((o) => o.node.leader() === 'a')));
+    const a = await waitFor('a leads', () => ms.find((m) => m.id === 'a' && m.node.isLeader() && ms.every((o) => o.node.leader() === 'a')), { timeoutMs: 10_000 });
     await a.node.propose(cmd('before', '1'));
     await a.node.stop();
     const rest = ms.filter((m) => m !== a);
@@ -183,13 +174,13 @@ describe('RaftNode over ws with on-disk logs', () => {
       }
     });
     // Writes acknowledged under the first leader, however long that takes on a loaded machine.
-    await until('writes under the first leader', () => acked.size >= 20);
+    await waitFor('writes under the first leader', () => acked.size >= 20, { timeoutMs: 10_000 });
     const old = [...alive].find((m) => m.node.isLeader())!;
     const before = acked.size;
     alive.delete(old);
     await old.node.stop(); // the leader dies mid-stream
     const lead = await leaderOf([...alive]);
-    await until('writes under the new leader', () => acked.size > before + 20);
+    await waitFor('writes under the new leader', () => acked.size > before + 20, { timeoutMs: 10_000 });
     stop = true;
     await Promise.all(writers);
     await lead.node.readBarrier();
@@ -205,7 +196,7 @@ describe('RaftNode over ws with on-disk logs', () => {
     const lead = await leaderOf(ms);
     for (let i = 0; i < 10; i++) await lead.node.propose(cmd(`k${i}`, `v${i}`));
     const f = ms.find((m) => m !== lead)!;
-    await until('follower applied', () => f.node.appliedIndex() >= lead.node.appliedIndex());
+    await waitFor('follower applied', () => f.node.appliedIndex() >= lead.node.appliedIndex(), { timeoutMs: 10_000 });
     await f.node.stop();
     // Damage the tail of the newest segment: flip bytes in the last record and add garbage.
     const segs = readdirSync(f.dir).filter((n) => n.endsWith('.seg')).sort();
@@ -222,7 +213,7 @@ describe('RaftNode over ws with on-disk logs', () => {
     expect(statSync(file).size).toBeLessThan(sizeBefore);
     await lead.node.readBarrier();
     const target = lead.node.appliedIndex();
-    await until('repaired follower caught up', () => back.node.appliedIndex() >= target);
+    await waitFor('repaired follower caught up', () => back.node.appliedIndex() >= target, { timeoutMs: 10_000 });
     expect([...back.kv.data].sort()).toEqual([...lead.kv.data].sort());
     // The leader had compacted past it: the snapshot was streamed (in 64-byte chunks).
     expect(back.disk.installs).toBeGreaterThanOrEqual(1);
@@ -250,13 +241,13 @@ describe('RaftNode over ws with on-disk logs', () => {
     for (const m of ms) (m.node as unknown as { o: { transport: WsTransport } }).o.transport.setPeer('d', `127.0.0.1:${t.address().port}`);
     // addServer = addLearner, wait until caught up, addVoter.
     await lead.node.addServer('d', { maxLag: 0 });
-    await until('d applied', () => d.appliedIndex() >= lead.node.appliedIndex());
+    await waitFor('d applied', () => d.appliedIndex() >= lead.node.appliedIndex(), { timeoutMs: 10_000 });
     expect(kv.data.size).toBe(5);
     expect(lead.node.configuration().voters).toEqual(['a', 'b', 'c', 'd']);
     const victim = ms.find((m) => m !== lead)!;
     await lead.node.removeServer(victim.id);
     expect(lead.node.configuration().voters).not.toContain(victim.id);
     await lead.node.propose(cmd('after', 'x'));
-    await until('d applied', () => kv.data.has('after'));
+    await waitFor('d applied', () => kv.data.has('after'), { timeoutMs: 10_000 });
   });
 });

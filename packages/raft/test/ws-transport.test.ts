@@ -1,17 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { WebSocket } from 'ws';
 import { MessageType, WsTransport, type Message } from '../src/index.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, f: () => T | undefined | false, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 const open: WsTransport[] = [];
 afterEach(async () => {
@@ -44,8 +36,8 @@ describe('WsTransport', () => {
     a.t.setPeer('c', `127.0.0.1:${await deadPort()}`);
     for (let i = 0; i < 100; i++) a.t.send(hb('a', 'c'));
     a.t.send(hb('a', 'b'));
-    await until('b receives', () => b.got.length === 1);
-    await until('c reported unreachable', () => a.unreachable.includes('c'));
+    await waitFor('b receives', () => b.got.length === 1, { timeoutMs: 8000 });
+    await waitFor('c reported unreachable', () => a.unreachable.includes('c'), { timeoutMs: 8000 });
     expect(b.got[0]).toMatchObject({ type: MessageType.Heartbeat, from: 'a', to: 'b', term: 1 });
   });
 
@@ -55,16 +47,16 @@ describe('WsTransport', () => {
     const port = b.t.address().port;
     a.t.setPeer('b', b.addr);
     a.t.send(hb('a', 'b'));
-    await until('first delivery', () => b.got.length === 1);
+    await waitFor('first delivery', () => b.got.length === 1, { timeoutMs: 8000 });
     await b.t.close();
     open.splice(open.indexOf(b.t), 1);
     a.t.send(hb('a', 'b', 2));
     await sleep(50);
     b = await node('b', port);
-    await until('delivery after restart', () => {
+    await waitFor('delivery after restart', () => {
       a.t.send(hb('a', 'b', 3));
       return b.got.some((m) => m.term === 3);
-    });
+    }, { timeoutMs: 8000 });
   });
 
   it('reports a peer whose open connection drops at once, with nothing queued (a dead leader is noticed)', async () => {
@@ -72,11 +64,11 @@ describe('WsTransport', () => {
     const b = await node('b');
     a.t.setPeer('b', b.addr);
     a.t.send(hb('a', 'b'));
-    await until('first delivery', () => b.got.length === 1);
+    await waitFor('first delivery', () => b.got.length === 1, { timeoutMs: 8000 });
     expect(a.unreachable).toEqual([]);
     await b.t.close();
     open.splice(open.indexOf(b.t), 1);
-    await until('b reported unreachable', () => a.unreachable.includes('b'));
+    await waitFor('b reported unreachable', () => a.unreachable.includes('b'), { timeoutMs: 8000 });
   });
 
   it('streams a snapshot in chunks and delivers it whole', async () => {
@@ -87,7 +79,7 @@ describe('WsTransport', () => {
     const meta = { index: 42, term: 3, conf: { voters: ['a', 'b'], learners: [] } };
     const ok = await a.t.sendSnapshot({ type: MessageType.Snap, from: 'a', to: 'b', term: 3, snapshot: { meta } }, { meta, data });
     expect(ok).toBe(true);
-    const m = await until('snapshot', () => b.got.find((x) => x.type === MessageType.Snap));
+    const m = await waitFor('snapshot', () => b.got.find((x) => x.type === MessageType.Snap), { timeoutMs: 8000 });
     expect(m.snapshot!.meta).toEqual(meta);
     expect(Buffer.compare(Buffer.from(m.snapshot!.data!), Buffer.from(data))).toBe(0);
     // A snapshot to an unknown or dead peer fails cleanly.
@@ -113,7 +105,7 @@ describe('WsTransport', () => {
     expect(b.got).toEqual([]);
     a.t.setPeer('b', b.addr);
     a.t.send(hb('a', 'b'));
-    await until('good peer still served', () => b.got.length === 1);
+    await waitFor('good peer still served', () => b.got.length === 1, { timeoutMs: 8000 });
   });
 
   it('refuses a snapshot larger than maxSnapshotBytes', async () => {

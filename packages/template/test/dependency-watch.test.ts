@@ -2,15 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { ConsulRequest, FetchOptions, FetchResult, fileDependency, kvGetDependency, watchDependency } from '../src/internal.js';
-
-async function until(pred: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** A scripted agent: each fetch takes the next scripted answer (or error); afterwards it blocks until aborted. */
 class ScriptedSource {
@@ -35,7 +28,7 @@ describe('watchDependency', () => {
     const src = new ScriptedSource([kv('a', 5n), kv('a', 6n), kv('b', 7n), kv('c', 3n), kv('c', 4n)]);
     const values: unknown[] = [];
     const w = watchDependency(kvGetDependency('k', false), src, (v) => values.push(v), { minGapMs: 0 });
-    await until(() => src.asked.length === 6, 'six queries');
+    await waitFor('six queries', () => src.asked.length === 6, { timeoutMs: 10_000 });
     w.stop();
     await w.done;
     expect(values).toEqual(['a', 'b', 'c']);
@@ -51,7 +44,7 @@ describe('watchDependency', () => {
       retryDelayMs: () => 5,
       onError: (_d, e, n) => errors.push([e.message, n]),
     });
-    await until(() => values.length === 1, 'a value after failures');
+    await waitFor('a value after failures', () => values.length === 1, { timeoutMs: 10_000 });
     w.stop();
     await w.done;
     expect(errors).toEqual([
@@ -68,9 +61,9 @@ describe('watchDependency', () => {
     const dep = { ...fileDependency(f), pollIntervalMs: 20 };
     const values: unknown[] = [];
     const w = watchDependency(dep, new ScriptedSource([]), (v) => values.push(v));
-    await until(() => values.length === 1, 'first read');
+    await waitFor('first read', () => values.length === 1, { timeoutMs: 10_000 });
     writeFileSync(f, 'two');
-    await until(() => values.length === 2, 'change');
+    await waitFor('change', () => values.length === 2, { timeoutMs: 10_000 });
     w.stop();
     await w.done;
     expect(values).toEqual(['one', 'two']);

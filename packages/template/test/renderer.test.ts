@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { ConsulClient } from '@conclave/client';
 import { Renderer, RendererEvent, consulClientSource, parseWaitSpec, runCommand } from '../src/internal.js';
 import { ARTICLE_BLUE_GREEN, ARTICLE_HAPROXY } from './article-templates.js';
@@ -11,14 +12,6 @@ import { serveMemoryConsul } from './memory-consul-http.js';
 
 const HAPROXY = ARTICLE_HAPROXY;
 const BLUE_GREEN = ARTICLE_BLUE_GREEN;
-
-async function waitFor(pred: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function cluster(): MemoryConsul {
   const c = new MemoryConsul();
@@ -53,27 +46,27 @@ describe('Renderer', () => {
       templates: [{ contents: HAPROXY, destination: dst, command: `echo reload >> ${counter}` }],
     });
     await r.start();
-    await waitFor(() => commands(events) === 1, 'first render');
+    await waitFor('first render', () => commands(events) === 1, { timeoutMs: 15_000 });
     expect(readFileSync(dst, 'utf8')).toContain(' server web1 10.0.0.1:8080 check server web2 10.0.0.2:8080 check |');
     expect(statSync(dst).mode & 0o777).toBe(0o644);
     expect(r.watchCount).toBe(1);
 
     c.setCheck('web2', 'critical');
-    await waitFor(() => commands(events) === 2, 'render after critical');
+    await waitFor('render after critical', () => commands(events) === 2, { timeoutMs: 15_000 });
     expect(readFileSync(dst, 'utf8')).toContain(' server web1 10.0.0.1:8080 check |');
     expect(readFileSync(counter, 'utf8')).toBe('reload\nreload\n');
 
     c.register({ id: 'web3', service: 'web', node: 'node-c', address: '10.0.0.3', port: 8081 });
-    await waitFor(() => commands(events) === 3, 'render after register');
+    await waitFor('render after register', () => commands(events) === 3, { timeoutMs: 15_000 });
     expect(readFileSync(dst, 'utf8')).toContain(' server web1 10.0.0.1:8080 check server web3 10.0.0.3:8081 check |');
 
     // A change elsewhere in the cluster (a db instance) moves the index but not the rendered text.
     const answered = c.answered;
     c.register({ id: 'db1', service: 'db', node: 'node-a', port: 5432 });
-    await waitFor(() => c.answered > answered, 'the watch to see the new index');
+    await waitFor('the watch to see the new index', () => c.answered > answered, { timeoutMs: 15_000 });
     const again = c.answered;
     c.setCheck('web2', 'warning');
-    await waitFor(() => c.answered > again, 'the watch to see the next index');
+    await waitFor('the watch to see the next index', () => c.answered > again, { timeoutMs: 15_000 });
     await new Promise((res) => setTimeout(res, 100));
     expect(commands(events)).toBe(3);
     expect(writes(events)).toBe(3);
@@ -92,7 +85,7 @@ describe('Renderer', () => {
     });
     c.put('x', 'X');
     await r.start();
-    await waitFor(() => writes(events) === 3, 'three files');
+    await waitFor('three files', () => writes(events) === 3, { timeoutMs: 15_000 });
     expect(r.watchCount).toBe(2);
     expect(c.requests.filter((q) => q.startsWith('/v1/health/service/web')).length).toBeLessThanOrEqual(2);
     expect(readFileSync(join(dir, 'b'), 'utf8')).toBe('8080 8080 X');
@@ -113,12 +106,12 @@ describe('Renderer', () => {
     });
     c.put('other', 'o');
     await r.start();
-    await waitFor(() => writes(events) === 3, 'three files');
-    await waitFor(() => commands(events) === 3, 'commands');
+    await waitFor('three files', () => writes(events) === 3, { timeoutMs: 15_000 });
+    await waitFor('commands', () => commands(events) === 3, { timeoutMs: 15_000 });
     expect(readFileSync(counter, 'utf8').split('\n').filter(Boolean).sort()).toEqual(['other', 'reload']);
     c.setCheck('web1', 'critical');
-    await waitFor(() => writes(events) === 5, 'both web files rewritten');
-    await waitFor(() => commands(events) === 5, 'command events for both templates');
+    await waitFor('both web files rewritten', () => writes(events) === 5, { timeoutMs: 15_000 });
+    await waitFor('command events for both templates', () => commands(events) === 5, { timeoutMs: 15_000 });
     expect(readFileSync(counter, 'utf8').split('\n').filter((l) => l === 'reload')).toHaveLength(2);
   });
 
@@ -130,7 +123,7 @@ describe('Renderer', () => {
     chmodSync(dst, 0o600);
     const { r, events } = start({ source: c, templates: [{ contents: '{{range service "web"}}{{.ID}} {{end}}', destination: dst, backup: true }] });
     await r.start();
-    await waitFor(() => writes(events) === 1, 'render');
+    await waitFor('render', () => writes(events) === 1, { timeoutMs: 15_000 });
     expect(readFileSync(dst, 'utf8')).toBe('web1 web2 ');
     expect(statSync(dst).mode & 0o777).toBe(0o600);
     expect(readFileSync(dst + '.bak', 'utf8')).toBe('old\n');
@@ -142,15 +135,15 @@ describe('Renderer', () => {
     const dst = join(dir, 'bg.cfg');
     const { r, events } = start({ source: c, templates: [{ contents: BLUE_GREEN, destination: dst }] });
     await r.start();
-    await waitFor(() => events.some((e) => e.type === 'render' && !e.complete && e.missing.includes('kv.block(service/web/state)')), 'incomplete render');
+    await waitFor('incomplete render', () => events.some((e) => e.type === 'render' && !e.complete && e.missing.includes('kv.block(service/web/state)')), { timeoutMs: 15_000 });
     await new Promise((res) => setTimeout(res, 100));
     expect(existsSync(dst)).toBe(false);
 
     c.put('service/web/state', 'blue');
-    await waitFor(() => writes(events) === 1, 'blue render');
+    await waitFor('blue render', () => writes(events) === 1, { timeoutMs: 15_000 });
     expect(readFileSync(dst, 'utf8')).toContain('bind *:80 server web1 10.0.0.1:8080 bind *:8080 server web2 10.0.0.2:8080 |');
     c.put('service/web/state', 'green');
-    await waitFor(() => writes(events) === 2, 'green render');
+    await waitFor('green render', () => writes(events) === 2, { timeoutMs: 15_000 });
     expect(readFileSync(dst, 'utf8')).toContain('bind *:8080 server web1 10.0.0.1:8080 bind *:80 server web2 10.0.0.2:8080 |');
     expect(r.watchCount).toBe(3);
 
@@ -168,12 +161,12 @@ describe('Renderer', () => {
     const dst = join(dir, 'w.cfg');
     const { r, events } = start({ source: c, wait: { minMs: 300, maxMs: 3000 }, templates: [{ contents: '{{range service "web"}}{{.ID}} {{end}}', destination: dst }] });
     await r.start();
-    await waitFor(() => writes(events) === 1, 'first render');
+    await waitFor('first render', () => writes(events) === 1, { timeoutMs: 15_000 });
     for (const id of ['a', 'b', 'c', 'd']) {
       c.register({ id: `web-${id}`, service: 'web', node: `n-${id}`, port: 1 });
       await new Promise((res) => setTimeout(res, 20));
     }
-    await waitFor(() => writes(events) === 2, 'render after burst');
+    await waitFor('render after burst', () => writes(events) === 2, { timeoutMs: 15_000 });
     await new Promise((res) => setTimeout(res, 500));
     expect(writes(events)).toBe(2);
     expect(readFileSync(dst, 'utf8')).toBe('web-a web-b web-c web-d web1 web2 ');
@@ -193,7 +186,7 @@ describe('Renderer', () => {
     const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
     const { r, events } = start({ source: c, templates: [{ contents: '{{range service "web"}}{{.Nope}}{{end}}', destination: join(dir, 'x') }] });
     await r.start();
-    await waitFor(() => events.some((e) => e.type === 'error'), 'error');
+    await waitFor('error', () => events.some((e) => e.type === 'error'), { timeoutMs: 15_000 });
     const err = events.find((e) => e.type === 'error') as { error: Error };
     expect(err.error.message).toContain("can't evaluate field Nope in type *dependency.HealthService");
   });
@@ -212,10 +205,10 @@ describe('through @conclave/client against a real HTTP server', () => {
     const dst = join(dir, 'haproxy.cfg');
     const { r, events } = start({ source: consulClientSource(client), blockQueryWaitMs: 2000, templates: [{ contents: HAPROXY, destination: dst }] });
     await r.start();
-    await waitFor(() => writes(events) === 1, 'first render over HTTP');
+    await waitFor('first render over HTTP', () => writes(events) === 1, { timeoutMs: 15_000 });
     expect(readFileSync(dst, 'utf8')).toContain('server web1 10.0.0.1:8080 check server web2 10.0.0.2:8080 check |');
     c.setCheck('web1', 'critical');
-    await waitFor(() => writes(events) === 2, 'render after critical over HTTP');
+    await waitFor('render after critical over HTTP', () => writes(events) === 2, { timeoutMs: 15_000 });
     expect(readFileSync(dst, 'utf8')).toContain('balance roundrobin server web2 10.0.0.2:8080 check |');
     await r.stop();
     client.close();
@@ -234,7 +227,7 @@ describe('an unreachable agent', () => {
     const dst = join(dir, 'out');
     const { r, events } = start({ source: consulClientSource(client), templates: [{ contents: '{{range service "web"}}{{.ID}} {{end}}', destination: dst }] });
     await r.start();
-    await waitFor(() => events.filter((e) => e.type === 'error').length >= 2, 'two failed attempts');
+    await waitFor('two failed attempts', () => events.filter((e) => e.type === 'error').length >= 2, { timeoutMs: 15_000 });
     expect(existsSync(dst)).toBe(false);
     const { createServer } = await import('node:http');
     const later = createServer((req, res) => {
@@ -248,7 +241,7 @@ describe('an unreachable agent', () => {
     const [host, port] = address.split(':');
     later.listen(Number(port), host);
     try {
-      await waitFor(() => writes(events) === 1, 'render once the agent is up');
+      await waitFor('render once the agent is up', () => writes(events) === 1, { timeoutMs: 15_000 });
       expect(readFileSync(dst, 'utf8')).toBe('web1 web2 ');
     } finally {
       await r.stop();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConsulClient } from '@conclave/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { createLogger } from '@conclave/toolkit';
 import { WatchConfigError, parseConfigWatches, parseWatchDefinition, startWatches, type WatchSet } from '../src/internal.js';
 import { LocalConsul } from './support/local-consul.js';
@@ -25,11 +26,6 @@ afterEach(async () => {
   client.close();
   await server.stop();
 });
-
-async function until(test: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !test(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(test()).toBe(true);
-}
 
 describe('parseConfigWatches', () => {
   it('parses every entry and names the bad one with its origin', () => {
@@ -56,9 +52,9 @@ describe('startWatches', () => {
     set = startWatches(defs, { client, logger: createLogger({ level: 'info', name: 'watch', write: (l) => lines.push(l) }) });
     expect(lines.filter((l) => l.includes("The 'handler' field in watches has been deprecated"))).toHaveLength(1);
     const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '');
-    await until(() => read('key.log') === 'null\n' && read('services.json') === '{"consul":[]}\n');
+    await waitFor('the first handler runs', () => read('key.log') === 'null\n' && read('services.json') === '{"consul":[]}\n', { timeoutMs: 10_000 });
     server.putKey('app/cfg', 'x');
-    await until(() => readFileSync(join(dir, 'key.log'), 'utf8').split('\n').length === 3);
+    await waitFor('the key handler to run again', () => readFileSync(join(dir, 'key.log'), 'utf8').split('\n').length === 3, { timeoutMs: 10_000 });
     const [first, second] = readFileSync(join(dir, 'key.log'), 'utf8').trim().split('\n');
     expect(first).toBe('null');
     expect(JSON.parse(second!)).toMatchObject({ Key: 'app/cfg', Value: Buffer.from('x').toString('base64') });

@@ -185,12 +185,3 @@ export class IndexServer {
 function json(res: http.ServerResponse, value: unknown): void {
   res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(value));
 }
-
-/** Polls `check` until it holds; fails after `timeoutMs` (a liveness bound, not a performance claim). */
-export async function eventually(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
