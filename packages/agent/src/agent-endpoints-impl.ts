@@ -1,9 +1,9 @@
 // /v1/agent/* over the agent's local state: the HTTP layer routes, this answers in Consul's shapes and words.
-import { DecodeError, getField, isPlainObject } from '@conclave/toolkit';
-import { ApiError, type AgentEndpoints, type AgentSelfFacts, type MemberFacts } from '@conclave/http-api';
-import { ScriptChecksDisabledError, TtlCheckNotFoundError, aggregateStatus, isCheckStatus } from '@conclave/health';
+import { DecodeError, NotFoundError, getField, isPlainObject } from '@conclave/toolkit';
+import type { AgentEndpoints, AgentSelfFacts, MemberFacts } from '@conclave/http-api';
+import { aggregateStatus, isCheckStatus } from '@conclave/health';
 import type { LocalState, LocalService, LocalCheck } from './local-state.js';
-import { LocalServices, UnknownServiceError } from './local-services.js';
+import { LocalServices } from './local-services.js';
 import type { StateMachineLike } from './catalog-types.js';
 
 export interface AgentFacts {
@@ -70,37 +70,37 @@ export class LocalAgentEndpoints implements AgentEndpoints {
   }
 
   async registerService(body: unknown, opts: { replaceExistingChecks: boolean }): Promise<void> {
-    this.guard(() => this.services_.registerService(body, 'api', { replaceExistingChecks: opts.replaceExistingChecks }));
+    this.services_.registerService(body, 'api', { replaceExistingChecks: opts.replaceExistingChecks });
   }
 
   async deregisterService(id: string): Promise<void> {
-    if (id === 'consul') throw new ApiError(400, 'Deregistering the "consul" service is not allowed');
-    if (!this.services_.deregisterService(id)) throw new ApiError(404, `Unknown service ID "${id}". Ensure that the service ID is passed, not the service name.`);
+    if (id === 'consul') throw new DecodeError('Deregistering the "consul" service is not allowed');
+    if (!this.services_.deregisterService(id)) throw new NotFoundError(`Unknown service ID "${id}". Ensure that the service ID is passed, not the service name.`);
   }
 
   async registerCheck(body: unknown): Promise<void> {
-    this.guard(() => this.services_.registerCheck(body, 'api'));
+    this.services_.registerCheck(body, 'api');
   }
 
   async deregisterCheck(id: string): Promise<void> {
-    if (!this.services_.removeCheck(id)) throw new ApiError(404, `Unknown check ID "${id}". Ensure that the check ID is passed, not the check name.`);
+    if (!this.services_.removeCheck(id)) throw new NotFoundError(`Unknown check ID "${id}". Ensure that the check ID is passed, not the check name.`);
   }
 
   async updateTtlCheck(id: string, status: 'passing' | 'warning' | 'critical', note: string): Promise<void> {
-    this.guard(() => this.services_.updateTtl(id, status, note));
+    this.services_.updateTtl(id, status, note);
   }
 
   async updateCheck(id: string, body: unknown): Promise<void> {
-    if (!isPlainObject(body)) throw new ApiError(400, 'Request decode failed: expected a JSON object');
+    if (!isPlainObject(body)) throw new DecodeError('Request decode failed: expected a JSON object');
     const status = getField(body, 'Status');
     const output = getField(body, 'Output') ?? '';
-    if (!isCheckStatus(status)) throw new ApiError(400, `Invalid check status: '${String(status ?? '')}'`);
-    if (typeof output !== 'string') throw new ApiError(400, 'Request decode failed: Output must be a string');
-    this.guard(() => this.services_.updateTtl(id, status, output));
+    if (!isCheckStatus(status)) throw new DecodeError(`Invalid check status: '${String(status ?? '')}'`);
+    if (typeof output !== 'string') throw new DecodeError('Request decode failed: Output must be a string');
+    this.services_.updateTtl(id, status, output);
   }
 
   async serviceMaintenance(id: string, enable: boolean, reason: string): Promise<void> {
-    this.guard(() => this.services_.setServiceMaintenance(id, enable, reason));
+    this.services_.setServiceMaintenance(id, enable, reason);
   }
 
   async nodeMaintenance(enable: boolean, reason: string): Promise<void> {
@@ -123,17 +123,6 @@ export class LocalAgentEndpoints implements AgentEndpoints {
     return this.facts.forceLeave(node, prune);
   }
 
-  private guard(fn: () => unknown): void {
-    try {
-      fn();
-    } catch (err) {
-      if (err instanceof DecodeError) throw new ApiError(400, err.message);
-      if (err instanceof ScriptChecksDisabledError) throw new ApiError(500, err.message);
-      if (err instanceof TtlCheckNotFoundError) throw new ApiError(500, err.message);
-      if (err instanceof UnknownServiceError) throw new ApiError(404, err.message);
-      throw err;
-    }
-  }
 
   private agentService(entry: LocalService): Record<string, unknown> {
     const s = entry.service;

@@ -1,7 +1,8 @@
 // What the HTTP API serves on this agent (http-api's ApiBackend), assembled from the agent's parts: the state
 // machine (read-only), the log, the agent's facts and /v1/agent/* endpoints, user events, session timers,
 // and the forwarder of a client or follower.
-import { ApiError, type ApiBackend, type RequestForwarder } from '@conclave/http-api';
+import type { ApiBackend, RequestForwarder } from '@conclave/http-api';
+import { RefusedError } from '@conclave/toolkit';
 import type { CommandLog, SessionTimers, StateMachine } from '@conclave/state';
 import type { AgentConfig } from './config/agent-config.js';
 import type { AgentFacts } from './agent-facts.js';
@@ -38,13 +39,13 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
     members: () => facts.members(),
     reload: () => p.reload(),
     join: async (address, wan) => {
-      if (wan) throw new ApiError(500, 'WAN federation is not supported yet');
+      if (wan) throw new RefusedError('WAN federation is not supported yet');
       const res = await p.join([address]);
-      if (res.joined === 0) throw new ApiError(500, res.errors.join('; ') || `Failed to join ${address}`);
+      if (res.joined === 0) throw new RefusedError(res.errors.join('; ') || `Failed to join ${address}`);
     },
     leave: () => p.leave(),
     forceLeave: async (node, prune) => {
-      if (!p.forceLeave(node, prune)) throw new ApiError(500, `agent: No node found with name '${node}'`);
+      if (!p.forceLeave(node, prune)) throw new RefusedError(`agent: No node found with name '${node}'`);
     },
   });
   return {

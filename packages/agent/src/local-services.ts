@@ -13,7 +13,7 @@ import {
   type CheckStatus,
   type MaintenanceCheck,
 } from '@conclave/health';
-import { DecodeError, deepEqual, formatGoDuration, type Logger } from '@conclave/toolkit';
+import { DecodeError, NotFoundError, deepEqual, formatGoDuration, type Logger } from '@conclave/toolkit';
 import type { DefinitionOrigin, LocalCheck, LocalState } from './local-state.js';
 import type { AgentConfig } from './config/agent-config.js';
 import { decodeServiceDefinition } from './service-definition.js';
@@ -23,7 +23,7 @@ export interface ScriptPolicy {
   enableLocalScriptChecks: boolean;
 }
 
-export class UnknownServiceError extends Error {
+export class UnknownServiceError extends NotFoundError {
   override name = 'UnknownServiceError';
 }
 

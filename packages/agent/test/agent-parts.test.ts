@@ -91,6 +91,20 @@ describe('-dev parts', () => {
     expect(member.Status).toBe(1);
   });
 
+  it("answers the agent endpoints' refusals with Consul's statuses and words (mapped only in http-api)", async () => {
+    const put = async (path: string, body?: unknown) => {
+      const res = await fetch(`${base}${path}`, { method: 'PUT', body: body === undefined ? undefined : JSON.stringify(body) });
+      return [res.status, await res.text()];
+    };
+    expect(await put('/v1/agent/service/deregister/nope')).toEqual([404, 'Unknown service ID "nope". Ensure that the service ID is passed, not the service name.']);
+    expect(await put('/v1/agent/check/deregister/nope')).toEqual([404, 'Unknown check ID "nope". Ensure that the check ID is passed, not the check name.']);
+    expect(await put('/v1/agent/service/deregister/consul')).toEqual([400, 'Deregistering the "consul" service is not allowed']);
+    expect(await put('/v1/agent/check/pass/nope')).toEqual([500, 'CheckID "nope" does not have associated TTL']);
+    expect(await put('/v1/agent/check/update/nope', { Status: 'fine' })).toEqual([400, "Invalid check status: 'fine'"]);
+    expect(await put('/v1/agent/force-leave/ghost')).toEqual([500, "agent: No node found with name 'ghost'"]);
+    expect(await put('/v1/agent/join/10.0.0.9')).toEqual([500, 'no']);
+  });
+
   it('a log that cannot commit answers 500 No cluster leader', async () => {
     const failing = createHttpApi({
       state: p.state,

@@ -7,7 +7,7 @@ import { isCheckStatus, type CheckDefinition, type CheckStatus } from './check-d
 import type { CheckResult } from './check-result.js';
 import { FlapDamper } from './flap-damper.js';
 import { setLongTimeout, type LongTimer } from './long-timer.js';
-import type { Logger } from '@conclave/toolkit';
+import { RefusedError, type Logger } from '@conclave/toolkit';
 import { truncateTtlOutput } from './ttl-output.js';
 import { runCheck } from './run-check.js';
 
@@ -45,7 +45,7 @@ export interface CheckState {
 }
 
 /** Thrown by `updateTtl` for a check that is unknown or not a TTL check (Consul's words). */
-export class TtlCheckNotFoundError extends Error {
+export class TtlCheckNotFoundError extends RefusedError {
   override name = 'TtlCheckNotFoundError';
   constructor(readonly checkId: string) {
     super(`CheckID "${checkId}" does not have associated TTL`);

@@ -2,6 +2,7 @@
 // after check registration over HTTP was chained into remote code execution; `enable_local_script_checks`
 // (hashicorp/consul#4711) allows them from config files only. Same defaults and words here.
 
+import { RefusedError } from '@conclave/toolkit';
 import type { CheckDefinition } from './check-definition.js';
 
 /** Consul's exact refusal for a script check registered over the HTTP API. */
@@ -14,7 +15,7 @@ export const LOCAL_SCRIPT_CHECKS_DISABLED =
   "'enable_local_script_checks' to true";
 
 /** A script check the agent's configuration does not allow. Over HTTP Consul answers it with status 500. */
-export class ScriptChecksDisabledError extends Error {
+export class ScriptChecksDisabledError extends RefusedError {
   override name = 'ScriptChecksDisabledError';
   constructor(
     message: string,

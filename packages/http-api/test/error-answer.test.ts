@@ -1,6 +1,6 @@
 // The one place errors become HTTP answers.
 import { describe, expect, it } from 'vitest';
-import { DecodeError } from '@conclave/toolkit';
+import { DecodeError, NotFoundError, RefusedError } from '@conclave/toolkit';
 import { LogFailedError, NoLeaderError, NoServersError, NotLeaderError } from '@conclave/state';
 import { ApiError, UserEventError, errorAnswer } from '../src/index.js';
 
@@ -18,5 +18,13 @@ describe('errorAnswer', () => {
     expect(errorAnswer(new UserEventError('too big'))).toEqual({ status: 500, message: 'too big', expected: true });
     expect(errorAnswer(new Error('boom'))).toEqual({ status: 500, message: 'boom', expected: false });
     expect(errorAnswer('weird')).toEqual({ status: 500, message: 'weird', expected: false });
+  });
+
+  it('answers the request-error kinds lower packages throw: not found 404, refused 500, both expected', () => {
+    expect(errorAnswer(new NotFoundError('Unknown service ID "x"'))).toEqual({ status: 404, message: 'Unknown service ID "x"', expected: true });
+    expect(errorAnswer(new RefusedError('Failed to join 10.0.0.9'))).toEqual({ status: 500, message: 'Failed to join 10.0.0.9', expected: true });
+    // Subclasses keep their kind: health's and the agent's own errors answer as Consul does without a mapping of their own.
+    class TtlMissing extends RefusedError {}
+    expect(errorAnswer(new TtlMissing('CheckID "c" does not have associated TTL')).status).toBe(500);
   });
 });

@@ -1,6 +1,7 @@
 // The toolkit's public surface, as an explicit list: one home for each shared mechanism (see each file's header).
 export { exponentialBackoff, sleep, type ExponentialBackoffOptions, type RetryDelay } from './backoff.js';
 export { DecodeError } from './decode-error.js';
+export { NotFoundError, RefusedError } from './request-errors.js';
 export { deepEqual } from './deep-equal.js';
 export { writeFileDurable, writeFileDurableSync, type DurableWriteOptions } from './durable-write.js';
 export { goBoolErrorText, parseGoBool } from './go-bool.js';
