@@ -18,6 +18,7 @@ import { createServer } from 'node:net';
 import { Renderer, consulClientSource, parseConsulTemplate } from '@conclave/template';
 import { DependencyStore, healthServiceDependency } from '@conclave/template/internal';
 import { writeFileDurable } from '@conclave/toolkit';
+import { buildGoTool } from '@conclave/test-support/go-tool';
 import { ConsulClient } from '@conclave/client';
 
 const args = process.argv.slice(2);
@@ -84,13 +85,8 @@ const ours = time(() => tmpl.render(store), ITER);
 const floor = time(handWritten, ITER);
 let goPerRender;
 try {
-  execFileSync('go', ['version'], { stdio: 'ignore' });
-  const dir = mkdtempSync(join(tmpdir(), 'bench-go-template-'));
-  const bin = join(dir, 'go-template');
-  execFileSync('go', ['build', '-o', bin, 'main.go'], {
-    cwd: join(root, 'tools/go-template'),
-    env: { ...process.env, GOCACHE: join(dir, 'cache'), GOPATH: join(dir, 'gopath'), GO111MODULE: 'off', GOTOOLCHAIN: 'local' },
-  });
+  const goTool = buildGoTool('go-template');
+  const bin = goTool.bin;
   // Go renders `.web` (the items as JSON) with the same template text; a run of 1 case measures the fixed
   // cost (process start, JSON decode), a run of ITER+1 cases the marginal cost per render.
   const goTemplate = HAPROXY.replace('{{range service "web"}}', '{{range .web}}');
@@ -106,6 +102,7 @@ try {
   const many = run(ITER + 1);
   // Includes Go decoding each case's JSON data, so it is an upper bound for Go's render alone.
   goPerRender = (many - one) / ITER;
+  goTool.dispose();
 } catch (e) {
   goPerRender = undefined;
   console.error(`(Go baseline skipped: ${e.message.split('\n')[0]})`);
