@@ -2,8 +2,6 @@
 // HTTP layer (the log's typed errors, decode errors, the agent's errors) is mapped to a status here and only
 // here.
 import { DecodeError, NotFoundError, RefusedError } from '@conclave/toolkit';
-import { LogError } from '@conclave/state';
-import { UserEventError } from './user-event-params.js';
 
 /** An error with the HTTP status and the plain-text body Consul would answer with. */
 export class ApiError extends Error {
@@ -24,15 +22,13 @@ export interface ErrorAnswer {
 }
 
 /** The one mapping from an error to Consul's answer: ApiError as it says, a decode error 400, NotFoundError 404,
- * RefusedError 500 (expected, not logged as a failure), the log's typed
- * errors (`No cluster leader`, `No known Consul servers`, ...) and refused user events 500 as Consul answers
- * them, anything else 500. */
+ * RefusedError 500 — the log's typed errors (`No cluster leader`, `No known Consul servers`, ...), refused user
+ * events and the agent's refusals are all RefusedErrors, expected and not logged as failures — anything else 500,
+ * logged. */
 export function errorAnswer(err: unknown): ErrorAnswer {
   if (err instanceof ApiError) return { status: err.status, message: err.message, expected: true };
   if (err instanceof DecodeError) return { status: 400, message: err.message, expected: true };
   if (err instanceof NotFoundError) return { status: 404, message: err.message, expected: true };
   if (err instanceof RefusedError) return { status: 500, message: err.message, expected: true };
-  if (err instanceof LogError) return { status: 500, message: err.message, expected: true };
-  if (err instanceof UserEventError) return { status: 500, message: err.message, expected: true };
   return { status: 500, message: err instanceof Error ? err.message : String(err), expected: false };
 }

@@ -1,6 +1,7 @@
 // What the HTTP layer knows of user events (`consul event`): the event as Consul answers it, a fire request's
 // validation (Consul's messages), and the blocking index of /v1/event/list. The buffer and the gossip codec
 // belong to the agent (packages/agent/src/user-events.ts), behind EventBackend.
+import { RefusedError } from '@conclave/toolkit';
 
 /** Consul's limit on name + payload (serf's user event size limit). */
 export const USER_EVENT_SIZE_LIMIT = 512;
@@ -26,7 +27,7 @@ export interface FireEventParams {
 }
 
 /** A refused event (bad filter, too large, not deliverable): answered 500 with this text, as Consul's agent does. */
-export class UserEventError extends Error {
+export class UserEventError extends RefusedError {
   override name = 'UserEventError';
 }
 

@@ -1,7 +1,7 @@
 export { StateMachine, StateMachineError } from './state-machine.js';
 export type { Command, CommandResult, SnapshotRestoreCommand } from './state-machine.js';
 export type { CommandLog, AppliedCommand, StateReader } from './command-log.js';
-export { LogError, NoLeaderError, NotLeaderError, NoServersError, LogFailedError, rebuildLogError, isLogError } from './log-errors.js';
+export { LogError, NoLeaderError, NotLeaderError, NoServersError, LogFailedError, rebuildLogError } from './log-errors.js';
 export type { LogErrorCode } from './log-errors.js';
 export {
   decodeSessionRequest,

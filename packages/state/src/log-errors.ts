@@ -1,10 +1,12 @@
 // Why a command could not go through the log, as typed errors with Consul's exact messages. The agent's logs
 // throw them; only the HTTP API turns them into status codes. Across RPC they travel as their `code` and
-// are rebuilt on the caller with rebuildLogError, so a client sees the same error a server raised.
+// are rebuilt on the caller with rebuildLogError, so a client sees the same error a server raised. They are
+// RefusedErrors (the toolkit's request-error kind): expected outcomes, answered 500 as Consul does.
+import { RefusedError } from '@conclave/toolkit';
 
 export type LogErrorCode = 'no-leader' | 'not-leader' | 'no-servers' | 'log-failed';
 
-export abstract class LogError extends Error {
+export abstract class LogError extends RefusedError {
   abstract readonly code: LogErrorCode;
 }
 
@@ -55,8 +57,4 @@ export function rebuildLogError(code: string, message: string): LogError | undef
     default:
       return undefined;
   }
-}
-
-export function isLogError(err: unknown): err is LogError {
-  return err instanceof LogError;
 }
