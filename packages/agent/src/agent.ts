@@ -83,7 +83,12 @@ export class Agent {
     const members = () => this.membership?.members() ?? [];
     const role = agentRole(
       {
-        ...{ config, node: this.identity.node, state: this.state, members, rpc: this.rpc, logger },
+        config,
+        node: this.identity.node,
+        state: this.state,
+        members,
+        rpc: this.rpc,
+        logger,
         httpLoopback: () => this.frontEnds.loopback(),
         onLeadership: (leader) => this.leader?.onLeadership(leader),
       },
@@ -212,7 +217,10 @@ export class Agent {
   private async startGossip(): Promise<void> {
     const cfg = this.config;
     this.membership = await startGossip({
-      ...{ config: cfg, identity: this.identity, logger: this.logger, knownPeers: this.knownPeers },
+      config: cfg,
+      identity: this.identity,
+      logger: this.logger,
+      knownPeers: this.knownPeers,
       onMemberEvent: (ev, m) => {
         // Consul's ServerUp: a client syncs its services soon after a server of its datacenter (re)appears.
         if (this.mode === 'client' && ev === 'join' && m.tags.role === 'consul' && m.tags.dc === cfg.datacenter) this.syncLoop.serverUp();
@@ -234,8 +242,17 @@ export class Agent {
     await this.serverListener?.listen(cfg.ports.server, cfg.bindAddr, this.logger);
     await this.frontEnds.startHttp(
       agentApiBackend({
-        ...{ config: cfg, node: this.identity.node, client: this.mode === 'client', state: this.state, log: this.log, facts: this.facts },
-        ...{ local: this.local, services: this.services, events: this.events, sessionTimers: this.sessionTimers, forwarder: this.forwarder },
+        config: cfg,
+        node: this.identity.node,
+        client: this.mode === 'client',
+        state: this.state,
+        log: this.log,
+        facts: this.facts,
+        local: this.local,
+        services: this.services,
+        events: this.events,
+        sessionTimers: this.sessionTimers,
+        forwarder: this.forwarder,
         reload: () => this.reload(),
         join: (addresses) => this.join(addresses),
         leave: async () => {

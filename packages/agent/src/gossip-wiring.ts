@@ -3,7 +3,7 @@
 import type { Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
 import type { NodeIdentity } from './catalog-sync.js';
-import { Membership } from './membership.js';
+import { Membership, MemberStatusCode } from './membership.js';
 import { memberTags } from './node-identity.js';
 
 export type MemberEvent = 'join' | 'leave' | 'fail' | 'update' | 'reap';
@@ -38,7 +38,7 @@ export async function startGossip(w: GossipWiring): Promise<Membership | undefin
   for (const ev of ['join', 'leave', 'fail', 'update', 'reap'] as const) {
     members.node.on(ev, (m) => {
       const self = members.address;
-      w.knownPeers.save(members.members().filter((x) => x.Status === 1).map((x) => `${x.Addr}:${x.Port}`).filter((a) => a !== self));
+      w.knownPeers.save(members.members().filter((x) => x.Status === MemberStatusCode.alive).map((x) => `${x.Addr}:${x.Port}`).filter((a) => a !== self));
       w.logger.info(`Member ${VERBS[ev]}`, { member: m.name, address: m.addr });
       w.onMemberEvent(ev, m);
     });

@@ -9,13 +9,8 @@ import {
 } from '@conclave/health';
 import type { Command } from '@conclave/state';
 import type { StateMachineLike } from './catalog-types.js';
-import type { ConsulMember } from './membership.js';
+import { MemberStatusCode, type ConsulMember } from './membership.js';
 import { CoalescedRun } from './coalesced-run.js';
-
-const STATUS_ALIVE = 1;
-const STATUS_LEAVING = 2;
-const STATUS_LEFT = 3;
-const STATUS_FAILED = 4;
 
 export class MemberReconciler {
   private readonly pass = new CoalescedRun(() => this.reconcileOnce());
@@ -40,9 +35,9 @@ export class MemberReconciler {
     const known = new Set<string>();
     for (const m of members) {
       known.add(m.Name);
-      if (m.Status === STATUS_ALIVE || m.Status === STATUS_LEAVING) await this.ensure(m, true);
-      else if (m.Status === STATUS_FAILED) await this.ensure(m, false);
-      else if (m.Status === STATUS_LEFT) await this.remove(m.Name);
+      if (m.Status === MemberStatusCode.alive || m.Status === MemberStatusCode.leaving) await this.ensure(m, true);
+      else if (m.Status === MemberStatusCode.failed) await this.ensure(m, false);
+      else if (m.Status === MemberStatusCode.left) await this.remove(m.Name);
     }
     // Nodes with a serfHealth check that gossip no longer knows were reaped: deregister them. Not while this
     // node's gossip may still be catching up after a restart (members reconnect within the grace period).

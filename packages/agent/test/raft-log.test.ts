@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { NoLeaderError, LogFailedError, StateMachine, type Command } from '@conclave/state';
 import { Packr } from 'msgpackr';
+import { NotLeaderError as RaftNotLeaderError } from '@conclave/raft';
 import { RaftLog, type RaftHandle } from '../src/cluster/raft-log.js';
 import { RpcError } from '../src/cluster/rpc.js';
 import { serverRpcHandler } from '../src/cluster/server-rpc.js';
@@ -21,7 +22,7 @@ function fakeRaft(opts: { leading: boolean; leader?: string }) {
     isLeader: () => raft.leading,
     leader: () => (raft.leading ? 'me' : opts.leader),
     async propose(data) {
-      if (!raft.leading) throw Object.assign(new Error('not the leader'), { name: 'NotLeaderError' });
+      if (!raft.leading) throw new RaftNotLeaderError(opts.leader ?? '');
       const i = ++index;
       return { index: i, result: state.apply(packr.unpack(data) as Command, i) };
     },
@@ -62,6 +63,18 @@ describe('RaftLog', () => {
     expect(await log.propose(put)).toEqual({ index: 1, result: true });
     expect(leader.state.kv.get('k').value).toBeDefined();
     await expect(handler('nope', {})).rejects.toThrow('rpc: unknown method nope');
+  });
+
+  it('a proposal refused because leadership moved meanwhile goes round again: forwarded to the new leader', async () => {
+    const { raft } = fakeRaft({ leading: true, leader: 's1' });
+    // The node still says it leads when asked, then refuses the proposal: it stepped down in between.
+    let asked = 0;
+    const moving = { ...raft, isLeader: () => asked++ === 0 };
+    raft.leading = false;
+    const rpc = fakeRpc(() => ({ index: 9, result: true }));
+    const log = new RaftLog({ raft: () => moving, addressOf: () => '10.0.0.1:8300', rpc, retryMs: 5 });
+    expect(await log.propose(put)).toEqual({ index: 9, result: true });
+    expect(rpc.calls).toHaveLength(1);
   });
 
   it('does not forward a write that already travelled MAX_FORWARD_HOPS; it waits for leadership instead', async () => {

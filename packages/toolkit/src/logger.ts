@@ -1,5 +1,6 @@
 // The one logger. Every package that logs takes a `Logger` (or a Pick of it) and declares nothing of its own;
-// raft and gossip keep their narrow injected callbacks and the agent adapts this logger to them.
+// raft and gossip declare their own narrow logger interfaces (they import nothing of ours), which this one
+// satisfies as it is.
 //
 // Formats, one line per event:
 //   text             Consul's (hclog's):  `2026-12-06T20:04:45.982Z [INFO]  agent.http: Started HTTP server: address=127.0.0.1:8500 network=tcp`

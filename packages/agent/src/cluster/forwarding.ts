@@ -7,7 +7,7 @@ import { Agent as HttpAgent, request } from 'node:http';
 import type { ForwardedReply, ForwardedRequest, RequestForwarder } from '@conclave/http-api';
 import { NoLeaderError, NoServersError } from '@conclave/state';
 import { sleep, type Logger } from '@conclave/toolkit';
-import { RpcError, type RpcClient } from './rpc.js';
+import { RPC_HOLD_TIMEOUT_MS, RpcError, type RpcClient } from './rpc.js';
 
 /** The `http` RPC's arguments and answer: the request and reply http-api hands over. */
 export type HttpCall = ForwardedRequest;
@@ -24,8 +24,6 @@ export function followerForwards(path: string, query: string, method: string): b
 }
 
 const TEN_MINUTES_MS = 10 * 60_000;
-/** How long a request waits for a server or leader to be known (Consul's rpc_hold_timeout). */
-const HOLD_TIMEOUT_MS = 7000;
 
 export class RpcForwarder implements RequestForwarder {
   constructor(
@@ -53,7 +51,7 @@ export class RpcForwarder implements RequestForwarder {
     const timeout = timeoutFor(call.url);
     let last: unknown = this.noTarget === 'no-leader' ? new NoLeaderError() : new NoServersError();
     let targets = this.targets();
-    for (const deadline = Date.now() + HOLD_TIMEOUT_MS; targets.length === 0 && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + RPC_HOLD_TIMEOUT_MS; targets.length === 0 && Date.now() < deadline; ) {
       await sleep(50);
       targets = this.targets();
     }

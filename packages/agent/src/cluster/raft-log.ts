@@ -4,11 +4,10 @@
 // rpc_hold_timeout), then fails with `No cluster leader`.
 import { LogFailedError, NoLeaderError, type AppliedCommand, type Command, type CommandLog, type CommandResult } from '@conclave/state';
 import { encodeCommand } from './raft-fsm.js';
-import { RpcError, type RpcClient } from './rpc.js';
+import { NotLeaderError as RaftNotLeaderError } from '@conclave/raft';
+import { RPC_HOLD_TIMEOUT_MS, RpcError, type RpcClient } from './rpc.js';
 import { sleep } from '@conclave/toolkit';
 
-/** How long a write waits for a leader before `No cluster leader` (Consul's rpc_hold_timeout). */
-export const HOLD_TIMEOUT_MS = 7000;
 /** A forwarded write is forwarded again at most this often (leadership moved while it travelled). */
 export const MAX_FORWARD_HOPS = 2;
 
@@ -53,7 +52,7 @@ export class RaftLog implements CommandLog<Command, CommandResult> {
   /** Proposes on the leader, forwards to it from a follower; `hops` counts the forwards so far (the `apply`
    * RPC handler calls this directly). Waits up to the hold timeout for a leader. */
   async apply(command: Command, hops: number): Promise<AppliedCommand> {
-    const hold = this.o.holdTimeoutMs ?? HOLD_TIMEOUT_MS;
+    const hold = this.o.holdTimeoutMs ?? RPC_HOLD_TIMEOUT_MS;
     const deadline = Date.now() + hold;
     for (;;) {
       const raft = this.o.raft();
@@ -62,7 +61,8 @@ export class RaftLog implements CommandLog<Command, CommandResult> {
           const r = await raft.propose(encodeCommand(command));
           return { index: r.index, result: r.result as CommandResult };
         } catch (err) {
-          if ((err as Error).name !== 'NotLeaderError') throw new LogFailedError((err as Error).message);
+          // Leadership moved between the check and the proposal: go round again (forward or wait).
+          if (!(err instanceof RaftNotLeaderError)) throw new LogFailedError((err as Error).message);
         }
       } else {
         const lead = raft?.leader();

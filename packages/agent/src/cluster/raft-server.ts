@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DiskStorage, RaftNode, WsTransport, type NodeId } from '@conclave/raft';
 import { LogFailedError, NotLeaderError, type StateMachine } from '@conclave/state';
 import type { Logger } from '@conclave/toolkit';
-import type { ConsulMember } from '../membership.js';
+import { MemberStatusCode, type ConsulMember } from '../membership.js';
 import { RaftFsm } from './raft-fsm.js';
 import { RaftLog } from './raft-log.js';
 import type { RpcClient } from './rpc.js';
@@ -15,9 +15,6 @@ import { serverAddress } from './server-address.js';
 
 export const RAFT_PATH = '/raft';
 
-const STATUS_ALIVE = 1;
-const STATUS_LEFT = 3;
-const STATUS_FAILED = 4;
 /** Autopilot's dead server cleanup waits this long after a server failed (Consul's server_stabilization_time). */
 const DEAD_SERVER_GRACE_MS = 10_000;
 /** A learner within this many entries of the leader's commit index is promoted to voter. */
@@ -132,7 +129,7 @@ export class RaftServer {
   private maybeBootstrap(): void {
     const servers = this.o
       .members()
-      .filter((m) => m.Status === STATUS_ALIVE && m.Tags.role === 'consul' && m.Tags.dc === this.o.datacenter)
+      .filter((m) => m.Status === MemberStatusCode.alive && m.Tags.role === 'consul' && m.Tags.dc === this.o.datacenter)
       .map((m) => m.Name)
       .sort();
     if (servers.length < this.o.bootstrapExpect) return;
@@ -188,10 +185,10 @@ export class RaftServer {
       const known = new Set([...conf.voters, ...conf.learners]);
       for (const m of this.o.members()) {
         if (m.Tags.role !== 'consul' || m.Tags.dc !== this.o.datacenter || m.Name === this.o.node) continue;
-        if (m.Status === STATUS_ALIVE && !known.has(m.Name)) {
+        if (m.Status === MemberStatusCode.alive && !known.has(m.Name)) {
           this.o.logger.info('Adding server as a non-voter to catch up', { server: m.Name });
           await raft.addLearner(m.Name);
-        } else if (m.Status === STATUS_LEFT && known.has(m.Name)) {
+        } else if (m.Status === MemberStatusCode.left && known.has(m.Name)) {
           this.o.logger.info('Removing server that left', { server: m.Name });
           await raft.removeServer(m.Name);
         }
@@ -216,7 +213,7 @@ export class RaftServer {
     const now = Date.now();
     const byName = new Map(this.o.members().map((m) => [m.Name, m] as const));
     const voters = raft.configuration().voters;
-    const failed = voters.filter((id) => byName.get(id)?.Status === STATUS_FAILED);
+    const failed = voters.filter((id) => byName.get(id)?.Status === MemberStatusCode.failed);
     for (const id of [...this.failedSince.keys()]) if (!failed.includes(id)) this.failedSince.delete(id);
     for (const id of failed) if (!this.failedSince.has(id)) this.failedSince.set(id, now);
     const due = failed.filter((id) => now - this.failedSince.get(id)! >= DEAD_SERVER_GRACE_MS);

@@ -3,10 +3,11 @@
 // next; an error the server answered (e.g. `No cluster leader`) comes back as the same typed error.
 import { NoServersError, type AppliedCommand, type Command, type CommandLog, type CommandResult } from '@conclave/state';
 import type { ApplyArgs } from './raft-log.js';
-import { RpcError, type RpcClient } from './rpc.js';
+import { RPC_HOLD_TIMEOUT_MS, RpcError, type RpcClient } from './rpc.js';
 
-/** A server holds a write for up to its hold timeout (7 s); this leaves room for the round trips. */
-const APPLY_TIMEOUT_MS = 15_000;
+/** The server holds a write up to the hold timeout, and a follower's forward to the leader may hold as long
+ * again; a second of room for the round trips (15 s). */
+const APPLY_TIMEOUT_MS = 2 * RPC_HOLD_TIMEOUT_MS + 1000;
 
 export class RemoteLog implements CommandLog<Command, CommandResult> {
   private index = 0;

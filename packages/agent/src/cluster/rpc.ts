@@ -16,6 +16,9 @@ type WebSocket = WsSocket;
 
 export const RPC_PATH = '/rpc';
 
+/** How long a request or write waits for a server or a leader to be known (Consul's rpc_hold_timeout). */
+export const RPC_HOLD_TIMEOUT_MS = 7000;
+
 export type RpcHandler = (method: string, args: unknown) => Promise<unknown>;
 
 /** An error raised by the remote handler (its message is Consul's text) or by the connection. */

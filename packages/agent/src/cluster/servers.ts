@@ -2,7 +2,7 @@
 // call), and catalog reads for anti-entropy answered by a server through the forwarder.
 import type { CheckView, NodeServicesView } from '@conclave/catalog';
 import type { CatalogReader } from '../catalog-sync.js';
-import type { ConsulMember } from '../membership.js';
+import { MemberStatusCode, type ConsulMember } from '../membership.js';
 import { forwardedJson, type RpcForwarder } from './forwarding.js';
 import { serverAddress } from './server-address.js';
 
@@ -10,7 +10,7 @@ import { serverAddress } from './server-address.js';
  * a dead server costs one retry at most). */
 export function serverTargets(members: readonly ConsulMember[], datacenter: string, random: () => number = Math.random): string[] {
   const servers = members
-    .filter((m) => m.Status === 1 && m.Tags.role === 'consul' && m.Tags.dc === datacenter)
+    .filter((m) => m.Status === MemberStatusCode.alive && m.Tags.role === 'consul' && m.Tags.dc === datacenter)
     .map((m) => serverAddress(m))
     .filter((a): a is string => a !== undefined);
   for (let i = servers.length - 1; i > 0; i--) {
