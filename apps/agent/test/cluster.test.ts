@@ -111,6 +111,19 @@ describe('a seven-node cluster', () => {
     }
   });
 
+  it('answers KV writes on every server, followers through their Raft log to the leader (CAS decided there)', async () => {
+    const leaderAddr = await leaderOf(agents.get('lb-1')!);
+    const servers = [...agents.values()].filter((a) => a.server);
+    expect(servers.filter((a) => leaderAddr !== `127.0.0.1:${a.ports.server}`).length).toBeGreaterThanOrEqual(2);
+    for (const s of servers) expect([s.name, await put(s, `/v1/kv/direct/${s.name}`, s.name)]).toEqual([s.name, 'true']);
+    // A CAS at index 0 succeeds once, whichever server takes it: the leader's state machine decides.
+    const results = [];
+    for (const s of servers) results.push(await put(s, '/v1/kv/direct/once?cas=0', s.name));
+    expect(results.sort()).toEqual(['false', 'false', 'true']);
+    const keys = (await get<string[]>(agents.get('lb-1')!, '/v1/kv/direct/?keys&consistent')).body;
+    expect(keys.sort()).toEqual(['direct/once', ...servers.map((s) => `direct/${s.name}`)].sort());
+  });
+
   it('survives kill -9 of the leader: new leader, writes resume, nothing acknowledged lost, the node rejoins', async () => {
     const client = agents.get('db-2')!;
     const acked: string[] = [];
