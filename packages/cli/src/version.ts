@@ -1,2 +1,3 @@
-// The version `conclave version` and `conclave --version` print, without loading the agent to ask it.
-export const CONCLAVE_VERSION = '0.1.0';
+// The version `conclave version` and `conclave --version` print: the agent's own, from its tiny `./version`
+// entry, so these commands never load the agent.
+export { VERSION as CONCLAVE_VERSION } from '@conclave/agent/version';
