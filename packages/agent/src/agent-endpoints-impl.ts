@@ -4,7 +4,7 @@ import type { AgentEndpoints, AgentSelfFacts, MemberFacts } from '@conclave/http
 import { aggregateStatus, isCheckStatus } from '@conclave/health';
 import type { LocalState, LocalService, LocalCheck } from './local-state.js';
 import { LocalServices } from './local-services.js';
-import type { StateMachineLike } from './catalog-types.js';
+import type { StateReader } from '@conclave/state';
 
 export interface AgentFacts {
   self(): AgentSelfFacts;
@@ -21,7 +21,7 @@ export class LocalAgentEndpoints implements AgentEndpoints {
   constructor(
     private readonly local: LocalState,
     private readonly services_: LocalServices,
-    private readonly state: StateMachineLike,
+    private readonly state: StateReader,
     private readonly facts: AgentFacts,
   ) {}
 

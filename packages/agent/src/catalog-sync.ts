@@ -2,7 +2,8 @@
 // local change and periodically; repairs drift (a local service deregistered through the catalog API comes back,
 // a catalog entry the agent no longer has is removed). Status changes are pushed at once; output-only changes at
 // most every `outputUpdateIntervalMs` (Consul's check_update_interval), so blocking health queries don't churn.
-import type { CheckInput, ServiceInput, ServiceView, CheckView, StateMachineLike } from './catalog-types.js';
+import type { CheckInput, ServiceInput, ServiceView, CheckView } from './catalog-types.js';
+import type { StateReader } from '@conclave/state';
 import type { NodeServicesView } from '@conclave/catalog';
 import type { LocalCheck, LocalState } from './local-state.js';
 import { CoalescedRun } from './coalesced-run.js';
@@ -16,7 +17,7 @@ export interface CatalogReader {
   nodeChecks(node: string): Promise<CheckView[]>;
 }
 
-export function localCatalogReader(state: StateMachineLike): CatalogReader {
+export function localCatalogReader(state: StateReader): CatalogReader {
   return {
     nodeServices: async (node) => state.catalog.nodeServices(node).value,
     nodeChecks: async (node) => state.catalog.nodeChecks(node).value,

@@ -1,5 +1,2 @@
-// The slice of the state machine the agent reads, named once so the agent's files agree on it.
-import type { StateMachine } from '@conclave/state';
-
+// The catalog's shapes the agent's files use, named in one place.
 export type { CheckInput, ServiceInput, ServiceView, CheckView, HealthEntry } from '@conclave/catalog';
-export type StateMachineLike = Pick<StateMachine, 'catalog' | 'kv' | 'watches' | 'maxIndex' | 'lastIndex'>;

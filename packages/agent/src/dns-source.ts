@@ -2,7 +2,7 @@
 // local state machine). Names arrive lower-cased; catalog names are matched case-insensitively.
 import type { DnsDataSource, DnsNode, DnsServiceInstance } from '@conclave/dns';
 import { aggregateStatus, type HealthEntry } from '@conclave/catalog';
-import type { StateMachineLike } from './catalog-types.js';
+import type { StateReader } from '@conclave/state';
 
 /** A /v1/health/service entry as DNS sees it: maintenance counts as critical. */
 export function dnsInstance(e: HealthEntry): DnsServiceInstance {
@@ -22,7 +22,7 @@ export function dnsInstance(e: HealthEntry): DnsServiceInstance {
 
 export class CatalogDnsSource implements DnsDataSource {
   constructor(
-    private readonly state: StateMachineLike,
+    private readonly state: StateReader,
     readonly datacenter: string,
   ) {}
 

@@ -8,7 +8,7 @@ import {
   SERF_HEALTH_FAILED_OUTPUT,
 } from '@conclave/health';
 import type { Command } from '@conclave/state';
-import type { StateMachineLike } from './catalog-types.js';
+import type { StateReader } from '@conclave/state';
 import { MemberStatusCode, type ConsulMember } from './membership.js';
 import { CoalescedRun } from './coalesced-run.js';
 
@@ -16,7 +16,7 @@ export class MemberReconciler {
   private readonly pass = new CoalescedRun(() => this.reconcileOnce());
 
   constructor(
-    private readonly state: StateMachineLike,
+    private readonly state: StateReader,
     private readonly members: () => ConsulMember[],
     private readonly datacenter: string,
     private readonly write: (command: Command) => Promise<unknown>,
