@@ -21,6 +21,7 @@ export const HTTP_COMMANDS: Record<string, CommandLoader> = {
   reload: () => import('./commands/reload.js').then((m) => m.reload),
   services: () => import('./commands/services.js').then((m) => m.services),
   snapshot: () => import('./commands/snapshot.js').then((m) => m.snapshot),
+  tls: () => import('./commands/tls.js').then((m) => m.tls),
   version: () => import('./commands/version.js').then((m) => m.version),
   watch: () => import('./commands/watch.js').then((m) => m.watch),
 };
