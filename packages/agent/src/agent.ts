@@ -183,10 +183,12 @@ export class Agent {
   async reload(): Promise<void> {
     if (!this.options.reloadConfig) return;
     const next = this.options.reloadConfig();
-    // Watches first: an invalid watch definition refuses the whole reload before anything changed.
+    // Certificates first: unreadable or mismatched files refuse the reload and the old ones stay in use.
+    this.frontEnds.reloadTls(next);
+    // Watches next: an invalid watch definition refuses the rest of the reload.
     await this.watches.apply(next.watches);
     const seen = this.services.reloadDefinitions(next);
-    this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches };
+    this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches, tls: next.tls };
     this.logger.info('Reloaded configuration', { services: seen.services, checks: seen.checks, watches: next.watches.length });
   }
 
