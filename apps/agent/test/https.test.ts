@@ -154,7 +154,7 @@ describe('HTTPS API with verify_incoming', () => {
 describe('TLS configuration errors stop the start with the problem named', () => {
   it.each([
     [{ ports: { https: 1 } }, /ports\.https is set but there is no certificate/],
-    [{ ports: { https: 1 }, tls: { defaults: { cert_file: '/nonexistent/cert.pem', key_file: '/nonexistent/key.pem' } } }, /tls\.https: cannot read cert_file \/nonexistent\/cert\.pem: ENOENT/],
+    [{ ports: { https: 1 }, tls: { defaults: { cert_file: '/nonexistent/cert.pem', key_file: '/nonexistent/key.pem' } } }, /tls\.(https|internal_rpc): cannot read cert_file \/nonexistent\/cert\.pem: ENOENT/],
     [{ tls: { https: { verify_incoming: true } } }, /tls\.https: verify_incoming needs ca_file or ca_path/],
     [{ tls: { defaults: { tls_min_version: 'ssl3' } } }, /tls_min_version: unknown version "ssl3"/],
     [{ verify_incoming_https: true }, /tls\.https: verify_incoming needs ca_file or ca_path/],

@@ -72,9 +72,9 @@ export function cipherSuitesOf(v: string, where: string): string[] {
 }
 
 /** The settings a listener uses: its own block over the defaults. */
-export function effectiveTls(cfg: TlsConfig, listener: 'https' | 'internalRpc'): TlsSettings {
+export function effectiveTls<K extends 'https' | 'internalRpc'>(cfg: TlsConfig, listener: K): TlsConfig[K] {
   const own = cfg[listener];
-  const out: TlsSettings = { ...cfg.defaults };
+  const out: TlsConfig[K] = { ...cfg.defaults };
   for (const [k, v] of Object.entries(own)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
 }
