@@ -270,6 +270,7 @@ export class Agent {
           setTimeout(() => this.options.onLeave?.(), 100).unref();
         },
         forceLeave: (node, prune) => this.membership?.forceLeave(node, prune) ?? false,
+        gossip: () => this.membership?.node,
       }),
     );
     await this.frontEnds.startDns(async () =>

@@ -59,6 +59,7 @@ describe('-dev parts', () => {
         join: async () => ({ joined: 0, errors: ['no'] }),
         leave: async () => {},
         forceLeave: () => false,
+        gossip: () => undefined,
       }),
     );
     base = `http://127.0.0.1:${(await api.listen(0, '127.0.0.1')).port}`;

@@ -11,6 +11,7 @@ export const HTTP_COMMANDS: Record<string, CommandLoader> = {
   'force-leave': () => import('./commands/force-leave.js').then((m) => m.forceLeave),
   info: () => import('./commands/info.js').then((m) => m.info),
   join: () => import('./commands/join.js').then((m) => m.join),
+  keyring: () => import('./commands/keyring.js').then((m) => m.keyring),
   keygen: () => import('./commands/keygen.js').then((m) => m.keygen),
   kv: () => import('./commands/kv.js').then((m) => m.kv),
   leave: () => import('./commands/leave.js').then((m) => m.leave),
