@@ -6,8 +6,8 @@ import { stringify as tomlStringify } from 'smol-toml';
 import { parse as yamlParse, stringify as yamlStringify } from 'yaml';
 import { KeyPair } from './dependency.js';
 import { FuncSpec, fn } from './func-spec.js';
-import { goJsonQuote, parseGoBool } from '@conclave/toolkit';
-import { goQuote, goSprintf } from './go-format.js';
+import { goJsonQuote, goQuote, parseGoBool } from '@conclave/toolkit';
+import { goSprintf } from './go-format.js';
 import { GoFloat, compareGoStrings, isPlainMap, kindOf, mapEntries, mapGet, numberValue, structFields, typeName } from './values.js';
 
 // ---------- encodings ----------
