@@ -6,7 +6,7 @@ export { goQuote } from '@conclave/toolkit';
 export { GoFloat, GoStringMap, GO_TYPE, isTrue } from './values.js';
 
 // consul-template's functions and dependencies.
-export { helperFuncs, goJsonMarshal, goTimeFormat, goRegExp } from './helpers.js';
+export { helperFuncs, goJsonMarshal, goTimeFormat } from './helpers.js';
 export type { HelperOptions } from './helpers.js';
 export {
   DependencyFormatError,
