@@ -483,5 +483,12 @@ function listJoin(list: string[]): string {
 
 /** bexpr.Parse: the expression's syntax tree, or BexprSyntaxError with pigeon's messages. */
 export function parseBexpr(text: string): BexprAst {
-  return new Parser(text).run();
+  try {
+    return new Parser(text).run();
+  } catch (err) {
+    // Past about a hundred nested parentheses or nots the recursion runs out of stack. Consul has no answer to
+    // compare with: its parser backtracks exponentially and would still be working at a depth of thirty.
+    if (err instanceof RangeError) throw new BexprSyntaxError('expression nests too deeply');
+    throw err;
+  }
 }
