@@ -61,7 +61,6 @@ const ANY: Expr = { t: 'any' };
 const _ = ref('_');
 const __ = opt(_);
 
-const match = (operator: MatchOperator) => (l: Labels) => ({ operator, selector: l.selector, value: l.value });
 const op = (operator: MatchOperator, ...exprs: Expr[]): Expr => action(seq(...exprs), () => operator);
 
 interface Rule {

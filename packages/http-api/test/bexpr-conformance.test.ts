@@ -113,7 +113,10 @@ describe('?filter against go-bexpr 0.1.2', () => {
     const go = theirs(cases.map(({ type, expression, items }) => ({ type, expression, items })));
     const mismatches = cases
       .map((c, i) => ({ seed: c.seed, type: c.type, expression: c.expression, ours: ours(c), go: go[i] }))
-      .filter((r) => JSON.stringify(r.ours) !== JSON.stringify(r.go));
+      .filter((r) => JSON.stringify(r.ours) !== JSON.stringify(r.go))
+      // One known difference, on purpose: Go 1.22 and later (current Consul) take (?<name>) as (?P<name>); the Go
+      // 1.19 of this oracle refuses it. A dropped P in a generated expression can reach it.
+      .filter((r) => !r.go?.error?.includes('invalid or unsupported Perl syntax: `(?<`'));
     expect(mismatches.slice(0, 5)).toEqual([]);
     // The generator must reach every kind of answer, or the comparison proves little.
     const errors = go.filter((r) => r.error !== undefined).map((r) => r.error!);

@@ -61,19 +61,9 @@ export class GoRegexp {
     return this.re.matcher(s).find();
   }
 
-  /** The number of parenthesized groups (NumSubexp). */
-  get numSubexp(): number {
-    return this.re.groupCount();
-  }
-
   /** ReplaceAllString: every match replaced by template expanded as regexp.Expand does ($1, ${1}, $name, ${name}, $$). */
   replaceAll(src: string, template: string): string {
     return this.replaceAllFunc(src, (m) => expand(template, src, m, this.names));
-  }
-
-  /** ReplaceAllLiteralString: every match replaced by repl, taken as is. */
-  replaceAllLiteral(src: string, repl: string): string {
-    return this.replaceAllFunc(src, () => repl);
   }
 
   // Go's replaceAll loop: an empty match right after a previous match is not replaced, and the search always moves

@@ -1,7 +1,6 @@
 // Go's strconv quoting, shared by the template language (printf %q, error texts, string literals) and the ?filter
 // language (string literals, error texts): Quote, QuoteRune, Unquote, UnquoteChar.
 
-
 /** strconv.IsPrint, as far as Go's tables and Unicode categories agree. */
 export function isGoPrintable(cp: number): boolean {
   if (cp < 0x20 || cp === 0x7f) return false;
@@ -12,6 +11,7 @@ export function isGoPrintable(cp: number): boolean {
   return /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch) || cp === 0x20;
 }
 
+/** One rune as strconv.Quote writes it inside `quote`. */
 export function goQuoteRune(cp: number, quote: string, asciiOnly = false): string {
   if (cp === quote.charCodeAt(0) || cp === 0x5c) return '\\' + String.fromCodePoint(cp);
   if (asciiOnly ? cp < 0x7f && isGoPrintable(cp) : isGoPrintable(cp)) return String.fromCodePoint(cp);
