@@ -4,6 +4,7 @@
 // expression, and the ReDoS pattern of issue 16 over the 29-character service ID, answered by the linear engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Consul from 'consul';
+import { waitFor } from '@conclave/test-support/wait-for';
 import { startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 let agent: AgentProcess;
@@ -21,12 +22,13 @@ beforeAll(async () => {
   ];
   for (const s of services) await consul.agent.service.register(s as never);
   await consul.agent.check.pass('service:web-1');
-  // The catalog catches up with the agent by anti-entropy; the catalog tests wait for it.
-  for (let i = 0; i < 100; i++) {
+  // The catalog catches up with the agent by anti-entropy; the catalog and health tests read it.
+  await waitFor('the services in the catalog', async () => {
     const nodes = (await consul.catalog.service.nodes('web')) as unknown[];
-    if (nodes.length === 3) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    const db = (await consul.catalog.service.nodes('db')) as unknown[];
+    const checks = (await consul.health.checks('web')) as Array<{ Status: string }>;
+    return nodes.length === 3 && db.length === 1 && checks.some((c) => c.Status === 'passing') ? true : undefined;
+  }, { timeoutMs: 15000, intervalMs: 100 });
 }, 60000);
 
 afterAll(async () => {
