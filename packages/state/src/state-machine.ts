@@ -2,6 +2,7 @@
 // apply(command, index) makes `index` the new ModifyIndex of what it changes and wakes only the blocking
 // queries that read it. No clocks, randomness or IO in here; the log (local in -dev, Raft later) calls apply.
 
+import { commandShapeError } from './command-shape.js';
 import { CatalogState } from '@conclave/catalog';
 import { isPlainObject, WatchHub } from '@conclave/toolkit';
 import type { CatalogCommand, CatalogSnapshot, CommandFailure } from '@conclave/catalog';
@@ -77,6 +78,17 @@ export class StateMachine {
     this.applied = index;
     const type = isPlainObject(command) ? command.type : undefined;
     if (typeof type !== 'string') return { error: 'command without a type' };
+    const malformed = commandShapeError(type, command as unknown as Record<string, unknown>);
+    if (malformed) return { error: malformed };
+    try {
+      return this.dispatch(type, command, index);
+    } catch (err) {
+      // Deterministic: every replica refuses the same entry the same way (see command-shape.ts).
+      return { error: `command refused: ${(err as Error)?.message ?? String(err)}` };
+    }
+  }
+
+  private dispatch(type: string, command: Command, index: number): CommandResult {
     // Commands that need a clock (lock-delay) carry the proposer's; it is the only time apply knows.
     const now = (command as { Now?: unknown }).Now;
     if (typeof now === 'number') this.sessions.advanceClock(now);
