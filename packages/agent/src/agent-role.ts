@@ -73,7 +73,7 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
     mode: 'server',
     log: raftServer.log,
     raftServer,
-    serverListener: new ServerListener(raftServer, i.httpLoopback, i.tls, i.logger.named('server')),
+    serverListener: new ServerListener(raftServer, i.httpLoopback, i.tls, i.logger.named('server'), cfg.rpcMaxConnsPerClient),
     forwarder: new RpcForwarder(
       (path, query, method) => !raftServer.isLeader() && followerForwards(path, query, method),
       () => (leader() ? [leader()] : []),

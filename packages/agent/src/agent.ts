@@ -8,7 +8,7 @@
 //   ClusterJoin            -join, -retry-join, rejoin after restart, leave;  Membership: gossip
 import { SessionTimers, StateMachine, type Command, type CommandLog, type CommandResult } from '@conclave/state';
 import type { CheckScheduler } from '@conclave/health';
-import type { Logger } from '@conclave/toolkit';
+import { TokenBucket, type Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
 import { agentRole, type AgentMode, type ServerCode } from './agent-role.js';
 import { LocalUserEvents, gossipBroadcast } from './user-events.js';
@@ -82,7 +82,9 @@ export class Agent {
   ) {
     this.identity = nodeIdentity(config);
     this.clusterTls = new ClusterTls(config);
-    this.rpc = new RpcClient(() => this.clusterTls.dialOptions());
+    // limits.rpc_rate applies to a client agent's calls to the servers, as in Consul.
+    const rpcRate = !config.server && !config.dev && config.rpcRate !== Infinity ? new TokenBucket(config.rpcRate, Math.max(1, config.rpcMaxBurst)) : undefined;
+    this.rpc = new RpcClient(() => this.clusterTls.dialOptions(), rpcRate);
     this.knownPeers = new KnownPeers(config.dev ? '' : config.dataDir);
     const members = () => this.membership?.members() ?? [];
     const role = agentRole(

@@ -1,6 +1,6 @@
 // The agent's front ends: the HTTP API (over an ApiBackend the agent assembles) and DNS (over the catalog, or
 // through a server on a client agent), each started when its port is not -1 and closed together.
-import { createHttpApi, type ApiBackend, type HttpApi } from '@conclave/http-api';
+import { RequestLimits, createHttpApi, type ApiBackend, type HttpApi } from '@conclave/http-api';
 import type { DnsDataSource, DnsServer } from '@conclave/dns';
 import type { Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
@@ -47,9 +47,18 @@ export class FrontEnds {
   async startHttp(backend: ApiBackend): Promise<void> {
     const cfg = this.config;
     const httpLog = this.logger.named('http');
+    const limits =
+      cfg.requestLimits.mode === 'disabled'
+        ? undefined
+        : new RequestLimits(cfg.requestLimits, (kind, method, path) =>
+            httpLog.warn('Request over the rate limit', { kind, method, path, mode: cfg.requestLimits.mode }),
+          );
     const options = {
       onError: (err: unknown, method: string, url: string) => httpLog.error('Request failed', { method, url, error: err }),
       maxConnsPerClient: cfg.httpMaxConnsPerClient,
+      responseHeaders: cfg.httpResponseHeaders,
+      requestLimits: limits,
+      maxHeaderBytes: cfg.httpMaxHeaderBytes || undefined,
     };
     if (cfg.ports.http >= 0) {
       this.http = createHttpApi(backend, options);

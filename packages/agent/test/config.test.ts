@@ -117,4 +117,32 @@ describe('agent configuration', () => {
   it('requires a data dir outside dev mode', () => {
     expect(() => buildAgentConfig(['-server'], 'h')).toThrow('data_dir is required outside -dev mode');
   });
+
+  it('reads limits, request_limits, http_config and the TLS block, and refuses bad values with the key named', () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, 'limits.json'),
+      JSON.stringify({
+        limits: { rpc_rate: 50, rpc_max_burst: 10, rpc_max_conns_per_client: 7, request_limits: { mode: 'enforcing', read_rate: 100, write_rate: 20 } },
+        http_config: { response_headers: { 'X-Frame-Options': 'DENY' }, max_header_bytes: 8192 },
+        tls: { defaults: { verify_outgoing: true, tls_min_version: 'TLSv1_3' }, internal_rpc: { verify_server_hostname: true } },
+        verify_incoming_https: true,
+        ca_file: '/etc/ca.pem',
+      }),
+    );
+    const { config } = buildAgentConfig(['-dev', '-config-dir', dir], 'h');
+    expect(config).toMatchObject({
+      rpcRate: 50,
+      rpcMaxBurst: 10,
+      rpcMaxConnsPerClient: 7,
+      requestLimits: { mode: 'enforcing', readRate: 100, writeRate: 20 },
+      httpResponseHeaders: { 'X-Frame-Options': 'DENY' },
+      httpMaxHeaderBytes: 8192,
+      tls: { defaults: { verifyOutgoing: true, tlsMinVersion: 'TLSv1.3', caFile: '/etc/ca.pem' }, https: { verifyIncoming: true }, internalRpc: { verifyServerHostname: true } },
+    });
+    writeFileSync(join(dir, 'limits.json'), JSON.stringify({ limits: { request_limits: { mode: 'strict' } } }));
+    expect(() => buildAgentConfig(['-dev', '-config-dir', dir], 'h')).toThrow(/limits\.request_limits\.mode: must be "disabled", "permissive" or "enforcing", got "strict"/);
+    writeFileSync(join(dir, 'limits.json'), JSON.stringify({ limits: { rpc_rate: 'fast' } }));
+    expect(() => buildAgentConfig(['-dev', '-config-dir', dir], 'h')).toThrow(/limits\.rpc_rate: expected a number or "inf"/);
+  });
 });

@@ -8,6 +8,9 @@ import type { RequestContext } from './agent-endpoints.js';
 import type { ApiBackend, ConsistencyMode } from './backend.js';
 import { QueryParams } from './query-params.js';
 
+/** A request body that stops arriving for this long is refused (408) and its connection closed. */
+export const BODY_IDLE_MS = 30_000;
+
 const JSON_TYPE = 'application/json';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 const DEFAULT_JSON_LIMIT = 4 * 1024 * 1024;
@@ -84,7 +87,17 @@ export class ApiCall {
       const chunks: Buffer[] = [];
       let size = 0;
       const req = this.req;
+      // A client that stops sending mid-body (slowloris) is cut off instead of holding the request forever.
+      const idleMs = this.backend.limits?.bodyIdleMs ?? BODY_IDLE_MS;
+      let idle = setTimeout(() => onIdle(), idleMs);
+      const onIdle = () => {
+        cleanup();
+        reject(new ApiError(408, `Request body not received: nothing arrived for ${idleMs / 1000} s`));
+        this.res.once('finish', () => req.socket?.destroy());
+      };
       const onData = (chunk: Buffer) => {
+        clearTimeout(idle);
+        idle = setTimeout(() => onIdle(), idleMs);
         size += chunk.length;
         if (size > limit) {
           cleanup();
@@ -102,6 +115,7 @@ export class ApiCall {
         reject(err);
       };
       const cleanup = () => {
+        clearTimeout(idle);
         req.off('data', onData);
         req.off('end', onEnd);
         req.off('error', onError);

@@ -1,7 +1,7 @@
 // Errors as HTTP answers. Endpoints throw ApiError for Consul's error answers; everything else that reaches the
 // HTTP layer (the log's typed errors, decode errors, the agent's errors) is mapped to a status here and only
 // here.
-import { DecodeError, NotFoundError, RefusedError } from '@conclave/toolkit';
+import { DecodeError, NotFoundError, RateLimitedError, RefusedError } from '@conclave/toolkit';
 
 /** An error with the HTTP status and the plain-text body Consul would answer with. */
 export class ApiError extends Error {
@@ -30,5 +30,6 @@ export function errorAnswer(err: unknown): ErrorAnswer {
   if (err instanceof DecodeError) return { status: 400, message: err.message, expected: true };
   if (err instanceof NotFoundError) return { status: 404, message: err.message, expected: true };
   if (err instanceof RefusedError) return { status: 500, message: err.message, expected: true };
+  if (err instanceof RateLimitedError) return { status: 429, message: err.message, expected: true };
   return { status: 500, message: err instanceof Error ? err.message : String(err), expected: false };
 }

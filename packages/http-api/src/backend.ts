@@ -22,6 +22,8 @@ export interface ApiLimits {
   kvMaxValueSize?: number;
   /** Largest JSON request body accepted elsewhere; default 4 MiB. */
   maxJsonBodySize?: number;
+  /** A request body that stops arriving for this long is refused with 408; default 30 s (BODY_IDLE_MS). */
+  bodyIdleMs?: number;
 }
 
 /** This agent's user events: fired here, kept in its 256-entry buffer (gossip carries them in a cluster). */

@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { SecureContextOptions } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
-import { ApiCall } from './api-call.js';
+import { ApiCall, BODY_IDLE_MS } from './api-call.js';
 import { errorAnswer } from './api-error.js';
 import { handleAgent } from './agent-routes.js';
 import type { ApiBackend, RequestForwarder } from './backend.js';
@@ -20,6 +20,7 @@ import { handleSession } from './session-endpoints.js';
 import { handleSnapshot } from './snapshot-endpoints.js';
 import { handleStatus } from './status-endpoints.js';
 import { handleTxn } from './txn-endpoints.js';
+import type { RequestLimits } from './request-limits.js';
 
 export interface HttpApiOptions {
   /** Called with unexpected errors (answered 500); for the agent's log. */
@@ -33,6 +34,12 @@ export interface HttpApiOptions {
   keepAliveTimeoutMs?: number;
   /** Serve HTTPS with these (certificate, key, CAs; requestCert + rejectUnauthorized for verify_incoming). */
   tls?: HttpsOptions;
+  /** http_config.response_headers: added to every answer (e.g. a CORS or security header). */
+  responseHeaders?: Record<string, string>;
+  /** limits.request_limits, for the requests answered here (not the forwarded ones). */
+  requestLimits?: RequestLimits;
+  /** http_config.max_header_bytes; Node's default (16 KiB) when unset. */
+  maxHeaderBytes?: number;
 }
 
 export interface HttpsOptions extends SecureContextOptions {
@@ -60,7 +67,10 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
   const onError = options.onError;
   const alwaysPretty = options.alwaysPretty ?? false;
 
+  const extraHeaders = Object.entries(options.responseHeaders ?? {});
+  const limits = options.requestLimits;
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    for (const [k, v] of extraHeaders) res.setHeader(k, v);
     const url = req.url ?? '/';
     const qi = url.indexOf('?');
     let path = qi < 0 ? url : url.slice(0, qi);
@@ -120,13 +130,20 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
-          forward(fwd, req, res);
+          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS);
           return;
         }
       } catch (err) {
         // A forwarder that throws must not take the process down: answer as any other failure.
         onError?.(err, req.method ?? 'GET', url);
         if (!res.headersSent && !res.destroyed) plain(res, 500, err instanceof Error ? err.message : String(err));
+        return;
+      }
+    }
+    if (limits && handler !== handleAgent) {
+      const refused = limits.check(req.method ?? 'GET', path);
+      if (refused) {
+        plain(res, refused.status, refused.message);
         return;
       }
     }
@@ -145,7 +162,8 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     call.fail(err);
   };
 
-  const server = options.tls ? https.createServer({ ...options.tls, keepAlive: true }, handle) : http.createServer({ keepAlive: true }, handle);
+  const serverOptions = { keepAlive: true, ...(options.maxHeaderBytes ? { maxHeaderSize: options.maxHeaderBytes } : {}) };
+  const server = options.tls ? https.createServer({ ...options.tls, ...serverOptions }, handle) : http.createServer(serverOptions, handle);
   // Blocking queries last up to 10 min + jitter: no request or socket timeout; headers must still come fast.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -209,15 +227,44 @@ function limitConnectionsPerClient(server: http.Server | https.Server, max: numb
   });
 }
 
+/** The largest request body forwarded to another agent (the agent RPC frame limit). */
+const MAX_FORWARDED_BODY = 64 << 20;
+
 /** Request headers worth carrying to another agent (tokens, content type); hop-by-hop and host headers are not. */
 const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
 
 /** Answers the request through another agent: reads it whole, writes the reply as it came, or the error. */
-function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse): void {
+function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse, idleMs: number): void {
   const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('error', () => res.destroy());
+  let size = 0;
+  let refused = false;
+  const idle = () => {
+    refused = true;
+    plain(res, 408, `Request body not received: nothing arrived for ${idleMs / 1000} s`);
+    res.once('finish', () => req.socket?.destroy());
+  };
+  let timer = setTimeout(idle, idleMs);
+  req.on('data', (c: Buffer) => {
+    clearTimeout(timer);
+    if (refused) return;
+    size += c.length;
+    // Nothing bigger crosses agent RPC (its frame limit): refuse it here rather than buffer it first.
+    if (size > MAX_FORWARDED_BODY) {
+      refused = true;
+      plain(res, 413, `Request body(${size} bytes) too large, max size: ${MAX_FORWARDED_BODY} bytes.`);
+      res.once('finish', () => req.socket?.destroy());
+      return;
+    }
+    chunks.push(c);
+    timer = setTimeout(idle, idleMs);
+  });
+  req.on('error', () => {
+    clearTimeout(timer);
+    res.destroy();
+  });
   req.on('end', () => {
+    clearTimeout(timer);
+    if (refused) return;
     const headers: Record<string, string> = {};
     for (const h of CARRIED_REQUEST) {
       const v = req.headers[h];

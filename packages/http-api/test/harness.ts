@@ -4,7 +4,7 @@
 import { StateMachine } from '@conclave/state';
 import type { Command, CommandLog, CommandResult } from '@conclave/state';
 import { createHttpApi } from '../src/index.js';
-import type { AgentEndpoints, AgentSelfFacts, ApiBackend, HttpApi, Leadership } from '../src/index.js';
+import type { AgentEndpoints, AgentSelfFacts, ApiBackend, HttpApi, HttpApiOptions, Leadership } from '../src/index.js';
 
 export interface AgentCall {
   method: string;
@@ -104,7 +104,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { kvMaxValueSize?: number } = {}): Promise<Harness> {
+export async function startHarness(opts: { kvMaxValueSize?: number; bodyIdleMs?: number; http?: HttpApiOptions } = {}): Promise<Harness> {
   const state = new StateMachine();
   const agentCalls: AgentCall[] = [];
   const leadership: Leadership = { knownLeader: true, lastContactMs: 0, leaderAddress: '127.0.0.1:8300' };
@@ -120,7 +120,7 @@ export async function startHarness(opts: { kvMaxValueSize?: number } = {}): Prom
     agent: recordingAgent(agentCalls),
     datacenter: 'dc1',
     nodeName: 'node1',
-    limits: opts.kvMaxValueSize ? { kvMaxValueSize: opts.kvMaxValueSize } : undefined,
+    limits: opts.kvMaxValueSize || opts.bodyIdleMs ? { kvMaxValueSize: opts.kvMaxValueSize, bodyIdleMs: opts.bodyIdleMs } : undefined,
   };
   // What a server registers for itself, as the agent will.
   await log.write({
@@ -134,7 +134,7 @@ export async function startHarness(opts: { kvMaxValueSize?: number } = {}): Prom
     Service: { ID: 'consul', Service: 'consul', Port: 8300, Meta: { raft_version: '3', version: '1.17.0' } },
     Check: { CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing', Output: 'Agent alive and reachable' },
   });
-  const api = createHttpApi(backend);
+  const api = createHttpApi(backend, opts.http);
   const addr = await api.listen(0, '127.0.0.1');
   Object.assign(h, {
     api,

@@ -1,7 +1,8 @@
 // The toolkit's public surface, as an explicit list: one home for each shared mechanism (see each file's header).
 export { exponentialBackoff, sleep, type ExponentialBackoffOptions, type RetryDelay } from './backoff.js';
 export { DecodeError } from './decode-error.js';
-export { NotFoundError, RefusedError } from './request-errors.js';
+export { NotFoundError, RateLimitedError, RefusedError } from './request-errors.js';
+export { TokenBucket } from './token-bucket.js';
 export { deepEqual } from './deep-equal.js';
 export { writeFileDurable, writeFileDurableSync, type DurableWriteOptions } from './durable-write.js';
 export { goBoolErrorText, parseGoBool } from './go-bool.js';

@@ -13,3 +13,8 @@ export class NotFoundError extends Error {
 export class RefusedError extends Error {
   override name = 'RefusedError';
 }
+
+/** A rate limit of this agent refused the request (Consul: `RPC rate limit exceeded`, 429). Expected, not logged. */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+}

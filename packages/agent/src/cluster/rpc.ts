@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { Packr } from 'msgpackr';
 import type { ClientOptions, RawData, WebSocket as WsSocket } from 'ws';
 import type { TlsDialOptions } from '@conclave/raft';
+import { RateLimitedError, TokenBucket } from '@conclave/toolkit';
 import { rebuildLogError } from '@conclave/state';
 
 // ws is CommonJS: an ESM `import` makes Node scan its sources for export names (cjs-module-lexer), hot enough
@@ -98,12 +99,19 @@ export class RpcClient {
   private seq = 0;
   private closed = false;
 
-  /** `tls` is asked at every new connection: undefined means plain `ws://`. */
-  constructor(private readonly tls: () => TlsDialOptions | undefined = () => undefined) {}
+  /**
+   * `tls` is asked at every new connection: undefined means plain `ws://`. `rate` (a client agent's
+   * limits.rpc_rate) refuses calls over it with Consul's "RPC rate limit exceeded" (answered 429).
+   */
+  constructor(
+    private readonly tls: () => TlsDialOptions | undefined = () => undefined,
+    private readonly rate?: TokenBucket,
+  ) {}
 
   /** Calls `method` on the server at `address` (host:port); rejects with RpcError. */
   async call(address: string, method: string, args: unknown, timeoutMs: number): Promise<unknown> {
     if (this.closed) throw new RpcError('rpc client closed', true);
+    if (this.rate && !this.rate.take()) throw new RateLimitedError('RPC rate limit exceeded');
     const conn = this.connect(address);
     await conn.ready;
     const id = ++this.seq;

@@ -19,6 +19,8 @@ export class ServerListener {
     http: () => { host: string; port: number } | undefined,
     private readonly tls: ClusterTls,
     logger: Logger,
+    /** limits.rpc_max_conns_per_client: RPC connections from one IP (0: unlimited). */
+    rpcMaxConnsPerClient = 0,
   ) {
     this.port = new ServerPort(tls.serverOptions());
     this.loopback = new LoopbackHttp(http);
@@ -32,7 +34,23 @@ export class ServerListener {
       }
       raftServer.transport.handleUpgrade(req, socket, head);
     });
-    this.port.route(RPC_PATH, (req, socket, head) => this.rpcServer.handleUpgrade(req, socket, head));
+    const open = new Map<string, number>();
+    this.port.route(RPC_PATH, (req, socket, head) => {
+      const ip = req.socket.remoteAddress ?? '';
+      const n = open.get(ip) ?? 0;
+      if (rpcMaxConnsPerClient > 0 && n >= rpcMaxConnsPerClient) {
+        logger.warn('Refused RPC connection: too many from one client', { from: ip, limit: rpcMaxConnsPerClient });
+        socket.destroy();
+        return;
+      }
+      open.set(ip, n + 1);
+      socket.once('close', () => {
+        const left = (open.get(ip) ?? 1) - 1;
+        if (left <= 0) open.delete(ip);
+        else open.set(ip, left);
+      });
+      this.rpcServer.handleUpgrade(req, socket, head);
+    });
   }
 
   async listen(port: number, bindAddr: string, logger: Logger): Promise<void> {

@@ -66,6 +66,16 @@ export interface AgentConfig {
   kvMaxValueSize: number;
   /** limits.http_max_conns_per_client: concurrent HTTP connections one client IP may hold (0 = unlimited). */
   httpMaxConnsPerClient: number;
+  /** limits.rpc_rate / rpc_max_burst: a client agent's RPC to servers per second (Infinity: unlimited). */
+  rpcRate: number;
+  rpcMaxBurst: number;
+  /** limits.rpc_max_conns_per_client: RPC connections a server accepts from one IP (0: unlimited). */
+  rpcMaxConnsPerClient: number;
+  /** limits.request_limits. */
+  requestLimits: { mode: 'disabled' | 'permissive' | 'enforcing'; readRate: number; writeRate: number };
+  /** http_config.response_headers and max_header_bytes (0: Node's default). */
+  httpResponseHeaders: Record<string, string>;
+  httpMaxHeaderBytes: number;
   sessionTtlMinNs: number;
   retryJoin: string[];
   startJoin: string[];
@@ -122,6 +132,12 @@ export function defaultConfig(hostname: string): AgentConfig {
     nodeMeta: {},
     kvMaxValueSize: 512 * 1024,
     httpMaxConnsPerClient: 200,
+    rpcRate: Infinity,
+    rpcMaxBurst: 1000,
+    rpcMaxConnsPerClient: 100,
+    requestLimits: { mode: 'disabled', readRate: -1, writeRate: -1 },
+    httpResponseHeaders: {},
+    httpMaxHeaderBytes: 0,
     sessionTtlMinNs: 10e9,
     retryJoin: [],
     startJoin: [],

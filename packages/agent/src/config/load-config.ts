@@ -159,9 +159,32 @@ const SCHEMA: Record<string, KeySpec> = {
       kv_max_value_size: { kind: 'number', set: (c, v: number) => void (c.kvMaxValueSize = v) },
       http_max_conns_per_client: { kind: 'number', set: (c, v: number) => void (c.httpMaxConnsPerClient = v) },
       txn_max_req_len: ignored('number'),
-      rpc_rate: ignored('any'),
-      rpc_max_burst: ignored('number'),
-      rpc_max_conns_per_client: ignored('number'),
+      rpc_rate: {
+        kind: 'any',
+        set: (c, v: unknown, ctx) => {
+          // Consul: a float, -1 or "inf" for unlimited.
+          const n = v === 'inf' || v === '+Inf' ? Infinity : typeof v === 'number' ? v : Number.NaN;
+          if (Number.isNaN(n)) throw new ConfigError(`${ctx.origin}: limits.rpc_rate: expected a number or "inf", got ${JSON.stringify(v)}`);
+          c.rpcRate = n < 0 ? Infinity : n;
+        },
+      },
+      rpc_max_burst: { kind: 'number', set: (c, v: number) => void (c.rpcMaxBurst = v) },
+      rpc_max_conns_per_client: { kind: 'number', set: (c, v: number) => void (c.rpcMaxConnsPerClient = v) },
+      request_limits: {
+        kind: 'object',
+        keys: {
+          mode: {
+            kind: 'string',
+            set: (c, v: string, ctx) => {
+              if (v !== 'disabled' && v !== 'permissive' && v !== 'enforcing')
+                throw new ConfigError(`${ctx.origin}: limits.request_limits.mode: must be "disabled", "permissive" or "enforcing", got "${v}"`);
+              c.requestLimits.mode = v;
+            },
+          },
+          read_rate: { kind: 'number', set: (c, v: number) => void (c.requestLimits.readRate = v) },
+          write_rate: { kind: 'number', set: (c, v: number) => void (c.requestLimits.writeRate = v) },
+        },
+      },
       https_handshake_timeout: ignored('duration'),
       rpc_handshake_timeout: ignored('duration'),
     },
@@ -207,7 +230,16 @@ const SCHEMA: Record<string, KeySpec> = {
   check_update_interval: ignored('duration'),
   default_query_time: ignored('duration'),
   max_query_time: ignored('duration'),
-  http_config: ignored('object'),
+  http_config: {
+    kind: 'object',
+    keys: {
+      response_headers: { kind: 'stringMap', set: (c, v: Record<string, string>) => void Object.assign(c.httpResponseHeaders, v) },
+      max_header_bytes: { kind: 'number', set: (c, v: number) => void (c.httpMaxHeaderBytes = v) },
+      allow_write_http_from: ignored('strings'),
+      block_endpoints: ignored('strings'),
+      use_cache: ignored('bool'),
+    },
+  },
   raft_protocol: ignored('number'),
   log_file: ignored('string'),
   log_json: ignored('bool'),
