@@ -8,7 +8,7 @@
 //   ClusterJoin            -join, -retry-join, rejoin after restart, leave;  Membership: gossip
 import { SessionTimers, StateMachine, type Command, type CommandLog, type CommandResult } from '@conclave/state';
 import type { CheckScheduler } from '@conclave/health';
-import { TokenBucket, type Logger } from '@conclave/toolkit';
+import { TokenBucket, preloadGoRegexp, type Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
 import { agentRole, type AgentMode, type ServerCode } from './agent-role.js';
 import { LocalUserEvents, gossipBroadcast } from './user-events.js';
@@ -167,6 +167,9 @@ export class Agent {
       agent.services.loadDefinitions(config);
       await agent.listen();
       await agent.watches.apply(config.watches);
+      // The regex engine (re2js) is loaded on servers once they are up, not on the first ?filter request;
+      // a client agent keeps it lazy (its idle memory matters more).
+      if (agent.mode !== 'client') setImmediate(preloadGoRegexp).unref();
     } catch (err) {
       await agent.shutdown();
       throw err;
