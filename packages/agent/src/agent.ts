@@ -8,7 +8,7 @@
 //   ClusterJoin            -join, -retry-join, rejoin after restart, leave;  Membership: gossip
 import { SessionTimers, StateMachine, type Command, type CommandLog, type CommandResult } from '@conclave/state';
 import type { CheckScheduler } from '@conclave/health';
-import type { Logger } from '@conclave/toolkit';
+import type { RootLogger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
 import { agentRole, type AgentMode, type ServerCode } from './agent-role.js';
 import { LocalUserEvents, gossipBroadcast } from './user-events.js';
@@ -74,7 +74,7 @@ export class Agent {
 
   private constructor(
     private config: AgentConfig,
-    private readonly logger: Logger,
+    private readonly logger: RootLogger,
     private readonly options: AgentOptions,
     serverCode: ServerCode | undefined,
   ) {
@@ -150,7 +150,7 @@ export class Agent {
   }
 
   /** Starts the agent; rejects (with everything already started stopped again) when a listener cannot bind. */
-  static async start(config: AgentConfig, logger: Logger, options: AgentOptions = {}): Promise<Agent> {
+  static async start(config: AgentConfig, logger: RootLogger, options: AgentOptions = {}): Promise<Agent> {
     // Server-only code (Raft, the RPC and Raft listeners) is loaded here, so a client agent never loads it.
     const serverCode: ServerCode | undefined =
       !config.dev && config.server ? await Promise.all([import('./cluster/raft-server.js'), import('./cluster/server-listener.js')]) : undefined;
@@ -179,14 +179,19 @@ export class Agent {
     return this.facts.serverAddress;
   }
 
-  /** Re-reads service and check definitions (SIGHUP, PUT /v1/agent/reload). */
+  /** Re-reads service and check definitions and log_level (SIGHUP, PUT /v1/agent/reload). */
   async reload(): Promise<void> {
     if (!this.options.reloadConfig) return;
     const next = this.options.reloadConfig();
     // Watches first: an invalid watch definition refuses the whole reload before anything changed.
     await this.watches.apply(next.watches);
     const seen = this.services.reloadDefinitions(next);
-    this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches };
+    // Consul reloads log_level only: log_json and log_file keep what the agent started with.
+    if (next.logLevel !== this.logger.level) {
+      this.logger.info('Updating log level', { from: this.logger.level, to: next.logLevel });
+      this.logger.setLevel(next.logLevel);
+    }
+    this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches, logLevel: next.logLevel };
     this.logger.info('Reloaded configuration', { services: seen.services, checks: seen.checks, watches: next.watches.length });
   }
 
@@ -261,6 +266,7 @@ export class Agent {
           setTimeout(() => this.options.onLeave?.(), 100).unref();
         },
         forceLeave: (node, prune) => this.membership?.forceLeave(node, prune) ?? false,
+        logger: this.logger,
       }),
     );
     await this.frontEnds.startDns(async () =>

@@ -24,6 +24,7 @@ export {
 export { LogFile, type LogFileOptions } from './log-file.js';
 export {
   createLogger,
+  formatLogLine,
   parseLogLevel,
   PlainValue,
   silentLogger,

@@ -134,19 +134,21 @@ class LogCore {
     const order = ORDER[lvl];
     if (order < this.min) return;
     const t = this.now();
-    let text: string | undefined;
-    let json: string | undefined;
-    let ct: string | undefined;
+    const lines: Partial<Record<LogFormat, string>> = {};
     // A copy: a sink's write may remove a sink (a monitor whose client went away).
     for (const sink of this.sinks.slice()) {
       if (order < ORDER[sink.level]) continue;
-      if (sink.format === 'json') sink.write((json ??= jsonLine(t, lvl, name, msg, fields)));
-      else if (sink.format === 'consul-template')
-        sink.write((ct ??= `${t.toISOString()} ${CT_LABEL[lvl]}${name ? name + ': ' : ''}${msg}${textFields(fields, '')}`));
-      // hclog's shape: the message, a colon when there are fields, then key=value pairs.
-      else sink.write((text ??= `${t.toISOString()} ${HCLOG_LABEL[lvl]}${name ? name + ': ' : ''}${msg}${textFields(fields, ':')}`));
+      sink.write((lines[sink.format] ??= formatLogLine(sink.format, t, lvl, name, msg, fields)));
     }
   }
+}
+
+/** One line in the given format, without its newline (what a sink's write receives). */
+export function formatLogLine(format: LogFormat, t: Date, lvl: Exclude<LogLevel, 'off'>, name: string, msg: string, fields?: LogFields): string {
+  if (format === 'json') return jsonLine(t, lvl, name, msg, fields);
+  if (format === 'consul-template') return `${t.toISOString()} ${CT_LABEL[lvl]}${name ? name + ': ' : ''}${msg}${textFields(fields, '')}`;
+  // hclog's shape: the message, a colon when there are fields, then key=value pairs.
+  return `${t.toISOString()} ${HCLOG_LABEL[lvl]}${name ? name + ': ' : ''}${msg}${textFields(fields, ':')}`;
 }
 
 function build(core: LogCore, name: string): Logger {

@@ -3,11 +3,10 @@
 // @conclave/agent is imported here, when the command runs, so that no other sub-command loads the server code.
 import type { Agent as RunningAgent } from '@conclave/agent';
 import { FlagError } from '@conclave/client';
-import { createLogger } from '@conclave/toolkit';
 import type { CliIo } from '../cli-io.js';
 
 export async function agent(argv: string[], io: CliIo): Promise<number> {
-  const { Agent, ConfigError, VERSION, buildAgentConfig } = await import('@conclave/agent');
+  const { Agent, ConfigError, VERSION, buildAgentConfig, startAgentLogging } = await import('@conclave/agent');
   let built;
   try {
     built = buildAgentConfig(argv);
@@ -19,7 +18,14 @@ export async function agent(argv: string[], io: CliIo): Promise<number> {
     throw err;
   }
   const { config, warnings } = built;
-  const logger = createLogger(config.logLevel, 'agent', (line) => io.stderr.write(line + '\n'));
+  let logging;
+  try {
+    logging = startAgentLogging(config, (line) => io.stderr.write(line + '\n'));
+  } catch (err) {
+    io.stderr.write(`==> ${(err as Error).message}\n`);
+    return 1;
+  }
+  const logger = logging.logger;
   for (const w of warnings) logger.warn(w);
   let stop!: (how: { code: number; leave: boolean }) => void;
   const stopped = new Promise<{ code: number; leave: boolean }>((resolve) => (stop = resolve));
@@ -32,6 +38,7 @@ export async function agent(argv: string[], io: CliIo): Promise<number> {
     });
   } catch (err) {
     io.stderr.write(`==> Error starting agent: ${describeStartError(err)}\n`);
+    logging.close();
     return 1;
   }
   const banner = [
@@ -77,6 +84,7 @@ export async function agent(argv: string[], io: CliIo): Promise<number> {
   }
   await agent.shutdown();
   logger.info('Agent stopped');
+  logging.close();
   return code;
 }
 
