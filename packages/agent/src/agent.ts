@@ -98,8 +98,8 @@ export class Agent {
     const propose = (cmd: Command) => this.log.propose(cmd);
     ({ services: this.services, scheduler: this.scheduler } = LocalServices.withChecks(this.local, config, logger));
     const reader = this.mode === 'client' ? remoteCatalogReader(() => this.forwarder!) : localCatalogReader(this.state);
-    const sync = new CatalogSync(reader, this.local, this.identity, propose);
-    this.syncLoop = new SyncLoop({ sync, clusterSize: () => this.membership?.members().length ?? 1, logger });
+    const sync = new CatalogSync(reader, this.local, this.identity, propose, logger);
+    this.syncLoop = new SyncLoop({ sync, clusterSize: () => this.membership?.members().length ?? 1, logger: logger.named('anti_entropy') });
     this.local.onChange(() => this.syncLoop.request());
     this.sessionTimers = new SessionTimers({
       state: this.state,
@@ -123,7 +123,7 @@ export class Agent {
         reconciler: () => this.reconciler,
         sessionTimers: this.sessionTimers,
         tombstones: new TombstoneReaper(() => this.state.maxIndex(), propose),
-        logger,
+        logger: logger.named('server'),
       });
     }
     this.events = new LocalUserEvents({

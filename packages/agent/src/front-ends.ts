@@ -36,7 +36,7 @@ export class FrontEnds {
     if (cfg.ports.http < 0) return;
     const httpLog = this.logger.named('http');
     this.http = createHttpApi(backend, {
-      onError: (err, method, url) => httpLog.error('Request failed', { method, url, error: err }),
+      onError: (err, method, url) => httpLog.error('Request error', { method, url, error: err }),
       maxConnsPerClient: cfg.httpMaxConnsPerClient,
     });
     this.httpPort = (await this.http.listen(cfg.ports.http, cfg.httpAddr || cfg.clientAddr)).port;
