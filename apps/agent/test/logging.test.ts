@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONCLAVE_BIN, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { allocate, startClusterAgent, stopAgent } from './support/cluster.js';
 
 let agent: AgentProcess | undefined;
 let monitor: ChildProcess | undefined;
@@ -107,6 +108,37 @@ describe('agent logging', () => {
       intervalMs: 50,
     });
     expect(agent.output()).toContain('[INFO]  agent: Updating log level: from=info to=debug');
+  });
+});
+
+describe("Consul's lines", () => {
+  it('a bootstrapping server logs Raft, Serf, leadership and anti-entropy as Consul does', async () => {
+    const spec = await allocate('s1', true, tempDir());
+    const s1 = await startClusterAgent(spec, ['-bootstrap']);
+    try {
+      await waitFor('node info synced', async () => s1.output().includes('Synced node info'), { timeoutMs: 20000, intervalMs: 50 });
+      const lines = s1
+        .output()
+        .split('\n')
+        .filter((l) => /^\d{4}-/.test(l))
+        .map((l) => l.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /, ''));
+      const node = `Node at 127.0.0.1:${spec.ports.server}`;
+      const expected = [
+        '[INFO]  agent.server.serf.lan: serf: EventMemberJoin: s1 127.0.0.1',
+        `[INFO]  agent.server.raft: entering follower state: follower="${node} [Follower]" leader-address= leader-id=`,
+        '[WARN]  agent.server.raft: heartbeat timeout reached, starting election: last-leader-addr= last-leader-id=',
+        `[INFO]  agent.server.raft: entering candidate state: node="${node} [Candidate]" term=2`,
+        '[INFO]  agent.server.raft: election won: term=2 tally=1',
+        `[INFO]  agent.server.raft: entering leader state: leader="${node} [Leader]"`,
+        '[INFO]  agent.server: cluster leadership acquired',
+        '[INFO]  agent.server: New leader elected: payload=s1',
+        '[INFO]  agent: Synced node info',
+      ];
+      // In this order, among the other lines.
+      expect(lines.filter((l) => expected.includes(l))).toEqual(expected);
+    } finally {
+      await stopAgent(s1);
+    }
   });
 });
 

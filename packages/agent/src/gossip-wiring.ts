@@ -40,6 +40,8 @@ export async function startGossip(w: GossipWiring): Promise<Membership | undefin
     logger: role.named('memberlist.lan'),
   });
   w.logger.info('Started gossip', { address: members.address });
+  // Serf reports the local member's join like any other.
+  serf.info(`serf: EventMemberJoin: ${w.identity.node} ${hostOf(members.address)}`);
   for (const ev of ['join', 'leave', 'fail', 'update', 'reap'] as const) {
     members.node.on(ev, (m) => {
       const self = members.address;

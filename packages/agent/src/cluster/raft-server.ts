@@ -194,18 +194,24 @@ export class RaftServer {
           log.info('pre-vote successful, starting election', { term: raft.term() });
           return;
         }
-        if (prev === 'follower')
-          log.warn('heartbeat timeout reached, starting election', {
-            'last-leader-addr': new PlainValue(lastLeader ? (this.addressOf(lastLeader) ?? '') : ''),
-            'last-leader-id': new PlainValue(lastLeader ?? ''),
-          });
-        log.info('entering candidate state', { node: `Node at ${self} [Candidate]`, term: raft.term() });
+        this.logCampaign(log, raft, self, prev, lastLeader);
         return;
       case 'leader':
-        log.info('election won', { term: raft.term() });
+        // A lone voter wins within one step, so no candidate state was seen: say what hashicorp/raft says.
+        if (prev !== 'pre-candidate' && prev !== 'candidate') this.logCampaign(log, raft, self, prev, lastLeader);
+        log.info('election won', raft.configuration().voters.length === 1 ? { term: raft.term(), tally: 1 } : { term: raft.term() });
         log.info('entering leader state', { leader: `Node at ${self} [Leader]` });
         return;
     }
+  }
+
+  private logCampaign(log: Logger, raft: RaftNode, self: string, prev: string | undefined, lastLeader: NodeId | undefined): void {
+    if (prev === 'follower')
+      log.warn('heartbeat timeout reached, starting election', {
+        'last-leader-addr': new PlainValue(lastLeader ? (this.addressOf(lastLeader) ?? '') : ''),
+        'last-leader-id': new PlainValue(lastLeader ?? ''),
+      });
+    log.info('entering candidate state', { node: `Node at ${self} [Candidate]`, term: raft.term() });
   }
 
   private refreshPeers(): void {
