@@ -37,6 +37,7 @@ export class FrontEnds {
     const httpLog = this.logger.named('http');
     this.http = createHttpApi(backend, {
       onError: (err, method, url) => httpLog.error('Request error', { method, url, error: err }),
+      logger: httpLog,
       maxConnsPerClient: cfg.httpMaxConnsPerClient,
     });
     this.httpPort = (await this.http.listen(cfg.ports.http, cfg.httpAddr || cfg.clientAddr)).port;

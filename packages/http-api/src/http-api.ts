@@ -3,6 +3,7 @@
 // 10-minute blocking queries survive.
 
 import http from 'node:http';
+import { formatGoDuration, joinHostPort, type Logger } from '@conclave/toolkit';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApiCall } from './api-call.js';
 import { errorAnswer } from './api-error.js';
@@ -29,6 +30,9 @@ export interface HttpApiOptions {
   maxConnsPerClient?: number;
   /** Idle keep-alive connections are closed after this long; default 120 s. */
   keepAliveTimeoutMs?: number;
+  /** Consul's agent.http logger: `Request finished` at debug for each request (only measured while some sink
+   * logs debug, e.g. a `conclave monitor -log-level debug`). */
+  logger?: Pick<Logger, 'debug' | 'isEnabled'>;
 }
 
 export interface HttpApi {
@@ -49,8 +53,11 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
   const onError = options.onError;
   const alwaysPretty = options.alwaysPretty ?? false;
 
+  const requestLog = options.logger;
+
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = req.url ?? '/';
+    if (requestLog?.isEnabled('debug')) logFinished(requestLog, req, res, url);
     const qi = url.indexOf('?');
     let path = qi < 0 ? url : url.slice(0, qi);
     if (path.indexOf('%') >= 0) {
@@ -220,6 +227,20 @@ function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.Ser
         res.end(a.message);
       },
     );
+  });
+}
+
+/** Consul's `Request finished: method= url= from= latency=` once the answer is written, tokens hidden. */
+function logFinished(log: Pick<Logger, 'debug'>, req: http.IncomingMessage, res: http.ServerResponse, url: string): void {
+  const start = process.hrtime.bigint();
+  const from = joinHostPort(req.socket.remoteAddress ?? '', String(req.socket.remotePort ?? ''));
+  res.once('close', () => {
+    log.debug('Request finished', {
+      method: req.method ?? 'GET',
+      url: url.replace(/([?&]token=)[^&]*/g, '$1<hidden>'),
+      from,
+      latency: formatGoDuration(process.hrtime.bigint() - start),
+    });
   });
 }
 

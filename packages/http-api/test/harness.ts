@@ -150,7 +150,7 @@ export async function startHarness(opts: { kvMaxValueSize?: number; logger?: Roo
     Service: { ID: 'consul', Service: 'consul', Port: 8300, Meta: { raft_version: '3', version: '1.17.0' } },
     Check: { CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing', Output: 'Agent alive and reachable' },
   });
-  const api = createHttpApi(backend);
+  const api = createHttpApi(backend, { logger: opts.logger?.named('http') });
   const addr = await api.listen(0, '127.0.0.1');
   Object.assign(h, {
     api,

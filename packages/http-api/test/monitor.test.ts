@@ -64,6 +64,23 @@ describe('/v1/agent/monitor', () => {
     ]);
   });
 
+  it("logs Consul's agent.http Request finished at debug, token hidden, only while a sink wants debug", async () => {
+    await (await fetch(`${h.base}/v1/kv/quiet`)).text();
+    expect(agentLog.some((l) => l.includes('Request finished'))).toBe(false);
+    const ac = new AbortController();
+    const before = h.monitorSinks.length;
+    const res = await fetch(`${h.base}/v1/agent/monitor?loglevel=debug`, { signal: ac.signal });
+    await sinkCount(before + 1);
+    await (await fetch(`${h.base}/v1/kv/seen?token=secret&recurse`)).text();
+    const text = await readUntil(res, (s) => s.includes('url=/v1/kv/seen'));
+    ac.abort();
+    expect(text.trim().replace(/^\S+ /, '')).toMatch(
+      /^\[DEBUG\] agent\.http: Request finished: method=GET url=\/v1\/kv\/seen\?token=<hidden>&recurse from=127\.0\.0\.1:\d+ latency=[\d.]+(ns|µs|ms|s)$/,
+    );
+    // The agent's own sink is at info: it never got the line.
+    expect(agentLog.some((l) => l.includes('Request finished'))).toBe(false);
+  });
+
   it("answers Consul's 400 for an unknown level, and 405 for other methods", async () => {
     const bad = await fetch(`${h.base}/v1/agent/monitor?loglevel=loud`);
     expect([bad.status, await bad.text()]).toEqual([400, 'Unknown log level: loud']);

@@ -24,6 +24,8 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   /** A sub-logger whose name is this one's plus `.name` (`agent` → `agent.http`). */
   named(name: string): Logger;
+  /** Whether some sink would write a line at this level now (hclog's IsDebug): skip costly fields otherwise. */
+  isEnabled(level: Exclude<LogLevel, 'off'>): boolean;
 }
 
 /** Where lines go: stderr, the log file, a /v1/agent/monitor client. Each has its own level and format. */
@@ -130,6 +132,10 @@ class LogCore {
     };
   }
 
+  enabled(lvl: Level): boolean {
+    return ORDER[lvl] >= this.min;
+  }
+
   emit(lvl: Level, name: string, msg: string, fields: LogFields | undefined): void {
     const order = ORDER[lvl];
     if (order < this.min) return;
@@ -159,6 +165,7 @@ function build(core: LogCore, name: string): Logger {
     warn: (msg, fields) => core.emit('warn', name, msg, fields),
     error: (msg, fields) => core.emit('error', name, msg, fields),
     named: (sub) => build(core, name ? `${name}.${sub}` : sub),
+    isEnabled: (level) => core.enabled(level),
   };
 }
 
@@ -208,4 +215,5 @@ export const silentLogger: Logger = {
   warn: () => {},
   error: () => {},
   named: () => silentLogger,
+  isEnabled: () => false,
 };
