@@ -182,6 +182,7 @@ export class Agent {
   /** Re-reads service and check definitions and log_level (SIGHUP, PUT /v1/agent/reload). */
   async reload(): Promise<void> {
     if (!this.options.reloadConfig) return;
+    this.logger.info('Reloading configuration...');
     const next = this.options.reloadConfig();
     // Watches first: an invalid watch definition refuses the whole reload before anything changed.
     await this.watches.apply(next.watches);
