@@ -30,7 +30,8 @@ export interface Logger {
 
 /** Where lines go: stderr, the log file, a /v1/agent/monitor client. Each has its own level and format. */
 export interface LogSink {
-  /** Lines below it are not written here. Read at each line, so a sink may change it. */
+  /** Lines below it are not written here. Fixed once the sink is added; the primary's changes only through
+   * RootLogger.setLevel (the root caches the lowest level of its sinks to skip unwanted lines cheaply). */
   readonly level: LogLevel;
   readonly format: LogFormat;
   /** One line, without its newline. Must not throw and must not block: a slow consumer drops, never waits. */
