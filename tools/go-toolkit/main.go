@@ -1,6 +1,7 @@
 // go-toolkit answers cases with Go's own standard library, for packages/toolkit's conformance tests:
-// time.ParseDuration, time.Duration.String, strconv.ParseBool, net.SplitHostPort and encoding/json string
-// encoding. Reads a JSON array of {op, input} on stdin, writes a JSON array of {output?, error?}.
+// time.ParseDuration, time.Duration.String, strconv.ParseBool, net.SplitHostPort, encoding/json string
+// encoding and regexp (MatchString, ReplaceAllString). Reads a JSON array of {op, input, pattern?, repl?} on stdin,
+// writes a JSON array of {output?, error?}.
 package main
 
 import (
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"time"
 )
@@ -15,6 +17,9 @@ import (
 type testCase struct {
 	Op    string `json:"op"`
 	Input string `json:"input"`
+	// regexpMatch and regexpReplaceAll: the pattern, and the replacement template.
+	Pattern string `json:"pattern"`
+	Repl    string `json:"repl"`
 }
 
 type result struct {
@@ -59,6 +64,15 @@ func run(c testCase) result {
 			return fail(err)
 		}
 		return ok(string(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))))
+	case "regexpMatch", "regexpReplaceAll":
+		re, err := regexp.Compile(c.Pattern)
+		if err != nil {
+			return fail(err)
+		}
+		if c.Op == "regexpMatch" {
+			return ok(strconv.FormatBool(re.MatchString(c.Input)))
+		}
+		return ok(re.ReplaceAllString(c.Input, c.Repl))
 	}
 	s := "unknown op " + c.Op
 	return result{Error: &s}

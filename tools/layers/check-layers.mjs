@@ -14,6 +14,7 @@ export const ALLOWED = {
   'packages/toolkit': [],
   'packages/raft': [],
   'packages/gossip': [],
+  'packages/tls': [],
   // Consul's data model and the replicated state.
   'packages/catalog': ['toolkit'],
   'packages/kv': ['catalog', 'toolkit'],
@@ -28,7 +29,7 @@ export const ALLOWED = {
   'packages/watch': ['client', 'toolkit'],
   // Composition.
   'packages/agent': ['catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'toolkit'],
-  'packages/cli': ['agent', 'catalog', 'state', 'client', 'watch', 'toolkit'],
+  'packages/cli': ['agent', 'catalog', 'state', 'client', 'watch', 'tls', 'toolkit'],
   // Launchers.
   'apps/agent': ['cli'],
   'apps/template': ['template'],

@@ -1,10 +1,11 @@
 // The Go reference programs in tools/ (go-template: text/template; go-toolkit: durations, ParseBool,
-// SplitHostPort, JSON strings) are built once per test file with Debian's Go, offline, stdlib only (GOPATH mode).
+// SplitHostPort, JSON strings, regexp; go-bexpr: ?filter) are built once per test file with Debian's Go, offline,
+// in GOPATH mode: the standard library plus the Go libraries Debian installs under /usr/share/gocode.
 // Without Go this throws: a conformance test must fail, not skip.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TOOLS = fileURLToPath(new URL('..', import.meta.url));
@@ -23,7 +24,8 @@ export function buildGoTool(name) {
       ...process.env,
       // A build cache shared between runs and tools: the first build compiles the standard library, later ones link.
       GOCACHE: join(tmpdir(), 'conclave-go-cache'),
-      GOPATH: join(dir, 'gopath'),
+      // Debian's golang-*-dev packages (go-bexpr) live under /usr/share/gocode/src.
+      GOPATH: [join(dir, 'gopath'), '/usr/share/gocode'].join(delimiter),
       GOTOOLCHAIN: 'local',
       GO111MODULE: 'off',
       GOFLAGS: '',

@@ -11,6 +11,7 @@ import type { RaftServer } from './cluster/raft-server.js';
 import type { ServerListener } from './cluster/server-listener.js';
 import { RemoteLog } from './cluster/remote-log.js';
 import type { RpcClient } from './cluster/rpc.js';
+import type { ClusterTls } from './cluster/cluster-tls.js';
 import { RpcForwarder, followerForwards } from './cluster/forwarding.js';
 import { serverTargets } from './cluster/servers.js';
 
@@ -34,6 +35,7 @@ export interface RoleInputs {
   state: StateMachine;
   members: () => ConsulMember[];
   rpc: RpcClient;
+  tls: ClusterTls;
   logger: Logger;
   /** This agent's HTTP listener as this process reaches it (forwarded requests are answered through it). */
   httpLoopback: () => { host: string; port: number } | undefined;
@@ -62,6 +64,7 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
     state: i.state,
     members: i.members,
     rpc: i.rpc,
+    tls: () => i.tls.dialOptions(),
     logger: i.logger.named('server'),
     onLeadership: i.onLeadership,
   });
@@ -70,7 +73,7 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
     mode: 'server',
     log: raftServer.log,
     raftServer,
-    serverListener: new ServerListener(raftServer, i.httpLoopback),
+    serverListener: new ServerListener(raftServer, i.httpLoopback, i.tls, i.logger.named('server')),
     forwarder: new RpcForwarder(
       (path, query, method) => !raftServer.isLeader() && followerForwards(path, query, method),
       () => (leader() ? [leader()] : []),

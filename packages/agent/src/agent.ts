@@ -30,6 +30,7 @@ import { nodeIdentity, selfRegistration } from './node-identity.js';
 import type { RaftServer } from './cluster/raft-server.js';
 import type { ServerListener } from './cluster/server-listener.js';
 import { RpcClient } from './cluster/rpc.js';
+import { ClusterTls } from './cluster/cluster-tls.js';
 import type { RpcForwarder } from './cluster/forwarding.js';
 import { remoteCatalogReader } from './cluster/servers.js';
 import { KnownPeers } from './cluster/known-peers.js';
@@ -53,7 +54,8 @@ export class Agent {
   readonly mode: AgentMode;
   /** The one write path, picked at start: the local log (-dev), Raft (server) or a server over RPC (client). */
   readonly log: CommandLog<Command, CommandResult>;
-  private readonly rpc = new RpcClient();
+  private readonly rpc: RpcClient;
+  private readonly clusterTls: ClusterTls;
   private readonly raftServer: RaftServer | undefined;
   private readonly serverListener: ServerListener | undefined;
   private readonly forwarder: RpcForwarder | undefined;
@@ -79,6 +81,8 @@ export class Agent {
     serverCode: ServerCode | undefined,
   ) {
     this.identity = nodeIdentity(config);
+    this.clusterTls = new ClusterTls(config);
+    this.rpc = new RpcClient(() => this.clusterTls.dialOptions());
     this.knownPeers = new KnownPeers(config.dev ? '' : config.dataDir);
     const members = () => this.membership?.members() ?? [];
     const role = agentRole(
@@ -88,6 +92,7 @@ export class Agent {
         state: this.state,
         members,
         rpc: this.rpc,
+        tls: this.clusterTls,
         logger,
         httpLoopback: () => this.frontEnds.loopback(),
         onLeadership: (leader) => this.leader?.onLeadership(leader),
@@ -184,7 +189,11 @@ export class Agent {
     if (!this.options.reloadConfig) return;
     this.logger.info('Reloading configuration...');
     const next = this.options.reloadConfig();
-    // Watches first: an invalid watch definition refuses the whole reload before anything changed.
+    // Certificates first: unreadable or mismatched files refuse the reload and the old ones stay in use.
+    this.frontEnds.reloadTls(next);
+    this.clusterTls.load(next);
+    this.serverListener?.reloadTls();
+    // Watches next: an invalid watch definition refuses the rest of the reload.
     await this.watches.apply(next.watches);
     const seen = this.services.reloadDefinitions(next);
     // Consul reloads log_level only: log_json and log_file keep what the agent started with.
@@ -192,7 +201,7 @@ export class Agent {
       this.logger.info('Updating log level', { from: this.logger.level, to: next.logLevel });
       this.logger.setLevel(next.logLevel);
     }
-    this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches, logLevel: next.logLevel };
+    this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches, tls: next.tls, logLevel: next.logLevel };
     this.logger.info('Reloaded configuration', { services: seen.services, checks: seen.checks, watches: next.watches.length });
   }
 
@@ -268,6 +277,7 @@ export class Agent {
         },
         forceLeave: (node, prune) => this.membership?.forceLeave(node, prune) ?? false,
         logger: this.logger,
+        gossip: () => this.membership?.node,
       }),
     );
     await this.frontEnds.startDns(async () =>

@@ -10,6 +10,8 @@ import { LocalAgentEndpoints } from './agent-endpoints-impl.js';
 import type { LocalServices } from './local-services.js';
 import type { LocalState } from './local-state.js';
 import type { LocalUserEvents } from './user-events.js';
+import type { GossipNode } from '@conclave/gossip';
+import { keyringOperation } from './gossip-keyring.js';
 
 export interface ApiBackendParts {
   config: AgentConfig;
@@ -28,6 +30,8 @@ export interface ApiBackendParts {
   join(addresses: string[]): Promise<{ joined: number; errors: string[] }>;
   leave(): Promise<void>;
   forceLeave(node: string, prune: boolean): boolean;
+  /** The gossip node, for cluster-wide keyring operations; undefined while gossip is off. */
+  gossip(): GossipNode | undefined;
   /** The agent's root logger: /v1/agent/monitor adds its sinks to it. */
   logger: RootLogger;
 }
@@ -72,6 +76,13 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
     sessionTimers: p.client ? undefined : p.sessionTimers,
     sessionTtlMinNs: cfg.sessionTtlMinNs,
     events: p.events,
+    keyring: {
+      operation: (op, key) => {
+        const node = p.gossip();
+        if (!node) throw new RefusedError('gossip is not running on this agent');
+        return keyringOperation(node, cfg.datacenter, op, key);
+      },
+    },
     operator: p.client ? undefined : { raftConfiguration: async () => facts.raftConfiguration(), removeRaftPeer: (peer) => facts.removeRaftPeer(peer) },
   };
 }

@@ -4,12 +4,20 @@ import { createHttpApi, type ApiBackend, type HttpApi } from '@conclave/http-api
 import type { DnsDataSource, DnsServer } from '@conclave/dns';
 import type { Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
+import { effectiveTls } from './config/tls-config.js';
+import { certificateExpiry, serverTlsOptions } from './tls-options.js';
+
+/** A certificate that expires sooner than this is warned about at start and on reload. */
+const EXPIRY_WARNING_MS = 30 * 86_400_000;
 
 export class FrontEnds {
   private http: HttpApi | undefined;
+  private https: HttpApi | undefined;
   private dns: DnsServer | undefined;
   /** The bound HTTP port (port 0 picks one), undefined while HTTP is off or not started. */
   httpPort: number | undefined;
+  /** The bound HTTPS port, undefined while HTTPS is off or not started. */
+  httpsPort: number | undefined;
 
   constructor(
     private readonly config: AgentConfig,
@@ -27,21 +35,51 @@ export class FrontEnds {
     return `${this.config.httpAddr || this.config.clientAddr}:${this.httpPort ?? this.config.ports.http}`;
   }
 
+  get httpsAddress(): string {
+    return `${this.config.httpsAddr || this.config.clientAddr}:${this.httpsPort ?? this.config.ports.https}`;
+  }
+
   get dnsAddress(): string {
     return `${this.config.dnsAddr || this.config.clientAddr}:${this.dns?.port ?? this.config.ports.dns}`;
   }
 
+  /** Starts HTTP and HTTPS (each when its port is not -1) over the same backend. */
   async startHttp(backend: ApiBackend): Promise<void> {
     const cfg = this.config;
-    if (cfg.ports.http < 0) return;
     const httpLog = this.logger.named('http');
-    this.http = createHttpApi(backend, {
-      onError: (err, method, url) => httpLog.error('Request error', { method, url, error: err }),
+    const options = {
+      onError: (err: unknown, method: string, url: string) => httpLog.error('Request error', { method, url, error: err }),
       logger: httpLog,
       maxConnsPerClient: cfg.httpMaxConnsPerClient,
-    });
-    this.httpPort = (await this.http.listen(cfg.ports.http, cfg.httpAddr || cfg.clientAddr)).port;
-    this.logger.info('Started HTTP server', { address: this.httpAddress, network: 'tcp' });
+    };
+    if (cfg.ports.http >= 0) {
+      this.http = createHttpApi(backend, options);
+      this.httpPort = (await this.http.listen(cfg.ports.http, cfg.httpAddr || cfg.clientAddr)).port;
+      this.logger.info('Started HTTP server', { address: this.httpAddress, network: 'tcp' });
+    }
+    if (cfg.ports.https >= 0) {
+      const settings = effectiveTls(cfg.tls, 'https');
+      this.https = createHttpApi(backend, { ...options, tls: serverTlsOptions(settings, 'tls.https') });
+      this.httpsPort = (await this.https.listen(cfg.ports.https, cfg.httpsAddr || cfg.clientAddr)).port;
+      this.logger.info('Started HTTPS server', { address: this.httpsAddress, network: 'tcp' });
+      this.warnExpiry(settings.certFile!);
+    }
+  }
+
+  /** Reload: the HTTPS listener takes the certificate, key and CAs as the files now are (rotation), or keeps
+   * the old ones and throws when the new files are unusable. */
+  reloadTls(next: AgentConfig): void {
+    if (!this.https) return;
+    const settings = effectiveTls(next.tls, 'https');
+    this.https.setSecureContext(serverTlsOptions(settings, 'tls.https'));
+    this.logger.info('Reloaded TLS certificates', { listener: 'https', cert_file: settings.certFile });
+    this.warnExpiry(settings.certFile!);
+  }
+
+  private warnExpiry(certFile: string): void {
+    const expires = certificateExpiry(certFile);
+    if (expires.getTime() - Date.now() < EXPIRY_WARNING_MS)
+      this.logger.warn('Certificate expires soon', { cert_file: certFile, expires: expires.toISOString() });
   }
 
   async startDns(source: () => Promise<DnsDataSource>): Promise<void> {
@@ -69,6 +107,6 @@ export class FrontEnds {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.http?.close(), this.dns?.close()]);
+    await Promise.allSettled([this.http?.close(), this.https?.close(), this.dns?.close()]);
   }
 }

@@ -5,6 +5,7 @@ import type { AgentConfig } from './config/agent-config.js';
 import type { NodeIdentity } from './catalog-sync.js';
 import { Membership, MemberStatusCode } from './membership.js';
 import { memberTags } from './node-identity.js';
+import { answerKeyringQueries, startupKeys } from './gossip-keyring.js';
 
 export type MemberEvent = 'join' | 'leave' | 'fail' | 'update' | 'reap';
 
@@ -34,7 +35,7 @@ export async function startGossip(w: GossipWiring): Promise<Membership | undefin
     port: cfg.ports.serfLan,
     advertiseAddr: cfg.advertiseAddr,
     tags: memberTags(cfg, w.identity.id),
-    encrypt: cfg.encrypt,
+    keys: startupKeys(cfg.encrypt, cfg.dataDir, cfg.dev, serf),
     // -dev uses Consul's dev timings (about 100 ms), a real LAN Consul's defaults.
     profile: cfg.dev ? 'local' : 'lan',
     logger: role.named('memberlist.lan'),
@@ -51,6 +52,7 @@ export async function startGossip(w: GossipWiring): Promise<Membership | undefin
     });
   }
   members.node.on('user-event', (ev) => w.onUserEvent(ev.name, ev.payload, ev.ltime));
+  answerKeyringQueries(members.node, cfg.dev ? undefined : cfg.dataDir, serf);
   return members;
 }
 

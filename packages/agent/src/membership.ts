@@ -36,7 +36,8 @@ export interface MembershipOptions {
   port: number;
   advertiseAddr?: string;
   tags: Record<string, string>;
-  encrypt?: string;
+  /** Gossip keys, primary first (gossip-keyring.ts startupKeys); undefined: no encryption. */
+  keys?: string[];
   profile: ProfileName;
   logger: Logger;
 }
@@ -51,7 +52,7 @@ export class Membership {
       port: opts.port,
       advertiseAddr: opts.advertiseAddr || undefined,
       tags: opts.tags,
-      keyring: opts.encrypt || undefined,
+      keyring: opts.keys,
       profile: opts.profile,
       logger: opts.logger,
     });

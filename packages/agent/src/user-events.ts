@@ -5,6 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { pack, unpack } from 'msgpackr';
+import { GoRegexp } from '@conclave/toolkit';
 import { UserEventError, type FireEventParams, type UserEvent } from '@conclave/http-api';
 
 export type { FireEventParams, UserEvent } from '@conclave/http-api';
@@ -18,12 +19,13 @@ export interface EventTargetService {
   Tags: readonly string[];
 }
 
-/** Whether this agent should keep an event: Consul's node, then service (and tag) regex filters, unanchored. */
+/** Whether this agent should keep an event: Consul's node, then service (and tag) regex filters, unanchored,
+ * in Go's syntax and linear time (every agent runs them on every event). */
 export function eventTargetsAgent(ev: FireEventParams, node: string, services: readonly EventTargetService[]): boolean {
-  if (ev.NodeFilter && !new RegExp(ev.NodeFilter).test(node)) return false;
+  if (ev.NodeFilter && !GoRegexp.compile(ev.NodeFilter).test(node)) return false;
   if (!ev.ServiceFilter) return true;
-  const svcRe = new RegExp(ev.ServiceFilter);
-  const tagRe = ev.TagFilter ? new RegExp(ev.TagFilter) : undefined;
+  const svcRe = GoRegexp.compile(ev.ServiceFilter);
+  const tagRe = ev.TagFilter ? GoRegexp.compile(ev.TagFilter) : undefined;
   return services.some((s) => (svcRe.test(s.ID) || svcRe.test(s.Service)) && (!tagRe || s.Tags.some((t) => tagRe.test(t))));
 }
 

@@ -60,6 +60,7 @@ describe('-dev parts', () => {
         leave: async () => {},
         logger: memoryLogger(),
         forceLeave: () => false,
+        gossip: () => undefined,
       }),
     );
     base = `http://127.0.0.1:${(await api.listen(0, '127.0.0.1')).port}`;

@@ -30,6 +30,9 @@ describe('user events', () => {
     expect(eventTargetsAgent({ ...base, ServiceFilter: 'd.', TagFilter: 'prim' }, 'n', services)).toBe(true);
     expect(eventTargetsAgent({ ...base, ServiceFilter: 'db', TagFilter: 'replica' }, 'n', services)).toBe(false);
     expect(eventTargetsAgent({ ...base, ServiceFilter: 'web' }, 'n', services)).toBe(false);
+    // Go's regexp syntax (RE2), run in linear time: \pL, (?P<name>), and the ReDoS pattern over a long name.
+    expect(eventTargetsAgent({ ...base, NodeFilter: '^(?P<role>\\pL+)-node' }, 'my-node-1', services)).toBe(true);
+    expect(eventTargetsAgent({ ...base, NodeFilter: '(a+)+$' }, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaa!', services)).toBe(false);
   });
 
   it('fires locally with an ID and LTime on delivery, keeping only events that target this agent', async () => {

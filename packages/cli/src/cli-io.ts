@@ -8,6 +8,8 @@ export interface CliIo {
   stdin: NodeJS.ReadableStream;
   /** CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, ... and SHELL (for `lock`). */
   env: Record<string, string | undefined>;
+  /** Where relative file names resolve (`tls ca create` writes there); default the process's. */
+  cwd?: string;
 }
 
 export function processIo(): CliIo {

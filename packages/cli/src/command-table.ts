@@ -11,6 +11,7 @@ export const HTTP_COMMANDS: Record<string, CommandLoader> = {
   'force-leave': () => import('./commands/force-leave.js').then((m) => m.forceLeave),
   info: () => import('./commands/info.js').then((m) => m.info),
   join: () => import('./commands/join.js').then((m) => m.join),
+  keyring: () => import('./commands/keyring.js').then((m) => m.keyring),
   keygen: () => import('./commands/keygen.js').then((m) => m.keygen),
   kv: () => import('./commands/kv.js').then((m) => m.kv),
   leave: () => import('./commands/leave.js').then((m) => m.leave),
@@ -22,6 +23,7 @@ export const HTTP_COMMANDS: Record<string, CommandLoader> = {
   reload: () => import('./commands/reload.js').then((m) => m.reload),
   services: () => import('./commands/services.js').then((m) => m.services),
   snapshot: () => import('./commands/snapshot.js').then((m) => m.snapshot),
+  tls: () => import('./commands/tls.js').then((m) => m.tls),
   version: () => import('./commands/version.js').then((m) => m.version),
   watch: () => import('./commands/watch.js').then((m) => m.watch),
 };

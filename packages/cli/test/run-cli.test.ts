@@ -17,6 +17,7 @@ Available commands are:
     info
     join
     keygen
+    keyring
     kv
     leave
     lock
@@ -27,6 +28,7 @@ Available commands are:
     reload
     services
     snapshot
+    tls
     version
     watch
 `);

@@ -8,6 +8,7 @@ export const CLIENT_FLAGS: FlagSpecs = {
   token: { kind: 'string', usage: 'ACL token to use in the request. Can also be set with CONSUL_HTTP_TOKEN.' },
   'token-file': { kind: 'string', usage: 'File containing the ACL token to use in the request. Can also be set with CONSUL_HTTP_TOKEN_FILE.' },
   'ca-file': { kind: 'string', usage: 'Path to a CA file to use for TLS. Can also be set with CONSUL_CACERT.' },
+  'ca-path': { kind: 'string', usage: 'Path to a directory of CA certificates to use for TLS. Can also be set with CONSUL_CAPATH.' },
   'client-cert': { kind: 'string', usage: 'Path to a client cert file to use for TLS. Can also be set with CONSUL_CLIENT_CERT.' },
   'client-key': { kind: 'string', usage: 'Path to a client key file to use for TLS. Can also be set with CONSUL_CLIENT_KEY.' },
   'tls-server-name': { kind: 'string', usage: 'The server name to use as the SNI host when connecting via TLS. Can also be set with CONSUL_TLS_SERVER_NAME.' },
@@ -27,7 +28,7 @@ export function clientFromFlags(values: ParsedFlags['values'], env: Record<strin
     tokenFile: str('token-file'),
     datacenter: str('datacenter'),
     consistency: values.stale === true ? 'stale' : 'default',
-    tls: { caFile: str('ca-file'), certFile: str('client-cert'), keyFile: str('client-key'), serverName: str('tls-server-name') },
+    tls: { caFile: str('ca-file'), caPath: str('ca-path'), certFile: str('client-cert'), keyFile: str('client-key'), serverName: str('tls-server-name') },
     env,
   });
 }

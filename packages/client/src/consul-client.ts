@@ -24,7 +24,7 @@ export interface ConsulClientOptions {
   datacenter?: string;
   /** Default read mode. */
   consistency?: Consistency;
-  /** TLS settings; unset fields come from CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY, CONSUL_TLS_SERVER_NAME, CONSUL_HTTP_SSL_VERIFY. */
+  /** TLS settings; unset fields come from CONSUL_CACERT, CONSUL_CAPATH, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY, CONSUL_TLS_SERVER_NAME, CONSUL_HTTP_SSL_VERIFY. */
   tls?: TlsOptions;
   /** Idle timeout for non-blocking requests; default 60 s. Blocking reads size theirs from `wait`. */
   timeoutMs?: number;
@@ -52,6 +52,7 @@ export class ConsulClient {
     const verify = parseEnvBool(env.CONSUL_HTTP_SSL_VERIFY, 'CONSUL_HTTP_SSL_VERIFY');
     const tls: TlsOptions = {
       caFile: options.tls?.caFile ?? (env.CONSUL_CACERT || undefined),
+      caPath: options.tls?.caPath ?? (env.CONSUL_CAPATH || undefined),
       certFile: options.tls?.certFile ?? (env.CONSUL_CLIENT_CERT || undefined),
       keyFile: options.tls?.keyFile ?? (env.CONSUL_CLIENT_KEY || undefined),
       serverName: options.tls?.serverName ?? (env.CONSUL_TLS_SERVER_NAME || undefined),

@@ -2,12 +2,15 @@
 // body in; status, headers, bytes out. Every failure short of an HTTP answer becomes a ConsulConnectionError.
 import http from 'node:http';
 import https from 'node:https';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { HttpAddress } from './address.js';
 import { ConsulConfigError, ConsulConnectionError } from './errors.js';
 
 export interface TlsOptions {
   caFile?: string;
+  /** A directory of CA certificates (every *.pem and *.crt in it). */
+  caPath?: string;
   certFile?: string;
   keyFile?: string;
   serverName?: string;
@@ -52,7 +55,12 @@ export class HttpTransport {
   ) {
     if (address.scheme === 'https') {
       try {
-        if (tls.caFile) this.tlsOptions.ca = readFileSync(tls.caFile);
+        const cas: Buffer[] = [];
+        if (tls.caFile) cas.push(readFileSync(tls.caFile));
+        if (tls.caPath) {
+          for (const name of readdirSync(tls.caPath).sort()) if (/\.(pem|crt)$/.test(name)) cas.push(readFileSync(join(tls.caPath, name)));
+        }
+        if (cas.length > 0) this.tlsOptions.ca = cas;
         if (tls.certFile) this.tlsOptions.cert = readFileSync(tls.certFile);
         if (tls.keyFile) this.tlsOptions.key = readFileSync(tls.keyFile);
       } catch (err) {

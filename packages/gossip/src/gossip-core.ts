@@ -51,7 +51,26 @@ export type GossipEvent =
   | { type: 'update'; member: Member }
   | { type: 'suspect'; member: Member; from: string }
   | { type: 'reap'; member: Member }
-  | { type: 'user-event'; event: UserEvent };
+  | { type: 'user-event'; event: UserEvent }
+  /** A query from `from` (this node's own included): answer it with respondQuery(). */
+  | { type: 'query'; query: Query }
+  /** A query this node already had, sent again straight to it by an origin still missing its answer. */
+  | { type: 'query-repeat'; query: Query }
+  /** An answer to a query this node sent. */
+  | { type: 'query-response'; id: number; node: string; payload: Uint8Array };
+
+/** A query as members receive it. */
+export interface Query {
+  id: number;
+  /** The origin's name and address (answers go there). */
+  from: string;
+  addr: string;
+  name: string;
+  payload: Uint8Array;
+}
+
+/** Queries remembered per origin to drop the copies gossip brings back. */
+const QUERIES_REMEMBERED = 1024;
 
 export interface GossipStats {
   packetsIn: number;
@@ -141,6 +160,8 @@ export class GossipCore {
   private readonly awareness: Awareness;
   private readonly clock = new LamportClock();
   private readonly eventDedup: UserEventDeduplicator;
+  /** `from/id` of queries seen, oldest first (a Map keeps insertion order). */
+  private readonly queriesSeen = new Map<string, true>();
   private outputs: GossipOutput[] = [];
   private events: GossipEvent[] = [];
   private seq = 0;
@@ -322,6 +343,50 @@ export class GossipCore {
   }
 
   /**
+   * Asks every member (this one included): the query is gossiped like a user event and every member that
+   * answers sends its answer straight back ('query-response' events). Same size limit as user events.
+   */
+  sendQuery(name: string, payload: Uint8Array): Query {
+    if (!name) throw new SizeLimitError('query name must not be empty');
+    const size = Buffer.byteLength(name) + payload.length;
+    if (size > this.config.userEventSizeLimit) {
+      throw new SizeLimitError(`query "${name}" is ${size} bytes (name + payload); the limit is ${this.config.userEventSizeLimit}`);
+    }
+    const q: Query = { id: this.rng.int(2 ** 32), from: this.name, addr: this.self.addr, name, payload };
+    this.rememberQuery(q);
+    this.queue.push(null, encodeMessage({ t: MsgType.query, ...q }));
+    this.events.push({ type: 'query', query: q });
+    return q;
+  }
+
+  /**
+   * Sends a query again, straight to members that have not answered (gossip can miss a member; an answer can
+   * be lost): a member that had it answers again ('query-repeat'), one that missed it handles it now.
+   */
+  resendQuery(q: Query, addrs: string[]): void {
+    const msg = encodeMessage({ t: MsgType.query, ...q, direct: true });
+    for (const a of addrs) this.sendPacket(a, [msg]);
+  }
+
+  /** Answers a query (from a 'query' event) straight to its origin; the answer must fit one packet. */
+  respondQuery(q: Query, payload: Uint8Array): void {
+    const msg = { t: MsgType.queryResponse, id: q.id, from: q.from, node: this.name, payload } as const;
+    if (q.from === this.name) {
+      this.events.push({ type: 'query-response', id: q.id, node: this.name, payload });
+      return;
+    }
+    this.sendPacket(q.addr, [encodeMessage(msg)]);
+  }
+
+  private rememberQuery(q: Query): boolean {
+    const key = `${q.from}/${q.id}`;
+    if (this.queriesSeen.has(key)) return false;
+    this.queriesSeen.set(key, true);
+    if (this.queriesSeen.size > QUERIES_REMEMBERED) this.queriesSeen.delete(this.queriesSeen.keys().next().value!);
+    return true;
+  }
+
+  /**
    * Force-leave: a failed member becomes `left` everywhere (an operator's way
    * to say it will not come back, so nobody keeps reconnecting); an alive one
    * is told to leave and will refute. Returns false for unknown names.
@@ -379,7 +444,7 @@ export class GossipCore {
     }
     if (msg.t === MsgType.pushPull) {
       if (msg.join) this.checkJoinName(msg);
-      this.mergeRemote(msg, now);
+      this.mergeRemote(msg, now, msg.join ? 'ignore' : 'deliver');
       return encodeMessage(this.pushPullMessage(false));
     }
     if (msg.t === MsgType.ping) {
@@ -417,7 +482,7 @@ export class GossipCore {
       this.stats.malformed++;
       throw new MalformedMessageError('expected a push/pull reply');
     }
-    this.mergeRemote(msg, now);
+    this.mergeRemote(msg, now, p.purpose === 'join' ? 'joined' : 'deliver');
   }
 
   /** Runs timers that are due at `now`. */
@@ -630,6 +695,20 @@ export class GossipCore {
       case MsgType.check:
         this.answerCheck(from, m);
         return;
+      case MsgType.query: {
+        const q: Query = { id: m.id, from: m.from, addr: m.addr, name: m.name, payload: m.payload };
+        if (!this.rememberQuery(q)) {
+          if (m.direct) this.events.push({ type: 'query-repeat', query: q });
+          return;
+        }
+        // A direct resend is not gossiped on: the origin is reaching the few members it is missing itself.
+        if (!m.direct) this.queue.push(null, encodeMessage(m));
+        this.events.push({ type: 'query', query: q });
+        return;
+      }
+      case MsgType.queryResponse:
+        if (m.from === this.name) this.events.push({ type: 'query-response', id: m.id, node: m.node, payload: m.payload });
+        return;
     }
   }
 
@@ -840,11 +919,21 @@ export class GossipCore {
   private pushPullMessage(join: boolean): PushPullMsg {
     const states: StateEntry[] = [];
     for (const r of this.table.values()) states.push({ node: r.name, addr: r.addr, inc: r.inc, tags: r.tags, s: WireStatus[r.status] });
-    return { t: MsgType.pushPull, from: this.name, join, states, lt: this.clock.time() };
+    const ev = this.eventDedup.recent().map((e) => ({ lt: e.ltime, name: e.name, payload: e.payload }));
+    return { t: MsgType.pushPull, from: this.name, join, states, lt: this.clock.time(), ev };
   }
 
-  private mergeRemote(msg: PushPullMsg, now: number): void {
+  /**
+   * @param events 'deliver' the recent events it carries that this node missed; 'ignore' them (a joiner's, from
+   * its former cluster); 'joined': this node's own join: the cluster's past events are marked seen, not
+   * delivered (Consul joins without replaying old events), so a later push/pull does not bring them either.
+   */
+  private mergeRemote(msg: PushPullMsg, now: number, events: 'deliver' | 'ignore' | 'joined' = 'deliver'): void {
     this.clock.witness(msg.lt);
+    for (const e of events === 'ignore' ? [] : (msg.ev ?? [])) {
+      if (events === 'deliver') this.userEvent({ t: MsgType.user, lt: e.lt, name: e.name, payload: e.payload });
+      else this.eventDedup.admit({ ltime: e.lt, name: e.name, payload: e.payload }, this.clock.time());
+    }
     for (const e of msg.states) {
       switch (e.s) {
         case WireStatus.alive:

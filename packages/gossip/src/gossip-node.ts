@@ -10,7 +10,7 @@ import os from 'node:os';
 import { randomInt } from 'node:crypto';
 import { profile as presetProfile, type GossipConfig, type ProfileName } from './config.js';
 import { DecryptError, GossipConfigError, GossipError } from './errors.js';
-import { GossipCore, type GossipEvent, type GossipOutput, type GossipStats } from './gossip-core.js';
+import { GossipCore, type GossipEvent, type GossipOutput, type GossipStats, type Query } from './gossip-core.js';
 import { joinHostPort, splitHostPort } from './host-port.js';
 import { Keyring } from './keyring.js';
 import { silentLogger, type GossipLogger } from './logger.js';
@@ -76,6 +76,24 @@ export interface GossipNodeEvents {
 
 type Waiter = (err: Error | null) => void;
 
+/** Answers a query: the bytes to send back, or undefined to stay silent. A throw is logged, not answered. */
+export type QueryHandler = (payload: Uint8Array, from: string) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
+
+export interface QueryResult {
+  /** Members that answered, by name (this node's own answer included). */
+  responses: Map<string, Uint8Array>;
+  /** Members alive when the query was sent (this node included): how many answers a full round has. */
+  asked: number;
+}
+
+interface OpenQuery {
+  result: QueryResult;
+  done: () => void;
+}
+
+/** Answers kept to repeat them when an origin asks again (its first copy may have been lost). */
+const ANSWERS_KEPT = 256;
+
 export class GossipNode extends EventEmitter<GossipNodeEvents> {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -84,6 +102,9 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   private readonly sockets = new Set<net.Socket>();
   private leaveWaiters: (() => void)[] = [];
   private readonly extra = { decryptFailures: 0, badFrames: 0, streamsIn: 0, streamsOut: 0 };
+  private readonly queryHandlers = new Map<string, QueryHandler>();
+  private readonly openQueries = new Map<number, OpenQuery>();
+  private readonly answers = new Map<string, { query: Query; answer: Uint8Array }>();
 
   /** @internal use createGossipNode() */
   constructor(
@@ -194,6 +215,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     clearTimeout(this.timer);
     for (const w of this.waiters.values()) w(new GossipError('node shut down'));
     this.waiters.clear();
+    for (const q of [...this.openQueries.values()]) q.done();
     for (const w of this.leaveWaiters) w();
     for (const s of this.sockets) s.destroy();
     await Promise.all([
@@ -215,6 +237,41 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     const ev = this.core.sendUserEvent(name, typeof payload === 'string' ? Buffer.from(payload) : payload);
     this.flush();
     return ev;
+  }
+
+  /** Answers queries named `name` on this node (one handler per name; a later one replaces it). */
+  onQuery(name: string, handler: QueryHandler): void {
+    this.queryHandlers.set(name, handler);
+  }
+
+  /**
+   * Asks every member and gathers the answers: resolves when every member alive at sending has answered, or
+   * after `timeoutMs` (default 5 s) with whoever did. Members without a handler for `name` stay silent.
+   */
+  query(name: string, payload: Uint8Array | string = new Uint8Array(0), opts: { timeoutMs?: number } = {}): Promise<QueryResult> {
+    this.assertOpen();
+    const asked = this.members().filter((m) => m.status === 'alive').length;
+    const q = this.core.sendQuery(name, typeof payload === 'string' ? Buffer.from(payload) : payload);
+    const result: QueryResult = { responses: new Map(), asked };
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    return new Promise<QueryResult>((resolve) => {
+      const timer = setTimeout(() => done(), timeoutMs);
+      // Gossip reaches every member with high probability, not certainty: ask the silent ones directly, a few times.
+      const retry = setInterval(() => {
+        if (this.closed) return;
+        const missing = this.members().filter((m) => m.status === 'alive' && m.name !== this.name && !result.responses.has(m.name));
+        this.core.resendQuery(q, missing.map((m) => m.addr));
+        this.flush();
+      }, Math.max(100, Math.floor(timeoutMs / 8)));
+      const done = () => {
+        clearTimeout(timer);
+        clearInterval(retry);
+        this.openQueries.delete(q.id);
+        resolve(result);
+      };
+      this.openQueries.set(q.id, { result, done });
+      this.flush();
+    });
   }
 
   /** Force-leave: failed → left, so the cluster stops trying to reconnect; alive members refute. */
@@ -410,8 +467,40 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     }
   }
 
+  private answerQuery(q: Query): void {
+    const handler = this.queryHandlers.get(q.name);
+    if (!handler) return;
+    Promise.resolve()
+      .then(() => handler(q.payload, q.from))
+      .then(
+        (answer) => {
+          if (answer === undefined || this.closed) return;
+          this.answers.set(`${q.from}/${q.id}`, { query: q, answer });
+          if (this.answers.size > ANSWERS_KEPT) this.answers.delete(this.answers.keys().next().value!);
+          this.core.respondQuery(q, answer);
+          this.flush();
+        },
+        (err: unknown) => this.log.warn('query handler failed', { query: q.name, from: q.from, error: (err as Error)?.message ?? String(err) }),
+      );
+  }
+
   private emitEvent(e: GossipEvent): void {
     switch (e.type) {
+      case 'query':
+        this.answerQuery(e.query);
+        return;
+      case 'query-repeat': {
+        const kept = this.answers.get(`${e.query.from}/${e.query.id}`);
+        if (kept) this.core.respondQuery(kept.query, kept.answer);
+        return;
+      }
+      case 'query-response': {
+        const open = this.openQueries.get(e.id);
+        if (!open) return;
+        open.result.responses.set(e.node, e.payload);
+        if (open.result.responses.size >= open.result.asked) open.done();
+        return;
+      }
       case 'user-event':
         this.emit('user-event', e.event);
         return;

@@ -2,7 +2,7 @@
 // (the state machine, wire format, member table) is internal and may change;
 // this package's tests reach it by relative imports.
 export { createGossipNode, GossipNode } from './gossip-node.js';
-export type { GossipNodeOptions, GossipNodeEvents, GossipNodeStats, JoinResult } from './gossip-node.js';
+export type { GossipNodeOptions, GossipNodeEvents, GossipNodeStats, JoinResult, QueryHandler, QueryResult } from './gossip-node.js';
 export type { Member, MemberStatus } from './member.js';
 export type { UserEvent } from './user-events.js';
 export type { GossipLogger } from './logger.js';

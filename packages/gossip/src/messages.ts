@@ -19,6 +19,8 @@ export const MsgType = {
   user: 9,
   pushPull: 10,
   check: 11,
+  query: 12,
+  queryResponse: 13,
 } as const;
 
 export interface PingMsg { t: 1; seq: number; node: string; from: string }
@@ -37,6 +39,14 @@ export interface UserMsg { t: 9; lt: number; name: string; payload: Uint8Array }
  * others just before a suspicion runs out; whoever knows a newer incarnation answers.
  */
 export interface CheckMsg { t: 11; node: string; inc: number; from: string }
+/**
+ * A question to every member (Serf's query): gossiped like a user event, answered by each member straight to
+ * `addr` with a QueryResponseMsg. `id` is unique per origin `from` (random, so a restarted origin does not
+ * collide with what members remember of its earlier queries).
+ */
+export interface QueryMsg { t: 12; id: number; from: string; addr: string; name: string; payload: Uint8Array; direct?: boolean }
+/** One member's answer to query `id` of `from`. */
+export interface QueryResponseMsg { t: 13; id: number; from: string; node: string; payload: Uint8Array }
 
 /**
  * A member's status in a push/pull state entry. The numbers are the wire
@@ -46,9 +56,22 @@ export const WireStatus = { alive: 1, leaving: 2, left: 3, failed: 4, suspect: 5
 
 /** Member state in a push/pull exchange; `s` is its WireStatus. */
 export interface StateEntry { node: string; addr: string; inc: number; tags: Record<string, string>; s: number }
-export interface PushPullMsg { t: 10; from: string; join: boolean; states: StateEntry[]; lt: number }
+/** `ev`: recent user events (absent from older builds), so a member that missed one's gossip still gets it. */
+export interface PushPullMsg { t: 10; from: string; join: boolean; states: StateEntry[]; lt: number; ev?: { lt: number; name: string; payload: Uint8Array }[] }
 
-export type PacketMessage = PingMsg | PingReqMsg | AckMsg | NackMsg | AliveMsg | SuspectMsg | DeadMsg | LeaveMsg | UserMsg | CheckMsg;
+export type PacketMessage =
+  | PingMsg
+  | PingReqMsg
+  | AckMsg
+  | NackMsg
+  | AliveMsg
+  | SuspectMsg
+  | DeadMsg
+  | LeaveMsg
+  | UserMsg
+  | CheckMsg
+  | QueryMsg
+  | QueryResponseMsg;
 export type StreamMessage = PushPullMsg | PingMsg | AckMsg;
 
 const packr = new Packr({ useRecords: false });
@@ -176,6 +199,12 @@ export function decodePacketMessage(data: Uint8Array): PacketMessage {
     case MsgType.user:
       if (!isNat(m.lt) || !isStr(m.name) || !(m.payload instanceof Uint8Array)) bad('user event');
       return m as unknown as UserMsg;
+    case MsgType.query:
+      if (!isNat(m.id) || !isStr(m.from) || !isStr(m.addr) || !isStr(m.name) || !(m.payload instanceof Uint8Array)) bad('query');
+      return m as unknown as QueryMsg;
+    case MsgType.queryResponse:
+      if (!isNat(m.id) || !isStr(m.from) || !isStr(m.node) || !(m.payload instanceof Uint8Array)) bad('query response');
+      return m as unknown as QueryResponseMsg;
     default:
       throw new MalformedMessageError(`unknown packet message type ${String(m.t)}`);
   }
@@ -189,6 +218,12 @@ export function decodeStreamMessage(data: Uint8Array): StreamMessage {
       const e = s as Record<string, unknown>;
       if (typeof e !== 'object' || e === null || !isStr(e.node) || !isStr(e.addr) || !isNat(e.inc) || !isTags(e.tags) || !isNat(e.s) || e.s < WireStatus.alive || e.s > WireStatus.suspect) {
         bad('push/pull state');
+      }
+    }
+    if (m.ev !== undefined) {
+      if (!Array.isArray(m.ev)) bad('push/pull events');
+      for (const e of m.ev as Record<string, unknown>[]) {
+        if (typeof e !== 'object' || e === null || !isNat(e.lt) || !isStr(e.name) || !(e.payload instanceof Uint8Array)) bad('push/pull event');
       }
     }
     return m as unknown as PushPullMsg;

@@ -15,6 +15,24 @@ export class UserEventDeduplicator {
   constructor(private readonly size: number) {}
 
   /**
+   * The events still held, oldest first, the newest up to PUSH_PULL_EVENT_BYTES: what a push/pull carries so
+   * a member that missed an event's gossip gets it at the next exchange (Serf sends its event buffer too).
+   */
+  recent(): UserEvent[] {
+    const all: UserEvent[] = [];
+    for (const slot of this.slots) if (slot) all.push(...slot.seen);
+    all.sort((a, b) => b.ltime - a.ltime);
+    const out: UserEvent[] = [];
+    let bytes = 0;
+    for (const e of all) {
+      bytes += e.name.length + e.payload.length + 16;
+      if (bytes > PUSH_PULL_EVENT_BYTES) break;
+      out.push(e);
+    }
+    return out.reverse();
+  }
+
+  /**
    * True when the event is new and should be delivered and re-gossiped;
    * false for duplicates and for events older than the buffer can judge.
    */
@@ -33,6 +51,14 @@ export class UserEventDeduplicator {
     slot.seen.push(e);
     return true;
   }
+}
+
+/** Bytes of recent events a push/pull carries at most (newest first). */
+export const PUSH_PULL_EVENT_BYTES = 64 * 1024;
+
+export interface RecentEvents {
+  /** The events the buffer holds, oldest first, the newest within PUSH_PULL_EVENT_BYTES. */
+  recent(): UserEvent[];
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

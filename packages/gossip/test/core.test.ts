@@ -316,3 +316,88 @@ describe('probing paths', () => {
     expect([...seen.values()].every((c) => c === 1)).toBe(true);
   });
 });
+
+describe('queries (simulated)', () => {
+  it('reach every member once under loss and each answer comes back to the origin', () => {
+    const sim = bootCluster({ seed: 21, config: testProfile(), n: 30, loss: 0.02 });
+    expect(sim.runUntil(() => converged(sim), 30_000)).toBeGreaterThanOrEqual(0);
+    const asked = new Map<string, number>();
+    const answers = new Map<string, string>();
+    const origin = nodeName(5);
+    sim.observe((obs, e) => {
+      if (e.type === 'query') {
+        asked.set(obs, (asked.get(obs) ?? 0) + 1);
+        sim.core(obs).respondQuery(e.query, Buffer.from(obs));
+      }
+      if (e.type === 'query-response' && obs === origin) answers.set(e.node, Buffer.from(e.payload).toString());
+    });
+    sim.core(origin).sendQuery('ping-all', Buffer.from('x'));
+    sim.runFor(1);
+    sim.runFor(5_000);
+    expect(asked.size).toBe(30);
+    expect([...asked.values()].every((c) => c === 1)).toBe(true);
+    // Answers are single packets: under 2 % loss a few may be lost, never duplicated or misattributed.
+    expect(answers.size).toBeGreaterThanOrEqual(25);
+    for (const [node, text] of answers) expect(text).toBe(node);
+  });
+
+  it('a direct resend reaches a member that missed the gossip, and makes one that had it answer again', () => {
+    const sim = bootCluster({ seed: 22, config: { ...testProfile(), pushPullIntervalMs: 60_000 }, n: 5 });
+    expect(sim.runUntil(() => converged(sim), 30_000)).toBeGreaterThanOrEqual(0);
+    const cut = nodeName(3);
+    const origin = nodeName(1);
+    const got: string[] = [];
+    sim.observe((obs, e) => {
+      if (e.type === 'query' || e.type === 'query-repeat') got.push(`${obs}:${e.type}`);
+    });
+    for (const n of sim.liveNames()) if (n !== cut) sim.blockUdp(n, cut);
+    const q = sim.core(origin).sendQuery('k', Buffer.from('x'));
+    sim.runFor(testProfile().gossipIntervalMs * 20);
+    expect(got.filter((g) => g.startsWith(`${cut}:`))).toEqual([]);
+    sim.heal();
+    sim.core(origin).resendQuery(q, [sim.addrOf(cut), sim.addrOf(nodeName(2))]);
+    sim.runFor(100);
+    expect(got.filter((g) => g.startsWith(`${cut}:`) || g.startsWith(`${nodeName(2)}:`)).sort()).toEqual([`${nodeName(2)}:query`, `${nodeName(2)}:query-repeat`, `${cut}:query`]);
+  });
+
+  it('drops malformed queries and answers addressed to another origin', () => {
+    const a = core();
+    a.handlePacket('10.0.0.2:8301', encodeMessage({ t: MsgType.queryResponse, id: 1, from: 'someone-else', node: 'b', payload: new Uint8Array() }), 1);
+    expect(a.drainEvents()).toEqual([]);
+    expect(() => decodePacket(encodeMessage({ t: MsgType.query, id: -1, from: 'b', addr: 'x', name: 'q', payload: new Uint8Array() } as never))).toThrow(/invalid query/);
+  });
+});
+
+describe('user events through push/pull', () => {
+  it('a member that missed an event in gossip gets it at a later push/pull, once', () => {
+    // Push/pull once a minute: the event's gossip (a few 50 ms rounds) is long over before one comes.
+    const config = { ...testProfile(), pushPullIntervalMs: 60_000 };
+    const sim = bootCluster({ seed: 33, config, n: 6 });
+    expect(sim.runUntil(() => converged(sim), 30_000)).toBeGreaterThanOrEqual(0);
+    const seen = new Map<string, string[]>();
+    sim.observe((obs, e) => e.type === 'user-event' && seen.set(obs, [...(seen.get(obs) ?? []), e.event.name]));
+    const cut = nodeName(4);
+    // UDP to and from one member is lost while the event's gossip runs out; push/pull (TCP) still works.
+    for (const n of sim.liveNames()) if (n !== cut) sim.blockUdp(n, cut);
+    sim.core(nodeName(2)).sendUserEvent('missed', Buffer.from('x'));
+    sim.runFor(testProfile().gossipIntervalMs * 20);
+    expect(seen.get(cut) ?? []).not.toContain('missed');
+    sim.heal();
+    sim.runFor(config.pushPullIntervalMs * 4);
+    for (const n of sim.liveNames()) expect((seen.get(n) ?? []).filter((x) => x === 'missed'), n).toHaveLength(1);
+  });
+
+  it('a node that joins later is not handed the events from before it joined', () => {
+    const sim = bootCluster({ seed: 34, config: testProfile(), n: 4 });
+    expect(sim.runUntil(() => converged(sim), 30_000)).toBeGreaterThanOrEqual(0);
+    sim.core(nodeName(1)).sendUserEvent('before', Buffer.from('x'));
+    sim.runFor(testProfile().pushPullIntervalMs * 2);
+    const got: string[] = [];
+    sim.observe((obs, e) => obs === 'late' && e.type === 'user-event' && got.push(e.event.name));
+    sim.addNode('late', { join: [nodeName(1)] });
+    sim.runFor(testProfile().pushPullIntervalMs * 10);
+    sim.core(nodeName(2)).sendUserEvent('after', Buffer.from('y'));
+    sim.runFor(testProfile().pushPullIntervalMs * 3);
+    expect(got).toEqual(['after']);
+  });
+});

@@ -217,3 +217,27 @@ describe('options', () => {
     }
   });
 });
+
+describe('queries', () => {
+  it('every member answers once, straight to the origin, over an encrypted cluster; silent members are not waited on forever', async () => {
+    const key = generateKey();
+    const nodes = await Promise.all(
+      ['qa', 'qb', 'qc', 'qd'].map((name) => createGossipNode({ name, bindAddr: '127.0.0.1', port: 0, keyring: key, profile: 'test', config })),
+    );
+    try {
+      for (const n of nodes.slice(1)) expect((await n.join([nodes[0]!.addr])).joined).toHaveLength(1);
+      await waitFor('4 members everywhere', () => nodes.every((n) => n.members().filter((m) => m.status === 'alive').length === 4), { timeoutMs: 30_000 });
+      const asked: string[] = [];
+      for (const n of nodes) n.onQuery('whoami', (payload, from) => (asked.push(`${n.name}<-${from}`), Buffer.from(`${n.name}:${Buffer.from(payload).toString()}`)));
+      const r = await nodes[1]!.query('whoami', 'hi', { timeoutMs: 20_000 });
+      expect(r.asked).toBe(4);
+      expect([...r.responses.entries()].map(([k, v]) => `${k}=${Buffer.from(v).toString()}`).sort()).toEqual(['qa=qa:hi', 'qb=qb:hi', 'qc=qc:hi', 'qd=qd:hi']);
+      expect(asked.sort()).toEqual(['qa<-qb', 'qb<-qb', 'qc<-qb', 'qd<-qb']);
+      // A name nobody answers: the query ends at its timeout with no answers.
+      const none = await nodes[2]!.query('nobody-home', '', { timeoutMs: 300 });
+      expect(none.responses.size).toBe(0);
+    } finally {
+      await Promise.all(nodes.map((n) => n.shutdown()));
+    }
+  });
+});

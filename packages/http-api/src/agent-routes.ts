@@ -5,6 +5,8 @@ import { parseGoBool, parseLogLevel } from '@conclave/toolkit';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { memberJson, selfJson } from './agent-json.js';
+import { filterList, filterMap, filterPredicate } from './filters.js';
+import { AGENT_MEMBER_TYPE, AGENT_SERVICE_TYPE, HEALTH_CHECK_TYPE } from './filter-types.js';
 import { MonitorStream } from './monitor-stream.js';
 
 const HEALTH_STATUS_CODE: Record<string, number> = { passing: 200, warning: 429, critical: 503, maintenance: 503 };
@@ -17,16 +19,26 @@ export async function handleAgent(call: ApiCall): Promise<void> {
     case 'self':
       if (call.allow('GET')) call.json(200, selfJson(await agent.self()));
       return;
-    case 'members':
+    case 'members': {
       if (!call.allow('GET')) return;
-      call.json(200, (await agent.members({ wan: flag(call, 'wan'), segment: q.empty ? undefined : q.get('segment') })).map(memberJson));
+      const pred = filterPredicate(call, AGENT_MEMBER_TYPE);
+      const members = await agent.members({ wan: flag(call, 'wan'), segment: q.empty ? undefined : q.get('segment') });
+      call.json(200, filterList(members.map(memberJson), pred));
       return;
-    case 'services':
-      if (call.allow('GET')) call.json(200, await agent.services(call.context()));
+    }
+    // ?filter runs over the answer's values: api.AgentService, and structs.HealthCheck for checks.
+    case 'services': {
+      if (!call.allow('GET')) return;
+      const pred = filterPredicate(call, AGENT_SERVICE_TYPE);
+      call.json(200, filterMap(await agent.services(call.context()), pred));
       return;
-    case 'checks':
-      if (call.allow('GET')) call.json(200, await agent.checks(call.context()));
+    }
+    case 'checks': {
+      if (!call.allow('GET')) return;
+      const pred = filterPredicate(call, HEALTH_CHECK_TYPE);
+      call.json(200, filterMap(await agent.checks(call.context()), pred));
       return;
+    }
     case 'service/register': {
       if (!call.allow('PUT')) return;
       const body = await requiredBody(call);

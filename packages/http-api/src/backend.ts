@@ -62,6 +62,8 @@ export interface ApiBackend {
   readonly limits?: ApiLimits;
   /** Raft operations of a server (/v1/operator/raft/*); absent on agents without Raft. */
   readonly operator?: OperatorEndpoints;
+  /** The gossip keyring across the cluster (/v1/operator/keyring); absent without gossip. */
+  readonly keyring?: KeyringEndpoints;
   /** Set on agents that answer some requests through a server (agent endpoints are always local). */
   readonly forwarder?: RequestForwarder;
   /** Session TTL timers; without them a renew only confirms that the session exists. */
@@ -79,6 +81,12 @@ export interface OperatorEndpoints {
   raftConfiguration(): Promise<RaftConfigurationFacts>;
   /** DELETE /v1/operator/raft/peer?id=|address=; throws when no such server (answered 500 with its message). */
   removeRaftPeer(peer: { id: string; address: string }): Promise<void>;
+}
+
+export interface KeyringEndpoints {
+  /** Runs list / install / use / remove on every member; resolves with Consul's KeyringResponse list, rejects
+   * (RefusedError, Consul's text) unless every member applied a change. */
+  operation(op: 'list' | 'install' | 'use' | 'remove', key?: string): Promise<unknown[]>;
 }
 
 /** A request answered by another agent: what the HTTP layer read of it. */

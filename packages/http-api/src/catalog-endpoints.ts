@@ -6,7 +6,8 @@ import type { QueryResult } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
-import { filterList, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
+import { filterList, filterMap, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
+import { NODE_SERVICE_TYPE, NODE_TYPE, SERVICE_NODE_TYPE } from './filter-types.js';
 
 export async function handleCatalog(call: ApiCall): Promise<void> {
   const path = call.rest;
@@ -23,13 +24,13 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
       return;
     case 'nodes': {
       if (!call.allow('GET')) return;
-      const pred = filterPredicate(call);
+      const pred = filterPredicate(call, NODE_TYPE);
       const nodeMeta = nodeMetaFilter(call);
       return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta }, ws), (r) => filterList(r.value, pred));
     }
     case 'services': {
       if (!call.allow('GET')) return;
-      const pred = filterPredicate(call);
+      const pred = filterPredicate(call, SERVICE_NODE_TYPE);
       const nodeMeta = nodeMetaFilter(call);
       const catalog = call.backend.state.catalog;
       return read(call, (ws) => catalog.serviceList({ nodeMeta }, ws), (r) => {
@@ -49,19 +50,17 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
     const name = path.slice('service/'.length);
     if (name === '') throw new ApiError(400, 'Missing service name');
     const opts = { tags: tagFilter(call), nodeMeta: nodeMetaFilter(call) };
-    const pred = filterPredicate(call);
+    const pred = filterPredicate(call, SERVICE_NODE_TYPE);
     return read(call, (ws) => call.backend.state.catalog.serviceNodes(name, opts, ws), (r) => filterList(r.value, pred));
   }
   if (path.startsWith('node/')) {
     if (!call.allow('GET')) return;
     const node = path.slice('node/'.length);
     if (node === '') throw new ApiError(400, 'Missing node name');
-    const pred = filterPredicate(call);
+    const pred = filterPredicate(call, NODE_SERVICE_TYPE);
     return read(call, (ws) => call.backend.state.catalog.nodeServices(node, ws), (r) => {
       if (!pred || !r.value) return r.value;
-      const services: Record<string, unknown> = {};
-      for (const [id, svc] of Object.entries(r.value.Services)) if (pred(svc)) services[id] = svc;
-      return { ...r.value, Services: services };
+      return { ...r.value, Services: filterMap(r.value.Services, pred) };
     });
   }
   throw new ApiError(404, 'Invalid URL path: not a recognized HTTP API endpoint');

@@ -1,8 +1,10 @@
 // Query filters shared by catalog and health reads: repeated ?tag= (AND), ?node-meta=key:value (AND),
-// ?filter=<expression>.
+// ?filter=<expression> (go-bexpr's language, bexpr-filter.ts, over the Go type each endpoint filters).
 
 import type { ApiCall } from './api-call.js';
-import { parseFilter } from './filter-expression.js';
+import { ApiError } from './api-error.js';
+import { BexprError, createFilter } from './bexpr-filter.js';
+import type { GoType } from './bexpr-fields.js';
 
 export function tagFilter(call: ApiCall): string[] | undefined {
   if (call.query.empty) return undefined;
@@ -23,14 +25,29 @@ export function nodeMetaFilter(call: ApiCall): Record<string, string> | undefine
   return out;
 }
 
-/** The ?filter= predicate, parsed once per request (400 when malformed), or undefined when absent. */
-export function filterPredicate(call: ApiCall): ((item: unknown) => boolean) | undefined {
+/** The ?filter= predicate over items of Consul's Go type `type` (filter-types.ts), parsed and checked once per
+ * request — 400 with go-bexpr's message when malformed — or undefined when absent. */
+export function filterPredicate(call: ApiCall, type: GoType): ((item: unknown) => boolean) | undefined {
   if (call.query.empty) return undefined;
   const f = call.query.get('filter');
-  return f ? parseFilter(f) : undefined;
+  if (!f) return undefined;
+  try {
+    return createFilter(f, type);
+  } catch (err) {
+    if (err instanceof BexprError) throw new ApiError(400, err.message);
+    throw err;
+  }
 }
 
 /** Applies an optional predicate to a list result. */
 export function filterList<T>(list: T[], pred: ((item: unknown) => boolean) | undefined): T[] {
   return pred ? list.filter(pred) : list;
+}
+
+/** Applies an optional predicate to the values of a map result (agent services and checks, a node's services). */
+export function filterMap<T>(map: Record<string, T>, pred: ((item: unknown) => boolean) | undefined): Record<string, T> {
+  if (!pred) return map;
+  const out: Record<string, T> = {};
+  for (const [k, v] of Object.entries(map)) if (pred(v)) out[k] = v;
+  return out;
 }

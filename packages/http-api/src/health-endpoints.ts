@@ -5,14 +5,19 @@ import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { read } from './catalog-endpoints.js';
 import { filterList, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
+import type { GoType } from './bexpr-fields.js';
+import { CHECK_SERVICE_NODE_TYPE, HEALTH_CHECK_TYPE } from './filter-types.js';
 
 const STATES = new Set(['any', 'passing', 'warning', 'critical']);
 
 export async function handleHealth(call: ApiCall): Promise<void> {
   const path = call.rest;
   const catalog = call.backend.state.catalog;
-  const pred = filterPredicate(call);
-  const shape = <T>(r: { value: T[] }) => filterList(r.value, pred);
+  // ?filter over the endpoint's Go type: HealthCheck for the check lists, CheckServiceNode for service.
+  const shaped = (type: GoType) => {
+    const pred = filterPredicate(call, type);
+    return <T>(r: { value: T[] }) => filterList(r.value, pred);
+  };
   const slash = path.indexOf('/');
   const kind = slash < 0 ? path : path.slice(0, slash);
   const arg = slash < 0 ? '' : path.slice(slash + 1);
@@ -20,12 +25,12 @@ export async function handleHealth(call: ApiCall): Promise<void> {
     case 'node':
       if (!call.allow('GET')) return;
       if (arg === '') throw new ApiError(400, 'Missing node name');
-      return read(call, (ws) => catalog.nodeChecks(arg, ws), shape);
+      return read(call, (ws) => catalog.nodeChecks(arg, ws), shaped(HEALTH_CHECK_TYPE));
     case 'checks': {
       if (!call.allow('GET')) return;
       if (arg === '') throw new ApiError(400, 'Missing service name');
       const nodeMeta = nodeMetaFilter(call);
-      return read(call, (ws) => catalog.serviceChecks(arg, { nodeMeta }, ws), shape);
+      return read(call, (ws) => catalog.serviceChecks(arg, { nodeMeta }, ws), shaped(HEALTH_CHECK_TYPE));
     }
     case 'service': {
       if (!call.allow('GET')) return;
@@ -38,14 +43,14 @@ export async function handleHealth(call: ApiCall): Promise<void> {
         passing = b;
       }
       const opts = { tags: tagFilter(call), nodeMeta: nodeMetaFilter(call), passing };
-      return read(call, (ws) => catalog.checkServiceNodes(arg, opts, ws), shape);
+      return read(call, (ws) => catalog.checkServiceNodes(arg, opts, ws), shaped(CHECK_SERVICE_NODE_TYPE));
     }
     case 'state': {
       if (!call.allow('GET')) return;
       if (arg === '') throw new ApiError(400, 'Missing check state');
       if (!STATES.has(arg)) throw new ApiError(400, `Invalid check state "${arg}": use any, passing, warning or critical`);
       const nodeMeta = nodeMetaFilter(call);
-      return read(call, (ws) => catalog.checksInState(arg, { nodeMeta }, ws), shape);
+      return read(call, (ws) => catalog.checksInState(arg, { nodeMeta }, ws), shaped(HEALTH_CHECK_TYPE));
     }
   }
   throw new ApiError(404, 'Invalid URL path: not a recognized HTTP API endpoint');

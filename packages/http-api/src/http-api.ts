@@ -3,8 +3,10 @@
 // 10-minute blocking queries survive.
 
 import http from 'node:http';
-import { formatGoDuration, joinHostPort, type Logger } from '@conclave/toolkit';
+import https from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
+import { formatGoDuration, joinHostPort, type Logger } from '@conclave/toolkit';
 import { ApiCall } from './api-call.js';
 import { errorAnswer } from './api-error.js';
 import { handleAgent } from './agent-routes.js';
@@ -33,16 +35,25 @@ export interface HttpApiOptions {
   /** Consul's agent.http logger: `Request finished` at debug for each request (only measured while some sink
    * logs debug, e.g. a `conclave monitor -log-level debug`). */
   logger?: Pick<Logger, 'debug' | 'isEnabled'>;
+  /** Serve HTTPS with these (certificate, key, CAs; requestCert + rejectUnauthorized for verify_incoming). */
+  tls?: HttpsOptions;
+}
+
+export interface HttpsOptions extends SecureContextOptions {
+  requestCert: boolean;
+  rejectUnauthorized: boolean;
 }
 
 export interface HttpApi {
-  readonly server: http.Server;
+  readonly server: http.Server | https.Server;
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   listen(port: number, host: string): Promise<AddressInfo>;
   /** Stops accepting, ends blocked queries and idle connections. */
   close(): Promise<void>;
   /** The request handler itself, to mount on another server. */
   handle(req: http.IncomingMessage, res: http.ServerResponse): void;
+  /** HTTPS: new certificate, key and CAs for new connections (reload); open connections keep theirs. */
+  setSecureContext(options: SecureContextOptions): void;
 }
 
 type Handler = (call: ApiCall) => Promise<void> | void;
@@ -141,7 +152,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     call.fail(err);
   };
 
-  const server = http.createServer({ keepAlive: true }, handle);
+  const server = options.tls ? https.createServer({ ...options.tls, keepAlive: true }, handle) : http.createServer({ keepAlive: true }, handle);
   // Blocking queries last up to 10 min + jitter: no request or socket timeout; headers must still come fast.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -152,6 +163,10 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
   return {
     server,
     handle,
+    setSecureContext(secure: SecureContextOptions): void {
+      if (!(server instanceof https.Server)) throw new Error('setSecureContext: this HTTP API does not serve TLS');
+      server.setSecureContext(secure);
+    },
     listen(port: number, host: string): Promise<AddressInfo> {
       return new Promise((resolve, reject) => {
         const onErr = (err: Error) => reject(err);
@@ -178,10 +193,11 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
 const TOO_MANY =
   'Your IP is issuing too many concurrent connections, please rate limit your calls\n';
 
-function limitConnectionsPerClient(server: http.Server, max: number): void {
+function limitConnectionsPerClient(server: http.Server | https.Server, max: number): void {
   if (max <= 0) return;
   const open = new Map<string, number>();
-  server.on('connection', (socket: Socket) => {
+  // Over TLS the answer must go through the encrypted socket, which exists once the handshake is done.
+  server.on(server instanceof https.Server ? 'secureConnection' : 'connection', (socket: Socket) => {
     const ip = socket.remoteAddress ?? '';
     const n = (open.get(ip) ?? 0) + 1;
     if (n > max) {

@@ -15,7 +15,7 @@ export type {
 export { MAX_TXN_OPS, encodeTxnResult } from './txn-endpoints.js';
 export { createHttpApi } from './http-api.js';
 export { MonitorStream, MONITOR_BUFFER_LINES } from './monitor-stream.js';
-export type { HttpApi, HttpApiOptions } from './http-api.js';
+export type { HttpApi, HttpApiOptions, HttpsOptions } from './http-api.js';
 export { DEFAULT_WAIT_MS, MAX_WAIT_MS } from './blocking-query.js';
 export { DEFAULT_KV_MAX_VALUE_SIZE } from './kv-endpoints.js';
 export { encodeKvEntries } from './kv-json.js';

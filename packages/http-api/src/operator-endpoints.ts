@@ -15,6 +15,26 @@ export async function handleOperator(call: ApiCall): Promise<void> {
       if (!op) throw new NoLeaderError();
       call.json(200, raftConfigurationJson(await op.raftConfiguration()));
       return;
+    case 'keyring': {
+      const method = call.method;
+      const op = method === 'GET' ? 'list' : method === 'POST' ? 'install' : method === 'PUT' ? 'use' : method === 'DELETE' ? 'remove' : undefined;
+      if (!op) {
+        call.allow('GET', 'POST', 'PUT', 'DELETE');
+        return;
+      }
+      call.checkDatacenter();
+      const keyring = call.backend.keyring;
+      if (!keyring) throw new ApiError(500, 'gossip is not running on this agent');
+      if (op === 'list') {
+        call.json(200, await keyring.operation('list'));
+        return;
+      }
+      const body = (await call.readJson()) as { Key?: unknown } | null | undefined;
+      if (typeof body?.Key !== 'string' || body.Key === '') throw new ApiError(400, 'Request decode failed: a Key is required');
+      await keyring.operation(op, body.Key);
+      call.ok();
+      return;
+    }
     case 'raft/peer': {
       if (!call.allow('DELETE')) return;
       call.checkDatacenter();

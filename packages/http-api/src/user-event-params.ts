@@ -1,7 +1,7 @@
 // What the HTTP layer knows of user events (`consul event`): the event as Consul answers it, a fire request's
 // validation (Consul's messages), and the blocking index of /v1/event/list. The buffer and the gossip codec
 // belong to the agent (packages/agent/src/user-events.ts), behind EventBackend.
-import { RefusedError } from '@conclave/toolkit';
+import { GoRegexp, GoRegexpError, RefusedError } from '@conclave/toolkit';
 
 /** Consul's limit on name + payload (serf's user event size limit). */
 export const USER_EVENT_SIZE_LIMIT = 512;
@@ -41,9 +41,10 @@ export function validateFireParams(p: FireEventParams): void {
   ] as const) {
     if (!re) continue;
     try {
-      new RegExp(re);
+      GoRegexp.compile(re);
     } catch (err) {
-      throw new UserEventError(`Failed to parse ${what} filter: ${(err as Error).message}`);
+      if (!(err instanceof GoRegexpError)) throw err;
+      throw new UserEventError(`Failed to parse ${what} filter: ${err.message}`);
     }
   }
   const size = Buffer.byteLength(p.Name) + (p.Payload?.byteLength ?? 0);

@@ -100,7 +100,13 @@ export class DiskStorage implements RaftStorage {
         }
         const type = body[0];
         if (type === REC_ENTRY) {
-          const e = decodeEntry(body);
+          let e: Entry;
+          try {
+            e = decodeEntry(body);
+          } catch (err) {
+            bad(`undecodable entry: ${(err as Error).message}`);
+            break;
+          }
           if (e.index > seg.maxIndex) seg.maxIndex = e.index;
           if (e.index > after) {
             // A rewrite of an index drops it and everything after it.
@@ -115,7 +121,12 @@ export class DiskStorage implements RaftStorage {
             entries.push(e);
           }
         } else if (type === REC_HARDSTATE) {
-          hard = decodeHard(body);
+          try {
+            hard = decodeHard(body);
+          } catch (err) {
+            bad(`undecodable hard state: ${(err as Error).message}`);
+            break;
+          }
         } else if (type === REC_RESET) {
           if (body.length >= 5 && this.snapNonce !== 0 && body.readUInt32LE(1) === this.snapNonce) entries = [];
         } else {
@@ -249,8 +260,17 @@ export class DiskStorage implements RaftStorage {
     if (crc32(body) !== buf.readUInt32LE(12)) {
       throw new StorageError(`${path} fails its checksum; it was renamed into place only after fsync, so the disk is damaged`);
     }
+    // The header's length and nonce are outside the checksum: a damaged length must not reach JSON.parse.
     const mlen = buf.readUInt32LE(4);
-    const meta = JSON.parse(body.subarray(0, mlen).toString()) as SnapshotMeta;
+    if (mlen > body.length) throw new StorageError(`${path} is damaged: its metadata length ${mlen} is beyond the file's ${body.length} bytes`);
+    let meta: SnapshotMeta;
+    try {
+      meta = JSON.parse(body.subarray(0, mlen).toString()) as SnapshotMeta;
+    } catch (err) {
+      throw new StorageError(`${path} is damaged: its metadata does not parse (${(err as Error).message})`);
+    }
+    if (typeof meta !== 'object' || meta === null || !Number.isSafeInteger(meta.index) || !Number.isSafeInteger(meta.term) || typeof meta.conf !== 'object' || meta.conf === null)
+      throw new StorageError(`${path} is damaged: its metadata is not a snapshot's (index, term, conf)`);
     return { snap: { meta: { index: meta.index, term: meta.term, conf: meta.conf as ConfState }, data: body.subarray(mlen) }, nonce };
   }
 

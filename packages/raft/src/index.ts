@@ -30,7 +30,7 @@ export type { RaftStorage, StoredState } from './storage.js';
 export { DiskStorage, type DiskStorageOptions } from './disk-storage.js';
 export { MemoryStorage } from './memory-storage.js';
 export type { RaftTransport } from './transport.js';
-export { WsTransport, type WsTransportOptions } from './ws-transport.js';
+export { WsTransport, type WsTransportOptions, type TlsDialOptions } from './ws-transport.js';
 export { MemoryNetwork } from './memory-network.js';
 export { systemClock, type Clock } from './clock.js';
 export { seededRandom, type RandomSource } from './random.js';

@@ -1,7 +1,8 @@
 import { Packr } from 'msgpackr';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { ConnectionOptions } from 'node:tls';
+import { WebSocket, WebSocketServer, type ClientOptions, type RawData } from 'ws';
 import { ConfigError } from './errors.js';
 import type { RaftTransport } from './transport.js';
 import type { Message, NodeId, Snapshot } from './types.js';
@@ -30,7 +31,13 @@ export interface WsTransportOptions {
   noServer?: boolean;
   /** URL path of Raft on every peer (with noServer), e.g. `/raft`. Default ''. */
   path?: string;
+  /** Dial peers over TLS (`wss://`) with these options (CA, client certificate, server identity check); read at
+   * every dial, so new files apply to the next connection. Undefined: plain `ws://`. */
+  tls?: () => TlsDialOptions | undefined;
 }
+
+/** The node:tls options a dial passes on (a subset of tls.ConnectionOptions; raft imports nothing of the agent). */
+export type TlsDialOptions = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized' | 'checkServerIdentity' | 'minVersion' | 'ciphers'>;
 
 // Frames: [kind, ...]. 0 message; 1 snapshot begin (sid, message without data, total bytes); 2 chunk; 3 end.
 const F_MSG = 0;
@@ -70,7 +77,7 @@ export class WsTransport implements RaftTransport {
   private closed = false;
   private sid = 0;
   private inbound = new Set<WebSocket>();
-  private readonly o: Required<Omit<WsTransportOptions, 'peers' | 'host' | 'port'>> & { host: string; port: number };
+  private readonly o: Required<Omit<WsTransportOptions, 'peers' | 'host' | 'port' | 'tls'>> & { host: string; port: number; tls?: () => TlsDialOptions | undefined };
   private shared: WebSocketServer | undefined;
 
   constructor(opts: WsTransportOptions) {
@@ -87,6 +94,7 @@ export class WsTransport implements RaftTransport {
       maxBackoffMs: opts.maxBackoffMs ?? 2000,
       noServer: opts.noServer ?? false,
       path: opts.path ?? '',
+      tls: opts.tls,
     };
     if (this.o.noServer) this.shared = new WebSocketServer({ noServer: true, maxPayload: 64 << 20 });
     for (const [id, addr] of Object.entries(opts.peers ?? {})) this.setPeer(id, addr);
@@ -210,9 +218,17 @@ export class WsTransport implements RaftTransport {
     }
   }
 
+  private dial(addr: string): WebSocket {
+    const tls = this.o.tls?.();
+    return tls
+      ? // ws types checkServerIdentity as its own legacy hook; at run time the options reach tls.connect as they are.
+        new WebSocket(`wss://${addr}${this.o.path}`, { ...tls, perMessageDeflate: false, handshakeTimeout: 2000 } as ClientOptions)
+      : new WebSocket(`ws://${addr}${this.o.path}`, { perMessageDeflate: false, handshakeTimeout: 2000 });
+  }
+
   private connect(p: Peer): void {
     if (this.closed || p.ws) return;
-    const ws = new WebSocket(`ws://${p.addr}${this.o.path}`, { perMessageDeflate: false, handshakeTimeout: 2000 });
+    const ws = this.dial(p.addr);
     p.ws = ws;
     ws.on('open', () => {
       p.open = true;
@@ -295,7 +311,7 @@ export class WsTransport implements RaftTransport {
     const data = snapshot.data;
     if (!p || !data) return false;
     // Stream over a dedicated connection so a large snapshot never delays heartbeats to that peer.
-    const ws = new WebSocket(`ws://${p.addr}${this.o.path}`, { perMessageDeflate: false, handshakeTimeout: 2000 });
+    const ws = this.dial(p.addr);
     try {
       await new Promise<void>((resolve, reject) => {
         ws.once('open', resolve);

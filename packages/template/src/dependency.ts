@@ -3,7 +3,7 @@
 // uses the same data, and how the raw JSON reply becomes the values templates see (consul-template's
 // item shapes: HealthService, KeyPair, CatalogSnippet, Node, CatalogNode).
 import { TemplateFuncError } from './errors.js';
-import { goQuote } from './go-format.js';
+import { goQuote } from '@conclave/toolkit';
 import { GO_TYPE, GoStringMap, compareGoStrings } from './values.js';
 
 /**

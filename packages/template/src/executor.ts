@@ -3,7 +3,8 @@
 import { AND_OR } from './builtins.js';
 import { TemplateExecError } from './errors.js';
 import { ArgType, FuncSpec, goTypeOfArg } from './func-spec.js';
-import { goQuote, goSprint } from './go-format.js';
+import { goQuote } from '@conclave/toolkit';
+import { goSprint } from './go-format.js';
 import {
   BranchNode,
   ChainNode,

@@ -1,5 +1,6 @@
 // Go's fmt package as far as templates use it: Sprint, Sprintln, Sprintf with the verbs, flags,
 // width and precision users write, and Go's error forms (%!d(string=x), %!v(MISSING), ...).
+import { goQuote, goQuoteChar, isGoPrintable } from '@conclave/toolkit';
 import { kindOf, mapEntries, numberValue, structFields, typeName } from './values.js';
 
 interface Flags {
@@ -26,55 +27,6 @@ function noFlags(): Flags {
     plusV: false,
     sharpV: false,
   };
-}
-
-// ---------- strconv.Quote ----------
-
-function isGoPrintable(cp: number): boolean {
-  if (cp < 0x20 || cp === 0x7f) return false;
-  if (cp < 0x7f) return true;
-  if (cp >= 0x80 && cp < 0xa0) return false;
-  if (cp === 0xad) return false;
-  const ch = String.fromCodePoint(cp);
-  return /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch) || cp === 0x20;
-}
-
-export function goQuoteRune(cp: number, quote: string, asciiOnly = false): string {
-  if (cp === quote.charCodeAt(0) || cp === 0x5c) return '\\' + String.fromCodePoint(cp);
-  if (asciiOnly ? cp < 0x7f && isGoPrintable(cp) : isGoPrintable(cp)) return String.fromCodePoint(cp);
-  switch (cp) {
-    case 7:
-      return '\\a';
-    case 8:
-      return '\\b';
-    case 12:
-      return '\\f';
-    case 10:
-      return '\\n';
-    case 13:
-      return '\\r';
-    case 9:
-      return '\\t';
-    case 11:
-      return '\\v';
-  }
-  if (cp < 0x20 || cp === 0x7f) return '\\x' + cp.toString(16).padStart(2, '0');
-  if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return '\\ufffd';
-  if (cp < 0x10000) return '\\u' + cp.toString(16).padStart(4, '0');
-  return '\\U' + cp.toString(16).padStart(8, '0');
-}
-
-/** strconv.Quote */
-export function goQuote(s: string, asciiOnly = false): string {
-  let out = '"';
-  for (const ch of s) out += goQuoteRune(ch.codePointAt(0)!, '"', asciiOnly);
-  return out + '"';
-}
-
-/** strconv.QuoteRune */
-function goQuoteChar(cp: number, asciiOnly = false): string {
-  if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0) cp = 0xfffd;
-  return "'" + goQuoteRune(cp, "'", asciiOnly) + "'";
 }
 
 // ---------- exact float decimal expansion ----------

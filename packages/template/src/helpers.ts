@@ -6,8 +6,8 @@ import { stringify as tomlStringify } from 'smol-toml';
 import { parse as yamlParse, stringify as yamlStringify } from 'yaml';
 import { KeyPair } from './dependency.js';
 import { FuncSpec, fn } from './func-spec.js';
-import { goJsonQuote, parseGoBool } from '@conclave/toolkit';
-import { goQuote, goSprintf } from './go-format.js';
+import { GoRegexp, goJsonQuote, goQuote, parseGoBool } from '@conclave/toolkit';
+import { goSprintf } from './go-format.js';
 import { GoFloat, compareGoStrings, isPlainMap, kindOf, mapEntries, mapGet, numberValue, structFields, typeName } from './values.js';
 
 // ---------- encodings ----------
@@ -383,75 +383,6 @@ function goTrimSpace(s: string): string {
   return s.replace(/^[\s\u0085]+|[\s\u0085]+$/gu, '');
 }
 
-/** Go RE2 syntax to a JS RegExp (named groups, leading inline flags, \A and \z). */
-export function goRegExp(re: string, global = false): RegExp {
-  let src = re;
-  let flags = 'u' + (global ? 'g' : '');
-  const m = /^\(\?([imsU]+)\)/.exec(src);
-  if (m) {
-    for (const f of m[1]!) if (f !== 'U' && !flags.includes(f)) flags += f;
-    src = src.slice(m[0].length);
-  }
-  src = src.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$(?![\\s\\S])');
-  try {
-    return new RegExp(src, flags);
-  } catch (e) {
-    throw new Error(`error parsing regexp: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}: \`${re}\``);
-  }
-}
-
-/** regexp.Expand-style replacement: $1, ${1}, $name, ${name}, $$. */
-function expandGo(template: string, match: string[], groups: Record<string, string | undefined> | undefined): string {
-  let out = '';
-  for (let i = 0; i < template.length; i++) {
-    const c = template[i]!;
-    if (c !== '$' || i + 1 >= template.length) {
-      out += c;
-      continue;
-    }
-    if (template[i + 1] === '$') {
-      out += '$';
-      i++;
-      continue;
-    }
-    let name: string;
-    let end: number;
-    if (template[i + 1] === '{') {
-      const close = template.indexOf('}', i + 2);
-      if (close < 0) {
-        out += c;
-        continue;
-      }
-      name = template.slice(i + 2, close);
-      end = close;
-    } else {
-      const mm = /^[A-Za-z0-9_]+/.exec(template.slice(i + 1));
-      if (!mm) {
-        out += c;
-        continue;
-      }
-      name = mm[0];
-      end = i + name.length;
-    }
-    if (/^\d+$/.test(name)) out += match[Number(name)] ?? '';
-    else out += groups?.[name] ?? '';
-    i = end;
-  }
-  return out;
-}
-
-function regexReplaceAll(re: string, repl: string, s: string): string {
-  const rx = goRegExp(re, true);
-  return s.replace(rx, (...args: unknown[]) => {
-    const last = args[args.length - 1];
-    const hasGroups = typeof last === 'object' && last !== null;
-    const groups = hasGroups ? (last as Record<string, string | undefined>) : undefined;
-    const matchEnd = hasGroups ? args.length - 3 : args.length - 2;
-    const match = args.slice(0, matchEnd).map((x) => (x === undefined ? '' : String(x)));
-    return expandGo(repl, match, groups);
-  });
-}
-
 function split(sep: string, s: string): string[] {
   const t = goTrimSpace(s);
   if (t === '') return [];
@@ -621,8 +552,9 @@ export function helperFuncs(opts: HelperOptions = {}): Record<string, FuncSpec> 
     parseJSON: fn(['string'], parseJSON),
     parseUint: fn(['string'], parseUint),
     parseYAML: fn(['string'], parseYAML),
-    regexReplaceAll: fn(['string', 'string', 'string'], regexReplaceAll),
-    regexMatch: fn(['string', 'string'], (re: string, s: string) => goRegExp(re).test(s)),
+    // Go's regexp (toolkit's GoRegexp: RE2 syntax, linear time, regexp.Expand templates), as consul-template.
+    regexReplaceAll: fn(['string', 'string', 'string'], (re: string, repl: string, s: string) => GoRegexp.compile(re).replaceAll(s, repl)),
+    regexMatch: fn(['string', 'string'], (re: string, s: string) => GoRegexp.compile(re).test(s)),
     replaceAll: fn(['string', 'string', 'string'], (f: string, t: string, s: string) => (f === '' ? [...s].join(t).replace(/^/, t) + (s ? t : '') : s.split(f).join(t))),
     sha256Hex: fn(['string'], (s: string) => createHash('sha256').update(s, 'utf8').digest('hex')),
     md5sum: fn(['string'], (s: string) => createHash('md5').update(s, 'utf8').digest('hex')),

@@ -1,11 +1,12 @@
 // Not public API: the building blocks behind @conclave/template's surface, for this package's tests, the
 // benchmarks in tools/bench and conformance tools. Names here may change without notice.
 export * from './index.js';
-export { goSprint, goSprintf, goSprintln, goQuote } from './go-format.js';
+export { goSprint, goSprintf, goSprintln } from './go-format.js';
+export { goQuote } from '@conclave/toolkit';
 export { GoFloat, GoStringMap, GO_TYPE, isTrue } from './values.js';
 
 // consul-template's functions and dependencies.
-export { helperFuncs, goJsonMarshal, goTimeFormat, goRegExp } from './helpers.js';
+export { helperFuncs, goJsonMarshal, goTimeFormat } from './helpers.js';
 export type { HelperOptions } from './helpers.js';
 export {
   DependencyFormatError,

@@ -1,6 +1,6 @@
 // Tokenizer for Go's text/template syntax. Mirrors text/template/parse/lex.go so that
 // token boundaries, trim-marker handling and error wording match Go exactly.
-import { goQuote } from './go-format.js';
+import { goQuote } from '@conclave/toolkit';
 
 export enum ItemType {
   Error,

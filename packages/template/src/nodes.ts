@@ -1,5 +1,5 @@
 // Parse tree of a template, with String() forms identical to Go's (they appear in error messages).
-import { goQuote } from './go-format.js';
+import { goQuote } from '@conclave/toolkit';
 
 export interface TreeRef {
   /** Name of the template being parsed (appears in error locations). */

@@ -1,7 +1,7 @@
 // Recursive-descent parser for Go templates, a port of text/template/parse/parse.go's grammar and
 // error messages ("template: name:line: unexpected ...").
 import { TemplateParseError } from './errors.js';
-import { goQuote } from './go-format.js';
+import { goQuote, goUnquote, goUnquoteChar } from '@conclave/toolkit';
 import { Item, ItemType, Lexer, itemString } from './lexer.js';
 import {
   BranchNode,
@@ -484,7 +484,7 @@ class TreeParser {
       text,
     };
     if (typ === ItemType.CharConstant) {
-      const r = unquoteChar(text.slice(1), "'");
+      const r = goUnquoteChar(text.slice(1), "'");
       if (!r) this.errorf('invalid syntax');
       if (r.tail !== "'") this.errorf(`malformed character constant: ${text}`);
       n.int = BigInt(r.value);
@@ -586,77 +586,6 @@ function parseGoFloat(text: string): number | null {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null;
   const f = Number(s);
   return Number.isFinite(f) ? f : null;
-}
-
-/** strconv.UnquoteChar: decodes one (possibly escaped) character. */
-function unquoteChar(s: string, quote: string): { value: number; tail: string } | null {
-  const c = s.codePointAt(0);
-  if (c === undefined) return null;
-  if (s[0] === quote && (quote === "'" || quote === '"')) return null;
-  if (s[0] !== '\\') return { value: c, tail: s.slice(c > 0xffff ? 2 : 1) };
-  if (s.length <= 1) return null;
-  const e = s[1]!;
-  let rest = s.slice(2);
-  const simple: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92 };
-  if (e in simple) return { value: simple[e]!, tail: rest };
-  if (e === 'x' || e === 'u' || e === 'U') {
-    const n = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-    const hex = rest.slice(0, n);
-    if (hex.length < n || !/^[0-9a-fA-F]+$/.test(hex)) return null;
-    const v = parseInt(hex, 16);
-    rest = rest.slice(n);
-    if (e !== 'x' && (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))) return null;
-    return { value: v, tail: rest };
-  }
-  if (e >= '0' && e <= '7') {
-    const oct = s.slice(1, 4);
-    if (!/^[0-7]{3}$/.test(oct)) return null;
-    const v = parseInt(oct, 8);
-    if (v > 255) return null;
-    return { value: v, tail: s.slice(4) };
-  }
-  if (e === quote && (quote === "'" || quote === '"')) return { value: e.charCodeAt(0), tail: rest };
-  return null;
-}
-
-/** strconv.Unquote for "..." and `...` literals; null on invalid syntax. */
-export function goUnquote(s: string): string | null {
-  if (s.length < 2) return null;
-  const q = s[0]!;
-  if (q !== s[s.length - 1]) return null;
-  const body = s.slice(1, -1);
-  if (q === '`') {
-    if (body.includes('`')) return null;
-    return body.replace(/\r/g, '');
-  }
-  if (q !== '"' && q !== "'") return null;
-  if (body.includes('\n')) return null;
-  if (!body.includes('\\') && !body.includes(q)) {
-    return body;
-  }
-  let out = '';
-  let rest = body;
-  // Bytes from \x escapes are collected and decoded as UTF-8 together, as Go strings hold bytes.
-  let bytes: number[] = [];
-  const flush = (): void => {
-    if (bytes.length) {
-      out += Buffer.from(bytes).toString('utf8');
-      bytes = [];
-    }
-  };
-  while (rest.length > 0) {
-    const r = unquoteChar(rest, q);
-    if (!r) return null;
-    const isByte = rest[0] === '\\' && (rest[1] === 'x' || (rest[1]! >= '0' && rest[1]! <= '7'));
-    if (isByte) bytes.push(r.value);
-    else {
-      flush();
-      out += String.fromCodePoint(r.value);
-    }
-    rest = r.tail;
-  }
-  flush();
-  return out;
 }
 
 /** Parses text into a set of named trees (the main one plus every define/block). */

@@ -14,6 +14,13 @@ export const TEMPLATE_FLAGS: FlagSpecs = {
   'consul-addr': { kind: 'string', usage: 'Address of the Consul-compatible agent (default 127.0.0.1:8500, or CONSUL_HTTP_ADDR).' },
   'consul-token': { kind: 'string', usage: 'ACL token (or CONSUL_HTTP_TOKEN).' },
   'consul-token-file': { kind: 'string', usage: 'File holding the ACL token.' },
+  'consul-ssl': { kind: 'bool', usage: 'Use HTTPS to talk to the agent (or CONSUL_HTTP_SSL).' },
+  'consul-ssl-verify': { kind: 'bool', usage: "Verify the agent's certificate (default true; or CONSUL_HTTP_SSL_VERIFY)." },
+  'consul-ssl-ca-cert': { kind: 'string', usage: 'CA certificate file to verify the agent with (or CONSUL_CACERT).' },
+  'consul-ssl-ca-path': { kind: 'string', usage: 'Directory of CA certificates (or CONSUL_CAPATH).' },
+  'consul-ssl-cert': { kind: 'string', usage: 'Client certificate file (or CONSUL_CLIENT_CERT).' },
+  'consul-ssl-key': { kind: 'string', usage: 'Client key file (or CONSUL_CLIENT_KEY).' },
+  'consul-ssl-server-name': { kind: 'string', usage: 'Server name to verify the certificate against (or CONSUL_TLS_SERVER_NAME).' },
   template: { kind: 'list', usage: 'Template to render, "source[:destination[:command]]"; repeatable.' },
   config: { kind: 'list', usage: 'HCL or JSON configuration file or directory; repeatable.' },
   once: { kind: 'bool', usage: 'Render each template once, then exit.' },
@@ -89,6 +96,15 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
     for (const t of (f.template as string[] | undefined) ?? []) fromFlags.templates.push(parseTemplateFlag(t));
     if (typeof f['consul-addr'] === 'string') fromFlags.consul.address = f['consul-addr'];
     if (typeof f['consul-token'] === 'string') fromFlags.consul.token = f['consul-token'];
+    const ssl: NonNullable<TemplateRunConfig['consul']['ssl']> = {};
+    if (typeof f['consul-ssl'] === 'boolean') ssl.enabled = f['consul-ssl'];
+    if (typeof f['consul-ssl-verify'] === 'boolean') ssl.verify = f['consul-ssl-verify'];
+    if (typeof f['consul-ssl-ca-cert'] === 'string') ssl.caCert = f['consul-ssl-ca-cert'];
+    if (typeof f['consul-ssl-ca-path'] === 'string') ssl.caPath = f['consul-ssl-ca-path'];
+    if (typeof f['consul-ssl-cert'] === 'string') ssl.cert = f['consul-ssl-cert'];
+    if (typeof f['consul-ssl-key'] === 'string') ssl.key = f['consul-ssl-key'];
+    if (typeof f['consul-ssl-server-name'] === 'string') ssl.serverName = f['consul-ssl-server-name'];
+    if (Object.keys(ssl).length > 0) fromFlags.consul.ssl = ssl;
     if (typeof f.wait === 'string') fromFlags.wait = parseWaitSpec(f.wait);
     if (typeof f['log-level'] === 'string') fromFlags.logLevel = f['log-level'];
     if (f.once === true) fromFlags.once = true;
@@ -116,7 +132,28 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
 
   let client: ConsulClient;
   try {
-    client = new ConsulClient({ address: cfg.consul.address, token: cfg.consul.token, tokenFile: f['consul-token-file'] as string | undefined, env, consistency: 'stale' });
+    const ssl = cfg.consul.ssl;
+    // ssl.enabled turns a scheme-less address (or the default one) into https://, as consul-template does.
+    let address = cfg.consul.address;
+    if (ssl?.enabled) {
+      const base = address || env.CONSUL_HTTP_ADDR || '127.0.0.1:8500';
+      address = base.includes('://') ? base : `https://${base}`;
+    }
+    client = new ConsulClient({
+      address,
+      token: cfg.consul.token,
+      tokenFile: f['consul-token-file'] as string | undefined,
+      env,
+      consistency: 'stale',
+      tls: ssl && {
+        caFile: ssl.caCert,
+        caPath: ssl.caPath,
+        certFile: ssl.cert,
+        keyFile: ssl.key,
+        serverName: ssl.serverName,
+        insecureSkipVerify: ssl.verify === false ? true : undefined,
+      },
+    });
   } catch (e) {
     err(`${(e as Error).message}\n`);
     return EXIT.config;

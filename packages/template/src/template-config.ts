@@ -12,7 +12,7 @@ export class TemplateConfigError extends Error {
 }
 
 export interface TemplateRunConfig {
-  consul: { address?: string; token?: string };
+  consul: { address?: string; token?: string; ssl?: SslSpec };
   templates: TemplateSpec[];
   wait?: WaitSpec;
   logLevel?: string;
@@ -33,6 +33,35 @@ const UNSUPPORTED_TOP = ['vault', 'nomad', 'exec', 'deduplicate', 'syslog', 'pid
 const UNSUPPORTED_TEMPLATE = ['exec', 'sandbox_path', 'user', 'group', 'uid', 'gid', 'source_raw', 'exec_kill_signal'];
 
 type Raw = Record<string, unknown>;
+
+/** consul-template's `consul { ssl { ... } }`. */
+export interface SslSpec {
+  enabled?: boolean;
+  verify?: boolean;
+  cert?: string;
+  key?: string;
+  caCert?: string;
+  caPath?: string;
+  serverName?: string;
+}
+
+function decodeSsl(v: unknown, at: string): SslSpec {
+  const out: SslSpec = {};
+  for (const b of blocks(v, at)) {
+    for (const [k, x] of Object.entries(b)) {
+      const where = `${at}.${k}`;
+      if (k === 'enabled') out.enabled = bool(x, where);
+      else if (k === 'verify') out.verify = bool(x, where);
+      else if (k === 'cert') out.cert = str(x, where);
+      else if (k === 'key') out.key = str(x, where);
+      else if (k === 'ca_cert') out.caCert = str(x, where);
+      else if (k === 'ca_path') out.caPath = str(x, where);
+      else if (k === 'server_name') out.serverName = str(x, where);
+      else throw new TemplateConfigError(`${where}: unknown key "${k}"`);
+    }
+  }
+  return out;
+}
 
 function blocks(v: unknown, where: string): Raw[] {
   if (v === undefined || v === null) return [];
@@ -168,7 +197,8 @@ export function decodeTemplateConfig(doc: Raw, file: string): TemplateRunConfig 
           for (const [ck, cv] of Object.entries(b)) {
             if (ck === 'address') cfg.consul.address = str(cv, `${at}.address`);
             else if (ck === 'token') cfg.consul.token = str(cv, `${at}.token`);
-            else if (['retry', 'ssl', 'auth', 'transport', 'namespace'].includes(ck)) cfg.warnings.push(`${at}.${ck} is not supported and is ignored`);
+            else if (ck === 'ssl') cfg.consul.ssl = { ...cfg.consul.ssl, ...decodeSsl(cv, `${at}.ssl`) };
+            else if (['retry', 'auth', 'transport', 'namespace'].includes(ck)) cfg.warnings.push(`${at}.${ck} is not supported and is ignored`);
             else throw new TemplateConfigError(`${at}.${ck}: unknown key "${ck}"`);
           }
         }
@@ -208,7 +238,7 @@ export function decodeTemplateConfig(doc: Raw, file: string): TemplateRunConfig 
 /** Later values win; templates accumulate (consul-template's merge). */
 export function mergeConfigs(a: TemplateRunConfig, b: TemplateRunConfig): TemplateRunConfig {
   return {
-    consul: { ...a.consul, ...b.consul },
+    consul: { ...a.consul, ...b.consul, ssl: a.consul.ssl || b.consul.ssl ? { ...a.consul.ssl, ...b.consul.ssl } : undefined },
     templates: [...a.templates, ...b.templates],
     wait: b.wait ?? a.wait,
     logLevel: b.logLevel ?? a.logLevel,

@@ -3,7 +3,7 @@ import { builtinFuncs } from './builtins.js';
 import { TemplateExecError, TemplateFuncError, TemplateParseError } from './errors.js';
 import { ExecEnv, Executor, MissingKey } from './executor.js';
 import { FuncMap, FuncSpec, toFuncSpec } from './func-spec.js';
-import { goQuote } from './go-format.js';
+import { goQuote } from '@conclave/toolkit';
 import { ParsedTree, parseTrees } from './parser.js';
 
 export interface TemplateOptions {

@@ -44,6 +44,11 @@ const cases: [string, string, string][] = [
   ['regexMatch', '{{regexMatch "^v[0-9]+$" "v12"}} {{regexMatch "(?i)^ABC" "abcd"}} {{regexMatch "x" "abc"}}', 'true true false'],
   ['regexReplaceAll', '{{regexReplaceAll "(\\\\w+)@(\\\\w+)" "${2}:$1" "me@host you@there"}}', 'host:me there:you'],
   ['regexReplaceAll named', '{{regexReplaceAll "(?P<k>[a-z]+)=(?P<v>\\\\d+)" "$v-$k" "a=1 b=2"}}', '1-a 2-b'],
+  // Go's semantics, not JS's: $1x is the group named "1x" (empty), an empty match right after a match is not
+  // replaced, \z and \pL are RE2's, and (a+)+$ runs in linear time.
+  ['regexReplaceAll Go expansion', '{{regexReplaceAll "(a)" "$1x|${1}x" "a"}}', '|ax'],
+  ['regexReplaceAll empty matches', '{{regexReplaceAll "a*" "-" "baaac"}}', '-b-c-'],
+  ['regexMatch Go syntax', '{{regexMatch "^\\\\pL+\\\\z" "Éa"}} {{regexMatch "(a+)+$" "aaaaaaaaaaaaaaaaaaaaaaaaaaaa!"}}', 'true false'],
   ['indent', '{{indent 2 "a\\nb\\n\\nc"}}', '  a\n  b\n\n  c'],
   ['loop', '{{range loop 3}}{{.}}{{end}} {{range $i := loop 2 5}}{{$i}}{{end}} {{range loop "2"}}{{.}}{{end}}', '012 234 01'],
   ['parseBool', '{{parseBool "true"}} {{parseBool "0"}} {{parseBool ""}}', 'true false false'],

@@ -1,6 +1,8 @@
 // Consul's flags, query parameters and environment switches are read with Go's strconv.ParseBool, which takes
 // exactly twelve spellings. This is that function, once, with Go's error text.
 
+import { goQuote } from './go-strconv.js';
+
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
@@ -13,5 +15,5 @@ export function parseGoBool(text: string): boolean | undefined {
 
 /** The error Go's strconv.ParseBool returns for `text`: `strconv.ParseBool: parsing "x": invalid syntax`. */
 export function goBoolErrorText(text: string): string {
-  return `strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`;
+  return `strconv.ParseBool: parsing ${goQuote(text)}: invalid syntax`;
 }

@@ -6,6 +6,8 @@ export { deepEqual } from './deep-equal.js';
 export { writeFileDurable, writeFileDurableSync, type DurableWriteOptions } from './durable-write.js';
 export { goBoolErrorText, parseGoBool } from './go-bool.js';
 export { DurationError, formatGoDuration, parseGoDuration, parseGoDurationBig } from './go-duration.js';
+export { GoRegexp, GoRegexpError } from './go-regexp.js';
+export { goQuote, goQuoteChar, goQuoteRune, goUnquote, goUnquoteChar, isGoPrintable } from './go-strconv.js';
 export { goJsonQuote, goJsonStringify, type GoJsonOptions } from './go-json.js';
 export { AddrError, joinHostPort, splitHostOptionalPort, splitHostPort, withDefaultPort, type HostPort } from './host-port.js';
 export {

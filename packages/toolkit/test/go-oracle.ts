@@ -1,4 +1,4 @@
-// Go's own ParseDuration, Duration.String, ParseBool, SplitHostPort and json string encoding (tools/go-toolkit),
+// Go's own ParseDuration, Duration.String, ParseBool, SplitHostPort, json string encoding and regexp (tools/go-toolkit),
 // built once, answering cases.
 import { buildGoTool, type GoTool } from '@conclave/test-support/go-tool';
 
@@ -17,6 +17,11 @@ export class GoOracle {
 
   run(op: GoOp, inputs: string[]): GoResult[] {
     return this.tool.runJson(inputs.map((input) => ({ op, input }))) as GoResult[];
+  }
+
+  /** regexp.MatchString ("true"/"false") or ReplaceAllString, after regexp.Compile (whose error is the error). */
+  regexp(cases: { op: 'regexpMatch' | 'regexpReplaceAll'; pattern: string; input: string; repl?: string }[]): GoResult[] {
+    return this.tool.runJson(cases) as GoResult[];
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@
 // servers that left are removed). Writes and read barriers go through its RaftLog (raft-log.ts).
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DiskStorage, RaftNode, WsTransport, type NodeId } from '@conclave/raft';
+import { DiskStorage, RaftNode, WsTransport, type NodeId, type TlsDialOptions } from '@conclave/raft';
 import { LogFailedError, NotLeaderError, type StateMachine } from '@conclave/state';
 import { PlainValue, type Logger } from '@conclave/toolkit';
 import { MemberStatusCode, type ConsulMember } from '../membership.js';
@@ -30,6 +30,8 @@ export interface RaftServerOptions {
   state: StateMachine;
   members: () => ConsulMember[];
   rpc: RpcClient;
+  /** TLS for dials to other servers' Raft port; undefined or returning undefined: plain. */
+  tls?: () => TlsDialOptions | undefined;
   logger: Logger;
   /** Called when this server becomes leader or stops being it. */
   onLeadership: (leader: boolean) => void;
@@ -48,7 +50,7 @@ export class RaftServer {
 
   constructor(private readonly o: RaftServerOptions) {
     this.raftDir = join(o.dataDir, 'raft');
-    this.transport = new WsTransport({ id: o.node, noServer: true, path: RAFT_PATH });
+    this.transport = new WsTransport({ id: o.node, noServer: true, path: RAFT_PATH, tls: o.tls });
     this.log = new RaftLog({ raft: () => this.raft, addressOf: (id) => this.addressOf(id), rpc: o.rpc });
   }
 

@@ -6,7 +6,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { Packr } from 'msgpackr';
-import type { RawData, WebSocket as WsSocket } from 'ws';
+import type { ClientOptions, RawData, WebSocket as WsSocket } from 'ws';
+import type { TlsDialOptions } from '@conclave/raft';
 import { rebuildLogError } from '@conclave/state';
 
 // ws is CommonJS: an ESM `import` makes Node scan its sources for export names (cjs-module-lexer), hot enough
@@ -97,6 +98,9 @@ export class RpcClient {
   private seq = 0;
   private closed = false;
 
+  /** `tls` is asked at every new connection: undefined means plain `ws://`. */
+  constructor(private readonly tls: () => TlsDialOptions | undefined = () => undefined) {}
+
   /** Calls `method` on the server at `address` (host:port); rejects with RpcError. */
   async call(address: string, method: string, args: unknown, timeoutMs: number): Promise<unknown> {
     if (this.closed) throw new RpcError('rpc client closed', true);
@@ -127,7 +131,11 @@ export class RpcClient {
   private connect(address: string): Conn {
     const existing = this.conns.get(address);
     if (existing) return existing;
-    const ws = new WebSocket(`ws://${address}${RPC_PATH}`, { perMessageDeflate: false, handshakeTimeout: 2000, maxPayload: MAX_PAYLOAD });
+    const tls = this.tls();
+    const ws = tls
+      ? // ws types checkServerIdentity as its own legacy hook; at run time the options reach tls.connect as they are.
+        new WebSocket(`wss://${address}${RPC_PATH}`, { ...tls, perMessageDeflate: false, handshakeTimeout: 2000, maxPayload: MAX_PAYLOAD } as ClientOptions)
+      : new WebSocket(`ws://${address}${RPC_PATH}`, { perMessageDeflate: false, handshakeTimeout: 2000, maxPayload: MAX_PAYLOAD });
     const pending = new Map<number, Pending>();
     const conn: Conn = {
       ws,

@@ -6,26 +6,44 @@ import { RAFT_PATH, type RaftServer } from './raft-server.js';
 import { RpcServer, RPC_PATH } from './rpc.js';
 import { serverRpcHandler } from './server-rpc.js';
 import { ServerPort } from './server-port.js';
+import type { ClusterTls } from './cluster-tls.js';
 
 export class ServerListener {
   private readonly loopback: LoopbackHttp;
   private readonly rpcServer: RpcServer;
-  private readonly port = new ServerPort();
+  private readonly port: ServerPort;
 
   constructor(
     raftServer: Pick<RaftServer, 'log' | 'transport'>,
     /** This agent's HTTP listener, as this process reaches it; undefined while HTTP is off. */
     http: () => { host: string; port: number } | undefined,
+    private readonly tls: ClusterTls,
+    logger: Logger,
   ) {
+    this.port = new ServerPort(tls.serverOptions());
     this.loopback = new LoopbackHttp(http);
     this.rpcServer = new RpcServer(serverRpcHandler({ log: raftServer.log, http: this.loopback }));
-    this.port.route(RAFT_PATH, (req, socket, head) => raftServer.transport.handleUpgrade(req, socket, head));
+    this.port.route(RAFT_PATH, (req, socket, head) => {
+      const refused = tls.refuseRaft(req);
+      if (refused) {
+        logger.warn('Refused Raft connection', { from: req.socket.remoteAddress, reason: refused });
+        socket.destroy();
+        return;
+      }
+      raftServer.transport.handleUpgrade(req, socket, head);
+    });
     this.port.route(RPC_PATH, (req, socket, head) => this.rpcServer.handleUpgrade(req, socket, head));
   }
 
   async listen(port: number, bindAddr: string, logger: Logger): Promise<void> {
     await this.port.listen(port, bindAddr);
     logger.info('Started server RPC', { address: `${bindAddr}:${port}` });
+  }
+
+  /** Reload: the port takes the TLS material as ClusterTls now holds it. */
+  reloadTls(): void {
+    const opts = this.tls.serverOptions();
+    if (opts) this.port.setSecureContext(opts);
   }
 
   async close(): Promise<void> {

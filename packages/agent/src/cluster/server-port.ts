@@ -1,24 +1,34 @@
 // The server port (8300) carries Raft and agent RPC, each on its own WebSocket path, like Consul's multiplexed
 // server port.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createTlsServer, Server as TlsHttpServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import type { SecureContextOptions } from 'node:tls';
+import type { ServerTlsOptions } from '../tls-options.js';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 export class ServerPort {
-  private readonly server: Server;
+  private readonly server: Server | TlsHttpServer;
   private readonly routes = new Map<string, UpgradeHandler>();
 
-  constructor() {
-    this.server = createServer((_req, res) => {
+  /** With `tls`, the port speaks only TLS (wss://). */
+  constructor(tls?: ServerTlsOptions) {
+    const notFound = (_req: IncomingMessage, res: import('node:http').ServerResponse) => {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('server port: WebSocket upgrades only\n');
-    });
+    };
+    this.server = tls ? createTlsServer(tls, notFound) : createServer(notFound);
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const route = this.routes.get((req.url ?? '').split('?')[0]!);
       if (route) route(req, socket, head);
       else socket.destroy();
     });
+  }
+
+  /** New certificate, key and CAs for new connections (reload). */
+  setSecureContext(options: SecureContextOptions): void {
+    if (this.server instanceof TlsHttpServer) this.server.setSecureContext(options);
   }
 
   route(path: string, handler: UpgradeHandler): void {

@@ -1,5 +1,8 @@
 // The agent's effective configuration after flags and files are merged. Field names are ours (camelCase);
 // the file format is Consul's (see load-config.ts).
+import type { TlsConfig } from './tls-config.js';
+
+export type { TlsConfig, TlsSettings } from './tls-config.js';
 
 export interface DnsSettings {
   onlyPassing: boolean;
@@ -16,6 +19,8 @@ export interface DnsSettings {
 
 export interface Ports {
   http: number;
+  /** -1 = off (Consul's default). */
+  https: number;
   dns: number;
   server: number;
   serfLan: number;
@@ -45,7 +50,10 @@ export interface AgentConfig {
   clientAddr: string;
   httpAddr: string;
   dnsAddr: string;
+  httpsAddr: string;
   ports: Ports;
+  /** Consul's `tls {}` block (and the old top-level keys that map into it). */
+  tls: TlsConfig;
   recursors: string[];
   dns: DnsSettings;
   enableScriptChecks: boolean;
@@ -102,7 +110,9 @@ export function defaultConfig(hostname: string): AgentConfig {
     clientAddr: '127.0.0.1',
     httpAddr: '',
     dnsAddr: '',
-    ports: { http: 8500, dns: 8600, server: 8300, serfLan: 8301, serfWan: 8302 },
+    httpsAddr: '',
+    tls: { defaults: {}, https: {}, internalRpc: {} },
+    ports: { http: 8500, https: -1, dns: 8600, server: 8300, serfLan: 8301, serfWan: 8302 },
     recursors: [],
     dns: {
       onlyPassing: false,

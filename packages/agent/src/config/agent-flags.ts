@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { FlagError, parseFlags, type FlagSpecs } from '@conclave/client';
 import { defaultConfig, type AgentConfig } from './agent-config.js';
 import { ConfigError } from './config-error.js';
+import { validateTls } from './tls-config.js';
 import { configDirFiles, fqdn, loadConfigFile, logLevelOf } from './load-config.js';
 
 export const AGENT_FLAGS: FlagSpecs = {
@@ -20,6 +21,7 @@ export const AGENT_FLAGS: FlagSpecs = {
   advertise: { kind: 'string', usage: 'Address to advertise to other cluster members.' },
   client: { kind: 'string', usage: 'Address for client interfaces (HTTP, DNS).' },
   'http-port': { kind: 'int', usage: 'HTTP API port (default 8500).' },
+  'https-port': { kind: 'int', usage: 'HTTPS API port (default -1: off); needs tls cert_file and key_file.' },
   'dns-port': { kind: 'int', usage: 'DNS port (default 8600).' },
   'server-port': { kind: 'int', usage: 'Server RPC port (default 8300).' },
   'serf-lan-port': { kind: 'int', usage: 'LAN gossip port (default 8301).' },
@@ -97,6 +99,7 @@ export function buildAgentConfig(argv: readonly string[], host = hostname()): Bu
   if (str('advertise') !== undefined) cfg.advertiseAddr = str('advertise')!;
   if (str('client') !== undefined) cfg.clientAddr = str('client')!;
   if (int('http-port') !== undefined) cfg.ports.http = int('http-port')!;
+  if (int('https-port') !== undefined) cfg.ports.https = int('https-port')!;
   if (int('dns-port') !== undefined) cfg.ports.dns = int('dns-port')!;
   if (int('server-port') !== undefined) cfg.ports.server = int('server-port')!;
   if (int('serf-lan-port') !== undefined) cfg.ports.serfLan = int('serf-lan-port')!;
@@ -159,4 +162,5 @@ function validate(cfg: AgentConfig): void {
     throw new ConfigError(`performance.raft_multiplier: must be between 1 and 10, got ${cfg.raftMultiplier}`);
   if (!cfg.dev && cfg.dataDir === '')
     throw new ConfigError('data_dir is required outside -dev mode: set -data-dir or data_dir');
+  validateTls(cfg.tls, cfg.ports.https);
 }

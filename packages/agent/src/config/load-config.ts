@@ -5,7 +5,8 @@
 import { parseGoDuration } from '@conclave/toolkit';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentConfig } from './agent-config.js';
+import type { AgentConfig, TlsSettings } from './agent-config.js';
+import { cipherSuitesOf, tlsMinVersionOf } from './tls-config.js';
 import { ConfigError } from './config-error.js';
 
 type Kind = 'string' | 'number' | 'bool' | 'strings' | 'stringMap' | 'duration' | 'object' | 'any';
@@ -28,6 +29,21 @@ function port(name: keyof AgentConfig['ports']): KeySpec {
   return { kind: 'number', set: (c, v: number) => void (c.ports[name] = v) };
 }
 
+/** The keys of one TLS block (`tls.defaults`, `tls.https`, `tls.internal_rpc`, or the old top level). */
+function tlsKeys(block: (c: AgentConfig) => TlsSettings): Record<string, KeySpec> {
+  return {
+    ca_file: { kind: 'string', set: (c, v: string) => void (block(c).caFile = v) },
+    ca_path: { kind: 'string', set: (c, v: string) => void (block(c).caPath = v) },
+    cert_file: { kind: 'string', set: (c, v: string) => void (block(c).certFile = v) },
+    key_file: { kind: 'string', set: (c, v: string) => void (block(c).keyFile = v) },
+    verify_incoming: { kind: 'bool', set: (c, v: boolean) => void (block(c).verifyIncoming = v) },
+    verify_outgoing: { kind: 'bool', set: (c, v: boolean) => void (block(c).verifyOutgoing = v) },
+    tls_min_version: { kind: 'string', set: (c, v: string, ctx) => void (block(c).tlsMinVersion = tlsMinVersionOf(v, ctx.origin)) },
+    tls_cipher_suites: { kind: 'string', set: (c, v: string, ctx) => void (block(c).tlsCipherSuites = cipherSuitesOf(v, ctx.origin)) },
+    tls_prefer_server_cipher_suites: ignored('bool'),
+  };
+}
+
 const SCHEMA: Record<string, KeySpec> = {
   datacenter: { kind: 'string', set: (c, v: string) => void (c.datacenter = v.toLowerCase()) },
   primary_datacenter: ignored('string'),
@@ -45,11 +61,11 @@ const SCHEMA: Record<string, KeySpec> = {
     kind: 'object',
     keys: {
       http: port('http'),
+      https: port('https'),
       dns: port('dns'),
       server: port('server'),
       serf_lan: port('serfLan'),
       serf_wan: port('serfWan'),
-      https: ignored('number'),
       grpc: ignored('number'),
       grpc_tls: ignored('number'),
       sidecar_min_port: ignored('number'),
@@ -63,7 +79,7 @@ const SCHEMA: Record<string, KeySpec> = {
     keys: {
       http: { kind: 'string', set: (c, v: string) => void (c.httpAddr = v) },
       dns: { kind: 'string', set: (c, v: string) => void (c.dnsAddr = v) },
-      https: ignored('string'),
+      https: { kind: 'string', set: (c, v: string) => void (c.httpsAddr = v) },
       grpc: ignored('string'),
       grpc_tls: ignored('string'),
     },
@@ -200,12 +216,27 @@ const SCHEMA: Record<string, KeySpec> = {
   log_rotate_max_files: { kind: 'number', set: (c, v: number, ctx) => void (c.logRotateMaxFiles = rotateNumber(v, 'log_rotate_max_files', ctx)) },
   syslog_facility: ignored('string'),
   enable_syslog: { kind: 'bool', set: (c, v: boolean) => void (c.enableSyslog = v) },
-  tls: ignored('object'),
-  ca_file: ignored('string'),
-  cert_file: ignored('string'),
-  key_file: ignored('string'),
-  verify_incoming: ignored('bool'),
-  verify_outgoing: ignored('bool'),
+  tls: {
+    kind: 'object',
+    keys: {
+      defaults: { kind: 'object', keys: tlsKeys((c) => c.tls.defaults) },
+      https: { kind: 'object', keys: tlsKeys((c) => c.tls.https) },
+      internal_rpc: {
+        kind: 'object',
+        keys: {
+          ...tlsKeys((c) => c.tls.internalRpc),
+          verify_server_hostname: { kind: 'bool', set: (c, v: boolean) => void (c.tls.internalRpc.verifyServerHostname = v) },
+        },
+      },
+      grpc: ignored('object'),
+    },
+  },
+  // The pre-1.12 top-level TLS keys, read into the tls block as Consul still does.
+  ...tlsKeys((c) => c.tls.defaults),
+  verify_incoming_rpc: { kind: 'bool', set: (c, v: boolean) => void (c.tls.internalRpc.verifyIncoming = v) },
+  verify_incoming_https: { kind: 'bool', set: (c, v: boolean) => void (c.tls.https.verifyIncoming = v) },
+  verify_server_hostname: { kind: 'bool', set: (c, v: boolean) => void (c.tls.internalRpc.verifyServerHostname = v) },
+  auto_encrypt: ignored('object'),
   gossip_lan: ignored('object'),
   gossip_wan: ignored('object'),
   advertise_addr_wan: ignored('string'),

@@ -1,4 +1,5 @@
 // `conclave event [-name n] [-node re] [-service re] [-tag re] [payload]`: fires a user event, prints its ID.
+import { GoRegexp } from '@conclave/toolkit';
 import { CLIENT_FLAGS, runCommand } from '../command.js';
 import type { CliIo } from '../cli-io.js';
 
@@ -32,7 +33,7 @@ export function event(argv: string[], io: CliIo): Promise<number> {
       for (const [flag, re] of [['node', node], ['service', service], ['tag', tag]] as const) {
         if (!re) continue;
         try {
-          new RegExp(re);
+          GoRegexp.compile(re);
         } catch (err) {
           ctx.err(`Failed to compile ${flag} filter regexp: ${(err as Error).message}`);
           return 1;

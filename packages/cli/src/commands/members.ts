@@ -1,5 +1,6 @@
 // `conclave members`: the gossip members as the agent sees them, in Consul's table.
 import { memberStatusName, type AgentMember } from '@conclave/client';
+import { GoRegexp } from '@conclave/toolkit';
 import { CLIENT_FLAGS, runCommand } from '../command.js';
 import type { CliIo } from '../cli-io.js';
 import { columnize } from '../format.js';
@@ -23,9 +24,9 @@ export function members(argv: string[], io: CliIo): Promise<number> {
       ...CLIENT_FLAGS,
     },
     async run(ctx) {
-      let statusRe: RegExp;
+      let statusRe: GoRegexp;
       try {
-        statusRe = new RegExp((ctx.flags.status as string | undefined) ?? '.*');
+        statusRe = GoRegexp.compile((ctx.flags.status as string | undefined) ?? '.*');
       } catch (err) {
         ctx.err(`Failed to compile status regexp: ${(err as Error).message}`);
         return 1;

@@ -22,7 +22,7 @@ function collector(chunks: Buffer[]): Writable {
   });
 }
 
-export async function run(argv: string[], options: { env?: Record<string, string | undefined>; stdin?: string | Buffer } = {}): Promise<CliResult> {
+export async function run(argv: string[], options: { env?: Record<string, string | undefined>; stdin?: string | Buffer; cwd?: string } = {}): Promise<CliResult> {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const io: CliIo = {
@@ -30,6 +30,7 @@ export async function run(argv: string[], options: { env?: Record<string, string
     stderr: collector(err),
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     env: options.env ?? {},
+    cwd: options.cwd,
   };
   const code = await runCli(argv, io);
   const raw = Buffer.concat(out);
