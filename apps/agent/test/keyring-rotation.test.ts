@@ -117,7 +117,7 @@ describe('gossip key rotation', () => {
     await stopAgent(c2, 'SIGKILL');
     const again = await startClusterAgent(c2, c2.args);
     agents[4] = again;
-    expect(again.output()).toMatch(/\[WARN\]  agent\.serf\.lan: LAN keyring exists but -encrypt given, using keyring/);
+    expect(again.output()).toMatch(/\[WARN\]  agent\.client\.serf\.lan: LAN keyring exists but -encrypt given, using keyring/);
     await waitFor('kc2 alive to the others and the others to it', async () => {
       const seenBy = (await members(agents[0]!)).find((m) => m.Name === 'kc2')?.Status === 1;
       const sees = (await members(again)).filter((m) => m.Status === 1).length === 5;

@@ -1,5 +1,5 @@
 // /v1/agent/* over the agent's local state: the HTTP layer routes, this answers in Consul's shapes and words.
-import { DecodeError, NotFoundError, getField, isPlainObject } from '@conclave/toolkit';
+import { DecodeError, NotFoundError, getField, isPlainObject, type LogSink } from '@conclave/toolkit';
 import type { AgentEndpoints, AgentSelfFacts, MemberFacts } from '@conclave/http-api';
 import { aggregateStatus, isCheckStatus } from '@conclave/health';
 import type { LocalState, LocalService, LocalCheck } from './local-state.js';
@@ -15,6 +15,7 @@ export interface AgentFacts {
   join(address: string, wan: boolean): Promise<void>;
   leave(): Promise<void>;
   forceLeave(node: string, prune: boolean): Promise<void>;
+  monitor(sink: LogSink): { stop(dropped: number): void };
 }
 
 export class LocalAgentEndpoints implements AgentEndpoints {
@@ -121,6 +122,10 @@ export class LocalAgentEndpoints implements AgentEndpoints {
 
   forceLeave(node: string, prune: boolean): Promise<void> {
     return this.facts.forceLeave(node, prune);
+  }
+
+  monitor(sink: LogSink): { stop(dropped: number): void } {
+    return this.facts.monitor(sink);
   }
 
 

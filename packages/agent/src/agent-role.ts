@@ -50,7 +50,7 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
     return {
       mode: 'client',
       log: new RemoteLog(servers, i.rpc),
-      forwarder: new RpcForwarder(() => true, servers, i.rpc, 'no-servers', i.logger.named('rpc')),
+      forwarder: new RpcForwarder(() => true, servers, i.rpc, 'no-servers', i.logger.named('client')),
     };
   }
   const [{ RaftServer }, { ServerListener }] = serverCode;
@@ -79,7 +79,7 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
       () => (leader() ? [leader()] : []),
       i.rpc,
       'no-leader',
-      i.logger.named('rpc'),
+      i.logger.named('server').named('rpc'),
     ),
   };
 }

@@ -8,7 +8,7 @@
 //   ClusterJoin            -join, -retry-join, rejoin after restart, leave;  Membership: gossip
 import { SessionTimers, StateMachine, type Command, type CommandLog, type CommandResult } from '@conclave/state';
 import type { CheckScheduler } from '@conclave/health';
-import { TokenBucket, preloadGoRegexp, type Logger } from '@conclave/toolkit';
+import { TokenBucket, preloadGoRegexp, type RootLogger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
 import { agentRole, type AgentMode, type ServerCode } from './agent-role.js';
 import { LocalUserEvents, gossipBroadcast } from './user-events.js';
@@ -76,7 +76,7 @@ export class Agent {
 
   private constructor(
     private config: AgentConfig,
-    private readonly logger: Logger,
+    private readonly logger: RootLogger,
     private readonly options: AgentOptions,
     serverCode: ServerCode | undefined,
   ) {
@@ -105,8 +105,8 @@ export class Agent {
     const propose = (cmd: Command) => this.log.propose(cmd);
     ({ services: this.services, scheduler: this.scheduler } = LocalServices.withChecks(this.local, config, logger));
     const reader = this.mode === 'client' ? remoteCatalogReader(() => this.forwarder!) : localCatalogReader(this.state);
-    const sync = new CatalogSync(reader, this.local, this.identity, propose);
-    this.syncLoop = new SyncLoop({ sync, clusterSize: () => this.membership?.members().length ?? 1, logger });
+    const sync = new CatalogSync(reader, this.local, this.identity, propose, logger);
+    this.syncLoop = new SyncLoop({ sync, clusterSize: () => this.membership?.members().length ?? 1, logger: logger.named('anti_entropy') });
     this.local.onChange(() => this.syncLoop.request());
     this.sessionTimers = new SessionTimers({
       state: this.state,
@@ -130,7 +130,7 @@ export class Agent {
         reconciler: () => this.reconciler,
         sessionTimers: this.sessionTimers,
         tombstones: new TombstoneReaper(() => this.state.maxIndex(), propose),
-        logger,
+        logger: logger.named('server'),
       });
     }
     this.events = new LocalUserEvents({
@@ -157,7 +157,7 @@ export class Agent {
   }
 
   /** Starts the agent; rejects (with everything already started stopped again) when a listener cannot bind. */
-  static async start(config: AgentConfig, logger: Logger, options: AgentOptions = {}): Promise<Agent> {
+  static async start(config: AgentConfig, logger: RootLogger, options: AgentOptions = {}): Promise<Agent> {
     // Server-only code (Raft, the RPC and Raft listeners) is loaded here, so a client agent never loads it.
     const serverCode: ServerCode | undefined =
       !config.dev && config.server ? await Promise.all([import('./cluster/raft-server.js'), import('./cluster/server-listener.js')]) : undefined;
@@ -189,9 +189,10 @@ export class Agent {
     return this.facts.serverAddress;
   }
 
-  /** Re-reads service and check definitions (SIGHUP, PUT /v1/agent/reload). */
+  /** Re-reads service and check definitions and log_level (SIGHUP, PUT /v1/agent/reload). */
   async reload(): Promise<void> {
     if (!this.options.reloadConfig) return;
+    this.logger.info('Reloading configuration...');
     const next = this.options.reloadConfig();
     // Certificates first: unreadable or mismatched files refuse the reload and the old ones stay in use.
     this.frontEnds.reloadTls(next);
@@ -200,7 +201,12 @@ export class Agent {
     // Watches next: an invalid watch definition refuses the rest of the reload.
     await this.watches.apply(next.watches);
     const seen = this.services.reloadDefinitions(next);
-    this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches, tls: next.tls };
+    // Consul reloads log_level only: log_json and log_file keep what the agent started with.
+    if (next.logLevel !== this.logger.level) {
+      this.logger.info('Updating log level', { from: this.logger.level, to: next.logLevel });
+      this.logger.setLevel(next.logLevel);
+    }
+    this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches, tls: next.tls, logLevel: next.logLevel };
     this.logger.info('Reloaded configuration', { services: seen.services, checks: seen.checks, watches: next.watches.length });
   }
 
@@ -275,6 +281,7 @@ export class Agent {
           setTimeout(() => this.options.onLeave?.(), 100).unref();
         },
         forceLeave: (node, prune) => this.membership?.forceLeave(node, prune) ?? false,
+        logger: this.logger,
         gossip: () => this.membership?.node,
       }),
     );

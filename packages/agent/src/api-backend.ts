@@ -2,7 +2,7 @@
 // machine (read-only), the log, the agent's facts and /v1/agent/* endpoints, user events, session timers,
 // and the forwarder of a client or follower.
 import type { ApiBackend, RequestForwarder } from '@conclave/http-api';
-import { RefusedError } from '@conclave/toolkit';
+import { RefusedError, type RootLogger } from '@conclave/toolkit';
 import type { CommandLog, SessionTimers, StateMachine } from '@conclave/state';
 import type { AgentConfig } from './config/agent-config.js';
 import type { AgentFacts } from './agent-facts.js';
@@ -32,6 +32,8 @@ export interface ApiBackendParts {
   forceLeave(node: string, prune: boolean): boolean;
   /** The gossip node, for cluster-wide keyring operations; undefined while gossip is off. */
   gossip(): GossipNode | undefined;
+  /** The agent's root logger: /v1/agent/monitor adds its sinks to it. */
+  logger: RootLogger;
 }
 
 export function agentApiBackend(p: ApiBackendParts): ApiBackend {
@@ -50,6 +52,15 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
     leave: () => p.leave(),
     forceLeave: async (node, prune) => {
       if (!p.forceLeave(node, prune)) throw new RefusedError(`agent: No node found with name '${node}'`);
+    },
+    monitor: (sink) => {
+      const remove = p.logger.addSink(sink);
+      return {
+        stop: (dropped) => {
+          remove();
+          if (dropped > 0) p.logger.warn('Dropped logs during monitor request', { dropped_count: dropped });
+        },
+      };
     },
   });
   return {

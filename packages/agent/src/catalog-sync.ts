@@ -8,7 +8,7 @@ import type { NodeServicesView } from '@conclave/catalog';
 import type { LocalCheck, LocalState } from './local-state.js';
 import { CoalescedRun } from './coalesced-run.js';
 import type { Command } from '@conclave/state';
-import { deepEqual } from '@conclave/toolkit';
+import { deepEqual, silentLogger, type Logger } from '@conclave/toolkit';
 
 /** Where anti-entropy reads the catalog's record of this node: the local state on a server, a server over RPC
  * on a client agent. */
@@ -47,6 +47,8 @@ export class CatalogSync {
     private readonly local: LocalState,
     private readonly identity: NodeIdentity,
     private readonly write: (command: Command) => Promise<unknown>,
+    /** Consul's local state lines (`agent: Synced service: service=web`). */
+    private readonly logger: Logger = silentLogger,
     private readonly now: () => number = Date.now,
     private readonly outputUpdateIntervalMs = 5 * 60_000,
   ) {}
@@ -75,6 +77,7 @@ export class CatalogSync {
         TaggedAddresses: id.taggedAddresses,
         NodeMeta: id.meta,
       });
+      this.logger.info('Synced node info');
     }
     const inCatalog = current?.Services ?? {};
     for (const { service } of this.local.services.values()) {
@@ -87,11 +90,13 @@ export class CatalogSync {
           Service: service,
           SkipNodeUpdate: true,
         });
+        this.logger.info('Synced service', { service: service.ID });
       }
     }
     for (const sid of Object.keys(inCatalog)) {
       if (!this.local.services.has(sid) && !FOREIGN_SERVICES.has(sid)) {
         await this.write({ type: 'catalog.deregister', Node: id.node, ServiceID: sid });
+        this.logger.info('Deregistered service', { service: sid });
       }
     }
 
@@ -106,6 +111,7 @@ export class CatalogSync {
           Check: checkInput(check, id.node),
           SkipNodeUpdate: true,
         });
+        this.logger.info('Synced check', { check: check.CheckID });
         this.lastOutputSync.set(check.CheckID, this.now());
       } else if (have.Status !== check.Status || (have.Output !== check.Output && this.outputDue(check, pushOutput))) {
         await this.write({
@@ -115,12 +121,14 @@ export class CatalogSync {
           Status: check.Status,
           Output: check.Output,
         });
+        this.logger.info('Synced check', { check: check.CheckID });
         this.lastOutputSync.set(check.CheckID, this.now());
       }
     }
     for (const cid of checks.keys()) {
       if (!this.local.checks.has(cid) && !FOREIGN_CHECKS.has(cid)) {
         await this.write({ type: 'catalog.deregister', Node: id.node, CheckID: cid });
+        this.logger.info('Deregistered check', { check: cid });
         this.lastOutputSync.delete(cid);
       }
     }

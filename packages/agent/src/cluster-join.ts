@@ -1,7 +1,7 @@
 // Joining the gossip cluster: -join at start, -retry-join until one address works (or retry_max), rejoining
 // the members known before a restart unless the agent left gracefully (Serf's snapshot; -rejoin overrides),
 // and a graceful leave that the data dir remembers.
-import type { Logger } from '@conclave/toolkit';
+import { PlainValue, formatGoDuration, type Logger } from '@conclave/toolkit';
 import type { KnownPeersSnapshot } from './cluster/known-peers.js';
 
 /** What joining needs of gossip (Membership has it). */
@@ -34,8 +34,11 @@ export class ClusterJoin {
   async join(addresses: string[]): Promise<{ joined: number; errors: string[] }> {
     const membership = this.o.membership();
     if (!membership) return { joined: 0, errors: ['gossip is disabled (ports.serf_lan = -1)'] };
+    // Consul's words (agent.go JoinLAN).
+    this.o.logger.info('(LAN) joining', { lan_addresses: new PlainValue(`[${addresses.join(' ')}]`) });
     const res = await membership.join(addresses);
-    if (res.joined > 0) this.o.logger.info('Joined cluster', { joined: res.joined, addresses: addresses.join(',') });
+    if (res.joined > 0) this.o.logger.info('(LAN) joined', { number_of_nodes: res.joined });
+    else this.o.logger.warn("(LAN) couldn't join", { number_of_nodes: 0, error: res.errors.join('; ') });
     return res;
   }
 
@@ -76,13 +79,18 @@ export class ClusterJoin {
   /** Consul's -retry-join: keep trying every retry_interval until one address works or retry_max is reached. */
   private retry(attempt: number): void {
     const o = this.o;
+    if (attempt === 1) o.logger.info('Joining cluster...', { cluster: 'LAN' });
     void this.join(o.retryJoin).then((res) => {
-      if (res.joined > 0 || this.stopped) return;
+      if (this.stopped) return;
+      if (res.joined > 0) {
+        o.logger.info('Join cluster completed. Synced with initial agents', { cluster: 'LAN', num_agents: res.joined });
+        return;
+      }
       if (o.retryMax > 0 && attempt >= o.retryMax) {
         o.logger.error('Max join retry exhausted, giving up', { attempts: attempt, errors: res.errors.join('; ') });
         return;
       }
-      o.logger.warn('Join failed, retrying', { attempt, interval: `${o.retryIntervalMs / 1000}s`, errors: res.errors.join('; ') });
+      o.logger.warn('Join cluster failed, will retry', { cluster: 'LAN', retry_interval: formatGoDuration(o.retryIntervalMs * 1e6), error: res.errors.join('; ') });
       this.retryTimer = setTimeout(() => this.retry(attempt + 1), o.retryIntervalMs);
       this.retryTimer.unref();
     });

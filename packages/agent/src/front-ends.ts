@@ -54,7 +54,8 @@ export class FrontEnds {
             httpLog.warn('Request over the rate limit', { kind, method, path, mode: cfg.requestLimits.mode }),
           );
     const options = {
-      onError: (err: unknown, method: string, url: string) => httpLog.error('Request failed', { method, url, error: err }),
+      onError: (err: unknown, method: string, url: string) => httpLog.error('Request error', { method, url, error: err }),
+      logger: httpLog,
       maxConnsPerClient: cfg.httpMaxConnsPerClient,
       responseHeaders: cfg.httpResponseHeaders,
       requestLimits: limits,

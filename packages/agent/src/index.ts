@@ -1,4 +1,5 @@
 export { Agent, type AgentOptions } from './agent.js';
+export { startAgentLogging, type AgentLogging } from './agent-logging.js';
 export { buildAgentConfig, AGENT_FLAGS, type BuiltConfig } from './config/agent-flags.js';
 export { defaultConfig, type AgentConfig, type DnsSettings, type Ports, type DefinitionSource } from './config/agent-config.js';
 export { ConfigError } from './config/config-error.js';

@@ -24,6 +24,7 @@ export interface LeaderDutiesOptions {
 export class LeaderDuties {
   private reconcileTimer: NodeJS.Timeout | undefined;
   private tombstoneTimer: NodeJS.Timeout | undefined;
+  private leading = false;
 
   constructor(private readonly o: LeaderDutiesOptions) {}
 
@@ -42,10 +43,14 @@ export class LeaderDuties {
   /** Raft leadership changed (server mode). */
   onLeadership(leader: boolean): void {
     if (leader) {
+      this.leading = true;
       this.o.logger.info('cluster leadership acquired');
       this.reconcile();
       this.o.sessionTimers.start();
     } else {
+      // Raft tells every state change; only a leader that steps down has lost leadership.
+      if (this.leading) this.o.logger.info('cluster leadership lost');
+      this.leading = false;
       this.o.sessionTimers.stop();
     }
   }

@@ -39,7 +39,7 @@ export class LocalServices {
         logger.info('Deregistering service: critical for longer than deregister_critical_service_after', { service: ev.serviceId, check: ev.checkId });
         services.deregisterService(ev.serviceId);
       },
-      logger: logger.named('health'),
+      logger,
     });
     const services = new LocalServices(local, scheduler, policy, logger);
     return { services, scheduler };
@@ -91,7 +91,7 @@ export class LocalServices {
     }
     this.local.addService({ service: decoded.service, origin });
     for (const def of decoded.checks) this.addCheck(def, origin);
-    this.logger.debug('Synced service', { service: id });
+    this.logger.debug('added local registration for service', { service: id });
     return id;
   }
 

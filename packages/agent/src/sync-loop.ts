@@ -1,7 +1,7 @@
 // Anti-entropy's schedule around CatalogSync: a sync on every local change, retried with backoff (1 s doubling
 // to a minute) when it fails (no leader yet, server unreachable), and the periodic full sync staggered by
 // cluster size (anti-entropy-schedule.ts).
-import type { Logger } from '@conclave/toolkit';
+import { formatGoDuration, type Logger } from '@conclave/toolkit';
 import { FullSyncScheduler } from './anti-entropy-schedule.js';
 
 /** Anti-entropy's full sync interval before the cluster-size stagger: Consul's 1 minute. */
@@ -27,7 +27,8 @@ export class SyncLoop {
     this.fullSyncs = new FullSyncScheduler({
       run: () => o.sync.fullSync(),
       clusterSize: o.clusterSize,
-      onError: (err) => o.logger.warn('Catalog sync failed', { error: err }),
+      // Consul's agent.anti_entropy line.
+      onError: (err) => o.logger.error('failed to sync remote state', { error: err }),
       intervalMs: o.fullSyncIntervalMs ?? FULL_SYNC_INTERVAL_MS,
     });
   }
@@ -40,7 +41,7 @@ export class SyncLoop {
       },
       (err: unknown) => {
         if (this.stopped) return;
-        this.o.logger.warn('Catalog sync failed, will retry', { error: err, retryIn: `${this.retryMs}ms` });
+        this.o.logger.error('failed to sync remote state', { error: err, retry_in: formatGoDuration(this.retryMs * 1e6) });
         clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => this.request(), this.retryMs);
         this.retryTimer.unref();

@@ -58,6 +58,7 @@ describe('-dev parts', () => {
         reload: async () => {},
         join: async () => ({ joined: 0, errors: ['no'] }),
         leave: async () => {},
+        logger: memoryLogger(),
         forceLeave: () => false,
         gossip: () => undefined,
       }),

@@ -114,6 +114,37 @@ describe('agent configuration', () => {
     expect(() => buildAgentConfig(['-dev', '-log-level', 'loud'], 'h')).toThrow('-log-level: unknown log level "loud"');
   });
 
+  it('reads the log settings from files and flags, flags last; warns once about syslog', () => {
+    const dir = tmp();
+    const f = join(dir, 'log.json');
+    writeFileSync(
+      f,
+      JSON.stringify({ log_level: 'warn', log_json: true, log_file: '/var/log/conclave/', log_rotate_bytes: 1000, log_rotate_duration: '1h', log_rotate_max_files: 3, enable_syslog: true, syslog_facility: 'LOCAL0' }),
+    );
+    const fromFile = buildAgentConfig(['-dev', '-config-file', f], 'h');
+    expect(fromFile.config).toMatchObject({ logLevel: 'warn', logJson: true, logFile: '/var/log/conclave/', logRotateBytes: 1000, logRotateDurationNs: 3600e9, logRotateMaxFiles: 3, enableSyslog: true });
+    expect(fromFile.warnings.filter((w) => w.includes('syslog'))).toEqual([
+      'enable_syslog/-syslog: Conclave does not log to syslog (Node has no unix datagram socket for /dev/log); logs go to stderr and -log-file only',
+    ]);
+    const flags = ['-log-json=false', '-log-file', 'x.log', '-log-rotate-bytes', '5', '-log-rotate-duration', '90s', '-log-rotate-max-files', '-1'];
+    expect(buildAgentConfig(['-dev', '-config-file', f, ...flags], 'h').config).toMatchObject({
+      logJson: false,
+      logFile: 'x.log',
+      logRotateBytes: 5,
+      logRotateDurationNs: 90e9,
+      logRotateMaxFiles: -1,
+    });
+    expect(buildAgentConfig(['-dev'], 'h').warnings).toEqual([]);
+  });
+
+  it('refuses bad rotation settings clearly', () => {
+    expect(() => buildAgentConfig(['-dev', '-log-rotate-duration', 'daily'], 'h')).toThrow('-log-rotate-duration: time: invalid duration "daily"');
+    expect(() => buildAgentConfig(['-dev', '-log-rotate-bytes', '-1'], 'h')).toThrow('log_rotate_bytes: must not be negative, got -1');
+    const f = join(tmp(), 'r.json');
+    writeFileSync(f, JSON.stringify({ log_rotate_max_files: 1.5 }));
+    expect(() => buildAgentConfig(['-dev', '-config-file', f], 'h')).toThrow(`config file ${f}: log_rotate_max_files: expected a whole number, got 1.5`);
+  });
+
   it('requires a data dir outside dev mode', () => {
     expect(() => buildAgentConfig(['-server'], 'h')).toThrow('data_dir is required outside -dev mode');
   });

@@ -2,7 +2,7 @@
 // family (percent-escapes, `..`, unicode, control characters), query strings with Consul's parameter names and
 // junk values, tokens and content types, and bodies from random bytes to Consul-shaped JSON with wrong types.
 // A real dev agent answers over a real socket. The property: every request gets an HTTP answer, nothing is
-// answered as an unexpected error (the agent logs those as `agent.http: Request failed`), and the agent still
+// answered as an unexpected error (the agent logs those as `agent.http: Request error`), and the agent still
 // serves afterwards. Budget: fuzzOptions (a fixed seed in npm test; `npm run fuzz` for campaigns).
 import { request } from 'node:http';
 import fc from 'fast-check';

@@ -1,7 +1,7 @@
 // Shared pieces for the agent's unit tests: a logger that keeps its lines, a fake RPC client.
-import { createLogger, type Logger } from '@conclave/toolkit';
+import { createLogger, type RootLogger } from '@conclave/toolkit';
 
-export function memoryLogger(lines: string[] = []): Logger {
+export function memoryLogger(lines: string[] = []): RootLogger {
   return createLogger('debug', 'test', (line) => void lines.push(line));
 }
 

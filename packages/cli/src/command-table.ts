@@ -18,6 +18,7 @@ export const HTTP_COMMANDS: Record<string, CommandLoader> = {
   lock: () => import('./commands/lock.js').then((m) => m.lock),
   maint: () => import('./commands/maint.js').then((m) => m.maint),
   members: () => import('./commands/members.js').then((m) => m.members),
+  monitor: () => import('./commands/monitor.js').then((m) => m.monitor),
   operator: () => import('./commands/operator.js').then((m) => m.operator),
   reload: () => import('./commands/reload.js').then((m) => m.reload),
   services: () => import('./commands/services.js').then((m) => m.services),

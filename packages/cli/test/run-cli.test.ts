@@ -17,15 +17,18 @@ Available commands are:
     info
     join
     keygen
+    keyring
     kv
     leave
     lock
     maint
     members
+    monitor
     operator
     reload
     services
     snapshot
+    tls
     version
     watch
 `);
@@ -141,6 +144,9 @@ describe('flag and argument errors', () => {
     const members = await run(['members'], { env });
     expect(members.code).toBe(1);
     expect(members.stderr).toMatch(/^Error retrieving members: /);
+    const monitor = await run(['monitor'], { env });
+    expect([monitor.code, monitor.stdout]).toEqual([1, '']);
+    expect(monitor.stderr).toMatch(/^Error starting monitor: .*connection refused\n$/);
   });
 
   it('reports a bad CONSUL_HTTP_ADDR from the injected environment', async () => {

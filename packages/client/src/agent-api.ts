@@ -1,7 +1,7 @@
 // /v1/agent: the local agent — its members view, local services and checks, and operator actions.
 import type { ConsulHttp } from './consul-http.js';
 import { expectArray, expectObject } from './catalog-api.js';
-import type { QueryOptions, WriteOptions } from './query.js';
+import type { QueryOptions, RequestOptions, WriteOptions } from './query.js';
 import type { AgentCheck, AgentMember, AgentSelf, AgentService, CheckDefinition, ServiceDefinition } from './types.js';
 
 export interface MembersOptions extends QueryOptions {
@@ -12,6 +12,13 @@ export interface MembersOptions extends QueryOptions {
 export interface ForceLeaveOptions extends WriteOptions {
   prune?: boolean;
   wan?: boolean;
+}
+
+export interface MonitorOptions extends RequestOptions {
+  /** The agent's log lines at this level and above; default info. */
+  logLevel?: string;
+  /** hclog's JSON lines instead of text. */
+  logJson?: boolean;
 }
 
 export class AgentApi {
@@ -74,6 +81,12 @@ export class AgentApi {
   /** Sets a TTL check's status and output in one call (`PUT /v1/agent/check/update/<id>`). */
   async checkUpdate(checkId: string, status: 'passing' | 'warning' | 'critical', output = '', options?: WriteOptions): Promise<void> {
     await this.http.write('PUT', `agent/check/update/${checkId}`, undefined, { Status: status, Output: output }, options);
+  }
+
+  /** GET /v1/agent/monitor: the agent's log, line by line, until the agent ends it or `signal` aborts. */
+  async monitor(onLine: (line: string) => void, options: MonitorOptions = {}): Promise<void> {
+    const params = { loglevel: options.logLevel, logjson: options.logJson ? 'true' : undefined };
+    await this.http.streamLines('agent/monitor', params, onLine, options);
   }
 
   async reload(options?: WriteOptions): Promise<void> {

@@ -99,6 +99,28 @@ export class ConsulHttp {
     if ((res.status < 200 || res.status >= 300) && !options.acceptStatus?.includes(res.status)) throw httpError(method, path, res);
     return decodeBody(res);
   }
+
+  /**
+   * GET a streaming endpoint: each complete line of the body goes to `onLine` (without its newline) as it comes;
+   * resolves when the agent ends the stream, rejects with ConsulHttpError on a non-2xx answer, or with
+   * ConsulConnectionError when the connection fails or `signal` aborts it.
+   */
+  async streamLines(path: string, params: QueryParams | undefined, onLine: (line: string) => void, options: RequestOptions = {}): Promise<void> {
+    const search = new URLSearchParams();
+    appendParams(search, params);
+    const decoder = new TextDecoder();
+    let partial = '';
+    const res = await this.transport.stream(
+      { method: 'GET', path: toApiPath(path), query: search, headers: tokenHeader(options), signal: options.signal },
+      (chunk) => {
+        const lines = (partial + decoder.decode(chunk, { stream: true })).split('\n');
+        partial = lines.pop()!;
+        for (const line of lines) onLine(line);
+      },
+    );
+    if (res.status < 200 || res.status >= 300) throw httpError('GET', path, res);
+    if (partial !== '') onLine(partial);
+  }
 }
 
 export function toApiPath(path: string): string {

@@ -21,7 +21,7 @@ export { ConsulClient, type ConsulClientOptions, type QueryResponse } from './co
 export { KvApi, type KVDeleteOptions, type KVPair, type KVPutOptions } from './kv.js';
 export { CatalogApi } from './catalog-api.js';
 export { HealthApi, type HealthServiceOptions } from './health-api.js';
-export { AgentApi, type ForceLeaveOptions, type MembersOptions } from './agent-api.js';
+export { AgentApi, type ForceLeaveOptions, type MembersOptions, type MonitorOptions } from './agent-api.js';
 export { StatusApi } from './status-api.js';
 export { SessionApi, type Session, type SessionDefinition } from './session-api.js';
 export { TxnApi, type KVTxnOp, type KVTxnVerb, type TxnError, type TxnResult } from './txn-api.js';

@@ -75,6 +75,18 @@ export class HttpTransport {
   }
 
   request(req: HttpRequest): Promise<HttpResponse> {
+    return this.send(req, undefined);
+  }
+
+  /**
+   * A request whose 2xx body is handed to `onData` as it arrives instead of kept (GET /v1/agent/monitor); resolves
+   * when the agent ends it, with an empty body. Other statuses resolve with their (whole) body as `request` does.
+   */
+  stream(req: HttpRequest, onData: (chunk: Buffer) => void): Promise<HttpResponse> {
+    return this.send({ ...req, timeoutMs: req.timeoutMs ?? 0 }, onData);
+  }
+
+  private send(req: HttpRequest, onData: ((chunk: Buffer) => void) | undefined): Promise<HttpResponse> {
     const qs = req.query?.toString();
     const fullPath = qs ? `${req.path}?${qs}` : req.path;
     const url = `${this.address.display}${fullPath}`;
@@ -119,7 +131,13 @@ export class HttpTransport {
       const request = lib.request(options, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        const status = res.statusCode ?? 0;
+        const streaming = onData !== undefined && status >= 200 && status < 300;
         res.on('data', (chunk: Buffer) => {
+          if (streaming) {
+            onData(chunk);
+            return;
+          }
           size += chunk.length;
           if (size > MAX_RESPONSE_BYTES) {
             fail(`response body larger than ${MAX_RESPONSE_BYTES} bytes`, 'TOO_LARGE');
@@ -132,7 +150,7 @@ export class HttpTransport {
           if (settled) return;
           settled = true;
           cleanup();
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+          resolve({ status, headers: res.headers, body: Buffer.concat(chunks) });
         });
         res.on('error', (err: NodeJS.ErrnoException) => fail(describe(err, this.address), err.code));
         res.on('aborted', () => fail('connection closed before the response ended', 'ECONNRESET'));

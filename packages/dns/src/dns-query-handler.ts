@@ -179,7 +179,7 @@ export class DnsQueryHandler {
   }
 
   private failure(domain: string, err: unknown): Resolution {
-    this.opts.logger.error('dns: data source failed, answering SERVFAIL', { error: err instanceof Error ? err.message : String(err) });
+    this.opts.logger.error('data source failed, answering SERVFAIL', { error: err instanceof Error ? err.message : String(err) });
     const res = emptyResolution(RCODE_SERVFAIL, domain, false);
     res.cacheable = false;
     return res;

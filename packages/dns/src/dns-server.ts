@@ -38,7 +38,7 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
     try {
       out = handler.handle(message, transport);
     } catch (err) {
-      log.error('dns: query handling failed', { error: (err as Error).message });
+      log.error('query handling failed', { error: (err as Error).message });
       finish?.();
       return;
     }
@@ -53,7 +53,7 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
         finish?.();
       },
       (err: unknown) => {
-        log.error('dns: query handling failed', { error: (err as Error).message });
+        log.error('query handling failed', { error: (err as Error).message });
         finish?.();
       },
     );
@@ -61,14 +61,14 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
 
   const wireUdp = (sock: dgram.Socket): dgram.Socket => {
     // Send errors surface as 'error' events; UDP has no one to tell, so they are only logged.
-    sock.on('error', (err) => log.debug('dns: udp socket error', { error: err.message }));
+    sock.on('error', (err) => log.debug('udp socket error', { error: err.message }));
     sock.on('message', (msg, rinfo) => {
       // The hot path: a cached answer comes back synchronously and goes straight out, no closures.
       let out: ReturnType<DnsQueryHandler['handle']>;
       try {
         out = handler.handle(msg, 'udp');
       } catch (err) {
-        log.error('dns: query handling failed', { error: (err as Error).message });
+        log.error('query handling failed', { error: (err as Error).message });
         return;
       }
       if (out === undefined) return;
@@ -80,7 +80,7 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
         (reply) => {
           if (reply) sock.send(reply, rinfo.port, rinfo.address);
         },
-        (err: unknown) => log.error('dns: query handling failed', { error: (err as Error).message }),
+        (err: unknown) => log.error('query handling failed', { error: (err as Error).message }),
       );
     });
     return sock;
@@ -89,7 +89,7 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
   const connections = new Set<net.Socket>();
   const tcp = net.createServer((socket) => serveTcpConnection(socket));
   tcp.maxConnections = TCP_MAX_CONNECTIONS;
-  tcp.on('error', (err) => log.error('dns: tcp server error', { error: err.message }));
+  tcp.on('error', (err) => log.error('tcp server error', { error: err.message }));
 
   function serveTcpConnection(socket: net.Socket): void {
     connections.add(socket);
@@ -166,7 +166,7 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
     }
   }
   const udpSocket = udp;
-  log.debug('dns: listening', { host: opts.host, port, udp: true, tcp: true });
+  log.debug('listening', { host: opts.host, port, udp: true, tcp: true });
 
   let closed: Promise<void> | undefined;
   return {

@@ -43,9 +43,9 @@ export class RecursorClient {
           const reply = transport === 'tcp' ? await this.exchangeTcp(r, query) : await this.exchangeUdp(r, query);
           const rcode = reply[3] & 0xf;
           if (rcode === RCODE_NOERROR || rcode === RCODE_NXDOMAIN) return reply;
-          this.opts.logger.debug('dns: recursor answered with an error, trying the next', { recursor: where, rcode });
+          this.opts.logger.debug('recursor answered with an error, trying the next', { recursor: where, rcode });
         } catch (err) {
-          this.opts.logger.warn('dns: recursor failed', { recursor: where, error: (err as Error).message });
+          this.opts.logger.warn('recursor failed', { recursor: where, error: (err as Error).message });
         }
       }
       return undefined;

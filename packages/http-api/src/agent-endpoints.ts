@@ -3,6 +3,7 @@
 // validated, because the agent validates service and check definitions the same way for config files.
 // Methods throw ApiError (or DecodeError from @conclave/catalog, answered 400) for bad input.
 
+import type { LogSink } from '@conclave/toolkit';
 import type { AgentSelfFacts, MemberFacts } from './agent-json.js';
 
 export interface RequestContext {
@@ -48,4 +49,7 @@ export interface AgentEndpoints {
   leave(): Promise<void>;
   /** PUT /v1/agent/force-leave/:node[?prune] */
   forceLeave(node: string, prune: boolean): Promise<void>;
+  /** GET /v1/agent/monitor: adds the sink to the agent's logger until `stop`, which is told how many lines the
+   * client lost (the agent logs Consul's "Dropped logs during monitor request" when there were any). */
+  monitor(sink: LogSink): { stop(dropped: number): void };
 }

@@ -1,12 +1,13 @@
 // /v1/agent/*: routes each path to AgentEndpoints (implemented by the agent), parsing query parameters and
 // encoding answers. Agent endpoints are local: no X-Consul-Index.
 
-import { parseGoBool } from '@conclave/toolkit';
+import { parseGoBool, parseLogLevel } from '@conclave/toolkit';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { memberJson, selfJson } from './agent-json.js';
 import { filterList, filterMap, filterPredicate } from './filters.js';
 import { AGENT_MEMBER_TYPE, AGENT_SERVICE_TYPE, HEALTH_CHECK_TYPE } from './filter-types.js';
+import { MonitorStream } from './monitor-stream.js';
 
 const HEALTH_STATUS_CODE: Record<string, number> = { passing: 200, warning: 429, critical: 503, maintenance: 503 };
 
@@ -67,6 +68,9 @@ export async function handleAgent(call: ApiCall): Promise<void> {
       if (!call.allow('PUT')) return;
       await agent.leave();
       call.ok();
+      return;
+    case 'monitor':
+      if (call.allow('GET')) monitor(call);
       return;
   }
 
@@ -136,6 +140,31 @@ export async function handleAgent(call: ApiCall): Promise<void> {
     return call.ok();
   }
   throw new ApiError(404, 'Invalid URL path: not a recognized HTTP API endpoint');
+}
+
+/** GET /v1/agent/monitor?loglevel=&logjson: the agent's log lines as they happen, until the client goes away. */
+function monitor(call: ApiCall): void {
+  const raw = call.query.empty ? '' : (call.query.get('loglevel') ?? '');
+  const level = parseLogLevel(raw === '' ? 'INFO' : raw);
+  if (level === undefined || level === 'off') throw new ApiError(400, `Unknown log level: ${raw}`);
+  const json = !call.query.empty && call.query.has('logjson');
+  const { req, res } = call;
+  call.answered = true;
+  res.writeHead(200, ['Content-Type', 'text/plain; charset=utf-8', 'Cache-Control', 'no-cache']);
+  // Headers now, so the client knows the monitor started before the first line.
+  res.flushHeaders();
+  const stream = new MonitorStream(res, level, json ? 'json' : 'text');
+  const sub = call.backend.agent.monitor(stream);
+  let done = false;
+  const end = () => {
+    if (done) return;
+    done = true;
+    stream.close();
+    sub.stop(stream.dropped);
+  };
+  req.on('close', end);
+  res.on('close', end);
+  res.on('error', end);
 }
 
 /** Presence flags (`?wan`, `?prune`, `?replace-existing-checks`): true with no value, else Go's ParseBool. */

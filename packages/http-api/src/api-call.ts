@@ -126,7 +126,7 @@ export class ApiCall {
     });
   }
 
-  /** A JSON body decoded like Go's decodeBody: absent/empty → undefined; malformed → 400. `prepare` may rewrite
+  /** A JSON body decoded like Go's decodeBody: absent/empty -> undefined; malformed -> 400. `prepare` may rewrite
    * the text first (e.g. quote uint64 fields that a JS number would round). */
   async readJson(prepare?: (text: string) => string): Promise<unknown> {
     const limit = this.backend.limits?.maxJsonBodySize ?? DEFAULT_JSON_LIMIT;

@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { SecureContextOptions } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
+import { formatGoDuration, joinHostPort, type Logger } from '@conclave/toolkit';
 import { ApiCall, BODY_IDLE_MS } from './api-call.js';
 import { errorAnswer } from './api-error.js';
 import { handleAgent } from './agent-routes.js';
@@ -32,6 +33,9 @@ export interface HttpApiOptions {
   maxConnsPerClient?: number;
   /** Idle keep-alive connections are closed after this long; default 120 s. */
   keepAliveTimeoutMs?: number;
+  /** Consul's agent.http logger: `Request finished` at debug for each request (only measured while some sink
+   * logs debug, e.g. a `conclave monitor -log-level debug`). */
+  logger?: Pick<Logger, 'debug' | 'isEnabled'>;
   /** Serve HTTPS with these (certificate, key, CAs; requestCert + rejectUnauthorized for verify_incoming). */
   tls?: HttpsOptions;
   /** http_config.response_headers: added to every answer (e.g. a CORS or security header). */
@@ -69,9 +73,12 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
 
   const extraHeaders = Object.entries(options.responseHeaders ?? {});
   const limits = options.requestLimits;
+  const requestLog = options.logger;
+
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     for (const [k, v] of extraHeaders) res.setHeader(k, v);
     const url = req.url ?? '/';
+    if (requestLog?.isEnabled('debug')) logFinished(requestLog, req, res, url);
     const qi = url.indexOf('?');
     let path = qi < 0 ? url : url.slice(0, qi);
     if (path.indexOf('%') >= 0) {
@@ -283,6 +290,20 @@ function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.Ser
         res.end(a.message);
       },
     );
+  });
+}
+
+/** Consul's `Request finished: method= url= from= latency=` once the answer is written, tokens hidden. */
+function logFinished(log: Pick<Logger, 'debug'>, req: http.IncomingMessage, res: http.ServerResponse, url: string): void {
+  const start = process.hrtime.bigint();
+  const from = joinHostPort(req.socket.remoteAddress ?? '', String(req.socket.remotePort ?? ''));
+  res.once('close', () => {
+    log.debug('Request finished', {
+      method: req.method ?? 'GET',
+      url: url.replace(/([?&]token=)[^&]*/g, '$1<hidden>'),
+      from,
+      latency: formatGoDuration(process.hrtime.bigint() - start),
+    });
   });
 }
 

@@ -14,6 +14,7 @@ export type {
 } from './backend.js';
 export { MAX_TXN_OPS, encodeTxnResult } from './txn-endpoints.js';
 export { createHttpApi } from './http-api.js';
+export { MonitorStream, MONITOR_BUFFER_LINES } from './monitor-stream.js';
 export type { HttpApi, HttpApiOptions, HttpsOptions } from './http-api.js';
 export { RequestLimits, type RequestLimitsConfig, type RequestLimitsMode } from './request-limits.js';
 export { DEFAULT_WAIT_MS, MAX_WAIT_MS } from './blocking-query.js';

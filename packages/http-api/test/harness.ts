@@ -2,6 +2,7 @@
 // write is applied at the next index (the production local log and Raft belong to the agent).
 
 import { StateMachine } from '@conclave/state';
+import { createLogger, type LogSink, type RootLogger } from '@conclave/toolkit';
 import type { Command, CommandLog, CommandResult } from '@conclave/state';
 import { createHttpApi } from '../src/index.js';
 import type { AgentEndpoints, AgentSelfFacts, ApiBackend, HttpApi, HttpApiOptions, Leadership } from '../src/index.js';
@@ -42,8 +43,9 @@ export function selfFacts(over: Partial<AgentSelfFacts> = {}): AgentSelfFacts {
   };
 }
 
-/** Records what the HTTP layer passed and answers with fixed data. */
-export function recordingAgent(calls: AgentCall[]): AgentEndpoints {
+/** Records what the HTTP layer passed and answers with fixed data; monitors subscribe to `logger` as the agent's
+ * do (api-backend.ts), and the last sink given is kept in `sinks`. */
+export function recordingAgent(calls: AgentCall[], logger: RootLogger = createLogger('off'), sinks: LogSink[] = []): AgentEndpoints {
   const rec =
     (method: string, answer?: (...args: unknown[]) => unknown) =>
     async (...args: unknown[]) => {
@@ -72,6 +74,17 @@ export function recordingAgent(calls: AgentCall[]): AgentEndpoints {
     join: rec('join'),
     leave: rec('leave'),
     forceLeave: rec('forceLeave'),
+    monitor: (sink: LogSink) => {
+      calls.push({ method: 'monitor', args: [sink.level, sink.format] });
+      sinks.push(sink);
+      const remove = logger.addSink(sink);
+      return {
+        stop: (dropped: number) => {
+          remove();
+          if (dropped > 0) logger.warn('Dropped logs during monitor request', { dropped_count: dropped });
+        },
+      };
+    },
   } as AgentEndpoints;
 }
 
@@ -99,14 +112,17 @@ export interface Harness {
   base: string;
   port: number;
   agentCalls: AgentCall[];
+  /** The sinks /v1/agent/monitor requests added to the harness logger. */
+  monitorSinks: LogSink[];
   write(cmd: Command): Promise<unknown>;
   barriers: number;
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { kvMaxValueSize?: number; bodyIdleMs?: number; http?: HttpApiOptions } = {}): Promise<Harness> {
+export async function startHarness(opts: { kvMaxValueSize?: number; bodyIdleMs?: number; http?: HttpApiOptions; logger?: RootLogger } = {}): Promise<Harness> {
   const state = new StateMachine();
   const agentCalls: AgentCall[] = [];
+  const monitorSinks: LogSink[] = [];
   const leadership: Leadership = { knownLeader: true, lastContactMs: 0, leaderAddress: '127.0.0.1:8300' };
   const h = { barriers: 0 } as Harness;
   const log = applyingLog(state, () => {
@@ -117,7 +133,7 @@ export async function startHarness(opts: { kvMaxValueSize?: number; bodyIdleMs?:
     log,
     leadership: () => leadership,
     peers: () => ['127.0.0.1:8300'],
-    agent: recordingAgent(agentCalls),
+    agent: recordingAgent(agentCalls, opts.logger, monitorSinks),
     datacenter: 'dc1',
     nodeName: 'node1',
     limits: opts.kvMaxValueSize || opts.bodyIdleMs ? { kvMaxValueSize: opts.kvMaxValueSize, bodyIdleMs: opts.bodyIdleMs } : undefined,
@@ -134,7 +150,7 @@ export async function startHarness(opts: { kvMaxValueSize?: number; bodyIdleMs?:
     Service: { ID: 'consul', Service: 'consul', Port: 8300, Meta: { raft_version: '3', version: '1.17.0' } },
     Check: { CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing', Output: 'Agent alive and reachable' },
   });
-  const api = createHttpApi(backend, opts.http);
+  const api = createHttpApi(backend, { logger: opts.logger?.named('http'), ...opts.http });
   const addr = await api.listen(0, '127.0.0.1');
   Object.assign(h, {
     api,
@@ -142,6 +158,7 @@ export async function startHarness(opts: { kvMaxValueSize?: number; bodyIdleMs?:
     port: addr.port,
     base: `http://127.0.0.1:${addr.port}`,
     agentCalls,
+    monitorSinks,
     write: log.write,
     close: () => api.close(),
   });

@@ -24,15 +24,20 @@ export {
   normalizeKey,
   typeName,
 } from './json-decode.js';
+export { LogFile, type LogFileOptions } from './log-file.js';
 export {
   createLogger,
+  formatLogLine,
   parseLogLevel,
+  PlainValue,
   silentLogger,
   type LogFields,
   type LogFormat,
   type LogLevel,
+  type LogSink,
   type Logger,
   type LoggerOptions,
+  type RootLogger,
 } from './logger.js';
 export { TailBuffer } from './tail-buffer.js';
 export { UINT64_MAX, Uint64Error, formatUint64, parseUint64, toUint64, uint64ErrorText } from './uint64.js';

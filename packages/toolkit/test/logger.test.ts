@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, parseLogLevel, silentLogger } from '../src/index.js';
+import { PlainValue, createLogger, parseLogLevel, silentLogger } from '../src/index.js';
 
 describe('createLogger', () => {
   it("writes Consul's line shape with the sub-logger's dotted name and key=value fields", () => {
@@ -71,5 +71,64 @@ describe('createLogger options', () => {
 
   it('has a silent logger whose sub-loggers are silent too', () => {
     silentLogger.named('x').error('nothing');
+  });
+});
+
+describe('one root, several sinks', () => {
+  const at = () => new Date('2026-12-06T17:18:19.754Z');
+
+  it("writes Consul's raft line byte for byte, and the same event as hclog JSON to a JSON sink", () => {
+    const text: string[] = [];
+    const json: string[] = [];
+    const root = createLogger({ level: 'info', name: 'agent', write: (l) => text.push(l), now: at });
+    root.addSink({ level: 'info', format: 'json', write: (l) => json.push(l) });
+    root.named('server').named('raft').info('entering follower state', {
+      follower: 'Node at 127.0.0.1:8300 [Follower]',
+      'leader-address': new PlainValue(''),
+      'leader-id': new PlainValue(''),
+    });
+    expect(text).toEqual([
+      '2026-12-06T17:18:19.754Z [INFO]  agent.server.raft: entering follower state: follower="Node at 127.0.0.1:8300 [Follower]" leader-address= leader-id=',
+    ]);
+    expect(json).toEqual([
+      '{"@level":"info","@message":"entering follower state","@module":"agent.server.raft","@timestamp":"2026-12-06T17:18:19.754000Z","follower":"Node at 127.0.0.1:8300 [Follower]","leader-address":"","leader-id":""}',
+    ]);
+  });
+
+  it('gives each sink its own level: a debug sink sees debug lines the info primary does not', () => {
+    const primary: string[] = [];
+    const monitor: string[] = [];
+    const root = createLogger({ level: 'info', name: 'agent', write: (l) => primary.push(l), now: at });
+    const remove = root.addSink({ level: 'debug', format: 'text', write: (l) => monitor.push(l) });
+    root.named('http').debug('Request finished', { method: 'GET', url: '/v1/kv/a' });
+    root.info('Synced node info');
+    remove();
+    root.debug('after removal');
+    expect(primary.map((l) => l.slice(25))).toEqual(['[INFO]  agent: Synced node info']);
+    expect(monitor.map((l) => l.slice(25))).toEqual(['[DEBUG] agent.http: Request finished: method=GET url=/v1/kv/a', '[INFO]  agent: Synced node info']);
+  });
+
+  it('changes the primary level at run time, for loggers named before the change too', () => {
+    const lines: string[] = [];
+    const root = createLogger({ level: 'info', name: 'agent', write: (l) => lines.push(l), now: at });
+    const dns = root.named('dns');
+    dns.debug('hidden');
+    root.setLevel('debug');
+    expect(root.level).toBe('debug');
+    dns.debug('shown');
+    root.setLevel('error');
+    dns.warn('hidden again');
+    expect(lines.map((l) => l.slice(25))).toEqual(['[DEBUG] agent.dns: shown']);
+  });
+
+  it('lets a sink remove itself while a line is being written', () => {
+    const seen: string[] = [];
+    const root = createLogger({ level: 'info', write: (l) => seen.push('primary ' + l.slice(25)), now: at });
+    let remove = () => {};
+    remove = root.addSink({ level: 'info', format: 'text', write: () => remove() });
+    root.addSink({ level: 'info', format: 'text', write: (l) => seen.push('last ' + l.slice(25)) });
+    root.info('one');
+    root.info('two');
+    expect(seen).toEqual(['primary [INFO]  one', 'last [INFO]  one', 'primary [INFO]  two', 'last [INFO]  two']);
   });
 });

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiskStorage, RaftNode, WsTransport, type NodeId, type TlsDialOptions } from '@conclave/raft';
 import { LogFailedError, NotLeaderError, type StateMachine } from '@conclave/state';
-import type { Logger } from '@conclave/toolkit';
+import { PlainValue, type Logger } from '@conclave/toolkit';
 import { MemberStatusCode, type ConsulMember } from '../membership.js';
 import { RaftFsm } from './raft-fsm.js';
 import { RaftLog } from './raft-log.js';
@@ -155,9 +155,17 @@ export class RaftServer {
       logger: log,
     });
     raft.on('leader', (lead: NodeId | undefined) => {
-      log.info(lead ? 'New leader elected' : 'Lost the leader', { leader: lead ?? '' });
+      if (lead) this.o.logger.info('New leader elected', { payload: lead });
     });
-    raft.on('state', () => {
+    let prev: string = raft.state();
+    this.logRaftState(log, raft, prev, undefined);
+    let lastLeader: NodeId | undefined;
+    raft.on('leader', (lead: NodeId | undefined) => {
+      if (lead) lastLeader = lead;
+    });
+    raft.on('state', (state: string) => {
+      this.logRaftState(log, raft, state, prev, lastLeader);
+      prev = state;
       const leader = raft.isLeader();
       this.o.onLeadership(leader);
       if (leader) void this.manageMembership();
@@ -167,6 +175,45 @@ export class RaftServer {
       this.raft = raft;
     });
     return this.starting;
+  }
+
+  // hashicorp/raft's words for the transitions operators grep for (our Raft is etcd's design; its pre-candidate
+  // state is reported as hashicorp's candidate, which also runs a pre-vote first).
+  private logRaftState(log: Logger, raft: RaftNode, state: string, prev: string | undefined, lastLeader?: NodeId): void {
+    const self = this.addressOf(this.o.node) ?? this.o.node;
+    const lead = raft.leader();
+    switch (state) {
+      case 'follower':
+        log.info('entering follower state', {
+          follower: `Node at ${self} [Follower]`,
+          'leader-address': new PlainValue(lead ? (this.addressOf(lead) ?? '') : ''),
+          'leader-id': new PlainValue(lead ?? ''),
+        });
+        return;
+      case 'pre-candidate':
+      case 'candidate':
+        if (prev === 'pre-candidate' || prev === 'candidate') {
+          log.info('pre-vote successful, starting election', { term: raft.term() });
+          return;
+        }
+        this.logCampaign(log, raft, self, prev, lastLeader);
+        return;
+      case 'leader':
+        // A lone voter wins within one step, so no candidate state was seen: say what hashicorp/raft says.
+        if (prev !== 'pre-candidate' && prev !== 'candidate') this.logCampaign(log, raft, self, prev, lastLeader);
+        log.info('election won', raft.configuration().voters.length === 1 ? { term: raft.term(), tally: 1 } : { term: raft.term() });
+        log.info('entering leader state', { leader: `Node at ${self} [Leader]` });
+        return;
+    }
+  }
+
+  private logCampaign(log: Logger, raft: RaftNode, self: string, prev: string | undefined, lastLeader: NodeId | undefined): void {
+    if (prev === 'follower')
+      log.warn('heartbeat timeout reached, starting election', {
+        'last-leader-addr': new PlainValue(lastLeader ? (this.addressOf(lastLeader) ?? '') : ''),
+        'last-leader-id': new PlainValue(lastLeader ?? ''),
+      });
+    log.info('entering candidate state', { node: `Node at ${self} [Candidate]`, term: raft.term() });
   }
 
   private refreshPeers(): void {
@@ -229,7 +276,7 @@ export class RaftServer {
     for (const id of due) {
       const after = raft.configuration().voters.length - 1;
       if (healthy < Math.floor(after / 2) + 1) break;
-      this.o.logger.info('Removing dead server (autopilot)', { server: id });
+      this.o.logger.named('autopilot').info('Removing dead server', { server: id });
       await raft.removeServer(id);
       this.failedSince.delete(id);
     }

@@ -59,6 +59,18 @@ export interface AgentConfig {
   enableScriptChecks: boolean;
   enableLocalScriptChecks: boolean;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** log_json / -log-json: hclog's JSON lines on stderr and in the log file. */
+  logJson: boolean;
+  /** log_file / -log-file: a file, or a directory (trailing separator) for consul.log; '' = none. */
+  logFile: string;
+  /** log_rotate_bytes: 0 = no size limit. */
+  logRotateBytes: number;
+  /** log_rotate_duration; 0 = Consul's default, 24 h. */
+  logRotateDurationNs: number;
+  /** log_rotate_max_files: archives kept; 0 = all, -1 = none. */
+  logRotateMaxFiles: number;
+  /** enable_syslog / -syslog: accepted, warned about (Conclave has no syslog sink). */
+  enableSyslog: boolean;
   services: DefinitionSource[];
   checks: DefinitionSource[];
   watches: DefinitionSource[];
@@ -126,6 +138,12 @@ export function defaultConfig(hostname: string): AgentConfig {
     enableScriptChecks: false,
     enableLocalScriptChecks: false,
     logLevel: 'info',
+    logJson: false,
+    logFile: '',
+    logRotateBytes: 0,
+    logRotateDurationNs: 0,
+    logRotateMaxFiles: 0,
+    enableSyslog: false,
     services: [],
     checks: [],
     watches: [],

@@ -32,6 +32,12 @@ export const AGENT_FLAGS: FlagSpecs = {
   recursor: { kind: 'list', usage: 'Upstream DNS server for names outside the domain (repeatable).' },
   domain: { kind: 'string', usage: 'DNS domain (default consul.).' },
   'log-level': { kind: 'string', usage: 'trace, debug, info, warn or error.' },
+  'log-json': { kind: 'bool', usage: 'Output logs in JSON format.' },
+  'log-file': { kind: 'string', usage: 'Path to a file (or a directory, ending in /, for consul.log) the logs are also written to.' },
+  'log-rotate-bytes': { kind: 'int', usage: 'Maximum number of bytes written to a log file before it is rotated (0 = no limit).' },
+  'log-rotate-duration': { kind: 'string', usage: 'Time after which the log file is rotated (default 24h).' },
+  'log-rotate-max-files': { kind: 'int', usage: 'Rotated log files to keep (0 = all, -1 = none).' },
+  syslog: { kind: 'bool', usage: 'Accepted for compatibility; Conclave does not log to syslog (a warning says so).' },
   'enable-script-checks': { kind: 'bool', usage: 'Allow script checks from config files and the HTTP API.' },
   'enable-local-script-checks': { kind: 'bool', usage: 'Allow script checks from config files only.' },
   join: { kind: 'list', usage: 'Address of an agent to join at start (repeatable).' },
@@ -46,6 +52,10 @@ export const AGENT_FLAGS: FlagSpecs = {
   ui: { kind: 'bool', usage: 'Accepted for compatibility; the web UI is not served.' },
   'ui-dir': { kind: 'string', usage: 'Accepted for compatibility; the web UI is not served.' },
 };
+
+/** Said once at start when -syslog / enable_syslog is set. */
+export const SYSLOG_WARNING =
+  'enable_syslog/-syslog: Conclave does not log to syslog (Node has no unix datagram socket for /dev/log); logs go to stderr and -log-file only';
 
 export interface BuiltConfig {
   config: AgentConfig;
@@ -97,6 +107,19 @@ export function buildAgentConfig(argv: readonly string[], host = hostname()): Bu
   cfg.recursors.push(...((f.recursor as string[] | undefined) ?? []));
   if (str('domain') !== undefined) cfg.domain = fqdn(str('domain')!);
   if (str('log-level') !== undefined) cfg.logLevel = logLevelOf(str('log-level')!, '-log-level');
+  if (f['log-json'] !== undefined) cfg.logJson = f['log-json'] as boolean;
+  if (str('log-file') !== undefined) cfg.logFile = str('log-file')!;
+  if (int('log-rotate-bytes') !== undefined) cfg.logRotateBytes = int('log-rotate-bytes')!;
+  if (str('log-rotate-duration') !== undefined) {
+    try {
+      cfg.logRotateDurationNs = parseGoDuration(str('log-rotate-duration')!);
+    } catch (err) {
+      throw new ConfigError(`-log-rotate-duration: ${(err as Error).message}`);
+    }
+  }
+  if (int('log-rotate-max-files') !== undefined) cfg.logRotateMaxFiles = int('log-rotate-max-files')!;
+  if (f.syslog !== undefined) cfg.enableSyslog = f.syslog as boolean;
+  if (cfg.enableSyslog) warnings.push(SYSLOG_WARNING);
   if (f['enable-script-checks'] !== undefined) cfg.enableScriptChecks = f['enable-script-checks'] as boolean;
   if (f['enable-local-script-checks'] !== undefined)
     cfg.enableLocalScriptChecks = f['enable-local-script-checks'] as boolean;
@@ -133,6 +156,8 @@ function validate(cfg: AgentConfig): void {
   for (const [name, p] of Object.entries(cfg.ports)) {
     if (!Number.isInteger(p) || p < -1 || p > 65535) throw new ConfigError(`ports.${name}: invalid port ${p}`);
   }
+  if (cfg.logRotateBytes < 0) throw new ConfigError(`log_rotate_bytes: must not be negative, got ${cfg.logRotateBytes}`);
+  if (cfg.logRotateDurationNs < 0) throw new ConfigError('log_rotate_duration: must not be negative');
   if (cfg.raftMultiplier < 1 || cfg.raftMultiplier > 10)
     throw new ConfigError(`performance.raft_multiplier: must be between 1 and 10, got ${cfg.raftMultiplier}`);
   if (!cfg.dev && cfg.dataDir === '')

@@ -241,10 +241,13 @@ const SCHEMA: Record<string, KeySpec> = {
     },
   },
   raft_protocol: ignored('number'),
-  log_file: ignored('string'),
-  log_json: ignored('bool'),
+  log_file: { kind: 'string', set: (c, v: string) => void (c.logFile = v) },
+  log_json: { kind: 'bool', set: (c, v: boolean) => void (c.logJson = v) },
+  log_rotate_bytes: { kind: 'number', set: (c, v: number, ctx) => void (c.logRotateBytes = rotateNumber(v, 'log_rotate_bytes', ctx)) },
+  log_rotate_duration: { kind: 'duration', set: (c, v: number) => void (c.logRotateDurationNs = v) },
+  log_rotate_max_files: { kind: 'number', set: (c, v: number, ctx) => void (c.logRotateMaxFiles = rotateNumber(v, 'log_rotate_max_files', ctx)) },
   syslog_facility: ignored('string'),
-  enable_syslog: ignored('bool'),
+  enable_syslog: { kind: 'bool', set: (c, v: boolean) => void (c.enableSyslog = v) },
   tls: {
     kind: 'object',
     keys: {
@@ -362,6 +365,11 @@ function describe(value: unknown): string {
 export function fqdn(domain: string): string {
   const d = domain.trim().toLowerCase().replace(/^\.+/, '');
   return d.endsWith('.') ? d : d + '.';
+}
+
+function rotateNumber(v: number, key: string, ctx: ApplyContext): number {
+  if (!Number.isInteger(v)) throw new ConfigError(`${ctx.origin}: ${key}: expected a whole number, got ${v}`);
+  return v;
 }
 
 export function logLevelOf(v: string, where: string): AgentConfig['logLevel'] {

@@ -3,11 +3,10 @@
 // @conclave/agent is imported here, when the command runs, so that no other sub-command loads the server code.
 import type { Agent as RunningAgent } from '@conclave/agent';
 import { FlagError } from '@conclave/client';
-import { createLogger } from '@conclave/toolkit';
 import type { CliIo } from '../cli-io.js';
 
 export async function agent(argv: string[], io: CliIo): Promise<number> {
-  const { Agent, ConfigError, VERSION, buildAgentConfig } = await import('@conclave/agent');
+  const { Agent, ConfigError, VERSION, buildAgentConfig, startAgentLogging } = await import('@conclave/agent');
   let built;
   try {
     built = buildAgentConfig(argv);
@@ -19,7 +18,14 @@ export async function agent(argv: string[], io: CliIo): Promise<number> {
     throw err;
   }
   const { config, warnings } = built;
-  const logger = createLogger(config.logLevel, 'agent', (line) => io.stderr.write(line + '\n'));
+  let logging;
+  try {
+    logging = startAgentLogging(config, (line) => io.stderr.write(line + '\n'));
+  } catch (err) {
+    io.stderr.write(`==> ${(err as Error).message}\n`);
+    return 1;
+  }
+  const logger = logging.logger;
   for (const w of warnings) logger.warn(w);
   let stop!: (how: { code: number; leave: boolean }) => void;
   const stopped = new Promise<{ code: number; leave: boolean }>((resolve) => (stop = resolve));
@@ -32,6 +38,7 @@ export async function agent(argv: string[], io: CliIo): Promise<number> {
     });
   } catch (err) {
     io.stderr.write(`==> Error starting agent: ${describeStartError(err)}\n`);
+    logging.close();
     return 1;
   }
   const banner = [
@@ -51,7 +58,7 @@ export async function agent(argv: string[], io: CliIo): Promise<number> {
   io.stdout.write(banner.join('\n') + '\n');
 
   const onHup = () => {
-    logger.info('Caught signal, reloading', { signal: 'SIGHUP' });
+    logger.info('Caught', { signal: GO_SIGNAL_NAME.SIGHUP });
     agent.reload().catch((err: unknown) => logger.error('Reload failed; keeping the running configuration', { error: err }));
   };
   // Consul: clients leave gracefully on SIGINT and SIGTERM, servers just stop (so a restart keeps quorum),
@@ -59,7 +66,7 @@ export async function agent(argv: string[], io: CliIo): Promise<number> {
   const leaveOnInt = !(config.skipLeaveOnInterrupt ?? config.server);
   const leaveOnTerm = config.leaveOnTerminate ?? !config.server;
   const onStop = (signal: NodeJS.Signals) => () => {
-    logger.info('Caught signal, shutting down', { signal });
+    logger.info('Caught', { signal: GO_SIGNAL_NAME[signal] ?? signal });
     stop({ code: 0, leave: signal === 'SIGINT' ? leaveOnInt : leaveOnTerm });
   };
   const onInt = onStop('SIGINT');
@@ -72,13 +79,18 @@ export async function agent(argv: string[], io: CliIo): Promise<number> {
   process.off('SIGINT', onInt);
   process.off('SIGTERM', onTerm);
   if (leave && !config.dev) {
-    logger.info('Gracefully leaving the cluster');
-    await agent.leave().catch((err: unknown) => logger.warn('Leave failed', { error: err }));
+    logger.info('Gracefully shutting down agent...');
+    await agent.leave().catch((err: unknown) => logger.error('Error on leave', { error: err }));
   }
+  logger.info('Requesting shutdown');
   await agent.shutdown();
-  logger.info('Agent stopped');
+  logger.info('shutdown complete');
+  logging.close();
   return code;
 }
+
+// Consul logs Go's names for signals (`agent: Caught: signal=interrupt`).
+const GO_SIGNAL_NAME: Partial<Record<NodeJS.Signals, string>> = { SIGHUP: 'hangup', SIGINT: 'interrupt', SIGTERM: 'terminated' };
 
 function describeStartError(err: unknown): string {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };

@@ -2,7 +2,7 @@
 // cli package depends on @conclave/agent anyway) on free ports, so the command tests need no built binary.
 import { Readable, Writable } from 'node:stream';
 import { Agent, buildAgentConfig } from '@conclave/agent';
-import { createLogger } from '@conclave/toolkit';
+import { createLogger, type RootLogger } from '@conclave/toolkit';
 import { runCli, type CliIo } from '../../src/index.js';
 
 export interface CliResult {
@@ -50,12 +50,12 @@ export interface TestAgent {
   stop(): Promise<void>;
 }
 
-export async function startAgent(nodeName = 'cli-test'): Promise<TestAgent> {
+export async function startAgent(nodeName = 'cli-test', logger: RootLogger = createLogger('error', 'agent', () => undefined)): Promise<TestAgent> {
   const ports = ['-http-port', '-dns-port', '-serf-lan-port', '-serf-wan-port', '-server-port'];
   const args = ['-dev', '-node', nodeName];
   for (const flag of ports) args.push(flag, String(await freePort()));
   const { config } = buildAgentConfig(args);
-  const agent = await Agent.start(config, createLogger('error', 'agent', () => undefined));
+  const agent = await Agent.start(config, logger);
   const httpAddr = agent.httpAddress;
   for (const deadline = Date.now() + 20_000; ; ) {
     const leader = await fetch(`http://${httpAddr}/v1/status/leader`).then((r) => (r.ok ? r.json() : ''), () => '');
