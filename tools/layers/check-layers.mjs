@@ -14,6 +14,7 @@ export const ALLOWED = {
   'packages/toolkit': [],
   'packages/raft': [],
   'packages/gossip': [],
+  'packages/hcl': [],
   // Consul's data model and the replicated state.
   'packages/catalog': ['toolkit'],
   'packages/kv': ['catalog', 'toolkit'],
@@ -24,10 +25,10 @@ export const ALLOWED = {
   'packages/dns': ['toolkit'],
   // Clients of any Consul-compatible agent.
   'packages/client': ['toolkit'],
-  'packages/template': ['client', 'toolkit'],
+  'packages/template': ['client', 'hcl', 'toolkit'],
   'packages/watch': ['client', 'toolkit'],
   // Composition.
-  'packages/agent': ['catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'toolkit'],
+  'packages/agent': ['catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'hcl', 'toolkit'],
   'packages/cli': ['agent', 'catalog', 'state', 'client', 'watch', 'toolkit'],
   // Launchers.
   'apps/agent': ['cli'],

@@ -40,8 +40,9 @@ const REAP_GRACE_MS = 120_000;
 export type { AgentMode } from './agent-role.js';
 
 export interface AgentOptions {
-  /** Re-reads the configuration for `reload` (SIGHUP, `conclave reload`); the app passes its argv through. */
-  reloadConfig?: () => AgentConfig;
+  /** Re-reads (and checks) the configuration for `reload` (SIGHUP, `conclave reload`); the app passes its argv
+   * through. A rejection refuses the reload with nothing changed. */
+  reloadConfig?: () => AgentConfig | Promise<AgentConfig>;
   /** Called when the agent was asked to leave (PUT /v1/agent/leave): the app shuts down. */
   onLeave?: () => void;
 }
@@ -182,7 +183,7 @@ export class Agent {
   /** Re-reads service and check definitions (SIGHUP, PUT /v1/agent/reload). */
   async reload(): Promise<void> {
     if (!this.options.reloadConfig) return;
-    const next = this.options.reloadConfig();
+    const next = await this.options.reloadConfig();
     // Watches first: an invalid watch definition refuses the whole reload before anything changed.
     await this.watches.apply(next.watches);
     const seen = this.services.reloadDefinitions(next);

@@ -26,6 +26,7 @@ Available commands are:
     reload
     services
     snapshot
+    validate
     version
     watch
 `);
