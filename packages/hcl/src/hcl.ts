@@ -43,8 +43,8 @@ function toHclError(err: unknown, file: string): HclError {
     return new HclError(reason, file, pos?.line, pos?.column, err.message);
   }
   if (err instanceof DecodeFailure) {
-    const valid = err.pos !== undefined && err.pos.line > 0;
-    return new HclError(err.message, file, valid ? err.pos!.line : undefined, valid ? err.pos!.column : undefined, err.message, err.panic);
+    const pos = err.pos && err.pos.line > 0 ? err.pos : undefined;
+    return new HclError(err.message, file, pos?.line, pos?.column, err.message, err.panic);
   }
   if (err instanceof JsonParseError) return new HclError(err.reason, file, err.pos?.line, err.pos?.column, err.message);
   if (err instanceof GoPanic) return new HclError(err.message, file, undefined, undefined, err.message, true);
@@ -66,7 +66,8 @@ function toPlain(v: GoVal, positions: KeyPositions): HclValue {
       const obj: HclObject = {};
       for (const [k, x] of v.v) {
         // A key named __proto__ is data here, not the prototype.
-        Object.defineProperty(obj, k, { value: toPlain(x, positions), enumerable: true, writable: true, configurable: true });
+        if (k === '__proto__') Object.defineProperty(obj, k, { value: toPlain(x, positions), enumerable: true, writable: true, configurable: true });
+        else obj[k] = toPlain(x, positions);
         const pos = v.pos.get(k);
         if (pos && pos.line > 0) positions.set(obj, k, pos);
       }

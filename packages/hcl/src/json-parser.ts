@@ -180,13 +180,12 @@ class JsonParser {
   }
 }
 
-class PartialList extends Error {
+/** objectList's (items so far, error) pair, thrown (a plain object: no stack trace to capture). */
+class PartialList {
   constructor(
     readonly list: ObjectList,
     readonly err: unknown,
-  ) {
-    super('partial list');
-  }
+  ) {}
 }
 
 /** json token.HCLToken(): the HCL token for a literal, without a position. */

@@ -1,8 +1,8 @@
 // hashicorp/hcl/json/scanner, ported line by line: the scanner of HCL's JSON dialect, which hcl.Decode uses for
 // text whose first character is "{". Only JSON's tokens; numbers cannot start with 0.
-import { EOF, NL, ScannerBase, ch, digitVal, isDecimal, isDigit, isLetter, isWhitespace } from './scanner-base.js';
+import { EOF, NL, ScannerBase, ch, digitVal, isDecimal, isDigit, isLetter, isWhitespace, spells } from './scanner-base.js';
 import type { Pos } from './token.js';
-import { goString, RUNE_ERROR } from './utf8.js';
+import { RUNE_ERROR } from './utf8.js';
 
 export enum JsonTokenType {
   ILLEGAL,
@@ -29,13 +29,13 @@ export interface JsonToken {
 
 export class JsonScanner extends ScannerBase {
   protected next(): number {
-    const read = this.readRune();
-    if (!read) {
+    const c = this.readRune();
+    if (c < 0) {
       this.srcPos.column++;
       this.lastCharLen = 0;
       return EOF;
     }
-    const [c, size] = read;
+    const size = this.runeSize;
     if (c === RUNE_ERROR && size === 1) {
       this.srcPos.column++;
       this.srcPos.offset += size;
@@ -43,7 +43,7 @@ export class JsonScanner extends ScannerBase {
       this.err('illegal UTF-8 encoding');
       return c;
     }
-    this.prevPos = { ...this.srcPos };
+    this.savePrevPos();
     this.srcPos.column++;
     this.lastCharLen = size;
     this.srcPos.offset += size;
@@ -62,8 +62,8 @@ export class JsonScanner extends ScannerBase {
     this.startToken();
     if (isLetter(c)) {
       const lit = this.scanIdentifier();
-      if (lit === 'true' || lit === 'false') tok = JsonTokenType.BOOL;
-      else if (lit === 'null') tok = JsonTokenType.NULL;
+      if (spells(lit, 'true') || spells(lit, 'false')) tok = JsonTokenType.BOOL;
+      else if (spells(lit, 'null')) tok = JsonTokenType.NULL;
       else this.err('illegal char');
     } else if (isDecimal(c)) {
       tok = this.scanNumber(c);
@@ -158,11 +158,11 @@ export class JsonScanner extends ScannerBase {
     return c;
   }
 
-  private scanIdentifier(): string {
+  private scanIdentifier(): Uint8Array {
     const offs = this.srcPos.offset - this.lastCharLen;
     let c = this.next();
     while (isLetter(c) || isDigit(c) || c === ch('-')) c = this.next();
     if (c !== EOF) this.unread();
-    return goString(this.src.subarray(offs, this.srcPos.offset));
+    return this.src.subarray(offs, this.srcPos.offset);
   }
 }

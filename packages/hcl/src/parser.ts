@@ -263,24 +263,22 @@ class Parser {
   }
 }
 
+// Go's multiple returns, thrown: plain objects, not Errors (a stack trace per list end would dominate parsing).
+
 /** objectKey's (keys, error) pair. */
-class KeysError extends Error {
+class KeysError {
   constructor(
     readonly keys: ObjectKey[],
     readonly err: unknown,
-  ) {
-    super('keys');
-  }
+  ) {}
 }
 
 /** objectList's (items so far, error) pair. */
-class PartialList extends Error {
+class PartialList {
   constructor(
     readonly list: ObjectList,
     readonly err: unknown,
-  ) {
-    super('partial list');
-  }
+  ) {}
 }
 
 /** An error's text as Go's `%s` prints it. */

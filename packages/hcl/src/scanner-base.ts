@@ -27,15 +27,27 @@ export abstract class ScannerBase {
 
   protected abstract next(): number;
 
-  protected readRune(): [number, number] | undefined {
+  /** bytes.Buffer.ReadRune: the rune, or -1 at the end; its width is then `lastRead`. */
+  protected readRune(): number {
     if (this.off >= this.src.length) {
       this.lastRead = 0;
-      return undefined;
+      return -1;
+    }
+    const b = this.src[this.off]!;
+    if (b < 0x80) {
+      this.off++;
+      this.lastRead = 1;
+      return b;
     }
     const [r, size] = decodeRune(this.src, this.off);
     this.off += size;
     this.lastRead = size;
-    return [r, size];
+    return r;
+  }
+
+  /** The width of the rune readRune just returned. */
+  protected get runeSize(): number {
+    return this.lastRead;
   }
 
   private unreadRune(): void {
@@ -44,16 +56,23 @@ export abstract class ScannerBase {
     this.lastRead = 0;
   }
 
+  /** Remembers the position before the rune being read, for unread (copied field by field: once per rune). */
+  protected savePrevPos(): void {
+    this.prevPos.offset = this.srcPos.offset;
+    this.prevPos.line = this.srcPos.line;
+    this.prevPos.column = this.srcPos.column;
+  }
+
   protected unread(): void {
     this.unreadRune();
     this.srcPos = { ...this.prevPos };
   }
 
   protected peek(): number {
-    const read = this.readRune();
-    if (!read) return EOF;
+    const r = this.readRune();
+    if (r < 0) return EOF;
     this.unreadRune();
-    return read[0];
+    return r;
   }
 
   /** Marks where the token whose first character was just read starts. */
@@ -72,7 +91,7 @@ export abstract class ScannerBase {
   /** The token's text and position, from startToken to what has been read. */
   protected endToken(): { pos: Pos; text: Uint8Array } {
     const tokEnd = this.srcPos.offset;
-    const text = this.tokStart >= 0 ? this.src.slice(this.tokStart, tokEnd) : new Uint8Array();
+    const text = this.tokStart >= 0 ? this.src.subarray(this.tokStart, tokEnd) : new Uint8Array();
     this.tokStart = tokEnd;
     return { pos: { ...this.tokPos }, text };
   }
@@ -179,6 +198,13 @@ export abstract class ScannerBase {
 
 const LETTER = /\p{L}/u;
 const DIGIT = /\p{Nd}/u;
+
+/** The identifier's bytes spell `word` (ASCII). */
+export function spells(ident: Uint8Array, word: string): boolean {
+  if (ident.length !== word.length) return false;
+  for (let i = 0; i < ident.length; i++) if (ident[i] !== word.charCodeAt(i)) return false;
+  return true;
+}
 
 export function isLetter(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || (c >= 0x80 && LETTER.test(String.fromCodePoint(c)));

@@ -1,20 +1,20 @@
 // hashicorp/hcl/hcl/scanner, ported line by line: the same tokens, the same positions (columns in characters),
 // the same error texts, and the same quirks (a scan error is reported and scanning goes on; the parser keeps the
 // last one).
-import { EOF, NL, ScannerBase, ch, digitVal, isDecimal, isDigit, isHexadecimal, isLetter, isWhitespace } from './scanner-base.js';
+import { EOF, NL, ScannerBase, ch, digitVal, isDecimal, isDigit, isHexadecimal, isLetter, isWhitespace, spells } from './scanner-base.js';
 import { TokenType, type Token } from './token.js';
-import { goString, RUNE_ERROR } from './utf8.js';
+import { RUNE_ERROR } from './utf8.js';
 
 export class Scanner extends ScannerBase {
   protected next(): number {
-    const read = this.readRune();
-    if (!read) {
+    const c = this.readRune();
+    if (c < 0) {
       this.srcPos.column++;
       this.lastCharLen = 0;
       return EOF;
     }
-    const [c, size] = read;
-    this.prevPos = { ...this.srcPos };
+    const size = this.runeSize;
+    this.savePrevPos();
     this.srcPos.column++;
     this.lastCharLen = size;
     this.srcPos.offset += size;
@@ -48,7 +48,7 @@ export class Scanner extends ScannerBase {
     if (isLetter(c)) {
       tok = TokenType.IDENT;
       const lit = this.scanIdentifier();
-      if (lit === 'true' || lit === 'false') tok = TokenType.BOOL;
+      if (spells(lit, 'true') || spells(lit, 'false')) tok = TokenType.BOOL;
     } else if (isDecimal(c)) {
       tok = this.scanNumber(c);
     } else {
@@ -250,12 +250,12 @@ export class Scanner extends ScannerBase {
     return c;
   }
 
-  private scanIdentifier(): string {
+  private scanIdentifier(): Uint8Array {
     const offs = this.srcPos.offset - this.lastCharLen;
     let c = this.next();
     while (isLetter(c) || isDigit(c) || c === ch('-') || c === ch('.')) c = this.next();
     if (c !== EOF) this.unread();
-    return goString(this.src.subarray(offs, this.srcPos.offset));
+    return this.src.subarray(offs, this.srcPos.offset);
   }
 }
 

@@ -123,7 +123,14 @@ function readAgentConfig(argv: readonly string[], host: string): BuiltConfig & {
   if (int('serf-wan-port') !== undefined) cfg.ports.serfWan = int('serf-wan-port')!;
   cfg.recursors.push(...((f.recursor as string[] | undefined) ?? []));
   if (str('domain') !== undefined) cfg.domain = fqdn(str('domain')!);
-  if (str('log-level') !== undefined) collect(problems, () => (cfg.logLevel = logLevelOf(str('log-level')!, '-log-level')));
+  if (str('log-level') !== undefined) {
+    try {
+      cfg.logLevel = logLevelOf(str('log-level')!, '-log-level');
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
+    }
+  }
   if (f['enable-script-checks'] !== undefined) cfg.enableScriptChecks = f['enable-script-checks'] as boolean;
   if (f['enable-local-script-checks'] !== undefined)
     cfg.enableLocalScriptChecks = f['enable-local-script-checks'] as boolean;
@@ -152,15 +159,6 @@ function readAgentConfig(argv: readonly string[], host: string): BuiltConfig & {
   // What a file that could not be read or parsed would have set is unknown: no verdict on the whole then.
   if (!unreadable) validate(cfg, problems);
   return { config: cfg, warnings, problems };
-}
-
-function collect(problems: string[], apply: () => void): void {
-  try {
-    apply();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
 }
 
 function validate(cfg: AgentConfig, problems: string[]): void {
