@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/version.ts'],
+  entry: ['src/index.ts', 'src/version.ts', 'src/config.ts'],
   format: ['esm'],
   dts: true,
   clean: true,

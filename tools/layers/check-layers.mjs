@@ -15,6 +15,7 @@ export const ALLOWED = {
   'packages/raft': [],
   'packages/gossip': [],
   'packages/tls': [],
+  'packages/hcl': [],
   // Consul's data model and the replicated state.
   'packages/catalog': ['toolkit'],
   'packages/kv': ['catalog', 'toolkit'],
@@ -25,10 +26,10 @@ export const ALLOWED = {
   'packages/dns': ['toolkit'],
   // Clients of any Consul-compatible agent.
   'packages/client': ['toolkit'],
-  'packages/template': ['client', 'toolkit'],
+  'packages/template': ['client', 'hcl', 'toolkit'],
   'packages/watch': ['client', 'toolkit'],
   // Composition.
-  'packages/agent': ['catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'toolkit'],
+  'packages/agent': ['catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'hcl', 'toolkit'],
   'packages/cli': ['agent', 'catalog', 'state', 'client', 'watch', 'tls', 'toolkit'],
   // Launchers.
   'apps/agent': ['cli'],

@@ -1,12 +1,13 @@
-// Config files and reload against the built binary: bad files stop the agent with a message naming the file and
-// the key; unknown keys only warn; SIGHUP and `conclave reload` pick up new service definitions.
+// Config files and reload against the built binary: bad files (JSON or HCL) stop the agent before anything
+// starts, with every problem named by file, line, column and key; unknown keys are such problems; SIGHUP and
+// `conclave reload` pick up new service definitions; `conclave validate` checks a configuration the same way.
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '@conclave/test-support/wait-for';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONCLAVE_BIN, dig, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { CONCLAVE_BIN, dig, freePort, runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 let agent: AgentProcess | undefined;
 afterEach(async () => {
@@ -21,6 +22,22 @@ function runAgentSync(args: string[]) {
   });
 }
 
+describe('conclave validate (the built binary)', () => {
+  it('exits 0 with "Configuration is valid!" and 1 with every problem', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-validate-'));
+    writeFileSync(join(dir, 'agent.hcl'), 'data_dir = "/opt/conclave"\nserver = true\n');
+    writeFileSync(join(dir, 'web.json'), JSON.stringify({ service: { name: 'web', port: 80 } }));
+    const ok = spawnSync(process.execPath, [CONCLAVE_BIN, 'validate', dir], { encoding: 'utf8', timeout: 15000 });
+    expect([ok.status, ok.stdout, ok.stderr]).toEqual([0, 'Configuration is valid!\n', '']);
+    writeFileSync(join(dir, 'bad.hcl'), 'bootstrap_expect = 3\nserver = "yes"\n');
+    const bad = spawnSync(process.execPath, [CONCLAVE_BIN, 'validate', dir], { encoding: 'utf8', timeout: 15000 });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe(
+      `Config validation failed: ${join(dir, 'bad.hcl')}:2:1: server: expected true or false, got the string "yes"\n`,
+    );
+  });
+});
+
 describe('agent configuration files', () => {
   it('exits non-zero naming the file, the key and the problem for a wrong type', () => {
     const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
@@ -28,7 +45,7 @@ describe('agent configuration files', () => {
     writeFileSync(file, '{"ports": {"http": "8500"}}');
     const res = runAgentSync(['-config-file', file]);
     expect(res.status).toBe(1);
-    expect(res.stderr).toContain(`config file ${file}: ports.http: expected a number, got the string "8500"`);
+    expect(res.stderr).toContain(`==> ${file}:1:12: ports.http: expected a number, got the string "8500"`);
   });
 
   it('exits non-zero on invalid JSON with its position', () => {
@@ -37,7 +54,7 @@ describe('agent configuration files', () => {
     writeFileSync(file, '{"service": {"name": "web",}}');
     const res = runAgentSync(['-config-file', file]);
     expect(res.status).toBe(1);
-    expect(res.stderr).toMatch(new RegExp(`config file ${file}: invalid JSON: .*line 1, column`));
+    expect(res.stderr).toMatch(new RegExp(`${file}: invalid JSON: .*line 1, column`));
   });
 
   it('exits non-zero naming the service field for an invalid definition', () => {
@@ -46,7 +63,7 @@ describe('agent configuration files', () => {
     writeFileSync(file, JSON.stringify({ service: { name: 'web', port: 'eighty' } }));
     const res = runAgentSync(['-config-file', file]);
     expect(res.status).toBe(1);
-    expect(res.stderr).toContain(`config file ${file}: service.port: expected a number`);
+    expect(res.stderr).toContain(`==> ${file}:1:13: service.port: expected a number`);
   });
 
   it('refuses a script check in a config file unless script checks are enabled', () => {
@@ -58,14 +75,55 @@ describe('agent configuration files', () => {
     expect(res.stderr).toContain("Scripts are disabled on this agent; to enable, configure 'enable_script_checks' or 'enable_local_script_checks' to true");
   });
 
-  it('warns about unknown keys and keeps running', async () => {
+  it('refuses unknown keys, listing every problem, before anything starts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
     const file = join(dir, 'extra.json');
-    writeFileSync(file, JSON.stringify({ frobnicate: 1, service: { name: 'web', port: 80 } }));
-    agent = await startDevAgent(['-config-file', file]);
-    expect(agent.output()).toContain(`[WARN]  agent: config file ${file}: unknown configuration key "frobnicate" ignored`);
-    const services = await (await fetch(`http://${agent.httpAddr}/v1/agent/services`)).json();
-    expect(Object.keys(services as object)).toEqual(['web']);
+    writeFileSync(file, JSON.stringify({ frobnicate: 1, service: { name: 'web', port: 80, weights: { passing: 0 } } }));
+    const hcl = join(dir, 'extra.hcl');
+    writeFileSync(hcl, 'ports {\n  htttp = 8500\n}\n');
+    const port = await freePort();
+    const res = runAgentSync(['-http-port', String(port), '-config-file', file, '-config-file', hcl]);
+    expect(res.status).toBe(1);
+    expect(res.stdout).not.toContain('Starting Conclave agent');
+    expect(res.stderr.split('\n')).toEqual([
+      `==> ${file}:1:2: unknown configuration key "frobnicate"`,
+      `==> ${hcl}:2:3: unknown configuration key "ports.htttp"`,
+      `==> ${file}:1:28: service.weights.passing: Passing must be greater than 0`,
+      '',
+    ]);
+  });
+
+  it('starts from a directory of HCL and JSON files and -hcl fragments, and reloads HCL definitions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
+    writeFileSync(join(dir, 'a-node.hcl'), '# the node\nnode_meta {\n  rack = "r1"\n}\ndns_config {\n  node_ttl = "30s"\n}\n');
+    writeFileSync(join(dir, 'b-web.hcl'), 'service {\n  name = "web"\n  port = 80\n  address = "10.0.0.1"\n  check {\n    ttl = "30s"\n    status = "passing"\n  }\n}\n');
+    writeFileSync(join(dir, 'c-api.json'), JSON.stringify({ service: { name: 'api', port: 81, address: '10.0.0.2' } }));
+    agent = await startDevAgent(['-config-dir', dir, '-hcl', 'node_name = "from-hcl-flag"']);
+    const self = (await (await fetch(`http://${agent.httpAddr}/v1/agent/self`)).json()) as { Config: { NodeName: string }; Meta: Record<string, string> };
+    expect(self.Config.NodeName).toBe('from-hcl-flag');
+    expect(self.Meta).toMatchObject({ rack: 'r1' });
+    expect((await dig(agent.dnsPort, 'web.service.consul')).answer.map((a) => a[4])).toEqual(['10.0.0.1']);
+    expect((await dig(agent.dnsPort, 'api.service.consul')).answer.map((a) => a[4])).toEqual(['10.0.0.2']);
+
+    writeFileSync(join(dir, 'd-db.hcl'), 'service {\n  name = "db"\n  port = 5432\n  address = "10.0.0.3"\n}\n');
+    expect((await runCli(['reload', '-http-addr', agent.httpAddr])).code).toBe(0);
+    await waitFor('db after reload', async () => (await dig(agent!.dnsPort, 'db.service.consul')).answer.length === 1, { timeoutMs: 10000, intervalMs: 100 });
+
+    // A broken file refuses the reload and keeps the running configuration.
+    writeFileSync(join(dir, 'e-broken.hcl'), 'service {\n  name = "broken"\n');
+    const refused = await runCli(['reload', '-http-addr', agent.httpAddr]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${join(dir, 'e-broken.hcl')}:3:2: object expected closing RBRACE got: EOF`);
+    expect((await dig(agent.dnsPort, 'db.service.consul')).answer.length).toBe(1);
+  });
+
+  it('exits non-zero on a broken HCL file with file:line:col and no stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
+    const file = join(dir, 'broken.hcl');
+    writeFileSync(file, 'datacenter = "dc1"\nports {\n  http = 8500\n  dns 8600\n}\n');
+    const res = runAgentSync(['-config-file', file]);
+    expect(res.status).toBe(1);
+    expect(res.stderr).toBe(`==> ${file}:4:7: expected: IDENT | STRING | ASSIGN | LBRACE got: NUMBER\n`);
   });
 
   it('reloads service definitions on SIGHUP and on `conclave reload`', async () => {

@@ -127,7 +127,8 @@ describe('conclave services and catalog', () => {
     expect(fromFlags.stdout).toBe('Registered service: api\n');
     expect(noArgs).toEqual({ code: 1, stdout: '', stderr: 'Service registration requires at least one argument or flags.\n' });
     expect(parse.code).toBe(1);
-    expect(parse.stderr).toMatch(/^Error: Error parsing .*bad\.json/);
+    // The file is read by the agent's own configuration loader, as Consul's `services register` reads it.
+    expect(parse.stderr).toMatch(/^Error: .*bad\.json: invalid JSON: /);
     // The agent's 400 for a nameless service comes through with its plain-text body.
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^Error registering service "": Unexpected response code: 400 \(.+\)\n$/);

@@ -41,8 +41,9 @@ const REAP_GRACE_MS = 120_000;
 export type { AgentMode } from './agent-role.js';
 
 export interface AgentOptions {
-  /** Re-reads the configuration for `reload` (SIGHUP, `conclave reload`); the app passes its argv through. */
-  reloadConfig?: () => AgentConfig;
+  /** Re-reads (and checks) the configuration for `reload` (SIGHUP, `conclave reload`); the app passes its argv
+   * through. A rejection refuses the reload with nothing changed. */
+  reloadConfig?: () => AgentConfig | Promise<AgentConfig>;
   /** Called when the agent was asked to leave (PUT /v1/agent/leave): the app shuts down. */
   onLeave?: () => void;
 }
@@ -193,7 +194,7 @@ export class Agent {
   async reload(): Promise<void> {
     if (!this.options.reloadConfig) return;
     this.logger.info('Reloading configuration...');
-    const next = this.options.reloadConfig();
+    const next = await this.options.reloadConfig();
     // Certificates first: unreadable or mismatched files refuse the reload and the old ones stay in use.
     this.frontEnds.reloadTls(next);
     this.clusterTls.load(next);

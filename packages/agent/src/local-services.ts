@@ -58,11 +58,11 @@ export class LocalServices {
   loadDefinitions(defs: Pick<AgentConfig, 'services' | 'checks'>): { services: Set<string>; checks: Set<string> } {
     const seen = { services: new Set<string>(), checks: new Set<string>() };
     for (const def of defs.services) {
-      const id = this.registerService(def.raw, 'config', { path: `${def.origin}: service` });
+      const id = this.registerService(def.raw, 'config', { path: `${def.origin}: ${def.path ?? 'service'}` });
       seen.services.add(id);
       for (const c of this.local.checksOfService(id)) seen.checks.add(c.CheckID);
     }
-    for (const def of defs.checks) seen.checks.add(this.registerCheck(def.raw, 'config', `${def.origin}: check`));
+    for (const def of defs.checks) seen.checks.add(this.registerCheck(def.raw, 'config', `${def.origin}: ${def.path ?? 'check'}`));
     return seen;
   }
 

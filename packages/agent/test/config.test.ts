@@ -4,13 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAgentConfig } from '../src/config/agent-flags.js';
 import { ConfigError } from '../src/config/config-error.js';
+import { configProblems } from './support.js';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'conclave-config-'));
 }
 
+
 describe('agent configuration', () => {
-  it('has Consul dev-mode defaults', () => {
+  it('has Consul dev-mode defaults', async () => {
     const { config } = buildAgentConfig(['-dev'], 'myhost');
     expect(config.nodeName).toBe('myhost');
     expect(config.datacenter).toBe('dc1');
@@ -21,7 +23,7 @@ describe('agent configuration', () => {
     expect(config.domain).toBe('consul.');
   });
 
-  it("reads the article's service file and DNS file", () => {
+  it("reads the article's service file and DNS file", async () => {
     const dir = tmp();
     writeFileSync(
       join(dir, 'db.json'),
@@ -43,10 +45,10 @@ describe('agent configuration', () => {
     expect(config.ports.dns).toBe(53);
     expect(config.recursors).toEqual(['8.8.8.8']);
     expect(config.services).toHaveLength(1);
-    expect(config.services[0]!.origin).toBe(`config file ${join(dir, 'db.json')}`);
+    expect(config.services[0]!.origin).toBe(`${join(dir, 'db.json')}:3:5`);
   });
 
-  it('takes rejoin_after_leave from a file and -rejoin from the command line', () => {
+  it('takes rejoin_after_leave from a file and -rejoin from the command line', async () => {
     const dir = tmp();
     const file = join(dir, 'rejoin.json');
     writeFileSync(file, JSON.stringify({ rejoin_after_leave: true }));
@@ -56,7 +58,7 @@ describe('agent configuration', () => {
     expect(buildAgentConfig(['-data-dir', dir, '-config-file', file, '-rejoin=false'], 'h').config.rejoinAfterLeave).toBe(false);
   });
 
-  it('lets flags override files and concatenates lists', () => {
+  it('lets flags override files and concatenates lists', async () => {
     const dir = tmp();
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');
@@ -69,48 +71,48 @@ describe('agent configuration', () => {
     expect(config.services.map((s) => (s.raw as { name: string }).name)).toEqual(['a', 'b']);
   });
 
-  it('warns about unknown keys but keeps going', () => {
+  it('refuses unknown keys, naming the file, line, column and key, and lists every problem', async () => {
     const dir = tmp();
     const f = join(dir, 'x.json');
-    writeFileSync(f, JSON.stringify({ node_name: 'n', frobnicate: true, dns_config: { only_passing: true, bogus: 1 } }));
-    const { config, warnings } = buildAgentConfig(['-dev', '-config-file', f], 'h');
-    expect(config.dns.onlyPassing).toBe(true);
-    expect(warnings).toEqual([
-      `config file ${f}: unknown configuration key "frobnicate" ignored`,
-      `config file ${f}: unknown configuration key "dns_config.bogus" ignored`,
+    writeFileSync(f, '{\n  "node_name": "n",\n  "frobnicate": true,\n  "dns_config": { "only_passing": true, "bogus": 1 }\n}');
+    expect(await configProblems(['-dev', '-config-file', f])).toEqual([
+      `${f}:3:3: unknown configuration key "frobnicate"`,
+      `${f}:4:41: unknown configuration key "dns_config.bogus"`,
     ]);
   });
 
-  it('names the file, the key and the problem for wrong types', () => {
+  it('names the file, the position, the key and the problem for wrong types', async () => {
     const dir = tmp();
     const f = join(dir, 'bad.json');
     writeFileSync(f, JSON.stringify({ ports: { dns: '53' } }));
     expect(() => buildAgentConfig(['-dev', '-config-file', f], 'h')).toThrow(
-      new ConfigError(`config file ${f}: ports.dns: expected a number, got the string "53"`),
+      new ConfigError(`${f}:1:11: ports.dns: expected a number, got the string "53"`),
     );
   });
 
-  it('names the line and column of invalid JSON', () => {
+  it('names the line and column of invalid JSON', async () => {
     const dir = tmp();
     const f = join(dir, 'broken.json');
     writeFileSync(f, '{\n  "node_name": "x",\n  oops\n}');
     expect(() => buildAgentConfig(['-dev', '-config-file', f], 'h')).toThrow(/broken\.json: invalid JSON: .* at line 3, column 3/);
   });
 
-  it('reads -config-dir alphabetically, *.json only', () => {
+  it('reads -config-dir alphabetically, *.json and *.hcl only, skipping the rest with a warning', async () => {
     const dir = tmp();
     mkdirSync(join(dir, 'sub.json'));
     writeFileSync(join(dir, 'b.json'), JSON.stringify({ node_name: 'second' }));
     writeFileSync(join(dir, 'a.json'), JSON.stringify({ node_name: 'first' }));
     writeFileSync(join(dir, 'notes.txt'), 'not config');
-    expect(buildAgentConfig(['-dev', '-config-dir', dir], 'h').config.nodeName).toBe('second');
+    const { config, warnings } = buildAgentConfig(['-dev', '-config-dir', dir], 'h');
+    expect(config.nodeName).toBe('second');
+    expect(warnings).toEqual([`skipping file ${join(dir, 'notes.txt')}, extension must be .hcl or .json, or config format must be set`]);
   });
 
-  it('rejects a bad duration and a bad log level clearly', () => {
+  it('rejects a bad duration and a bad log level clearly', async () => {
     const dir = tmp();
     const f = join(dir, 'd.json');
     writeFileSync(f, JSON.stringify({ dns_config: { node_ttl: '10 seconds' } }));
-    expect(() => buildAgentConfig(['-dev', '-config-file', f], 'h')).toThrow(`config file ${f}: dns_config.node_ttl: time: unknown unit " seconds" in duration "10 seconds"`);
+    expect(() => buildAgentConfig(['-dev', '-config-file', f], 'h')).toThrow(`${f}:1:16: dns_config.node_ttl: time: unknown unit " seconds" in duration "10 seconds"`);
     expect(() => buildAgentConfig(['-dev', '-log-level', 'loud'], 'h')).toThrow('-log-level: unknown log level "loud"');
   });
 
@@ -142,10 +144,10 @@ describe('agent configuration', () => {
     expect(() => buildAgentConfig(['-dev', '-log-rotate-bytes', '-1'], 'h')).toThrow('log_rotate_bytes: must not be negative, got -1');
     const f = join(tmp(), 'r.json');
     writeFileSync(f, JSON.stringify({ log_rotate_max_files: 1.5 }));
-    expect(() => buildAgentConfig(['-dev', '-config-file', f], 'h')).toThrow(`config file ${f}: log_rotate_max_files: expected a whole number, got 1.5`);
+    expect(() => buildAgentConfig(['-dev', '-config-file', f], 'h')).toThrow(`${f}:1:2: log_rotate_max_files: expected a whole number, got 1.5`);
   });
 
-  it('requires a data dir outside dev mode', () => {
+  it('requires a data dir outside dev mode', async () => {
     expect(() => buildAgentConfig(['-server'], 'h')).toThrow('data_dir is required outside -dev mode');
   });
 

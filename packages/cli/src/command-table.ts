@@ -4,7 +4,8 @@ import type { Command } from './command.js';
 
 export type CommandLoader = () => Promise<Command>;
 
-/** The commands that talk to an agent over HTTP (or need none); `agent` is listed apart in the usage text. */
+/** The commands that talk to an agent over HTTP (or need none: keygen, validate, version); `agent` is listed apart
+ * in the usage text. */
 export const HTTP_COMMANDS: Record<string, CommandLoader> = {
   catalog: () => import('./commands/catalog.js').then((m) => m.catalog),
   event: () => import('./commands/event.js').then((m) => m.event),
@@ -24,6 +25,7 @@ export const HTTP_COMMANDS: Record<string, CommandLoader> = {
   services: () => import('./commands/services.js').then((m) => m.services),
   snapshot: () => import('./commands/snapshot.js').then((m) => m.snapshot),
   tls: () => import('./commands/tls.js').then((m) => m.tls),
+  validate: () => import('./commands/validate.js').then((m) => m.validate),
   version: () => import('./commands/version.js').then((m) => m.version),
   watch: () => import('./commands/watch.js').then((m) => m.watch),
 };

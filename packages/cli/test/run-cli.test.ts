@@ -29,6 +29,7 @@ Available commands are:
     services
     snapshot
     tls
+    validate
     version
     watch
 `);

@@ -59,6 +59,12 @@ const UNSUPPORTED: ReadonlyArray<{ snake: string; pascal: string; kind: string }
   { snake: 'os_service', pascal: 'OSService', kind: 'OS service' },
 ];
 
+/** True for a key Consul's check definition knows, in any of its spellings (`service_id`, `ServiceID`). The
+ * agent's config loader refuses the others with their line; over the HTTP API they are ignored. */
+export function isCheckDefinitionKey(key: string): boolean {
+  return KNOWN_KEYS.has(normalise(key));
+}
+
 /** Decodes and validates one check definition; throws DecodeError naming the field and the problem. */
 export function decodeCheckDefinition(raw: unknown, opts: DecodeCheckOptions): DecodedCheck {
   const d = new FieldReader(raw, opts);

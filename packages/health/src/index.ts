@@ -11,7 +11,7 @@ export {
   isCheckStatus,
 } from './check-definition.js';
 export type { DecodeCheckOptions, DecodedCheck } from './decode-check.js';
-export { decodeCheckDefinition } from './decode-check.js';
+export { decodeCheckDefinition, isCheckDefinitionKey } from './decode-check.js';
 export type { ScriptCheckPolicy } from './script-policy.js';
 export {
   LOCAL_SCRIPT_CHECKS_DISABLED,

@@ -51,6 +51,4 @@ export {
   parseTemplateFlag,
   parseWaitSpec,
 } from './template-config.js';
-export { parseHcl, HclError } from './hcl.js';
 export { Scratch } from './scratch.js';
-export type { HclObject, HclValue } from './hcl.js';

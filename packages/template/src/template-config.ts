@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parseGoBool, parseGoDuration } from '@conclave/toolkit';
-import { parseHcl } from './hcl.js';
+import { HclError, parseHcl } from '@conclave/hcl';
 import { TemplateSpec, WaitSpec } from './renderer.js';
 
 export class TemplateConfigError extends Error {
@@ -263,9 +263,10 @@ export function parseTemplateConfigText(text: string, file: string): TemplateRun
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new TemplateConfigError(`${file}: expected a JSON object`);
   } else {
     try {
-      doc = parseHcl(text, file);
+      doc = parseHcl(text, file).root;
     } catch (e) {
-      throw new TemplateConfigError((e as Error).message);
+      if (!(e instanceof HclError)) throw e;
+      throw new TemplateConfigError(e.message);
     }
   }
   return decodeTemplateConfig(doc, file);

@@ -3,13 +3,12 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HclError, parseHcl } from '@conclave/hcl';
 import {
-  HclError,
   TEMPLATE_EXIT_CODES as EXIT,
   TemplateConfigError,
   loadTemplateConfig,
   parseWaitSpec,
-  parseHcl,
   parseTemplateConfigText,
   parseTemplateFlag,
   runTemplateCommand,
@@ -18,9 +17,9 @@ import { ARTICLE_HAPROXY } from './article-templates.js';
 import { MemoryConsul } from './memory-consul.js';
 import { serveMemoryConsul } from './memory-consul-http.js';
 
-describe('HCL subset', () => {
+describe('HCL (the one parser, @conclave/hcl)', () => {
   it('parses attributes, repeated blocks, heredocs, lists, octal numbers and comments', () => {
-    const doc = parseHcl(`
+    const { root: doc } = parseHcl(`
 # comment
 consul { address = "127.0.0.1:8500" }
 wait { min = "2s"  max = "10s" }   // trailing comment
@@ -51,9 +50,13 @@ template {
     });
   });
 
-  it('reports the line of a syntax error', () => {
-    expect(() => parseHcl('a = "x"\nb = \n}', 'c.hcl')).toThrow(new HclError('c.hcl:3: expected a value, found "}"'));
-    expect(() => parseHcl('t {\n x = "unterminated\n}', 'c.hcl')).toThrow('c.hcl:2: unterminated string');
+  it('reports the line and column of a syntax error, in hashicorp/hcl words', () => {
+    expect(() => parseHcl('a = "x"\nb = \n}', 'c.hcl')).toThrow(HclError);
+    expect(() => parseHcl('a = "x"\nb = \n}', 'c.hcl')).toThrow('c.hcl:3:1: Unknown token: 3:1 RBRACE }');
+    expect(() => parseHcl('t {\n x = "unterminated\n}', 'c.hcl')).toThrow('c.hcl:2:19: literal not terminated');
+    expect(() => parseTemplateConfigText('template {\n source = "a"\n', 'c.hcl')).toThrow(
+      new TemplateConfigError('c.hcl:3:2: object expected closing RBRACE got: EOF'),
+    );
   });
 });
 

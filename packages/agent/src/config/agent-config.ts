@@ -27,11 +27,14 @@ export interface Ports {
   serfWan: number;
 }
 
-/** A service or check definition as written (Consul's JSON), with where it came from for error messages. */
+/** A service, check or watch definition as written (Consul's JSON shape, from JSON or HCL), with where it came
+ * from for error messages. */
 export interface DefinitionSource {
   raw: unknown;
-  /** e.g. `config file /etc/conclave.d/db.json` */
+  /** e.g. `/etc/conclave.d/db.hcl:3:3` (the file alone when the line is not known) */
   origin: string;
+  /** The definition's key path in its file, e.g. `service` or `services[1]`. */
+  path?: string;
 }
 
 export interface AgentConfig {

@@ -1,11 +1,14 @@
-// `conclave agent` flags (Consul's names) and how they combine with config files: defaults < files < flags.
+// `conclave agent` flags (Consul's names) and how they combine with config files, as Consul's builder does:
+// defaults < files (in order; a directory's alphabetically) < flags < -hcl snippets. Every problem is collected
+// and reported together; `loadAgentConfig` also checks the service, check and watch definitions.
 import { parseGoDuration } from '@conclave/toolkit';
 import { hostname } from 'node:os';
 import { FlagError, parseFlags, type FlagSpecs } from '@conclave/client';
 import { defaultConfig, type AgentConfig } from './agent-config.js';
+import { checkDefinitions } from './check-definitions.js';
 import { ConfigError } from './config-error.js';
 import { validateTls } from './tls-config.js';
-import { configDirFiles, fqdn, loadConfigFile, logLevelOf } from './load-config.js';
+import { applyConfigSource, configSourcesFromPath, fqdn, logLevelOf, type ConfigFormat } from './load-config.js';
 
 export const AGENT_FLAGS: FlagSpecs = {
   dev: { kind: 'bool', usage: 'Development mode: a single in-memory server on 127.0.0.1.' },
@@ -26,9 +29,10 @@ export const AGENT_FLAGS: FlagSpecs = {
   'server-port': { kind: 'int', usage: 'Server RPC port (default 8300).' },
   'serf-lan-port': { kind: 'int', usage: 'LAN gossip port (default 8301).' },
   'serf-wan-port': { kind: 'int', usage: 'WAN gossip port (default 8302).' },
-  'config-file': { kind: 'list', usage: 'A JSON configuration file (repeatable).' },
-  'config-dir': { kind: 'list', usage: 'A directory of *.json configuration files, read alphabetically (repeatable).' },
-  'config-format': { kind: 'string', usage: 'Config file format: json.' },
+  'config-file': { kind: 'list', usage: 'A configuration file, JSON (.json) or HCL (.hcl) (repeatable).' },
+  'config-dir': { kind: 'list', usage: 'A directory of *.json and *.hcl configuration files, read alphabetically (repeatable).' },
+  'config-format': { kind: 'string', usage: "Read every config file as this format, whatever its extension: 'hcl' or 'json'." },
+  hcl: { kind: 'list', usage: 'A configuration fragment in HCL, applied after files and flags (repeatable).' },
   recursor: { kind: 'list', usage: 'Upstream DNS server for names outside the domain (repeatable).' },
   domain: { kind: 'string', usage: 'DNS domain (default consul.).' },
   'log-level': { kind: 'string', usage: 'trace, debug, info, warn or error.' },
@@ -62,11 +66,30 @@ export interface BuiltConfig {
   warnings: string[];
 }
 
-/** Turns `conclave agent` arguments into the effective configuration. Throws ConfigError or FlagError. */
+/** `buildAgentConfig`, then the checks the agent makes of its service, check and watch definitions at start:
+ * what `conclave agent` and `conclave validate` run. Throws ConfigError listing every problem, or FlagError. */
+export async function loadAgentConfig(argv: readonly string[], host = hostname()): Promise<BuiltConfig> {
+  const { config, warnings, problems } = readAgentConfig(argv, host);
+  // The definitions that did load are checked even when other parts of the configuration are wrong.
+  problems.push(...(await checkDefinitions(config)));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config, warnings };
+}
+
+/** Turns `conclave agent` arguments into the effective configuration. Throws ConfigError (listing every
+ * problem in the files and flags) or FlagError. */
 export function buildAgentConfig(argv: readonly string[], host = hostname()): BuiltConfig {
+  const { config, warnings, problems } = readAgentConfig(argv, host);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config, warnings };
+}
+
+function readAgentConfig(argv: readonly string[], host: string): BuiltConfig & { problems: string[] } {
   const { values: f, rest } = parseFlags(argv, AGENT_FLAGS);
   if (rest.length > 0) throw new FlagError(`unexpected argument: ${rest[0]}`);
   const warnings: string[] = [];
+  const problems: string[] = [];
+  let unreadable = false;
   const cfg = defaultConfig(host);
   if (f.dev) {
     cfg.dev = true;
@@ -77,9 +100,16 @@ export function buildAgentConfig(argv: readonly string[], host = hostname()): Bu
   }
   cfg.configFiles = (f['config-file'] as string[] | undefined) ?? [];
   cfg.configDirs = (f['config-dir'] as string[] | undefined) ?? [];
-  if (f['config-format'] !== undefined && f['config-format'] !== 'json')
-    throw new ConfigError(`-config-format: only "json" is supported, got "${String(f['config-format'])}"`);
-  for (const file of configSources(cfg)) loadConfigFile(cfg, file, warnings);
+  const format = f['config-format'] as string | undefined;
+  if (format !== undefined && format !== 'hcl' && format !== 'json') {
+    problems.push(`-config-format must be either 'hcl' or 'json', got "${format}"`);
+  }
+  const forced = format === 'hcl' || format === 'json' ? (format as ConfigFormat) : undefined;
+  for (const path of [...cfg.configFiles, ...cfg.configDirs]) {
+    const { sources, complete } = configSourcesFromPath(path, forced, problems, warnings);
+    if (!complete) unreadable = true;
+    for (const source of sources) if (!applyConfigSource(cfg, source, problems)) unreadable = true;
+  }
 
   const str = (name: string) => f[name] as string | undefined;
   const int = (name: string) => f[name] as number | undefined;
@@ -90,8 +120,8 @@ export function buildAgentConfig(argv: readonly string[], host = hostname()): Bu
   if (str('node-id') !== undefined) cfg.nodeId = str('node-id')!;
   for (const kv of (f['node-meta'] as string[] | undefined) ?? []) {
     const i = kv.indexOf(':');
-    if (i <= 0) throw new ConfigError(`-node-meta: expected key:value, got "${kv}"`);
-    cfg.nodeMeta[kv.slice(0, i)] = kv.slice(i + 1);
+    if (i <= 0) problems.push(`-node-meta: expected key:value, got "${kv}"`);
+    else cfg.nodeMeta[kv.slice(0, i)] = kv.slice(i + 1);
   }
   if (str('datacenter') !== undefined) cfg.datacenter = str('datacenter')!.toLowerCase();
   if (str('data-dir') !== undefined) cfg.dataDir = str('data-dir')!;
@@ -106,7 +136,14 @@ export function buildAgentConfig(argv: readonly string[], host = hostname()): Bu
   if (int('serf-wan-port') !== undefined) cfg.ports.serfWan = int('serf-wan-port')!;
   cfg.recursors.push(...((f.recursor as string[] | undefined) ?? []));
   if (str('domain') !== undefined) cfg.domain = fqdn(str('domain')!);
-  if (str('log-level') !== undefined) cfg.logLevel = logLevelOf(str('log-level')!, '-log-level');
+  if (str('log-level') !== undefined) {
+    try {
+      cfg.logLevel = logLevelOf(str('log-level')!, '-log-level');
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
+    }
+  }
   if (f['log-json'] !== undefined) cfg.logJson = f['log-json'] as boolean;
   if (str('log-file') !== undefined) cfg.logFile = str('log-file')!;
   if (int('log-rotate-bytes') !== undefined) cfg.logRotateBytes = int('log-rotate-bytes')!;
@@ -114,12 +151,11 @@ export function buildAgentConfig(argv: readonly string[], host = hostname()): Bu
     try {
       cfg.logRotateDurationNs = parseGoDuration(str('log-rotate-duration')!);
     } catch (err) {
-      throw new ConfigError(`-log-rotate-duration: ${(err as Error).message}`);
+      problems.push(`-log-rotate-duration: ${(err as Error).message}`);
     }
   }
   if (int('log-rotate-max-files') !== undefined) cfg.logRotateMaxFiles = int('log-rotate-max-files')!;
   if (f.syslog !== undefined) cfg.enableSyslog = f.syslog as boolean;
-  if (cfg.enableSyslog) warnings.push(SYSLOG_WARNING);
   if (f['enable-script-checks'] !== undefined) cfg.enableScriptChecks = f['enable-script-checks'] as boolean;
   if (f['enable-local-script-checks'] !== undefined)
     cfg.enableLocalScriptChecks = f['enable-local-script-checks'] as boolean;
@@ -129,7 +165,7 @@ export function buildAgentConfig(argv: readonly string[], host = hostname()): Bu
     try {
       cfg.retryIntervalNs = parseGoDuration(str('retry-interval')!);
     } catch (err) {
-      throw new ConfigError(`-retry-interval: ${(err as Error).message}`);
+      problems.push(`-retry-interval: ${(err as Error).message}`);
     }
   }
   if (int('retry-max') !== undefined) cfg.retryMax = int('retry-max')!;
@@ -140,27 +176,32 @@ export function buildAgentConfig(argv: readonly string[], host = hostname()): Bu
   if (str('pid-file') !== undefined) cfg.pidFile = str('pid-file')!;
   if (f.ui !== undefined || f['ui-dir'] !== undefined) warnings.push('-ui/-ui-dir: the web UI is not served by Conclave');
 
-  validate(cfg);
-  return { config: cfg, warnings };
+  // -hcl fragments come last, after the flags, as in Consul.
+  ((f.hcl as string[] | undefined) ?? []).forEach((data, i) => {
+    if (!applyConfigSource(cfg, { name: `-hcl #${i + 1}`, format: 'hcl', data }, problems)) unreadable = true;
+  });
+
+  if (cfg.enableSyslog) warnings.push(SYSLOG_WARNING);
+  // What a file that could not be read or parsed would have set is unknown: no verdict on the whole then.
+  if (!unreadable) validate(cfg, problems);
+  return { config: cfg, warnings, problems };
 }
 
-/** Every file the configuration is read from, in order (files first, then each directory alphabetically). */
-export function configSources(cfg: AgentConfig): string[] {
-  return [...cfg.configFiles, ...cfg.configDirs.flatMap((d) => configDirFiles(d))];
-}
-
-function validate(cfg: AgentConfig): void {
-  if (cfg.nodeName === '') throw new ConfigError('node name is empty: set -node or node_name');
-  if (cfg.bootstrap && cfg.bootstrapExpect > 0 && !cfg.dev)
-    throw new ConfigError('bootstrap and bootstrap_expect cannot both be set');
+function validate(cfg: AgentConfig, problems: string[]): void {
+  if (cfg.nodeName === '') problems.push('node name is empty: set -node or node_name');
+  if (cfg.bootstrap && cfg.bootstrapExpect > 0 && !cfg.dev) problems.push('bootstrap and bootstrap_expect cannot both be set');
   for (const [name, p] of Object.entries(cfg.ports)) {
-    if (!Number.isInteger(p) || p < -1 || p > 65535) throw new ConfigError(`ports.${name}: invalid port ${p}`);
+    if (!Number.isInteger(p) || p < -1 || p > 65535) problems.push(`ports.${name}: invalid port ${p}`);
   }
   if (cfg.logRotateBytes < 0) throw new ConfigError(`log_rotate_bytes: must not be negative, got ${cfg.logRotateBytes}`);
   if (cfg.logRotateDurationNs < 0) throw new ConfigError('log_rotate_duration: must not be negative');
   if (cfg.raftMultiplier < 1 || cfg.raftMultiplier > 10)
-    throw new ConfigError(`performance.raft_multiplier: must be between 1 and 10, got ${cfg.raftMultiplier}`);
-  if (!cfg.dev && cfg.dataDir === '')
-    throw new ConfigError('data_dir is required outside -dev mode: set -data-dir or data_dir');
-  validateTls(cfg.tls, cfg.ports.https);
+    problems.push(`performance.raft_multiplier: must be between 1 and 10, got ${cfg.raftMultiplier}`);
+  if (!cfg.dev && cfg.dataDir === '') problems.push('data_dir is required outside -dev mode: set -data-dir or data_dir');
+  try {
+    validateTls(cfg.tls, cfg.ports.https);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err.message);
+  }
 }

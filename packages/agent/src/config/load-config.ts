@@ -1,27 +1,57 @@
-// Reads Consul-format JSON configuration files and merges them into an AgentConfig: files in order, a
-// directory's *.json alphabetically; scalars last-wins, service/check/watch/join lists concatenate.
-// Unknown keys are reported as warnings (Consul refuses them; we keep running so upgrades are painless),
-// wrong types and invalid JSON are errors naming the file, the key and the problem.
-import { parseGoDuration } from '@conclave/toolkit';
+// Reads Consul configuration (JSON and HCL files, and -hcl snippets) and merges it into an AgentConfig:
+// sources in order, a directory's *.json and *.hcl files alphabetically; scalars last-wins, service/check/watch/
+// join lists concatenate. HCL is decoded by @conclave/hcl exactly as hashicorp/hcl decodes it, then given JSON's
+// shape by Consul's PatchSliceOfMaps, so the same keys mean the same thing in both formats.
+// Every problem is collected, not just the first: unknown keys (Consul refuses them too), wrong types, invalid
+// JSON or HCL, each naming the file, line and column, and the key.
+import { HclError, KeyPositions, parseHcl } from '@conclave/hcl';
+import { isCheckDefinitionKey } from '@conclave/health';
+import { normalizeKey, parseGoDuration } from '@conclave/toolkit';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentConfig, TlsSettings } from './agent-config.js';
+import type { AgentConfig, DefinitionSource, TlsSettings } from './agent-config.js';
 import { cipherSuitesOf, tlsMinVersionOf } from './tls-config.js';
 import { ConfigError } from './config-error.js';
+import { recordJsonKeyPositions } from './json-positions.js';
+import { patchSliceOfMaps } from './patch-slice-of-maps.js';
 
-type Kind = 'string' | 'number' | 'bool' | 'strings' | 'stringMap' | 'duration' | 'object' | 'any';
+type Kind = 'string' | 'number' | 'bool' | 'strings' | 'stringMap' | 'duration' | 'object' | 'objects' | 'objectList' | 'any';
 
 interface KeySpec {
   kind: Kind;
-  /** Applies the value; absent = accepted and ignored (a Consul key we do not act on). */
+  /** Applies the value; absent = accepted and ignored (a Consul key we do not act on). For `objects` and
+   * `objectList` it receives the definitions, each with where it was written. */
   set?: (cfg: AgentConfig, value: never, ctx: ApplyContext) => void;
-  /** Nested object keys. */
+  /** Nested object keys (for `objects` and `objectList`, the keys of each element). */
   keys?: Record<string, KeySpec>;
+  /** Match `keys` as Consul matches a definition's fields: any case, with or without underscores. */
+  looseKeys?: boolean;
+  /** For definitions another decoder reads field by field: which keys exist. */
+  knownKey?: (key: string) => boolean;
 }
 
 interface ApplyContext {
+  /** `file:line:col` of the key being applied (the file alone when the line is not known). */
   origin: string;
 }
+
+/** One source being applied: the config it changes, where its keys were written, where problems go. */
+interface Applying {
+  cfg: AgentConfig;
+  file: string;
+  positions: KeyPositions;
+  problems: string[];
+}
+
+/** One configuration document and its format. */
+export interface ConfigSource {
+  /** A file path, or `-hcl #n` for a command-line snippet. */
+  name: string;
+  format: ConfigFormat;
+  data: string;
+}
+
+export type ConfigFormat = 'json' | 'hcl';
 
 const ignored = (kind: Kind): KeySpec => ({ kind });
 
@@ -43,6 +73,32 @@ function tlsKeys(block: (c: AgentConfig) => TlsSettings): Record<string, KeySpec
     tls_prefer_server_cipher_suites: ignored('bool'),
   };
 }
+
+const any: KeySpec = { kind: 'any' };
+
+/** A service definition's keys (Consul's ServiceDefinition); the values are checked by service-definition.ts. */
+const SERVICE_KEYS: Record<string, KeySpec> = {
+  kind: any,
+  id: any,
+  name: any,
+  service: any,
+  tags: any,
+  address: any,
+  tagged_addresses: any,
+  meta: any,
+  port: any,
+  socket_path: any,
+  check: { kind: 'objects', knownKey: isCheckDefinitionKey },
+  checks: { kind: 'objectList', knownKey: isCheckDefinitionKey },
+  token: any,
+  weights: { kind: 'object', looseKeys: true, keys: { passing: any, warning: any } },
+  enable_tag_override: any,
+  proxy: any,
+  connect: any,
+  namespace: any,
+  partition: any,
+  locality: any,
+};
 
 const SCHEMA: Record<string, KeySpec> = {
   datacenter: { kind: 'string', set: (c, v: string) => void (c.datacenter = v.toLowerCase()) },
@@ -72,6 +128,8 @@ const SCHEMA: Record<string, KeySpec> = {
       sidecar_max_port: ignored('number'),
       expose_min_port: ignored('number'),
       expose_max_port: ignored('number'),
+      proxy_min_port: ignored('number'),
+      proxy_max_port: ignored('number'),
     },
   },
   addresses: {
@@ -130,29 +188,12 @@ const SCHEMA: Record<string, KeySpec> = {
     kind: 'string',
     set: (c, v: string, ctx) => void (c.logLevel = logLevelOf(v, `${ctx.origin}: log_level`)),
   },
-  service: { kind: 'object', set: (c, v: unknown, ctx) => void c.services.push({ raw: v, origin: ctx.origin }) },
-  services: {
-    kind: 'any',
-    set: (c, v: unknown, ctx) => {
-      if (!Array.isArray(v)) throw new ConfigError(`${ctx.origin}: services: expected an array of service definitions`);
-      for (const s of v) c.services.push({ raw: s, origin: ctx.origin });
-    },
-  },
-  check: { kind: 'object', set: (c, v: unknown, ctx) => void c.checks.push({ raw: v, origin: ctx.origin }) },
-  checks: {
-    kind: 'any',
-    set: (c, v: unknown, ctx) => {
-      if (!Array.isArray(v)) throw new ConfigError(`${ctx.origin}: checks: expected an array of check definitions`);
-      for (const s of v) c.checks.push({ raw: s, origin: ctx.origin });
-    },
-  },
-  watches: {
-    kind: 'any',
-    set: (c, v: unknown, ctx) => {
-      if (!Array.isArray(v)) throw new ConfigError(`${ctx.origin}: watches: expected an array of watch definitions`);
-      for (const s of v) c.watches.push({ raw: s, origin: ctx.origin });
-    },
-  },
+  // `service { }` twice in one HCL file is a list of two; Consul itself takes one per file.
+  service: { kind: 'objects', keys: SERVICE_KEYS, looseKeys: true, set: (c, v: DefinitionSource[]) => void c.services.push(...v) },
+  services: { kind: 'objectList', keys: SERVICE_KEYS, looseKeys: true, set: (c, v: DefinitionSource[]) => void c.services.push(...v) },
+  check: { kind: 'objects', knownKey: isCheckDefinitionKey, set: (c, v: DefinitionSource[]) => void c.checks.push(...v) },
+  checks: { kind: 'objectList', knownKey: isCheckDefinitionKey, set: (c, v: DefinitionSource[]) => void c.checks.push(...v) },
+  watches: { kind: 'objectList', set: (c, v: DefinitionSource[]) => void c.watches.push(...v) },
   limits: {
     kind: 'object',
     keys: {
@@ -187,6 +228,7 @@ const SCHEMA: Record<string, KeySpec> = {
       },
       https_handshake_timeout: ignored('duration'),
       rpc_handshake_timeout: ignored('duration'),
+      rpc_client_timeout: ignored('duration'),
     },
   },
   session_ttl_min: { kind: 'duration', set: (c, v: number) => void (c.sessionTtlMinNs = v) },
@@ -203,6 +245,8 @@ const SCHEMA: Record<string, KeySpec> = {
       raft_multiplier: { kind: 'number', set: (c, v: number) => void (c.raftMultiplier = v) },
       leave_drain_time: ignored('duration'),
       rpc_hold_timeout: ignored('duration'),
+      grpc_keepalive_interval: ignored('duration'),
+      grpc_keepalive_timeout: ignored('duration'),
     },
   },
   leave_on_terminate: { kind: 'bool', set: (c, v: boolean) => void (c.leaveOnTerminate = v) },
@@ -273,71 +317,220 @@ const SCHEMA: Record<string, KeySpec> = {
   gossip_wan: ignored('object'),
   advertise_addr_wan: ignored('string'),
   translate_wan_addrs: ignored('bool'),
+  // The rest of Consul's keys (agent/config/config.go), accepted and not acted on, so that a Consul
+  // configuration loads; anything outside this table is refused with its file, line and column.
+  acl_agent_master_token: ignored('string'),
+  acl_agent_token: ignored('string'),
+  acl_down_policy: ignored('string'),
+  acl_enable_key_list_policy: ignored('bool'),
+  acl_enforce_version_8: ignored('bool'),
+  acl_replication_token: ignored('string'),
+  acl_ttl: ignored('string'),
+  advertise_addr_ipv4: ignored('string'),
+  advertise_addr_ipv6: ignored('string'),
+  advertise_addr_wan_ipv4: ignored('string'),
+  advertise_addr_wan_ipv6: ignored('string'),
+  advertise_reconnect_timeout: ignored('duration'),
+  audit: ignored('object'),
+  auto_config: ignored('object'),
+  auto_reload_config: ignored('bool'),
+  ca_path: ignored('string'),
+  cache: ignored('object'),
+  check_output_max_size: ignored('number'),
+  cloud: ignored('object'),
+  config_entries: ignored('object'),
+  disable_anonymous_signature: ignored('bool'),
+  disable_coordinates: ignored('bool'),
+  disable_http_unprintable_char_filter: ignored('bool'),
+  disable_keyring_file: ignored('bool'),
+  discard_check_output: ignored('bool'),
+  discovery_max_stale: ignored('duration'),
+  enable_acl_replication: ignored('bool'),
+  enable_agent_tls_for_checks: ignored('bool'),
+  enable_central_service_config: ignored('bool'),
+  enable_debug: ignored('bool'),
+  experiments: ignored('strings'),
+  license_path: ignored('string'),
+  locality: ignored('object'),
+  non_voting_server: ignored('bool'),
+  partition: ignored('string'),
+  primary_gateways: ignored('strings'),
+  primary_gateways_interval: ignored('duration'),
+  protocol: ignored('number'),
+  raft_boltdb: ignored('object'),
+  raft_logstore: ignored('object'),
+  raft_snapshot_interval: ignored('duration'),
+  raft_snapshot_threshold: ignored('number'),
+  raft_trailing_logs: ignored('number'),
+  read_replica: ignored('bool'),
+  reconnect_timeout_wan: ignored('duration'),
+  retry_interval_wan: ignored('duration'),
+  retry_join_wan: ignored('strings'),
+  retry_max_wan: ignored('number'),
+  rpc: ignored('object'),
+  segment: ignored('string'),
+  serf_lan: ignored('string'),
+  serf_lan_allowed_cidrs: ignored('strings'),
+  serf_wan: ignored('string'),
+  serf_wan_allowed_cidrs: ignored('strings'),
+  server_name: ignored('string'),
+  snapshot_agent: ignored('object'),
+  start_join_wan: ignored('strings'),
+  tagged_addresses: ignored('stringMap'),
+  tls_cipher_suites: ignored('string'),
+  tls_min_version: ignored('string'),
+  tls_prefer_server_cipher_suites: ignored('bool'),
+  ui_content_path: ignored('string'),
+  unix_sockets: ignored('object'),
+  use_streaming_backend: ignored('bool'),
+  xds: ignored('object'),
+  // Consul's own non-user settings (its defaults are written in these keys).
+  acl_disabled_ttl: ignored('duration'),
+  ae_interval: ignored('duration'),
+  check_deregister_interval_min: ignored('duration'),
+  check_reap_interval: ignored('duration'),
+  consul: ignored('object'),
+  revision: ignored('string'),
+  segment_limit: ignored('number'),
+  segment_name_limit: ignored('number'),
+  sync_coordinate_interval_min: ignored('duration'),
+  sync_coordinate_rate_target: ignored('number'),
+  version: ignored('string'),
+  version_metadata: ignored('string'),
+  version_prerelease: ignored('string'),
 };
 
-export interface LoadResult {
-  warnings: string[];
+/** Parses one source and applies it to the config; problems are added to `problems`, never thrown. False when
+ * the source could not be parsed at all. */
+export function applyConfigSource(cfg: AgentConfig, source: ConfigSource, problems: string[]): boolean {
+  const parsed = parseConfigSource(source, problems);
+  if (parsed) applyKeys({ cfg, file: source.name, positions: parsed.positions, problems }, parsed.doc, SCHEMA, '');
+  return parsed !== undefined;
 }
 
-/** Applies one parsed JSON document to the config. */
-export function applyConfigObject(cfg: AgentConfig, doc: unknown, origin: string, warnings: string[]): void {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
-    throw new ConfigError(`${origin}: the top level must be a JSON object`);
-  applyKeys(cfg, doc as Record<string, unknown>, SCHEMA, '', { origin }, warnings);
+/** A source as Consul's config.Parse sees it: decoded, and patched to JSON's shape; undefined after a problem. */
+function parseConfigSource(
+  source: ConfigSource,
+  problems: string[],
+): { doc: Record<string, unknown>; positions: KeyPositions } | undefined {
+  // Consul skips a source without data.
+  if (source.data === '') return { doc: {}, positions: new KeyPositions() };
+  let doc: unknown;
+  let positions: KeyPositions;
+  if (source.format === 'hcl') {
+    try {
+      ({ root: doc, positions } = parseHcl(source.data, source.name));
+    } catch (err) {
+      if (!(err instanceof HclError)) throw err;
+      problems.push(err.message);
+      return undefined;
+    }
+  } else {
+    try {
+      doc = JSON.parse(source.data);
+    } catch (err) {
+      problems.push(`${source.name}: invalid JSON: ${jsonErrorPosition(source.data, err as Error)}`);
+      return undefined;
+    }
+    if (!isObject(doc)) {
+      problems.push(`${source.name}: the top level must be a JSON object`);
+      return undefined;
+    }
+    positions = new KeyPositions();
+    recordJsonKeyPositions(source.data, doc, positions);
+  }
+  return { doc: patchSliceOfMaps(doc as Record<string, unknown>), positions };
 }
 
-function applyKeys(
-  cfg: AgentConfig,
-  obj: Record<string, unknown>,
-  schema: Record<string, KeySpec>,
-  prefix: string,
-  ctx: ApplyContext,
-  warnings: string[],
-): void {
+function applyKeys(a: Applying, obj: Record<string, unknown>, schema: Record<string, KeySpec>, prefix: string, looseKeys = false): void {
+  const { problems } = a;
   for (const [key, value] of Object.entries(obj)) {
     const path = prefix + key;
-    const spec = schema[key] ?? schema[key.toLowerCase()];
+    const origin = where(a, obj, key);
+    const spec = looseKeys ? lookupLoose(schema, key) : (schema[key] ?? schema[key.toLowerCase()]);
     if (!spec) {
-      warnings.push(`${ctx.origin}: unknown configuration key "${path}" ignored`);
+      problems.push(`${origin}: unknown configuration key "${path}"`);
       continue;
     }
-    checkKind(spec.kind, value, path, ctx);
-    if (spec.keys) applyKeys(cfg, value as Record<string, unknown>, spec.keys, path + '.', ctx, warnings);
-    if (spec.set) {
-      const v = spec.kind === 'duration' ? durationOf(value, path, ctx) : value;
-      (spec.set as (c: AgentConfig, v: unknown, ctx: ApplyContext) => void)(cfg, v, ctx);
+    // As in Consul, null (and an empty list, which PatchSliceOfMaps makes null) sets nothing.
+    if (value === null) continue;
+    const wrong = kindProblem(spec.kind, value);
+    if (wrong) {
+      problems.push(`${origin}: ${path}: expected ${wrong}, got ${describe(value)}`);
+      continue;
+    }
+    let applied: unknown = value;
+    if (spec.kind === 'objects' || spec.kind === 'objectList') {
+      const items = (Array.isArray(value) ? value : [value]) as Array<Record<string, unknown>>;
+      const before = problems.length;
+      const defs = items.map((item, i) => {
+        const itemPath = Array.isArray(value) ? `${path}[${i}]` : path;
+        checkDefinitionKeys(a, item, spec, itemPath);
+        // A definition is where its first key is (the element of a list has no key of its own).
+        const first = Object.keys(item)[0];
+        return { raw: item, origin: first !== undefined ? where(a, item, first, where(a, obj, key)) : where(a, obj, key), path: itemPath };
+      });
+      if (problems.length > before) continue;
+      applied = defs;
+    } else if (spec.keys) {
+      applyKeys(a, value as Record<string, unknown>, spec.keys, path + '.', spec.looseKeys);
+    }
+    if (!spec.set) continue;
+    try {
+      const v = spec.kind === 'duration' ? durationOf(value, path, { origin }) : applied;
+      (spec.set as (c: AgentConfig, v: unknown, ctx: ApplyContext) => void)(a.cfg, v, { origin });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
     }
   }
 }
 
-function checkKind(kind: Kind, value: unknown, path: string, ctx: ApplyContext): void {
-  const fail = (want: string) => {
-    throw new ConfigError(`${ctx.origin}: ${path}: expected ${want}, got ${describe(value)}`);
-  };
+/** Unknown keys of one service, check or watch definition (the definition's own decoder checks the values). */
+function checkDefinitionKeys(a: Applying, item: Record<string, unknown>, spec: KeySpec, path: string): void {
+  if (spec.keys) applyKeys(a, item, spec.keys, path + '.', spec.looseKeys);
+  if (spec.knownKey) {
+    for (const key of Object.keys(item)) {
+      if (!spec.knownKey(key)) a.problems.push(`${where(a, item, key)}: unknown configuration key "${path}.${key}"`);
+    }
+  }
+}
+
+function lookupLoose(schema: Record<string, KeySpec>, key: string): KeySpec | undefined {
+  const want = normalizeKey(key);
+  for (const [k, spec] of Object.entries(schema)) if (normalizeKey(k) === want) return spec;
+  return undefined;
+}
+
+/** `file:line:col` of a key, or `fallback` (the file by default) when its position is not known. */
+function where(a: Applying, obj: object, key: string, fallback = a.file): string {
+  const pos = a.positions.of(obj, key);
+  return pos && pos.line > 0 ? `${a.file}:${pos.line}:${pos.column}` : fallback;
+}
+
+/** What the value should have been, or undefined when it is of the right kind. */
+function kindProblem(kind: Kind, value: unknown): string | undefined {
   switch (kind) {
     case 'string':
-      if (typeof value !== 'string') fail('a string');
-      break;
+      return typeof value === 'string' ? undefined : 'a string';
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) fail('a number');
-      break;
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : 'a number';
     case 'bool':
-      if (typeof value !== 'boolean') fail('true or false');
-      break;
+      return typeof value === 'boolean' ? undefined : 'true or false';
     case 'strings':
-      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) fail('an array of strings');
-      break;
+      return Array.isArray(value) && value.every((v) => typeof v === 'string') ? undefined : 'an array of strings';
     case 'stringMap':
-      if (!isObject(value) || Object.values(value).some((v) => typeof v !== 'string')) fail('an object of strings');
-      break;
+      return isObject(value) && Object.values(value).every((v) => typeof v === 'string') ? undefined : 'an object of strings';
     case 'duration':
-      if (typeof value !== 'string' && typeof value !== 'number') fail('a duration such as "10s"');
-      break;
+      return typeof value === 'string' || typeof value === 'number' ? undefined : 'a duration such as "10s"';
     case 'object':
-      if (!isObject(value)) fail('an object');
-      break;
+      return isObject(value) ? undefined : 'an object';
+    case 'objects':
+      return isObject(value) || (Array.isArray(value) && value.every(isObject)) ? undefined : 'an object or a list of objects';
+    case 'objectList':
+      return Array.isArray(value) && value.every(isObject) ? undefined : 'a list of objects';
     case 'any':
-      break;
+      return undefined;
   }
 }
 
@@ -380,39 +573,78 @@ export function logLevelOf(v: string, where: string): AgentConfig['logLevel'] {
   throw new ConfigError(`${where}: unknown log level "${v}" (use trace, debug, info, warn or error)`);
 }
 
-/** Reads and applies one JSON file. */
-export function loadConfigFile(cfg: AgentConfig, file: string, warnings: string[]): void {
-  const origin = `config file ${file}`;
-  if (file.endsWith('.hcl'))
-    throw new ConfigError(`${origin}: HCL configuration is not supported yet; write it as JSON (same keys)`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`${origin}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${origin}: invalid JSON: ${jsonErrorPosition(text, err as Error)}`);
-  }
-  applyConfigObject(cfg, doc, origin, warnings);
+/** The format Consul reads a file in: -config-format when given, else its extension; undefined for neither. */
+function formatOf(file: string, forced: ConfigFormat | undefined): ConfigFormat | undefined {
+  if (forced) return forced;
+  if (file.endsWith('.json')) return 'json';
+  if (file.endsWith('.hcl')) return 'hcl';
+  return undefined;
 }
 
-/** The *.json files of a directory, alphabetically, as Consul reads -config-dir. */
-export function configDirFiles(dir: string): string[] {
+/** The sources a -config-file or -config-dir path holds, as Consul's sourcesFromPath reads them: a file (which
+ * must end in .json or .hcl unless -config-format is given), or a directory's files, alphabetically, not
+ * descending into subdirectories and skipping, with a warning, files of neither extension. `complete` is false
+ * when something could not be read (the problem says what). */
+export function configSourcesFromPath(
+  path: string,
+  forced: ConfigFormat | undefined,
+  problems: string[],
+  warnings: string[],
+): { sources: ConfigSource[]; complete: boolean } {
+  const sources: ConfigSource[] = [];
+  const cannot = (p: string, err: unknown) => {
+    problems.push(`${p}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return { sources, complete: false };
+  };
+  const read = (file: string, format: ConfigFormat): boolean => {
+    try {
+      sources.push({ name: file, format, data: readFileSync(file, 'utf8') });
+      return true;
+    } catch (err) {
+      cannot(file, err);
+      return false;
+    }
+  };
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (err) {
+    return cannot(path, err);
+  }
+  if (!isDir) {
+    const format = formatOf(path, forced);
+    if (!format) {
+      problems.push(`${path}: unknown extension; a config file must end in .hcl or .json, or -config-format must be set`);
+      return { sources, complete: false };
+    }
+    return { sources, complete: read(path, format) };
+  }
   let names: string[];
   try {
-    names = readdirSync(dir);
+    names = readdirSync(path).sort();
   } catch (err) {
-    throw new ConfigError(`config dir ${dir}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return cannot(path, err);
   }
-  return names
-    .filter((n) => n.endsWith('.json') || n.endsWith('.hcl'))
-    .sort()
-    .map((n) => join(dir, n))
-    .filter((p) => statSync(p).isFile());
+  let complete = true;
+  for (const name of names) {
+    const file = join(path, name);
+    let isSubdir: boolean;
+    try {
+      isSubdir = statSync(file).isDirectory();
+    } catch (err) {
+      cannot(file, err);
+      complete = false;
+      continue;
+    }
+    if (isSubdir) continue;
+    const format = formatOf(file, forced);
+    if (!format) {
+      warnings.push(`skipping file ${file}, extension must be .hcl or .json, or config format must be set`);
+      continue;
+    }
+    if (!read(file, format)) complete = false;
+  }
+  return { sources, complete };
 }
 
 function jsonErrorPosition(text: string, err: Error): string {

@@ -6,12 +6,17 @@ import { FlagError } from '@conclave/client';
 import type { CliIo } from '../cli-io.js';
 
 export async function agent(argv: string[], io: CliIo): Promise<number> {
-  const { Agent, ConfigError, VERSION, buildAgentConfig, startAgentLogging } = await import('@conclave/agent');
+  const { Agent, ConfigError, VERSION, loadAgentConfig, startAgentLogging } = await import('@conclave/agent');
   let built;
   try {
-    built = buildAgentConfig(argv);
+    // Files, flags and every service, check and watch definition are checked before anything starts.
+    built = await loadAgentConfig(argv);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof FlagError) {
+    if (err instanceof ConfigError) {
+      for (const problem of err.problems) io.stderr.write(`==> ${problem}\n`);
+      return 1;
+    }
+    if (err instanceof FlagError) {
       io.stderr.write(`==> ${err.message}\n`);
       return 1;
     }
@@ -33,7 +38,7 @@ export async function agent(argv: string[], io: CliIo): Promise<number> {
   io.stdout.write('==> Starting Conclave agent...\n');
   try {
     agent = await Agent.start(config, logger, {
-      reloadConfig: () => buildAgentConfig(argv).config,
+      reloadConfig: async () => (await loadAgentConfig(argv)).config,
       onLeave: () => stop({ code: 0, leave: false }),
     });
   } catch (err) {

@@ -1,6 +1,5 @@
 // `conclave services register|deregister`: local agent service registration from Consul service definition files
-// (`{"service": {...}}` or `{"services": [...]}`) or from flags.
-import { readFile } from 'node:fs/promises';
+// (`service { }` / `services = [...]` in HCL, `{"service": {...}}` / `{"services": [...]}` in JSON) or from flags.
 import type { ServiceDefinition } from '@conclave/client';
 import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, parseKeyValueFlags, runCommand } from '../command.js';
 import type { CliIo } from '../cli-io.js';
@@ -12,37 +11,17 @@ function field(obj: Record<string, unknown>, name: string): unknown {
   return key === undefined ? undefined : obj[key];
 }
 
+/** The services of Consul configuration files (JSON or HCL), read by the agent's own loader as Consul's
+ * `services register` reads them: any agent key is allowed, an unknown one or a broken file is an error. */
 export async function servicesFromFiles(files: string[]): Promise<ServiceDefinition[]> {
-  const result: ServiceDefinition[] = [];
-  for (const file of files) {
-    if (/\.hcl$/i.test(file)) throw new Error(`${file}: HCL service definitions are not supported yet; write the file as JSON`);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw new Error(`Error reading "${file}": ${(err as Error).message}`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new Error(`Error parsing ${file}: ${(err as Error).message}`);
-    }
-    if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${file}: expected a JSON object with "service" or "services"`);
-    const single = field(json as Record<string, unknown>, 'service');
-    const many = field(json as Record<string, unknown>, 'services');
-    const defs: unknown[] = [];
-    if (single !== undefined) defs.push(...(Array.isArray(single) ? single : [single]));
-    if (many !== undefined) {
-      if (!Array.isArray(many)) throw new Error(`${file}: "services" must be a list of service definitions`);
-      defs.push(...many);
-    }
-    defs.forEach((d, i) => {
-      if (!d || typeof d !== 'object' || Array.isArray(d)) throw new Error(`${file}: service definition ${i + 1} is not an object`);
-      result.push(d as ServiceDefinition);
-    });
+  const { ConfigError, buildAgentConfig } = await import('@conclave/agent/config');
+  try {
+    const { config } = buildAgentConfig(['-dev', ...files.flatMap((f) => ['-config-file', f])]);
+    return config.services.map((s) => s.raw as ServiceDefinition);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new Error(err.problems.join('\n'));
+    throw err;
   }
-  return result;
 }
 
 function serviceName(def: ServiceDefinition): string {
@@ -61,9 +40,9 @@ function register(argv: string[], io: CliIo): Promise<number> {
 Usage: conclave services register [options] [FILE...]
 
   Register one or more services using the local agent API. Services can be registered from service definition files
-  (JSON) or using flags.
+  (HCL or JSON) or using flags.
 
-      $ conclave services register web.json
+      $ conclave services register web.hcl
 `,
     flags: {
       id: { kind: 'string', usage: "ID of the service to register for arg-based registration. If this isn't set, it will default to the -name value." },

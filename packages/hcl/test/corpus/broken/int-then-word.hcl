@@ -1,0 +1,2 @@
+port = 1
+port = "eighty"

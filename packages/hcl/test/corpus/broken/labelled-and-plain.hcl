@@ -1,0 +1,2 @@
+service "web" { port = 80 }
+service { port = 81 }

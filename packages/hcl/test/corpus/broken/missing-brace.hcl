@@ -1,0 +1,2 @@
+service {
+  name = "web"

@@ -1,0 +1,5 @@
+service {
+  check {
+    interval = "10s"
+  
+}

@@ -1,0 +1,2 @@
+tags = { a = 1 }
+tags = "x"

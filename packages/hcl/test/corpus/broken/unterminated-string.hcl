@@ -1,0 +1,2 @@
+name = "unterminated
+port = 80

@@ -1,0 +1,9 @@
+log_level = "DEBUG"
+log_json = true
+log_file = "/var/log/consul/"
+log_rotate_duration = "24h"
+log_rotate_bytes = 104857600
+log_rotate_max_files = 10
+enable_syslog = true
+syslog_facility = "LOCAL0"
+enable_debug = false

@@ -1,0 +1,7 @@
+service {
+  name = "native-app"
+  port = 8443
+  connect {
+    native = true
+  }
+}

@@ -1,0 +1,4 @@
+t = true
+f = false
+list = [true, false]
+truthy_string = "true"

@@ -1,0 +1,3 @@
+# last line is a comment without newline
+x = 1
+// done

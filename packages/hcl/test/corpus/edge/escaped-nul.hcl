@@ -1,0 +1,2 @@
+x = "nul-free"
+y = "a\u0000b"

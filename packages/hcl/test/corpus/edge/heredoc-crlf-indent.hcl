@@ -1,0 +1,4 @@
+script = <<-SH
+	#!/bin/sh
+	echo "tabs"
+	SH

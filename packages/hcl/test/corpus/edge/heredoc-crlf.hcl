@@ -1,0 +1,4 @@
+x = <<EOF
+crlf body
+EOF
+y = 1

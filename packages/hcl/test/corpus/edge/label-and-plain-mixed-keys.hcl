@@ -1,0 +1,6 @@
+node_meta {
+  a = "1"
+}
+node_meta {
+  b = "2"
+}

@@ -1,0 +1,7 @@
+upstreams = [
+  {
+    destination_name = "a"
+    config { x = 1 }
+    mesh_gateway = { mode = "local" }
+  }
+]

@@ -1,0 +1,1 @@
+{"a": 1} anything after the object is not read
