@@ -14,6 +14,8 @@ export const ALLOWED = {
   'packages/toolkit': [],
   'packages/raft': [],
   'packages/gossip': [],
+  // go-metrics: the registry and its sinks (in-memory, Prometheus, statsd); only the agent records metrics.
+  'packages/metrics': ['toolkit'],
   // Consul's data model and the replicated state.
   'packages/catalog': ['toolkit'],
   'packages/kv': ['catalog', 'toolkit'],
@@ -27,7 +29,7 @@ export const ALLOWED = {
   'packages/template': ['client', 'toolkit'],
   'packages/watch': ['client', 'toolkit'],
   // Composition.
-  'packages/agent': ['catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'toolkit'],
+  'packages/agent': ['catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'metrics', 'toolkit'],
   'packages/cli': ['agent', 'catalog', 'state', 'client', 'watch', 'toolkit'],
   // Launchers.
   'apps/agent': ['cli'],
