@@ -2,7 +2,8 @@
 //   - names are the key parts joined by "_" with " ", ".", "=", "-" and "/" replaced by "_"; labels are kept;
 //   - gauges and counters as such; samples (timers) as summaries with the 0.5, 0.9 and 0.99 quantiles of the last
 //     10 s plus _sum and _count since the metric appeared;
-//   - HELP is the metric's own name (go-metrics has no help for metrics it did not predeclare);
+//   - HELP is the text of the metric's definition (Consul predeclares its important metrics with one: they are
+//     there from the start, at zero, and never expire), or else the metric's own name;
 //   - a metric not updated within the retention time (telemetry.prometheus_retention_time) is dropped at the next
 //     scrape, as collectAtTime does;
 //   - families sorted by name, series by label values, label pairs by name, as the Go client's gatherer writes them.
@@ -25,6 +26,8 @@ class Series {
   sum = 0;
   count = 0;
   updatedAt = 0;
+  /** Predeclared by a definition: never dropped for being idle. */
+  permanent = false;
   readonly window: WindowQuantiles | undefined;
 
   constructor(
@@ -37,11 +40,20 @@ class Series {
   }
 }
 
+/** A metric declared up front with its help text (go-metrics' GaugeDefinition, CounterDefinition, SummaryDefinition). */
+export interface PrometheusDefinition {
+  kind: Kind;
+  /** The whole key, prefix included: ['consul', 'kvs', 'apply']. */
+  name: readonly string[];
+  help: string;
+}
+
 export interface PrometheusSinkOptions {
   /** telemetry.prometheus_retention_time in ms; 0 keeps metrics forever. */
   retentionMs: number;
   /** The wall clock (ms); tests inject one. */
   now?: () => number;
+  definitions?: readonly PrometheusDefinition[];
 }
 
 export class PrometheusSink implements MetricSink {
@@ -52,10 +64,19 @@ export class PrometheusSink implements MetricSink {
   };
   private readonly retentionMs: number;
   private readonly now: () => number;
+  /** Help texts by "kind name". */
+  private readonly help = new Map<string, string>();
 
   constructor(options: PrometheusSinkOptions) {
     this.retentionMs = options.retentionMs;
     this.now = options.now ?? Date.now;
+    for (const d of options.definitions ?? []) {
+      const name = flatName(d.name);
+      this.help.set(`${d.kind} ${name}`, d.help);
+      const s = new Series(d.kind, name, '', []);
+      s.permanent = true;
+      this.series[d.kind].set(name, s);
+    }
   }
 
   setGauge(key: MetricKey, value: number): void {
@@ -89,7 +110,7 @@ export class PrometheusSink implements MetricSink {
     for (const kind of ['gauge', 'counter', 'summary'] as const) {
       const map = this.series[kind];
       for (const [hash, s] of map) {
-        if (this.retentionMs > 0 && s.updatedAt + this.retentionMs < now) {
+        if (this.retentionMs > 0 && !s.permanent && s.updatedAt + this.retentionMs < now) {
           map.delete(hash);
           continue;
         }
@@ -104,7 +125,7 @@ export class PrometheusSink implements MetricSink {
     for (const name of names) {
       const f = families.get(name)!;
       f.series.sort(byLabelValues);
-      out += `# HELP ${name} ${escapeHelp(name)}\n# TYPE ${name} ${f.kind}\n`;
+      out += `# HELP ${name} ${escapeHelp(this.help.get(`${f.kind} ${name}`) ?? name)}\n# TYPE ${name} ${f.kind}\n`;
       for (const s of f.series) {
         if (f.kind !== 'summary') {
           out += `${name}${braces(s.labels)} ${formatGoFloat(s.value)}\n`;
@@ -136,7 +157,7 @@ export class PrometheusSink implements MetricSink {
 
 /** go-metrics' flattenKey for Prometheus, cached on the key. */
 function spell(key: MetricKey): string {
-  const name = key.parts.join('_').replace(FORBIDDEN, '_');
+  const name = flatName(key.parts);
   let hash = name;
   for (const l of key.labels) hash += `;${l.name}=${l.value}`;
   const sorted = [...key.labels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -144,6 +165,10 @@ function spell(key: MetricKey): string {
   key.promLabels = sorted.map((l) => `${l.name}="${escapeLabel(l.value)}"`).join(',');
   key.promHash = hash;
   return hash;
+}
+
+function flatName(parts: readonly string[]): string {
+  return parts.join('_').replace(FORBIDDEN, '_');
 }
 
 function braces(labels: string): string {

@@ -98,3 +98,35 @@ it('keeps the sample memory bounded under load', () => {
   expect(p50).toBeGreaterThan(400);
   expect(p50).toBeLessThan(600);
 });
+
+it("predeclares Consul's defined metrics with their help text: there from the start, never expired", () => {
+  const clock = { now: T };
+  const sink = new PrometheusSink({
+    retentionMs: 1_000,
+    now: () => clock.now,
+    definitions: [
+      { kind: 'summary', name: ['consul', 'kvs', 'apply'], help: 'Measures the time it takes to complete an update to the KV store.' },
+      { kind: 'counter', name: ['consul', 'raft', 'apply'], help: 'This counts the number of Raft transactions occurring over the interval.' },
+    ],
+  });
+  const metrics = new Metrics({ sinks: [sink] });
+  const idle = [
+    '# HELP consul_kvs_apply Measures the time it takes to complete an update to the KV store.',
+    '# TYPE consul_kvs_apply summary',
+    'consul_kvs_apply{quantile="0.5"} NaN',
+    'consul_kvs_apply{quantile="0.9"} NaN',
+    'consul_kvs_apply{quantile="0.99"} NaN',
+    'consul_kvs_apply_sum 0',
+    'consul_kvs_apply_count 0',
+    '# HELP consul_raft_apply This counts the number of Raft transactions occurring over the interval.',
+    '# TYPE consul_raft_apply counter',
+    'consul_raft_apply 0',
+    '',
+  ].join('\n');
+  expect(sink.expose()).toBe(idle);
+  metrics.sample(['kvs', 'apply']).add(4);
+  expect(sink.expose()).toContain('consul_kvs_apply{quantile="0.5"} 4\n');
+  expect(sink.expose()).toContain('consul_kvs_apply_count 1\n');
+  clock.now = T + 3_600_000;
+  expect(sink.expose()).toContain('consul_kvs_apply_count 1\n');
+});
