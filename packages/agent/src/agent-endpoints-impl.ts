@@ -15,6 +15,8 @@ export interface AgentFacts {
   join(address: string, wan: boolean): Promise<void>;
   leave(): Promise<void>;
   forceLeave(node: string, prune: boolean): Promise<void>;
+  /** The agent's metrics sinks (agent-metrics.ts). */
+  metrics: { summary(): unknown; prometheusText(): string | undefined };
 }
 
 export class LocalAgentEndpoints implements AgentEndpoints {
@@ -24,6 +26,14 @@ export class LocalAgentEndpoints implements AgentEndpoints {
     private readonly state: StateReader,
     private readonly facts: AgentFacts,
   ) {}
+
+  metrics(): unknown {
+    return this.facts.metrics.summary();
+  }
+
+  prometheusMetrics(): string | undefined {
+    return this.facts.metrics.prometheusText();
+  }
 
   async self(): Promise<AgentSelfFacts> {
     return this.facts.self();

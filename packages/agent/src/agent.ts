@@ -33,6 +33,8 @@ import { RpcClient } from './cluster/rpc.js';
 import type { RpcForwarder } from './cluster/forwarding.js';
 import { remoteCatalogReader } from './cluster/servers.js';
 import { KnownPeers } from './cluster/known-peers.js';
+import { AgentMetrics } from './agent-metrics.js';
+import { MemberStatusCode } from './membership.js';
 
 /** After a server starts, nodes gossip has not heard of yet are not reaped for this long. */
 const REAP_GRACE_MS = 120_000;
@@ -53,7 +55,8 @@ export class Agent {
   readonly mode: AgentMode;
   /** The one write path, picked at start: the local log (-dev), Raft (server) or a server over RPC (client). */
   readonly log: CommandLog<Command, CommandResult>;
-  private readonly rpc = new RpcClient();
+  readonly metrics: AgentMetrics;
+  private readonly rpc: RpcClient;
   private readonly raftServer: RaftServer | undefined;
   private readonly serverListener: ServerListener | undefined;
   private readonly forwarder: RpcForwarder | undefined;
@@ -79,6 +82,8 @@ export class Agent {
     serverCode: ServerCode | undefined,
   ) {
     this.identity = nodeIdentity(config);
+    this.metrics = new AgentMetrics(config, logger);
+    this.rpc = new RpcClient(() => this.metrics.clientRpc.incr());
     this.knownPeers = new KnownPeers(config.dev ? '' : config.dataDir);
     const members = () => this.membership?.members() ?? [];
     const role = agentRole(
@@ -91,6 +96,7 @@ export class Agent {
         logger,
         httpLoopback: () => this.frontEnds.loopback(),
         onLeadership: (leader) => this.leader?.onLeadership(leader),
+        metrics: this.metrics,
       },
       serverCode,
     );
@@ -132,7 +138,8 @@ export class Agent {
       // In a cluster, events travel as gossip user events and come back to deliver() on every member.
       broadcast: this.mode === 'dev' ? undefined : gossipBroadcast(() => this.membership?.node),
     });
-    this.frontEnds = new FrontEnds(config, logger);
+    this.frontEnds = new FrontEnds(config, logger, this.metrics);
+    if (this.mode !== 'client') this.metrics.startUsage(() => this.usageFacts());
     this.joiner = new ClusterJoin({
       membership: () => this.membership,
       knownPeers: this.knownPeers,
@@ -212,6 +219,19 @@ export class Agent {
     await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown()]);
     this.rpc.close();
     await this.serverListener?.close();
+    this.metrics.close();
+  }
+
+  /** What a server's usage gauges show (Consul's usage metrics reporter, session and autopilot gauges). */
+  private usageFacts() {
+    const catalog = this.state.catalog.counts();
+    let healthy: boolean | undefined;
+    if (this.mode === 'dev') healthy = true;
+    else if (this.raftServer?.isLeader()) {
+      const alive = new Set((this.membership?.members() ?? []).filter((m) => m.Status === MemberStatusCode.alive).map((m) => m.Name));
+      healthy = this.raftServer.configuration().voters.every((v) => alive.has(v));
+    }
+    return { ...catalog, kvEntries: this.state.kv.stats().keys, sessions: this.sessionTimers.size, healthy };
   }
 
   private async startGossip(): Promise<void> {
@@ -228,6 +248,7 @@ export class Agent {
         this.leader?.reconcile();
       },
       onUserEvent: (name, payload, ltime) => this.events.deliver(name, payload, ltime),
+      metrics: this.metrics,
     });
     const members = this.membership;
     if (members && this.mode !== 'client') {
@@ -261,6 +282,7 @@ export class Agent {
           setTimeout(() => this.options.onLeave?.(), 100).unref();
         },
         forceLeave: (node, prune) => this.membership?.forceLeave(node, prune) ?? false,
+        metrics: this.metrics,
       }),
     );
     await this.frontEnds.startDns(async () =>

@@ -10,6 +10,7 @@ import { LocalAgentEndpoints } from './agent-endpoints-impl.js';
 import type { LocalServices } from './local-services.js';
 import type { LocalState } from './local-state.js';
 import type { LocalUserEvents } from './user-events.js';
+import type { AgentMetrics } from './agent-metrics.js';
 
 export interface ApiBackendParts {
   config: AgentConfig;
@@ -28,6 +29,7 @@ export interface ApiBackendParts {
   join(addresses: string[]): Promise<{ joined: number; errors: string[] }>;
   leave(): Promise<void>;
   forceLeave(node: string, prune: boolean): boolean;
+  metrics: AgentMetrics;
 }
 
 export function agentApiBackend(p: ApiBackendParts): ApiBackend {
@@ -47,6 +49,7 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
     forceLeave: async (node, prune) => {
       if (!p.forceLeave(node, prune)) throw new RefusedError(`agent: No node found with name '${node}'`);
     },
+    metrics: p.metrics,
   });
   return {
     state: p.state,

@@ -4,6 +4,7 @@ import { createHttpApi, type ApiBackend, type HttpApi } from '@conclave/http-api
 import type { DnsDataSource, DnsServer } from '@conclave/dns';
 import type { Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
+import type { AgentMetrics } from './agent-metrics.js';
 
 export class FrontEnds {
   private http: HttpApi | undefined;
@@ -14,6 +15,7 @@ export class FrontEnds {
   constructor(
     private readonly config: AgentConfig,
     private readonly logger: Logger,
+    private readonly metrics?: AgentMetrics,
   ) {}
 
   /** The HTTP listener as this process reaches it (forwarded requests and config watches use it). */
@@ -38,6 +40,7 @@ export class FrontEnds {
     this.http = createHttpApi(backend, {
       onError: (err, method, url) => httpLog.error('Request failed', { method, url, error: err }),
       maxConnsPerClient: cfg.httpMaxConnsPerClient,
+      onRequestDone: this.metrics && ((method, route, ms) => this.metrics!.http(method, route).add(ms)),
     });
     this.httpPort = (await this.http.listen(cfg.ports.http, cfg.httpAddr || cfg.clientAddr)).port;
     this.logger.info('Started HTTP server', { address: this.httpAddress, network: 'tcp' });
@@ -63,6 +66,7 @@ export class FrontEnds {
       aRecordLimit: cfg.dns.aRecordLimit,
       enableTruncate: cfg.dns.enableTruncate,
       logger: this.logger.named('dns'),
+      onQuery: this.metrics && ((ms) => this.metrics!.dnsDomainQuery.add(ms)),
     });
     this.logger.info('Started DNS server', { address: this.dnsAddress, network: 'udp+tcp' });
   }

@@ -39,6 +39,8 @@ export interface MembershipOptions {
   encrypt?: string;
   profile: ProfileName;
   logger: Logger;
+  /** memberlist's probeNode and gossip timings, in ms. */
+  onTiming?: (what: 'probeNode' | 'gossip', ms: number) => void;
 }
 
 export class Membership {
@@ -54,6 +56,7 @@ export class Membership {
       keyring: opts.encrypt || undefined,
       profile: opts.profile,
       logger: opts.logger,
+      onTiming: opts.onTiming,
     });
     return new Membership(node);
   }

@@ -48,4 +48,9 @@ export interface AgentEndpoints {
   leave(): Promise<void>;
   /** PUT /v1/agent/force-leave/:node[?prune] */
   forceLeave(node: string, prune: boolean): Promise<void>;
+  /** GET /v1/agent/metrics: go-metrics' summary of the last finished 10 s interval (Timestamp, Gauges, ...). */
+  metrics(): unknown;
+  /** GET /v1/agent/metrics?format=prometheus: the text exposition, or undefined when prometheus_retention_time
+   * is not positive (answered 415 as Consul does). */
+  prometheusMetrics(): string | undefined;
 }

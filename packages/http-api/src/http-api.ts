@@ -13,6 +13,7 @@ import { handleEvent } from './event-endpoints.js';
 import { handleHealth } from './health-endpoints.js';
 import { handleKv } from './kv-endpoints.js';
 import { QueryParams } from './query-params.js';
+import { routeLabel } from './route-label.js';
 import { handleOperator } from './operator-endpoints.js';
 import { handleSession } from './session-endpoints.js';
 import { handleSnapshot } from './snapshot-endpoints.js';
@@ -29,6 +30,9 @@ export interface HttpApiOptions {
   maxConnsPerClient?: number;
   /** Idle keep-alive connections are closed after this long; default 120 s. */
   keepAliveTimeoutMs?: number;
+  /** Told when a request to one of Consul's endpoints was answered: its method, the label of Consul's route
+   * (route-label.ts) and the milliseconds from arrival to answer, for consul.api.http. */
+  onRequestDone?: (method: string, route: string, ms: number) => void;
 }
 
 export interface HttpApi {
@@ -48,8 +52,10 @@ const NOT_FOUND = 'Invalid URL path: not a recognized HTTP API endpoint';
 export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {}): HttpApi {
   const onError = options.onError;
   const alwaysPretty = options.alwaysPretty ?? false;
+  const observe = options.onRequestDone;
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const started = observe ? performance.now() : 0;
     const url = req.url ?? '/';
     const qi = url.indexOf('?');
     let path = qi < 0 ? url : url.slice(0, qi);
@@ -102,6 +108,8 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       plain(res, 404, NOT_FOUND);
       return;
     }
+    const route = observe && routeLabel(path);
+    const done = route ? () => observe!(req.method ?? 'GET', route, performance.now() - started) : undefined;
     // Client agents (and followers, for reads that must come from the leader) answer through a server.
     const fwd = backend.forwarder;
     // User events are agent-local too (gossip carries them), like the agent endpoints. A session is created
@@ -109,7 +117,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
-          forward(fwd, req, res);
+          forward(fwd, req, res, done);
           return;
         }
       } catch (err) {
@@ -122,10 +130,24 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     const call = new ApiCall(req, res, backend, rest, new QueryParams(qi < 0 ? '' : url.slice(qi + 1)), alwaysPretty);
     try {
       const pending = handler(call);
-      if (pending) pending.then(() => finish(call), (err) => failed(call, err));
-      else finish(call);
+      if (pending)
+        pending.then(
+          () => {
+            finish(call);
+            done?.();
+          },
+          (err) => {
+            failed(call, err);
+            done?.();
+          },
+        );
+      else {
+        finish(call);
+        done?.();
+      }
     } catch (err) {
       failed(call, err);
+      done?.();
     }
   };
 
@@ -197,7 +219,7 @@ function limitConnectionsPerClient(server: http.Server, max: number): void {
 const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
 
 /** Answers the request through another agent: reads it whole, writes the reply as it came, or the error. */
-function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse): void {
+function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse, done: (() => void) | undefined): void {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('error', () => res.destroy());
@@ -209,11 +231,13 @@ function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.Ser
     }
     fwd.forward({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks) }).then(
       (reply) => {
+        done?.();
         if (res.headersSent || res.destroyed) return;
         res.writeHead(reply.status, reply.headers);
         res.end(reply.body);
       },
       (err: unknown) => {
+        done?.();
         if (res.headersSent || res.destroyed) return;
         const a = errorAnswer(err);
         res.writeHead(a.status, { 'Content-Type': 'text/plain; charset=utf-8' });

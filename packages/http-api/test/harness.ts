@@ -42,6 +42,9 @@ export function selfFacts(over: Partial<AgentSelfFacts> = {}): AgentSelfFacts {
   };
 }
 
+/** What the recording agent's /v1/agent/metrics?format=prometheus answers (undefined: Prometheus is off). */
+export const prometheusText: { value: string | undefined } = { value: undefined };
+
 /** Records what the HTTP layer passed and answers with fixed data. */
 export function recordingAgent(calls: AgentCall[]): AgentEndpoints {
   const rec =
@@ -72,6 +75,14 @@ export function recordingAgent(calls: AgentCall[]): AgentEndpoints {
     join: rec('join'),
     leave: rec('leave'),
     forceLeave: rec('forceLeave'),
+    metrics: () => {
+      calls.push({ method: 'metrics', args: [] });
+      return { Timestamp: '2026-12-06 22:55:00 +0000 UTC', Gauges: [], PrecisionGauges: [], Points: [], Counters: [], Samples: [] };
+    },
+    prometheusMetrics: () => {
+      calls.push({ method: 'prometheusMetrics', args: [] });
+      return prometheusText.value;
+    },
   } as AgentEndpoints;
 }
 

@@ -97,9 +97,13 @@ export class RpcClient {
   private seq = 0;
   private closed = false;
 
+  /** `onCall` is told of every call made (consul.client.rpc). */
+  constructor(private readonly onCall?: () => void) {}
+
   /** Calls `method` on the server at `address` (host:port); rejects with RpcError. */
   async call(address: string, method: string, args: unknown, timeoutMs: number): Promise<unknown> {
     if (this.closed) throw new RpcError('rpc client closed', true);
+    this.onCall?.();
     const conn = this.connect(address);
     await conn.ready;
     const id = ++this.seq;

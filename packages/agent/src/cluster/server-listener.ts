@@ -16,9 +16,19 @@ export class ServerListener {
     raftServer: Pick<RaftServer, 'log' | 'transport'>,
     /** This agent's HTTP listener, as this process reaches it; undefined while HTTP is off. */
     http: () => { host: string; port: number } | undefined,
+    /** Told of every RPC request served (consul.rpc.request). */
+    onRequest?: () => void,
   ) {
     this.loopback = new LoopbackHttp(http);
-    this.rpcServer = new RpcServer(serverRpcHandler({ log: raftServer.log, http: this.loopback }));
+    const handler = serverRpcHandler({ log: raftServer.log, http: this.loopback });
+    this.rpcServer = new RpcServer(
+      onRequest
+        ? (method, args) => {
+            onRequest();
+            return handler(method, args);
+          }
+        : handler,
+    );
     this.port.route(RAFT_PATH, (req, socket, head) => raftServer.transport.handleUpgrade(req, socket, head));
     this.port.route(RPC_PATH, (req, socket, head) => this.rpcServer.handleUpgrade(req, socket, head));
   }
