@@ -212,14 +212,18 @@ export class AgentMetrics {
     }
   }
 
-  /** The log of a -dev agent, timed as a server's endpoints are (a server's RaftLog times itself). */
+  /** The log of a -dev agent, timed as a server's endpoints are (a server's RaftLog times itself). Consul's -dev
+   * agent runs Raft in memory, so the local log's appends count as raft.apply and raft.commitTime too. */
   measuredLog(log: CommandLog<Command, CommandResult>): CommandLog<Command, CommandResult> {
     return {
       propose: async (command) => {
         const sample = this.commandSample(command);
         const start = performance.now();
         try {
-          return await log.propose(command);
+          const applied = await log.propose(command);
+          this.raftApply.incr();
+          this.raftCommitTime.since(start);
+          return applied;
         } finally {
           sample?.since(start);
         }
@@ -240,6 +244,7 @@ export class AgentMetrics {
       this.sessionTtlActive.set(f.sessions);
       if (f.healthy !== undefined) this.autopilotHealthy.set(f.healthy ? 1 : 0);
     };
+    emit();
     this.usageTimer = setInterval(emit, USAGE_INTERVAL_MS);
     this.usageTimer.unref();
   }

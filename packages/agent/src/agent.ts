@@ -140,6 +140,11 @@ export class Agent {
     });
     this.frontEnds = new FrontEnds(config, logger, this.metrics);
     if (this.mode !== 'client') this.metrics.startUsage(() => this.usageFacts());
+    if (this.mode === 'dev') {
+      // Consul's -dev agent runs Raft in memory: it stood for election once and leads.
+      this.metrics.raftStateCandidate.incr();
+      this.metrics.raftStateLeader.incr();
+    }
     this.joiner = new ClusterJoin({
       membership: () => this.membership,
       knownPeers: this.knownPeers,

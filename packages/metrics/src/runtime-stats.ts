@@ -2,8 +2,9 @@
 // is V8's used heap, sys_bytes the resident set, total_gc_runs and total_gc_pause_ns count the collections a
 // PerformanceObserver saw, and each collection's pause is a gc_pause_ns sample, as Go's last-256 pauses are. Node has
 // no goroutines, malloc/free counts or heap object count without a heap snapshot: those gauges are not emitted
-// (docs/metrics.md). Added, Node's own: event_loop_delay_ns, the mean event-loop delay over the last period.
-import { PerformanceObserver, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+// (docs/metrics.md). Added, Node's own: event_loop_delay_ns, how late the stats timer itself fired, which costs
+// nothing (a histogram monitor would wake an idle agent many times a second).
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { Metrics } from './metrics.js';
 
 export interface RuntimeStats {
@@ -29,19 +30,17 @@ export function startRuntimeStats(metrics: Metrics, intervalMs = 1000): RuntimeS
     }
   });
   observer.observe({ entryTypes: ['gc'] });
-  let delay: IntervalHistogram | undefined = monitorEventLoopDelay({ resolution: 20 });
-  delay.enable();
+  let due = performance.now() + intervalMs;
   const emit = () => {
+    const now = performance.now();
+    loopDelay.set(Math.max(0, now - due) * 1e6);
+    due = now + intervalMs;
     const m = process.memoryUsage();
     alloc.set(m.heapUsed);
     heapTotal.set(m.heapTotal);
     sys.set(m.rss);
     gcRuns.set(runs);
     gcPauseTotal.set(pauseNs);
-    if (delay && delay.count > 0) {
-      loopDelay.set(delay.mean);
-      delay.reset();
-    }
   };
   const timer = setInterval(emit, intervalMs);
   timer.unref();
@@ -49,8 +48,6 @@ export function startRuntimeStats(metrics: Metrics, intervalMs = 1000): RuntimeS
     stop() {
       clearInterval(timer);
       observer.disconnect();
-      delay?.disable();
-      delay = undefined;
     },
   };
 }
