@@ -71,6 +71,8 @@ export interface UsageFacts {
 }
 
 const USAGE_INTERVAL_MS = 10_000;
+/** Scrapes within this many ms of the last rendering get that text again (Prometheus scrapes every few seconds). */
+const SCRAPE_RENDER_MS = 100;
 
 export class AgentMetrics {
   readonly inmem: InmemSink;
@@ -119,7 +121,8 @@ export class AgentMetrics {
     if (t.prometheusRetentionMs > 0) {
       const definitions = DEFINITIONS.map(([kind, name, help]) => ({ kind, name: [t.metricsPrefix, ...name], help }));
       for (const [name, help] of Object.entries(USAGE_HELP)) definitions.push({ kind: 'gauge', name: [t.metricsPrefix, 'state', name], help });
-      this.prometheus = new PrometheusSink({ retentionMs: t.prometheusRetentionMs, now, definitions });
+      // A scraper hammering the endpoint gets at most ten renderings a second (SCRAPE_RENDER_MS).
+      this.prometheus = new PrometheusSink({ retentionMs: t.prometheusRetentionMs, now, definitions, minRenderIntervalMs: SCRAPE_RENDER_MS });
       sinks.push(this.prometheus);
     }
     // Consul: with no sink but memory, no hostname in gauge names whatever disable_hostname says.

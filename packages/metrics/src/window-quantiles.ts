@@ -72,25 +72,53 @@ export class WindowQuantiles {
 
   /** The value at each quantile (nearest rank) over the observations of the last maxAge; NaN when there were none. */
   quantiles(qs: readonly number[], now: number): number[] {
-    const pairs: Array<[number, number]> = [];
+    let stored = 0;
     let total = 0;
+    let uniform = true;
     for (const b of this.buckets) {
       if (b.count === 0 || now - b.start >= this.maxAgeMs) continue;
-      const stored = b.stored;
-      const weight = b.count / stored;
-      for (let i = 0; i < stored; i++) pairs.push([b.values[i], weight]);
+      stored += b.stored;
       total += b.count;
+      if (b.count !== b.stored) uniform = false;
     }
-    if (pairs.length === 0) return qs.map(() => NaN);
-    pairs.sort((a, b) => a[0] - b[0]);
-    return qs.map((q) => {
-      const rank = Math.max(1, Math.ceil(q * total));
-      let seen = 0;
-      for (const [v, w] of pairs) {
-        seen += w;
-        if (seen >= rank - 1e-9) return v;
-      }
-      return pairs[pairs.length - 1][0];
-    });
+    if (stored === 0) return qs.map(() => NaN);
+    const values = new Float64Array(stored);
+    let at = 0;
+    for (const b of this.buckets) {
+      if (b.count === 0 || now - b.start >= this.maxAgeMs) continue;
+      const n = b.stored;
+      values.set(b.values.subarray(0, n), at);
+      at += n;
+    }
+    if (uniform) {
+      // Every observation kept: a numeric sort of a typed array and the nearest rank.
+      values.sort();
+      return qs.map((q) => values[Math.min(stored, Math.max(1, Math.ceil(q * total))) - 1]);
+    }
+    // Sampled buckets stand for more observations than they keep: each bucket's values sorted on their own (a
+    // numeric typed-array sort), then merged in order, summing each value's weight up to the rank.
+    const runs: Array<{ v: Float64Array; w: number; i: number }> = [];
+    at = 0;
+    for (const b of this.buckets) {
+      if (b.count === 0 || now - b.start >= this.maxAgeMs) continue;
+      const v = values.subarray(at, at + b.stored).sort();
+      runs.push({ v, w: b.count / b.stored, i: 0 });
+      at += b.stored;
+    }
+    const ranks = qs.map((q) => Math.max(1, Math.ceil(q * total)) - 1e-9);
+    const out = qs.map(() => NaN);
+    let seen = 0;
+    let next = 0;
+    let last = NaN;
+    while (next < ranks.length) {
+      let best: { v: Float64Array; w: number; i: number } | undefined;
+      for (const r of runs) if (r.i < r.v.length && (!best || r.v[r.i] < best.v[best.i])) best = r;
+      if (!best) break;
+      last = best.v[best.i++];
+      seen += best.w;
+      while (next < ranks.length && seen >= ranks[next]) out[next++] = last;
+    }
+    while (next < ranks.length) out[next++] = last;
+    return out;
   }
 }

@@ -130,3 +130,16 @@ it("predeclares Consul's defined metrics with their help text: there from the st
   clock.now = T + 3_600_000;
   expect(sink.expose()).toContain('consul_kvs_apply_count 1\n');
 });
+
+it('shares one rendering between scrapes closer than minRenderIntervalMs', () => {
+  const clock = { now: T };
+  const sink = new PrometheusSink({ retentionMs: 0, now: () => clock.now, minRenderIntervalMs: 100 });
+  const c = new Metrics({ sinks: [sink] }).counter(['c']);
+  c.incr();
+  expect(sink.expose()).toContain('consul_c 1\n');
+  c.incr();
+  clock.now = T + 99;
+  expect(sink.expose()).toContain('consul_c 1\n');
+  clock.now = T + 100;
+  expect(sink.expose()).toContain('consul_c 2\n');
+});
