@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// What metrics cost on the KV path: the dev agent (the built `conclave agent -dev`, a separate process) with
+// telemetry at its default (the in-memory sink only, as every Consul agent has) against the same agent with
+// telemetry { prometheus_retention_time = "60s", statsd_address = <a local UDP socket> } and a scraper hitting
+// /v1/agent/metrics?format=prometheus every 100 ms during the run. wrk -t1, GET and PUT of a 100-byte value;
+// the two agents take turns, several rounds, and the table shows each one's median, so load from other processes
+// on the machine falls on both alike. With --hammer the scraper asks again as soon as each answer arrives.
+// With --baseline <dir>, a third agent from another checkout's build (e.g. one without metrics) joins the turns.
+// Usage: node tools/bench/metrics-overhead.mjs [--duration 5] [--rounds 3] [--connections 16] [--hammer] [--baseline /path/to/repo]
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { flag, opt, sleep, until } from './lib.mjs';
+
+const duration = Number(opt('duration', '5'));
+const rounds = Number(opt('rounds', '3'));
+const conns = Number(opt('connections', '16'));
+const hammer = flag('hammer');
+const baselineRepo = opt('baseline', '');
+const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'conclave-metrics-bench-'));
+const putLua = join(dir, 'put.lua');
+writeFileSync(putLua, 'wrk.method = "PUT"\nwrk.body = string.rep("x", 100)\n');
+
+// A statsd server that only counts what arrives, so the UDP sink has somewhere to send.
+const statsd = dgram.createSocket('udp4');
+let statsdBytes = 0;
+statsd.on('message', (m) => (statsdBytes += m.length));
+await new Promise((r) => statsd.bind(0, '127.0.0.1', r));
+const telemetryFile = join(dir, 'telemetry.json');
+writeFileSync(
+  telemetryFile,
+  JSON.stringify({ telemetry: { prometheus_retention_time: '60s', disable_hostname: true, statsd_address: `127.0.0.1:${statsd.address().port}` } }),
+);
+
+const procs = [];
+let nextPort = 21000 + Math.floor(Math.random() * 20000);
+async function startAgent(name, binary, extra) {
+  const port = nextPort;
+  nextPort += 10;
+  const argv = [binary, 'agent', '-dev', '-http-port', String(port), '-dns-port', '-1', '-serf-lan-port', String(port + 1), '-log-level', 'warn', ...extra];
+  const proc = spawn(process.execPath, argv, { stdio: 'ignore' });
+  procs.push(proc);
+  const url = `http://127.0.0.1:${port}`;
+  await until(async () => (await fetch(`${url}/v1/status/leader`)).ok, 20000, `${name} ready`, 50);
+  await fetch(`${url}/v1/kv/bench/key`, { method: 'PUT', body: 'x'.repeat(100) });
+  return { name, url, proc };
+}
+
+function wrk(url, script) {
+  const argv = ['-t1', `-c${conns}`, `-d${duration}s`, '--latency', ...(script ? ['-s', script] : []), url];
+  return new Promise((resolve, reject) => {
+    const p = spawn('wrk', argv);
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('error', reject);
+    p.on('exit', () => {
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+      const ms = (label) => {
+        const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+        return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]] : NaN;
+      };
+      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+      if (non2xx > 0 || !rps) reject(new Error(`wrk against ${url}: ${non2xx} non-2xx\n${out}`));
+      else resolve({ rps, p50: ms('50'), p99: ms('99') });
+    });
+  });
+}
+
+/** Scrapes every 100 ms (or back to back with --hammer) until stopped; counts the scrapes. */
+function scraper(url) {
+  let stop = false;
+  let scrapes = 0;
+  const done = (async () => {
+    while (!stop) {
+      const t = performance.now();
+      const r = await fetch(`${url}/v1/agent/metrics?format=prometheus`);
+      if (!r.ok) throw new Error(`scrape answered ${r.status}`);
+      await r.text();
+      scrapes++;
+      if (!hammer) await sleep(Math.max(0, 100 - (performance.now() - t)));
+    }
+  })();
+  return {
+    async stop() {
+      stop = true;
+      await done;
+      return scrapes;
+    },
+  };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+try {
+  const agents = [await startAgent('telemetry off (in-memory sink only)', bin, []), await startAgent('telemetry on + scraper', bin, ['-config-file', telemetryFile])];
+  if (baselineRepo) agents.push(await startAgent(`baseline build (${baselineRepo})`, join(baselineRepo, 'apps/agent/bin/conclave.js'), []));
+  const results = new Map(agents.map((a) => [a.name, { GET: [], PUT: [] }]));
+  const load = [loadavg()[0]];
+  let scrapes = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (const [op, script] of [
+      ['GET', undefined],
+      ['PUT', putLua],
+    ]) {
+      for (const a of r % 2 === 0 ? agents : [...agents].reverse()) {
+        const s = a.name.startsWith('telemetry on') ? scraper(a.url) : undefined;
+        results.get(a.name)[op].push(await wrk(`${a.url}/v1/kv/bench/key`, script));
+        if (s) scrapes += await s.stop();
+      }
+    }
+    load.push(loadavg()[0]);
+  }
+  console.log(
+    `\nKV through the dev agent with and without telemetry (node ${process.version}; wrk -t1 -c${conns}, ${duration} s runs, ${rounds} rounds taking turns, medians;` +
+      ` scraper ${hammer ? 'back to back' : 'every 100 ms'}: ${scrapes} scrapes; statsd received ${(statsdBytes / 1024).toFixed(0)} KiB;` +
+      ` 1-min load average during the run ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs)\n`,
+  );
+  console.log('| agent | op | req/s | vs off | p50 | p99 |');
+  console.log('|---|---|--:|--:|--:|--:|');
+  const off = results.get(agents[0].name);
+  for (const a of agents) {
+    for (const op of ['GET', 'PUT']) {
+      const runs = results.get(a.name)[op];
+      const rps = median(runs.map((x) => x.rps));
+      const vs = ((rps / median(off[op].map((x) => x.rps)) - 1) * 100).toFixed(1);
+      console.log(
+        `| ${a.name} | ${op} | ${rps.toFixed(0)} | ${a === agents[0] ? '' : `${vs}%`} | ${median(runs.map((x) => x.p50)).toFixed(2)} ms | ${median(runs.map((x) => x.p99)).toFixed(2)} ms |`,
+      );
+    }
+  }
+  console.log(`\nAll runs (req/s): ${agents.map((a) => `${a.name}: GET ${results.get(a.name).GET.map((x) => x.rps.toFixed(0)).join('/')}, PUT ${results.get(a.name).PUT.map((x) => x.rps.toFixed(0)).join('/')}`).join('; ')}`);
+} finally {
+  for (const p of procs) p.kill('SIGKILL');
+  statsd.close();
+  await sleep(200);
+  rmSync(dir, { recursive: true, force: true });
+}
