@@ -188,9 +188,12 @@ function byHash<T>(a: [string, T], b: [string, T]): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
 
+/** Labels as encoding/json writes a map: keys sorted (a later duplicate name wins, as in go-metrics' loop). */
 function labelsOf(key: MetricKey): Record<string, string> {
+  const byName = new Map<string, string>();
+  for (const l of key.labels) byName.set(l.name, l.value);
   const out: Record<string, string> = {};
-  for (const l of key.labels) out[l.name] = l.value;
+  for (const name of [...byName.keys()].sort()) out[name] = byName.get(name)!;
   return out;
 }
 

@@ -72,3 +72,10 @@ it('keeps six intervals: a minute at 10 s', () => {
   expect(sink.retainedIntervals()).toBe(6);
   expect(sink.display().Counters[0].Sum).toBe(7);
 });
+
+it('writes labels as a Go map: keys sorted', () => {
+  const { clock, sink, metrics } = setup(T);
+  metrics.counter(['c'], [{ name: 'zone', value: 'a' }, { name: 'method', value: 'GET' }]).incr();
+  clock.now = T + 10_000;
+  expect(JSON.stringify(sink.display().Counters[0].Labels)).toBe('{"method":"GET","zone":"a"}');
+});
