@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // What metrics cost on the KV path: the dev agent (the built `conclave agent -dev`, a separate process) with
 // telemetry at its default (the in-memory sink only, as every Consul agent has) against the same agent with
-// telemetry { prometheus_retention_time = "60s", statsd_address = <a local UDP socket> } and a scraper hitting
-// /v1/agent/metrics?format=prometheus every 100 ms during the run. wrk -t1, GET and PUT of a 100-byte value;
+// telemetry { prometheus_retention_time = "60s" } (and with --statsd, statsd_address = <a local UDP socket that
+// counts what arrives>) and a scraper hitting /v1/agent/metrics?format=prometheus every 100 ms during the run. wrk -t1, GET and PUT of a 100-byte value;
 // the two agents take turns, several rounds, and the table shows each one's median, so load from other processes
 // on the machine falls on both alike. With --hammer the scraper asks again as soon as each answer arrives.
 // With --baseline <dir>, a third agent from another checkout's build (e.g. one without metrics) joins the turns.
-// Usage: node tools/bench/metrics-overhead.mjs [--duration 5] [--rounds 3] [--connections 16] [--hammer] [--baseline /path/to/repo]
+// Usage: node tools/bench/metrics-overhead.mjs [--duration 5] [--rounds 3] [--connections 16] [--hammer] [--statsd]
+//        [--baseline /path/to/repo]
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ const rounds = Number(opt('rounds', '3'));
 const conns = Number(opt('connections', '16'));
 const hammer = flag('hammer');
 const baselineRepo = opt('baseline', '');
+const withStatsd = flag('statsd');
 const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'conclave-metrics-bench-'));
 const putLua = join(dir, 'put.lua');
@@ -33,7 +35,9 @@ await new Promise((r) => statsd.bind(0, '127.0.0.1', r));
 const telemetryFile = join(dir, 'telemetry.json');
 writeFileSync(
   telemetryFile,
-  JSON.stringify({ telemetry: { prometheus_retention_time: '60s', disable_hostname: true, statsd_address: `127.0.0.1:${statsd.address().port}` } }),
+  JSON.stringify({
+    telemetry: { prometheus_retention_time: '60s', disable_hostname: true, ...(withStatsd ? { statsd_address: `127.0.0.1:${statsd.address().port}` } : {}) },
+  }),
 );
 
 const procs = [];
@@ -116,7 +120,7 @@ try {
   }
   console.log(
     `\nKV through the dev agent with and without telemetry (node ${process.version}; wrk -t1 -c${conns}, ${duration} s runs, ${rounds} rounds taking turns, medians;` +
-      ` scraper ${hammer ? 'back to back' : 'every 100 ms'}: ${scrapes} scrapes; statsd received ${(statsdBytes / 1024).toFixed(0)} KiB;` +
+      ` scraper ${hammer ? 'back to back' : 'every 100 ms'}: ${scrapes} scrapes;${withStatsd ? ` statsd sink on, ${(statsdBytes / 1024).toFixed(0)} KiB received;` : ''}` +
       ` 1-min load average during the run ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs)\n`,
   );
   console.log('| agent | op | req/s | vs off | p50 | p99 |');

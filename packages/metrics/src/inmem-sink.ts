@@ -106,11 +106,13 @@ export class InmemSink implements MetricSink {
   }
 
   incrCounter(key: MetricKey, value: number): void {
-    this.aggregate(this.interval().counters, key).ingest(Math.fround(value));
+    const intv = this.interval();
+    this.aggregate(intv, intv.counters, key).ingest(Math.fround(value));
   }
 
   addSample(key: MetricKey, value: number): void {
-    this.aggregate(this.interval().samples, key).ingest(Math.fround(value));
+    const intv = this.interval();
+    this.aggregate(intv, intv.samples, key).ingest(Math.fround(value));
   }
 
   /** How many intervals are kept (for tests). */
@@ -152,10 +154,13 @@ export class InmemSink implements MetricSink {
     });
   }
 
-  private aggregate(map: Map<string, Aggregate>, key: MetricKey): Aggregate {
+  private aggregate(intv: Interval, map: Map<string, Aggregate>, key: MetricKey): Aggregate {
+    if (key.inmemInterval === intv) return key.inmemEntry as Aggregate;
     const hash = key.inmemHash ?? this.spell(key);
     let a = map.get(hash);
     if (!a) map.set(hash, (a = new Aggregate(key.inmemName!, key)));
+    key.inmemInterval = intv;
+    key.inmemEntry = a;
     return a;
   }
 

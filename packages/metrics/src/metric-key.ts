@@ -21,6 +21,11 @@ export class MetricKey {
   statsdPrefix: string | undefined;
   dogstatsdName: string | undefined;
   dogstatsdTags: string | undefined;
+  /** The sinks' own record of this metric, kept here so recording skips the map lookup: the in-memory sink's
+   * entry and the interval it belongs to, the Prometheus sink's series (while it has not expired). */
+  inmemInterval: object | undefined;
+  inmemEntry: unknown;
+  promSeries: unknown;
 
   constructor(
     readonly kind: MetricKind,

@@ -28,6 +28,10 @@ class Series {
   updatedAt = 0;
   /** Predeclared by a definition: never dropped for being idle. */
   permanent = false;
+  /** False once dropped for being idle: a key's cached reference to it is then stale. */
+  live = true;
+  /** The sink it belongs to (a key may feed more than one). */
+  owner: unknown;
   readonly window: WindowQuantiles | undefined;
 
   constructor(
@@ -81,6 +85,7 @@ export class PrometheusSink implements MetricSink {
       this.help.set(`${d.kind} ${name}`, d.help);
       const s = new Series(d.kind, name, '', []);
       s.permanent = true;
+      s.owner = this;
       this.series[d.kind].set(name, s);
     }
   }
@@ -126,6 +131,7 @@ export class PrometheusSink implements MetricSink {
       for (const [hash, s] of map) {
         if (this.retentionMs > 0 && !s.permanent && s.updatedAt + this.retentionMs < now) {
           map.delete(hash);
+          s.live = false;
           continue;
         }
         let f = families.get(s.name);
@@ -158,13 +164,17 @@ export class PrometheusSink implements MetricSink {
   }
 
   private get(kind: Kind, key: MetricKey): Series {
+    const cached = key.promSeries as Series | undefined;
+    if (cached !== undefined && cached.live && cached.owner === this && cached.kind === kind) return cached;
     const hash = key.promHash ?? spell(key);
     const map = this.series[kind];
     let s = map.get(hash);
     if (!s) {
       const sorted = [...key.labels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       map.set(hash, (s = new Series(kind, key.promName!, key.promLabels!, sorted.map((l) => l.value))));
+      s.owner = this;
     }
+    key.promSeries = s;
     return s;
   }
 }

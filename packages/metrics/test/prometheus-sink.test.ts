@@ -143,3 +143,17 @@ it('shares one rendering between scrapes closer than minRenderIntervalMs', () =>
   clock.now = T + 100;
   expect(sink.expose()).toContain('consul_c 2\n');
 });
+
+it('keeps two sinks fed by one metric apart, and brings an expired series back on its next update', () => {
+  const clock = { now: T };
+  const a = new PrometheusSink({ retentionMs: 1_000, now: () => clock.now });
+  const b = new PrometheusSink({ retentionMs: 1_000, now: () => clock.now });
+  const c = new Metrics({ sinks: [a, b] }).counter(['c']);
+  c.incr();
+  c.incr();
+  expect([a.expose(), b.expose()]).toEqual(['# HELP consul_c consul_c\n# TYPE consul_c counter\nconsul_c 2\n', '# HELP consul_c consul_c\n# TYPE consul_c counter\nconsul_c 2\n']);
+  clock.now = T + 2_000;
+  expect(a.expose()).toBe('');
+  c.incr();
+  expect(a.expose()).toBe('# HELP consul_c consul_c\n# TYPE consul_c counter\nconsul_c 1\n');
+});
