@@ -4,13 +4,15 @@
 // telemetry { prometheus_retention_time = "60s" } (and with --statsd, statsd_address = <a local UDP socket that
 // counts what arrives>) and a scraper hitting /v1/agent/metrics?format=prometheus every 100 ms during the run. wrk -t1, GET and PUT of a 100-byte value;
 // the two agents take turns, several rounds, and the table shows each one's median, so load from other processes
-// on the machine falls on both alike. With --hammer the scraper asks again as soon as each answer arrives.
+// on the machine falls on both alike. Throughput on a busy shared machine swings with the neighbours, so the table
+// also shows the agent's own CPU time per request (utime + stime from /proc over the run, divided by the requests
+// wrk completed; scrapes included), which they barely move. With --hammer the scraper asks again as soon as each answer arrives.
 // With --baseline <dir>, a third agent from another checkout's build (e.g. one without metrics) joins the turns.
 // Usage: node tools/bench/metrics-overhead.mjs [--duration 5] [--rounds 3] [--connections 16] [--hammer] [--statsd]
 //        [--baseline /path/to/repo]
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +56,12 @@ async function startAgent(name, binary, extra) {
   return { name, url, proc };
 }
 
+/** utime + stime of a process, in seconds (Linux; clock ticks of 1/100 s). */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function wrk(url, script) {
   const argv = ['-t1', `-c${conns}`, `-d${duration}s`, '--latency', ...(script ? ['-s', script] : []), url];
   return new Promise((resolve, reject) => {
@@ -68,8 +76,9 @@ function wrk(url, script) {
         return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]] : NaN;
       };
       const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
       if (non2xx > 0 || !rps) reject(new Error(`wrk against ${url}: ${non2xx} non-2xx\n${out}`));
-      else resolve({ rps, p50: ms('50'), p99: ms('99') });
+      else resolve({ rps, requests, p50: ms('50'), p99: ms('99') });
     });
   });
 }
@@ -112,8 +121,11 @@ try {
     ]) {
       for (const a of r % 2 === 0 ? agents : [...agents].reverse()) {
         const s = a.name.startsWith('telemetry on') ? scraper(a.url) : undefined;
-        results.get(a.name)[op].push(await wrk(`${a.url}/v1/kv/bench/key`, script));
+        const cpu0 = cpuSeconds(a.proc.pid);
+        const run = await wrk(`${a.url}/v1/kv/bench/key`, script);
         if (s) scrapes += await s.stop();
+        run.cpuUs = ((cpuSeconds(a.proc.pid) - cpu0) * 1e6) / run.requests;
+        results.get(a.name)[op].push(run);
       }
     }
     load.push(loadavg()[0]);
@@ -123,20 +135,25 @@ try {
       ` scraper ${hammer ? 'back to back' : 'every 100 ms'}: ${scrapes} scrapes;${withStatsd ? ` statsd sink on, ${(statsdBytes / 1024).toFixed(0)} KiB received;` : ''}` +
       ` 1-min load average during the run ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs)\n`,
   );
-  console.log('| agent | op | req/s | vs off | p50 | p99 |');
-  console.log('|---|---|--:|--:|--:|--:|');
+  console.log('| agent | op | req/s | vs off | agent CPU per request | vs off | p50 | p99 |');
+  console.log('|---|---|--:|--:|--:|--:|--:|--:|');
   const off = results.get(agents[0].name);
   for (const a of agents) {
     for (const op of ['GET', 'PUT']) {
       const runs = results.get(a.name)[op];
       const rps = median(runs.map((x) => x.rps));
       const vs = ((rps / median(off[op].map((x) => x.rps)) - 1) * 100).toFixed(1);
+      const cpu = median(runs.map((x) => x.cpuUs));
+      const cpuVs = ((cpu / median(off[op].map((x) => x.cpuUs)) - 1) * 100).toFixed(1);
+      const first = a === agents[0];
       console.log(
-        `| ${a.name} | ${op} | ${rps.toFixed(0)} | ${a === agents[0] ? '' : `${vs}%`} | ${median(runs.map((x) => x.p50)).toFixed(2)} ms | ${median(runs.map((x) => x.p99)).toFixed(2)} ms |`,
+        `| ${a.name} | ${op} | ${rps.toFixed(0)} | ${first ? '' : `${vs}%`} | ${cpu.toFixed(1)} µs | ${first ? '' : `${cpuVs}%`} | ${median(runs.map((x) => x.p50)).toFixed(2)} ms | ${median(runs.map((x) => x.p99)).toFixed(2)} ms |`,
       );
     }
   }
-  console.log(`\nAll runs (req/s): ${agents.map((a) => `${a.name}: GET ${results.get(a.name).GET.map((x) => x.rps.toFixed(0)).join('/')}, PUT ${results.get(a.name).PUT.map((x) => x.rps.toFixed(0)).join('/')}`).join('; ')}`);
+  const all = (key, digits) => agents.map((a) => `${a.name}: GET ${results.get(a.name).GET.map((x) => x[key].toFixed(digits)).join('/')}, PUT ${results.get(a.name).PUT.map((x) => x[key].toFixed(digits)).join('/')}`).join('; ');
+  console.log(`\nAll runs, req/s: ${all('rps', 0)}`);
+  console.log(`All runs, agent CPU µs per request: ${all('cpuUs', 1)}`);
 } finally {
   for (const p of procs) p.kill('SIGKILL');
   statsd.close();
