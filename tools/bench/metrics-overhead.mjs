@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@conclave/test-support/free-port';
 import { flag, opt, sleep, until } from './lib.mjs';
 
 const duration = Number(opt('duration', '5'));
@@ -43,15 +44,23 @@ writeFileSync(
 );
 
 const procs = [];
-let nextPort = 21000 + Math.floor(Math.random() * 20000);
 async function startAgent(name, binary, extra) {
-  const port = nextPort;
-  nextPort += 10;
-  const argv = [binary, 'agent', '-dev', '-http-port', String(port), '-dns-port', '-1', '-serf-lan-port', String(port + 1), '-log-level', 'warn', ...extra];
-  const proc = spawn(process.execPath, argv, { stdio: 'ignore' });
+  const port = await freePort();
+  const argv = [binary, 'agent', '-dev', '-http-port', String(port), '-dns-port', '-1', '-serf-lan-port', String(await freePort()), '-log-level', 'warn', ...extra];
+  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (d) => (err += d));
   procs.push(proc);
   const url = `http://127.0.0.1:${port}`;
-  await until(async () => (await fetch(`${url}/v1/status/leader`)).ok, 20000, `${name} ready`, 50);
+  await until(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`${name} exited ${proc.exitCode}: ${err}`);
+      return (await fetch(`${url}/v1/status/leader`)).ok;
+    },
+    20000,
+    `${name} ready`,
+    50,
+  );
   await fetch(`${url}/v1/kv/bench/key`, { method: 'PUT', body: 'x'.repeat(100) });
   return { name, url, proc };
 }

@@ -16,7 +16,7 @@ export interface AgentFacts {
   leave(): Promise<void>;
   forceLeave(node: string, prune: boolean): Promise<void>;
   /** The agent's metrics sinks (agent-metrics.ts). */
-  metrics: { summary(): unknown; prometheusText(): string | undefined };
+  metrics: { summary(): unknown; prometheusText(): Promise<string | undefined> };
 }
 
 export class LocalAgentEndpoints implements AgentEndpoints {
@@ -31,7 +31,7 @@ export class LocalAgentEndpoints implements AgentEndpoints {
     return this.facts.metrics.summary();
   }
 
-  prometheusMetrics(): string | undefined {
+  prometheusMetrics(): Promise<string | undefined> {
     return this.facts.metrics.prometheusText();
   }
 

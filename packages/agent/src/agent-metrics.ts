@@ -9,6 +9,7 @@ import {
   DogStatsdSink,
   InmemSink,
   Metrics,
+  Paced,
   PROMETHEUS_CONTENT_TYPE,
   PrometheusSink,
   StatsdSink,
@@ -71,8 +72,10 @@ export interface UsageFacts {
 }
 
 const USAGE_INTERVAL_MS = 10_000;
-/** Scrapes within this many ms of the last rendering get that text again (Prometheus scrapes every few seconds). */
-const SCRAPE_RENDER_MS = 100;
+/** Scrapes are answered at most once per this many ms: those arriving sooner wait for the next slot and share its
+ * rendering, so clients hammering the endpoint get ten answers a second each, and the KV path keeps its CPU.
+ * Prometheus scrapes every few seconds and waits at most this long. */
+const SCRAPE_PACE_MS = 100;
 
 export class AgentMetrics {
   readonly inmem: InmemSink;
@@ -81,6 +84,7 @@ export class AgentMetrics {
   private readonly closers: Array<() => void> = [];
   private readonly httpSamples = new Map<string, Map<string, Sample>>();
   private usageTimer: NodeJS.Timeout | undefined;
+  private readonly scrapes: Paced<string> | undefined;
 
   readonly kvsApply: Sample;
   readonly txnApply: Sample;
@@ -121,8 +125,8 @@ export class AgentMetrics {
     if (t.prometheusRetentionMs > 0) {
       const definitions = DEFINITIONS.map(([kind, name, help]) => ({ kind, name: [t.metricsPrefix, ...name], help }));
       for (const [name, help] of Object.entries(USAGE_HELP)) definitions.push({ kind: 'gauge', name: [t.metricsPrefix, 'state', name], help });
-      // A scraper hammering the endpoint gets at most ten renderings a second (SCRAPE_RENDER_MS).
-      this.prometheus = new PrometheusSink({ retentionMs: t.prometheusRetentionMs, now, definitions, minRenderIntervalMs: SCRAPE_RENDER_MS });
+      const sink = (this.prometheus = new PrometheusSink({ retentionMs: t.prometheusRetentionMs, now, definitions }));
+      this.scrapes = new Paced(() => sink.expose(), { periodMs: SCRAPE_PACE_MS });
       sinks.push(this.prometheus);
     }
     // Consul: with no sink but memory, no hostname in gauge names whatever disable_hostname says.
@@ -257,9 +261,9 @@ export class AgentMetrics {
     return this.inmem.display();
   }
 
-  /** ?format=prometheus, or undefined when prometheus_retention_time is not positive. */
-  prometheusText(): string | undefined {
-    return this.prometheus?.expose();
+  /** ?format=prometheus, or undefined when prometheus_retention_time is not positive; paced (SCRAPE_PACE_MS). */
+  async prometheusText(): Promise<string | undefined> {
+    return this.scrapes?.get();
   }
 
   close(): void {

@@ -51,6 +51,6 @@ export interface AgentEndpoints {
   /** GET /v1/agent/metrics: go-metrics' summary of the last finished 10 s interval (Timestamp, Gauges, ...). */
   metrics(): unknown;
   /** GET /v1/agent/metrics?format=prometheus: the text exposition, or undefined when prometheus_retention_time
-   * is not positive (answered 415 as Consul does). */
-  prometheusMetrics(): string | undefined;
+   * is not positive (answered 415 as Consul does). The agent may hold a scrape back to pace scrapers. */
+  prometheusMetrics(): Promise<string | undefined>;
 }

@@ -52,7 +52,7 @@ export async function handleAgent(call: ApiCall): Promise<void> {
     case 'metrics': {
       if (!call.allow('GET')) return;
       if ((!q.empty && q.get('format') === 'prometheus') || acceptsOpenMetrics(call.req.headers.accept)) {
-        const text = agent.prometheusMetrics();
+        const text = await agent.prometheusMetrics();
         if (text === undefined) return call.send(415, 'text/plain', 'Prometheus is not enabled since its retention time is not positive');
         return call.send(200, PROMETHEUS_TYPE, text);
       }

@@ -79,7 +79,7 @@ export function recordingAgent(calls: AgentCall[]): AgentEndpoints {
       calls.push({ method: 'metrics', args: [] });
       return { Timestamp: '2026-12-06 22:55:00 +0000 UTC', Gauges: [], PrecisionGauges: [], Points: [], Counters: [], Samples: [] };
     },
-    prometheusMetrics: () => {
+    prometheusMetrics: async () => {
       calls.push({ method: 'prometheusMetrics', args: [] });
       return prometheusText.value;
     },

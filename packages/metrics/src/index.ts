@@ -8,3 +8,4 @@ export { StatsdSink } from './statsd-sink.js';
 export { DogStatsdSink } from './dogstatsd-sink.js';
 export { startRuntimeStats, type RuntimeStats } from './runtime-stats.js';
 export { float32Shortest, formatFloat32F, formatGoFloat, formatPercentF } from './go-float.js';
+export { Paced, type PacedOptions } from './paced.js';

@@ -58,9 +58,6 @@ export interface PrometheusSinkOptions {
   /** The wall clock (ms); tests inject one. */
   now?: () => number;
   definitions?: readonly PrometheusDefinition[];
-  /** Scrapes closer together than this share one rendering (default 0: every scrape renders), so a client
-   * hammering the endpoint costs a bounded amount of work per second whatever its rate. */
-  minRenderIntervalMs?: number;
 }
 
 export class PrometheusSink implements MetricSink {
@@ -73,13 +70,10 @@ export class PrometheusSink implements MetricSink {
   private readonly now: () => number;
   /** Help texts by "kind name". */
   private readonly help = new Map<string, string>();
-  private readonly minRenderIntervalMs: number;
-  private rendered: { at: number; text: string } | undefined;
 
   constructor(options: PrometheusSinkOptions) {
     this.retentionMs = options.retentionMs;
     this.now = options.now ?? Date.now;
-    this.minRenderIntervalMs = options.minRenderIntervalMs ?? 0;
     for (const d of options.definitions ?? []) {
       const name = flatName(d.name);
       this.help.set(`${d.kind} ${name}`, d.help);
@@ -117,14 +111,6 @@ export class PrometheusSink implements MetricSink {
   /** The text exposition of every live metric; expired ones are dropped first. */
   expose(): string {
     const now = this.now();
-    const last = this.rendered;
-    if (last && now >= last.at && now - last.at < this.minRenderIntervalMs) return last.text;
-    const text = this.render(now);
-    if (this.minRenderIntervalMs > 0) this.rendered = { at: now, text };
-    return text;
-  }
-
-  private render(now: number): string {
     const families = new Map<string, { kind: Kind; series: Series[] }>();
     for (const kind of ['gauge', 'counter', 'summary'] as const) {
       const map = this.series[kind];

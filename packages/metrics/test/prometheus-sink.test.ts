@@ -131,19 +131,6 @@ it("predeclares Consul's defined metrics with their help text: there from the st
   expect(sink.expose()).toContain('consul_kvs_apply_count 1\n');
 });
 
-it('shares one rendering between scrapes closer than minRenderIntervalMs', () => {
-  const clock = { now: T };
-  const sink = new PrometheusSink({ retentionMs: 0, now: () => clock.now, minRenderIntervalMs: 100 });
-  const c = new Metrics({ sinks: [sink] }).counter(['c']);
-  c.incr();
-  expect(sink.expose()).toContain('consul_c 1\n');
-  c.incr();
-  clock.now = T + 99;
-  expect(sink.expose()).toContain('consul_c 1\n');
-  clock.now = T + 100;
-  expect(sink.expose()).toContain('consul_c 2\n');
-});
-
 it('keeps two sinks fed by one metric apart, and brings an expired series back on its next update', () => {
   const clock = { now: T };
   const a = new PrometheusSink({ retentionMs: 1_000, now: () => clock.now });
