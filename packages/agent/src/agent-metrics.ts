@@ -10,7 +10,6 @@ import {
   InmemSink,
   Metrics,
   Paced,
-  PROMETHEUS_CONTENT_TYPE,
   PrometheusSink,
   StatsdSink,
   startRuntimeStats,
@@ -25,8 +24,6 @@ import {
 import type { Command, CommandLog, CommandResult } from '@conclave/state';
 import type { Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
-
-export { PROMETHEUS_CONTENT_TYPE };
 
 /** Consul's definitions (name without the prefix, help) for the metrics Conclave emits. */
 const DEFINITIONS: Array<[PrometheusDefinition['kind'], string[], string]> = [

@@ -3,7 +3,7 @@ export { Counter, Gauge, Metrics, Sample, type MetricsOptions } from './metrics.
 export { MetricKey, type Label, type MetricKind } from './metric-key.js';
 export type { MetricSink } from './sink.js';
 export { InmemSink, type GaugeJson, type InmemSinkOptions, type MetricsSummary, type SampledJson } from './inmem-sink.js';
-export { PROMETHEUS_CONTENT_TYPE, PrometheusSink, type PrometheusDefinition, type PrometheusSinkOptions } from './prometheus-sink.js';
+export { PrometheusSink, type PrometheusDefinition, type PrometheusSinkOptions } from './prometheus-sink.js';
 export { StatsdSink } from './statsd-sink.js';
 export { DogStatsdSink } from './dogstatsd-sink.js';
 export { startRuntimeStats, type RuntimeStats } from './runtime-stats.js';

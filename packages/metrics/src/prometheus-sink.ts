@@ -16,9 +16,6 @@ const QUANTILES = [0.5, 0.9, 0.99] as const;
 const QUANTILE_TEXT = ['0.5', '0.9', '0.99'] as const;
 const FORBIDDEN = /[ .=\-/]/g;
 
-/** The Content-Type promhttp answers for the text format. */
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-
 type Kind = 'gauge' | 'counter' | 'summary';
 
 class Series {
