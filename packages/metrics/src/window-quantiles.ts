@@ -70,7 +70,8 @@ export class WindowQuantiles {
     b.add(v);
   }
 
-  /** The value at each quantile (nearest rank) over the observations of the last maxAge; NaN when there were none. */
+  /** The value at each quantile (`qs` ascending; nearest rank) over the observations of the last maxAge; NaN when
+   * there were none. */
   quantiles(qs: readonly number[], now: number): number[] {
     let stored = 0;
     let total = 0;
