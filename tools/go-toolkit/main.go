@@ -1,12 +1,14 @@
-// go-toolkit answers cases with Go's own standard library, for packages/toolkit's conformance tests:
-// time.ParseDuration, time.Duration.String, strconv.ParseBool, net.SplitHostPort, encoding/json string
-// encoding and regexp (MatchString, ReplaceAllString). Reads a JSON array of {op, input, pattern?, repl?} on stdin,
-// writes a JSON array of {output?, error?}.
+// go-toolkit answers cases with Go's own standard library, for packages/toolkit's and packages/metrics'
+// conformance tests: time.ParseDuration, time.Duration.String, strconv.ParseBool, net.SplitHostPort, encoding/json
+// string encoding, regexp (MatchString, ReplaceAllString) and the float spellings go-metrics' sinks produce
+// (Prometheus text, JSON float32, statsd %f). Reads a JSON array of {op, input, pattern?, repl?} on stdin, writes
+// a JSON array of {output?, error?}.
 package main
 
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"regexp"
@@ -73,6 +75,25 @@ func run(c testCase) result {
 			return ok(strconv.FormatBool(re.MatchString(c.Input)))
 		}
 		return ok(re.ReplaceAllString(c.Input, c.Repl))
+	case "formatFloatG", "jsonFloat32", "sprintfFloat32", "formatFloat32F":
+		f, err := strconv.ParseFloat(c.Input, 64)
+		if err != nil {
+			return fail(err)
+		}
+		switch c.Op {
+		case "formatFloatG":
+			return ok(strconv.FormatFloat(f, 'g', -1, 64))
+		case "jsonFloat32":
+			b, err := json.Marshal(float32(f))
+			if err != nil {
+				return fail(err)
+			}
+			return ok(string(b))
+		case "sprintfFloat32":
+			return ok(fmt.Sprintf("%f", float32(f)))
+		default:
+			return ok(strconv.FormatFloat(float64(float32(f)), 'f', -1, 64))
+		}
 	}
 	s := "unknown op " + c.Op
 	return result{Error: &s}

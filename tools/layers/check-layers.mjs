@@ -16,6 +16,8 @@ export const ALLOWED = {
   'packages/gossip': [],
   'packages/tls': [],
   'packages/hcl': [],
+  // go-metrics: the registry and its sinks (in-memory, Prometheus, statsd); only the agent records metrics.
+  'packages/metrics': ['toolkit'],
   // Consul's data model and the replicated state.
   'packages/catalog': ['toolkit'],
   'packages/kv': ['catalog', 'toolkit'],
@@ -29,7 +31,7 @@ export const ALLOWED = {
   'packages/template': ['client', 'hcl', 'toolkit'],
   'packages/watch': ['client', 'toolkit'],
   // Composition.
-  'packages/agent': ['catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'hcl', 'toolkit'],
+  'packages/agent': ['catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'hcl', 'metrics', 'toolkit'],
   'packages/cli': ['agent', 'catalog', 'state', 'client', 'watch', 'tls', 'toolkit'],
   // Launchers.
   'apps/agent': ['cli'],

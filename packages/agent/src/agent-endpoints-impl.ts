@@ -16,6 +16,8 @@ export interface AgentFacts {
   leave(): Promise<void>;
   forceLeave(node: string, prune: boolean): Promise<void>;
   monitor(sink: LogSink): { stop(dropped: number): void };
+  /** The agent's metrics sinks (agent-metrics.ts). */
+  metrics: { summary(): unknown; prometheusText(): Promise<string | undefined> };
 }
 
 export class LocalAgentEndpoints implements AgentEndpoints {
@@ -25,6 +27,14 @@ export class LocalAgentEndpoints implements AgentEndpoints {
     private readonly state: StateReader,
     private readonly facts: AgentFacts,
   ) {}
+
+  metrics(): unknown {
+    return this.facts.metrics.summary();
+  }
+
+  prometheusMetrics(): Promise<string | undefined> {
+    return this.facts.metrics.prometheusText();
+  }
 
   async self(): Promise<AgentSelfFacts> {
     return this.facts.self();

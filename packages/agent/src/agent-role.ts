@@ -5,6 +5,7 @@
 import type { Command, CommandLog, CommandResult, StateMachine } from '@conclave/state';
 import type { Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
+import type { AgentMetrics } from './agent-metrics.js';
 import type { ConsulMember } from './membership.js';
 import { LocalLog } from './local-log.js';
 import type { RaftServer } from './cluster/raft-server.js';
@@ -40,11 +41,12 @@ export interface RoleInputs {
   /** This agent's HTTP listener as this process reaches it (forwarded requests are answered through it). */
   httpLoopback: () => { host: string; port: number } | undefined;
   onLeadership: (leader: boolean) => void;
+  metrics: AgentMetrics;
 }
 
 export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): AgentRole {
   const cfg = i.config;
-  if (cfg.dev) return { mode: 'dev', log: new LocalLog((cmd: Command, index) => i.state.apply(cmd, index)) };
+  if (cfg.dev) return { mode: 'dev', log: i.metrics.measuredLog(new LocalLog((cmd: Command, index) => i.state.apply(cmd, index))) };
   if (!cfg.server || !serverCode) {
     const servers = () => serverTargets(i.members(), cfg.datacenter);
     return {
@@ -67,13 +69,14 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
     tls: () => i.tls.dialOptions(),
     logger: i.logger.named('server'),
     onLeadership: i.onLeadership,
+    metrics: i.metrics,
   });
   const leader = () => raftServer.leaderAddress();
   return {
     mode: 'server',
     log: raftServer.log,
     raftServer,
-    serverListener: new ServerListener(raftServer, i.httpLoopback, i.tls, i.logger.named('server'), cfg.rpcMaxConnsPerClient),
+    serverListener: new ServerListener(raftServer, i.httpLoopback, i.tls, i.logger.named('server'), cfg.rpcMaxConnsPerClient, () => i.metrics.rpcRequest.incr()),
     forwarder: new RpcForwarder(
       (path, query, method) => !raftServer.isLeader() && followerForwards(path, query, method),
       () => (leader() ? [leader()] : []),

@@ -34,6 +34,8 @@ import { ClusterTls } from './cluster/cluster-tls.js';
 import type { RpcForwarder } from './cluster/forwarding.js';
 import { remoteCatalogReader } from './cluster/servers.js';
 import { KnownPeers } from './cluster/known-peers.js';
+import { AgentMetrics } from './agent-metrics.js';
+import { MemberStatusCode } from './membership.js';
 
 /** After a server starts, nodes gossip has not heard of yet are not reaped for this long. */
 const REAP_GRACE_MS = 120_000;
@@ -55,6 +57,7 @@ export class Agent {
   readonly mode: AgentMode;
   /** The one write path, picked at start: the local log (-dev), Raft (server) or a server over RPC (client). */
   readonly log: CommandLog<Command, CommandResult>;
+  readonly metrics: AgentMetrics;
   private readonly rpc: RpcClient;
   private readonly clusterTls: ClusterTls;
   private readonly raftServer: RaftServer | undefined;
@@ -82,10 +85,11 @@ export class Agent {
     serverCode: ServerCode | undefined,
   ) {
     this.identity = nodeIdentity(config);
+    this.metrics = new AgentMetrics(config, logger);
     this.clusterTls = new ClusterTls(config);
     // limits.rpc_rate applies to a client agent's calls to the servers, as in Consul.
     const rpcRate = !config.server && !config.dev && config.rpcRate !== Infinity ? new TokenBucket(config.rpcRate, Math.max(1, config.rpcMaxBurst)) : undefined;
-    this.rpc = new RpcClient(() => this.clusterTls.dialOptions(), rpcRate);
+    this.rpc = new RpcClient(() => this.clusterTls.dialOptions(), rpcRate, () => this.metrics.clientRpc.incr());
     this.knownPeers = new KnownPeers(config.dev ? '' : config.dataDir);
     const members = () => this.membership?.members() ?? [];
     const role = agentRole(
@@ -99,6 +103,7 @@ export class Agent {
         logger,
         httpLoopback: () => this.frontEnds.loopback(),
         onLeadership: (leader) => this.leader?.onLeadership(leader),
+        metrics: this.metrics,
       },
       serverCode,
     );
@@ -140,7 +145,13 @@ export class Agent {
       // In a cluster, events travel as gossip user events and come back to deliver() on every member.
       broadcast: this.mode === 'dev' ? undefined : gossipBroadcast(() => this.membership?.node),
     });
-    this.frontEnds = new FrontEnds(config, logger);
+    this.frontEnds = new FrontEnds(config, logger, this.metrics);
+    if (this.mode !== 'client') this.metrics.startUsage(() => this.usageFacts());
+    if (this.mode === 'dev') {
+      // Consul's -dev agent runs Raft in memory: it stood for election once and leads.
+      this.metrics.raftStateCandidate.incr();
+      this.metrics.raftStateLeader.incr();
+    }
     this.joiner = new ClusterJoin({
       membership: () => this.membership,
       knownPeers: this.knownPeers,
@@ -233,6 +244,19 @@ export class Agent {
     await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown()]);
     this.rpc.close();
     await this.serverListener?.close();
+    this.metrics.close();
+  }
+
+  /** What a server's usage gauges show (Consul's usage metrics reporter, session and autopilot gauges). */
+  private usageFacts() {
+    const catalog = this.state.catalog.counts();
+    let healthy: boolean | undefined;
+    if (this.mode === 'dev') healthy = true;
+    else if (this.raftServer?.isLeader()) {
+      const alive = new Set((this.membership?.members() ?? []).filter((m) => m.Status === MemberStatusCode.alive).map((m) => m.Name));
+      healthy = this.raftServer.configuration().voters.every((v) => alive.has(v));
+    }
+    return { ...catalog, kvEntries: this.state.kv.stats().keys, sessions: this.sessionTimers.size, healthy };
   }
 
   private async startGossip(): Promise<void> {
@@ -249,6 +273,7 @@ export class Agent {
         this.leader?.reconcile();
       },
       onUserEvent: (name, payload, ltime) => this.events.deliver(name, payload, ltime),
+      metrics: this.metrics,
     });
     const members = this.membership;
     if (members && this.mode !== 'client') {
@@ -284,6 +309,7 @@ export class Agent {
         forceLeave: (node, prune) => this.membership?.forceLeave(node, prune) ?? false,
         logger: this.logger,
         gossip: () => this.membership?.node,
+        metrics: this.metrics,
       }),
     );
     await this.frontEnds.startDns(async () =>

@@ -12,6 +12,7 @@ import type { LocalState } from './local-state.js';
 import type { LocalUserEvents } from './user-events.js';
 import type { GossipNode } from '@conclave/gossip';
 import { keyringOperation } from './gossip-keyring.js';
+import type { AgentMetrics } from './agent-metrics.js';
 
 export interface ApiBackendParts {
   config: AgentConfig;
@@ -34,6 +35,7 @@ export interface ApiBackendParts {
   gossip(): GossipNode | undefined;
   /** The agent's root logger: /v1/agent/monitor adds its sinks to it. */
   logger: RootLogger;
+  metrics: AgentMetrics;
 }
 
 export function agentApiBackend(p: ApiBackendParts): ApiBackend {
@@ -62,6 +64,7 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
         },
       };
     },
+    metrics: p.metrics,
   });
   return {
     state: p.state,

@@ -9,6 +9,7 @@ import { certificateExpiry, serverTlsOptions } from './tls-options.js';
 
 /** A certificate that expires sooner than this is warned about at start and on reload. */
 const EXPIRY_WARNING_MS = 30 * 86_400_000;
+import type { AgentMetrics } from './agent-metrics.js';
 
 export class FrontEnds {
   private http: HttpApi | undefined;
@@ -22,6 +23,7 @@ export class FrontEnds {
   constructor(
     private readonly config: AgentConfig,
     private readonly logger: Logger,
+    private readonly metrics?: AgentMetrics,
   ) {}
 
   /** The HTTP listener as this process reaches it (forwarded requests and config watches use it). */
@@ -60,6 +62,7 @@ export class FrontEnds {
       responseHeaders: cfg.httpResponseHeaders,
       requestLimits: limits,
       maxHeaderBytes: cfg.httpMaxHeaderBytes || undefined,
+      onRequestDone: this.metrics && ((method: string, route: string, ms: number) => this.metrics!.http(method, route).add(ms)),
     };
     if (cfg.ports.http >= 0) {
       this.http = createHttpApi(backend, options);
@@ -111,6 +114,7 @@ export class FrontEnds {
       aRecordLimit: cfg.dns.aRecordLimit,
       enableTruncate: cfg.dns.enableTruncate,
       logger: this.logger.named('dns'),
+      onQuery: this.metrics && ((ms) => this.metrics!.dnsDomainQuery.add(ms)),
     });
     this.logger.info('Started DNS server', { address: this.dnsAddress, network: 'udp+tcp' });
   }

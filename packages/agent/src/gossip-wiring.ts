@@ -6,6 +6,7 @@ import type { NodeIdentity } from './catalog-sync.js';
 import { Membership, MemberStatusCode } from './membership.js';
 import { memberTags } from './node-identity.js';
 import { answerKeyringQueries, startupKeys } from './gossip-keyring.js';
+import type { AgentMetrics } from './agent-metrics.js';
 
 export type MemberEvent = 'join' | 'leave' | 'fail' | 'update' | 'reap';
 
@@ -16,6 +17,8 @@ export interface GossipWiring {
   knownPeers: { save(peers: string[]): void };
   onMemberEvent(ev: MemberEvent, member: { name: string; tags: Record<string, string> }): void;
   onUserEvent(name: string, payload: Uint8Array, ltime: number): void;
+  /** consul.memberlist.* timings and consul.serf.member.* counters. */
+  metrics?: AgentMetrics;
 }
 
 // Serf's event names, as it logs them (`serf: EventMemberJoin: node1 127.0.0.1`).
@@ -39,7 +42,10 @@ export async function startGossip(w: GossipWiring): Promise<Membership | undefin
     // -dev uses Consul's dev timings (about 100 ms), a real LAN Consul's defaults.
     profile: cfg.dev ? 'local' : 'lan',
     logger: role.named('memberlist.lan'),
+    onTiming: w.metrics && ((what, ms) => (what === 'gossip' ? w.metrics!.memberlistGossip : w.metrics!.memberlistProbeNode).add(ms)),
   });
+  const mx = w.metrics;
+  const counters = mx && { join: mx.serfMemberJoin, leave: mx.serfMemberLeft, fail: mx.serfMemberFailed, update: mx.serfMemberUpdate, reap: undefined };
   w.logger.info('Started gossip', { address: members.address });
   // Serf reports the local member's join like any other.
   serf.info(`serf: EventMemberJoin: ${w.identity.node} ${hostOf(members.address)}`);
@@ -48,6 +54,7 @@ export async function startGossip(w: GossipWiring): Promise<Membership | undefin
       const self = members.address;
       w.knownPeers.save(members.members().filter((x) => x.Status === MemberStatusCode.alive).map((x) => `${x.Addr}:${x.Port}`).filter((a) => a !== self));
       serf.info(`serf: ${SERF_EVENTS[ev]}: ${m.name} ${hostOf(m.addr)}`);
+      counters?.[ev]?.incr();
       w.onMemberEvent(ev, m);
     });
   }

@@ -40,6 +40,8 @@ export interface MembershipOptions {
   keys?: string[];
   profile: ProfileName;
   logger: Logger;
+  /** memberlist's probeNode and gossip timings, in ms. */
+  onTiming?: (what: 'probeNode' | 'gossip', ms: number) => void;
 }
 
 export class Membership {
@@ -55,6 +57,7 @@ export class Membership {
       keyring: opts.keys,
       profile: opts.profile,
       logger: opts.logger,
+      onTiming: opts.onTiming,
     });
     return new Membership(node);
   }

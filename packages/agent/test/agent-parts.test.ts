@@ -14,12 +14,15 @@ import { agentApiBackend } from '../src/api-backend.js';
 import { nodeIdentity, selfRegistration } from '../src/node-identity.js';
 import type { ConsulMember } from '../src/membership.js';
 import { memoryLogger } from './support.js';
+import { AgentMetrics } from '../src/agent-metrics.js';
 
 function devParts() {
   const config = { ...defaultConfig('node1'), dev: true, server: true, bootstrap: true, nodeId: '11111111-2222-3333-4444-555555555555' };
   const identity = nodeIdentity(config);
   const state = new StateMachine();
-  const log = new LocalLog((cmd: Command, i) => state.apply(cmd, i));
+  // Telemetry as with prometheus_retention_time = "60s": the JSON and the Prometheus views of the same metrics.
+  const metrics = new AgentMetrics({ ...config, telemetry: { ...config.telemetry, prometheusRetentionMs: 60_000 } }, memoryLogger(), 'host1');
+  const log = metrics.measuredLog(new LocalLog((cmd: Command, i) => state.apply(cmd, i)));
   const local = new LocalState();
   const { services, scheduler } = LocalServices.withChecks(local, config, memoryLogger());
   const facts = new AgentFacts({
@@ -32,7 +35,7 @@ function devParts() {
     localCounts: () => ({ checks: local.checks.size, services: local.services.size }),
     startedAt: Date.now(),
   });
-  return { config, identity, state, log, local, services, scheduler, facts };
+  return { config, identity, state, log, local, services, scheduler, facts, metrics };
 }
 
 describe('-dev parts', () => {
@@ -61,7 +64,9 @@ describe('-dev parts', () => {
         logger: memoryLogger(),
         forceLeave: () => false,
         gossip: () => undefined,
+        metrics: p.metrics,
       }),
+      { onRequestDone: (method, route, ms) => p.metrics.http(method, route).add(ms) },
     );
     base = `http://127.0.0.1:${(await api.listen(0, '127.0.0.1')).port}`;
   });
@@ -69,6 +74,24 @@ describe('-dev parts', () => {
   afterAll(async () => {
     await api.close();
     await p.scheduler.stop();
+    p.metrics.close();
+  });
+
+  it("counts KV writes and HTTP requests under Consul's names, in both views", async () => {
+    const scrape = async () => (await fetch(`${base}/v1/agent/metrics?format=prometheus`)).text();
+    const count = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const before = await scrape();
+    for (let i = 0; i < 3; i++) await fetch(`${base}/v1/kv/m${i}`, { method: 'PUT', body: 'v' });
+    await fetch(`${base}/v1/kv/m0`);
+    const after = await scrape();
+    expect(count(after, 'consul_kvs_apply_count') - count(before, 'consul_kvs_apply_count')).toBe(3);
+    const put = 'consul_api_http_count{method="PUT",path="v1_kv_"}';
+    expect(count(after, put) - count(before, put)).toBe(3);
+    expect(count(after, 'consul_api_http_count{method="GET",path="v1_kv_"}')).toBeGreaterThanOrEqual(1);
+    expect(after).toContain('# HELP consul_kvs_apply Measures the time it takes to complete an update to the KV store.\n# TYPE consul_kvs_apply summary\n');
+    const json = (await (await fetch(`${base}/v1/agent/metrics`)).json()) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(['Timestamp', 'Gauges', 'PrecisionGauges', 'Points', 'Counters', 'Samples']);
+    expect(json.Timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d0 \+0000 UTC$/);
   });
 
   it('a KV PUT goes from the HTTP API through the local log into the state machine', async () => {

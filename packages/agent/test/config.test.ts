@@ -81,6 +81,46 @@ describe('agent configuration', () => {
     ]);
   });
 
+  it('reads telemetry: sinks, prefix, hostname, filters; accepts the keys it does not act on', () => {
+    const dir = tmp();
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    writeFileSync(
+      a,
+      JSON.stringify({
+        telemetry: {
+          prometheus_retention_time: '60s',
+          statsd_address: '127.0.0.1:8125',
+          dogstatsd_addr: '127.0.0.1:8126',
+          dogstatsd_tags: ['env:prod'],
+          disable_hostname: true,
+          metrics_prefix: 'conclave',
+          filter_default: false,
+          prefix_filter: ['+conclave.raft'],
+          statsite_address: '',
+          circonus_api_token: '',
+          'disable_compat_1.9': true,
+        },
+      }),
+    );
+    writeFileSync(b, JSON.stringify({ telemetry: { prefix_filter: ['-conclave.raft.apply'], dogstatsd_tags: ['dc:1'] } }));
+    const { config, warnings } = buildAgentConfig(['-dev', '-config-file', a, '-config-file', b], 'h');
+    expect(config.telemetry).toEqual({
+      prometheusRetentionMs: 60_000,
+      statsdAddress: '127.0.0.1:8125',
+      dogstatsdAddr: '127.0.0.1:8126',
+      dogstatsdTags: ['env:prod', 'dc:1'],
+      disableHostname: true,
+      metricsPrefix: 'conclave',
+      filterDefault: false,
+      prefixFilter: ['+conclave.raft', '-conclave.raft.apply'],
+    });
+    expect(warnings).toEqual([]);
+    writeFileSync(b, JSON.stringify({ telemetry: { bogus: 1 } }));
+    expect(() => buildAgentConfig(['-dev', '-config-file', b], 'h')).toThrow(/unknown configuration key "telemetry\.bogus"/);
+    expect(buildAgentConfig(['-dev'], 'h').config.telemetry).toMatchObject({ prometheusRetentionMs: 0, metricsPrefix: 'consul', filterDefault: true });
+  });
+
   it('names the file, the position, the key and the problem for wrong types', async () => {
     const dir = tmp();
     const f = join(dir, 'bad.json');

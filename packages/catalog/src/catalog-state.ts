@@ -422,6 +422,13 @@ export class CatalogState {
 
   // ---- raw reads for the agent and DNS ----
 
+  /** Table sizes for Consul's usage metrics: nodes, distinct service names, service instances. */
+  counts(): { nodes: number; services: number; serviceInstances: number } {
+    let instances = 0;
+    for (const m of this.services.values()) instances += m.size;
+    return { nodes: this.nodes.size, services: this.byName.size, serviceInstances: instances };
+  }
+
   getNode(node: string): NodeRecord | undefined {
     return this.nodes.get(node);
   }

@@ -30,10 +30,12 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
   const opts = resolveDnsOptions(options);
   const handler = new DnsQueryHandler(opts);
   const log = opts.logger;
+  const onQuery = options.onQuery;
   const family = net.isIP(opts.host) === 6 ? 'udp6' : 'udp4';
 
   /** Answers one message; `finish` runs once the reply was sent or dropped. */
   const respond = (message: Buffer, transport: DnsTransport, send: (reply: Buffer) => void, finish?: () => void): void => {
+    const started = onQuery ? performance.now() : 0;
     let out: ReturnType<DnsQueryHandler['handle']>;
     try {
       out = handler.handle(message, transport);
@@ -44,12 +46,14 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
     }
     if (!(out instanceof Promise)) {
       if (out) send(out);
+      onQuery?.(performance.now() - started);
       finish?.();
       return;
     }
     out.then(
       (reply) => {
         if (reply) send(reply);
+        onQuery?.(performance.now() - started);
         finish?.();
       },
       (err: unknown) => {
@@ -64,6 +68,7 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
     sock.on('error', (err) => log.debug('udp socket error', { error: err.message }));
     sock.on('message', (msg, rinfo) => {
       // The hot path: a cached answer comes back synchronously and goes straight out, no closures.
+      const started = onQuery ? performance.now() : 0;
       let out: ReturnType<DnsQueryHandler['handle']>;
       try {
         out = handler.handle(msg, 'udp');
@@ -74,11 +79,13 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
       if (out === undefined) return;
       if (!(out instanceof Promise)) {
         sock.send(out, rinfo.port, rinfo.address);
+        onQuery?.(performance.now() - started);
         return;
       }
       out.then(
         (reply) => {
           if (reply) sock.send(reply, rinfo.port, rinfo.address);
+          onQuery?.(performance.now() - started);
         },
         (err: unknown) => log.error('query handling failed', { error: (err as Error).message }),
       );

@@ -52,6 +52,9 @@ export interface DnsServerOptions {
   logger?: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   /** Bound on cached answers when the source has a version (default 10000). */
   maxCacheEntries?: number;
+  /** Told how long each query took to answer, in ms, from arrival to the reply handed to the socket (the
+   * application's consul.dns.domain_query). */
+  onQuery?: (ms: number) => void;
 }
 
 export interface RecursorAddress {

@@ -104,6 +104,8 @@ export interface GossipCoreOptions {
   packetOverhead?: number;
   /** Starting incarnation (a restarted node may pass a higher one). */
   incarnation?: number;
+  /** Told how long each probe took, from the ping to the ack or to giving up (memberlist's probeNode timing). */
+  onProbeDone?: (ms: number) => void;
   /**
    * Members known from the start, as after a restore. The roster's records are
    * shared copy-on-write by every core built from it, which lets a simulator
@@ -121,6 +123,7 @@ interface Probe {
   indirect: boolean;
   expectedNacks: number;
   nacks: number;
+  start: number;
 }
 
 interface Relay {
@@ -168,6 +171,9 @@ export class GossipCore {
   private streamId = 0;
   private nextProbeAt: number;
   private nextGossipAt: number;
+  private readonly onProbeDone: ((ms: number) => void) | undefined;
+  /** Gossip rounds run so far (the driver times the ticks that ran one: memberlist's gossip timing). */
+  gossipRounds = 0;
   private nextPushPullAt: number;
   private nextReconnectAt: number;
   private nextReapAt: number;
@@ -200,6 +206,7 @@ export class GossipCore {
     validateConfig(c);
     this.name = opts.name;
     this.config = c;
+    this.onProbeDone = opts.onProbeDone;
     this.rng = createRng(opts.seed);
     this.queue = new BroadcastQueue(c.maxQueuedBroadcasts);
     this.awareness = new Awareness(c.lifeguard ? c.awarenessMaxMultiplier : 1);
@@ -475,7 +482,7 @@ export class GossipCore {
       throw e;
     }
     if (p.purpose === 'ping') {
-      if (msg.t === MsgType.ack) this.onAck(msg.seq);
+      if (msg.t === MsgType.ack) this.onAck(msg.seq, now);
       return;
     }
     if (msg.t !== MsgType.pushPull) {
@@ -507,6 +514,7 @@ export class GossipCore {
       this.startProbe(now);
     }
     if (now >= this.nextGossipAt) {
+      this.gossipRounds++;
       this.gossip(now);
       this.nextGossipAt = advance(this.nextGossipAt, c.gossipIntervalMs, now);
     }
@@ -568,6 +576,7 @@ export class GossipCore {
       indirect: false,
       expectedNacks: 0,
       nacks: 0,
+      start: now,
     };
     this.nextProbeAt = now + interval;
     this.stats.probes++;
@@ -620,6 +629,7 @@ export class GossipCore {
     if (now >= p.end) {
       this.probe = null;
       this.stats.probeFailures++;
+      this.onProbeDone?.(now - p.start);
       let delta = 1;
       if (p.expectedNacks > 0) delta = Math.max(0, p.expectedNacks - p.nacks);
       this.awareness.applyDelta(delta);
@@ -635,8 +645,9 @@ export class GossipCore {
     }
   }
 
-  private onAck(seq: number): void {
+  private onAck(seq: number, now: number): void {
     if (this.probe && this.probe.seq === seq) {
+      this.onProbeDone?.(now - this.probe.start);
       this.probe = null;
       this.awareness.applyDelta(-1);
       return;
@@ -672,7 +683,7 @@ export class GossipCore {
         return;
       }
       case MsgType.ack:
-        this.onAck(m.seq);
+        this.onAck(m.seq, now);
         return;
       case MsgType.nack:
         if (this.probe && this.probe.seq === m.seq) this.probe.nacks++;

@@ -47,6 +47,9 @@ export interface GossipNodeOptions {
   clock?: () => number;
   /** Receives notable happenings (default: none are logged). */
   logger?: GossipLogger;
+  /** Timings for the application's metrics: 'probeNode' (ping to ack or failure) and 'gossip' (the wall time of
+   * a timer tick that ran a gossip round), in ms. */
+  onTiming?: (what: 'probeNode' | 'gossip', ms: number) => void;
 }
 
 export interface JoinResult {
@@ -114,6 +117,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     private keyringValue: Keyring | undefined,
     private readonly clock: () => number,
     private readonly log: GossipLogger,
+    private readonly onTiming?: GossipNodeOptions['onTiming'],
   ) {
     super();
     udp.on('message', (msg, rinfo) => this.onPacket(msg, joinHostPort(rinfo.address, rinfo.port)));
@@ -461,8 +465,11 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
         this.timer = undefined;
         this.timerAt = Infinity;
         if (this.closed) return;
+        const rounds = this.core.gossipRounds;
+        const t0 = performance.now();
         this.core.tick(this.clock());
         this.flush();
+        if (this.onTiming && this.core.gossipRounds !== rounds) this.onTiming('gossip', performance.now() - t0);
       }, Math.max(0, wake - this.clock()));
     }
   }
@@ -543,8 +550,9 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
     seed: opts.seed ?? randomInt(2 ** 31),
     now: clock(),
     packetOverhead: packetOverhead(keyring),
+    onProbeDone: opts.onTiming && ((ms) => opts.onTiming!('probeNode', ms)),
   });
-  return new GossipNode(core, udp, tcp, keyring, clock, opts.logger ?? silentLogger);
+  return new GossipNode(core, udp, tcp, keyring, clock, opts.logger ?? silentLogger, opts.onTiming);
 }
 
 async function bindBoth(host: string, port: number): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {

@@ -52,4 +52,9 @@ export interface AgentEndpoints {
   /** GET /v1/agent/monitor: adds the sink to the agent's logger until `stop`, which is told how many lines the
    * client lost (the agent logs Consul's "Dropped logs during monitor request" when there were any). */
   monitor(sink: LogSink): { stop(dropped: number): void };
+  /** GET /v1/agent/metrics: go-metrics' summary of the last finished 10 s interval (Timestamp, Gauges, ...). */
+  metrics(): unknown;
+  /** GET /v1/agent/metrics?format=prometheus: the text exposition, or undefined when prometheus_retention_time
+   * is not positive (answered 415 as Consul does). The agent may hold a scrape back to pace scrapers. */
+  prometheusMetrics(): Promise<string | undefined>;
 }

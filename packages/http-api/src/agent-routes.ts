@@ -9,6 +9,9 @@ import { filterList, filterMap, filterPredicate } from './filters.js';
 import { AGENT_MEMBER_TYPE, AGENT_SERVICE_TYPE, HEALTH_CHECK_TYPE } from './filter-types.js';
 import { MonitorStream } from './monitor-stream.js';
 
+/** What promhttp answers for the text exposition format. */
+const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
 const HEALTH_STATUS_CODE: Record<string, number> = { passing: 200, warning: 429, critical: 503, maintenance: 503 };
 
 export async function handleAgent(call: ApiCall): Promise<void> {
@@ -58,6 +61,15 @@ export async function handleAgent(call: ApiCall): Promise<void> {
       await agent.nodeMaintenance(enable, q.get('reason') ?? '', call.context());
       call.ok();
       return;
+    }
+    case 'metrics': {
+      if (!call.allow('GET')) return;
+      if ((!q.empty && q.get('format') === 'prometheus') || acceptsOpenMetrics(call.req.headers.accept)) {
+        const text = await agent.prometheusMetrics();
+        if (text === undefined) return call.send(415, 'text/plain', 'Prometheus is not enabled since its retention time is not positive');
+        return call.send(200, PROMETHEUS_TYPE, text);
+      }
+      return call.json(200, agent.metrics());
     }
     case 'reload':
       if (!call.allow('PUT')) return;
@@ -165,6 +177,19 @@ function monitor(call: ApiCall): void {
   req.on('close', end);
   res.on('close', end);
   res.on('error', end);
+}
+
+/** Consul's acceptsOpenMetricsMimeType: a scraper asking for OpenMetrics (or text 0.4.0) gets the Prometheus
+ * format without ?format=prometheus. */
+function acceptsOpenMetrics(accept: string | undefined): boolean {
+  if (!accept) return false;
+  for (const v of accept.split(',')) {
+    const info = v.split(';');
+    const mime = info[0].trim().toLowerCase();
+    if (mime === 'application/openmetrics-text') return true;
+    if (mime === 'text/plain' && info.length > 1 && info[1].trim() === 'version=0.4.0') return true;
+  }
+  return false;
 }
 
 /** Presence flags (`?wan`, `?prune`, `?replace-existing-checks`): true with no value, else Go's ParseBool. */

@@ -16,6 +16,7 @@ import { handleEvent } from './event-endpoints.js';
 import { handleHealth } from './health-endpoints.js';
 import { handleKv } from './kv-endpoints.js';
 import { QueryParams } from './query-params.js';
+import { routeLabel } from './route-label.js';
 import { handleOperator } from './operator-endpoints.js';
 import { handleSession } from './session-endpoints.js';
 import { handleSnapshot } from './snapshot-endpoints.js';
@@ -44,6 +45,9 @@ export interface HttpApiOptions {
   requestLimits?: RequestLimits;
   /** http_config.max_header_bytes; Node's default (16 KiB) when unset. */
   maxHeaderBytes?: number;
+  /** Told when a request to one of Consul's endpoints was answered: its method, the label of Consul's route
+   * (route-label.ts) and the milliseconds from arrival to answer, for consul.api.http. */
+  onRequestDone?: (method: string, route: string, ms: number) => void;
 }
 
 export interface HttpsOptions extends SecureContextOptions {
@@ -70,6 +74,7 @@ const NOT_FOUND = 'Invalid URL path: not a recognized HTTP API endpoint';
 export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {}): HttpApi {
   const onError = options.onError;
   const alwaysPretty = options.alwaysPretty ?? false;
+  const observe = options.onRequestDone;
 
   const extraHeaders = Object.entries(options.responseHeaders ?? {});
   const limits = options.requestLimits;
@@ -77,6 +82,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     for (const [k, v] of extraHeaders) res.setHeader(k, v);
+    const started = observe ? performance.now() : 0;
     const url = req.url ?? '/';
     if (requestLog?.isEnabled('debug')) logFinished(requestLog, req, res, url);
     const qi = url.indexOf('?');
@@ -130,6 +136,8 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       plain(res, 404, NOT_FOUND);
       return;
     }
+    const route = observe && routeLabel(path);
+    const done = route ? () => observe!(req.method ?? 'GET', route, performance.now() - started) : undefined;
     // Client agents (and followers, for reads that must come from the leader) answer through a server.
     const fwd = backend.forwarder;
     // User events are agent-local too (gossip carries them), like the agent endpoints. A session is created
@@ -137,7 +145,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
-          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS);
+          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done);
           return;
         }
       } catch (err) {
@@ -157,10 +165,24 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     const call = new ApiCall(req, res, backend, rest, new QueryParams(qi < 0 ? '' : url.slice(qi + 1)), alwaysPretty);
     try {
       const pending = handler(call);
-      if (pending) pending.then(() => finish(call), (err) => failed(call, err));
-      else finish(call);
+      if (pending)
+        pending.then(
+          () => {
+            finish(call);
+            done?.();
+          },
+          (err) => {
+            failed(call, err);
+            done?.();
+          },
+        );
+      else {
+        finish(call);
+        done?.();
+      }
     } catch (err) {
       failed(call, err);
+      done?.();
     }
   };
 
@@ -241,7 +263,7 @@ const MAX_FORWARDED_BODY = 64 << 20;
 const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
 
 /** Answers the request through another agent: reads it whole, writes the reply as it came, or the error. */
-function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse, idleMs: number): void {
+function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse, idleMs: number, done: (() => void) | undefined): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let refused = false;
@@ -279,11 +301,13 @@ function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.Ser
     }
     fwd.forward({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks) }).then(
       (reply) => {
+        done?.();
         if (res.headersSent || res.destroyed) return;
         res.writeHead(reply.status, reply.headers);
         res.end(reply.body);
       },
       (err: unknown) => {
+        done?.();
         if (res.headersSent || res.destroyed) return;
         const a = errorAnswer(err);
         res.writeHead(a.status, { 'Content-Type': 'text/plain; charset=utf-8' });

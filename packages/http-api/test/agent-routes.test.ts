@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { stubLog } from './harness.js';
+import { prometheusText, stubLog } from './harness.js';
 import Consul from 'consul';
 import { startHarness } from './harness.js';
 import type { Harness } from './harness.js';
@@ -140,3 +140,29 @@ async function startFailing(err: Error) {
     close: () => api.close(),
   };
 }
+
+describe('/v1/agent/metrics', () => {
+  it('answers the JSON summary, or the Prometheus text for ?format=prometheus and for scrapers asking for OpenMetrics', async () => {
+    const json = await fetch(`${h.base}/v1/agent/metrics`);
+    expect(json.headers.get('content-type')).toBe('application/json');
+    expect(Object.keys((await json.json()) as object)).toEqual(['Timestamp', 'Gauges', 'PrecisionGauges', 'Points', 'Counters', 'Samples']);
+    prometheusText.value = '# HELP a a\n# TYPE a counter\na 1\n';
+    try {
+      for (const [query, accept] of [
+        ['?format=prometheus', undefined],
+        ['', 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'],
+        ['', 'text/plain; version=0.4.0'],
+      ] as const) {
+        const r = await fetch(`${h.base}/v1/agent/metrics${query}`, { headers: accept ? { Accept: accept } : {} });
+        expect([r.status, r.headers.get('content-type'), await r.text()]).toEqual([200, 'text/plain; version=0.0.4; charset=utf-8', prometheusText.value]);
+      }
+    } finally {
+      prometheusText.value = undefined;
+    }
+    const off = await fetch(`${h.base}/v1/agent/metrics?format=prometheus`);
+    expect([off.status, await off.text()]).toEqual([415, 'Prometheus is not enabled since its retention time is not positive']);
+    const put = await fetch(`${h.base}/v1/agent/metrics`, { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(h.agentCalls.map((c) => c.method)).toEqual(['metrics', 'prometheusMetrics', 'prometheusMetrics', 'prometheusMetrics', 'prometheusMetrics']);
+  });
+});

@@ -43,6 +43,9 @@ export function selfFacts(over: Partial<AgentSelfFacts> = {}): AgentSelfFacts {
   };
 }
 
+/** What the recording agent's /v1/agent/metrics?format=prometheus answers (undefined: Prometheus is off). */
+export const prometheusText: { value: string | undefined } = { value: undefined };
+
 /** Records what the HTTP layer passed and answers with fixed data; monitors subscribe to `logger` as the agent's
  * do (api-backend.ts), and the last sink given is kept in `sinks`. */
 export function recordingAgent(calls: AgentCall[], logger: RootLogger = createLogger('off'), sinks: LogSink[] = []): AgentEndpoints {
@@ -84,6 +87,14 @@ export function recordingAgent(calls: AgentCall[], logger: RootLogger = createLo
           if (dropped > 0) logger.warn('Dropped logs during monitor request', { dropped_count: dropped });
         },
       };
+    },
+    metrics: () => {
+      calls.push({ method: 'metrics', args: [] });
+      return { Timestamp: '2026-12-06 22:55:00 +0000 UTC', Gauges: [], PrecisionGauges: [], Points: [], Counters: [], Samples: [] };
+    },
+    prometheusMetrics: async () => {
+      calls.push({ method: 'prometheusMetrics', args: [] });
+      return prometheusText.value;
     },
   } as AgentEndpoints;
 }

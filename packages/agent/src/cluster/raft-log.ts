@@ -36,6 +36,12 @@ export interface RaftLogOptions {
   holdTimeoutMs?: number;
   /** Pause between attempts while no leader is known. */
   retryMs?: number;
+  /** Told of every command this server took (proposed here or by the `apply` RPC) and how long it took, failed
+   * or not: Consul times its KVS.Apply, Txn.Apply and Catalog.Register endpoints so. */
+  onApply?: (command: Command, ms: number) => void;
+  /** Told of every proposal made as the leader and how long until it was committed and applied here (raft.apply,
+   * raft.commitTime). */
+  onCommit?: (ms: number) => void;
 }
 
 export class RaftLog implements CommandLog<Command, CommandResult> {
@@ -52,13 +58,25 @@ export class RaftLog implements CommandLog<Command, CommandResult> {
   /** Proposes on the leader, forwards to it from a follower; `hops` counts the forwards so far (the `apply`
    * RPC handler calls this directly). Waits up to the hold timeout for a leader. */
   async apply(command: Command, hops: number): Promise<AppliedCommand> {
+    if (!this.o.onApply) return this.applyOnce(command, hops);
+    const start = performance.now();
+    try {
+      return await this.applyOnce(command, hops);
+    } finally {
+      this.o.onApply(command, performance.now() - start);
+    }
+  }
+
+  private async applyOnce(command: Command, hops: number): Promise<AppliedCommand> {
     const hold = this.o.holdTimeoutMs ?? RPC_HOLD_TIMEOUT_MS;
     const deadline = Date.now() + hold;
     for (;;) {
       const raft = this.o.raft();
       if (raft?.isLeader()) {
         try {
+          const proposed = performance.now();
           const r = await raft.propose(encodeCommand(command));
+          this.o.onCommit?.(performance.now() - proposed);
           return { index: r.index, result: r.result as CommandResult };
         } catch (err) {
           // Leadership moved between the check and the proposal: go round again (forward or wait).

@@ -4,10 +4,12 @@
 // servers that left are removed). Writes and read barriers go through its RaftLog (raft-log.ts).
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DiskStorage, RaftNode, WsTransport, type NodeId, type TlsDialOptions } from '@conclave/raft';
+import { DiskStorage, RaftNode, StateType, WsTransport, type NodeId, type TlsDialOptions } from '@conclave/raft';
 import { LogFailedError, NotLeaderError, type StateMachine } from '@conclave/state';
 import { PlainValue, type Logger } from '@conclave/toolkit';
 import { MemberStatusCode, type ConsulMember } from '../membership.js';
+import type { AgentMetrics } from '../agent-metrics.js';
+import { RaftContact } from './raft-contact.js';
 import { RaftFsm } from './raft-fsm.js';
 import { RaftLog } from './raft-log.js';
 import type { RpcClient } from './rpc.js';
@@ -35,6 +37,8 @@ export interface RaftServerOptions {
   logger: Logger;
   /** Called when this server becomes leader or stops being it. */
   onLeadership: (leader: boolean) => void;
+  /** consul.raft.* and the endpoint timings of the commands this server takes. */
+  metrics?: AgentMetrics;
 }
 
 export class RaftServer {
@@ -47,11 +51,24 @@ export class RaftServer {
   private managing = false;
   private readonly failedSince = new Map<string, number>();
   private cleanupTimer: NodeJS.Timeout | undefined;
+  private readonly contact = new RaftContact();
 
   constructor(private readonly o: RaftServerOptions) {
     this.raftDir = join(o.dataDir, 'raft');
     this.transport = new WsTransport({ id: o.node, noServer: true, path: RAFT_PATH, tls: o.tls });
-    this.log = new RaftLog({ raft: () => this.raft, addressOf: (id) => this.addressOf(id), rpc: o.rpc });
+    const m = o.metrics;
+    this.log = new RaftLog({
+      raft: () => this.raft,
+      addressOf: (id) => this.addressOf(id),
+      rpc: o.rpc,
+      onApply: m && ((command, ms) => m.commandSample(command)?.add(ms)),
+      onCommit:
+        m &&
+        ((ms) => {
+          m.raftApply.incr();
+          m.raftCommitTime.add(ms);
+        }),
+    });
   }
 
   /** Starts Raft now when it has state or bootstraps alone; otherwise waits for `maybeBootstrap`. */
@@ -123,6 +140,7 @@ export class RaftServer {
 
   async stop(): Promise<void> {
     this.log.stop();
+    this.contact.stop();
     clearTimeout(this.cleanupTimer);
     await this.starting;
     await this.raft?.stop();
@@ -146,7 +164,7 @@ export class RaftServer {
     const raft = new RaftNode({
       id: this.o.node,
       storage: new DiskStorage({ dir: this.raftDir, logger: log }),
-      transport: this.transport,
+      transport: this.o.metrics ? this.contact.wrap(this.transport) : this.transport,
       fsm: new RaftFsm(this.o.state),
       bootstrap,
       tickMs,
@@ -167,6 +185,15 @@ export class RaftServer {
       this.logRaftState(log, raft, state, prev, lastLeader);
       prev = state;
       const leader = raft.isLeader();
+      const m = this.o.metrics;
+      if (m) {
+        if (state === StateType.Candidate) m.raftStateCandidate.incr();
+        if (state === StateType.Leader) m.raftStateLeader.incr();
+        const conf = () => raft.configuration();
+        this.contact.leading(leader, 500 * this.o.raftMultiplier, () => [...conf().voters, ...conf().learners].filter((id) => id !== this.o.node), (ms) =>
+          m.raftLeaderLastContact.add(ms),
+        );
+      }
       this.o.onLeadership(leader);
       if (leader) void this.manageMembership();
     });

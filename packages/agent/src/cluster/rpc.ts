@@ -101,17 +101,20 @@ export class RpcClient {
 
   /**
    * `tls` is asked at every new connection: undefined means plain `ws://`. `rate` (a client agent's
-   * limits.rpc_rate) refuses calls over it with Consul's "RPC rate limit exceeded" (answered 429).
+   * limits.rpc_rate) refuses calls over it with Consul's "RPC rate limit exceeded" (answered 429). `onCall` is told
+   * of every call made (consul.client.rpc).
    */
   constructor(
     private readonly tls: () => TlsDialOptions | undefined = () => undefined,
     private readonly rate?: TokenBucket,
+    private readonly onCall?: () => void,
   ) {}
 
   /** Calls `method` on the server at `address` (host:port); rejects with RpcError. */
   async call(address: string, method: string, args: unknown, timeoutMs: number): Promise<unknown> {
     if (this.closed) throw new RpcError('rpc client closed', true);
     if (this.rate && !this.rate.take()) throw new RateLimitedError('RPC rate limit exceeded');
+    this.onCall?.();
     const conn = this.connect(address);
     await conn.ready;
     const id = ++this.seq;

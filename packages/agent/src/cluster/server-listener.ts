@@ -21,10 +21,20 @@ export class ServerListener {
     logger: Logger,
     /** limits.rpc_max_conns_per_client: RPC connections from one IP (0: unlimited). */
     rpcMaxConnsPerClient = 0,
+    /** Told of every RPC request served (consul.rpc.request). */
+    onRequest?: () => void,
   ) {
     this.port = new ServerPort(tls.serverOptions());
     this.loopback = new LoopbackHttp(http);
-    this.rpcServer = new RpcServer(serverRpcHandler({ log: raftServer.log, http: this.loopback }));
+    const handler = serverRpcHandler({ log: raftServer.log, http: this.loopback });
+    this.rpcServer = new RpcServer(
+      onRequest
+        ? (method, args) => {
+            onRequest();
+            return handler(method, args);
+          }
+        : handler,
+    );
     this.port.route(RAFT_PATH, (req, socket, head) => {
       const refused = tls.refuseRaft(req);
       if (refused) {

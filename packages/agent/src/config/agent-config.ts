@@ -27,6 +27,22 @@ export interface Ports {
   serfWan: number;
 }
 
+/** telemetry{...}: where metrics go besides the in-memory sink of /v1/agent/metrics (Consul's lib/telemetry.go). */
+export interface TelemetrySettings {
+  /** prometheus_retention_time in ms: > 0 enables ?format=prometheus; series idle that long are dropped. */
+  prometheusRetentionMs: number;
+  statsdAddress: string;
+  dogstatsdAddr: string;
+  dogstatsdTags: string[];
+  /** disable_hostname: no hostname in front of gauge names (it is only there when another sink than memory is on). */
+  disableHostname: boolean;
+  /** metrics_prefix; Consul's default "consul". */
+  metricsPrefix: string;
+  filterDefault: boolean;
+  /** prefix_filter as written: "+prefix" allows, "-prefix" blocks. */
+  prefixFilter: string[];
+}
+
 /** A service, check or watch definition as written (Consul's JSON shape, from JSON or HCL), with where it came
  * from for error messages. */
 export interface DefinitionSource {
@@ -102,6 +118,7 @@ export interface AgentConfig {
   skipLeaveOnInterrupt: boolean | undefined;
   rejoinAfterLeave: boolean;
   pidFile: string;
+  telemetry: TelemetrySettings;
   /** The files and directories the configuration was read from, re-read on reload. */
   configFiles: string[];
   configDirs: string[];
@@ -170,6 +187,16 @@ export function defaultConfig(hostname: string): AgentConfig {
     skipLeaveOnInterrupt: undefined,
     rejoinAfterLeave: false,
     pidFile: '',
+    telemetry: {
+      prometheusRetentionMs: 0,
+      statsdAddress: '',
+      dogstatsdAddr: '',
+      dogstatsdTags: [],
+      disableHostname: false,
+      metricsPrefix: 'consul',
+      filterDefault: true,
+      prefixFilter: [],
+    },
     configFiles: [],
     configDirs: [],
   };
