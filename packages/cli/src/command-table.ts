@@ -8,6 +8,7 @@ export type CommandLoader = () => Promise<Command>;
  * in the usage text. */
 export const HTTP_COMMANDS: Record<string, CommandLoader> = {
   catalog: () => import('./commands/catalog.js').then((m) => m.catalog),
+  debug: () => import('./commands/debug.js').then((m) => m.debug),
   event: () => import('./commands/event.js').then((m) => m.event),
   'force-leave': () => import('./commands/force-leave.js').then((m) => m.forceLeave),
   info: () => import('./commands/info.js').then((m) => m.info),

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { TarError, readTar, writeTar } from '@conclave/toolkit';
 
 export const SNAPSHOT_FORMAT = 'conclave-msgpack-v1';
 /** Largest archive we unpack (a guard against a gzip bomb). */
@@ -41,13 +42,14 @@ export function buildSnapshotArchive(state: Uint8Array, index: number, term = 1,
   const metaBytes = Buffer.from(JSON.stringify(meta, null, 2) + '\n');
   const stateBytes = Buffer.from(state.buffer, state.byteOffset, state.byteLength);
   const sums = `${sha256(metaBytes)}  meta.json\n${sha256(stateBytes)}  state.bin\n`;
-  const mtime = Math.floor(now / 1000);
-  const tar = Buffer.concat([
-    tarEntry('meta.json', metaBytes, mtime),
-    tarEntry('state.bin', stateBytes, mtime),
-    tarEntry('SHA256SUMS', Buffer.from(sums), mtime),
-    Buffer.alloc(1024),
-  ]);
+  const tar = writeTar(
+    [
+      ['meta.json', metaBytes],
+      ['state.bin', stateBytes],
+      ['SHA256SUMS', Buffer.from(sums)],
+    ],
+    Math.floor(now / 1000),
+  );
   return gzipSync(tar);
 }
 
@@ -59,20 +61,12 @@ export function readSnapshotArchive(archive: Uint8Array): SnapshotArchive {
   } catch (err) {
     throw new SnapshotArchiveError(`snapshot is not a gzip archive: ${(err as Error).message}`);
   }
-  const files = new Map<string, Buffer>();
-  let at = 0;
-  while (at + 512 <= tar.length) {
-    const header = tar.subarray(at, at + 512);
-    if (header.every((b) => b === 0)) break;
-    const name = cString(header.subarray(0, 100));
-    const size = parseInt(cString(header.subarray(124, 136)).trim() || '0', 8);
-    if (!Number.isSafeInteger(size) || size < 0) throw new SnapshotArchiveError(`bad tar header for ${JSON.stringify(name)}`);
-    const sum = parseInt(cString(header.subarray(148, 156)).trim(), 8);
-    if (sum !== headerChecksum(header)) throw new SnapshotArchiveError(`tar header checksum mismatch for ${JSON.stringify(name)}`);
-    const start = at + 512;
-    if (start + size > tar.length) throw new SnapshotArchiveError(`snapshot is truncated inside ${JSON.stringify(name)}`);
-    files.set(name, tar.subarray(start, start + size));
-    at = start + Math.ceil(size / 512) * 512;
+  let files: Map<string, Buffer>;
+  try {
+    files = readTar(tar);
+  } catch (err) {
+    if (!(err instanceof TarError)) throw err;
+    throw new SnapshotArchiveError(err.message.startsWith('truncated') ? `snapshot is ${err.message}` : err.message);
   }
   const metaBytes = files.get('meta.json');
   const state = files.get('state.bin');
@@ -102,31 +96,4 @@ export function readSnapshotArchive(archive: Uint8Array): SnapshotArchive {
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-function tarEntry(name: string, data: Buffer, mtime: number): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write('0000644\0', 100, 'ascii');
-  h.write('0000000\0', 108, 'ascii');
-  h.write('0000000\0', 116, 'ascii');
-  h.write(data.length.toString(8).padStart(11, '0') + '\0', 124, 'ascii');
-  h.write(mtime.toString(8).padStart(11, '0') + '\0', 136, 'ascii');
-  h.write('0', 156, 'ascii');
-  h.write('ustar\0' + '00', 257, 'ascii');
-  h.write(headerChecksum(h).toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
-  const pad = (512 - (data.length % 512)) % 512;
-  return Buffer.concat([h, data, Buffer.alloc(pad)]);
-}
-
-/** Sum of the header bytes with the checksum field read as spaces. */
-function headerChecksum(h: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
-  return sum;
-}
-
-function cString(b: Uint8Array): string {
-  const end = b.indexOf(0);
-  return Buffer.from(b.subarray(0, end < 0 ? b.length : end)).toString('utf8');
 }
