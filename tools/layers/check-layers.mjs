@@ -15,6 +15,7 @@ export const ALLOWED = {
   'packages/raft': [],
   'packages/gossip': [],
   'packages/tls': [],
+  'packages/linearizability': [],
   'packages/hcl': [],
   // go-metrics: the registry and its sinks (in-memory, Prometheus, statsd); only the agent records metrics.
   'packages/metrics': ['toolkit'],

@@ -5,7 +5,7 @@ import { RaftNode } from '../../src/raft-node.js';
 import { seededRandom, type RandomSource } from '../../src/random.js';
 import { StateType, type Entry, type NodeId } from '../../src/types.js';
 import type { KvOp, KvResult } from './kv.js';
-import { checkLinearizable, type HistoryOp } from './linearizability.js';
+import { checkLinearizable, type HistoryOp } from '@conclave/linearizability';
 import { drainMicrotasks, Scheduler } from './scheduler.js';
 import { SimFsm } from './sim-fsm.js';
 import { SimNetwork } from './sim-network.js';

@@ -1,10 +1,7 @@
 /** The simulator's state machine: a key/value register with compare-and-set. */
-export type KvOp =
-  | { k: 'put'; key: string; value: string }
-  | { k: 'cas'; key: string; from: string | null; to: string }
-  | { k: 'get'; key: string };
+import type { KvOp, KvResult } from '@conclave/linearizability';
 
-export type KvResult = 'ok' | boolean | string | null;
+export type { KvOp, KvResult };
 
 export class KvStore {
   data = new Map<string, string>();

@@ -1,4 +1,5 @@
-import type { KvOp, KvResult } from './kv.js';
+// Linearizability of a history of register operations, per key.
+import type { KvOp, KvResult } from './register-model.js';
 
 /** One client operation as observed by the client. ret = Infinity when the outcome is unknown. */
 export interface HistoryOp {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLinearizable, type HistoryOp } from './sim/linearizability.js';
+import { checkLinearizable, type HistoryOp } from '../src/index.js';
 
 const put = (id: number, call: number, ret: number, value: string): HistoryOp => ({ id, call, ret, op: { k: 'put', key: 'x', value }, out: 'ok' });
 const get = (id: number, call: number, ret: number, out: string | null): HistoryOp => ({ id, call, ret, op: { k: 'get', key: 'x' }, out });
