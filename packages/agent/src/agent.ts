@@ -26,7 +26,8 @@ import { SyncLoop } from './sync-loop.js';
 import { FrontEnds } from './front-ends.js';
 import { ClusterJoin } from './cluster-join.js';
 import { AgentFacts } from './agent-facts.js';
-import { nodeIdentity, selfRegistration } from './node-identity.js';
+import { nodeIdentity, nodeMeta, selfRegistration } from './node-identity.js';
+import { RELOADABLE_SETTINGS, settingsNeedingRestart } from './config/reload-changes.js';
 import type { RaftServer } from './cluster/raft-server.js';
 import type { ServerListener } from './cluster/server-listener.js';
 import { RpcClient } from './cluster/rpc.js';
@@ -44,6 +45,8 @@ export interface AgentOptions {
   reloadConfig?: () => AgentConfig;
   /** Called when the agent was asked to leave (PUT /v1/agent/leave): the app shuts down. */
   onLeave?: () => void;
+  /** Changes the level of the agent's log (a reload does); without it a changed log_level needs a restart. */
+  setLogLevel?: (level: AgentConfig['logLevel']) => void;
 }
 
 export class Agent {
@@ -179,15 +182,36 @@ export class Agent {
     return this.facts.serverAddress;
   }
 
-  /** Re-reads service and check definitions (SIGHUP, PUT /v1/agent/reload). */
-  async reload(): Promise<void> {
-    if (!this.options.reloadConfig) return;
+  /**
+   * Re-reads the configuration (SIGHUP, PUT /v1/agent/reload) and applies what Consul reloads: watches, DNS
+   * settings, services and checks, node metadata, the HTTP connection limit and the log level. Other changed
+   * settings keep their running values; they are logged, and answered, as needing a restart.
+   */
+  async reload(): Promise<{ restartRequired: string[] }> {
+    if (!this.options.reloadConfig) return { restartRequired: [] };
     const next = this.options.reloadConfig();
-    // Watches first: an invalid watch definition refuses the whole reload before anything changed.
+    const setLogLevel = this.options.setLogLevel;
+    const reloadable = new Set(RELOADABLE_SETTINGS);
+    if (!setLogLevel) reloadable.delete('logLevel');
+    const restartRequired = settingsNeedingRestart(this.config, next, reloadable);
+    // Watches and DNS first: an invalid watch definition or DNS setting refuses the reload before anything
+    // else changed.
     await this.watches.apply(next.watches);
+    this.frontEnds.reload(next);
     const seen = this.services.reloadDefinitions(next);
-    this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches };
+    const meta = this.identity.meta;
+    for (const k of Object.keys(meta)) delete meta[k];
+    Object.assign(meta, nodeMeta(next));
+    this.syncLoop.request();
+    if (setLogLevel && next.logLevel !== this.config.logLevel) setLogLevel(next.logLevel);
+    const applied: Partial<AgentConfig> = {};
+    for (const key of reloadable) Object.assign(applied, { [key]: next[key] });
+    this.config = { ...this.config, ...applied };
     this.logger.info('Reloaded configuration', { services: seen.services, checks: seen.checks, watches: next.watches.length });
+    if (restartRequired.length > 0) {
+      this.logger.warn('Changed settings take effect only after a restart', { settings: restartRequired.join(', ') });
+    }
+    return { restartRequired };
   }
 
   /** Leaves the gossip cluster gracefully; the next start does not rejoin the old members unless -rejoin. */
@@ -253,7 +277,7 @@ export class Agent {
         events: this.events,
         sessionTimers: this.sessionTimers,
         forwarder: this.forwarder,
-        reload: () => this.reload(),
+        reload: async () => void (await this.reload()),
         join: (addresses) => this.join(addresses),
         leave: async () => {
           await this.leave();

@@ -39,6 +39,8 @@ export interface HttpApi {
   close(): Promise<void>;
   /** The request handler itself, to mount on another server. */
   handle(req: http.IncomingMessage, res: http.ServerResponse): void;
+  /** Changes limits.http_max_conns_per_client (a reload does); connections already open stay. 0 = no limit. */
+  setMaxConnsPerClient(max: number): void;
 }
 
 type Handler = (call: ApiCall) => Promise<void> | void;
@@ -140,11 +142,15 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
   server.headersTimeout = 60_000;
   server.timeout = 0;
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 120_000;
-  limitConnectionsPerClient(server, options.maxConnsPerClient ?? 200);
+  const connLimit = { max: options.maxConnsPerClient ?? 200 };
+  limitConnectionsPerClient(server, connLimit);
 
   return {
     server,
     handle,
+    setMaxConnsPerClient(max: number): void {
+      connLimit.max = max;
+    },
     listen(port: number, host: string): Promise<AddressInfo> {
       return new Promise((resolve, reject) => {
         const onErr = (err: Error) => reject(err);
@@ -171,13 +177,13 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
 const TOO_MANY =
   'Your IP is issuing too many concurrent connections, please rate limit your calls\n';
 
-function limitConnectionsPerClient(server: http.Server, max: number): void {
-  if (max <= 0) return;
+function limitConnectionsPerClient(server: http.Server, limit: { readonly max: number }): void {
+  // Counted even while there is no limit, so that a limit set by a reload sees the connections already open.
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const ip = socket.remoteAddress ?? '';
     const n = (open.get(ip) ?? 0) + 1;
-    if (n > max) {
+    if (limit.max > 0 && n > limit.max) {
       socket.end(
         `HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${TOO_MANY.length}\r\nConnection: close\r\n\r\n${TOO_MANY}`,
       );

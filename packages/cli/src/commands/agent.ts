@@ -1,7 +1,7 @@
 // `conclave agent`: builds the configuration, starts the agent, prints where it listens, and handles signals
 // (SIGHUP reload; SIGINT/SIGTERM clean shutdown). Resolves with the process exit code.
 // @conclave/agent is imported here, when the command runs, so that no other sub-command loads the server code.
-import type { Agent as RunningAgent } from '@conclave/agent';
+import type { AgentConfig, Agent as RunningAgent } from '@conclave/agent';
 import { FlagError } from '@conclave/client';
 import { createLogger } from '@conclave/toolkit';
 import type { CliIo } from '../cli-io.js';
@@ -29,6 +29,7 @@ export async function agent(argv: string[], io: CliIo): Promise<number> {
     agent = await Agent.start(config, logger, {
       reloadConfig: () => buildAgentConfig(argv).config,
       onLeave: () => stop({ code: 0, leave: false }),
+      setLogLevel: logLevelSetter(logger),
     });
   } catch (err) {
     io.stderr.write(`==> Error starting agent: ${describeStartError(err)}\n`);
@@ -78,6 +79,12 @@ export async function agent(argv: string[], io: CliIo): Promise<number> {
   await agent.shutdown();
   logger.info('Agent stopped');
   return code;
+}
+
+/** A reload changes log_level through the logger when it can change its level at run time. */
+function logLevelSetter(logger: object): ((level: AgentConfig['logLevel']) => void) | undefined {
+  const settable = logger as { setLevel?: (level: AgentConfig['logLevel']) => void };
+  return typeof settable.setLevel === 'function' ? (level) => settable.setLevel!(level) : undefined;
 }
 
 function describeStartError(err: unknown): string {
