@@ -185,7 +185,7 @@ export class Agent {
   /**
    * Re-reads the configuration (SIGHUP, PUT /v1/agent/reload) and applies what Consul reloads: watches, DNS
    * settings, services and checks, node metadata, the HTTP connection limit and the log level. Other changed
-   * settings keep their running values; they are logged, and answered, as needing a restart.
+   * settings keep their running values; they are logged and returned as needing a restart.
    */
   async reload(): Promise<{ restartRequired: string[] }> {
     if (!this.options.reloadConfig) return { restartRequired: [] };
