@@ -2,7 +2,8 @@
 // error (answered as Consul would, never crashing the process), and lifts Node's server timeouts so
 // 10-minute blocking queries survive.
 
-import http from 'node:http';
+import type * as http from 'node:http';
+import { nodeHttp } from '@conclave/toolkit';
 import type { AddressInfo, Socket } from 'node:net';
 import { ApiCall } from './api-call.js';
 import { errorAnswer } from './api-error.js';
@@ -136,7 +137,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     call.fail(err);
   };
 
-  const server = http.createServer({ keepAlive: true }, handle);
+  const server = nodeHttp.createServer({ keepAlive: true }, handle);
   // Blocking queries last up to 10 min + jitter: no request or socket timeout; headers must still come fast.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

@@ -3,6 +3,7 @@ export { exponentialBackoff, sleep, type ExponentialBackoffOptions, type RetryDe
 export { DecodeError } from './decode-error.js';
 export { NotFoundError, RefusedError } from './request-errors.js';
 export { deepEqual } from './deep-equal.js';
+export { nodeHttp } from './node-http.js';
 export { writeFileDurable, writeFileDurableSync, type DurableWriteOptions } from './durable-write.js';
 export { goBoolErrorText, parseGoBool } from './go-bool.js';
 export { DurationError, formatGoDuration, parseGoDuration, parseGoDurationBig } from './go-duration.js';

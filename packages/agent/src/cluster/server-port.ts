@@ -1,6 +1,7 @@
 // The server port (8300) carries Raft and agent RPC, each on its own WebSocket path, like Consul's multiplexed
 // server port.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import { nodeHttp } from '@conclave/toolkit';
 import type { Duplex } from 'node:stream';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -10,7 +11,7 @@ export class ServerPort {
   private readonly routes = new Map<string, UpgradeHandler>();
 
   constructor() {
-    this.server = createServer((_req, res) => {
+    this.server = nodeHttp.createServer((_req, res) => {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('server port: WebSocket upgrades only\n');
     });
