@@ -143,6 +143,44 @@ describe('agent configuration files', () => {
     await waitFor('web gone after reload', async () => (await dig(agent!.dnsPort, 'web.service.consul')).status === 'NXDOMAIN', { timeoutMs: 10000, intervalMs: 100 });
   });
 
+  it('applies DNS settings, services, checks and node meta on reload and names the settings that need a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
+    const conf = join(dir, 'agent.json');
+    writeFileSync(conf, JSON.stringify({ dns_config: { node_ttl: '0s' }, service: { name: 'web', port: 80, address: '10.0.0.1' } }));
+    agent = await startDevAgent(['-config-dir', dir, '-node', 'reload-node']);
+    const nodeTtl = async () => (await dig(agent!.dnsPort, 'reload-node.node.consul')).answer[0]?.[1];
+    expect(await nodeTtl()).toBe('0');
+
+    writeFileSync(
+      conf,
+      JSON.stringify({
+        dns_config: { node_ttl: '30s' },
+        node_meta: { rack: 'r2' },
+        ports: { server: 18300 },
+        services: [{ name: 'api', port: 81, address: '10.0.0.2' }],
+        checks: [{ id: 'mem', name: 'Memory', ttl: '30s', status: 'passing' }],
+      }),
+    );
+    agent.proc.kill('SIGHUP');
+    await waitFor('node TTL after SIGHUP', async () => (await nodeTtl()) === '30', { timeoutMs: 10000, intervalMs: 100 });
+    expect((await dig(agent.dnsPort, 'api.service.consul')).answer.map((a) => a[4])).toEqual(['10.0.0.2']);
+    expect((await dig(agent.dnsPort, 'web.service.consul')).status).toBe('NXDOMAIN');
+    const checks = (await (await fetch(`http://${agent.httpAddr}/v1/agent/checks`)).json()) as Record<string, { Name: string }>;
+    expect(checks.mem?.Name).toBe('Memory');
+    const nodeMeta = async () =>
+      ((await (await fetch(`http://${agent!.httpAddr}/v1/catalog/node/reload-node`)).json()) as { Node: { Meta: Record<string, string> } }).Node.Meta;
+    await waitFor('node meta synced', async () => (await nodeMeta()).rack === 'r2', { timeoutMs: 10000, intervalMs: 100 });
+    await waitFor('restart warning', async () => agent!.output().includes('Changed settings take effect only after a restart'), { timeoutMs: 5000, intervalMs: 50 });
+    expect(agent.output()).toContain('[WARN]  agent: Changed settings take effect only after a restart: settings=ports.server');
+
+    // `conclave reload` (PUT /v1/agent/reload) does the same; the running port stays the one it started with.
+    writeFileSync(conf, JSON.stringify({ dns_config: { node_ttl: '10s' }, ports: { server: 18300 } }));
+    const res = await runCli(['reload', '-http-addr', agent.httpAddr]);
+    expect(res).toEqual({ code: 0, stdout: 'Configuration reload triggered\n', stderr: '' });
+    expect(await nodeTtl()).toBe('10');
+    expect(agent.output().match(/Changed settings take effect only after a restart/g)).toHaveLength(2);
+  });
+
   it('runs the watches of its config file and restarts them on reload', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'conclave-cfg-'));
     const out = join(dir, 'calls');

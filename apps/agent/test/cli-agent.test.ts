@@ -189,7 +189,34 @@ describe('agent operations', () => {
     const self = await api<{ Stats: Record<string, Record<string, unknown>> }>('/v1/agent/self');
     const sections = info.stdout.split('\n').filter((l) => /^\S.*:$/.test(l));
     expect(sections).toEqual(Object.keys(self.Stats).sort().map((s) => `${s}:`));
+    // A -dev agent is a server with gossip: Consul's sections but serf_wan (no WAN federation).
+    expect(sections).toEqual(['agent:', 'build:', 'consul:', 'raft:', 'runtime:', 'serf_lan:']);
     expect(info.stdout).toMatch(/^\t\S+ = .*$/m);
+    expect(info.stdout).toContain('\tacl = disabled\n');
+    expect(info.stdout).toMatch(/^\tcpu_count = [1-9]\d*$/m);
+    expect(info.stdout).toMatch(/serf_lan:\n\tencrypted = false\n\tevent_time = \d+\n\tfailed = 0\n\thealth_score = \d+\n\tleft = 0\n\tmembers = 1\n/);
+  });
+
+  it('answers /v1/agent/version and /v1/agent/host as Consul does', async () => {
+    expect(await api('/v1/agent/version')).toEqual({ SHA: 'conclave', BuildDate: '1970-01-01T00:00:01Z', HumanVersion: '0.1.0', FIPS: '' });
+    const before = Date.now() * 1e6;
+    const host = await api<Record<string, any>>('/v1/agent/host');
+    expect(Object.keys(host)).toEqual(['Memory', 'CPU', 'Host', 'Disk', 'CollectionTime', 'Errors']);
+    expect(host.Errors).toBeNull();
+    expect(host.CollectionTime).toBeGreaterThanOrEqual(before - 1e9);
+    // What node:os says about this machine, as gopsutil names it.
+    const os = await import('node:os');
+    expect(host.Host).toMatchObject({ hostname: os.hostname(), os: process.platform, kernelVersion: os.release(), kernelArch: os.machine() });
+    expect(host.Host.uptime).toBeGreaterThan(0);
+    expect(host.Memory.total).toBe(os.totalmem());
+    expect(host.Memory.used).toBeGreaterThan(0);
+    expect(host.Memory.used).toBeLessThan(host.Memory.total);
+    expect(host.CPU).toHaveLength(os.cpus().length);
+    expect(host.CPU[0]).toMatchObject({ cpu: 0, cores: 1 });
+    expect(host.CPU[0].modelName).toBe(os.cpus()[0]!.model.trim());
+    const disk = (await import('node:fs')).statfsSync('/');
+    expect(host.Disk).toMatchObject({ path: '/', total: disk.blocks * disk.bsize, inodesTotal: disk.files });
+    expect(Object.keys(host.Disk)).toEqual(['path', 'fstype', 'total', 'free', 'used', 'usedPercent', 'inodesTotal', 'inodesUsed', 'inodesFree', 'inodesUsedPercent']);
   });
 
   it('join and force-leave report the agent\'s refusal as Consul does', async () => {

@@ -5,6 +5,8 @@ import { aggregateStatus, isCheckStatus } from '@conclave/health';
 import type { LocalState, LocalService, LocalCheck } from './local-state.js';
 import { LocalServices } from './local-services.js';
 import type { StateReader } from '@conclave/state';
+import { collectHostInfo } from './host-info.js';
+import { BUILD_INFO } from './version.js';
 
 export interface AgentFacts {
   self(): AgentSelfFacts;
@@ -116,6 +118,14 @@ export class LocalAgentEndpoints implements AgentEndpoints {
 
   async nodeMaintenance(enable: boolean, reason: string): Promise<void> {
     this.services_.setNodeMaintenance(enable, reason);
+  }
+
+  async host(): Promise<Record<string, unknown>> {
+    return collectHostInfo();
+  }
+
+  async version(): Promise<Record<string, unknown>> {
+    return { ...BUILD_INFO };
   }
 
   reload(): Promise<void> {

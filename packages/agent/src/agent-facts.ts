@@ -5,9 +5,10 @@ import { LogFailedError, type CommandLog } from '@conclave/state';
 import type { AgentSelfFacts, Leadership, MemberFacts, RaftConfigurationFacts, RaftStatsFacts } from '@conclave/http-api';
 import type { AgentConfig } from './config/agent-config.js';
 import type { NodeIdentity } from './catalog-sync.js';
-import type { ConsulMember } from './membership.js';
+import type { ConsulMember, SerfStats } from './membership.js';
 import type { RaftServer } from './cluster/raft-server.js';
 import { serverAddress } from './cluster/server-address.js';
+import { MemberStatusCode } from './membership.js';
 import { memberTags } from './node-identity.js';
 import { VERSION } from './version.js';
 
@@ -17,9 +18,9 @@ export interface AgentFactsSources {
   /** -dev: the local log (always the leader). */
   dev: boolean;
   log: Pick<CommandLog, 'lastIndex'>;
-  raftServer: Pick<RaftServer, 'isLeader' | 'leaderAddress' | 'lastContactMs' | 'configuration' | 'appliedIndex' | 'running' | 'removePeer' | 'peers'> | undefined;
+  raftServer: Pick<RaftServer, 'isLeader' | 'leaderAddress' | 'lastContactMs' | 'configuration' | 'appliedIndex' | 'running' | 'removePeer' | 'peers' | 'stats'> | undefined;
   /** Gossip: this agent's entry and every member; undefined while gossip is off. */
-  membership: () => { local(): ConsulMember; members(): ConsulMember[] } | undefined;
+  membership: () => { local(): ConsulMember; members(): ConsulMember[]; serfStats(): SerfStats } | undefined;
   localCounts: () => { checks: number; services: number };
   startedAt: number;
 }
@@ -91,7 +92,15 @@ export class AgentFacts {
       raft: this.raftStats(),
       uptimeSeconds: Math.floor((Date.now() - this.s.startedAt) / 1000),
       meta: this.s.identity.meta,
+      serfLan: this.s.membership()?.serfStats(),
+      knownServers: cfg.server ? undefined : this.knownServers(),
     };
+  }
+
+  /** Alive servers of this datacenter that gossip knows (a client's Stats.consul.known_servers). */
+  private knownServers(): number {
+    const dc = this.s.config().datacenter;
+    return (this.s.membership()?.members() ?? []).filter((m) => m.Tags.role === 'consul' && m.Tags.dc === dc && m.Status === MemberStatusCode.alive).length;
   }
 
   /** GET /v1/operator/raft/configuration's servers. */
@@ -130,6 +139,6 @@ export class AgentFacts {
     if (this.s.dev) return { kind: 'local', index: this.s.log.lastIndex() };
     const r = this.s.raftServer;
     if (!r) return { kind: 'none' };
-    return { kind: 'raft', appliedIndex: r.appliedIndex(), state: r.isLeader() ? 'Leader' : r.running ? 'Follower' : 'Candidate', configuration: r.configuration() };
+    return { kind: 'raft', appliedIndex: r.appliedIndex(), state: r.isLeader() ? 'Leader' : r.running ? 'Follower' : 'Candidate', configuration: r.configuration(), stats: r.stats() };
   }
 }

@@ -26,7 +26,8 @@ import { SyncLoop } from './sync-loop.js';
 import { FrontEnds } from './front-ends.js';
 import { ClusterJoin } from './cluster-join.js';
 import { AgentFacts } from './agent-facts.js';
-import { nodeIdentity, selfRegistration } from './node-identity.js';
+import { nodeIdentity, nodeMeta, selfRegistration } from './node-identity.js';
+import { RELOADABLE_SETTINGS, settingsNeedingRestart } from './config/reload-changes.js';
 import type { RaftServer } from './cluster/raft-server.js';
 import type { ServerListener } from './cluster/server-listener.js';
 import { RpcClient } from './cluster/rpc.js';
@@ -201,25 +202,42 @@ export class Agent {
     return this.facts.serverAddress;
   }
 
-  /** Re-reads service and check definitions and log_level (SIGHUP, PUT /v1/agent/reload). */
-  async reload(): Promise<void> {
-    if (!this.options.reloadConfig) return;
+  /**
+   * Re-reads the configuration (SIGHUP, PUT /v1/agent/reload) and applies what Consul reloads: TLS files,
+   * watches, DNS settings, services and checks, node metadata, the HTTP connection limit and the log level. Other
+   * changed settings keep their running values; they are logged and returned as needing a restart.
+   */
+  async reload(): Promise<{ restartRequired: string[] }> {
+    if (!this.options.reloadConfig) return { restartRequired: [] };
     this.logger.info('Reloading configuration...');
     const next = await this.options.reloadConfig();
+    const reloadable = new Set<keyof AgentConfig>([...RELOADABLE_SETTINGS, 'tls']);
+    const restartRequired = settingsNeedingRestart(this.config, next, reloadable);
     // Certificates first: unreadable or mismatched files refuse the reload and the old ones stay in use.
     this.frontEnds.reloadTls(next);
     this.clusterTls.load(next);
     this.serverListener?.reloadTls();
-    // Watches next: an invalid watch definition refuses the rest of the reload.
+    // Watches and DNS next: an invalid watch definition or DNS setting refuses the rest of the reload.
     await this.watches.apply(next.watches);
+    this.frontEnds.reload(next);
     const seen = this.services.reloadDefinitions(next);
+    const meta = this.identity.meta;
+    for (const k of Object.keys(meta)) delete meta[k];
+    Object.assign(meta, nodeMeta(next));
+    this.syncLoop.request();
     // Consul reloads log_level only: log_json and log_file keep what the agent started with.
     if (next.logLevel !== this.logger.level) {
       this.logger.info('Updating log level', { from: this.logger.level, to: next.logLevel });
       this.logger.setLevel(next.logLevel);
     }
-    this.config = { ...this.config, services: next.services, checks: next.checks, watches: next.watches, tls: next.tls, logLevel: next.logLevel };
+    const applied: Partial<AgentConfig> = {};
+    for (const key of reloadable) Object.assign(applied, { [key]: next[key] });
+    this.config = { ...this.config, ...applied };
     this.logger.info('Reloaded configuration', { services: seen.services, checks: seen.checks, watches: next.watches.length });
+    if (restartRequired.length > 0) {
+      this.logger.warn('Changed settings take effect only after a restart', { settings: restartRequired.join(', ') });
+    }
+    return { restartRequired };
   }
 
   /** Leaves the gossip cluster gracefully; the next start does not rejoin the old members unless -rejoin. */
@@ -299,7 +317,7 @@ export class Agent {
         events: this.events,
         sessionTimers: this.sessionTimers,
         forwarder: this.forwarder,
-        reload: () => this.reload(),
+        reload: async () => void (await this.reload()),
         join: (addresses) => this.join(addresses),
         leave: async () => {
           await this.leave();

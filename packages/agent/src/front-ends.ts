@@ -1,7 +1,7 @@
 // The agent's front ends: the HTTP API (over an ApiBackend the agent assembles) and DNS (over the catalog, or
 // through a server on a client agent), each started when its port is not -1 and closed together.
 import { RequestLimits, createHttpApi, type ApiBackend, type HttpApi } from '@conclave/http-api';
-import type { DnsDataSource, DnsServer } from '@conclave/dns';
+import type { DnsDataSource, DnsReloadableOptions, DnsServer } from '@conclave/dns';
 import type { Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
 import { effectiveTls } from './config/tls-config.js';
@@ -104,22 +104,37 @@ export class FrontEnds {
       host: cfg.dnsAddr || cfg.clientAddr,
       port: cfg.ports.dns,
       domain: cfg.domain,
-      recursors: cfg.recursors,
-      recursorTimeoutMs: cfg.dns.recursorTimeoutMs,
-      recursorStrategy: cfg.dns.recursorStrategy,
-      nodeTtl: cfg.dns.nodeTtlSeconds,
-      serviceTtl: cfg.dns.serviceTtlSeconds,
-      onlyPassing: cfg.dns.onlyPassing,
-      udpAnswerLimit: cfg.dns.udpAnswerLimit,
-      aRecordLimit: cfg.dns.aRecordLimit,
-      enableTruncate: cfg.dns.enableTruncate,
+      ...dnsSettings(cfg),
       logger: this.logger.named('dns'),
       onQuery: this.metrics && ((ms) => this.metrics!.dnsDomainQuery.add(ms)),
     });
     this.logger.info('Started DNS server', { address: this.dnsAddress, network: 'udp+tcp' });
   }
 
+  /** A reload: the DNS settings and the HTTP connection limit of `next` from now on (listeners stay). Throws
+   * for invalid DNS settings before changing anything. */
+  reload(next: Pick<AgentConfig, 'dns' | 'recursors' | 'httpMaxConnsPerClient'>): void {
+    this.dns?.reload(dnsSettings(next));
+    this.http?.setMaxConnsPerClient(next.httpMaxConnsPerClient);
+    this.https?.setMaxConnsPerClient(next.httpMaxConnsPerClient);
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([this.http?.close(), this.https?.close(), this.dns?.close()]);
   }
+}
+
+/** dns_config and recursors as the DNS server takes them, at start and on reload. */
+function dnsSettings(cfg: Pick<AgentConfig, 'dns' | 'recursors'>): DnsReloadableOptions {
+  return {
+    recursors: cfg.recursors,
+    recursorTimeoutMs: cfg.dns.recursorTimeoutMs,
+    recursorStrategy: cfg.dns.recursorStrategy,
+    nodeTtl: cfg.dns.nodeTtlSeconds,
+    serviceTtl: cfg.dns.serviceTtlSeconds,
+    onlyPassing: cfg.dns.onlyPassing,
+    udpAnswerLimit: cfg.dns.udpAnswerLimit,
+    aRecordLimit: cfg.dns.aRecordLimit,
+    enableTruncate: cfg.dns.enableTruncate,
+  };
 }

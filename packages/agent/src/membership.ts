@@ -30,6 +30,15 @@ export interface ConsulMember {
   DelegateCur: number;
 }
 
+export interface SerfStats {
+  members: number;
+  failed: number;
+  left: number;
+  healthScore: number;
+  eventTime: number;
+  encrypted: boolean;
+}
+
 export interface MembershipOptions {
   name: string;
   bindAddr: string;
@@ -72,6 +81,19 @@ export class Membership {
 
   local(): ConsulMember {
     return consulMember(this.node.localMember());
+  }
+
+  /** Serf's Stats() keys this gossip layer can answer (`conclave info`'s serf_lan). */
+  serfStats(): SerfStats {
+    const all = this.node.members();
+    return {
+      members: all.length,
+      failed: all.filter((m) => m.status === 'failed').length,
+      left: all.filter((m) => m.status === 'left').length,
+      healthScore: this.node.healthScore(),
+      eventTime: this.node.eventClock(),
+      encrypted: this.node.listKeys().length > 0,
+    };
   }
 
   /** Joins through any of the addresses (`host` or `host:port`, default port 8301); returns how many worked. */

@@ -18,9 +18,14 @@ export function nodeIdentity(config: AgentConfig): NodeIdentity {
     id: config.nodeId || persistedNodeId(config.dataDir),
     address,
     datacenter: config.datacenter,
-    meta: { 'consul-network-segment': '', ...config.nodeMeta },
+    meta: nodeMeta(config),
     taggedAddresses: { lan: address, lan_ipv4: address, wan: address, wan_ipv4: address },
   };
+}
+
+/** The node's metadata in the catalog: node_meta and the network segment Consul always adds. */
+export function nodeMeta(config: Pick<AgentConfig, 'nodeMeta'>): Record<string, string> {
+  return { 'consul-network-segment': '', ...config.nodeMeta };
 }
 
 /** The gossip tags of a Consul agent (role, datacenter, ports, protocol versions, bootstrap mode). */

@@ -169,8 +169,13 @@ describe('server facts', () => {
         running: true,
         removePeer: async (id: string) => void removed.push(id),
         peers: () => ['10.0.0.1:8300', '10.0.0.1:8302'],
+        stats: () => ({ state: 'Leader', term: '2' }),
       },
-      membership: () => ({ local: () => members[1]!, members: () => members }),
+      membership: () => ({
+        local: () => members[1]!,
+        members: () => members,
+        serfStats: () => ({ members: 3, failed: 0, left: 0, healthScore: 0, eventTime: 4, encrypted: false }),
+      }),
       localCounts: () => ({ checks: 0, services: 0 }),
       startedAt: Date.now(),
     });
@@ -182,7 +187,15 @@ describe('server facts', () => {
       ],
       index: 9,
     });
-    expect(facts.self().raft).toEqual({ kind: 'raft', appliedIndex: 9, state: 'Leader', configuration: { voters: ['s2', 's1'], learners: ['s3'] } });
+    expect(facts.self().raft).toEqual({
+      kind: 'raft',
+      appliedIndex: 9,
+      state: 'Leader',
+      configuration: { voters: ['s2', 's1'], learners: ['s3'] },
+      stats: { state: 'Leader', term: '2' },
+    });
+    expect(facts.self().serfLan).toEqual({ members: 3, failed: 0, left: 0, healthScore: 0, eventTime: 4, encrypted: false });
+    expect(facts.self().knownServers).toBeUndefined();
     return Promise.all([
       facts.removeRaftPeer({ id: 'id-s3', address: '' }).then(() => expect(removed).toEqual(['s3'])),
       expect(facts.removeRaftPeer({ id: '', address: '10.9.9.9:1' })).rejects.toThrow('id "10.9.9.9:1" was not found in the Raft configuration'),

@@ -12,6 +12,7 @@ describe('conclave (no command)', () => {
 Available commands are:
     agent          Runs a Conclave agent
     catalog
+    debug
     event
     force-leave
     info

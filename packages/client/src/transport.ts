@@ -1,6 +1,7 @@
 // One keep-alive HTTP(S) connection pool to one agent. Knows nothing of Consul's endpoints: method, path, query,
 // body in; status, headers, bytes out. Every failure short of an HTTP answer becomes a ConsulConnectionError.
-import http from 'node:http';
+import type * as http from 'node:http';
+import { nodeHttp } from '@conclave/toolkit';
 import https from 'node:https';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,7 +71,7 @@ export class HttpTransport {
       if (tls.insecureSkipVerify) this.tlsOptions.rejectUnauthorized = false;
       this.agent = new https.Agent(POOL);
     } else {
-      this.agent = new http.Agent(POOL);
+      this.agent = new nodeHttp.Agent(POOL);
     }
   }
 
@@ -112,7 +113,7 @@ export class HttpTransport {
       options.port = this.address.port;
     }
     const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
-    const lib = this.address.scheme === 'https' ? https : http;
+    const lib = this.address.scheme === 'https' ? https : nodeHttp;
 
     return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false;

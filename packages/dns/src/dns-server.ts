@@ -10,9 +10,18 @@ export interface DnsServer {
   readonly host: string;
   /** The port UDP and TCP share (the chosen one when `port` was 0). */
   readonly port: number;
+  /**
+   * Answers from now on with these settings (Consul reloads its whole dns_config on SIGHUP). Where the server
+   * listens, its data source and its domains stay: those need a restart. Throws DnsConfigError for bad values,
+   * keeping the settings it had.
+   */
+  reload(options: DnsReloadableOptions): void;
   /** Stops listening, closes TCP connections and abandons forwarded queries. */
   close(): Promise<void>;
 }
+
+/** What `reload` may change. */
+export type DnsReloadableOptions = Omit<DnsServerOptions, 'source' | 'host' | 'port' | 'domain' | 'altDomain' | 'logger' | 'random' | 'now'>;
 
 /** Idle TCP connections are closed after this long, as DNS servers commonly do. */
 const TCP_IDLE_TIMEOUT_MS = 10_000;
@@ -28,7 +37,11 @@ const PORT_ATTEMPTS = 20;
  */
 export async function createDnsServer(options: DnsServerOptions): Promise<DnsServer> {
   const opts = resolveDnsOptions(options);
-  const handler = new DnsQueryHandler(opts);
+  let handler = new DnsQueryHandler(opts);
+  /** Handlers replaced by `reload`, closed once their forwarded queries had time to finish. */
+  const retired = new Set<DnsQueryHandler>();
+  let current = options;
+  let currentResolved = opts;
   const log = opts.logger;
   const onQuery = options.onQuery;
   const family = net.isIP(opts.host) === 6 ? 'udp6' : 'udp4';
@@ -179,9 +192,25 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
   return {
     host: opts.host,
     port,
+    reload(changes: DnsReloadableOptions): void {
+      const nextOptions = { ...current, ...changes };
+      const next = resolveDnsOptions(nextOptions);
+      const old = { handler, wait: currentResolved.recursorTimeoutMs * currentResolved.recursors.length };
+      handler = new DnsQueryHandler(next);
+      current = nextOptions;
+      currentResolved = next;
+      retired.add(old.handler);
+      // Long enough for a query forwarded just before to try every recursor of the old settings.
+      setTimeout(() => {
+        retired.delete(old.handler);
+        old.handler.close();
+      }, old.wait).unref();
+    },
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
         handler.close();
+        for (const h of retired) h.close();
+        retired.clear();
         for (const s of connections) s.destroy();
         let left = 2;
         const one = (): void => {

@@ -265,6 +265,18 @@ describe('dig against a server with options', () => {
     expect(five.flags).toContain('tc');
   });
 
+  it('answers with new settings after reload, keeping its port and domain, and refuses bad ones', async () => {
+    const source = new ArticleSource();
+    const s = await start({ source, nodeTtl: 10 });
+    expect((await dig(s.port, ['db-2.node.consul'])).answer[0].ttl).toBe(10);
+    s.reload({ nodeTtl: 30, serviceTtl: { db: 7 }, aRecordLimit: 1 });
+    expect((await dig(s.port, ['db-2.node.consul'])).answer[0].ttl).toBe(30);
+    const db = await dig(s.port, ['db.service.consul', '+tcp']);
+    expect(db.answer.map((a) => a.ttl)).toEqual([7]);
+    expect(() => s.reload({ nodeTtl: -1 })).toThrow(/"nodeTtl"/);
+    expect((await dig(s.port, ['db-2.node.consul'])).answer[0].ttl).toBe(30);
+  });
+
   it('caps A answers on every transport with aRecordLimit', async () => {
     const source = new ArticleSource();
     const s = await start({ source, aRecordLimit: 1 });

@@ -162,6 +162,11 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     return this.core.healthScore();
   }
 
+  /** The user-event Lamport clock (Serf's event_time). */
+  eventClock(): number {
+    return this.core.eventClock();
+  }
+
   stats(): GossipNodeStats {
     return { ...this.core.stats, ...this.extra };
   }

@@ -2,8 +2,8 @@
 // connection never fails a check), redirects followed (at most 10) unless disabled, one deadline for the whole
 // exchange. 2xx is passing, 429 Too Many Requests warning (the service is up but shedding load), else critical.
 
-import { TailBuffer } from '@conclave/toolkit';
-import http from 'node:http';
+import { nodeHttp, TailBuffer } from '@conclave/toolkit';
+import type * as http from 'node:http';
 import https from 'node:https';
 import { type CheckDefinition, DEFAULT_NETWORK_TIMEOUT_NS } from './check-definition.js';
 import { type CheckResult, type ProbeOptions, PROBE_ABORTED_OUTPUT } from './check-result.js';
@@ -98,7 +98,7 @@ export async function runHttpCheck(spec: HttpCheckSpec, opts: ProbeOptions = {})
       if (ended.signal.aborted && (ended.signal.reason as RunEnded).why === 'abort') {
         return { status: 'critical', output: PROBE_ABORTED_OUTPUT };
       }
-      const statusLine = `${code} ${res.statusMessage || http.STATUS_CODES[code] || ''}`.trimEnd();
+      const statusLine = `${code} ${res.statusMessage || nodeHttp.STATUS_CODES[code] || ''}`.trimEnd();
       const result = `HTTP ${method} ${target}: ${statusLine} Output: ${output}`;
       if (code >= 200 && code <= 299) return { status: 'passing', output: result };
       if (code === 429) return { status: 'warning', output: result };
@@ -136,7 +136,7 @@ function send(
     options.rejectUnauthorized = !spec.tlsSkipVerify;
     if (spec.tlsServerName) options.servername = spec.tlsServerName;
   }
-  const lib = url.protocol === 'https:' ? https : http;
+  const lib = url.protocol === 'https:' ? https : nodeHttp;
 
   return new Promise((resolve, reject) => {
     if (signal.aborted) {

@@ -297,7 +297,8 @@ describe('CheckScheduler lifecycle', () => {
     // finishing its exit in the kernel: poll for its death, with a bound.
     expect(alive(shell!)).toBe(false);
     await waitFor(`process ${child} to die`, () => !alive(child!), { timeoutMs: 5000 });
-    expect(timeoutCount()).toBe(timersBefore);
+    // No more timers than before: one left over from an earlier test may have fired meanwhile (seen under load).
+    expect(timeoutCount()).toBeLessThanOrEqual(timersBefore);
     expect(s.ids()).toEqual([]);
     expect(() => s.add(def({ id: 'late', kind: 'ttl', ttlNs: 1e9 }))).toThrow('stopped');
     await s.stop();

@@ -41,6 +41,10 @@ export interface AgentEndpoints {
   serviceMaintenance(id: string, enable: boolean, reason: string, ctx: RequestContext): Promise<void>;
   /** PUT /v1/agent/maintenance?enable=&reason= */
   nodeMaintenance(enable: boolean, reason: string, ctx: RequestContext): Promise<void>;
+  /** GET /v1/agent/host: Consul's debug.HostInfo in gopsutil's shapes: {Memory, CPU, Host, Disk, CollectionTime, Errors}. */
+  host(ctx: RequestContext): Promise<Record<string, unknown>>;
+  /** GET /v1/agent/version: Consul's version.BuildInfo {SHA, BuildDate, HumanVersion, FIPS}. */
+  version(): Promise<Record<string, unknown>>;
   /** PUT /v1/agent/reload */
   reload(): Promise<void>;
   /** PUT /v1/agent/join/:address[?wan=1] */

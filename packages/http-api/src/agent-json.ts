@@ -1,6 +1,7 @@
 // Consul's JSON for the agent's own facts: GET /v1/agent/self (exactly Config, DebugConfig, Coord, Member,
 // Stats, Meta), /v1/agent/members entries and GET /v1/operator/raft/configuration. The agent hands over plain
 // data (AgentSelfFacts, MemberFacts, RaftConfigurationFacts); the key order here is Consul's and the answer's.
+import { availableParallelism, cpus } from 'node:os';
 
 /** A member as gossip reports it (already in Consul's member shape), or this agent alone when gossip is off. */
 export type MemberFacts =
@@ -10,7 +11,14 @@ export type MemberFacts =
 /** This agent's Raft facts for Stats.raft: the local log of -dev, a server's Raft node, nothing on a client. */
 export type RaftStatsFacts =
   | { kind: 'local'; index: number }
-  | { kind: 'raft'; appliedIndex: number; state: 'Leader' | 'Follower' | 'Candidate'; configuration: { voters: string[]; learners: string[] } }
+  | {
+      kind: 'raft';
+      appliedIndex: number;
+      state: 'Leader' | 'Follower' | 'Candidate';
+      configuration: { voters: string[]; learners: string[] };
+      /** hashicorp/raft's Stats() keys from the running Raft node; shown as they are when present. */
+      stats?: Record<string, string>;
+    }
   | { kind: 'none' };
 
 export interface AgentSelfFacts {
@@ -38,6 +46,10 @@ export interface AgentSelfFacts {
   raft: RaftStatsFacts;
   uptimeSeconds: number;
   meta: Record<string, string>;
+  /** Serf's Stats() for serf_lan; absent while gossip is off. */
+  serfLan?: { members: number; failed: number; left: number; healthScore: number; eventTime: number; encrypted: boolean };
+  /** A client's count of the servers of its datacenter it knows (Stats.consul.known_servers). */
+  knownServers?: number;
 }
 
 export interface RaftServerFacts {
@@ -103,23 +115,46 @@ export function selfJson(f: AgentSelfFacts): Record<string, unknown> {
     Stats: {
       agent: { check_monitors: '0', check_ttls: '0', checks: String(f.checks), services: String(f.services) },
       build: { prerelease: '', revision: 'conclave', version: f.version },
-      consul: {
-        bootstrap: String(f.bootstrap),
-        known_datacenters: '1',
-        leader: String(f.leader),
-        leader_addr: f.leaderAddress,
-        server: String(f.server),
-      },
-      raft: raftStatsJson(f.raft),
+      consul: consulStatsJson(f),
+      ...(f.server ? { raft: raftStatsJson(f.raft) } : {}),
       runtime: {
         arch: process.arch,
+        cpu_count: String(cpus().length),
+        goroutines: '0',
+        max_procs: String(availableParallelism()),
         os: process.platform,
         version: process.version,
-        goroutines: '0',
         uptime_seconds: String(f.uptimeSeconds),
       },
+      ...(f.serfLan ? { serf_lan: serfStatsJson(f.serfLan) } : {}),
     },
     Meta: f.meta,
+  };
+}
+
+/** Consul's server and client report different `consul` sections (agent/consul/server.go and client.go Stats). */
+function consulStatsJson(f: AgentSelfFacts): Record<string, string> {
+  // There are no ACLs yet.
+  if (!f.server) return { acl: 'disabled', known_servers: String(f.knownServers ?? 0), server: 'false' };
+  return {
+    acl: 'disabled',
+    bootstrap: String(f.bootstrap),
+    known_datacenters: '1',
+    leader: String(f.leader),
+    leader_addr: f.leaderAddress,
+    server: 'true',
+  };
+}
+
+/** The serf.Stats() keys gossip has values for. */
+function serfStatsJson(s: NonNullable<AgentSelfFacts['serfLan']>): Record<string, string> {
+  return {
+    encrypted: String(s.encrypted),
+    event_time: String(s.eventTime),
+    failed: String(s.failed),
+    health_score: String(s.healthScore),
+    left: String(s.left),
+    members: String(s.members),
   };
 }
 
@@ -130,6 +165,7 @@ function raftStatsJson(r: RaftStatsFacts): Record<string, string> {
       return { applied_index: i, commit_index: i, state: 'Leader', num_peers: '0' };
     }
     case 'raft':
+      if (r.stats) return { ...r.stats };
       return {
         applied_index: String(r.appliedIndex),
         state: r.state,

@@ -71,6 +71,13 @@ export async function handleAgent(call: ApiCall): Promise<void> {
       }
       return call.json(200, agent.metrics());
     }
+    case 'host':
+      // Consul requires operator:read here; there are no ACLs yet, so every caller may read it.
+      if (call.allow('GET')) call.json(200, await agent.host(call.context()));
+      return;
+    case 'version':
+      if (call.allow('GET')) call.json(200, await agent.version());
+      return;
     case 'reload':
       if (!call.allow('PUT')) return;
       await agent.reload();

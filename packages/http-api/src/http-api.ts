@@ -2,9 +2,11 @@
 // error (answered as Consul would, never crashing the process), and lifts Node's server timeouts so
 // 10-minute blocking queries survive.
 
-import http from 'node:http';
-import https from 'node:https';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
+import { createRequire } from 'node:module';
 import type { SecureContextOptions } from 'node:tls';
+import { nodeHttp } from '@conclave/toolkit';
 import type { AddressInfo, Socket } from 'node:net';
 import { formatGoDuration, joinHostPort, type Logger } from '@conclave/toolkit';
 import { ApiCall, BODY_IDLE_MS } from './api-call.js';
@@ -65,6 +67,8 @@ export interface HttpApi {
   handle(req: http.IncomingMessage, res: http.ServerResponse): void;
   /** HTTPS: new certificate, key and CAs for new connections (reload); open connections keep theirs. */
   setSecureContext(options: SecureContextOptions): void;
+  /** Changes limits.http_max_conns_per_client (a reload does); connections already open stay. 0 = no limit. */
+  setMaxConnsPerClient(max: number): void;
 }
 
 type Handler = (call: ApiCall) => Promise<void> | void;
@@ -192,20 +196,28 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
   };
 
   const serverOptions = { keepAlive: true, ...(options.maxHeaderBytes ? { maxHeaderSize: options.maxHeaderBytes } : {}) };
-  const server = options.tls ? https.createServer({ ...options.tls, ...serverOptions }, handle) : http.createServer(serverOptions, handle);
+  // node:https (and TLS) is loaded only by an agent that serves HTTPS.
+  const secure = options.tls !== undefined;
+  const server = secure
+    ? (createRequire(import.meta.url)('node:https') as typeof https).createServer({ ...options.tls, ...serverOptions }, handle)
+    : nodeHttp.createServer(serverOptions, handle);
   // Blocking queries last up to 10 min + jitter: no request or socket timeout; headers must still come fast.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   server.timeout = 0;
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 120_000;
-  limitConnectionsPerClient(server, options.maxConnsPerClient ?? 200);
+  const connLimit = { max: options.maxConnsPerClient ?? 200 };
+  limitConnectionsPerClient(server, connLimit, secure);
 
   return {
     server,
     handle,
-    setSecureContext(secure: SecureContextOptions): void {
-      if (!(server instanceof https.Server)) throw new Error('setSecureContext: this HTTP API does not serve TLS');
-      server.setSecureContext(secure);
+    setSecureContext(options: SecureContextOptions): void {
+      if (!secure) throw new Error('setSecureContext: this HTTP API does not serve TLS');
+      (server as https.Server).setSecureContext(options);
+    },
+    setMaxConnsPerClient(max: number): void {
+      connLimit.max = max;
     },
     listen(port: number, host: string): Promise<AddressInfo> {
       return new Promise((resolve, reject) => {
@@ -233,14 +245,14 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
 const TOO_MANY =
   'Your IP is issuing too many concurrent connections, please rate limit your calls\n';
 
-function limitConnectionsPerClient(server: http.Server | https.Server, max: number): void {
-  if (max <= 0) return;
+function limitConnectionsPerClient(server: http.Server | https.Server, limit: { readonly max: number }, secure: boolean): void {
+  // Counted even while there is no limit, so that a limit set by a reload sees the connections already open.
   const open = new Map<string, number>();
   // Over TLS the answer must go through the encrypted socket, which exists once the handshake is done.
-  server.on(server instanceof https.Server ? 'secureConnection' : 'connection', (socket: Socket) => {
+  server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => {
     const ip = socket.remoteAddress ?? '';
     const n = (open.get(ip) ?? 0) + 1;
-    if (n > max) {
+    if (limit.max > 0 && n > limit.max) {
       socket.end(
         `HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${TOO_MANY.length}\r\nConnection: close\r\n\r\n${TOO_MANY}`,
       );

@@ -21,7 +21,8 @@ describe('agent JSON', () => {
     const stats = self.Stats as Record<string, Record<string, string>>;
     expect(Object.keys(stats)).toEqual(['agent', 'build', 'consul', 'raft', 'runtime']);
     expect(stats.raft).toEqual({ applied_index: '1', commit_index: '1', state: 'Leader', num_peers: '0' });
-    expect(stats.consul).toEqual({ bootstrap: 'true', known_datacenters: '1', leader: 'true', leader_addr: '127.0.0.1:8300', server: 'true' });
+    expect(stats.consul).toEqual({ acl: 'disabled', bootstrap: 'true', known_datacenters: '1', leader: 'true', leader_addr: '127.0.0.1:8300', server: 'true' });
+    expect(Object.keys(stats.runtime!)).toEqual(['arch', 'cpu_count', 'goroutines', 'max_procs', 'os', 'version', 'uptime_seconds']);
     expect(stats.runtime!.uptime_seconds).toBe('3');
     expect(JSON.stringify(self.Coord)).toBe('{"Vec":[0,0,0,0,0,0,0,0],"Error":1.5,"Adjustment":0,"Height":0.00001}');
   });
@@ -35,6 +36,17 @@ describe('agent JSON', () => {
       latest_configuration: '{"voters":["a","b","c"],"learners":[]}',
     });
     expect((selfJson(selfFacts({ raft: { kind: 'none' } })).Stats as Record<string, unknown>).raft).toEqual({});
+    // A running Raft node's own counters (hashicorp/raft's Stats keys) are shown as they are.
+    const running = selfJson(selfFacts({ raft: { kind: 'raft', appliedIndex: 7, state: 'Leader', configuration: { voters: ['a'], learners: [] }, stats: { term: '3', state: 'Leader' } } }));
+    expect((running.Stats as Record<string, unknown>).raft).toEqual({ term: '3', state: 'Leader' });
+  });
+
+  it('shapes a client\'s sections as Consul\'s client does: no raft, known_servers, and serf_lan from gossip', () => {
+    const serfLan = { members: 4, failed: 1, left: 0, healthScore: 2, eventTime: 9, encrypted: true };
+    const stats = selfJson(selfFacts({ server: false, dev: false, raft: { kind: 'none' }, knownServers: 3, serfLan })).Stats as Record<string, Record<string, string>>;
+    expect(Object.keys(stats)).toEqual(['agent', 'build', 'consul', 'runtime', 'serf_lan']);
+    expect(stats.consul).toEqual({ acl: 'disabled', known_servers: '3', server: 'false' });
+    expect(stats.serf_lan).toEqual({ encrypted: 'true', event_time: '9', failed: '1', health_score: '2', left: '0', members: '4' });
   });
 
   it('shapes a member: gossip entries as they are, a gossip-less agent as Consul shows itself', () => {

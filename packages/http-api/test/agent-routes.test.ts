@@ -89,6 +89,19 @@ describe('agent routes to AgentEndpoints', () => {
     ]);
   });
 
+  it('routes host (with the token) and version as GETs only', async () => {
+    const host = await fetch(`${h.base}/v1/agent/host`, { headers: { 'X-Consul-Token': 'op' } });
+    expect([host.status, Object.keys((await host.json()) as object)]).toEqual([200, ['Memory', 'CPU', 'Host', 'Disk', 'CollectionTime', 'Errors']]);
+    const version = await fetch(`${h.base}/v1/agent/version`);
+    expect([version.status, await version.json()]).toEqual([200, { SHA: 'conclave', BuildDate: '1970-01-01T00:00:01Z', HumanVersion: '0.1.0', FIPS: '' }]);
+    expect((await put('/v1/agent/version')).status).toBe(405);
+    expect((await put('/v1/agent/host')).status).toBe(405);
+    expect(h.agentCalls).toEqual([
+      { method: 'host', args: [{ token: 'op' }] },
+      { method: 'version', args: [] },
+    ]);
+  });
+
   it('maps aggregated service health to status codes', async () => {
     const byId = await fetch(`${h.base}/v1/agent/health/service/id/web`);
     expect([byId.status, await byId.json()]).toEqual([429, { ID: 'web' }]);

@@ -149,6 +149,16 @@ describe('error answers in Consul words, as plain text', () => {
     const third = await request(agents[2]!, '/v1/status/leader');
     expect(third.status).toBe(429);
     expect(third.body).toMatch(/too many concurrent connections/);
+    // A reload raises the limit: the held connections are counted, the next one fits.
+    api.setMaxConnsPerClient(3);
+    const open = () => new Promise<number>((resolve, reject) => api.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    for (let i = 0; i < 200 && (await open()) > 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(await open()).toBe(2);
+    const fourth = new http.Agent({ keepAlive: false });
+    agents.push(fourth);
+    expect((await request(fourth, '/v1/status/leader')).status).toBe(200);
+    api.setMaxConnsPerClient(2);
+    expect((await request(fourth, '/v1/status/leader')).status).toBe(429);
     ctl.abort();
     agents.forEach((a) => a.destroy());
     await api.close();

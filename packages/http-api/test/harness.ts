@@ -73,6 +73,8 @@ export function recordingAgent(calls: AgentCall[], logger: RootLogger = createLo
     updateCheck: rec('updateCheck'),
     serviceMaintenance: rec('serviceMaintenance'),
     nodeMaintenance: rec('nodeMaintenance'),
+    host: rec('host', () => ({ Memory: { total: 1 }, CPU: [], Host: { hostname: 'h' }, Disk: { path: '/' }, CollectionTime: 1, Errors: null })),
+    version: rec('version', () => ({ SHA: 'conclave', BuildDate: '1970-01-01T00:00:01Z', HumanVersion: '0.1.0', FIPS: '' })),
     reload: rec('reload'),
     join: rec('join'),
     leave: rec('leave'),

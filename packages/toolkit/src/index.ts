@@ -4,6 +4,7 @@ export { DecodeError } from './decode-error.js';
 export { NotFoundError, RateLimitedError, RefusedError } from './request-errors.js';
 export { TokenBucket } from './token-bucket.js';
 export { deepEqual } from './deep-equal.js';
+export { nodeHttp } from './node-http.js';
 export { writeFileDurable, writeFileDurableSync, type DurableWriteOptions } from './durable-write.js';
 export { goBoolErrorText, parseGoBool } from './go-bool.js';
 export { DurationError, formatGoDuration, parseGoDuration, parseGoDurationBig } from './go-duration.js';

@@ -1,10 +1,9 @@
 // HTTP handlers (Consul's makeHTTPWatchHandler): the result as a JSON body (POST unless configured), Content-Type
 // application/json, X-Consul-Index, the configured headers; a timeout (10 s default) bounds the whole request.
 // A non-2xx answer or a failed request is logged with the response's first 4 KB; the watch goes on.
-import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { encodeConsulJson } from './consul-json.js';
-import { silentLogger, TailBuffer, type Logger } from '@conclave/toolkit';
+import { nodeHttp, silentLogger, TailBuffer, type Logger } from '@conclave/toolkit';
 import type { HttpHandlerConfig } from './watch-definition.js';
 import { WATCH_OUTPUT_MAX_BYTES, type WatchHandler } from './watch-handler.js';
 
@@ -25,7 +24,7 @@ export function postToHttpHandler(config: HttpHandlerConfig, index: bigint, data
   headers['Content-Type'] = 'application/json';
   headers['X-Consul-Index'] = index.toString();
   headers['Content-Length'] = String(payload.length);
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = url.protocol === 'https:' ? httpsRequest : nodeHttp.request;
   return new Promise((resolve) => {
     let settled = false;
     const finish = (r: HttpHandlerResult) => {

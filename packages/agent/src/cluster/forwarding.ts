@@ -3,10 +3,9 @@
 // Client agents forward everything but /v1/agent/*; follower servers forward non-stale reads and the writes
 // that need the leader (sessions, txn, snapshots, operator) to it. A server that cannot be reached is skipped
 // for the next one.
-import { Agent as HttpAgent, request } from 'node:http';
 import type { ForwardedReply, ForwardedRequest, RequestForwarder } from '@conclave/http-api';
 import { NoLeaderError, NoServersError } from '@conclave/state';
-import { sleep, type Logger } from '@conclave/toolkit';
+import { nodeHttp, sleep, type Logger } from '@conclave/toolkit';
 import { RPC_HOLD_TIMEOUT_MS, RpcError, type RpcClient } from './rpc.js';
 
 /** The `http` RPC's arguments and answer: the request and reply http-api hands over. */
@@ -78,7 +77,7 @@ const CARRIED_RESPONSE = /^(content-type|x-consul-.*|x-content-type-options|cont
 
 /** Runs a forwarded call against this server's own HTTP API (the server side of `http` RPC). */
 export class LoopbackHttp {
-  private readonly agent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
+  private readonly agent = new nodeHttp.Agent({ keepAlive: true, maxSockets: 256 });
 
   constructor(private readonly address: () => { host: string; port: number } | undefined) {}
 
@@ -86,7 +85,7 @@ export class LoopbackHttp {
     const addr = this.address();
     if (!addr) return Promise.reject(new RpcError('this server does not serve HTTP (ports.http = -1)', false, 500));
     return new Promise((resolve, reject) => {
-      const req = request(
+      const req = nodeHttp.request(
         { host: addr.host, port: addr.port, method: c.method, path: c.url, headers: { ...c.headers, 'content-length': c.body.length }, agent: this.agent },
         (res) => {
           const chunks: Buffer[] = [];

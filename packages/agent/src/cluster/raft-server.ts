@@ -128,6 +128,11 @@ export class RaftServer {
     return this.raft?.appliedIndex() ?? 0;
   }
 
+  /** hashicorp/raft's Stats() of the running node (Stats.raft of /v1/agent/self); undefined before it starts. */
+  stats(): Record<string, string> | undefined {
+    return this.raft?.stats();
+  }
+
   /** Removes a server from the Raft configuration (operator raft remove-peer); leader only. */
   async removePeer(id: NodeId): Promise<void> {
     if (!this.raft?.isLeader()) throw new NotLeaderError();

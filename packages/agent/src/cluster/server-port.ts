@@ -1,7 +1,8 @@
 // The server port (8300) carries Raft and agent RPC, each on its own WebSocket path, like Consul's multiplexed
 // server port.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer, Server as TlsHttpServer } from 'node:https';
+import { nodeHttp } from '@conclave/toolkit';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
 import type { ServerTlsOptions } from '../tls-options.js';
@@ -14,11 +15,11 @@ export class ServerPort {
 
   /** With `tls`, the port speaks only TLS (wss://). */
   constructor(tls?: ServerTlsOptions) {
-    const notFound = (_req: IncomingMessage, res: import('node:http').ServerResponse) => {
+    const notFound = (_req: IncomingMessage, res: ServerResponse) => {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('server port: WebSocket upgrades only\n');
     };
-    this.server = tls ? createTlsServer(tls, notFound) : createServer(notFound);
+    this.server = tls ? createTlsServer(tls, notFound) : nodeHttp.createServer(notFound);
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const route = this.routes.get((req.url ?? '').split('?')[0]!);
       if (route) route(req, socket, head);
