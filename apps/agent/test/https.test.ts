@@ -122,6 +122,14 @@ describe('HTTPS API with verify_incoming', () => {
     expect(noCert.code).toBe(1);
   });
 
+  it('conclave info shows when the certificates expire', async () => {
+    const info = await runCli(['info', '-http-addr', agent.httpAddr]);
+    expect(info.code).toBe(0);
+    expect(info.stdout).toMatch(/^tls:\n(\t.*\n)*\thttps_cert_days_left = 36[45]\n/m);
+    expect(info.stdout).toMatch(/^\thttps_cert_expiry = \d{4}-\d\d-\d\dT/m);
+    expect(info.stdout).toMatch(/^\tinternal_rpc_cert_days_left = 36[45]$/m);
+  });
+
   it('plain HTTP keeps working beside it', async () => {
     const res = await fetch(`http://${agent.httpAddr}/v1/kv/tls/hello?raw`);
     expect(await res.text()).toBe('world');

@@ -11,6 +11,8 @@ import { serverAddress } from './cluster/server-address.js';
 import { MemberStatusCode } from './membership.js';
 import { memberTags } from './node-identity.js';
 import { VERSION } from './version.js';
+import { effectiveTls } from './config/tls-config.js';
+import { certificateExpiry } from './tls-options.js';
 
 export interface AgentFactsSources {
   config: () => AgentConfig;
@@ -94,6 +96,7 @@ export class AgentFacts {
       meta: this.s.identity.meta,
       serfLan: this.s.membership()?.serfStats(),
       knownServers: cfg.server ? undefined : this.knownServers(),
+      tlsExpiry: tlsExpiry(cfg),
     };
   }
 
@@ -141,4 +144,19 @@ export class AgentFacts {
     if (!r) return { kind: 'none' };
     return { kind: 'raft', appliedIndex: r.appliedIndex(), state: r.isLeader() ? 'Leader' : r.running ? 'Follower' : 'Candidate', configuration: r.configuration(), stats: r.stats() };
   }
+}
+
+/** The configured certificates' expiry (HTTPS when served, internal RPC when a certificate is set), or undefined. */
+function tlsExpiry(cfg: AgentConfig): { https?: string; internalRpc?: string } | undefined {
+  const at = (file: string | undefined) => {
+    if (!file) return undefined;
+    try {
+      return certificateExpiry(file).toISOString();
+    } catch {
+      return undefined; // unreadable now: the start or the last reload said so
+    }
+  };
+  const https = cfg.ports.https >= 0 ? at(effectiveTls(cfg.tls, 'https').certFile) : undefined;
+  const internalRpc = at(effectiveTls(cfg.tls, 'internalRpc').certFile);
+  return https || internalRpc ? { https, internalRpc } : undefined;
 }

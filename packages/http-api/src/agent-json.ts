@@ -50,6 +50,8 @@ export interface AgentSelfFacts {
   serfLan?: { members: number; failed: number; left: number; healthScore: number; eventTime: number; encrypted: boolean };
   /** A client's count of the servers of its datacenter it knows (Stats.consul.known_servers). */
   knownServers?: number;
+  /** When the configured certificates stop being valid (Stats.tls, shown by `conclave info`); absent without TLS. */
+  tlsExpiry?: { https?: string; internalRpc?: string };
 }
 
 export interface RaftServerFacts {
@@ -127,9 +129,19 @@ export function selfJson(f: AgentSelfFacts): Record<string, unknown> {
         uptime_seconds: String(f.uptimeSeconds),
       },
       ...(f.serfLan ? { serf_lan: serfStatsJson(f.serfLan) } : {}),
+      ...(f.tlsExpiry ? { tls: tlsStatsJson(f.tlsExpiry) } : {}),
     },
     Meta: f.meta,
   };
+}
+
+/** Certificate expiry per listener, and the days left (an operator's `conclave info` shows it before it bites). */
+function tlsStatsJson(e: NonNullable<AgentSelfFacts['tlsExpiry']>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const days = (iso: string) => String(Math.floor((Date.parse(iso) - Date.now()) / 86_400_000));
+  if (e.https) Object.assign(out, { https_cert_expiry: e.https, https_cert_days_left: days(e.https) });
+  if (e.internalRpc) Object.assign(out, { internal_rpc_cert_expiry: e.internalRpc, internal_rpc_cert_days_left: days(e.internalRpc) });
+  return out;
 }
 
 /** Consul's server and client report different `consul` sections (agent/consul/server.go and client.go Stats). */
