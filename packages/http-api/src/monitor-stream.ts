@@ -40,6 +40,11 @@ export class MonitorStream implements LogSink {
     return this.res.writableLength;
   }
 
+  /** Where Node starts saying "stop" for this response (16 KiB on Node 20, 64 KiB from Node 22). */
+  get highWaterMark(): number {
+    return this.res.writableHighWaterMark;
+  }
+
   write(line: string): void {
     if (this.closed) return;
     if (this.blocked || this.queue.length > 0) {
