@@ -13,7 +13,6 @@ export const MONITOR_BUFFER_LINES = 512;
 export class MonitorStream implements LogSink {
   private readonly queue: string[] = [];
   private blocked = false;
-  private corked = false;
   private closed = false;
   /** Lines dropped since the last drop notice this client was sent. */
   private unreported = 0;
@@ -67,21 +66,15 @@ export class MonitorStream implements LogSink {
   }
 
   private send(line: string): void {
-    // Lines logged in one tick go out as one chunk rather than one write (and one syscall) each.
-    if (!this.corked) {
-      this.corked = true;
-      this.res.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.res.uncork();
-      });
-    }
+    // One write per line. Not corked: on Node 22 a response that reported "full" while corked never emitted
+    // 'drain' again, and the monitor stayed blocked for good (the slow-reader test hung there).
     try {
       if (!this.res.write(line + '\n')) this.blocked = true;
     } catch {
       this.close();
     }
   }
+
 
   private drain(): void {
     this.blocked = false;
