@@ -3,7 +3,7 @@
 // zero value. Validation happens once per request, in go-bexpr's order, with its messages; a `matches` pattern
 // compiles through toolkit's GoRegexp (Go's syntax, linear time).
 
-import { GoRegexp, GoRegexpError, goQuote, parseGoBool } from '@conclave/toolkit';
+import { GoRegexp, GoRegexpError, goQuote, goUnderscoreOK, parseGoBool } from '@conclave/toolkit';
 import { BexprSyntaxError, parseBexpr, type BexprAst, type MatchOperator } from './bexpr-parse.js';
 import { deref, fieldConfigurations, isPrimitive, type FieldConfig, type GoPrimitive, type GoType } from './bexpr-fields.js';
 
@@ -144,37 +144,10 @@ function parseUint(s0: string, bits: number, fn: string, num: string): bigint | 
     n = n * base + BigInt(d);
     if (n > max) return numError(fn, num, 'value out of range');
   }
-  if (underscores && !underscoreOK(s0)) return numError(fn, num, 'invalid syntax');
+  if (underscores && !goUnderscoreOK(s0)) return numError(fn, num, 'invalid syntax');
   return n;
 }
 
-function underscoreOK(s: string): boolean {
-  let saw = '^';
-  let i = 0;
-  if (s[0] === '-' || s[0] === '+') s = s.slice(1);
-  let hex = false;
-  const p = s[1]?.toLowerCase();
-  if (s.length >= 2 && s[0] === '0' && (p === 'b' || p === 'o' || p === 'x')) {
-    i = 2;
-    saw = '0';
-    hex = p === 'x';
-  }
-  for (; i < s.length; i++) {
-    const c = s[i]!;
-    if ((c >= '0' && c <= '9') || (hex && c.toLowerCase() >= 'a' && c.toLowerCase() <= 'f')) {
-      saw = '0';
-      continue;
-    }
-    if (c === '_') {
-      if (saw !== '0') return false;
-      saw = '_';
-      continue;
-    }
-    if (saw === '_') return false;
-    saw = '!';
-  }
-  return saw !== '_';
-}
 
 // ---------- evaluate.go ----------
 

@@ -120,3 +120,33 @@ export function goUnquote(s: string): string | null {
   flush();
   return out;
 }
+
+/** strconv's underscoreOK: whether `_` digit separators in a number literal (base prefix allowed) are where Go
+ * accepts them. (packages/hcl keeps its own copy: it imports nothing of ours.) */
+export function goUnderscoreOK(s: string): boolean {
+  let saw = '^';
+  let i = 0;
+  if (s[0] === '-' || s[0] === '+') s = s.slice(1);
+  let hex = false;
+  const p = s[1]?.toLowerCase();
+  if (s.length >= 2 && s[0] === '0' && (p === 'b' || p === 'o' || p === 'x')) {
+    i = 2;
+    saw = '0';
+    hex = p === 'x';
+  }
+  for (; i < s.length; i++) {
+    const c = s[i]!;
+    if ((c >= '0' && c <= '9') || (hex && c.toLowerCase() >= 'a' && c.toLowerCase() <= 'f')) {
+      saw = '0';
+      continue;
+    }
+    if (c === '_') {
+      if (saw !== '0') return false;
+      saw = '_';
+      continue;
+    }
+    if (saw === '_') return false;
+    saw = '!';
+  }
+  return saw !== '_';
+}

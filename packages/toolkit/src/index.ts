@@ -9,7 +9,7 @@ export { writeFileDurable, writeFileDurableSync, type DurableWriteOptions } from
 export { goBoolErrorText, parseGoBool } from './go-bool.js';
 export { DurationError, formatGoDuration, parseGoDuration, parseGoDurationBig } from './go-duration.js';
 export { GoRegexp, GoRegexpError, preloadGoRegexp } from './go-regexp.js';
-export { goQuote, goQuoteChar, goQuoteRune, goUnquote, goUnquoteChar, isGoPrintable } from './go-strconv.js';
+export { goQuote, goQuoteChar, goQuoteRune, goUnderscoreOK, goUnquote, goUnquoteChar, isGoPrintable } from './go-strconv.js';
 export { goJsonQuote, goJsonStringify, type GoJsonOptions } from './go-json.js';
 export { AddrError, joinHostPort, splitHostOptionalPort, splitHostPort, withDefaultPort, type HostPort } from './host-port.js';
 export {
