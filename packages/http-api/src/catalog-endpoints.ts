@@ -1,4 +1,5 @@
-// /v1/catalog/*: register, deregister, datacenters, nodes, services, service/<name>, node/<node>.
+// /v1/catalog/*: register, deregister, datacenters, nodes, services, service/<name>, node/<node>,
+// node-services/<node>, gateway-services/<gateway>.
 
 import { DecodeError } from '@conclave/toolkit';
 import { decodeDeregisterRequest, decodeRegisterRequest, isCommandFailure } from '@conclave/catalog';
@@ -52,6 +53,24 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
     const opts = { tags: tagFilter(call), nodeMeta: nodeMetaFilter(call) };
     const pred = filterPredicate(call, SERVICE_NODE_TYPE);
     return read(call, (ws) => call.backend.state.catalog.serviceNodes(name, opts, ws), (r) => filterList(r.value, pred));
+  }
+  if (path.startsWith('node-services/')) {
+    if (!call.allow('GET')) return;
+    const node = path.slice('node-services/'.length);
+    if (node === '') throw new ApiError(400, 'Missing node name');
+    const pred = filterPredicate(call, NODE_SERVICE_TYPE);
+    // Consul's NodeServiceList: the services as a list, and {Node: null, Services: []} for an unknown node.
+    return read(call, (ws) => call.backend.state.catalog.nodeServices(node, ws), (r) => ({
+      Node: r.value?.Node ?? null,
+      Services: filterList(r.value ? Object.values(r.value.Services) : [], pred),
+    }));
+  }
+  if (path.startsWith('gateway-services/')) {
+    if (!call.allow('GET')) return;
+    if (path === 'gateway-services/') throw new ApiError(400, 'Missing gateway name');
+    // Gateways are configured by config entries (Connect), which this agent does not have: no gateway links
+    // a service, so the list is empty, at the services table's index (what would change it).
+    return read(call, (ws) => ({ ...call.backend.state.catalog.serviceList({}, ws), value: [] }));
   }
   if (path.startsWith('node/')) {
     if (!call.allow('GET')) return;
