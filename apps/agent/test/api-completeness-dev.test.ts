@@ -173,3 +173,59 @@ describe('agent service and health endpoints', () => {
     expect([auth.status, auth.text]).toEqual([500, 'Connect must be enabled in order to use this endpoint']);
   });
 });
+
+describe('?cached and ?near on a dev agent', () => {
+  it('?cached: MISS then HIT with Age 0, kept current by the background refresh, and blocking on ?index', async () => {
+    const first = await get('/v1/catalog/services?cached');
+    expect([first.status, first.headers.get('x-cache'), first.headers.get('age')]).toEqual([200, 'MISS', null]);
+    const second = await get('/v1/catalog/services?cached');
+    expect([second.status, second.headers.get('x-cache'), second.headers.get('age')]).toEqual([200, 'HIT', '0']);
+    expect(second.json()).toEqual(first.json());
+    expect(second.headers.get('x-consul-index')).toBe(first.headers.get('x-consul-index'));
+    const index = Number(second.headers.get('x-consul-index'));
+    const blocked = get(`/v1/catalog/services?cached&index=${index}&wait=30s`);
+    await consul.agent.service.register({ name: 'cache-me', id: 'cache-me-1', port: 7000 } as never);
+    const woke = await blocked;
+    expect(Number(woke.headers.get('x-consul-index'))).toBeGreaterThan(index);
+    expect(Object.keys(woke.json())).toContain('cache-me');
+    // The entry itself is current now: a plain cached read is a hit with the new service.
+    const after = await get('/v1/catalog/services?cached');
+    expect(after.headers.get('x-cache')).toBe('HIT');
+    expect(Object.keys(after.json())).toContain('cache-me');
+    // Each distinct request is its own entry.
+    const health = await get('/v1/health/service/web?cached&passing');
+    expect(health.headers.get('x-cache')).toBe('MISS');
+    expect((await get('/v1/health/service/web?passing&cached')).headers.get('x-cache')).toBe('HIT');
+  });
+
+  it('?cached refuses ?consistent and a bad Cache-Control number; endpoints Consul does not cache ignore it', async () => {
+    const both = await get('/v1/catalog/services?cached&consistent');
+    expect([both.status, both.text]).toEqual([400, 'Cannot specify ?cached with ?consistent, conflicting semantics.']);
+    const bad = await get('/v1/catalog/services?cached', { headers: { 'Cache-Control': 'max-age=soon' } });
+    expect([bad.status, bad.text]).toEqual([400, 'Invalid max-age value: "soon"']);
+    const nodes = await get('/v1/catalog/nodes?cached');
+    expect([nodes.status, nodes.headers.get('x-cache')]).toEqual([200, null]);
+  });
+
+  it('?near=_agent puts the agent\'s node first (no coordinates yet), ?near=<node> that node', async () => {
+    for (const node of ['aaa-remote', 'zzz-remote']) {
+      const r = await fetch(`http://${agent.httpAddr}/v1/catalog/register`, {
+        method: 'PUT',
+        body: JSON.stringify({ Node: node, Address: '10.0.0.7', Service: { Service: 'web', ID: `web-${node}`, Port: 80 } }),
+      });
+      expect(r.status).toBe(200);
+    }
+    const plain = (await get('/v1/catalog/nodes')).json() as Array<{ Node: string }>;
+    expect(plain[0]!.Node).toBe('aaa-remote');
+    const near = (await get('/v1/catalog/nodes?near=_agent')).json() as Array<{ Node: string }>;
+    expect(near.map((n) => n.Node)).toEqual([NODE, ...plain.map((n) => n.Node).filter((n) => n !== NODE)]);
+    const svc = (await get('/v1/catalog/service/web?near=_agent')).json() as Array<{ Node: string }>;
+    expect(svc.slice(0, 2).map((s) => s.Node)).toEqual([NODE, NODE]);
+    const health = (await get('/v1/health/service/web?near=zzz-remote')).json() as Array<{ Node: { Node: string } }>;
+    expect(health[0]!.Node.Node).toBe('zzz-remote');
+    const viaClient = (await consul.catalog.node.list({ near: '_agent' } as never)) as Array<{ Node: string }>;
+    expect(viaClient[0]!.Node).toBe(NODE);
+    await consul.catalog.deregister({ node: 'aaa-remote' } as never);
+    await consul.catalog.deregister({ node: 'zzz-remote' } as never);
+  });
+});

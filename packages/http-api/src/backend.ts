@@ -7,6 +7,7 @@ import type { CommandLog, Session, StateReader } from '@conclave/state';
 import type { AgentEndpoints } from './agent-endpoints.js';
 import type { RaftConfigurationFacts } from './agent-json.js';
 import type { FireEventParams, UserEvent } from './user-event-params.js';
+import type { NearSorter } from './near-sort.js';
 
 export interface Leadership {
   /** X-Consul-KnownLeader. */
@@ -74,6 +75,8 @@ export interface ApiBackend {
   readonly sessionTtlMinNs?: number;
   /** User events; without them /v1/event/* answers 500. */
   readonly events?: EventBackend;
+  /** Network coordinates for ?near= (near-sort.ts); without them ?near only moves the near node first. */
+  readonly near?: NearSorter;
   /** The clock stamped on commands that need time (lock-delay, session destroy); default Date.now. */
   now?(): number;
 }

@@ -8,6 +8,7 @@ import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
 import { filterList, filterMap, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
+import { nearNode, sortNear } from './near-sort.js';
 import { NODE_SERVICE_TYPE, NODE_TYPE, SERVICE_NODE_TYPE } from './filter-types.js';
 
 export async function handleCatalog(call: ApiCall): Promise<void> {
@@ -27,7 +28,10 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
       if (!call.allow('GET')) return;
       const pred = filterPredicate(call, NODE_TYPE);
       const nodeMeta = nodeMetaFilter(call);
-      return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta }, ws), (r) => filterList(r.value, pred));
+      const near = nearNode(call);
+      return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta }, ws), (r) =>
+        sortNear(call, near, filterList(r.value, pred), (n) => n.Node),
+      );
     }
     case 'services': {
       if (!call.allow('GET')) return;
@@ -52,7 +56,10 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
     if (name === '') throw new ApiError(400, 'Missing service name');
     const opts = { tags: tagFilter(call), nodeMeta: nodeMetaFilter(call) };
     const pred = filterPredicate(call, SERVICE_NODE_TYPE);
-    return read(call, (ws) => call.backend.state.catalog.serviceNodes(name, opts, ws), (r) => filterList(r.value, pred));
+    const near = nearNode(call);
+    return read(call, (ws) => call.backend.state.catalog.serviceNodes(name, opts, ws), (r) =>
+      sortNear(call, near, filterList(r.value, pred), (s) => s.Node),
+    );
   }
   if (path.startsWith('node-services/')) {
     if (!call.allow('GET')) return;

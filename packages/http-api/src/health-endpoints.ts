@@ -8,6 +8,7 @@ import type { ApiCall } from './api-call.js';
 import { read } from './catalog-endpoints.js';
 import { filterList, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
 import type { GoType } from './bexpr-fields.js';
+import { nearNode, sortNear } from './near-sort.js';
 import { CHECK_SERVICE_NODE_TYPE, HEALTH_CHECK_TYPE } from './filter-types.js';
 
 const STATES = new Set(['any', 'passing', 'warning', 'critical']);
@@ -38,13 +39,17 @@ export async function handleHealth(call: ApiCall): Promise<void> {
       if (!call.allow('GET')) return;
       if (arg === '') throw new ApiError(400, 'Missing service name');
       const opts = serviceOptions(call);
-      return read(call, (ws) => catalog.checkServiceNodes(arg, opts, ws), shaped(CHECK_SERVICE_NODE_TYPE));
+      const near = nearNode(call);
+      const shape = shaped(CHECK_SERVICE_NODE_TYPE);
+      return read(call, (ws) => catalog.checkServiceNodes(arg, opts, ws), (r) => sortNear(call, near, shape(r), (e) => e.Node.Node));
     }
     case 'connect': {
       if (!call.allow('GET')) return;
       if (arg === '') throw new ApiError(400, 'Missing service name');
       const opts = serviceOptions(call);
-      return read(call, (ws) => connectCapable(catalog, arg, opts, ws), shaped(CHECK_SERVICE_NODE_TYPE));
+      const near = nearNode(call);
+      const shape = shaped(CHECK_SERVICE_NODE_TYPE);
+      return read(call, (ws) => connectCapable(catalog, arg, opts, ws), (r) => sortNear(call, near, shape(r), (e) => e.Node.Node));
     }
     case 'ingress': {
       if (!call.allow('GET')) return;
