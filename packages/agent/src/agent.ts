@@ -36,7 +36,8 @@ import type { RpcForwarder } from './cluster/forwarding.js';
 import { remoteCatalogReader } from './cluster/servers.js';
 import { KnownPeers } from './cluster/known-peers.js';
 import { AgentMetrics } from './agent-metrics.js';
-import { MemberStatusCode } from './membership.js';
+import { AutopilotView, initAutopilotConfig } from './autopilot-view.js';
+import { VERSION } from './version.js';
 
 /** After a server starts, nodes gossip has not heard of yet are not reaped for this long. */
 const REAP_GRACE_MS = 120_000;
@@ -78,6 +79,7 @@ export class Agent {
   private reconciler: MemberReconciler | undefined;
   private readonly watches: ConfigWatches;
   private stopped = false;
+  private autopilot: AutopilotView | undefined;
 
   private constructor(
     private config: AgentConfig,
@@ -138,6 +140,7 @@ export class Agent {
         sessionTimers: this.sessionTimers,
         tombstones: new TombstoneReaper(() => this.state.maxIndex(), propose),
         logger: logger.named('server'),
+        onLeading: () => void initAutopilotConfig(this.state, this.log, this.config.autopilot, logger.named('autopilot')),
       });
     }
     this.events = new LocalUserEvents({
@@ -271,10 +274,26 @@ export class Agent {
     let healthy: boolean | undefined;
     if (this.mode === 'dev') healthy = true;
     else if (this.raftServer?.isLeader()) {
-      const alive = new Set((this.membership?.members() ?? []).filter((m) => m.Status === MemberStatusCode.alive).map((m) => m.Name));
-      healthy = this.raftServer.configuration().voters.every((v) => alive.has(v));
+      // Autopilot's health, with the replicated thresholds (autopilot-view.ts).
+      healthy = this.autopilotView()?.facts().healthy;
     }
     return { ...catalog, kvEntries: this.state.kv.stats().keys, sessions: this.sessionTimers.size, healthy };
+  }
+
+  /** Servers (and -dev): autopilot's view of the servers, made once so that StableSince persists. */
+  private autopilotView(): AutopilotView | undefined {
+    if (this.mode === 'client') return undefined;
+    this.autopilot ??= new AutopilotView({
+      node: this.identity.node,
+      nodeId: this.identity.id,
+      selfAddress: this.facts.serverAddress,
+      version: VERSION,
+      state: this.state,
+      raft: this.raftServer,
+      members: () => this.membership?.members() ?? [],
+      devLastIndex: this.mode === 'dev' ? () => this.log.lastIndex() : undefined,
+    });
+    return this.autopilot;
   }
 
   private async startGossip(): Promise<void> {
@@ -328,6 +347,7 @@ export class Agent {
         logger: this.logger,
         gossip: () => this.membership?.node,
         metrics: this.metrics,
+        autopilot: this.autopilotView(),
       }),
     );
     await this.frontEnds.startDns(async () =>

@@ -8,6 +8,7 @@ import type { AgentEndpoints } from './agent-endpoints.js';
 import type { RaftConfigurationFacts } from './agent-json.js';
 import type { FireEventParams, UserEvent } from './user-event-params.js';
 import type { NearSorter } from './near-sort.js';
+import type { AutopilotFacts } from './autopilot-endpoints.js';
 
 export interface Leadership {
   /** X-Consul-KnownLeader. */
@@ -86,6 +87,11 @@ export interface OperatorEndpoints {
   raftConfiguration(): Promise<RaftConfigurationFacts>;
   /** DELETE /v1/operator/raft/peer?id=|address=; throws when no such server (answered 500 with its message). */
   removeRaftPeer(peer: { id: string; address: string }): Promise<void>;
+  /** GET /v1/operator/autopilot/health and /state: the leader's view of its servers. */
+  autopilot?(): Promise<AutopilotFacts>;
+  /** POST /v1/operator/raft/transfer-leader[?id=]: hands leadership to that server (any up-to-date voter when
+   * ''); resolves once another server leads, rejects with the reason otherwise. */
+  transferLeader?(id: string): Promise<void>;
 }
 
 export interface KeyringEndpoints {

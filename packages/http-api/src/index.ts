@@ -25,3 +25,4 @@ export type { AgentSelfFacts, MemberFacts, RaftStatsFacts, RaftConfigurationFact
 export { UserEventError, validateFireParams, userEventIndex, USER_EVENT_SIZE_LIMIT } from './user-event-params.js';
 export type { UserEvent, FireEventParams } from './user-event-params.js';
 export type { NearSorter } from './near-sort.js';
+export type { AutopilotFacts, AutopilotServerFacts } from './autopilot-endpoints.js';
