@@ -5,7 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Consul from 'consul';
 import { waitFor } from '@conclave/test-support/wait-for';
-import { startDevAgent, type AgentProcess } from './support/agent-process.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, startDevAgent, type AgentProcess } from './support/agent-process.js';
 
 let agent: AgentProcess;
 let consul: Consul;
@@ -227,5 +230,45 @@ describe('?cached and ?near on a dev agent', () => {
     expect(viaClient[0]!.Node).toBe(NODE);
     await consul.catalog.deregister({ node: 'aaa-remote' } as never);
     await consul.catalog.deregister({ node: 'zzz-remote' } as never);
+  });
+});
+
+describe('CLI: snapshot inspect itemized, catalog -near', () => {
+  it('snapshot inspect prints Consul\'s type table, -kvdetails the KV breakdown, -format=json the OutputFormat', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-inspect-'));
+    try {
+      for (const k of ['vault/core/a', 'vault/core/b', 'vault/sys/x', 'other']) await consul.kv.set(k, `value-${k}`);
+      const file = join(dir, 'backup.snap');
+      const saved = await runCli(['snapshot', 'save', '-http-addr', agent.httpAddr, file]);
+      expect(saved.code).toBe(0);
+      const plain = await runCli(['snapshot', 'inspect', file]);
+      expect(plain.code).toBe(0);
+      const lines = plain.stdout.split('\n');
+      expect(lines[0]).toMatch(/^ ID {11}\d+-\d+-\d+$/);
+      expect(lines.slice(5, 8)).toEqual(['', expect.stringMatching(/^ Type +Count +Size$/), expect.stringMatching(/^ ---- +---- +----$/)]);
+      expect(plain.stdout).toMatch(/\n KVS +4 +\d+B\n/);
+      expect(plain.stdout).toMatch(/\n Register +\d+ +/);
+      expect(plain.stdout).toMatch(/\n Total +\d+(\.\d)?K?B\n$/);
+      expect(plain.stdout).not.toContain('Key Name');
+      const kv = await runCli(['snapshot', 'inspect', '-kvdetails', '-kvdepth', '1', '-kvfilter', 'vault', file]);
+      expect(kv.stdout).toMatch(/\n Key Name +Count +Size\n ---- +---- +----\n vault +3 +\d+B\n ---- +---- +----\n Total +\d+B\n$/);
+      const json = JSON.parse((await runCli(['snapshot', 'inspect', '-format=json', file])).stdout) as { Meta: { Index: number }; Stats: Array<{ Name: string; Count: number }> };
+      expect(json.Meta.Index).toBeGreaterThan(0);
+      expect(json.Stats.find((s) => s.Name === 'KVS')?.Count).toBe(4);
+      const bad = await runCli(['snapshot', 'inspect', join(dir, 'missing.snap')]);
+      expect([bad.code, bad.stderr.startsWith('Error opening snapshot file: ')]).toEqual([1, true]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('catalog nodes -near _agent lists the agent\'s node first', async () => {
+    const r = await fetch(`http://${agent.httpAddr}/v1/catalog/register`, { method: 'PUT', body: JSON.stringify({ Node: 'aaa-near', Address: '10.0.0.8' }) });
+    expect(r.status).toBe(200);
+    const plain = await runCli(['catalog', 'nodes', '-http-addr', agent.httpAddr]);
+    expect(plain.stdout.split('\n')[1]).toMatch(/^aaa-near /);
+    const near = await runCli(['catalog', 'nodes', '-near', '_agent', '-http-addr', agent.httpAddr]);
+    expect(near.stdout.split('\n')[1]).toMatch(new RegExp(`^${NODE} `));
+    await consul.catalog.deregister({ node: 'aaa-near' } as never);
   });
 });
