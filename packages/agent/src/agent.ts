@@ -38,6 +38,7 @@ import { KnownPeers } from './cluster/known-peers.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { AutopilotView, initAutopilotConfig } from './autopilot-view.js';
 import { VERSION } from './version.js';
+import { RemoteExec } from './remote-exec.js';
 
 /** After a server starts, nodes gossip has not heard of yet are not reaped for this long. */
 const REAP_GRACE_MS = 120_000;
@@ -80,6 +81,7 @@ export class Agent {
   private readonly watches: ConfigWatches;
   private stopped = false;
   private autopilot: AutopilotView | undefined;
+  private readonly remoteExec: RemoteExec;
 
   private constructor(
     private config: AgentConfig,
@@ -148,6 +150,16 @@ export class Agent {
       services: () => [...this.local.services.values()].map((s) => ({ ID: s.service.ID, Service: s.service.Service, Tags: s.service.Tags ?? [] })),
       // In a cluster, events travel as gossip user events and come back to deliver() on every member.
       broadcast: this.mode === 'dev' ? undefined : gossipBroadcast(() => this.membership?.node),
+      onRemoteExec: (ev) => this.remoteExec.handle(ev.ID, ev.Payload),
+    });
+    this.remoteExec = new RemoteExec({
+      node: this.identity.node,
+      disabled: () => this.config.disableRemoteExec,
+      httpAddress: () => {
+        const l = this.frontEnds.loopback();
+        return l && `${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
+      },
+      logger: logger.named('agent'),
     });
     this.frontEnds = new FrontEnds(config, logger, this.metrics);
     if (this.mode !== 'client') this.metrics.startUsage(() => this.usageFacts());
@@ -261,7 +273,7 @@ export class Agent {
     this.syncLoop.stop();
     this.joiner.stop();
     this.watches.stop();
-    await Promise.allSettled([this.frontEnds.close(), this.scheduler.stop()]);
+    await Promise.allSettled([this.remoteExec.stop(), this.frontEnds.close(), this.scheduler.stop()]);
     await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown()]);
     this.rpc.close();
     await this.serverListener?.close();

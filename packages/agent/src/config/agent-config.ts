@@ -109,6 +109,8 @@ export interface AgentConfig {
   httpResponseHeaders: Record<string, string>;
   httpMaxHeaderBytes: number;
   sessionTtlMinNs: number;
+  /** disable_remote_exec: `_rexec` events are ignored unless false (Consul's default: true). */
+  disableRemoteExec: boolean;
   /** autopilot {}: what the leader stores when no autopilot configuration is replicated yet. */
   autopilot: AutopilotConfig;
   retryJoin: string[];
@@ -181,6 +183,7 @@ export function defaultConfig(hostname: string): AgentConfig {
     httpMaxHeaderBytes: 0,
     sessionTtlMinNs: 10e9,
     autopilot: { ...DEFAULT_AUTOPILOT_CONFIG },
+    disableRemoteExec: true,
     retryJoin: [],
     startJoin: [],
     retryIntervalNs: 30e9,

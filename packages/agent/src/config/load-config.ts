@@ -297,7 +297,7 @@ const SCHEMA: Record<string, KeySpec> = {
     },
   },
   disable_update_check: ignored('bool'),
-  disable_remote_exec: ignored('bool'),
+  disable_remote_exec: { kind: 'bool', set: (c, v: boolean) => void (c.disableRemoteExec = v) },
   disable_host_node_id: ignored('bool'),
   segments: ignored('any'),
   autopilot: {
