@@ -35,6 +35,15 @@ const get = async (path: string, headers: Record<string, string> = {}) => {
   return { status: r.status, cache: r.headers.get('x-cache'), age: r.headers.get('age'), text: await r.text() };
 };
 
+describe('?near=_agent on a client agent', () => {
+  it('is the client\'s own node, resolved before the request goes to the server (Consul\'s parseSource)', async () => {
+    const names = async (agent: ClusterAgent) =>
+      ((await (await fetch(`http://${agent.httpAddr}/v1/catalog/nodes?near=_agent`)).json()) as Array<{ Node: string }>).map((n) => n.Node);
+    expect(await names(server)).toEqual(['cache-server', 'cache-client']);
+    expect(await names(client)).toEqual(['cache-client', 'cache-server']);
+  });
+});
+
 describe('?cached on a client agent', () => {
   it('fills from the server, answers hits, follows changes, and ages once the server is gone', async () => {
     const first = await get('/v1/catalog/services?cached');

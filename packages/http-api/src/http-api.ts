@@ -28,6 +28,7 @@ import type { RequestLimits } from './request-limits.js';
 import { AgentCache, isCacheablePath } from './agent-cache.js';
 import { serveCached } from './cached-read.js';
 import { INTERNAL_REQUEST, runInternalGet } from './internal-request.js';
+import { resolveNearAgent } from './near-sort.js';
 
 export interface HttpApiOptions {
   /** Called with unexpected errors (answered 500); for the agent's log. */
@@ -164,7 +165,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
-          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done);
+          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName));
           return;
         }
       } catch (err) {
@@ -291,7 +292,7 @@ const MAX_FORWARDED_BODY = 64 << 20;
 const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
 
 /** Answers the request through another agent: reads it whole, writes the reply as it came, or the error. */
-function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse, idleMs: number, done: (() => void) | undefined): void {
+function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse, idleMs: number, done: (() => void) | undefined, url: string): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let refused = false;
@@ -327,7 +328,7 @@ function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.Ser
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
-    fwd.forward({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks) }).then(
+    fwd.forward({ method: req.method ?? 'GET', url, headers, body: Buffer.concat(chunks) }).then(
       (reply) => {
         done?.();
         if (res.headersSent || res.destroyed) return;

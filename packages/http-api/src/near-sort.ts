@@ -35,3 +35,16 @@ export function sortNear<T>(call: ApiCall, near: string | undefined, items: T[],
     .sort((a, b) => (a.k === b.k ? a.i - b.i : a.k < b.k ? -1 : 1))
     .map((e) => e.item);
 }
+
+/** A request answered elsewhere carries `near=_agent` resolved to this agent's node: Consul resolves it on the agent
+ * the client asked (parseSource), so a client agent's own node comes first, not its server's. */
+export function resolveNearAgent(url: string, nodeName: string): string {
+  const qi = url.indexOf('?');
+  if (qi < 0 || !url.includes('near=_agent')) return url;
+  const query = url
+    .slice(qi + 1)
+    .split('&')
+    .map((p) => (p === 'near=_agent' ? `near=${encodeURIComponent(nodeName)}` : p))
+    .join('&');
+  return `${url.slice(0, qi)}?${query}`;
+}

@@ -167,7 +167,10 @@ async function waitForJob(ctx: CommandContext, client: ConsulClient, dir: string
       ctx.err(`Failed to read results: ${(err as Error).message}`);
       return 1;
     }
-    for (const full of keys) {
+    // The list is sorted, so a node's `exit` comes before its `out/` keys when both arrive in one answer; Consul
+    // prints them in that order then. Output first reads as it happened: exits go last in each batch.
+    const ordered = [...keys.filter((k) => !k.endsWith('/exit')), ...keys.filter((k) => k.endsWith('/exit'))];
+    for (const full of ordered) {
       if (seen.has(full)) continue;
       seen.add(full);
       const key = full.slice(dir.length + 1);
