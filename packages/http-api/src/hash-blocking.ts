@@ -4,9 +4,10 @@
 // the current answer, same hash). Without ?hash it answers at once.
 
 import { createHash } from 'node:crypto';
-import { goJsonStringify } from '@conclave/toolkit';
+import { goJsonStringify, parseGoDuration } from '@conclave/toolkit';
 import type { ApiCall } from './api-call.js';
-import { parseBlockingOptions } from './blocking-query.js';
+import { ApiError } from './api-error.js';
+import { DEFAULT_WAIT_MS, MAX_WAIT_MS } from './blocking-query.js';
 
 /** The hash Consul prints with %x of a uint64: here the first 64 bits of SHA-256 over the answer's JSON, without
  * leading zeros as Go prints it. Clients treat it as opaque; equal answers give equal hashes. */
@@ -25,7 +26,7 @@ export async function hashBlockingQuery<T>(
   respond: (value: T | undefined, hash: string) => void,
 ): Promise<void> {
   const wanted = call.query.empty ? '' : (call.query.get('hash') ?? '');
-  const { waitMs } = parseBlockingOptions(call);
+  const waitMs = parseWait(call);
   const watch = call.backend.agent.watchLocal?.bind(call.backend.agent);
   const deadline = Date.now() + waitMs + Math.random() * (waitMs / 16);
   for (;;) {
@@ -58,4 +59,18 @@ export async function hashBlockingQuery<T>(
       return;
     }
   }
+}
+
+/** ?wait with Consul's error text; agent endpoints are local, so ?dc and the consistency flags are not checked. */
+function parseWait(call: ApiCall): number {
+  const wait = call.query.empty ? undefined : call.query.get('wait');
+  if (wait === undefined || wait === '') return DEFAULT_WAIT_MS;
+  let ns: number;
+  try {
+    ns = parseGoDuration(wait);
+  } catch {
+    throw new ApiError(400, 'Invalid wait time');
+  }
+  if (ns < 0) throw new ApiError(400, 'Invalid wait time');
+  return Math.min(ns / 1e6, MAX_WAIT_MS);
 }
