@@ -63,7 +63,7 @@ describe('hash-based blocking', () => {
     port = 81;
     listeners.shift()!();
     const woke = await blocked;
-    expect((await woke.json()).Port).toBe(81);
+    expect(((await woke.json()) as { Port: number }).Port).toBe(81);
     expect(woke.headers.get('x-consul-contenthash')).not.toBe(hash);
     expect(listeners).toHaveLength(0);
     // ?wait ends a query with the same hash when nothing changes; ?dc is not an agent endpoint's concern.
