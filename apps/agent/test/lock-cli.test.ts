@@ -32,10 +32,13 @@ function startLock(args: string[]) {
 }
 
 describe('conclave lock', () => {
-  it('runs the child under the lock at <prefix>/.lock with the lock flag, passes its exit code and cleans up', async () => {
+  it('runs the child under the lock at <prefix>/.lock with the lock flag, reports its failure as Consul does and cleans up', async () => {
     const check = join(dir, 'held.json');
     const res = await runCli(['lock', 'app/leader', `curl -s http://${agent.httpAddr}/v1/kv/app/leader/.lock > ${check}; exit 7`], env);
-    expect(res.code).toBe(7);
+    // Consul's lock does not pass the child's status on: exit 0, or 2 with -child-exit-code.
+    expect([res.code, res.stderr]).toEqual([0, 'Error running handler: exit status 7\n']);
+    const strict = await runCli(['lock', '-child-exit-code', '/app/leader', 'exit 7'], env);
+    expect(strict.code).toBe(2);
     const held = readFileSync(check, 'utf8');
     expect(held).toContain('"Flags":3304740253564472344');
     expect(held).toMatch(/"Session":"[0-9a-f-]{36}"/);
@@ -94,6 +97,33 @@ describe('conclave lock', () => {
     expect((await http('/v1/kv/busy/.lock')).status).toBe(200);
     holder.proc.kill('SIGINT');
     expect(await holder.exited).toBe(128 + 2);
+  });
+
+  it('-try is -timeout (Consul keeps it as the deprecated name of the same setting)', async () => {
+    const holder = startLock(['busy-try', 'sleep 30']);
+    await waitFor('the first holder', async () => (await http('/v1/kv/busy-try/.lock')).status === 200, { timeoutMs: 10_000, intervalMs: 100 });
+    const res = await runCli(['lock', '-try', '300ms', 'busy-try', 'echo should-not-run'], env);
+    expect([res.code, res.stderr]).toEqual([1, 'Shutdown triggered or timeout during lock acquisition\n']);
+    holder.proc.kill('SIGINT');
+    await holder.exited;
+    const free = await runCli(['lock', '-try', '5s', 'busy-try', 'echo ran'], env);
+    expect([free.code, free.stdout]).toEqual([0, 'ran\n']);
+  });
+
+  it('-pass-stdin gives the child stdin, -shell=false runs argv without a shell, CONSUL_LOCK_HELD is set', async () => {
+    const piped = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const proc = spawn(process.execPath, [CONCLAVE_BIN, 'lock', '-pass-stdin', 'stdin-lock', 'cat'], { env: { ...process.env, ...env } });
+      let out = '';
+      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      proc.once('exit', (code) => resolve({ code, out }));
+      proc.stdin.end('from stdin\n');
+    });
+    expect(piped).toEqual({ code: 0, out: 'from stdin\n' });
+    // Without a shell `$CONSUL_LOCK_HELD` is not expanded: printf gets it literally, then the variable is checked.
+    const literal = await runCli(['lock', '-shell=false', 'argv-lock', 'printf', '%s|', '$CONSUL_LOCK_HELD', 'a b'], env);
+    expect([literal.code, literal.stdout]).toEqual([0, '$CONSUL_LOCK_HELD|a b|']);
+    const held = await runCli(['lock', 'env-lock', 'echo held=$CONSUL_LOCK_HELD'], env);
+    expect(held.stdout).toBe('held=true\n');
   });
 
   it('releases the lock and ends the child on SIGTERM', async () => {

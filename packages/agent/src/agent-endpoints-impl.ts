@@ -57,6 +57,10 @@ export class LocalAgentEndpoints implements AgentEndpoints {
     return svc ? this.agentService(svc) : undefined;
   }
 
+  watchLocal(listener: () => void): () => void {
+    return this.local.watchOnce(listener);
+  }
+
   async checks(): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     for (const id of [...this.local.checks.keys()].sort()) out[id] = this.agentCheck(this.local.checks.get(id)!);
@@ -71,13 +75,13 @@ export class LocalAgentEndpoints implements AgentEndpoints {
   }
 
   async serviceHealthByName(name: string): Promise<{ status: string; entries: unknown[] }> {
-    const entries: Array<{ Service: unknown; Checks: ReturnType<LocalAgentEndpoints['healthChecksOf']> }> = [];
+    const entries: Array<{ AggregatedStatus: string; Service: unknown; Checks: ReturnType<LocalAgentEndpoints['healthChecksOf']> }> = [];
     let all: Array<{ CheckID: string; Status: string }> = [];
     for (const svc of this.local.services.values()) {
       if (svc.service.Service !== name) continue;
       const checks = this.healthChecksOf(svc.service.ID);
       all = all.concat(checks);
-      entries.push({ Service: this.agentService(svc), Checks: checks });
+      entries.push({ AggregatedStatus: aggregateStatus(checks), Service: this.agentService(svc), Checks: checks });
     }
     return { status: entries.length ? aggregateStatus(all) : 'critical', entries };
   }
@@ -149,21 +153,24 @@ export class LocalAgentEndpoints implements AgentEndpoints {
   }
 
 
+  /** Consul's buildAgentService, in api.AgentService's field order (Kind first, omitted when empty; Proxy for
+   * proxies and gateways; Connect when native; the hash endpoints add ContentHash before Proxy). */
   private agentService(entry: LocalService): Record<string, unknown> {
     const s = entry.service;
-    const out: Record<string, unknown> = {
-      ID: s.ID,
-      Service: s.Service,
-      Tags: s.Tags ?? [],
-      Meta: s.Meta ?? {},
-      Port: s.Port ?? 0,
-      Address: s.Address ?? '',
-    };
-    if (s.TaggedAddresses) out.TaggedAddresses = s.TaggedAddresses;
+    const out: Record<string, unknown> = {};
+    if (s.Kind) out.Kind = s.Kind;
+    out.ID = s.ID;
+    out.Service = s.Service;
+    out.Tags = s.Tags ?? [];
+    out.Meta = s.Meta ?? {};
+    out.Port = s.Port ?? 0;
+    out.Address = s.Address ?? '';
+    if (s.TaggedAddresses && Object.keys(s.TaggedAddresses).length > 0) out.TaggedAddresses = s.TaggedAddresses;
     out.Weights = s.Weights ?? { Passing: 1, Warning: 1 };
     out.EnableTagOverride = s.EnableTagOverride ?? false;
+    if (s.Kind && s.Proxy) out.Proxy = s.Proxy;
+    if (s.Connect && (s.Connect.Native === true || s.Connect.SidecarService)) out.Connect = s.Connect;
     out.Datacenter = this.facts.datacenter;
-    if (s.Kind) out.Kind = s.Kind;
     return out;
   }
 

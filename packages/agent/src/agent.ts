@@ -36,7 +36,9 @@ import type { RpcForwarder } from './cluster/forwarding.js';
 import { remoteCatalogReader } from './cluster/servers.js';
 import { KnownPeers } from './cluster/known-peers.js';
 import { AgentMetrics } from './agent-metrics.js';
-import { MemberStatusCode } from './membership.js';
+import { AutopilotView, initAutopilotConfig } from './autopilot-view.js';
+import { VERSION } from './version.js';
+import { RemoteExec } from './remote-exec.js';
 
 /** After a server starts, nodes gossip has not heard of yet are not reaped for this long. */
 const REAP_GRACE_MS = 120_000;
@@ -78,6 +80,8 @@ export class Agent {
   private reconciler: MemberReconciler | undefined;
   private readonly watches: ConfigWatches;
   private stopped = false;
+  private autopilot: AutopilotView | undefined;
+  private readonly remoteExec: RemoteExec;
 
   private constructor(
     private config: AgentConfig,
@@ -138,6 +142,7 @@ export class Agent {
         sessionTimers: this.sessionTimers,
         tombstones: new TombstoneReaper(() => this.state.maxIndex(), propose),
         logger: logger.named('server'),
+        onLeading: () => void initAutopilotConfig(this.state, this.log, this.config.autopilot, logger.named('autopilot')),
       });
     }
     this.events = new LocalUserEvents({
@@ -145,6 +150,16 @@ export class Agent {
       services: () => [...this.local.services.values()].map((s) => ({ ID: s.service.ID, Service: s.service.Service, Tags: s.service.Tags ?? [] })),
       // In a cluster, events travel as gossip user events and come back to deliver() on every member.
       broadcast: this.mode === 'dev' ? undefined : gossipBroadcast(() => this.membership?.node),
+      onRemoteExec: (ev) => this.remoteExec.handle(ev.ID, ev.Payload),
+    });
+    this.remoteExec = new RemoteExec({
+      node: this.identity.node,
+      disabled: () => this.config.disableRemoteExec,
+      httpAddress: () => {
+        const l = this.frontEnds.loopback();
+        return l && `${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
+      },
+      logger: logger.named('agent'),
     });
     this.frontEnds = new FrontEnds(config, logger, this.metrics);
     if (this.mode !== 'client') this.metrics.startUsage(() => this.usageFacts());
@@ -258,7 +273,7 @@ export class Agent {
     this.syncLoop.stop();
     this.joiner.stop();
     this.watches.stop();
-    await Promise.allSettled([this.frontEnds.close(), this.scheduler.stop()]);
+    await Promise.allSettled([this.remoteExec.stop(), this.frontEnds.close(), this.scheduler.stop()]);
     await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown()]);
     this.rpc.close();
     await this.serverListener?.close();
@@ -271,10 +286,26 @@ export class Agent {
     let healthy: boolean | undefined;
     if (this.mode === 'dev') healthy = true;
     else if (this.raftServer?.isLeader()) {
-      const alive = new Set((this.membership?.members() ?? []).filter((m) => m.Status === MemberStatusCode.alive).map((m) => m.Name));
-      healthy = this.raftServer.configuration().voters.every((v) => alive.has(v));
+      // Autopilot's health, with the replicated thresholds (autopilot-view.ts).
+      healthy = this.autopilotView()?.facts().healthy;
     }
     return { ...catalog, kvEntries: this.state.kv.stats().keys, sessions: this.sessionTimers.size, healthy };
+  }
+
+  /** Servers (and -dev): autopilot's view of the servers, made once so that StableSince persists. */
+  private autopilotView(): AutopilotView | undefined {
+    if (this.mode === 'client') return undefined;
+    this.autopilot ??= new AutopilotView({
+      node: this.identity.node,
+      nodeId: this.identity.id,
+      selfAddress: this.facts.serverAddress,
+      version: VERSION,
+      state: this.state,
+      raft: this.raftServer,
+      members: () => this.membership?.members() ?? [],
+      devLastIndex: this.mode === 'dev' ? () => this.log.lastIndex() : undefined,
+    });
+    return this.autopilot;
   }
 
   private async startGossip(): Promise<void> {
@@ -328,6 +359,7 @@ export class Agent {
         logger: this.logger,
         gossip: () => this.membership?.node,
         metrics: this.metrics,
+        autopilot: this.autopilotView(),
       }),
     );
     await this.frontEnds.startDns(async () =>

@@ -13,6 +13,7 @@ import type { LocalUserEvents } from './user-events.js';
 import type { GossipNode } from '@conclave/gossip';
 import { keyringOperation } from './gossip-keyring.js';
 import type { AgentMetrics } from './agent-metrics.js';
+import type { AutopilotView } from './autopilot-view.js';
 
 export interface ApiBackendParts {
   config: AgentConfig;
@@ -36,6 +37,8 @@ export interface ApiBackendParts {
   /** The agent's root logger: /v1/agent/monitor adds its sinks to it. */
   logger: RootLogger;
   metrics: AgentMetrics;
+  /** Servers: autopilot's view and leadership transfer (/v1/operator/autopilot/*, raft/transfer-leader). */
+  autopilot?: AutopilotView;
 }
 
 export function agentApiBackend(p: ApiBackendParts): ApiBackend {
@@ -86,6 +89,13 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
         return keyringOperation(node, cfg.datacenter, op, key);
       },
     },
-    operator: p.client ? undefined : { raftConfiguration: async () => facts.raftConfiguration(), removeRaftPeer: (peer) => facts.removeRaftPeer(peer) },
+    operator: p.client
+      ? undefined
+      : {
+          raftConfiguration: async () => facts.raftConfiguration(),
+          removeRaftPeer: (peer) => facts.removeRaftPeer(peer),
+          autopilot: p.autopilot && (async () => p.autopilot!.facts()),
+          transferLeader: p.autopilot && ((id) => p.autopilot!.transferLeader(id)),
+        },
   };
 }

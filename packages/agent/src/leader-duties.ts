@@ -17,6 +17,8 @@ export interface LeaderDutiesOptions {
   sessionTimers: Pick<SessionTimers, 'start' | 'stop'>;
   tombstones: Pick<TombstoneReaper, 'tick' | 'reset'>;
   logger: Logger;
+  /** Run on taking office (and at start in -dev): the autopilot configuration's first write. */
+  onLeading?: () => void;
   reconcileIntervalMs?: number;
   tombstoneTickMs?: number;
 }
@@ -30,7 +32,10 @@ export class LeaderDuties {
 
   /** Starts the periodic duties; `alwaysLeader` (-dev) starts the session timers at once. */
   start(alwaysLeader: boolean): void {
-    if (alwaysLeader) this.o.sessionTimers.start();
+    if (alwaysLeader) {
+      this.o.sessionTimers.start();
+      this.o.onLeading?.();
+    }
     this.reconcileTimer = setInterval(() => this.reconcile(), this.o.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
     this.reconcileTimer.unref();
     this.tombstoneTimer = setInterval(() => {
@@ -47,6 +52,7 @@ export class LeaderDuties {
       this.o.logger.info('cluster leadership acquired');
       this.reconcile();
       this.o.sessionTimers.start();
+      this.o.onLeading?.();
     } else {
       // Raft tells every state change; only a leader that steps down has lost leadership.
       if (this.leading) this.o.logger.info('cluster leadership lost');

@@ -30,9 +30,17 @@ export class LocalState {
   readonly services = new Map<string, LocalService>();
   readonly checks = new Map<string, LocalCheck>();
   private readonly listeners: Array<() => void> = [];
+  private readonly waiting = new Set<() => void>();
 
   onChange(listener: () => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Calls `listener` once at the next change (a hash-blocking query waiting); returns a function that cancels,
+   * so a query that ends first leaves nothing behind. */
+  watchOnce(listener: () => void): () => void {
+    this.waiting.add(listener);
+    return () => this.waiting.delete(listener);
   }
 
   addService(entry: LocalService): void {
@@ -84,5 +92,9 @@ export class LocalState {
 
   private changed(): void {
     for (const l of this.listeners) l();
+    if (this.waiting.size === 0) return;
+    const woken = [...this.waiting];
+    this.waiting.clear();
+    for (const l of woken) l();
   }
 }

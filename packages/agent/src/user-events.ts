@@ -119,12 +119,15 @@ export interface LocalUserEventsOptions {
    * then hands it to deliver(). Without it, events are delivered locally at once (-dev).
    */
   broadcast?: (name: string, payload: Uint8Array) => void;
+  /** `_rexec` events that target this agent go here instead of the buffer (remote-exec.ts), as in Consul. */
+  onRemoteExec?: (ev: UserEvent) => void;
 }
 
 /** The agent's user events: fired here (ID assigned by the sender), delivered locally or through gossip. */
 export class LocalUserEvents {
   readonly buffer: UserEventBuffer;
   private ltime = 0;
+  private readonly rexecSeen = new Set<string>();
 
   constructor(private readonly opts: LocalUserEventsOptions) {
     this.buffer = opts.buffer ?? new UserEventBuffer();
@@ -142,7 +145,7 @@ export class LocalUserEvents {
       }
       return ev;
     }
-    if (eventTargetsAgent(p, this.opts.node, this.opts.services())) this.buffer.add({ ...ev, LTime: ++this.ltime });
+    if (eventTargetsAgent(p, this.opts.node, this.opts.services())) this.keep({ ...ev, LTime: ++this.ltime });
     return ev;
   }
 
@@ -157,7 +160,19 @@ export class LocalUserEvents {
     } catch {
       return; // a filter this runtime cannot compile: not for us
     }
-    if (targets) this.buffer.add(ev);
+    if (targets) this.keep(ev);
+  }
+
+  private keep(ev: UserEvent): void {
+    if (ev.Name === '_rexec' && this.opts.onRemoteExec) {
+      // Consul hands remote exec to its handler and does not buffer it; a duplicate gossip delivery is dropped.
+      if (this.rexecSeen.has(ev.ID)) return;
+      this.rexecSeen.add(ev.ID);
+      if (this.rexecSeen.size > 256) this.rexecSeen.delete(this.rexecSeen.values().next().value!);
+      this.opts.onRemoteExec(ev);
+      return;
+    }
+    this.buffer.add(ev);
   }
 
   list(name?: string): UserEvent[] {

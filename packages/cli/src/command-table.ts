@@ -10,6 +10,7 @@ export const HTTP_COMMANDS: Record<string, CommandLoader> = {
   catalog: () => import('./commands/catalog.js').then((m) => m.catalog),
   debug: () => import('./commands/debug.js').then((m) => m.debug),
   event: () => import('./commands/event.js').then((m) => m.event),
+  exec: () => import('./commands/exec.js').then((m) => m.exec),
   'force-leave': () => import('./commands/force-leave.js').then((m) => m.forceLeave),
   info: () => import('./commands/info.js').then((m) => m.info),
   join: () => import('./commands/join.js').then((m) => m.join),

@@ -1,5 +1,5 @@
 // `conclave lock` in-process against a dev agent: the child runs while the lock (or a semaphore slot) is held,
-// its output reaches the injected stdout, its exit code passes through, and the keys are gone afterwards.
+// its output reaches the injected stdout, a failed child is reported as Consul's lock does, and the keys are gone afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsulClient, KeyLock } from '@conclave/client';
 import { startAgent, type TestAgent } from './support/run.js';
@@ -17,9 +17,10 @@ afterAll(async () => {
 });
 
 describe('lock', () => {
-  it('runs the child under the lock, passes its exit code through, and removes the lock key', async () => {
+  it('runs the child under the lock, reports its failure as Consul does (exit 0; 2 with -child-exit-code), and removes the lock key', async () => {
     const res = await agent.run(['lock', 'jobs/report', 'echo held; exit 3']);
-    expect(res).toMatchObject({ code: 3, stdout: 'held\n', stderr: '' });
+    expect(res).toMatchObject({ code: 0, stdout: 'held\n', stderr: 'Error running handler: exit status 3\n' });
+    expect((await agent.run(['lock', '-child-exit-code', 'jobs/report', 'exit 3'])).code).toBe(2);
     expect((await client.kv.keys('jobs/')).body).toEqual([]);
   });
 

@@ -14,6 +14,7 @@ Available commands are:
     catalog
     debug
     event
+    exec
     force-leave
     info
     join

@@ -22,6 +22,9 @@ export interface AgentEndpoints {
   service(id: string, ctx: RequestContext): Promise<unknown | undefined>;
   /** GET /v1/agent/checks: map CheckID -> check. */
   checks(ctx: RequestContext): Promise<Record<string, unknown>>;
+  /** Calls `listener` once at the next change of this agent's local services or checks (hash-blocking
+   * queries wait on it); returns a function that cancels. Without it ?hash= answers at once. */
+  watchLocal?(listener: () => void): () => void;
   /** GET /v1/agent/health/service/id/:id and name/:name: aggregated status and the entries. */
   serviceHealthById(id: string): Promise<{ status: string; entry: unknown } | undefined>;
   serviceHealthByName(name: string): Promise<{ status: string; entries: unknown[] }>;

@@ -8,6 +8,7 @@ import { memberJson, selfJson } from './agent-json.js';
 import { filterList, filterMap, filterPredicate } from './filters.js';
 import { AGENT_MEMBER_TYPE, AGENT_SERVICE_TYPE, HEALTH_CHECK_TYPE } from './filter-types.js';
 import { MonitorStream } from './monitor-stream.js';
+import { hashBlockingQuery } from './hash-blocking.js';
 
 /** What promhttp answers for the text exposition format. */
 const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -111,21 +112,67 @@ export async function handleAgent(call: ApiCall): Promise<void> {
   }
   if ((arg = id('service/')) !== undefined) {
     if (!call.allow('GET')) return;
-    const svc = await agent.service(arg, call.context());
-    if (svc === undefined) throw new ApiError(404, `unknown service ID: ${arg}`);
-    return call.json(200, svc);
+    const sid = arg;
+    // Consul's AgentService: the service with its ContentHash in the body and X-Consul-ContentHash, hash-blocking.
+    return hashBlockingQuery(
+      call,
+      async () => (await agent.service(sid, call.context())) as Record<string, unknown> | undefined,
+      (svc, hash) => {
+        if (svc === undefined) return call.text(404, `unknown service ID: ${sid}`);
+        call.send(200, 'application/json', call.encode(withContentHash(svc, hash)), ['X-Consul-ContentHash', hash]);
+      },
+    );
   }
   if ((arg = id('health/service/id/')) !== undefined) {
     if (!call.allow('GET')) return;
-    const h = await agent.serviceHealthById(arg);
-    if (!h) throw new ApiError(404, `ServiceId ${arg} not found`);
-    return healthAnswer(call, h.status, h.entry);
+    const sid = arg;
+    return hashBlockingQuery(
+      call,
+      () => agent.serviceHealthById(sid),
+      (h, hash) => {
+        const reason = `ServiceId ${sid} not found`;
+        if (!h) {
+          if (wantsText(call)) return call.text(404, reason);
+          return call.json(404, { AggregatedStatus: 'critical', Service: null, Checks: null });
+        }
+        healthAnswer(call, HEALTH_STATUS_CODE[h.status] ?? 503, h.status, { AggregatedStatus: h.status, ...(h.entry as object) }, hash);
+      },
+    );
   }
   if ((arg = id('health/service/name/')) !== undefined) {
     if (!call.allow('GET')) return;
-    const h = await agent.serviceHealthByName(arg);
-    if (h.entries.length === 0) throw new ApiError(404, `ServiceName ${arg} Not Found`);
-    return healthAnswer(call, h.status, h.entries);
+    const name = arg;
+    return hashBlockingQuery(
+      call,
+      () => agent.serviceHealthByName(name),
+      (h, hash) => {
+        const entries = h?.entries ?? [];
+        if (entries.length === 0) {
+          const reason = `ServiceName ${name} Not Found`;
+          if (wantsText(call)) return call.text(404, reason);
+          return call.json(404, []);
+        }
+        // Consul keeps the worst code over the instances (passing 200 < warning 429 < critical 503), the first
+        // status seen with it (so maintenance and critical, both 503, answer whichever instance came first).
+        let code = 0;
+        let status = '';
+        const infos = entries.map((e) => {
+          const st = (e as { AggregatedStatus?: string }).AggregatedStatus ?? h!.status;
+          const c = HEALTH_STATUS_CODE[st] ?? 503;
+          if (c > code) {
+            code = c;
+            status = st;
+          }
+          return { AggregatedStatus: st, ...(e as object) };
+        });
+        healthAnswer(call, code, status, infos, hash);
+      },
+    );
+  }
+  if ((arg = id('connect/')) !== undefined) {
+    // Connect (the service mesh) is not built: Consul answers its agent endpoints this way when disabled.
+    if (!call.allow(arg === 'authorize' ? 'POST' : 'GET')) return;
+    throw new ApiError(500, 'Connect must be enabled in order to use this endpoint');
   }
   if ((arg = id('check/deregister/')) !== undefined) {
     if (!call.allow('PUT')) return;
@@ -220,8 +267,30 @@ async function requiredBody(call: ApiCall): Promise<unknown> {
   return body;
 }
 
-function healthAnswer(call: ApiCall, status: string, payload: unknown): void {
-  const code = HEALTH_STATUS_CODE[status] ?? 503;
-  if (!call.query.empty && call.query.get('format') === 'text') return call.text(code, status);
-  call.json(code, payload);
+/** api.AgentService with ContentHash where Go's struct has it: after EnableTagOverride, before Proxy/Connect. */
+function withContentHash(svc: Record<string, unknown>, hash: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let placed = false;
+  for (const [k, v] of Object.entries(svc)) {
+    if (!placed && (k === 'Proxy' || k === 'Connect' || k === 'PeerName' || k === 'Datacenter')) {
+      out.ContentHash = hash;
+      placed = true;
+    }
+    out[k] = v;
+  }
+  if (!placed) out.ContentHash = hash;
+  return out;
+}
+
+/** Consul's returnTextPlain: an Accept of text/plain, or ?format=text. */
+function wantsText(call: ApiCall): boolean {
+  const accept = call.req.headers.accept;
+  if (typeof accept === 'string' && accept.startsWith('text/plain')) return true;
+  return !call.query.empty && call.query.get('format') === 'text';
+}
+
+function healthAnswer(call: ApiCall, code: number, status: string, payload: unknown, hash: string): void {
+  const headers = hash ? ['X-Consul-ContentHash', hash] : [];
+  if (wantsText(call)) return call.text(code, status, headers);
+  call.send(code, 'application/json', call.encode(payload), headers);
 }

@@ -7,6 +7,8 @@ import type { CommandLog, Session, StateReader } from '@conclave/state';
 import type { AgentEndpoints } from './agent-endpoints.js';
 import type { RaftConfigurationFacts } from './agent-json.js';
 import type { FireEventParams, UserEvent } from './user-event-params.js';
+import type { NearSorter } from './near-sort.js';
+import type { AutopilotFacts } from './autopilot-endpoints.js';
 
 export interface Leadership {
   /** X-Consul-KnownLeader. */
@@ -74,6 +76,8 @@ export interface ApiBackend {
   readonly sessionTtlMinNs?: number;
   /** User events; without them /v1/event/* answers 500. */
   readonly events?: EventBackend;
+  /** Network coordinates for ?near= (near-sort.ts); without them ?near only moves the near node first. */
+  readonly near?: NearSorter;
   /** The clock stamped on commands that need time (lock-delay, session destroy); default Date.now. */
   now?(): number;
 }
@@ -83,6 +87,11 @@ export interface OperatorEndpoints {
   raftConfiguration(): Promise<RaftConfigurationFacts>;
   /** DELETE /v1/operator/raft/peer?id=|address=; throws when no such server (answered 500 with its message). */
   removeRaftPeer(peer: { id: string; address: string }): Promise<void>;
+  /** GET /v1/operator/autopilot/health and /state: the leader's view of its servers. */
+  autopilot?(): Promise<AutopilotFacts>;
+  /** POST /v1/operator/raft/transfer-leader[?id=]: hands leadership to that server (any up-to-date voter when
+   * ''); resolves once another server leads, rejects with the reason otherwise. */
+  transferLeader?(id: string): Promise<void>;
 }
 
 export interface KeyringEndpoints {

@@ -1,4 +1,5 @@
-// /v1/catalog/*: register, deregister, datacenters, nodes, services, service/<name>, node/<node>.
+// /v1/catalog/*: register, deregister, datacenters, nodes, services, service/<name>, node/<node>,
+// node-services/<node>, gateway-services/<gateway>.
 
 import { DecodeError } from '@conclave/toolkit';
 import { decodeDeregisterRequest, decodeRegisterRequest, isCommandFailure } from '@conclave/catalog';
@@ -7,6 +8,7 @@ import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
 import { filterList, filterMap, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
+import { nearNode, sortNear } from './near-sort.js';
 import { NODE_SERVICE_TYPE, NODE_TYPE, SERVICE_NODE_TYPE } from './filter-types.js';
 
 export async function handleCatalog(call: ApiCall): Promise<void> {
@@ -26,7 +28,10 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
       if (!call.allow('GET')) return;
       const pred = filterPredicate(call, NODE_TYPE);
       const nodeMeta = nodeMetaFilter(call);
-      return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta }, ws), (r) => filterList(r.value, pred));
+      const near = nearNode(call);
+      return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta }, ws), (r) =>
+        sortNear(call, near, filterList(r.value, pred), (n) => n.Node),
+      );
     }
     case 'services': {
       if (!call.allow('GET')) return;
@@ -51,7 +56,28 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
     if (name === '') throw new ApiError(400, 'Missing service name');
     const opts = { tags: tagFilter(call), nodeMeta: nodeMetaFilter(call) };
     const pred = filterPredicate(call, SERVICE_NODE_TYPE);
-    return read(call, (ws) => call.backend.state.catalog.serviceNodes(name, opts, ws), (r) => filterList(r.value, pred));
+    const near = nearNode(call);
+    return read(call, (ws) => call.backend.state.catalog.serviceNodes(name, opts, ws), (r) =>
+      sortNear(call, near, filterList(r.value, pred), (s) => s.Node),
+    );
+  }
+  if (path.startsWith('node-services/')) {
+    if (!call.allow('GET')) return;
+    const node = path.slice('node-services/'.length);
+    if (node === '') throw new ApiError(400, 'Missing node name');
+    const pred = filterPredicate(call, NODE_SERVICE_TYPE);
+    // Consul's NodeServiceList: the services as a list, and {Node: null, Services: []} for an unknown node.
+    return read(call, (ws) => call.backend.state.catalog.nodeServices(node, ws), (r) => ({
+      Node: r.value?.Node ?? null,
+      Services: filterList(r.value ? Object.values(r.value.Services) : [], pred),
+    }));
+  }
+  if (path.startsWith('gateway-services/')) {
+    if (!call.allow('GET')) return;
+    if (path === 'gateway-services/') throw new ApiError(400, 'Missing gateway name');
+    // Gateways are configured by config entries (Connect), which this agent does not have: no gateway links
+    // a service, so the list is empty, at the services table's index (what would change it).
+    return read(call, (ws) => ({ ...call.backend.state.catalog.serviceList({}, ws), value: [] }));
   }
   if (path.startsWith('node/')) {
     if (!call.allow('GET')) return;

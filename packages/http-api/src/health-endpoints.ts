@@ -1,11 +1,14 @@
-// /v1/health/*: node/<node>, checks/<service>, service/<service> (tag, passing, node-meta), state/<state>.
+// /v1/health/*: node/<node>, checks/<service>, service/<service> (tag, passing, node-meta), state/<state>,
+// connect/<service> and ingress/<service>.
 
-import { parseGoBool } from '@conclave/toolkit';
+import { parseGoBool, type WatchSet } from '@conclave/toolkit';
+import type { CatalogReader, HealthEntry, QueryResult, ServiceQueryOptions } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { read } from './catalog-endpoints.js';
 import { filterList, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
 import type { GoType } from './bexpr-fields.js';
+import { nearNode, sortNear } from './near-sort.js';
 import { CHECK_SERVICE_NODE_TYPE, HEALTH_CHECK_TYPE } from './filter-types.js';
 
 const STATES = new Set(['any', 'passing', 'warning', 'critical']);
@@ -35,15 +38,27 @@ export async function handleHealth(call: ApiCall): Promise<void> {
     case 'service': {
       if (!call.allow('GET')) return;
       if (arg === '') throw new ApiError(400, 'Missing service name');
-      let passing = false;
-      if (!call.query.empty && call.query.has('passing')) {
-        const v = call.query.get('passing')!;
-        const b = v === '' ? true : parseGoBool(v);
-        if (b === undefined) throw new ApiError(400, 'Invalid value for ?passing');
-        passing = b;
-      }
-      const opts = { tags: tagFilter(call), nodeMeta: nodeMetaFilter(call), passing };
-      return read(call, (ws) => catalog.checkServiceNodes(arg, opts, ws), shaped(CHECK_SERVICE_NODE_TYPE));
+      const opts = serviceOptions(call);
+      const near = nearNode(call);
+      const shape = shaped(CHECK_SERVICE_NODE_TYPE);
+      return read(call, (ws) => catalog.checkServiceNodes(arg, opts, ws), (r) => sortNear(call, near, shape(r), (e) => e.Node.Node));
+    }
+    case 'connect': {
+      if (!call.allow('GET')) return;
+      if (arg === '') throw new ApiError(400, 'Missing service name');
+      const opts = serviceOptions(call);
+      const near = nearNode(call);
+      const shape = shaped(CHECK_SERVICE_NODE_TYPE);
+      return read(call, (ws) => connectCapable(catalog, arg, opts, ws), (r) => sortNear(call, near, shape(r), (e) => e.Node.Node));
+    }
+    case 'ingress': {
+      if (!call.allow('GET')) return;
+      if (arg === '') throw new ApiError(400, 'Missing service name');
+      serviceOptions(call);
+      filterPredicate(call, CHECK_SERVICE_NODE_TYPE);
+      // Ingress gateways route to a service through config entries (Connect), which this agent does not
+      // have: no gateway serves any service, so the answer is Consul's for that case, an empty list.
+      return read(call, (ws) => ({ ...catalog.serviceList({}, ws), value: [] as unknown[] }));
     }
     case 'state': {
       if (!call.allow('GET')) return;
@@ -54,4 +69,35 @@ export async function handleHealth(call: ApiCall): Promise<void> {
     }
   }
   throw new ApiError(404, 'Invalid URL path: not a recognized HTTP API endpoint');
+}
+
+/** ?tag, ?node-meta and ?passing of the service health reads, with Consul's error for a bad ?passing. */
+function serviceOptions(call: ApiCall): ServiceQueryOptions {
+  let passing = false;
+  if (!call.query.empty && call.query.has('passing')) {
+    const v = call.query.get('passing')!;
+    const b = v === '' ? true : parseGoBool(v);
+    if (b === undefined) throw new ApiError(400, 'Invalid value for ?passing');
+    passing = b;
+  }
+  return { tags: tagFilter(call), nodeMeta: nodeMetaFilter(call), passing };
+}
+
+/** Consul's ServiceConnect index: the connect-native instances of `name` and the connect proxies whose
+ * Proxy.DestinationServiceName is `name`. A service without either (no sidecar, not native) has none. */
+function connectCapable(catalog: CatalogReader, name: string, opts: ServiceQueryOptions, ws: WatchSet | undefined): QueryResult<HealthEntry[]> {
+  const native = catalog.checkServiceNodes(name, opts, ws);
+  const out = native.value.filter((e) => e.Service.Connect?.Native === true);
+  let index = native.index;
+  // A proxy may be named anything: every proxy instance is looked at (the services list wakes us for new ones).
+  const services = catalog.serviceList({}, ws);
+  index = Math.max(index, services.index);
+  for (const svc of Object.keys(services.value)) {
+    if (svc === name) continue;
+    const instances = catalog.checkServiceNodes(svc, opts, ws);
+    for (const e of instances.value) {
+      if (e.Service.Kind === 'connect-proxy' && e.Service.Proxy?.DestinationServiceName === name) out.push(e);
+    }
+  }
+  return { index, value: out };
 }

@@ -25,6 +25,10 @@ import { handleSnapshot } from './snapshot-endpoints.js';
 import { handleStatus } from './status-endpoints.js';
 import { handleTxn } from './txn-endpoints.js';
 import type { RequestLimits } from './request-limits.js';
+import { AgentCache, isCacheablePath } from './agent-cache.js';
+import { serveCached } from './cached-read.js';
+import { INTERNAL_REQUEST, runInternalGet } from './internal-request.js';
+import { resolveNearAgent } from './near-sort.js';
 
 export interface HttpApiOptions {
   /** Called with unexpected errors (answered 500); for the agent's log. */
@@ -84,11 +88,14 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
   const limits = options.requestLimits;
   const requestLog = options.logger;
 
+  // ?cached reads: the cache fetches through `handle` itself, marked internal (agent-cache.ts).
+  let cache: AgentCache | undefined;
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    for (const [k, v] of extraHeaders) res.setHeader(k, v);
+    const internal = (req as unknown as Record<symbol, unknown>)[INTERNAL_REQUEST] === true;
+    if (!internal) for (const [k, v] of extraHeaders) res.setHeader(k, v);
     const started = observe ? performance.now() : 0;
     const url = req.url ?? '/';
-    if (requestLog?.isEnabled('debug')) logFinished(requestLog, req, res, url);
+    if (requestLog?.isEnabled('debug') && !internal) logFinished(requestLog, req, res, url);
     const qi = url.indexOf('?');
     let path = qi < 0 ? url : url.slice(0, qi);
     if (path.indexOf('%') >= 0) {
@@ -140,8 +147,17 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       plain(res, 404, NOT_FOUND);
       return;
     }
-    const route = observe && routeLabel(path);
+    const route = observe && !internal && routeLabel(path);
     const done = route ? () => observe!(req.method ?? 'GET', route, performance.now() - started) : undefined;
+    if (!internal && qi >= 0 && req.method === 'GET' && isCacheablePath(path)) {
+      const query = new QueryParams(url.slice(qi + 1));
+      if (query.has('cached')) {
+        cache ??= new AgentCache((u, h, abort) => runInternalGet(handle, u, h, abort));
+        res.once('finish', () => done?.());
+        serveCached(cache, req, res, path, url.slice(qi + 1), query);
+        return;
+      }
+    }
     // Client agents (and followers, for reads that must come from the leader) answer through a server.
     const fwd = backend.forwarder;
     // User events are agent-local too (gossip carries them), like the agent endpoints. A session is created
@@ -149,7 +165,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
-          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done);
+          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName));
           return;
         }
       } catch (err) {
@@ -230,6 +246,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       });
     },
     close(): Promise<void> {
+      cache?.close();
       return new Promise((resolve) => {
         if (!server.listening) {
           resolve();
@@ -275,7 +292,7 @@ const MAX_FORWARDED_BODY = 64 << 20;
 const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
 
 /** Answers the request through another agent: reads it whole, writes the reply as it came, or the error. */
-function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse, idleMs: number, done: (() => void) | undefined): void {
+function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse, idleMs: number, done: (() => void) | undefined, url: string): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let refused = false;
@@ -311,7 +328,7 @@ function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.Ser
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
-    fwd.forward({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks) }).then(
+    fwd.forward({ method: req.method ?? 'GET', url, headers, body: Buffer.concat(chunks) }).then(
       (reply) => {
         done?.();
         if (res.headersSent || res.destroyed) return;

@@ -24,3 +24,5 @@ export { selfJson, memberJson, raftConfigurationJson } from './agent-json.js';
 export type { AgentSelfFacts, MemberFacts, RaftStatsFacts, RaftConfigurationFacts, RaftServerFacts } from './agent-json.js';
 export { UserEventError, validateFireParams, userEventIndex, USER_EVENT_SIZE_LIMIT } from './user-event-params.js';
 export type { UserEvent, FireEventParams } from './user-event-params.js';
+export type { NearSorter } from './near-sort.js';
+export type { AutopilotFacts, AutopilotServerFacts } from './autopilot-endpoints.js';

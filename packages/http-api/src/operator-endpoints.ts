@@ -5,8 +5,10 @@ import { NoLeaderError } from '@conclave/state';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { raftConfigurationJson } from './agent-json.js';
+import { handleAutopilot } from './autopilot-endpoints.js';
 
 export async function handleOperator(call: ApiCall): Promise<void> {
+  if (await handleAutopilot(call, call.rest)) return;
   const op = call.backend.operator;
   switch (call.rest) {
     case 'raft/configuration':

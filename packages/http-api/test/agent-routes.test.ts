@@ -38,7 +38,9 @@ describe('agent routes to AgentEndpoints', () => {
 
   it('passes IDs containing "/" and bodies through', async () => {
     const svc = await fetch(`${h.base}/v1/agent/service/web%2F1`);
-    expect(await svc.json()).toEqual({ ID: 'web/1', Service: 'web' });
+    const hash = svc.headers.get('x-consul-contenthash');
+    expect(hash).toMatch(/^[0-9a-f]{1,16}$/);
+    expect(await svc.json()).toEqual({ ID: 'web/1', Service: 'web', ContentHash: hash });
     const missing = await fetch(`${h.base}/v1/agent/service/none`);
     expect([missing.status, await missing.text()]).toEqual([404, 'unknown service ID: none']);
     const body = { name: 'db', tags: ['master'], port: 3306, check: { args: ['true'], interval: '10s' } };
@@ -104,11 +106,20 @@ describe('agent routes to AgentEndpoints', () => {
 
   it('maps aggregated service health to status codes', async () => {
     const byId = await fetch(`${h.base}/v1/agent/health/service/id/web`);
-    expect([byId.status, await byId.json()]).toEqual([429, { ID: 'web' }]);
+    expect([byId.status, await byId.json()]).toEqual([429, { AggregatedStatus: 'warning', ID: 'web' }]);
     const byName = await fetch(`${h.base}/v1/agent/health/service/name/web?format=text`);
     expect([byName.status, await byName.text()]).toEqual([503, 'critical']);
-    expect((await fetch(`${h.base}/v1/agent/health/service/name/none`)).status).toBe(404);
-    expect((await fetch(`${h.base}/v1/agent/health/service/id/none`)).status).toBe(404);
+    const accept = await fetch(`${h.base}/v1/agent/health/service/id/web`, { headers: { Accept: 'text/plain' } });
+    expect([accept.status, await accept.text()]).toEqual([429, 'warning']);
+    // Not found: Consul's payloads for each form.
+    const noName = await fetch(`${h.base}/v1/agent/health/service/name/none`);
+    expect([noName.status, await noName.json()]).toEqual([404, []]);
+    const noNameText = await fetch(`${h.base}/v1/agent/health/service/name/none?format=text`);
+    expect([noNameText.status, await noNameText.text()]).toEqual([404, 'ServiceName none Not Found']);
+    const noId = await fetch(`${h.base}/v1/agent/health/service/id/none`);
+    expect([noId.status, await noId.json()]).toEqual([404, { AggregatedStatus: 'critical', Service: null, Checks: null }]);
+    const noIdText = await fetch(`${h.base}/v1/agent/health/service/id/none?format=text`);
+    expect([noIdText.status, await noIdText.text()]).toEqual([404, 'ServiceId none not found']);
   });
 
   it('answers the agent errors as thrown, without crashing', async () => {

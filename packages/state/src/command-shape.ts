@@ -42,6 +42,7 @@ const SHAPES: Record<string, Record<string, FieldSpec>> = {
   'catalog.deregister': { Node: S, ServiceID: OPT_S, CheckID: OPT_S },
   'catalog.check-status': { Node: S, CheckID: S, Status: S, Output: OPT_S },
   'snapshot.restore': { State: [['bytes']] },
+  'autopilot.set': { Config: [['object']], Cas: OPT_N, InitOnly: [['bool'], true] },
 };
 
 function kindOf(v: unknown): Kind | undefined {

@@ -34,3 +34,7 @@ export { buildSnapshotArchive, readSnapshotArchive, SnapshotArchiveError, SNAPSH
 export type { SnapshotMeta, SnapshotArchive } from './snapshot-archive.js';
 export { isReadOnlyTxnOp } from './catalog-txn.js';
 export type { TxnOp, TxnCommand, TxnResult, TxnResultItem, NodeTxnOp, ServiceTxnOp, CheckTxnOp, SessionTxnOp } from './catalog-txn.js';
+export { AutopilotConfigState, DEFAULT_AUTOPILOT_CONFIG, TOPIC_AUTOPILOT } from './autopilot-config.js';
+export type { AutopilotConfig, StoredAutopilotConfig, AutopilotSetCommand, AutopilotReader } from './autopilot-config.js';
+export { snapshotStats, byteSize } from './snapshot-stats.js';
+export type { SnapshotStats, SnapshotRecordStats } from './snapshot-stats.js';

@@ -19,6 +19,8 @@ import { applyMixedTxn, readMixedTxn } from './catalog-txn.js';
 import type { TxnCommand, TxnOp, TxnResult } from './catalog-txn.js';
 import { applyTxn, readTxn } from './txn.js';
 import type { KvTxnCommand, KvTxnOp, KvTxnResult } from './txn.js';
+import { AutopilotConfigState } from './autopilot-config.js';
+import type { AutopilotSetCommand, StoredAutopilotConfig } from './autopilot-config.js';
 
 /** PUT /v1/snapshot: replaces the whole state at this log index, on every replica alike. */
 export interface SnapshotRestoreCommand {
@@ -35,7 +37,8 @@ export type Command =
   | KvTxnCommand
   | SessionCommand
   | TxnCommand
-  | SnapshotRestoreCommand;
+  | SnapshotRestoreCommand
+  | AutopilotSetCommand;
 
 /**
  * What apply answers: KV commands a boolean, catalog and session commands true or a refusal (answered 500
@@ -57,6 +60,8 @@ interface SnapshotFile {
   kv: KvSnapshot;
   /** Absent in snapshots taken before sessions existed. */
   sessions?: SessionSnapshot;
+  /** Absent in snapshots taken before autopilot's configuration was stored, or when none is. */
+  autopilot?: StoredAutopilotConfig;
 }
 
 export class StateMachine {
@@ -64,6 +69,7 @@ export class StateMachine {
   readonly catalog = new CatalogState(this.watches);
   readonly kv = new KvState(this.watches);
   readonly sessions = new SessionState(this.watches, this.kv, this.catalog);
+  readonly autopilot = new AutopilotConfigState(this.watches);
   private applied = 0;
 
   /** Index of the last command applied (or restored). */
@@ -118,6 +124,7 @@ export class StateMachine {
     }
     if (type.startsWith('kv.')) return this.kv.apply(command as KvCommand, index);
     if (type.startsWith('session.')) return this.sessions.apply(command as SessionCommand, index);
+    if (type.startsWith('autopilot.')) return this.autopilot.apply(command as AutopilotSetCommand, index);
     if (type.startsWith('catalog.')) {
       const result = this.catalog.apply(command as CatalogCommand, index);
       // A check gone critical, or a node or check deregistered, invalidates the sessions bound to it.
@@ -151,6 +158,7 @@ export class StateMachine {
       catalog: this.catalog.snapshot(),
       kv: this.kv.snapshot(),
       sessions: this.sessions.snapshot(),
+      autopilot: this.autopilot.snapshot(),
     };
     return pack(file);
   }
@@ -173,6 +181,7 @@ export class StateMachine {
     this.catalog.restore(file.catalog);
     this.kv.restore(file.kv);
     this.sessions.restore(file.sessions);
+    this.autopilot.restore(file.autopilot ?? undefined);
     this.watches.notifyAll();
     return file.lastIndex;
   }

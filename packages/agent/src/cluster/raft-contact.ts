@@ -24,6 +24,12 @@ export class RaftContact {
     };
   }
 
+  /** Milliseconds since `id` was last heard from, or undefined when never. */
+  heardAgoMs(id: NodeId): number | undefined {
+    const at = this.heard.get(id);
+    return at === undefined ? undefined : performance.now() - at;
+  }
+
   /** While leading: every `leaseMs`, `sample(ms)` for each of `peers()` heard from at least once. */
   leading(leader: boolean, leaseMs: number, peers: () => NodeId[], sample: (ms: number) => void): void {
     clearInterval(this.timer);

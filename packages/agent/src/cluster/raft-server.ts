@@ -5,8 +5,8 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiskStorage, RaftNode, StateType, WsTransport, type NodeId, type TlsDialOptions } from '@conclave/raft';
-import { LogFailedError, NotLeaderError, type StateMachine } from '@conclave/state';
-import { PlainValue, type Logger } from '@conclave/toolkit';
+import { DEFAULT_AUTOPILOT_CONFIG, TOPIC_AUTOPILOT, LogFailedError, NotLeaderError, type StateMachine } from '@conclave/state';
+import { PlainValue, WatchSet, type Logger } from '@conclave/toolkit';
 import { MemberStatusCode, type ConsulMember } from '../membership.js';
 import type { AgentMetrics } from '../agent-metrics.js';
 import { RaftContact } from './raft-contact.js';
@@ -17,8 +17,6 @@ import { serverAddress } from './server-address.js';
 
 export const RAFT_PATH = '/raft';
 
-/** Autopilot's dead server cleanup waits this long after a server failed (Consul's server_stabilization_time). */
-const DEAD_SERVER_GRACE_MS = 10_000;
 /** A learner within this many entries of the leader's commit index is promoted to voter. */
 const PROMOTE_LAG = 64;
 
@@ -52,6 +50,7 @@ export class RaftServer {
   private readonly failedSince = new Map<string, number>();
   private cleanupTimer: NodeJS.Timeout | undefined;
   private readonly contact = new RaftContact();
+  private stopAutopilotWatch: (() => void) | undefined;
 
   constructor(private readonly o: RaftServerOptions) {
     this.raftDir = join(o.dataDir, 'raft');
@@ -74,6 +73,7 @@ export class RaftServer {
   /** Starts Raft now when it has state or bootstraps alone; otherwise waits for `maybeBootstrap`. */
   async start(): Promise<void> {
     mkdirSync(this.raftDir, { recursive: true });
+    this.watchAutopilot();
     this.refreshPeers();
     if (readdirSync(this.raftDir).length > 0) {
       this.o.logger.info('Raft data found, restoring state', { dir: this.raftDir });
@@ -88,6 +88,17 @@ export class RaftServer {
       this.o.logger.info('Waiting for servers to bootstrap the cluster', { expect: this.o.bootstrapExpect });
       this.maybeBootstrap();
     }
+  }
+
+  /** A changed autopilot configuration (CleanupDeadServers turned on, a shorter stabilization time) is acted on
+   * at once by the leader, not at the next membership event. */
+  private watchAutopilot(): void {
+    const ws = new WatchSet();
+    ws.addTopic(TOPIC_AUTOPILOT);
+    this.stopAutopilotWatch = this.o.state.watches.subscribe(ws, () => {
+      if (this.raft?.isLeader()) void this.manageMembership();
+      this.watchAutopilot();
+    });
   }
 
   /** Called on every membership change: refreshes peer addresses, bootstraps when enough servers met. */
@@ -143,7 +154,65 @@ export class RaftServer {
     }
   }
 
+  /** What the leader's autopilot knows of each server (autopilot-health.ts turns it into health); leader only. */
+  serverStats(): { term: number; lastIndex: number; servers: Array<{ name: string; voter: boolean; leader: boolean; lastIndex: number; heardAgoMs: number | undefined }> } {
+    const raft = this.raft;
+    if (!raft?.isLeader()) throw new NotLeaderError();
+    const conf = raft.configuration();
+    const match = new Map(raft.progress().map((p) => [p.id, p.match] as const));
+    const lastIndex = raft.lastIndex();
+    const entry = (name: NodeId, voter: boolean) => {
+      const self = name === this.o.node;
+      return {
+        name,
+        voter,
+        leader: self,
+        lastIndex: self ? lastIndex : (match.get(name) ?? 0),
+        heardAgoMs: self ? 0 : this.contact.heardAgoMs(name),
+      };
+    };
+    return { term: raft.term(), lastIndex, servers: [...conf.voters.map((n) => entry(n, true)), ...conf.learners.map((n) => entry(n, false))] };
+  }
+
+  /**
+   * operator raft transfer-leader: Raft's leadership transfer (the leader brings the target up to date, then
+   * sends it TimeoutNow so it campaigns at once). `to` is a server's node name; undefined picks the most
+   * up-to-date other voter. Resolves once another server leads; rejects when none took over in time.
+   */
+  async transferLeadership(to: NodeId | undefined): Promise<NodeId> {
+    const raft = this.raft;
+    if (!raft?.isLeader()) throw new NotLeaderError();
+    const conf = raft.configuration();
+    let target = to;
+    if (target === undefined) {
+      const others = raft.progress().filter((p) => p.id !== this.o.node && conf.voters.includes(p.id));
+      others.sort((a, b) => b.match - a.match);
+      target = others[0]?.id;
+    }
+    // hashicorp/raft's words when no voter can take over.
+    if (target === undefined || target === this.o.node || !conf.voters.includes(target)) throw new LogFailedError('cannot find peer');
+    const waitMs = 2 * 10 * 100 * this.o.raftMultiplier + 1000;
+    // hashicorp/raft gives a transfer one election timeout; ours is 10 ticks of 100 ms × raft_multiplier, twice
+    // here so that the target's election (which may need a second round) can finish.
+    const took = new Promise<NodeId>((resolve, reject) => {
+      const onLeader = (lead: NodeId | undefined) => {
+        if (lead === undefined || lead === this.o.node) return;
+        clearTimeout(timer);
+        raft.off('leader', onLeader);
+        resolve(lead);
+      };
+      const timer = setTimeout(() => {
+        raft.off('leader', onLeader);
+        reject(new LogFailedError('leadership transfer timeout'));
+      }, waitMs);
+      raft.on('leader', onLeader);
+    });
+    raft.transferLeadership(target);
+    return took;
+  }
+
   async stop(): Promise<void> {
+    this.stopAutopilotWatch?.();
     this.log.stop();
     this.contact.stop();
     clearTimeout(this.cleanupTimer);
@@ -169,7 +238,8 @@ export class RaftServer {
     const raft = new RaftNode({
       id: this.o.node,
       storage: new DiskStorage({ dir: this.raftDir, logger: log }),
-      transport: this.o.metrics ? this.contact.wrap(this.transport) : this.transport,
+      // Every inbound message is stamped: the leader lease metric and autopilot's LastContact read it.
+      transport: this.contact.wrap(this.transport),
       fsm: new RaftFsm(this.o.state),
       bootstrap,
       tickMs,
@@ -291,16 +361,23 @@ export class RaftServer {
 
   /** Autopilot: remove voters that have been failed for a while, when the rest keep a quorum without them. */
   private async cleanupDeadServers(raft: RaftNode): Promise<void> {
+    // The replicated autopilot configuration decides: CleanupDeadServers, ServerStabilizationTime, MinQuorum.
+    const ap = this.o.state.autopilot.get() ?? DEFAULT_AUTOPILOT_CONFIG;
+    if (!ap.CleanupDeadServers) {
+      this.failedSince.clear();
+      return;
+    }
+    const graceMs = ap.ServerStabilizationTime / 1e6;
     const now = Date.now();
     const byName = new Map(this.o.members().map((m) => [m.Name, m] as const));
     const voters = raft.configuration().voters;
     const failed = voters.filter((id) => byName.get(id)?.Status === MemberStatusCode.failed);
     for (const id of [...this.failedSince.keys()]) if (!failed.includes(id)) this.failedSince.delete(id);
     for (const id of failed) if (!this.failedSince.has(id)) this.failedSince.set(id, now);
-    const due = failed.filter((id) => now - this.failedSince.get(id)! >= DEAD_SERVER_GRACE_MS);
+    const due = failed.filter((id) => now - this.failedSince.get(id)! >= graceMs);
     if (failed.length > due.length) {
       clearTimeout(this.cleanupTimer);
-      this.cleanupTimer = setTimeout(() => void this.manageMembership(), DEAD_SERVER_GRACE_MS);
+      this.cleanupTimer = setTimeout(() => void this.manageMembership(), Math.max(graceMs, 100));
       this.cleanupTimer.unref();
     }
     // Consul's rule: never remove so many that the remaining servers could not form a quorum.
@@ -308,6 +385,8 @@ export class RaftServer {
     for (const id of due) {
       const after = raft.configuration().voters.length - 1;
       if (healthy < Math.floor(after / 2) + 1) break;
+      // min_quorum: never shrink the voters below it.
+      if (ap.MinQuorum > 0 && after < ap.MinQuorum) break;
       this.o.logger.named('autopilot').info('Removing dead server', { server: id });
       await raft.removeServer(id);
       this.failedSince.delete(id);

@@ -1,6 +1,7 @@
 // The agent's effective configuration after flags and files are merged. Field names are ours (camelCase);
 // the file format is Consul's (see load-config.ts).
 import type { TlsConfig } from './tls-config.js';
+import { DEFAULT_AUTOPILOT_CONFIG, type AutopilotConfig } from '@conclave/state';
 
 export type { TlsConfig, TlsSettings } from './tls-config.js';
 
@@ -108,6 +109,10 @@ export interface AgentConfig {
   httpResponseHeaders: Record<string, string>;
   httpMaxHeaderBytes: number;
   sessionTtlMinNs: number;
+  /** disable_remote_exec: `_rexec` events are ignored unless false (Consul's default: true). */
+  disableRemoteExec: boolean;
+  /** autopilot {}: what the leader stores when no autopilot configuration is replicated yet. */
+  autopilot: AutopilotConfig;
   retryJoin: string[];
   startJoin: string[];
   retryIntervalNs: number;
@@ -177,6 +182,8 @@ export function defaultConfig(hostname: string): AgentConfig {
     httpResponseHeaders: {},
     httpMaxHeaderBytes: 0,
     sessionTtlMinNs: 10e9,
+    autopilot: { ...DEFAULT_AUTOPILOT_CONFIG },
+    disableRemoteExec: true,
     retryJoin: [],
     startJoin: [],
     retryIntervalNs: 30e9,

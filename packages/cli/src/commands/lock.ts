@@ -6,7 +6,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { constants as osConstants } from 'node:os';
 import { KeyLock, LockLostError, Semaphore, type LockHolder } from '@conclave/client';
 import { parseGoDuration, sleep } from '@conclave/toolkit';
-import { CLIENT_FLAGS, runCommand, type CommandContext } from '../command.js';
+import { CLIENT_FLAGS, SERVER_FLAGS, runCommand, type CommandContext } from '../command.js';
 import type { CliIo } from '../cli-io.js';
 
 const SESSION_TTL = '15s';
@@ -40,7 +40,9 @@ export function lock(argv: string[], io: CliIo): Promise<number> {
       try: { kind: 'string', usage: 'DEPRECATED: use -timeout instead.' },
       'monitor-retry': { kind: 'int', usage: 'Number of times to retry if Consul returns a 500 error while monitoring the lock. Defaults to 3.' },
       verbose: { kind: 'bool', usage: 'Enable verbose (debugging) output.' },
+      'child-exit-code': { kind: 'bool', usage: "Exit 2 if the child process exited with an error if this is true, otherwise this doesn't propagate an error from the child. The default value is false." },
       ...CLIENT_FLAGS,
+      ...SERVER_FLAGS,
     },
     run: (ctx) => runLock(ctx),
   });
@@ -70,12 +72,13 @@ async function runLock(ctx: CommandContext): Promise<number> {
       return 1;
     }
   }
-  const prefix = ctx.args[0]!.replace(/\/+$/, '');
+  // Consul trims one leading slash and path.Join cleans the trailing ones.
+  const prefix = ctx.args[0]!.replace(/^\//, '').replace(/\/+$/, '');
   const child = ctx.args.slice(1);
   const verbose = ctx.flags.verbose === true;
   const log = (msg: string) => verbose && ctx.err(msg);
   const client = ctx.client();
-  const name = (ctx.flags.name as string | undefined) || `Consul lock for "${child.join(' ')}" at "${prefix}"`;
+  const name = (ctx.flags.name as string | undefined) || `Consul lock for '${child.join(' ')}' at '${prefix}'`;
   const holder: LockHolder = limit === 1 ? new KeyLock(client, `${prefix}/.lock`) : new Semaphore(client, prefix, limit);
 
   log(`Setting up lock at path: ${prefix}/.lock`);
@@ -153,7 +156,13 @@ async function runLock(ctx: CommandContext): Promise<number> {
     log(`Child exited with code ${code}`);
     stop.abort();
     if (lost && !signalled) return code === 0 ? 1 : code;
-    return code;
+    if (signalled) return code;
+    // Consul's lock reports a failed child and exits 0, or 2 with -child-exit-code (its exit status is not passed on).
+    if (code !== 0) {
+      ctx.err(`Error running handler: exit status ${code}`);
+      return ctx.flags['child-exit-code'] === true ? 2 : 0;
+    }
+    return 0;
   } finally {
     stop.abort();
     await cleanup();
@@ -188,8 +197,8 @@ function spawnChild(ctx: CommandContext, child: string[]): ChildProcess {
   ];
   const proc =
     ctx.flags.shell !== false
-      ? spawn(io.env.SHELL || '/bin/sh', ['-c', child.join(' ')], { stdio, env: io.env })
-      : spawn(child[0]!, child.slice(1), { stdio, env: io.env });
+      ? spawn(io.env.SHELL || '/bin/sh', ['-c', child.join(' ')], { stdio, env: { ...io.env, CONSUL_LOCK_HELD: 'true' } })
+      : spawn(child[0]!, child.slice(1), { stdio, env: { ...io.env, CONSUL_LOCK_HELD: 'true' } });
   if (proc.stdin) io.stdin.pipe(proc.stdin);
   proc.stdout?.pipe(io.stdout, { end: false });
   proc.stderr?.pipe(io.stderr, { end: false });

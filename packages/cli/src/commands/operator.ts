@@ -1,7 +1,9 @@
-// `conclave operator raft list-peers | remove-peer`: the Raft configuration through /v1/operator/raft/*.
+// `conclave operator raft list-peers | remove-peer | transfer-leader` and `operator autopilot ...`
+// (operator-autopilot.ts): the Raft configuration and autopilot through /v1/operator/*.
 import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, runCommand } from '../command.js';
 import type { CliIo } from '../cli-io.js';
 import { columnize } from '../format.js';
+import { autopilot, transferLeader } from './operator-autopilot.js';
 
 interface RaftServer {
   ID: string;
@@ -66,6 +68,7 @@ function removePeer(argv: string[], io: CliIo): Promise<number> {
 const raft = dispatch('operator raft', 'The Raft operator command is used to interact with Consul\'s Raft subsystem.', {
   'list-peers': listPeers,
   'remove-peer': removePeer,
+  'transfer-leader': transferLeader,
 });
 
-export const operator = dispatch('operator', 'Provides cluster-level tools for Consul operators.', { raft });
+export const operator = dispatch('operator', 'Provides cluster-level tools for Consul operators.', { raft, autopilot });

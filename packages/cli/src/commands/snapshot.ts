@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { writeFileDurable } from '@conclave/toolkit';
-import { readSnapshotArchive } from '@conclave/state';
+import { byteSize, readSnapshotArchive, snapshotStats } from '@conclave/state';
 import { resolveToken } from '@conclave/client';
 import { CLIENT_FLAGS, SERVER_FLAGS, dispatch, runCommand, type CommandContext } from '../command.js';
 import type { CliIo } from '../cli-io.js';
@@ -116,28 +116,75 @@ Usage: conclave snapshot inspect [options] FILE
 function inspect(argv: string[], io: CliIo): Promise<number> {
   return runCommand(argv, io, {
     usage: inspectUsage,
-    flags: {},
+    flags: {
+      kvdetails: { kind: 'bool', usage: "Provides a detailed KV space usage breakdown for any KV data that's been stored." },
+      kvdepth: { kind: 'int', usage: 'Can only be used with -kvdetails. The key prefix depth used to breakdown KV store data. Defaults to 2.' },
+      kvfilter: { kind: 'string', usage: 'Can only be used with -kvdetails. Limits KV key breakdown using this prefix filter.' },
+      format: { kind: 'string', usage: 'Output format {pretty|json}' },
+    },
     async run(ctx) {
       if (ctx.args.length !== 1) {
         ctx.err(ctx.args.length === 0 ? 'Missing FILE argument' : `Too many arguments (expected 1, got ${ctx.args.length})`);
         return 1;
       }
-      let meta;
+      const format = (ctx.flags.format as string | undefined) ?? 'pretty';
+      let bytes: Buffer;
       try {
-        meta = readSnapshotArchive(await readFile(ctx.args[0]!)).meta;
+        bytes = await readFile(ctx.args[0]!);
       } catch (err) {
-        ctx.err(`Error inspecting snapshot: ${(err as Error).message}`);
+        ctx.err(`Error opening snapshot file: ${(err as Error).message}`);
         return 1;
       }
-      ctx.out(
+      let archive;
+      try {
+        archive = readSnapshotArchive(bytes);
+      } catch (err) {
+        ctx.err(`Error reading snapshot: ${(err as Error).message}`);
+        return 1;
+      }
+      let stats;
+      try {
+        stats = snapshotStats(archive.state, (ctx.flags.kvdepth as number | undefined) ?? 2, (ctx.flags.kvfilter as string | undefined) ?? '');
+      } catch (err) {
+        ctx.err(`Error extracting snapshot data: ${(err as Error).message}`);
+        return 1;
+      }
+      if (format !== 'pretty' && format !== 'json') {
+        ctx.err(`Error outputting enhanced snapshot data: Unknown format: ${format}`);
+        return 1;
+      }
+      const meta = archive.meta;
+      const typed = (list: typeof stats.types) => list.map((s) => ({ Name: s.name, Sum: s.size, Count: s.count }));
+      if (format === 'json') {
+        // Consul's OutputFormat, indented with three spaces as its json formatter does.
+        const out = {
+          Meta: { ID: meta.ID, Size: meta.Size, Index: meta.Index, Term: meta.Term, Version: meta.Version },
+          Stats: typed(stats.types),
+          StatsKV: ctx.flags.kvdetails ? typed(stats.kv) : null,
+          TotalSize: stats.total,
+          TotalSizeKV: ctx.flags.kvdetails ? stats.kvTotal : 0,
+        };
+        ctx.out(JSON.stringify(out, null, 3));
+        return 0;
+      }
+      const head = tabwrite([
+        [' ID', meta.ID],
+        [' Size', String(meta.Size)],
+        [' Index', String(meta.Index)],
+        [' Term', String(meta.Term)],
+        [' Version', String(meta.Version)],
+      ]);
+      const table = (title: string, list: typeof stats.types, total: number) =>
         tabwrite([
-          [' ID', meta.ID],
-          [' Size', String(meta.Size)],
-          [' Index', String(meta.Index)],
-          [' Term', String(meta.Term)],
-          [' Version', String(meta.Version)],
-        ]),
-      );
+          [` ${title}`, 'Count', 'Size'],
+          [' ----', '----', '----'],
+          ...list.map((s) => [` ${s.name}`, String(s.count), byteSize(s.size)]),
+          [' ----', '----', '----'],
+          [' Total', '', byteSize(total)],
+        ]);
+      let text = `${head}\n\n${table('Type', stats.types, stats.total)}`;
+      if (ctx.flags.kvdetails) text += `\n\n${table('Key Name', stats.kv, stats.kvTotal)}`;
+      ctx.out(text);
       return 0;
     },
   });
