@@ -19,6 +19,8 @@ export const ALLOWED = {
   'packages/hcl': [],
   // go-metrics: the registry and its sinks (in-memory, Prometheus, statsd); only the agent records metrics.
   'packages/metrics': ['toolkit'],
+  // Consul's ACL rules and authorizer: parses rules with hcl, knows nothing of storage or transport.
+  'packages/acl': ['hcl', 'toolkit'],
   // Consul's data model and the replicated state.
   'packages/catalog': ['toolkit'],
   'packages/kv': ['catalog', 'toolkit'],
