@@ -24,7 +24,7 @@ export const ALLOWED = {
   // Consul's data model and the replicated state.
   'packages/catalog': ['toolkit'],
   'packages/kv': ['catalog', 'toolkit'],
-  'packages/state': ['catalog', 'kv', 'toolkit'],
+  'packages/state': ['acl', 'catalog', 'kv', 'toolkit'],
   'packages/health': ['catalog', 'toolkit'],
   // Protocol front ends over narrow interfaces.
   'packages/http-api': ['catalog', 'kv', 'state', 'toolkit'],

@@ -6,6 +6,7 @@ import type { KvReader } from '@conclave/kv';
 import type { WatchHub } from '@conclave/toolkit';
 import type { Command, CommandResult, StateMachine } from './state-machine.js';
 import type { SessionReader } from './session-state.js';
+import type { AclReader } from './acl-state.js';
 
 /** A command as applied: the log index it got and what StateMachine.apply returned for it. */
 export interface AppliedCommand<R = CommandResult> {
@@ -30,5 +31,6 @@ export interface StateReader extends Pick<StateMachine, 'lastIndex' | 'maxIndex'
   readonly catalog: CatalogReader;
   readonly kv: KvReader;
   readonly sessions: SessionReader;
+  readonly acl: AclReader;
   readonly watches: Pick<WatchHub, 'subscribe'>;
 }

@@ -34,3 +34,24 @@ export { buildSnapshotArchive, readSnapshotArchive, SnapshotArchiveError, SNAPSH
 export type { SnapshotMeta, SnapshotArchive } from './snapshot-archive.js';
 export { isReadOnlyTxnOp } from './catalog-txn.js';
 export type { TxnOp, TxnCommand, TxnResult, TxnResultItem, NodeTxnOp, ServiceTxnOp, CheckTxnOp, SessionTxnOp } from './catalog-txn.js';
+export { AclState, TOPIC_ACL } from './acl-state.js';
+export type { AclSnapshot, AclQuery, AclReader } from './acl-state.js';
+export type {
+  AclCommand,
+  AclBootstrapCommand,
+  AclTokenSetCommand,
+  AclTokenDeleteCommand,
+  AclPolicySetCommand,
+  AclPolicyDeleteCommand,
+  AclRoleSetCommand,
+  AclRoleDeleteCommand,
+  AclLink,
+  AclNodeIdentity,
+  AclServiceIdentity,
+  AclToken,
+  AclTokenInput,
+  AclPolicy,
+  AclPolicyInput,
+  AclRole,
+  AclRoleInput,
+} from './acl-commands.js';

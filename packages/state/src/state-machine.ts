@@ -18,6 +18,9 @@ import type { SessionSnapshot } from './session-state.js';
 import { applyMixedTxn, readMixedTxn } from './catalog-txn.js';
 import type { TxnCommand, TxnOp, TxnResult } from './catalog-txn.js';
 import { applyTxn, readTxn } from './txn.js';
+import type { AclCommand } from './acl-commands.js';
+import { AclState } from './acl-state.js';
+import type { AclSnapshot } from './acl-state.js';
 import type { KvTxnCommand, KvTxnOp, KvTxnResult } from './txn.js';
 
 /** PUT /v1/snapshot: replaces the whole state at this log index, on every replica alike. */
@@ -35,7 +38,8 @@ export type Command =
   | KvTxnCommand
   | SessionCommand
   | TxnCommand
-  | SnapshotRestoreCommand;
+  | SnapshotRestoreCommand
+  | AclCommand;
 
 /**
  * What apply answers: KV commands a boolean, catalog and session commands true or a refusal (answered 500
@@ -57,6 +61,8 @@ interface SnapshotFile {
   kv: KvSnapshot;
   /** Absent in snapshots taken before sessions existed. */
   sessions?: SessionSnapshot;
+  /** Absent in snapshots taken before ACLs existed. */
+  acl?: AclSnapshot;
 }
 
 export class StateMachine {
@@ -64,6 +70,7 @@ export class StateMachine {
   readonly catalog = new CatalogState(this.watches);
   readonly kv = new KvState(this.watches);
   readonly sessions = new SessionState(this.watches, this.kv, this.catalog);
+  readonly acl = new AclState(this.watches);
   private applied = 0;
 
   /** Index of the last command applied (or restored). */
@@ -117,6 +124,7 @@ export class StateMachine {
         return true;
     }
     if (type.startsWith('kv.')) return this.kv.apply(command as KvCommand, index);
+    if (type.startsWith('acl.')) return this.acl.apply(command as AclCommand, index);
     if (type.startsWith('session.')) return this.sessions.apply(command as SessionCommand, index);
     if (type.startsWith('catalog.')) {
       const result = this.catalog.apply(command as CatalogCommand, index);
@@ -140,7 +148,7 @@ export class StateMachine {
 
   /** Highest index visible in any table (≥ every query's index). */
   maxIndex(): number {
-    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex());
+    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex(), this.acl.maxIndex());
   }
 
   /** The whole state as msgpack bytes. */
@@ -151,6 +159,7 @@ export class StateMachine {
       catalog: this.catalog.snapshot(),
       kv: this.kv.snapshot(),
       sessions: this.sessions.snapshot(),
+      acl: this.acl.snapshot(),
     };
     return pack(file);
   }
@@ -173,6 +182,7 @@ export class StateMachine {
     this.catalog.restore(file.catalog);
     this.kv.restore(file.kv);
     this.sessions.restore(file.sessions);
+    this.acl.restore(file.acl);
     this.watches.notifyAll();
     return file.lastIndex;
   }
