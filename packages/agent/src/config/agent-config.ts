@@ -1,6 +1,7 @@
 // The agent's effective configuration after flags and files are merged. Field names are ours (camelCase);
 // the file format is Consul's (see load-config.ts).
 import type { TlsConfig } from './tls-config.js';
+import { defaultAclSettings, type AclSettings } from './acl-config.js';
 
 export type { TlsConfig, TlsSettings } from './tls-config.js';
 
@@ -119,6 +120,8 @@ export interface AgentConfig {
   rejoinAfterLeave: boolean;
   pidFile: string;
   telemetry: TelemetrySettings;
+  /** acl { ... } (acl-config.ts). */
+  acl: AclSettings;
   /** The files and directories the configuration was read from, re-read on reload. */
   configFiles: string[];
   configDirs: string[];
@@ -197,6 +200,7 @@ export function defaultConfig(hostname: string): AgentConfig {
       filterDefault: true,
       prefixFilter: [],
     },
+    acl: defaultAclSettings(),
     configFiles: [],
     configDirs: [],
   };
