@@ -12,6 +12,8 @@ import { formatGoDuration, joinHostPort, type Logger } from '@conclave/toolkit';
 import { ApiCall, BODY_IDLE_MS } from './api-call.js';
 import { errorAnswer } from './api-error.js';
 import { handleAgent } from './agent-routes.js';
+import { handleAcl } from './acl-endpoints.js';
+import { aclGate } from './acl-permissions.js';
 import type { ApiBackend, RequestForwarder } from './backend.js';
 import { handleCatalog } from './catalog-endpoints.js';
 import { handleEvent } from './event-endpoints.js';
@@ -107,6 +109,9 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       if (c === 107 /* k */ && path.startsWith('/v1/kv/')) {
         handler = handleKv;
         rest = path.slice(7);
+      } else if (c === 97 /* a */ && path.startsWith('/v1/acl/')) {
+        handler = handleAcl;
+        rest = path.slice(8);
       } else if (c === 97 /* a */ && path.startsWith('/v1/agent/')) {
         handler = handleAgent;
         rest = path.slice(10);
@@ -168,7 +173,9 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     }
     const call = new ApiCall(req, res, backend, rest, new QueryParams(qi < 0 ? '' : url.slice(qi + 1)), alwaysPretty);
     try {
-      const pending = handler(call);
+      // ACLs: one gate for every endpoint (acl-permissions.ts); synchronous on a server, so the hot path stays so.
+      const gate = backend.acl ? aclGate(call, path) : undefined;
+      const pending = gate ? gate.then(() => handler(call)) : handler(call);
       if (pending)
         pending.then(
           () => {

@@ -9,6 +9,7 @@ import type { Session } from '@conclave/state';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
+import { requirePermission } from './acl-enforce.js';
 
 export async function handleSession(call: ApiCall): Promise<void> {
   const rest = call.rest;
@@ -57,6 +58,7 @@ async function create(call: ApiCall): Promise<void> {
     if (err instanceof DecodeError) throw new ApiError(400, `Request decode failed: ${err.message}`);
     throw err;
   }
+  await requirePermission(call, 'session', 'write', input.Node);
   const id = randomUUID();
   const result = (await call.backend.log.propose({
     type: 'session.create',
