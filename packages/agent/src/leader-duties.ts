@@ -19,6 +19,8 @@ export interface LeaderDutiesOptions {
   logger: Logger;
   reconcileIntervalMs?: number;
   tombstoneTickMs?: number;
+  /** Once on gaining leadership (and at start in -dev): e.g. creating acl.tokens.initial_management. */
+  onLeader?: () => void;
 }
 
 export class LeaderDuties {
@@ -30,7 +32,10 @@ export class LeaderDuties {
 
   /** Starts the periodic duties; `alwaysLeader` (-dev) starts the session timers at once. */
   start(alwaysLeader: boolean): void {
-    if (alwaysLeader) this.o.sessionTimers.start();
+    if (alwaysLeader) {
+      this.o.sessionTimers.start();
+      this.o.onLeader?.();
+    }
     this.reconcileTimer = setInterval(() => this.reconcile(), this.o.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
     this.reconcileTimer.unref();
     this.tombstoneTimer = setInterval(() => {
@@ -47,6 +52,7 @@ export class LeaderDuties {
       this.o.logger.info('cluster leadership acquired');
       this.reconcile();
       this.o.sessionTimers.start();
+      this.o.onLeader?.();
     } else {
       // Raft tells every state change; only a leader that steps down has lost leadership.
       if (this.leading) this.o.logger.info('cluster leadership lost');

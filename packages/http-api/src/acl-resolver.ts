@@ -70,19 +70,27 @@ export class StateTokenResolver implements AclBackend {
     const aclIndex = this.state.acl.maxIndex();
     const hit = this.cache.get(digest);
     if (hit && hit.aclIndex === aclIndex && !expired(hit.resolved.token, this.now())) return hit.resolved;
-    const token = this.state.acl.tokenBySecret(effective);
-    if (!token || expired(token, this.now())) throw new ApiError(403, ACL_NOT_FOUND);
-    const resolved = { accessorId: token.AccessorID, authorizer: this.compile(token), token };
+    const r = this.resolution(effective);
+    if (!r) throw new ApiError(403, ACL_NOT_FOUND);
+    const resolved = { accessorId: r.accessorId, authorizer: compileResolution(r, this.opts.defaultPolicy), token: this.state.acl.tokenBySecret(effective) };
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
     this.cache.set(digest, { aclIndex, resolved });
     return resolved;
+  }
+
+  /** What a token grants, as plain data (for a client agent to compile and cache): undefined when no live
+   * token has this secret. */
+  resolution(secret: string): TokenResolution | undefined {
+    const token = this.state.acl.tokenBySecret(secret);
+    if (!token || expired(token, this.now())) return undefined;
+    return { accessorId: token.AccessorID, expirationTime: token.ExpirationTime, ...this.rulesOf(token) };
   }
 
   private now(): number {
     return this.opts.now ? this.opts.now() : Date.now();
   }
 
-  private compile(token: AclToken): Authorizer {
+  private rulesOf(token: AclToken): { management: boolean; rules: PolicyRules[] } {
     const policyIds = new Set(token.Policies.map((p) => p.ID));
     const identities: PolicyRules[] = [];
     for (const link of token.Roles) {
@@ -93,9 +101,9 @@ export class StateTokenResolver implements AclBackend {
     }
     identities.push(...token.ServiceIdentities.flatMap((s) => this.serviceIdentity(s)), ...token.NodeIdentities.flatMap((n) => this.nodeIdentity(n)));
     // The built-in management policy is everything, ACL management included (Consul's manageAll).
-    if (policyIds.has(GLOBAL_MANAGEMENT_POLICY_ID)) return Authorizer.compile([], 'manage');
+    if (policyIds.has(GLOBAL_MANAGEMENT_POLICY_ID)) return { management: true, rules: [] };
     const rules = [...policyIds].flatMap((id) => this.policyRules(id));
-    return Authorizer.compile([...rules, ...identities], this.opts.defaultPolicy satisfies DefaultPolicy);
+    return { management: false, rules: [...rules, ...identities] };
   }
 
   private policyRules(id: string): PolicyRules[] {
@@ -145,6 +153,20 @@ export class StateTokenResolver implements AclBackend {
       },
     ];
   }
+}
+
+/** A token's grants as plain data: what crosses agent RPC from a server to a client agent's cache. */
+export interface TokenResolution {
+  accessorId: string;
+  /** The built-in global-management policy: everything, ACL management included. */
+  management: boolean;
+  rules: PolicyRules[];
+  expirationTime?: string;
+}
+
+/** The authorizer for a resolution, falling back to the cluster's default policy. */
+export function compileResolution(r: TokenResolution, defaultPolicy: 'allow' | 'deny'): Authorizer {
+  return r.management ? Authorizer.compile([], 'manage') : Authorizer.compile(r.rules, defaultPolicy satisfies DefaultPolicy);
 }
 
 function expired(token: AclToken | undefined, now: number): boolean {

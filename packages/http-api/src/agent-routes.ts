@@ -1,6 +1,7 @@
 // /v1/agent/*: routes each path to AgentEndpoints (implemented by the agent), parsing query parameters and
 // encoding answers. Agent endpoints are local: no X-Consul-Index.
 
+import { agentToken } from './agent-token-endpoint.js';
 import { parseGoBool, parseLogLevel } from '@conclave/toolkit';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
@@ -18,6 +19,7 @@ export async function handleAgent(call: ApiCall): Promise<void> {
   const agent = call.backend.agent;
   const path = call.rest;
   const q = call.query;
+  if (path.startsWith('token/')) return agentToken(call, path.slice('token/'.length));
   switch (path) {
     case 'self':
       if (call.allow('GET')) call.json(200, selfJson(await agent.self()));
