@@ -56,7 +56,7 @@ export const ENDPOINT_PERMISSIONS: PermissionRow[] = [
     doc: 'key:read on the key (recurse and keys: the entries the token may read, filtered); PUT, DELETE: key:write; DELETE ?recurse: key:write on every key under the prefix',
   },
   { path: 'catalog/register', need: () => 'handler', doc: 'node:write on the node; service:write on the service when one is registered' },
-  { path: 'catalog/deregister', need: () => 'handler', doc: 'node:write on the node (service:write on the service when only it goes)' },
+  { path: 'catalog/deregister', need: () => 'handler', doc: 'node:write on the node' },
   { path: 'catalog/datacenters', need: () => 'none', doc: 'none' },
   { path: 'catalog/nodes', need: () => 'handler', doc: 'filtered: the nodes with node:read' },
   { path: 'catalog/services', need: () => 'handler', doc: 'filtered: the services with service:read' },
