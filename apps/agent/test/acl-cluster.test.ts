@@ -101,6 +101,8 @@ describe('ACLs in a cluster with default_policy deny', () => {
     expect(answered.status).toBe('NOERROR');
     expect(answered.answer[0]?.[4]).toBe('10.1.1.1');
     expect((await dig(client().ports.dns, 'db.service.consul')).status).toBe('NXDOMAIN');
+    // Requests without a token that the client forwards carry its default token too.
+    expect(Object.keys((await http(client(), 'GET', '/v1/catalog/services')).json())).toEqual(['web']);
     expect((await cli(['acl', 'set-agent-token', 'default', ''], management)).code).toBe(0);
   });
 

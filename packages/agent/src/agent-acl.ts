@@ -70,6 +70,7 @@ export class AgentAcl implements AgentTokenStore {
     const recovery = this.recoveryToken();
     return {
       agentTokens: this,
+      defaultToken: () => this.tokens.default,
       resolve: (secret: string) => (this.isRecovery(secret) ? recovery : inner.resolve(secret)),
     };
   }

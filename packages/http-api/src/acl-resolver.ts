@@ -30,6 +30,9 @@ export interface AclBackend {
   resolve(secret: string): Promise<ResolvedToken> | ResolvedToken;
   /** The agent's own tokens (`/v1/agent/token/<kind>`); absent where they cannot be set. */
   readonly agentTokens?: AgentTokenStore;
+  /** acl.tokens.default: sent with requests forwarded to a server that carry no token of their own, as Consul's
+   * client agents do. */
+  defaultToken?(): string;
 }
 
 /** The agent tokens that `/v1/agent/token/<kind>` sets at run time. */

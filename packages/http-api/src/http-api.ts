@@ -154,7 +154,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
-          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done);
+          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, backend.acl?.defaultToken?.());
           return;
         }
       } catch (err) {
@@ -282,7 +282,14 @@ const MAX_FORWARDED_BODY = 64 << 20;
 const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
 
 /** Answers the request through another agent: reads it whole, writes the reply as it came, or the error. */
-function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse, idleMs: number, done: (() => void) | undefined): void {
+function forward(
+  fwd: RequestForwarder,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  idleMs: number,
+  done: (() => void) | undefined,
+  defaultToken?: string,
+): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let refused = false;
@@ -318,6 +325,8 @@ function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.Ser
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
+    // No token of the caller's own: the agent's default token speaks for it (ACLs on), as in Consul.
+    if (defaultToken && !headers['x-consul-token'] && !headers.authorization && !/[?&]token=/.test(req.url ?? '')) headers['x-consul-token'] = defaultToken;
     fwd.forward({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks) }).then(
       (reply) => {
         done?.();
