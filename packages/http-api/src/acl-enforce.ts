@@ -65,3 +65,27 @@ export function aclFilter(call: ApiCall): ((resource: Resource, access: Access, 
 export function filteredHeaders(filtered: boolean): string[] {
   return filtered ? [FILTERED_HEADER, 'true'] : [];
 }
+
+const filteredCalls = new WeakSet<ApiCall>();
+
+/** Keeps the items the caller may see (`may` asks the token), remembering when something was left out so that
+ * the answer carries X-Consul-Results-Filtered-By-ACLs (wasFiltered). With ACLs off: the items as they are. */
+export function filterByAcl<T>(call: ApiCall, items: T[], keep: (may: (resource: Resource, access: Access, name: string) => boolean, item: T) => boolean): T[] {
+  const may = aclFilter(call);
+  if (!may) return items;
+  const kept = items.filter((item) => keep(may, item));
+  if (kept.length !== items.length) filteredCalls.add(call);
+  return kept;
+}
+
+/** Notes that the answer left something out (for filters that do not go through filterByAcl). */
+export function markFiltered(call: ApiCall): void {
+  filteredCalls.add(call);
+}
+
+/** Whether this request's answer left something out; also clears the mark (a blocking query re-runs). */
+export function wasFiltered(call: ApiCall): boolean {
+  const was = filteredCalls.has(call);
+  filteredCalls.delete(call);
+  return was;
+}

@@ -85,7 +85,12 @@ export const ENDPOINT_PERMISSIONS: PermissionRow[] = [
   { path: 'agent/join/', need: (call) => write('agent', self(call)), doc: 'agent:write on this agent\'s node' },
   { path: 'agent/force-leave/', need: () => write('operator'), doc: 'operator:write' },
   { path: 'agent/maintenance', need: (call) => write('node', self(call)), doc: 'node:write on this agent\'s node' },
-  { path: 'agent/members', need: (call) => read('node', self(call)), doc: 'node:read on this agent\'s node (Consul filters by node; not yet here)' },
+  { path: 'agent/members', need: () => 'handler', doc: 'filtered: the members with node:read' },
+  { path: 'agent/services', need: () => 'handler', doc: 'filtered: the services with service:read' },
+  { path: 'agent/checks', need: () => 'handler', doc: 'filtered: service checks with service:read, node checks with node:read on this agent\'s node' },
+  { path: 'health/state/', need: () => 'handler', doc: 'filtered: checks with node:read on their node and service:read on their service' },
+  { path: 'session/list', need: () => 'handler', doc: 'filtered: sessions with session:read on their node' },
+  { path: 'event/list', need: () => 'handler', doc: 'filtered: events with event:read on their name' },
   { path: 'agent/health/service/name/', need: (_c, name) => read('service', name), doc: 'service:read on the service' },
   { path: 'agent/token/', need: () => write('acl'), doc: 'acl:write' },
 ];

@@ -2,6 +2,8 @@
 // encoding answers. Agent endpoints are local: no X-Consul-Index.
 
 import { agentToken } from './agent-token-endpoint.js';
+import { filterByAcl, filteredHeaders, wasFiltered } from './acl-enforce.js';
+import type { Access, Resource } from '@conclave/acl';
 import { parseGoBool, parseLogLevel } from '@conclave/toolkit';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
@@ -28,20 +30,25 @@ export async function handleAgent(call: ApiCall): Promise<void> {
       if (!call.allow('GET')) return;
       const pred = filterPredicate(call, AGENT_MEMBER_TYPE);
       const members = await agent.members({ wan: flag(call, 'wan'), segment: q.empty ? undefined : q.get('segment') });
-      call.json(200, filterList(members.map(memberJson), pred));
+      const visible = filterByAcl(call, members.map(memberJson), (may, m) => may('node', 'read', String(m.Name)));
+      call.send(200, 'application/json', call.encode(filterList(visible, pred)), filteredHeaders(wasFiltered(call)));
       return;
     }
     // ?filter runs over the answer's values: api.AgentService, and structs.HealthCheck for checks.
     case 'services': {
       if (!call.allow('GET')) return;
       const pred = filterPredicate(call, AGENT_SERVICE_TYPE);
-      call.json(200, filterMap(await agent.services(call.context()), pred));
+      const services = aclMap(call, await agent.services(call.context()), (may, s) => may('service', 'read', String(s.Service)));
+      call.send(200, 'application/json', call.encode(filterMap(services, pred)), filteredHeaders(wasFiltered(call)));
       return;
     }
     case 'checks': {
       if (!call.allow('GET')) return;
       const pred = filterPredicate(call, HEALTH_CHECK_TYPE);
-      call.json(200, filterMap(await agent.checks(call.context()), pred));
+      const checks = aclMap(call, await agent.checks(call.context()), (may, c) =>
+        c.ServiceName ? may('service', 'read', String(c.ServiceName)) : may('node', 'read', call.backend.nodeName),
+      );
+      call.send(200, 'application/json', call.encode(filterMap(checks, pred)), filteredHeaders(wasFiltered(call)));
       return;
     }
     case 'service/register': {
@@ -226,4 +233,14 @@ function healthAnswer(call: ApiCall, status: string, payload: unknown): void {
   const code = HEALTH_STATUS_CODE[status] ?? 503;
   if (!call.query.empty && call.query.get('format') === 'text') return call.text(code, status);
   call.json(code, payload);
+}
+
+/** An agent map (services, checks by ID) without the entries the token may not read. */
+function aclMap(
+  call: ApiCall,
+  map: Record<string, unknown>,
+  keep: (may: (resource: Resource, access: Access, name: string) => boolean, v: Record<string, unknown>) => boolean,
+): Record<string, unknown> {
+  const entries = filterByAcl(call, Object.entries(map), (may, [, v]) => keep(may, (v ?? {}) as Record<string, unknown>));
+  return Object.fromEntries(entries);
 }

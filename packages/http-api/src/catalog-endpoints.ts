@@ -6,7 +6,7 @@ import type { QueryResult } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
-import { aclFilter, filteredHeaders, requirePermission } from './acl-enforce.js';
+import { aclFilter, filteredHeaders, markFiltered, requirePermission, wasFiltered } from './acl-enforce.js';
 import { filterList, filterMap, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
 import { NODE_SERVICE_TYPE, NODE_TYPE, SERVICE_NODE_TYPE } from './filter-types.js';
 
@@ -30,7 +30,7 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
       return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta }, ws), (r) => {
         const may = aclFilter(call);
         const nodes = may ? r.value.filter((n) => may('node', 'read', n.Node)) : r.value;
-        if (nodes.length !== r.value.length) hidden.add(call);
+        if (nodes.length !== r.value.length) markFiltered(call);
         return filterList(nodes, pred);
       });
     }
@@ -44,7 +44,7 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
         if (may) {
           const all = r.value;
           r = { ...r, value: Object.fromEntries(Object.entries(all).filter(([name]) => may('service', 'read', name))) };
-          if (Object.keys(r.value).length !== Object.keys(all).length) hidden.add(call);
+          if (Object.keys(r.value).length !== Object.keys(all).length) markFiltered(call);
         }
         if (!pred) return r.value;
         // Consul filters the service instances (ServiceNode fields), then unions the tags of those left.
@@ -78,17 +78,14 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
   throw new ApiError(404, 'Invalid URL path: not a recognized HTTP API endpoint');
 }
 
-/** Reads whose shape left out what the token may not read (X-Consul-Results-Filtered-By-ACLs). */
-const hidden = new WeakSet<ApiCall>();
-
 /** A blocking-capable read answered as JSON with the query headers. */
 export async function read<T>(call: ApiCall, run: Parameters<typeof blockingQuery<T>>[2], shape?: (r: QueryResult<T>) => unknown): Promise<void> {
   const opts = parseBlockingOptions(call);
   await blockingQuery(call, opts, run, (r) => {
-    hidden.delete(call);
+    wasFiltered(call);
     const value = shape ? shape(r) : r.value;
     const body = call.encode(value);
-    call.send(200, 'application/json', body, [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(hidden.has(call))]);
+    call.send(200, 'application/json', body, [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(wasFiltered(call))]);
   });
 }
 

@@ -173,6 +173,32 @@ describe('/v1/acl with default_policy deny', () => {
     expect((await req('DELETE', '/v1/acl/token/00000000-0000-0000-0000-000000000002', root)).status).toBe(403);
   });
 
+  it('filters health states, sessions, members and agent services by what the token may read', async () => {
+    const p = (await req('PUT', '/v1/acl/policy', root, { Name: 'db-reader', Rules: 'service "db" { policy = "read" }\nnode "n2" { policy = "read" }\nsession "n2" { policy = "read" }' })).json;
+    const t = (await req('PUT', '/v1/acl/token', root, { Policies: [{ ID: p.ID }] })).json.SecretID as string;
+    await h.write({ type: 'catalog.register', Node: 'n2', Address: '10.0.0.2', Check: { CheckID: 'db-check', Name: 'db', Status: 'passing', ServiceID: 'db' } });
+    const all = await req('GET', '/v1/health/state/any', root);
+    const mine = await req('GET', '/v1/health/state/any', t);
+    expect(all.json.length).toBeGreaterThan(mine.json.length);
+    expect(mine.json.map((c: { Node: string }) => c.Node)).toEqual(mine.json.map(() => 'n2'));
+    expect(mine.headers.get('x-consul-results-filtered-by-acls')).toBe('true');
+
+    await h.write({ type: 'session.create', Session: { ID: 's-n1', Node: 'node1', Behavior: 'release', LockDelay: 0, TTL: '', NodeChecks: [] } as never });
+    await h.write({ type: 'session.create', Session: { ID: 's-n2', Node: 'n2', Behavior: 'release', LockDelay: 0, TTL: '', NodeChecks: [] } as never });
+    const sessions = await req('GET', '/v1/session/list', t);
+    expect(sessions.json.map((x: { ID: string }) => x.ID)).toEqual(['s-n2']);
+    expect(sessions.headers.get('x-consul-results-filtered-by-acls')).toBe('true');
+    expect((await req('GET', '/v1/session/list', root)).json).toHaveLength(2);
+
+    const services = await req('GET', '/v1/agent/services', t);
+    expect(services.json).toEqual({});
+    expect(services.headers.get('x-consul-results-filtered-by-acls')).toBe('true');
+    expect(Object.keys((await req('GET', '/v1/agent/services', root)).json)).toEqual(['web']);
+    const members = await req('GET', '/v1/agent/members', t);
+    expect(members.json).toEqual([]);
+    expect((await req('GET', '/v1/agent/members', root)).json).toHaveLength(1);
+  });
+
   it('needs a management token for endpoints without a row, and none for status', async () => {
     expect((await req('GET', '/v1/status/leader', undefined)).status).toBe(200);
     const snap = await req('GET', '/v1/snapshot', undefined);
