@@ -93,6 +93,8 @@ export const ENDPOINT_PERMISSIONS: PermissionRow[] = [
   { path: 'event/list', need: () => 'handler', doc: 'filtered: events with event:read on their name' },
   { path: 'agent/health/service/name/', need: (_c, name) => read('service', name), doc: 'service:read on the service' },
   { path: 'agent/token/', need: () => write('acl'), doc: 'acl:write' },
+  { path: 'agent/service/', need: () => 'handler', doc: 'service:write on the service (register: the body\'s Name; by ID: the service it names); reading one: service:read' },
+  { path: 'agent/check/', need: () => 'handler', doc: 'service:write on the check\'s service, node:write on this agent\'s node for node checks' },
 ];
 
 const extra: PermissionRow[] = [];

@@ -2,6 +2,7 @@
 // encoding answers. Agent endpoints are local: no X-Consul-Index.
 
 import { agentToken } from './agent-token-endpoint.js';
+import { authorizeAgentEndpoint } from './agent-acl-checks.js';
 import { filterByAcl, filteredHeaders, wasFiltered } from './acl-enforce.js';
 import type { Access, Resource } from '@conclave/acl';
 import { parseGoBool, parseLogLevel } from '@conclave/toolkit';
@@ -54,13 +55,16 @@ export async function handleAgent(call: ApiCall): Promise<void> {
     case 'service/register': {
       if (!call.allow('PUT')) return;
       const body = await requiredBody(call);
+      await authorizeAgentEndpoint(call, path, body);
       await agent.registerService(body, { replaceExistingChecks: flag(call, 'replace-existing-checks') }, call.context());
       call.ok();
       return;
     }
     case 'check/register': {
       if (!call.allow('PUT')) return;
-      await agent.registerCheck(await requiredBody(call), call.context());
+      const checkBody = await requiredBody(call);
+      await authorizeAgentEndpoint(call, path, checkBody);
+      await agent.registerCheck(checkBody, call.context());
       call.ok();
       return;
     }
@@ -104,6 +108,8 @@ export async function handleAgent(call: ApiCall): Promise<void> {
 
   const id = (prefix: string): string | undefined => (path.startsWith(prefix) ? path.slice(prefix.length) : undefined);
   let arg: string | undefined;
+  // Services and checks by ID: the ACL check needs the service the ID belongs to (agent-acl-checks.ts).
+  if (path.startsWith('service/') || path.startsWith('check/')) await authorizeAgentEndpoint(call, path);
 
   if ((arg = id('service/deregister/')) !== undefined) {
     if (!call.allow('PUT')) return;

@@ -183,8 +183,8 @@ describe('/v1/acl with default_policy deny', () => {
     expect(mine.json.map((c: { Node: string }) => c.Node)).toEqual(mine.json.map(() => 'n2'));
     expect(mine.headers.get('x-consul-results-filtered-by-acls')).toBe('true');
 
-    await h.write({ type: 'session.create', Session: { ID: 's-n1', Node: 'node1', Behavior: 'release', LockDelay: 0, TTL: '', NodeChecks: [] } as never });
-    await h.write({ type: 'session.create', Session: { ID: 's-n2', Node: 'n2', Behavior: 'release', LockDelay: 0, TTL: '', NodeChecks: [] } as never });
+    await h.write({ type: 'session.create', Session: { ID: 's-n1', Node: 'node1', Behavior: 'release', LockDelay: 0, TTL: '', NodeChecks: [] } as never, Now: 0 });
+    await h.write({ type: 'session.create', Session: { ID: 's-n2', Node: 'n2', Behavior: 'release', LockDelay: 0, TTL: '', NodeChecks: [] } as never, Now: 0 });
     const sessions = await req('GET', '/v1/session/list', t);
     expect(sessions.json.map((x: { ID: string }) => x.ID)).toEqual(['s-n2']);
     expect(sessions.headers.get('x-consul-results-filtered-by-acls')).toBe('true');
@@ -197,6 +197,20 @@ describe('/v1/acl with default_policy deny', () => {
     const members = await req('GET', '/v1/agent/members', t);
     expect(members.json).toEqual([]);
     expect((await req('GET', '/v1/agent/members', root)).json).toHaveLength(1);
+  });
+
+  it('checks the agent\'s service endpoints against the service they are about', async () => {
+    const p = (await req('PUT', '/v1/acl/policy', root, { Name: 'web-writer', Rules: 'service "web" { policy = "write" }' })).json;
+    const t = (await req('PUT', '/v1/acl/token', root, { Policies: [{ ID: p.ID }] })).json.SecretID as string;
+    expect((await req('PUT', '/v1/agent/service/register', t, { Name: 'web', Port: 80 })).status).toBe(200);
+    const db = await req('PUT', '/v1/agent/service/register', t, { Name: 'db', Port: 5432 });
+    expect(db.status).toBe(403);
+    expect(db.text).toMatch(/lacks permission 'service:write' on "db"$/);
+    expect((await req('PUT', '/v1/agent/service/deregister/web/1', t)).status).toBe(200);
+    expect((await req('PUT', '/v1/agent/service/deregister/web/1', undefined)).status).toBe(403);
+    expect((await req('GET', '/v1/agent/service/web/1', t)).status).toBe(200);
+    // A node check needs node:write on this agent's node.
+    expect((await req('PUT', '/v1/agent/check/register', t, { Name: 'disk', TTL: '10s' })).text).toMatch(/lacks permission 'node:write' on "node1"/);
   });
 
   it('needs a management token for endpoints without a row, and none for status', async () => {
