@@ -44,6 +44,14 @@ export async function requirePermission(call: ApiCall, resource: Resource, acces
   if (p) check(await p, resource, access, name);
 }
 
+/** Throws Consul's 403 unless the caller may write every key under `prefix` (recursive deletes). */
+export async function requireKeyWritePrefix(call: ApiCall, prefix: string): Promise<void> {
+  const p = resolveCaller(call);
+  if (!p) return;
+  const t = await p;
+  if (!t.authorizer.keyWritePrefix(prefix)) throw new ApiError(403, permissionDeniedText(t.accessorId, 'key', 'write', prefix));
+}
+
 /** Whether the caller may (ACLs off: always true). */
 export async function permitted(call: ApiCall, resource: Resource, access: Access, name?: string): Promise<boolean> {
   const p = resolveCaller(call);

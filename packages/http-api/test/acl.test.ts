@@ -213,6 +213,20 @@ describe('/v1/acl with default_policy deny', () => {
     expect((await req('PUT', '/v1/agent/check/register', t, { Name: 'disk', TTL: '10s' })).text).toMatch(/lacks permission 'node:write' on "node1"/);
   });
 
+  it('checks every operation of a transaction before applying any', async () => {
+    const p = (await req('PUT', '/v1/acl/policy', root, { Name: 'txn-app', Rules: 'key_prefix "txn/" { policy = "write" }' })).json;
+    const t = (await req('PUT', '/v1/acl/token', root, { Policies: [{ ID: p.ID }] })).json.SecretID as string;
+    const ok = await req('PUT', '/v1/txn', t, [{ KV: { Verb: 'set', Key: 'txn/a', Value: 'YQ==' } }]);
+    expect(ok.status).toBe(200);
+    const mixed = await req('PUT', '/v1/txn', t, [
+      { KV: { Verb: 'set', Key: 'txn/b', Value: 'Yg==' } },
+      { KV: { Verb: 'set', Key: 'other/c', Value: 'Yw==' } },
+    ]);
+    expect(mixed.status).toBe(403);
+    expect(mixed.text).toMatch(/lacks permission 'key:write' on "other\/c"/);
+    expect((await req('GET', '/v1/kv/txn/b', root)).status).toBe(404);
+  });
+
   it('needs a management token for endpoints without a row, and none for status', async () => {
     expect((await req('GET', '/v1/status/leader', undefined)).status).toBe(200);
     const snap = await req('GET', '/v1/snapshot', undefined);
