@@ -46,7 +46,7 @@ const sessionNode = (call: ApiCall, id: string) => call.backend.state.sessions.i
 export const ENDPOINT_PERMISSIONS: PermissionRow[] = [
   { path: 'acl/', need: () => 'handler', doc: 'acl:read to read, acl:write to change; token/self and bootstrap: none' },
   { path: 'status/', need: () => 'none', doc: 'none' },
-  { path: 'txn', need: () => 'handler', doc: 'each operation as its endpoint: key:read|write (delete-tree: write under the prefix), node, service (checks: their service, else node), session on its node' },
+  { path: 'txn', need: () => 'handler', doc: 'each operation as its endpoint: key:read or key:write (delete-tree: write under the prefix), node, service (checks: their service, else node), session on its node' },
   {
     path: 'kv/',
     need: (call, key) => {
