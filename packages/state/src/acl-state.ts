@@ -249,32 +249,11 @@ export class AclState {
     this.roles = new Map();
     this.bootstrapIndex = 0;
     this.tableIndex = 0;
-    this.policies.set(GLOBAL_MANAGEMENT_POLICY_ID, {
-      ID: GLOBAL_MANAGEMENT_POLICY_ID,
-      Name: GLOBAL_MANAGEMENT_POLICY_NAME,
-      Description: GLOBAL_MANAGEMENT_POLICY_DESCRIPTION,
-      Rules: GLOBAL_MANAGEMENT_RULES,
-      Datacenters: [],
-      Hash: recordHash([GLOBAL_MANAGEMENT_POLICY_NAME, GLOBAL_MANAGEMENT_RULES]),
-      CreateIndex: 0,
-      ModifyIndex: 0,
-    });
-    const anonymous: AclToken = {
-      AccessorID: ANONYMOUS_TOKEN_ACCESSOR_ID,
-      SecretID: ANONYMOUS_TOKEN_SECRET_ID,
-      Description: ANONYMOUS_TOKEN_DESCRIPTION,
-      Policies: [],
-      Roles: [],
-      ServiceIdentities: [],
-      NodeIdentities: [],
-      Local: false,
-      CreateTime: '1970-01-01T00:00:00Z',
-      Hash: recordHash([ANONYMOUS_TOKEN_DESCRIPTION]),
-      CreateIndex: 0,
-      ModifyIndex: 0,
-    };
-    this.tokens.set(anonymous.AccessorID, anonymous);
-    this.bySecret.set(secretDigest(anonymous.SecretID), anonymous.AccessorID);
+    // Built once per process (they never change); each table gets its own copies.
+    const [policy, anonymous, anonymousDigest] = builtins();
+    this.policies.set(policy.ID, { ...policy, Datacenters: [] });
+    this.tokens.set(anonymous.AccessorID, { ...anonymous, Policies: [], Roles: [], ServiceIdentities: [], NodeIdentities: [] });
+    this.bySecret.set(anonymousDigest, anonymous.AccessorID);
   }
 
   private withNames<T extends { Policies: AclLink[]; Roles?: AclLink[] }>(rec: T): T {
@@ -289,6 +268,38 @@ export class AclState {
     });
     return { ...rec, Policies: policies, Roles: roles };
   }
+}
+
+let builtIn: [AclPolicy, AclToken, string] | undefined;
+
+/** The global-management policy, the anonymous token and its secret's digest. */
+function builtins(): [AclPolicy, AclToken, string] {
+  if (builtIn) return builtIn;
+  const policy: AclPolicy = {
+    ID: GLOBAL_MANAGEMENT_POLICY_ID,
+    Name: GLOBAL_MANAGEMENT_POLICY_NAME,
+    Description: GLOBAL_MANAGEMENT_POLICY_DESCRIPTION,
+    Rules: GLOBAL_MANAGEMENT_RULES,
+    Datacenters: [],
+    Hash: recordHash([GLOBAL_MANAGEMENT_POLICY_NAME, GLOBAL_MANAGEMENT_RULES]),
+    CreateIndex: 0,
+    ModifyIndex: 0,
+  };
+  const anonymous: AclToken = {
+    AccessorID: ANONYMOUS_TOKEN_ACCESSOR_ID,
+    SecretID: ANONYMOUS_TOKEN_SECRET_ID,
+    Description: ANONYMOUS_TOKEN_DESCRIPTION,
+    Policies: [],
+    Roles: [],
+    ServiceIdentities: [],
+    NodeIdentities: [],
+    Local: false,
+    CreateTime: '1970-01-01T00:00:00Z',
+    Hash: recordHash([ANONYMOUS_TOKEN_DESCRIPTION]),
+    CreateIndex: 0,
+    ModifyIndex: 0,
+  };
+  return (builtIn = [policy, anonymous, secretDigest(ANONYMOUS_TOKEN_SECRET_ID)]);
 }
 
 function secretDigest(secret: string): string {
