@@ -19,20 +19,22 @@ export const ALLOWED = {
   'packages/hcl': [],
   // go-metrics: the registry and its sinks (in-memory, Prometheus, statsd); only the agent records metrics.
   'packages/metrics': ['toolkit'],
+  // Consul's ACL rules and authorizer: parses rules with hcl, knows nothing of storage or transport.
+  'packages/acl': ['hcl', 'toolkit'],
   // Consul's data model and the replicated state.
   'packages/catalog': ['toolkit'],
   'packages/kv': ['catalog', 'toolkit'],
-  'packages/state': ['catalog', 'kv', 'toolkit'],
+  'packages/state': ['acl', 'catalog', 'kv', 'toolkit'],
   'packages/health': ['catalog', 'toolkit'],
   // Protocol front ends over narrow interfaces.
-  'packages/http-api': ['catalog', 'kv', 'state', 'toolkit'],
+  'packages/http-api': ['acl', 'catalog', 'kv', 'state', 'toolkit'],
   'packages/dns': ['toolkit'],
   // Clients of any Consul-compatible agent.
   'packages/client': ['toolkit'],
   'packages/template': ['client', 'hcl', 'toolkit'],
   'packages/watch': ['client', 'toolkit'],
   // Composition.
-  'packages/agent': ['catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'hcl', 'metrics', 'toolkit'],
+  'packages/agent': ['acl', 'catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'hcl', 'metrics', 'toolkit'],
   'packages/cli': ['agent', 'catalog', 'state', 'client', 'watch', 'tls', 'toolkit'],
   // Launchers.
   'apps/agent': ['cli'],

@@ -2,7 +2,7 @@
 //   dev     a LocalLog on the agent's own state machine; always the leader
 //   server  Raft (RaftServer and its RaftLog), the server listener (Raft + RPC), a forwarder to the leader
 //   client  a RemoteLog to the servers and a forwarder that answers (almost) every request through a server
-import type { Command, CommandLog, CommandResult, StateMachine } from '@conclave/state';
+import { NoServersError, type Command, type CommandLog, type CommandResult, type StateMachine } from '@conclave/state';
 import type { Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
 import type { AgentMetrics } from './agent-metrics.js';
@@ -11,7 +11,7 @@ import { LocalLog } from './local-log.js';
 import type { RaftServer } from './cluster/raft-server.js';
 import type { ServerListener } from './cluster/server-listener.js';
 import { RemoteLog } from './cluster/remote-log.js';
-import type { RpcClient } from './cluster/rpc.js';
+import { RPC_HOLD_TIMEOUT_MS, RpcError, type RpcClient } from './cluster/rpc.js';
 import type { ClusterTls } from './cluster/cluster-tls.js';
 import { RpcForwarder, followerForwards } from './cluster/forwarding.js';
 import { serverTargets } from './cluster/servers.js';
@@ -28,6 +28,8 @@ export interface AgentRole {
   forwarder?: RpcForwarder;
   raftServer?: RaftServer;
   serverListener?: ServerListener;
+  /** Client agents: asks a server what a token grants (the `acl.resolve` RPC), the next one on a transport error. */
+  aclFetch?: (secret: string) => Promise<unknown>;
 }
 
 export interface RoleInputs {
@@ -42,6 +44,8 @@ export interface RoleInputs {
   httpLoopback: () => { host: string; port: number } | undefined;
   onLeadership: (leader: boolean) => void;
   metrics: AgentMetrics;
+  /** A server's answer to a client agent's `acl.resolve` RPC; undefined with ACLs off. */
+  aclResolve?: (secret: string) => unknown;
 }
 
 export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): AgentRole {
@@ -53,6 +57,18 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
       mode: 'client',
       log: new RemoteLog(servers, i.rpc),
       forwarder: new RpcForwarder(() => true, servers, i.rpc, 'no-servers', i.logger.named('client')),
+      aclFetch: async (secret) => {
+        let last: unknown = new NoServersError();
+        for (const target of servers()) {
+          try {
+            return await i.rpc.call(target, 'acl.resolve', { secret }, RPC_HOLD_TIMEOUT_MS);
+          } catch (err) {
+            last = err;
+            if (!(err instanceof RpcError && err.transport)) break;
+          }
+        }
+        throw last;
+      },
     };
   }
   const [{ RaftServer }, { ServerListener }] = serverCode;
@@ -76,7 +92,7 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
     mode: 'server',
     log: raftServer.log,
     raftServer,
-    serverListener: new ServerListener(raftServer, i.httpLoopback, i.tls, i.logger.named('server'), cfg.rpcMaxConnsPerClient, () => i.metrics.rpcRequest.incr()),
+    serverListener: new ServerListener(raftServer, i.httpLoopback, i.tls, i.logger.named('server'), cfg.rpcMaxConnsPerClient, () => i.metrics.rpcRequest.incr(), i.aclResolve),
     forwarder: new RpcForwarder(
       (path, query, method) => !raftServer.isLeader() && followerForwards(path, query, method),
       () => (leader() ? [leader()] : []),

@@ -31,6 +31,8 @@ import { RELOADABLE_SETTINGS, settingsNeedingRestart } from './config/reload-cha
 import type { RaftServer } from './cluster/raft-server.js';
 import type { ServerListener } from './cluster/server-listener.js';
 import { RpcClient } from './cluster/rpc.js';
+import { AgentAcl, createInitialManagementToken } from './agent-acl.js';
+import { StateTokenResolver, type TokenResolution } from '@conclave/http-api';
 import { ClusterTls } from './cluster/cluster-tls.js';
 import type { RpcForwarder } from './cluster/forwarding.js';
 import { remoteCatalogReader } from './cluster/servers.js';
@@ -79,6 +81,9 @@ export class Agent {
   private membership: Membership | undefined;
   private reconciler: MemberReconciler | undefined;
   private readonly watches: ConfigWatches;
+  /** ACL tokens of this agent and the HTTP API's resolver (agent-acl.ts). */
+  private readonly acl: AgentAcl;
+  private aclFetch: ((secret: string) => Promise<unknown>) | undefined;
   private stopped = false;
   private autopilot: AutopilotView | undefined;
   private readonly remoteExec: RemoteExec;
@@ -96,6 +101,11 @@ export class Agent {
     const rpcRate = !config.server && !config.dev && config.rpcRate !== Infinity ? new TokenBucket(config.rpcRate, Math.max(1, config.rpcMaxBurst)) : undefined;
     this.rpc = new RpcClient(() => this.clusterTls.dialOptions(), rpcRate, () => this.metrics.clientRpc.incr());
     this.knownPeers = new KnownPeers(config.dev ? '' : config.dataDir);
+    this.acl = new AgentAcl(config.acl, config.dev ? '' : config.dataDir, this.identity.node, logger.named('acl'));
+    const aclServer =
+      config.acl.enabled && (config.server || config.dev)
+        ? new StateTokenResolver(this.state, { defaultPolicy: config.acl.defaultPolicy, datacenter: config.datacenter, defaultToken: () => '' })
+        : undefined;
     const members = () => this.membership?.members() ?? [];
     const role = agentRole(
       {
@@ -109,10 +119,12 @@ export class Agent {
         httpLoopback: () => this.frontEnds.loopback(),
         onLeadership: (leader) => this.leader?.onLeadership(leader),
         metrics: this.metrics,
+        aclResolve: aclServer ? (secret) => aclServer.resolution(secret) : undefined,
       },
       serverCode,
     );
     ({ mode: this.mode, log: this.log, forwarder: this.forwarder, raftServer: this.raftServer, serverListener: this.serverListener } = role);
+    this.aclFetch = role.aclFetch;
     const propose = (cmd: Command) => this.log.propose(cmd);
     ({ services: this.services, scheduler: this.scheduler } = LocalServices.withChecks(this.local, config, logger));
     const reader = this.mode === 'client' ? remoteCatalogReader(() => this.forwarder!) : localCatalogReader(this.state);
@@ -142,7 +154,10 @@ export class Agent {
         sessionTimers: this.sessionTimers,
         tombstones: new TombstoneReaper(() => this.state.maxIndex(), propose),
         logger: logger.named('server'),
-        onLeading: () => void initAutopilotConfig(this.state, this.log, this.config.autopilot, logger.named('autopilot')),
+        onLeader: () => {
+          void initAutopilotConfig(this.state, this.log, this.config.autopilot, logger.named('autopilot'));
+          void createInitialManagementToken(this.acl, this.state, propose, logger.named('acl'));
+        },
       });
     }
     this.events = new LocalUserEvents({
@@ -335,6 +350,11 @@ export class Agent {
     const cfg = this.config;
     await this.startGossip();
     await this.serverListener?.listen(cfg.ports.server, cfg.bindAddr, this.logger);
+    const aclBackend = this.acl.backend(
+      this.mode === 'client' ? undefined : this.state,
+      this.aclFetch as ((secret: string) => Promise<TokenResolution | null>) | undefined,
+      cfg.datacenter,
+    );
     await this.frontEnds.startHttp(
       agentApiBackend({
         config: cfg,
@@ -360,13 +380,16 @@ export class Agent {
         gossip: () => this.membership?.node,
         metrics: this.metrics,
         autopilot: this.autopilotView(),
+        acl: aclBackend,
       }),
     );
-    await this.frontEnds.startDns(async () =>
-      this.mode === 'client'
-        ? new (await import('./cluster/remote-dns-source.js')).RemoteDnsSource(this.forwarder!, cfg.datacenter)
-        : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter),
-    );
+    await this.frontEnds.startDns(async () => {
+      const source =
+        this.mode === 'client'
+          ? new (await import('./cluster/remote-dns-source.js')).RemoteDnsSource(this.forwarder!, cfg.datacenter, () => this.acl.tokens.default)
+          : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter);
+      return aclBackend ? new (await import('./acl-dns-source.js')).AclDnsSource(source, aclBackend) : source;
+    });
     this.leader?.start(this.mode === 'dev');
     // Raft starts once HTTP is up: the server answers forwarded requests through its own HTTP API.
     await this.raftServer?.start();

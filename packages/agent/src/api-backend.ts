@@ -1,7 +1,7 @@
 // What the HTTP API serves on this agent (http-api's ApiBackend), assembled from the agent's parts: the state
 // machine (read-only), the log, the agent's facts and /v1/agent/* endpoints, user events, session timers,
 // and the forwarder of a client or follower.
-import type { ApiBackend, RequestForwarder } from '@conclave/http-api';
+import type { AclBackend, ApiBackend, RequestForwarder } from '@conclave/http-api';
 import { RefusedError, type RootLogger } from '@conclave/toolkit';
 import type { CommandLog, SessionTimers, StateMachine } from '@conclave/state';
 import type { AgentConfig } from './config/agent-config.js';
@@ -39,6 +39,8 @@ export interface ApiBackendParts {
   metrics: AgentMetrics;
   /** Servers: autopilot's view and leadership transfer (/v1/operator/autopilot/*, raft/transfer-leader). */
   autopilot?: AutopilotView;
+  /** ACL enforcement; undefined with ACLs off. */
+  acl?: AclBackend;
 }
 
 export function agentApiBackend(p: ApiBackendParts): ApiBackend {
@@ -89,6 +91,7 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
         return keyringOperation(node, cfg.datacenter, op, key);
       },
     },
+    acl: p.acl,
     operator: p.client
       ? undefined
       : {

@@ -17,10 +17,10 @@ export interface LeaderDutiesOptions {
   sessionTimers: Pick<SessionTimers, 'start' | 'stop'>;
   tombstones: Pick<TombstoneReaper, 'tick' | 'reset'>;
   logger: Logger;
-  /** Run on taking office (and at start in -dev): the autopilot configuration's first write. */
-  onLeading?: () => void;
   reconcileIntervalMs?: number;
   tombstoneTickMs?: number;
+  /** Once on gaining leadership (and at start in -dev): the autopilot configuration's first write, acl.tokens.initial_management. */
+  onLeader?: () => void;
 }
 
 export class LeaderDuties {
@@ -34,7 +34,7 @@ export class LeaderDuties {
   start(alwaysLeader: boolean): void {
     if (alwaysLeader) {
       this.o.sessionTimers.start();
-      this.o.onLeading?.();
+      this.o.onLeader?.();
     }
     this.reconcileTimer = setInterval(() => this.reconcile(), this.o.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
     this.reconcileTimer.unref();
@@ -52,7 +52,7 @@ export class LeaderDuties {
       this.o.logger.info('cluster leadership acquired');
       this.reconcile();
       this.o.sessionTimers.start();
-      this.o.onLeading?.();
+      this.o.onLeader?.();
     } else {
       // Raft tells every state change; only a leader that steps down has lost leadership.
       if (this.leading) this.o.logger.info('cluster leadership lost');

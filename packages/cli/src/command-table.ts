@@ -7,6 +7,7 @@ export type CommandLoader = () => Promise<Command>;
 /** The commands that talk to an agent over HTTP (or need none: keygen, validate, version); `agent` is listed apart
  * in the usage text. */
 export const HTTP_COMMANDS: Record<string, CommandLoader> = {
+  acl: () => import('./commands/acl.js').then((m) => m.acl),
   catalog: () => import('./commands/catalog.js').then((m) => m.catalog),
   debug: () => import('./commands/debug.js').then((m) => m.debug),
   event: () => import('./commands/event.js').then((m) => m.event),

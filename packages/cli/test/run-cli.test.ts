@@ -11,6 +11,7 @@ describe('conclave (no command)', () => {
 
 Available commands are:
     agent          Runs a Conclave agent
+    acl
     catalog
     debug
     event

@@ -1,6 +1,10 @@
 // /v1/agent/*: routes each path to AgentEndpoints (implemented by the agent), parsing query parameters and
 // encoding answers. Agent endpoints are local: no X-Consul-Index.
 
+import { agentToken } from './agent-token-endpoint.js';
+import { authorizeAgentEndpoint } from './agent-acl-checks.js';
+import { filterByAcl, filteredHeaders, wasFiltered } from './acl-enforce.js';
+import type { Access, Resource } from '@conclave/acl';
 import { parseGoBool, parseLogLevel } from '@conclave/toolkit';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
@@ -19,6 +23,7 @@ export async function handleAgent(call: ApiCall): Promise<void> {
   const agent = call.backend.agent;
   const path = call.rest;
   const q = call.query;
+  if (path.startsWith('token/')) return agentToken(call, path.slice('token/'.length));
   switch (path) {
     case 'self':
       if (call.allow('GET')) call.json(200, selfJson(await agent.self()));
@@ -27,32 +32,40 @@ export async function handleAgent(call: ApiCall): Promise<void> {
       if (!call.allow('GET')) return;
       const pred = filterPredicate(call, AGENT_MEMBER_TYPE);
       const members = await agent.members({ wan: flag(call, 'wan'), segment: q.empty ? undefined : q.get('segment') });
-      call.json(200, filterList(members.map(memberJson), pred));
+      const visible = filterByAcl(call, members.map(memberJson), (may, m) => may('node', 'read', String(m.Name)));
+      call.send(200, 'application/json', call.encode(filterList(visible, pred)), filteredHeaders(wasFiltered(call)));
       return;
     }
     // ?filter runs over the answer's values: api.AgentService, and structs.HealthCheck for checks.
     case 'services': {
       if (!call.allow('GET')) return;
       const pred = filterPredicate(call, AGENT_SERVICE_TYPE);
-      call.json(200, filterMap(await agent.services(call.context()), pred));
+      const services = aclMap(call, await agent.services(call.context()), (may, s) => may('service', 'read', String(s.Service)));
+      call.send(200, 'application/json', call.encode(filterMap(services, pred)), filteredHeaders(wasFiltered(call)));
       return;
     }
     case 'checks': {
       if (!call.allow('GET')) return;
       const pred = filterPredicate(call, HEALTH_CHECK_TYPE);
-      call.json(200, filterMap(await agent.checks(call.context()), pred));
+      const checks = aclMap(call, await agent.checks(call.context()), (may, c) =>
+        c.ServiceName ? may('service', 'read', String(c.ServiceName)) : may('node', 'read', call.backend.nodeName),
+      );
+      call.send(200, 'application/json', call.encode(filterMap(checks, pred)), filteredHeaders(wasFiltered(call)));
       return;
     }
     case 'service/register': {
       if (!call.allow('PUT')) return;
       const body = await requiredBody(call);
+      await authorizeAgentEndpoint(call, path, body);
       await agent.registerService(body, { replaceExistingChecks: flag(call, 'replace-existing-checks') }, call.context());
       call.ok();
       return;
     }
     case 'check/register': {
       if (!call.allow('PUT')) return;
-      await agent.registerCheck(await requiredBody(call), call.context());
+      const checkBody = await requiredBody(call);
+      await authorizeAgentEndpoint(call, path, checkBody);
+      await agent.registerCheck(checkBody, call.context());
       call.ok();
       return;
     }
@@ -96,6 +109,8 @@ export async function handleAgent(call: ApiCall): Promise<void> {
 
   const id = (prefix: string): string | undefined => (path.startsWith(prefix) ? path.slice(prefix.length) : undefined);
   let arg: string | undefined;
+  // Services and checks by ID: the ACL check needs the service the ID belongs to (agent-acl-checks.ts).
+  if (path.startsWith('service/') || path.startsWith('check/')) await authorizeAgentEndpoint(call, path);
 
   if ((arg = id('service/deregister/')) !== undefined) {
     if (!call.allow('PUT')) return;
@@ -293,4 +308,14 @@ function healthAnswer(call: ApiCall, code: number, status: string, payload: unkn
   const headers = hash ? ['X-Consul-ContentHash', hash] : [];
   if (wantsText(call)) return call.text(code, status, headers);
   call.send(code, 'application/json', call.encode(payload), headers);
+}
+
+/** An agent map (services, checks by ID) without the entries the token may not read. */
+function aclMap(
+  call: ApiCall,
+  map: Record<string, unknown>,
+  keep: (may: (resource: Resource, access: Access, name: string) => boolean, v: Record<string, unknown>) => boolean,
+): Record<string, unknown> {
+  const entries = filterByAcl(call, Object.entries(map), (may, [, v]) => keep(may, (v ?? {}) as Record<string, unknown>));
+  return Object.fromEntries(entries);
 }

@@ -5,6 +5,7 @@
 
 import type { CommandLog, Session, StateReader } from '@conclave/state';
 import type { AgentEndpoints } from './agent-endpoints.js';
+import type { AclBackend } from './acl-resolver.js';
 import type { RaftConfigurationFacts } from './agent-json.js';
 import type { FireEventParams, UserEvent } from './user-event-params.js';
 import type { NearSorter } from './near-sort.js';
@@ -78,6 +79,8 @@ export interface ApiBackend {
   readonly events?: EventBackend;
   /** Network coordinates for ?near= (near-sort.ts); without them ?near only moves the near node first. */
   readonly near?: NearSorter;
+  /** ACL enforcement (docs/acl.md); absent: ACLs are off and every token is ignored. */
+  readonly acl?: AclBackend;
   /** The clock stamped on commands that need time (lock-delay, session destroy); default Date.now. */
   now?(): number;
 }

@@ -7,6 +7,7 @@ import type { QueryResult } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
+import { aclFilter, filteredHeaders, markFiltered, requirePermission, wasFiltered } from './acl-enforce.js';
 import { filterList, filterMap, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
 import { nearNode, sortNear } from './near-sort.js';
 import { NODE_SERVICE_TYPE, NODE_TYPE, SERVICE_NODE_TYPE } from './filter-types.js';
@@ -29,9 +30,12 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
       const pred = filterPredicate(call, NODE_TYPE);
       const nodeMeta = nodeMetaFilter(call);
       const near = nearNode(call);
-      return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta }, ws), (r) =>
-        sortNear(call, near, filterList(r.value, pred), (n) => n.Node),
-      );
+      return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta }, ws), (r) => {
+        const may = aclFilter(call);
+        const nodes = may ? r.value.filter((n) => may('node', 'read', n.Node)) : r.value;
+        if (nodes.length !== r.value.length) markFiltered(call);
+        return sortNear(call, near, filterList(nodes, pred), (n) => n.Node);
+      });
     }
     case 'services': {
       if (!call.allow('GET')) return;
@@ -39,6 +43,12 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
       const nodeMeta = nodeMetaFilter(call);
       const catalog = call.backend.state.catalog;
       return read(call, (ws) => catalog.serviceList({ nodeMeta }, ws), (r) => {
+        const may = aclFilter(call);
+        if (may) {
+          const all = r.value;
+          r = { ...r, value: Object.fromEntries(Object.entries(all).filter(([name]) => may('service', 'read', name))) };
+          if (Object.keys(r.value).length !== Object.keys(all).length) markFiltered(call);
+        }
         if (!pred) return r.value;
         // Consul filters the service instances (ServiceNode fields), then unions the tags of those left.
         const out: Record<string, string[]> = {};
@@ -96,9 +106,10 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
 export async function read<T>(call: ApiCall, run: Parameters<typeof blockingQuery<T>>[2], shape?: (r: QueryResult<T>) => unknown): Promise<void> {
   const opts = parseBlockingOptions(call);
   await blockingQuery(call, opts, run, (r) => {
+    wasFiltered(call);
     const value = shape ? shape(r) : r.value;
     const body = call.encode(value);
-    call.jsonWithMeta(200, body, r.index, opts.mode);
+    call.send(200, 'application/json', body, [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(wasFiltered(call))]);
   });
 }
 
@@ -114,6 +125,11 @@ async function catalogWrite(call: ApiCall, kind: 'register' | 'deregister'): Pro
   }
   if (kind === 'register' && cmd.type === 'catalog.register') {
     if (cmd.Datacenter && cmd.Datacenter !== call.backend.datacenter) throw new ApiError(500, 'No path to datacenter');
+    // Consul: service:write for the service registered, node:write unless only services and checks are added.
+    if (cmd.Service) await requirePermission(call, 'service', 'write', cmd.Service.Service);
+    await requirePermission(call, 'node', 'write', cmd.Node);
+  } else if (cmd.type === 'catalog.deregister') {
+    await requirePermission(call, 'node', 'write', cmd.Node);
   }
   const result = (await call.backend.log.propose(cmd)).result;
   if (isCommandFailure(result)) throw new ApiError(500, result.error);

@@ -2,6 +2,7 @@
 // index is the last event's UUID halves XORed — a uint64 beyond 2^53, kept as a BigInt — and a blocked list
 // waits until that index differs from the one asked for (it is not monotonic).
 
+import { filterByAcl, filteredHeaders, wasFiltered } from './acl-enforce.js';
 import { userEventIndex, validateFireParams, type UserEvent } from './user-event-params.js';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
@@ -65,7 +66,9 @@ async function list(call: ApiCall): Promise<void> {
     if (asked === undefined || index !== asked || left <= 0) {
       const headers = call.metaHeaders(1, opts.mode);
       headers[1] = index.toString();
-      call.send(200, 'application/json', call.encode(found.map(eventJson)), headers);
+      wasFiltered(call);
+      const visible = filterByAcl(call, found, (may, e) => may('event', 'read', e.Name));
+      call.send(200, 'application/json', call.encode(visible.map(eventJson)), [...headers, ...filteredHeaders(wasFiltered(call))]);
       return;
     }
     const outcome = await new Promise<'changed' | 'timeout' | 'closed'>((resolve) => {

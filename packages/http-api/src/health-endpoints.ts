@@ -6,6 +6,7 @@ import type { CatalogReader, HealthEntry, QueryResult, ServiceQueryOptions } fro
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { read } from './catalog-endpoints.js';
+import { filterByAcl } from './acl-enforce.js';
 import { filterList, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
 import type { GoType } from './bexpr-fields.js';
 import { nearNode, sortNear } from './near-sort.js';
@@ -65,7 +66,10 @@ export async function handleHealth(call: ApiCall): Promise<void> {
       if (arg === '') throw new ApiError(400, 'Missing check state');
       if (!STATES.has(arg)) throw new ApiError(400, `Invalid check state "${arg}": use any, passing, warning or critical`);
       const nodeMeta = nodeMetaFilter(call);
-      return read(call, (ws) => catalog.checksInState(arg, { nodeMeta }, ws), shaped(HEALTH_CHECK_TYPE));
+      const shape = shaped(HEALTH_CHECK_TYPE);
+      return read(call, (ws) => catalog.checksInState(arg, { nodeMeta }, ws), (r) =>
+        shape({ value: filterByAcl(call, r.value, (may, c) => may('node', 'read', c.Node) && (!c.ServiceName || may('service', 'read', c.ServiceName))) }),
+      );
     }
   }
   throw new ApiError(404, 'Invalid URL path: not a recognized HTTP API endpoint');

@@ -12,6 +12,8 @@ import { formatGoDuration, joinHostPort, type Logger } from '@conclave/toolkit';
 import { ApiCall, BODY_IDLE_MS } from './api-call.js';
 import { errorAnswer } from './api-error.js';
 import { handleAgent } from './agent-routes.js';
+import { handleAcl } from './acl-endpoints.js';
+import { aclGate } from './acl-permissions.js';
 import type { ApiBackend, RequestForwarder } from './backend.js';
 import { handleCatalog } from './catalog-endpoints.js';
 import { handleEvent } from './event-endpoints.js';
@@ -114,6 +116,9 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       if (c === 107 /* k */ && path.startsWith('/v1/kv/')) {
         handler = handleKv;
         rest = path.slice(7);
+      } else if (c === 97 /* a */ && path.startsWith('/v1/acl/')) {
+        handler = handleAcl;
+        rest = path.slice(8);
       } else if (c === 97 /* a */ && path.startsWith('/v1/agent/')) {
         handler = handleAgent;
         rest = path.slice(10);
@@ -165,7 +170,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
-          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName));
+          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName), backend.acl?.defaultToken?.());
           return;
         }
       } catch (err) {
@@ -184,7 +189,9 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     }
     const call = new ApiCall(req, res, backend, rest, new QueryParams(qi < 0 ? '' : url.slice(qi + 1)), alwaysPretty);
     try {
-      const pending = handler(call);
+      // ACLs: one gate for every endpoint (acl-permissions.ts); synchronous on a server, so the hot path stays so.
+      const gate = backend.acl ? aclGate(call, path) : undefined;
+      const pending = gate ? gate.then(() => handler(call)) : handler(call);
       if (pending)
         pending.then(
           () => {
@@ -292,7 +299,15 @@ const MAX_FORWARDED_BODY = 64 << 20;
 const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
 
 /** Answers the request through another agent: reads it whole, writes the reply as it came, or the error. */
-function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse, idleMs: number, done: (() => void) | undefined, url: string): void {
+function forward(
+  fwd: RequestForwarder,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  idleMs: number,
+  done: (() => void) | undefined,
+  url: string,
+  defaultToken?: string,
+): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let refused = false;
@@ -328,6 +343,8 @@ function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.Ser
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
+    // No token of the caller's own: the agent's default token speaks for it (ACLs on), as in Consul.
+    if (defaultToken && !headers['x-consul-token'] && !headers.authorization && !/[?&]token=/.test(url)) headers['x-consul-token'] = defaultToken;
     fwd.forward({ method: req.method ?? 'GET', url, headers, body: Buffer.concat(chunks) }).then(
       (reply) => {
         done?.();

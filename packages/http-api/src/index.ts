@@ -26,3 +26,6 @@ export { UserEventError, validateFireParams, userEventIndex, USER_EVENT_SIZE_LIM
 export type { UserEvent, FireEventParams } from './user-event-params.js';
 export type { NearSorter } from './near-sort.js';
 export type { AutopilotFacts, AutopilotServerFacts } from './autopilot-endpoints.js';
+export { StateTokenResolver, compileResolution, type TokenResolution, type AclBackend, type AgentTokenStore, type ResolvedToken, type StateTokenResolverOptions } from './acl-resolver.js';
+export { ENDPOINT_PERMISSIONS, registerEndpointPermissions, permissionRow, type Need, type Permission, type PermissionRow } from './acl-permissions.js';
+export { aclFilter, filteredHeaders, requirePermission, permitted, FILTERED_HEADER } from './acl-enforce.js';

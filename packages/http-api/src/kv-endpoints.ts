@@ -10,6 +10,7 @@ import type { ConsistencyMode } from './backend.js';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
+import { aclFilter, filteredHeaders } from './acl-enforce.js';
 import { encodeKvEntries } from './kv-json.js';
 
 export const DEFAULT_KV_MAX_VALUE_SIZE = 512 * 1024;
@@ -40,21 +41,26 @@ function kvGet(call: ApiCall): Promise<void> | void {
   if (!q.empty && q.has('keys')) {
     const sep = q.has('separator') ? q.get('separator')! : q.has('seperator') ? q.get('seperator')! : '';
     return blockingQuery(call, opts, (ws) => state.keys(key, sep, ws), (r) => {
-      if (r.value.length === 0 && key !== '') {
-        call.send(404, '', '', call.metaHeaders(r.index, opts.mode));
+      const may = aclFilter(call);
+      const keys = may ? r.value.filter((k) => may('key', 'read', k)) : r.value;
+      if (keys.length === 0 && key !== '') {
+        call.send(404, '', '', [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(keys.length !== r.value.length)]);
         return;
       }
-      const body = call.encode(r.value);
-      call.jsonWithMeta(200, body, r.index, opts.mode);
+      const body = call.encode(keys);
+      call.send(200, 'application/json', body, [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(keys.length !== r.value.length)]);
     });
   }
   if (!q.empty && q.has('recurse')) {
     return blockingQuery(call, opts, (ws) => state.list(key, ws), (r) => {
-      if (r.value.length === 0) {
-        call.send(404, '', '', call.metaHeaders(r.index, opts.mode));
+      const may = aclFilter(call);
+      const entries = may ? r.value.filter((e) => may('key', 'read', e.Key)) : r.value;
+      const filtered = filteredHeaders(entries.length !== r.value.length);
+      if (entries.length === 0) {
+        call.send(404, '', '', [...call.metaHeaders(r.index, opts.mode), ...filtered]);
         return;
       }
-      call.jsonWithMeta(200, encodeKvEntries(r.value, call.pretty), r.index, opts.mode);
+      call.send(200, 'application/json', encodeKvEntries(entries, call.pretty), [...call.metaHeaders(r.index, opts.mode), ...filtered]);
     });
   }
   if (key === '') throw new ApiError(400, 'Missing key name');

@@ -9,6 +9,7 @@ import type { Session } from '@conclave/state';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
+import { filterByAcl, filteredHeaders, requirePermission, wasFiltered } from './acl-enforce.js';
 
 export async function handleSession(call: ApiCall): Promise<void> {
   const rest = call.rest;
@@ -57,6 +58,7 @@ async function create(call: ApiCall): Promise<void> {
     if (err instanceof DecodeError) throw new ApiError(400, `Request decode failed: ${err.message}`);
     throw err;
   }
+  await requirePermission(call, 'session', 'write', input.Node);
   const id = randomUUID();
   const result = (await call.backend.log.propose({
     type: 'session.create',
@@ -90,7 +92,9 @@ function read(
 ): Promise<void> {
   const opts = parseBlockingOptions(call);
   return blockingQuery(call, opts, run, (r) => {
-    call.jsonWithMeta(200, call.encode(r.value.map(sessionJson)), r.index, opts.mode);
+    wasFiltered(call);
+    const sessions = filterByAcl(call, r.value, (may, x) => may('session', 'read', x.Node));
+    call.send(200, 'application/json', call.encode(sessions.map(sessionJson)), [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(wasFiltered(call))]);
   });
 }
 

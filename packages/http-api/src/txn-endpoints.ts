@@ -13,6 +13,7 @@ import {
   typeName,
   uint64ErrorText,
 } from '@conclave/toolkit';
+import { authorizeTxn } from './txn-acl.js';
 import { decodeCheckInput, decodeServiceInput, isCommandFailure } from '@conclave/catalog';
 import { READ_ONLY_VERBS, isKvTxnResult, isReadOnlyTxnOp } from '@conclave/state';
 import type { KvEntry } from '@conclave/kv';
@@ -35,6 +36,7 @@ export async function handleTxn(call: ApiCall): Promise<void> {
   if (body.length > MAX_TXN_OPS)
     throw new ApiError(413, `Transaction contains too many operations (${body.length} > ${MAX_TXN_OPS})`);
   const all = body.map((raw, i) => decodeOp(raw, i));
+  await authorizeTxn(call, all);
   if (!all.every((op) => op.KV)) return mixed(call, all);
   const ops = all.map((op) => op.KV!);
 

@@ -4,7 +4,7 @@
 import { StateMachine } from '@conclave/state';
 import { createLogger, type LogSink, type RootLogger } from '@conclave/toolkit';
 import type { Command, CommandLog, CommandResult } from '@conclave/state';
-import { createHttpApi } from '../src/index.js';
+import { createHttpApi, StateTokenResolver } from '../src/index.js';
 import type { AgentEndpoints, AgentSelfFacts, ApiBackend, HttpApi, HttpApiOptions, Leadership } from '../src/index.js';
 
 export interface AgentCall {
@@ -132,7 +132,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { kvMaxValueSize?: number; bodyIdleMs?: number; http?: HttpApiOptions; logger?: RootLogger } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { kvMaxValueSize?: number; bodyIdleMs?: number; http?: HttpApiOptions; logger?: RootLogger; acl?: { defaultPolicy: 'allow' | 'deny'; defaultToken?: string } } = {},
+): Promise<Harness> {
   const state = new StateMachine();
   const agentCalls: AgentCall[] = [];
   const monitorSinks: LogSink[] = [];
@@ -150,6 +152,9 @@ export async function startHarness(opts: { kvMaxValueSize?: number; bodyIdleMs?:
     datacenter: 'dc1',
     nodeName: 'node1',
     limits: opts.kvMaxValueSize || opts.bodyIdleMs ? { kvMaxValueSize: opts.kvMaxValueSize, bodyIdleMs: opts.bodyIdleMs } : undefined,
+    acl: opts.acl
+      ? new StateTokenResolver(state, { defaultPolicy: opts.acl.defaultPolicy, datacenter: 'dc1', defaultToken: () => opts.acl?.defaultToken ?? '' })
+      : undefined,
   };
   // What a server registers for itself, as the agent will.
   await log.write({

@@ -7,6 +7,7 @@ import type { WatchHub } from '@conclave/toolkit';
 import type { Command, CommandResult, StateMachine } from './state-machine.js';
 import type { SessionReader } from './session-state.js';
 import type { AutopilotReader } from './autopilot-config.js';
+import type { AclReader } from './acl-state.js';
 
 /** A command as applied: the log index it got and what StateMachine.apply returned for it. */
 export interface AppliedCommand<R = CommandResult> {
@@ -32,5 +33,6 @@ export interface StateReader extends Pick<StateMachine, 'lastIndex' | 'maxIndex'
   readonly kv: KvReader;
   readonly sessions: SessionReader;
   readonly autopilot: AutopilotReader;
+  readonly acl: AclReader;
   readonly watches: Pick<WatchHub, 'subscribe'>;
 }

@@ -43,6 +43,13 @@ const SHAPES: Record<string, Record<string, FieldSpec>> = {
   'catalog.check-status': { Node: S, CheckID: S, Status: S, Output: OPT_S },
   'snapshot.restore': { State: [['bytes']] },
   'autopilot.set': { Config: [['object']], Cas: OPT_N, InitOnly: [['bool'], true] },
+  'acl.bootstrap': { Token: [['object']], InitialManagement: [['bool'], true] },
+  'acl.token.set': { Token: [['object']] },
+  'acl.token.delete': { AccessorID: S },
+  'acl.policy.set': { Policy: [['object']] },
+  'acl.policy.delete': { ID: S },
+  'acl.role.set': { Role: [['object']] },
+  'acl.role.delete': { ID: S },
 };
 
 function kindOf(v: unknown): Kind | undefined {

@@ -38,3 +38,24 @@ export { AutopilotConfigState, DEFAULT_AUTOPILOT_CONFIG, TOPIC_AUTOPILOT } from 
 export type { AutopilotConfig, StoredAutopilotConfig, AutopilotSetCommand, AutopilotReader } from './autopilot-config.js';
 export { snapshotStats, byteSize } from './snapshot-stats.js';
 export type { SnapshotStats, SnapshotRecordStats } from './snapshot-stats.js';
+export { AclState, TOPIC_ACL } from './acl-state.js';
+export type { AclSnapshot, AclQuery, AclReader } from './acl-state.js';
+export type {
+  AclCommand,
+  AclBootstrapCommand,
+  AclTokenSetCommand,
+  AclTokenDeleteCommand,
+  AclPolicySetCommand,
+  AclPolicyDeleteCommand,
+  AclRoleSetCommand,
+  AclRoleDeleteCommand,
+  AclLink,
+  AclNodeIdentity,
+  AclServiceIdentity,
+  AclToken,
+  AclTokenInput,
+  AclPolicy,
+  AclPolicyInput,
+  AclRole,
+  AclRoleInput,
+} from './acl-commands.js';

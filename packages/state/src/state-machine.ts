@@ -18,6 +18,9 @@ import type { SessionSnapshot } from './session-state.js';
 import { applyMixedTxn, readMixedTxn } from './catalog-txn.js';
 import type { TxnCommand, TxnOp, TxnResult } from './catalog-txn.js';
 import { applyTxn, readTxn } from './txn.js';
+import type { AclCommand } from './acl-commands.js';
+import { AclState } from './acl-state.js';
+import type { AclSnapshot } from './acl-state.js';
 import type { KvTxnCommand, KvTxnOp, KvTxnResult } from './txn.js';
 import { AutopilotConfigState } from './autopilot-config.js';
 import type { AutopilotSetCommand, StoredAutopilotConfig } from './autopilot-config.js';
@@ -38,7 +41,8 @@ export type Command =
   | SessionCommand
   | TxnCommand
   | SnapshotRestoreCommand
-  | AutopilotSetCommand;
+  | AutopilotSetCommand
+  | AclCommand;
 
 /**
  * What apply answers: KV commands a boolean, catalog and session commands true or a refusal (answered 500
@@ -62,6 +66,8 @@ interface SnapshotFile {
   sessions?: SessionSnapshot;
   /** Absent in snapshots taken before autopilot's configuration was stored, or when none is. */
   autopilot?: StoredAutopilotConfig;
+  /** Absent in snapshots taken before ACLs existed. */
+  acl?: AclSnapshot;
 }
 
 export class StateMachine {
@@ -70,6 +76,7 @@ export class StateMachine {
   readonly kv = new KvState(this.watches);
   readonly sessions = new SessionState(this.watches, this.kv, this.catalog);
   readonly autopilot = new AutopilotConfigState(this.watches);
+  readonly acl = new AclState(this.watches);
   private applied = 0;
 
   /** Index of the last command applied (or restored). */
@@ -123,6 +130,7 @@ export class StateMachine {
         return true;
     }
     if (type.startsWith('kv.')) return this.kv.apply(command as KvCommand, index);
+    if (type.startsWith('acl.')) return this.acl.apply(command as AclCommand, index);
     if (type.startsWith('session.')) return this.sessions.apply(command as SessionCommand, index);
     if (type.startsWith('autopilot.')) return this.autopilot.apply(command as AutopilotSetCommand, index);
     if (type.startsWith('catalog.')) {
@@ -147,7 +155,7 @@ export class StateMachine {
 
   /** Highest index visible in any table (≥ every query's index). */
   maxIndex(): number {
-    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex());
+    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex(), this.acl.maxIndex());
   }
 
   /** The whole state as msgpack bytes. */
@@ -159,6 +167,7 @@ export class StateMachine {
       kv: this.kv.snapshot(),
       sessions: this.sessions.snapshot(),
       autopilot: this.autopilot.snapshot(),
+      acl: this.acl.snapshot(),
     };
     return pack(file);
   }
@@ -182,6 +191,7 @@ export class StateMachine {
     this.kv.restore(file.kv);
     this.sessions.restore(file.sessions);
     this.autopilot.restore(file.autopilot ?? undefined);
+    this.acl.restore(file.acl);
     this.watches.notifyAll();
     return file.lastIndex;
   }

@@ -66,7 +66,8 @@ export async function startClusterAgent(
       // The banner first (every listener is up), then an HTTP answer (see AGENT_RUNNING).
       const ready = out.includes(AGENT_RUNNING);
       const res = await fetch(`http://${httpAddr}/v1/agent/self`);
-      if (res.ok && ready) break;
+      // 403: ACLs with default_policy deny refuse anonymous requests, which still proves the agent answers.
+      if ((res.ok || res.status === 403) && ready) break;
     } catch {
       // not listening yet
     }

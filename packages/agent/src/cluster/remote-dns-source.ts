@@ -9,6 +9,8 @@ export class RemoteDnsSource implements DnsDataSource {
   constructor(
     private readonly forwarder: RpcForwarder,
     readonly datacenter: string,
+    /** The agent's default token (acl.tokens.default), read per query: the server answers what it may read. */
+    private readonly token: () => string = () => '',
   ) {}
 
   async serviceInstances(service: string, dc: string): Promise<DnsServiceInstance[] | undefined> {
@@ -56,6 +58,6 @@ export class RemoteDnsSource implements DnsDataSource {
   }
 
   private get<T>(url: string): Promise<T> {
-    return forwardedJson<T>(this.forwarder, url);
+    return forwardedJson<T>(this.forwarder, url, this.token());
   }
 }

@@ -23,10 +23,12 @@ export class ServerListener {
     rpcMaxConnsPerClient = 0,
     /** Told of every RPC request served (consul.rpc.request). */
     onRequest?: () => void,
+    /** `acl.resolve` for client agents; undefined with ACLs off. */
+    aclResolve?: (secret: string) => unknown,
   ) {
     this.port = new ServerPort(tls.serverOptions());
     this.loopback = new LoopbackHttp(http);
-    const handler = serverRpcHandler({ log: raftServer.log, http: this.loopback });
+    const handler = serverRpcHandler({ log: raftServer.log, http: this.loopback, aclResolve });
     this.rpcServer = new RpcServer(
       onRequest
         ? (method, args) => {

@@ -2,6 +2,7 @@
 // the file format is Consul's (see load-config.ts).
 import type { TlsConfig } from './tls-config.js';
 import { DEFAULT_AUTOPILOT_CONFIG, type AutopilotConfig } from '@conclave/state';
+import { defaultAclSettings, type AclSettings } from './acl-config.js';
 
 export type { TlsConfig, TlsSettings } from './tls-config.js';
 
@@ -124,6 +125,8 @@ export interface AgentConfig {
   rejoinAfterLeave: boolean;
   pidFile: string;
   telemetry: TelemetrySettings;
+  /** acl { ... } (acl-config.ts). */
+  acl: AclSettings;
   /** The files and directories the configuration was read from, re-read on reload. */
   configFiles: string[];
   configDirs: string[];
@@ -204,6 +207,7 @@ export function defaultConfig(hostname: string): AgentConfig {
       filterDefault: true,
       prefixFilter: [],
     },
+    acl: defaultAclSettings(),
     configFiles: [],
     configDirs: [],
   };

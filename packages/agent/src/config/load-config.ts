@@ -11,6 +11,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentConfig, DefinitionSource, TlsSettings } from './agent-config.js';
 import { cipherSuitesOf, tlsMinVersionOf } from './tls-config.js';
+import { aclDefaultPolicyOf, aclDownPolicyOf } from './acl-config.js';
 import { ConfigError } from './config-error.js';
 import { recordJsonKeyPositions } from './json-positions.js';
 import { patchSliceOfMaps } from './patch-slice-of-maps.js';
@@ -98,6 +99,37 @@ const SERVICE_KEYS: Record<string, KeySpec> = {
   namespace: any,
   partition: any,
   locality: any,
+};
+
+/** acl { ... } (docs/acl.md). */
+const ACL_KEYS: Record<string, KeySpec> = {
+  enabled: { kind: 'bool', set: (c, v: boolean) => void (c.acl.enabled = v) },
+  default_policy: { kind: 'string', set: (c, v: string, ctx) => void (c.acl.defaultPolicy = aclDefaultPolicyOf(v, ctx.origin)) },
+  down_policy: { kind: 'string', set: (c, v: string, ctx) => void (c.acl.downPolicy = aclDownPolicyOf(v, ctx.origin)) },
+  enable_token_persistence: { kind: 'bool', set: (c, v: boolean) => void (c.acl.enableTokenPersistence = v) },
+  token_ttl: { kind: 'duration', set: (c, v: number) => void (c.acl.tokenTtlMs = v / 1e6) },
+  policy_ttl: { kind: 'duration', set: (c, v: number) => void (c.acl.policyTtlMs = v / 1e6) },
+  role_ttl: { kind: 'duration', set: (c, v: number) => void (c.acl.roleTtlMs = v / 1e6) },
+  tokens: {
+    kind: 'object',
+    keys: {
+      initial_management: { kind: 'string', set: (c, v: string) => void (c.acl.tokens.initialManagement = v) },
+      master: { kind: 'string', set: (c, v: string) => void (c.acl.tokens.initialManagement = v) },
+      agent: { kind: 'string', set: (c, v: string) => void (c.acl.tokens.agent = v) },
+      agent_recovery: { kind: 'string', set: (c, v: string) => void (c.acl.tokens.agentRecovery = v) },
+      agent_master: { kind: 'string', set: (c, v: string) => void (c.acl.tokens.agentRecovery = v) },
+      default: { kind: 'string', set: (c, v: string) => void (c.acl.tokens.default = v) },
+      replication: { kind: 'string', set: (c, v: string) => void (c.acl.tokens.replication = v) },
+      config_file_service_registration: ignored('string'),
+      dns: ignored('string'),
+      managed_service_provider: ignored('objectList'),
+    },
+  },
+  // Accepted, not acted on: one datacenter, no replication, no legacy key-list switch.
+  enable_key_list_policy: ignored('bool'),
+  enable_token_replication: ignored('bool'),
+  disabled_ttl: ignored('duration'),
+  msp_disable_bootstrap: ignored('bool'),
 };
 
 const SCHEMA: Record<string, KeySpec> = {
@@ -253,12 +285,13 @@ const SCHEMA: Record<string, KeySpec> = {
   skip_leave_on_interrupt: { kind: 'bool', set: (c, v: boolean) => void (c.skipLeaveOnInterrupt = v) },
   rejoin_after_leave: { kind: 'bool', set: (c, v: boolean) => void (c.rejoinAfterLeave = v) },
   pid_file: { kind: 'string', set: (c, v: string) => void (c.pidFile = v) },
-  // Accepted for compatibility; Conclave does not act on them yet (docs/api-support.md lists them).
-  acl: ignored('object'),
+  acl: { kind: 'object', keys: ACL_KEYS },
+  // The pre-1.4 names of acl.* keys (Consul still reads them).
   acl_datacenter: ignored('string'),
-  acl_master_token: ignored('string'),
-  acl_default_policy: ignored('string'),
-  acl_token: ignored('string'),
+  acl_master_token: { kind: 'string', set: (c, v: string) => void (c.acl.tokens.initialManagement = v) },
+  acl_default_policy: { kind: 'string', set: (c, v: string, ctx) => void (c.acl.defaultPolicy = aclDefaultPolicyOf(v, ctx.origin)) },
+  acl_token: { kind: 'string', set: (c, v: string) => void (c.acl.tokens.default = v) },
+  // Accepted for compatibility; Conclave does not act on them yet (docs/api-support.md lists them).
   connect: ignored('object'),
   peering: ignored('object'),
   ui: ignored('bool'),

@@ -1,0 +1,17 @@
+// @conclave/acl: Consul's ACL rules (HCL and JSON, the 1.4+ grammar) and the authorizer that applies Consul's
+// precedence to a token's policies. Knows nothing of tokens' storage, HTTP or Raft.
+export { enforce, takesPrecedenceOver, type Access, type AccessLevel, type Decision } from './access-level.js';
+export { AclRulesError } from './acl-rules-error.js';
+export { Authorizer, type DefaultPolicy, type Resource } from './authorizer.js';
+export {
+  ANONYMOUS_TOKEN_ACCESSOR_ID,
+  ANONYMOUS_TOKEN_DESCRIPTION,
+  ANONYMOUS_TOKEN_SECRET_ID,
+  GLOBAL_MANAGEMENT_POLICY_DESCRIPTION,
+  GLOBAL_MANAGEMENT_POLICY_ID,
+  GLOBAL_MANAGEMENT_POLICY_NAME,
+  GLOBAL_MANAGEMENT_RULES,
+} from './builtin.js';
+export { parseRules } from './parse-rules.js';
+export { ACL_NOT_FOUND, PERMISSION_DENIED, permissionDeniedText } from './permission-denied.js';
+export { SEGMENT_RESOURCES, SINGLE_RESOURCES, type PolicyRules, type SegmentResource, type SegmentRule, type SingleResource } from './policy-rules.js';

@@ -1,0 +1,96 @@
+// A client agent's token resolver: it holds no ACL state, so a token is resolved by a server (the `acl.resolve`
+// RPC answers the token's rules as plain data) and kept for acl.token_ttl. Requests within the TTL cost no
+// server round trip. When no server answers, acl.down_policy decides: extend-cache and async-cache keep using
+// what was cached (async-cache also answers from the stale entry while it refreshes), allow and deny
+// replace the token's rules outright; a token never seen is denied.
+import { createHash } from 'node:crypto';
+import { ACL_NOT_FOUND, Authorizer } from '@conclave/acl';
+import { ApiError, compileResolution, type AclBackend, type ResolvedToken, type TokenResolution } from '@conclave/http-api';
+import type { AclDownPolicy } from './config/acl-config.js';
+
+export interface ClientResolverOptions {
+  /** Asks a server; resolves null for an unknown token, rejects when no server could answer. */
+  fetch(secret: string): Promise<TokenResolution | null>;
+  ttlMs: number;
+  downPolicy: AclDownPolicy;
+  defaultPolicy: 'allow' | 'deny';
+  defaultToken(): string;
+  now?(): number;
+}
+
+interface Entry {
+  fetchedAt: number;
+  /** undefined: the server said no such token. */
+  resolved: ResolvedToken | undefined;
+  refreshing?: Promise<ResolvedToken>;
+}
+
+const MAX_CACHED = 10_000;
+
+export class ClientTokenResolver implements AclBackend {
+  private readonly cache = new Map<string, Entry>();
+
+  constructor(private readonly o: ClientResolverOptions) {}
+
+  resolve(secret: string): ResolvedToken | Promise<ResolvedToken> {
+    const effective = secret || this.o.defaultToken() || 'anonymous';
+    const digest = createHash('sha256').update(effective).digest('base64');
+    const entry = this.cache.get(digest);
+    const now = this.now();
+    if (entry && now - entry.fetchedAt < this.o.ttlMs) return answer(entry.resolved);
+    if (entry && this.o.downPolicy === 'async-cache' && entry.resolved) {
+      // Answer from the stale entry at once; the refresh replaces it for the next request.
+      this.refresh(digest, effective, entry).catch(() => {});
+      return entry.resolved;
+    }
+    return this.refresh(digest, effective, entry);
+  }
+
+  /** Forgets every cached token (an agent token changed, or a test wants a fresh look). */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  private refresh(digest: string, secret: string, entry: Entry | undefined): Promise<ResolvedToken> {
+    if (entry?.refreshing) return entry.refreshing;
+    const p = this.o.fetch(secret).then(
+      (r) => {
+        const resolved = r ? this.toResolved(r) : undefined;
+        if (this.cache.size >= MAX_CACHED) this.cache.clear();
+        this.cache.set(digest, { fetchedAt: this.now(), resolved });
+        return answer(resolved);
+      },
+      (err: unknown) => {
+        if (entry) entry.refreshing = undefined;
+        return this.whenDown(entry, err);
+      },
+    );
+    if (entry) entry.refreshing = p;
+    return p;
+  }
+
+  private whenDown(entry: Entry | undefined, err: unknown): ResolvedToken {
+    switch (this.o.downPolicy) {
+      case 'allow':
+        return { accessorId: entry?.resolved?.accessorId ?? '', authorizer: Authorizer.compile([], 'allow') };
+      case 'deny':
+        return { accessorId: entry?.resolved?.accessorId ?? '', authorizer: Authorizer.compile([], 'deny') };
+      default:
+        if (entry) return answer(entry.resolved);
+        throw err;
+    }
+  }
+
+  private toResolved(r: TokenResolution): ResolvedToken {
+    return { accessorId: r.accessorId, authorizer: compileResolution(r, this.o.defaultPolicy) };
+  }
+
+  private now(): number {
+    return this.o.now ? this.o.now() : Date.now();
+  }
+}
+
+function answer(resolved: ResolvedToken | undefined): ResolvedToken {
+  if (!resolved) throw new ApiError(403, ACL_NOT_FOUND);
+  return resolved;
+}

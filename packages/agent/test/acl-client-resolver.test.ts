@@ -1,0 +1,86 @@
+// A client agent's token cache: within token_ttl no server is asked; after it the server's answer counts (a
+// deleted token is refused); when no server answers, down_policy decides.
+import { describe, expect, it } from 'vitest';
+import type { TokenResolution } from '@conclave/http-api';
+import { ClientTokenResolver } from '../src/acl-client-resolver.js';
+import type { AclDownPolicy } from '../src/config/acl-config.js';
+
+const reader: TokenResolution = {
+  accessorId: 'acc-1',
+  management: false,
+  rules: [{ segments: [{ resource: 'key', name: 'app/', prefix: true, policy: 'read' }], singles: {} }],
+};
+
+function setup(downPolicy: AclDownPolicy = 'extend-cache') {
+  const clock = { now: 1_000 };
+  const server = { calls: 0, answer: reader as TokenResolution | null, down: false };
+  const resolver = new ClientTokenResolver({
+    fetch: async () => {
+      server.calls++;
+      if (server.down) throw new Error('No known Consul servers');
+      return server.answer;
+    },
+    ttlMs: 30_000,
+    downPolicy,
+    defaultPolicy: 'deny',
+    defaultToken: () => '',
+    now: () => clock.now,
+  });
+  return { clock, server, resolver };
+}
+
+describe('ClientTokenResolver', () => {
+  it('answers from its cache within the TTL, without asking a server', async () => {
+    const { server, resolver, clock } = setup();
+    const first = await resolver.resolve('s1');
+    expect(first.accessorId).toBe('acc-1');
+    expect(first.authorizer.allowed('key', 'read', 'app/x')).toBe(true);
+    expect(first.authorizer.allowed('key', 'write', 'app/x')).toBe(false);
+    clock.now += 29_999;
+    const again = resolver.resolve('s1');
+    expect(again).not.toBeInstanceOf(Promise);
+    expect(server.calls).toBe(1);
+  });
+
+  it('refuses a token the server no longer knows once the TTL is over', async () => {
+    const { server, resolver, clock } = setup();
+    await resolver.resolve('s1');
+    server.answer = null;
+    clock.now += 30_000;
+    await expect(Promise.resolve().then(() => resolver.resolve('s1'))).rejects.toMatchObject({ status: 403, message: 'ACL not found' });
+  });
+
+  it('follows down_policy when no server answers', async () => {
+    for (const [policy, cachedWrite, unknown] of [
+      ['extend-cache', false, 'fails'],
+      ['async-cache', false, 'fails'],
+      ['allow', true, 'allowed'],
+      ['deny', false, 'denied'],
+    ] as const) {
+      const { server, resolver, clock } = setup(policy);
+      await resolver.resolve('s1');
+      server.down = true;
+      clock.now += 60_000;
+      const cached = await resolver.resolve('s1');
+      // extend-cache / async-cache keep the cached rules (read yes, write no); allow and deny replace them.
+      expect(cached.authorizer.allowed('key', 'read', 'app/x'), policy).toBe(policy !== 'deny');
+      expect(cached.authorizer.allowed('key', 'write', 'app/x'), policy).toBe(cachedWrite);
+      const never = Promise.resolve().then(() => resolver.resolve('never-seen'));
+      if (unknown === 'fails') await expect(never, policy).rejects.toThrow('No known Consul servers');
+      else expect((await never).authorizer.allowed('key', 'read', 'x'), policy).toBe(unknown === 'allowed');
+    }
+  });
+
+  it('uses the agent default token for requests without one', async () => {
+    const seen: string[] = [];
+    const resolver = new ClientTokenResolver({
+      fetch: async (secret) => (seen.push(secret), reader),
+      ttlMs: 1000,
+      downPolicy: 'extend-cache',
+      defaultPolicy: 'deny',
+      defaultToken: () => 'agent-default',
+    });
+    await resolver.resolve('');
+    expect(seen).toEqual(['agent-default']);
+  });
+});

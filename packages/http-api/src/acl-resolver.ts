@@ -1,0 +1,177 @@
+// From a request's SecretID to what it may do, on an agent that holds the replicated state (a server, or -dev):
+// the token, its policies, its roles' policies and its service and node identities compiled into one
+// Authorizer. Compiled authorizers are kept until the ACL tables change (their index moves), so the hot path is
+// one SHA-256 and one Map lookup; the cache is keyed by the secret's digest, never by the secret.
+import { createHash } from 'node:crypto';
+import {
+  ACL_NOT_FOUND,
+  Authorizer,
+  GLOBAL_MANAGEMENT_POLICY_ID,
+  parseRules,
+  type DefaultPolicy,
+  type PolicyRules,
+  type SegmentRule,
+} from '@conclave/acl';
+import type { AclServiceIdentity, AclNodeIdentity, AclToken, StateReader } from '@conclave/state';
+import { ApiError } from './api-error.js';
+
+/** A request's token, resolved: who it is (for 403 texts and /v1/acl/token/self) and what it may do. */
+export interface ResolvedToken {
+  accessorId: string;
+  authorizer: Authorizer;
+  /** The stored token (absent for a synthetic one such as an agent recovery token). */
+  token?: AclToken;
+}
+
+/** What the HTTP API asks when ACLs are enabled (ApiBackend.acl). */
+export interface AclBackend {
+  /** Resolves a SecretID (`''`: the agent's default token, else anonymous). Rejects with a 403 `ACL not found`
+   * ApiError when no live token has it. */
+  resolve(secret: string): Promise<ResolvedToken> | ResolvedToken;
+  /** The agent's own tokens (`/v1/agent/token/<kind>`); absent where they cannot be set. */
+  readonly agentTokens?: AgentTokenStore;
+  /** acl.tokens.default: sent with requests forwarded to a server that carry no token of their own, as Consul's
+   * client agents do. */
+  defaultToken?(): string;
+}
+
+/** The agent tokens that `/v1/agent/token/<kind>` sets at run time. */
+export interface AgentTokenStore {
+  /** Sets one kind (`default`, `agent`, `agent_recovery`, `replication`, `config_file_service_registration`, and
+   * their legacy names); false for an unknown kind. */
+  set(kind: string, secret: string): Promise<boolean> | boolean;
+}
+
+export interface StateTokenResolverOptions {
+  defaultPolicy: 'allow' | 'deny';
+  datacenter: string;
+  /** acl.tokens.default (read at each request without a token: it can change at run time). */
+  defaultToken(): string;
+  /** For ExpirationTime; default Date.now. */
+  now?(): number;
+}
+
+interface Cached {
+  aclIndex: number;
+  resolved: ResolvedToken;
+}
+
+const MAX_CACHED = 10_000;
+
+export class StateTokenResolver implements AclBackend {
+  private readonly cache = new Map<string, Cached>();
+  private readonly parsed = new Map<string, { modifyIndex: number; rules: PolicyRules }>();
+
+  constructor(
+    private readonly state: StateReader,
+    private readonly opts: StateTokenResolverOptions,
+  ) {}
+
+  resolve(secret: string): ResolvedToken {
+    const effective = secret || this.opts.defaultToken() || 'anonymous';
+    const digest = createHash('sha256').update(effective).digest('base64');
+    const aclIndex = this.state.acl.maxIndex();
+    const hit = this.cache.get(digest);
+    if (hit && hit.aclIndex === aclIndex && !expired(hit.resolved.token, this.now())) return hit.resolved;
+    const r = this.resolution(effective);
+    if (!r) throw new ApiError(403, ACL_NOT_FOUND);
+    const resolved = { accessorId: r.accessorId, authorizer: compileResolution(r, this.opts.defaultPolicy), token: this.state.acl.tokenBySecret(effective) };
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
+    this.cache.set(digest, { aclIndex, resolved });
+    return resolved;
+  }
+
+  /** What a token grants, as plain data (for a client agent to compile and cache): undefined when no live
+   * token has this secret. */
+  resolution(secret: string): TokenResolution | undefined {
+    const token = this.state.acl.tokenBySecret(secret);
+    if (!token || expired(token, this.now())) return undefined;
+    return { accessorId: token.AccessorID, expirationTime: token.ExpirationTime, ...this.rulesOf(token) };
+  }
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  private rulesOf(token: AclToken): { management: boolean; rules: PolicyRules[] } {
+    const policyIds = new Set(token.Policies.map((p) => p.ID));
+    const identities: PolicyRules[] = [];
+    for (const link of token.Roles) {
+      const role = this.state.acl.role(link.ID);
+      if (!role) continue;
+      for (const p of role.Policies) policyIds.add(p.ID);
+      identities.push(...role.ServiceIdentities.flatMap((s) => this.serviceIdentity(s)), ...role.NodeIdentities.flatMap((n) => this.nodeIdentity(n)));
+    }
+    identities.push(...token.ServiceIdentities.flatMap((s) => this.serviceIdentity(s)), ...token.NodeIdentities.flatMap((n) => this.nodeIdentity(n)));
+    // The built-in management policy is everything, ACL management included (Consul's manageAll).
+    if (policyIds.has(GLOBAL_MANAGEMENT_POLICY_ID)) return { management: true, rules: [] };
+    const rules = [...policyIds].flatMap((id) => this.policyRules(id));
+    return { management: false, rules: [...rules, ...identities] };
+  }
+
+  private policyRules(id: string): PolicyRules[] {
+    const p = this.state.acl.policy(id);
+    if (!p) return [];
+    if (p.Datacenters.length > 0 && !p.Datacenters.includes(this.opts.datacenter)) return [];
+    const cached = this.parsed.get(id);
+    if (cached && cached.modifyIndex === p.ModifyIndex) return [cached.rules];
+    let rules: PolicyRules;
+    try {
+      rules = parseRules(p.Rules);
+    } catch {
+      // Stored rules were validated when written; a policy that no longer parses grants nothing.
+      return [];
+    }
+    this.parsed.set(id, { modifyIndex: p.ModifyIndex, rules });
+    return [rules];
+  }
+
+  /** Consul's service identity policy: write on the service and its sidecar, read on every service and node. */
+  private serviceIdentity(s: AclServiceIdentity): PolicyRules[] {
+    if (s.Datacenters?.length && !s.Datacenters.includes(this.opts.datacenter)) return [];
+    const seg = (resource: SegmentRule['resource'], name: string, prefix: boolean, policy: SegmentRule['policy']): SegmentRule => ({ resource, name, prefix, policy });
+    return [
+      {
+        segments: [
+          seg('service', s.ServiceName, false, 'write'),
+          seg('service', `${s.ServiceName}-sidecar-proxy`, false, 'write'),
+          seg('service', '', true, 'read'),
+          seg('node', '', true, 'read'),
+        ],
+        singles: {},
+      },
+    ];
+  }
+
+  /** Consul's node identity policy: write on the node, read on every service. */
+  private nodeIdentity(n: AclNodeIdentity): PolicyRules[] {
+    if (n.Datacenter && n.Datacenter !== this.opts.datacenter) return [];
+    return [
+      {
+        segments: [
+          { resource: 'node', name: n.NodeName, prefix: false, policy: 'write' },
+          { resource: 'service', name: '', prefix: true, policy: 'read' },
+        ],
+        singles: {},
+      },
+    ];
+  }
+}
+
+/** A token's grants as plain data: what crosses agent RPC from a server to a client agent's cache. */
+export interface TokenResolution {
+  accessorId: string;
+  /** The built-in global-management policy: everything, ACL management included. */
+  management: boolean;
+  rules: PolicyRules[];
+  expirationTime?: string;
+}
+
+/** The authorizer for a resolution, falling back to the cluster's default policy. */
+export function compileResolution(r: TokenResolution, defaultPolicy: 'allow' | 'deny'): Authorizer {
+  return r.management ? Authorizer.compile([], 'manage') : Authorizer.compile(r.rules, defaultPolicy satisfies DefaultPolicy);
+}
+
+function expired(token: AclToken | undefined, now: number): boolean {
+  return token?.ExpirationTime !== undefined && Date.parse(token.ExpirationTime) <= now;
+}
