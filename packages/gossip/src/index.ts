@@ -6,7 +6,7 @@ export type { GossipNodeOptions, GossipNodeEvents, GossipNodeStats, JoinResult, 
 export type { Member, MemberStatus } from './member.js';
 export type { UserEvent } from './user-events.js';
 export type { GossipLogger } from './logger.js';
-export { lanProfile, localProfile, testProfile, profile } from './config.js';
+export { lanProfile, wanProfile, localProfile, testProfile, profile } from './config.js';
 export type { GossipConfig, ProfileName } from './config.js';
 export { Keyring, generateKey, decodeKey } from './keyring.js';
 export {

@@ -68,6 +68,9 @@ export interface ApiBackend {
   readonly keyring?: KeyringEndpoints;
   /** Set on agents that answer some requests through a server (agent endpoints are always local). */
   readonly forwarder?: RequestForwarder;
+  /** Answers the requests whose `?dc=` names another datacenter (a server: over the WAN to that datacenter;
+   * a client: through its servers). Without it such requests answer `No path to datacenter`. */
+  readonly datacenterForwarder?: RequestForwarder;
   /** Session TTL timers; without them a renew only confirms that the session exists. */
   readonly sessionTimers?: SessionTimerBackend;
   /** session_ttl_min in ns (default 10 s). */

@@ -146,6 +146,12 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     const fwd = backend.forwarder;
     // User events are agent-local too (gossip carries them), like the agent endpoints. A session is created
     // here as Consul's client agents do (this agent's node is the default Node); its write still goes to a server.
+    // ?dc= naming another datacenter: the whole request is answered there (agent endpoints are this agent's).
+    const dcFwd = backend.datacenterForwarder;
+    if (dcFwd && handler !== handleAgent && qi >= 0 && otherDatacenter(url.slice(qi + 1), backend.datacenter)) {
+      forward(dcFwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done);
+      return;
+    }
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
@@ -266,6 +272,13 @@ function limitConnectionsPerClient(server: http.Server | https.Server, limit: { 
       else open.set(ip, left);
     });
   });
+}
+
+/** True when the query's `dc` parameter names a datacenter other than this one. */
+function otherDatacenter(query: string, local: string): boolean {
+  if (!query.includes('dc=')) return false;
+  const dc = new URLSearchParams(query).get('dc');
+  return dc !== null && dc !== '' && dc !== local;
 }
 
 /** The largest request body forwarded to another agent (the agent RPC frame limit). */

@@ -112,6 +112,11 @@ export interface AgentConfig {
   startJoin: string[];
   retryIntervalNs: number;
   retryMax: number;
+  /** WAN federation (servers): start_join_wan / -join-wan, retry_join_wan / -retry-join-wan and their retry pace. */
+  startJoinWan: string[];
+  retryJoinWan: string[];
+  retryIntervalWanNs: number;
+  retryMaxWan: number;
   encrypt: string;
   raftMultiplier: number;
   leaveOnTerminate: boolean | undefined;
@@ -181,6 +186,10 @@ export function defaultConfig(hostname: string): AgentConfig {
     startJoin: [],
     retryIntervalNs: 30e9,
     retryMax: 0,
+    startJoinWan: [],
+    retryJoinWan: [],
+    retryIntervalWanNs: 30e9,
+    retryMaxWan: 0,
     encrypt: '',
     raftMultiplier: 5,
     leaveOnTerminate: undefined,
