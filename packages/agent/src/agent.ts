@@ -83,6 +83,7 @@ export class Agent {
   private wanJoiner: ClusterJoin | undefined;
   /** Who answers ?dc=other: the WAN forwarder on a server, the servers on a client. */
   private datacenterForwarder: RequestForwarder | undefined;
+  private dnsLoopback: { close(): void } | undefined;
   private reconciler: MemberReconciler | undefined;
   private readonly watches: ConfigWatches;
   private stopped = false;
@@ -271,6 +272,7 @@ export class Agent {
     await Promise.allSettled([this.frontEnds.close(), this.scheduler.stop()]);
     await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown(), this.wan?.shutdown()]);
     this.rpc.close();
+    this.dnsLoopback?.close();
     await this.serverListener?.close();
     this.metrics.close();
   }
@@ -361,6 +363,15 @@ export class Agent {
     return { datacenters: () => wan.datacenters(), remote: new RemoteDnsSource({ send: (call) => fwd.forward(call) }, this.config.datacenter) };
   }
 
+  /** Prepared queries for a server's DNS: executed by its own HTTP API (a follower's goes to the leader). */
+  private async dnsQueries() {
+    const [{ RemoteDnsSource }, { LoopbackHttp }] = await Promise.all([import('./cluster/remote-dns-source.js'), import('./cluster/forwarding.js')]);
+    const loopback = new LoopbackHttp(() => this.frontEnds.loopback());
+    this.dnsLoopback = loopback;
+    const source = new RemoteDnsSource({ send: (call) => loopback.call(call) }, this.config.datacenter);
+    return (name: string, dc: string) => source.preparedQuery(name, dc);
+  }
+
   private async listen(): Promise<void> {
     const cfg = this.config;
     await this.startGossip();
@@ -397,7 +408,7 @@ export class Agent {
     await this.frontEnds.startDns(async () =>
       this.mode === 'client'
         ? new (await import('./cluster/remote-dns-source.js')).RemoteDnsSource(this.forwarder!, cfg.datacenter)
-        : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter, await this.dnsFederation()),
+        : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter, await this.dnsFederation(), await this.dnsQueries()),
     );
     this.leader?.start(this.mode === 'dev');
     // Raft starts once HTTP is up: the server answers forwarded requests through its own HTTP API.

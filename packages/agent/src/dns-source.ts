@@ -1,6 +1,6 @@
 // The DNS front end's view of the catalog (packages/dns defines the interface; the agent answers from its
 // local state machine). Names arrive lower-cased; catalog names are matched case-insensitively.
-import type { DnsDataSource, DnsNode, DnsServiceInstance, MaybePromise } from '@conclave/dns';
+import type { DnsDataSource, DnsNode, DnsPreparedQueryAnswer, DnsServiceInstance, MaybePromise } from '@conclave/dns';
 import { aggregateStatus, type HealthEntry } from '@conclave/catalog';
 import type { StateReader } from '@conclave/state';
 
@@ -31,7 +31,13 @@ export class CatalogDnsSource implements DnsDataSource {
     private readonly state: StateReader,
     readonly datacenter: string,
     private readonly federation?: DnsFederation,
+    /** Executes prepared queries (through this server's own HTTP API, where execution and failover live). */
+    private readonly queries?: (name: string, dc: string) => Promise<DnsPreparedQueryAnswer | undefined>,
   ) {}
+
+  preparedQuery(name: string, dc: string): Promise<DnsPreparedQueryAnswer | undefined> | undefined {
+    return this.queries?.(name, dc);
+  }
 
   datacenters(): string[] {
     return this.federation?.datacenters() ?? [this.datacenter];

@@ -106,6 +106,8 @@ export class DomainAnswerer {
         return this.node(lookup.node, dc, qtype, domain, depth);
       case 'addr':
         return Promise.resolve(this.addr(lookup.hex, qtype, domain));
+      case 'query':
+        return this.preparedQuery(lookup.name, dc, qtype, domain, depth);
     }
   }
 
@@ -245,7 +247,23 @@ export class DomainAnswerer {
       (i) => isHealthy(i, this.opts.onlyPassing) && (tag === undefined || i.tags.some((t) => t.toLowerCase() === tag)),
     );
     if (matching.length === 0) return this.nxdomain(domain);
-    const ttl = this.opts.serviceTtl.ttlFor(service);
+    return this.instancesAnswer(matching, this.opts.serviceTtl.ttlFor(service), dc, qtype, domain, depth);
+  }
+
+  /** `name.query.consul`: the instances the prepared query answers (its own health filtering, its failover),
+   * named in the datacenter they came from, with the query's TTL when it has one. */
+  private async preparedQuery(name: string, dc: string, qtype: number, domain: string, depth: number): Promise<Resolution> {
+    if (!this.opts.source.preparedQuery) return this.nxdomain(domain);
+    const answer = await this.opts.source.preparedQuery(name, dc);
+    if (!answer || answer.instances.length === 0) return this.nxdomain(domain);
+    const ttl = answer.ttlSeconds ?? this.opts.serviceTtl.ttlFor(answer.service);
+    const res = await this.instancesAnswer(answer.instances, ttl, answer.datacenter, qtype, domain, depth);
+    // Failover and health can change the answer without the local data's version moving.
+    res.cacheable = false;
+    return res;
+  }
+
+  private async instancesAnswer(matching: DnsServiceInstance[], ttl: number, dc: string, qtype: number, domain: string, depth: number): Promise<Resolution> {
     let groups: AnswerGroup[] = [];
     let maxGroups = 0;
     const external = { used: false };

@@ -20,6 +20,7 @@ import { handleKv } from './kv-endpoints.js';
 import { QueryParams } from './query-params.js';
 import { routeLabel } from './route-label.js';
 import { handleOperator } from './operator-endpoints.js';
+import { handleQuery } from './query-endpoints.js';
 import { handleSession } from './session-endpoints.js';
 import { handleSnapshot } from './snapshot-endpoints.js';
 import { handleStatus } from './status-endpoints.js';
@@ -130,6 +131,9 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
         rest = path.slice(8);
       } else if (c === 101 /* e */ && path.startsWith('/v1/event/')) {
         handler = handleEvent;
+        rest = path.slice(10);
+      } else if (c === 113 /* q */ && (path === '/v1/query' || path.startsWith('/v1/query/'))) {
+        handler = handleQuery;
         rest = path.slice(10);
       } else if (c === 111 /* o */ && path.startsWith('/v1/operator/')) {
         handler = handleOperator;

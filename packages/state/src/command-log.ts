@@ -1,6 +1,7 @@
 // The log seam: the one way a command reaches the state machine. The agent implements it three ways (a local
 // log in -dev, Raft on a server, forwarding to a server on a client) and picks one at start; the HTTP API and
 // the agent's own writers (catalog sync, reconcile, session TTLs, tombstone reaping) only see this interface.
+import type { PreparedQueryState } from './prepared-queries.js';
 import type { CatalogReader } from '@conclave/catalog';
 import type { KvReader } from '@conclave/kv';
 import type { WatchHub } from '@conclave/toolkit';
@@ -30,5 +31,6 @@ export interface StateReader extends Pick<StateMachine, 'lastIndex' | 'maxIndex'
   readonly catalog: CatalogReader;
   readonly kv: KvReader;
   readonly sessions: SessionReader;
+  readonly queries: Pick<PreparedQueryState, 'get' | 'list' | 'resolve'>;
   readonly watches: Pick<WatchHub, 'subscribe'>;
 }

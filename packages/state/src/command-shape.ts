@@ -42,6 +42,8 @@ const SHAPES: Record<string, Record<string, FieldSpec>> = {
   'catalog.deregister': { Node: S, ServiceID: OPT_S, CheckID: OPT_S },
   'catalog.check-status': { Node: S, CheckID: S, Status: S, Output: OPT_S },
   'snapshot.restore': { State: [['bytes']] },
+  'query.set': { Query: [['object']] },
+  'query.delete': { ID: S },
 };
 
 function kindOf(v: unknown): Kind | undefined {

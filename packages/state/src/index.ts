@@ -34,3 +34,5 @@ export { buildSnapshotArchive, readSnapshotArchive, SnapshotArchiveError, SNAPSH
 export type { SnapshotMeta, SnapshotArchive } from './snapshot-archive.js';
 export { isReadOnlyTxnOp } from './catalog-txn.js';
 export type { TxnOp, TxnCommand, TxnResult, TxnResultItem, NodeTxnOp, ServiceTxnOp, CheckTxnOp, SessionTxnOp } from './catalog-txn.js';
+export { PreparedQueryState, TOPIC_PREPARED_QUERIES } from './prepared-queries.js';
+export type { PreparedQuery, PreparedQueryCommand, QuerySetCommand, QueryDeleteCommand, PreparedQuerySnapshot } from './prepared-queries.js';

@@ -19,6 +19,7 @@ import { applyMixedTxn, readMixedTxn } from './catalog-txn.js';
 import type { TxnCommand, TxnOp, TxnResult } from './catalog-txn.js';
 import { applyTxn, readTxn } from './txn.js';
 import type { KvTxnCommand, KvTxnOp, KvTxnResult } from './txn.js';
+import { PreparedQueryState, type PreparedQueryCommand, type PreparedQuerySnapshot } from './prepared-queries.js';
 
 /** PUT /v1/snapshot: replaces the whole state at this log index, on every replica alike. */
 export interface SnapshotRestoreCommand {
@@ -35,6 +36,7 @@ export type Command =
   | KvTxnCommand
   | SessionCommand
   | TxnCommand
+  | PreparedQueryCommand
   | SnapshotRestoreCommand;
 
 /**
@@ -57,6 +59,8 @@ interface SnapshotFile {
   kv: KvSnapshot;
   /** Absent in snapshots taken before sessions existed. */
   sessions?: SessionSnapshot;
+  /** Absent in snapshots taken before prepared queries existed. */
+  queries?: PreparedQuerySnapshot;
 }
 
 export class StateMachine {
@@ -64,6 +68,7 @@ export class StateMachine {
   readonly catalog = new CatalogState(this.watches);
   readonly kv = new KvState(this.watches);
   readonly sessions = new SessionState(this.watches, this.kv, this.catalog);
+  readonly queries = new PreparedQueryState(this.watches);
   private applied = 0;
 
   /** Index of the last command applied (or restored). */
@@ -118,6 +123,7 @@ export class StateMachine {
     }
     if (type.startsWith('kv.')) return this.kv.apply(command as KvCommand, index);
     if (type.startsWith('session.')) return this.sessions.apply(command as SessionCommand, index);
+    if (type.startsWith('query.')) return this.queries.apply(command as PreparedQueryCommand, index);
     if (type.startsWith('catalog.')) {
       const result = this.catalog.apply(command as CatalogCommand, index);
       // A check gone critical, or a node or check deregistered, invalidates the sessions bound to it.
@@ -140,7 +146,7 @@ export class StateMachine {
 
   /** Highest index visible in any table (≥ every query's index). */
   maxIndex(): number {
-    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex());
+    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex(), this.queries.maxIndex());
   }
 
   /** The whole state as msgpack bytes. */
@@ -151,6 +157,7 @@ export class StateMachine {
       catalog: this.catalog.snapshot(),
       kv: this.kv.snapshot(),
       sessions: this.sessions.snapshot(),
+      queries: this.queries.snapshot(),
     };
     return pack(file);
   }
@@ -173,6 +180,7 @@ export class StateMachine {
     this.catalog.restore(file.catalog);
     this.kv.restore(file.kv);
     this.sessions.restore(file.sessions);
+    this.queries.restore(file.queries);
     this.watches.notifyAll();
     return file.lastIndex;
   }

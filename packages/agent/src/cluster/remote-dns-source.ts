@@ -2,7 +2,8 @@
 // allows by default), so every agent answers DNS the same way. Names in another datacenter
 // (`web.service.dc2.consul`) are read the same way with `?dc=`: a server forwards them over the WAN, and a
 // server's own DNS reads other datacenters through this class too.
-import type { DnsDataSource, DnsNode, DnsServiceInstance } from '@conclave/dns';
+import type { DnsDataSource, DnsNode, DnsPreparedQueryAnswer, DnsServiceInstance } from '@conclave/dns';
+import { parseGoDuration } from '@conclave/toolkit';
 import type { HealthEntry, NodeServicesView, NodeView, ServiceNodeView } from '@conclave/catalog';
 import { dnsInstance } from '../dns-source.js';
 import { forwardedJson, type HttpCall, type HttpReply } from './forwarding.js';
@@ -45,6 +46,17 @@ export class RemoteDnsSource implements DnsDataSource {
       if (nodes.some((s) => s.ServiceAddress === address)) out.add(name);
     }
     return [...out];
+  }
+
+  /** `name.query.consul`: the query executed by a server (GET /v1/query/:name/execute), failover included. */
+  async preparedQuery(name: string, dc: string): Promise<DnsPreparedQueryAnswer | undefined> {
+    const r = await this.get<{ Service: string; Nodes: HealthEntry[] | null; DNS?: { TTL?: string }; Datacenter: string } | null>(
+      `/v1/query/${encodeURIComponent(name)}/execute`,
+      dc,
+    );
+    if (!r) return undefined;
+    const ttl = r.DNS?.TTL;
+    return { service: r.Service, datacenter: r.Datacenter, instances: (r.Nodes ?? []).map(dnsInstance), ttlSeconds: ttl ? Math.floor(parseGoDuration(ttl) / 1e9) : undefined };
   }
 
   async servers(dc: string): Promise<DnsNode[]> {
