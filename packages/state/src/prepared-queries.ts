@@ -72,10 +72,10 @@ export class PreparedQueryState {
         if (other.Name === q.Name) return { error: `name '${q.Name}' aliases an existing query name` };
       }
     }
-    if (q.Template.Type !== '') {
+    // Named ones are unique by the rule above; only one template may match every name.
+    if (q.Template.Type !== '' && q.Name === '') {
       for (const other of this.byId.values()) {
-        if (other.ID !== q.ID && other.Template.Type !== '' && other.Name === q.Name)
-          return { error: `a query template with name '${q.Name}' already exists` };
+        if (other.ID !== q.ID && other.Template.Type !== '' && other.Name === '') return { error: 'a query template with an empty name already exists' };
       }
     }
     const existing = this.byId.get(q.ID);
