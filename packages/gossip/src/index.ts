@@ -19,3 +19,5 @@ export {
   SizeLimitError,
   NameConflictError,
 } from './errors.js';
+export { CoordinateClient, CoordinateError, defaultCoordinateConfig, distance as coordinateDistance, isValidCoordinate, newCoordinate } from './coordinate.js';
+export type { Coordinate, CoordinateConfig } from './coordinate.js';
