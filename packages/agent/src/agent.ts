@@ -40,6 +40,7 @@ import { MemberStatusCode } from './membership.js';
 import type { WanFederation } from './cluster/wan-federation.js';
 import type { RequestForwarder } from '@conclave/http-api';
 import { memberTags } from './node-identity.js';
+import { CoordinateSync } from './coordinate-sync.js';
 
 /** After a server starts, nodes gossip has not heard of yet are not reaped for this long. */
 const REAP_GRACE_MS = 120_000;
@@ -84,6 +85,7 @@ export class Agent {
   /** Who answers ?dc=other: the WAN forwarder on a server, the servers on a client. */
   private datacenterForwarder: RequestForwarder | undefined;
   private dnsLoopback: { close(): void } | undefined;
+  private coordinateSync: CoordinateSync | undefined;
   private reconciler: MemberReconciler | undefined;
   private readonly watches: ConfigWatches;
   private stopped = false;
@@ -268,6 +270,7 @@ export class Agent {
     this.syncLoop.stop();
     this.joiner.stop();
     this.wanJoiner?.stop();
+    this.coordinateSync?.stop();
     this.watches.stop();
     await Promise.allSettled([this.frontEnds.close(), this.scheduler.stop()]);
     await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown(), this.wan?.shutdown()]);
@@ -333,6 +336,7 @@ export class Agent {
       tags: memberTags(cfg, this.identity.id),
       keys: keys && keys.length > 0 ? keys : undefined,
       dev: cfg.dev,
+      coordinates: !cfg.disableCoordinates,
       logger: this.logger,
     }).catch((err: unknown) => {
       this.logger.error('WAN gossip not started: this server is not federated with other datacenters', { port: cfg.ports.serfWan, error: err });
@@ -416,5 +420,18 @@ export class Agent {
     await this.joiner.atStart();
     await this.wanJoiner?.atStart();
     this.syncLoop.start();
+    if (!cfg.disableCoordinates && this.membership) {
+      const membership = this.membership;
+      this.coordinateSync = new CoordinateSync({
+        node: this.identity.node,
+        coordinate: () => membership.node.coordinate(),
+        clusterSize: () => membership.members().length,
+        minIntervalMs: cfg.syncCoordinateIntervalMinNs / 1e6,
+        rateTarget: cfg.syncCoordinateRateTarget,
+        propose: (cmd) => this.log.propose(cmd),
+        logger: this.logger.named('agent'),
+      });
+      this.coordinateSync.start();
+    }
   }
 }

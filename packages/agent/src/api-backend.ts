@@ -38,6 +38,7 @@ export interface ApiBackendParts {
     join(addresses: string[]): Promise<{ joined: number; errors: string[] }>;
     forceLeave(node: string, prune: boolean): boolean;
     datacenters(): string[];
+    wanCoordinates(): ReturnType<NonNullable<ApiBackend['wanCoordinates']>>;
   };
   /** Answers requests for other datacenters (?dc=): over the WAN on a server, through a server on a client. */
   datacenterForwarder?: RequestForwarder;
@@ -86,6 +87,7 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
     agent: endpoints,
     datacenter: cfg.datacenter,
     datacenters: p.wan ? () => p.wan!.datacenters() : undefined,
+    wanCoordinates: p.wan ? () => p.wan!.wanCoordinates() : undefined,
     datacenterForwarder: p.datacenterForwarder,
     nodeName: p.node,
     limits: { kvMaxValueSize: cfg.kvMaxValueSize },

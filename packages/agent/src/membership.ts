@@ -51,6 +51,8 @@ export interface MembershipOptions {
   keys?: string[];
   profile: ProfileName;
   logger: Logger;
+  /** Vivaldi coordinates on probes (Consul's default; disable_coordinates turns them off). */
+  coordinates?: boolean;
   /** memberlist's probeNode and gossip timings, in ms. */
   onTiming?: (what: 'probeNode' | 'gossip', ms: number) => void;
 }
@@ -69,6 +71,7 @@ export class Membership {
       profile: opts.profile,
       logger: opts.logger,
       onTiming: opts.onTiming,
+      coordinates: opts.coordinates,
     });
     return new Membership(node);
   }

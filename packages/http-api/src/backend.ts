@@ -60,6 +60,8 @@ export interface ApiBackend {
   readonly datacenter: string;
   /** Known datacenters for /v1/catalog/datacenters; defaults to [datacenter]. */
   datacenters?(): string[];
+  /** /v1/coordinate/datacenters: the WAN coordinates of every datacenter's servers (absent without a WAN pool). */
+  wanCoordinates?(): Array<{ Datacenter: string; AreaID: string; Coordinates: Array<{ Node: string; Coord: unknown }> }>;
   readonly nodeName: string;
   readonly limits?: ApiLimits;
   /** Raft operations of a server (/v1/operator/raft/*); absent on agents without Raft. */

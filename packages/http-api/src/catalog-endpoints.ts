@@ -1,5 +1,6 @@
 // /v1/catalog/*: register, deregister, datacenters, nodes, services, service/<name>, node/<node>.
 
+import { sortNear } from './near.js';
 import { DecodeError } from '@conclave/toolkit';
 import { decodeDeregisterRequest, decodeRegisterRequest, isCommandFailure } from '@conclave/catalog';
 import type { QueryResult } from '@conclave/catalog';
@@ -26,7 +27,7 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
       if (!call.allow('GET')) return;
       const pred = filterPredicate(call, NODE_TYPE);
       const nodeMeta = nodeMetaFilter(call);
-      return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta }, ws), (r) => filterList(r.value, pred));
+      return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta }, ws), (r) => sortNear(call, filterList(r.value, pred), (n) => n.Node));
     }
     case 'services': {
       if (!call.allow('GET')) return;
@@ -51,7 +52,7 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
     if (name === '') throw new ApiError(400, 'Missing service name');
     const opts = { tags: tagFilter(call), nodeMeta: nodeMetaFilter(call) };
     const pred = filterPredicate(call, SERVICE_NODE_TYPE);
-    return read(call, (ws) => call.backend.state.catalog.serviceNodes(name, opts, ws), (r) => filterList(r.value, pred));
+    return read(call, (ws) => call.backend.state.catalog.serviceNodes(name, opts, ws), (r) => sortNear(call, filterList(r.value, pred), (s) => s.Node));
   }
   if (path.startsWith('node/')) {
     if (!call.allow('GET')) return;

@@ -1,5 +1,6 @@
 // /v1/health/*: node/<node>, checks/<service>, service/<service> (tag, passing, node-meta), state/<state>.
 
+import { sortNear } from './near.js';
 import { parseGoBool } from '@conclave/toolkit';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
@@ -43,7 +44,8 @@ export async function handleHealth(call: ApiCall): Promise<void> {
         passing = b;
       }
       const opts = { tags: tagFilter(call), nodeMeta: nodeMetaFilter(call), passing };
-      return read(call, (ws) => catalog.checkServiceNodes(arg, opts, ws), shaped(CHECK_SERVICE_NODE_TYPE));
+      const shape = shaped(CHECK_SERVICE_NODE_TYPE);
+      return read(call, (ws) => catalog.checkServiceNodes(arg, opts, ws), (r) => sortNear(call, shape(r), (e) => e.Node.Node));
     }
     case 'state': {
       if (!call.allow('GET')) return;

@@ -20,6 +20,7 @@ import { handleKv } from './kv-endpoints.js';
 import { QueryParams } from './query-params.js';
 import { routeLabel } from './route-label.js';
 import { handleOperator } from './operator-endpoints.js';
+import { handleCoordinate } from './coordinate-endpoints.js';
 import { handleQuery } from './query-endpoints.js';
 import { handleSession } from './session-endpoints.js';
 import { handleSnapshot } from './snapshot-endpoints.js';
@@ -135,6 +136,9 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       } else if (c === 113 /* q */ && (path === '/v1/query' || path.startsWith('/v1/query/'))) {
         handler = handleQuery;
         rest = path.slice(10);
+      } else if (c === 99 /* c */ && path.startsWith('/v1/coordinate/')) {
+        handler = handleCoordinate;
+        rest = path.slice(15);
       } else if (c === 111 /* o */ && path.startsWith('/v1/operator/')) {
         handler = handleOperator;
         rest = path.slice(13);
@@ -153,13 +157,13 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     // ?dc= naming another datacenter: the whole request is answered there (agent endpoints are this agent's).
     const dcFwd = backend.datacenterForwarder;
     if (dcFwd && handler !== handleAgent && qi >= 0 && otherDatacenter(url.slice(qi + 1), backend.datacenter)) {
-      forward(dcFwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done);
+      forward(dcFwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, backend.nodeName);
       return;
     }
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
-          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done);
+          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, backend.nodeName);
           return;
         }
       } catch (err) {
@@ -292,7 +296,7 @@ const MAX_FORWARDED_BODY = 64 << 20;
 const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
 
 /** Answers the request through another agent: reads it whole, writes the reply as it came, or the error. */
-function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse, idleMs: number, done: (() => void) | undefined): void {
+function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.ServerResponse, idleMs: number, done: (() => void) | undefined, nodeName: string): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let refused = false;
@@ -328,7 +332,9 @@ function forward(fwd: RequestForwarder, req: http.IncomingMessage, res: http.Ser
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
-    fwd.forward({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks) }).then(
+    // ?near=_agent means this agent's node, not the node of whichever server answers.
+    const url = (req.url ?? '/').replace(/([?&]near=)_agent(?=&|$)/, `$1${encodeURIComponent(nodeName)}`);
+    fwd.forward({ method: req.method ?? 'GET', url, headers, body: Buffer.concat(chunks) }).then(
       (reply) => {
         done?.();
         if (res.headersSent || res.destroyed) return;

@@ -8,6 +8,7 @@
 import type { HealthEntry } from '@conclave/catalog';
 import type { PreparedQuery } from '@conclave/state';
 import type { ApiCall } from './api-call.js';
+import { nearNode, sortNear } from './near.js';
 
 export interface QueryExecution {
   Service: string;
@@ -83,6 +84,9 @@ export async function executeQuery(call: ApiCall, q: PreparedQuery, limit: numbe
     Failovers: 0,
     index: local.index,
   };
+  // ?near wins over the query's Near; `_agent` is the node that asked. Without coordinates the shuffle stays.
+  const near = nearNode(call) ?? (q.Service.Near === '_agent' ? backend.nodeName : q.Service.Near || undefined);
+  if (near) result.Nodes = sortNear(call, result.Nodes, (e) => e.Node.Node, near);
   const fwd = backend.datacenterForwarder;
   if (result.Nodes.length === 0 && fwd) {
     const known = backend.datacenters?.() ?? [backend.datacenter];

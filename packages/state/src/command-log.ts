@@ -2,6 +2,7 @@
 // log in -dev, Raft on a server, forwarding to a server on a client) and picks one at start; the HTTP API and
 // the agent's own writers (catalog sync, reconcile, session TTLs, tombstone reaping) only see this interface.
 import type { PreparedQueryState } from './prepared-queries.js';
+import type { CoordinateState } from './coordinates.js';
 import type { CatalogReader } from '@conclave/catalog';
 import type { KvReader } from '@conclave/kv';
 import type { WatchHub } from '@conclave/toolkit';
@@ -32,5 +33,6 @@ export interface StateReader extends Pick<StateMachine, 'lastIndex' | 'maxIndex'
   readonly kv: KvReader;
   readonly sessions: SessionReader;
   readonly queries: Pick<PreparedQueryState, 'get' | 'list' | 'resolve'>;
+  readonly coordinates: Pick<CoordinateState, 'get' | 'list'>;
   readonly watches: Pick<WatchHub, 'subscribe'>;
 }

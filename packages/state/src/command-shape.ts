@@ -44,6 +44,7 @@ const SHAPES: Record<string, Record<string, FieldSpec>> = {
   'snapshot.restore': { State: [['bytes']] },
   'query.set': { Query: [['object']] },
   'query.delete': { ID: S },
+  'coordinate.batch-update': { Updates: [['array']] },
 };
 
 function kindOf(v: unknown): Kind | undefined {

@@ -36,3 +36,5 @@ export { isReadOnlyTxnOp } from './catalog-txn.js';
 export type { TxnOp, TxnCommand, TxnResult, TxnResultItem, NodeTxnOp, ServiceTxnOp, CheckTxnOp, SessionTxnOp } from './catalog-txn.js';
 export { PreparedQueryState, TOPIC_PREPARED_QUERIES } from './prepared-queries.js';
 export type { PreparedQuery, PreparedQueryCommand, QuerySetCommand, QueryDeleteCommand, PreparedQuerySnapshot } from './prepared-queries.js';
+export { CoordinateState, TOPIC_COORDINATES, isNodeCoordinate } from './coordinates.js';
+export type { CoordinateEntry, NodeCoordinate, CoordinateBatchUpdateCommand, CoordinateSnapshot } from './coordinates.js';

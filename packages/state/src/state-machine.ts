@@ -20,6 +20,7 @@ import type { TxnCommand, TxnOp, TxnResult } from './catalog-txn.js';
 import { applyTxn, readTxn } from './txn.js';
 import type { KvTxnCommand, KvTxnOp, KvTxnResult } from './txn.js';
 import { PreparedQueryState, type PreparedQueryCommand, type PreparedQuerySnapshot } from './prepared-queries.js';
+import { CoordinateState, type CoordinateBatchUpdateCommand, type CoordinateSnapshot } from './coordinates.js';
 
 /** PUT /v1/snapshot: replaces the whole state at this log index, on every replica alike. */
 export interface SnapshotRestoreCommand {
@@ -37,6 +38,7 @@ export type Command =
   | SessionCommand
   | TxnCommand
   | PreparedQueryCommand
+  | CoordinateBatchUpdateCommand
   | SnapshotRestoreCommand;
 
 /**
@@ -61,6 +63,8 @@ interface SnapshotFile {
   sessions?: SessionSnapshot;
   /** Absent in snapshots taken before prepared queries existed. */
   queries?: PreparedQuerySnapshot;
+  /** Absent in snapshots taken before coordinates existed. */
+  coordinates?: CoordinateSnapshot;
 }
 
 export class StateMachine {
@@ -69,6 +73,7 @@ export class StateMachine {
   readonly kv = new KvState(this.watches);
   readonly sessions = new SessionState(this.watches, this.kv, this.catalog);
   readonly queries = new PreparedQueryState(this.watches);
+  readonly coordinates = new CoordinateState(this.watches);
   private applied = 0;
 
   /** Index of the last command applied (or restored). */
@@ -124,6 +129,7 @@ export class StateMachine {
     if (type.startsWith('kv.')) return this.kv.apply(command as KvCommand, index);
     if (type.startsWith('session.')) return this.sessions.apply(command as SessionCommand, index);
     if (type.startsWith('query.')) return this.queries.apply(command as PreparedQueryCommand, index);
+    if (type === 'coordinate.batch-update') return this.coordinates.apply(command as CoordinateBatchUpdateCommand, index);
     if (type.startsWith('catalog.')) {
       const result = this.catalog.apply(command as CatalogCommand, index);
       // A check gone critical, or a node or check deregistered, invalidates the sessions bound to it.
@@ -146,7 +152,7 @@ export class StateMachine {
 
   /** Highest index visible in any table (≥ every query's index). */
   maxIndex(): number {
-    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex(), this.queries.maxIndex());
+    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex(), this.queries.maxIndex(), this.coordinates.maxIndex());
   }
 
   /** The whole state as msgpack bytes. */
@@ -158,6 +164,7 @@ export class StateMachine {
       kv: this.kv.snapshot(),
       sessions: this.sessions.snapshot(),
       queries: this.queries.snapshot(),
+      coordinates: this.coordinates.snapshot(),
     };
     return pack(file);
   }
@@ -181,6 +188,7 @@ export class StateMachine {
     this.kv.restore(file.kv);
     this.sessions.restore(file.sessions);
     this.queries.restore(file.queries);
+    this.coordinates.restore(file.coordinates);
     this.watches.notifyAll();
     return file.lastIndex;
   }

@@ -4,6 +4,7 @@
 // knows of other datacenters: which exist (/v1/catalog/datacenters, DNS) and whose servers take a request
 // forwarded there (wan-forwarder.ts).
 import type { Logger } from '@conclave/toolkit';
+import { coordinateDistance, type Coordinate } from '@conclave/gossip';
 import { Membership, MemberStatusCode, SERF_WAN_PORT, type ConsulMember, type SerfStats } from '../membership.js';
 import { serverAddress } from './server-address.js';
 
@@ -18,6 +19,8 @@ export interface WanFederationOptions {
   keys?: string[];
   /** -dev runs memberlist's local timings here too. */
   dev: boolean;
+  /** Vivaldi coordinates on WAN probes (off with disable_coordinates). */
+  coordinates?: boolean;
   /** Agent's logger; the pool logs as agent.server.serf.wan / memberlist.wan. */
   logger: Logger;
 }
@@ -41,6 +44,7 @@ export class WanFederation {
       keys: o.keys,
       profile: o.dev ? 'local' : 'wan',
       logger: server.named('memberlist.wan'),
+      coordinates: o.coordinates ?? true,
     });
     serf.info(`serf: EventMemberJoin: ${o.node}.${o.datacenter} ${pool.local().Addr}`);
     for (const ev of ['join', 'leave', 'fail'] as const) {
@@ -62,15 +66,42 @@ export class WanFederation {
     return this.pool.serfStats();
   }
 
-  /** Every datacenter the pool knows of (a member in any state but left counts), this one first, the rest by
-   * name: Consul sorts by estimated round-trip time, and without coordinates its order falls back to names. */
+  /** Every datacenter the pool knows of (a member in any state but left counts), by estimated round trip as
+   * Consul's GetDatacentersByDistance sorts them: the median distance from this server's WAN coordinate to the
+   * datacenter's servers (this one is 0, so first), datacenters without coordinates last, ties by name. */
   datacenters(): string[] {
-    const others = new Set<string>();
+    const servers = new Map<string, string[]>();
     for (const m of this.pool.members()) {
       const dc = m.Tags.dc;
-      if (dc && dc !== this.datacenter && m.Tags.role === 'consul' && m.Status !== MemberStatusCode.left) others.add(dc);
+      if (!dc || m.Tags.role !== 'consul' || m.Status === MemberStatusCode.left) continue;
+      servers.set(dc, [...(servers.get(dc) ?? []), m.Name]);
     }
-    return [this.datacenter, ...[...others].sort()];
+    const mine = this.pool.node.coordinate();
+    const rtt = new Map<string, number>([[this.datacenter, 0]]);
+    for (const [dc, names] of servers) {
+      if (dc === this.datacenter) continue;
+      const d = names
+        .map((n) => this.pool.node.cachedCoordinate(n))
+        .filter((c): c is Coordinate => c !== undefined && mine !== undefined)
+        .map((c) => coordinateDistance(mine!, c))
+        .sort((a, b) => a - b);
+      rtt.set(dc, d.length === 0 ? Infinity : d[Math.floor(d.length / 2)]!);
+    }
+    return [...new Set([this.datacenter, ...servers.keys()])].sort((a, b) => rtt.get(a)! - rtt.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** /v1/coordinate/datacenters: every datacenter's servers with the WAN coordinate last seen for each. */
+  wanCoordinates(): Array<{ Datacenter: string; AreaID: string; Coordinates: Array<{ Node: string; Coord: Coordinate }> }> {
+    const byDc = new Map<string, Array<{ Node: string; Coord: Coordinate }>>();
+    for (const m of this.pool.members()) {
+      const dc = m.Tags.dc;
+      if (!dc || m.Tags.role !== 'consul' || m.Status === MemberStatusCode.left) continue;
+      const list = byDc.get(dc) ?? [];
+      byDc.set(dc, list);
+      const coord = this.pool.node.cachedCoordinate(m.Name);
+      if (coord) list.push({ Node: m.Name, Coord: coord });
+    }
+    return [...byDc.keys()].sort().map((dc) => ({ Datacenter: dc, AreaID: 'wan', Coordinates: byDc.get(dc)!.sort((a, b) => (a.Node < b.Node ? -1 : 1)) }));
   }
 
   /** RPC addresses of the alive servers of a datacenter, in random order (spreads the load; a dead one costs

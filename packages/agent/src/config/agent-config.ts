@@ -118,6 +118,10 @@ export interface AgentConfig {
   retryIntervalWanNs: number;
   retryMaxWan: number;
   encrypt: string;
+  /** disable_coordinates, sync_coordinate_interval_min, sync_coordinate_rate_target (Consul's, default 15 s and 64/s). */
+  disableCoordinates: boolean;
+  syncCoordinateIntervalMinNs: number;
+  syncCoordinateRateTarget: number;
   raftMultiplier: number;
   leaveOnTerminate: boolean | undefined;
   skipLeaveOnInterrupt: boolean | undefined;
@@ -191,6 +195,9 @@ export function defaultConfig(hostname: string): AgentConfig {
     retryIntervalWanNs: 30e9,
     retryMaxWan: 0,
     encrypt: '',
+    disableCoordinates: false,
+    syncCoordinateIntervalMinNs: 15e9,
+    syncCoordinateRateTarget: 64,
     raftMultiplier: 5,
     leaveOnTerminate: undefined,
     skipLeaveOnInterrupt: undefined,
