@@ -36,7 +36,7 @@ function wanAddr(s: Spec): string {
 async function startServer(name: 's1' | 's2'): Promise<ClusterAgent> {
   const dc = name === 's1' ? 'dc1' : 'dc2';
   const wan = name === 's2' ? ['-retry-join-wan', wanAddr(specs.s1), '-retry-interval-wan', '1s'] : [];
-  const agent = await startClusterAgent(specs[name], ['-datacenter', dc, '-bootstrap-expect', '1', ...wan]);
+  const agent = await startClusterAgent(specs[name], ['-datacenter', dc, '-bootstrap-expect', '1', ...FAST_COORDINATES, ...wan]);
   agents[name] = agent;
   await waitFor(`${name} leads`, async () => (await http(agent, '/v1/status/leader')).json<string>() !== '', { timeoutMs: 20_000, intervalMs: 100 });
   return agent;
@@ -44,10 +44,13 @@ async function startServer(name: 's1' | 's2'): Promise<ClusterAgent> {
 
 async function startClient(name: 'c1' | 'c2'): Promise<ClusterAgent> {
   const server = name === 'c1' ? specs.s1 : specs.s2;
-  const agent = await startClusterAgent(specs[name], ['-datacenter', name === 'c1' ? 'dc1' : 'dc2', '-retry-join', `127.0.0.1:${server.ports.serf}`, '-retry-interval', '1s']);
+  const agent = await startClusterAgent(specs[name], ['-datacenter', name === 'c1' ? 'dc1' : 'dc2', ...FAST_COORDINATES, '-retry-join', `127.0.0.1:${server.ports.serf}`, '-retry-interval', '1s']);
   agents[name] = agent;
   return agent;
 }
+
+/** Agents send their coordinate every second (Consul's default is every 15 s or more). */
+const FAST_COORDINATES = ['-hcl', 'sync_coordinate_interval_min = "1s"'];
 
 const nodesOf = (r: { Nodes: Array<{ Node: { Node: string } }> }) => r.Nodes.map((n) => n.Node.Node).sort();
 
@@ -228,6 +231,34 @@ describe('prepared queries across datacenters', () => {
     const r = (await http(agents.c1!, '/v1/query/self/execute')).json<{ Failovers: number; Nodes: unknown[]; Datacenter: string }>();
     expect(r).toMatchObject({ Failovers: 0, Nodes: [], Datacenter: 'dc1' });
     expect((await http(agents.c1!, '/v1/query/none-such/execute')).status).toBe(404);
+  });
+});
+
+describe('network coordinates', () => {
+  it('collects LAN coordinates from the agents and WAN coordinates of every datacenter, and estimates RTTs', async () => {
+    type Entry = { Node: string; Coord: { Vec: number[]; Error: number } };
+    const lan = await waitFor('c1 and s1 coordinates', async () => {
+      const list = (await http(agents.c1!, '/v1/coordinate/nodes')).json<Entry[]>();
+      return list.length === 2 ? list : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 250 });
+    expect(lan.map((e) => e.Node)).toEqual(['c1', 's1']);
+    expect(lan.every((e) => e.Coord.Vec.length === 8)).toBe(true);
+    const rtt = await runCli(['rtt', `-http-addr=${agents.c1!.httpAddr}`, 's1']);
+    expect(rtt.stdout).toMatch(/^Estimated s1 <-> c1 rtt: \d+\.\d{3} ms \(using LAN coordinates\)\n$/);
+    expect((await http(agents.c1!, '/v1/catalog/nodes?near=_agent')).json<Array<{ Node: string }>>()[0]!.Node).toBe('c1');
+    expect((await http(agents.c1!, '/v1/catalog/nodes?near=s1')).json<Array<{ Node: string }>>()[0]!.Node).toBe('s1');
+
+    // WAN probes run every 5 s (memberlist's WAN timing): the first coordinates arrive after one.
+    type Dc = { Datacenter: string; AreaID: string; Coordinates: Entry[] };
+    const wan = await waitFor('WAN coordinates of both datacenters', async () => {
+      const dcs = (await http(agents.s1!, '/v1/coordinate/datacenters')).json<Dc[]>();
+      return dcs.length === 2 && dcs.every((d) => d.Coordinates.length === 1) ? dcs : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 500 });
+    expect(wan.map((d) => [d.Datacenter, d.AreaID, d.Coordinates[0]!.Node])).toEqual([['dc1', 'wan', 's1.dc1'], ['dc2', 'wan', 's2.dc2']]);
+    const wanRtt = await runCli(['rtt', '-wan', `-http-addr=${agents.s1!.httpAddr}`, 's2.dc2']);
+    expect(wanRtt.stdout).toMatch(/^Estimated s2\.dc2 <-> s1\.dc1 rtt: \d+\.\d{3} ms \(using WAN coordinates\)\n$/);
+    const missing = await runCli(['rtt', `-http-addr=${agents.c1!.httpAddr}`, 'nobody']);
+    expect([missing.code, missing.stderr]).toEqual([1, 'Could not find a coordinate for node "nobody"\n']);
   });
 });
 
