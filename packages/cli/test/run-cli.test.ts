@@ -27,6 +27,7 @@ Available commands are:
     monitor
     operator
     reload
+    rtt
     services
     snapshot
     tls
