@@ -6,13 +6,13 @@
 // `No path to datacenter` at once, and the federation heals when it is back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@conclave/test-support/wait-for';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { dig, runCli } from './support/agent-process.js';
+import { CONCLAVE_BIN, dig, runCli } from './support/agent-process.js';
 import { allocate, startClusterAgent, stopAgent, type ClusterAgent } from './support/cluster.js';
 
 const TEMPLATE_BIN = fileURLToPath(new URL('../../template/bin/conclave-template.js', import.meta.url));
@@ -95,6 +95,8 @@ describe('WAN federation', () => {
     const join = await http(agents.c1!, `/v1/agent/join/${wanAddr(specs.s2)}?wan=1`, { method: 'PUT' });
     expect(join.status).toBe(500);
     expect(join.text).toMatch(/only servers join the WAN pool/);
+    const forceLeave = await http(agents.s1!, '/v1/agent/force-leave/nobody.dc2?wan=1', { method: 'PUT' });
+    expect([forceLeave.status, forceLeave.text]).toEqual([500, "agent: No node found with name 'nobody.dc2'"]);
   });
 
   it('finds a service of dc2 from dc1 by HTTP, the CLI, DNS and a template', async () => {
@@ -127,6 +129,19 @@ describe('WAN federation', () => {
     writeFileSync(join(dir, 'in.ctmpl'), '{{range service "web@dc2"}}{{.Node}}:{{.Port}} {{end}}|{{key "app/colour@dc2"}}|{{range datacenters}}{{.}} {{end}}|{{range nodes "@dc2"}}{{.Node}} {{end}}');
     await execFileP(process.execPath, [TEMPLATE_BIN, '-once', '-consul-addr', agents.c1!.httpAddr, '-template', `${join(dir, 'in.ctmpl')}:${join(dir, 'out')}`], { timeout: 30_000 });
     expect(readFileSync(join(dir, 'out'), 'utf8')).toBe('c2:8080 |blue|dc1 dc2 |c2 s2 ');
+
+    // conclave watch -datacenter dc2 through dc1's client: the key's JSON (no handler given).
+    const watcher = spawn(process.execPath, [CONCLAVE_BIN, 'watch', '-type', 'key', '-key', 'app/colour', '-datacenter', 'dc2', `-http-addr=${agents.c1!.httpAddr}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let watched = '';
+    watcher.stdout.on('data', (d: Buffer) => (watched += d.toString()));
+    watcher.stderr.on('data', (d: Buffer) => (watched += d.toString()));
+    try {
+      await waitFor('the watch to print dc2’s value', () => watched.includes(Buffer.from('blue').toString('base64')));
+    } finally {
+      watcher.kill('SIGTERM');
+    }
   });
 
   it('writes KV with ?dc=dc2 into dc2 only, and blocks on dc2 data from dc1', async () => {
