@@ -170,7 +170,7 @@ describe('DnsQueryHandler', () => {
     };
     const h = handlerFor(source);
     const srv = await ask(h, query('_db._tcp.query.consul', 'SRV'));
-    expect(srv.answers!.map((a) => [a.ttl, (dataOf(a) as dnsPacket.SrvData).target])).toEqual([[7, 'db-1.node.dc1.consul']]);
+    expect(srv.answers!.map((a) => [(a as { ttl?: number }).ttl, (dataOf(a) as dnsPacket.SrvData).target])).toEqual([[7, 'db-1.node.dc1.consul']]);
     const a = await ask(h, query('db.query.dc2.consul', 'A'));
     expect(a.answers!.map(dataOf)).toEqual(['10.0.0.9']);
     expect(rcodeOf(await ask(h, query('nope.query.consul', 'A')))).toBe('NXDOMAIN');
