@@ -37,10 +37,8 @@ import { remoteCatalogReader } from './cluster/servers.js';
 import { KnownPeers } from './cluster/known-peers.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { MemberStatusCode } from './membership.js';
-import type { WanFederation } from './cluster/wan-federation.js';
-import type { RequestForwarder } from '@conclave/http-api';
-import { memberTags } from './node-identity.js';
-import { CoordinateSync } from './coordinate-sync.js';
+import { dnsFederation, dnsQueries, startCoordinateSync, startFederation, type Federation } from './federation-wiring.js';
+import type { CoordinateSync } from './coordinate-sync.js';
 
 /** After a server starts, nodes gossip has not heard of yet are not reaped for this long. */
 const REAP_GRACE_MS = 120_000;
@@ -79,11 +77,8 @@ export class Agent {
   private readonly facts: AgentFacts;
   private readonly knownPeers: KnownPeers;
   private membership: Membership | undefined;
-  /** A server's WAN pool (federation with other datacenters); undefined on clients, -dev and serf_wan = -1. */
-  private wan: WanFederation | undefined;
-  private wanJoiner: ClusterJoin | undefined;
-  /** Who answers ?dc=other: the WAN forwarder on a server, the servers on a client. */
-  private datacenterForwarder: RequestForwarder | undefined;
+  /** Other datacenters (federation-wiring.ts) and this agent's coordinate updates. */
+  private federation: Federation | undefined;
   private dnsLoopback: { close(): void } | undefined;
   private coordinateSync: CoordinateSync | undefined;
   private reconciler: MemberReconciler | undefined;
@@ -254,7 +249,7 @@ export class Agent {
   /** Leaves the gossip cluster gracefully (the WAN pool too, as Consul's servers do); the next start does not
    * rejoin the old members unless -rejoin. */
   async leave(): Promise<void> {
-    await Promise.all([this.joiner.leave(), this.wan?.leave()]);
+    await Promise.all([this.joiner.leave(), this.federation?.wan?.leave()]);
   }
 
   /** Joins the cluster through any of the addresses (Consul's `-join`, `conclave join`). */
@@ -269,11 +264,11 @@ export class Agent {
     this.sessionTimers.stop();
     this.syncLoop.stop();
     this.joiner.stop();
-    this.wanJoiner?.stop();
+    this.federation?.joiner?.stop();
     this.coordinateSync?.stop();
     this.watches.stop();
     await Promise.allSettled([this.frontEnds.close(), this.scheduler.stop()]);
-    await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown(), this.wan?.shutdown()]);
+    await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown(), this.federation?.wan?.shutdown()]);
     this.rpc.close();
     this.dnsLoopback?.close();
     await this.serverListener?.close();
@@ -315,71 +310,26 @@ export class Agent {
     }
   }
 
-  /** Servers join the WAN pool (loaded only here: client agents never load the federation code). */
-  private async startWan(): Promise<void> {
-    const cfg = this.config;
-    if (this.mode === 'client') {
-      this.datacenterForwarder = this.forwarder;
-      return;
-    }
-    if (this.mode !== 'server' || cfg.ports.serfWan < 0) return;
-    const [{ WanFederation }, { WanForwarder }] = await Promise.all([import('./cluster/wan-federation.js'), import('./cluster/wan-forwarder.js')]);
-    const keys = this.membership?.node.listKeys();
-    // A WAN port that cannot be bound leaves this server out of the federation (said loudly) rather than down:
-    // its datacenter keeps working on its own, as it does while the WAN is partitioned.
-    this.wan = await WanFederation.start({
-      node: this.identity.node,
-      datacenter: cfg.datacenter,
-      bindAddr: cfg.bindAddr,
-      advertiseAddr: cfg.advertiseAddr || undefined,
-      port: cfg.ports.serfWan,
-      tags: memberTags(cfg, this.identity.id),
-      keys: keys && keys.length > 0 ? keys : undefined,
-      dev: cfg.dev,
-      coordinates: !cfg.disableCoordinates,
-      logger: this.logger,
-    }).catch((err: unknown) => {
-      this.logger.error('WAN gossip not started: this server is not federated with other datacenters', { port: cfg.ports.serfWan, error: err });
-      return undefined;
-    });
-    const wan = this.wan;
-    if (!wan) return;
-    this.datacenterForwarder = new WanForwarder((dc) => wan.serversOf(dc), this.rpc, this.logger.named('server').named('rpc'));
-    this.wanJoiner = new ClusterJoin({
-      membership: () => this.wan,
-      knownPeers: { load: () => ({ peers: [], left: false }), recordLeave: () => undefined },
-      startJoin: cfg.startJoinWan,
-      retryJoin: cfg.retryJoinWan,
-      retryMax: cfg.retryMaxWan,
-      retryIntervalMs: cfg.retryIntervalWanNs / 1e6,
-      rejoinAfterLeave: cfg.rejoinAfterLeave,
-      logger: this.logger,
-      pool: 'WAN',
-    });
-  }
-
-  /** How a server's DNS reads other datacenters: over the WAN, as ?dc= requests are. */
-  private async dnsFederation() {
-    const wan = this.wan;
-    const fwd = this.datacenterForwarder;
-    if (!wan || !fwd) return undefined;
-    const { RemoteDnsSource } = await import('./cluster/remote-dns-source.js');
-    return { datacenters: () => wan.datacenters(), remote: new RemoteDnsSource({ send: (call) => fwd.forward(call) }, this.config.datacenter) };
-  }
-
-  /** Prepared queries for a server's DNS: executed by its own HTTP API (a follower's goes to the leader). */
-  private async dnsQueries() {
-    const [{ RemoteDnsSource }, { LoopbackHttp }] = await Promise.all([import('./cluster/remote-dns-source.js'), import('./cluster/forwarding.js')]);
-    const loopback = new LoopbackHttp(() => this.frontEnds.loopback());
-    this.dnsLoopback = loopback;
-    const source = new RemoteDnsSource({ send: (call) => loopback.call(call) }, this.config.datacenter);
-    return (name: string, dc: string) => source.preparedQuery(name, dc);
+  private async preparedQueriesForDns() {
+    const queries = await dnsQueries(() => this.frontEnds.loopback(), this.config.datacenter);
+    this.dnsLoopback = queries;
+    return queries.run;
   }
 
   private async listen(): Promise<void> {
     const cfg = this.config;
     await this.startGossip();
-    await this.startWan();
+    const federation = await startFederation({
+      config: cfg,
+      mode: this.mode,
+      node: this.identity.node,
+      nodeId: this.identity.id,
+      membership: this.membership,
+      forwarder: this.forwarder,
+      rpc: this.rpc,
+      logger: this.logger,
+    });
+    this.federation = federation;
     await this.serverListener?.listen(cfg.ports.server, cfg.bindAddr, this.logger);
     await this.frontEnds.startHttp(
       agentApiBackend({
@@ -402,8 +352,8 @@ export class Agent {
           setTimeout(() => this.options.onLeave?.(), 100).unref();
         },
         forceLeave: (node, prune) => this.membership?.forceLeave(node, prune) ?? false,
-        wan: this.wan,
-        datacenterForwarder: this.datacenterForwarder,
+        wan: federation.wan,
+        datacenterForwarder: federation.datacenterForwarder,
         logger: this.logger,
         gossip: () => this.membership?.node,
         metrics: this.metrics,
@@ -412,26 +362,14 @@ export class Agent {
     await this.frontEnds.startDns(async () =>
       this.mode === 'client'
         ? new (await import('./cluster/remote-dns-source.js')).RemoteDnsSource(this.forwarder!, cfg.datacenter)
-        : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter, await this.dnsFederation(), await this.dnsQueries()),
+        : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter, await dnsFederation(federation, cfg.datacenter), await this.preparedQueriesForDns()),
     );
     this.leader?.start(this.mode === 'dev');
     // Raft starts once HTTP is up: the server answers forwarded requests through its own HTTP API.
     await this.raftServer?.start();
     await this.joiner.atStart();
-    await this.wanJoiner?.atStart();
+    await federation.joiner?.atStart();
     this.syncLoop.start();
-    if (!cfg.disableCoordinates && this.membership) {
-      const membership = this.membership;
-      this.coordinateSync = new CoordinateSync({
-        node: this.identity.node,
-        coordinate: () => membership.node.coordinate(),
-        clusterSize: () => membership.members().length,
-        minIntervalMs: cfg.syncCoordinateIntervalMinNs / 1e6,
-        rateTarget: cfg.syncCoordinateRateTarget,
-        propose: (cmd) => this.log.propose(cmd),
-        logger: this.logger.named('agent'),
-      });
-      this.coordinateSync.start();
-    }
+    this.coordinateSync = startCoordinateSync(cfg, this.identity.node, this.membership, (cmd) => this.log.propose(cmd), this.logger.named('agent'));
   }
 }
