@@ -11,12 +11,14 @@ import { BUILD_INFO } from './version.js';
 export interface AgentFacts {
   self(): AgentSelfFacts;
   members(): MemberFacts[];
+  /** The WAN pool's members (a server's federation); absent or empty elsewhere. */
+  wanMembers?(): MemberFacts[];
   node: string;
   datacenter: string;
   reload(): Promise<void>;
   join(address: string, wan: boolean): Promise<void>;
   leave(): Promise<void>;
-  forceLeave(node: string, prune: boolean): Promise<void>;
+  forceLeave(node: string, prune: boolean, wan?: boolean): Promise<void>;
   monitor(sink: LogSink): { stop(dropped: number): void };
   /** The agent's metrics sinks (agent-metrics.ts). */
   metrics: { summary(): unknown; prometheusText(): Promise<string | undefined> };
@@ -43,7 +45,7 @@ export class LocalAgentEndpoints implements AgentEndpoints {
   }
 
   async members(opts: { wan: boolean }): Promise<MemberFacts[]> {
-    return opts.wan ? [] : this.facts.members();
+    return opts.wan ? (this.facts.wanMembers?.() ?? []) : this.facts.members();
   }
 
   async services(): Promise<Record<string, unknown>> {
@@ -144,8 +146,8 @@ export class LocalAgentEndpoints implements AgentEndpoints {
     return this.facts.leave();
   }
 
-  forceLeave(node: string, prune: boolean): Promise<void> {
-    return this.facts.forceLeave(node, prune);
+  forceLeave(node: string, prune: boolean, wan?: boolean): Promise<void> {
+    return this.facts.forceLeave(node, prune, wan);
   }
 
   monitor(sink: LogSink): { stop(dropped: number): void } {

@@ -41,6 +41,9 @@ import { AgentMetrics } from './agent-metrics.js';
 import { AutopilotView, initAutopilotConfig } from './autopilot-view.js';
 import { VERSION } from './version.js';
 import { RemoteExec } from './remote-exec.js';
+import { MemberStatusCode } from './membership.js';
+import { dnsFederation, dnsQueries, startCoordinateSync, startFederation, type Federation } from './federation-wiring.js';
+import type { CoordinateSync } from './coordinate-sync.js';
 
 /** After a server starts, nodes gossip has not heard of yet are not reaped for this long. */
 const REAP_GRACE_MS = 120_000;
@@ -79,6 +82,10 @@ export class Agent {
   private readonly facts: AgentFacts;
   private readonly knownPeers: KnownPeers;
   private membership: Membership | undefined;
+  /** Other datacenters (federation-wiring.ts) and this agent's coordinate updates. */
+  private federation: Federation | undefined;
+  private dnsLoopback: { close(): void } | undefined;
+  private coordinateSync: CoordinateSync | undefined;
   private reconciler: MemberReconciler | undefined;
   private readonly watches: ConfigWatches;
   /** ACL tokens of this agent and the HTTP API's resolver (agent-acl.ts). */
@@ -270,9 +277,10 @@ export class Agent {
     return { restartRequired };
   }
 
-  /** Leaves the gossip cluster gracefully; the next start does not rejoin the old members unless -rejoin. */
-  leave(): Promise<void> {
-    return this.joiner.leave();
+  /** Leaves the gossip cluster gracefully (the WAN pool too, as Consul's servers do); the next start does not
+   * rejoin the old members unless -rejoin. */
+  async leave(): Promise<void> {
+    await Promise.all([this.joiner.leave(), this.federation?.wan?.leave()]);
   }
 
   /** Joins the cluster through any of the addresses (Consul's `-join`, `conclave join`). */
@@ -287,10 +295,13 @@ export class Agent {
     this.sessionTimers.stop();
     this.syncLoop.stop();
     this.joiner.stop();
+    this.federation?.joiner?.stop();
+    this.coordinateSync?.stop();
     this.watches.stop();
     await Promise.allSettled([this.remoteExec.stop(), this.frontEnds.close(), this.scheduler.stop()]);
-    await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown()]);
+    await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown(), this.federation?.wan?.shutdown()]);
     this.rpc.close();
+    this.dnsLoopback?.close();
     await this.serverListener?.close();
     this.metrics.close();
   }
@@ -346,9 +357,26 @@ export class Agent {
     }
   }
 
+  private async preparedQueriesForDns() {
+    const queries = await dnsQueries(() => this.frontEnds.loopback(), this.config.datacenter);
+    this.dnsLoopback = queries;
+    return queries.run;
+  }
+
   private async listen(): Promise<void> {
     const cfg = this.config;
     await this.startGossip();
+    const federation = await startFederation({
+      config: cfg,
+      mode: this.mode,
+      node: this.identity.node,
+      nodeId: this.identity.id,
+      membership: this.membership,
+      forwarder: this.forwarder,
+      rpc: this.rpc,
+      logger: this.logger,
+    });
+    this.federation = federation;
     await this.serverListener?.listen(cfg.ports.server, cfg.bindAddr, this.logger);
     const aclBackend = this.acl.backend(
       this.mode === 'client' ? undefined : this.state,
@@ -376,6 +404,8 @@ export class Agent {
           setTimeout(() => this.options.onLeave?.(), 100).unref();
         },
         forceLeave: (node, prune) => this.membership?.forceLeave(node, prune) ?? false,
+        wan: federation.wan,
+        datacenterForwarder: federation.datacenterForwarder,
         logger: this.logger,
         gossip: () => this.membership?.node,
         metrics: this.metrics,
@@ -387,13 +417,15 @@ export class Agent {
       const source =
         this.mode === 'client'
           ? new (await import('./cluster/remote-dns-source.js')).RemoteDnsSource(this.forwarder!, cfg.datacenter, () => this.acl.tokens.default)
-          : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter);
+          : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter, await dnsFederation(federation, cfg.datacenter), await this.preparedQueriesForDns());
       return aclBackend ? new (await import('./acl-dns-source.js')).AclDnsSource(source, aclBackend) : source;
     });
     this.leader?.start(this.mode === 'dev');
     // Raft starts once HTTP is up: the server answers forwarded requests through its own HTTP API.
     await this.raftServer?.start();
     await this.joiner.atStart();
+    await federation.joiner?.atStart();
     this.syncLoop.start();
+    this.coordinateSync = startCoordinateSync(cfg, this.identity.node, this.membership, (cmd) => this.log.propose(cmd), this.logger.named('agent'));
   }
 }

@@ -14,6 +14,7 @@ import type { GossipNode } from '@conclave/gossip';
 import { keyringOperation } from './gossip-keyring.js';
 import type { AgentMetrics } from './agent-metrics.js';
 import type { AutopilotView } from './autopilot-view.js';
+import type { ConsulMember } from './membership.js';
 
 export interface ApiBackendParts {
   config: AgentConfig;
@@ -32,6 +33,16 @@ export interface ApiBackendParts {
   join(addresses: string[]): Promise<{ joined: number; errors: string[] }>;
   leave(): Promise<void>;
   forceLeave(node: string, prune: boolean): boolean;
+  /** WAN federation (servers); undefined where the WAN pool does not run. */
+  wan?: {
+    members(): ConsulMember[];
+    join(addresses: string[]): Promise<{ joined: number; errors: string[] }>;
+    forceLeave(node: string, prune: boolean): boolean;
+    datacenters(): string[];
+    wanCoordinates(): ReturnType<NonNullable<ApiBackend['wanCoordinates']>>;
+  };
+  /** Answers requests for other datacenters (?dc=): over the WAN on a server, through a server on a client. */
+  datacenterForwarder?: RequestForwarder;
   /** The gossip node, for cluster-wide keyring operations; undefined while gossip is off. */
   gossip(): GossipNode | undefined;
   /** The agent's root logger: /v1/agent/monitor adds its sinks to it. */
@@ -50,15 +61,17 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
     datacenter: cfg.datacenter,
     self: () => facts.self(),
     members: () => facts.members(),
+    wanMembers: () => (p.wan?.members() ?? []).map((m) => ({ gossip: m })),
     reload: () => p.reload(),
     join: async (address, wan) => {
-      if (wan) throw new RefusedError('WAN federation is not supported yet');
-      const res = await p.join([address]);
+      if (wan && !p.wan) throw new RefusedError('WAN gossip is not running on this agent: only servers join the WAN pool');
+      const res = wan ? await p.wan!.join([address]) : await p.join([address]);
       if (res.joined === 0) throw new RefusedError(res.errors.join('; ') || `Failed to join ${address}`);
     },
     leave: () => p.leave(),
-    forceLeave: async (node, prune) => {
-      if (!p.forceLeave(node, prune)) throw new RefusedError(`agent: No node found with name '${node}'`);
+    forceLeave: async (node, prune, wan) => {
+      if (wan && !p.wan) throw new RefusedError('WAN gossip is not running on this agent: only servers join the WAN pool');
+      if (!(wan ? p.wan!.forceLeave(node, prune) : p.forceLeave(node, prune))) throw new RefusedError(`agent: No node found with name '${node}'`);
     },
     monitor: (sink) => {
       const remove = p.logger.addSink(sink);
@@ -78,6 +91,9 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
     peers: () => facts.peers(),
     agent: endpoints,
     datacenter: cfg.datacenter,
+    datacenters: p.wan ? () => p.wan!.datacenters() : undefined,
+    wanCoordinates: p.wan ? () => p.wan!.wanCoordinates() : undefined,
+    datacenterForwarder: p.datacenterForwarder,
     nodeName: p.node,
     limits: { kvMaxValueSize: cfg.kvMaxValueSize },
     forwarder: p.forwarder,

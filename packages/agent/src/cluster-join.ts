@@ -22,6 +22,8 @@ export interface ClusterJoinOptions {
   retryIntervalMs: number;
   rejoinAfterLeave: boolean;
   logger: Logger;
+  /** Which gossip pool this joins, as Consul names it in its logs (default LAN). */
+  pool?: 'LAN' | 'WAN';
 }
 
 export class ClusterJoin {
@@ -33,12 +35,13 @@ export class ClusterJoin {
   /** Joins the cluster through any of the addresses (Consul's `-join`, `conclave join`). */
   async join(addresses: string[]): Promise<{ joined: number; errors: string[] }> {
     const membership = this.o.membership();
-    if (!membership) return { joined: 0, errors: ['gossip is disabled (ports.serf_lan = -1)'] };
-    // Consul's words (agent.go JoinLAN).
-    this.o.logger.info('(LAN) joining', { lan_addresses: new PlainValue(`[${addresses.join(' ')}]`) });
+    const pool = this.o.pool ?? 'LAN';
+    if (!membership) return { joined: 0, errors: [pool === 'LAN' ? 'gossip is disabled (ports.serf_lan = -1)' : 'WAN gossip is not running on this agent (servers only; ports.serf_wan = -1 turns it off)'] };
+    // Consul's words (agent.go JoinLAN / JoinWAN).
+    this.o.logger.info(`(${pool}) joining`, { [`${pool.toLowerCase()}_addresses`]: new PlainValue(`[${addresses.join(' ')}]`) });
     const res = await membership.join(addresses);
-    if (res.joined > 0) this.o.logger.info('(LAN) joined', { number_of_nodes: res.joined });
-    else this.o.logger.warn("(LAN) couldn't join", { number_of_nodes: 0, error: res.errors.join('; ') });
+    if (res.joined > 0) this.o.logger.info(`(${pool}) joined`, { number_of_nodes: res.joined });
+    else this.o.logger.warn(`(${pool}) couldn't join`, { number_of_nodes: 0, error: res.errors.join('; ') });
     return res;
   }
 
@@ -79,18 +82,19 @@ export class ClusterJoin {
   /** Consul's -retry-join: keep trying every retry_interval until one address works or retry_max is reached. */
   private retry(attempt: number): void {
     const o = this.o;
-    if (attempt === 1) o.logger.info('Joining cluster...', { cluster: 'LAN' });
+    const cluster = o.pool ?? 'LAN';
+    if (attempt === 1) o.logger.info('Joining cluster...', { cluster });
     void this.join(o.retryJoin).then((res) => {
       if (this.stopped) return;
       if (res.joined > 0) {
-        o.logger.info('Join cluster completed. Synced with initial agents', { cluster: 'LAN', num_agents: res.joined });
+        o.logger.info('Join cluster completed. Synced with initial agents', { cluster, num_agents: res.joined });
         return;
       }
       if (o.retryMax > 0 && attempt >= o.retryMax) {
         o.logger.error('Max join retry exhausted, giving up', { attempts: attempt, errors: res.errors.join('; ') });
         return;
       }
-      o.logger.warn('Join cluster failed, will retry', { cluster: 'LAN', retry_interval: formatGoDuration(o.retryIntervalMs * 1e6), error: res.errors.join('; ') });
+      o.logger.warn('Join cluster failed, will retry', { cluster, retry_interval: formatGoDuration(o.retryIntervalMs * 1e6), error: res.errors.join('; ') });
       this.retryTimer = setTimeout(() => this.retry(attempt + 1), o.retryIntervalMs);
       this.retryTimer.unref();
     });

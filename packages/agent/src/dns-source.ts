@@ -1,6 +1,6 @@
 // The DNS front end's view of the catalog (packages/dns defines the interface; the agent answers from its
 // local state machine). Names arrive lower-cased; catalog names are matched case-insensitively.
-import type { DnsDataSource, DnsNode, DnsServiceInstance } from '@conclave/dns';
+import type { DnsDataSource, DnsNode, DnsPreparedQueryAnswer, DnsServiceInstance, MaybePromise } from '@conclave/dns';
 import { aggregateStatus, type HealthEntry } from '@conclave/catalog';
 import type { StateReader } from '@conclave/state';
 
@@ -20,36 +20,53 @@ export function dnsInstance(e: HealthEntry): DnsServiceInstance {
   };
 }
 
+/** A server's way to other datacenters: which exist (the WAN pool) and a source that reads them over the WAN. */
+export interface DnsFederation {
+  datacenters(): string[];
+  remote: DnsDataSource;
+}
+
 export class CatalogDnsSource implements DnsDataSource {
   constructor(
     private readonly state: StateReader,
     readonly datacenter: string,
+    private readonly federation?: DnsFederation,
+    /** Executes prepared queries (through this server's own HTTP API, where execution and failover live). */
+    private readonly queries?: (name: string, dc: string) => Promise<DnsPreparedQueryAnswer | undefined>,
   ) {}
+
+  preparedQuery(name: string, dc: string): Promise<DnsPreparedQueryAnswer | undefined> | undefined {
+    return this.queries?.(name, dc);
+  }
+
+  datacenters(): string[] {
+    return this.federation?.datacenters() ?? [this.datacenter];
+  }
 
   version(): number {
     return this.state.lastIndex;
   }
 
-  serviceInstances(service: string, dc: string): DnsServiceInstance[] | undefined {
-    if (dc !== this.datacenter) return undefined;
+  serviceInstances(service: string, dc: string): MaybePromise<DnsServiceInstance[] | undefined> {
+    if (dc !== this.datacenter) return this.federation?.remote.serviceInstances(service, dc);
     const name = this.serviceName(service);
     if (name === undefined) return undefined;
     return this.state.catalog.checkServiceNodes(name).value.map(dnsInstance);
   }
 
-  node(name: string, dc: string): DnsNode | undefined {
-    if (dc !== this.datacenter) return undefined;
+  node(name: string, dc: string): MaybePromise<DnsNode | undefined> {
+    if (dc !== this.datacenter) return this.federation?.remote.node(name, dc);
     const n = this.state.catalog.getNode(name) ?? this.findNode(name);
     return n ? { name: n.Node, address: n.Address, meta: n.Meta ?? {} } : undefined;
   }
 
-  nodesByAddress(address: string, dc: string): string[] {
-    if (dc !== this.datacenter) return [];
+  nodesByAddress(address: string, dc: string): MaybePromise<string[]> {
+    if (dc !== this.datacenter) return this.federation?.remote.nodesByAddress(address, dc) ?? [];
     return this.state.catalog.nodeList().value.filter((n) => n.Address === address).map((n) => n.Node);
   }
 
-  servicesByAddress(address: string, dc: string): string[] {
-    if (dc !== this.datacenter) return [];
+  servicesByAddress(address: string, dc: string): MaybePromise<string[]> {
+    if (dc !== this.datacenter) return this.federation?.remote.servicesByAddress(address, dc) ?? [];
     const out = new Set<string>();
     for (const name of Object.keys(this.state.catalog.serviceList().value)) {
       for (const s of this.state.catalog.serviceNodes(name).value) if (s.ServiceAddress === address) out.add(name);
@@ -57,8 +74,8 @@ export class CatalogDnsSource implements DnsDataSource {
     return [...out];
   }
 
-  servers(dc: string): DnsNode[] {
-    if (dc !== this.datacenter) return [];
+  servers(dc: string): MaybePromise<DnsNode[]> {
+    if (dc !== this.datacenter) return this.federation?.remote.servers(dc) ?? [];
     return this.state.catalog.serviceNodes('consul').value.map((s) => ({ name: s.Node, address: s.Address, meta: s.NodeMeta }));
   }
 

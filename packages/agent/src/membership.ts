@@ -6,6 +6,8 @@ import { withDefaultPort, type Logger } from '@conclave/toolkit';
 
 /** Consul's default Serf LAN port; a join address given without a port means this one. */
 export const SERF_LAN_PORT = 8301;
+/** Consul's default Serf WAN port (servers' federation pool); a WAN join address without a port means this one. */
+export const SERF_WAN_PORT = 8302;
 
 /** Serf's member status numbers, the `Status` of /v1/agent/members (none 0 is never shown for a known member). */
 export const MemberStatusCode = { none: 0, alive: 1, leaving: 2, left: 3, failed: 4 } as const;
@@ -49,6 +51,8 @@ export interface MembershipOptions {
   keys?: string[];
   profile: ProfileName;
   logger: Logger;
+  /** Vivaldi coordinates on probes (Consul's default; disable_coordinates turns them off). */
+  coordinates?: boolean;
   /** memberlist's probeNode and gossip timings, in ms. */
   onTiming?: (what: 'probeNode' | 'gossip', ms: number) => void;
 }
@@ -67,6 +71,7 @@ export class Membership {
       profile: opts.profile,
       logger: opts.logger,
       onTiming: opts.onTiming,
+      coordinates: opts.coordinates,
     });
     return new Membership(node);
   }
@@ -97,8 +102,8 @@ export class Membership {
   }
 
   /** Joins through any of the addresses (`host` or `host:port`, default port 8301); returns how many worked. */
-  async join(addresses: string[]): Promise<{ joined: number; errors: string[] }> {
-    const seeds = addresses.map((a) => withDefaultPort(a, SERF_LAN_PORT));
+  async join(addresses: string[], defaultPort = SERF_LAN_PORT): Promise<{ joined: number; errors: string[] }> {
+    const seeds = addresses.map((a) => withDefaultPort(a, defaultPort));
     const res = await this.node.join(seeds);
     return { joined: res.joined.length, errors: res.failed.map((f) => `${f.addr}: ${f.error}`) };
   }

@@ -25,6 +25,7 @@ export const HTTP_COMMANDS: Record<string, CommandLoader> = {
   monitor: () => import('./commands/monitor.js').then((m) => m.monitor),
   operator: () => import('./commands/operator.js').then((m) => m.operator),
   reload: () => import('./commands/reload.js').then((m) => m.reload),
+  rtt: () => import('./commands/rtt.js').then((m) => m.rtt),
   services: () => import('./commands/services.js').then((m) => m.services),
   snapshot: () => import('./commands/snapshot.js').then((m) => m.snapshot),
   tls: () => import('./commands/tls.js').then((m) => m.tls),

@@ -29,6 +29,7 @@ Available commands are:
     monitor
     operator
     reload
+    rtt
     services
     snapshot
     tls

@@ -39,6 +39,16 @@ export interface DnsNode {
   meta?: Record<string, string>;
 }
 
+/** What a prepared query answers DNS with. */
+export interface DnsPreparedQueryAnswer {
+  service: string;
+  /** Where the instances are (another datacenter after a failover). */
+  datacenter: string;
+  instances: DnsServiceInstance[];
+  /** The query's DNS.TTL in seconds; undefined: the service's configured TTL. */
+  ttlSeconds?: number;
+}
+
 export interface DnsDataSource {
   /** The local datacenter, used when a name carries no DC label. */
   readonly datacenter: string;
@@ -52,6 +62,12 @@ export interface DnsDataSource {
   nodesByAddress(address: string, dc: string): MaybePromise<string[]>;
   /** Names of the services with an instance whose service address is `address`, for PTR answers. */
   servicesByAddress(address: string, dc: string): MaybePromise<string[]>;
+  /**
+   * Executes a prepared query (by ID or name) as seen from `dc`: the instances it answers (already filtered by
+   * the query, failover included), the datacenter they are in and the query's DNS TTL. `undefined` when no query
+   * has that name. Absent: `*.query.*` names get NXDOMAIN.
+   */
+  preparedQuery?(name: string, dc: string): MaybePromise<DnsPreparedQueryAnswer | undefined>;
   /** The server nodes of a DC, for NS and SOA answers. */
   servers(dc: string): MaybePromise<DnsNode[]>;
   /**

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { DnsNode, DnsServiceInstance } from './data-source.js';
 import { hexToIp, ipToHex } from './ip-address.js';
 import type { ResolvedDnsOptions } from './options.js';
-import { parseDomainLookup } from './query-name.js';
+import { parseDomainLookup, type DomainLookup } from './query-name.js';
 import { emptyResolution, makeGroup, type AnswerGroup, type Resolution } from './resolution.js';
 import { shuffled } from './shuffle.js';
 import {
@@ -91,14 +91,23 @@ export class DomainAnswerer {
     const lookup = parseDomainLookup(rest, qtype === TYPE_SRV);
     if (lookup.kind === 'unknown') return this.nxdomain(domain);
     const dc = await this.datacenterFor(lookup.dc);
-    if (dc === undefined) return this.nxdomain(domain);
+    const res = dc === undefined ? this.nxdomain(domain) : await this.inDatacenter(lookup, dc, qtype, domain, depth);
+    // The cache is versioned by this datacenter's data: what another datacenter answers (or that it is
+    // unknown) can change without that version moving.
+    if (lookup.dc !== undefined && dc !== this.opts.source.datacenter) res.cacheable = false;
+    return res;
+  }
+
+  private inDatacenter(lookup: Exclude<DomainLookup, { kind: 'unknown' }>, dc: string, qtype: number, domain: string, depth: number): Promise<Resolution> {
     switch (lookup.kind) {
       case 'service':
         return this.service(lookup.service, lookup.tag, dc, qtype, domain, depth);
       case 'node':
         return this.node(lookup.node, dc, qtype, domain, depth);
       case 'addr':
-        return this.addr(lookup.hex, qtype, domain);
+        return Promise.resolve(this.addr(lookup.hex, qtype, domain));
+      case 'query':
+        return this.preparedQuery(lookup.name, dc, qtype, domain, depth);
     }
   }
 
@@ -238,7 +247,23 @@ export class DomainAnswerer {
       (i) => isHealthy(i, this.opts.onlyPassing) && (tag === undefined || i.tags.some((t) => t.toLowerCase() === tag)),
     );
     if (matching.length === 0) return this.nxdomain(domain);
-    const ttl = this.opts.serviceTtl.ttlFor(service);
+    return this.instancesAnswer(matching, this.opts.serviceTtl.ttlFor(service), dc, qtype, domain, depth);
+  }
+
+  /** `name.query.consul`: the instances the prepared query answers (its own health filtering, its failover),
+   * named in the datacenter they came from, with the query's TTL when it has one. */
+  private async preparedQuery(name: string, dc: string, qtype: number, domain: string, depth: number): Promise<Resolution> {
+    if (!this.opts.source.preparedQuery) return this.nxdomain(domain);
+    const answer = await this.opts.source.preparedQuery(name, dc);
+    if (!answer || answer.instances.length === 0) return this.nxdomain(domain);
+    const ttl = answer.ttlSeconds ?? this.opts.serviceTtl.ttlFor(answer.service);
+    const res = await this.instancesAnswer(answer.instances, ttl, answer.datacenter, qtype, domain, depth);
+    // Failover and health can change the answer without the local data's version moving.
+    res.cacheable = false;
+    return res;
+  }
+
+  private async instancesAnswer(matching: DnsServiceInstance[], ttl: number, dc: string, qtype: number, domain: string, depth: number): Promise<Resolution> {
     let groups: AnswerGroup[] = [];
     let maxGroups = 0;
     const external = { used: false };

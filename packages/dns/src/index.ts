@@ -1,4 +1,4 @@
-export type { DnsDataSource, DnsServiceInstance, DnsNode, DnsHealth, MaybePromise } from './data-source.js';
+export type { DnsDataSource, DnsServiceInstance, DnsNode, DnsHealth, MaybePromise, DnsPreparedQueryAnswer } from './data-source.js';
 export type { DnsServerOptions, DnsSoaOptions, RecursorStrategy, RecursorAddress } from './options.js';
 export { parseRecursor } from './options.js';
 export type { DnsTransport } from './transport.js';

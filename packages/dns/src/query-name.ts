@@ -3,6 +3,8 @@ export type DomainLookup =
   | { kind: 'service'; service: string; tag: string | undefined; dc: string | undefined }
   | { kind: 'node'; node: string; dc: string | undefined }
   | { kind: 'addr'; hex: string; dc: string | undefined }
+  /** A prepared query by ID or name (`name.query.consul`, RFC 2782 `_name._tcp.query.consul`). */
+  | { kind: 'query'; name: string; dc: string | undefined }
   /** Prepared queries, connect, ingress, virtual, or a name of no known form: NXDOMAIN. */
   | { kind: 'unknown' };
 
@@ -50,6 +52,13 @@ export function parseDomainLookup(rest: string, isSrv: boolean): DomainLookup {
       return { kind: 'node', node: parts.join('.'), dc };
     case 'addr':
       return parts.length === 1 ? { kind: 'addr', hex: parts[0], dc } : UNKNOWN;
+    case 'query': {
+      if (parts.length === 2 && parts[0].startsWith('_') && parts[1].startsWith('_')) {
+        const name = parts[0].slice(1);
+        return name === '' ? UNKNOWN : { kind: 'query', name, dc };
+      }
+      return { kind: 'query', name: parts.join('.'), dc };
+    }
     default:
       return UNKNOWN;
   }

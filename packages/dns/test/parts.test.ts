@@ -21,7 +21,12 @@ describe('parseDomainLookup', () => {
     expect(parseDomainLookup('c0a8211f.addr', false)).toEqual({ kind: 'addr', hex: 'c0a8211f', dc: undefined });
     expect(parseDomainLookup('service', false)).toEqual({ kind: 'unknown' });
     expect(parseDomainLookup('a.b.c', false)).toEqual({ kind: 'unknown' });
-    expect(parseDomainLookup('q.query', false)).toEqual({ kind: 'unknown' });
+    // Prepared queries: by name or ID, in a datacenter, RFC 2782 for SRV.
+    expect(parseDomainLookup('q.query', false)).toEqual({ kind: 'query', name: 'q', dc: undefined });
+    expect(parseDomainLookup('geo-db.query.dc2', false)).toEqual({ kind: 'query', name: 'geo-db', dc: 'dc2' });
+    expect(parseDomainLookup('_db._tcp.query', true)).toEqual({ kind: 'query', name: 'db', dc: undefined });
+    expect(parseDomainLookup('_._tcp.query', true)).toEqual({ kind: 'unknown' });
+    expect(parseDomainLookup('connect-thing.connect', false)).toEqual({ kind: 'unknown' });
   });
 });
 

@@ -126,6 +126,57 @@ describe('DnsQueryHandler', () => {
     expect((dataOf(srv.answers![0]) as dnsPacket.SrvData).target).toBe('web-1.node.East-1.consul');
   });
 
+  it('reads other datacenters afresh each time although the source is versioned (the version is the local data)', async () => {
+    let port = 80;
+    const source: DnsDataSource = {
+      datacenter: 'dc1',
+      datacenters: () => ['dc1', 'dc2'],
+      version: () => 1,
+      serviceInstances: () => [{ node: 'web-1', nodeAddress: '10.0.0.1', serviceId: 'web', port, tags: [], health: 'passing' }],
+      node: () => undefined,
+      nodesByAddress: () => [],
+      servicesByAddress: () => [],
+      servers: () => [],
+    };
+    const h = handlerFor(source);
+    const portOf = async (name: string) => (dataOf((await ask(h, query(name, 'SRV'))).answers![0]) as dnsPacket.SrvData).port;
+    expect([await portOf('web.service.consul'), await portOf('web.service.dc2.consul')]).toEqual([80, 80]);
+    port = 81;
+    // The local answer is cached until the version moves; dc2's is not.
+    expect([await portOf('web.service.consul'), await portOf('web.service.dc2.consul')]).toEqual([80, 81]);
+  });
+
+  it('answers prepared queries with the instances, datacenter and TTL the source executes them to', async () => {
+    const asked: string[] = [];
+    const source: DnsDataSource = {
+      datacenter: 'dc2',
+      datacenters: () => ['dc2', 'dc1'],
+      version: () => 1,
+      serviceInstances: () => undefined,
+      preparedQuery: (name, dc) => {
+        asked.push(`${name}@${dc}`);
+        if (name !== 'db') return undefined;
+        return {
+          service: 'db',
+          datacenter: 'dc1',
+          ttlSeconds: 7,
+          instances: [{ node: 'db-1', nodeAddress: '10.0.0.9', serviceId: 'db', port: 5432, tags: [], health: 'passing' }],
+        };
+      },
+      node: () => undefined,
+      nodesByAddress: () => [],
+      servicesByAddress: () => [],
+      servers: () => [],
+    };
+    const h = handlerFor(source);
+    const srv = await ask(h, query('_db._tcp.query.consul', 'SRV'));
+    expect(srv.answers!.map((a) => [(a as { ttl?: number }).ttl, (dataOf(a) as dnsPacket.SrvData).target])).toEqual([[7, 'db-1.node.dc1.consul']]);
+    const a = await ask(h, query('db.query.dc2.consul', 'A'));
+    expect(a.answers!.map(dataOf)).toEqual(['10.0.0.9']);
+    expect(rcodeOf(await ask(h, query('nope.query.consul', 'A')))).toBe('NXDOMAIN');
+    expect(asked).toEqual(['db@dc2', 'db@dc2', 'nope@dc2']);
+  });
+
   it('answers SERVFAIL when the source throws or rejects, and does not cache it', async () => {
     const source = new ArticleSource();
     source.failWith = new Error('catalog unavailable');

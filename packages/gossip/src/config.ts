@@ -97,6 +97,22 @@ export function localProfile(): GossipConfig {
   };
 }
 
+/** A WAN (servers of every datacenter): memberlist's DefaultWANConfig, slower probes and longer timeouts for
+ * links that cross the Internet, with the LAN's reaping. */
+export function wanProfile(): GossipConfig {
+  return {
+    ...lanProfile(),
+    probeIntervalMs: 5000,
+    probeTimeoutMs: 3000,
+    suspicionMult: 6,
+    pushPullIntervalMs: 60_000,
+    tcpTimeoutMs: 30_000,
+    gossipIntervalMs: 500,
+    gossipNodes: 4,
+    gossipToTheDeadMs: 60_000,
+  };
+}
+
 /** Fast profile for tests: everything about 10× quicker than LAN. */
 export function testProfile(): GossipConfig {
   return {
@@ -116,12 +132,14 @@ export function testProfile(): GossipConfig {
   };
 }
 
-export type ProfileName = 'lan' | 'local' | 'test';
+export type ProfileName = 'lan' | 'wan' | 'local' | 'test';
 
 export function profile(name: ProfileName): GossipConfig {
   switch (name) {
     case 'lan':
       return lanProfile();
+    case 'wan':
+      return wanProfile();
     case 'local':
       return localProfile();
     case 'test':

@@ -21,6 +21,7 @@ import {
   type AliveMsg,
   type CheckMsg,
   type DeadMsg,
+  type AckMsg,
   type LeaveMsg,
   type PacketMessage,
   type PushPullMsg,
@@ -107,6 +108,13 @@ export interface GossipCoreOptions {
   /** Told how long each probe took, from the ping to the ack or to giving up (memberlist's probeNode timing). */
   onProbeDone?: (ms: number) => void;
   /**
+   * memberlist's PingDelegate: `ackPayload` rides on every direct ack this node sends (Serf puts its network
+   * coordinate there); `notifyPingComplete` is told the round trip of each direct probe answered with a payload.
+   */
+  ping?: PingDelegate;
+  /** The clock round trips are measured with (ms, fractions allowed); default: the `now` given to the core. */
+  rttClock?: () => number;
+  /**
    * Members known from the start, as after a restore. The roster's records are
    * shared copy-on-write by every core built from it, which lets a simulator
    * run thousands of cores in one process. The local node's entry is ignored.
@@ -114,7 +122,14 @@ export interface GossipCoreOptions {
   roster?: SharedRoster;
 }
 
+export interface PingDelegate {
+  ackPayload(): Uint8Array | undefined;
+  notifyPingComplete(node: string, rttMs: number, payload: Uint8Array): void;
+}
+
 interface Probe {
+  /** rttClock() when the direct ping left. */
+  sentAt: number;
   target: string;
   addr: string;
   seq: number;
@@ -172,6 +187,8 @@ export class GossipCore {
   private nextProbeAt: number;
   private nextGossipAt: number;
   private readonly onProbeDone: ((ms: number) => void) | undefined;
+  private readonly ping: PingDelegate | undefined;
+  private readonly rttClock: (() => number) | undefined;
   /** Gossip rounds run so far (the driver times the ticks that ran one: memberlist's gossip timing). */
   gossipRounds = 0;
   private nextPushPullAt: number;
@@ -207,6 +224,8 @@ export class GossipCore {
     this.name = opts.name;
     this.config = c;
     this.onProbeDone = opts.onProbeDone;
+    this.ping = opts.ping;
+    this.rttClock = opts.rttClock;
     this.rng = createRng(opts.seed);
     this.queue = new BroadcastQueue(c.maxQueuedBroadcasts);
     this.awareness = new Awareness(c.lifeguard ? c.awarenessMaxMultiplier : 1);
@@ -459,7 +478,7 @@ export class GossipCore {
         this.stats.misaddressed++;
         throw new MalformedMessageError(`ping for "${msg.node}" reached "${this.name}"`);
       }
-      return encodeMessage({ t: MsgType.ack, seq: msg.seq });
+      return encodeMessage(this.ackFor(msg.seq));
     }
     this.stats.malformed++;
     throw new MalformedMessageError(`stream request of type ${msg.t} is not accepted from ${from}`);
@@ -482,6 +501,7 @@ export class GossipCore {
       throw e;
     }
     if (p.purpose === 'ping') {
+      // A TCP fallback ack does not feed coordinates (memberlist notifies for UDP acks only).
       if (msg.t === MsgType.ack) this.onAck(msg.seq, now);
       return;
     }
@@ -565,9 +585,11 @@ export class GossipCore {
       // Buddy system: tell a suspect first, so it can refute before the timeout.
       parts.push(encodeMessage({ t: MsgType.suspect, node: target.name, inc: target.inc, from: this.name }));
     }
+    const sentAt = this.rttClock ? this.rttClock() : now;
     this.sendPacket(target.addr, parts);
     const interval = this.awareness.scale(c.probeIntervalMs);
     this.probe = {
+      sentAt,
       target: target.name,
       addr: target.addr,
       seq,
@@ -645,8 +667,23 @@ export class GossipCore {
     }
   }
 
-  private onAck(seq: number, now: number): void {
+  /** A direct ack, with the ping delegate's payload when there is one. */
+  private ackFor(seq: number): AckMsg {
+    const p = this.ping?.ackPayload();
+    return p ? { t: MsgType.ack, seq, p } : { t: MsgType.ack, seq };
+  }
+
+  private onAck(seq: number, now: number, payload?: Uint8Array): void {
     if (this.probe && this.probe.seq === seq) {
+      // Only a direct ack carries a payload (a relay forwards the bare seq), so the round trip is ours to the target.
+      if (payload && this.ping) {
+        const rtt = (this.rttClock ? this.rttClock() : now) - this.probe.sentAt;
+        try {
+          this.ping.notifyPingComplete(this.probe.target, Math.max(0, rtt), payload);
+        } catch {
+          // A peer's payload must never break probing.
+        }
+      }
       this.onProbeDone?.(now - this.probe.start);
       this.probe = null;
       this.awareness.applyDelta(-1);
@@ -669,7 +706,7 @@ export class GossipCore {
           this.stats.misaddressed++;
           return;
         }
-        this.sendPacket(from, [encodeMessage({ t: MsgType.ack, seq: m.seq })]);
+        this.sendPacket(from, [encodeMessage(this.ackFor(m.seq))]);
         return;
       case MsgType.pingReq: {
         if (m.node === this.name) {
@@ -683,7 +720,7 @@ export class GossipCore {
         return;
       }
       case MsgType.ack:
-        this.onAck(m.seq, now);
+        this.onAck(m.seq, now, m.p);
         return;
       case MsgType.nack:
         if (this.probe && this.probe.seq === m.seq) this.probe.nacks++;

@@ -2,6 +2,8 @@
  * The real driver: binds UDP and TCP on one port, feeds the GossipCore with
  * what arrives and the wall clock, and carries out what it asks for.
  */
+import { CoordinatePing } from './coordinate-ping.js';
+import type { Coordinate } from './coordinate.js';
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { lookup } from 'node:dns/promises';
@@ -50,6 +52,8 @@ export interface GossipNodeOptions {
   /** Timings for the application's metrics: 'probeNode' (ping to ack or failure) and 'gossip' (the wall time of
    * a timer tick that ran a gossip round), in ms. */
   onTiming?: (what: 'probeNode' | 'gossip', ms: number) => void;
+  /** Vivaldi network coordinates (Serf's): sent on direct acks, updated from each direct probe's round trip. */
+  coordinates?: boolean;
 }
 
 export interface JoinResult {
@@ -118,6 +122,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     private readonly clock: () => number,
     private readonly log: GossipLogger,
     private readonly onTiming?: GossipNodeOptions['onTiming'],
+    private readonly coordinates?: CoordinatePing,
   ) {
     super();
     udp.on('message', (msg, rinfo) => this.onPacket(msg, joinHostPort(rinfo.address, rinfo.port)));
@@ -125,6 +130,16 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     tcp.on('connection', (s) => this.onConnection(s));
     tcp.on('error', (e) => this.log.error('TCP listener error', { error: e.message }));
     this.flush();
+  }
+
+  /** This node's network coordinate (undefined when coordinates are off). */
+  coordinate(): Coordinate | undefined {
+    return this.coordinates?.coordinate();
+  }
+
+  /** The last coordinate seen for a member (Serf's GetCachedCoordinate). */
+  cachedCoordinate(name: string): Coordinate | undefined {
+    return this.coordinates?.cached(name);
   }
 
   get name(): string {
@@ -547,7 +562,11 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
   const advHost = opts.advertiseAddr ?? (bindAddr === '0.0.0.0' || bindAddr === '::' ? defaultAdvertise() : bindAddr);
   if (net.isIP(advHost) === 0) throw new GossipConfigError(`advertise address "${advHost}" is not an IP address`);
   const clock = opts.clock ?? Date.now;
+  const coordinates = opts.coordinates ? new CoordinatePing(opts.name) : undefined;
   const core = new GossipCore({
+    ping: coordinates,
+    // Loopback and LAN round trips are fractions of a millisecond: measure them finer than the ms clock.
+    rttClock: coordinates && (() => performance.now()),
     name: opts.name,
     addr: joinHostPort(advHost, opts.advertisePort ?? port),
     tags: opts.tags,
@@ -557,7 +576,7 @@ export async function createGossipNode(opts: GossipNodeOptions): Promise<GossipN
     packetOverhead: packetOverhead(keyring),
     onProbeDone: opts.onTiming && ((ms) => opts.onTiming!('probeNode', ms)),
   });
-  return new GossipNode(core, udp, tcp, keyring, clock, opts.logger ?? silentLogger, opts.onTiming);
+  return new GossipNode(core, udp, tcp, keyring, clock, opts.logger ?? silentLogger, opts.onTiming, coordinates);
 }
 
 async function bindBoth(host: string, port: number): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {

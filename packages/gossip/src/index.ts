@@ -6,7 +6,7 @@ export type { GossipNodeOptions, GossipNodeEvents, GossipNodeStats, JoinResult, 
 export type { Member, MemberStatus } from './member.js';
 export type { UserEvent } from './user-events.js';
 export type { GossipLogger } from './logger.js';
-export { lanProfile, localProfile, testProfile, profile } from './config.js';
+export { lanProfile, wanProfile, localProfile, testProfile, profile } from './config.js';
 export type { GossipConfig, ProfileName } from './config.js';
 export { Keyring, generateKey, decodeKey } from './keyring.js';
 export {
@@ -19,3 +19,5 @@ export {
   SizeLimitError,
   NameConflictError,
 } from './errors.js';
+export { CoordinateClient, CoordinateError, defaultCoordinateConfig, distance as coordinateDistance, isValidCoordinate, newCoordinate } from './coordinate.js';
+export type { Coordinate, CoordinateConfig } from './coordinate.js';

@@ -25,7 +25,8 @@ export const MsgType = {
 
 export interface PingMsg { t: 1; seq: number; node: string; from: string }
 export interface PingReqMsg { t: 2; seq: number; node: string; addr: string; nack: boolean; from: string }
-export interface AckMsg { t: 3; seq: number }
+/** `p`: the responder's ping payload (its network coordinate), on a direct ack only. */
+export interface AckMsg { t: 3; seq: number; p?: Uint8Array }
 export interface NackMsg { t: 4; seq: number }
 export interface AliveMsg { t: 5; node: string; addr: string; inc: number; tags: Record<string, string> }
 export interface SuspectMsg { t: 6; node: string; inc: number; from: string }
@@ -183,7 +184,7 @@ export function decodePacketMessage(data: Uint8Array): PacketMessage {
       return m as unknown as PingReqMsg;
     case MsgType.ack:
     case MsgType.nack:
-      if (!isNat(m.seq)) bad('ack');
+      if (!isNat(m.seq) || (m.p !== undefined && !(m.p instanceof Uint8Array))) bad('ack');
       return m as unknown as AckMsg;
     case MsgType.alive:
       if (!isStr(m.node) || !isStr(m.addr) || !isNat(m.inc) || !isTags(m.tags)) bad('alive');

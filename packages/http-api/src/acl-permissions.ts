@@ -94,6 +94,19 @@ export const ENDPOINT_PERMISSIONS: PermissionRow[] = [
   { path: 'event/list', need: () => 'handler', doc: 'filtered: events with event:read on their name' },
   { path: 'agent/health/service/name/', need: (_c, name) => read('service', name), doc: 'service:read on the service' },
   { path: 'agent/token/', need: () => write('acl'), doc: 'acl:write' },
+  { path: 'catalog/node-services/', need: (_c, node) => read('node', node), doc: 'node:read on the node' },
+  { path: 'catalog/gateway-services/', need: (_c, gw) => read('service', gw), doc: 'service:read on the gateway' },
+  { path: 'health/ingress/', need: (_c, name) => read('service', name), doc: 'service:read on the service' },
+  { path: 'operator/usage', need: () => read('operator'), doc: 'operator:read' },
+  { path: 'coordinate/datacenters', need: () => 'none', doc: 'none' },
+  { path: 'coordinate/node/', need: (_c, node) => read('node', node), doc: 'node:read on the node' },
+  // Consul filters these lists node by node; until they filter, reading all of them takes node:read everywhere.
+  { path: 'coordinate/nodes', need: () => read('node', ''), doc: 'node:read on every node (node_prefix "")' },
+  { path: 'coordinate/update', need: () => write('node', ''), doc: 'node:write on every node (node_prefix "")' },
+  // Consul checks query:read|write on the query's name prefix; until rows resolve IDs to names, any query
+  // operation takes the right on every name.
+  { path: 'query', need: (call) => (isGet(call) ? read('query', '') : write('query', '')), doc: 'query:read to list, query:write to create (query_prefix "")' },
+  { path: 'query/', need: (call, rest) => (isGet(call) || rest.endsWith('/execute') || rest.endsWith('/explain') ? read('query', '') : write('query', '')), doc: 'query:read to read, execute and explain; query:write to change (query_prefix "")' },
   { path: 'agent/service/', need: () => 'handler', doc: 'service:write on the service (register: the body\'s Name; by ID: the service it names); reading one: service:read' },
   { path: 'agent/check/', need: () => 'handler', doc: 'service:write on the check\'s service, node:write on this agent\'s node for node checks' },
 ];

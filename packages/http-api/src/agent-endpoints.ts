@@ -55,7 +55,7 @@ export interface AgentEndpoints {
   /** PUT /v1/agent/leave */
   leave(): Promise<void>;
   /** PUT /v1/agent/force-leave/:node[?prune] */
-  forceLeave(node: string, prune: boolean): Promise<void>;
+  forceLeave(node: string, prune: boolean, wan?: boolean): Promise<void>;
   /** GET /v1/agent/monitor: adds the sink to the agent's logger until `stop`, which is told how many lines the
    * client lost (the agent logs Consul's "Dropped logs during monitor request" when there were any). */
   monitor(sink: LogSink): { stop(dropped: number): void };

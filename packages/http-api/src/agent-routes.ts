@@ -217,7 +217,7 @@ export async function handleAgent(call: ApiCall): Promise<void> {
   }
   if ((arg = id('force-leave/')) !== undefined) {
     if (!call.allow('PUT')) return;
-    await agent.forceLeave(arg, flag(call, 'prune'));
+    await agent.forceLeave(arg, flag(call, 'prune'), flag(call, 'wan'));
     return call.ok();
   }
   throw new ApiError(404, 'Invalid URL path: not a recognized HTTP API endpoint');

@@ -8,7 +8,6 @@ import type { AgentEndpoints } from './agent-endpoints.js';
 import type { AclBackend } from './acl-resolver.js';
 import type { RaftConfigurationFacts } from './agent-json.js';
 import type { FireEventParams, UserEvent } from './user-event-params.js';
-import type { NearSorter } from './near-sort.js';
 import type { AutopilotFacts } from './autopilot-endpoints.js';
 
 export interface Leadership {
@@ -63,6 +62,8 @@ export interface ApiBackend {
   readonly datacenter: string;
   /** Known datacenters for /v1/catalog/datacenters; defaults to [datacenter]. */
   datacenters?(): string[];
+  /** /v1/coordinate/datacenters: the WAN coordinates of every datacenter's servers (absent without a WAN pool). */
+  wanCoordinates?(): Array<{ Datacenter: string; AreaID: string; Coordinates: Array<{ Node: string; Coord: unknown }> }>;
   readonly nodeName: string;
   readonly limits?: ApiLimits;
   /** Raft operations of a server (/v1/operator/raft/*); absent on agents without Raft. */
@@ -71,14 +72,15 @@ export interface ApiBackend {
   readonly keyring?: KeyringEndpoints;
   /** Set on agents that answer some requests through a server (agent endpoints are always local). */
   readonly forwarder?: RequestForwarder;
+  /** Answers the requests whose `?dc=` names another datacenter (a server: over the WAN to that datacenter;
+   * a client: through its servers). Without it such requests answer `No path to datacenter`. */
+  readonly datacenterForwarder?: RequestForwarder;
   /** Session TTL timers; without them a renew only confirms that the session exists. */
   readonly sessionTimers?: SessionTimerBackend;
   /** session_ttl_min in ns (default 10 s). */
   readonly sessionTtlMinNs?: number;
   /** User events; without them /v1/event/* answers 500. */
   readonly events?: EventBackend;
-  /** Network coordinates for ?near= (near-sort.ts); without them ?near only moves the near node first. */
-  readonly near?: NearSorter;
   /** ACL enforcement (docs/acl.md); absent: ACLs are off and every token is ignored. */
   readonly acl?: AclBackend;
   /** The clock stamped on commands that need time (lock-delay, session destroy); default Date.now. */

@@ -22,6 +22,8 @@ import { handleKv } from './kv-endpoints.js';
 import { QueryParams } from './query-params.js';
 import { routeLabel } from './route-label.js';
 import { handleOperator } from './operator-endpoints.js';
+import { handleCoordinate } from './coordinate-endpoints.js';
+import { handleQuery } from './query-endpoints.js';
 import { handleSession } from './session-endpoints.js';
 import { handleSnapshot } from './snapshot-endpoints.js';
 import { handleStatus } from './status-endpoints.js';
@@ -143,6 +145,12 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       } else if (c === 101 /* e */ && path.startsWith('/v1/event/')) {
         handler = handleEvent;
         rest = path.slice(10);
+      } else if (c === 113 /* q */ && (path === '/v1/query' || path.startsWith('/v1/query/'))) {
+        handler = handleQuery;
+        rest = path.slice(10);
+      } else if (c === 99 /* c */ && path.startsWith('/v1/coordinate/')) {
+        handler = handleCoordinate;
+        rest = path.slice(15);
       } else if (c === 111 /* o */ && path.startsWith('/v1/operator/')) {
         handler = handleOperator;
         rest = path.slice(13);
@@ -167,6 +175,12 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     const fwd = backend.forwarder;
     // User events are agent-local too (gossip carries them), like the agent endpoints. A session is created
     // here as Consul's client agents do (this agent's node is the default Node); its write still goes to a server.
+    // ?dc= naming another datacenter: the whole request is answered there (agent endpoints are this agent's).
+    const dcFwd = backend.datacenterForwarder;
+    if (dcFwd && handler !== handleAgent && qi >= 0 && otherDatacenter(url.slice(qi + 1), backend.datacenter)) {
+      forward(dcFwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, backend.nodeName);
+      return;
+    }
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
@@ -290,6 +304,13 @@ function limitConnectionsPerClient(server: http.Server | https.Server, limit: { 
       else open.set(ip, left);
     });
   });
+}
+
+/** True when the query's `dc` parameter names a datacenter other than this one. */
+function otherDatacenter(query: string, local: string): boolean {
+  if (!query.includes('dc=')) return false;
+  const dc = new URLSearchParams(query).get('dc');
+  return dc !== null && dc !== '' && dc !== local;
 }
 
 /** The largest request body forwarded to another agent (the agent RPC frame limit). */

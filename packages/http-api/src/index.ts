@@ -24,7 +24,6 @@ export { selfJson, memberJson, raftConfigurationJson } from './agent-json.js';
 export type { AgentSelfFacts, MemberFacts, RaftStatsFacts, RaftConfigurationFacts, RaftServerFacts } from './agent-json.js';
 export { UserEventError, validateFireParams, userEventIndex, USER_EVENT_SIZE_LIMIT } from './user-event-params.js';
 export type { UserEvent, FireEventParams } from './user-event-params.js';
-export type { NearSorter } from './near-sort.js';
 export type { AutopilotFacts, AutopilotServerFacts } from './autopilot-endpoints.js';
 export { StateTokenResolver, compileResolution, type TokenResolution, type AclBackend, type AgentTokenStore, type ResolvedToken, type StateTokenResolverOptions } from './acl-resolver.js';
 export { ENDPOINT_PERMISSIONS, registerEndpointPermissions, permissionRow, type Need, type Permission, type PermissionRow } from './acl-permissions.js';

@@ -1,15 +1,10 @@
-// ?near=<node>|_agent on the catalog and health lists: Consul sorts the answer by estimated round-trip time from
-// that node (network coordinates). Until this datacenter has coordinates (ApiBackend.near absent, or no
-// coordinate for the node), the answer keeps its order with the near node's entries moved first: the agent's
-// own node is the closest one that is known for sure.
+// ?near=<node>|_agent on the catalog and health lists and prepared queries: Consul sorts the answer by estimated
+// round-trip time from that node, using the coordinates agents send to the servers (sortNodesByDistanceFrom).
+// Nodes without a coordinate go last; when the near node has none the answer keeps its order, except that the
+// near node's own entries come first: it is the closest one known for sure.
 
 import type { ApiCall } from './api-call.js';
-
-/** The coordinate seam: what an agent with network coordinates answers. */
-export interface NearSorter {
-  /** Estimated RTT in seconds from `from` to each of `nodes` that has a coordinate; undefined when `from` has none. */
-  distances(from: string, nodes: readonly string[]): Map<string, number> | undefined;
-}
+import { coordinateDistance } from './coordinate-distance.js';
 
 /** The ?near= node, `_agent` resolved to this agent's node name; undefined when not asked. */
 export function nearNode(call: ApiCall): string | undefined {
@@ -22,13 +17,21 @@ export function nearNode(call: ApiCall): string | undefined {
 /** Sorts `items` (each on the node `nodeOf` names) by distance from `near`; stable, so ties keep their order. */
 export function sortNear<T>(call: ApiCall, near: string | undefined, items: T[], nodeOf: (item: T) => string): T[] {
   if (near === undefined || items.length < 2) return items;
-  const dist = call.backend.near?.distances(near, [...new Set(items.map(nodeOf))]);
+  const coords = call.backend.state.coordinates;
+  const from = coords.get(near).value?.Coord;
+  const dist = new Map<string, number>();
   const key = (item: T): number => {
     const node = nodeOf(item);
     if (node === near) return -1;
-    if (!dist) return 0;
-    // Nodes without a coordinate go last, as Consul's sort puts them.
-    return dist.get(node) ?? Number.POSITIVE_INFINITY;
+    if (!from) return 0;
+    let d = dist.get(node);
+    if (d === undefined) {
+      const c = coords.get(node).value?.Coord;
+      // Nodes without a coordinate go last, as Consul's sort puts them.
+      d = c ? coordinateDistance(from, c) : Number.POSITIVE_INFINITY;
+      dist.set(node, d);
+    }
+    return d;
   };
   return items
     .map((item, i) => ({ item, i, k: key(item) }))

@@ -1,6 +1,8 @@
 // The log seam: the one way a command reaches the state machine. The agent implements it three ways (a local
 // log in -dev, Raft on a server, forwarding to a server on a client) and picks one at start; the HTTP API and
 // the agent's own writers (catalog sync, reconcile, session TTLs, tombstone reaping) only see this interface.
+import type { PreparedQueryState } from './prepared-queries.js';
+import type { CoordinateState } from './coordinates.js';
 import type { CatalogReader } from '@conclave/catalog';
 import type { KvReader } from '@conclave/kv';
 import type { WatchHub } from '@conclave/toolkit';
@@ -34,5 +36,7 @@ export interface StateReader extends Pick<StateMachine, 'lastIndex' | 'maxIndex'
   readonly sessions: SessionReader;
   readonly autopilot: AutopilotReader;
   readonly acl: AclReader;
+  readonly queries: Pick<PreparedQueryState, 'get' | 'list' | 'resolve'>;
+  readonly coordinates: Pick<CoordinateState, 'get' | 'list'>;
   readonly watches: Pick<WatchHub, 'subscribe'>;
 }

@@ -50,6 +50,9 @@ const SHAPES: Record<string, Record<string, FieldSpec>> = {
   'acl.policy.delete': { ID: S },
   'acl.role.set': { Role: [['object']] },
   'acl.role.delete': { ID: S },
+  'query.set': { Query: [['object']] },
+  'query.delete': { ID: S },
+  'coordinate.batch-update': { Updates: [['array']] },
 };
 
 function kindOf(v: unknown): Kind | undefined {

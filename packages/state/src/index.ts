@@ -59,3 +59,7 @@ export type {
   AclRole,
   AclRoleInput,
 } from './acl-commands.js';
+export { PreparedQueryState, TOPIC_PREPARED_QUERIES } from './prepared-queries.js';
+export type { PreparedQuery, PreparedQueryCommand, QuerySetCommand, QueryDeleteCommand, PreparedQuerySnapshot } from './prepared-queries.js';
+export { CoordinateState, TOPIC_COORDINATES, isNodeCoordinate } from './coordinates.js';
+export type { CoordinateEntry, NodeCoordinate, CoordinateBatchUpdateCommand, CoordinateSnapshot } from './coordinates.js';

@@ -24,6 +24,8 @@ import type { AclSnapshot } from './acl-state.js';
 import type { KvTxnCommand, KvTxnOp, KvTxnResult } from './txn.js';
 import { AutopilotConfigState } from './autopilot-config.js';
 import type { AutopilotSetCommand, StoredAutopilotConfig } from './autopilot-config.js';
+import { PreparedQueryState, type PreparedQueryCommand, type PreparedQuerySnapshot } from './prepared-queries.js';
+import { CoordinateState, type CoordinateBatchUpdateCommand, type CoordinateSnapshot } from './coordinates.js';
 
 /** PUT /v1/snapshot: replaces the whole state at this log index, on every replica alike. */
 export interface SnapshotRestoreCommand {
@@ -42,7 +44,9 @@ export type Command =
   | TxnCommand
   | SnapshotRestoreCommand
   | AutopilotSetCommand
-  | AclCommand;
+  | AclCommand
+  | PreparedQueryCommand
+  | CoordinateBatchUpdateCommand;
 
 /**
  * What apply answers: KV commands a boolean, catalog and session commands true or a refusal (answered 500
@@ -68,6 +72,10 @@ interface SnapshotFile {
   autopilot?: StoredAutopilotConfig;
   /** Absent in snapshots taken before ACLs existed. */
   acl?: AclSnapshot;
+  /** Absent in snapshots taken before prepared queries existed. */
+  queries?: PreparedQuerySnapshot;
+  /** Absent in snapshots taken before coordinates existed. */
+  coordinates?: CoordinateSnapshot;
 }
 
 export class StateMachine {
@@ -77,6 +85,8 @@ export class StateMachine {
   readonly sessions = new SessionState(this.watches, this.kv, this.catalog);
   readonly autopilot = new AutopilotConfigState(this.watches);
   readonly acl = new AclState(this.watches);
+  readonly queries = new PreparedQueryState(this.watches);
+  readonly coordinates = new CoordinateState(this.watches);
   private applied = 0;
 
   /** Index of the last command applied (or restored). */
@@ -133,6 +143,8 @@ export class StateMachine {
     if (type.startsWith('acl.')) return this.acl.apply(command as AclCommand, index);
     if (type.startsWith('session.')) return this.sessions.apply(command as SessionCommand, index);
     if (type.startsWith('autopilot.')) return this.autopilot.apply(command as AutopilotSetCommand, index);
+    if (type.startsWith('query.')) return this.queries.apply(command as PreparedQueryCommand, index);
+    if (type === 'coordinate.batch-update') return this.coordinates.apply(command as CoordinateBatchUpdateCommand, index);
     if (type.startsWith('catalog.')) {
       const result = this.catalog.apply(command as CatalogCommand, index);
       // A check gone critical, or a node or check deregistered, invalidates the sessions bound to it.
@@ -155,7 +167,7 @@ export class StateMachine {
 
   /** Highest index visible in any table (≥ every query's index). */
   maxIndex(): number {
-    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex(), this.acl.maxIndex());
+    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex(), this.acl.maxIndex(), this.queries.maxIndex(), this.coordinates.maxIndex());
   }
 
   /** The whole state as msgpack bytes. */
@@ -168,6 +180,8 @@ export class StateMachine {
       sessions: this.sessions.snapshot(),
       autopilot: this.autopilot.snapshot(),
       acl: this.acl.snapshot(),
+      queries: this.queries.snapshot(),
+      coordinates: this.coordinates.snapshot(),
     };
     return pack(file);
   }
@@ -192,6 +206,8 @@ export class StateMachine {
     this.sessions.restore(file.sessions);
     this.autopilot.restore(file.autopilot ?? undefined);
     this.acl.restore(file.acl);
+    this.queries.restore(file.queries);
+    this.coordinates.restore(file.coordinates);
     this.watches.notifyAll();
     return file.lastIndex;
   }

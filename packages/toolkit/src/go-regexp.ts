@@ -69,6 +69,19 @@ export class GoRegexp {
     return this.re.matcher(s).find();
   }
 
+  /** FindStringSubmatch: the leftmost match and its groups ('' for a group that did not take part), or
+   * undefined when nothing matches. */
+  findSubmatch(s: string): string[] | undefined {
+    const m = this.re.matcher(s);
+    if (!m.find()) return undefined;
+    const out: string[] = [];
+    for (let g = 0; g <= this.re.groupCount(); g++) {
+      const start = m.start(g);
+      out.push(start < 0 ? '' : s.slice(start, m.end(g)));
+    }
+    return out;
+  }
+
   /** ReplaceAllString: every match replaced by template expanded as regexp.Expand does ($1, ${1}, $name, ${name}, $$). */
   replaceAll(src: string, template: string): string {
     return this.replaceAllFunc(src, (m) => expand(template, src, m, this.names));

@@ -9,7 +9,7 @@ export interface ClusterAgent {
   name: string;
   server: boolean;
   dataDir: string;
-  ports: { http: number; dns: number; serf: number; server: number };
+  ports: { http: number; dns: number; serf: number; server: number; serfWan?: number };
   httpAddr: string;
   proc: ChildProcess;
   output(): string;
@@ -22,7 +22,8 @@ export async function allocate(name: string, server: boolean, root = mkdtempSync
     name,
     server,
     dataDir: join(root, name),
-    ports: { http: await freePort(), dns: await freePort(), serf: await freePort(), server: await freePort() },
+    // Servers also run the WAN pool: its own port, so that servers of one test (or of parallel tests) never share 8302.
+    ports: { http: await freePort(), dns: await freePort(), serf: await freePort(), server: await freePort(), ...(server ? { serfWan: await freePort() } : {}) },
   };
 }
 
@@ -52,6 +53,7 @@ export async function startClusterAgent(
     '-raft-multiplier',
     '1',
     ...(spec.server ? ['-server'] : []),
+    ...(spec.ports.serfWan !== undefined ? ['-serf-wan-port', String(spec.ports.serfWan)] : []),
     ...args,
   ];
   const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });

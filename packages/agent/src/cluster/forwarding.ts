@@ -47,7 +47,7 @@ export class RpcForwarder implements RequestForwarder {
   /** Sends the call to the first reachable target; with none known (an election under way, servers not yet
    * found by gossip) it waits up to the hold timeout for one, as Consul holds RPCs. */
   async send(call: HttpCall): Promise<HttpReply> {
-    const timeout = timeoutFor(call.url);
+    const timeout = rpcTimeoutFor(call.url);
     let last: unknown = this.noTarget === 'no-leader' ? new NoLeaderError() : new NoServersError();
     let targets = this.targets();
     for (const deadline = Date.now() + RPC_HOLD_TIMEOUT_MS; targets.length === 0 && Date.now() < deadline; ) {
@@ -68,7 +68,7 @@ export class RpcForwarder implements RequestForwarder {
 }
 
 /** Blocking queries may hold for up to 10 minutes plus jitter; other requests get half a minute. */
-function timeoutFor(url: string): number {
+export function rpcTimeoutFor(url: string): number {
   return /[?&]index=\d/.test(url) ? TEN_MINUTES_MS + TEN_MINUTES_MS / 16 + 30_000 : 30_000;
 }
 
@@ -113,7 +113,7 @@ export class LoopbackHttp {
 }
 
 /** A JSON GET through the forwarder (client agents' reads for anti-entropy and DNS). */
-export async function forwardedJson<T>(forwarder: RpcForwarder, url: string, token = ''): Promise<T> {
+export async function forwardedJson<T>(forwarder: { send(call: HttpCall): Promise<HttpReply> }, url: string, token = ''): Promise<T> {
   const reply = await forwarder.send({ method: 'GET', url, headers: token ? { 'x-consul-token': token } : {}, body: new Uint8Array(0) });
   const text = Buffer.from(reply.body).toString('utf8');
   if (reply.status === 404) return null as T;

@@ -118,7 +118,16 @@ export interface AgentConfig {
   startJoin: string[];
   retryIntervalNs: number;
   retryMax: number;
+  /** WAN federation (servers): start_join_wan / -join-wan, retry_join_wan / -retry-join-wan and their retry pace. */
+  startJoinWan: string[];
+  retryJoinWan: string[];
+  retryIntervalWanNs: number;
+  retryMaxWan: number;
   encrypt: string;
+  /** disable_coordinates, sync_coordinate_interval_min, sync_coordinate_rate_target (Consul's, default 15 s and 64/s). */
+  disableCoordinates: boolean;
+  syncCoordinateIntervalMinNs: number;
+  syncCoordinateRateTarget: number;
   raftMultiplier: number;
   leaveOnTerminate: boolean | undefined;
   skipLeaveOnInterrupt: boolean | undefined;
@@ -191,7 +200,14 @@ export function defaultConfig(hostname: string): AgentConfig {
     startJoin: [],
     retryIntervalNs: 30e9,
     retryMax: 0,
+    startJoinWan: [],
+    retryJoinWan: [],
+    retryIntervalWanNs: 30e9,
+    retryMaxWan: 0,
     encrypt: '',
+    disableCoordinates: false,
+    syncCoordinateIntervalMinNs: 15e9,
+    syncCoordinateRateTarget: 64,
     raftMultiplier: 5,
     leaveOnTerminate: undefined,
     skipLeaveOnInterrupt: undefined,

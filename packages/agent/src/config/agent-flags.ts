@@ -48,6 +48,10 @@ export const AGENT_FLAGS: FlagSpecs = {
   'retry-join': { kind: 'list', usage: 'Address of an agent to join, retried until it works (repeatable).' },
   'retry-interval': { kind: 'string', usage: 'Time between join attempts (default 30s).' },
   'retry-max': { kind: 'int', usage: 'Join attempts before giving up (0 = forever).' },
+  'join-wan': { kind: 'list', usage: 'Address of a server of another datacenter to join over the WAN at start (repeatable).' },
+  'retry-join-wan': { kind: 'list', usage: 'Address of a server to join over the WAN, retried until it works (repeatable).' },
+  'retry-interval-wan': { kind: 'string', usage: 'Time between WAN join attempts (default 30s).' },
+  'retry-max-wan': { kind: 'int', usage: 'WAN join attempts before giving up (0 = forever).' },
   encrypt: { kind: 'string', usage: 'Gossip encryption key (base64, from `conclave keygen`).' },
   'raft-multiplier': { kind: 'int', usage: 'Scales Raft timing (default 5; 1 for production).' },
   rejoin: { kind: 'bool', usage: 'Ignore a previous leave and rejoin the cluster.' },
@@ -169,6 +173,16 @@ function readAgentConfig(argv: readonly string[], host: string): BuiltConfig & {
     }
   }
   if (int('retry-max') !== undefined) cfg.retryMax = int('retry-max')!;
+  cfg.startJoinWan.push(...((f['join-wan'] as string[] | undefined) ?? []));
+  cfg.retryJoinWan.push(...((f['retry-join-wan'] as string[] | undefined) ?? []));
+  if (str('retry-interval-wan') !== undefined) {
+    try {
+      cfg.retryIntervalWanNs = parseGoDuration(str('retry-interval-wan')!);
+    } catch (err) {
+      problems.push(`-retry-interval-wan: ${(err as Error).message}`);
+    }
+  }
+  if (int('retry-max-wan') !== undefined) cfg.retryMaxWan = int('retry-max-wan')!;
   if (str('encrypt') !== undefined) cfg.encrypt = str('encrypt')!;
   if (int('raft-multiplier') !== undefined) cfg.raftMultiplier = int('raft-multiplier')!;
   if (f['leave-on-terminate'] !== undefined) cfg.leaveOnTerminate = f['leave-on-terminate'] as boolean;

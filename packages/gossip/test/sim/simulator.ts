@@ -18,6 +18,8 @@ export interface SimOptions {
   /** One-way delay range in ms. */
   minDelayMs?: number;
   maxDelayMs?: number;
+  /** Extra one-way delay between two nodes (ms), e.g. per datacenter pair on a WAN; added to the range above. */
+  pairDelayMs?: (from: string, to: string) => number;
 }
 
 /** A starved node only runs in the gaps of a repeating stall. */
@@ -292,7 +294,7 @@ export class Simulation {
     const origin = this.nodes.get(ev.replyTo);
     if (!origin || origin.generation !== ev.replyGen) return;
     const blocked = from.group !== origin.group;
-    this.push({ kind: 'reply', node: origin.name, gen: ev.replyGen, id: ev.id, data: blocked ? new Error('timeout') : data instanceof Error ? data : own(data), time: this.now + this.delay(), prio: 1 });
+    this.push({ kind: 'reply', node: origin.name, gen: ev.replyGen, id: ev.id, data: blocked ? new Error('timeout') : data instanceof Error ? data : own(data), time: this.now + this.delay(from.name, origin.name), prio: 1 });
   }
 
   private replyError(ev: Extract<SimEvent, { kind: 'stream' }>, err: Error): void {
@@ -301,8 +303,9 @@ export class Simulation {
     this.push({ kind: 'reply', node: origin.name, gen: ev.replyGen, id: ev.id, data: err, time: this.now + this.delay(), prio: 1 });
   }
 
-  private delay(): number {
-    return this.minDelayMs + this.rng.next() * (this.maxDelayMs - this.minDelayMs);
+  private delay(from?: string, to?: string): number {
+    const pair = from !== undefined && to !== undefined && this.opts.pairDelayMs ? this.opts.pairDelayMs(from, to) : 0;
+    return pair + this.minDelayMs + this.rng.next() * (this.maxDelayMs - this.minDelayMs);
   }
 
   private flush(n: SimNode): void {
@@ -319,7 +322,7 @@ export class Simulation {
           this.packetsDropped++;
           continue;
         }
-        this.push({ kind: 'packet', node: to.name, gen: to.generation, from: n.addr, data: own(out.data), time: this.now + this.delay(), prio: 1 });
+        this.push({ kind: 'packet', node: to.name, gen: to.generation, from: n.addr, data: own(out.data), time: this.now + this.delay(n.name, to.name), prio: 1 });
       } else {
         n.sentBytes += out.data.length;
         if (!to || to.group !== n.group) {
@@ -336,7 +339,7 @@ export class Simulation {
           replyGen: n.generation,
           id: out.id,
           data: own(out.data),
-          time: this.now + this.delay(),
+          time: this.now + this.delay(n.name, to.name),
           prio: 1,
         });
       }
