@@ -35,6 +35,8 @@ export class KvState {
   private sorted: string[] = [];
   private tombstones = new Map<string, number>();
   private tableIndex = 0;
+  /** Snapshot cursors in progress: each keeps the entries as they were when it began (see snapshotCursor). */
+  private cursors = new Set<FrozenKeys>();
 
   constructor(private readonly hub: WatchHub = new WatchHub()) {}
 
@@ -82,13 +84,16 @@ export class KvState {
       ModifyIndex: index,
     };
     if (!cur) this.sorted.splice(lowerBound(this.sorted, key), 0, key);
+    else if (this.cursors.size) this.preserve(key, cur);
     this.entries.set(key, entry);
     this.tableIndex = index;
     this.hub.notifyKey(kvKeyTopic(key), key);
   }
 
   private delete(key: string, index: number): void {
-    if (!this.entries.has(key)) return;
+    const cur = this.entries.get(key);
+    if (!cur) return;
+    if (this.cursors.size) this.preserve(key, cur);
     this.entries.delete(key);
     this.sorted.splice(lowerBound(this.sorted, key), 1);
     this.tombstones.set(key, index);
@@ -101,6 +106,7 @@ export class KvState {
     if (from === to) return;
     const removed = this.sorted.splice(from, to - from);
     for (const key of removed) {
+      if (this.cursors.size) this.preserve(key, this.entries.get(key)!);
       this.entries.delete(key);
       this.tombstones.set(key, index);
     }
@@ -120,7 +126,9 @@ export class KvState {
   putEntry(entry: KvEntry, index: number): void {
     const value = entry.Value;
     const stored: KvEntry = { ...entry, Value: value && value.length > 0 ? ownBytes(value) : null };
-    if (!this.entries.has(entry.Key)) this.sorted.splice(lowerBound(this.sorted, entry.Key), 0, entry.Key);
+    const cur = this.entries.get(entry.Key);
+    if (!cur) this.sorted.splice(lowerBound(this.sorted, entry.Key), 0, entry.Key);
+    else if (this.cursors.size) this.preserve(entry.Key, cur);
     this.entries.set(entry.Key, stored);
     this.tableIndex = index;
     this.hub.notifyKey(kvKeyTopic(entry.Key), entry.Key);
@@ -228,17 +236,106 @@ export class KvState {
     };
   }
 
-  restore(s: KvSnapshot): void {
-    this.entries = new Map();
-    for (const e of s.entries) {
-      const v = e.Value;
-      // Copy each value out of the snapshot buffer so the snapshot itself is not retained.
-      this.entries.set(e.Key, { ...e, Value: v && v.length > 0 ? new Uint8Array(v) : null });
-    }
-    this.sorted = [...this.entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    this.tombstones = new Map(s.tombstones);
-    this.tableIndex = s.tableIndex;
+  /**
+   * A point-in-time view of the table that can be read a batch at a time while applies go on, so a
+   * snapshot of a million keys never blocks the event loop for its whole length. Taking it copies only
+   * the sorted key array (a memcpy); entries are immutable records, so a later change only has to keep
+   * the record it replaces (copy-on-write, in preserve()). Close it when done, or every change keeps
+   * paying for it.
+   */
+  snapshotCursor(): KvCursor {
+    const frozen: FrozenKeys = { before: new Map() };
+    const keys = this.sorted.slice();
+    const tombstones = [...this.tombstones];
+    const tableIndex = this.tableIndex;
+    // After a restore swaps in a new Map, this one is never changed again, so reading it stays consistent.
+    const source = this.entries;
+    this.cursors.add(frozen);
+    let at = 0;
+    return {
+      tombstones,
+      tableIndex,
+      size: keys.length,
+      next: (max: number): KvEntry[] | undefined => {
+        if (at >= keys.length) return undefined;
+        const end = Math.min(keys.length, at + max);
+        const out: KvEntry[] = new Array(end - at);
+        for (let i = at; i < end; i++) {
+          const k = keys[i]!;
+          out[i - at] = frozen.before.get(k) ?? source.get(k)!;
+        }
+        at = end;
+        return out;
+      },
+      close: () => {
+        this.cursors.delete(frozen);
+      },
+    };
   }
+
+  /** Keeps the record a change replaces for every open cursor that has not kept one for this key yet. */
+  private preserve(key: string, cur: KvEntry): void {
+    for (const c of this.cursors) if (!c.before.has(key)) c.before.set(key, cur);
+  }
+
+  restore(s: KvSnapshot): void {
+    const b = this.restoreBuilder(s.tombstones, s.tableIndex);
+    b.add(s.entries);
+    b.commit();
+  }
+
+  /**
+   * Builds a replacement table a batch at a time (a streamed snapshot) and swaps it in at commit(), so
+   * readers see the old table until the new one is whole. Entries arriving in key order (as snapshots
+   * write them) need no sort; otherwise commit() sorts once.
+   */
+  restoreBuilder(tombstones: Array<[string, number]>, tableIndex: number): KvRestoreBuilder {
+    const entries = new Map<string, KvEntry>();
+    const sorted: string[] = [];
+    let inOrder = true;
+    return {
+      add: (batch: readonly KvEntry[]) => {
+        for (const e of batch) {
+          const v = e.Value;
+          if (entries.has(e.Key)) continue;
+          if (inOrder && sorted.length && !(sorted[sorted.length - 1]! < e.Key)) inOrder = false;
+          sorted.push(e.Key);
+          // Copy each value out of the snapshot buffer so the snapshot itself is not retained.
+          entries.set(e.Key, { ...e, Value: v && v.length > 0 ? new Uint8Array(v) : null });
+        }
+      },
+      commit: () => {
+        if (!inOrder) sorted.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        this.entries = entries;
+        this.sorted = sorted;
+        this.tombstones = new Map(tombstones);
+        this.tableIndex = tableIndex;
+        // Open cursors read the old Map, which nothing changes from now on: no need to preserve for them.
+        this.cursors.clear();
+      },
+    };
+  }
+}
+
+interface FrozenKeys {
+  before: Map<string, KvEntry>;
+}
+
+/** See KvState.snapshotCursor. */
+export interface KvCursor {
+  readonly tombstones: Array<[string, number]>;
+  readonly tableIndex: number;
+  /** Number of live keys in the view. */
+  readonly size: number;
+  /** Up to max entries in key order, or undefined at the end. */
+  next(max: number): KvEntry[] | undefined;
+  close(): void;
+}
+
+/** See KvState.restoreBuilder. */
+export interface KvRestoreBuilder {
+  add(batch: readonly KvEntry[]): void;
+  commit(): void;
 }
 
 /** The value itself when it owns its buffer, else a copy: a view into a log frame or socket read buffer
