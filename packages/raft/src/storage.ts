@@ -1,4 +1,4 @@
-import type { Entry, HardState, Snapshot } from './types.js';
+import type { Entry, HardState, Snapshot, SnapshotMeta } from './types.js';
 
 /** What a node finds in storage when it starts. */
 export interface StoredState {
@@ -19,6 +19,13 @@ export interface RaftStorage {
   append(entries: Entry[], hardState: HardState | undefined, sync: boolean): Promise<void>;
   /** Stores a snapshot durably (the previous one is replaced atomically). */
   saveSnapshot(snapshot: Snapshot): Promise<void>;
+  /**
+   * Optional: stores a snapshot whose bytes arrive as a stream (StateMachine.snapshot() returning an
+   * AsyncIterable), without holding them all. Resolves false when a newer snapshot was stored meanwhile
+   * (e.g. installed from the leader), in which case this one is dropped. Without it the node gathers the
+   * chunks and calls saveSnapshot.
+   */
+  saveSnapshotStream?(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<boolean>;
   /** A snapshot received from the leader replaces the whole log. */
   installSnapshot(snapshot: Snapshot): Promise<void>;
   /** May drop entries up to and including index (they are in a saved snapshot). */
