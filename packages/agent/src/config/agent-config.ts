@@ -114,6 +114,10 @@ export interface AgentConfig {
   retryMax: number;
   encrypt: string;
   raftMultiplier: number;
+  /** raft_snapshot_threshold (Consul's default 16384). */
+  raftSnapshotThreshold: number;
+  /** raft_trailing_logs (Consul's default 10240). */
+  raftTrailingLogs: number;
   leaveOnTerminate: boolean | undefined;
   skipLeaveOnInterrupt: boolean | undefined;
   rejoinAfterLeave: boolean;
@@ -183,6 +187,8 @@ export function defaultConfig(hostname: string): AgentConfig {
     retryMax: 0,
     encrypt: '',
     raftMultiplier: 5,
+    raftSnapshotThreshold: 16384,
+    raftTrailingLogs: 10240,
     leaveOnTerminate: undefined,
     skipLeaveOnInterrupt: undefined,
     rejoinAfterLeave: false,
