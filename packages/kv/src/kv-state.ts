@@ -292,6 +292,7 @@ export class KvState {
   restoreBuilder(tombstones: Array<[string, number]>, tableIndex: number): KvRestoreBuilder {
     const entries = new Map<string, KvEntry>();
     const sorted: string[] = [];
+    const held: KvEntry[] = [];
     let inOrder = true;
     return {
       add: (batch: readonly KvEntry[]) => {
@@ -301,7 +302,9 @@ export class KvState {
           if (inOrder && sorted.length && !(sorted[sorted.length - 1]! < e.Key)) inOrder = false;
           sorted.push(e.Key);
           // Copy each value out of the snapshot buffer so the snapshot itself is not retained.
-          entries.set(e.Key, { ...e, Value: v && v.length > 0 ? new Uint8Array(v) : null });
+          const stored = { ...e, Value: v && v.length > 0 ? new Uint8Array(v) : null };
+          entries.set(e.Key, stored);
+          if (stored.Session) held.push(stored);
         }
       },
       commit: () => {
@@ -312,6 +315,7 @@ export class KvState {
         this.tableIndex = tableIndex;
         // Open cursors read the old Map, which nothing changes from now on: no need to preserve for them.
         this.cursors.clear();
+        return held;
       },
     };
   }
@@ -335,7 +339,8 @@ export interface KvCursor {
 /** See KvState.restoreBuilder. */
 export interface KvRestoreBuilder {
   add(batch: readonly KvEntry[]): void;
-  commit(): void;
+  /** Swaps the table in; answers the entries a session holds (so sessions need not scan every key). */
+  commit(): KvEntry[];
 }
 
 /** The value itself when it owns its buffer, else a copy: a view into a log frame or socket read buffer

@@ -237,8 +237,8 @@ export class StateMachine {
   private commit(decoder: SnapshotStreamDecoder): number {
     const { header, kv } = decoder.finish();
     this.catalog.restore(header.catalog);
-    kv.commit();
-    this.sessions.restore(header.sessions);
+    const held = kv.commit();
+    this.sessions.restore(header.sessions, held);
     this.watches.notifyAll();
     return header.lastIndex;
   }
