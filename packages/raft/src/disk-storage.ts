@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib';
 import { StorageError } from './errors.js';
 import { silentLogger, type RaftLogger } from './logger.js';
 import { cryptoSeed } from './random.js';
-import type { RaftStorage, StoredState } from './storage.js';
+import type { RaftStorage, SnapshotStream, StoredState } from './storage.js';
 import { EntryType, type ConfState, type Entry, type HardState, type Snapshot, type SnapshotMeta } from './types.js';
 
 export interface DiskStorageOptions {
@@ -305,6 +305,52 @@ export class DiskStorage implements RaftStorage {
     if (!this.snapMeta) return undefined;
     const path = join(this.dir, 'snapshot.snap');
     return this.parseSnapshot(path, await readFile(path)).snap;
+  }
+
+  async openSnapshot(): Promise<SnapshotStream | undefined> {
+    if (!this.snapMeta) return undefined;
+    const path = join(this.dir, 'snapshot.snap');
+    // Open once: a rename by a newer save while this is read leaves this descriptor on the old file.
+    const fh = await open(path, 'r');
+    try {
+      const head = Buffer.alloc(16);
+      await fh.read(head, 0, 16, 0);
+      const { size: fileSize } = await fh.stat();
+      if (head.readUInt32LE(0) !== SNAP_MAGIC) throw new StorageError(`${path} is not a raft snapshot`);
+      const mlen = head.readUInt32LE(4);
+      if (16 + mlen > fileSize) throw new StorageError(`${path} is damaged: its metadata length ${mlen} is beyond the file's ${fileSize} bytes`);
+      const metaJson = Buffer.alloc(mlen);
+      await fh.read(metaJson, 0, mlen, 16);
+      let meta: SnapshotMeta;
+      try {
+        meta = JSON.parse(metaJson.toString()) as SnapshotMeta;
+      } catch (err) {
+        throw new StorageError(`${path} is damaged: its metadata does not parse (${(err as Error).message})`);
+      }
+      const expected = head.readUInt32LE(12);
+      let closed = false;
+      const close = async () => {
+        if (closed) return;
+        closed = true;
+        await fh.close();
+      };
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        let crc = crc32(metaJson);
+        try {
+          for await (const c of fh.createReadStream({ start: 16 + mlen, highWaterMark: 1 << 20, autoClose: false })) {
+            crc = crc32(c as Buffer, crc);
+            yield c as Buffer;
+          }
+        } finally {
+          await close();
+        }
+        if (crc >>> 0 !== expected) throw new StorageError(`${path} fails its checksum; the disk is damaged`);
+      }
+      return { meta, size: fileSize - 16 - mlen, chunks: chunks(), close };
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
   }
 
   private loadSnapshot(): Snapshot | undefined {

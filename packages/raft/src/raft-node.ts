@@ -664,9 +664,18 @@ export class RaftNode extends EventEmitter {
   }
 
   private async sendSnapshot(m: Message): Promise<void> {
-    const snap = await this.o.storage.readSnapshot();
+    const { storage, transport } = this.o;
     let ok = false;
-    if (snap && snap.meta.index === m.snapshot?.meta.index) ok = await this.o.transport.sendSnapshot(m, snap);
+    if (storage.openSnapshot && transport.sendSnapshotStream) {
+      // Streamed from the file: a leader sending a large snapshot does not hold a second copy of the state.
+      const snap = await storage.openSnapshot().catch(() => undefined);
+      if (snap && snap.meta.index === m.snapshot?.meta.index) ok = await transport.sendSnapshotStream(m, snap);
+      await snap?.close().catch(() => undefined);
+      this.enqueue(() => this.raft?.reportSnapshot(m.to, ok));
+      return;
+    }
+    const snap = await storage.readSnapshot();
+    if (snap && snap.meta.index === m.snapshot?.meta.index) ok = await transport.sendSnapshot(m, snap);
     this.enqueue(() => this.raft?.reportSnapshot(m.to, ok));
   }
 

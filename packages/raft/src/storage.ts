@@ -1,5 +1,15 @@
 import type { Entry, HardState, Snapshot, SnapshotMeta } from './types.js';
 
+/** A stored snapshot read as a stream (RaftStorage.openSnapshot). */
+export interface SnapshotStream {
+  meta: SnapshotMeta;
+  /** Bytes of the state. */
+  size: number;
+  chunks: AsyncIterable<Uint8Array>;
+  /** Releases the file when the chunks are not read to their end (reading them to the end releases it too). */
+  close(): Promise<void>;
+}
+
 /** What a node finds in storage when it starts. */
 export interface StoredState {
   hardState?: HardState;
@@ -32,5 +42,10 @@ export interface RaftStorage {
   compact(index: number): Promise<void>;
   /** The stored snapshot's bytes, for sending to a follower. */
   readSnapshot(): Promise<Snapshot | undefined>;
+  /**
+   * Optional: the stored snapshot as a stream, for sending to a follower without reading it whole. The
+   * chunks throw at the end if the bytes fail their checksum (so a damaged file is never fully sent).
+   */
+  openSnapshot?(): Promise<SnapshotStream | undefined>;
   close(): Promise<void>;
 }
