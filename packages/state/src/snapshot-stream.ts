@@ -40,11 +40,19 @@ export class SnapshotStreamError extends Error {
   override name = 'SnapshotStreamError';
 }
 
-/** The frames of a snapshot, computed lazily from a header taken now and an open KV cursor (closed at the end). */
-export function* snapshotFrames(header: StreamHeader, kv: KvCursor): Generator<Uint8Array> {
+/**
+ * The header frame, encoded at once: catalog and session records are not copy-on-write like KV, so they
+ * must be serialized at the moment the snapshot is taken, not when the stream is first read.
+ */
+export function headerFrame(header: StreamHeader): Uint8Array {
+  return frame(header);
+}
+
+/** The frames of a snapshot: the header encoded when it was taken, then KV read lazily from an open cursor (closed at the end). */
+export function* snapshotFrames(header: Uint8Array, kv: KvCursor): Generator<Uint8Array> {
   try {
     yield STREAM_MAGIC;
-    yield frame(header);
+    yield header;
     let count = 0;
     for (let batch = kv.next(KV_BATCH); batch; batch = kv.next(KV_BATCH)) {
       count += batch.length;

@@ -18,7 +18,7 @@ import type { SessionSnapshot } from './session-state.js';
 import { applyMixedTxn, readMixedTxn } from './catalog-txn.js';
 import type { TxnCommand, TxnOp, TxnResult } from './catalog-txn.js';
 import { applyTxn, readTxn } from './txn.js';
-import { SnapshotStreamDecoder, isStreamSnapshot, sliced, snapshotFrames, yieldToLoop } from './snapshot-stream.js';
+import { SnapshotStreamDecoder, headerFrame, isStreamSnapshot, sliced, snapshotFrames, yieldToLoop } from './snapshot-stream.js';
 import type { StreamHeader } from './snapshot-stream.js';
 import type { KvTxnCommand, KvTxnOp, KvTxnResult } from './txn.js';
 
@@ -172,7 +172,7 @@ export class StateMachine {
       kvTombstones: kv.tombstones,
       kvTableIndex: kv.tableIndex,
     };
-    return [header, kv];
+    return [headerFrame(header), kv];
   }
 
   /** Replaces the state with a snapshot; wakes every blocked query, since anything may have changed. */

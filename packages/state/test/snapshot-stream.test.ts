@@ -29,6 +29,8 @@ describe('streamed state snapshots', () => {
     const stream = sm.snapshotStream()[Symbol.asyncIterator]();
     const chunks: Uint8Array[] = [];
     let index = sm.lastIndex;
+    // Before the first chunk is read: the catalog too is as it was when the snapshot was taken.
+    sm.apply({ type: 'catalog.register', Node: 'n1', Address: '10.0.0.9', Service: { Service: 'late', ID: 'late1', Port: 81 } } as never, ++index);
     // Interleave changes with reading: overwrite, delete, add, delete a tree.
     for (let r = await stream.next(), i = 0; !r.done; r = await stream.next(), i++) {
       chunks.push(r.value);
@@ -45,6 +47,8 @@ describe('streamed state snapshots', () => {
     expect(values(copy)).toEqual(before);
     expect(copy.lastIndex).toBe(5001);
     expect(copy.catalog.serviceNodes('web').value).toHaveLength(1);
+    expect(copy.catalog.serviceNodes('late').value).toHaveLength(0);
+    expect(copy.catalog.nodeServices('n1').value?.Node.Address).toBe('10.0.0.1');
     // The live state did change.
     expect(sm.kv.get('k/000000').value?.Value).toEqual(enc.encode('changed'));
   });
