@@ -79,6 +79,8 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
     bootstrap: cfg.bootstrap,
     bootstrapExpect: cfg.bootstrapExpect,
     raftMultiplier: cfg.raftMultiplier,
+    snapshotThreshold: cfg.raftSnapshotThreshold,
+    trailingLogs: cfg.raftTrailingLogs,
     state: i.state,
     members: i.members,
     rpc: i.rpc,

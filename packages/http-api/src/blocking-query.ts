@@ -2,7 +2,7 @@
 // change to exactly what it read (its WatchSet), or the timeout (wait + up to wait/16 jitter), and run it
 // again. A timeout answers the current data. A client that goes away stops the wait.
 
-import { parseGoDuration, WatchSet } from '@conclave/toolkit';
+import { CoarseTimers, parseGoDuration, WatchSet } from '@conclave/toolkit';
 import type { QueryResult } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
@@ -10,6 +10,14 @@ import type { ConsistencyMode } from './backend.js';
 
 export const DEFAULT_WAIT_MS = 5 * 60 * 1000;
 export const MAX_WAIT_MS = 10 * 60 * 1000;
+
+/**
+ * Timeouts of long waits (the default is 5 min) share one Node timer per second (coarse-timers.ts): an agent
+ * may hold 100,000 parked queries, each with its own jittered deadline. Such a wait ends up to 1 s late, well
+ * inside its wait/16 jitter; short waits keep a precise timer of their own.
+ */
+const longWaits = new CoarseTimers(1000);
+const COARSE_FROM_MS = 10_000;
 
 export interface BlockingOptions {
   minIndex: number;
@@ -76,13 +84,19 @@ export async function blockingQuery<T>(
         if (settled) return;
         settled = true;
         cancel();
-        clearTimeout(timer);
+        cancelTimer();
         call.res.off('close', onClose);
         resolve(why);
       };
       const onClose = () => finish('closed');
       const cancel = hub.subscribe(ws, () => finish('changed'));
-      const timer = setTimeout(() => finish('timeout'), left);
+      const onTimeout = () => finish('timeout');
+      let cancelTimer: () => void;
+      if (left >= COARSE_FROM_MS) cancelTimer = longWaits.after(left, onTimeout);
+      else {
+        const timer = setTimeout(onTimeout, left);
+        cancelTimer = () => clearTimeout(timer);
+      }
       call.res.on('close', onClose);
     });
     if (outcome === 'closed') return;

@@ -1,6 +1,6 @@
 export { KvState, kvKeyTopic } from './kv-state.js';
 export type { KvReader } from './kv-state.js';
-export type { KvEntry, KvSnapshot } from './kv-state.js';
+export type { KvEntry, KvSnapshot, KvCursor, KvRestoreBuilder } from './kv-state.js';
 export type {
   KvCommand,
   KvSetCommand,

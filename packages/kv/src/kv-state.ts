@@ -7,6 +7,7 @@
 import { WatchHub, WatchSet } from '@conclave/toolkit';
 import type { QueryResult } from '@conclave/catalog';
 import type { KvCommand } from './kv-commands.js';
+import { SortedKeys } from './sorted-keys.js';
 
 export interface KvEntry {
   Key: string;
@@ -32,9 +33,11 @@ export const kvKeyTopic = (key: string): string => 'kv.key:' + key;
 export class KvState {
   private entries = new Map<string, KvEntry>();
   /** All live keys, sorted, for prefix scans. */
-  private sorted: string[] = [];
+  private sorted = new SortedKeys();
   private tombstones = new Map<string, number>();
   private tableIndex = 0;
+  /** Snapshot cursors in progress: each keeps the entries as they were when it began (see snapshotCursor). */
+  private cursors = new Set<FrozenKeys>();
 
   constructor(private readonly hub: WatchHub = new WatchHub()) {}
 
@@ -81,26 +84,30 @@ export class KvState {
       CreateIndex: cur?.CreateIndex ?? index,
       ModifyIndex: index,
     };
-    if (!cur) this.sorted.splice(lowerBound(this.sorted, key), 0, key);
+    if (!cur) this.sorted.insert(key);
+    else if (this.cursors.size) this.preserve(key, cur);
     this.entries.set(key, entry);
     this.tableIndex = index;
     this.hub.notifyKey(kvKeyTopic(key), key);
   }
 
   private delete(key: string, index: number): void {
-    if (!this.entries.has(key)) return;
+    const cur = this.entries.get(key);
+    if (!cur) return;
+    if (this.cursors.size) this.preserve(key, cur);
     this.entries.delete(key);
-    this.sorted.splice(lowerBound(this.sorted, key), 1);
+    this.sorted.remove(key);
     this.tombstones.set(key, index);
     this.tableIndex = index;
     this.hub.notifyKey(kvKeyTopic(key), key);
   }
 
   private deleteTree(prefix: string, index: number): void {
-    const [from, to] = this.range(prefix);
-    if (from === to) return;
-    const removed = this.sorted.splice(from, to - from);
+    const removed = this.sorted.withPrefix(prefix);
+    if (removed.length === 0) return;
     for (const key of removed) {
+      this.sorted.remove(key);
+      if (this.cursors.size) this.preserve(key, this.entries.get(key)!);
       this.entries.delete(key);
       this.tombstones.set(key, index);
     }
@@ -120,7 +127,9 @@ export class KvState {
   putEntry(entry: KvEntry, index: number): void {
     const value = entry.Value;
     const stored: KvEntry = { ...entry, Value: value && value.length > 0 ? ownBytes(value) : null };
-    if (!this.entries.has(entry.Key)) this.sorted.splice(lowerBound(this.sorted, entry.Key), 0, entry.Key);
+    const cur = this.entries.get(entry.Key);
+    if (!cur) this.sorted.insert(entry.Key);
+    else if (this.cursors.size) this.preserve(entry.Key, cur);
     this.entries.set(entry.Key, stored);
     this.tableIndex = index;
     this.hub.notifyKey(kvKeyTopic(entry.Key), entry.Key);
@@ -140,18 +149,7 @@ export class KvState {
 
   /** Live entries whose key starts with prefix, sorted, without registering a watch. */
   entriesUnder(prefix: string): KvEntry[] {
-    const [from, to] = this.range(prefix);
-    const out: KvEntry[] = [];
-    for (let i = from; i < to; i++) out.push(this.entries.get(this.sorted[i]!)!);
-    return out;
-  }
-
-  /** [from, to) of the sorted keys starting with prefix. */
-  private range(prefix: string): [number, number] {
-    const from = lowerBound(this.sorted, prefix);
-    let to = from;
-    while (to < this.sorted.length && this.sorted[to]!.startsWith(prefix)) to++;
-    return [from, to];
+    return this.sorted.withPrefix(prefix).map((k) => this.entries.get(k)!);
   }
 
   // ---- queries; returned entries are the stored records: read them, never mutate them ----
@@ -166,11 +164,11 @@ export class KvState {
   /** GET /v1/kv/:prefix?recurse: sorted by key. */
   list(prefix: string, ws?: WatchSet): QueryResult<KvEntry[]> {
     ws?.addPrefix(prefix);
-    const [from, to] = this.range(prefix);
+    const under = this.sorted.withPrefix(prefix);
     const out: KvEntry[] = [];
     let max = 0;
-    for (let i = from; i < to; i++) {
-      const e = this.entries.get(this.sorted[i]!)!;
+    for (let i = 0; i < under.length; i++) {
+      const e = this.entries.get(under[i]!)!;
       out.push(e);
       if (e.ModifyIndex > max) max = e.ModifyIndex;
     }
@@ -180,12 +178,12 @@ export class KvState {
   /** GET /v1/kv/:prefix?keys[&separator=]: keys cut after the first separator past the prefix, de-duplicated. */
   keys(prefix: string, separator: string, ws?: WatchSet): QueryResult<string[]> {
     ws?.addPrefix(prefix);
-    const [from, to] = this.range(prefix);
+    const under = this.sorted.withPrefix(prefix);
     const out: string[] = [];
     let max = 0;
     let last: string | undefined;
-    for (let i = from; i < to; i++) {
-      const key = this.sorted[i]!;
+    for (let i = 0; i < under.length; i++) {
+      const key = under[i]!;
       const e = this.entries.get(key)!;
       if (e.ModifyIndex > max) max = e.ModifyIndex;
       if (separator) {
@@ -222,41 +220,123 @@ export class KvState {
 
   snapshot(): KvSnapshot {
     return {
-      entries: this.sorted.map((k) => this.entries.get(k)!),
+      entries: this.sorted.toArray().map((k) => this.entries.get(k)!),
       tombstones: [...this.tombstones],
       tableIndex: this.tableIndex,
     };
   }
 
-  restore(s: KvSnapshot): void {
-    this.entries = new Map();
-    for (const e of s.entries) {
-      const v = e.Value;
-      // Copy each value out of the snapshot buffer so the snapshot itself is not retained.
-      this.entries.set(e.Key, { ...e, Value: v && v.length > 0 ? new Uint8Array(v) : null });
-    }
-    this.sorted = [...this.entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    this.tombstones = new Map(s.tombstones);
-    this.tableIndex = s.tableIndex;
+  /**
+   * A point-in-time view of the table that can be read a batch at a time while applies go on, so a
+   * snapshot of a million keys never blocks the event loop for its whole length. Taking it copies only
+   * the key list (a few ms for a million); entries are immutable records, so a later change only has to keep
+   * the record it replaces (copy-on-write, in preserve()). Close it when done, or every change keeps
+   * paying for it.
+   */
+  snapshotCursor(): KvCursor {
+    const frozen: FrozenKeys = { before: new Map() };
+    const keys = this.sorted.toArray();
+    const tombstones = [...this.tombstones];
+    const tableIndex = this.tableIndex;
+    // After a restore swaps in a new Map, this one is never changed again, so reading it stays consistent.
+    const source = this.entries;
+    this.cursors.add(frozen);
+    let at = 0;
+    return {
+      tombstones,
+      tableIndex,
+      size: keys.length,
+      next: (max: number): KvEntry[] | undefined => {
+        if (at >= keys.length) return undefined;
+        const end = Math.min(keys.length, at + max);
+        const out: KvEntry[] = new Array(end - at);
+        for (let i = at; i < end; i++) {
+          const k = keys[i]!;
+          out[i - at] = frozen.before.get(k) ?? source.get(k)!;
+        }
+        at = end;
+        return out;
+      },
+      close: () => {
+        this.cursors.delete(frozen);
+      },
+    };
   }
+
+  /** Keeps the record a change replaces for every open cursor that has not kept one for this key yet. */
+  private preserve(key: string, cur: KvEntry): void {
+    for (const c of this.cursors) if (!c.before.has(key)) c.before.set(key, cur);
+  }
+
+  restore(s: KvSnapshot): void {
+    const b = this.restoreBuilder(s.tombstones, s.tableIndex);
+    b.add(s.entries);
+    b.commit();
+  }
+
+  /**
+   * Builds a replacement table a batch at a time (a streamed snapshot) and swaps it in at commit(), so
+   * readers see the old table until the new one is whole. Entries arriving in key order (as snapshots
+   * write them) need no sort; otherwise commit() sorts once.
+   */
+  restoreBuilder(tombstones: Array<[string, number]>, tableIndex: number): KvRestoreBuilder {
+    const entries = new Map<string, KvEntry>();
+    const sorted: string[] = [];
+    const held: KvEntry[] = [];
+    let inOrder = true;
+    return {
+      add: (batch: readonly KvEntry[]) => {
+        for (const e of batch) {
+          const v = e.Value;
+          if (entries.has(e.Key)) continue;
+          if (inOrder && sorted.length && !(sorted[sorted.length - 1]! < e.Key)) inOrder = false;
+          sorted.push(e.Key);
+          // Copy each value out of the snapshot buffer so the snapshot itself is not retained.
+          const stored = { ...e, Value: v && v.length > 0 ? new Uint8Array(v) : null };
+          entries.set(e.Key, stored);
+          if (stored.Session) held.push(stored);
+        }
+      },
+      commit: () => {
+        if (!inOrder) sorted.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        this.entries = entries;
+        this.sorted = SortedKeys.fromSorted(sorted);
+        this.tombstones = new Map(tombstones);
+        this.tableIndex = tableIndex;
+        // Open cursors read the old Map, which nothing changes from now on: no need to preserve for them.
+        this.cursors.clear();
+        return held;
+      },
+    };
+  }
+}
+
+interface FrozenKeys {
+  before: Map<string, KvEntry>;
+}
+
+/** See KvState.snapshotCursor. */
+export interface KvCursor {
+  readonly tombstones: Array<[string, number]>;
+  readonly tableIndex: number;
+  /** Number of live keys in the view. */
+  readonly size: number;
+  /** Up to max entries in key order, or undefined at the end. */
+  next(max: number): KvEntry[] | undefined;
+  close(): void;
+}
+
+/** See KvState.restoreBuilder. */
+export interface KvRestoreBuilder {
+  add(batch: readonly KvEntry[]): void;
+  /** Swaps the table in; answers the entries a session holds (so sessions need not scan every key). */
+  commit(): KvEntry[];
 }
 
 /** The value itself when it owns its buffer, else a copy: a view into a log frame or socket read buffer
  * would keep the whole buffer alive as long as the key lives. */
 function ownBytes(value: Uint8Array): Uint8Array {
   return value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : new Uint8Array(value);
-}
-
-/** First position whose key is >= target (keys compared by UTF-16 code units, like the sort). */
-function lowerBound(arr: string[], target: string): number {
-  let lo = 0;
-  let hi = arr.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (arr[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The KV table as readers see it: queries only, nothing that changes it. */

@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib';
 import { StorageError } from './errors.js';
 import { silentLogger, type RaftLogger } from './logger.js';
 import { cryptoSeed } from './random.js';
-import type { RaftStorage, StoredState } from './storage.js';
+import type { RaftStorage, SnapshotStream, StoredState } from './storage.js';
 import { EntryType, type ConfState, type Entry, type HardState, type Snapshot, type SnapshotMeta } from './types.js';
 
 export interface DiskStorageOptions {
@@ -49,6 +49,8 @@ export class DiskStorage implements RaftStorage {
   private lastHard: HardState | undefined;
   private snapMeta: SnapshotMeta | undefined;
   private snapNonce = 0;
+  /** Serializes what replaces snapshot.snap: a streamed save finishing in the background vs one from the leader. */
+  private snapLock: Promise<unknown> = Promise.resolve();
 
   constructor(opts: DiskStorageOptions) {
     if (!opts.dir) throw new StorageError('DiskStorage needs a directory (dir)');
@@ -183,8 +185,67 @@ export class DiskStorage implements RaftStorage {
     if (this.size >= this.segmentBytes) await this.roll();
   }
 
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.snapLock.then(fn, fn);
+    this.snapLock = run.catch(() => undefined);
+    return run;
+  }
+
+  saveSnapshot(snapshot: Snapshot): Promise<void> {
+    return this.locked(() => this.writeSnapshot(snapshot));
+  }
+
+  /**
+   * Streams the snapshot into snapshot.stream.tmp with a running CRC, then (under the lock) renames it into
+   * place unless a newer snapshot got there first. Same file format as writeSnapshot: the header, whose
+   * CRC is known only at the end, is written last at offset 0.
+   */
+  async saveSnapshotStream(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<boolean> {
+    const metaJson = Buffer.from(JSON.stringify(meta));
+    const tmp = join(this.dir, 'snapshot.stream.tmp');
+    const fh = await open(tmp, 'w');
+    try {
+      let crc = crc32(metaJson);
+      let at = 16;
+      await fh.write(metaJson, 0, metaJson.length, at);
+      at += metaJson.length;
+      let batch: Uint8Array[] = [];
+      let batched = 0;
+      const flush = async () => {
+        await fh.writev(batch, at);
+        at += batched;
+        batch = [];
+        batched = 0;
+      };
+      for await (const c of chunks) {
+        crc = crc32(c, crc);
+        batch.push(c);
+        batched += c.byteLength;
+        if (batched >= 1 << 20) await flush(); // ~1 MiB writes, not one per frame
+      }
+      if (batched) await flush();
+      return await this.locked(async () => {
+        if (this.snapMeta && meta.index <= this.snapMeta.index) return false;
+        const head = Buffer.alloc(16);
+        head.writeUInt32LE(SNAP_MAGIC, 0);
+        head.writeUInt32LE(metaJson.length, 4);
+        head.writeUInt32LE(this.snapNonce, 8);
+        head.writeUInt32LE(crc >>> 0, 12);
+        await fh.write(head, 0, 16, 0);
+        await fh.sync();
+        await rename(tmp, join(this.dir, 'snapshot.snap'));
+        await this.syncDir();
+        this.snapMeta = meta;
+        return true;
+      });
+    } finally {
+      await fh.close();
+      await unlink(tmp).catch(() => undefined); // gone after a rename; left over after a failure
+    }
+  }
+
   // A local snapshot keeps the nonce of the last reset, so that reset still hides the old log behind it.
-  async saveSnapshot(snapshot: Snapshot, nonce = this.snapNonce): Promise<void> {
+  private async writeSnapshot(snapshot: Snapshot, nonce = this.snapNonce): Promise<void> {
     if (this.snapMeta && snapshot.meta.index <= this.snapMeta.index) return;
     if (!snapshot.data) throw new StorageError('saveSnapshot needs the snapshot bytes');
     const metaJson = Buffer.from(JSON.stringify(snapshot.meta));
@@ -192,13 +253,13 @@ export class DiskStorage implements RaftStorage {
     head.writeUInt32LE(SNAP_MAGIC, 0);
     head.writeUInt32LE(metaJson.length, 4);
     head.writeUInt32LE(nonce, 8);
-    const body = Buffer.concat([metaJson, snapshot.data]);
-    head.writeUInt32LE(crc32(body), 12);
+    // No concatenated copy of the state: the CRC runs over both parts in turn, a slice at a time so a
+    // snapshot from the leader of a large state does not stall the event loop.
+    head.writeUInt32LE(await crc32Sliced(snapshot.data, crc32(metaJson)), 12);
     const tmp = join(this.dir, 'snapshot.tmp');
     const fh = await open(tmp, 'w');
     try {
-      await fh.write(head);
-      await fh.write(body);
+      await fh.writev([head, metaJson, snapshot.data]);
       await fh.sync();
     } finally {
       await fh.close();
@@ -209,7 +270,11 @@ export class DiskStorage implements RaftStorage {
     this.snapNonce = nonce;
   }
 
-  async installSnapshot(snapshot: Snapshot): Promise<void> {
+  installSnapshot(snapshot: Snapshot): Promise<void> {
+    return this.locked(() => this.install(snapshot));
+  }
+
+  private async install(snapshot: Snapshot): Promise<void> {
     if (!this.fh) throw new StorageError('DiskStorage.installSnapshot before load()');
     const nonce = cryptoSeed() || 1; // any nonzero value no earlier snapshot carried
     const p = Buffer.alloc(4);
@@ -219,7 +284,7 @@ export class DiskStorage implements RaftStorage {
     this.size += rec.length;
     await this.fh.datasync();
     this.snapMeta = undefined;
-    await this.saveSnapshot(snapshot, nonce);
+    await this.writeSnapshot(snapshot, nonce);
     // Entries at or below the snapshot are ignored at load; later ones will be rewritten by the leader.
     await this.compact(snapshot.meta.index);
   }
@@ -241,6 +306,52 @@ export class DiskStorage implements RaftStorage {
     if (!this.snapMeta) return undefined;
     const path = join(this.dir, 'snapshot.snap');
     return this.parseSnapshot(path, await readFile(path)).snap;
+  }
+
+  async openSnapshot(): Promise<SnapshotStream | undefined> {
+    if (!this.snapMeta) return undefined;
+    const path = join(this.dir, 'snapshot.snap');
+    // Open once: a rename by a newer save while this is read leaves this descriptor on the old file.
+    const fh = await open(path, 'r');
+    try {
+      const head = Buffer.alloc(16);
+      await fh.read(head, 0, 16, 0);
+      const { size: fileSize } = await fh.stat();
+      if (head.readUInt32LE(0) !== SNAP_MAGIC) throw new StorageError(`${path} is not a raft snapshot`);
+      const mlen = head.readUInt32LE(4);
+      if (16 + mlen > fileSize) throw new StorageError(`${path} is damaged: its metadata length ${mlen} is beyond the file's ${fileSize} bytes`);
+      const metaJson = Buffer.alloc(mlen);
+      await fh.read(metaJson, 0, mlen, 16);
+      let meta: SnapshotMeta;
+      try {
+        meta = JSON.parse(metaJson.toString()) as SnapshotMeta;
+      } catch (err) {
+        throw new StorageError(`${path} is damaged: its metadata does not parse (${(err as Error).message})`);
+      }
+      const expected = head.readUInt32LE(12);
+      let closed = false;
+      const close = async () => {
+        if (closed) return;
+        closed = true;
+        await fh.close();
+      };
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        let crc = crc32(metaJson);
+        try {
+          for await (const c of fh.createReadStream({ start: 16 + mlen, highWaterMark: 1 << 20, autoClose: false })) {
+            crc = crc32(c as Buffer, crc);
+            yield c as Buffer;
+          }
+        } finally {
+          await close();
+        }
+        if (crc >>> 0 !== expected) throw new StorageError(`${path} fails its checksum; the disk is damaged`);
+      }
+      return { meta, size: fileSize - 16 - mlen, chunks: chunks(), close };
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
   }
 
   private loadSnapshot(): Snapshot | undefined {
@@ -328,4 +439,14 @@ function encodeHard(h: HardState): Buffer {
 
 function decodeHard(body: Buffer): HardState {
   return { term: body.readUIntLE(1, 6), commit: body.readUIntLE(7, 6), vote: body.subarray(13).toString() };
+}
+
+/** crc32 of data continuing from `crc`, yielding to the event loop between 16 MiB slices (~10 ms each). */
+async function crc32Sliced(data: Uint8Array, crc: number): Promise<number> {
+  const SLICE = 16 << 20;
+  for (let at = 0; at < data.length; at += SLICE) {
+    if (at > 0) await new Promise((r) => setImmediate(r));
+    crc = crc32(data.subarray(at, Math.min(data.length, at + SLICE)), crc);
+  }
+  return crc >>> 0;
 }

@@ -26,7 +26,7 @@ export {
   TimeoutError,
   StoppedError,
 } from './errors.js';
-export type { RaftStorage, StoredState } from './storage.js';
+export type { RaftStorage, SnapshotStream, StoredState } from './storage.js';
 export { DiskStorage, type DiskStorageOptions } from './disk-storage.js';
 export { MemoryStorage } from './memory-storage.js';
 export type { RaftTransport } from './transport.js';

@@ -7,7 +7,7 @@ import { silentLogger, type RaftLogger } from './logger.js';
 import { cryptoSeed, seededRandom, type RandomSource } from './random.js';
 import type { RaftStorage } from './storage.js';
 import type { RaftTransport } from './transport.js';
-import { EntryType, MessageType, NONE, StateType, type ConfState, type Entry, type Message, type NodeId, type Ready } from './types.js';
+import { EntryType, MessageType, NONE, StateType, type ConfState, type Entry, type Message, type NodeId, type Ready, type SnapshotMeta } from './types.js';
 
 /** A follower that lost its leader's connection campaigns after 10-160 ms (see peerUnreachable), and
  * again, up to 4 times in all, after 50 ms plus a random spread growing by 150 ms a time while no leader is known. */
@@ -19,8 +19,13 @@ const HINT_CAMPAIGN_ATTEMPTS = 4;
 /** The replicated application. apply() runs once per committed entry, in log order, on every node. */
 export interface StateMachine {
   apply(entry: { index: number; term: number; data: Uint8Array }): unknown;
-  /** A point-in-time copy of the whole state (taken between applies). */
-  snapshot(): Uint8Array | Promise<Uint8Array>;
+  /**
+   * A point-in-time copy of the whole state (taken between applies). An AsyncIterable must capture the
+   * state when snapshot() is called and produce its bytes lazily while later entries apply (a
+   * copy-on-write view): the node then writes it to storage in the background, so a large state neither
+   * blocks the event loop nor holds up replication while it streams to disk.
+   */
+  snapshot(): Uint8Array | Promise<Uint8Array> | AsyncIterable<Uint8Array>;
   /** Replaces the whole state with a snapshot's bytes. */
   restore(data: Uint8Array): void | Promise<void>;
 }
@@ -119,6 +124,10 @@ export class RaftNode extends EventEmitter {
   private cancelTick: (() => void) | undefined;
   private applied = 0;
   private lastSnapIndex = 0;
+  /** A streamed snapshot is being written (saveInBackground). */
+  private snapshotting = false;
+  /** A streamed snapshot written to storage whose log compaction is still to do. */
+  private savedInBackground: SnapshotMeta | undefined;
   private lastLeaderContact = 0;
   private cancelHint: (() => void) | undefined;
   private cur: { state: StateType; lead: NodeId; term: number; commit: number } = { state: StateType.Follower, lead: NONE, term: 0, commit: 0 };
@@ -655,23 +664,74 @@ export class RaftNode extends EventEmitter {
   }
 
   private async sendSnapshot(m: Message): Promise<void> {
-    const snap = await this.o.storage.readSnapshot();
+    const { storage, transport } = this.o;
     let ok = false;
-    if (snap && snap.meta.index === m.snapshot?.meta.index) ok = await this.o.transport.sendSnapshot(m, snap);
+    if (storage.openSnapshot && transport.sendSnapshotStream) {
+      // Streamed from the file: a leader sending a large snapshot does not hold a second copy of the state.
+      const snap = await storage.openSnapshot().catch(() => undefined);
+      if (snap && snap.meta.index === m.snapshot?.meta.index) ok = await transport.sendSnapshotStream(m, snap);
+      await snap?.close().catch(() => undefined);
+      this.enqueue(() => this.raft?.reportSnapshot(m.to, ok));
+      return;
+    }
+    const snap = await storage.readSnapshot();
+    if (snap && snap.meta.index === m.snapshot?.meta.index) ok = await transport.sendSnapshot(m, snap);
     this.enqueue(() => this.raft?.reportSnapshot(m.to, ok));
   }
 
   private async maybeSnapshot(): Promise<void> {
+    const done = this.savedInBackground;
+    if (done) {
+      this.savedInBackground = undefined;
+      await this.compactTo(done);
+    }
     const threshold = this.o.snapshotThreshold ?? 16384;
-    if (this.applied - this.lastSnapIndex < threshold) return;
+    if (this.snapshotting || this.applied - this.lastSnapIndex < threshold) return;
     const raft = this.raft!;
     const meta = raft.snapshotMeta();
-    const data = await this.o.fsm.snapshot();
+    const taken = this.o.fsm.snapshot();
+    if (isAsyncIterable(taken)) {
+      // Captured now, at meta.index; written while the loop goes on. One at a time.
+      this.snapshotting = true;
+      void this.saveInBackground(meta, taken).finally(() => (this.snapshotting = false));
+      return;
+    }
+    const data = await taken;
     await this.o.storage.saveSnapshot({ meta, data });
+    await this.compactTo(meta);
+  }
+
+  private async compactTo(meta: SnapshotMeta): Promise<void> {
+    // A snapshot installed from the leader while ours was written supersedes it.
+    if (meta.index <= this.lastSnapIndex) return;
     const compactTo = Math.max(0, meta.index - (this.o.trailingLogs ?? 10240));
-    raft.compact(meta, compactTo);
+    this.raft!.compact(meta, compactTo);
     await this.o.storage.compact(compactTo);
     this.lastSnapIndex = meta.index;
   }
+
+  private async saveInBackground(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    const { storage } = this.o;
+    let saved: boolean;
+    try {
+      if (storage.saveSnapshotStream) saved = await storage.saveSnapshotStream(meta, chunks);
+      else {
+        const parts: Uint8Array[] = [];
+        for await (const c of chunks) parts.push(c);
+        await storage.saveSnapshot({ meta, data: Buffer.concat(parts) });
+        saved = true;
+      }
+    } catch (e) {
+      // The log is intact without it; the next threshold tries again.
+      this.logger.error('snapshot failed', { node: this.id, error: (e as Error).message });
+      return;
+    }
+    // Compaction changes the core's log and the storage's segments: it happens in the loop, at the end of
+    // the next Ready (maybeSnapshot), never concurrently with an append.
+    if (saved) this.savedInBackground = meta;
+  }
 }
 
+function isAsyncIterable(x: unknown): x is AsyncIterable<Uint8Array> {
+  return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}

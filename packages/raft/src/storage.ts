@@ -1,4 +1,14 @@
-import type { Entry, HardState, Snapshot } from './types.js';
+import type { Entry, HardState, Snapshot, SnapshotMeta } from './types.js';
+
+/** A stored snapshot read as a stream (RaftStorage.openSnapshot). */
+export interface SnapshotStream {
+  meta: SnapshotMeta;
+  /** Bytes of the state. */
+  size: number;
+  chunks: AsyncIterable<Uint8Array>;
+  /** Releases the file when the chunks are not read to their end (reading them to the end releases it too). */
+  close(): Promise<void>;
+}
 
 /** What a node finds in storage when it starts. */
 export interface StoredState {
@@ -19,11 +29,23 @@ export interface RaftStorage {
   append(entries: Entry[], hardState: HardState | undefined, sync: boolean): Promise<void>;
   /** Stores a snapshot durably (the previous one is replaced atomically). */
   saveSnapshot(snapshot: Snapshot): Promise<void>;
+  /**
+   * Optional: stores a snapshot whose bytes arrive as a stream (StateMachine.snapshot() returning an
+   * AsyncIterable), without holding them all. Resolves false when a newer snapshot was stored meanwhile
+   * (e.g. installed from the leader), in which case this one is dropped. Without it the node gathers the
+   * chunks and calls saveSnapshot.
+   */
+  saveSnapshotStream?(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<boolean>;
   /** A snapshot received from the leader replaces the whole log. */
   installSnapshot(snapshot: Snapshot): Promise<void>;
   /** May drop entries up to and including index (they are in a saved snapshot). */
   compact(index: number): Promise<void>;
   /** The stored snapshot's bytes, for sending to a follower. */
   readSnapshot(): Promise<Snapshot | undefined>;
+  /**
+   * Optional: the stored snapshot as a stream, for sending to a follower without reading it whole. The
+   * chunks throw at the end if the bytes fail their checksum (so a damaged file is never fully sent).
+   */
+  openSnapshot?(): Promise<SnapshotStream | undefined>;
   close(): Promise<void>;
 }

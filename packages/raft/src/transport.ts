@@ -1,4 +1,5 @@
 import type { Message, NodeId, Snapshot } from './types.js';
+import type { SnapshotStream } from './storage.js';
 
 /**
  * How a RaftNode talks to its peers. send() must never block or throw: a message to an unreachable
@@ -11,5 +12,7 @@ export interface RaftTransport {
   send(m: Message): void;
   /** Streams a MsgSnap with the snapshot's bytes in chunks. Resolves true once the peer has it all. */
   sendSnapshot(m: Message, snapshot: Snapshot): Promise<boolean>;
+  /** Optional: the same from a stream, so the sender never holds the whole snapshot. */
+  sendSnapshotStream?(m: Message, snapshot: SnapshotStream): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { WebSocket, WebSocketServer, type ClientOptions, type RawData } from 'ws
 import { ConfigError } from './errors.js';
 import type { RaftTransport } from './transport.js';
 import type { Message, NodeId, Snapshot } from './types.js';
+import type { SnapshotStream } from './storage.js';
 import { invalidMessage } from './validate.js';
 
 export interface WsTransportOptions {
@@ -307,9 +308,26 @@ export class WsTransport implements RaftTransport {
   }
 
   async sendSnapshot(m: Message, snapshot: Snapshot): Promise<boolean> {
-    const p = this.peers.get(m.to);
     const data = snapshot.data;
-    if (!p || !data) return false;
+    if (!data) return false;
+    const chunkBytes = this.o.chunkBytes;
+    return this.sendSnapshotStream(m, {
+      meta: snapshot.meta,
+      size: data.length,
+      chunks: (async function* () {
+        for (let off = 0; off < data.length; off += chunkBytes) yield data.subarray(off, off + chunkBytes);
+      })(),
+      close: async () => undefined,
+    });
+  }
+
+  /**
+   * Streams a snapshot read from storage. The end frame goes only after the last chunk (and the storage's
+   * checksum, which the chunks throw on) is good: a follower never installs a truncated or damaged one.
+   */
+  async sendSnapshotStream(m: Message, snapshot: SnapshotStream): Promise<boolean> {
+    const p = this.peers.get(m.to);
+    if (!p) return false;
     // Stream over a dedicated connection so a large snapshot never delays heartbeats to that peer.
     const ws = this.dial(p.addr);
     try {
@@ -320,11 +338,19 @@ export class WsTransport implements RaftTransport {
       const sid = ++this.sid;
       const head: Message = { ...m, snapshot: { meta: snapshot.meta } };
       const sendAsync = (b: Buffer) => new Promise<void>((res, rej) => ws.send(b, (err) => (err ? rej(err) : res())));
-      await sendAsync(this.packr.pack([F_SNAP_BEGIN, sid, head, data.length]));
-      for (let off = 0; off < data.length; off += this.o.chunkBytes) {
-        if (this.closed) return false;
-        await sendAsync(this.packr.pack([F_SNAP_CHUNK, sid, data.subarray(off, off + this.o.chunkBytes)]));
+      await sendAsync(this.packr.pack([F_SNAP_BEGIN, sid, head, snapshot.size]));
+      let sent = 0;
+      for await (const chunk of snapshot.chunks) {
+        // Storage reads 1 MiB at a time; the wire keeps its chunk size.
+        for (let off = 0; off < chunk.length; off += this.o.chunkBytes) {
+          if (this.closed) return false;
+          const part = chunk.subarray(off, off + this.o.chunkBytes);
+          sent += part.length;
+          if (sent > snapshot.size) return false;
+          await sendAsync(this.packr.pack([F_SNAP_CHUNK, sid, part]));
+        }
       }
+      if (sent !== snapshot.size) return false;
       await sendAsync(this.packr.pack([F_SNAP_END, sid]));
       return true;
     } catch {

@@ -157,6 +157,66 @@ describe('DiskStorage', () => {
   });
 });
 
+describe('DiskStorage streamed snapshots', () => {
+  const conf = { voters: ['a'], learners: [] };
+  async function* parts(...ps: number[][]): AsyncGenerator<Uint8Array> {
+    for (const p of ps) yield new Uint8Array(p);
+  }
+  async function all(it: AsyncIterable<Uint8Array>): Promise<number[]> {
+    const out: number[] = [];
+    for await (const c of it) out.push(...c);
+    return out;
+  }
+
+  it('writes a stream in the same format saveSnapshot does, and reads it back as a stream', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir);
+    await s.append([ent(1, 1), ent(2, 1), ent(3, 1)], { term: 1, vote: '', commit: 3 }, true);
+    expect(await s.saveSnapshotStream({ index: 3, term: 1, conf }, parts([1, 2], [3], [], [4, 5, 6]))).toBe(true);
+    const open = await s.openSnapshot();
+    expect(open?.meta.index).toBe(3);
+    expect(open?.size).toBe(6);
+    expect(await all(open!.chunks)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...(await s.readSnapshot())!.data!]).toEqual([1, 2, 3, 4, 5, 6]);
+    await s.close();
+    const { st } = await reopen(dir);
+    expect([...st.snapshot!.data!]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('drops a streamed snapshot that a newer one (from the leader) overtook while it was written', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir);
+    await s.append([ent(1, 1), ent(2, 1)], { term: 1, vote: '', commit: 2 }, true);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = (async function* () {
+      yield new Uint8Array([9]);
+      await gate;
+      yield new Uint8Array([9]);
+    })();
+    const saving = s.saveSnapshotStream({ index: 2, term: 1, conf }, slow);
+    await s.installSnapshot({ meta: { index: 10, term: 2, conf }, data: new Uint8Array([1]) });
+    release();
+    expect(await saving).toBe(false);
+    expect((await s.readSnapshot())?.meta.index).toBe(10);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a damaged file throws at the end of its stream, after the bytes, so it is never sent whole', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir);
+    await s.append([ent(1, 1)], undefined, true);
+    await s.saveSnapshot({ meta: { index: 1, term: 1, conf }, data: new Uint8Array(100) });
+    const f = join(dir, 'snapshot.snap');
+    const b = readFileSync(f);
+    b[b.length - 1] ^= 1;
+    writeFileSync(f, b);
+    const open = await s.openSnapshot();
+    await expect(all(open!.chunks)).rejects.toThrow(/checksum/);
+  });
+});
+
 describe('MemoryStorage', () => {
   it('keeps appends, rewrites, snapshots and compaction', async () => {
     const m = new MemoryStorage();

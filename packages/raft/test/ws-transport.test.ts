@@ -87,6 +87,31 @@ describe('WsTransport', () => {
     expect(await a.t.sendSnapshot({ type: MessageType.Snap, from: 'a', to: 'c', term: 3, snapshot: { meta } }, { meta, data })).toBe(false);
   });
 
+  it('streams a snapshot from storage chunks; one that fails midway or is short is never delivered', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    a.t.setPeer('b', b.addr);
+    const meta = { index: 7, term: 2, conf: { voters: ['a', 'b'], learners: [] } };
+    const m: Message = { type: MessageType.Snap, from: 'a', to: 'b', term: 2, snapshot: { meta } };
+    const stream = (parts: Uint8Array[], fail = false) => ({
+      meta,
+      size: 300_000,
+      close: async () => undefined,
+      chunks: (async function* () {
+        yield* parts;
+        if (fail) throw new Error('checksum');
+      })(),
+    });
+    const part = new Uint8Array(150_000).fill(5);
+    expect(await a.t.sendSnapshotStream(m, stream([part, part], true))).toBe(false);
+    expect(await a.t.sendSnapshotStream(m, stream([part]))).toBe(false);
+    await sleep(100);
+    expect(b.got.filter((x) => x.type === MessageType.Snap)).toEqual([]);
+    expect(await a.t.sendSnapshotStream(m, stream([part, part]))).toBe(true);
+    const got = await waitFor('snapshot', () => b.got.find((x) => x.type === MessageType.Snap), { timeoutMs: 8000 });
+    expect(got.snapshot!.data!.length).toBe(300_000);
+  });
+
   it('cuts off a peer that sends garbage or malformed messages, and keeps serving others', async () => {
     const a = await node('a');
     const b = await node('b');

@@ -30,7 +30,7 @@ export interface CommandLog<C = Command, R = CommandResult> {
 /** What readers (the HTTP API, DNS) may use of the state machine: its tables' queries, read-only transactions,
  * waiting for changes, the indexes and a snapshot; nothing that changes it (apply, restore, or a table's own mutators). StateMachine
  * satisfies it structurally. */
-export interface StateReader extends Pick<StateMachine, 'lastIndex' | 'maxIndex' | 'snapshot' | 'readKvTxn' | 'readTxn'> {
+export interface StateReader extends Pick<StateMachine, 'lastIndex' | 'maxIndex' | 'snapshot' | 'snapshotStream' | 'readKvTxn' | 'readTxn'> {
   readonly catalog: CatalogReader;
   readonly kv: KvReader;
   readonly sessions: SessionReader;

@@ -30,8 +30,16 @@ export { isKvTxnResult, TXN_VERBS, READ_ONLY_VERBS } from './txn.js';
 export type { KvTxnOp, KvTxnCommand, KvTxnResult, TxnError, TxnVerb } from './txn.js';
 export { SessionTimers, SESSION_TTL_MULTIPLIER } from './session-timers.js';
 export type { SessionTimersOptions } from './session-timers.js';
-export { buildSnapshotArchive, readSnapshotArchive, SnapshotArchiveError, SNAPSHOT_FORMAT, MAX_SNAPSHOT_BYTES } from './snapshot-archive.js';
-export type { SnapshotMeta, SnapshotArchive } from './snapshot-archive.js';
+export {
+  buildSnapshotArchive,
+  prepareSnapshotArchive,
+  readSnapshotArchive,
+  readSnapshotArchiveAsync,
+  SnapshotArchiveError,
+  SNAPSHOT_FORMAT,
+  MAX_SNAPSHOT_BYTES,
+} from './snapshot-archive.js';
+export type { SnapshotMeta, SnapshotArchive, PreparedSnapshotArchive } from './snapshot-archive.js';
 export { isReadOnlyTxnOp } from './catalog-txn.js';
 export type { TxnOp, TxnCommand, TxnResult, TxnResultItem, NodeTxnOp, ServiceTxnOp, CheckTxnOp, SessionTxnOp } from './catalog-txn.js';
 export { AutopilotConfigState, DEFAULT_AUTOPILOT_CONFIG, TOPIC_AUTOPILOT } from './autopilot-config.js';

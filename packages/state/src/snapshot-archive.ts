@@ -1,12 +1,25 @@
 // The /v1/snapshot archive: a gzipped tar, like Consul's, holding meta.json, state.bin (the state machine's
 // snapshot bytes) and SHA256SUMS. The checksums are verified before anything is restored, so a truncated or
 // altered file is refused instead of half-applied. Our own format: not interchangeable with Consul's state.bin.
+// writeSnapshotArchive/readSnapshotArchiveAsync are the streaming forms for a large state: state.bin is
+// spooled to a temporary file (like Consul's snapshot.New, since tar wants its size and SHA256SUMS its
+// hash before its bytes), then tarred and gzipped on a stream, so the archive is never whole in memory
+// and no step blocks the event loop for the length of the state.
 
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { TarError, readTar, writeTar } from '@conclave/toolkit';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gunzip, gunzipSync, gzipSync } from 'node:zlib';
+import { TarError, readTar, tarEnd, tarHeader, tarPadding, writeTar } from '@conclave/toolkit';
+import { yieldToLoop } from './snapshot-stream.js';
 
-export const SNAPSHOT_FORMAT = 'conclave-msgpack-v1';
+/** state.bin version 2 (snapshot-stream.ts). */
+export const SNAPSHOT_FORMAT = 'conclave-msgpack-v2';
+/** Archives written before streamed snapshots; still restorable. */
+const SNAPSHOT_FORMATS = [SNAPSHOT_FORMAT, 'conclave-msgpack-v1'];
 /** Largest archive we unpack (a guard against a gzip bomb). */
 export const MAX_SNAPSHOT_BYTES = 1 << 30;
 
@@ -30,16 +43,16 @@ export class SnapshotArchiveError extends Error {
   override name = 'SnapshotArchiveError';
 }
 
+function snapshotMeta(size: number, index: number, term: number, now: number): SnapshotMeta {
+  return { Version: 1, ID: `${term}-${index}-${now}`, Index: index, Term: term, Size: size, Format: SNAPSHOT_FORMAT };
+}
+
+function metaJson(meta: SnapshotMeta): Buffer {
+  return Buffer.from(JSON.stringify(meta, null, 2) + '\n');
+}
+
 export function buildSnapshotArchive(state: Uint8Array, index: number, term = 1, now = Date.now()): Buffer {
-  const meta: SnapshotMeta = {
-    Version: 1,
-    ID: `${term}-${index}-${now}`,
-    Index: index,
-    Term: term,
-    Size: state.byteLength,
-    Format: SNAPSHOT_FORMAT,
-  };
-  const metaBytes = Buffer.from(JSON.stringify(meta, null, 2) + '\n');
+  const metaBytes = metaJson(snapshotMeta(state.byteLength, index, term, now));
   const stateBytes = Buffer.from(state.buffer, state.byteOffset, state.byteLength);
   const sums = `${sha256(metaBytes)}  meta.json\n${sha256(stateBytes)}  state.bin\n`;
   const tar = writeTar(
@@ -53,6 +66,98 @@ export function buildSnapshotArchive(state: Uint8Array, index: number, term = 1,
   return gzipSync(tar);
 }
 
+/** A state stream spooled to a temporary file, ready to be written out as an archive (or discarded). */
+export interface PreparedSnapshotArchive {
+  readonly meta: SnapshotMeta;
+  /** Writes the gzipped tar to `out` (and ends it), then removes the temporary file. */
+  pipeTo(out: NodeJS.WritableStream): Promise<void>;
+  /** Removes the temporary file without writing anything. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Spools the state to a temporary file (hashing and counting it on the way) and answers what writes the
+ * archive. Separate steps so an HTTP handler can still answer an error before its 200 header is out.
+ */
+export async function prepareSnapshotArchive(
+  state: AsyncIterable<Uint8Array>,
+  index: number,
+  opts: { term?: number; now?: number; tmpDir?: string } = {},
+): Promise<PreparedSnapshotArchive> {
+  const now = opts.now ?? Date.now();
+  const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'conclave-snapshot-'));
+  const discard = () => rm(dir, { recursive: true, force: true });
+  const path = join(dir, 'state.bin');
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    const fh = await open(path, 'w');
+    try {
+      // Frames are small; gather them into ~1 MiB writes rather than a syscall each.
+      let batch: Uint8Array[] = [];
+      let batched = 0;
+      for await (const chunk of state) {
+        hash.update(chunk);
+        size += chunk.byteLength;
+        batch.push(chunk);
+        batched += chunk.byteLength;
+        if (batched >= 1 << 20) {
+          await fh.writev(batch);
+          batch = [];
+          batched = 0;
+        }
+      }
+      if (batch.length) await fh.writev(batch);
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    await discard();
+    throw err;
+  }
+  const meta = snapshotMeta(size, index, opts.term ?? 1, now);
+  const metaBytes = metaJson(meta);
+  const sums = Buffer.from(`${sha256(metaBytes)}  meta.json\n${hash.digest('hex')}  state.bin\n`);
+  const mtime = Math.floor(now / 1000);
+  async function* tar(): AsyncGenerator<Buffer> {
+    yield tarHeader('meta.json', metaBytes.length, mtime);
+    yield metaBytes;
+    yield tarPadding(metaBytes.length);
+    yield tarHeader('state.bin', size, mtime);
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
+    yield tarPadding(size);
+    yield tarHeader('SHA256SUMS', sums.length, mtime);
+    yield sums;
+    yield tarPadding(sums.length);
+    yield tarEnd();
+  }
+  return {
+    meta,
+    discard,
+    async pipeTo(out) {
+      try {
+        // Async gzip on the zlib thread pool, paced by `out`: memory stays at a few chunks.
+        await pipeline(tar, createGzip(), out);
+      } finally {
+        await discard();
+      }
+    },
+  };
+}
+
+/**
+ * readSnapshotArchive without blocking the event loop: gunzip runs on the zlib thread pool and the
+ * checksum is computed a slice at a time.
+ */
+export async function readSnapshotArchiveAsync(archive: Uint8Array): Promise<SnapshotArchive> {
+  const tar = await new Promise<Buffer>((resolve, reject) =>
+    gunzip(archive, { maxOutputLength: MAX_SNAPSHOT_BYTES }, (err, out) =>
+      err ? reject(new SnapshotArchiveError(`snapshot is not a gzip archive: ${err.message}`)) : resolve(out),
+    ),
+  );
+  return unpackTar(tar, await sha256Sliced(stateBytesOf(tar)));
+}
+
 /** Unpacks and verifies an archive; throws SnapshotArchiveError saying what is wrong. */
 export function readSnapshotArchive(archive: Uint8Array): SnapshotArchive {
   let tar: Buffer;
@@ -61,6 +166,31 @@ export function readSnapshotArchive(archive: Uint8Array): SnapshotArchive {
   } catch (err) {
     throw new SnapshotArchiveError(`snapshot is not a gzip archive: ${(err as Error).message}`);
   }
+  return unpackTar(tar);
+}
+
+/** state.bin's bytes in a tar, when the tar reads; unpackTar reports what is wrong otherwise. */
+function stateBytesOf(tar: Buffer): Buffer | undefined {
+  try {
+    return readTar(tar).get('state.bin');
+  } catch {
+    return undefined;
+  }
+}
+
+async function sha256Sliced(bytes: Uint8Array | undefined): Promise<string | undefined> {
+  if (!bytes) return undefined;
+  const hash = createHash('sha256');
+  const SLICE = 8 << 20; // ~20 ms of SHA-256 on a slow core
+  for (let at = 0; at < bytes.length; at += SLICE) {
+    hash.update(bytes.subarray(at, Math.min(bytes.length, at + SLICE)));
+    if (at + SLICE < bytes.length) await yieldToLoop();
+  }
+  return hash.digest('hex');
+}
+
+/** `stateSum` is state.bin's hash when the caller already computed it. */
+function unpackTar(tar: Buffer, stateSum?: string): SnapshotArchive {
   let files: Map<string, Buffer>;
   try {
     files = readTar(tar);
@@ -81,7 +211,8 @@ export function readSnapshotArchive(archive: Uint8Array): SnapshotArchive {
     ['meta.json', metaBytes],
     ['state.bin', state],
   ] as const) {
-    if (expected.get(name) !== sha256(bytes)) throw new SnapshotArchiveError(`checksum mismatch for ${name}: the snapshot is damaged`);
+    const actual = name === 'state.bin' && stateSum !== undefined ? stateSum : sha256(bytes);
+    if (expected.get(name) !== actual) throw new SnapshotArchiveError(`checksum mismatch for ${name}: the snapshot is damaged`);
   }
   let meta: SnapshotMeta;
   try {
@@ -89,7 +220,7 @@ export function readSnapshotArchive(archive: Uint8Array): SnapshotArchive {
   } catch (err) {
     throw new SnapshotArchiveError(`meta.json is not JSON: ${(err as Error).message}`);
   }
-  if (meta.Format !== SNAPSHOT_FORMAT)
+  if (!SNAPSHOT_FORMATS.includes(meta.Format))
     throw new SnapshotArchiveError(`snapshot format ${JSON.stringify(meta.Format)} is not ${SNAPSHOT_FORMAT} (not a Conclave snapshot?)`);
   return { meta, state: new Uint8Array(state) };
 }

@@ -6,7 +6,7 @@ import { commandShapeError } from './command-shape.js';
 import { CatalogState } from '@conclave/catalog';
 import { isPlainObject, WatchHub } from '@conclave/toolkit';
 import type { CatalogCommand, CatalogSnapshot, CommandFailure } from '@conclave/catalog';
-import { pack, unpack } from 'msgpackr';
+import { unpack } from 'msgpackr';
 import type { KvCommand } from '@conclave/kv';
 import { liveView, lockKey, unlockKey } from './kv-locks.js';
 import type { KvLockCommand, KvUnlockCommand } from './kv-locks.js';
@@ -21,6 +21,8 @@ import { applyTxn, readTxn } from './txn.js';
 import type { AclCommand } from './acl-commands.js';
 import { AclState } from './acl-state.js';
 import type { AclSnapshot } from './acl-state.js';
+import { SnapshotStreamDecoder, headerFrame, isStreamSnapshot, sliced, snapshotFrames, yieldToLoop } from './snapshot-stream.js';
+import type { StreamHeader } from './snapshot-stream.js';
 import type { KvTxnCommand, KvTxnOp, KvTxnResult } from './txn.js';
 import { AutopilotConfigState } from './autopilot-config.js';
 import type { AutopilotSetCommand, StoredAutopilotConfig } from './autopilot-config.js';
@@ -170,20 +172,38 @@ export class StateMachine {
     return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex(), this.acl.maxIndex(), this.queries.maxIndex(), this.coordinates.maxIndex());
   }
 
-  /** The whole state as msgpack bytes. */
+  /**
+   * The whole state as one byte array (state.bin version 2, see snapshot-stream.ts). Synchronous: for a large
+   * state prefer snapshotStream(), which never holds the bytes all at once nor blocks the event loop.
+   */
   snapshot(): Uint8Array {
-    const file: SnapshotFile = {
-      version: SNAPSHOT_VERSION,
+    return Buffer.concat([...snapshotFrames(...this.capture())]);
+  }
+
+  /**
+   * The state as it is now, as state.bin chunks produced on demand: everything but KV is encoded right
+   * away, KV is read through a copy-on-write cursor a batch at a time, yielding to the event loop every few
+   * milliseconds. Applies may go on while it is consumed; they do not show in it.
+   */
+  snapshotStream(): AsyncIterable<Uint8Array> {
+    return sliced(snapshotFrames(...this.capture()));
+  }
+
+  private capture(): Parameters<typeof snapshotFrames> {
+    const kv = this.kv.snapshotCursor();
+    const header: StreamHeader = {
+      version: 2,
       lastIndex: this.applied,
       catalog: this.catalog.snapshot(),
-      kv: this.kv.snapshot(),
       sessions: this.sessions.snapshot(),
+      kvTombstones: kv.tombstones,
+      kvTableIndex: kv.tableIndex,
       autopilot: this.autopilot.snapshot(),
       acl: this.acl.snapshot(),
       queries: this.queries.snapshot(),
       coordinates: this.coordinates.snapshot(),
     };
-    return pack(file);
+    return [headerFrame(header), kv];
   }
 
   /** Replaces the state with a snapshot; wakes every blocked query, since anything may have changed. */
@@ -191,8 +211,44 @@ export class StateMachine {
     this.applied = this.load(bytes);
   }
 
+  /**
+   * Replaces the state with a snapshot read in chunks, yielding to the event loop between slices: until
+   * the last chunk is in, readers (stale reads on a follower catching up) are answered from the old state.
+   * Nothing changes when the stream is damaged or truncated.
+   */
+  async restoreStream(chunks: AsyncIterable<Uint8Array> | Uint8Array): Promise<void> {
+    if (chunks instanceof Uint8Array && !isStreamSnapshot(chunks)) {
+      this.restore(chunks); // version 1: one msgpack value, read in one go as before
+      return;
+    }
+    const decoder = new SnapshotStreamDecoder((t, i) => this.kv.restoreBuilder(t, i));
+    let since = performance.now();
+    try {
+      for await (const chunk of chunks instanceof Uint8Array ? slices(chunks) : chunks) {
+        decoder.push(chunk);
+        if (performance.now() - since >= 10) {
+          await yieldToLoop();
+          since = performance.now();
+        }
+      }
+      this.applied = this.commit(decoder);
+    } catch (err) {
+      if (err instanceof StateMachineError) throw err;
+      throw new StateMachineError((err as Error).message);
+    }
+  }
+
   /** Loads the tables from snapshot bytes (all parsed before any table changes); answers its lastIndex. */
   private load(bytes: Uint8Array): number {
+    if (isStreamSnapshot(bytes)) {
+      const decoder = new SnapshotStreamDecoder((t, i) => this.kv.restoreBuilder(t, i));
+      try {
+        decoder.push(bytes);
+        return this.commit(decoder);
+      } catch (err) {
+        throw new StateMachineError((err as Error).message);
+      }
+    }
     let file: SnapshotFile;
     try {
       file = unpack(bytes) as SnapshotFile;
@@ -200,7 +256,7 @@ export class StateMachine {
       throw new StateMachineError(`snapshot is not valid msgpack: ${(err as Error).message}`);
     }
     if (!isPlainObject(file) || file.version !== SNAPSHOT_VERSION)
-      throw new StateMachineError(`snapshot version ${isPlainObject(file) ? String(file.version) : '?'} is not ${SNAPSHOT_VERSION}`);
+      throw new StateMachineError(`snapshot version ${isPlainObject(file) ? String(file.version) : '?'} is not ${SNAPSHOT_VERSION} or 2`);
     this.catalog.restore(file.catalog);
     this.kv.restore(file.kv);
     this.sessions.restore(file.sessions);
@@ -211,4 +267,23 @@ export class StateMachine {
     this.watches.notifyAll();
     return file.lastIndex;
   }
+
+  /** Swaps in a fully decoded version 2 snapshot (throws, changing nothing, when it is incomplete). */
+  private commit(decoder: SnapshotStreamDecoder): number {
+    const { header, kv } = decoder.finish();
+    this.catalog.restore(header.catalog);
+    const held = kv.commit();
+    this.sessions.restore(header.sessions, held);
+    this.autopilot.restore(header.autopilot ?? undefined);
+    this.acl.restore(header.acl);
+    this.queries.restore(header.queries);
+    this.coordinates.restore(header.coordinates);
+    this.watches.notifyAll();
+    return header.lastIndex;
+  }
+}
+
+/** A byte array as 1 MiB views, so restoreStream can yield between them. */
+function* slices(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += 1 << 20) yield bytes.subarray(at, Math.min(bytes.length, at + (1 << 20)));
 }

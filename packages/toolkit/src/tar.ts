@@ -9,21 +9,40 @@ export class TarError extends Error {
 export function writeTar(files: ReadonlyArray<readonly [name: string, data: Uint8Array]>, mtimeSeconds: number): Buffer {
   const parts: Buffer[] = [];
   for (const [name, data] of files) {
-    if (Buffer.byteLength(name) > 100) throw new TarError(`tar: name longer than 100 bytes: ${name}`);
-    const h = Buffer.alloc(512);
-    h.write(name, 0, 100, 'utf8');
-    h.write('0000644\0', 100, 'ascii');
-    h.write('0000000\0', 108, 'ascii');
-    h.write('0000000\0', 116, 'ascii');
-    h.write(data.length.toString(8).padStart(11, '0') + '\0', 124, 'ascii');
-    h.write(mtimeSeconds.toString(8).padStart(11, '0') + '\0', 136, 'ascii');
-    h.write('0', 156, 'ascii');
-    h.write('ustar\0' + '00', 257, 'ascii');
-    h.write(headerChecksum(h).toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
-    parts.push(h, Buffer.from(data.buffer, data.byteOffset, data.byteLength), Buffer.alloc((512 - (data.length % 512)) % 512));
+    parts.push(tarHeader(name, data.length, mtimeSeconds), Buffer.from(data.buffer, data.byteOffset, data.byteLength), tarPadding(data.length));
   }
-  parts.push(Buffer.alloc(1024));
+  parts.push(tarEnd());
   return Buffer.concat(parts);
+}
+
+/**
+ * The 512-byte header of a regular file of `size` bytes. With tarPadding and tarEnd, a tar can be written
+ * as a stream (header, the file's bytes as they come, padding), which is how snapshots of a large state
+ * are sent without holding the whole tar.
+ */
+export function tarHeader(name: string, size: number, mtimeSeconds: number): Buffer {
+  if (Buffer.byteLength(name) > 100) throw new TarError(`tar: name longer than 100 bytes: ${name}`);
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, 'utf8');
+  h.write('0000644\0', 100, 'ascii');
+  h.write('0000000\0', 108, 'ascii');
+  h.write('0000000\0', 116, 'ascii');
+  h.write(size.toString(8).padStart(11, '0') + '\0', 124, 'ascii');
+  h.write(mtimeSeconds.toString(8).padStart(11, '0') + '\0', 136, 'ascii');
+  h.write('0', 156, 'ascii');
+  h.write('ustar\0' + '00', 257, 'ascii');
+  h.write(headerChecksum(h).toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
+  return h;
+}
+
+/** Zeros that round a file of `size` bytes up to the 512-byte block. */
+export function tarPadding(size: number): Buffer {
+  return Buffer.alloc((512 - (size % 512)) % 512);
+}
+
+/** The two zero blocks that end an archive. */
+export function tarEnd(): Buffer {
+  return Buffer.alloc(1024);
 }
 
 /** The files of a tar by name (views into `tar`); throws TarError saying what is wrong. */

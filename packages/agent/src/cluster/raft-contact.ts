@@ -20,6 +20,8 @@ export class RaftContact {
         }),
       send: (m) => t.send(m),
       sendSnapshot: (m, s) => t.sendSnapshot(m, s),
+      // Kept optional, as on the transport: present only when the wrapped one streams snapshots.
+      ...(t.sendSnapshotStream ? { sendSnapshotStream: t.sendSnapshotStream.bind(t) } : {}),
       close: () => t.close(),
     };
   }

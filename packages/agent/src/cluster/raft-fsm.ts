@@ -23,11 +23,14 @@ export class RaftFsm implements RaftStateMachine {
     return this.state.apply(command, entry.index);
   }
 
-  snapshot(): Uint8Array {
-    return this.state.snapshot();
+  // Streamed both ways (state/snapshot-stream.ts): Raft writes the snapshot to disk in the background
+  // while entries go on applying, and a follower catching up keeps answering stale reads from its old
+  // state, event loop free, until the restored one is whole.
+  snapshot(): AsyncIterable<Uint8Array> {
+    return this.state.snapshotStream();
   }
 
-  restore(data: Uint8Array): void {
-    this.state.restore(data);
+  restore(data: Uint8Array): Promise<void> {
+    return this.state.restoreStream(data);
   }
 }

@@ -27,6 +27,9 @@ export interface RaftServerOptions {
   bootstrap: boolean;
   bootstrapExpect: number;
   raftMultiplier: number;
+  /** Entries between snapshots and entries kept behind one (raft_snapshot_threshold, raft_trailing_logs). */
+  snapshotThreshold?: number;
+  trailingLogs?: number;
   state: StateMachine;
   members: () => ConsulMember[];
   rpc: RpcClient;
@@ -243,6 +246,8 @@ export class RaftServer {
       fsm: new RaftFsm(this.o.state),
       bootstrap,
       tickMs,
+      snapshotThreshold: this.o.snapshotThreshold,
+      trailingLogs: this.o.trailingLogs,
       preVote: true,
       checkQuorum: true,
       logger: log,

@@ -129,6 +129,10 @@ export interface AgentConfig {
   syncCoordinateIntervalMinNs: number;
   syncCoordinateRateTarget: number;
   raftMultiplier: number;
+  /** raft_snapshot_threshold (Consul's default 16384). */
+  raftSnapshotThreshold: number;
+  /** raft_trailing_logs (Consul's default 10240). */
+  raftTrailingLogs: number;
   leaveOnTerminate: boolean | undefined;
   skipLeaveOnInterrupt: boolean | undefined;
   rejoinAfterLeave: boolean;
@@ -209,6 +213,8 @@ export function defaultConfig(hostname: string): AgentConfig {
     syncCoordinateIntervalMinNs: 15e9,
     syncCoordinateRateTarget: 64,
     raftMultiplier: 5,
+    raftSnapshotThreshold: 16384,
+    raftTrailingLogs: 10240,
     leaveOnTerminate: undefined,
     skipLeaveOnInterrupt: undefined,
     rejoinAfterLeave: false,

@@ -211,6 +211,10 @@ function validate(cfg: AgentConfig, problems: string[]): void {
   if (cfg.logRotateDurationNs < 0) throw new ConfigError('log_rotate_duration: must not be negative');
   if (cfg.raftMultiplier < 1 || cfg.raftMultiplier > 10)
     problems.push(`performance.raft_multiplier: must be between 1 and 10, got ${cfg.raftMultiplier}`);
+  if (!Number.isSafeInteger(cfg.raftSnapshotThreshold) || cfg.raftSnapshotThreshold < 1)
+    problems.push(`raft_snapshot_threshold: must be a positive integer, got ${cfg.raftSnapshotThreshold}`);
+  if (!Number.isSafeInteger(cfg.raftTrailingLogs) || cfg.raftTrailingLogs < 0)
+    problems.push(`raft_trailing_logs: must not be negative, got ${cfg.raftTrailingLogs}`);
   if (!cfg.dev && cfg.dataDir === '') problems.push('data_dir is required outside -dev mode: set -data-dir or data_dir');
   try {
     validateTls(cfg.tls, cfg.ports.https);

@@ -442,8 +442,9 @@ const SCHEMA: Record<string, KeySpec> = {
   raft_boltdb: ignored('object'),
   raft_logstore: ignored('object'),
   raft_snapshot_interval: ignored('duration'),
-  raft_snapshot_threshold: ignored('number'),
-  raft_trailing_logs: ignored('number'),
+  // Entries applied between two Raft snapshots, and entries kept behind one for slow followers.
+  raft_snapshot_threshold: { kind: 'number', set: (c, v: number) => void (c.raftSnapshotThreshold = v) },
+  raft_trailing_logs: { kind: 'number', set: (c, v: number) => void (c.raftTrailingLogs = v) },
   read_replica: ignored('bool'),
   reconnect_timeout_wan: ignored('duration'),
   rpc: ignored('object'),

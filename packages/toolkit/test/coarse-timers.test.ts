@@ -1,0 +1,52 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CoarseTimers } from '../src/index.js';
+
+describe('CoarseTimers', () => {
+  beforeEach(() => void vi.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => void vi.useRealTimers());
+
+  it('fires each callback once, never early and at most one bucket late, earliest first', () => {
+    const t = new CoarseTimers(1000);
+    const fired: string[] = [];
+    t.after(2500, () => fired.push('b'));
+    t.after(1200, () => fired.push('a'));
+    t.after(2999, () => fired.push('b2'));
+    expect(t.size).toBe(3);
+    vi.advanceTimersByTime(1199);
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(801); // t = 2000: the bucket ending at 2000 holds 1200
+    expect(fired).toEqual(['a']);
+    vi.advanceTimersByTime(999);
+    expect(fired).toEqual(['a']);
+    vi.advanceTimersByTime(1); // t = 3000
+    expect(fired).toEqual(['a', 'b', 'b2']);
+    expect(t.size).toBe(0);
+    vi.advanceTimersByTime(10_000);
+    expect(fired).toEqual(['a', 'b', 'b2']);
+  });
+
+  it('a cancelled callback does not run, and a later, earlier deadline re-arms the timer', () => {
+    const t = new CoarseTimers(100);
+    const fired: number[] = [];
+    const cancel = t.after(5000, () => fired.push(5000));
+    t.after(9000, () => fired.push(9000));
+    t.after(300, () => fired.push(300));
+    cancel();
+    cancel(); // twice is harmless
+    vi.advanceTimersByTime(300);
+    expect(fired).toEqual([300]);
+    vi.advanceTimersByTime(8700);
+    expect(fired).toEqual([300, 9000]);
+  });
+
+  it('one failing callback does not stop the others', () => {
+    const t = new CoarseTimers(10);
+    const fired: number[] = [];
+    t.after(5, () => {
+      throw new Error('boom');
+    });
+    t.after(5, () => fired.push(1));
+    vi.advanceTimersByTime(10);
+    expect(fired).toEqual([1]);
+  });
+});
