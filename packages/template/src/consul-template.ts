@@ -20,6 +20,8 @@ import { MissingKey } from './executor.js';
 import { Template, parseTemplate } from './template.js';
 import { KeyPair } from './dependency.js';
 import { Scratch } from './scratch.js';
+import { starGlob } from './glob-match.js';
+import { resolveSandboxedPath } from './sandbox-path.js';
 
 export interface ConsulTemplateOptions extends HelperOptions {
   leftDelim?: string;
@@ -30,6 +32,8 @@ export interface ConsulTemplateOptions extends HelperOptions {
   env?: Record<string, string | undefined>;
   /** Names of functions to disable (function_denylist); calling one is an error. */
   functionDenylist?: string[];
+  /** consul-template's sandbox_path: `file` reads only below it (symlinks resolved). */
+  sandboxPath?: string;
   /** Extra functions (override consul-template's of the same name). */
   funcs?: FuncMap;
 }
@@ -73,10 +77,14 @@ export class ConsulTemplate {
   ) {
     const funcs: Record<string, FuncSpec | FuncMap[string]> = { ...helperFuncs(options), ...this.dataFuncs(), ...this.localFuncs() };
     for (const [k, v] of Object.entries(options.funcs ?? {})) funcs[k] = v;
-    for (const denied of options.functionDenylist ?? []) {
-      funcs[denied] = fn([], () => {
-        throw new Error('function is disabled');
-      }, 'any');
+    // Globs, as consul-template (`sprig_*` denies every Sprig function); a denied function takes strings.
+    for (const pattern of options.functionDenylist ?? []) {
+      for (const name of Object.keys(funcs)) {
+        if (!starGlob(pattern, name)) continue;
+        funcs[name] = fn([], () => {
+          throw new Error('function is disabled');
+        }, 'string');
+      }
     }
     const missingKey: MissingKey = options.errorOnMissingKey ? 'error' : 'default';
     this.template = parseTemplate(name, text, {
@@ -186,7 +194,8 @@ export class ConsulTemplate {
       ),
       file: fn(['string'], (s: string) => {
         if (s.length === 0) return '';
-        return self.recall(fileDependency(s.trim()), '', (v) => ({ ok: true, value: v === null ? '' : (v as string) }));
+        const path = resolveSandboxedPath(self.options.sandboxPath ?? '', s.trim());
+        return self.recall(fileDependency(path), '', (v) => ({ ok: true, value: v === null ? '' : (v as string) }));
       }),
     };
   }
