@@ -22,6 +22,11 @@ import { KeyPair } from './dependency.js';
 import { Scratch } from './scratch.js';
 import { starGlob } from './glob-match.js';
 import { resolveSandboxedPath } from './sandbox-path.js';
+import { sprigFuncs } from './sprig.js';
+import { writeToFile } from './write-to-file.js';
+import { sockaddr } from './sockaddr.js';
+import { spewSdump, spewSprintf } from './spew.js';
+import { unsupportedFuncs } from './unsupported-funcs.js';
 
 export interface ConsulTemplateOptions extends HelperOptions {
   leftDelim?: string;
@@ -34,6 +39,8 @@ export interface ConsulTemplateOptions extends HelperOptions {
   functionDenylist?: string[];
   /** consul-template's sandbox_path: `file` reads only below it (symlinks resolved). */
   sandboxPath?: string;
+  /** Where spew_dump / spew_printf print (default process.stdout). */
+  stdout?: (s: string) => void;
   /** Extra functions (override consul-template's of the same name). */
   funcs?: FuncMap;
 }
@@ -75,7 +82,13 @@ export class ConsulTemplate {
     text: string,
     private readonly options: ConsulTemplateOptions = {},
   ) {
-    const funcs: Record<string, FuncSpec | FuncMap[string]> = { ...helperFuncs(options), ...this.dataFuncs(), ...this.localFuncs() };
+    const funcs: Record<string, FuncSpec | FuncMap[string]> = {
+      ...unsupportedFuncs(),
+      ...sprigFuncs({ now: options.now, env: () => options.env ?? process.env }),
+      ...helperFuncs(options),
+      ...this.dataFuncs(),
+      ...this.localFuncs(),
+    };
     for (const [k, v] of Object.entries(options.funcs ?? {})) funcs[k] = v;
     // Globs, as consul-template (`sprig_*` denies every Sprig function); a denied function takes strings.
     for (const pattern of options.functionDenylist ?? []) {
@@ -214,6 +227,18 @@ export class ConsulTemplate {
         const v = env()[s];
         return v === undefined ? def : v;
       }),
+      writeToFile: fn(['string', 'string', 'string', 'string'], writeToFile, 'string'),
+      sockaddr: fn([], (...args: string[]) => sockaddr(args), 'string'),
+      spew_sdump: fn([], (...args: unknown[]) => spewSdump(args), 'any'),
+      spew_dump: fn([], (...args: unknown[]) => {
+        (this.options.stdout ?? ((x: string) => void process.stdout.write(x)))(spewSdump(args));
+        return '';
+      }, 'any'),
+      spew_sprintf: fn(['string'], (f: string, ...args: unknown[]) => spewSprintf(f, args), 'any'),
+      spew_printf: fn(['string'], (f: string, ...args: unknown[]) => {
+        (this.options.stdout ?? ((x: string) => void process.stdout.write(x)))(spewSprintf(f, args));
+        return '';
+      }, 'any'),
       executeTemplate: fn(
         ['string'],
         (name: string, ...data: unknown[]) => {
