@@ -99,7 +99,8 @@ export class ConsulTemplate {
         }, 'string');
       }
     }
-    const missingKey: MissingKey = options.errorOnMissingKey ? 'error' : 'default';
+    // consul-template sets missingkey=zero unless error_on_missing_key: a missing map[string]string key is "".
+    const missingKey: MissingKey = options.errorOnMissingKey ? 'error' : 'zero';
     this.template = parseTemplate(name, text, {
       funcs,
       leftDelim: options.leftDelim,
@@ -115,6 +116,11 @@ export class ConsulTemplate {
     let text: string;
     try {
       text = this.template.execute(undefined);
+    } catch (e) {
+      // The dependencies used before the error still matter: the renderer keeps watching them, and an error
+      // while some are missing is usually the zero value of absent data (`key` is "" on the first pass).
+      if (e instanceof Error) Object.assign(e, { used: ctx.used.list, missing: ctx.missing.list });
+      throw e;
     } finally {
       this.ctx = null;
     }

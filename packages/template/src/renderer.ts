@@ -339,6 +339,14 @@ export class Renderer {
     try {
       r = t.tmpl.render(this.store);
     } catch (e) {
+      const partial = e as Error & { used?: Dependency[]; missing?: Dependency[] };
+      if (partial.used) this.ensureWatched(t, partial.used);
+      if (partial.missing && partial.missing.length > 0) {
+        // Data still on its way: the error comes from zero values standing in for it; render again on arrival.
+        this.log.debug(`(runner) ${t.name}: ${partial.message} (while waiting for ${partial.missing.length} dependencies)`);
+        this.emit({ type: 'render', template: t.name, complete: false, missing: partial.missing.map((d) => d.id) });
+        return undefined;
+      }
       this.log.error(`(runner) ${t.name}: ${(e as Error).message}`);
       this.emit({ type: 'error', template: t.name, error: e as Error });
       return undefined;

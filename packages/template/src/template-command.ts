@@ -309,6 +309,9 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
   if (io.signal?.aborted) aborted = true;
   else io.signal?.addEventListener('abort', onAbort, { once: true });
 
+  // The renderer may have nothing pending (a template whose every render fails, no dependency to watch):
+  // keep the process alive until it is told to stop, as consul-template does.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
     let first = true;
     for (;;) {
@@ -379,6 +382,7 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
       }
     }
   } finally {
+    clearInterval(keepAlive);
     unsubscribe?.();
     io.signal?.removeEventListener('abort', onAbort);
   }
