@@ -16,8 +16,10 @@ import (
 	"os"
 	"text/template"
 
+	"github.com/BurntSushi/toml"
 	"github.com/Masterminds/sprig"
 	"github.com/davecgh/go-spew/spew"
+	yaml "gopkg.in/yaml.v2"
 )
 
 type testCase struct {
@@ -67,6 +69,31 @@ var funcs = func() template.FuncMap {
 	// consul-template's debug functions over go-spew's default configuration.
 	m["spew_sdump"] = func(args ...interface{}) (string, error) { return spew.Sdump(args...), nil }
 	m["spew_sprintf"] = func(format string, args ...interface{}) (string, error) { return spew.Sprintf(format, args...), nil }
+	// consul-template's serialisation helpers, as template/funcs.go writes them (yaml.v2, BurntSushi/toml).
+	m["toYAML"] = func(v interface{}) (string, error) {
+		out, err := yaml.Marshal(v)
+		if err != nil {
+			return "", fmt.Errorf("toYAML: %s", err)
+		}
+		return string(bytes.TrimSpace(out)), nil
+	}
+	m["toTOML"] = func(v interface{}) (string, error) {
+		var buf bytes.Buffer
+		if err := toml.NewEncoder(&buf).Encode(v); err != nil {
+			return "", fmt.Errorf("toTOML: %s", err)
+		}
+		return string(bytes.TrimSpace(buf.Bytes())), nil
+	}
+	m["parseYAML"] = func(s string) (interface{}, error) {
+		if s == "" {
+			return map[string]interface{}{}, nil
+		}
+		var data interface{}
+		if err := yaml.Unmarshal([]byte(s), &data); err != nil {
+			return nil, err
+		}
+		return data, nil
+	}
 	return m
 }()
 

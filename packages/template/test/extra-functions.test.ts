@@ -67,6 +67,12 @@ describe('sockaddr', () => {
   });
 });
 
+describe('parseYAML errors', () => {
+  it('have yaml.v2\'s "yaml: line N:" shape', () => {
+    expect(() => render('{{ parseYAML "a: [unclosed" }}')).toThrow(/error calling parseYAML: yaml: line 1: /);
+  });
+});
+
 describe('functions conclave-template refuses by name', () => {
   it.each([
     ['{{ secret "kv/data/x" }}', 'error calling secret: secret: Vault is not supported by conclave-template'],

@@ -69,6 +69,19 @@ const exprs: string[] = [
   'spew_sdump "abc"', 'spew_sdump 5', 'spew_sdump 1.5', 'spew_sdump 2.0', 'spew_sdump true', 'spew_sdump "a" 1', 'spew_sdump (sprig_list 1 "a" (sprig_list 2))',
   'spew_sdump (sprig_list)', 'spew_sdump (sprig_dict "k" (sprig_list 1 2))', 'spew_sdump (sprig_dict)', 'spew_sdump (sprig_dict "a" (sprig_dict "b" "c"))',
   'spew_sprintf "%v %d %s" (sprig_list 1 2) 3 "x"',
+  // consul-template's toYAML (yaml.v2), toTOML (BurntSushi/toml) and parseYAML
+  'toYAML (sprig_dict "b" 1 "a" (sprig_list "x" 2.5 true) "c" (sprig_dict "d" "e: f"))', 'toYAML (sprig_list)', 'toYAML (sprig_dict)', 'toYAML "multi\nline"',
+  'toYAML (sprig_dict "s" "yes" "n" "123" "e" "" "t" "true" "null" "~")', 'toYAML (sprig_list (sprig_dict "a" 1) (sprig_list 1 2))',
+  'toTOML (sprig_dict "a" (sprig_list 1 2))', 'toTOML (sprig_dict "name" "web" "port" 80 "ratio" 0.5 "on" true)',
+  'toTOML (sprig_dict "a" 1 "t" (sprig_dict "x" "y" "n" (sprig_dict "z" 1)))', 'toTOML (sprig_dict "list" (sprig_list (sprig_dict "a" 1) (sprig_dict "a" 2)))',
+  'toTOML (sprig_dict "k" "quote\"d" "key with space" 1)', 'toTOML (sprig_dict "m" (sprig_list "a" 1))', 'toTOML (sprig_dict "f" 2.0)', 'toTOML "x"',
+  '(parseYAML "a: 1\nb: [x, 2.5, true, null]\nc: {d: e}").b', 'parseYAML "a: 1\nb: [x, 2.5]"', 'parseYAML ""', 'parseYAML "- 1\n- two"',
+  'parseYAML "n: 0x1F\no: 010\nbig: 12345678901234567890\nf: 1e3\ny: yes\nt: 2001-12-14"',
+  'toYAML (sprig_dict "a10" 1 "a2" 2 "B" 3 "_x" 4 "1" 5)', 'toYAML (sprig_dict "k" "a\nb" "l" "a\nb\n" "m" " lead" "n" "- x" "o" "x #y" "p" "it\'s" "q" "a:b")',
+  'toYAML (sprig_dict "f" 1.5 "g" 2.0 "h" 1e21 "i" 0.000001 "j" -3)', 'toYAML (sprig_list (sprig_list 1 (sprig_list 2)) (sprig_dict "a" (sprig_list "x")))',
+  'toYAML (sprig_dict "on" "off" "2001-12-14" "0x1F" "v" "1.0" "w" "1:20" "z" "@at")', 'toYAML "plain"', 'toYAML 1.5', 'toYAML (sprig_dict "a" (sprig_dict))',
+  'toTOML (sprig_dict "k" "quote\"d" "key with space" 1 "s" "a\nb\u0001")', 'toTOML (sprig_dict "z" (sprig_dict) "e" (sprig_list) "n" (sprig_list (sprig_list 1 2) (sprig_list "a")))',
+  'toTOML (sprig_dict "b" (sprig_dict "x" 1) "a" (sprig_list (sprig_dict "y" 2)) "c" 3 "h" 1e21 "s" 0.1)',
 ];
 
 export const SPRIG_CASES: SprigCase[] = [
