@@ -93,7 +93,8 @@ export class ExecChild {
   async signal(sig: SignalName): Promise<void> {
     this.log.info(`(child) receiving signal "${sig}"`);
     if (this.options.reloadSignal !== undefined && sig === this.options.reloadSignal) return this.reloadBySignal();
-    if (sig === (this.options.killSignal ?? 'SIGINT')) return this.kill(true);
+    // Killed on request, the process's exit is still reported (consul-template then exits with its code).
+    if (sig === (this.options.killSignal ?? 'SIGINT')) return this.kill(true, true);
     this.send(sig);
   }
 
@@ -134,7 +135,7 @@ export class ExecChild {
     }
   }
 
-  private async kill(immediately: boolean): Promise<void> {
+  private async kill(immediately: boolean, reportExit = false): Promise<void> {
     if (!this.running) {
       this.log.debug('(child) Kill() called but process dead; not waiting for splay.');
       return;
@@ -142,7 +143,7 @@ export class ExecChild {
     if (!immediately) await this.splay();
     const proc = this.proc!;
     if (!this.running) return;
-    this.expected.add(proc);
+    if (!reportExit) this.expected.add(proc);
     const killSignal = this.options.killSignal === undefined ? 'SIGINT' : this.options.killSignal;
     if (killSignal !== null) {
       this.send(killSignal);

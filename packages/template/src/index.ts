@@ -23,5 +23,7 @@ export type { ClientSourceOptions, ConsulQueryClient } from './client-source.js'
 // The command line and its configuration files (what `conclave-template` runs).
 export { runTemplateCommand, EXIT as TEMPLATE_EXIT_CODES, MONITORED_SIGNALS } from './template-command.js';
 export type { TemplateCommandIO } from './template-command.js';
+export { runEnvCommand } from './env-command.js';
+export type { EnvCommandIO } from './env-command.js';
 export { TemplateConfigError, loadTemplateConfig } from './template-config.js';
 export type { TemplateRunConfig } from './template-config.js';

@@ -59,3 +59,4 @@ export { execEnvironment } from './exec-env.js';
 export { pathMatch, starGlob } from './glob-match.js';
 export { retryPolicy, RETRY_DEFAULTS } from './retry-policy.js';
 export { resolveSandboxedPath } from './sandbox-path.js';
+export { buildEnvironment, ENV_FLAGS } from './env-command.js';
