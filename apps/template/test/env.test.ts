@@ -42,7 +42,13 @@ beforeAll(async () => {
 }, 60000);
 
 afterAll(async () => {
-  for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  // A failed test can leave a process running: stop it gracefully first so that it stops its own child.
+  const alive = procs.filter((p) => p.exitCode === null && p.signalCode === null);
+  for (const p of alive) p.kill('SIGINT');
+  await Promise.all(alive.map((p) => new Promise((r) => {
+    const t = setTimeout(() => { p.kill('SIGKILL'); r(undefined); }, 5000);
+    p.once('exit', () => { clearTimeout(t); r(undefined); });
+  })));
   await agent?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
