@@ -105,7 +105,8 @@ keys={{ sprig_keys $merged | sprig_sortAlpha | sprig_join " " }}
     const proc = spawn(process.execPath, [TEMPLATE_BIN, '-once', '-consul-addr', agent.httpAddr, '-config', join(dir, 'nodirs.hcl'), '-log-level', 'err'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    await new Promise((res) => setTimeout(res, 1500));
+    const deadline = Date.now() + 15000;
+    while (!err.includes('no such file or directory') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
     proc.kill('SIGINT');
     await new Promise((res) => proc.once('exit', res));
     expect(existsSync(join(dir, 'absent'))).toBe(false);

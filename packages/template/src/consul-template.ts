@@ -22,11 +22,19 @@ import { KeyPair } from './dependency.js';
 import { Scratch } from './scratch.js';
 import { starGlob } from './glob-match.js';
 import { resolveSandboxedPath } from './sandbox-path.js';
-import { sprigFuncs } from './sprig.js';
+import { sprigClockFuncs, sprigSharedFuncs } from './sprig.js';
 import { writeToFile } from './write-to-file.js';
 import { sockaddr } from './sockaddr.js';
 import { spewSdump, spewSprintf } from './spew.js';
 import { unsupportedFuncs } from './unsupported-funcs.js';
+
+let shared: Map<string, FuncSpec> | undefined;
+
+/** The functions every template shares unchanged (Sprig's and the refused ones), built once. */
+function sharedFuncs(): ReadonlyMap<string, FuncSpec> {
+  shared ??= new Map(Object.entries({ ...unsupportedFuncs(), ...sprigSharedFuncs() }));
+  return shared;
+}
 
 export interface ConsulTemplateOptions extends HelperOptions {
   leftDelim?: string;
@@ -82,17 +90,17 @@ export class ConsulTemplate {
     text: string,
     private readonly options: ConsulTemplateOptions = {},
   ) {
-    const funcs: Record<string, FuncSpec | FuncMap[string]> = {
-      ...unsupportedFuncs(),
-      ...sprigFuncs({ now: options.now, env: () => options.env ?? process.env }),
-      ...helperFuncs(options),
-      ...this.dataFuncs(),
-      ...this.localFuncs(),
-    };
+    const funcs: Record<string, FuncSpec | FuncMap[string]> = Object.assign(
+      sprigClockFuncs({ now: options.now, env: () => options.env ?? process.env }),
+      helperFuncs(options),
+      this.dataFuncs(),
+      this.localFuncs(),
+    );
     for (const [k, v] of Object.entries(options.funcs ?? {})) funcs[k] = v;
+    const shared = sharedFuncs();
     // Globs, as consul-template (`sprig_*` denies every Sprig function); a denied function takes strings.
     for (const pattern of options.functionDenylist ?? []) {
-      for (const name of Object.keys(funcs)) {
+      for (const name of [...Object.keys(funcs), ...shared.keys()]) {
         if (!starGlob(pattern, name)) continue;
         funcs[name] = fn([], () => {
           throw new Error('function is disabled');
@@ -103,6 +111,7 @@ export class ConsulTemplate {
     const missingKey: MissingKey = options.errorOnMissingKey ? 'error' : 'zero';
     this.template = parseTemplate(name, text, {
       funcs,
+      sharedFuncs: shared,
       leftDelim: options.leftDelim,
       rightDelim: options.rightDelim,
       missingKey,

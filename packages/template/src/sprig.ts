@@ -253,10 +253,8 @@ const REFUSED = [
   'typeIsLike', 'expandenv',
 ];
 
-/** The sprig_* functions. `now` is the clock (tests pin it); `env` backs sprig_env. */
-export function sprigFuncs(opts: { now?: () => Date; env?: () => Record<string, string | undefined> } = {}): Record<string, FuncSpec> {
-  const now = opts.now ?? (() => new Date());
-  const env = opts.env ?? (() => process.env);
+/** The functions that read the clock or the environment, made per template (tests pin the clock). */
+function clockAndEnvFuncs(now: () => Date, env: () => Record<string, string | undefined>): Record<string, FuncSpec> {
   const timeOf = (v: unknown): Date => {
     if (v instanceof GoTime) return v.date;
     if (v instanceof Date) return v;
@@ -267,6 +265,44 @@ export function sprigFuncs(opts: { now?: () => Date; env?: () => Record<string, 
     if (zone !== 'UTC' && zone !== 'Local' && zone !== '') throw new Error(`unknown time zone ${zone}`);
     return goTimeFormat(timeOf(d), layout);
   };
+  return {
+    env: fn(['string'], (k: string) => env()[k] ?? ''),
+    // dates (formatted in UTC: Go's Local is the machine's zone, UTC in containers)
+    now: fn([], () => new GoTime(now())),
+    date: fn(['string', 'any'], (layout: string, d: unknown) => dateIn(layout, d, 'Local')),
+    dateInZone: fn(['string', 'any', 'string'], dateIn),
+    date_in_zone: fn(['string', 'any', 'string'], dateIn),
+    htmlDate: fn(['any'], (d: unknown) => dateIn('2006-01-02', d, 'Local')),
+    htmlDateInZone: fn(['any', 'string'], (d: unknown, z: string) => dateIn('2006-01-02', d, z)),
+    unixEpoch: fn(['any'], (d: unknown) => String(Math.floor(timeOf(d).getTime() / 1000))),
+  };
+}
+
+let staticFuncs: Record<string, FuncSpec> | undefined;
+
+/** The sprig_* functions that do not depend on a template's options, built once and shared. */
+export function sprigSharedFuncs(): Record<string, FuncSpec> {
+  staticFuncs ??= prefixed(staticSprigFuncs());
+  return staticFuncs;
+}
+
+/** sprig_now, sprig_date..., sprig_env: per template, on its clock and environment. */
+export function sprigClockFuncs(opts: { now?: () => Date; env?: () => Record<string, string | undefined> } = {}): Record<string, FuncSpec> {
+  return prefixed(clockAndEnvFuncs(opts.now ?? (() => new Date()), opts.env ?? (() => process.env)));
+}
+
+/** Every sprig_* function (the shared ones and those on the given clock and environment). */
+export function sprigFuncs(opts: { now?: () => Date; env?: () => Record<string, string | undefined> } = {}): Record<string, FuncSpec> {
+  return { ...sprigSharedFuncs(), ...sprigClockFuncs(opts) };
+}
+
+function prefixed(m: Record<string, FuncSpec>): Record<string, FuncSpec> {
+  const out: Record<string, FuncSpec> = {};
+  for (const [k, v] of Object.entries(m)) out[`sprig_${k}`] = v;
+  return out;
+}
+
+function staticSprigFuncs(): Record<string, FuncSpec> {
   const math2 = (op: (a: number, b: number) => number) => (a: unknown, b: unknown) => op(toInt64(a), toInt64(b));
   const floatFold = (op: (a: number, b: number) => number) => (a: unknown, ...rest: unknown[]) => f64(rest.reduce<number>((acc, x) => op(acc, toFloat64(x)), toFloat64(a)));
   const s: Record<string, FuncSpec> = {
@@ -413,7 +449,6 @@ export function sprigFuncs(opts: { now?: () => Date; env?: () => Record<string, 
     kindOf: fn(['any'], (v: unknown) => goKindName(v)),
     kindIs: fn(['string', 'any'], (t: string, v: unknown) => t === goKindName(v)),
     deepEqual: fn(['any', 'any'], (a: unknown, b: unknown) => deepEqual(a, b)),
-    env: fn(['string'], (k: string) => env()[k] ?? ''),
     // paths (path and, on Unix, path/filepath: the same)
     base: fn(['string'], goBase),
     dir: fn(['string'], goDir),
@@ -450,14 +485,6 @@ export function sprigFuncs(opts: { now?: () => Date; env?: () => Record<string, 
     // semver (Masterminds/semver v3)
     semver: fn(['string'], (v: string) => parseSemver(v)),
     semverCompare: fn(['string', 'string'], (c: string, v: string) => semverConstraintMatches(c, v)),
-    // dates (formatted in UTC: Go's Local is the machine's zone, UTC in containers)
-    now: fn([], () => new GoTime(now())),
-    date: fn(['string', 'any'], (layout: string, d: unknown) => dateIn(layout, d, 'Local')),
-    dateInZone: fn(['string', 'any', 'string'], dateIn),
-    date_in_zone: fn(['string', 'any', 'string'], dateIn),
-    htmlDate: fn(['any'], (d: unknown) => dateIn('2006-01-02', d, 'Local')),
-    htmlDateInZone: fn(['any', 'string'], (d: unknown, z: string) => dateIn('2006-01-02', d, z)),
-    unixEpoch: fn(['any'], (d: unknown) => String(Math.floor(timeOf(d).getTime() / 1000))),
     // sprig takes a string or an int64 only: a template's int constant is neither and gives 0s.
     duration: fn(['any'], (sec: unknown) => formatGoDuration(typeof sec === 'string' && /^[+-]?\d+$/.test(sec) ? Number(sec) * 1e9 : 0)),
     // lists
@@ -560,9 +587,7 @@ export function sprigFuncs(opts: { now?: () => Date; env?: () => Record<string, 
       throw new Error(`sprig_${name} is not supported by conclave-template`);
     }, 'any');
   }
-  const prefixed: Record<string, FuncSpec> = {};
-  for (const [k, v] of Object.entries(s)) prefixed[`sprig_${k}`] = v;
-  return prefixed;
+  return s;
 }
 
 /** mergo.Merge (and WithOverride), recursing into nested maps as sprig's merge does. */
