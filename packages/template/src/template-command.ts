@@ -92,11 +92,20 @@ function usage(): string {
 /** Flags into a configuration layer (flags beat configuration files). Throws TemplateConfigError. */
 function configFromFlags(f: Record<string, unknown>): TemplateRunConfig {
   const c = emptyConfig();
+  // Go's flag package wraps a value's parse error this way.
+  const badValue = (name: string, e: unknown) => new TemplateConfigError(`invalid value ${JSON.stringify(f[name])} for flag -${name}: ${(e as Error).message}`);
   const dur = (name: string): number => {
     try {
       return parseGoDuration(f[name] as string) / 1e6;
     } catch (e) {
-      throw new TemplateConfigError(`-${name}: ${(e as Error).message}`);
+      throw badValue(name, e);
+    }
+  };
+  const sig = (name: string): SignalName | null => {
+    try {
+      return signalOrNone(f[name], name);
+    } catch (e) {
+      throw badValue(name, new Error((e as Error).message.replace(`${name}: `, '')));
     }
   };
   const has = (name: string) => f[name] !== undefined;
@@ -119,22 +128,28 @@ function configFromFlags(f: Record<string, unknown>): TemplateRunConfig {
   if (has('retry')) retry.backoffMs = dur('retry');
   if (has('consul-retry-max-backoff')) retry.maxBackoffMs = dur('consul-retry-max-backoff');
   if (Object.keys(retry).length > 0) c.consul.retry = retry;
-  if (typeof f.wait === 'string') c.wait = parseWaitSpec(f.wait);
+  if (typeof f.wait === 'string') {
+    try {
+      c.wait = parseWaitSpec(f.wait);
+    } catch (e) {
+      throw badValue('wait', e);
+    }
+  }
   if (typeof f['log-level'] === 'string') c.logLevel = f['log-level'];
   if (f.once === true) c.once = true;
   if (has('max-stale')) c.maxStaleMs = dur('max-stale');
   if (has('block-query-wait')) c.blockQueryWaitMs = dur('block-query-wait');
   if (typeof f['default-left-delimiter'] === 'string') c.defaultLeftDelimiter = f['default-left-delimiter'];
   if (typeof f['default-right-delimiter'] === 'string') c.defaultRightDelimiter = f['default-right-delimiter'];
-  if (has('kill-signal')) c.killSignal = signalOrNone(f['kill-signal'], '-kill-signal');
-  if (has('reload-signal')) c.reloadSignal = signalOrNone(f['reload-signal'], '-reload-signal');
+  if (has('kill-signal')) c.killSignal = sig('kill-signal');
+  if (has('reload-signal')) c.reloadSignal = sig('reload-signal');
   const exec: NonNullable<TemplateRunConfig['exec']> = {};
   if (typeof f.exec === 'string') {
     exec.enabled = true;
     exec.command = [f.exec];
   }
-  if (has('exec-kill-signal')) exec.killSignal = signalOrNone(f['exec-kill-signal'], '-exec-kill-signal');
-  if (has('exec-reload-signal')) exec.reloadSignal = signalOrNone(f['exec-reload-signal'], '-exec-reload-signal');
+  if (has('exec-kill-signal')) exec.killSignal = sig('exec-kill-signal');
+  if (has('exec-reload-signal')) exec.reloadSignal = sig('exec-reload-signal');
   if (has('exec-kill-timeout')) exec.killTimeoutMs = dur('exec-kill-timeout');
   if (has('exec-splay')) exec.splayMs = dur('exec-splay');
   const env: NonNullable<NonNullable<TemplateRunConfig['exec']>['env']> = {};

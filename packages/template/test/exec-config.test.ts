@@ -18,6 +18,8 @@ import {
   starGlob,
   DependencyStore,
   fileDependency,
+  runTemplateCommand,
+  TEMPLATE_EXIT_CODES,
 } from '../src/internal.js';
 
 describe('-template "in:out:cmd" as consul-template splits it', () => {
@@ -107,6 +109,18 @@ template {
     expect(pathMatch('CONSUL_[^AB]', 'CONSUL_B')).toBe(false);
     expect(pathMatch('A?C', 'ABC')).toBe(true);
     expect(pathMatch('[', 'x')).toBe(false);
+  });
+});
+
+describe('flag values', () => {
+  it('are parsed while parsing flags, errors in Go flag\'s words (exit 13)', async () => {
+    const err: string[] = [];
+    const io = { env: {}, stdout: () => undefined, stderr: (s: string) => void err.push(s) };
+    expect(await runTemplateCommand(['-exec-kill-signal', 'BOGUS', '-template', 'a:b'], io)).toBe(TEMPLATE_EXIT_CODES.parseFlags);
+    expect(err.join('')).toMatch(/^invalid value "BOGUS" for flag -exec-kill-signal: invalid signal "BOGUS" - valid signals are \[/);
+    err.length = 0;
+    expect(await runTemplateCommand(['-exec-splay', '5', '-template', 'a:b'], io)).toBe(TEMPLATE_EXIT_CODES.parseFlags);
+    expect(err.join('')).toBe('invalid value "5" for flag -exec-splay: time: missing unit in duration "5"\n');
   });
 });
 
