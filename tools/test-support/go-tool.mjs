@@ -1,5 +1,6 @@
 // The Go reference programs in tools/ (go-template: text/template; go-toolkit: durations, ParseBool,
-// SplitHostPort, JSON strings, regexp; go-bexpr: ?filter; go-hcl: hashicorp/hcl; go-x509: crypto/x509) are built
+// SplitHostPort, JSON strings, regexp; go-bexpr: ?filter; go-hcl: hashicorp/hcl; go-x509: crypto/x509; go-sprig:
+// Sprig, go-spew, yaml.v2 and BurntSushi/toml as consul-template registers them) are built
 // once per test file with Debian's Go, offline, in GOPATH mode: the standard library plus the Go libraries Debian
 // installs under /usr/share/gocode. Without Go (or a library a tool names in debianPackages) this throws: a
 // conformance test must fail, not skip.

@@ -1,6 +1,13 @@
-// `conclave-template`: consul-template's command line over @conclave/template. SIGINT/SIGTERM stop it cleanly.
-import { runTemplateCommand } from '@conclave/template';
+// `conclave-template`: consul-template's command line over @conclave/template. Every signal consul-template
+// watches is handed to the command: the kill signal (SIGINT) stops, the reload signal (SIGHUP) reloads, the
+// rest go to the -exec child. Listening for SIGUSR1 also keeps Node's inspector from starting on it.
+import { MONITORED_SIGNALS, runTemplateCommand } from '@conclave/template';
 
-const ac = new AbortController();
-process.on('SIGINT', () => ac.abort()).on('SIGTERM', () => ac.abort());
-process.exitCode = await runTemplateCommand(process.argv.slice(2), { signal: ac.signal });
+process.exitCode = await runTemplateCommand(process.argv.slice(2), {
+  onSignal(listener) {
+    for (const sig of MONITORED_SIGNALS) process.on(sig, listener);
+    return () => {
+      for (const sig of MONITORED_SIGNALS) process.off(sig, listener);
+    };
+  },
+});

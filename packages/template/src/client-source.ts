@@ -24,6 +24,7 @@ export interface ConsulQueryClient {
       stale?: boolean;
       maxStaleMs?: number;
       onError?: (e: Error, failures: number) => void;
+      retryDelay?: (failures: number) => number;
     },
   ): { stop(): void; done: Promise<void> };
 }
@@ -56,6 +57,7 @@ export function consulClientSource(client: ConsulQueryClient, options: ClientSou
         stale,
         maxStaleMs: stale ? maxStaleMs : undefined,
         onError: opts.onError,
+        retryDelay: opts.retryDelayMs,
       });
     },
   };

@@ -20,6 +20,21 @@ import { MissingKey } from './executor.js';
 import { Template, parseTemplate } from './template.js';
 import { KeyPair } from './dependency.js';
 import { Scratch } from './scratch.js';
+import { starGlob } from './glob-match.js';
+import { resolveSandboxedPath } from './sandbox-path.js';
+import { sprigClockFuncs, sprigSharedFuncs } from './sprig.js';
+import { writeToFile } from './write-to-file.js';
+import { sockaddr } from './sockaddr.js';
+import { spewSdump, spewSprintf } from './spew.js';
+import { unsupportedFuncs } from './unsupported-funcs.js';
+
+let shared: Map<string, FuncSpec> | undefined;
+
+/** The functions every template shares unchanged (Sprig's and the refused ones), built once. */
+function sharedFuncs(): ReadonlyMap<string, FuncSpec> {
+  shared ??= new Map(Object.entries({ ...unsupportedFuncs(), ...sprigSharedFuncs() }));
+  return shared;
+}
 
 export interface ConsulTemplateOptions extends HelperOptions {
   leftDelim?: string;
@@ -30,6 +45,10 @@ export interface ConsulTemplateOptions extends HelperOptions {
   env?: Record<string, string | undefined>;
   /** Names of functions to disable (function_denylist); calling one is an error. */
   functionDenylist?: string[];
+  /** consul-template's sandbox_path: `file` reads only below it (symlinks resolved). */
+  sandboxPath?: string;
+  /** Where spew_dump / spew_printf print (default process.stdout). */
+  stdout?: (s: string) => void;
   /** Extra functions (override consul-template's of the same name). */
   funcs?: FuncMap;
 }
@@ -71,16 +90,28 @@ export class ConsulTemplate {
     text: string,
     private readonly options: ConsulTemplateOptions = {},
   ) {
-    const funcs: Record<string, FuncSpec | FuncMap[string]> = { ...helperFuncs(options), ...this.dataFuncs(), ...this.localFuncs() };
+    const funcs: Record<string, FuncSpec | FuncMap[string]> = Object.assign(
+      sprigClockFuncs({ now: options.now, env: () => options.env ?? process.env }),
+      helperFuncs(options),
+      this.dataFuncs(),
+      this.localFuncs(),
+    );
     for (const [k, v] of Object.entries(options.funcs ?? {})) funcs[k] = v;
-    for (const denied of options.functionDenylist ?? []) {
-      funcs[denied] = fn([], () => {
-        throw new Error('function is disabled');
-      }, 'any');
+    const shared = sharedFuncs();
+    // Globs, as consul-template (`sprig_*` denies every Sprig function); a denied function takes strings.
+    for (const pattern of options.functionDenylist ?? []) {
+      for (const name of [...Object.keys(funcs), ...shared.keys()]) {
+        if (!starGlob(pattern, name)) continue;
+        funcs[name] = fn([], () => {
+          throw new Error('function is disabled');
+        }, 'string');
+      }
     }
-    const missingKey: MissingKey = options.errorOnMissingKey ? 'error' : 'default';
+    // consul-template sets missingkey=zero unless error_on_missing_key: a missing map[string]string key is "".
+    const missingKey: MissingKey = options.errorOnMissingKey ? 'error' : 'zero';
     this.template = parseTemplate(name, text, {
       funcs,
+      sharedFuncs: shared,
       leftDelim: options.leftDelim,
       rightDelim: options.rightDelim,
       missingKey,
@@ -94,6 +125,11 @@ export class ConsulTemplate {
     let text: string;
     try {
       text = this.template.execute(undefined);
+    } catch (e) {
+      // The dependencies used before the error still matter: the renderer keeps watching them, and an error
+      // while some are missing is usually the zero value of absent data (`key` is "" on the first pass).
+      if (e instanceof Error) Object.assign(e, { used: ctx.used.list, missing: ctx.missing.list });
+      throw e;
     } finally {
       this.ctx = null;
     }
@@ -186,7 +222,8 @@ export class ConsulTemplate {
       ),
       file: fn(['string'], (s: string) => {
         if (s.length === 0) return '';
-        return self.recall(fileDependency(s.trim()), '', (v) => ({ ok: true, value: v === null ? '' : (v as string) }));
+        const path = resolveSandboxedPath(self.options.sandboxPath ?? '', s.trim());
+        return self.recall(fileDependency(path), '', (v) => ({ ok: true, value: v === null ? '' : (v as string) }));
       }),
     };
   }
@@ -205,6 +242,18 @@ export class ConsulTemplate {
         const v = env()[s];
         return v === undefined ? def : v;
       }),
+      writeToFile: fn(['string', 'string', 'string', 'string'], writeToFile, 'string'),
+      sockaddr: fn([], (...args: string[]) => sockaddr(args), 'string'),
+      spew_sdump: fn([], (...args: unknown[]) => spewSdump(args), 'any'),
+      spew_dump: fn([], (...args: unknown[]) => {
+        (this.options.stdout ?? ((x: string) => void process.stdout.write(x)))(spewSdump(args));
+        return '';
+      }, 'any'),
+      spew_sprintf: fn(['string'], (f: string, ...args: unknown[]) => spewSprintf(f, args), 'any'),
+      spew_printf: fn(['string'], (f: string, ...args: unknown[]) => {
+        (this.options.stdout ?? ((x: string) => void process.stdout.write(x)))(spewSprintf(f, args));
+        return '';
+      }, 'any'),
       executeTemplate: fn(
         ['string'],
         (name: string, ...data: unknown[]) => {

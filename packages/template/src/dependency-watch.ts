@@ -16,7 +16,7 @@ export interface WatchingSource extends DependencySource {
   watch?(
     request: NonNullable<Dependency['request']>,
     onResult: (r: FetchResult) => void,
-    options: { waitMs: number; signal: AbortSignal; onError: (e: Error, failures: number) => void },
+    options: { waitMs: number; signal: AbortSignal; onError: (e: Error, failures: number) => void; retryDelayMs?: (failures: number) => number },
   ): { stop(): void; done: Promise<void> };
 }
 
@@ -70,7 +70,7 @@ export function watchDependency(
           report(e, 0);
         }
       },
-      { waitMs, signal, onError: (e, n) => report(e, n) },
+      { waitMs, signal, onError: (e, n) => report(e, n), retryDelayMs: options.retryDelayMs },
     );
     return {
       stop: () => {

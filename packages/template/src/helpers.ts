@@ -2,9 +2,10 @@
 // math, serialisation. Argument order and results follow consul-template (e.g. `subtract b a` = a - b,
 // so that `{{ 5 | subtract 1 }}` is 4).
 import { createHash, createHmac } from 'node:crypto';
-import { stringify as tomlStringify } from 'smol-toml';
-import { parse as yamlParse, stringify as yamlStringify } from 'yaml';
+import { parse as yamlParse } from 'yaml';
 import { KeyPair } from './dependency.js';
+import { toTomlText } from './toml-encode.js';
+import { toYamlText } from './yaml-encode.js';
 import { FuncSpec, fn } from './func-spec.js';
 import { GoRegexp, goJsonQuote, goQuote, parseGoBool } from '@conclave/toolkit';
 import { goSprintf } from './go-format.js';
@@ -279,7 +280,14 @@ function parseJSON(s: string): unknown {
 
 function parseYAML(s: string): unknown {
   if (s === '') return {};
-  return yamlParse(s);
+  try {
+    return yamlParse(s);
+  } catch (e) {
+    // yaml.v2's shape ("yaml: line N: ..."); the words after it are the parser's own, not libyaml's.
+    const line = (e as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    const what = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new Error(line !== undefined ? `yaml: line ${line}: ${what}` : `yaml: ${what}`);
+  }
 }
 
 // ---------- serialisation ----------
@@ -324,42 +332,16 @@ export function goJsonMarshal(v: unknown, indentBy = '', escapeHtml = true, leve
   }
 }
 
-/** Plain JS data for the YAML/TOML encoders: sorted maps, numbers, struct fields. */
-function plain(v: unknown, lowerStructFields: boolean): unknown {
-  if (v === null || v === undefined) return null;
-  switch (kindOf(v)) {
-    case 'float':
-      return numberValue(v);
-    case 'uint':
-      return (v as bigint) <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : (v as bigint).toString();
-    case 'slice':
-      return Array.from(v as ArrayLike<unknown>).map((x) => plain(x, lowerStructFields));
-    case 'map': {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of mapEntries(v as object)) out[k] = plain(x, lowerStructFields);
-      return out;
-    }
-    case 'struct': {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of structFields(v as object)) out[lowerStructFields ? k.toLowerCase() : k] = plain(x, lowerStructFields);
-      return out;
-    }
-    case 'func':
-      throw new Error(`cannot encode ${typeName(v)}`);
-    default:
-      return v;
-  }
-}
-
 function toYAML(v: unknown): string {
-  // yaml.v2 lower-cases struct field names and sorts map keys.
-  return yamlStringify(plain(v, true), { sortMapEntries: true }).trim();
+  return toYamlText(v).trim();
 }
 
 function toTOML(v: unknown): string {
-  const p = plain(v, false);
-  if (p === null || typeof p !== 'object' || Array.isArray(p)) throw new Error(`toTOML: toml: top-level values must be Go maps or structs`);
-  return tomlStringify(p as Record<string, unknown>).trim();
+  try {
+    return toTomlText(v).trim();
+  } catch (e) {
+    throw new Error(`toTOML: ${(e as Error).message}`);
+  }
 }
 
 // ---------- strings ----------

@@ -52,3 +52,11 @@ export {
   parseWaitSpec,
 } from './template-config.js';
 export { Scratch } from './scratch.js';
+export { mergeExec, signalOrNone } from './template-config.js';
+export type { ExecSpec, ExecEnvSpec, RetrySpec } from './template-config.js';
+export { prepareCommand, parseSignalName, VALID_SIGNALS } from './exec-child.js';
+export { execEnvironment } from './exec-env.js';
+export { pathMatch, starGlob } from './glob-match.js';
+export { retryPolicy, RETRY_DEFAULTS } from './retry-policy.js';
+export { resolveSandboxedPath } from './sandbox-path.js';
+export { buildEnvironment, ENV_FLAGS } from './env-command.js';

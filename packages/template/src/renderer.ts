@@ -32,6 +32,16 @@ export interface TemplateSpec {
   rightDelimiter?: string;
   errorOnMissingKey?: boolean;
   functionDenylist?: string[];
+  /** `file` may only read below this directory (symlinks resolved), as consul-template's sandbox_path. */
+  sandboxPath?: string;
+}
+
+/** What a pass did, for exec mode (start the child after the first complete render, reload it on change). */
+export interface PassSummary {
+  /** At least one file was written (its text changed) in this pass. */
+  renderedAny: boolean;
+  /** Every template has rendered completely at least once. */
+  allComplete: boolean;
 }
 
 export type RendererEvent =
@@ -60,6 +70,10 @@ export interface RendererOptions {
   onEvent?: (e: RendererEvent) => void;
   /** Retry delay for failing queries (default exponential with jitter, 250 ms to 60 s). */
   retryDelayMs?: (failures: number) => number;
+  /** Retries of a failing dependency after which the renderer gives up and stops (undefined: never). */
+  maxRetries?: number;
+  /** Runs after each pass that rendered something, before -once decides to stop; awaited. */
+  afterPass?: (summary: PassSummary) => Promise<void> | void;
 }
 
 interface TemplateState {
@@ -92,6 +106,8 @@ export class Renderer {
   private resolveFinished!: () => void;
   /** Resolves when the renderer stops (after -once completes, or stop()). */
   readonly finished: Promise<void>;
+  /** Why the renderer stopped by itself (a dependency exceeded its retries), if it did. */
+  failure: Error | undefined;
 
   constructor(private readonly options: RendererOptions) {
     this.log = options.logger ?? silentLogger;
@@ -123,6 +139,7 @@ export class Renderer {
         rightDelim: spec.rightDelimiter,
         errorOnMissingKey: spec.errorOnMissingKey,
         functionDenylist: spec.functionDenylist,
+        sandboxPath: spec.sandboxPath,
         env: this.options.env,
       });
       this.templates.push({
@@ -222,12 +239,14 @@ export class Renderer {
         if (text !== undefined) rendered.push([t, text]);
       }
       const commands = new Map<string, { command: string | string[]; timeoutMs: number; templates: string[] }>();
+      let renderedAny = false;
       for (const [t, text] of rendered) {
         if (this.stopped) return;
         let changed: boolean;
         try {
           changed = await this.publish(t, text);
           t.completeOnce = true;
+          if (changed) renderedAny = true;
         } catch (e) {
           this.log.error(`(runner) ${t.name}: ${(e as Error).message}`);
           this.emit({ type: 'error', template: t.name, error: e as Error });
@@ -243,6 +262,14 @@ export class Renderer {
         } else commands.set(key, { command: cmd, timeoutMs: t.spec.commandTimeoutMs ?? 30_000, templates: [t.name] });
       }
       for (const c of commands.values()) await this.execute(c.command, c.timeoutMs, c.templates);
+      if (rendered.length > 0 && this.options.afterPass && !this.stopped) {
+        try {
+          await this.options.afterPass({ renderedAny, allComplete: this.templates.every((x) => x.completeOnce) });
+        } catch (e) {
+          this.log.error(`(runner) ${(e as Error).message}`);
+          this.emit({ type: 'error', error: e as Error });
+        }
+      }
       if (this.options.once && this.templates.every((x) => x.completeOnce)) await this.stop();
     } finally {
       this.passRunning = false;
@@ -273,6 +300,15 @@ export class Renderer {
           waitMs: this.options.blockQueryWaitMs ?? 60_000,
           retryDelayMs: this.options.retryDelayMs,
           onError: (d, e, failures) => {
+            const max = this.options.maxRetries;
+            if (max !== undefined && failures > max) {
+              // consul-template's view gives up and the runner exits with the error.
+              this.log.error(`(view) ${d.id}: ${e.message} (exceeded maximum retries)`);
+              this.emit({ type: 'error', error: e });
+              if (!this.failure) this.failure = new Error(`${d.id}: ${e.message} (exceeded maximum retries)`);
+              void this.stop();
+              return;
+            }
             this.log.warn(`(view) ${d.id}: ${e.message} (retry attempt ${failures})`);
             this.emit({ type: 'error', error: e });
           },
@@ -303,6 +339,14 @@ export class Renderer {
     try {
       r = t.tmpl.render(this.store);
     } catch (e) {
+      const partial = e as Error & { used?: Dependency[]; missing?: Dependency[] };
+      if (partial.used) this.ensureWatched(t, partial.used);
+      if (partial.missing && partial.missing.length > 0) {
+        // Data still on its way: the error comes from zero values standing in for it; render again on arrival.
+        this.log.debug(`(runner) ${t.name}: ${partial.message} (while waiting for ${partial.missing.length} dependencies)`);
+        this.emit({ type: 'render', template: t.name, complete: false, missing: partial.missing.map((d) => d.id) });
+        return undefined;
+      }
       this.log.error(`(runner) ${t.name}: ${(e as Error).message}`);
       this.emit({ type: 'error', template: t.name, error: e as Error });
       return undefined;

@@ -6,13 +6,49 @@ import { extname, join } from 'node:path';
 import { parseGoBool, parseGoDuration } from '@conclave/toolkit';
 import { HclError, parseHcl } from '@conclave/hcl';
 import { TemplateSpec, WaitSpec } from './renderer.js';
+import { SignalName, parseSignalName } from './exec-child.js';
 
 export class TemplateConfigError extends Error {
   override name = 'TemplateConfigError';
 }
 
+/** consul-template's `exec { env { ... } }`. */
+export interface ExecEnvSpec {
+  pristine?: boolean;
+  custom?: string[];
+  allowlist?: string[];
+  denylist?: string[];
+}
+
+/** consul-template's `exec { ... }` (and the -exec* flags). */
+export interface ExecSpec {
+  command?: string[];
+  enabled?: boolean;
+  /** null: "" was given (restart instead of signalling). */
+  reloadSignal?: SignalName | null;
+  /** null: "" was given (SIGKILL at once). */
+  killSignal?: SignalName | null;
+  killTimeoutMs?: number;
+  splayMs?: number;
+  timeoutMs?: number;
+  env?: ExecEnvSpec;
+}
+
+/** consul-template's `consul { retry { ... } }` (and -retry, -consul-retry*). */
+export interface RetrySpec {
+  enabled?: boolean;
+  /** 0 = unlimited; default 12. */
+  attempts?: number;
+  backoffMs?: number;
+  maxBackoffMs?: number;
+}
+
 export interface TemplateRunConfig {
-  consul: { address?: string; token?: string; ssl?: SslSpec };
+  consul: { address?: string; token?: string; ssl?: SslSpec; retry?: RetrySpec };
+  exec?: ExecSpec;
+  /** Top-level kill_signal / reload_signal; null = "" (do not listen). */
+  killSignal?: SignalName | null;
+  reloadSignal?: SignalName | null;
   templates: TemplateSpec[];
   wait?: WaitSpec;
   logLevel?: string;
@@ -29,8 +65,8 @@ export function emptyConfig(): TemplateRunConfig {
   return { consul: {}, templates: [], warnings: [] };
 }
 
-const UNSUPPORTED_TOP = ['vault', 'nomad', 'exec', 'deduplicate', 'syslog', 'pid_file', 'kill_signal', 'reload_signal', 'template_error_fatal', 'log_file', 'reload'];
-const UNSUPPORTED_TEMPLATE = ['exec', 'sandbox_path', 'user', 'group', 'uid', 'gid', 'source_raw', 'exec_kill_signal'];
+const UNSUPPORTED_TOP = ['vault', 'nomad', 'deduplicate', 'syslog', 'pid_file', 'template_error_fatal', 'log_file', 'reload'];
+const UNSUPPORTED_TEMPLATE = ['user', 'group', 'uid', 'gid', 'source_raw'];
 
 type Raw = Record<string, unknown>;
 
@@ -94,6 +130,119 @@ function duration(v: unknown, where: string): number {
   } catch (e) {
     throw new TemplateConfigError(`${where}: ${(e as Error).message}`);
   }
+}
+
+function int(v: unknown, where: string): number {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^-?[0-9]+$/.test(v.trim())) return Number(v.trim()); // mapstructure's weak decoding
+  throw new TemplateConfigError(`${where}: expected an integer, got ${JSON.stringify(v)}`);
+}
+
+function strList(v: unknown, where: string): string[] {
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v.map((x, i) => str(x, `${where}[${i}]`));
+  throw new TemplateConfigError(`${where}: expected a string or a list of strings, got ${JSON.stringify(v)}`);
+}
+
+/** A signal name; "" means none (null), as consul-template's config. */
+export function signalOrNone(v: unknown, where: string): SignalName | null {
+  const s = str(v, where);
+  if (s === '') return null;
+  try {
+    return parseSignalName(s);
+  } catch (e) {
+    throw new TemplateConfigError(`${where}: ${(e as Error).message}`);
+  }
+}
+
+/** consul-template's commandList: a string is one command (run by `sh -c` when it has spaces), a list is argv. */
+function commandList(v: unknown, where: string): string[] {
+  return strList(v, where);
+}
+
+function decodeExec(v: unknown, where: string): ExecSpec {
+  const out: ExecSpec = {};
+  for (const b of blocks(v, where)) {
+    for (const [k, x] of Object.entries(b)) {
+      const at = `${where}.${k}`;
+      switch (k) {
+        case 'command':
+          out.command = commandList(x, at);
+          break;
+        case 'enabled':
+          out.enabled = bool(x, at);
+          break;
+        case 'reload_signal':
+          out.reloadSignal = signalOrNone(x, at);
+          break;
+        case 'kill_signal':
+          out.killSignal = signalOrNone(x, at);
+          break;
+        case 'kill_timeout':
+          out.killTimeoutMs = duration(x, at);
+          break;
+        case 'splay':
+          out.splayMs = duration(x, at);
+          break;
+        case 'timeout':
+          out.timeoutMs = duration(x, at);
+          break;
+        case 'env':
+          out.env = { ...out.env, ...decodeExecEnv(x, at) };
+          break;
+        default:
+          throw new TemplateConfigError(`${at}: unknown key "${k}"`);
+      }
+    }
+  }
+  return out;
+}
+
+function decodeExecEnv(v: unknown, where: string): ExecEnvSpec {
+  const out: ExecEnvSpec = {};
+  for (const b of blocks(v, where)) {
+    for (const [k, x] of Object.entries(b)) {
+      const at = `${where}.${k}`;
+      if (k === 'pristine') out.pristine = bool(x, at);
+      else if (k === 'custom') out.custom = strList(x, at);
+      else if (k === 'allowlist' || k === 'whitelist') out.allowlist = [...(out.allowlist ?? []), ...strList(x, at)];
+      else if (k === 'denylist' || k === 'blacklist') out.denylist = [...(out.denylist ?? []), ...strList(x, at)];
+      else throw new TemplateConfigError(`${at}: unknown key "${k}"`);
+    }
+  }
+  return out;
+}
+
+function decodeRetry(v: unknown, where: string): RetrySpec {
+  const out: RetrySpec = {};
+  for (const b of blocks(v, where)) {
+    for (const [k, x] of Object.entries(b)) {
+      const at = `${where}.${k}`;
+      if (k === 'enabled') out.enabled = bool(x, at);
+      else if (k === 'attempts') out.attempts = int(x, at);
+      else if (k === 'backoff') out.backoffMs = duration(x, at);
+      else if (k === 'max_backoff') out.maxBackoffMs = duration(x, at);
+      else throw new TemplateConfigError(`${at}: unknown key "${k}"`);
+    }
+  }
+  return out;
+}
+
+/** Field-wise merge of two exec blocks (later wins; env lists accumulate as consul-template's EnvConfig.Merge). */
+export function mergeExec(a: ExecSpec | undefined, b: ExecSpec | undefined): ExecSpec | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  const out: ExecSpec = { ...a };
+  for (const [k, v] of Object.entries(b) as [keyof ExecSpec, unknown][]) if (v !== undefined && k !== 'env') (out as Record<string, unknown>)[k] = v;
+  if (a.env || b.env) {
+    out.env = {
+      pristine: b.env?.pristine ?? a.env?.pristine,
+      custom: [...(a.env?.custom ?? []), ...(b.env?.custom ?? [])],
+      allowlist: [...(a.env?.allowlist ?? []), ...(b.env?.allowlist ?? [])],
+      denylist: [...(a.env?.denylist ?? []), ...(b.env?.denylist ?? [])],
+    };
+  }
+  return out;
 }
 
 function perms(v: unknown, where: string): number {
@@ -171,6 +320,16 @@ function decodeTemplate(b: Raw, where: string, warnings: string[]): TemplateSpec
       case 'error_on_missing_key':
         t.errorOnMissingKey = bool(v, at);
         break;
+      case 'sandbox_path':
+        t.sandboxPath = str(v, at);
+        break;
+      case 'exec': {
+        // A template's own exec block is its command (consul-template 0.26+): command and timeout.
+        const e = decodeExec(v, at);
+        if (e.command !== undefined) t.command = e.command.length === 1 ? e.command[0] : e.command;
+        if (e.timeoutMs !== undefined) t.commandTimeoutMs = e.timeoutMs;
+        break;
+      }
       case 'function_denylist':
       case 'function_blacklist':
         if (!Array.isArray(v)) throw new TemplateConfigError(`${at}: expected a list of function names`);
@@ -198,7 +357,8 @@ export function decodeTemplateConfig(doc: Raw, file: string): TemplateRunConfig 
             if (ck === 'address') cfg.consul.address = str(cv, `${at}.address`);
             else if (ck === 'token') cfg.consul.token = str(cv, `${at}.token`);
             else if (ck === 'ssl') cfg.consul.ssl = { ...cfg.consul.ssl, ...decodeSsl(cv, `${at}.ssl`) };
-            else if (['retry', 'auth', 'transport', 'namespace'].includes(ck)) cfg.warnings.push(`${at}.${ck} is not supported and is ignored`);
+            else if (ck === 'retry') cfg.consul.retry = { ...cfg.consul.retry, ...decodeRetry(cv, `${at}.retry`) };
+            else if (['auth', 'transport', 'namespace'].includes(ck)) cfg.warnings.push(`${at}.${ck} is not supported and is ignored`);
             else throw new TemplateConfigError(`${at}.${ck}: unknown key "${ck}"`);
           }
         }
@@ -208,6 +368,15 @@ export function decodeTemplateConfig(doc: Raw, file: string): TemplateRunConfig 
         break;
       case 'wait':
         cfg.wait = decodeWait(v, at);
+        break;
+      case 'exec':
+        cfg.exec = mergeExec(cfg.exec, decodeExec(v, at));
+        break;
+      case 'kill_signal':
+        cfg.killSignal = signalOrNone(v, at);
+        break;
+      case 'reload_signal':
+        cfg.reloadSignal = signalOrNone(v, at);
         break;
       case 'log_level':
         cfg.logLevel = str(v, at);
@@ -238,8 +407,16 @@ export function decodeTemplateConfig(doc: Raw, file: string): TemplateRunConfig 
 /** Later values win; templates accumulate (consul-template's merge). */
 export function mergeConfigs(a: TemplateRunConfig, b: TemplateRunConfig): TemplateRunConfig {
   return {
-    consul: { ...a.consul, ...b.consul, ssl: a.consul.ssl || b.consul.ssl ? { ...a.consul.ssl, ...b.consul.ssl } : undefined },
+    consul: {
+      ...a.consul,
+      ...b.consul,
+      ssl: a.consul.ssl || b.consul.ssl ? { ...a.consul.ssl, ...b.consul.ssl } : undefined,
+      retry: a.consul.retry || b.consul.retry ? { ...a.consul.retry, ...b.consul.retry } : undefined,
+    },
     templates: [...a.templates, ...b.templates],
+    exec: mergeExec(a.exec, b.exec),
+    killSignal: b.killSignal !== undefined ? b.killSignal : a.killSignal,
+    reloadSignal: b.reloadSignal !== undefined ? b.reloadSignal : a.reloadSignal,
     wait: b.wait ?? a.wait,
     logLevel: b.logLevel ?? a.logLevel,
     once: b.once ?? a.once,
@@ -289,15 +466,17 @@ export async function loadTemplateConfig(path: string): Promise<TemplateRunConfi
   return parseTemplateConfigText(await fs.readFile(path, 'utf8'), path);
 }
 
-/** `-template "src[:dst[:cmd]]"`: further ":" belong to the command. */
+/**
+ * `-template "src[:dst[:cmd]]"`, split as consul-template does (regexp `([a-zA-Z]:)?([^:]+)`): a drive letter
+ * stays with its path (`C:\\in.tpl:D:\\out.txt`), empty parts are dropped, parts after the third rejoin the
+ * command with ":".
+ */
 export function parseTemplateFlag(value: string): TemplateSpec {
-  if (value.trim() === '') throw new TemplateConfigError('-template: empty value (expected "source[:destination[:command]]")');
-  const parts = value.split(':');
+  if (value.trim() === '') throw new TemplateConfigError('template: cannot be empty');
+  const parts = value.match(/([a-zA-Z]:)?([^:]+)/g) ?? [];
+  if (parts.length === 0) throw new TemplateConfigError('template: cannot be empty');
   const spec: TemplateSpec = { source: parts[0] };
-  if (parts.length > 1 && parts[1] !== '') spec.destination = parts[1];
-  if (parts.length > 2) {
-    const cmd = parts.slice(2).join(':');
-    if (cmd !== '') spec.command = cmd;
-  }
+  if (parts.length > 1) spec.destination = parts[1];
+  if (parts.length > 2) spec.command = parts.slice(2).join(':');
   return spec;
 }

@@ -15,6 +15,11 @@ export interface TemplateOptions {
   missingKey?: MissingKey;
   /** Maximum nesting of {{template}} calls before failing (Go allows 100000; JS stacks are smaller). Default 200. */
   maxDepth?: number;
+  /**
+   * A large, validated function table shared by many templates (consul-template's Sprig functions), consulted
+   * after `funcs` and the builtins: copying it into every template cost more than parsing the template.
+   */
+  sharedFuncs?: ReadonlyMap<string, FuncSpec>;
 }
 
 const IDENT = /^[\p{L}_][\p{L}\p{Nd}_]*$/u;
@@ -30,6 +35,7 @@ export class Template {
     text: string,
     options: TemplateOptions = {},
   ) {
+    const shared = options.sharedFuncs;
     this.funcs = new Map(Object.entries(builtinFuncs()));
     for (const [fname, f] of Object.entries(options.funcs ?? {})) {
       if (!IDENT.test(fname)) throw new TemplateFuncError(`function name ${goQuote(fname)} is not a valid identifier`);
@@ -39,7 +45,7 @@ export class Template {
       this.trees = parseTrees(name, text, {
         leftDelim: options.leftDelim,
         rightDelim: options.rightDelim,
-        hasFunction: (n) => this.funcs.has(n),
+        hasFunction: (n) => this.funcs.has(n) || shared?.has(n) === true,
       });
     } catch (e) {
       if (e instanceof RangeError) throw new TemplateParseError(`template: ${name}: template nesting is too deep to parse`, name, 0);
@@ -47,7 +53,7 @@ export class Template {
     }
     this.env = {
       lookup: (n) => this.trees.get(n),
-      func: (n) => this.funcs.get(n),
+      func: (n) => this.funcs.get(n) ?? shared?.get(n),
       missingKey: options.missingKey ?? 'default',
       maxDepth: options.maxDepth ?? 200,
     };

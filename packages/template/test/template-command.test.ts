@@ -143,7 +143,8 @@ describe('runTemplateCommand', () => {
     expect(await runTemplateCommand(['-config', '/nonexistent.hcl'], d.io)).toBe(EXIT.config);
     expect(d.err.join('')).toContain('/nonexistent.hcl: no such file or directory');
     const e = io();
-    expect(await runTemplateCommand(['-template', 'x:y', '-wait', 'soon'], e.io)).toBe(EXIT.config);
+    // consul-template parses flag values while parsing flags: a bad one is a flag error (13).
+    expect(await runTemplateCommand(['-template', 'x:y', '-wait', 'soon'], e.io)).toBe(EXIT.parseFlags);
     expect(e.err.join('')).toContain('time: invalid duration "soon"');
   });
 
