@@ -11,6 +11,8 @@ export const MAX_WATCHES = 8;
 /** The wait of each loopback blocking query: short enough that a stale connection is noticed. */
 const WAIT = '60s';
 const HEARTBEAT_MS = 15_000;
+/** How often reads that have no index (so cannot block) are repeated. */
+const POLL_MS = 5_000;
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
 
 export interface Loopback {
@@ -24,6 +26,8 @@ interface WatchState {
   request?: http.ClientRequest;
   timer?: NodeJS.Timeout;
   failures: number;
+  /** The last body of a read without X-Consul-Index. */
+  last?: string;
 }
 
 const agent = new http.Agent({ keepAlive: true });
@@ -89,7 +93,15 @@ export function serveStream(req: http.IncomingMessage, res: http.ServerResponse,
           const body = Buffer.concat(chunks).toString('utf8');
           const raw = reply.headers['x-consul-index'];
           const index = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : undefined;
-          if (index === undefined) return retry(i, status, body, reply.headers['content-type'] ?? '');
+          if (index === undefined) {
+            if (status < 200 || status >= 300) return retry(i, status, body, reply.headers['content-type'] ?? '');
+            // A read that cannot block (members, datacenters): read again every POLL_MS, send what changed.
+            w.failures = 0;
+            if (body !== w.last) send(i, status, 0, reply.headers['content-type'] ?? '', body);
+            w.last = body;
+            w.timer = setTimeout(() => run(i), POLL_MS);
+            return;
+          }
           w.failures = 0;
           const changed = index !== w.index || w.index === 0;
           // An index that went backwards (a restored snapshot, another server) restarts from it, as Consul's
