@@ -1,8 +1,9 @@
 // The app shell: skip link, navigation, the datacenter picker, the retrying banner, and the page for the URL.
 import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
-import { useLive, offline } from './live.js';
-import { href, navigate, route, focusMain } from './router.js';
+import { signal } from '@preact/signals';
+import { offline } from './live.js';
+import { href, navigate, route } from './router.js';
 import { setToken, token } from './api.js';
 import { Page } from './components.js';
 import { ServicesPage } from './pages/services.js';
@@ -11,6 +12,15 @@ import { NodesPage } from './pages/nodes.js';
 import { NodePage } from './pages/node.js';
 import { KvPage } from './pages/kv.js';
 import { MembersPage, RaftPage } from './pages/cluster.js';
+
+/** The datacenters, read once at load for the picker (they rarely change; a reload reads them again). */
+const dcList = signal<string[]>([]);
+void fetch('/v1/catalog/datacenters')
+  .then((r) => (r.ok ? r.json() : []))
+  .then(
+    (l: string[]) => (dcList.value = l),
+    () => undefined,
+  );
 
 const PAGES: Array<[string, string]> = [
   ['services', 'Services'],
@@ -23,11 +33,11 @@ const PAGES: Array<[string, string]> = [
 
 function App() {
   const r = route.value;
-  const [dcs] = useLive<[string[]]>(r.dc ? [] : ['/v1/catalog/datacenters']);
   // `/ui/` alone: go to the first datacenter's services (the agent's own is first in its list).
+  const first = dcList.value[0];
   useEffect(() => {
-    if (!r.dc && dcs.value.data?.length) navigate(href(dcs.value.data[0]!, 'services'), true);
-  }, [r.dc, dcs.value.data]);
+    if (!r.dc && first) navigate(href(first, 'services'), true);
+  }, [r.dc, first]);
   useEffect(() => {
     const page = PAGES.find(([p]) => p === r.page)?.[1] ?? 'Conclave';
     document.title = `${r.name ? `${r.name} · ` : ''}${page} · ${r.dc} · Conclave`;
@@ -92,11 +102,6 @@ function DcSelect({ dc }: { dc: string }) {
   );
 }
 
-import { signal } from '@preact/signals';
-const dcList = signal<string[]>([]);
-void fetch('/v1/catalog/datacenters')
-  .then((r) => (r.ok ? r.json() : []))
-  .then((l: string[]) => (dcList.value = l), () => undefined);
 
 function Routed() {
   const r = route.value;
@@ -144,5 +149,5 @@ function Settings() {
   );
 }
 
+// A first load keeps the browser's focus (the skip link comes first); navigations move it to the heading.
 render(<App />, document.getElementById('app')!);
-focusMain();
