@@ -26,6 +26,8 @@ interface WatchState {
   request?: http.ClientRequest;
   timer?: NodeJS.Timeout;
   failures: number;
+  /** False until the first (non-blocking) read answered. */
+  started?: boolean;
   /** The last body of a read without X-Consul-Index. */
   last?: string;
 }
@@ -82,7 +84,9 @@ export function serveStream(req: http.IncomingMessage, res: http.ServerResponse,
     const headers: Record<string, string> = {};
     if (token) headers['X-Consul-Token'] = token;
     const request = http.get(
-      { host: loopback.host, port: loopback.port, path: `${w.path}${sep}index=${w.index}&wait=${WAIT}`, headers, agent },
+      // The first read of a stream never blocks: after a reconnect the agent may have restarted or been
+      // restored with lower indexes, and blocking on the old index would hide that until the wait ran out.
+      { host: loopback.host, port: loopback.port, path: w.started ? `${w.path}${sep}index=${w.index}&wait=${WAIT}` : w.path, headers, agent },
       (reply) => {
         const chunks: Buffer[] = [];
         reply.on('data', (c: Buffer) => chunks.push(c));
@@ -103,6 +107,7 @@ export function serveStream(req: http.IncomingMessage, res: http.ServerResponse,
             return;
           }
           w.failures = 0;
+          w.started = true;
           const changed = index !== w.index || w.index === 0;
           // An index that went backwards (a restored snapshot, another server) restarts from it, as Consul's
           // clients do; an unchanged one after a timeout sends nothing.
