@@ -53,21 +53,57 @@ export async function handleInternalUi(call: ApiCall): Promise<void> {
   const opts = parseBlockingOptions(call);
   if (rest === 'ui/services') {
     const pred = filterPredicate(call, CHECK_SERVICE_NODE_TYPE);
+    if (pred) {
+      // ?filter runs over Consul's CheckServiceNode: build them all, keep those that match.
+      return blockingQuery(
+        call,
+        opts,
+        (ws) => {
+          const names = catalog.serviceList({}, ws);
+          let index = Math.max(names.index, catalog.maxIndex());
+          const dump: HealthEntry[] = [];
+          for (const name of Object.keys(names.value)) {
+            const r = catalog.checkServiceNodes(name, {}, ws);
+            index = Math.max(index, r.index);
+            for (const e of r.value) if (pred(e)) dump.push(e);
+          }
+          return { index, value: dump.map(instanceOf) };
+        },
+        (r) => call.jsonWithMeta(200, call.encode(summarizeServices(r.value)), r.index, opts.mode),
+      );
+    }
+    // Unfiltered (the common case, every page load): all checks read once and grouped by node, instead of a
+    // CheckServiceNode per instance; about half the work at thousands of instances.
     return blockingQuery(
       call,
       opts,
       (ws) => {
         const names = catalog.serviceList({}, ws);
-        let index = Math.max(names.index, catalog.maxIndex());
-        const dump: HealthEntry[] = [];
-        for (const name of Object.keys(names.value)) {
-          const r = catalog.checkServiceNodes(name, {}, ws);
-          index = Math.max(index, r.index);
-          for (const e of r.value) dump.push(e);
+        const byNode = new Map<string, CheckView[]>();
+        for (const c of catalog.checksInState('any', {}, ws).value) {
+          const list = byNode.get(c.Node);
+          if (list) list.push(c);
+          else byNode.set(c.Node, [c]);
         }
-        return { index, value: dump };
+        const out: Instance[] = [];
+        for (const name of Object.keys(names.value)) {
+          for (const sn of catalog.serviceNodes(name, {}, ws).value) {
+            const checks = (byNode.get(sn.Node) ?? []).filter((c) => c.ServiceID === '' || c.ServiceID === sn.ServiceID);
+            out.push({
+              node: sn.Node,
+              datacenter: sn.Datacenter,
+              name: sn.ServiceName,
+              kind: sn.ServiceKind,
+              tags: sn.ServiceTags,
+              meta: sn.ServiceMeta,
+              native: Boolean((sn.ServiceConnect as { Native?: boolean }).Native),
+              checks,
+            });
+          }
+        }
+        return { index: catalog.maxIndex(), value: out };
       },
-      (r) => call.jsonWithMeta(200, call.encode(summarizeServices(filterList(r.value, pred))), r.index, opts.mode),
+      (r) => call.jsonWithMeta(200, call.encode(summarizeServices(r.value)), r.index, opts.mode),
     );
   }
   if (rest === 'ui/nodes') {
@@ -115,18 +151,42 @@ function nodeInfo(call: ApiCall, n: NodeView, ws: Parameters<ApiCall['backend'][
   };
 }
 
+/** What a summary needs of one service instance. */
+export interface Instance {
+  node: string;
+  datacenter: string;
+  name: string;
+  kind: string | undefined;
+  tags: string[];
+  meta: Record<string, string> | undefined;
+  native: boolean;
+  checks: Array<Pick<CheckView, 'CheckID' | 'Status'>>;
+}
+
+function instanceOf(e: HealthEntry): Instance {
+  return {
+    node: e.Node.Node,
+    datacenter: e.Node.Datacenter,
+    name: e.Service.Service,
+    kind: e.Service.Kind,
+    tags: e.Service.Tags,
+    meta: e.Service.Meta,
+    native: Boolean((e.Service.Connect as { Native?: boolean }).Native),
+    checks: e.Checks,
+  };
+}
+
 /** Consul's summarizeServices + prepSummaryOutput: one summary per name, sorted by name; a check counted once
  * per node and CheckID however many instances on that node it applies to (node checks apply to all). */
-export function summarizeServices(dump: HealthEntry[]): UiServiceSummary[] {
+export function summarizeServices(dump: Instance[]): UiServiceSummary[] {
   const byName = new Map<string, { sum: UiServiceSummary; checks: Map<string, string>; nodes: Set<string>; tags: Set<string>; sources: Set<string> }>();
   for (const e of dump) {
-    const svc = e.Service;
-    let s = byName.get(svc.Service);
+    let s = byName.get(e.name);
     if (!s) {
       s = {
         sum: {
-          Name: svc.Service,
-          Datacenter: e.Node.Datacenter,
+          Name: e.name,
+          Datacenter: e.datacenter,
           Tags: null,
           Nodes: null,
           ExternalSources: null,
@@ -145,17 +205,17 @@ export function summarizeServices(dump: HealthEntry[]): UiServiceSummary[] {
         tags: new Set(),
         sources: new Set(),
       };
-      byName.set(svc.Service, s);
+      byName.set(e.name, s);
     }
-    if (svc.Kind) s.sum.Kind = svc.Kind;
-    s.sum.Datacenter = e.Node.Datacenter;
+    if (e.kind) s.sum.Kind = e.kind;
+    s.sum.Datacenter = e.datacenter;
     s.sum.InstanceCount++;
-    if ((svc.Connect as { Native?: boolean }).Native) s.sum.ConnectNative = true;
-    s.nodes.add(e.Node.Node);
-    for (const t of svc.Tags) s.tags.add(t);
-    const source = svc.Meta?.['external-source'];
+    if (e.native) s.sum.ConnectNative = true;
+    s.nodes.add(e.node);
+    for (const t of e.tags) s.tags.add(t);
+    const source = e.meta?.['external-source'];
     if (source) s.sources.add(source);
-    for (const c of e.Checks) s.checks.set(`${e.Node.Node}/${c.CheckID}`, c.Status);
+    for (const c of e.checks) s.checks.set(`${e.node}/${c.CheckID}`, c.Status);
   }
   const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const out: UiServiceSummary[] = [];
