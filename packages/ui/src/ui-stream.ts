@@ -45,7 +45,8 @@ export function serveStream(req: http.IncomingMessage, res: http.ServerResponse,
   if (!loopback) return bad(503, 'The UI stream needs the agent\'s HTTP listener (ports.http)');
   if (paths.length === 0 || paths.length > MAX_WATCHES) return bad(400, `Between 1 and ${MAX_WATCHES} watch parameters are required`);
   for (const p of paths)
-    if (!p.startsWith('/v1/') || p.startsWith('/v1/internal/ui/stream') || /[\r\n]/.test(p)) return bad(400, `Invalid watch path ${JSON.stringify(p)}`);
+    // Printable ASCII only (the page percent-encodes names): Node refuses other characters in a request path.
+    if (!/^\/v1\/[\x21-\x7e]*$/.test(p) || p.startsWith('/v1/internal/ui/stream')) return bad(400, `Invalid watch path ${JSON.stringify(p)}`);
   const resume = (req.headers['last-event-id'] ?? query.get('index') ?? '').toString().split(',');
   const token = query.get('token') ?? (req.headers['x-consul-token'] as string | undefined);
   const watches: WatchState[] = paths.map((path, i) => ({ path, index: /^\d+$/.test(resume[i] ?? '') ? Number(resume[i]) : 0, failures: 0 }));
@@ -83,7 +84,9 @@ export function serveStream(req: http.IncomingMessage, res: http.ServerResponse,
     const sep = w.path.includes('?') ? '&' : '?';
     const headers: Record<string, string> = {};
     if (token) headers['X-Consul-Token'] = token;
-    const request = http.get(
+    let request: http.ClientRequest;
+    try {
+      request = http.get(
       // The first read of a stream never blocks: after a reconnect the agent may have restarted or been
       // restored with lower indexes, and blocking on the old index would hide that until the wait ran out.
       { host: loopback.host, port: loopback.port, path: w.started ? `${w.path}${sep}index=${w.index}&wait=${WAIT}` : w.path, headers, agent },
@@ -117,6 +120,10 @@ export function serveStream(req: http.IncomingMessage, res: http.ServerResponse,
         });
       },
     );
+    } catch (err) {
+      // A path Node will not send: answered as a failed read, never thrown out of a timer.
+      return retry(i, 400, `Invalid watch path: ${(err as Error).message}`);
+    }
     request.on('error', (err) => {
       w.request = undefined;
       if (!closed) retry(i, 0, `The agent did not answer: ${err.message}`);

@@ -230,22 +230,26 @@ describe('the web UI in chromium', () => {
     await expect.poll(heading).toBe('Nodes');
     await page.goto(`${agent.base}/ui/dc1/no-such-page`);
     await expect.poll(heading).toBe('Not found');
+    // A datacenter the agent does not know: its 500 is shown with the agent's own text.
+    await page.goto(`${agent.base}/ui/elsewhere/services`);
+    await expect.poll(() => page.locator('.error').textContent()).toMatch(/The agent answered 500:[\s\S]*No path to datacenter/);
+    await axe('error-500');
   });
 
   it('is usable from the keyboard: filter, then Tab to a service and Enter', async () => {
     await page.goto(`${agent.base}/ui/dc1/services`);
     await page.locator('tbody tr').first().waitFor();
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
     await page.getByLabel('Filter').focus();
     await page.keyboard.type('web');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('web');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('web');
     await page.keyboard.press('Enter');
     await expect.poll(heading).toBe('Service web');
     // Focus moved to the new page's heading for screen readers and keyboard users.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    await expect.poll(() => page.evaluate('document.activeElement?.tagName')).toBe('H1');
   });
 
   it('shows a retrying banner while the agent is away and recovers by itself', async () => {
