@@ -24,10 +24,18 @@ export function worst(statuses: string[]): string {
   return 'passing';
 }
 
+/** An error answer with the agent's own text; 409 is the page's word for a refused check-and-set (the agent
+ * answered `false`). */
 export function ErrorBox({ error }: { error: { status: number; text: string } }) {
   return (
     <div class="error" role="alert">
-      <strong>{error.status === 403 ? 'Permission denied (403): the token cannot read this.' : `The agent answered ${error.status}:`}</strong>
+      <strong>
+        {error.status === 403
+          ? 'Permission denied (403): the token cannot read this.'
+          : error.status === 409
+            ? 'Not saved:'
+            : `The agent answered ${error.status}:`}
+      </strong>
       <pre>{error.text}</pre>
     </div>
   );
