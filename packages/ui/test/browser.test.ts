@@ -265,6 +265,24 @@ describe('the web UI in chromium', () => {
     await expect.poll(() => page.locator('tbody tr a').allTextContents(), { timeout: 10_000 }).toEqual(['consul']);
   });
 
+  it('falls back to blocking queries where EventSource is missing', async () => {
+    // (The agent was restarted empty by the test before.)
+    await api('PUT', '/v1/kv/app/config', 'hello');
+    const ctx = await browser.newContext();
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(5000);
+    await p.addInitScript('delete window.EventSource');
+    const seen: string[] = [];
+    p.on('request', (r) => seen.push(r.url()));
+    await p.goto(`${agent.base}/ui/dc1/kv/app/config`);
+    await expect.poll(() => p.getByTestId('kv-value').textContent()).toBe('hello');
+    await api('PUT', '/v1/kv/app/config', 'changed');
+    await expect.poll(() => p.getByTestId('kv-value').textContent()).toBe('changed');
+    expect(seen.some((u) => u.includes('/v1/kv/app/config?dc=dc1&index='))).toBe(true);
+    expect(seen.some((u) => u.includes('/v1/internal/ui/stream'))).toBe(false);
+    await ctx.close();
+  });
+
   it('made every request to the agent\'s own origin and raised no page error', () => {
     const origin = new URL(agent.base).origin;
     expect(requests.length).toBeGreaterThan(10);
