@@ -11,6 +11,9 @@ export const MAX_WATCHES = 8;
 /** The wait of each loopback blocking query: short enough that a stale connection is noticed. */
 const WAIT = '60s';
 const HEARTBEAT_MS = 15_000;
+/** A tab that stops reading: once this much waits unsent the stream is closed (its reconnect resumes by index)
+ * rather than letting the agent buffer without bound. */
+const MAX_BUFFERED = 8 * 1024 * 1024;
 /** How often reads that have no index (so cannot block) are repeated. */
 const POLL_MS = 5_000;
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
@@ -76,6 +79,7 @@ export function serveStream(req: http.IncomingMessage, res: http.ServerResponse,
     const payload = `{"w":${w},"s":${status},"i":${index},${isJson ? `"b":${body}` : `"t":${JSON.stringify(body)}`}}`;
     // One `data:` line: JSON never holds a raw newline outside strings once compacted; split defensively.
     res.write(`id: ${watches.map((x) => x.index).join(',')}\ndata: ${payload.replace(/\n/g, '\ndata: ')}\n\n`);
+    if (res.writableLength > MAX_BUFFERED) res.destroy();
   };
 
   const run = (i: number) => {
