@@ -31,10 +31,12 @@ export const ALLOWED = {
   'packages/dns': ['toolkit'],
   // Clients of any Consul-compatible agent.
   'packages/client': ['toolkit'],
+  // The web UI: its browser app and the handler that serves it; imports nothing of ours.
+  'packages/ui': [],
   'packages/template': ['client', 'hcl', 'toolkit'],
   'packages/watch': ['client', 'toolkit'],
   // Composition.
-  'packages/agent': ['acl', 'catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'hcl', 'metrics', 'toolkit'],
+  'packages/agent': ['acl', 'catalog', 'kv', 'state', 'health', 'http-api', 'dns', 'raft', 'gossip', 'client', 'watch', 'hcl', 'metrics', 'ui', 'toolkit'],
   'packages/cli': ['agent', 'catalog', 'state', 'client', 'watch', 'tls', 'toolkit'],
   // Launchers.
   'apps/agent': ['cli'],

@@ -1,10 +1,11 @@
 // The agent's front ends: the HTTP API (over an ApiBackend the agent assembles) and DNS (over the catalog, or
 // through a server on a client agent), each started when its port is not -1 and closed together.
-import { RequestLimits, createHttpApi, type ApiBackend, type HttpApi } from '@conclave/http-api';
+import { RequestLimits, createHttpApi, type ApiBackend, type HttpApi, type HttpApiOptions } from '@conclave/http-api';
 import type { DnsDataSource, DnsReloadableOptions, DnsServer } from '@conclave/dns';
 import type { Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
 import { effectiveTls } from './config/tls-config.js';
+import { uiEnabled } from './config/agent-config.js';
 import { certificateExpiry, serverTlsOptions } from './tls-options.js';
 
 /** A certificate that expires sooner than this is warned about at start and on reload. */
@@ -55,7 +56,15 @@ export class FrontEnds {
         : new RequestLimits(cfg.requestLimits, (kind, method, path) =>
             httpLog.warn('Request over the rate limit', { kind, method, path, mode: cfg.requestLimits.mode }),
           );
+    // The web UI's code is loaded only when it is served: an agent without -ui never imports it.
+    let fallback: HttpApiOptions['fallback'];
+    if (uiEnabled(cfg)) {
+      const { createUiHandler } = await import('@conclave/ui');
+      fallback = createUiHandler({ dir: cfg.ui.dir || undefined, contentPath: cfg.ui.contentPath, loopback: () => this.loopback() });
+      this.logger.info('Serving the web UI', { path: cfg.ui.contentPath, dir: cfg.ui.dir || '(bundled)' });
+    }
     const options = {
+      fallback,
       onError: (err: unknown, method: string, url: string) => httpLog.error('Request error', { method, url, error: err }),
       logger: httpLog,
       maxConnsPerClient: cfg.httpMaxConnsPerClient,

@@ -98,6 +98,12 @@ export const ENDPOINT_PERMISSIONS: PermissionRow[] = [
   { path: 'catalog/gateway-services/', need: (_c, gw) => read('service', gw), doc: 'service:read on the gateway' },
   { path: 'health/ingress/', need: (_c, name) => read('service', name), doc: 'service:read on the service' },
   { path: 'operator/usage', need: () => read('operator'), doc: 'operator:read' },
+  // The web UI's summaries; Consul filters them entry by entry, these take read on every name until they filter.
+  { path: 'internal/ui/services', need: () => [read('service', ''), read('node', '')], doc: 'service:read and node:read on every name (prefix "")' },
+  { path: 'internal/ui/nodes', need: () => [read('node', ''), read('service', '')], doc: 'node:read and service:read on every name (prefix "")' },
+  { path: 'internal/ui/node/', need: (_c, node) => read('node', node), doc: 'node:read on the node' },
+  // The push stream runs each read it carries through this API with the caller's token, checked as that endpoint.
+  { path: 'internal/ui/stream', need: () => 'none', doc: 'none itself; each read it carries is checked as its own endpoint' },
   { path: 'coordinate/datacenters', need: () => 'none', doc: 'none' },
   { path: 'coordinate/node/', need: (_c, node) => read('node', node), doc: 'node:read on the node' },
   // Consul filters these lists node by node; until they filter, reading all of them takes node:read everywhere.

@@ -166,3 +166,15 @@ export const FILTER_TYPES = {
   AgentService: AGENT_SERVICE_TYPE,
   AgentMember: AGENT_MEMBER_TYPE,
 } as const;
+
+/** structs.NodeInfo (a NodeDump entry): /v1/internal/ui/nodes. Not in FILTER_TYPES: tools/go-bexpr does not
+ * declare it, its fields are Node's plus the two lists whose element types are checked there. */
+export const NODE_INFO_TYPE = struct('NodeInfo', {
+  ID: str,
+  Node: str,
+  Address: str,
+  TaggedAddresses: stringMap,
+  Meta: stringMap,
+  Services: slice(ptr(NODE_SERVICE_TYPE)),
+  Checks: slice(ptr(HEALTH_CHECK_TYPE)),
+});

@@ -28,6 +28,7 @@ import { handleSession } from './session-endpoints.js';
 import { handleSnapshot } from './snapshot-endpoints.js';
 import { handleStatus } from './status-endpoints.js';
 import { handleTxn } from './txn-endpoints.js';
+import { handleInternalUi, isUiEndpoint } from './ui-endpoints.js';
 import type { RequestLimits } from './request-limits.js';
 import { AgentCache, isCacheablePath } from './agent-cache.js';
 import { serveCached } from './cached-read.js';
@@ -58,6 +59,9 @@ export interface HttpApiOptions {
   /** Told when a request to one of Consul's endpoints was answered: its method, the label of Consul's route
    * (route-label.ts) and the milliseconds from arrival to answer, for consul.api.http. */
   onRequestDone?: (method: string, route: string, ms: number) => void;
+  /** Offered every request no /v1 endpoint answers (the web UI's files and stream); returns true when it
+   * answered it. */
+  fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
 
 export interface HttpsOptions extends SecureContextOptions {
@@ -154,9 +158,14 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       } else if (c === 111 /* o */ && path.startsWith('/v1/operator/')) {
         handler = handleOperator;
         rest = path.slice(13);
+      } else if (c === 105 /* i */ && path.startsWith('/v1/internal/') && isUiEndpoint(path.slice(13))) {
+        handler = handleInternalUi;
+        rest = path.slice(13);
       }
     }
     if (!handler) {
+      // The web UI (its files, `/`'s redirect, its push stream) when the agent serves it; it sees the raw URL.
+      if (options.fallback?.(req, res)) return;
       plain(res, 404, NOT_FOUND);
       return;
     }

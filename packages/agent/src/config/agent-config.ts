@@ -109,6 +109,9 @@ export interface AgentConfig {
   /** http_config.response_headers and max_header_bytes (0: Node's default). */
   httpResponseHeaders: Record<string, string>;
   httpMaxHeaderBytes: number;
+  /** ui_config (and the older ui / ui_dir / -ui / -ui-dir). `enabled` undefined: on in -dev, off otherwise;
+   * a `dir` turns it on unless `enabled` is false. `contentPath` is where it is served (default /ui/). */
+  ui: { enabled?: boolean; dir: string; contentPath: string };
   sessionTtlMinNs: number;
   /** disable_remote_exec: `_rexec` events are ignored unless false (Consul's default: true). */
   disableRemoteExec: boolean;
@@ -197,6 +200,7 @@ export function defaultConfig(hostname: string): AgentConfig {
     requestLimits: { mode: 'disabled', readRate: -1, writeRate: -1 },
     httpResponseHeaders: {},
     httpMaxHeaderBytes: 0,
+    ui: { dir: '', contentPath: '/ui/' },
     sessionTtlMinNs: 10e9,
     autopilot: { ...DEFAULT_AUTOPILOT_CONFIG },
     disableRemoteExec: true,
@@ -233,4 +237,9 @@ export function defaultConfig(hostname: string): AgentConfig {
     configFiles: [],
     configDirs: [],
   };
+}
+
+/** Whether the agent serves the web UI: ui_config.enabled, else on with a ui_config.dir or in -dev. */
+export function uiEnabled(cfg: Pick<AgentConfig, 'ui' | 'dev'>): boolean {
+  return cfg.ui.enabled ?? (cfg.ui.dir !== '' || cfg.dev);
 }

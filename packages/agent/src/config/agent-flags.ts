@@ -57,8 +57,9 @@ export const AGENT_FLAGS: FlagSpecs = {
   rejoin: { kind: 'bool', usage: 'Ignore a previous leave and rejoin the cluster.' },
   'leave-on-terminate': { kind: 'bool', usage: 'Leave the cluster gracefully on SIGTERM.' },
   'pid-file': { kind: 'string', usage: 'Path to write the agent PID to.' },
-  ui: { kind: 'bool', usage: 'Accepted for compatibility; the web UI is not served.' },
-  'ui-dir': { kind: 'string', usage: 'Accepted for compatibility; the web UI is not served.' },
+  ui: { kind: 'bool', usage: 'Serve the web UI at /ui/ (on by default in -dev).' },
+  'ui-dir': { kind: 'string', usage: 'Serve the web UI from this directory instead of the bundled one.' },
+  'ui-content-path': { kind: 'string', usage: 'The HTTP path the web UI is served under (default /ui/).' },
 };
 
 /** Said once at start when -syslog / enable_syslog is set. */
@@ -188,7 +189,9 @@ function readAgentConfig(argv: readonly string[], host: string): BuiltConfig & {
   if (f['leave-on-terminate'] !== undefined) cfg.leaveOnTerminate = f['leave-on-terminate'] as boolean;
   if (f.rejoin !== undefined) cfg.rejoinAfterLeave = f.rejoin as boolean;
   if (str('pid-file') !== undefined) cfg.pidFile = str('pid-file')!;
-  if (f.ui !== undefined || f['ui-dir'] !== undefined) warnings.push('-ui/-ui-dir: the web UI is not served by Conclave');
+  if (f.ui !== undefined) cfg.ui.enabled = f.ui as boolean;
+  if (str('ui-dir') !== undefined) cfg.ui.dir = str('ui-dir')!;
+  if (str('ui-content-path') !== undefined) cfg.ui.contentPath = str('ui-content-path')!;
 
   // -hcl fragments come last, after the flags, as in Consul.
   ((f.hcl as string[] | undefined) ?? []).forEach((data, i) => {

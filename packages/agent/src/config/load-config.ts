@@ -301,9 +301,22 @@ const SCHEMA: Record<string, KeySpec> = {
   // Accepted for compatibility; Conclave does not act on them yet (docs/api-support.md lists them).
   connect: ignored('object'),
   peering: ignored('object'),
-  ui: ignored('bool'),
-  ui_config: ignored('object'),
-  ui_dir: ignored('string'),
+  ui: { kind: 'bool', set: (c, v: boolean) => void (c.ui.enabled = v) },
+  ui_dir: { kind: 'string', set: (c, v: string) => void (c.ui.dir = v) },
+  ui_config: {
+    kind: 'object',
+    keys: {
+      enabled: { kind: 'bool', set: (c, v: boolean) => void (c.ui.enabled = v) },
+      dir: { kind: 'string', set: (c, v: string) => void (c.ui.dir = v) },
+      content_path: { kind: 'string', set: (c, v: string) => void (c.ui.contentPath = v) },
+      // Consul's metrics and dashboard links: accepted, not used by Conclave's UI.
+      metrics_provider: ignored('string'),
+      metrics_provider_files: ignored('strings'),
+      metrics_provider_options_json: ignored('string'),
+      metrics_proxy: ignored('any'),
+      dashboard_url_templates: ignored('any'),
+    },
+  },
   telemetry: {
     kind: 'object',
     keys: {
