@@ -187,7 +187,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     // ?dc= naming another datacenter: the whole request is answered there (agent endpoints are this agent's).
     const dcFwd = backend.datacenterForwarder;
     if (dcFwd && handler !== handleAgent && qi >= 0 && otherDatacenter(url.slice(qi + 1), backend.datacenter)) {
-      forward(dcFwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, backend.nodeName);
+      forward(dcFwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName), backend.acl?.defaultToken?.());
       return;
     }
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
