@@ -4,7 +4,9 @@
 // Read-only and tolerant: an unreadable snapshot throws with the reason, nothing else is assumed about it.
 
 import { pack, unpack } from 'msgpackr';
+import type { KvEntry, KvRestoreBuilder } from '@conclave/kv';
 import { isPlainObject } from '@conclave/toolkit';
+import { SnapshotStreamDecoder, isStreamSnapshot } from './snapshot-stream.js';
 
 export interface SnapshotRecordStats {
   /** Consul's structs.MessageType name. */
@@ -25,7 +27,7 @@ export interface SnapshotStats {
 export function snapshotStats(state: Uint8Array, kvDepth = 2, kvFilter = ''): SnapshotStats {
   let file: Record<string, unknown>;
   try {
-    file = unpack(state) as Record<string, unknown>;
+    file = isStreamSnapshot(state) ? tablesOfStream(state) : (unpack(state) as Record<string, unknown>);
   } catch (err) {
     throw new Error(`snapshot state is not valid msgpack: ${(err as Error).message}`);
   }
@@ -79,4 +81,21 @@ export function byteSize(bytes: number): string {
   ];
   const [div, unit] = units.find(([d]) => bytes >= d)!;
   return (bytes / div).toFixed(1).replace(/\.0$/, '') + unit;
+}
+
+/** A version 2 state.bin (snapshot-stream.ts) as the table set of version 1, which the itemizing reads. */
+function tablesOfStream(state: Uint8Array): Record<string, unknown> {
+  const entries: KvEntry[] = [];
+  let kvTombstones: Array<[string, number]> = [];
+  let kvTableIndex = 0;
+  const decoder = new SnapshotStreamDecoder((tombstones, tableIndex) => {
+    kvTombstones = tombstones;
+    kvTableIndex = tableIndex;
+    // Only collected to be counted: nothing is restored, so commit has nothing to hand back.
+    const collect: KvRestoreBuilder = { add: (batch) => void entries.push(...batch), commit: () => [] };
+    return collect;
+  });
+  decoder.push(state);
+  const { header } = decoder.finish();
+  return { ...header, kv: { entries, tombstones: kvTombstones, tableIndex: kvTableIndex } };
 }
