@@ -44,7 +44,7 @@ export const NEMESES = {
       const b = order.slice(a.length);
       lab.split(withClients(cluster, a), b);
       lab.apply();
-      return { target: `${names(a)} | ${names(b)}`, heal: async () => lab.healAll() };
+      return { target: `${names(a)} / ${names(b)}`, heal: async () => lab.healAll() };
     },
   },
   'partition-random': {
@@ -58,7 +58,7 @@ export const NEMESES = {
       const side = rng() < 0.5 ? withClients(cluster, a) : a;
       lab.split(side, side === a ? withClients(cluster, b) : b);
       lab.apply();
-      return { target: `${names(a)} | ${names(b)}`, heal: async () => lab.healAll() };
+      return { target: `${names(a)} / ${names(b)}`, heal: async () => lab.healAll() };
     },
   },
   bridge: {
@@ -72,7 +72,7 @@ export const NEMESES = {
       const b = rest.slice(a.length);
       lab.split(a, b);
       lab.apply();
-      return { target: `${names(a)} | ${names(b)} via ${bridge.name}`, heal: async () => lab.healAll() };
+      return { target: `${names(a)} / ${names(b)} via ${bridge.name}`, heal: async () => lab.healAll() };
     },
   },
   'one-way': {

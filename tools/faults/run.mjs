@@ -92,6 +92,9 @@ const workloads = workloadNames.map((w) => {
 });
 const t0 = performance.now();
 const end = Date.now() + seconds * 1000;
+let nemesisDone = false;
+// Clients stop when --time is spent and the nemesis schedule is through (a slow election must not cut it short).
+const running = () => Date.now() < end || !nemesisDone;
 let seqN = 0;
 const acks = []; // acknowledged writes of every workload {call, ret}: availability and recovery
 const ctx = { cluster, lab, now: () => performance.now() - t0, seq: () => seqN++, ack: (call, ret) => acks.push({ call, ret }) };
@@ -101,7 +104,7 @@ async function client(c) {
   // The register gets half of the operations: its checker is the strongest; the rest share the other half.
   const weights = workloads.map((w) => (w.name === 'register' ? Math.max(1, workloads.length - 1) : 1));
   const total = weights.reduce((a, b) => a + b, 0);
-  while (Date.now() < end) {
+  while (running()) {
     let pick = crng() * total;
     const w = workloads.find((_, i) => (pick -= weights[i]) < 0) ?? workloads[0];
     const eps = cluster.endpoints();
@@ -130,7 +133,7 @@ async function fullyRecovered() {
 async function nemesis() {
   await sleep(intervalS * 1000);
   const queue = [...runnable];
-  while (Date.now() + 2 * intervalS * 1000 <= end && runnable.length) {
+  while (queue.length || (Date.now() + 2 * intervalS * 1000 <= end && runnable.length)) {
     const kind = queue.shift() ?? runnable[Math.floor(rng() * runnable.length)];
     const leader = await waitLeader(30_000);
     if (!leader) {
@@ -161,7 +164,7 @@ async function nemesis() {
 }
 
 const background = workloads.flatMap((w) => (w.background ? w.background(ctx) : []));
-await Promise.all([...Array.from({ length: clientCount }, (_, c) => client(c)), nemesis()]);
+await Promise.all([...Array.from({ length: clientCount }, (_, c) => client(c)), nemesis().finally(() => (nemesisDone = true))]);
 
 // ---------------------------------------------------------------- heal everything, final reads
 lab.healAll();
