@@ -9,8 +9,13 @@ import { minimize } from '../minimize.mjs';
 export class RegisterWorkload {
   name = 'register';
 
-  constructor({ keys = 4 } = {}) {
-    this.keys = Array.from({ length: keys }, (_, i) => `k${i}`);
+  constructor({ keys = 4, epochMs = 30_000 } = {}) {
+    // Keys rotate every epochMs (k<epoch>-<i>): a key's history stays short however long the run, so the
+    // linearizability search stays tractable (a 5-minute run on 4 fixed keys with hundreds of unknown-outcome
+    // writes ran it out of steps).
+    this.keyCount = keys;
+    this.epochMs = epochMs;
+    this.keys = new Set();
     this.history = [];
     this.defaultReads = 0;
     this.opId = 0;
@@ -23,7 +28,8 @@ export class RegisterWorkload {
   /** One operation by client `c` (rng: that client's seeded source) against endpoint `h`. */
   async step(ctx, c, rng, h) {
     const { cluster, now } = ctx;
-    const key = this.keys[Math.floor(rng() * this.keys.length)];
+    const key = `k${Math.floor(now() / this.epochMs)}-${Math.floor(rng() * this.keyCount)}`;
+    this.keys.add(key);
     const r = rng();
     const value = `c${c}-${ctx.seq()}`;
     if (r < 0.35) {
