@@ -192,14 +192,14 @@ const unavailableIn = (from, to) => {
 };
 const firstAckAfter = (t) => Math.min(...acks.filter((a) => a.call > t).map((a) => a.ret)) - t;
 console.log(`\n${results.map((r) => r.stats).join('\n')}`);
-console.log('\n| nemesis | target | fault → a write acknowledged (ms) | heal → a write acknowledged (ms) | heal → full recovery (ms) | unavailable s/min in its window |');
-console.log('|---|---|--:|--:|--:|--:|');
+console.log('\n| nemesis | target | window (s) | fault → a write acknowledged (ms) | heal → a write acknowledged (ms) | heal → full recovery (ms) | unavailable s/min in its window |');
+console.log('|---|---|--:|--:|--:|--:|--:|');
 for (const f of faults) {
   const win = (f.windowEnd ?? ctx.now()) - f.at;
   const un = unavailableIn(f.at, f.windowEnd ?? ctx.now());
-  console.log(`| ${f.kind} | ${f.target ?? f.error} | ${firstAckAfter(f.at).toFixed(0)} | ${firstAckAfter(f.healedAt).toFixed(0)} | ${Number.isNaN(f.recoveredAt) ? 'never' : (f.recoveredAt - f.healedAt).toFixed(0)} | ${((60 * un) / (win / 1000)).toFixed(1)} |`);
+  console.log(`| ${f.kind} | ${f.target ?? f.error} | ${(win / 1000).toFixed(1)} | ${firstAckAfter(f.at).toFixed(0)} | ${firstAckAfter(f.healedAt).toFixed(0)} | ${Number.isNaN(f.recoveredAt) ? 'never' : (f.recoveredAt - f.healedAt).toFixed(0)} | ${((60 * un) / (win / 1000)).toFixed(1)} |`);
 }
-for (const s of skipped) console.log(`| ${s.nemesis} | SKIPPED: ${s.why} | | | | |`);
+for (const s of skipped) console.log(`| ${s.nemesis} | SKIPPED: ${s.why} | | | | | |`);
 const un = unavailableIn(0, ctx.now());
 const lost = results.reduce((a, r) => a + (r.lost ?? 0), 0);
 console.log(`\nseconds without an acknowledged write: ${un} of ${Math.floor(totalS)} (${((60 * un) / totalS).toFixed(1)} per minute); acknowledged writes lost: ${lost}${workloadNames.includes('register') ? ' (+ the register verdict)' : ''}`);
