@@ -34,7 +34,7 @@ export class ConclaveCluster {
   start(h, { bootstrap = true } = {}) {
     const joins = this.servers.filter((o) => o !== h).flatMap((o) => ['-retry-join', o.ip]);
     const role = h.server ? ['-server', ...(bootstrap ? ['-bootstrap-expect', String(this.servers.length)] : [])] : [];
-    const argv = [process.execPath, bin, 'agent', ...role, '-node', h.name, '-bind', h.ip, '-client', h.ip, '-data-dir', join(h.dir, 'data'), '-raft-multiplier', '1', '-retry-interval', '1s', '-dns-port', '-1', '-log-level', 'warn', ...joins];
+    const argv = [process.execPath, bin, 'agent', ...role, '-node', h.name, '-bind', h.ip, '-client', h.ip, '-data-dir', join(h.dir, 'data'), '-raft-multiplier', '1', '-retry-interval', '1s', '-dns-port', '-1', '-log-level', process.env.FAULTS_LOG_LEVEL ?? 'warn', ...joins];
     // The wall clock is moved by rewriting clockFile (re-read at most every second); the monotonic clock, which
     // Node's timers run on, is left alone: a jump of the wall clock must not be able to stall the event loop.
     const env = FAKETIME_LIB && h.server ? { LD_PRELOAD: FAKETIME_LIB, FAKETIME_TIMESTAMP_FILE: h.clockFile, FAKETIME_CACHE_DURATION: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' } : {};
@@ -100,9 +100,10 @@ export class ConclaveCluster {
 
   /** Voters in the Raft configuration as the leader sees them. */
   async voters() {
-    for (const s of this.servers) {
+    const lead = await this.leader();
+    for (const s of lead ? [lead] : []) {
       try {
-        const r = await http(s, 'GET', '/v1/operator/raft/configuration?stale', undefined, 1000);
+        const r = await http(s, 'GET', '/v1/operator/raft/configuration', undefined, 1000);
         if (r.status === 200) return JSON.parse(r.text).Servers.filter((x) => x.Voter).map((x) => x.Node);
       } catch {}
     }
