@@ -112,6 +112,7 @@ export const NEMESES = {
     // run on the monotonic clock and ?consistent reads confirm leadership with a heartbeat round (ReadIndex),
     // so consistent reads must stay linearizable; what reads the wall clock (session TTLs, hold deadlines) moves.
     needs: 'faketime',
+    conclaveOnly: true, // the etcd lab has neither libfaketime nor a tmpfs per server
     async start({ cluster, rng }) {
       const s = cluster.servers[Math.floor(rng() * cluster.servers.length)];
       const by = Math.round((rng() < 0.5 ? -1 : 1) * (60 + rng() * 540));
@@ -123,6 +124,7 @@ export const NEMESES = {
     // One server's wall clock runs at twice the real rate (a step of +1 s every second) for the window, then
     // steps back to the real time.
     needs: 'faketime',
+    conclaveOnly: true, // the etcd lab has neither libfaketime nor a tmpfs per server
     async start({ cluster, rng }) {
       const s = cluster.servers[Math.floor(rng() * cluster.servers.length)];
       let off = 0;
@@ -140,6 +142,7 @@ export const NEMESES = {
     // One server's data directory (its own tmpfs) is filled to the last byte, leader or follower at random;
     // it must refuse what it cannot persist, never corrupt its log, and catch up once the space returns.
     needs: 'tmpfs',
+    conclaveOnly: true, // the etcd lab has neither libfaketime nor a tmpfs per server
     async start({ cluster, leader, rng }) {
       const s = rng() < 0.5 ? leader : cluster.servers.find((x) => x !== leader);
       const filler = join(s.dir, 'filler');
@@ -162,7 +165,7 @@ export const NEMESES = {
       throw new Error('unreachable: slow-disk is always skipped');
     },
   },
-  'membership': {
+  membership: {
     // A membership change during a partition: one server is cut off, a new server joins the majority side and
     // is promoted to voter by autopilot, the partition heals, then the new server leaves gracefully.
     needs: 'nft',
