@@ -85,7 +85,7 @@ await sleep(2000); // the client agent joins, autopilot settles
 log(`seed ${seed}; ${system}, ${serverCount} servers${cluster.clients?.length ? ` + ${cluster.clients.length} client agent` : ''} in namespaces, leader ${(await cluster.leader())?.name}; ${seconds} s, nemeses ${runnable.join(', ') || 'none'}; workloads ${workloadNames.join(', ')}; load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
 // ---------------------------------------------------------------- workloads
-const makers = { register: () => new RegisterWorkload({ keys: 4 }), 'append-set': () => new AppendSetWorkload(), locks: () => new LocksWorkload(), watch: () => new WatchWorkload(), catalog: () => new CatalogWorkload() };
+const makers = { register: () => new RegisterWorkload(), 'append-set': () => new AppendSetWorkload(), locks: () => new LocksWorkload(), watch: () => new WatchWorkload(), catalog: () => new CatalogWorkload() };
 const workloads = workloadNames.map((w) => {
   if (!makers[w]) throw new Error(`unknown workload ${w}; known: ${Object.keys(makers).join(', ')}`);
   return makers[w]();

@@ -228,6 +228,9 @@ export class RaftNode extends EventEmitter {
       try {
         await this.o.storage.close();
         await this.loadCore(false);
+        // What queued up meanwhile (ticks, messages) was for the old core: a burst of stale ticks would only
+        // start an election at once. Raft tolerates the lost messages.
+        this.inbox = [];
         this.updateStatus();
         this.logger.info('restarted from disk after a failed write', { node: this.id, applied: this.applied });
         return;

@@ -9,7 +9,7 @@ import { minimize } from '../minimize.mjs';
 export class RegisterWorkload {
   name = 'register';
 
-  constructor({ keys = 4, epochMs = 30_000 } = {}) {
+  constructor({ keys = 6, epochMs = 10_000 } = {}) {
     // Keys rotate every epochMs (k<epoch>-<i>): a key's history stays short however long the run, so the
     // linearizability search stays tractable (a 5-minute run on 4 fixed keys with hundreds of unknown-outcome
     // writes ran it out of steps).
@@ -70,7 +70,17 @@ export class RegisterWorkload {
   check() {
     const by = (k) => this.history.filter((h) => h.op.k === k).length;
     const stats = `register: ${this.history.length} ops (put ${by('put')}, cas ${by('cas')}, consistent get ${by('get')}), unknown outcome ${this.history.filter((h) => h.ret === Infinity).length}, default reads ${this.defaultReads}`;
-    const v = checkLinearizable(this.history, 5_000_000);
+    let v = checkLinearizable(this.history, 5_000_000);
+    if (v.ok === 'unknown') {
+      // Writes with an unknown outcome multiply the search. One whose value no read (nor successful CAS) ever
+      // saw may be dropped: if the rest is linearizable, so is the whole (linearize the dropped write last,
+      // where nobody sees it). The converse does not hold, so a failure here stays "unknown", not "not
+      // linearizable".
+      const seen = new Set(this.history.filter((h) => h.ret !== Infinity && (h.op.k === 'get' || (h.op.k === 'cas' && h.out === true))).map((h) => (h.op.k === 'get' ? h.out : h.op.from)));
+      const pruned = this.history.filter((h) => !(h.ret === Infinity && !seen.has(h.op.k === 'put' ? h.op.value : h.op.to)));
+      const v2 = checkLinearizable(pruned, 5_000_000);
+      if (v2.ok === true) return { stats: `${stats}; linearizable once ${this.history.length - pruned.length} never-observed unknown-outcome writes are dropped`, anomalies: [] };
+    }
     if (v.ok === true) return { stats, anomalies: [] };
     if (v.ok === 'unknown') return { stats, anomalies: [{ what: `register: linearizability unknown on key ${v.key} (the search ran out of steps)`, history: [] }] };
     const history = minimize(v.ops, (ops) => checkLinearizable(ops, 200_000).ok === false);
