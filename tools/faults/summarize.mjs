@@ -31,7 +31,8 @@ for (const f of files) {
     if (c.length < 9 || c[1] === 'nemesis' || c[1].startsWith('---') || c[2].startsWith('SKIPPED')) continue;
     const r = rows.get(c[1]) ?? { n: 0, window: 0, toWrite: [], healWrite: [], healFull: [], unavail: [] };
     r.n++;
-    r.window += c[3] === '' ? NaN : Number(c[3]);
+    if (c[3] === '') r.unknownWindows = (r.unknownWindows ?? 0) + 1;
+    else r.window += Number(c[3]);
     r.toWrite.push(Number(c[4]));
     r.healWrite.push(Number(c[5]));
     r.healFull.push(c[6] === 'never' ? Infinity : Number(c[6]));
@@ -46,7 +47,7 @@ console.log('| nemesis | faults | hours under it | median fault → write (ms) |
 console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
 for (const [k, r] of rows) {
   const worst = Math.max(...r.healFull);
-  console.log(`| ${k} | ${r.n} | ${Number.isNaN(r.window) ? '?' : (r.window / 3600).toFixed(2)} | ${median(r.toWrite).toFixed(0)} | ${median(r.healWrite).toFixed(0)} | ${median(r.healFull).toFixed(0)} | ${Number.isFinite(worst) ? worst.toFixed(0) : 'never'} | ${median(r.unavail).toFixed(1)} |`);
+  console.log(`| ${k} | ${r.n} | ${(r.window / 3600).toFixed(2)}${r.unknownWindows ? ` (+${r.unknownWindows} of unlogged length)` : ''} | ${median(r.toWrite).toFixed(0)} | ${median(r.healWrite).toFixed(0)} | ${median(r.healFull).toFixed(0)} | ${Number.isFinite(worst) ? worst.toFixed(0) : 'never'} | ${median(r.unavail).toFixed(1)} |`);
 }
 console.log(`\nanomalies: ${anomalies.length ? '' : 'none'}`);
 for (const a of anomalies) console.log(`- ${a}`);
