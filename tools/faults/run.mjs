@@ -1,209 +1,218 @@
 #!/usr/bin/env node
-// Fault campaigns against real agents (issue 19): servers in their own network namespaces (lab.mjs), a register
-// workload through the HTTP API (writes, CAS by ModifyIndex, ?consistent reads, default reads), a nemesis that
-// breaks the network or the processes on a schedule, and a linearizability verdict over what the clients saw.
+// Fault campaigns against real agents (issue 19): servers and a client agent each in its own network namespace
+// (lab.mjs), workloads through the HTTP API of every server and the client agent (workloads/), a seeded schedule
+// of nemeses (nemeses.mjs), and a verdict per workload. See docs/reliability.md.
 //
-//   sudo npm run faults -- --time 60 --nemesis isolate-leader [--servers 3] [--keys 4] [--clients 6] [--interval 8]
+//   sudo npm run faults -- --time 60 --nemesis all --seed 1
+//       [--nemesis isolate-leader,kill-leader,...] [--servers 3] [--clients 6] [--interval 6] [--lab 0]
+//       [--workloads register,append-set,locks,watch,catalog] [--system conclave|etcd]
 //
-// Nemeses: isolate-leader (its packets to and from the other servers dropped; clients still reach it), kill-leader
-// (kill -9, restarted after the interval), pause-leader (SIGSTOP past the election timeout, then SIGCONT), none,
-// all (in turn). Exit 0 when every key's history is linearizable and no acknowledged write is lost, 1 on an anomaly
-// (printed with its history), 2 when this machine cannot run the lab (said why).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { checkLinearizable } from '../../packages/linearizability/dist/index.js';
+// With `--nemesis all` every nemesis runs at least once (the run lasts at least as long as that takes), then the
+// schedule keeps drawing nemeses at random until --time is spent. The same --seed replays the same schedule
+// (which nemesis, which servers, which side, how far a clock jumps) and the same client choices.
+// Exit 0: no anomaly; 1: an anomaly (printed with its history and the command that replays it); 2: this machine
+// cannot run the lab (said why).
+import { seededRandom } from '../../packages/raft/dist/index.js';
+import { ConclaveCluster } from './conclave-cluster.mjs';
+import { EtcdCluster } from './etcd-cluster.mjs';
+import { sleep } from './http.mjs';
 import { Lab, probe } from './lab.mjs';
+import { NEMESES, NEMESIS_ORDER } from './nemeses.mjs';
+import { AppendSetWorkload } from './workloads/append-set.mjs';
+import { CatalogWorkload } from './workloads/catalog.mjs';
+import { LocksWorkload } from './workloads/locks.mjs';
+import { RegisterWorkload } from './workloads/register.mjs';
+import { WatchWorkload } from './workloads/watch.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : def;
 };
-const seconds = Number(opt('time', '60'));
-const nemesisName = opt('nemesis', 'isolate-leader');
+const system = opt('system', 'conclave');
+const seed = Number(opt('seed', String(Math.floor(Math.random() * 1e6))));
+const minSeconds = Number(opt('time', '60'));
+const nemesisArg = opt('nemesis', 'all');
 const serverCount = Number(opt('servers', '3'));
-const keyCount = Number(opt('keys', '4'));
 const clientCount = Number(opt('clients', '6'));
-const intervalS = Number(opt('interval', '8'));
-const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
-const NEMESES = ['isolate-leader', 'kill-leader', 'pause-leader'];
+const intervalS = Number(opt('interval', '6'));
+const labId = Number(opt('lab', '0'));
+const workloadNames = opt('workloads', system === 'etcd' ? 'register' : 'register,append-set,locks,watch,catalog').split(',');
+const replay = `npm run faults -- ${args.filter((a, i) => a !== '--seed' && args[i - 1] !== '--seed').join(' ')} --seed ${seed}`;
+const log = (s) => console.log(`faults: ${s}`);
 
-const features = probe();
-if (!features.netns || !features.nft) {
-  console.error(`faults: this machine cannot run the lab:\n  ${features.why.join('\n  ')}`);
+const features = probe(labId);
+if (!features.netns) {
+  console.error(`faults: this machine cannot run the lab: ${features.why.netns}`);
   process.exit(2);
 }
-for (const w of features.why) console.log(`faults: note: ${w}`);
+features.slowDisk = false;
+features.why.slowDisk = features.why.dmDelay;
 
-const lab = new Lab();
-const root = mkdtempSync(join(tmpdir(), 'conclave-faults-'));
-process.once('exit', () => rmSync(root, { recursive: true, force: true }));
-const servers = Array.from({ length: serverCount }, (_, i) => ({ ...lab.addHost(`s${i + 1}`), proc: undefined, log: '' }));
-
-function startServer(s) {
-  const others = servers.filter((o) => o !== s).flatMap((o) => ['-retry-join', o.ip]);
-  const argv = ['netns', 'exec', s.ns, process.execPath, bin, 'agent', '-server', '-bootstrap-expect', String(serverCount), '-node', s.name, '-bind', s.ip, '-client', s.ip, '-data-dir', join(root, s.name), '-raft-multiplier', '1', '-retry-interval', '1s', '-dns-port', '-1', '-log-level', 'warn', ...others];
-  s.proc = spawn('ip', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  s.proc.stdout.on('data', (d) => (s.log += d));
-  s.proc.stderr.on('data', (d) => (s.log += d));
-}
-process.once('exit', () => {
-  for (const s of servers) s.proc?.kill('SIGKILL');
+// ---------------------------------------------------------------- schedule
+const rng = seededRandom(seed);
+const wanted = nemesisArg === 'all' ? NEMESIS_ORDER : nemesisArg.split(',');
+for (const n of wanted) if (n !== 'none' && !NEMESES[n]) throw new Error(`unknown nemesis ${n}; known: ${NEMESIS_ORDER.join(', ')}, none, all`);
+const skipped = [];
+const runnable = wanted.filter((n) => {
+  if (n === 'none') return false;
+  const nem = NEMESES[n];
+  if (nem.needs && !features[nem.needs]) return !skipped.push({ nemesis: n, why: features.why[nem.needs] });
+  if (nem.conclaveOnly && system !== 'conclave') return !skipped.push({ nemesis: n, why: `not written for ${system}` });
+  return true;
 });
+for (const s of skipped) log(`SKIPPED nemesis ${s.nemesis}: ${s.why}`);
+const seconds = Math.max(minSeconds, runnable.length * 2 * intervalS + intervalS);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function http(s, method, path, body, timeoutMs = 2000) {
-  const res = await fetch(`http://${s.ip}:8500${path}`, { method, body, signal: AbortSignal.timeout(timeoutMs) });
-  return { status: res.status, text: await res.text(), index: Number(res.headers.get('x-consul-index') ?? 0) };
-}
-async function leaderOf() {
-  for (const s of servers) {
-    try {
-      const r = await http(s, 'GET', '/v1/status/leader', undefined, 1000);
-      const addr = JSON.parse(r.text);
-      if (addr) return servers.find((x) => addr.startsWith(`${x.ip}:`));
-    } catch {}
+// ---------------------------------------------------------------- cluster
+const lab = new Lab(labId);
+const cluster = system === 'etcd' ? new EtcdCluster(lab, { servers: serverCount }) : new ConclaveCluster(lab, { servers: serverCount, clientAgents: 1, features });
+cluster.startAll();
+async function waitLeader(ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const l = await cluster.leader();
+    if (l) return l;
+    if (Date.now() > deadline) return undefined;
+    await sleep(200);
   }
-  return undefined;
 }
-
-for (const s of servers) startServer(s);
-const startDeadline = Date.now() + 60_000;
-while (!(await leaderOf())) {
-  if (Date.now() > startDeadline) {
-    console.error('faults: no leader within 60 s\n' + servers.map((s) => `--- ${s.name}\n${s.log}`).join('\n'));
-    process.exit(1);
-  }
-  await sleep(200);
+if (!(await waitLeader(60_000))) {
+  console.error('faults: no leader within 60 s\n' + cluster.endpoints().map((s) => `--- ${s.name}\n${s.log}`).join('\n'));
+  process.exit(1);
 }
-console.log(`faults: ${serverCount} servers up in namespaces, leader ${(await leaderOf()).name}; ${seconds} s of ${nemesisName}`);
+await sleep(2000); // the client agent joins, autopilot settles
+log(`seed ${seed}; ${system}, ${serverCount} servers${cluster.clients?.length ? ` + ${cluster.clients.length} client agent` : ''} in namespaces, leader ${(await cluster.leader())?.name}; ${seconds} s, nemeses ${runnable.join(', ') || 'none'}; workloads ${workloadNames.join(', ')}; load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
-// ---------------------------------------------------------------- workload
-const history = [];
-const staleReads = { total: 0 };
-const acks = []; // acknowledged writes {call, ret} (availability and recovery)
-let opId = 0;
+// ---------------------------------------------------------------- workloads
+const makers = { register: () => new RegisterWorkload(), 'append-set': () => new AppendSetWorkload(), locks: () => new LocksWorkload(), watch: () => new WatchWorkload(), catalog: () => new CatalogWorkload() };
+const workloads = workloadNames.map((w) => {
+  if (!makers[w]) throw new Error(`unknown workload ${w}; known: ${Object.keys(makers).join(', ')}`);
+  return makers[w]();
+});
 const t0 = performance.now();
-const now = () => performance.now() - t0;
 const end = Date.now() + seconds * 1000;
-const keys = Array.from({ length: keyCount }, (_, i) => `k${i}`);
+let nemesisDone = false;
+// Clients stop when --time is spent and the nemesis schedule is through (a slow election must not cut it short).
+const running = () => Date.now() < end || !nemesisDone;
+let seqN = 0;
+const acks = []; // acknowledged writes of every workload {call, ret}: availability and recovery
+const ctx = { cluster, lab, now: () => performance.now() - t0, seq: () => seqN++, ack: (call, ret) => acks.push({ call, ret }) };
 
 async function client(c) {
-  let n = 0;
-  while (Date.now() < end) {
-    const s = servers[Math.floor(Math.random() * servers.length)];
-    const key = keys[Math.floor(Math.random() * keys.length)];
-    const path = `/v1/kv/faults/${key}`;
-    const r = Math.random();
-    const call = now();
+  const crng = seededRandom(seed * 7919 + c + 1);
+  // The register gets half of the operations: its checker is the strongest; the rest share the other half.
+  const weights = workloads.map((w) => (w.name === 'register' ? Math.max(1, workloads.length - 1) : 1));
+  const total = weights.reduce((a, b) => a + b, 0);
+  while (running()) {
+    let pick = crng() * total;
+    const w = workloads.find((_, i) => (pick -= weights[i]) < 0) ?? workloads[0];
+    const eps = cluster.endpoints();
+    const h = eps[Math.floor(crng() * eps.length)];
     try {
-      if (r < 0.35) {
-        const value = `c${c}-${n++}`;
-        const res = await http(s, 'PUT', path, value).catch(() => undefined);
-        const ok = res?.status === 200 && res.text === 'true';
-        history.push({ id: opId++, call, ret: ok ? now() : Infinity, op: { k: 'put', key, value }, out: ok ? 'ok' : undefined });
-        if (ok) acks.push({ call, ret: now() });
-      } else if (r < 0.65) {
-        const read = await http(s, 'GET', `${path}?consistent`);
-        if (read.status !== 200 && read.status !== 404) continue;
-        const from = read.status === 404 ? null : Buffer.from(JSON.parse(read.text)[0].Value ?? '', 'base64').toString();
-        const readRet = now();
-        history.push({ id: opId++, call, ret: readRet, op: { k: 'get', key }, out: from });
-        const index = read.status === 404 ? 0 : JSON.parse(read.text)[0].ModifyIndex;
-        const to = `c${c}-${n++}`;
-        const call2 = now();
-        const res = await http(s, 'PUT', `${path}?cas=${index}`, to).catch(() => undefined);
-        const known = res?.status === 200 && (res.text === 'true' || res.text === 'false');
-        history.push({ id: opId++, call: call2, ret: known ? now() : Infinity, op: { k: 'cas', key, from, to }, out: known ? res.text === 'true' : undefined });
-        if (known && res.text === 'true') acks.push({ call: call2, ret: now() });
-      } else if (r < 0.9) {
-        const res = await http(s, 'GET', `${path}?consistent`);
-        if (res.status !== 200 && res.status !== 404) continue;
-        const out = res.status === 404 ? null : Buffer.from(JSON.parse(res.text)[0].Value ?? '', 'base64').toString();
-        history.push({ id: opId++, call, ret: now(), op: { k: 'get', key }, out });
-      } else {
-        // Default-consistency reads are Consul's "leader" mode: not linearizable by design; counted, not checked.
-        await http(s, 'GET', path).catch(() => undefined);
-        staleReads.total++;
-      }
+      await w.step(ctx, c, crng, h);
     } catch {
-      // A read that got no answer changed nothing: it is left out of the history.
+      // An operation whose outcome is unknown is recorded as such by the workload itself.
     }
   }
 }
 
 // ---------------------------------------------------------------- nemesis
 const faults = [];
+async function fullyRecovered() {
+  // Every server names the same leader and answers a ?consistent read.
+  const leaders = new Set();
+  for (const s of cluster.servers) {
+    const l = await cluster.leaderSeenBy(s).catch(() => undefined);
+    if (!l) return false;
+    leaders.add(l);
+    if ((await cluster.kvGet(s, 'k0').catch(() => undefined)) === undefined) return false;
+  }
+  return leaders.size === 1;
+}
 async function nemesis() {
-  let turn = 0;
   await sleep(intervalS * 1000);
-  while (Date.now() + 2 * intervalS * 1000 < end) {
-    const kind = nemesisName === 'all' ? NEMESES[turn++ % NEMESES.length] : nemesisName;
-    if (kind === 'none') return;
-    const leader = await leaderOf();
+  const queue = [...runnable];
+  while (queue.length || (Date.now() + 2 * intervalS * 1000 <= end && runnable.length)) {
+    const kind = queue.shift() ?? runnable[Math.floor(rng() * runnable.length)];
+    const leader = await waitLeader(30_000);
     if (!leader) {
-      await sleep(1000);
+      log(`no leader before ${kind}; waiting`);
       continue;
     }
-    const f = { kind, target: leader.name, at: now(), healedAt: 0, newLeaderAfterMs: NaN, recoveredAfterMs: NaN };
+    const f = { kind, at: ctx.now(), healedAt: NaN, recoveredAt: NaN };
     faults.push(f);
-    if (kind === 'isolate-leader') lab.cut(leader, servers.filter((s) => s !== leader));
-    else if (kind === 'kill-leader') leader.proc.kill('SIGKILL');
-    else if (kind === 'pause-leader') spawn('ip', ['netns', 'pids', leader.ns]).stdout.on('data', (d) => String(d).trim().split('\n').forEach((p) => process.kill(Number(p), 'SIGSTOP')));
-    await sleep(intervalS * 1000);
-    if (kind === 'isolate-leader') lab.heal(leader);
-    else if (kind === 'kill-leader') startServer(leader);
-    else if (kind === 'pause-leader') spawn('ip', ['netns', 'pids', leader.ns]).stdout.on('data', (d) => String(d).trim().split('\n').forEach((p) => process.kill(Number(p), 'SIGCONT')));
-    f.healedAt = now();
-    await sleep(intervalS * 1000);
+    try {
+      const r = await NEMESES[kind].start({ lab, cluster, leader, rng, log });
+      f.target = r.target;
+      log(`${(f.at / 1000).toFixed(1)} s: ${kind} ${r.target}`);
+      await sleep(intervalS * 1000);
+      await r.heal();
+    } catch (err) {
+      f.error = String(err?.stack ?? err);
+      log(`${kind} failed to run: ${f.error}`);
+    }
+    f.healedAt = ctx.now();
+    const until = Date.now() + intervalS * 1000;
+    while (Date.now() < until || Number.isNaN(f.recoveredAt)) {
+      if (Number.isNaN(f.recoveredAt) && (await fullyRecovered())) f.recoveredAt = ctx.now();
+      if (Date.now() > until + 60_000) break;
+      await sleep(100);
+    }
+    f.windowEnd = ctx.now();
   }
 }
 
-await Promise.all([...Array.from({ length: clientCount }, (_, c) => client(c)), nemesis()]);
+const background = workloads.flatMap((w) => (w.background ? w.background(ctx) : []));
+await Promise.all([...Array.from({ length: clientCount }, (_, c) => client(c)), nemesis().finally(() => (nemesisDone = true))]);
+
+// ---------------------------------------------------------------- heal everything, final reads
 lab.healAll();
-for (const s of servers) if (s.proc.exitCode !== null) startServer(s);
-await sleep(3000);
-// Final reads after the cluster is whole again: every acknowledged write must be visible (or overwritten).
-for (const key of keys) {
-  for (const s of servers) {
-    const call = now();
-    try {
-      const res = await http(s, 'GET', `/v1/kv/faults/${key}?consistent`, undefined, 5000);
-      if (res.status === 200 || res.status === 404) {
-        history.push({ id: opId++, call, ret: now(), op: { k: 'get', key }, out: res.status === 404 ? null : Buffer.from(JSON.parse(res.text)[0].Value ?? '', 'base64').toString() });
-      }
-    } catch {}
-  }
+for (const s of cluster.servers) {
+  try {
+    cluster.resetClock?.(s);
+    cluster.freeDisk?.(s);
+  } catch {}
+  if (!cluster.alive(s)) cluster.start(s);
 }
+const finalLeader = await waitLeader(60_000);
+if (!finalLeader) log('no leader 60 s after healing everything');
+await sleep(3000);
+for (const w of workloads) await w.final(ctx);
+await Promise.all(background);
 
 // ---------------------------------------------------------------- report
+const results = workloads.map((w) => w.check());
+const totalS = ctx.now() / 1000;
+const unavailableIn = (from, to) => {
+  const busy = new Set(acks.filter((a) => a.ret >= from && a.ret < to).map((a) => Math.floor(a.ret / 1000)));
+  let n = 0;
+  for (let s = Math.floor(from / 1000); s < Math.floor(to / 1000); s++) if (!busy.has(s)) n++;
+  return n;
+};
+const firstAckAfter = (t) => Math.min(...acks.filter((a) => a.call > t).map((a) => a.ret)) - t;
+console.log(`\n${results.map((r) => r.stats).join('\n')}`);
+console.log('\n| nemesis | target | window (s) | fault → a write acknowledged (ms) | heal → a write acknowledged (ms) | heal → full recovery (ms) | unavailable s/min in its window |');
+console.log('|---|---|--:|--:|--:|--:|--:|');
 for (const f of faults) {
-  // Recovery: the first write issued after the moment that was acknowledged (in-flight writes do not count).
-  const first = (t) => Math.min(...acks.filter((a) => a.call > t).map((a) => a.ret)) - t;
-  f.newLeaderAfterMs = first(f.at);
-  f.recoveredAfterMs = first(f.healedAt);
+  const win = (f.windowEnd ?? ctx.now()) - f.at;
+  const un = unavailableIn(f.at, f.windowEnd ?? ctx.now());
+  console.log(`| ${f.kind} | ${f.target ?? f.error} | ${(win / 1000).toFixed(1)} | ${firstAckAfter(f.at).toFixed(0)} | ${firstAckAfter(f.healedAt).toFixed(0)} | ${Number.isNaN(f.recoveredAt) ? 'never' : (f.recoveredAt - f.healedAt).toFixed(0)} | ${((60 * un) / (win / 1000)).toFixed(1)} |`);
 }
-const secondsTotal = Math.ceil(now() / 1000);
-const busy = new Set(acks.map((a) => Math.floor(a.ret / 1000)));
-const unavailable = Array.from({ length: secondsTotal }, (_, i) => i).filter((i) => !busy.has(i)).length;
-const verdict = checkLinearizable(history, 5_000_000);
-const byKind = (k) => history.filter((h) => h.op.k === k);
-console.log(`\nops: ${history.length} (put ${byKind('put').length}, cas ${byKind('cas').length}, consistent get ${byKind('get').length}), unknown outcome ${history.filter((h) => h.ret === Infinity).length}, default reads ${staleReads.total}`);
-console.log('\n| fault | target | fault to a write acknowledged (ms) | heal to a write acknowledged (ms) |');
-console.log('|---|---|--:|--:|');
-for (const f of faults) console.log(`| ${f.kind} | ${f.target} | ${f.newLeaderAfterMs.toFixed(0)} | ${f.recoveredAfterMs.toFixed(0)} |`);
-console.log(`\nseconds without an acknowledged write: ${unavailable} of ${secondsTotal} (${((60 * unavailable) / secondsTotal).toFixed(1)} per minute)`);
-if (verdict.ok === true) {
-  console.log('verdict: linearizable (every key), no acknowledged write lost');
+for (const s of skipped) console.log(`| ${s.nemesis} | SKIPPED: ${s.why} | | | | | |`);
+const un = unavailableIn(0, ctx.now());
+const lost = results.reduce((a, r) => a + (r.lost ?? 0), 0);
+console.log(`\nseconds without an acknowledged write: ${un} of ${Math.floor(totalS)} (${((60 * un) / totalS).toFixed(1)} per minute); acknowledged writes lost: ${lost}${workloadNames.includes('register') ? ' (+ the register verdict)' : ''}`);
+const anomalies = results.flatMap((r) => r.anomalies);
+for (const f of faults.filter((x) => x.error)) anomalies.push({ what: `the ${f.kind} nemesis failed to run`, history: [f.error] });
+if (anomalies.length === 0) {
+  console.log(`verdict: no anomaly (${workloads.map((w) => w.name).join(', ')}); seed ${seed}`);
   process.exit(0);
 }
-if (verdict.ok === 'unknown') {
-  console.log(`verdict: unknown (the search on key ${verdict.key} ran out of steps)`);
-  process.exit(1);
+for (const a of anomalies) {
+  console.log(`\nANOMALY: ${a.what}`);
+  for (const h of a.history) console.log(`  ${typeof h === 'string' ? h : JSON.stringify(h)}`);
 }
-console.log(`verdict: NOT linearizable on key ${verdict.key}; its history:`);
-for (const h of verdict.ops.sort((a, b) => a.call - b.call)) console.log(JSON.stringify(h));
+console.log(`\nverdict: ${anomalies.length} anomalies; replay the schedule with: ${replay}`);
+for (const s of cluster.servers) if (s.log.trim()) console.log(`--- ${s.name} log tail\n${s.log.slice(-3000)}`);
 process.exit(1);

@@ -66,6 +66,8 @@ export class DiskStorage implements RaftStorage {
     const names = readdirSync(this.dir)
       .filter((n) => /^log-\d{16}\.seg$/.test(n))
       .sort();
+    // load() runs again when RaftNode restarts from disk after a failed write.
+    this.segments = [];
     let entries: Entry[] = [];
     let hard: HardState | undefined;
     for (const [i, name] of names.entries()) {

@@ -153,35 +153,7 @@ export class RaftNode extends EventEmitter {
 
   async start(): Promise<void> {
     if (this.running) return;
-    const { storage, fsm } = this.o;
-    let st = await storage.load();
-    if (!st.hardState && !st.entries.length && !st.snapshot && this.o.bootstrap) {
-      const b = Raft.bootstrap(this.o.bootstrap);
-      await storage.append(b.entries, b.hardState, true);
-      st = { hardState: b.hardState, entries: b.entries };
-    }
-    if (st.snapshot?.data) {
-      await fsm.restore(st.snapshot.data);
-      this.applied = this.lastSnapIndex = st.snapshot.meta.index;
-    }
-    this.raft = new Raft({
-      id: this.id,
-      random: this.random,
-      electionTick: this.o.electionTicks ?? 10,
-      heartbeatTick: this.o.heartbeatTicks ?? 1,
-      preVote: this.o.preVote,
-      checkQuorum: this.o.checkQuorum,
-      readOnly: this.o.readOnly,
-      maxInflightMsgs: this.o.maxInflightMsgs,
-      maxSizePerMsg: this.o.maxSizePerMsg,
-      maxEntriesPerMsg: this.o.maxEntriesPerMsg,
-      maxCommittedPerReady: this.o.maxCommittedPerReady,
-      hardState: st.hardState,
-      snapshot: st.snapshot?.meta,
-      entries: st.entries,
-    });
-    this.cur = { state: this.raft.state, lead: NONE, term: this.raft.term, commit: this.raft.log.committed };
-    this.persisted = { term: st.hardState?.term ?? 0, vote: st.hardState?.vote ?? NONE };
+    await this.loadCore(true);
     const tickMs = this.o.tickMs ?? 50;
     if (!(tickMs > 0)) throw new ConfigError('tickMs must be > 0');
     this.running = true;
@@ -205,6 +177,76 @@ export class RaftNode extends EventEmitter {
     };
     this.cancelTick = this.clock.after(tickMs, tick);
     this.loopDone = this.loop();
+  }
+
+  /**
+   * Builds the core from what storage holds: at start, and again after a write to disk failed (see recover()).
+   * The state machine keeps what it applied: a snapshot on disk is restored only if it is newer than that, and
+   * committed entries it already has are skipped by applyEntry.
+   */
+  private async loadCore(starting: boolean): Promise<void> {
+    const { storage, fsm } = this.o;
+    let st = await storage.load();
+    if (starting && !st.hardState && !st.entries.length && !st.snapshot && this.o.bootstrap) {
+      const b = Raft.bootstrap(this.o.bootstrap);
+      await storage.append(b.entries, b.hardState, true);
+      st = { hardState: b.hardState, entries: b.entries };
+    }
+    if (st.snapshot?.data && st.snapshot.meta.index > this.applied) {
+      await fsm.restore(st.snapshot.data);
+      this.applied = this.lastSnapIndex = st.snapshot.meta.index;
+    }
+    this.raft = new Raft({
+      id: this.id,
+      random: this.random,
+      electionTick: this.o.electionTicks ?? 10,
+      heartbeatTick: this.o.heartbeatTicks ?? 1,
+      preVote: this.o.preVote,
+      checkQuorum: this.o.checkQuorum,
+      readOnly: this.o.readOnly,
+      maxInflightMsgs: this.o.maxInflightMsgs,
+      maxSizePerMsg: this.o.maxSizePerMsg,
+      maxEntriesPerMsg: this.o.maxEntriesPerMsg,
+      maxCommittedPerReady: this.o.maxCommittedPerReady,
+      hardState: st.hardState,
+      snapshot: st.snapshot?.meta,
+      entries: st.entries,
+    });
+    if (starting) this.cur = { state: this.raft.state, lead: NONE, term: this.raft.term, commit: this.raft.log.committed };
+    this.persisted = { term: st.hardState?.term ?? 0, vote: st.hardState?.vote ?? NONE };
+  }
+
+  /**
+   * A write to disk failed (a full disk, an I/O error). Stopping for good would leave a server that answers
+   * but never takes part in Raft again, even once the disk has room (found by tools/faults' disk-full
+   * nemesis). Instead: what was in flight fails with an unknown outcome, and the node restarts from what is on
+   * disk, as after a crash (a torn record at the log's tail is cut off on load), retrying with backoff while
+   * the disk still fails. It comes back as a follower, so a leader whose disk filled steps down.
+   */
+  private async recover(err: Error): Promise<void> {
+    this.logger.error('a write to disk failed; restarting from what is on disk', { node: this.id, error: err.message });
+    // No longer anyone's leader: writes are refused (NotLeaderError) at once, not after the restart.
+    const prev = this.cur;
+    this.cur = { ...prev, state: StateType.Follower, lead: NONE };
+    if (prev.state !== StateType.Follower) this.emit('state', StateType.Follower);
+    if (prev.lead !== NONE) this.emit('leader', undefined);
+    this.failAll(new ProposalLostError(`a write to disk failed (${err.message}); the outcome is unknown`, true));
+    for (let wait = 250; this.running; wait = Math.min(wait * 2, 8000)) {
+      await new Promise<void>((r) => this.clock.after(wait, r));
+      if (!this.running) return;
+      try {
+        await this.o.storage.close();
+        await this.loadCore(false);
+        // What queued up meanwhile (ticks, messages) was for the old core: a burst of stale ticks would only
+        // start an election at once. Raft tolerates the lost messages.
+        this.inbox = [];
+        this.updateStatus();
+        this.logger.info('restarted from disk after a failed write', { node: this.id, applied: this.applied });
+        return;
+      } catch (e) {
+        this.logger.warn('restart from disk failed; retrying', { node: this.id, error: (e as Error).message, retryMs: wait * 2 });
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -484,8 +526,8 @@ export class RaftNode extends EventEmitter {
   }
 
   private async loop(): Promise<void> {
-    const raft = this.raft!;
     while (this.running) {
+      const raft = this.raft!; // replaced by recover()
       const jobs = this.inbox;
       this.inbox = [];
       for (const j of jobs) {
@@ -502,6 +544,10 @@ export class RaftNode extends EventEmitter {
         try {
           await this.handleReady(raft.ready());
         } catch (e) {
+          if (isDiskError(e)) {
+            await this.recover(e);
+            continue;
+          }
           this.running = false;
           this.cancelTick?.();
           this.cancelHint?.();
@@ -607,6 +653,8 @@ export class RaftNode extends EventEmitter {
   }
 
   private async applyEntry(e: Entry): Promise<void> {
+    // Already in the state machine: the core was rebuilt from disk after a failed write (recover()).
+    if (e.index <= this.applied) return;
     let result: unknown;
     if (e.type === EntryType.Normal && e.data.length) {
       result = this.o.fsm.apply({ index: e.index, term: e.term, data: e.data });
@@ -689,6 +737,9 @@ export class RaftNode extends EventEmitter {
     if (this.snapshotting || this.applied - this.lastSnapIndex < threshold) return;
     const raft = this.raft!;
     const meta = raft.snapshotMeta();
+    // After recover() the core re-learns entries the state machine already has: a snapshot now would carry
+    // more state than its index says.
+    if (meta.index !== this.applied) return;
     const taken = this.o.fsm.snapshot();
     if (isAsyncIterable(taken)) {
       // Captured now, at meta.index; written while the loop goes on. One at a time.
@@ -734,4 +785,9 @@ export class RaftNode extends EventEmitter {
 
 function isAsyncIterable(x: unknown): x is AsyncIterable<Uint8Array> {
   return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}
+
+/** An operating-system error from a storage write (ENOSPC, EIO, EDQUOT...): the disk, not the log, failed. */
+function isDiskError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string' && typeof (e as NodeJS.ErrnoException).code === 'string';
 }

@@ -59,7 +59,8 @@ export class RpcForwarder implements RequestForwarder {
         return (await this.rpc.call(target, 'http', call, timeout)) as HttpReply;
       } catch (err) {
         last = err;
-        if (!(err instanceof RpcError && err.transport)) break;
+        // A request the server may have handled is sent again only if it changes nothing.
+        if (!(err instanceof RpcError && err.transport) || (err.sent && call.method !== 'GET' && call.method !== 'HEAD')) break;
         this.logger.debug('Server unreachable, trying the next one', { server: target, error: err });
       }
     }

@@ -91,6 +91,9 @@ export class RaftLog implements CommandLog<Command, CommandResult> {
             return (await this.o.rpc.call(addr, 'apply', args, hold + 3000)) as AppliedCommand;
           } catch (err) {
             if (!(err instanceof RpcError && err.transport)) throw err;
+            // Sent, then the connection failed: the leader may have applied it. Sending it again could apply
+            // it twice, or answer a CAS that succeeded with `false` (found by tools/faults, kill-leader).
+            if (err.sent) throw new LogFailedError(`${err.message}; the write may or may not have been applied`);
           }
         }
       }

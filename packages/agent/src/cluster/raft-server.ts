@@ -19,6 +19,8 @@ export const RAFT_PATH = '/raft';
 
 /** A learner within this many entries of the leader's commit index is promoted to voter. */
 const PROMOTE_LAG = 64;
+/** While a learner is catching up, membership is looked at again this often. */
+const PROMOTE_RECHECK_MS = 1000;
 
 export interface RaftServerOptions {
   node: string;
@@ -52,6 +54,8 @@ export class RaftServer {
   private managing = false;
   private readonly failedSince = new Map<string, number>();
   private cleanupTimer: NodeJS.Timeout | undefined;
+  private promoteTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly contact = new RaftContact();
   private stopAutopilotWatch: (() => void) | undefined;
 
@@ -219,6 +223,8 @@ export class RaftServer {
     this.log.stop();
     this.contact.stop();
     clearTimeout(this.cleanupTimer);
+    this.stopped = true;
+    clearTimeout(this.promoteTimer);
     await this.starting;
     await this.raft?.stop();
   }
@@ -351,17 +357,31 @@ export class RaftServer {
       }
       await this.cleanupDeadServers(raft);
       const commit = raft.commitIndex();
+      let behind = false;
       for (const p of raft.progress()) {
         if (p.learner && p.match + PROMOTE_LAG >= commit) {
           this.o.logger.info('Promoting caught-up server to voter', { server: p.id });
           await raft.addVoter(p.id);
-        }
+        } else if (p.learner) behind = true;
       }
+      // A learner still catching up is looked at again soon: rounds otherwise run only on gossip events, and
+      // once the join's events are over none may come, leaving a joined server a non-voter for good (found by
+      // tools/faults' membership nemesis with a log longer than a few hundred entries).
+      if (behind) this.recheckSoon();
     } catch (err) {
       this.o.logger.warn('Raft membership change failed; retrying on the next round', { error: err });
     } finally {
       this.managing = false;
     }
+  }
+
+  private recheckSoon(): void {
+    if (this.stopped) return;
+    clearTimeout(this.promoteTimer);
+    this.promoteTimer = setTimeout(() => {
+      if (this.raft?.isLeader()) void this.manageMembership();
+    }, PROMOTE_RECHECK_MS);
+    this.promoteTimer.unref();
   }
 
   /** Autopilot: remove voters that have been failed for a while, when the rest keep a quorum without them. */

@@ -28,7 +28,9 @@ export class RemoteLog implements CommandLog<Command, CommandResult> {
         return applied;
       } catch (err) {
         last = err;
-        if (!(err instanceof RpcError && err.transport)) break;
+        // Only a server the command never reached is skipped for the next: one that may have applied it is not
+        // asked again (a second apply could double it, or turn a CAS that succeeded into `false`).
+        if (!(err instanceof RpcError && err.transport) || err.sent) break;
       }
     }
     throw last;

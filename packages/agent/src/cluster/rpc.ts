@@ -28,10 +28,13 @@ export class RpcError extends Error {
   override name = 'RpcError';
   constructor(
     message: string,
-    /** True when the request never reached a handler (connect failure, connection lost, timeout). */
+    /** True when the connection failed rather than the handler (connect failure, connection lost, timeout). */
     readonly transport: boolean,
     /** HTTP status of a reply that stands for an HTTP answer (forwarded requests), if any. */
     readonly status?: number,
+    /** A transport error after the request was sent (connection lost, timeout): the server may have handled it,
+     * so a write must not be sent again — its outcome is unknown. */
+    readonly sent = false,
   ) {
     super(message);
   }
@@ -121,7 +124,7 @@ export class RpcClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         conn.pending.delete(id);
-        reject(new RpcError(`rpc error: ${method} to ${address} timed out after ${timeoutMs} ms`, true));
+        reject(new RpcError(`rpc error: ${method} to ${address} timed out after ${timeoutMs} ms`, true, undefined, true));
       }, timeoutMs);
       conn.pending.set(id, { resolve, reject, timer });
       try {
@@ -183,7 +186,7 @@ export class RpcClient {
     if (this.conns.get(address) === conn) this.conns.delete(address);
     for (const p of conn.pending.values()) {
       clearTimeout(p.timer);
-      p.reject(new RpcError(why, true));
+      p.reject(new RpcError(why, true, undefined, true));
     }
     conn.pending.clear();
     conn.ws.removeAllListeners('message');
