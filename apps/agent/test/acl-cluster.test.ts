@@ -1,7 +1,7 @@
 // ACLs end to end with real processes: three servers and a client agent, default_policy deny. Bootstrap prints
 // the management token once (the CLI), a token with key_prefix "app/" write + service "web" read writes app/x,
 // is refused secret/y, sees only web in the catalog with the filtered header; anonymous requests are refused;
-// DNS answers with the agent's default token; a deleted token stops working on the client within token_ttl;
+// DNS answers with the agent's default token; the client's anti-entropy writes only with acl.tokens.agent; a deleted token stops working on the client within token_ttl;
 // tokens survive a restart of every server.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,6 +104,25 @@ describe('ACLs in a cluster with default_policy deny', () => {
     // Requests without a token that the client forwards carry its default token too.
     expect(Object.keys((await http(client(), 'GET', '/v1/catalog/services')).json())).toEqual(['web']);
     expect((await cli(['acl', 'set-agent-token', 'default', ''], management)).code).toBe(0);
+  });
+
+  it('syncs the client agent into the catalog only when acl.tokens.agent may write its node', { timeout: 30_000 }, async () => {
+    const node = specs[3]!.name;
+    const inCatalog = async () => ((await http(client(), 'GET', '/v1/catalog/service/api', management)).json() as Array<{ Node: string }>).some((e) => e.Node === node);
+    // An agent token that may only read the node: anti-entropy reads its entries, and the server refuses its
+    // `apply` RPC (the catalog register) with Consul's 403 text.
+    expect((await cli(['acl', 'policy', 'create', '-name', 'client-agent', '-rules', `node "${node}" { policy = "read" }`], management)).code).toBe(0);
+    const agentToken = JSON.parse((await cli(['acl', 'token', 'create', '-policy-name', 'client-agent', '-format', 'json'], management)).stdout) as { SecretID: string; AccessorID: string };
+    expect((await cli(['acl', 'set-agent-token', 'agent', agentToken.SecretID], management)).code).toBe(0);
+    const refusal = `token with AccessorID '${agentToken.AccessorID}' lacks permission 'node:write'`;
+    expect((await http(client(), 'PUT', '/v1/agent/service/register', management, { Name: 'api', Port: 8080 })).status).toBe(200);
+    await waitFor('the server to refuse the sync', async () => client().output().includes(refusal), { timeoutMs: 10_000, intervalMs: 100 });
+    expect(await inCatalog()).toBe(false);
+    // node and service write: the next sync (a local change syncs at once) reaches the catalog.
+    const rules = `node "${node}" { policy = "write" }\nservice "api" { policy = "write" }`;
+    expect((await cli(['acl', 'policy', 'update', '-name', 'client-agent', '-rules', rules], management)).code).toBe(0);
+    expect((await http(client(), 'PUT', '/v1/agent/service/register', management, { Name: 'api', Port: 8081 })).status).toBe(200);
+    await waitFor('the client\'s service in the catalog', inCatalog, { timeoutMs: 15_000, intervalMs: 200 });
   });
 
   it('stops honouring a deleted token on the client within its cache TTL', { timeout: 30_000 }, async () => {

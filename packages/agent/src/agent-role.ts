@@ -46,6 +46,10 @@ export interface RoleInputs {
   metrics: AgentMetrics;
   /** A server's answer to a client agent's `acl.resolve` RPC; undefined with ACLs off. */
   aclResolve?: (secret: string) => unknown;
+  /** A server's check of an `apply` RPC's token; undefined with ACLs off. */
+  authorizeApply?: (token: string, command: Command) => void | Promise<void>;
+  /** The token this agent's own writes carry to a server (acl.tokens.agent, else acl.tokens.default). */
+  agentToken?: () => string;
 }
 
 export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): AgentRole {
@@ -55,7 +59,7 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
     const servers = () => serverTargets(i.members(), cfg.datacenter);
     return {
       mode: 'client',
-      log: new RemoteLog(servers, i.rpc),
+      log: new RemoteLog(servers, i.rpc, i.agentToken),
       forwarder: new RpcForwarder(() => true, servers, i.rpc, 'no-servers', i.logger.named('client')),
       aclFetch: async (secret) => {
         let last: unknown = new NoServersError();
@@ -88,15 +92,18 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
     logger: i.logger.named('server'),
     onLeadership: i.onLeadership,
     metrics: i.metrics,
+    token: i.agentToken,
   });
   const leader = () => raftServer.leaderAddress();
   return {
     mode: 'server',
     log: raftServer.log,
     raftServer,
-    serverListener: new ServerListener(raftServer, i.httpLoopback, i.tls, i.logger.named('server'), cfg.rpcMaxConnsPerClient, () => i.metrics.rpcRequest.incr(), i.aclResolve),
+    serverListener: new ServerListener(raftServer, i.httpLoopback, i.tls, i.logger.named('server'), cfg.rpcMaxConnsPerClient, () => i.metrics.rpcRequest.incr(), i.aclResolve, i.authorizeApply),
     forwarder: new RpcForwarder(
-      (path, query, method) => !raftServer.isLeader() && followerForwards(path, query, method),
+      // With ACLs on, KV writes go to the leader as HTTP too: proposed here they would carry this server's token,
+      // not the caller's.
+      (path, query, method) => !raftServer.isLeader() && (followerForwards(path, query, method) || (!!i.authorizeApply && method !== 'GET')),
       () => (leader() ? [leader()] : []),
       i.rpc,
       'no-leader',

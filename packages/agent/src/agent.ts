@@ -32,6 +32,7 @@ import type { RaftServer } from './cluster/raft-server.js';
 import type { ServerListener } from './cluster/server-listener.js';
 import { RpcClient } from './cluster/rpc.js';
 import { AgentAcl, createInitialManagementToken } from './agent-acl.js';
+import { authorizeApply } from './cluster/apply-permissions.js';
 import { StateTokenResolver, type TokenResolution } from '@conclave/http-api';
 import { ClusterTls } from './cluster/cluster-tls.js';
 import type { RpcForwarder } from './cluster/forwarding.js';
@@ -114,6 +115,8 @@ export class Agent {
         ? new StateTokenResolver(this.state, { defaultPolicy: config.acl.defaultPolicy, datacenter: config.datacenter, defaultToken: () => '' })
         : undefined;
     const members = () => this.membership?.members() ?? [];
+    // Consul's agent reads and writes its own catalog entries with acl.tokens.agent, else acl.tokens.default.
+    const agentToken = () => this.acl.tokens.agent || this.acl.tokens.default;
     const role = agentRole(
       {
         config,
@@ -127,6 +130,10 @@ export class Agent {
         onLeadership: (leader) => this.leader?.onLeadership(leader),
         metrics: this.metrics,
         aclResolve: aclServer ? (secret) => aclServer.resolution(secret) : undefined,
+        authorizeApply: aclServer
+          ? (token, cmd) => authorizeApply(aclServer.resolve(token), cmd, (id) => this.state.sessions.info(id).value[0]?.Node)
+          : undefined,
+        agentToken,
       },
       serverCode,
     );
@@ -134,7 +141,7 @@ export class Agent {
     this.aclFetch = role.aclFetch;
     const propose = (cmd: Command) => this.log.propose(cmd);
     ({ services: this.services, scheduler: this.scheduler } = LocalServices.withChecks(this.local, config, logger));
-    const reader = this.mode === 'client' ? remoteCatalogReader(() => this.forwarder!) : localCatalogReader(this.state);
+    const reader = this.mode === 'client' ? remoteCatalogReader(() => this.forwarder!, agentToken) : localCatalogReader(this.state);
     const sync = new CatalogSync(reader, this.local, this.identity, propose, logger);
     this.syncLoop = new SyncLoop({ sync, clusterSize: () => this.membership?.members().length ?? 1, logger: logger.named('anti_entropy') });
     this.local.onChange(() => this.syncLoop.request());

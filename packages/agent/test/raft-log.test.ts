@@ -53,6 +53,18 @@ describe('RaftLog', () => {
     expect(rpc.calls).toEqual([{ address: '10.0.0.1:8300', method: 'apply', args: { command: put, hops: 1 } }]);
   });
 
+  it('a forward carries the token: this server\'s own for its writes, the caller\'s for an apply RPC it passes on', async () => {
+    const { raft } = fakeRaft({ leading: false, leader: 's1' });
+    const rpc = fakeRpc(() => ({ index: 7, result: true }));
+    const log = new RaftLog({ raft: () => raft, addressOf: () => '10.0.0.1:8300', rpc, token: () => 'server-agent' });
+    await log.propose(put);
+    await log.apply(put, 0, 'caller');
+    expect(rpc.calls.map((c) => c.args)).toEqual([
+      { command: put, hops: 1, token: 'server-agent' },
+      { command: put, hops: 1, token: 'caller' },
+    ]);
+  });
+
   it('the leader side of the apply RPC proposes directly (server-rpc.ts): follower → leader is one hop', async () => {
     const leader = fakeRaft({ leading: true });
     const leaderLog = new RaftLog({ raft: () => leader.raft, addressOf: () => undefined, rpc: fakeRpc(() => undefined) });

@@ -14,6 +14,10 @@ describe('RemoteLog', () => {
     expect(await log.propose(put)).toEqual({ index: 42, result: true });
     expect(rpc.calls[0]).toEqual({ address: 's1:8300', method: 'apply', args: { command: put, hops: 0 } });
     expect(log.lastIndex()).toBe(42);
+    // With a token (acl.tokens.agent, else default) the call carries it.
+    const withToken = fakeRpc(() => ({ index: 43, result: true }));
+    await new RemoteLog(() => ['s1:8300'], withToken, () => 'agent-secret').propose(put);
+    expect(withToken.calls[0]!.args).toEqual({ command: put, hops: 0, token: 'agent-secret' });
     await expect(log.barrier()).resolves.toBeUndefined();
   });
 

@@ -25,6 +25,8 @@ export interface ApplyArgs {
   command: Command;
   /** How many servers forwarded it already. */
   hops: number;
+  /** The ACL token the write is made with (absent: anonymous, as from agents before tokens travelled). */
+  token?: string;
 }
 
 export interface RaftLogOptions {
@@ -42,6 +44,8 @@ export interface RaftLogOptions {
   /** Told of every proposal made as the leader and how long until it was committed and applied here (raft.apply,
    * raft.commitTime). */
   onCommit?: (ms: number) => void;
+  /** The token this server's own writes carry when forwarded to the leader (acl.tokens.agent, else default). */
+  token?: () => string;
 }
 
 export class RaftLog implements CommandLog<Command, CommandResult> {
@@ -52,22 +56,23 @@ export class RaftLog implements CommandLog<Command, CommandResult> {
   constructor(private readonly o: RaftLogOptions) {}
 
   propose(command: Command): Promise<AppliedCommand> {
-    return this.apply(command, 0);
+    return this.apply(command, 0, this.o.token?.() ?? '');
   }
 
   /** Proposes on the leader, forwards to it from a follower; `hops` counts the forwards so far (the `apply`
-   * RPC handler calls this directly). Waits up to the hold timeout for a leader. */
-  async apply(command: Command, hops: number): Promise<AppliedCommand> {
-    if (!this.o.onApply) return this.applyOnce(command, hops);
+   * RPC handler calls this directly). Waits up to the hold timeout for a leader. A forward carries `token`: the
+   * leader checks it again. */
+  async apply(command: Command, hops: number, token = ''): Promise<AppliedCommand> {
+    if (!this.o.onApply) return this.applyOnce(command, hops, token);
     const start = performance.now();
     try {
-      return await this.applyOnce(command, hops);
+      return await this.applyOnce(command, hops, token);
     } finally {
       this.o.onApply(command, performance.now() - start);
     }
   }
 
-  private async applyOnce(command: Command, hops: number): Promise<AppliedCommand> {
+  private async applyOnce(command: Command, hops: number, token: string): Promise<AppliedCommand> {
     const hold = this.o.holdTimeoutMs ?? RPC_HOLD_TIMEOUT_MS;
     const deadline = Date.now() + hold;
     for (;;) {
@@ -87,7 +92,7 @@ export class RaftLog implements CommandLog<Command, CommandResult> {
         const addr = lead ? this.o.addressOf(lead) : undefined;
         if (addr && hops < MAX_FORWARD_HOPS) {
           try {
-            const args: ApplyArgs = { command, hops: hops + 1 };
+            const args: ApplyArgs = token ? { command, hops: hops + 1, token } : { command, hops: hops + 1 };
             return (await this.o.rpc.call(addr, 'apply', args, hold + 3000)) as AppliedCommand;
           } catch (err) {
             if (!(err instanceof RpcError && err.transport)) throw err;

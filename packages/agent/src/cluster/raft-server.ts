@@ -42,6 +42,8 @@ export interface RaftServerOptions {
   onLeadership: (leader: boolean) => void;
   /** consul.raft.* and the endpoint timings of the commands this server takes. */
   metrics?: AgentMetrics;
+  /** The token this server's own writes carry when forwarded to the leader. */
+  token?: () => string;
 }
 
 export class RaftServer {
@@ -67,6 +69,7 @@ export class RaftServer {
       raft: () => this.raft,
       addressOf: (id) => this.addressOf(id),
       rpc: o.rpc,
+      token: o.token,
       onApply: m && ((command, ms) => m.commandSample(command)?.add(ms)),
       onCommit:
         m &&

@@ -1,6 +1,6 @@
 // A client agent's log: it keeps no state, so a command goes to a server as an `apply` RPC (the server's
 // RaftLog proposes it on the leader or forwards it there). A server that cannot be reached is skipped for the
-// next; an error the server answered (e.g. `No cluster leader`) comes back as the same typed error.
+// next; an error the server answered (e.g. `No cluster leader`, an ACL refusal) comes back as the same typed error.
 import { NoServersError, type AppliedCommand, type Command, type CommandLog, type CommandResult } from '@conclave/state';
 import type { ApplyArgs } from './raft-log.js';
 import { RPC_HOLD_TIMEOUT_MS, RpcError, type RpcClient } from './rpc.js';
@@ -16,13 +16,16 @@ export class RemoteLog implements CommandLog<Command, CommandResult> {
     /** Server RPC addresses to try, in order. */
     private readonly servers: () => string[],
     private readonly rpc: Pick<RpcClient, 'call'>,
+    /** The ACL token the writes carry (acl.tokens.agent, else acl.tokens.default; '' for none). */
+    private readonly token: () => string = () => '',
   ) {}
 
   async propose(command: Command): Promise<AppliedCommand> {
     let last: unknown = new NoServersError();
     for (const target of this.servers()) {
       try {
-        const args: ApplyArgs = { command, hops: 0 };
+        const token = this.token();
+        const args: ApplyArgs = token ? { command, hops: 0, token } : { command, hops: 0 };
         const applied = (await this.rpc.call(target, 'apply', args, APPLY_TIMEOUT_MS)) as AppliedCommand;
         this.index = Math.max(this.index, applied.index);
         return applied;

@@ -1,6 +1,7 @@
 // A server's port: Raft traffic (`/raft`) and agent RPC (`/rpc`: `apply` to the Raft log, `http` answered by
 // this server's own HTTP API) on one listener. Loaded only by server agents.
 import type { Logger } from '@conclave/toolkit';
+import type { Command } from '@conclave/state';
 import { LoopbackHttp } from './forwarding.js';
 import { RAFT_PATH, type RaftServer } from './raft-server.js';
 import { RpcServer, RPC_PATH } from './rpc.js';
@@ -25,10 +26,12 @@ export class ServerListener {
     onRequest?: () => void,
     /** `acl.resolve` for client agents; undefined with ACLs off. */
     aclResolve?: (secret: string) => unknown,
+    /** Checks an `apply` RPC's token against its command; undefined with ACLs off. */
+    authorizeApply?: (token: string, command: Command) => void | Promise<void>,
   ) {
     this.port = new ServerPort(tls.serverOptions());
     this.loopback = new LoopbackHttp(http);
-    const handler = serverRpcHandler({ log: raftServer.log, http: this.loopback, aclResolve });
+    const handler = serverRpcHandler({ log: raftServer.log, http: this.loopback, aclResolve, authorizeApply });
     this.rpcServer = new RpcServer(
       onRequest
         ? (method, args) => {

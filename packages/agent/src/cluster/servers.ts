@@ -20,9 +20,10 @@ export function serverTargets(members: readonly ConsulMember[], datacenter: stri
   return servers;
 }
 
-/** Anti-entropy's reads of this node's catalog entries, answered by a server. */
-export function remoteCatalogReader(forwarder: () => RpcForwarder): CatalogReader {
-  const get = <T>(url: string) => forwardedJson<T>(forwarder(), url);
+/** Anti-entropy's reads of this node's catalog entries, answered by a server; with `token` (the agent's
+ * acl.tokens.agent, else default), as its writes are made. */
+export function remoteCatalogReader(forwarder: () => RpcForwarder, token: () => string = () => ''): CatalogReader {
+  const get = <T>(url: string) => forwardedJson<T>(forwarder(), url, token());
   return {
     nodeServices: (node) => get<NodeServicesView | null>(`/v1/catalog/node/${encodeURIComponent(node)}`),
     nodeChecks: async (node) => (await get<CheckView[] | null>(`/v1/health/node/${encodeURIComponent(node)}`)) ?? [],
