@@ -1,6 +1,6 @@
 // pid_file, template_error_fatal and syslog through the built conclave-template against a built
 // `conclave agent -dev`: the pid file holds the process id while it runs and is gone after every way out
-// (-once, SIGINT, SIGTERM, a fatal error); a template execution error ends the process with the runner
+// (-once, SIGINT, SIGTERM, a fatal error) and moves on a reload; a template execution error ends the process with the runner
 // exit code (14) unless template_error_fatal = false, and data still missing is never such an error;
 // syslog is accepted but not supported, with a warning.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,22 @@ describe('conclave-template pid file', () => {
     run.proc.kill(sig);
     expect(await run.exit, run.output()).toBe(12);
     expect(existsSync(pid)).toBe(false);
+  });
+
+  it('a reload that changes pid_file moves the file', async () => {
+    const t = template('pid-reload', 'v={{ key "life/absent" }}');
+    const [a, b] = [join(dir, 'reload-a.pid'), join(dir, 'reload-b.pid')];
+    const cfg = join(dir, 'pid-reload.hcl');
+    const write = (pid: string) => writeFileSync(cfg, `pid_file = "${pid}"\ntemplate {\n  source = "${t.tpl}"\n  destination = "${t.out}"\n}\n`);
+    write(a);
+    const run = startTemplate(['-config', cfg]);
+    await waitFor('first pid file', async () => readPid(a) === String(run.proc.pid), { timeoutMs: 15000, intervalMs: 50 });
+    write(b);
+    run.proc.kill('SIGHUP');
+    await waitFor('moved pid file', async () => readPid(b) === String(run.proc.pid) && !existsSync(a), { timeoutMs: 15000, intervalMs: 50 });
+    run.proc.kill('SIGINT');
+    expect(await run.exit, run.output()).toBe(12);
+    expect(existsSync(b)).toBe(false);
   });
 
   it('a pid file that cannot be written is a runner error', async () => {
