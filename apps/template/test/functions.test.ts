@@ -99,17 +99,16 @@ keys={{ sprig_keys $merged | sprig_sortAlpha | sprig_join " " }}
     expect(readFileSync(out, 'utf8')).toBe('v1.5.0 {{ not a template }}');
     expect(readFileSync(`${out}.bak`, 'utf8')).toBe('v1.4.2 {{ not a template }}');
 
-    // create_dest_dirs = false: a missing directory is an error, not created.
+    // create_dest_dirs = false: a missing directory is an error, not created; fatal by default (exit 14).
     const missing = join(dir, 'absent', 'x.out');
     writeFileSync(join(dir, 'nodirs.hcl'), `template {\n  contents = "x"\n  destination = "${missing}"\n  create_dest_dirs = false\n}\n`);
     const proc = spawn(process.execPath, [TEMPLATE_BIN, '-once', '-consul-addr', agent.httpAddr, '-config', join(dir, 'nodirs.hcl'), '-log-level', 'err'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const deadline = Date.now() + 15000;
-    while (!err.includes('no such file or directory') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
-    proc.kill('SIGINT');
-    await new Promise((res) => proc.once('exit', res));
+    const code = await new Promise((res) => proc.once('exit', res));
+    expect(code, err).toBe(14);
     expect(existsSync(join(dir, 'absent'))).toBe(false);
+    expect(err).toContain('[ERR] (cli) error rendering');
     expect(err).toContain('no such file or directory');
   });
 
@@ -118,7 +117,9 @@ keys={{ sprig_keys $merged | sprig_sortAlpha | sprig_join " " }}
     writeFileSync(join(dir, 'deny.ctmpl'), '{{ key "app/version" | sprig_upper }}');
     writeFileSync(
       join(dir, 'strict.hcl'),
-      `template {
+      // Not fatal, so that both errors are logged and the process keeps running.
+      `template_error_fatal = false
+template {
   source = "${join(dir, 'strict.ctmpl')}"
   destination = "${join(dir, 'strict.out')}"
   error_on_missing_key = true

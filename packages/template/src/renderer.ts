@@ -34,6 +34,12 @@ export interface TemplateSpec {
   functionDenylist?: string[];
   /** `file` may only read below this directory (symlinks resolved), as consul-template's sandbox_path. */
   sandboxPath?: string;
+  /**
+   * consul-template's error_fatal / template_error_fatal: an execution or write error stops the renderer with
+   * `failure` instead of being logged (data still missing is never an error). Default false here; the
+   * conclave-template command defaults it to true, as consul-template does.
+   */
+  errorFatal?: boolean;
 }
 
 /** What a pass did, for exec mode (start the child after the first complete render, reload it on change). */
@@ -236,6 +242,10 @@ export class Renderer {
       const rendered: [TemplateState, string][] = [];
       for (const t of batch) {
         const text = this.renderOne(t);
+        if (this.failure) {
+          await this.stop();
+          return;
+        }
         if (text !== undefined) rendered.push([t, text]);
       }
       const commands = new Map<string, { command: string | string[]; timeoutMs: number; templates: string[] }>();
@@ -248,8 +258,13 @@ export class Renderer {
           t.completeOnce = true;
           if (changed) renderedAny = true;
         } catch (e) {
-          this.log.error(`(runner) ${t.name}: ${(e as Error).message}`);
           this.emit({ type: 'error', template: t.name, error: e as Error });
+          if (t.spec.errorFatal) {
+            // consul-template wraps a fatal write error as "error rendering <display>".
+            await this.fail(new Error(`error rendering "${t.name}" => "${t.spec.destination}": ${(e as Error).message}`));
+            return;
+          }
+          this.log.error(`(runner) error rendering: ${t.name}: ${(e as Error).message}`);
           continue;
         }
         const cmd = t.spec.command;
@@ -347,8 +362,10 @@ export class Renderer {
         this.emit({ type: 'render', template: t.name, complete: false, missing: partial.missing.map((d) => d.id) });
         return undefined;
       }
-      this.log.error(`(runner) ${t.name}: ${(e as Error).message}`);
       this.emit({ type: 'error', template: t.name, error: e as Error });
+      // consul-template: fatal errors end the runner, wrapped with the template's source; others are logged.
+      if (t.spec.errorFatal) this.failure ??= new Error(`${t.name}: ${(e as Error).message}`);
+      else this.log.error(`(runner) ${t.name}: ${(e as Error).message}`);
       return undefined;
     }
     this.ensureWatched(t, r.used);
@@ -358,6 +375,12 @@ export class Renderer {
       return undefined;
     }
     return r.output;
+  }
+
+  /** Stops the renderer because of a fatal error; `finished` resolves with `failure` set. */
+  private async fail(e: Error): Promise<void> {
+    this.failure ??= e;
+    await this.stop();
   }
 
   private async publish(t: TemplateState, text: string): Promise<boolean> {

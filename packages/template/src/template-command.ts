@@ -11,6 +11,7 @@ import { ExecChild, type SignalName } from './exec-child.js';
 import { execEnvironment } from './exec-env.js';
 import { retryPolicy } from './retry-policy.js';
 import { signalOrNone } from './template-config.js';
+import { PidFile } from './pid-file.js';
 
 /** The signals the app forwards to the command (consul-template's signals_unix.go less SIGKILL/SIGSTOP, which cannot be caught, and the fatal ones). */
 export const MONITORED_SIGNALS: NodeJS.Signals[] = [
@@ -58,6 +59,11 @@ export const TEMPLATE_FLAGS: FlagSpecs = {
   'consul-retry-attempts': { kind: 'int', usage: 'Retries of a failing query before exiting; 0 = forever (default 12).' },
   'consul-retry-backoff': { kind: 'string', usage: 'Base of the exponential backoff (default 250ms).' },
   'consul-retry-max-backoff': { kind: 'string', usage: 'Longest wait between retries (default 1m).' },
+  'pid-file': { kind: 'string', usage: 'Path of a file holding the process id while running.' },
+  'template-error-fatal': { kind: 'bool', usage: 'A template execution error ends the process (default true); false logs it and keeps rendering.' },
+  syslog: { kind: 'bool', usage: 'Send logs to syslog: not supported here (a warning; logs stay on stderr).' },
+  'syslog-facility': { kind: 'string', usage: 'Syslog facility (accepted for compatibility; syslog is not supported).' },
+  'syslog-name': { kind: 'string', usage: 'Syslog program name (accepted for compatibility; syslog is not supported).' },
   version: { kind: 'bool', usage: 'Print the version and exit.' },
   v: { kind: 'bool', usage: 'Print the version and exit.' },
   h: { kind: 'bool', usage: 'Show this help.' },
@@ -141,6 +147,13 @@ function configFromFlags(f: Record<string, unknown>): TemplateRunConfig {
   if (has('block-query-wait')) c.blockQueryWaitMs = dur('block-query-wait');
   if (typeof f['default-left-delimiter'] === 'string') c.defaultLeftDelimiter = f['default-left-delimiter'];
   if (typeof f['default-right-delimiter'] === 'string') c.defaultRightDelimiter = f['default-right-delimiter'];
+  if (typeof f['pid-file'] === 'string') c.pidFile = f['pid-file'];
+  if (typeof f['template-error-fatal'] === 'boolean') c.templateErrorFatal = f['template-error-fatal'];
+  const syslog: NonNullable<TemplateRunConfig['syslog']> = {};
+  if (typeof f.syslog === 'boolean') syslog.enabled = f.syslog;
+  if (typeof f['syslog-facility'] === 'string') syslog.facility = f['syslog-facility'];
+  if (typeof f['syslog-name'] === 'string') syslog.name = f['syslog-name'];
+  if (Object.keys(syslog).length > 0) c.syslog = syslog;
   if (has('kill-signal')) c.killSignal = sig('kill-signal');
   if (has('reload-signal')) c.reloadSignal = sig('reload-signal');
   const exec: NonNullable<TemplateRunConfig['exec']> = {};
@@ -219,6 +232,8 @@ class Session {
     this.childStartFailed = new Promise((r) => (this.childFailed = r));
     const templates = cfg.templates.map((t) => ({
       ...t,
+      // consul-template: a template's error_fatal defaults to template_error_fatal, which defaults to true.
+      errorFatal: t.errorFatal ?? cfg.templateErrorFatal ?? true,
       leftDelimiter: t.leftDelimiter ?? cfg.defaultLeftDelimiter,
       rightDelimiter: t.rightDelimiter ?? cfg.defaultRightDelimiter,
     }));
@@ -327,6 +342,8 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
   // The renderer may have nothing pending (a template whose every render fails, no dependency to watch):
   // keep the process alive until it is told to stop, as consul-template does.
   const keepAlive = setInterval(() => undefined, 1 << 30);
+  let log: Logger | undefined;
+  const pidFile = new PidFile(process.pid, () => log!);
   try {
     let first = true;
     for (;;) {
@@ -337,8 +354,12 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
         err(`${(e as Error).message}\n`);
         return EXIT.config;
       }
-      const log = createLogger({ level: parseLogLevel(cfg.logLevel ?? 'warn') ?? 'warn', format: 'consul-template', write: (line) => err(line + '\n') });
+      log = createLogger({ level: parseLogLevel(cfg.logLevel ?? 'warn') ?? 'warn', format: 'consul-template', write: (line) => err(line + '\n') });
       for (const w of cfg.warnings) log.warn(`(config) ${w}`);
+      if (cfg.syslog?.enabled) {
+        // consul-template logs through log/syslog, i.e. a datagram to /dev/log; Node.js cannot open unix datagram sockets.
+        log.warn('(config) syslog is not supported (Node.js cannot open the /dev/log datagram socket); logging to stderr only');
+      }
       let client: ConsulClient;
       try {
         client = makeClient(cfg, env, f['consul-token-file'] as string | undefined);
@@ -354,6 +375,8 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
           return EXIT.ok;
         }
         if (first) log.info(`(runner) starting with ${cfg.templates.length} template(s), agent ${client.address.display}`);
+        // consul-template creates the pid file before anything else the runner does.
+        await pidFile.use(cfg.pidFile);
         await session.renderer.start();
       } catch (e) {
         err(`${(e as Error).message}\n`);
@@ -397,6 +420,7 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
       }
     }
   } finally {
+    await pidFile.remove();
     clearInterval(keepAlive);
     unsubscribe?.();
     io.signal?.removeEventListener('abort', onAbort);

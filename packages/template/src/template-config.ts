@@ -57,15 +57,28 @@ export interface TemplateRunConfig {
   blockQueryWaitMs?: number;
   defaultLeftDelimiter?: string;
   defaultRightDelimiter?: string;
+  /** pid_file / -pid-file ("" = none). */
+  pidFile?: string;
+  /** template_error_fatal / -template-error-fatal: the default of each template's error_fatal (true when unset). */
+  templateErrorFatal?: boolean;
+  /** syslog { ... } / -syslog*: decoded so that configurations load, but not supported (see the startup warning). */
+  syslog?: SyslogSpec;
   /** Supported-by-consul-template settings that are ignored here, for the log. */
   warnings: string[];
+}
+
+/** consul-template's `syslog { enabled, facility, name }`. */
+export interface SyslogSpec {
+  enabled?: boolean;
+  facility?: string;
+  name?: string;
 }
 
 export function emptyConfig(): TemplateRunConfig {
   return { consul: {}, templates: [], warnings: [] };
 }
 
-const UNSUPPORTED_TOP = ['vault', 'nomad', 'deduplicate', 'syslog', 'pid_file', 'template_error_fatal', 'log_file', 'reload'];
+const UNSUPPORTED_TOP = ['vault', 'nomad', 'deduplicate', 'log_file', 'reload'];
 const UNSUPPORTED_TEMPLATE = ['user', 'group', 'uid', 'gid', 'source_raw'];
 
 type Raw = Record<string, unknown>;
@@ -213,6 +226,20 @@ function decodeExecEnv(v: unknown, where: string): ExecEnvSpec {
   return out;
 }
 
+function decodeSyslog(v: unknown, where: string): SyslogSpec {
+  const out: SyslogSpec = {};
+  for (const b of blocks(v, where)) {
+    for (const [k, x] of Object.entries(b)) {
+      const at = `${where}.${k}`;
+      if (k === 'enabled') out.enabled = bool(x, at);
+      else if (k === 'facility') out.facility = str(x, at);
+      else if (k === 'name') out.name = str(x, at);
+      else throw new TemplateConfigError(`${at}: unknown key "${k}"`);
+    }
+  }
+  return out;
+}
+
 function decodeRetry(v: unknown, where: string): RetrySpec {
   const out: RetrySpec = {};
   for (const b of blocks(v, where)) {
@@ -330,6 +357,9 @@ function decodeTemplate(b: Raw, where: string, warnings: string[]): TemplateSpec
         if (e.timeoutMs !== undefined) t.commandTimeoutMs = e.timeoutMs;
         break;
       }
+      case 'error_fatal':
+        t.errorFatal = bool(v, at);
+        break;
       case 'function_denylist':
       case 'function_blacklist':
         if (!Array.isArray(v)) throw new TemplateConfigError(`${at}: expected a list of function names`);
@@ -390,6 +420,15 @@ export function decodeTemplateConfig(doc: Raw, file: string): TemplateRunConfig 
       case 'block_query_wait':
         cfg.blockQueryWaitMs = duration(v, at);
         break;
+      case 'pid_file':
+        cfg.pidFile = str(v, at);
+        break;
+      case 'template_error_fatal':
+        cfg.templateErrorFatal = bool(v, at);
+        break;
+      case 'syslog':
+        cfg.syslog = { ...cfg.syslog, ...decodeSyslog(v, at) };
+        break;
       case 'default_delimiters':
         for (const b of blocks(v, at)) {
           if (b.left !== undefined) cfg.defaultLeftDelimiter = str(b.left, `${at}.left`);
@@ -424,6 +463,9 @@ export function mergeConfigs(a: TemplateRunConfig, b: TemplateRunConfig): Templa
     blockQueryWaitMs: b.blockQueryWaitMs ?? a.blockQueryWaitMs,
     defaultLeftDelimiter: b.defaultLeftDelimiter ?? a.defaultLeftDelimiter,
     defaultRightDelimiter: b.defaultRightDelimiter ?? a.defaultRightDelimiter,
+    pidFile: b.pidFile ?? a.pidFile,
+    templateErrorFatal: b.templateErrorFatal ?? a.templateErrorFatal,
+    syslog: a.syslog || b.syslog ? { ...a.syslog, ...b.syslog } : undefined,
     warnings: [...a.warnings, ...b.warnings],
   };
 }

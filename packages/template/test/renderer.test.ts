@@ -190,6 +190,20 @@ describe('Renderer', () => {
     const err = events.find((e) => e.type === 'error') as { error: Error };
     expect(err.error.message).toContain("can't evaluate field Nope in type *dependency.HealthService");
   });
+
+  it('errorFatal: an execution error stops the renderer with its failure, and nothing is written', async () => {
+    const c = cluster();
+    const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
+    const { r } = start({
+      source: c,
+      templates: [{ contents: '{{range service "web"}}{{.Nope}}{{end}}', destination: join(dir, 'x'), errorFatal: true }],
+    });
+    await r.start();
+    await r.finished;
+    // Wrapped with the template's name (its destination for `contents`), as consul-template wraps with the source.
+    expect(r.failure?.message).toMatch(new RegExp(`^${join(dir, 'x')}: template: .*can't evaluate field Nope`));
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+  });
 });
 
 describe('through @conclave/client against a real HTTP server', () => {
