@@ -4,7 +4,8 @@
 // streaming endpoints are never run this way.
 
 import { EventEmitter } from 'node:events';
-import { IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { nodeHttp } from '@conclave/toolkit';
 import { Socket } from 'node:net';
 import type { CachedReply } from './agent-cache.js';
 
@@ -15,7 +16,8 @@ type Handle = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function runInternalGet(handle: Handle, url: string, headers: Record<string, string>, abort: AbortSignal): Promise<CachedReply> {
   return new Promise((resolve, reject) => {
-    const req = new IncomingMessage(new Socket());
+    // node:http through toolkit's require(): an ESM import of it loads undici on Node 22+ (agent-modules test).
+    const req = new nodeHttp.IncomingMessage(new Socket());
     req.method = 'GET';
     req.url = url;
     req.headers = { ...headers };

@@ -5,7 +5,14 @@
 // the list of indexes, so the browser's automatic reconnect (Last-Event-ID) resumes where it was: nothing is
 // sent again unless it changed meanwhile.
 
-import * as http from 'node:http';
+import type * as httpTypes from 'node:http';
+import { createRequire } from 'node:module';
+
+// require(), not an ESM import: on Node 22+ importing node:http's namespace reads its lazy WebSocket getters and
+// loads undici (8–13 MB an agent never uses; apps/agent/test/agent-modules.test.ts). toolkit's nodeHttp does the
+// same for the other packages; this package imports nothing of ours.
+const http = createRequire(import.meta.url)('node:http') as typeof httpTypes;
+
 
 export const MAX_WATCHES = 8;
 /** The wait of each loopback blocking query: short enough that a stale connection is noticed. */
@@ -26,7 +33,7 @@ export interface Loopback {
 interface WatchState {
   path: string;
   index: number;
-  request?: http.ClientRequest;
+  request?: httpTypes.ClientRequest;
   timer?: NodeJS.Timeout;
   failures: number;
   /** False until the first (non-blocking) read answered. */
@@ -38,7 +45,7 @@ interface WatchState {
 const agent = new http.Agent({ keepAlive: true });
 
 /** Answers GET /v1/internal/ui/stream. */
-export function serveStream(req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams, loopback: Loopback | undefined): void {
+export function serveStream(req: httpTypes.IncomingMessage, res: httpTypes.ServerResponse, query: URLSearchParams, loopback: Loopback | undefined): void {
   const paths = query.getAll('watch');
   const bad = (status: number, text: string) => {
     res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -88,7 +95,7 @@ export function serveStream(req: http.IncomingMessage, res: http.ServerResponse,
     const sep = w.path.includes('?') ? '&' : '?';
     const headers: Record<string, string> = {};
     if (token) headers['X-Consul-Token'] = token;
-    let request: http.ClientRequest;
+    let request: httpTypes.ClientRequest;
     try {
       request = http.get(
       // The first read of a stream never blocks: after a reconnect the agent may have restarted or been
