@@ -233,6 +233,21 @@ describe('/v1/acl with default_policy deny', () => {
     expect(snap.status).toBe(403);
     expect(snap.text).toMatch(/lacks permission 'acl:write'/);
   });
+
+  it('checks the rows of the endpoints other branches added: prepared queries, coordinates, operator usage', async () => {
+    const policy = await req('PUT', '/v1/acl/policy', root, { Name: 'query-reader', Rules: 'query_prefix "" {\n  policy = "read"\n}\nnode_prefix "" {\n  policy = "read"\n}' });
+    expect(policy.status).toBe(200);
+    const token = await req('PUT', '/v1/acl/token', root, { Policies: [{ ID: policy.json.ID }] });
+    const secret = token.json.SecretID as string;
+    expect((await req('GET', '/v1/query', secret)).status).toBe(200);
+    const create = await req('POST', '/v1/query', secret, { Name: 'q', Service: { Service: 'web' } });
+    expect(create.status).toBe(403);
+    expect(create.text).toMatch(/lacks permission 'query:write'/);
+    expect((await req('GET', '/v1/query', undefined)).text).toMatch(/lacks permission 'query:read'/);
+    expect((await req('GET', '/v1/coordinate/nodes', secret)).status).toBe(200);
+    expect((await req('GET', '/v1/coordinate/datacenters', undefined)).status).not.toBe(403);
+    expect((await req('GET', '/v1/operator/usage', secret)).text).toMatch(/lacks permission 'operator:read'/);
+  });
 });
 
 describe('/v1/acl with ACLs off', () => {
