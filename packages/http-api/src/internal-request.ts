@@ -21,6 +21,8 @@ export function runInternalGet(handle: Handle, url: string, headers: Record<stri
     req.method = 'GET';
     req.url = url;
     req.headers = { ...headers };
+    // The token is read from rawHeaders (api-call.ts), as a socket's request carries it.
+    req.rawHeaders = Object.entries(headers).flat();
     (req as unknown as Record<symbol, boolean>)[INTERNAL_REQUEST] = true;
     req.push(null);
     const res = new CapturedResponse((reply) => {

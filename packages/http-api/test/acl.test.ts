@@ -279,6 +279,20 @@ describe('where the token comes from', () => {
     expect(await raw([`Authorization: Basic ${secret}`])).toBe(403);
     expect(await raw([])).toBe(403);
   });
+
+  it('carries the token into ?cached reads, which the cache answers per token', async () => {
+    await h.write({ type: 'catalog.register', Node: 'n-cached', Address: '10.0.0.9', Service: { ID: 'cached-svc', Service: 'cached-svc', Port: 80 } });
+    const policy = await req('PUT', '/v1/acl/policy', root, { Name: 'cached-reader', Rules: 'service "cached-svc" { policy = "read" }' });
+    const narrow = (await req('PUT', '/v1/acl/token', root, { Policies: [{ ID: policy.json.ID }] })).json.SecretID as string;
+    const asRoot = await req('GET', '/v1/catalog/services?cached', root);
+    expect(asRoot.status).toBe(200);
+    expect(Object.keys(asRoot.json)).toContain('cached-svc');
+    expect(Object.keys(asRoot.json).length).toBeGreaterThan(1);
+    const asNarrow = await req('GET', '/v1/catalog/services?cached', narrow);
+    expect(asNarrow.json).toEqual({ 'cached-svc': [] });
+    expect(asNarrow.headers.get('x-consul-results-filtered-by-acls')).toBe('true');
+    expect((await req('GET', '/v1/catalog/services?cached', undefined)).json).toEqual({});
+  });
 });
 
 describe('/v1/acl with ACLs off', () => {
