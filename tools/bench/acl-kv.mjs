@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@conclave/test-support/free-port';
-import { opt, until } from './lib.mjs';
+import { opt, until, warmEndpoints } from './lib.mjs';
 
 const duration = Number(opt('duration', '10'));
 const connections = opt('connections', '16,64').split(',').map(Number);
@@ -81,6 +81,8 @@ try {
   const policy = await (await fetch(`${on.url}/v1/acl/policy`, { method: 'PUT', headers: { 'X-Consul-Token': ROOT }, body: JSON.stringify({ Name: 'bench', Rules: RULES }) })).json();
   const token = await (await fetch(`${on.url}/v1/acl/token`, { method: 'PUT', headers: { 'X-Consul-Token': ROOT }, body: JSON.stringify({ Policies: [{ ID: policy.ID }] }) })).json();
   for (const a of [off, on]) await fetch(`${a.url}/v1/kv/bench/key`, { method: 'PUT', headers: { 'X-Consul-Token': token.SecretID }, body: 'x'.repeat(100) });
+  // The same mix of endpoints on both (lib.mjs warmEndpoints says why).
+  for (const a of [off, on]) await warmEndpoints(a.url, { 'X-Consul-Token': token.SecretID });
   const scripts = {
     GET: { off: script('get-off', 'GET'), on: script('get-on', 'GET', token.SecretID) },
     PUT: { off: script('put-off', 'PUT'), on: script('put-on', 'PUT', token.SecretID) },

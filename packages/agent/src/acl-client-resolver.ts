@@ -3,7 +3,7 @@
 // server round trip. When no server answers, acl.down_policy decides: extend-cache and async-cache keep using
 // what was cached (async-cache also answers from the stale entry while it refreshes), allow and deny
 // replace the token's rules outright; a token never seen is denied.
-import { createHash } from 'node:crypto';
+import { sha256Base64 } from '@conclave/toolkit';
 import { ACL_NOT_FOUND, Authorizer } from '@conclave/acl';
 import { ApiError, compileResolution, type AclBackend, type ResolvedToken, type TokenResolution } from '@conclave/http-api';
 import type { AclDownPolicy } from './config/acl-config.js';
@@ -34,7 +34,7 @@ export class ClientTokenResolver implements AclBackend {
 
   resolve(secret: string): ResolvedToken | Promise<ResolvedToken> {
     const effective = secret || this.o.defaultToken() || 'anonymous';
-    const digest = createHash('sha256').update(effective).digest('base64');
+    const digest = sha256Base64(effective);
     const entry = this.cache.get(digest);
     const now = this.now();
     if (entry && now - entry.fetchedAt < this.o.ttlMs) return answer(entry.resolved);

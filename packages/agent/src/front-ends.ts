@@ -60,7 +60,14 @@ export class FrontEnds {
     let fallback: HttpApiOptions['fallback'];
     if (uiEnabled(cfg)) {
       const { createUiHandler } = await import('@conclave/ui');
-      fallback = createUiHandler({ dir: cfg.ui.dir || undefined, contentPath: cfg.ui.contentPath, loopback: () => this.loopback() });
+      fallback = createUiHandler({
+        dir: cfg.ui.dir || undefined,
+        contentPath: cfg.ui.contentPath,
+        read: (path, headers, signal) => {
+          const api = this.http ?? this.https;
+          return api ? api.internalGet(path, headers, signal) : Promise.reject(new Error('the HTTP API is not started'));
+        },
+      });
       this.logger.info('Serving the web UI', { path: cfg.ui.contentPath, dir: cfg.ui.dir || '(bundled)' });
     }
     const options = {

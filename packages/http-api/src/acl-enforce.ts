@@ -10,18 +10,16 @@ import type { ResolvedToken } from './acl-resolver.js';
 /** The response header Consul sets when a list left out what the token may not read. */
 export const FILTERED_HEADER = 'X-Consul-Results-Filtered-By-ACLs';
 
-const resolved = new WeakMap<ApiCall, ResolvedToken | Promise<ResolvedToken>>();
-
 /** The request's token resolved (throws or rejects 403 `ACL not found` for an unknown secret); undefined with ACLs
  * off. Synchronous when the resolver is. */
 export function resolveCaller(call: ApiCall): ResolvedToken | Promise<ResolvedToken> | undefined {
   const acl = call.backend.acl;
   if (!acl) return undefined;
-  const have = resolved.get(call);
+  const have = call.aclToken;
   if (have) return have;
   const r = acl.resolve(call.token());
-  resolved.set(call, r);
-  if (r instanceof Promise) r.then((v) => resolved.set(call, v), () => {});
+  call.aclToken = r;
+  if (r instanceof Promise) r.then((v) => (call.aclToken = v), () => {});
   return r;
 }
 
@@ -63,7 +61,7 @@ export async function permitted(call: ApiCall, resource: Resource, access: Acces
  * ACLs are off and nothing is filtered. */
 export function aclFilter(call: ApiCall): ((resource: Resource, access: Access, name: string) => boolean) | undefined {
   if (!call.backend.acl) return undefined;
-  const t = resolved.get(call);
+  const t = call.aclToken;
   // Not resolved (a handler reached without the gate): filter everything out rather than leak.
   if (!t || t instanceof Promise) return () => false;
   return (resource, access, name) => t.authorizer.allowed(resource, access, name);

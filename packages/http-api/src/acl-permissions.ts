@@ -118,20 +118,40 @@ export const ENDPOINT_PERMISSIONS: PermissionRow[] = [
 ];
 
 const extra: PermissionRow[] = [];
+/** The rows by the first segment of their path (`kv`, `agent`, ...): the gate runs for every request, and a scan of
+ * every row cost more than the rest of the ACL check. Rebuilt when rows are added. */
+let bySegment: Map<string, PermissionRow[]> | undefined;
 
 /** Adds rows from another module (a new endpoint family) without editing this table. */
 export function registerEndpointPermissions(rows: readonly PermissionRow[]): void {
   extra.push(...rows);
+  bySegment = undefined;
+}
+
+function firstSegment(path: string): string {
+  const slash = path.indexOf('/');
+  return slash < 0 ? path : path.slice(0, slash);
+}
+
+function rowsFor(path: string): PermissionRow[] | undefined {
+  if (!bySegment) {
+    bySegment = new Map();
+    for (const row of [...ENDPOINT_PERMISSIONS, ...extra]) {
+      const seg = firstSegment(row.path);
+      const list = bySegment.get(seg);
+      if (list) list.push(row);
+      else bySegment.set(seg, [row]);
+    }
+  }
+  return bySegment.get(firstSegment(path));
 }
 
 /** The row for a path after `/v1/` (the longest matching path wins) and the rest after it. */
 export function permissionRow(path: string): { row: PermissionRow; rest: string } | undefined {
   let best: PermissionRow | undefined;
-  for (const rows of [ENDPOINT_PERMISSIONS, extra]) {
-    for (const row of rows) {
-      const match = row.path.endsWith('/') ? path.startsWith(row.path) : path === row.path;
-      if (match && (!best || row.path.length > best.path.length)) best = row;
-    }
+  for (const row of rowsFor(path) ?? []) {
+    const match = row.path.endsWith('/') ? path.startsWith(row.path) : path === row.path;
+    if (match && (!best || row.path.length > best.path.length)) best = row;
   }
   return best && { row: best, rest: path.slice(best.path.length) };
 }
@@ -149,11 +169,14 @@ function enforceRow(call: ApiCall, t: ResolvedToken, path: string): void {
   const found = permissionRow(path.slice('/v1/'.length));
   const need: Need = found ? found.row.need(call, found.rest) : MANAGEMENT;
   if (need === 'none' || need === 'handler') return;
-  for (const p of Array.isArray(need) ? need : [need]) {
-    if (p.keyPrefix) {
-      if (!t.authorizer.keyWritePrefix(p.name ?? '')) throw new ApiError(403, permissionDeniedText(t.accessorId, 'key', 'write', p.name));
-    } else {
-      check(t, p.resource, p.access, p.name);
-    }
+  if (Array.isArray(need)) for (const p of need) enforcePermission(t, p);
+  else enforcePermission(t, need);
+}
+
+function enforcePermission(t: ResolvedToken, p: Permission): void {
+  if (p.keyPrefix) {
+    if (!t.authorizer.keyWritePrefix(p.name ?? '')) throw new ApiError(403, permissionDeniedText(t.accessorId, 'key', 'write', p.name));
+  } else {
+    check(t, p.resource, p.access, p.name);
   }
 }

@@ -2,7 +2,6 @@
 // the token, its policies, its roles' policies and its service and node identities compiled into one
 // Authorizer. Compiled authorizers are kept until the ACL tables change (their index moves), so the hot path is
 // one SHA-256 and one Map lookup; the cache is keyed by the secret's digest, never by the secret.
-import { createHash } from 'node:crypto';
 import {
   ACL_NOT_FOUND,
   Authorizer,
@@ -14,6 +13,7 @@ import {
 } from '@conclave/acl';
 import type { AclServiceIdentity, AclNodeIdentity, AclToken, StateReader } from '@conclave/state';
 import { ApiError } from './api-error.js';
+import { sha256Base64 } from '@conclave/toolkit';
 
 /** A request's token, resolved: who it is (for 403 texts and /v1/acl/token/self) and what it may do. */
 export interface ResolvedToken {
@@ -69,7 +69,7 @@ export class StateTokenResolver implements AclBackend {
 
   resolve(secret: string): ResolvedToken {
     const effective = secret || this.opts.defaultToken() || 'anonymous';
-    const digest = createHash('sha256').update(effective).digest('base64');
+    const digest = sha256Base64(effective);
     const aclIndex = this.state.acl.maxIndex();
     const hit = this.cache.get(digest);
     if (hit && hit.aclIndex === aclIndex && !expired(hit.resolved.token, this.now())) return hit.resolved;

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errorAnswer } from './api-error.js';
 import type { RequestContext } from './agent-endpoints.js';
 import type { ApiBackend, ConsistencyMode } from './backend.js';
+import type { ResolvedToken } from './acl-resolver.js';
 import { QueryParams } from './query-params.js';
 
 /** A request body that stops arriving for this long is refused (408) and its connection closed. */
@@ -19,6 +20,9 @@ export class ApiCall {
   /** Set once a response has started; later answers are ignored. */
   answered = false;
   readonly pretty: boolean;
+  /** The caller's token once acl-enforce.ts has resolved it (a field, not a WeakMap: it is set on every request
+   * with ACLs on, and weak maps cost the garbage collector). */
+  aclToken: ResolvedToken | Promise<ResolvedToken> | undefined = undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -67,10 +71,22 @@ export class ApiCall {
   token(): string {
     const q = this.query.empty ? undefined : this.query.get('token');
     if (q) return q;
-    const h = this.req.headers['x-consul-token'];
-    if (typeof h === 'string' && h) return h;
-    const auth = this.req.headers.authorization;
-    if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
+    // From rawHeaders, not req.headers: Node builds the headers object on first access, and for a plain KV GET
+    // with ACLs on that object (every header lower-cased, copied, and later collected) cost more than the whole
+    // ACL check. Only the first X-Consul-Token and Authorization count, as Go's Header.Get in Consul.
+    const raw = this.req.rawHeaders;
+    let auth: string | undefined;
+    let seenToken = false;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (!seenToken && name.length === 14 && name.toLowerCase() === 'x-consul-token') {
+        if (raw[i + 1]) return raw[i + 1]!;
+        seenToken = true;
+      } else if (auth === undefined && name.length === 13 && name.toLowerCase() === 'authorization') {
+        auth = raw[i + 1];
+      }
+    }
+    if (auth !== undefined && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
     return '';
   }
 

@@ -30,7 +30,7 @@ import { handleStatus } from './status-endpoints.js';
 import { handleTxn } from './txn-endpoints.js';
 import { handleInternalUi, isUiEndpoint } from './ui-endpoints.js';
 import type { RequestLimits } from './request-limits.js';
-import { AgentCache, isCacheablePath } from './agent-cache.js';
+import { AgentCache, isCacheablePath, type CachedReply } from './agent-cache.js';
 import { serveCached } from './cached-read.js';
 import { INTERNAL_REQUEST, runInternalGet } from './internal-request.js';
 import { resolveNearAgent } from './near-sort.js';
@@ -77,6 +77,9 @@ export interface HttpApi {
   close(): Promise<void>;
   /** The request handler itself, to mount on another server. */
   handle(req: http.IncomingMessage, res: http.ServerResponse): void;
+  /** A GET through `handle` without a socket, its whole answer captured (internal-request.ts): the web UI's
+   * stream reads this way. `signal` abandons it (a blocking query is released). */
+  internalGet(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<CachedReply>;
   /** HTTPS: new certificate, key and CAs for new connections (reload); open connections keep theirs. */
   setSecureContext(options: SecureContextOptions): void;
   /** Changes limits.http_max_conns_per_client (a reload does); connections already open stay. 0 = no limit. */
@@ -258,6 +261,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
   return {
     server,
     handle,
+    internalGet: (url, headers, signal) => runInternalGet(handle, url, headers, signal),
     setSecureContext(options: SecureContextOptions): void {
       if (!secure) throw new Error('setSecureContext: this HTTP API does not serve TLS');
       (server as https.Server).setSecureContext(options);

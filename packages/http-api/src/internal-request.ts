@@ -20,7 +20,9 @@ export function runInternalGet(handle: Handle, url: string, headers: Record<stri
     const req = new nodeHttp.IncomingMessage(new Socket());
     req.method = 'GET';
     req.url = url;
-    req.headers = { ...headers };
+    req.headers = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    // The token is read from rawHeaders (api-call.ts), as a socket's request carries it.
+    req.rawHeaders = Object.entries(headers).flat();
     (req as unknown as Record<symbol, boolean>)[INTERNAL_REQUEST] = true;
     req.push(null);
     const res = new CapturedResponse((reply) => {

@@ -3,6 +3,7 @@
 // has (bootstrap, and every call with its token option).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Consul from 'consul';
+import { connect } from 'node:net';
 import { startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -247,6 +248,50 @@ describe('/v1/acl with default_policy deny', () => {
     expect((await req('GET', '/v1/coordinate/nodes', secret)).status).toBe(200);
     expect((await req('GET', '/v1/coordinate/datacenters', undefined)).status).not.toBe(403);
     expect((await req('GET', '/v1/operator/usage', secret)).text).toMatch(/lacks permission 'operator:read'/);
+  });
+});
+
+describe('where the token comes from', () => {
+  /** One raw request, so that header names, order and duplicates are exactly as written. */
+  function raw(headerLines: string[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const sock = connect(h.port, '127.0.0.1', () => {
+        sock.write(['GET /v1/kv/app/x HTTP/1.1', 'Host: 127.0.0.1', 'Connection: close', ...headerLines, '', ''].join('\r\n'));
+      });
+      let text = '';
+      sock.on('data', (d) => (text += d));
+      sock.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1])));
+      sock.on('error', reject);
+    });
+  }
+
+  it('takes the first X-Consul-Token, then Authorization: Bearer, as Consul\'s Header.Get does', async () => {
+    const policy = await req('PUT', '/v1/acl/policy', root, { Name: 'token-sources', Rules: 'key_prefix "app/" { policy = "read" }' });
+    const tok = await req('PUT', '/v1/acl/token', root, { Policies: [{ ID: policy.json.ID }] });
+    const secret = tok.json.SecretID as string;
+    await h.write({ type: 'kv.set', Key: 'app/x', Value: new TextEncoder().encode('1'), Flags: '0' });
+    expect(await raw([`x-consul-token: ${secret}`])).toBe(200);
+    expect(await raw([`X-CONSUL-TOKEN: ${secret}`, 'X-Consul-Token: not-a-token'])).toBe(200);
+    expect(await raw(['X-Consul-Token: not-a-token', `X-Consul-Token: ${secret}`])).toBe(403);
+    // An empty first X-Consul-Token is no token: Authorization decides (and a second X-Consul-Token does not).
+    expect(await raw(['X-Consul-Token:', `X-Consul-Token: ${secret}`])).toBe(403);
+    expect(await raw(['X-Consul-Token:', `authorization: bearer  ${secret} `])).toBe(200);
+    expect(await raw([`Authorization: Basic ${secret}`])).toBe(403);
+    expect(await raw([])).toBe(403);
+  });
+
+  it('carries the token into ?cached reads, which the cache answers per token', async () => {
+    await h.write({ type: 'catalog.register', Node: 'n-cached', Address: '10.0.0.9', Service: { ID: 'cached-svc', Service: 'cached-svc', Port: 80 } });
+    const policy = await req('PUT', '/v1/acl/policy', root, { Name: 'cached-reader', Rules: 'service "cached-svc" { policy = "read" }' });
+    const narrow = (await req('PUT', '/v1/acl/token', root, { Policies: [{ ID: policy.json.ID }] })).json.SecretID as string;
+    const asRoot = await req('GET', '/v1/catalog/services?cached', root);
+    expect(asRoot.status).toBe(200);
+    expect(Object.keys(asRoot.json)).toContain('cached-svc');
+    expect(Object.keys(asRoot.json).length).toBeGreaterThan(1);
+    const asNarrow = await req('GET', '/v1/catalog/services?cached', narrow);
+    expect(asNarrow.json).toEqual({ 'cached-svc': [] });
+    expect(asNarrow.headers.get('x-consul-results-filtered-by-acls')).toBe('true');
+    expect((await req('GET', '/v1/catalog/services?cached', undefined)).json).toEqual({});
   });
 });
 

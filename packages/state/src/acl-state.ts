@@ -2,7 +2,7 @@
 // policy and anonymous token exist from index 0 on every replica (Consul creates them when a leader is first
 // elected; here no log entry is needed, so a cluster with ACLs off carries them too, unused). Tokens are also
 // indexed by a SHA-256 of their SecretID so that finding a token never compares secrets byte by byte.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import {
   ANONYMOUS_TOKEN_ACCESSOR_ID,
   ANONYMOUS_TOKEN_DESCRIPTION,
@@ -13,7 +13,7 @@ import {
   GLOBAL_MANAGEMENT_RULES,
 } from '@conclave/acl';
 import type { CommandFailure } from '@conclave/catalog';
-import type { WatchHub, WatchSet } from '@conclave/toolkit';
+import { sha256Base64, type WatchHub, type WatchSet } from '@conclave/toolkit';
 import type { AclCommand, AclLink, AclPolicy, AclPolicyInput, AclRole, AclRoleInput, AclToken, AclTokenInput } from './acl-commands.js';
 
 export const TOPIC_ACL = 'acl';
@@ -303,10 +303,10 @@ function builtins(): [AclPolicy, AclToken, string] {
 }
 
 function secretDigest(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64');
+  return sha256Base64(secret);
 }
 
 /** Consul's Hash field: a digest of the fields that decide what the record grants (base64, as Consul's). */
 function recordHash(fields: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(fields)).digest('base64');
+  return sha256Base64(JSON.stringify(fields));
 }

@@ -3,6 +3,7 @@ export { exponentialBackoff, sleep, type ExponentialBackoffOptions, type RetryDe
 export { DecodeError } from './decode-error.js';
 export { NotFoundError, RateLimitedError, RefusedError } from './request-errors.js';
 export { TokenBucket } from './token-bucket.js';
+export { sha256Base64 } from './sha256.js';
 export { deepEqual } from './deep-equal.js';
 export { nodeHttp } from './node-http.js';
 export { writeFileDurable, writeFileDurableSync, type DurableWriteOptions } from './durable-write.js';

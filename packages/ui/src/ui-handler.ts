@@ -8,15 +8,15 @@ import { readFile } from 'node:fs/promises';
 import type * as http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { negotiateEncoding, scanStaticFiles, type StaticFile } from './static-files.js';
-import { serveStream, type Loopback } from './ui-stream.js';
+import { serveStream, type ApiReader } from './ui-stream.js';
 
 export interface UiHandlerOptions {
   /** ui_config.dir / -ui-dir: serve this build instead of the bundled one. */
   dir?: string;
   /** ui_config.content_path; default `/ui/`. Always starts and ends with `/`. */
   contentPath?: string;
-  /** Where this agent's own HTTP API listens, for the stream's blocking queries; read per stream. */
-  loopback: () => Loopback | undefined;
+  /** Runs the stream's reads through the agent's own API handler. */
+  read: ApiReader;
 }
 
 /** The request handler: true when it answered. */
@@ -72,7 +72,7 @@ export function createUiHandler(options: UiHandlerOptions): UiHandler {
     const qi = url.indexOf('?');
     const rawPath = qi < 0 ? url : url.slice(0, qi);
     if (rawPath === '/v1/internal/ui/stream') {
-      serveStream(req, res, new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1)), options.loopback());
+      serveStream(req, res, new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1)), options.read);
       return true;
     }
     if (rawPath === '/' || rawPath === contentPath.slice(0, -1)) {

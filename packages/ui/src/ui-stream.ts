@@ -1,21 +1,15 @@
 // The UI's push stream: one Server-Sent Events response per browser tab, carrying every change to what its
 // page shows. The page names its reads (`watch=/v1/...`, at most MAX_WATCHES); for each, the agent runs a
-// blocking query against its own HTTP API (so a client agent's forwarding, `?filter`, `?dc` and tokens behave
-// exactly as they do for any request) and sends the answer whenever X-Consul-Index moves. Each event's id is
+// blocking query through its own HTTP API's request handler, without a socket (so a client agent's forwarding,
+// `?filter`, `?dc` and tokens behave exactly as they do for any request, and an agent serving only HTTPS streams
+// too) and sends the answer whenever X-Consul-Index moves. Each event's id is
 // the list of indexes, so the browser's automatic reconnect (Last-Event-ID) resumes where it was: nothing is
 // sent again unless it changed meanwhile.
 
 import type * as httpTypes from 'node:http';
-import { createRequire } from 'node:module';
-
-// require(), not an ESM import: on Node 22+ importing node:http's namespace reads its lazy WebSocket getters and
-// loads undici (8–13 MB an agent never uses; apps/agent/test/agent-modules.test.ts). toolkit's nodeHttp does the
-// same for the other packages; this package imports nothing of ours.
-const http = createRequire(import.meta.url)('node:http') as typeof httpTypes;
-
 
 export const MAX_WATCHES = 8;
-/** The wait of each loopback blocking query: short enough that a stale connection is noticed. */
+/** The wait of each blocking query: short enough that a stale forwarded read is noticed. */
 const WAIT = '60s';
 const HEARTBEAT_MS = 15_000;
 /** A tab that stops reading: once this much waits unsent the stream is closed (its reconnect resumes by index)
@@ -25,15 +19,21 @@ const MAX_BUFFERED = 8 * 1024 * 1024;
 const POLL_MS = 5_000;
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
 
-export interface Loopback {
-  host: string;
-  port: number;
+/** One whole answer of the agent's API. */
+export interface ApiReply {
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  body: Uint8Array;
 }
+
+/** Runs a GET through the agent's own API handler (http-api's HttpApi.internalGet); `signal` abandons it. */
+export type ApiReader = (path: string, headers: Record<string, string>, signal: AbortSignal) => Promise<ApiReply>;
 
 interface WatchState {
   path: string;
   index: number;
-  request?: httpTypes.ClientRequest;
+  request?: AbortController;
   timer?: NodeJS.Timeout;
   failures: number;
   /** False until the first (non-blocking) read answered. */
@@ -42,17 +42,14 @@ interface WatchState {
   last?: string;
 }
 
-const agent = new http.Agent({ keepAlive: true });
-
 /** Answers GET /v1/internal/ui/stream. */
-export function serveStream(req: httpTypes.IncomingMessage, res: httpTypes.ServerResponse, query: URLSearchParams, loopback: Loopback | undefined): void {
+export function serveStream(req: httpTypes.IncomingMessage, res: httpTypes.ServerResponse, query: URLSearchParams, read: ApiReader): void {
   const paths = query.getAll('watch');
   const bad = (status: number, text: string) => {
     res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
     res.end(text);
   };
   if (req.method !== 'GET') return bad(405, `method ${req.method} not allowed`);
-  if (!loopback) return bad(503, 'The UI stream needs the agent\'s HTTP listener (ports.http)');
   if (paths.length === 0 || paths.length > MAX_WATCHES) return bad(400, `Between 1 and ${MAX_WATCHES} watch parameters are required`);
   for (const p of paths)
     // Printable ASCII only (the page percent-encodes names): Node refuses other characters in a request path.
@@ -75,7 +72,7 @@ export function serveStream(req: httpTypes.IncomingMessage, res: httpTypes.Serve
     clearInterval(heartbeat);
     for (const w of watches) {
       clearTimeout(w.timer);
-      w.request?.destroy();
+      w.request?.abort();
     }
   };
   res.on('close', close);
@@ -94,52 +91,43 @@ export function serveStream(req: httpTypes.IncomingMessage, res: httpTypes.Serve
     const w = watches[i]!;
     const sep = w.path.includes('?') ? '&' : '?';
     const headers: Record<string, string> = {};
-    if (token) headers['X-Consul-Token'] = token;
-    let request: httpTypes.ClientRequest;
-    try {
-      request = http.get(
-      // The first read of a stream never blocks: after a reconnect the agent may have restarted or been
-      // restored with lower indexes, and blocking on the old index would hide that until the wait ran out.
-      { host: loopback.host, port: loopback.port, path: w.started ? `${w.path}${sep}index=${w.index}&wait=${WAIT}` : w.path, headers, agent },
+    if (token) headers['x-consul-token'] = token;
+    const abort = new AbortController();
+    w.request = abort;
+    // The first read of a stream never blocks: after a reconnect the agent may have restarted or been
+    // restored with lower indexes, and blocking on the old index would hide that until the wait ran out.
+    read(w.started ? `${w.path}${sep}index=${w.index}&wait=${WAIT}` : w.path, headers, abort.signal).then(
       (reply) => {
-        const chunks: Buffer[] = [];
-        reply.on('data', (c: Buffer) => chunks.push(c));
-        reply.on('error', () => retry(i, 0, 'connection to the agent lost'));
-        reply.on('end', () => {
-          w.request = undefined;
-          const status = reply.statusCode ?? 0;
-          const body = Buffer.concat(chunks).toString('utf8');
-          const raw = reply.headers['x-consul-index'];
-          const index = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : undefined;
-          if (index === undefined) {
-            if (status < 200 || status >= 300) return retry(i, status, body, reply.headers['content-type'] ?? '');
-            // A read that cannot block (members, datacenters): read again every POLL_MS, send what changed.
-            w.failures = 0;
-            if (body !== w.last) send(i, status, 0, reply.headers['content-type'] ?? '', body);
-            w.last = body;
-            w.timer = setTimeout(() => run(i), POLL_MS);
-            return;
-          }
+        w.request = undefined;
+        if (closed) return;
+        const status = reply.status;
+        const body = Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength).toString('utf8');
+        const contentType = reply.headers['content-type'] ?? '';
+        const raw = reply.headers['x-consul-index'];
+        const index = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+        if (index === undefined) {
+          if (status < 200 || status >= 300) return retry(i, status, body, contentType);
+          // A read that cannot block (members, datacenters): read again every POLL_MS, send what changed.
           w.failures = 0;
-          w.started = true;
-          const changed = index !== w.index || w.index === 0;
-          // An index that went backwards (a restored snapshot, another server) restarts from it, as Consul's
-          // clients do; an unchanged one after a timeout sends nothing.
-          w.index = index;
-          if (changed) send(i, status, index, reply.headers['content-type'] ?? '', body);
-          setImmediate(() => run(i));
-        });
+          if (body !== w.last) send(i, status, 0, contentType, body);
+          w.last = body;
+          w.timer = setTimeout(() => run(i), POLL_MS);
+          return;
+        }
+        w.failures = 0;
+        w.started = true;
+        const changed = index !== w.index || w.index === 0;
+        // An index that went backwards (a restored snapshot, another server) restarts from it, as Consul's
+        // clients do; an unchanged one after a timeout sends nothing.
+        w.index = index;
+        if (changed) send(i, status, index, contentType, body);
+        setImmediate(() => run(i));
+      },
+      (err: Error) => {
+        w.request = undefined;
+        if (!closed) retry(i, 0, `The agent did not answer: ${err.message}`);
       },
     );
-    } catch (err) {
-      // A path Node will not send: answered as a failed read, never thrown out of a timer.
-      return retry(i, 400, `Invalid watch path: ${(err as Error).message}`);
-    }
-    request.on('error', (err) => {
-      w.request = undefined;
-      if (!closed) retry(i, 0, `The agent did not answer: ${err.message}`);
-    });
-    w.request = request;
   };
 
   const retry = (i: number, status: number, text: string, contentType = 'text/plain') => {

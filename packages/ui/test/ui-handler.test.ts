@@ -1,12 +1,12 @@
-// The static side of the UI handler over a real HTTP server: redirect, SPA fallback, hashed assets cached
-// immutably, br/gzip negotiation, the CSP on every answer, traversal refused, a custom -ui-dir.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The UI handler over a real HTTP server: redirect, SPA fallback, hashed assets cached immutably, br/gzip
+// negotiation, the CSP on every answer, traversal refused, a custom -ui-dir, and the stream over a scripted reader.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as http from 'node:http';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
-import { bundledUiDir, createUiHandler, CONTENT_SECURITY_POLICY } from '../src/index.js';
+import { bundledUiDir, createUiHandler, CONTENT_SECURITY_POLICY, type ApiReader } from '../src/index.js';
 
 let server: http.Server;
 let base = '';
@@ -24,12 +24,21 @@ const raw = (path: string, headers: Record<string, string> = {}) =>
     req.on('error', reject);
   });
 
+/** The stream's reads, as the agent's API would answer them: index 5 at once, then a blocking read that only
+ * ends when the stream abandons it. */
+const reads: Array<{ path: string; headers: Record<string, string>; signal: AbortSignal }> = [];
+const scriptedRead: ApiReader = (path, headers, signal) => {
+  reads.push({ path, headers, signal });
+  if (!path.includes('index=')) return Promise.resolve({ status: 200, headers: { 'x-consul-index': '5', 'content-type': 'application/json' }, body: Buffer.from('["x"]') });
+  return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+};
+
 beforeAll(async () => {
   mkdirSync(join(custom, 'assets'));
   writeFileSync(join(custom, 'index.html'), '<html>custom __CONTENT_PATH__</html>');
   writeFileSync(join(custom, 'assets', 'x.js'), 'custom js');
-  const bundled = createUiHandler({ loopback: () => undefined });
-  const other = createUiHandler({ dir: custom, contentPath: 'other', loopback: () => undefined });
+  const bundled = createUiHandler({ read: scriptedRead });
+  const other = createUiHandler({ dir: custom, contentPath: 'other', read: scriptedRead });
   server = http.createServer((req, res) => {
     if (bundled(req, res)) return;
     if (other(req, res)) return;
@@ -111,8 +120,28 @@ describe('the UI handler', () => {
     expect((await raw('/v1/kv/x')).body.toString()).toBe('api 404');
   });
 
-  it('refuses a stream without its HTTP listener or with bad watches', async () => {
-    const r = await raw('/v1/internal/ui/stream?watch=/v1/kv/x');
-    expect(r.status).toBe(503);
+  it('refuses a stream with no, too many or bad watches', async () => {
+    expect((await raw('/v1/internal/ui/stream')).status).toBe(400);
+    expect((await raw(`/v1/internal/ui/stream?${Array.from({ length: 9 }, () => 'watch=/v1/kv/x').join('&')}`)).status).toBe(400);
+    expect((await raw('/v1/internal/ui/stream?watch=/v1/internal/ui/stream')).status).toBe(400);
+    expect((await raw('/v1/internal/ui/stream?watch=/elsewhere')).status).toBe(400);
+  });
+
+  it('streams each read through the reader, blocks on its index, and abandons the read when the tab goes', async () => {
+    reads.length = 0;
+    const events: string[] = [];
+    const req = http.get(`${base}/v1/internal/ui/stream?watch=/v1/kv/x&token=tok`, (res) => {
+      expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      res.on('data', (c: Buffer) => events.push(c.toString()));
+    });
+    req.on('error', () => {});
+    await vi.waitFor(() => expect(events.join('')).toContain('data: {"w":0,"s":200,"i":5,"b":["x"]}'));
+    expect(events.join('')).toContain('id: 5\n');
+    // The first read never blocks; the next one waits on the index it got, with the stream's token.
+    await vi.waitFor(() => expect(reads.map((r) => r.path)).toEqual(['/v1/kv/x', '/v1/kv/x?index=5&wait=60s']));
+    expect(reads[1]!.headers).toEqual({ 'x-consul-token': 'tok' });
+    expect(reads[1]!.signal.aborted).toBe(false);
+    req.destroy();
+    await vi.waitFor(() => expect(reads[1]!.signal.aborted).toBe(true));
   });
 });
