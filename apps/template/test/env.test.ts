@@ -104,7 +104,7 @@ describe('buildEnvironment (envconsul naming)', () => {
 describe('conclave-env configuration files', () => {
   it("reads envconsul's format: prefix and service blocks with key formats, no_prefix, exec {} and its env", async () => {
     const log = join(dir, 'config.log');
-    writeFileSync(join(dir, 'print.sh'), '#!/bin/sh\necho "db=$APP_DB_HOST other=$APP_OTHER_X host=$WEB_HOST port=$WEB_PORT id=$WEB_ID path=${PATH:-none}" >> "$LOG"\n');
+    writeFileSync(join(dir, 'print.sh'), '#!/bin/sh\necho "db=$APP_DB_HOST other=$APP_OTHER_X host=$WEB_HOST port=$WEB_PORT id=$WEB_ID home=${HOME:-none}" >> "$LOG"\n');
     chmodSync(join(dir, 'print.sh'), 0o755);
     await api('PUT', '/v1/kv/app/cfg/db/host', 'c1');
     await api('PUT', '/v1/kv/app/other/x', 'ox');
@@ -118,13 +118,13 @@ describe('conclave-env configuration files', () => {
         `sanitize = true\nupcase = true\npristine = true\n` +
         `exec {\n  command = "${join(dir, 'print.sh')}"\n  kill_timeout = "5s"\n  env {\n    custom = ["LOG=${log}"]\n  }\n}\n`,
     );
-    const proc = spawn(process.execPath, [ENV_BIN, '-config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [ENV_BIN, '-config', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: '/root' } });
     procs.push(proc);
     let out = '';
     proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((r) => proc.once('exit', r));
     expect(code, out).toBe(0);
-    expect(lines(log)).toEqual(['db=c1 other=ox host=10.0.0.5 port=8080 id=web-1 path=none']);
+    expect(lines(log)).toEqual(['db=c1 other=ox host=10.0.0.5 port=8080 id=web-1 home=none']);
   });
 
   it('refuses a bad key format and unknown keys with the file and key named', async () => {

@@ -49,6 +49,8 @@ export class SyslogWriter {
   private readonly child: ChildProcess;
   private readonly facility: number;
   private failed = false;
+  /** Resolves once logger has exited and its stderr is read to the end (so its last complaint is reported). */
+  private readonly closed: Promise<void>;
 
   constructor(private readonly options: SyslogOptions = {}) {
     this.facility = syslogFacility(options.facility ?? 'LOCAL0');
@@ -56,11 +58,12 @@ export class SyslogWriter {
     if (options.server) args.push('-d', '-n', options.server.host, '-P', String(options.server.port), '--rfc3164');
     else args.push('--socket-errors=on');
     this.child = spawn('logger', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    this.closed = new Promise((resolve) => this.child.once('close', () => resolve()));
     let errText = '';
     this.child.stderr!.setEncoding('utf8');
     this.child.stderr!.on('data', (d: string) => {
       if (errText.length < 2000) errText += d;
-      this.fail(`syslog: logger: ${errText.trim()}`);
+      this.fail(`syslog: ${errText.trim()}`);
     });
     this.child.on('error', (e) => this.fail(`syslog: cannot run logger: ${e.message}`));
     this.child.stdin!.on('error', () => undefined); // logger gone: reported through 'error' or stderr
@@ -81,18 +84,10 @@ export class SyslogWriter {
   }
 
   /** Ends logger's input; it sends what it has and exits. */
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) return resolve();
-      const t = setTimeout(() => {
-        this.child.kill('SIGKILL');
-        resolve();
-      }, 2000);
-      this.child.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      this.child.stdin!.end();
-    });
+  async close(): Promise<void> {
+    this.child.stdin!.end();
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+    await this.closed;
+    clearTimeout(t);
   }
 }
