@@ -12,7 +12,7 @@
 //        node tools/bench/template-scale.mjs [--templates 1000] [--services 500] [--instances 5000] [--changes 50]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -121,6 +121,7 @@ try {
   const e2e = [];
   const wake = [];
   const rendersPerChange = [];
+  const perChange = [];
   const flipped = new Set();
   for (let k = 0; k < CHANGES; k++) {
     const s = changed[k];
@@ -136,6 +137,7 @@ try {
     await until(() => files.every((f) => (wrote.get(f) ?? 0) > start) && (woke.get(s) ?? 0) > start, 30_000, `change ${k} rendered`, 1);
     for (const f of files) e2e.push(wrote.get(f) - start);
     wake.push(woke.get(s) - start);
+    perChange.push({ k, file: Math.max(...files.map((f) => wrote.get(f) - start)), wake: woke.get(s) - start });
     await sleep(150); // both loops re-arm (100 ms minimum gap between queries) and stray renders show up
     rendersPerChange.push(checks - c0);
   }
@@ -186,6 +188,9 @@ try {
   console.log('| --- | --- | --- | --- | --- |');
   console.log(`| conclave-template: file rewritten (inotify) | ${e2e.length} | ${ms(pct(e2e, 50))} | ${ms(pct(e2e, 99))} | ${ms(Math.max(...e2e))} |`);
   console.log(`| baseline: bare ConsulClient blocking query on the service wakes | ${wake.length} | ${ms(pct(wake, 50))} | ${ms(pct(wake, 99))} | ${ms(Math.max(...wake))} |`);
+  const slow = [...perChange].sort((a, b) => b.file - a.file).slice(0, 5);
+  console.log(`\nslowest changes (change #: file / baseline wake): ${slow.map((c) => `#${c.k} ${ms(c.file)} / ${ms(c.wake)}`).join(', ')}`);
+  console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log(`\naim: p99 change-to-file < 100 ms → ${pct(e2e, 99) < 100 ? 'met' : 'not met'}`);
 } finally {
   ct?.kill('SIGKILL');

@@ -11,6 +11,9 @@ import { WatchHandle, WatchingSource, watchDependency } from './dependency-watch
 import { silentLogger, writeFileDurable, type Logger } from '@conclave/toolkit';
 import { applyOwnership, lookupGroup, lookupUser } from './file-ownership.js';
 
+/** Files written at once in one pass (bounded: a first pass over a thousand templates must not open a thousand). */
+const WRITE_CONCURRENCY = 16;
+
 export interface WaitSpec {
   minMs: number;
   maxMs: number;
@@ -307,11 +310,15 @@ export class Renderer {
       }
       const commands = new Map<string, { command: string | string[]; timeoutMs: number; templates: string[] }>();
       let renderedAny = false;
-      for (const [t, text] of rendered) {
+      if (this.stopped) return;
+      const outcomes = await this.publishAll(rendered);
+      for (const [i, [t]] of rendered.entries()) {
         if (this.stopped) return;
+        const outcome = outcomes[i]!;
         let changed: boolean;
         try {
-          changed = await this.publish(t, text);
+          if ('error' in outcome) throw outcome.error;
+          changed = outcome.changed;
           t.completeOnce = true;
           if (changed) renderedAny = true;
         } catch (e) {
@@ -350,6 +357,29 @@ export class Renderer {
         void this.runPass();
       }
     }
+  }
+
+  /**
+   * Writes a pass's files, up to WRITE_CONCURRENCY at a time: each write waits for its own fsyncs, so one file's
+   * disk wait no longer delays the next (a change that touches two templates wrote them one after the other).
+   * Outcomes come back in template order.
+   */
+  private async publishAll(rendered: [TemplateState, string][]): Promise<({ changed: boolean } | { error: unknown })[]> {
+    const outcomes: ({ changed: boolean } | { error: unknown })[] = new Array(rendered.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < rendered.length && !this.stopped) {
+        const i = next++;
+        const [t, text] = rendered[i]!;
+        try {
+          outcomes[i] = { changed: await this.publish(t, text) };
+        } catch (e) {
+          outcomes[i] = { error: e };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, rendered.length) }, worker));
+    return outcomes;
   }
 
   private onValue(w: WatchState, value: unknown, raw: unknown): void {
