@@ -93,7 +93,14 @@ try {
   const startRender = performance.now();
   ct = spawn(process.execPath, [templateBin, '-config', config, '-consul-addr', `127.0.0.1:${httpPort}`, '-log-level', 'debug'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let ctErr = '';
+  // conclave-template's own timestamps (ms) of receiving a service's data and of finishing a file, for the breakdown.
+  const received = new Map();
+  const renderedAt = new Map();
   lines(ct.stderr, (l) => {
+    const at = Date.parse(l.slice(0, 24));
+    let m;
+    if ((m = /\(view\) health\.service\((svc-\d+)\|passing\) received data/.exec(l))) received.set(m[1], at);
+    else if ((m = /\(runner\) rendered ".*" => ".*\/(t-\d+\.cfg)"/.exec(l))) renderedAt.set(m[1], at);
     if (l.includes('(runner) checking template')) checks++;
     else if (/\[(ERR|WARN)\]/.test(l) && ctErr.length < 4000) ctErr += l + '\n';
   });
@@ -122,6 +129,8 @@ try {
   const wake = [];
   const rendersPerChange = [];
   const perChange = [];
+  const toReceive = [];
+  const toWrite = [];
   const flipped = new Set();
   for (let k = 0; k < CHANGES; k++) {
     const s = changed[k];
@@ -132,12 +141,16 @@ try {
     const files = [];
     for (let t = s; t < TEMPLATES; t += SERVICES) files.push(`t-${t}.cfg`);
     const c0 = checks;
+    const startWall = Date.now();
     const start = performance.now();
     await put('/v1/catalog/register', instance(i, status));
     await until(() => files.every((f) => (wrote.get(f) ?? 0) > start) && (woke.get(s) ?? 0) > start, 30_000, `change ${k} rendered`, 1);
     for (const f of files) e2e.push(wrote.get(f) - start);
     wake.push(woke.get(s) - start);
     perChange.push({ k, file: Math.max(...files.map((f) => wrote.get(f) - start)), wake: woke.get(s) - start });
+    await until(() => (received.get(`svc-${s}`) ?? 0) >= startWall && files.every((f) => (renderedAt.get(f) ?? 0) >= startWall), 5_000, 'log lines', 5);
+    toReceive.push(received.get(`svc-${s}`) - startWall);
+    for (const f of files) toWrite.push(renderedAt.get(f) - received.get(`svc-${s}`));
     await sleep(150); // both loops re-arm (100 ms minimum gap between queries) and stray renders show up
     rendersPerChange.push(checks - c0);
   }
@@ -188,6 +201,8 @@ try {
   console.log('| --- | --- | --- | --- | --- |');
   console.log(`| conclave-template: file rewritten (inotify) | ${e2e.length} | ${ms(pct(e2e, 50))} | ${ms(pct(e2e, 99))} | ${ms(Math.max(...e2e))} |`);
   console.log(`| baseline: bare ConsulClient blocking query on the service wakes | ${wake.length} | ${ms(pct(wake, 50))} | ${ms(pct(wake, 99))} | ${ms(Math.max(...wake))} |`);
+  console.log(`| (breakdown, conclave-template's log clock, 1 ms) PUT → data received | ${toReceive.length} | ${ms(pct(toReceive, 50))} | ${ms(pct(toReceive, 99))} | ${ms(Math.max(...toReceive))} |`);
+  console.log(`| (breakdown) data received → file renamed and logged | ${toWrite.length} | ${ms(pct(toWrite, 50))} | ${ms(pct(toWrite, 99))} | ${ms(Math.max(...toWrite))} |`);
   const slow = [...perChange].sort((a, b) => b.file - a.file).slice(0, 5);
   console.log(`\nslowest changes (change #: file / baseline wake): ${slow.map((c) => `#${c.k} ${ms(c.file)} / ${ms(c.wake)}`).join(', ')}`);
   console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
