@@ -16,7 +16,7 @@ import { opt, sleep, until } from './lib.mjs';
 
 const N = Number(opt('processes', 3));
 const T = Number(opt('templates', 100));
-const CHANGES = Number(opt('changes', 20));
+const CHANGES = Math.min(Number(opt('changes', 20)), Number(opt('templates', 100)));
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const agentBin = join(root, 'apps/agent/bin/conclave.js');
 const templateBin = join(root, 'apps/template/bin/conclave-template.js');
@@ -54,8 +54,11 @@ const instance = (s, k, status) => ({
   Check: { CheckID: `chk-${s}-${k}`, Name: 'health', Status: status, ServiceID: `svc-${s}-${k}` },
 });
 
-/** Runs N processes (with or without -dedup) through CHANGES changes; what the agent saw and how fast files followed. */
-async function scenario(name, dedup) {
+/**
+ * Runs N processes (with or without -dedup) through CHANGES changes, each setting instance 0 of a distinct service to
+ * `status` (the first scenario fails them, the second brings them back); what the agent saw and how fast files followed.
+ */
+async function scenario(name, dedup, status) {
   const procs = [];
   const dirs = [];
   for (let p = 0; p < N; p++) {
@@ -79,7 +82,6 @@ async function scenario(name, dedup) {
   const latency = [];
   for (let k = 0; k < CHANGES; k++) {
     const s = (k * 7) % T;
-    const status = Math.floor(k / T) % 2 === 0 ? 'critical' : 'passing';
     const t0 = performance.now();
     await put('/v1/catalog/register', instance(s, 0, status));
     const want = (x) => (status === 'critical' ? !x.includes(`svc-${s}-0 `) : x.includes(`svc-${s}-0 `));
@@ -105,8 +107,8 @@ const results = [];
 try {
   await until(async () => (await fetch(`${base}/v1/status/leader`).catch(() => undefined))?.ok, 30_000, 'agent ready', 50);
   for (let s = 0; s < T; s++) for (let k = 0; k < 3; k++) await put('/v1/catalog/register', instance(s, k, 'passing'));
-  results.push(await scenario('plain', false));
-  results.push(await scenario('dedup', true));
+  results.push(await scenario('plain', false, 'critical'));
+  results.push(await scenario('dedup', true, 'passing'));
 } finally {
   agent.kill('SIGTERM');
   await new Promise((r) => agent.once('exit', r));
