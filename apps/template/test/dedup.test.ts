@@ -74,7 +74,7 @@ describe('conclave-template -dedup', () => {
   it('one instance queries and publishes, all render the same; the lock moves when its holder dies', async () => {
     // Same source, contents and destination (relative paths, one working directory each): the same template.
     const config = 'deduplicate {\n  TTL = "10s"\n  prefix = "test/dedup/"\n}\n';
-    const runs = [];
+    const runs: { proc: ChildProcess; proxy: Proxy; out: string; log: () => string }[] = [];
     for (let i = 0; i < 3; i++) {
       const cwd = join(dir, `instance-${i}`);
       mkdirSync(cwd);
