@@ -3,7 +3,8 @@
 // HTTP on a real socket), so the test sees which process sends the service's queries: only the holder of the
 // template's KV lock does; the others render from the data it publishes under the lock key. Killing the holder
 // with SIGKILL (its session then expires after twice its TTL, and the key with it) hands the lock, and the
-// queries, to one of the others, and every survivor keeps following the service.
+// queries, to one of the others, and every survivor keeps following the service; stopping the next holder cleanly
+// (SIGINT) destroys its session at once, so the last instance takes over without waiting for a TTL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@conclave/test-support/wait-for';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -121,6 +122,21 @@ describe('conclave-template -dedup', () => {
       throw new Error(logs());
     });
     expect(holders().length, logs()).toBe(1);
-    expect(holders()[0]).not.toBe(leader);
-  }, 90_000);
+    const second = holders()[0]!;
+    expect(second).not.toBe(leader);
+
+    // A clean stop destroys the session at once (no TTL wait): the key goes, the last instance takes over.
+    const held = async () => ((await (await fetch(`http://${agent.httpAddr}/v1/kv/test/dedup/?recurse`)).json()) as { Session?: string }[])[0]?.Session;
+    const session = await held();
+    expect(session).toBeTruthy();
+    second.proc.kill('SIGINT');
+    expect(await new Promise((r) => second.proc.once('exit', r))).toBe(12);
+    expect(await (await fetch(`http://${agent.httpAddr}/v1/session/info/${session}`)).json()).toEqual([]);
+    await register('web-5', 8005);
+    await waitFor('the last instance follows', rendered(four + 'web-5 10.0.0.1:8005\n'), { timeoutMs: 30_000, intervalMs: 100 }).catch(() => {
+      throw new Error(logs());
+    });
+    expect(holders().length).toBe(1);
+    expect(await held()).not.toBe(session);
+  }, 120_000);
 });

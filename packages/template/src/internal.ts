@@ -52,7 +52,7 @@ export {
   parseWaitSpec,
 } from './template-config.js';
 export { Scratch } from './scratch.js';
-export { mergeExec, signalOrNone } from './template-config.js';
+export { dedupEnabled, mergeExec, signalOrNone } from './template-config.js';
 export type { ExecSpec, ExecEnvSpec, RetrySpec } from './template-config.js';
 export { prepareCommand, parseSignalName, VALID_SIGNALS } from './exec-child.js';
 export { execEnvironment } from './exec-env.js';
