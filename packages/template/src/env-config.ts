@@ -4,7 +4,6 @@
 // flags go on top; prefixes and services accumulate. Vault's blocks are refused with a warning: there is no Vault.
 import { parseTemplate } from './template.js';
 import { fn } from './func-spec.js';
-import { SignalName } from './exec-child.js';
 import {
   RetrySpec,
   SslSpec,
@@ -18,7 +17,6 @@ import {
   decodeSsl,
   mergeExec,
   readConfigDocuments,
-  signalOrNone,
   type ExecSpec,
 } from './template-config.js';
 
@@ -53,7 +51,6 @@ export interface EnvRunConfig {
   logLevel?: string;
   maxStaleMs?: number;
   pidFile?: string;
-  killSignal?: SignalName | null;
   warnings: string[];
 }
 
@@ -61,7 +58,8 @@ export function emptyEnvConfig(): EnvRunConfig {
   return { consul: {}, prefixes: [], services: [], warnings: [] };
 }
 
-const UNSUPPORTED = ['vault', 'secret', 'syslog', 'wait', 'reload_signal', 'timeout', 'log_file'];
+// kill_signal: conclave-env forwards every signal to the command (which decides when to exit), see env-command.ts.
+const UNSUPPORTED = ['vault', 'secret', 'syslog', 'wait', 'reload_signal', 'kill_signal', 'timeout', 'log_file'];
 
 /** Checks a key format now, so that a typo is a configuration error rather than an empty variable name later. */
 function format(v: unknown, at: string): string {
@@ -189,9 +187,6 @@ export function decodeEnvConfig(doc: Record<string, unknown>, file: string, env:
       case 'pid_file':
         cfg.pidFile = configStr(v, at);
         break;
-      case 'kill_signal':
-        cfg.killSignal = signalOrNone(v, at);
-        break;
       default:
         if (UNSUPPORTED.includes(k)) cfg.warnings.push(`${at} is not supported and is ignored`);
         else throw new TemplateConfigError(`${at}: unknown key "${k}"`);
@@ -219,7 +214,6 @@ export function mergeEnvConfigs(a: EnvRunConfig, b: EnvRunConfig): EnvRunConfig 
     logLevel: b.logLevel ?? a.logLevel,
     maxStaleMs: b.maxStaleMs ?? a.maxStaleMs,
     pidFile: b.pidFile ?? a.pidFile,
-    killSignal: b.killSignal !== undefined ? b.killSignal : a.killSignal,
     warnings: [...a.warnings, ...b.warnings],
   };
 }
