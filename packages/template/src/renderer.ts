@@ -134,7 +134,7 @@ interface WatchState {
 
 export class Renderer {
   private readonly store = new DependencyStore();
-  /** The agent's reply behind each stored value, for de-duplication mode's publishing. */
+  /** The agent's reply behind each stored value, in de-duplication mode (what a lock holder publishes). */
   private readonly raw = new Map<string, unknown>();
   private readonly watches = new Map<string, WatchState>();
   private readonly templates: TemplateState[] = [];
@@ -386,8 +386,11 @@ export class Renderer {
     if (this.stopped || this.watches.get(w.dep.id) !== w) return;
     const known = this.store.has(w.dep);
     const stored = this.store.remember(w.dep, value);
-    if (stored) this.raw.set(w.dep.id, raw);
-    else this.raw.delete(w.dep.id);
+    // The replies are kept only for de-duplication mode's publishing (they would double the memory otherwise).
+    if (this.options.dedup) {
+      if (stored) this.raw.set(w.dep.id, raw);
+      else this.raw.delete(w.dep.id);
+    }
     if (!stored && !known) return; // still nothing usable (key absent): nothing changed for templates
     this.log.debug(`(view) ${w.dep.id} received data`);
     for (const t of w.users) this.schedule(t);
