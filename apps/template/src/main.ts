@@ -1,13 +1,6 @@
 // `conclave-template`: consul-template's command line over @conclave/template. Every signal consul-template
 // watches is handed to the command: the kill signal (SIGINT) stops, the reload signal (SIGHUP) reloads, the
 // rest go to the -exec child. Listening for SIGUSR1 also keeps Node's inspector from starting on it.
-import { MONITORED_SIGNALS, runTemplateCommand } from '@conclave/template';
+import { runAsProcess, runTemplateCommand } from '@conclave/template';
 
-process.exitCode = await runTemplateCommand(process.argv.slice(2), {
-  onSignal(listener) {
-    for (const sig of MONITORED_SIGNALS) process.on(sig, listener);
-    return () => {
-      for (const sig of MONITORED_SIGNALS) process.off(sig, listener);
-    };
-  },
-});
+await runAsProcess(runTemplateCommand);

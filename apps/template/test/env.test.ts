@@ -100,3 +100,62 @@ describe('buildEnvironment (envconsul naming)', () => {
     });
   });
 });
+
+describe('conclave-env configuration files', () => {
+  it("reads envconsul's format: prefix and service blocks with key formats, no_prefix, exec {} and its env", async () => {
+    const log = join(dir, 'config.log');
+    writeFileSync(join(dir, 'print.sh'), '#!/bin/sh\necho "db=$APP_DB_HOST other=$APP_OTHER_X host=$WEB_HOST port=$WEB_PORT id=$WEB_ID home=${HOME:-none}" >> "$LOG"\n');
+    chmodSync(join(dir, 'print.sh'), 0o755);
+    await api('PUT', '/v1/kv/app/cfg/db/host', 'c1');
+    await api('PUT', '/v1/kv/app/other/x', 'ox');
+    const cfg = join(dir, 'env.hcl');
+    writeFileSync(
+      cfg,
+      `consul {\n  address = "${agent.httpAddr}"\n}\n` +
+        `prefix {\n  path = "app/cfg"\n  format = "APP_{{ key }}"\n}\n` +
+        `prefix {\n  path = "app/other"\n  no_prefix = false\n}\n` +
+        `service {\n  query = "web"\n  format_address = "WEB_HOST"\n  format_port = "{{ service }}_{{ key }}"\n}\n` +
+        `sanitize = true\nupcase = true\npristine = true\n` +
+        `exec {\n  command = "${join(dir, 'print.sh')}"\n  kill_timeout = "5s"\n  env {\n    custom = ["LOG=${log}"]\n  }\n}\n`,
+    );
+    const proc = spawn(process.execPath, [ENV_BIN, '-config', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: '/root' } });
+    procs.push(proc);
+    let out = '';
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => proc.once('exit', r));
+    expect(code, out).toBe(0);
+    expect(lines(log)).toEqual(['db=c1 other=ox host=10.0.0.5 port=8080 id=web-1 home=none']);
+  });
+
+  it('refuses a bad key format and unknown keys with the file and key named', async () => {
+    const cfg = join(dir, 'bad.hcl');
+    for (const [text, message] of [
+      ['prefix {\n  path = "a"\n  format = "{{ key "\n}\n', 'bad.hcl: prefix[0].format:'],
+      ['prefixes {\n  path = "a"\n}\n', 'bad.hcl: prefixes: unknown key "prefixes"'],
+    ]) {
+      writeFileSync(cfg, text!);
+      const proc = spawn(process.execPath, [ENV_BIN, '-config', cfg, 'true'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      expect(await new Promise((r) => proc.once('exit', r))).toBe(15);
+      expect(out).toContain(message);
+    }
+  });
+});
+
+describe('buildEnvironment key formats', () => {
+  it('applies format, replaceKey and the service formats as envconsul does', () => {
+    const kv = [{ Key: 'a/b', Value: '1' }, { Key: 'old', Value: '2' }];
+    const svc = [{ ServiceName: 'pg', ServiceID: 'p1', ServiceAddress: 'h', ServiceTags: ['t'], ServicePort: 5432 }];
+    expect(
+      buildEnvironment(
+        [
+          { kind: 'prefix', value: kv, prefix: { path: 'x/y', format: 'custom_{{ key | replaceKey "old" "new" }}' } },
+          { kind: 'service', value: svc, service: { query: 'pg', formatAddress: 'pg/host', formatPort: '{{ service }}/{{ key }}_number' } },
+        ],
+        {},
+      ),
+    ).toEqual({ 'custom_a/b': '1', custom_new: '2', 'pg/id': 'p1', 'pg/name': 'pg', 'pg/host': 'h', 'pg/tag': 't', 'pg/port_number': '5432' });
+    expect(buildEnvironment([{ kind: 'prefix', value: kv, prefix: { path: 'x/y', noPrefix: false } }], { sanitize: true })).toEqual({ x_y_a_b: '1', x_y_old: '2' });
+  });
+});

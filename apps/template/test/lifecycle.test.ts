@@ -2,7 +2,8 @@
 // `conclave agent -dev`: the pid file holds the process id while it runs and is gone after every way out
 // (-once, SIGINT, SIGTERM, a fatal error) and moves on a reload; a template execution error ends the process with the runner
 // exit code (14) unless template_error_fatal = false, and data still missing is never such an error;
-// syslog is accepted but not supported, with a warning.
+// -syslog sends the log lines to syslog through a `logger` child as well as to stderr (without a syslog socket here,
+// logger's complaint is reported once and rendering goes on).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@conclave/test-support/wait-for';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -169,15 +170,19 @@ describe('conclave-template template_error_fatal', () => {
 });
 
 describe('conclave-template syslog', () => {
-  it('-syslog and syslog {} are accepted with a warning that syslog is not supported', async () => {
+  it('-syslog and syslog {} start the logger child; a missing /dev/log is reported once, rendering goes on', async () => {
     const t = template('syslog', 'plain');
     const cfg = join(dir, 'syslog.hcl');
     writeFileSync(cfg, `syslog {\n  enabled = true\n  facility = "LOCAL5"\n  name = "ct"\n}\n`);
     for (const args of [['-syslog', '-syslog-facility', 'LOCAL1', '-syslog-name', 'x'], ['-config', cfg]]) {
       const run = startTemplate(['-once', ...args, '-template', `${t.tpl}:${t.out}`]);
       expect(await run.exit, run.output()).toBe(0);
-      expect(run.output()).toContain('[WARN] (config) syslog is not supported');
+      if (!existsSync('/dev/log')) expect(run.output().match(/syslog: logger: socket \/dev\/log: No such file or directory/g)?.length, run.output()).toBe(1);
+      else expect(run.output()).not.toContain('syslog:');
     }
     expect(readFileSync(t.out, 'utf8')).toBe('plain');
+    const bad = startTemplate(['-once', '-syslog-facility', 'LOCAL9', '-template', `${t.tpl}:${t.out}`]);
+    expect(await bad.exit).toBe(15);
+    expect(bad.output()).toContain('unknown syslog facility "LOCAL9"');
   });
 });

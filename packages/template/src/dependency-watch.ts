@@ -36,7 +36,8 @@ export const defaultRetryDelay: RetryDelay = exponentialBackoff({ baseMs: 250, m
 export function watchDependency(
   dep: Dependency,
   source: WatchingSource,
-  onValue: (value: unknown) => void,
+  /** The decoded value, and the agent's reply it came from (what de-duplication mode publishes). */
+  onValue: (value: unknown, raw: unknown) => void,
   options: DependencyWatchOptions = {},
 ): WatchHandle {
   const controller = new AbortController();
@@ -56,7 +57,7 @@ export function watchDependency(
   const deliver = (raw: unknown, decoded: unknown): void => {
     if (last && deepEqual(last.raw, raw)) return;
     last = { raw: structuredClone(raw) };
-    onValue(decoded);
+    onValue(decoded, raw);
   };
 
   // The client's own blocking loop, when the source has one and the endpoint blocks.

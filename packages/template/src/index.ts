@@ -14,14 +14,16 @@ export type { ArgType, FuncSpec, FuncMap, TemplateFunc } from './func-spec.js';
 export { ConsulTemplate, parseConsulTemplate } from './consul-template.js';
 export type { ConsulTemplateOptions, RenderResult } from './consul-template.js';
 export { Renderer } from './renderer.js';
-export type { PassSummary, RendererEvent, RendererOptions, TemplateSpec, WaitSpec } from './renderer.js';
+export type { DedupHooks, PassSummary, RendererEvent, RendererOptions, TemplateSpec, WaitSpec } from './renderer.js';
+export { DedupManager, DEDUP_DEFAULTS, DEDUP_FORMAT } from './dedup-manager.js';
+export type { DedupOptions } from './dedup-manager.js';
 export { ExecChild } from './exec-child.js';
 export type { ExecChildOptions, SignalName } from './exec-child.js';
 export { consulClientSource } from './client-source.js';
 export type { ClientSourceOptions, ConsulQueryClient } from './client-source.js';
 
 // The command line and its configuration files (what `conclave-template` runs).
-export { runTemplateCommand, EXIT as TEMPLATE_EXIT_CODES, MONITORED_SIGNALS } from './template-command.js';
+export { runTemplateCommand, EXIT as TEMPLATE_EXIT_CODES, MONITORED_SIGNALS, processSignals, runAsProcess } from './template-command.js';
 export type { TemplateCommandIO } from './template-command.js';
 export { runEnvCommand } from './env-command.js';
 export type { EnvCommandIO } from './env-command.js';

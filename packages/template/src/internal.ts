@@ -52,7 +52,7 @@ export {
   parseWaitSpec,
 } from './template-config.js';
 export { Scratch } from './scratch.js';
-export { mergeExec, signalOrNone } from './template-config.js';
+export { dedupEnabled, mergeExec, signalOrNone } from './template-config.js';
 export type { ExecSpec, ExecEnvSpec, RetrySpec } from './template-config.js';
 export { prepareCommand, parseSignalName, VALID_SIGNALS } from './exec-child.js';
 export { execEnvironment } from './exec-env.js';
@@ -60,3 +60,9 @@ export { pathMatch, starGlob } from './glob-match.js';
 export { retryPolicy, RETRY_DEFAULTS } from './retry-policy.js';
 export { resolveSandboxedPath } from './sandbox-path.js';
 export { buildEnvironment, ENV_FLAGS } from './env-command.js';
+export type { EnvSource } from './env-command.js';
+export { applyKeyFormat, decodeEnvConfig, loadEnvConfig, mergeEnvConfigs } from './env-config.js';
+export type { EnvPrefixSpec, EnvRunConfig, EnvServiceSpec } from './env-config.js';
+export { isShareable, templateDedupId } from './renderer.js';
+export { applyOwnership, lookupGroup, lookupUser } from './file-ownership.js';
+export { SyslogWriter, syslogFacility, syslogLine } from './syslog-writer.js';

@@ -1,13 +1,18 @@
 // The consul-template runner: renders each template from live data, watches every dependency with
 // one shared blocking query, re-renders on change (after quiescence when `wait` is set), writes only
 // when the text changed (atomically), and then runs the template's command.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { CommandResult, runCommand } from './command-runner.js';
 import { ConsulTemplate, RenderResult } from './consul-template.js';
 import { Dependency } from './dependency.js';
 import { DependencyStore } from './dependency-store.js';
 import { WatchHandle, WatchingSource, watchDependency } from './dependency-watch.js';
 import { silentLogger, writeFileDurable, type Logger } from '@conclave/toolkit';
+import { applyOwnership, lookupGroup, lookupUser } from './file-ownership.js';
+
+/** Files written at once in one pass (bounded: a first pass over a thousand templates must not open a thousand). */
+const WRITE_CONCURRENCY = 16;
 
 export interface WaitSpec {
   minMs: number;
@@ -40,6 +45,30 @@ export interface TemplateSpec {
    * conclave-template command defaults it to true, as consul-template does.
    */
   errorFatal?: boolean;
+  /** Owner of the rendered file: a user name or uid (consul-template's `user`); unset keeps the existing owner. */
+  user?: string;
+  /** Group of the rendered file: a group name or gid (consul-template's `group`). */
+  group?: string;
+}
+
+/**
+ * What the renderer asks of de-duplication mode (DedupManager): whether this instance holds a template's lock,
+ * and where the data of a complete render goes when it does.
+ */
+export interface DedupHooks {
+  isLeader(templateId: string): boolean;
+  /** The agent's raw replies for the shareable dependencies the render used, by dependency id. */
+  publish(templateId: string, data: Record<string, unknown>): void;
+}
+
+/** Dependencies another instance may fetch for us (consul-template's CanShare): not files, not the local agent's node. */
+export function isShareable(dep: Dependency): boolean {
+  return dep.kind !== 'file' && dep.kind !== 'catalog.node' && dep.kind !== 'agent.self';
+}
+
+/** A template's identity across instances (consul-template's Template.ID): source, contents and destination. */
+export function templateDedupId(source: string, contents: string, destination: string): string {
+  return createHash('sha256').update(`${source}\u0000${contents}\u0000${destination}`).digest('hex');
 }
 
 /** What a pass did, for exec mode (start the child after the first complete render, reload it on change). */
@@ -80,10 +109,14 @@ export interface RendererOptions {
   maxRetries?: number;
   /** Runs after each pass that rendered something, before -once decides to stop; awaited. */
   afterPass?: (summary: PassSummary) => Promise<void> | void;
+  /** De-duplication mode: templates this instance does not lead render from published data instead of queries. */
+  dedup?: DedupHooks;
 }
 
 interface TemplateState {
   spec: TemplateSpec;
+  /** templateDedupId. */
+  id: string;
   name: string;
   tmpl: ConsulTemplate;
   deps: Set<string>;
@@ -101,6 +134,8 @@ interface WatchState {
 
 export class Renderer {
   private readonly store = new DependencyStore();
+  /** The agent's reply behind each stored value, in de-duplication mode (what a lock holder publishes). */
+  private readonly raw = new Map<string, unknown>();
   private readonly watches = new Map<string, WatchState>();
   private readonly templates: TemplateState[] = [];
   private readonly log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -150,6 +185,7 @@ export class Renderer {
       });
       this.templates.push({
         spec,
+        id: templateDedupId(spec.source ?? '', text, spec.destination ?? ''),
         name,
         tmpl,
         deps: new Set(),
@@ -177,6 +213,30 @@ export class Renderer {
     this.watches.clear();
     await Promise.all(done);
     this.resolveFinished();
+  }
+
+  /** The templates' de-duplication ids, once started (in template order; equal templates share one). */
+  templateIds(): string[] {
+    return [...new Set(this.templates.map((t) => t.id))];
+  }
+
+  /** De-duplication mode: this instance took or lost a template's lock; its watches follow at the next render. */
+  leadershipChanged(templateId: string): void {
+    for (const t of this.templates) if (t.id === templateId) this.markDirty(t);
+  }
+
+  /**
+   * De-duplication mode: the lock holder's data for a template. Values of dependencies this instance watches itself
+   * stay as they are; the others are decoded when a template next uses them.
+   */
+  receiveShared(templateId: string, data: Record<string, unknown>): void {
+    if (this.stopped) return;
+    for (const [id, raw] of Object.entries(data)) {
+      if (this.watches.has(id)) continue;
+      this.raw.set(id, raw);
+      this.store.rememberRaw(id, raw);
+    }
+    for (const t of this.templates) if (t.id === templateId) this.schedule(t);
   }
 
   /** Number of distinct dependencies being watched (one blocking query each). */
@@ -250,11 +310,15 @@ export class Renderer {
       }
       const commands = new Map<string, { command: string | string[]; timeoutMs: number; templates: string[] }>();
       let renderedAny = false;
-      for (const [t, text] of rendered) {
+      if (this.stopped) return;
+      const outcomes = await this.publishAll(rendered);
+      for (const [i, [t]] of rendered.entries()) {
         if (this.stopped) return;
+        const outcome = outcomes[i]!;
         let changed: boolean;
         try {
-          changed = await this.publish(t, text);
+          if ('error' in outcome) throw outcome.error;
+          changed = outcome.changed;
           t.completeOnce = true;
           if (changed) renderedAny = true;
         } catch (e) {
@@ -295,23 +359,54 @@ export class Renderer {
     }
   }
 
-  private onValue(w: WatchState, value: unknown): void {
+  /**
+   * Writes a pass's files, up to WRITE_CONCURRENCY at a time: each write waits for its own fsyncs, so one file's
+   * disk wait no longer delays the next (a change that touches two templates wrote them one after the other).
+   * Outcomes come back in template order.
+   */
+  private async publishAll(rendered: [TemplateState, string][]): Promise<({ changed: boolean } | { error: unknown })[]> {
+    const outcomes: ({ changed: boolean } | { error: unknown })[] = new Array(rendered.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < rendered.length && !this.stopped) {
+        const i = next++;
+        const [t, text] = rendered[i]!;
+        try {
+          outcomes[i] = { changed: await this.publish(t, text) };
+        } catch (e) {
+          outcomes[i] = { error: e };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, rendered.length) }, worker));
+    return outcomes;
+  }
+
+  private onValue(w: WatchState, value: unknown, raw: unknown): void {
     if (this.stopped || this.watches.get(w.dep.id) !== w) return;
     const known = this.store.has(w.dep);
     const stored = this.store.remember(w.dep, value);
+    // The replies are kept only for de-duplication mode's publishing (they would double the memory otherwise).
+    if (this.options.dedup) {
+      if (stored) this.raw.set(w.dep.id, raw);
+      else this.raw.delete(w.dep.id);
+    }
     if (!stored && !known) return; // still nothing usable (key absent): nothing changed for templates
     this.log.debug(`(view) ${w.dep.id} received data`);
     for (const t of w.users) this.schedule(t);
   }
 
-  private ensureWatched(t: TemplateState, deps: Dependency[]): void {
+  private ensureWatched(t: TemplateState, used: Dependency[]): void {
+    // De-duplication: a template another instance leads gets its shareable data from that instance, not the agent.
+    const dedup = this.options.dedup;
+    const deps = dedup && !dedup.isLeader(t.id) ? used.filter((d) => !isShareable(d)) : used;
     const now = new Set(deps.map((d) => d.id));
     for (const dep of deps) {
       let w = this.watches.get(dep.id);
       if (!w) {
         const state: WatchState = { dep, users: new Set(), handle: undefined as unknown as WatchHandle };
         this.watches.set(dep.id, state);
-        state.handle = watchDependency(dep, this.options.source, (v) => this.onValue(state, v), {
+        state.handle = watchDependency(dep, this.options.source, (v, raw) => this.onValue(state, v, raw), {
           waitMs: this.options.blockQueryWaitMs ?? 60_000,
           retryDelayMs: this.options.retryDelayMs,
           onError: (d, e, failures) => {
@@ -341,7 +436,11 @@ export class Renderer {
       if (w.users.size === 0) {
         w.handle.stop();
         this.watches.delete(id);
-        this.store.forget(w.dep);
+        // A follower keeps rendering from the last value until the lock holder's data replaces it.
+        if (!dedup) {
+          this.store.forget(w.dep);
+          this.raw.delete(id);
+        }
         this.emit({ type: 'watch', dependency: id, action: 'stop' });
       }
     }
@@ -350,6 +449,7 @@ export class Renderer {
 
   /** Renders one template against the current data; the text when complete, else undefined. */
   private renderOne(t: TemplateState): string | undefined {
+    this.log.debug(`(runner) checking template ${t.name}`);
     let r: RenderResult;
     try {
       r = t.tmpl.render(this.store);
@@ -374,6 +474,12 @@ export class Renderer {
       this.log.debug(`(runner) ${t.name}: missing data for ${r.missing.length} dependencies`);
       return undefined;
     }
+    const dedup = this.options.dedup;
+    if (dedup?.isLeader(t.id)) {
+      const data: Record<string, unknown> = {};
+      for (const d of r.used) if (isShareable(d) && this.raw.has(d.id)) data[d.id] = this.raw.get(d.id);
+      dedup.publish(t.id, data);
+    }
     return r.output;
   }
 
@@ -392,12 +498,20 @@ export class Renderer {
       return true;
     }
     const dst = t.spec.destination!;
-    const changed = await writeFileDurable(dst, text, {
+    const uid = await lookupUser(t.spec.user);
+    const gid = await lookupGroup(t.spec.group);
+    // The rewritten file is a new one: without user/group it keeps the old file's owner, as consul-template's does.
+    const before = uid === -1 && gid === -1 ? await stat(dst).catch(() => undefined) : undefined;
+    let changed = await writeFileDurable(dst, text, {
       mode: t.spec.perms,
       backup: t.spec.backup,
       createDirs: t.spec.createDestDirs,
       skipUnchanged: true,
     });
+    if (before && changed) {
+      await applyOwnership(dst, before.uid, before.gid).catch((e: Error) => this.log.warn(`(runner) could not preserve the owner of ${dst}: ${e.message}`));
+    }
+    else if (await applyOwnership(dst, uid, gid)) changed = true; // an owner change alone is a render too
     t.lastOutput = text;
     this.emit({ type: 'write', template: t.name, destination: dst, changed });
     if (changed) this.log.info(`(runner) rendered "${t.name}" => "${dst}"`);

@@ -12,6 +12,22 @@ import { execEnvironment } from './exec-env.js';
 import { retryPolicy } from './retry-policy.js';
 import { signalOrNone } from './template-config.js';
 import { PidFile } from './pid-file.js';
+import { DedupManager } from './dedup-manager.js';
+import { dedupEnabled } from './template-config.js';
+import { SyslogWriter, syslogFacility } from './syslog-writer.js';
+
+/** Hands this process's monitored signals to `listener` (what the apps pass as `onSignal`); returns the unsubscribe. */
+export function processSignals(listener: (sig: NodeJS.Signals) => void): () => void {
+  for (const sig of MONITORED_SIGNALS) process.on(sig, listener);
+  return () => {
+    for (const sig of MONITORED_SIGNALS) process.off(sig, listener);
+  };
+}
+
+/** Runs a command function as this process's command line: its argv, its signals, its exit code (the apps' whole body). */
+export async function runAsProcess(command: (argv: readonly string[], io: { onSignal: typeof processSignals }) => Promise<number>): Promise<void> {
+  process.exitCode = await command(process.argv.slice(2), { onSignal: processSignals });
+}
 
 /** The signals the app forwards to the command (consul-template's signals_unix.go less SIGKILL/SIGSTOP, which cannot be caught, and the fatal ones). */
 export const MONITORED_SIGNALS: NodeJS.Signals[] = [
@@ -61,9 +77,10 @@ export const TEMPLATE_FLAGS: FlagSpecs = {
   'consul-retry-max-backoff': { kind: 'string', usage: 'Longest wait between retries (default 1m).' },
   'pid-file': { kind: 'string', usage: 'Path of a file holding the process id while running.' },
   'template-error-fatal': { kind: 'bool', usage: 'A template execution error ends the process (default true); false logs it and keeps rendering.' },
-  syslog: { kind: 'bool', usage: 'Send logs to syslog: not supported here (a warning; logs stay on stderr).' },
-  'syslog-facility': { kind: 'string', usage: 'Syslog facility (accepted for compatibility; syslog is not supported).' },
-  'syslog-name': { kind: 'string', usage: 'Syslog program name (accepted for compatibility; syslog is not supported).' },
+  syslog: { kind: 'bool', usage: 'Send logs to syslog as well (through util-linux logger); they still go to stderr.' },
+  'syslog-facility': { kind: 'string', usage: 'Syslog facility (default LOCAL0).' },
+  'syslog-name': { kind: 'string', usage: 'Syslog program name (default consul-template).' },
+  dedup: { kind: 'bool', usage: 'De-duplication mode: one instance per template holds a KV lock, queries the agent and publishes the data; the others render from it.' },
   version: { kind: 'bool', usage: 'Print the version and exit.' },
   v: { kind: 'bool', usage: 'Print the version and exit.' },
   h: { kind: 'bool', usage: 'Show this help.' },
@@ -154,6 +171,7 @@ function configFromFlags(f: Record<string, unknown>): TemplateRunConfig {
   if (typeof f['syslog-facility'] === 'string') syslog.facility = f['syslog-facility'];
   if (typeof f['syslog-name'] === 'string') syslog.name = f['syslog-name'];
   if (Object.keys(syslog).length > 0) c.syslog = syslog;
+  if (typeof f.dedup === 'boolean') c.dedup = { enabled: f.dedup };
   if (has('kill-signal')) c.killSignal = sig('kill-signal');
   if (has('reload-signal')) c.reloadSignal = sig('reload-signal');
   const exec: NonNullable<TemplateRunConfig['exec']> = {};
@@ -221,6 +239,7 @@ class Session {
   readonly childDied: Promise<number>;
   private childFailed: ((e: Error) => void) | undefined;
   readonly childStartFailed: Promise<Error>;
+  private dedup: DedupManager | undefined;
 
   constructor(
     readonly cfg: TemplateRunConfig,
@@ -251,6 +270,9 @@ class Session {
       env: opts.env,
       retryDelayMs: (n) => retry.delayMs(n),
       maxRetries: retry.maxRetries,
+      dedup: dedupEnabled(cfg.dedup)
+        ? { isLeader: (id) => this.dedup?.isLeader(id) === true, publish: (id, data) => this.dedup?.publish(id, data) }
+        : undefined,
       afterPass: execEnabled(cfg)
         ? async ({ renderedAny, allComplete }) => {
             if (!this.child) {
@@ -279,8 +301,28 @@ class Session {
     });
   }
 
+  /** De-duplication mode: takes part in the election for every template (after the renderer has loaded them). */
+  startDedup(log: Logger): void {
+    if (!dedupEnabled(this.cfg.dedup)) return;
+    const d = this.cfg.dedup!;
+    this.dedup = new DedupManager({
+      client: this.client,
+      templateIds: this.renderer.templateIds(),
+      prefix: d.prefix,
+      ttlMs: d.ttlMs,
+      maxStaleMs: d.maxStaleMs,
+      blockQueryWaitMs: d.blockQueryWaitMs,
+      logger: log,
+      onLeadership: (id) => this.renderer.leadershipChanged(id),
+      onData: (id, data) => this.renderer.receiveShared(id, data),
+    });
+    this.dedup.start();
+  }
+
   /** Stops rendering and the child (its kill signal; `immediately` skips the splay). */
   async stop(immediately: boolean): Promise<void> {
+    // The session goes first: the keys it held are deleted and another instance takes over at once.
+    await this.dedup?.stop();
     await this.renderer.stop();
     await this.child?.stop(immediately);
     this.client.close();
@@ -343,6 +385,7 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
   // keep the process alive until it is told to stop, as consul-template does.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let log: Logger | undefined;
+  let syslog: SyslogWriter | undefined;
   const pidFile = new PidFile(process.pid, () => log!);
   try {
     let first = true;
@@ -354,15 +397,30 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
         err(`${(e as Error).message}\n`);
         return EXIT.config;
       }
-      log = createLogger({ level: parseLogLevel(cfg.logLevel ?? 'warn') ?? 'warn', format: 'consul-template', write: (line) => err(line + '\n') });
-      for (const w of cfg.warnings) log.warn(`(config) ${w}`);
-      if (cfg.syslog?.enabled) {
-        // consul-template logs through log/syslog, i.e. a datagram to /dev/log; Node.js cannot open unix datagram sockets.
-        log.warn('(config) syslog is not supported (Node.js cannot open the /dev/log datagram socket); logging to stderr only');
+      await syslog?.close();
+      syslog = undefined;
+      if (cfg.syslog?.enabled ?? (cfg.syslog?.facility !== undefined || cfg.syslog?.name !== undefined)) {
+        try {
+          syslogFacility(cfg.syslog?.facility ?? 'LOCAL0');
+        } catch (e) {
+          err(`${(e as Error).message}\n`);
+          return EXIT.config;
+        }
+        syslog = new SyslogWriter({ facility: cfg.syslog?.facility, name: cfg.syslog?.name, onError: (m) => err(`${m}\n`) });
       }
+      const toSyslog = syslog;
+      log = createLogger({
+        level: parseLogLevel(cfg.logLevel ?? 'warn') ?? 'warn',
+        format: 'consul-template',
+        write: (line) => {
+          err(line + '\n');
+          toSyslog?.write(line);
+        },
+      });
+      for (const w of cfg.warnings) log.warn(`(config) ${w}`);
       let client: ConsulClient;
       try {
-        client = makeClient(cfg, env, f['consul-token-file'] as string | undefined);
+        client = makeClient(cfg.consul, env, f['consul-token-file'] as string | undefined);
       } catch (e) {
         err(`${(e as Error).message}\n`);
         return EXIT.config;
@@ -378,6 +436,7 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
         // consul-template creates the pid file before anything else the runner does.
         await pidFile.use(cfg.pidFile);
         await session.renderer.start();
+        session.startDedup(log);
       } catch (e) {
         err(`${(e as Error).message}\n`);
         await session.stop(true);
@@ -421,6 +480,7 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
     }
   } finally {
     await pidFile.remove();
+    await syslog?.close();
     clearInterval(keepAlive);
     unsubscribe?.();
     io.signal?.removeEventListener('abort', onAbort);
@@ -455,17 +515,18 @@ export async function runTemplateCommand(argv: readonly string[], io: TemplateCo
   }
 }
 
-function makeClient(cfg: TemplateRunConfig, env: Record<string, string | undefined>, tokenFile: string | undefined): ConsulClient {
-  const ssl = cfg.consul.ssl;
+/** The agent client of a `consul {}` block (conclave-template's and conclave-env's). */
+export function makeClient(consul: TemplateRunConfig['consul'], env: Record<string, string | undefined>, tokenFile: string | undefined): ConsulClient {
+  const ssl = consul.ssl;
   // ssl.enabled turns a scheme-less address (or the default one) into https://, as consul-template does.
-  let address = cfg.consul.address;
+  let address = consul.address;
   if (ssl?.enabled) {
     const base = address || env.CONSUL_HTTP_ADDR || '127.0.0.1:8500';
     address = base.includes('://') ? base : `https://${base}`;
   }
   return new ConsulClient({
     address,
-    token: cfg.consul.token,
+    token: consul.token,
     tokenFile,
     env,
     consistency: 'stale',

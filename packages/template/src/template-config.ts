@@ -61,8 +61,10 @@ export interface TemplateRunConfig {
   pidFile?: string;
   /** template_error_fatal / -template-error-fatal: the default of each template's error_fatal (true when unset). */
   templateErrorFatal?: boolean;
-  /** syslog { ... } / -syslog*: decoded so that configurations load, but not supported (see the startup warning). */
+  /** syslog { ... } / -syslog*. */
   syslog?: SyslogSpec;
+  /** deduplicate { ... } / -dedup. */
+  dedup?: DedupSpec;
   /** Supported-by-consul-template settings that are ignored here, for the log. */
   warnings: string[];
 }
@@ -74,12 +76,58 @@ export interface SyslogSpec {
   name?: string;
 }
 
+/** consul-template's `deduplicate { enabled, prefix, max_stale, ttl, block_query_wait }`. */
+export interface DedupSpec {
+  /** Unset: enabled when any other field is set (consul-template's Finalize). */
+  enabled?: boolean;
+  prefix?: string;
+  maxStaleMs?: number;
+  ttlMs?: number;
+  blockQueryWaitMs?: number;
+}
+
+/** Whether de-duplication mode is on (consul-template: `enabled`, else any other option given). */
+export function dedupEnabled(d: DedupSpec | undefined): boolean {
+  if (!d) return false;
+  return d.enabled ?? (d.prefix !== undefined || d.maxStaleMs !== undefined || d.ttlMs !== undefined || d.blockQueryWaitMs !== undefined);
+}
+
+function decodeDedup(v: unknown, where: string): DedupSpec {
+  const out: DedupSpec = {};
+  for (const b of blocks(v, where)) {
+    for (const [k, x] of Object.entries(b)) {
+      const at = `${where}.${k}`;
+      // mapstructure matches field names case-insensitively: consul-template's own docs write `TTL`.
+      switch (k.toLowerCase()) {
+        case 'enabled':
+          out.enabled = bool(x, at);
+          break;
+        case 'prefix':
+          out.prefix = str(x, at);
+          break;
+        case 'max_stale':
+          out.maxStaleMs = duration(x, at);
+          break;
+        case 'ttl':
+          out.ttlMs = duration(x, at);
+          break;
+        case 'block_query_wait':
+          out.blockQueryWaitMs = duration(x, at);
+          break;
+        default:
+          throw new TemplateConfigError(`${at}: unknown key "${k}"`);
+      }
+    }
+  }
+  return out;
+}
+
 export function emptyConfig(): TemplateRunConfig {
   return { consul: {}, templates: [], warnings: [] };
 }
 
-const UNSUPPORTED_TOP = ['vault', 'nomad', 'deduplicate', 'log_file', 'reload'];
-const UNSUPPORTED_TEMPLATE = ['user', 'group', 'uid', 'gid', 'source_raw'];
+const UNSUPPORTED_TOP = ['vault', 'nomad', 'log_file', 'reload'];
+const UNSUPPORTED_TEMPLATE = ['source_raw'];
 
 type Raw = Record<string, unknown>;
 
@@ -307,6 +355,8 @@ export function parseWaitSpec(spec: string): WaitSpec {
 
 function decodeTemplate(b: Raw, where: string, warnings: string[]): TemplateSpec {
   const t: TemplateSpec = {};
+  let uid: string | undefined;
+  let gid: string | undefined;
   for (const [k, v] of Object.entries(b)) {
     const at = `${where}.${k}`;
     switch (k) {
@@ -360,6 +410,19 @@ function decodeTemplate(b: Raw, where: string, warnings: string[]): TemplateSpec
       case 'error_fatal':
         t.errorFatal = bool(v, at);
         break;
+      case 'user':
+        t.user = typeof v === 'number' ? String(int(v, at)) : str(v, at);
+        break;
+      case 'group':
+        t.group = typeof v === 'number' ? String(int(v, at)) : str(v, at);
+        break;
+      case 'uid':
+        // consul-template 0.28's numeric form, equivalent to user (which wins when both are given).
+        uid = String(int(v, at));
+        break;
+      case 'gid':
+        gid = String(int(v, at));
+        break;
       case 'function_denylist':
       case 'function_blacklist':
         if (!Array.isArray(v)) throw new TemplateConfigError(`${at}: expected a list of function names`);
@@ -370,6 +433,8 @@ function decodeTemplate(b: Raw, where: string, warnings: string[]): TemplateSpec
         else throw new TemplateConfigError(`${at}: unknown key "${k}"`);
     }
   }
+  if (uid !== undefined) t.user ??= uid;
+  if (gid !== undefined) t.group ??= gid;
   if (t.source === undefined && t.contents === undefined) throw new TemplateConfigError(`${where}: one of "source" or "contents" is required`);
   if (t.source !== undefined && t.contents !== undefined) throw new TemplateConfigError(`${where}: "source" and "contents" cannot both be set`);
   return t;
@@ -429,6 +494,9 @@ export function decodeTemplateConfig(doc: Raw, file: string): TemplateRunConfig 
       case 'syslog':
         cfg.syslog = { ...cfg.syslog, ...decodeSyslog(v, at) };
         break;
+      case 'deduplicate':
+        cfg.dedup = { ...cfg.dedup, ...decodeDedup(v, at) };
+        break;
       case 'default_delimiters':
         for (const b of blocks(v, at)) {
           if (b.left !== undefined) cfg.defaultLeftDelimiter = str(b.left, `${at}.left`);
@@ -466,12 +534,18 @@ export function mergeConfigs(a: TemplateRunConfig, b: TemplateRunConfig): Templa
     pidFile: b.pidFile ?? a.pidFile,
     templateErrorFatal: b.templateErrorFatal ?? a.templateErrorFatal,
     syslog: a.syslog || b.syslog ? { ...a.syslog, ...b.syslog } : undefined,
+    dedup: a.dedup || b.dedup ? { ...a.dedup, ...b.dedup } : undefined,
     warnings: [...a.warnings, ...b.warnings],
   };
 }
 
 /** Parses configuration text: JSON when it starts with "{" (or the file ends in .json), else HCL. */
 export function parseTemplateConfigText(text: string, file: string): TemplateRunConfig {
+  return decodeTemplateConfig(parseConfigDocument(text, file), file);
+}
+
+/** A configuration file's document, JSON or HCL (conclave-template's and conclave-env's files alike). */
+export function parseConfigDocument(text: string, file: string): Raw {
   let doc: Raw;
   if (extname(file) === '.json' || /^\s*\{/.test(text)) {
     try {
@@ -488,25 +562,34 @@ export function parseTemplateConfigText(text: string, file: string): TemplateRun
       throw new TemplateConfigError(e.message);
     }
   }
-  return decodeTemplateConfig(doc, file);
+  return doc;
 }
 
-/** Loads a config file, or every *.hcl / *.json file of a directory in name order. */
-export async function loadTemplateConfig(path: string): Promise<TemplateRunConfig> {
+/** The documents of a configuration file, or of every *.hcl / *.json file of a directory in name order. */
+export async function readConfigDocuments(path: string): Promise<{ doc: Raw; file: string }[]> {
   let st;
   try {
     st = await fs.stat(path);
   } catch {
     throw new TemplateConfigError(`config: ${path}: no such file or directory`);
   }
-  if (st.isDirectory()) {
-    const names = (await fs.readdir(path)).filter((n) => n.endsWith('.hcl') || n.endsWith('.json')).sort();
-    let cfg = emptyConfig();
-    for (const n of names) cfg = mergeConfigs(cfg, parseTemplateConfigText(await fs.readFile(join(path, n), 'utf8'), join(path, n)));
-    return cfg;
-  }
-  return parseTemplateConfigText(await fs.readFile(path, 'utf8'), path);
+  const files = st.isDirectory()
+    ? (await fs.readdir(path)).filter((n) => n.endsWith('.hcl') || n.endsWith('.json')).sort().map((n) => join(path, n))
+    : [path];
+  const out: { doc: Raw; file: string }[] = [];
+  for (const file of files) out.push({ doc: parseConfigDocument(await fs.readFile(file, 'utf8'), file), file });
+  return out;
 }
+
+/** Loads a config file, or every *.hcl / *.json file of a directory in name order. */
+export async function loadTemplateConfig(path: string): Promise<TemplateRunConfig> {
+  let cfg = emptyConfig();
+  for (const { doc, file } of await readConfigDocuments(path)) cfg = mergeConfigs(cfg, decodeTemplateConfig(doc, file));
+  return cfg;
+}
+
+// The block decoders conclave-env's configuration shares.
+export { blocks as configBlocks, str as configStr, bool as configBool, duration as configDuration, decodeExec as decodeExecBlock, decodeSsl, decodeRetry };
 
 /**
  * `-template "src[:dst[:cmd]]"`, split as consul-template does (regexp `([a-zA-Z]:)?([^:]+)`): a drive letter

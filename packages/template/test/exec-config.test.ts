@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   execEnvironment,
@@ -167,5 +168,25 @@ describe('sandbox_path and function_denylist', () => {
     expect(() => t.render(new DependencyStore())).toThrow('template: t:1:3: executing "t" at <toUpper "a">: error calling toUpper: function is disabled');
     const u = parseConsulTemplate('t', '{{ envOrDefault "X" "d" }}', { functionDenylist: ['env'], env: {} });
     expect(u.render(new DependencyStore()).output).toBe('d');
+  });
+});
+
+describe('deduplicate {} and template user/group', () => {
+  it('decodes deduplicate as consul-template (keys in any case; any option turns it on) and user/group/uid/gid', async () => {
+    const { dedupEnabled, templateDedupId } = await import('../src/internal.js');
+    const on = parseTemplateConfigText('deduplicate {\n  TTL = "20s"\n  prefix = "p/"\n  max_stale = "1s"\n  block_query_wait = "30s"\n}\n', 'a.hcl');
+    expect(on.dedup).toEqual({ ttlMs: 20_000, prefix: 'p/', maxStaleMs: 1_000, blockQueryWaitMs: 30_000 });
+    expect(dedupEnabled(on.dedup)).toBe(true);
+    expect(dedupEnabled(parseTemplateConfigText('deduplicate {\n  enabled = false\n  prefix = "p/"\n}\n', 'b.hcl').dedup)).toBe(false);
+    expect(dedupEnabled(undefined)).toBe(false);
+    expect(() => parseTemplateConfigText('deduplicate {\n  lock = "x"\n}\n', 'c.hcl')).toThrow('c.hcl: deduplicate.lock: unknown key "lock"');
+    const t = parseTemplateConfigText(
+      'template {\n  contents = "x"\n  destination = "o"\n  user = "nobody"\n  group = 100\n}\ntemplate {\n  contents = "y"\n  destination = "o2"\n  uid = 7\n  gid = 8\n}\n',
+      'd.hcl',
+    );
+    expect(t.templates.map((x) => [x.user, x.group])).toEqual([['nobody', '100'], ['7', '8']]);
+    expect(t.warnings).toEqual([]);
+    // consul-template's Template.ID: SHA-256 of source, contents and destination joined by NUL.
+    expect(templateDedupId('', 'x', 'o')).toBe(createHash('sha256').update('\0x\0o').digest('hex'));
   });
 });
