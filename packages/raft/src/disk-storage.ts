@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib';
 import { StorageError } from './errors.js';
 import { silentLogger, type RaftLogger } from './logger.js';
 import { cryptoSeed } from './random.js';
-import type { RaftStorage, SnapshotStream, StoredState } from './storage.js';
+import type { PreparedInstall, RaftStorage, SnapshotStream, StoredState } from './storage.js';
 import { EntryType, type ConfState, type Entry, type HardState, type Snapshot, type SnapshotMeta } from './types.js';
 
 export interface DiskStorageOptions {
@@ -29,6 +29,13 @@ interface Segment {
   seq: number;
   path: string;
   maxIndex: number;
+}
+
+/** A snapshot file written but for its header (DiskStorage.spool). */
+interface Spooled {
+  fh: FileHandle;
+  metaJson: Buffer;
+  crc: number;
 }
 
 const segName = (seq: number) => `log-${String(seq).padStart(16, '0')}.seg`;
@@ -203,8 +210,48 @@ export class DiskStorage implements RaftStorage {
    * CRC is known only at the end, is written last at offset 0.
    */
   async saveSnapshotStream(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<boolean> {
-    const metaJson = Buffer.from(JSON.stringify(meta));
     const tmp = join(this.dir, 'snapshot.stream.tmp');
+    const spooled = await this.spool(tmp, meta, chunks);
+    try {
+      return await this.locked(async () => {
+        if (this.snapMeta && meta.index <= this.snapMeta.index) return false;
+        await this.finishSpooled(spooled, tmp, meta, this.snapNonce);
+        return true;
+      });
+    } finally {
+      await spooled.fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined); // gone after a rename; left over after a failure
+    }
+  }
+
+  async prepareInstall(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<PreparedInstall> {
+    const tmp = join(this.dir, 'snapshot.install.tmp');
+    const spooled = await this.spool(tmp, meta, chunks);
+    const abort = async () => {
+      await spooled.fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+    };
+    return {
+      abort,
+      commit: () =>
+        this.locked(async () => {
+          try {
+            const nonce = await this.writeReset();
+            await this.finishSpooled(spooled, tmp, meta, nonce);
+            await this.compact(meta.index);
+          } finally {
+            await abort();
+          }
+        }),
+    };
+  }
+
+  /**
+   * Writes the metadata and the chunks to `tmp` in the snapshot file's format, all but the 16-byte header
+   * (its CRC is known only at the end), and syncs the data: what is left for finishSpooled is quick.
+   */
+  private async spool(tmp: string, meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<Spooled> {
+    const metaJson = Buffer.from(JSON.stringify(meta));
     const fh = await open(tmp, 'w');
     try {
       let crc = crc32(metaJson);
@@ -226,24 +273,28 @@ export class DiskStorage implements RaftStorage {
         if (batched >= 1 << 20) await flush(); // ~1 MiB writes, not one per frame
       }
       if (batched) await flush();
-      return await this.locked(async () => {
-        if (this.snapMeta && meta.index <= this.snapMeta.index) return false;
-        const head = Buffer.alloc(16);
-        head.writeUInt32LE(SNAP_MAGIC, 0);
-        head.writeUInt32LE(metaJson.length, 4);
-        head.writeUInt32LE(this.snapNonce, 8);
-        head.writeUInt32LE(crc >>> 0, 12);
-        await fh.write(head, 0, 16, 0);
-        await fh.sync();
-        await rename(tmp, join(this.dir, 'snapshot.snap'));
-        await this.syncDir();
-        this.snapMeta = meta;
-        return true;
-      });
-    } finally {
-      await fh.close();
-      await unlink(tmp).catch(() => undefined); // gone after a rename; left over after a failure
+      await fh.datasync();
+      return { fh, metaJson, crc: crc >>> 0 };
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw err;
     }
+  }
+
+  /** Under the lock: the header, fsync, rename into place. */
+  private async finishSpooled(spooled: Spooled, tmp: string, meta: SnapshotMeta, nonce: number): Promise<void> {
+    const head = Buffer.alloc(16);
+    head.writeUInt32LE(SNAP_MAGIC, 0);
+    head.writeUInt32LE(spooled.metaJson.length, 4);
+    head.writeUInt32LE(nonce, 8);
+    head.writeUInt32LE(spooled.crc, 12);
+    await spooled.fh.write(head, 0, 16, 0);
+    await spooled.fh.sync();
+    await rename(tmp, join(this.dir, 'snapshot.snap'));
+    await this.syncDir();
+    this.snapMeta = meta;
+    this.snapNonce = nonce;
   }
 
   // A local snapshot keeps the nonce of the last reset, so that reset still hides the old log behind it.
@@ -278,6 +329,29 @@ export class DiskStorage implements RaftStorage {
 
   private async install(snapshot: Snapshot): Promise<void> {
     if (!this.fh) throw new StorageError('DiskStorage.installSnapshot before load()');
+    if (!snapshot.data && snapshot.source) {
+      // Received into a file by the transport: copied a megabyte at a time, never held whole.
+      const tmp = join(this.dir, 'snapshot.tmp');
+      const spooled = await this.spool(tmp, snapshot.meta, snapshot.source.open());
+      try {
+        const nonce = await this.writeReset();
+        await this.finishSpooled(spooled, tmp, snapshot.meta, nonce);
+      } finally {
+        await spooled.fh.close().catch(() => undefined);
+        await unlink(tmp).catch(() => undefined);
+      }
+    } else {
+      const nonce = await this.writeReset();
+      this.snapMeta = undefined;
+      await this.writeSnapshot(snapshot, nonce);
+    }
+    // Entries at or below the snapshot are ignored at load; later ones will be rewritten by the leader.
+    await this.compact(snapshot.meta.index);
+  }
+
+  /** The reset record a snapshot replacing the whole log is tied to; answers its nonce. */
+  private async writeReset(): Promise<number> {
+    if (!this.fh) throw new StorageError('DiskStorage: a snapshot install before load()');
     const nonce = cryptoSeed() || 1; // any nonzero value no earlier snapshot carried
     const p = Buffer.alloc(4);
     p.writeUInt32LE(nonce, 0);
@@ -285,10 +359,7 @@ export class DiskStorage implements RaftStorage {
     await this.fh.write(rec);
     this.size += rec.length;
     await this.fh.datasync();
-    this.snapMeta = undefined;
-    await this.writeSnapshot(snapshot, nonce);
-    // Entries at or below the snapshot are ignored at load; later ones will be rewritten by the leader.
-    await this.compact(snapshot.meta.index);
+    return nonce;
   }
 
   async compact(index: number): Promise<void> {
