@@ -216,8 +216,9 @@ export class RaftNode extends EventEmitter {
       await storage.append(b.entries, b.hardState, true);
       st = { hardState: b.hardState, entries: b.entries };
     }
-    if (st.snapshot?.data && st.snapshot.meta.index > this.applied) {
-      await fsm.restore(st.snapshot.data, st.snapshot.meta);
+    if ((st.snapshot?.data || st.snapshot?.source) && st.snapshot.meta.index > this.applied) {
+      // A large stored snapshot comes as a source: restored as a stream, not read whole first.
+      await fsm.restore(await this.installedBytes(st.snapshot), st.snapshot.meta);
       this.applied = this.lastSnapIndex = st.snapshot.meta.index;
     }
     this.raft = new Raft({

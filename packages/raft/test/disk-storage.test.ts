@@ -165,6 +165,29 @@ describe('DiskStorage', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('hands a large stored snapshot out as a stream at start, after checking it; a damaged one is refused', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir);
+    await s.append([ent(1, 1), ent(2, 1)], { term: 1, vote: '', commit: 2 }, true);
+    const bytes = new Uint8Array(200_000).map((_, i) => i % 249);
+    await s.saveSnapshot({ meta: { index: 2, term: 1, conf: { voters: ['a'], learners: [] } }, data: bytes });
+    await s.close();
+    const big = new DiskStorage({ dir, loadWholeBytes: 1000 });
+    opened.push(big);
+    const st = await big.load();
+    expect(st.snapshot?.meta).toEqual({ index: 2, term: 1, conf: { voters: ['a'], learners: [] } });
+    expect(st.snapshot?.data).toBeUndefined();
+    const parts: Uint8Array[] = [];
+    for await (const c of st.snapshot!.source!.open()) parts.push(c);
+    expect(Buffer.compare(Buffer.concat(parts), Buffer.from(bytes))).toBe(0);
+    await big.close();
+    const f = join(dir, 'snapshot.snap');
+    const b = readFileSync(f);
+    b[b.length - 1] ^= 1;
+    writeFileSync(f, b);
+    await expect(new DiskStorage({ dir, loadWholeBytes: 1000 }).load()).rejects.toThrow(/checksum/);
+  });
+
   it('entries hidden by a leader snapshot stay hidden after a later local snapshot', async () => {
     const dir = tmp();
     const { s } = await reopen(dir);
