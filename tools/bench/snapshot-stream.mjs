@@ -7,12 +7,22 @@
 //
 //   save     GET /v1/snapshot:   old = one msgpack map, gzipSync'd tar; new = prepareSnapshotArchive + async gzip
 //   restore  PUT /v1/snapshot → state:  old = gunzipSync + unpack;  new = readSnapshotArchiveAsync + restoreStream
+//            (the whole body in memory, as the endpoint did until the streamed restore)
+//   api      PUT /v1/snapshot on the leader, streamed: the body (read from the archive file) through
+//            receiveSnapshotArchive into a temporary file, then, as RaftNode.restoreSnapshot does, the state
+//            machine's prepareRestore and DiskStorage.prepareInstall both read that file, and both commit
 //   raft     Raft's own snapshot to disk:  old = pack + DiskStorage.saveSnapshot;  new = saveSnapshotStream
+//   install  a follower's InstallSnapshot of the raft step's snapshot file, sent by a WsTransport in the same
+//            process (streamed from DiskStorage.openSnapshot): old = the snapshot in one buffer (as the
+//            transport assembled it) + installSnapshot + restoreStream of the buffer; new = received into a
+//            file chunk by chunk, installed from it, restored from the stored snapshot as a stream
 //
+// "peak − after" is the peak over the RSS once the step is done (after a GC): for a restore, whose steady
+// state is the new state, it is what the step held beyond that state.
 // Each (step, way) runs in a fresh process that first builds the state (--mb of KV, --value bytes a key).
-// Usage: node tools/bench/snapshot-stream.mjs [--mb 256] [--value 1024]
+// Usage: node tools/bench/snapshot-stream.mjs [--mb 256] [--value 1024] [--ways old,new] [--steps save,api,raft,install]
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +30,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'msgpackr';
-import { StateMachine, buildSnapshotArchive, prepareSnapshotArchive, readSnapshotArchive, readSnapshotArchiveAsync } from '@conclave/state';
-import { DiskStorage } from '@conclave/raft';
+import { StateMachine, buildSnapshotArchive, prepareSnapshotArchive, readSnapshotArchive, readSnapshotArchiveAsync, receiveSnapshotArchive } from '@conclave/state';
+import { DiskStorage, MessageType, WsTransport } from '@conclave/raft';
 import { opt } from './lib.mjs';
 
 const mb = Number(opt('mb', '256'));
@@ -59,7 +69,7 @@ function oldSnapshot(sm) {
 }
 
 async function child() {
-  const sm = step === 'restore' ? new StateMachine() : buildState();
+  const sm = step === 'restore' || step === 'api' || step === 'install' ? new StateMachine() : buildState();
   global.gc();
   await new Promise((r) => setTimeout(r, 200));
   global.gc();
@@ -88,6 +98,20 @@ async function child() {
     if (way === 'old') sm.restore(readSnapshotArchive(body).state);
     else await sm.restoreStream((await readSnapshotArchiveAsync(body)).state);
     if (sm.kv.stats().keys === 0) throw new Error('restored nothing');
+  } else if (step === 'api') {
+    const received = await receiveSnapshotArchive(createReadStream(join(dir, 'new.tgz'), { highWaterMark: 64 << 10 }), { tmpDir: dir });
+    const storage = new DiskStorage({ dir: join(dir, 'raft-api') });
+    await storage.load();
+    const meta = { index: received.meta.Index + 1, term: 1, conf: { voters: ['a'], learners: [] } };
+    const [swap, install] = await Promise.all([sm.prepareRestore(received.open()), storage.prepareInstall(meta, received.open())]);
+    await install.commit();
+    swap(meta.index);
+    await received.discard();
+    await storage.close();
+    if (sm.kv.stats().keys === 0) throw new Error('restored nothing');
+  } else if (step === 'install') {
+    await installSnapshot(sm);
+    if (sm.kv.stats().keys === 0) throw new Error('restored nothing');
   } else if (step === 'raft') {
     const storage = new DiskStorage({ dir: join(dir, `raft-${way}`) });
     await storage.load();
@@ -101,9 +125,59 @@ async function child() {
   await new Promise((r) => setTimeout(r, 30));
   clearInterval(tick);
   h.disable();
+  const peak = vmKb('VmHWM');
+  global.gc();
+  await new Promise((r) => setTimeout(r, 200));
+  global.gc();
+  const after = vmKb('VmRSS');
   process.stdout.write(
-    JSON.stringify({ steadyMb: steady / 1024, peakMb: vmKb('VmHWM') / 1024, maxDelayMs: h.max / 1e6, p99DelayMs: h.percentile(99) / 1e6, maxStallCpuMs, wallMs: wall }) + '\n',
+    JSON.stringify({ steadyMb: steady / 1024, peakMb: peak / 1024, afterMb: after / 1024, maxDelayMs: h.max / 1e6, p99DelayMs: h.percentile(99) / 1e6, maxStallCpuMs, wallMs: wall }) + '\n',
   );
+}
+
+/** A follower's side of InstallSnapshot, the sender (a leader's transport reading its stored snapshot) in this process too. */
+async function installSnapshot(sm) {
+  const source = new DiskStorage({ dir: join(dir, 'raft-new') });
+  await source.load();
+  const recvDir = join(dir, `install-${way}`);
+  const storage = new DiskStorage({ dir: recvDir });
+  await storage.load();
+  let done;
+  const installed = new Promise((resolve, reject) => (done = { resolve, reject }));
+  const receiver = new WsTransport({ id: 'f', snapshotDir: recvDir });
+  await receiver.start({
+    onUnreachable: () => undefined,
+    onMessage: (m) => {
+      if (m.type !== MessageType.Snap) return;
+      (async () => {
+        const snap = m.snapshot;
+        if (way === 'old') {
+          // What the transport did before: the whole snapshot assembled in one buffer.
+          const parts = [];
+          for await (const c of snap.source.open()) parts.push(c);
+          const data = Buffer.concat(parts);
+          await snap.source.discard();
+          await storage.installSnapshot({ meta: snap.meta, data });
+          await sm.restoreStream(data, snap.meta.index);
+        } else {
+          await storage.installSnapshot(snap);
+          await snap.source.discard();
+          const stored = await storage.openSnapshot();
+          await sm.restoreStream(stored.chunks, snap.meta.index);
+        }
+      })().then(done.resolve, done.reject);
+    },
+  });
+  const sender = new WsTransport({ id: 'l', peers: { f: `127.0.0.1:${receiver.address().port}` } });
+  await sender.start({ onMessage: () => undefined, onUnreachable: () => undefined });
+  const stream = await source.openSnapshot();
+  const ok = await sender.sendSnapshotStream({ type: MessageType.Snap, from: 'l', to: 'f', term: 1, snapshot: { meta: stream.meta } }, stream);
+  if (!ok) throw new Error('the snapshot was not sent');
+  await installed;
+  await sender.close();
+  await receiver.close();
+  await storage.close();
+  await source.close();
 }
 
 function buildSnapshotArchiveOld(sm) {
@@ -117,8 +191,16 @@ async function main() {
   const rows = [];
   const before = loadavg();
   try {
-    for (const s of ['save', 'restore', 'raft']) {
-      for (const w of ['old', 'new']) {
+    // --ways new / --steps: a subset (for a 1 GB state: --ways new --steps save,api,raft,install; the buffered
+    // restore refuses a state.bin over 1 GiB). The api and install rows read what the save and raft rows wrote.
+    const ways = opt('ways', 'old,new').split(',');
+    const only = opt('steps', '') ? opt('steps', '').split(',') : undefined;
+    const steps = [
+      ['save', 'old'], ['save', 'new'], ['restore', 'old'], ['restore', 'new'], ['api', 'new'],
+      ['raft', 'old'], ['raft', 'new'], ['install', 'old'], ['install', 'new'],
+    ].filter(([st, w]) => ways.includes(w) && (!only || only.includes(st)));
+    for (const [s, w] of steps) {
+      {
         const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', self, '--step', s, '--way', w, '--dir', work, '--mb', String(mb), '--value', String(valueBytes)], {
           encoding: 'utf8',
           maxBuffer: 1 << 20,
@@ -131,11 +213,11 @@ async function main() {
   }
   const after = loadavg();
   console.log(`snapshot of ${mb} MB of KV (${valueBytes}-byte values), node ${process.version}; load average ${before[0].toFixed(2)} before, ${after[0].toFixed(2)} after`);
-  console.log('| step | way | steady RSS MB | peak RSS MB | peak − steady MB | longest stall, main-thread CPU ms | max event-loop delay ms | p99 delay ms | wall ms |');
-  console.log('|---|---|--:|--:|--:|--:|--:|--:|--:|');
+  console.log('| step | way | steady RSS MB | peak RSS MB | after MB | peak − steady MB | peak − after MB | longest stall, main-thread CPU ms | max event-loop delay ms | p99 delay ms | wall ms |');
+  console.log('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
     console.log(
-      `| ${r.step} | ${r.way} | ${r.steadyMb.toFixed(0)} | ${r.peakMb.toFixed(0)} | ${(r.peakMb - r.steadyMb).toFixed(0)} | ${r.maxStallCpuMs} | ${r.maxDelayMs.toFixed(0)} | ${r.p99DelayMs.toFixed(0)} | ${r.wallMs.toFixed(0)} |`,
+      `| ${r.step} | ${r.way} | ${r.steadyMb.toFixed(0)} | ${r.peakMb.toFixed(0)} | ${r.afterMb.toFixed(0)} | ${(r.peakMb - r.steadyMb).toFixed(0)} | ${(r.peakMb - r.afterMb).toFixed(0)} | ${r.maxStallCpuMs} | ${r.maxDelayMs.toFixed(0)} | ${r.p99DelayMs.toFixed(0)} | ${r.wallMs.toFixed(0)} |`,
     );
   }
 }

@@ -234,6 +234,7 @@ export class AgentMetrics {
       },
       barrier: () => log.barrier(),
       lastIndex: () => log.lastIndex(),
+      ...(log.restore ? { restore: log.restore.bind(log) } : {}),
     };
   }
 

@@ -2,7 +2,7 @@
 //   dev     a LocalLog on the agent's own state machine; always the leader
 //   server  Raft (RaftServer and its RaftLog), the server listener (Raft + RPC), a forwarder to the leader
 //   client  a RemoteLog to the servers and a forwarder that answers (almost) every request through a server
-import { NoServersError, type Command, type CommandLog, type CommandResult, type StateMachine } from '@conclave/state';
+import { NoServersError, type Command, type CommandLog, type CommandResult, type RestoreSource, type StateMachine } from '@conclave/state';
 import type { Logger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
 import type { AgentMetrics } from './agent-metrics.js';
@@ -54,7 +54,17 @@ export interface RoleInputs {
 
 export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): AgentRole {
   const cfg = i.config;
-  if (cfg.dev) return { mode: 'dev', log: i.metrics.measuredLog(new LocalLog((cmd: Command, index) => i.state.apply(cmd, index))) };
+  if (cfg.dev) {
+    const restoreAt = async (source: RestoreSource, index: number): Promise<CommandResult> => {
+      try {
+        await i.state.restoreStream(source.open(), index);
+        return true;
+      } catch (err) {
+        return { error: (err as Error).message };
+      }
+    };
+    return { mode: 'dev', log: i.metrics.measuredLog(new LocalLog((cmd: Command, index) => i.state.apply(cmd, index), 0, restoreAt)) };
+  }
   if (!cfg.server || !serverCode) {
     const servers = () => serverTargets(i.members(), cfg.datacenter);
     return {

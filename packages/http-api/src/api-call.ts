@@ -142,6 +142,75 @@ export class ApiCall {
     });
   }
 
+  /**
+   * The request body as it arrives, for bodies too large to hold (PUT /v1/snapshot), with readBody's limits:
+   * the size (declared or counted, 413) and the idle cut-off (408). One chunk is read ahead at most: the
+   * socket is paused until the consumer asks for more, so a slow consumer (the disk) slows the client.
+   * Stopping early leaves the rest to be discarded, so the error answer still reaches the client.
+   */
+  async *bodyStream(limit: number, tooLarge: (size: number) => string): AsyncGenerator<Buffer> {
+    const req = this.req;
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > limit) throw new ApiError(413, tooLarge(declared));
+    const idleMs = this.backend.limits?.bodyIdleMs ?? BODY_IDLE_MS;
+    const queue: Buffer[] = [];
+    let ended = false;
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const onData = (chunk: Buffer) => {
+      queue.push(chunk);
+      req.pause();
+      wake?.();
+    };
+    const onEnd = () => {
+      ended = true;
+      wake?.();
+    };
+    const onError = (err: Error) => {
+      failure = err;
+      wake?.();
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    let size = 0;
+    try {
+      for (;;) {
+        const chunk = queue.shift();
+        if (chunk) {
+          size += chunk.length;
+          if (size > limit) {
+            this.res.once('finish', () => req.socket?.destroy());
+            throw new ApiError(413, tooLarge(size));
+          }
+          yield chunk;
+          continue;
+        }
+        if (failure) throw failure;
+        if (ended) return;
+        req.resume();
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await new Promise<void>((resolve, reject) => {
+            wake = resolve;
+            timer = setTimeout(() => reject(new ApiError(408, `Request body not received: nothing arrived for ${idleMs / 1000} s`)), idleMs);
+          });
+        } catch (err) {
+          this.res.once('finish', () => req.socket?.destroy());
+          throw err;
+        } finally {
+          clearTimeout(timer);
+          wake = undefined;
+        }
+      }
+    } finally {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      if (!ended) req.resume(); // the rest is read and dropped; the answer goes out meanwhile
+    }
+  }
+
   /** A JSON body decoded like Go's decodeBody: absent/empty -> undefined; malformed -> 400. `prepare` may rewrite
    * the text first (e.g. quote uint64 fields that a JS number would round). */
   async readJson(prepare?: (text: string) => string): Promise<unknown> {

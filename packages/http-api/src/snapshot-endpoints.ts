@@ -1,12 +1,14 @@
 // /v1/snapshot: GET answers an archive of the whole state (gzipped tar with SHA256SUMS, X-Consul-Index);
-// PUT verifies an archive and restores it through the log, so every server replaces its state at the same
-// index. The archive is Conclave's own (Consul's state.bin is not interchangeable).
-// Both directions avoid blocking the event loop for the length of the state: GET streams the state into a
-// temporary file and then gzips it onto the socket as the client reads (chunked, like Consul's, which
-// streams from its own temp file); PUT gunzips on the zlib thread pool and hashes in slices.
+// PUT verifies an archive and restores it, so every server replaces its state at the same index. The archive
+// is Conclave's own (Consul's state.bin is not interchangeable).
+// Neither direction holds the state whole nor blocks the event loop for its length: GET streams the state
+// into a temporary file and then gzips it onto the socket as the client reads (chunked, like Consul's, which
+// streams from its own temp file); PUT gunzips and untars the body as it arrives into a temporary file,
+// verifies the checksums, and hands the file to the log's restore (on a server: installed as the leader's
+// Raft snapshot and sent to the followers by InstallSnapshot, as Consul's Restore does).
 
 import { isCommandFailure } from '@conclave/catalog';
-import { MAX_SNAPSHOT_BYTES, SnapshotArchiveError, prepareSnapshotArchive, readSnapshotArchiveAsync } from '@conclave/state';
+import { MAX_RESTORE_BYTES, SnapshotArchiveError, prepareSnapshotArchive, receiveSnapshotArchive, type ReceivedSnapshot } from '@conclave/state';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 
@@ -37,15 +39,29 @@ export async function handleSnapshot(call: ApiCall): Promise<void> {
     await prepared.pipeTo(res).catch(() => res.destroy());
     return;
   }
-  const body = await call.readBody(MAX_SNAPSHOT_BYTES, (n) => `Request body(${n} bytes) too large, max size: ${MAX_SNAPSHOT_BYTES} bytes.`);
-  let state: Uint8Array;
+  const body = call.bodyStream(MAX_RESTORE_BYTES, (n) => `Request body(${n} bytes) too large, max size: ${MAX_RESTORE_BYTES} bytes.`);
+  let received: ReceivedSnapshot;
   try {
-    state = (await readSnapshotArchiveAsync(body)).state;
+    received = await receiveSnapshotArchive(body);
   } catch (err) {
-    if (err instanceof SnapshotArchiveError) throw new ApiError(500, `failed to restore snapshot: ${err.message}`);
+    if (err instanceof SnapshotArchiveError) throw new ApiError(500, err.message);
     throw err;
   }
-  const result = (await call.backend.log.propose({ type: 'snapshot.restore', State: state })).result;
-  if (isCommandFailure(result)) throw new ApiError(500, `failed to restore snapshot: ${result.error}`);
+  try {
+    const log = call.backend.log;
+    const result = log.restore
+      ? (await log.restore(received)).result
+      : // A log without a streamed restore takes the state as one command (held whole; small states only).
+        (await log.propose({ type: 'snapshot.restore', State: await gather(received.open()) })).result;
+    if (isCommandFailure(result)) throw new ApiError(500, `Raft error when restoring snapshot: ${result.error}`);
+  } finally {
+    await received.discard();
+  }
   call.ok();
+}
+
+async function gather(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of chunks) parts.push(c);
+  return Buffer.concat(parts);
 }

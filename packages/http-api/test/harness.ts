@@ -3,7 +3,7 @@
 
 import { StateMachine } from '@conclave/state';
 import { createLogger, type LogSink, type RootLogger } from '@conclave/toolkit';
-import type { Command, CommandLog, CommandResult } from '@conclave/state';
+import type { Command, CommandLog, CommandResult, RestoreSource } from '@conclave/state';
 import { createHttpApi, StateTokenResolver } from '../src/index.js';
 import type { AgentEndpoints, AgentSelfFacts, ApiBackend, HttpApi, HttpApiOptions, Leadership } from '../src/index.js';
 
@@ -112,6 +112,16 @@ export function applyingLog(state: StateMachine, onBarrier: () => void = () => {
   let index = 0;
   const log = {
     propose: async (cmd: Command) => ({ index: ++index, result: state.apply(cmd, index) }),
+    // PUT /v1/snapshot streamed, as the dev agent's log does it.
+    restore: async (source: RestoreSource): Promise<{ index: number; result: CommandResult }> => {
+      const at = ++index;
+      try {
+        await state.restoreStream(source.open(), at);
+        return { index: at, result: true };
+      } catch (err) {
+        return { index: at, result: { error: (err as Error).message } };
+      }
+    },
     barrier: async () => onBarrier(),
     lastIndex: () => index,
     write: async (cmd: Command) => (await log.propose(cmd)).result,

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import Consul from 'consul';
+import { readTar, writeTar } from '@conclave/toolkit';
 import { startFailoverHarness } from './failover-harness.js';
 import type { FailoverHarness } from './failover-harness.js';
 
@@ -186,12 +189,56 @@ describe('/v1/snapshot', () => {
     expect(before.kv).toContain('"Flags":16210313421097356768');
   });
 
-  it('refuses a damaged archive without touching the state', async () => {
+  it('refuses a damaged archive with Consul\'s words, changing nothing', async () => {
     const archive = Buffer.from(await (await fetch(`${h.base}/v1/snapshot`)).arrayBuffer());
-    const damaged = archive.subarray(0, archive.length - 20);
-    const r = await fetch(`${h.base}/v1/snapshot`, { method: 'PUT', body: damaged });
-    expect(r.status).toBe(500);
-    expect(await r.text()).toMatch(/^failed to restore snapshot: /);
+    const tar = gunzipSync(archive);
+    const files = readTar(tar);
+    const altered = Buffer.from(tar);
+    // One byte of state.bin changed: the tar and gzip are fine, the checksum is not.
+    altered[files.get('state.bin')!.byteOffset - tar.byteOffset + 10]! ^= 0xff;
+    const cases: Array<[string, Uint8Array, string]> = [
+      ['truncated', archive.subarray(0, archive.length - 20), 'failed to read snapshot file: failed reading snapshot: unexpected EOF'],
+      ['cut inside state.bin', gzipSync(tar.subarray(0, 2048)), 'failed to read snapshot file: failed reading snapshot: unexpected EOF'],
+      ['altered', gzipSync(altered), 'failed to read snapshot file: failed checking integrity of snapshot: hash check failed for "state.bin"'],
+      ['not gzip', Buffer.from('not an archive at all'), 'failed to decompress snapshot: gzip: invalid header'],
+      [
+        'an extra file',
+        gzipSync(writeTar([...files, ['nope', Buffer.from('x')]], 0)),
+        'failed to read snapshot file: unexpected file "nope" in snapshot',
+      ],
+      [
+        'no SHA256SUMS',
+        gzipSync(writeTar([...files].filter(([n]) => n !== 'SHA256SUMS'), 0)),
+        'failed to read snapshot file: failed checking integrity of snapshot: file missing for "meta.json"',
+      ],
+    ];
+    const before = await (await fetch(`${h.base}/v1/kv/?recurse`)).text();
+    const index = h.state.lastIndex;
+    for (const [what, body, text] of cases) {
+      const r = await fetch(`${h.base}/v1/snapshot`, { method: 'PUT', body });
+      expect([what, r.status, await r.text()]).toEqual([what, 500, text]);
+    }
+    expect(await (await fetch(`${h.base}/v1/kv/?recurse`)).text()).toBe(before);
+    expect(h.state.lastIndex).toBe(index);
     expect(await consul.kv.get('snap/held')).toMatchObject({ Value: 'v' });
+  });
+
+  it('refuses a well-formed archive whose state does not read, changing nothing', async () => {
+    const sums = (files: Array<[string, Buffer]>) =>
+      files.map(([n, b]) => `${createHash('sha256').update(b).digest('hex')}  ${n}\n`).join('');
+    const archive = Buffer.from(await (await fetch(`${h.base}/v1/snapshot`)).arrayBuffer());
+    const files = readTar(gunzipSync(archive));
+    const state = Buffer.from(files.get('state.bin')!);
+    const cut = state.subarray(0, state.length - 8); // the end frame is gone: a truncated state.bin, checksummed
+    const parts: Array<[string, Buffer]> = [
+      ['meta.json', files.get('meta.json')!],
+      ['state.bin', cut],
+    ];
+    const body = gzipSync(writeTar([...parts, ['SHA256SUMS', Buffer.from(sums(parts))]], 0));
+    const before = await (await fetch(`${h.base}/v1/kv/?recurse`)).text();
+    const r = await fetch(`${h.base}/v1/snapshot`, { method: 'PUT', body });
+    expect(r.status).toBe(500);
+    expect(await r.text()).toMatch(/^Raft error when restoring snapshot: .*truncated/);
+    expect(await (await fetch(`${h.base}/v1/kv/?recurse`)).text()).toBe(before);
   });
 });

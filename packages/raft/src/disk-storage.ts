@@ -1,12 +1,12 @@
-import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { open, readFile, rename, unlink, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { StorageError } from './errors.js';
 import { silentLogger, type RaftLogger } from './logger.js';
 import { cryptoSeed } from './random.js';
-import type { RaftStorage, SnapshotStream, StoredState } from './storage.js';
-import { EntryType, type ConfState, type Entry, type HardState, type Snapshot, type SnapshotMeta } from './types.js';
+import type { PreparedInstall, RaftStorage, SnapshotStream, StoredState } from './storage.js';
+import { EntryType, type ConfState, type Entry, type HardState, type Snapshot, type SnapshotMeta, type SnapshotSource } from './types.js';
 
 export interface DiskStorageOptions {
   dir: string;
@@ -14,6 +14,9 @@ export interface DiskStorageOptions {
   segmentBytes?: number;
   /** Where repairs are reported (a torn tail truncated at start, as a warning). Default: silent. */
   logger?: RaftLogger;
+  /** A stored snapshot up to this size is read whole at start; a larger one is verified and handed out as a
+   * stream (`source`). Default 64 MiB. */
+  loadWholeBytes?: number;
 }
 
 // Record: u32 length of (type + payload) | u32 crc32 of (type + payload) | u8 type | payload
@@ -24,11 +27,20 @@ const REC_HARDSTATE = 2;
 // a snapshot from the leader is renamed into place, so a crash between the two leaves the old log whole.
 const REC_RESET = 3;
 const SNAP_MAGIC = 0x52534e50; // "RSNP"
+/** A stored snapshot up to this size is read whole at start; a larger one is verified and restored as a stream. */
+const LOAD_WHOLE_BYTES = 64 << 20;
 
 interface Segment {
   seq: number;
   path: string;
   maxIndex: number;
+}
+
+/** A snapshot file written but for its header (DiskStorage.spool). */
+interface Spooled {
+  fh: FileHandle;
+  metaJson: Buffer;
+  crc: number;
 }
 
 const segName = (seq: number) => `log-${String(seq).padStart(16, '0')}.seg`;
@@ -43,6 +55,7 @@ export class DiskStorage implements RaftStorage {
   private readonly dir: string;
   private readonly segmentBytes: number;
   private readonly logger: RaftLogger;
+  private readonly loadWholeBytes: number;
   private segments: Segment[] = [];
   private fh: FileHandle | undefined;
   private size = 0;
@@ -57,11 +70,12 @@ export class DiskStorage implements RaftStorage {
     this.dir = opts.dir;
     this.segmentBytes = opts.segmentBytes ?? 64 << 20;
     this.logger = opts.logger ?? silentLogger;
+    this.loadWholeBytes = opts.loadWholeBytes ?? LOAD_WHOLE_BYTES;
   }
 
   async load(): Promise<StoredState> {
     mkdirSync(this.dir, { recursive: true });
-    const snapshot = this.loadSnapshot();
+    const snapshot = await this.loadSnapshot();
     const after = snapshot?.meta.index ?? 0;
     const names = readdirSync(this.dir)
       .filter((n) => /^log-\d{16}\.seg$/.test(n))
@@ -203,8 +217,48 @@ export class DiskStorage implements RaftStorage {
    * CRC is known only at the end, is written last at offset 0.
    */
   async saveSnapshotStream(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<boolean> {
-    const metaJson = Buffer.from(JSON.stringify(meta));
     const tmp = join(this.dir, 'snapshot.stream.tmp');
+    const spooled = await this.spool(tmp, meta, chunks);
+    try {
+      return await this.locked(async () => {
+        if (this.snapMeta && meta.index <= this.snapMeta.index) return false;
+        await this.finishSpooled(spooled, tmp, meta, this.snapNonce);
+        return true;
+      });
+    } finally {
+      await spooled.fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined); // gone after a rename; left over after a failure
+    }
+  }
+
+  async prepareInstall(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<PreparedInstall> {
+    const tmp = join(this.dir, 'snapshot.install.tmp');
+    const spooled = await this.spool(tmp, meta, chunks);
+    const abort = async () => {
+      await spooled.fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+    };
+    return {
+      abort,
+      commit: () =>
+        this.locked(async () => {
+          try {
+            const nonce = await this.writeReset();
+            await this.finishSpooled(spooled, tmp, meta, nonce);
+            await this.compact(meta.index);
+          } finally {
+            await abort();
+          }
+        }),
+    };
+  }
+
+  /**
+   * Writes the metadata and the chunks to `tmp` in the snapshot file's format, all but the 16-byte header
+   * (its CRC is known only at the end), and syncs the data: what is left for finishSpooled is quick.
+   */
+  private async spool(tmp: string, meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<Spooled> {
+    const metaJson = Buffer.from(JSON.stringify(meta));
     const fh = await open(tmp, 'w');
     try {
       let crc = crc32(metaJson);
@@ -226,24 +280,28 @@ export class DiskStorage implements RaftStorage {
         if (batched >= 1 << 20) await flush(); // ~1 MiB writes, not one per frame
       }
       if (batched) await flush();
-      return await this.locked(async () => {
-        if (this.snapMeta && meta.index <= this.snapMeta.index) return false;
-        const head = Buffer.alloc(16);
-        head.writeUInt32LE(SNAP_MAGIC, 0);
-        head.writeUInt32LE(metaJson.length, 4);
-        head.writeUInt32LE(this.snapNonce, 8);
-        head.writeUInt32LE(crc >>> 0, 12);
-        await fh.write(head, 0, 16, 0);
-        await fh.sync();
-        await rename(tmp, join(this.dir, 'snapshot.snap'));
-        await this.syncDir();
-        this.snapMeta = meta;
-        return true;
-      });
-    } finally {
-      await fh.close();
-      await unlink(tmp).catch(() => undefined); // gone after a rename; left over after a failure
+      await fh.datasync();
+      return { fh, metaJson, crc: crc >>> 0 };
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw err;
     }
+  }
+
+  /** Under the lock: the header, fsync, rename into place. */
+  private async finishSpooled(spooled: Spooled, tmp: string, meta: SnapshotMeta, nonce: number): Promise<void> {
+    const head = Buffer.alloc(16);
+    head.writeUInt32LE(SNAP_MAGIC, 0);
+    head.writeUInt32LE(spooled.metaJson.length, 4);
+    head.writeUInt32LE(nonce, 8);
+    head.writeUInt32LE(spooled.crc, 12);
+    await spooled.fh.write(head, 0, 16, 0);
+    await spooled.fh.sync();
+    await rename(tmp, join(this.dir, 'snapshot.snap'));
+    await this.syncDir();
+    this.snapMeta = meta;
+    this.snapNonce = nonce;
   }
 
   // A local snapshot keeps the nonce of the last reset, so that reset still hides the old log behind it.
@@ -278,6 +336,29 @@ export class DiskStorage implements RaftStorage {
 
   private async install(snapshot: Snapshot): Promise<void> {
     if (!this.fh) throw new StorageError('DiskStorage.installSnapshot before load()');
+    if (!snapshot.data && snapshot.source) {
+      // Received into a file by the transport: copied a megabyte at a time, never held whole.
+      const tmp = join(this.dir, 'snapshot.tmp');
+      const spooled = await this.spool(tmp, snapshot.meta, snapshot.source.open());
+      try {
+        const nonce = await this.writeReset();
+        await this.finishSpooled(spooled, tmp, snapshot.meta, nonce);
+      } finally {
+        await spooled.fh.close().catch(() => undefined);
+        await unlink(tmp).catch(() => undefined);
+      }
+    } else {
+      const nonce = await this.writeReset();
+      this.snapMeta = undefined;
+      await this.writeSnapshot(snapshot, nonce);
+    }
+    // Entries at or below the snapshot are ignored at load; later ones will be rewritten by the leader.
+    await this.compact(snapshot.meta.index);
+  }
+
+  /** The reset record a snapshot replacing the whole log is tied to; answers its nonce. */
+  private async writeReset(): Promise<number> {
+    if (!this.fh) throw new StorageError('DiskStorage: a snapshot install before load()');
     const nonce = cryptoSeed() || 1; // any nonzero value no earlier snapshot carried
     const p = Buffer.alloc(4);
     p.writeUInt32LE(nonce, 0);
@@ -285,10 +366,7 @@ export class DiskStorage implements RaftStorage {
     await this.fh.write(rec);
     this.size += rec.length;
     await this.fh.datasync();
-    this.snapMeta = undefined;
-    await this.writeSnapshot(snapshot, nonce);
-    // Entries at or below the snapshot are ignored at load; later ones will be rewritten by the leader.
-    await this.compact(snapshot.meta.index);
+    return nonce;
   }
 
   async compact(index: number): Promise<void> {
@@ -356,13 +434,51 @@ export class DiskStorage implements RaftStorage {
     }
   }
 
-  private loadSnapshot(): Snapshot | undefined {
+  /**
+   * The stored snapshot at start. A large one is not read into memory: its checksum is verified by reading
+   * it once a megabyte at a time, and it is handed out as a `source` the state machine restores from as a
+   * stream (a 1 GB state would otherwise be held twice, as file bytes and as the state built from them).
+   */
+  private async loadSnapshot(): Promise<Snapshot | undefined> {
     const path = join(this.dir, 'snapshot.snap');
     if (!existsSync(path)) return undefined;
-    const { snap, nonce } = this.parseSnapshot(path, readFileSync(path));
-    this.snapMeta = snap.meta;
+    if (statSync(path).size <= this.loadWholeBytes) {
+      const { snap, nonce } = this.parseSnapshot(path, readFileSync(path));
+      this.snapMeta = snap.meta;
+      this.snapNonce = nonce;
+      return snap;
+    }
+    const fh = await open(path, 'r');
+    let nonce: number;
+    try {
+      const head = Buffer.alloc(16);
+      await fh.read(head, 0, 16, 0);
+      nonce = head.readUInt32LE(8);
+    } finally {
+      await fh.close();
+    }
+    this.snapMeta = { index: 0, term: 0, conf: { voters: [], learners: [] } }; // openSnapshot needs one
+    const verified = await this.openSnapshot();
+    if (!verified) throw new StorageError(`${path} vanished while it was read`);
+    for await (const _ of verified.chunks) {
+      // Read through for the checksum (the chunks throw at the end when it fails); nothing is kept.
+    }
+    const meta = verified.meta;
+    if (!Number.isSafeInteger(meta.index) || !Number.isSafeInteger(meta.term) || typeof meta.conf !== 'object' || meta.conf === null)
+      throw new StorageError(`${path} is damaged: its metadata is not a snapshot's (index, term, conf)`);
+    this.snapMeta = { index: meta.index, term: meta.term, conf: meta.conf };
     this.snapNonce = nonce;
-    return snap;
+    const size = verified.size;
+    const source: SnapshotSource = {
+      size,
+      open: () =>
+        (async function* (storage: DiskStorage) {
+          const s = await storage.openSnapshot();
+          if (!s || s.meta.index !== meta.index) throw new StorageError(`${path} was replaced while it was restored`);
+          yield* s.chunks;
+        })(this),
+    };
+    return { meta: this.snapMeta, source };
   }
 
   /** Pure: a read racing a newer save must not change what this storage believes is current. */

@@ -15,6 +15,7 @@ export {
   type NodeId,
   type Snapshot,
   type SnapshotMeta,
+  type SnapshotSource,
 } from './types.js';
 export {
   RaftError,

@@ -1,5 +1,5 @@
-import type { RaftStorage, StoredState } from './storage.js';
-import type { Entry, HardState, Snapshot } from './types.js';
+import type { PreparedInstall, RaftStorage, StoredState } from './storage.js';
+import type { Entry, HardState, Snapshot, SnapshotMeta } from './types.js';
 
 /** Storage in process memory: for tests and dev mode. Survives a RaftNode restart within the process. */
 export class MemoryStorage implements RaftStorage {
@@ -26,8 +26,20 @@ export class MemoryStorage implements RaftStorage {
   }
 
   async installSnapshot(snapshot: Snapshot): Promise<void> {
-    this.snap = snapshot;
+    // In memory by definition: a snapshot received into a file is read in whole.
+    this.snap = snapshot.data || !snapshot.source ? snapshot : { meta: snapshot.meta, data: await gather(snapshot.source.open()) };
     this.entries = [];
+  }
+
+  async prepareInstall(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<PreparedInstall> {
+    const data = await gather(chunks);
+    return {
+      commit: async () => {
+        this.snap = { meta, data };
+        this.entries = [];
+      },
+      abort: async () => undefined,
+    };
   }
 
   async compact(index: number): Promise<void> {
@@ -41,4 +53,10 @@ export class MemoryStorage implements RaftStorage {
   }
 
   async close(): Promise<void> {}
+}
+
+async function gather(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of chunks) parts.push(c);
+  return Buffer.concat(parts);
 }

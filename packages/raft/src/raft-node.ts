@@ -5,9 +5,10 @@ import { ConfigError, NotLeaderError, ProposalDroppedError, ProposalLostError, S
 import { Raft, type ReadOnlyOption } from './raft.js';
 import { silentLogger, type RaftLogger } from './logger.js';
 import { cryptoSeed, seededRandom, type RandomSource } from './random.js';
-import type { RaftStorage } from './storage.js';
+import type { PreparedInstall, RaftStorage } from './storage.js';
 import type { RaftTransport } from './transport.js';
-import { EntryType, MessageType, NONE, StateType, type ConfState, type Entry, type Message, type NodeId, type Ready, type SnapshotMeta } from './types.js';
+import { EntryType, MessageType, NONE, StateType, type ConfState, type Entry, type Message, type NodeId, type Ready, type Snapshot, type SnapshotMeta, type SnapshotSource } from './types.js';
+import { cloneConf } from './conf-change.js';
 
 /** A follower that lost its leader's connection campaigns after 10-160 ms (see peerUnreachable), and
  * again, up to 4 times in all, after 50 ms plus a random spread growing by 150 ms a time while no leader is known. */
@@ -26,8 +27,18 @@ export interface StateMachine {
    * blocks the event loop nor holds up replication while it streams to disk.
    */
   snapshot(): Uint8Array | Promise<Uint8Array> | AsyncIterable<Uint8Array>;
-  /** Replaces the whole state with a snapshot's bytes. */
-  restore(data: Uint8Array): void | Promise<void>;
+  /**
+   * Replaces the whole state with a snapshot's bytes. A state machine with prepareRestore may be handed them
+   * as a stream (read from a file, for a large state); one without gets them whole. `meta` is the Raft
+   * snapshot's: its index is the state's applied index from then on.
+   */
+  restore(data: Uint8Array | AsyncIterable<Uint8Array>, meta?: SnapshotMeta): void | Promise<void>;
+  /**
+   * Optional: a restore in two steps, which RaftNode.restoreSnapshot needs. The promise reads and checks the
+   * whole snapshot without changing anything (entries go on applying, readers see the old state); the
+   * function it answers swaps the new state in, at once, at `meta.index`.
+   */
+  prepareRestore?(data: AsyncIterable<Uint8Array>): Promise<(meta: SnapshotMeta) => void>;
 }
 
 export interface RaftNodeOptions {
@@ -90,6 +101,16 @@ interface PendingRead {
 
 type Job = () => void;
 
+/** RaftNode.restoreSnapshot in progress: waiting for a quiet log, reading the snapshot, or ready to swap in. */
+interface PendingRestore {
+  source: SnapshotSource;
+  resolve: (r: { index: number }) => void;
+  reject: (e: Error) => void;
+  stage: 'waiting' | 'preparing' | 'ready';
+  meta?: SnapshotMeta;
+  prepared?: { install: PreparedInstall; swap: (meta: SnapshotMeta) => void };
+}
+
 const MAX_INBOX = 100_000;
 const MAX_QUEUED_PROPOSALS = 65_536;
 
@@ -135,6 +156,9 @@ export class RaftNode extends EventEmitter {
   /** Term and vote known to be on disk. */
   private persisted = { term: 0, vote: NONE };
   private settleAfterAdvance: Entry[] = [];
+  private restoring: PendingRestore | undefined;
+  /** The empty entry proposed after a restore: the restore is acknowledged once it applies (a quorum has the snapshot). */
+  private restoreWait: { index: number; term: number; resolve: (r: { index: number }) => void; reject: (e: Error) => void; snapIndex: number } | undefined;
 
   constructor(opts: RaftNodeOptions) {
     super();
@@ -192,8 +216,9 @@ export class RaftNode extends EventEmitter {
       await storage.append(b.entries, b.hardState, true);
       st = { hardState: b.hardState, entries: b.entries };
     }
-    if (st.snapshot?.data && st.snapshot.meta.index > this.applied) {
-      await fsm.restore(st.snapshot.data);
+    if ((st.snapshot?.data || st.snapshot?.source) && st.snapshot.meta.index > this.applied) {
+      // A large stored snapshot comes as a source: restored as a stream, not read whole first.
+      await fsm.restore(await this.installedBytes(st.snapshot), st.snapshot.meta);
       this.applied = this.lastSnapIndex = st.snapshot.meta.index;
     }
     this.raft = new Raft({
@@ -276,6 +301,9 @@ export class RaftNode extends EventEmitter {
     this.reads.clear();
     this.readBatch = [];
     this.readGroups.clear();
+    this.abortRestore(err);
+    this.restoreWait?.reject(err);
+    this.restoreWait = undefined;
   }
 
   // ---- public API ----
@@ -306,6 +334,90 @@ export class RaftNode extends EventEmitter {
       this.readBatch.push(ctx);
       this.kick();
     });
+  }
+
+  /**
+   * Replaces the whole replicated state with a snapshot (PUT /v1/snapshot; hashicorp/raft's Restore). Leader
+   * only. Once every entry is committed and applied, the state machine reads the snapshot from `source` and the
+   * storage copies it to a side file, both in the background while this node goes on leading (heartbeats,
+   * reads; new proposals wait); then, in one step of the loop, the state is swapped in and the snapshot
+   * becomes this node's Raft snapshot at the next index, the log restarting after it. The followers, whose
+   * next entries are now behind the compaction point, receive it by InstallSnapshot, streamed from disk: the
+   * state never travels as a log entry, so no message limit bounds it and no process holds it twice. Resolves
+   * once an empty entry after it has committed, i.e. a quorum holds the snapshot.
+   */
+  restoreSnapshot(source: SnapshotSource): Promise<{ index: number }> {
+    if (!this.running) return Promise.reject(new StoppedError(`raft node ${this.id} is not running`));
+    if (!this.o.fsm.prepareRestore || !this.o.storage.prepareInstall) return Promise.reject(new ConfigError('restoreSnapshot needs fsm.prepareRestore and storage.prepareInstall'));
+    if (this.cur.state !== StateType.Leader) return Promise.reject(new NotLeaderError(this.cur.lead));
+    if (this.restoring || this.restoreWait) return Promise.reject(new ProposalDroppedError('a restore is already in progress; wait for it to finish'));
+    return new Promise((resolve, reject) => {
+      this.restoring = { source, resolve, reject, stage: 'waiting' };
+      this.kick();
+    });
+  }
+
+  private abortRestore(err: Error): void {
+    const r = this.restoring;
+    if (!r) return;
+    this.restoring = undefined;
+    void r.prepared?.install.abort().catch(() => undefined);
+    r.reject(err);
+    // Proposals held back meanwhile go ahead (or fail, off the leader).
+    this.kick();
+  }
+
+  /** The background half of a restore: read the snapshot into a detached state and a side file. */
+  private async prepareRestore(r: PendingRestore): Promise<void> {
+    const meta = r.meta!;
+    let install: PreparedInstall | undefined;
+    try {
+      const [swap, inst] = await Promise.all([
+        this.o.fsm.prepareRestore!(r.source.open()),
+        this.o.storage.prepareInstall!(meta, r.source.open()).then((i) => (install = i)),
+      ]);
+      if (this.restoring !== r) {
+        await inst.abort();
+        return;
+      }
+      r.prepared = { install: inst, swap };
+      r.stage = 'ready';
+      this.kick();
+    } catch (e) {
+      await install?.abort().catch(() => undefined);
+      if (this.restoring === r) this.abortRestore(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  /** In the loop, nothing else running: swaps a prepared restore in if the log has not moved since it began. */
+  private async finishRestore(raft: Raft, r: PendingRestore): Promise<void> {
+    const meta = r.meta!;
+    const log = raft.log;
+    if (raft.state !== StateType.Leader || raft.term !== meta.term) {
+      this.abortRestore(new NotLeaderError(raft.lead));
+      return;
+    }
+    if (log.lastIndex() !== meta.index - 1 || this.applied !== meta.index - 1) {
+      // A configuration change was appended meanwhile: the snapshot's index is taken.
+      this.abortRestore(new ProposalDroppedError('the log moved while the snapshot was read (a configuration change?); retry the restore'));
+      return;
+    }
+    this.restoring = undefined;
+    try {
+      await r.prepared!.install.commit();
+    } catch (e) {
+      r.reject(e as Error);
+      throw e; // a disk error: the loop recovers from what is on disk
+    }
+    r.prepared!.swap(meta);
+    raft.restoreLocal(meta);
+    this.applied = this.lastSnapIndex = meta.index;
+    this.savedInBackground = undefined; // an older snapshot still being written is superseded (compactTo skips it)
+    // An empty entry of this term: it commits once a quorum holds the snapshot.
+    const [noop] = raft.proposeBatch([new Uint8Array(0)]);
+    this.restoreWait = { ...noop, resolve: r.resolve, reject: r.reject, snapIndex: meta.index };
+    this.emit('applied', this.applied);
+    this.emit('configuration', raft.conf());
   }
 
   /** All reads requested during one loop turn share one ReadIndex round (one heartbeat broadcast). */
@@ -522,7 +634,20 @@ export class RaftNode extends EventEmitter {
     if ((m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap) && m.term >= raft.term) {
       this.lastLeaderContact = this.clock.now();
     }
-    raft.step(m);
+    if (m.type !== MessageType.Snap || !m.snapshot?.source) {
+      raft.step(m);
+      return;
+    }
+    // A snapshot received into a file: the file goes once it is installed, or now if the core refused it
+    // (stale) or it replaced one not yet installed.
+    const before = raft.log.pendingSnapshot;
+    try {
+      raft.step(m);
+    } finally {
+      const after = raft.log.pendingSnapshot;
+      if (after !== m.snapshot) discardSource(m.snapshot);
+      if (before && before !== after) discardSource(before);
+    }
   }
 
   private async loop(): Promise<void> {
@@ -538,7 +663,8 @@ export class RaftNode extends EventEmitter {
           this.logger.debug('dropped an input', { node: this.id, error: (e as Error).message });
         }
       }
-      if (this.proposals.length) this.flushProposals();
+      // Held back while a restore is under way: they apply on the restored state.
+      if (this.proposals.length && !this.restoring) this.flushProposals();
       if (this.readBatch.length) this.flushReads();
       if (raft.hasReady()) {
         try {
@@ -559,7 +685,26 @@ export class RaftNode extends EventEmitter {
         }
         continue;
       }
-      if (this.inbox.length || this.proposals.length || this.readBatch.length) continue;
+      const r = this.restoring;
+      if (r && r.stage === 'waiting') {
+        const log = raft.log;
+        if (raft.state !== StateType.Leader) this.abortRestore(new NotLeaderError(raft.lead));
+        else if (log.committed === log.lastIndex() && this.applied === log.lastIndex() && !log.pendingSnapshot) {
+          r.stage = 'preparing';
+          r.meta = { index: log.lastIndex() + 1, term: raft.term, conf: cloneConf(raft.conf()) };
+          void this.prepareRestore(r);
+        }
+      } else if (r && r.stage === 'ready') {
+        try {
+          await this.finishRestore(raft, r);
+        } catch (e) {
+          // The restore was refused (its caller told); the state machine was not touched.
+          if (isDiskError(e)) await this.recover(e);
+          else this.logger.error('restoring a snapshot failed', { node: this.id, error: (e as Error).message });
+        }
+        continue;
+      }
+      if (this.inbox.length || (this.proposals.length && !this.restoring) || this.readBatch.length) continue;
       await new Promise<void>((r) => (this.wakeup = r));
     }
   }
@@ -623,7 +768,8 @@ export class RaftNode extends EventEmitter {
     }
     // 3. apply
     if (rd.snapshot) {
-      await fsm.restore(rd.snapshot.data!);
+      await fsm.restore(await this.installedBytes(rd.snapshot), rd.snapshot.meta);
+      discardSource(rd.snapshot);
       this.applied = this.lastSnapIndex = rd.snapshot.meta.index;
       for (const [idx, p] of this.pending) {
         if (idx <= this.applied) {
@@ -661,6 +807,12 @@ export class RaftNode extends EventEmitter {
       if (result instanceof Promise) result = await result;
     }
     this.applied = e.index;
+    const w = this.restoreWait;
+    if (w && e.index >= w.index) {
+      this.restoreWait = undefined;
+      if (e.index === w.index && e.term === w.term) w.resolve({ index: w.snapIndex });
+      else w.reject(new ProposalLostError(`the restore at index ${w.snapIndex} was replaced after a leader change; it did not happen, retry it`));
+    }
     // A configuration change settles after advance(), when configuration() already shows it.
     if (e.type === EntryType.ConfChange) this.settleAfterAdvance.push(e);
     else this.settle(e, result);
@@ -709,6 +861,26 @@ export class RaftNode extends EventEmitter {
     }
     if (prev.lead !== this.cur.lead) this.emit('leader', this.cur.lead || undefined);
     if (prev.commit !== this.cur.commit) this.emit('commit', this.cur.commit);
+  }
+
+  /** A snapshot just installed, to restore from: its bytes, else streamed from storage (checksummed), else from
+   * its file; gathered whole for a state machine that does not stream (no prepareRestore). */
+  private async installedBytes(s: Snapshot): Promise<Uint8Array | AsyncIterable<Uint8Array>> {
+    if (s.data) return s.data;
+    if (!this.o.fsm.prepareRestore) {
+      const parts: Uint8Array[] = [];
+      for await (const c of await this.streamedBytes(s)) parts.push(c);
+      return Buffer.concat(parts);
+    }
+    return this.streamedBytes(s);
+  }
+
+  private async streamedBytes(s: Snapshot): Promise<AsyncIterable<Uint8Array>> {
+    const stored = await this.o.storage.openSnapshot?.();
+    if (stored && stored.meta.index === s.meta.index) return stored.chunks;
+    await stored?.close();
+    if (!s.source) throw new ConfigError(`snapshot ${s.meta.index} has neither bytes nor a source`);
+    return s.source.open();
   }
 
   private async sendSnapshot(m: Message): Promise<void> {
@@ -781,6 +953,10 @@ export class RaftNode extends EventEmitter {
     // the next Ready (maybeSnapshot), never concurrently with an append.
     if (saved) this.savedInBackground = meta;
   }
+}
+
+function discardSource(s: Snapshot): void {
+  void s.source?.discard?.().catch(() => undefined);
 }
 
 function isAsyncIterable(x: unknown): x is AsyncIterable<Uint8Array> {

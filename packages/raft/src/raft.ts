@@ -787,7 +787,7 @@ export class Raft {
       this.log.commitTo(s.meta.index);
       return false;
     }
-    if (!s.data) return false;
+    if (!s.data && !s.source) return false;
     this.log.restore(s);
     this.lastSnapshot = s.meta;
     this.setConf(s.meta.conf);
@@ -1017,6 +1017,33 @@ export class Raft {
     if (meta.index > this.log.applied) throw new ConfigError(`raft: snapshot index ${meta.index} is beyond the applied index ${this.log.applied}`);
     if (!this.lastSnapshot || meta.index > this.lastSnapshot.index) this.lastSnapshot = meta;
     this.log.compact(Math.min(compactTo, meta.index));
+  }
+
+  /**
+   * Leader only, between Readys, with every entry committed and applied: the application replaced its whole
+   * state with a snapshot stored at `meta` (a user restore, hashicorp/raft's Restore), whose index is one past
+   * the last entry and whose term is this one. The log restarts after it; followers, whose next entries are
+   * now behind the compaction point, receive it by InstallSnapshot.
+   */
+  restoreLocal(meta: SnapshotMeta): void {
+    const log = this.log;
+    if (this.state !== StateType.Leader) throw new NotLeaderError(this.lead);
+    if (this.mark || log.pendingSnapshot) throw new ConfigError('raft: restoreLocal between ready() and advance()');
+    if (meta.index !== log.lastIndex() + 1 || meta.term !== this.term || log.committed !== log.lastIndex() || log.applied !== log.lastIndex())
+      throw new ConfigError(`raft: a restore at index ${meta.index} needs the log committed and applied up to ${meta.index - 1} in term ${this.term}`);
+    log.entries = [];
+    log.offset = meta.index;
+    log.offsetTerm = meta.term;
+    log.committed = log.stable = log.applying = log.applied = meta.index;
+    this.lastSnapshot = meta;
+    for (const [id, pr] of this.prs) {
+      if (id === this.id) {
+        pr.maybeUpdate(meta.index);
+        continue;
+      }
+      pr.becomeProbe();
+      this.sendAppend(id);
+    }
   }
 
   /** Leader-only: replication state of each member. */

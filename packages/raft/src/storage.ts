@@ -1,5 +1,13 @@
 import type { Entry, HardState, Snapshot, SnapshotMeta } from './types.js';
 
+/** A snapshot written to a side file, not yet the stored one (RaftStorage.prepareInstall). */
+export interface PreparedInstall {
+  /** Makes it the stored snapshot and drops the log behind it, as installSnapshot does: a few fsyncs. */
+  commit(): Promise<void>;
+  /** Removes the side file. */
+  abort(): Promise<void>;
+}
+
 /** A stored snapshot read as a stream (RaftStorage.openSnapshot). */
 export interface SnapshotStream {
   meta: SnapshotMeta;
@@ -36,8 +44,14 @@ export interface RaftStorage {
    * chunks and calls saveSnapshot.
    */
   saveSnapshotStream?(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<boolean>;
-  /** A snapshot received from the leader replaces the whole log. */
+  /** A snapshot received from the leader replaces the whole log (its bytes in `data`, or streamed from `source`). */
   installSnapshot(snapshot: Snapshot): Promise<void>;
+  /**
+   * Optional: the slow half of an installSnapshot, for a restore on the leader (RaftNode.restoreSnapshot):
+   * the bytes are written to a side file in the background while the node goes on; commit() then swaps it
+   * in quickly, from the node's loop.
+   */
+  prepareInstall?(meta: SnapshotMeta, chunks: AsyncIterable<Uint8Array>): Promise<PreparedInstall>;
   /** May drop entries up to and including index (they are in a saved snapshot). */
   compact(index: number): Promise<void>;
   /** The stored snapshot's bytes, for sending to a follower. */

@@ -31,10 +31,25 @@ export interface SnapshotMeta {
   conf: ConfState;
 }
 
-/** data is absent when the core emits MsgSnap: the driver attaches the bytes (or a stream) when sending. */
+/**
+ * Snapshot bytes that live in a file (received from the leader, or a restore), read as a stream where they
+ * are needed instead of being held whole in memory.
+ */
+export interface SnapshotSource {
+  /** Bytes of the state. */
+  size: number;
+  /** The bytes from the start; may be called more than once. */
+  open(): AsyncIterable<Uint8Array>;
+  /** Removes the file once it is installed (or refused). */
+  discard?(): Promise<void>;
+}
+
+/** data is absent when the core emits MsgSnap: the driver attaches the bytes (or a stream) when sending. A
+ * snapshot received by a streaming transport carries `source` instead of `data`. */
 export interface Snapshot {
   meta: SnapshotMeta;
   data?: Uint8Array;
+  source?: SnapshotSource;
 }
 
 export const MessageType = {

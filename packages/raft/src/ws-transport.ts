@@ -1,11 +1,15 @@
 import { Packr } from 'msgpackr';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import { WebSocket, WebSocketServer, type ClientOptions, type RawData } from 'ws';
 import { ConfigError } from './errors.js';
 import type { RaftTransport } from './transport.js';
-import type { Message, NodeId, Snapshot } from './types.js';
+import type { Message, NodeId, Snapshot, SnapshotSource } from './types.js';
 import type { SnapshotStream } from './storage.js';
 import { invalidMessage } from './validate.js';
 
@@ -22,8 +26,11 @@ export interface WsTransportOptions {
   maxBuffered?: number;
   /** Snapshot chunk size. Default 256 KiB. */
   chunkBytes?: number;
-  /** Largest snapshot accepted from a peer. Default 1 GiB. */
+  /** Largest snapshot accepted from a peer. Default 64 GiB (it goes to disk, not memory). */
   maxSnapshotBytes?: number;
+  /** Where snapshots from the leader are received, a file each, before they are installed (the node's data
+   * directory, so they do not fill a small /tmp). Default: the OS temporary directory. */
+  snapshotDir?: string;
   /** Reconnect backoff bounds. Defaults 50 ms .. 2 s. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -40,7 +47,8 @@ export interface WsTransportOptions {
 /** The node:tls options a dial passes on (a subset of tls.ConnectionOptions; raft imports nothing of the agent). */
 export type TlsDialOptions = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized' | 'checkServerIdentity' | 'minVersion' | 'ciphers'>;
 
-// Frames: [kind, ...]. 0 message; 1 snapshot begin (sid, message without data, total bytes); 2 chunk; 3 end.
+// Frames: [kind, ...]. 0 message; 1 snapshot begin (sid, message without data, total bytes); 2 chunk (sid,
+// bytes, offset); 3 end.
 const F_MSG = 0;
 const F_SNAP_BEGIN = 1;
 const F_SNAP_CHUNK = 2;
@@ -48,6 +56,11 @@ const F_SNAP_END = 3;
 const F_BATCH = 4; // [4, [message, ...]]: everything queued for one peer in one event-loop turn
 const MAX_BATCH = 1024;
 const MAX_SNAPSHOTS_IN_PROGRESS = 4;
+/** A chunk larger than this is refused (we send 256 KiB). */
+const MAX_CHUNK_BYTES = 8 << 20;
+/** Received bytes waiting for the disk before the connection is paused (TCP then slows the sender). */
+const MAX_UNWRITTEN = 8 << 20;
+const RECV_PREFIX = 'raft-snapshot-recv-';
 
 interface Peer {
   id: NodeId;
@@ -61,12 +74,20 @@ interface Peer {
   timer?: NodeJS.Timeout;
 }
 
+/** A snapshot being received: its chunks go to a file as they arrive, one write after another. */
 interface Incoming {
   msg: Message;
   total: number;
-  /** Preallocated to the announced size: chunks are copied in, no second copy at the end. */
-  buf: Buffer;
+  path: string;
+  /** Opened by the first write. */
+  fh?: FileHandle;
+  /** Bytes received (the next chunk's offset). */
   got: number;
+  /** The writes so far, in order; rejects on the first failure. */
+  written: Promise<void>;
+  /** Received, not yet on disk. */
+  unwritten: number;
+  failed?: Error;
 }
 
 /** Raft messages over WebSocket with msgpackr frames: one outbound connection per peer, reconnecting with backoff. */
@@ -79,10 +100,14 @@ export class WsTransport implements RaftTransport {
   private sid = 0;
   private inbound = new Set<WebSocket>();
   private readonly o: Required<Omit<WsTransportOptions, 'peers' | 'host' | 'port' | 'tls'>> & { host: string; port: number; tls?: () => TlsDialOptions | undefined };
+  private recvSeq = 0;
+  /** snapshotDir was given: the node's own directory. */
+  private readonly ownDir: boolean;
   private shared: WebSocketServer | undefined;
 
   constructor(opts: WsTransportOptions) {
     if (!opts.id) throw new ConfigError('WsTransport needs an id');
+    this.ownDir = opts.snapshotDir !== undefined;
     this.o = {
       id: opts.id,
       host: opts.host ?? '127.0.0.1',
@@ -90,7 +115,8 @@ export class WsTransport implements RaftTransport {
       maxQueue: opts.maxQueue ?? 4096,
       maxBuffered: opts.maxBuffered ?? 32 << 20,
       chunkBytes: opts.chunkBytes ?? 256 << 10,
-      maxSnapshotBytes: opts.maxSnapshotBytes ?? 2 ** 30,
+      maxSnapshotBytes: opts.maxSnapshotBytes ?? 2 ** 36,
+      snapshotDir: opts.snapshotDir ?? tmpdir(),
       minBackoffMs: opts.minBackoffMs ?? 50,
       maxBackoffMs: opts.maxBackoffMs ?? 2000,
       noServer: opts.noServer ?? false,
@@ -156,7 +182,17 @@ export class WsTransport implements RaftTransport {
 
   async start(handlers: { onMessage: (m: Message) => void; onUnreachable: (peer: NodeId) => void }): Promise<void> {
     this.handlers = handlers;
+    await this.removeLeftovers();
     await this.listen();
+  }
+
+  /** Files of snapshots a previous run of this node was receiving when it stopped (only in a directory of its
+   * own: in the shared temporary directory another process may be receiving under the same node id). */
+  private async removeLeftovers(): Promise<void> {
+    if (!this.ownDir) return;
+    const prefix = `${RECV_PREFIX}${this.o.id.replace(/[^\w.-]/g, '_')}-`;
+    const names = await readdir(this.o.snapshotDir).catch(() => [] as string[]);
+    for (const n of names) if (n.startsWith(prefix)) await unlink(join(this.o.snapshotDir, n)).catch(() => undefined);
   }
 
   private accept(ws: WebSocket): void {
@@ -164,16 +200,73 @@ export class WsTransport implements RaftTransport {
     const snaps = new Map<number, Incoming>();
     ws.on('message', (raw: RawData) => {
       try {
-        this.onFrame(raw as Buffer, snaps);
+        this.onFrame(raw as Buffer, snaps, ws);
       } catch {
         ws.terminate(); // a peer speaking nonsense is cut off; it will reconnect
       }
     });
-    ws.on('close', () => this.inbound.delete(ws));
+    ws.on('close', () => {
+      this.inbound.delete(ws);
+      // Snapshots cut off mid-way: their files go.
+      for (const s of snaps.values()) void this.dropIncoming(s);
+      snaps.clear();
+    });
     ws.on('error', () => undefined);
   }
 
-  private onFrame(raw: Buffer, snaps: Map<number, Incoming>): void {
+  private async dropIncoming(s: Incoming): Promise<void> {
+    await s.written.catch(() => undefined);
+    await s.fh?.close().catch(() => undefined);
+    await unlink(s.path).catch(() => undefined);
+  }
+
+  /** Queues a chunk's write at its offset; pauses the connection while too much waits for the disk. */
+  private writeChunk(s: Incoming, b: Uint8Array, at: number, ws: WebSocket): void {
+    s.unwritten += b.length;
+    if (s.unwritten > MAX_UNWRITTEN && !ws.isPaused) ws.pause();
+    s.written = s.written.then(async () => {
+      if (s.failed) return;
+      try {
+        if (!s.fh) {
+          await mkdir(this.o.snapshotDir, { recursive: true });
+          s.fh = await open(s.path, 'w');
+        }
+        let off = 0;
+        while (off < b.length) off += (await s.fh.write(b, off, b.length - off, at + off)).bytesWritten;
+      } catch (err) {
+        s.failed = err as Error;
+        ws.terminate();
+      } finally {
+        s.unwritten -= b.length;
+        if (s.unwritten <= MAX_UNWRITTEN / 2 && ws.isPaused) ws.resume();
+      }
+    });
+  }
+
+  /** After the last chunk: everything on disk and synced before Raft hears of it (and acknowledges it). */
+  private async finishIncoming(s: Incoming): Promise<void> {
+    await s.written;
+    if (s.failed) throw s.failed;
+    if (!s.fh) {
+      await mkdir(this.o.snapshotDir, { recursive: true });
+      s.fh = await open(s.path, 'w'); // an empty snapshot
+    }
+    await s.fh.sync();
+    await s.fh.close();
+    s.fh = undefined;
+    const path = s.path;
+    const source: SnapshotSource = {
+      size: s.total,
+      open: () => createReadStream(path, { highWaterMark: 1 << 20 }),
+      discard: () => unlink(path).catch(() => undefined),
+    };
+    const m = s.msg;
+    m.snapshot = { meta: m.snapshot!.meta, source };
+    if (this.closed || !this.handlers) await source.discard!();
+    else this.handlers.onMessage(m);
+  }
+
+  private onFrame(raw: Buffer, snaps: Map<number, Incoming>, ws: WebSocket): void {
     const f = this.packr.unpack(raw) as unknown[];
     if (!Array.isArray(f)) throw new Error('bad frame');
     switch (f[0]) {
@@ -189,29 +282,37 @@ export class WsTransport implements RaftTransport {
         return;
       }
       case F_SNAP_BEGIN: {
-        if (snaps.size >= MAX_SNAPSHOTS_IN_PROGRESS) throw new Error('too many snapshots in progress');
+        if (snaps.size >= MAX_SNAPSHOTS_IN_PROGRESS || snaps.has(f[1] as number)) throw new Error('too many snapshots in progress');
         if (invalidMessage(f[2]) || !Number.isSafeInteger(f[3]) || (f[3] as number) < 0) throw new Error('invalid snapshot header');
         if ((f[3] as number) > this.o.maxSnapshotBytes) throw new Error('snapshot larger than maxSnapshotBytes');
-        snaps.set(f[1] as number, { msg: f[2] as Message, total: f[3] as number, buf: Buffer.allocUnsafe(f[3] as number), got: 0 });
+        const name = `${RECV_PREFIX}${this.o.id.replace(/[^\w.-]/g, '_')}-${process.pid}-${++this.recvSeq}.tmp`;
+        snaps.set(f[1] as number, { msg: f[2] as Message, total: f[3] as number, path: join(this.o.snapshotDir, name), got: 0, written: Promise.resolve(), unwritten: 0 });
         return;
       }
       case F_SNAP_CHUNK: {
         const s = snaps.get(f[1] as number);
         if (!s) return;
         const b = f[2] as Buffer;
-        if (!(b instanceof Uint8Array)) throw new Error('bad chunk');
+        if (!(b instanceof Uint8Array) || b.length > MAX_CHUNK_BYTES) throw new Error('bad chunk');
+        // Senders before offsets were sent omit it; when present it must be where the last chunk ended.
+        if (f[3] !== undefined && f[3] !== s.got) throw new Error('snapshot chunk out of order');
         if (s.got + b.length > s.total) throw new Error('snapshot larger than announced');
-        s.buf.set(b, s.got);
+        this.writeChunk(s, b, s.got, ws);
         s.got += b.length;
         return;
       }
       case F_SNAP_END: {
         const s = snaps.get(f[1] as number);
         snaps.delete(f[1] as number);
-        if (!s || s.got !== s.total) return;
-        const m = s.msg;
-        m.snapshot = { meta: m.snapshot!.meta, data: s.buf };
-        this.handlers?.onMessage(m);
+        if (!s) return;
+        if (s.got !== s.total) {
+          void this.dropIncoming(s);
+          return;
+        }
+        this.finishIncoming(s).catch(() => {
+          void this.dropIncoming(s);
+          ws.terminate();
+        });
         return;
       }
       default:
@@ -309,7 +410,10 @@ export class WsTransport implements RaftTransport {
 
   async sendSnapshot(m: Message, snapshot: Snapshot): Promise<boolean> {
     const data = snapshot.data;
-    if (!data) return false;
+    if (!data) {
+      const src = snapshot.source;
+      return src ? this.sendSnapshotStream(m, { meta: snapshot.meta, size: src.size, chunks: src.open(), close: async () => undefined }) : false;
+    }
     const chunkBytes = this.o.chunkBytes;
     return this.sendSnapshotStream(m, {
       meta: snapshot.meta,
@@ -345,9 +449,9 @@ export class WsTransport implements RaftTransport {
         for (let off = 0; off < chunk.length; off += this.o.chunkBytes) {
           if (this.closed) return false;
           const part = chunk.subarray(off, off + this.o.chunkBytes);
+          if (sent + part.length > snapshot.size) return false;
+          await sendAsync(this.packr.pack([F_SNAP_CHUNK, sid, part, sent]));
           sent += part.length;
-          if (sent > snapshot.size) return false;
-          await sendAsync(this.packr.pack([F_SNAP_CHUNK, sid, part]));
         }
       }
       if (sent !== snapshot.size) return false;

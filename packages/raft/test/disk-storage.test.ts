@@ -130,6 +130,64 @@ describe('DiskStorage', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('installs a snapshot received into a file (streamed, never whole), and a restore prepared beside the log', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir);
+    await s.append([ent(1, 1), ent(2, 1), ent(3, 1)], { term: 1, vote: '', commit: 3 }, true);
+    const bytes = new Uint8Array(3 << 20).map((_, i) => i % 253);
+    const pieces = () =>
+      (async function* () {
+        for (let at = 0; at < bytes.length; at += 100_000) yield bytes.subarray(at, at + 100_000);
+      })();
+    const conf = { voters: ['a'], learners: [] };
+    await s.installSnapshot({ meta: { index: 5, term: 2, conf }, source: { size: bytes.length, open: pieces } });
+    const back = async () => {
+      const parts: Uint8Array[] = [];
+      for await (const c of (await s.openSnapshot())!.chunks) parts.push(c);
+      return Buffer.concat(parts);
+    };
+    expect(Buffer.compare(await back(), Buffer.from(bytes))).toBe(0);
+    await s.append([ent(6, 2)], { term: 2, vote: '', commit: 6 }, true);
+    // A restore on the leader: written beside the log while it goes on, then swapped in.
+    const prepared = await s.prepareInstall({ index: 7, term: 2, conf }, pieces());
+    const current = (await s.openSnapshot())!;
+    expect(current.meta.index).toBe(5);
+    await current.close();
+    await prepared.commit();
+    await s.append([ent(8, 2, 'after')], { term: 2, vote: '', commit: 8 }, true);
+    // An aborted one leaves nothing.
+    await (await s.prepareInstall({ index: 9, term: 2, conf }, pieces())).abort();
+    await s.close();
+    const { st } = await reopen(dir);
+    expect(st.snapshot?.meta.index).toBe(7);
+    expect(Buffer.compare(Buffer.from(st.snapshot!.data!), Buffer.from(bytes))).toBe(0);
+    expect(st.entries.map(txt)).toEqual(['after']);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('hands a large stored snapshot out as a stream at start, after checking it; a damaged one is refused', async () => {
+    const dir = tmp();
+    const { s } = await reopen(dir);
+    await s.append([ent(1, 1), ent(2, 1)], { term: 1, vote: '', commit: 2 }, true);
+    const bytes = new Uint8Array(200_000).map((_, i) => i % 249);
+    await s.saveSnapshot({ meta: { index: 2, term: 1, conf: { voters: ['a'], learners: [] } }, data: bytes });
+    await s.close();
+    const big = new DiskStorage({ dir, loadWholeBytes: 1000 });
+    opened.push(big);
+    const st = await big.load();
+    expect(st.snapshot?.meta).toEqual({ index: 2, term: 1, conf: { voters: ['a'], learners: [] } });
+    expect(st.snapshot?.data).toBeUndefined();
+    const parts: Uint8Array[] = [];
+    for await (const c of st.snapshot!.source!.open()) parts.push(c);
+    expect(Buffer.compare(Buffer.concat(parts), Buffer.from(bytes))).toBe(0);
+    await big.close();
+    const f = join(dir, 'snapshot.snap');
+    const b = readFileSync(f);
+    b[b.length - 1] ^= 1;
+    writeFileSync(f, b);
+    await expect(new DiskStorage({ dir, loadWholeBytes: 1000 }).load()).rejects.toThrow(/checksum/);
+  });
+
   it('entries hidden by a leader snapshot stay hidden after a later local snapshot', async () => {
     const dir = tmp();
     const { s } = await reopen(dir);

@@ -16,9 +16,22 @@ class Kv implements StateMachine {
   snapshot(): Uint8Array {
     return new TextEncoder().encode(JSON.stringify([...this.data]));
   }
-  restore(b: Uint8Array): void {
-    this.data = new Map(JSON.parse(new TextDecoder().decode(b)));
+  async restore(b: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+    this.data = await decode(b);
   }
+  async prepareRestore(chunks: AsyncIterable<Uint8Array>): Promise<() => void> {
+    const data = await decode(chunks);
+    return () => {
+      this.data = data;
+    };
+  }
+}
+
+async function decode(b: Uint8Array | AsyncIterable<Uint8Array>): Promise<Map<string, string>> {
+  const parts: Uint8Array[] = [];
+  if (b instanceof Uint8Array) parts.push(b);
+  else for await (const c of b) parts.push(c);
+  return new Map(JSON.parse(Buffer.concat(parts).toString()) as Array<[string, string]>);
 }
 
 /** Counts snapshots received from a leader. */
@@ -217,6 +230,55 @@ describe('RaftNode over ws with on-disk logs', () => {
     expect([...back.kv.data].sort()).toEqual([...lead.kv.data].sort());
     // The leader had compacted past it: the snapshot was streamed (in 64-byte chunks).
     expect(back.disk.installs).toBeGreaterThanOrEqual(1);
+  });
+
+  it('restores a snapshot on the leader; the followers receive it by InstallSnapshot, and writes go on after it', async () => {
+    const ms = await cluster();
+    const lead = await leaderOf(ms);
+    for (let i = 0; i < 10; i++) await lead.node.propose(cmd(`old${i}`, 'x'));
+    const restored = new TextEncoder().encode(JSON.stringify(Array.from({ length: 200 }, (_, i) => [`r${i}`, `v${i}`])));
+    // Offered in small pieces, as a file is read.
+    const source = {
+      size: restored.length,
+      open: () =>
+        (async function* () {
+          for (let at = 0; at < restored.length; at += 100) yield restored.subarray(at, at + 100);
+        })(),
+    };
+    const before = lead.node.lastIndex();
+    const { index } = await lead.node.restoreSnapshot(source);
+    expect(index).toBe(before + 1);
+    for (const m of ms) {
+      await waitFor(`${m.id} restored`, () => m.node.appliedIndex() >= index + 1, { timeoutMs: 10_000 });
+      expect(m.kv.data.has('old0')).toBe(false);
+      expect(m.kv.data.get('r199')).toBe('v199');
+      expect(m.node.stats().last_snapshot_index).toBe(String(index));
+    }
+    // The followers got it as a snapshot (streamed in 64-byte chunks), not as an entry.
+    for (const m of ms.filter((x) => x !== lead)) expect(m.disk.installs).toBe(1);
+    await lead.node.propose(cmd('after', 'y'));
+    for (const m of ms) await waitFor(`${m.id} applied the next write`, () => m.kv.data.get('after') === 'y', { timeoutMs: 10_000 });
+    // A restart comes back from the restored snapshot and the entries after it.
+    const f = ms.find((m) => m !== lead)!;
+    await f.node.stop();
+    const back = await makeMember(f.id, f.dir, f.port, peersOf(ms));
+    await waitFor('restarted follower applied', () => back.node.appliedIndex() >= index + 2, { timeoutMs: 10_000 });
+    expect([...back.kv.data].sort()).toEqual([...lead.kv.data].sort());
+  });
+
+  it('refuses a restore off the leader, and one whose snapshot does not read changes nothing', async () => {
+    const ms = await cluster();
+    const lead = await leaderOf(ms);
+    await lead.node.propose(cmd('keep', '1'));
+    const f = ms.find((m) => m !== lead)!;
+    const bad = { size: 3, open: () => (async function* () { yield new Uint8Array([1, 2, 3]); })() };
+    await expect(f.node.restoreSnapshot(bad)).rejects.toThrow(NotLeaderError);
+    await expect(lead.node.restoreSnapshot(bad)).rejects.toThrow(/JSON/);
+    expect(lead.kv.data.get('keep')).toBe('1');
+    expect(lead.node.stats().last_snapshot_index).toBe('0');
+    // Proposals held back during the attempt go ahead.
+    await lead.node.propose(cmd('next', '2'));
+    for (const m of ms) await waitFor(`${m.id} applied`, () => m.kv.data.get('next') === '2', { timeoutMs: 10_000 });
   });
 
   it('a node whose port is taken fails to start with the listen error and stays stopped', async () => {

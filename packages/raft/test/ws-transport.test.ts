@@ -1,7 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { waitFor } from '@conclave/test-support/wait-for';
 import { WebSocket } from 'ws';
 import { MessageType, WsTransport, type Message } from '../src/index.js';
+
+const recvDir = mkdtempSync(join(tmpdir(), 'conclave-ws-snap-'));
+afterAll(() => rmSync(recvDir, { recursive: true, force: true }));
+
+/** A received snapshot's bytes, read back from the file it was received into. */
+async function received(m: Message): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const c of m.snapshot!.source!.open()) parts.push(c);
+  return Buffer.concat(parts);
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -13,7 +26,7 @@ afterEach(async () => {
 async function node(id: string, port = 0) {
   const got: Message[] = [];
   const unreachable: string[] = [];
-  const t = new WsTransport({ id, port, chunkBytes: 64 << 10, minBackoffMs: 20, maxBackoffMs: 200 });
+  const t = new WsTransport({ id, port, chunkBytes: 64 << 10, minBackoffMs: 20, maxBackoffMs: 200, snapshotDir: recvDir });
   open.push(t);
   await t.start({ onMessage: (m) => got.push(m), onUnreachable: (p) => unreachable.push(p) });
   return { t, got, unreachable, addr: `127.0.0.1:${t.address().port}` };
@@ -71,7 +84,7 @@ describe('WsTransport', () => {
     await waitFor('b reported unreachable', () => a.unreachable.includes('b'), { timeoutMs: 8000 });
   });
 
-  it('streams a snapshot in chunks and delivers it whole', async () => {
+  it('streams a snapshot in chunks into a file and delivers it whole', async () => {
     const a = await node('a');
     const b = await node('b');
     a.t.setPeer('b', b.addr);
@@ -81,7 +94,12 @@ describe('WsTransport', () => {
     expect(ok).toBe(true);
     const m = await waitFor('snapshot', () => b.got.find((x) => x.type === MessageType.Snap), { timeoutMs: 8000 });
     expect(m.snapshot!.meta).toEqual(meta);
-    expect(Buffer.compare(Buffer.from(m.snapshot!.data!), Buffer.from(data))).toBe(0);
+    // Received into a file (16 chunks of 64 KiB), never as one buffer; the bytes are exactly what was sent.
+    expect(m.snapshot!.data).toBeUndefined();
+    expect(m.snapshot!.source!.size).toBe(data.length);
+    expect(Buffer.compare(await received(m), Buffer.from(data))).toBe(0);
+    await m.snapshot!.source!.discard!();
+    expect(readdirSync(recvDir).filter((n) => n.startsWith('raft-snapshot-recv-b-'))).toEqual([]);
     // A snapshot to an unknown or dead peer fails cleanly.
     a.t.setPeer('c', `127.0.0.1:${await deadPort()}`);
     expect(await a.t.sendSnapshot({ type: MessageType.Snap, from: 'a', to: 'c', term: 3, snapshot: { meta } }, { meta, data })).toBe(false);
@@ -109,7 +127,27 @@ describe('WsTransport', () => {
     expect(b.got.filter((x) => x.type === MessageType.Snap)).toEqual([]);
     expect(await a.t.sendSnapshotStream(m, stream([part, part]))).toBe(true);
     const got = await waitFor('snapshot', () => b.got.find((x) => x.type === MessageType.Snap), { timeoutMs: 8000 });
-    expect(got.snapshot!.data!.length).toBe(300_000);
+    expect((await received(got)).length).toBe(300_000);
+    await got.snapshot!.source!.discard!();
+    // What the refused sends wrote is gone with their connections.
+    await waitFor('no partial files left', () => readdirSync(recvDir).filter((n) => n.startsWith('raft-snapshot-recv-b-')).length === 0, { timeoutMs: 8000 });
+  });
+
+  it('refuses a snapshot chunk that is not where the last one ended, and delivers nothing', async () => {
+    const b = await node('b');
+    const { pack } = await import('msgpackr');
+    const meta = { index: 9, term: 2, conf: { voters: ['a', 'b'], learners: [] } };
+    const peer = new WebSocket(`ws://${b.addr}`);
+    await new Promise((r) => peer.once('open', r));
+    const closed = new Promise((r) => peer.once('close', r));
+    peer.send(pack([1, 1, { type: MessageType.Snap, from: 'a', to: 'b', term: 2, snapshot: { meta } }, 200]));
+    peer.send(pack([2, 1, Buffer.alloc(100, 1), 0]));
+    peer.send(pack([2, 1, Buffer.alloc(100, 2), 150])); // a gap: offset 150, not 100
+    peer.send(pack([3, 1]));
+    await closed;
+    await sleep(100);
+    expect(b.got).toEqual([]);
+    await waitFor('the partial file removed', () => readdirSync(recvDir).filter((n) => n.startsWith('raft-snapshot-recv-b-')).length === 0, { timeoutMs: 8000 });
   });
 
   it('cuts off a peer that sends garbage or malformed messages, and keeps serving others', async () => {

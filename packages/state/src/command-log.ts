@@ -17,6 +17,14 @@ export interface AppliedCommand<R = CommandResult> {
   result: R;
 }
 
+/** A snapshot's state.bin in a file (a verified PUT /v1/snapshot archive), readable as often as needed. */
+export interface RestoreSource {
+  /** Bytes of state.bin. */
+  size: number;
+  /** The bytes from the start. */
+  open(): AsyncIterable<Uint8Array>;
+}
+
 export interface CommandLog<C = Command, R = CommandResult> {
   /** Appends the command and resolves once it is applied (locally, or on the server that applied it).
    * Rejects with a LogError (NoLeaderError, NoServersError, ...) when it cannot be committed. */
@@ -25,6 +33,13 @@ export interface CommandLog<C = Command, R = CommandResult> {
   barrier(): Promise<void>;
   /** The last index this log applied (or saw applied). */
   lastIndex(): number;
+  /**
+   * Optional: replaces the whole state with a snapshot streamed from `source` (Consul's Restore: on a server the
+   * snapshot becomes the leader's Raft snapshot and reaches the followers by InstallSnapshot, not through the
+   * log, so no message limit bounds its size and it is never held whole). Resolves with the index it took.
+   * Logs without it take the state as one `snapshot.restore` command.
+   */
+  restore?(source: RestoreSource): Promise<AppliedCommand<R>>;
 }
 
 /** What readers (the HTTP API, DNS) may use of the state machine: its tables' queries, read-only transactions,

@@ -1,6 +1,6 @@
 export { StateMachine, StateMachineError } from './state-machine.js';
 export type { Command, CommandResult, SnapshotRestoreCommand } from './state-machine.js';
-export type { CommandLog, AppliedCommand, StateReader } from './command-log.js';
+export type { CommandLog, AppliedCommand, StateReader, RestoreSource } from './command-log.js';
 export { LogError, NoLeaderError, NotLeaderError, NoServersError, LogFailedError, rebuildLogError } from './log-errors.js';
 export type { LogErrorCode } from './log-errors.js';
 export {
@@ -40,6 +40,8 @@ export {
   MAX_SNAPSHOT_BYTES,
 } from './snapshot-archive.js';
 export type { SnapshotMeta, SnapshotArchive, PreparedSnapshotArchive } from './snapshot-archive.js';
+export { receiveSnapshotArchive, MAX_RESTORE_BYTES } from './snapshot-receive.js';
+export type { ReceivedSnapshot } from './snapshot-receive.js';
 export { isReadOnlyTxnOp } from './catalog-txn.js';
 export type { TxnOp, TxnCommand, TxnResult, TxnResultItem, NodeTxnOp, ServiceTxnOp, CheckTxnOp, SessionTxnOp } from './catalog-txn.js';
 export { AutopilotConfigState, DEFAULT_AUTOPILOT_CONFIG, TOPIC_AUTOPILOT } from './autopilot-config.js';

@@ -216,11 +216,22 @@ export class StateMachine {
    * the last chunk is in, readers (stale reads on a follower catching up) are answered from the old state.
    * Nothing changes when the stream is damaged or truncated.
    */
-  async restoreStream(chunks: AsyncIterable<Uint8Array> | Uint8Array): Promise<void> {
+  async restoreStream(chunks: AsyncIterable<Uint8Array> | Uint8Array, atIndex?: number): Promise<void> {
     if (chunks instanceof Uint8Array && !isStreamSnapshot(chunks)) {
       this.restore(chunks); // version 1: one msgpack value, read in one go as before
+      if (atIndex !== undefined) this.applied = atIndex;
       return;
     }
+    (await this.prepareRestore(chunks))(atIndex);
+  }
+
+  /**
+   * restoreStream in two steps: the promise reads and checks the whole snapshot into detached tables (the live
+   * ones, and readers, untouched; throws, changing nothing, when it is damaged or truncated); the function it
+   * answers swaps them in. `atIndex` is the applied index from then on (the Raft snapshot's when a snapshot
+   * is installed at a log index of its own, as a restore is); default, the index the snapshot was taken at.
+   */
+  async prepareRestore(chunks: AsyncIterable<Uint8Array> | Uint8Array): Promise<(atIndex?: number) => void> {
     const decoder = new SnapshotStreamDecoder((t, i) => this.kv.restoreBuilder(t, i));
     let since = performance.now();
     try {
@@ -231,7 +242,11 @@ export class StateMachine {
           since = performance.now();
         }
       }
-      this.applied = this.commit(decoder);
+      const decoded = decoder.finish();
+      return (atIndex) => {
+        const last = this.commit(decoded);
+        this.applied = atIndex ?? last;
+      };
     } catch (err) {
       if (err instanceof StateMachineError) throw err;
       throw new StateMachineError((err as Error).message);
@@ -244,7 +259,7 @@ export class StateMachine {
       const decoder = new SnapshotStreamDecoder((t, i) => this.kv.restoreBuilder(t, i));
       try {
         decoder.push(bytes);
-        return this.commit(decoder);
+        return this.commit(decoder.finish());
       } catch (err) {
         throw new StateMachineError((err as Error).message);
       }
@@ -269,8 +284,7 @@ export class StateMachine {
   }
 
   /** Swaps in a fully decoded version 2 snapshot (throws, changing nothing, when it is incomplete). */
-  private commit(decoder: SnapshotStreamDecoder): number {
-    const { header, kv } = decoder.finish();
+  private commit({ header, kv }: ReturnType<SnapshotStreamDecoder['finish']>): number {
     this.catalog.restore(header.catalog);
     const held = kv.commit();
     this.sessions.restore(header.sessions, held);

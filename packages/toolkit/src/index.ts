@@ -44,5 +44,5 @@ export {
 export { TailBuffer } from './tail-buffer.js';
 export { UINT64_MAX, Uint64Error, formatUint64, parseUint64, toUint64, uint64ErrorText } from './uint64.js';
 export { WatchHub, WatchSet, type WatchCallback } from './watch-hub.js';
-export { TarError, readTar, writeTar, tarHeader, tarPadding, tarEnd } from './tar.js';
+export { TarError, readTar, writeTar, tarHeader, tarPadding, tarEnd, parseTarHeader } from './tar.js';
 export { CoarseTimers } from './coarse-timers.js';

@@ -45,18 +45,28 @@ export function tarEnd(): Buffer {
   return Buffer.alloc(1024);
 }
 
+/**
+ * A 512-byte header block read: the file's name and size, or undefined for a zero block (the end of the
+ * archive). Throws TarError when the block is not a header. For readers that get a tar as a stream.
+ */
+export function parseTarHeader(header: Uint8Array): { name: string; size: number } | undefined {
+  if (header.every((b) => b === 0)) return undefined;
+  const name = cString(header.subarray(0, 100));
+  const size = parseInt(cString(header.subarray(124, 136)).trim() || '0', 8);
+  if (!Number.isSafeInteger(size) || size < 0) throw new TarError(`bad tar header for ${JSON.stringify(name)}`);
+  const sum = parseInt(cString(header.subarray(148, 156)).trim(), 8);
+  if (sum !== headerChecksum(header)) throw new TarError(`tar header checksum mismatch for ${JSON.stringify(name)}`);
+  return { name, size };
+}
+
 /** The files of a tar by name (views into `tar`); throws TarError saying what is wrong. */
 export function readTar(tar: Buffer): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   let at = 0;
   while (at + 512 <= tar.length) {
-    const header = tar.subarray(at, at + 512);
-    if (header.every((b) => b === 0)) break;
-    const name = cString(header.subarray(0, 100));
-    const size = parseInt(cString(header.subarray(124, 136)).trim() || '0', 8);
-    if (!Number.isSafeInteger(size) || size < 0) throw new TarError(`bad tar header for ${JSON.stringify(name)}`);
-    const sum = parseInt(cString(header.subarray(148, 156)).trim(), 8);
-    if (sum !== headerChecksum(header)) throw new TarError(`tar header checksum mismatch for ${JSON.stringify(name)}`);
+    const parsed = parseTarHeader(tar.subarray(at, at + 512));
+    if (!parsed) break;
+    const { name, size } = parsed;
     const start = at + 512;
     if (start + size > tar.length) throw new TarError(`truncated inside ${JSON.stringify(name)}`);
     files.set(name, tar.subarray(start, start + size));

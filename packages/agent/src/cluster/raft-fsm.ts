@@ -1,6 +1,6 @@
 // Raft's replicated application is the catalog/KV state machine: entries carry msgpack-encoded commands.
 import { Packr } from 'msgpackr';
-import type { StateMachine as RaftStateMachine } from '@conclave/raft';
+import type { SnapshotMeta, StateMachine as RaftStateMachine } from '@conclave/raft';
 import type { Command, StateMachine } from '@conclave/state';
 
 const packr = new Packr({ useRecords: false, moreTypes: true });
@@ -30,7 +30,14 @@ export class RaftFsm implements RaftStateMachine {
     return this.state.snapshotStream();
   }
 
-  restore(data: Uint8Array): Promise<void> {
-    return this.state.restoreStream(data);
+  // The Raft snapshot's index becomes the state's applied index: a restored archive (PUT /v1/snapshot) carries
+  // the index it was saved at, but it is installed at an index of this log.
+  restore(data: Uint8Array | AsyncIterable<Uint8Array>, meta?: SnapshotMeta): Promise<void> {
+    return this.state.restoreStream(data, meta?.index);
+  }
+
+  async prepareRestore(data: AsyncIterable<Uint8Array>): Promise<(meta: SnapshotMeta) => void> {
+    const swap = await this.state.prepareRestore(data);
+    return (meta) => swap(meta.index);
   }
 }

@@ -2,7 +2,7 @@
 // follower it is forwarded to the leader as an `apply` RPC (at most MAX_FORWARD_HOPS forwards, in case
 // leadership moved meanwhile). With no leader it retries for up to the hold timeout (Consul's
 // rpc_hold_timeout), then fails with `No cluster leader`.
-import { LogFailedError, NoLeaderError, type AppliedCommand, type Command, type CommandLog, type CommandResult } from '@conclave/state';
+import { LogFailedError, NoLeaderError, StateMachineError, type AppliedCommand, type Command, type CommandLog, type CommandResult, type RestoreSource } from '@conclave/state';
 import { encodeCommand } from './raft-fsm.js';
 import { NotLeaderError as RaftNotLeaderError } from '@conclave/raft';
 import { RPC_HOLD_TIMEOUT_MS, RpcError, type RpcClient } from './rpc.js';
@@ -18,6 +18,8 @@ export interface RaftHandle {
   propose(data: Uint8Array): Promise<{ index: number; result: unknown }>;
   readBarrier(): Promise<void>;
   appliedIndex(): number;
+  /** RaftNode.restoreSnapshot. */
+  restoreSnapshot?(source: RestoreSource): Promise<{ index: number }>;
 }
 
 /** The `apply` RPC's arguments: what a follower or client sends to a server. */
@@ -128,6 +130,25 @@ export class RaftLog implements CommandLog<Command, CommandResult> {
 
   lastIndex(): number {
     return this.o.raft()?.appliedIndex() ?? 0;
+  }
+
+  /**
+   * PUT /v1/snapshot on the leader (the HTTP forwarder sends it there): the snapshot becomes the leader's Raft
+   * snapshot and reaches the followers by InstallSnapshot (RaftNode.restoreSnapshot). A snapshot the state
+   * machine cannot read is answered as a failed command, with nothing changed.
+   */
+  async restore(source: RestoreSource): Promise<AppliedCommand> {
+    const raft = this.o.raft();
+    if (!raft?.restoreSnapshot) throw new NoLeaderError();
+    if (!raft.isLeader()) throw new LogFailedError('this server is no longer the leader; the snapshot was not restored, retry');
+    try {
+      const r = await raft.restoreSnapshot(source);
+      return { index: r.index, result: true };
+    } catch (err) {
+      if (err instanceof StateMachineError) return { index: raft.appliedIndex(), result: { error: err.message } };
+      if (err instanceof RaftNotLeaderError) throw new LogFailedError('leadership moved during the restore; the snapshot was not restored, retry');
+      throw new LogFailedError((err as Error).message);
+    }
   }
 
   /** Pending writes stop waiting for a leader. */

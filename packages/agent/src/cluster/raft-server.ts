@@ -63,7 +63,8 @@ export class RaftServer {
 
   constructor(private readonly o: RaftServerOptions) {
     this.raftDir = join(o.dataDir, 'raft');
-    this.transport = new WsTransport({ id: o.node, noServer: true, path: RAFT_PATH, tls: o.tls });
+    // Snapshots from the leader are received into files beside the log, not into memory.
+    this.transport = new WsTransport({ id: o.node, noServer: true, path: RAFT_PATH, tls: o.tls, snapshotDir: this.raftDir });
     const m = o.metrics;
     this.log = new RaftLog({
       raft: () => this.raft,

@@ -13,9 +13,10 @@ const fsm: StateMachine = {
     kv.set(k, v);
   },
   snapshot: () => new TextEncoder().encode(JSON.stringify([...kv])),
+  // Without prepareRestore the node hands restore() the bytes whole.
   restore: (b) => {
     kv.clear();
-    for (const [k, v] of JSON.parse(new TextDecoder().decode(b)) as [string, string][]) kv.set(k, v);
+    for (const [k, v] of JSON.parse(new TextDecoder().decode(b as Uint8Array)) as [string, string][]) kv.set(k, v);
   },
 };
 const node = new RaftNode({
