@@ -1,22 +1,26 @@
-// consul-template's `sockaddr` runs its arguments as a go-sockaddr template ("{{ ARGS }}"). This is that
-// template language for the address lookups people put in configurations: GetPrivateIP(s), GetPublicIP(s),
-// GetInterfaceIP(s) "name", GetAllInterfaces / GetPrivateInterfaces / GetPublicInterfaces / GetDefaultInterfaces
-// piped into `attr "address"`, `join "address" " "`, `limit N`. Interfaces come from the OS; the interface with
-// the default route (/proc/net/route) sorts first, IPv4 before IPv6, as go-sockaddr's default sort does.
+// consul-template's `sockaddr` runs its arguments as a go-sockaddr template ("{{ ARGS }}") with every interface
+// address of the host as dot. This is that template language: the sources (GetAllInterfaces,
+// GetPrivateIP(s), GetPublicIP(s), GetInterfaceIP(s) "name", GetDefault/Private/PublicInterfaces) and the list
+// functions (sort, include, exclude, unique, math, offset, limit, attr, join) as go-sockaddr defines them.
+// Interfaces come from the OS; the interface with the default route (/proc/net/route) sorts first, IPv4 before
+// IPv6, as go-sockaddr's default sort does.
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { fn } from './func-spec.js';
 import { parseTemplate } from './template.js';
+import { familyBits, formatAddress, ipMath, ipString, lastOf, maskOf, networkOf, parseIp, type IpAddr } from './sockaddr-ip.js';
+import { sortIfAddrs } from './sockaddr-sort.js';
 
 export interface IfAddr {
   name: string;
   address: string;
   family: 'IPv4' | 'IPv6';
-  cidr: string;
+  /** Address and prefix length, as go-sockaddr's IPv4Addr/IPv6Addr hold them; `math` changes this. */
+  ip: IpAddr;
   internal: boolean;
 }
 
-function defaultRouteInterface(): string | undefined {
+export function defaultRouteInterface(): string | undefined {
   try {
     for (const line of readFileSync('/proc/net/route', 'utf8').split('\n').slice(1)) {
       const [iface, dest] = line.trim().split(/\s+/);
@@ -50,34 +54,85 @@ function forwardable(a: IfAddr): boolean {
   return !/^fe80:/i.test(a.address) && a.address !== '::1';
 }
 
+/** An IfAddr from an interface name and "address/prefix" (or a bare address: a host address). */
+export function makeIfAddr(name: string, cidr: string, internal = false): IfAddr {
+  return withIp({ name, internal } as IfAddr, parseIp(cidr));
+}
+
+function withIp(a: IfAddr, ip: IpAddr): IfAddr {
+  return { ...a, ip, family: ip.family, address: formatAddress(ip.family, ip.value) };
+}
+
 export function allInterfaces(source: () => ReturnType<typeof networkInterfaces> = networkInterfaces): IfAddr[] {
   const out: IfAddr[] = [];
   for (const [name, addrs] of Object.entries(source())) {
-    for (const a of addrs ?? []) out.push({ name, address: a.address, family: a.family === 'IPv6' ? 'IPv6' : 'IPv4', cidr: a.cidr ?? a.address, internal: a.internal });
+    for (const a of addrs ?? []) {
+      const cidr = a.cidr ?? `${a.address}/${a.family === 'IPv6' ? 128 : 32}`;
+      out.push(makeIfAddr(name, cidr.replace(/%[^/]*/, ''), a.internal));
+    }
   }
   const def = defaultRouteInterface();
   return out.sort((x, y) => Number(y.name === def) - Number(x.name === def) || (x.family === y.family ? 0 : x.family === 'IPv4' ? -1 : 1));
 }
 
-const attr = (a: IfAddr, name: string): string => {
-  switch (name) {
+/** go-sockaddr's attribute names (IfAddr, IPAddr, IPv4Addr/IPv6Addr and SockAddr attributes). */
+function attr(a: IfAddr, selector: string): string {
+  const ip = a.ip;
+  const host = (value: bigint) => ipString({ ...ip, value, prefix: familyBits(ip.family) });
+  switch (selector.toLowerCase()) {
     case 'address':
     case 'ip':
-      return a.address;
+      return formatAddress(ip.family, ip.value);
     case 'name':
       return a.name;
     case 'type':
-      return a.family === 'IPv4' ? 'IPv4' : 'IPv6';
+      return ip.family;
     case 'string':
-      return a.cidr;
-    default:
-      throw new Error(`unsupported attribute name "${name}"`);
+      return ipString(ip);
+    case 'host':
+      return host(ip.value);
+    case 'network':
+      return formatAddress(ip.family, networkOf(ip));
+    case 'mask_bits':
+      return String(ip.prefix);
+    case 'netmask':
+      return host(maskOf(ip));
+    // IPv4 networks wider than a /31 keep their network and broadcast addresses out of the usable range.
+    case 'first_usable':
+      return host(networkOf(ip) + (ip.family === 'IPv4' && ip.prefix < 31 ? 1n : 0n));
+    case 'last_usable':
+      return host(lastOf(ip) - (ip.family === 'IPv4' && ip.prefix < 31 ? 1n : 0n));
+    case 'broadcast':
+      if (ip.family === 'IPv4') return host(lastOf(ip));
+      break;
+    case 'size':
+      return String(1n << BigInt(familyBits(ip.family) - ip.prefix));
+    case 'uint32':
+      if (ip.family === 'IPv4') return String(ip.value);
+      break;
+    case 'uint128':
+      if (ip.family === 'IPv6') return String(ip.value);
+      break;
   }
-};
+  throw new Error(`unsupported attribute name ${JSON.stringify(selector.toLowerCase())}`);
+}
+
+function ifAddrs(l: unknown, what: string): IfAddr[] {
+  if (!Array.isArray(l)) throw new Error(`${what}: expected a list of interface addresses, got ${typeof l}`);
+  return l as IfAddr[];
+}
+
+/** Where `sockaddr` gets its addresses: the host's, or a fixed list (tests, and the go-sockaddr oracle). */
+export interface SockaddrContext {
+  interfaces: () => IfAddr[];
+  defaultInterface: () => string | undefined;
+}
 
 /** Evaluates a go-sockaddr template expression (the joined arguments of `sockaddr`). */
-export function sockaddr(args: string[], source?: () => ReturnType<typeof networkInterfaces>): string {
-  const ifs = () => allInterfaces(source);
+export function sockaddr(args: string[], source?: (() => ReturnType<typeof networkInterfaces>) | SockaddrContext): string {
+  const ctx: SockaddrContext =
+    typeof source === 'object' ? source : { interfaces: () => allInterfaces(source), defaultInterface: defaultRouteInterface };
+  const ifs = ctx.interfaces;
   const priv = () => ifs().filter((a) => forwardable(a) && isPrivate(a));
   const pub = () => ifs().filter((a) => forwardable(a) && !isPrivate(a));
   const byName = (n: string) => ifs().filter((a) => a.name === n && forwardable(a));
@@ -86,7 +141,7 @@ export function sockaddr(args: string[], source?: () => ReturnType<typeof networ
   const funcs = {
     GetAllInterfaces: fn([], () => ifs()),
     GetDefaultInterfaces: fn([], () => {
-      const def = defaultRouteInterface();
+      const def = ctx.defaultInterface();
       return ifs().filter((a) => a.name === def);
     }),
     GetPrivateInterfaces: fn([], priv),
@@ -105,23 +160,63 @@ export function sockaddr(args: string[], source?: () => ReturnType<typeof networ
       const a = Array.isArray(l) ? l[0] : l;
       return a ? attr(a, name) : '';
     }),
-    join: fn(['string', 'string', 'any'], (name: string, sep: string, l: IfAddr[]) => l.map((a) => attr(a, name)).join(sep)),
-    limit: fn(['int', 'any'], (n: number, l: IfAddr[]) => l.slice(0, n)),
-    include: fn(['string', 'string', 'any'], (name: string, v: string, l: IfAddr[]) => l.filter((a) => matches(a, name, v))),
-    exclude: fn(['string', 'string', 'any'], (name: string, v: string, l: IfAddr[]) => l.filter((a) => !matches(a, name, v))),
+    join: fn(['string', 'string', 'any'], (name: string, sep: string, l: unknown) => ifAddrs(l, 'join').map((a) => attr(a, name)).join(sep)),
+    // LimitIfAddrs takes a uint: a negative count is a call error.
+    limit: fn(['int', 'any'], (n: number, l: unknown) => {
+      if (n < 0) throw new Error(`wrong type for value; expected uint; got int`);
+      return ifAddrs(l, 'limit').slice(0, n);
+    }),
+    offset: fn(['int', 'any'], (n: number, raw: unknown) => {
+      const l = ifAddrs(raw, 'offset');
+      if (Math.abs(n) > l.length) {
+        throw new Error(`unable to seek past the end of the interface array: offset (${Math.abs(n)}) exceeds the number of interfaces (${l.length})`);
+      }
+      return n < 0 ? l.slice(l.length + n) : l.slice(n);
+    }),
+    sort: fn(['string', 'any'], (sel: string, l: unknown) => sortIfAddrs(sel, ifAddrs(l, 'sort'), ctx.defaultInterface)),
+    unique: fn(['string', 'any'], (sel: string, l: unknown) => unique(sel, ifAddrs(l, 'unique'))),
+    math: fn(['string', 'string', 'any'], (op: string, value: string, l: unknown) =>
+      ifAddrs(l, 'math').map((a) => {
+        try {
+          return withIp(a, ipMath(op, value, a.ip));
+        } catch (e) {
+          throw new Error(`unable to perform an IPMath operation on ${ipString(a.ip)}: ${(e as Error).message}`);
+        }
+      }),
+    ),
+    include: fn(['string', 'string', 'any'], (name: string, v: string, l: unknown) => ifAddrs(l, 'include').filter((a) => matches(a, name, v))),
+    exclude: fn(['string', 'string', 'any'], (name: string, v: string, l: unknown) => ifAddrs(l, 'exclude').filter((a) => !matches(a, name, v))),
   };
   const t = parseTemplate('sockaddr', `{{ ${args.join(' ')} }}`, { funcs });
-  return t.execute(undefined);
+  return t.execute(ifs());
+}
+
+/** UniqueIfAddrsBy: drops an address whose key equals the one before it (the input is expected sorted). */
+function unique(selector: string, list: IfAddr[]): IfAddr[] {
+  const key = selector.toLowerCase();
+  if (key !== 'address' && key !== 'name') throw new Error(`unsupported unique constraint ${JSON.stringify(selector)}`);
+  const out: IfAddr[] = [];
+  let last = '';
+  for (const a of list) {
+    const k = key === 'address' ? ipString(a.ip) : a.name;
+    // go-sockaddr keeps an entry whenever the previous key is empty, so repeated empty keys all stay.
+    if (last === '' || last !== k) {
+      last = k;
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 function matches(a: IfAddr, name: string, v: string): boolean {
-  switch (name) {
+  switch (name.toLowerCase()) {
     case 'name':
-      return a.name === v;
+      // IfByName matches a regular expression against the interface name.
+      return new RegExp(v).test(a.name);
     case 'type':
-      return a.family.toLowerCase() === v.toLowerCase();
+      return v.toLowerCase().split('|').some((t) => t === 'ip' || t === a.family.toLowerCase());
     case 'rfc':
-    case 'RFC':
+    case 'rfcs':
       return v === '6890' || v === '1918' ? isPrivate(a) : false;
     case 'flag':
     case 'flags':
