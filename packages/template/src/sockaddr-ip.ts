@@ -1,6 +1,7 @@
 // IP addresses as go-sockaddr models them (IPv4Addr / IPv6Addr: an integer address and a prefix length), with
-// the printing, RFC 6890 membership and `math` operations its template functions use. Integers are bigints so
-// that IPv6 arithmetic wraps exactly where go-sockaddr's big.Int arithmetic does.
+// the printing and `math` operations its template functions use. Integers are bigints so that IPv6 arithmetic
+// wraps exactly where go-sockaddr's big.Int arithmetic does.
+import { goQuote } from '@conclave/toolkit';
 
 export type IpFamily = 'IPv4' | 'IPv6';
 
@@ -108,25 +109,13 @@ export function ipString(ip: IpAddr): string {
 export const networkOf = (ip: IpAddr): bigint => ip.value & maskOf(ip);
 export const lastOf = (ip: IpAddr): bigint => networkOf(ip) | (allOnes(familyBits(ip.family)) ^ maskOf(ip));
 
-const RFC6890 = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24',
-  '192.0.0.0/29', '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24',
-  '203.0.113.0/24', '240.0.0.0/4', '255.255.255.255/32', '::1/128', '::/128', '64:ff9b::/96', '::ffff:0:0/96',
-  '100::/64', '2001::/16', '2002::/16', 'fc00::/7', 'fe80::/10',
-].map(parseIp);
-
-/** sockaddr.IsRFC(6890, ip): the whole network of ip lies inside one of RFC 6890's special-purpose blocks. */
-export function isRfc6890(ip: IpAddr): boolean {
-  return RFC6890.some((n) => n.family === ip.family && networkOf(n) <= networkOf(ip) && lastOf(n) >= lastOf(ip));
-}
-
 /** strconv.ParseInt(value, 10, bitSize) as go-sockaddr calls it. */
 function parseGoInt(value: string, bitSize: number, operation: string): bigint {
   const limit = 1n << BigInt(bitSize - 1);
   const n = /^[+-]?\d+$/.test(value) ? BigInt(value) : undefined;
   if (n === undefined || n < -limit || n >= limit) {
     const why = n === undefined ? 'invalid syntax' : 'value out of range';
-    throw new Error(`unable to convert "${value}" to int for operation "${operation}": strconv.ParseInt: parsing "${value}": ${why}`);
+    throw new Error(`unable to convert ${goQuote(value)} to int for operation ${goQuote(operation)}: strconv.ParseInt: parsing ${goQuote(value)}: ${why}`);
   }
   return n;
 }
@@ -135,7 +124,7 @@ function parseGoUint(value: string, operation: string): number {
   const ok = /^\d+$/.test(value) && BigInt(value) < 1n << 32n;
   if (!ok) {
     const why = /^\d+$/.test(value) ? 'value out of range' : 'invalid syntax';
-    throw new Error(`unable to convert "${value}" to int for operation "${operation}": strconv.ParseUint: parsing "${value}": ${why}`);
+    throw new Error(`unable to convert ${goQuote(value)} to int for operation ${goQuote(operation)}: strconv.ParseUint: parsing ${goQuote(value)}: ${why}`);
   }
   return Number(value);
 }
@@ -146,13 +135,13 @@ export function ipMath(operation: string, value: string, ip: IpAddr): IpAddr {
   const v4 = ip.family === 'IPv4';
   switch (op) {
     case 'address': {
-      if (!/^\s*[+-]/.test(value)) throw new Error(`sign (+/-) is required for operation "${operation}"`);
+      if (!/^\s*[+-]/.test(value)) throw new Error(`sign (+/-) is required for operation ${goQuote(operation)}`);
       const i = parseGoInt(value, v4 ? 33 : 64, operation);
       // Both wrap along the address type: uint32 addition, and big.Int addition masked to 128 bits.
       return { ...ip, value: BigInt.asUintN(v4 ? 32 : 128, ip.value + i) };
     }
     case 'network': {
-      if (!/^\s*[+-]/.test(value)) throw new Error(`sign (+/-) is required for operation "${operation}"`);
+      if (!/^\s*[+-]/.test(value)) throw new Error(`sign (+/-) is required for operation ${goQuote(operation)}`);
       const i = parseGoInt(value, v4 ? 33 : 64, operation);
       const mask = maskOf(ip);
       if (v4) {
@@ -169,12 +158,12 @@ export function ipMath(operation: string, value: string, ip: IpAddr): IpAddr {
       const n = parseGoUint(value, operation);
       const max = familyBits(ip.family);
       if (n > max) {
-        throw new Error(`parameter for operation "${operation}" on ${v4 ? 'ipv4' : 'ipv6'} addresses must be between 0 and ${v4 ? 32 : 64}`);
+        throw new Error(`parameter for operation ${goQuote(operation)} on ${v4 ? 'ipv4' : 'ipv6'} addresses must be between 0 and ${v4 ? 32 : 64}`);
       }
       const masked = ip.value & maskOf({ ...ip, prefix: n });
       return { ...ip, value: masked, prefix: Math.min(ip.prefix, n) };
     }
     default:
-      throw new Error(`unsupported math operation: "${operation}"`);
+      throw new Error(`unsupported math operation: ${goQuote(operation)}`);
   }
 }

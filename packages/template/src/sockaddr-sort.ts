@@ -3,7 +3,9 @@
 // by address), so the comparison is not a total order and the result depends on the algorithm: Go 1.19+'s
 // sort.Sort insertion-sorts slices of up to 12 elements, which is what this does. Longer lists (more than 12
 // addresses on one host) are insertion-sorted too, where Go's pdqsort may order ties differently.
-import { isRfc6890, type IpAddr } from './sockaddr-ip.js';
+import type { IpAddr } from './sockaddr-ip.js';
+import { isRfc } from './sockaddr-rfc.js';
+import { goQuote } from '@conclave/toolkit';
 
 export interface SortableIfAddr {
   name: string;
@@ -15,10 +17,10 @@ type Cmp = (a: SortableIfAddr, b: SortableIfAddr) => number;
 const sign = (n: number | bigint): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
 
 function ascPrivate(a: SortableIfAddr, b: SortableIfAddr): number {
-  const inA = isRfc6890(a.ip);
+  const inA = isRfc(6890, a.ip);
   // Across families only a private receiver decides (CmpRFC returns "defer" when it is public).
   if (a.ip.family !== b.ip.family) return inA ? -1 : 0;
-  const inB = isRfc6890(b.ip);
+  const inB = isRfc(6890, b.ip);
   return inA === inB ? 0 : inA ? -1 : 1;
 }
 
@@ -55,7 +57,7 @@ export function sortIfAddrs<T extends SortableIfAddr>(selector: string, list: re
     const c = clause.trim().toLowerCase();
     const desc = c.startsWith('-');
     const asc = ascending(desc || c.startsWith('+') ? c.slice(1) : c, defaultIf);
-    if (!asc) throw new Error(`unknown sort type: ${JSON.stringify(clause)}`);
+    if (!asc) throw new Error(`unknown sort type: ${goQuote(clause)}`);
     return desc ? (a, b) => -asc(a, b) : asc;
   });
   const less = (a: T, b: T): boolean => {

@@ -2,14 +2,17 @@
 // address of the host as dot. This is that template language: the sources (GetAllInterfaces,
 // GetPrivateIP(s), GetPublicIP(s), GetInterfaceIP(s) "name", GetDefault/Private/PublicInterfaces) and the list
 // functions (sort, include, exclude, unique, math, offset, limit, attr, join) as go-sockaddr defines them.
-// Interfaces come from the OS; the interface with the default route (/proc/net/route) sorts first, IPv4 before
-// IPv6, as go-sockaddr's default sort does.
+// The host's interfaces are not modelled beyond name, address, prefix and loopback (see sockaddr-filter.ts).
+// Interfaces come from the OS; the default-route interface is /proc/net/route's (go-sockaddr asks `ip route`).
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { fn } from './func-spec.js';
 import { parseTemplate } from './template.js';
 import { familyBits, formatAddress, ipMath, ipString, lastOf, maskOf, networkOf, parseIp, type IpAddr } from './sockaddr-ip.js';
+import { filterIfAddrs } from './sockaddr-filter.js';
+import { FORWARDING_BLACKLIST } from './sockaddr-rfc.js';
 import { sortIfAddrs } from './sockaddr-sort.js';
+import { goQuote } from '@conclave/toolkit';
 
 export interface IfAddr {
   name: string;
@@ -32,28 +35,6 @@ export function defaultRouteInterface(): string | undefined {
   return undefined;
 }
 
-function ipv4Num(a: string): number {
-  return a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-}
-
-function inCidr(a: string, base: string, bits: number): boolean {
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((ipv4Num(a) & mask) >>> 0) === ((ipv4Num(base) & mask) >>> 0);
-}
-
-/** RFC 6890's private-use blocks as go-sockaddr's "private" test uses them for IPv4, and ULA for IPv6. */
-export function isPrivate(a: IfAddr): boolean {
-  if (a.family === 'IPv4') return [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['100.64.0.0', 10], ['192.0.0.0', 24]].some(([b, n]) => inCidr(a.address, b as string, n as number));
-  return /^f[cd]/i.test(a.address);
-}
-
-/** Forwardable, non-loopback, non-link-local. */
-function forwardable(a: IfAddr): boolean {
-  if (a.internal) return false;
-  if (a.family === 'IPv4') return !inCidr(a.address, '169.254.0.0', 16) && !inCidr(a.address, '127.0.0.0', 8);
-  return !/^fe80:/i.test(a.address) && a.address !== '::1';
-}
-
 /** An IfAddr from an interface name and "address/prefix" (or a bare address: a host address). */
 export function makeIfAddr(name: string, cidr: string, internal = false): IfAddr {
   return withIp({ name, internal } as IfAddr, parseIp(cidr));
@@ -71,8 +52,8 @@ export function allInterfaces(source: () => ReturnType<typeof networkInterfaces>
       out.push(makeIfAddr(name, cidr.replace(/%[^/]*/, ''), a.internal));
     }
   }
-  const def = defaultRouteInterface();
-  return out.sort((x, y) => Number(y.name === def) - Number(x.name === def) || (x.family === y.family ? 0 : x.family === 'IPv4' ? -1 : 1));
+  // In the OS's order, as go-sockaddr's GetAllInterfaces: the functions that prefer an address sort themselves.
+  return out;
 }
 
 /** go-sockaddr's attribute names (IfAddr, IPAddr, IPv4Addr/IPv6Addr and SockAddr attributes). */
@@ -114,7 +95,7 @@ function attr(a: IfAddr, selector: string): string {
       if (ip.family === 'IPv6') return String(ip.value);
       break;
   }
-  throw new Error(`unsupported attribute name ${JSON.stringify(selector.toLowerCase())}`);
+  throw new Error(`unsupported attribute name ${goQuote(selector.toLowerCase())}`);
 }
 
 function ifAddrs(l: unknown, what: string): IfAddr[] {
@@ -133,11 +114,16 @@ export function sockaddr(args: string[], source?: (() => ReturnType<typeof netwo
   const ctx: SockaddrContext =
     typeof source === 'object' ? source : { interfaces: () => allInterfaces(source), defaultInterface: defaultRouteInterface };
   const ifs = ctx.interfaces;
-  const priv = () => ifs().filter((a) => forwardable(a) && isPrivate(a));
-  const pub = () => ifs().filter((a) => forwardable(a) && !isPrivate(a));
-  const byName = (n: string) => ifs().filter((a) => a.name === n && forwardable(a));
+  // The sources as go-sockaddr composes them from its own filters and sorts (ifaddrs.go, ifaddr.go).
+  const filter = (sel: string, param: string, l: IfAddr[]) => filterIfAddrs('include', sel, param, l).matched;
+  const sort = (sel: string, l: IfAddr[]) => sortIfAddrs(sel, l, ctx.defaultInterface);
+  const usable = () => sort('default,type,size', filter('flag', 'up', filter('flag', 'forwardable', ifs())));
+  const priv = () => filterIfAddrs('include', 'rfc', '6890', usable()).matched;
+  const pub = () => filterIfAddrs('include', 'rfc', '6890', usable()).remainder;
+  const byName = (re: string) => filter('name', re, ifs());
   const first = (l: IfAddr[]) => l[0]?.address ?? '';
   const all = (l: IfAddr[]) => l.map((a) => a.address).join(' ');
+  const bySize = () => sort('type,size', ifs());
   const funcs = {
     GetAllInterfaces: fn([], () => ifs()),
     GetDefaultInterfaces: fn([], () => {
@@ -147,15 +133,15 @@ export function sockaddr(args: string[], source?: (() => ReturnType<typeof netwo
     GetPrivateInterfaces: fn([], priv),
     GetPublicInterfaces: fn([], pub),
     GetPrivateIP: fn([], () => first(priv())),
-    GetPrivateIPs: fn([], () => all(priv())),
+    GetPrivateIPs: fn([], () => all(filterIfAddrs('include', 'rfc', String(FORWARDING_BLACKLIST), filter('rfc', '6890', bySize())).remainder)),
     GetPublicIP: fn([], () => first(pub())),
-    GetPublicIPs: fn([], () => all(pub())),
+    GetPublicIPs: fn([], () => all(filterIfAddrs('include', 'rfc', '6890', bySize()).remainder)),
     GetInterfaceIP: fn(['string'], (n: string) => {
-      const l = byName(n);
+      const l = sort('+type,+size', filter('flag', 'forwardable', byName(n)));
       if (l.length === 0) throw new Error(`No addresses found on interface ${n}`);
       return first(l);
     }),
-    GetInterfaceIPs: fn(['string'], (n: string) => all(byName(n))),
+    GetInterfaceIPs: fn(['string'], (n: string) => all(sort('+type,+size', byName(n)))),
     attr: fn(['string', 'any'], (name: string, l: IfAddr[] | IfAddr) => {
       const a = Array.isArray(l) ? l[0] : l;
       return a ? attr(a, name) : '';
@@ -184,8 +170,8 @@ export function sockaddr(args: string[], source?: (() => ReturnType<typeof netwo
         }
       }),
     ),
-    include: fn(['string', 'string', 'any'], (name: string, v: string, l: unknown) => ifAddrs(l, 'include').filter((a) => matches(a, name, v))),
-    exclude: fn(['string', 'string', 'any'], (name: string, v: string, l: unknown) => ifAddrs(l, 'exclude').filter((a) => !matches(a, name, v))),
+    include: fn(['string', 'string', 'any'], (name: string, v: string, l: unknown) => filterIfAddrs('include', name, v, ifAddrs(l, 'include')).matched),
+    exclude: fn(['string', 'string', 'any'], (name: string, v: string, l: unknown) => filterIfAddrs('exclude', name, v, ifAddrs(l, 'exclude')).remainder),
   };
   const t = parseTemplate('sockaddr', `{{ ${args.join(' ')} }}`, { funcs });
   return t.execute(ifs());
@@ -194,7 +180,7 @@ export function sockaddr(args: string[], source?: (() => ReturnType<typeof netwo
 /** UniqueIfAddrsBy: drops an address whose key equals the one before it (the input is expected sorted). */
 function unique(selector: string, list: IfAddr[]): IfAddr[] {
   const key = selector.toLowerCase();
-  if (key !== 'address' && key !== 'name') throw new Error(`unsupported unique constraint ${JSON.stringify(selector)}`);
+  if (key !== 'address' && key !== 'name') throw new Error(`unsupported unique constraint ${goQuote(selector, true)}`);
   const out: IfAddr[] = [];
   let last = '';
   for (const a of list) {
@@ -206,22 +192,4 @@ function unique(selector: string, list: IfAddr[]): IfAddr[] {
     }
   }
   return out;
-}
-
-function matches(a: IfAddr, name: string, v: string): boolean {
-  switch (name.toLowerCase()) {
-    case 'name':
-      // IfByName matches a regular expression against the interface name.
-      return new RegExp(v).test(a.name);
-    case 'type':
-      return v.toLowerCase().split('|').some((t) => t === 'ip' || t === a.family.toLowerCase());
-    case 'rfc':
-    case 'rfcs':
-      return v === '6890' || v === '1918' ? isPrivate(a) : false;
-    case 'flag':
-    case 'flags':
-      return v === 'forwardable' ? forwardable(a) : v === 'loopback' ? a.internal : v === 'up' ? true : false;
-    default:
-      throw new Error(`unsupported include/exclude selector "${name}"`);
-  }
 }

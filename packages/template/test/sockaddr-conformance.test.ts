@@ -101,6 +101,16 @@ const HAND: string[] = [
   `sort "address" . | attr "network"`,
   ...['address', 'name', 'type', 'string', 'host', 'network', 'mask_bits', 'netmask', 'first_usable', 'last_usable', 'size'].map((a) => `. | join "${a}" ","`),
   `. | include "type" "ipv4" | join "broadcast" ","`,
+  ...[
+    ['address', '^10\\.'], ['address', '/64$'], ['address', '('], ['name', '^eth'], ['name', 'lo|wlan'], ['port', '^0$'], ['port', '1'],
+    ['flag', 'loopback'], ['flag', 'up'], ['flag', 'down'], ['flag', 'broadcast'], ['flag', 'multicast'], ['flag', 'point-to-point'],
+    ['flag', 'forwardable'], ['flag', 'global unicast'], ['flag', 'link-local unicast'], ['flag', 'unspecified'],
+    ['flags', 'loopback|forwardable'], ['flag', 'up|loopback'], ['flag', 'sleepy'],
+    ['network', '10.0.0.0/8'], ['network', '10.0.0.0/8|2001:db8::/32'], ['network', '0.0.0.0/0'], ['network', '::/0'], ['network', 'nope'],
+    ['rfc', '1918'], ['rfc', '6890'], ['rfcs', '1918|4193'], ['rfc', '5737'], ['rfc', '3849'], ['rfc', '4291'], ['rfc', '1234'], ['rfc', 'x'],
+    ['size', '24'], ['size', '64'], ['size', '8'], ['size', 'big'],
+    ['type', 'ipv4'], ['type', 'IPv6'], ['type', 'ip'], ['type', 'ipv4|ipv6'], ['type', 'unix'], ['type', 'ipx'], ['bogus', 'x'],
+  ].flatMap(([sel, v]) => ['include', 'exclude'].map((verb) => `. | ${verb} ${JSON.stringify(sel)} ${JSON.stringify(v)}${J}`)),
   `. | include "type" "ipv4" | join "uint32" ","`,
   `. | include "type" "ipv6" | join "uint128" ","`,
 ];
@@ -137,7 +147,7 @@ function generated(n: number): string[] {
       case 'limit':
         return `limit ${Math.floor(r() * 8)}`;
       case 'include':
-        return `${pick(['include', 'exclude'])} "type" "${pick(['ipv4', 'ipv6'])}"`;
+        return `${pick(['include', 'exclude'])} ${pick(['"type" "ipv4"', '"type" "ipv6"', '"rfc" "6890"', '"rfc" "1918"', '"flag" "forwardable"', '"size" "24"', '"network" "10.0.0.0/8"', '"name" "^eth"'])}`;
     }
   };
   return Array.from({ length: n }, () => {
@@ -177,5 +187,35 @@ describe('sockaddr conformance with hashicorp/go-sockaddr', () => {
       const own = /error calling \w+: (.*)$/s.exec(want.error)?.[1]?.replace(/ \{\d+ \d+ [^}]*\}/g, '');
       if (own !== undefined) expect(ours.error).toContain(own);
     }
+  });
+});
+
+// The host-reading sources (GetPrivateIP, GetInterfaceIPs, ...) cannot run in the oracle over a fixed table, but
+// go-sockaddr builds each from its own filters and sorts (ifaddrs.go, ifaddr.go): Conclave's source over the
+// table must equal that composition evaluated by Go over the same table.
+const usable = '. | include "flag" "forwardable" | include "flag" "up" | sort "default,type,size"';
+const SOURCES: [string, string][] = [
+  [`GetAllInterfaces${J}`, `.${J}`],
+  [`GetPrivateInterfaces${J}`, `${usable} | include "rfc" "6890"${J}`],
+  [`GetPublicInterfaces${J}`, `${usable} | exclude "rfc" "6890"${J}`],
+  ['GetPrivateIP', `${usable} | include "rfc" "6890" | attr "address"`],
+  ['GetPublicIP', `${usable} | exclude "rfc" "6890" | attr "address"`],
+  ['GetPrivateIPs', '. | sort "type,size" | include "rfc" "6890" | exclude "rfc" "4294967295" | join "address" " "'],
+  ['GetPublicIPs', '. | sort "type,size" | exclude "rfc" "6890" | join "address" " "'],
+  ['GetInterfaceIP "eth1"', '. | include "name" "eth1" | include "flag" "forwardable" | sort "+type,+size" | attr "address"'],
+  ['GetInterfaceIP "^(wlan|eth2)"', '. | include "name" "^(wlan|eth2)" | include "flag" "forwardable" | sort "+type,+size" | attr "address"'],
+  ['GetInterfaceIPs "^(eth|lo)"', '. | include "name" "^(eth|lo)" | sort "+type,+size" | join "address" " "'],
+  ...(hostDefault ? [[`GetDefaultInterfaces${J}`, `. | include "name" "^${hostDefault}$"${J}`] as [string, string]] : []),
+];
+
+describe('sockaddr sources as go-sockaddr composes them', () => {
+  const want = tool.runJson({ ifAddrs: TABLE, cases: SOURCES.map(([, g]) => g) }) as { output?: string; error?: string }[];
+  it.each(SOURCES.map(([ours, _g], i) => [i, ours] as const))('%i: %s', (i, ours) => {
+    expect(want[i]!.error).toBeUndefined();
+    expect(sockaddr([ours], ctx)).toBe(want[i]!.output);
+  });
+  it('the table has private and public addresses to choose from', () => {
+    expect(sockaddr(['GetPrivateIP'], ctx)).not.toBe('');
+    expect(sockaddr(['GetPublicIPs'], ctx).split(' ').length).toBeGreaterThan(1);
   });
 });
