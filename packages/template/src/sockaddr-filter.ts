@@ -51,6 +51,12 @@ const POINT_TO_POINT = 8;
 const MULTICAST = 16;
 const flagsOf = (a: FilterableIfAddr): number => (a.internal ? UP | LOOPBACK : UP | BROADCAST | MULTICAST);
 
+/** net.Flags.String() of those flags: the `flags` attribute. */
+export function flagsString(a: FilterableIfAddr): string {
+  const f = flagsOf(a);
+  return (['up', 'broadcast', 'loopback', 'pointtopoint', 'multicast'] as const).filter((_, i) => f & (1 << i)).join('|');
+}
+
 /** Go's net.IP classification methods on the address. */
 function netIpIs(ip: IpAddr, what: string): boolean {
   const v = ip.value;

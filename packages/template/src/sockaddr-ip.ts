@@ -71,7 +71,7 @@ export function parseIp(text: string): IpAddr {
 }
 
 /** The 16 bytes Go's bigIntToNetIPv6 makes of a big.Int: left-padded, or the leading 16 of a longer number. */
-function v6Bytes(value: bigint): number[] {
+export function v6Bytes(value: bigint): number[] {
   let hex = value.toString(16);
   if (hex.length % 2) hex = `0${hex}`;
   const bytes: number[] = [];

@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { fn } from './func-spec.js';
 import { parseTemplate } from './template.js';
-import { familyBits, formatAddress, ipMath, ipString, lastOf, maskOf, networkOf, parseIp, type IpAddr } from './sockaddr-ip.js';
-import { filterIfAddrs } from './sockaddr-filter.js';
+import { familyBits, formatAddress, v6Bytes, ipMath, ipString, lastOf, maskOf, networkOf, parseIp, type IpAddr } from './sockaddr-ip.js';
+import { filterIfAddrs, flagsString } from './sockaddr-filter.js';
 import { FORWARDING_BLACKLIST } from './sockaddr-rfc.js';
 import { sortIfAddrs } from './sockaddr-sort.js';
 import { goQuote } from '@conclave/toolkit';
@@ -66,6 +66,16 @@ function attr(a: IfAddr, selector: string): string {
       return formatAddress(ip.family, ip.value);
     case 'name':
       return a.name;
+    case 'flags':
+      return flagsString(a);
+    case 'port':
+      return '0';
+    case 'binary':
+      return ip.value.toString(2).padStart(familyBits(ip.family), '0');
+    case 'hex':
+      return ip.value.toString(16).padStart(familyBits(ip.family) / 4, '0');
+    case 'octets':
+      return octets(ip).join(' ');
     case 'type':
       return ip.family;
     case 'string':
@@ -96,6 +106,11 @@ function attr(a: IfAddr, selector: string): string {
       break;
   }
   throw new Error(`unsupported attribute name ${goQuote(selector.toLowerCase())}`);
+}
+
+function octets(ip: IpAddr): number[] {
+  if (ip.family === 'IPv4') return [24n, 16n, 8n, 0n].map((s) => Number((ip.value >> s) & 0xffn));
+  return v6Bytes(ip.value);
 }
 
 function ifAddrs(l: unknown, what: string): IfAddr[] {

@@ -84,6 +84,8 @@ const HAND: string[] = [
   `. | math "mask" "+8"${J}`,
   `. | math "multiply" "+2"${J}`,
   `. | math "address" "+1" | math "network" "-1" | sort "-address"${J}`,
+  `. | math "network" "+0" | join "octets" ","`,
+  `. | math "network" "-0" | join "hex" ","`,
   `. | offset 0${J}`,
   `. | offset 3${J}`,
   `. | offset -3${J}`,
@@ -99,7 +101,7 @@ const HAND: string[] = [
   `. | include "type" "IPv4" | sort "-size,address" | limit 1 | attr "address"`,
   `. | exclude "name" "^(lo|eth2)$" | sort "private,address"${J}`,
   `sort "address" . | attr "network"`,
-  ...['address', 'name', 'type', 'string', 'host', 'network', 'mask_bits', 'netmask', 'first_usable', 'last_usable', 'size'].map((a) => `. | join "${a}" ","`),
+  ...['address', 'name', 'type', 'string', 'host', 'network', 'mask_bits', 'netmask', 'first_usable', 'last_usable', 'size', 'flags', 'port', 'binary', 'hex', 'octets', 'bogus', 'FLAGS'].map((a) => `. | join "${a}" ","`),
   `. | include "type" "ipv4" | join "broadcast" ","`,
   ...[
     ['address', '^10\\.'], ['address', '/64$'], ['address', '('], ['name', '^eth'], ['name', 'lo|wlan'], ['port', '^0$'], ['port', '1'],
@@ -152,7 +154,7 @@ function generated(n: number): string[] {
   };
   return Array.from({ length: n }, () => {
     const steps = Array.from({ length: 1 + Math.floor(r() * 4) }, step);
-    return `. | ${steps.join(' | ')} | join "${pick(['string', 'address', 'name', 'network', 'size'])}" " "`;
+    return `. | ${steps.join(' | ')} | join "${pick(['string', 'address', 'name', 'network', 'size', 'hex', 'last_usable'])}" " "`;
   });
 }
 
