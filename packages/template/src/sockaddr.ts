@@ -143,6 +143,8 @@ export function sockaddr(args: string[], source?: (() => ReturnType<typeof netwo
     GetAllInterfaces: fn([], () => ifs()),
     GetDefaultInterfaces: fn([], () => {
       const def = ctx.defaultInterface();
+      // go-sockaddr fails when the routing table names no default interface (its "default" sort just defers).
+      if (def === undefined) throw new Error('No default interface found');
       return ifs().filter((a) => a.name === def);
     }),
     GetPrivateInterfaces: fn([], priv),
@@ -152,9 +154,8 @@ export function sockaddr(args: string[], source?: (() => ReturnType<typeof netwo
     GetPublicIP: fn([], () => first(pub())),
     GetPublicIPs: fn([], () => all(filterIfAddrs('include', 'rfc', '6890', bySize()).remainder)),
     GetInterfaceIP: fn(['string'], (n: string) => {
-      const l = sort('+type,+size', filter('flag', 'forwardable', byName(n)));
-      if (l.length === 0) throw new Error(`No addresses found on interface ${n}`);
-      return first(l);
+      // No such interface (or no forwardable address on it) is "", not an error, in go-sockaddr.
+      return first(sort('+type,+size', filter('flag', 'forwardable', byName(n))));
     }),
     GetInterfaceIPs: fn(['string'], (n: string) => all(sort('+type,+size', byName(n)))),
     attr: fn(['string', 'any'], (name: string, l: IfAddr[] | IfAddr) => {

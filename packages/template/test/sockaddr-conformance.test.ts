@@ -206,6 +206,7 @@ const SOURCES: [string, string][] = [
   ['GetPublicIPs', '. | sort "type,size" | exclude "rfc" "6890" | join "address" " "'],
   ['GetInterfaceIP "eth1"', '. | include "name" "eth1" | include "flag" "forwardable" | sort "+type,+size" | attr "address"'],
   ['GetInterfaceIP "^(wlan|eth2)"', '. | include "name" "^(wlan|eth2)" | include "flag" "forwardable" | sort "+type,+size" | attr "address"'],
+  ['GetInterfaceIP "eth9"', '. | include "name" "eth9" | include "flag" "forwardable" | sort "+type,+size" | attr "address"'],
   ['GetInterfaceIPs "^(eth|lo)"', '. | include "name" "^(eth|lo)" | sort "+type,+size" | join "address" " "'],
   ...(hostDefault ? [[`GetDefaultInterfaces${J}`, `. | include "name" "^${hostDefault}$"${J}`] as [string, string]] : []),
 ];
