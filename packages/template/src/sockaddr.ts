@@ -62,7 +62,6 @@ function attr(a: IfAddr, selector: string): string {
   const host = (value: bigint) => ipString({ ...ip, value, prefix: familyBits(ip.family) });
   switch (selector.toLowerCase()) {
     case 'address':
-    case 'ip':
       return formatAddress(ip.family, ip.value);
     case 'name':
       return a.name;

@@ -101,7 +101,7 @@ const HAND: string[] = [
   `. | include "type" "IPv4" | sort "-size,address" | limit 1 | attr "address"`,
   `. | exclude "name" "^(lo|eth2)$" | sort "private,address"${J}`,
   `sort "address" . | attr "network"`,
-  ...['address', 'name', 'type', 'string', 'host', 'network', 'mask_bits', 'netmask', 'first_usable', 'last_usable', 'size', 'flags', 'port', 'binary', 'hex', 'octets', 'bogus', 'FLAGS'].map((a) => `. | join "${a}" ","`),
+  ...['address', 'name', 'type', 'string', 'host', 'network', 'mask_bits', 'netmask', 'first_usable', 'last_usable', 'size', 'flags', 'port', 'binary', 'hex', 'octets', 'bogus', 'ip', 'FLAGS'].map((a) => `. | join "${a}" ","`),
   `. | include "type" "ipv4" | join "broadcast" ","`,
   ...[
     ['address', '^10\\.'], ['address', '/64$'], ['address', '('], ['name', '^eth'], ['name', 'lo|wlan'], ['port', '^0$'], ['port', '1'],
