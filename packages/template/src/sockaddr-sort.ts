@@ -1,8 +1,8 @@
 // go-sockaddr's `sort "key,key,..."` (SortIfBy): the comparison functions and the order Go's sort.Sort leaves
 // the list in. Several comparisons "defer" across address families (an IPv4 and an IPv6 address compare equal
-// by address), so the comparison is not a total order and the result depends on the algorithm: Go 1.19+'s
-// sort.Sort insertion-sorts slices of up to 12 elements, which is what this does. Longer lists (more than 12
-// addresses on one host) are insertion-sorted too, where Go's pdqsort may order ties differently.
+// by address), so the comparison is not a total order and the result depends on the algorithm: this runs Go's
+// own (go-sort.ts).
+import { goSort } from './go-sort.js';
 import type { IpAddr } from './sockaddr-ip.js';
 import { isRfc } from './sockaddr-rfc.js';
 import { goQuote } from '@conclave/toolkit';
@@ -67,9 +67,5 @@ export function sortIfAddrs<T extends SortableIfAddr>(selector: string, list: re
     }
     return false;
   };
-  const out = [...list];
-  for (let i = 1; i < out.length; i++) {
-    for (let j = i; j > 0 && less(out[j]!, out[j - 1]!); j--) [out[j], out[j - 1]] = [out[j - 1]!, out[j]!];
-  }
-  return out;
+  return goSort(list, less);
 }

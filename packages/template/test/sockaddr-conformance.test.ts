@@ -19,7 +19,7 @@ const ipRoute = spawnSync('ip', ['route'], { encoding: 'utf8' });
 const hostDefault = ipRoute.status === 0 ? defaultRouteInterface() : undefined;
 const uplink = hostDefault ?? 'eth0';
 
-// At most 12 addresses: Go's sort.Sort insertion-sorts such slices, the order Conclave reproduces (sockaddr-sort.ts).
+// Up to 12 addresses Go's sort.Sort insertion-sorts; BIG_TABLE (below) takes the sorts through pdqsort.
 const TABLE: { name: string; address: string; loopback?: boolean }[] = [
   { name: 'lo', address: '127.0.0.1/8', loopback: true },
   { name: 'lo', address: '::1/128', loopback: true },
@@ -159,6 +159,32 @@ function generated(n: number): string[] {
 }
 
 const CASES = [...HAND, ...generated(400)];
+
+// Past 12 elements Go's pdqsort partitions, and past 50 it takes ninthers and shifts: 80 addresses of mixed
+// families and prefixes, with repeats so that ties are common.
+function bigTable(): typeof TABLE {
+  const r = prng(SEED + 1);
+  const names = [uplink, 'eth1', 'docker0', 'veth1', 'lo'];
+  return Array.from({ length: 80 }, (_, i) => {
+    const v4 = r() < 0.6;
+    const pool = v4 ? ['10.1.2.3', '192.168.5.9', '8.8.8.8', '172.16.4.4', '100.64.1.1', '203.0.113.7', '127.0.0.1', '169.254.3.3'] : ['fd00::7', '2001:db8::1', '2a00:1450::9', 'fe80::3', '::1', '2600::1'];
+    const base = pool[Math.floor(r() * pool.length)]!;
+    const prefix = v4 ? [8, 16, 24, 32][Math.floor(r() * 4)] : [48, 64, 128][Math.floor(r() * 3)];
+    // Vary the last part now and then, keep it most of the time so that addresses repeat.
+    const addr = r() < 0.5 ? base : v4 ? base.replace(/\d+$/, String(i)) : base.replace(/[0-9a-f]+$/, (i + 1).toString(16));
+    return { name: names[Math.floor(r() * names.length)]!, address: `${addr}/${prefix}` };
+  });
+}
+const BIG_TABLE = bigTable();
+const BIG_CASES = [
+  ...['address', 'default', 'name', 'port', 'private', 'size', 'type'].flatMap((k) => [`sort "${k}" .${J}`, `sort "-${k}" .${J}`]),
+  ...Array.from({ length: 120 }, (_, i) => {
+    const r = prng(SEED + 2 + i);
+    const keys = ['address', 'default', 'name', 'port', 'private', 'size', 'type'];
+    const clauses = Array.from({ length: 1 + Math.floor(r() * 3) }, () => ['', '+', '-'][Math.floor(r() * 3)]! + keys[Math.floor(r() * keys.length)]!);
+    return `sort "${clauses.join(',')}" . | ${r() < 0.5 ? 'unique "name" | ' : ''}join "string" " "`;
+  }),
+];
 const go = tool.runJson({ ifAddrs: TABLE, cases: CASES }) as { output?: string; error?: string }[];
 const ctx = {
   interfaces: () => TABLE.map((t) => makeIfAddr(t.name, t.address, t.loopback)),
@@ -220,5 +246,14 @@ describe('sockaddr sources as go-sockaddr composes them', () => {
   it('the table has private and public addresses to choose from', () => {
     expect(sockaddr(['GetPrivateIP'], ctx)).not.toBe('');
     expect(sockaddr(['GetPublicIPs'], ctx).split(' ').length).toBeGreaterThan(1);
+  });
+});
+
+describe('sockaddr sort over more than 12 addresses (Go\'s pdqsort)', () => {
+  const want = tool.runJson({ ifAddrs: BIG_TABLE, cases: BIG_CASES }) as { output?: string; error?: string }[];
+  const big = { interfaces: () => BIG_TABLE.map((t) => makeIfAddr(t.name, t.address)), defaultInterface: () => hostDefault };
+  it.each(BIG_CASES.map((c, i) => [i, c] as const))('%i: %s', (i, expr) => {
+    expect(want[i]!.error).toBeUndefined();
+    expect(sockaddr([expr], big)).toBe(want[i]!.output);
   });
 });
