@@ -5,6 +5,7 @@ export { NotFoundError, RateLimitedError, RefusedError } from './request-errors.
 export { TokenBucket } from './token-bucket.js';
 export { deepEqual } from './deep-equal.js';
 export { nodeHttp } from './node-http.js';
+export { lazyNode } from './lazy-node.js';
 export { writeFileDurable, writeFileDurableSync, type DurableWriteOptions } from './durable-write.js';
 export { goBoolErrorText, parseGoBool } from './go-bool.js';
 export { DurationError, formatGoDuration, parseGoDuration, parseGoDurationBig } from './go-duration.js';
