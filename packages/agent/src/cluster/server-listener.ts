@@ -9,6 +9,7 @@ import { RpcServer, RPC_PATH } from './rpc.js';
 import { serverRpcHandler } from './server-rpc.js';
 import { ServerPort } from './server-port.js';
 import type { ClusterTls } from './cluster-tls.js';
+import type { CoordinateBatcher } from './coordinate-batcher.js';
 
 export class ServerListener {
   private readonly loopback: LoopbackHttp;
@@ -29,10 +30,12 @@ export class ServerListener {
     aclResolve?: (secret: string) => unknown,
     /** Checks an `apply` RPC's token against its command; undefined with ACLs off. */
     authorizeApply?: (token: string, command: Command) => void | Promise<void>,
+    /** What else the RPC handler answers with (server-rpc.ts). */
+    extra: Pick<Parameters<typeof serverRpcHandler>[0], 'coordinates' | 'keyring'> = {},
   ) {
     this.port = new ServerPort(tls.serverOptions());
     this.loopback = new LoopbackHttp(http);
-    const handler = serverRpcHandler({ log: raftServer.log, http: this.loopback, aclResolve, authorizeApply });
+    const handler = serverRpcHandler({ log: raftServer.log, http: this.loopback, aclResolve, authorizeApply, ...extra });
     this.rpcServer = new RpcServer(
       onRequest
         ? (method, args) => {
