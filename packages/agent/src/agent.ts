@@ -320,6 +320,7 @@ export class Agent {
     this.syncLoop.stop();
     this.joiner.stop();
     this.federation?.joiner?.stop();
+    this.federation?.stopFlood?.();
     this.coordinateSync?.stop();
     this.coordinateBatcher?.stop();
     this.watches.stop();

@@ -16,6 +16,7 @@ import { CoordinateSync } from './coordinate-sync.js';
 import { KnownPeers, WAN_PEERS_FILE } from './cluster/known-peers.js';
 import { WAN_KEYRING, answerKeyringQueries, keyringOperation, wanStartupKeys, type KeyringOp, type KeyringResponse } from './gossip-keyring.js';
 import { RpcError } from './cluster/rpc.js';
+import { startWanFloodJoin } from './cluster/wan-flood-join.js';
 import { memberTags } from './node-identity.js';
 
 export interface Federation {
@@ -25,6 +26,8 @@ export interface Federation {
   datacenterForwarder: RequestForwarder | undefined;
   /** -join-wan / -retry-join-wan. */
   joiner: ClusterJoin | undefined;
+  /** Stops the flood join of this datacenter's servers into the WAN pool. */
+  stopFlood?: () => void;
   /** A server's keyring operations beyond its LAN: the WAN pool's, and another datacenter's LAN through one of its
    * servers (the `keyring` RPC, with the caller's token). */
   keyring?: {
@@ -99,7 +102,18 @@ export async function startFederation(i: FederationInputs): Promise<Federation> 
     logger: i.logger,
     pool: 'WAN',
   });
-  return { wan, datacenterForwarder: new WanForwarder((dc) => wan.serversOf(dc), i.rpc, i.logger.named('server').named('rpc')), joiner, keyring };
+  const lan = i.membership;
+  const stopFlood = lan
+    ? startWanFloodJoin({
+        datacenter: cfg.datacenter,
+        lanMembers: () => lan.members(),
+        onLanJoin: (listener) => lan.node.on('join', listener),
+        wanMembers: () => wan.members(),
+        wanJoin: (addresses) => wan.join(addresses),
+        logger: i.logger.named('server'),
+      })
+    : undefined;
+  return { wan, datacenterForwarder: new WanForwarder((dc) => wan.serversOf(dc), i.rpc, i.logger.named('server').named('rpc')), joiner, keyring, stopFlood };
 }
 
 /** How a server's DNS reads other datacenters: over the WAN, as ?dc= requests are. */
