@@ -26,7 +26,8 @@ describe('agent process', () => {
     // Preloaded into the agent: on SIGUSR2 it writes the Node built-in modules loaded so far.
     writeFileSync(
       probe,
-      `import { writeFileSync } from 'node:fs';\nprocess.on('SIGUSR2', () => writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)));\n`,
+      // Written aside and renamed: the test must never read a half-written file.
+      `import { renameSync, writeFileSync } from 'node:fs';\nprocess.on('SIGUSR2', () => { writeFileSync(${JSON.stringify(out + '.tmp')}, JSON.stringify(process.moduleLoadList)); renameSync(${JSON.stringify(out + '.tmp')}, ${JSON.stringify(out)}); });\n`,
     );
     agent = await startDevAgent([], { NODE_OPTIONS: `--import=${probe}` });
     // After one answered request: what serving loads, not only what starting does.
@@ -48,8 +49,8 @@ describe('agent process', () => {
     // On SIGUSR2: the built-in modules loaded so far and the CommonJS files required (ws is CommonJS).
     writeFileSync(
       probe,
-      `import { writeFileSync } from 'node:fs';\nimport { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n` +
-        `process.on('SIGUSR2', () => writeFileSync(${JSON.stringify(out)}, JSON.stringify({ builtins: process.moduleLoadList, files: Object.keys(require.cache) })));\n`,
+      `import { renameSync, writeFileSync } from 'node:fs';\nimport { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n` +
+        `process.on('SIGUSR2', () => { writeFileSync(${JSON.stringify(out + '.tmp')}, JSON.stringify({ builtins: process.moduleLoadList, files: Object.keys(require.cache) })); renameSync(${JSON.stringify(out + '.tmp')}, ${JSON.stringify(out)}); });\n`,
     );
     try {
       const s = await allocate('mod-s1', true, root);
