@@ -7,6 +7,8 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@conclave/test-support/free-port';
 import { waitFor } from '@conclave/test-support/wait-for';
+import { fuzzOptions } from '@conclave/test-support/fuzz';
+import fc from 'fast-check';
 import { RpcClient, RpcError, RpcServer, RPC_PATH } from '../src/cluster/rpc.js';
 import { RPC_PROTOCOL_BYTE } from '../src/cluster/rpc-channel.js';
 import { encodeFrame } from '../src/cluster/rpc-frames.js';
@@ -86,6 +88,28 @@ describe('server port without TLS', () => {
     await closed(notAList);
     const client = new RpcClient();
     expect(await client.call(address, 'echo', 'still here', 2000)).toBe('still here');
+    client.close();
+  });
+
+  it('survives random bytes after the protocol byte (fuzz): each connection is answered or cut, the port keeps serving', async () => {
+    const frame = fc.oneof(
+      fc.uint8Array({ maxLength: 512 }),
+      fc.uint8Array({ maxLength: 256 }).map((b) => encodeFrame(b)),
+      fc.tuple(fc.nat(), fc.string({ maxLength: 12 }), fc.anything({ maxDepth: 2 })).map(([id, m, a]) => encodeFrame(packr.pack([id, m, a]))),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 6 }), async (chunks) => {
+        const s = await rawPlain();
+        s.on('data', () => undefined);
+        s.on('error', () => undefined);
+        for (const c of chunks) s.write(c);
+        await new Promise((r) => setTimeout(r, 5));
+        s.destroy();
+      }),
+      fuzzOptions(40),
+    );
+    const client = new RpcClient();
+    expect(await client.call(address, 'echo', 'after fuzz', 2000)).toBe('after fuzz');
     client.close();
   });
 
