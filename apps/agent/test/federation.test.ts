@@ -88,6 +88,10 @@ describe('WAN federation', () => {
     expect(cli.stdout).toMatch(/^s2\.dc2\s+127\.0\.0\.1:\d+\s+alive\s+server/m);
     // A client agent is not in the WAN pool.
     expect((await http(agents.c1!, '/v1/agent/members?wan=1')).json()).toEqual([]);
+    // Stats.serf_wan on servers (Serf's keys for the WAN pool), not on clients.
+    type Self = { Stats: Record<string, Record<string, string>> };
+    expect((await http(agents.s1!, '/v1/agent/self')).json<Self>().Stats.serf_wan).toMatchObject({ members: '2', failed: '0', left: '0' });
+    expect((await http(agents.c1!, '/v1/agent/self')).json<Self>().Stats.serf_wan).toBeUndefined();
     // The local datacenter first.
     expect((await http(agents.c1!, '/v1/catalog/datacenters')).json()).toEqual(['dc1', 'dc2']);
     expect((await http(agents.c2!, '/v1/catalog/datacenters')).json()).toEqual(['dc2', 'dc1']);

@@ -75,7 +75,10 @@ describe('gossip key rotation', () => {
     expect(await keyring(agents[3]!, '-install', k2)).toMatchObject({ code: 0, stdout: '==> Installing new gossip encryption key...\n' });
     const listed = await keyring(agents[0]!, '-list');
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toContain('==> Gathering installed encryption keys...\n\ndc1 (LAN):\n');
+    // A server answers for the WAN pool first (its datacenter's three servers, flood-joined), then the LAN.
+    expect(listed.stdout).toContain('==> Gathering installed encryption keys...\n\nWAN:\n');
+    expect(listed.stdout).toContain('\ndc1 (LAN):\n');
+    expect(listed.stdout).toContain(`  ${k2} [3/3]`);
     expect(listed.stdout).toContain(`  ${k1} [5/5]`);
     expect(listed.stdout).toContain(`  ${k2} [5/5]`);
     await sleep(1500);

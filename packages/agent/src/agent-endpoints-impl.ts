@@ -21,7 +21,7 @@ export interface AgentFacts {
   forceLeave(node: string, prune: boolean, wan?: boolean): Promise<void>;
   monitor(sink: LogSink): { stop(dropped: number): void };
   /** The agent's metrics sinks (agent-metrics.ts). */
-  metrics: { summary(): unknown; prometheusText(): Promise<string | undefined> };
+  metrics: { summary(): unknown; prometheusText(): Promise<string | undefined>; stream(listener: (summary: unknown) => void): () => void };
 }
 
 export class LocalAgentEndpoints implements AgentEndpoints {
@@ -34,6 +34,10 @@ export class LocalAgentEndpoints implements AgentEndpoints {
 
   metrics(): unknown {
     return this.facts.metrics.summary();
+  }
+
+  metricsStream(listener: (summary: unknown) => void): { stop(): void } {
+    return { stop: this.facts.metrics.stream(listener) };
   }
 
   prometheusMetrics(): Promise<string | undefined> {

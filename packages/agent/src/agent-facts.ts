@@ -25,6 +25,8 @@ export interface AgentFactsSources {
   membership: () => { local(): ConsulMember; members(): ConsulMember[]; serfStats(): SerfStats } | undefined;
   localCounts: () => { checks: number; services: number };
   startedAt: number;
+  /** A server's WAN pool (Stats.serf_wan); undefined elsewhere. */
+  wan?: () => { serfStats(): SerfStats } | undefined;
 }
 
 export class AgentFacts {
@@ -95,6 +97,7 @@ export class AgentFacts {
       uptimeSeconds: Math.floor((Date.now() - this.s.startedAt) / 1000),
       meta: this.s.identity.meta,
       serfLan: this.s.membership()?.serfStats(),
+      serfWan: this.s.wan?.()?.serfStats(),
       knownServers: cfg.server ? undefined : this.knownServers(),
       tlsExpiry: tlsExpiry(cfg),
     };

@@ -259,6 +259,11 @@ export class AgentMetrics {
     return this.inmem.display();
   }
 
+  /** GET /v1/agent/metrics/stream: each interval's summary when it ends; the returned function stops it. */
+  stream(listener: (summary: MetricsSummary) => void): () => void {
+    return this.inmem.stream(listener);
+  }
+
   /** ?format=prometheus, or undefined when prometheus_retention_time is not positive; paced (SCRAPE_PACE_MS). */
   async prometheusText(): Promise<string | undefined> {
     return this.scrapes?.get();

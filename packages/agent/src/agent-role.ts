@@ -15,6 +15,7 @@ import { RPC_HOLD_TIMEOUT_MS, RpcError, type RpcClient } from './cluster/rpc.js'
 import type { ClusterTls } from './cluster/cluster-tls.js';
 import { RpcForwarder, followerForwards } from './cluster/forwarding.js';
 import { serverTargets } from './cluster/servers.js';
+import { CoordinateBatcher } from './cluster/coordinate-batcher.js';
 
 export type AgentMode = 'dev' | 'server' | 'client';
 
@@ -28,6 +29,8 @@ export interface AgentRole {
   forwarder?: RpcForwarder;
   raftServer?: RaftServer;
   serverListener?: ServerListener;
+  /** Servers: agents' coordinate updates, applied in batches (cluster/coordinate-batcher.ts). */
+  coordinates?: CoordinateBatcher;
   /** Client agents: asks a server what a token grants (the `acl.resolve` RPC), the next one on a transport error. */
   aclFetch?: (secret: string) => Promise<unknown>;
 }
@@ -48,6 +51,8 @@ export interface RoleInputs {
   aclResolve?: (secret: string) => unknown;
   /** A server's check of an `apply` RPC's token; undefined with ACLs off. */
   authorizeApply?: (token: string, command: Command) => void | Promise<void>;
+  /** A server's answer to the `keyring` RPC (this datacenter's LAN pool; gossip-keyring.ts). */
+  keyringLan?: (op: 'list' | 'install' | 'use' | 'remove', key: string | undefined, token: string) => Promise<unknown>;
   /** The token this agent's own writes carry to a server (acl.tokens.agent, else acl.tokens.default). */
   agentToken?: () => string;
 }
@@ -105,11 +110,22 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
     token: i.agentToken,
   });
   const leader = () => raftServer.leaderAddress();
+  const coordinates = new CoordinateBatcher({
+    periodMs: cfg.coordinateUpdatePeriodNs / 1e6,
+    batchSize: cfg.coordinateUpdateBatchSize,
+    maxBatches: cfg.coordinateUpdateMaxBatches,
+    propose: (cmd) => raftServer.log.propose(cmd),
+    logger: i.logger.named('server').named('coordinate'),
+  });
   return {
     mode: 'server',
     log: raftServer.log,
     raftServer,
-    serverListener: new ServerListener(raftServer, i.httpLoopback, i.tls, i.logger.named('server'), cfg.rpcMaxConnsPerClient, () => i.metrics.rpcRequest.incr(), i.aclResolve, i.authorizeApply),
+    coordinates,
+    serverListener: new ServerListener(raftServer, i.httpLoopback, i.tls, i.logger.named('server'), cfg.rpcMaxConnsPerClient, () => i.metrics.rpcRequest.incr(), i.aclResolve, i.authorizeApply, {
+      coordinates,
+      keyring: i.keyringLan,
+    }),
     forwarder: new RpcForwarder(
       // With ACLs on, KV writes go to the leader as HTTP too: proposed here they would carry this server's token,
       // not the caller's.

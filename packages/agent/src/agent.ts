@@ -8,7 +8,7 @@
 //   ClusterJoin            -join, -retry-join, rejoin after restart, leave;  Membership: gossip
 import { SessionTimers, StateMachine, type Command, type CommandLog, type CommandResult } from '@conclave/state';
 import type { CheckScheduler } from '@conclave/health';
-import { TokenBucket, preloadGoRegexp, type RootLogger } from '@conclave/toolkit';
+import { RefusedError, TokenBucket, preloadGoRegexp, type RootLogger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
 import { agentRole, type AgentMode, type ServerCode } from './agent-role.js';
 import { LocalUserEvents, gossipBroadcast } from './user-events.js';
@@ -33,7 +33,9 @@ import type { ServerListener } from './cluster/server-listener.js';
 import { RpcClient } from './cluster/rpc.js';
 import { AgentAcl, createInitialManagementToken } from './agent-acl.js';
 import { authorizeApply } from './cluster/apply-permissions.js';
-import { StateTokenResolver, type TokenResolution } from '@conclave/http-api';
+import { ApiError, StateTokenResolver, type TokenResolution } from '@conclave/http-api';
+import { permissionDeniedText } from '@conclave/acl';
+import { keyringOperation } from './gossip-keyring.js';
 import { ClusterTls } from './cluster/cluster-tls.js';
 import type { RpcForwarder } from './cluster/forwarding.js';
 import { remoteCatalogReader } from './cluster/servers.js';
@@ -45,6 +47,7 @@ import { RemoteExec } from './remote-exec.js';
 import { MemberStatusCode } from './membership.js';
 import { dnsFederation, dnsQueries, startCoordinateSync, startFederation, type Federation } from './federation-wiring.js';
 import type { CoordinateSync } from './coordinate-sync.js';
+import type { CoordinateBatcher } from './cluster/coordinate-batcher.js';
 
 /** After a server starts, nodes gossip has not heard of yet are not reaped for this long. */
 const REAP_GRACE_MS = 120_000;
@@ -87,6 +90,8 @@ export class Agent {
   private federation: Federation | undefined;
   private dnsLoopback: { close(): void } | undefined;
   private coordinateSync: CoordinateSync | undefined;
+  /** A server's queue of agents' coordinate updates, applied in batches. */
+  private readonly coordinateBatcher: CoordinateBatcher | undefined;
   private reconciler: MemberReconciler | undefined;
   private readonly watches: ConfigWatches;
   /** ACL tokens of this agent and the HTTP API's resolver (agent-acl.ts). */
@@ -134,11 +139,22 @@ export class Agent {
           ? (token, cmd) => authorizeApply(aclServer.resolve(token), cmd, (id) => this.state.sessions.info(id).value[0]?.Node)
           : undefined,
         agentToken,
+        keyringLan: async (op, key, token) => {
+          if (aclServer) {
+            const t = aclServer.resolve(token);
+            const access = op === 'list' ? 'read' : 'write';
+            if (!t.authorizer.allowed('keyring', access, '')) throw new ApiError(403, permissionDeniedText(t.accessorId, 'keyring', access));
+          }
+          const node = this.membership?.node;
+          if (!node) throw new RefusedError('gossip is not running on this agent');
+          return keyringOperation(node, config.datacenter, op, key);
+        },
       },
       serverCode,
     );
     ({ mode: this.mode, log: this.log, forwarder: this.forwarder, raftServer: this.raftServer, serverListener: this.serverListener } = role);
     this.aclFetch = role.aclFetch;
+    this.coordinateBatcher = role.coordinates;
     const propose = (cmd: Command) => this.log.propose(cmd);
     ({ services: this.services, scheduler: this.scheduler } = LocalServices.withChecks(this.local, config, logger));
     const reader = this.mode === 'client' ? remoteCatalogReader(() => this.forwarder!, agentToken) : localCatalogReader(this.state);
@@ -158,6 +174,7 @@ export class Agent {
       log: this.log,
       raftServer: this.raftServer,
       membership: () => this.membership,
+      wan: () => this.federation?.wan,
       localCounts: () => ({ checks: this.local.checks.size, services: this.local.services.size }),
       startedAt: Date.now(),
     });
@@ -287,7 +304,7 @@ export class Agent {
   /** Leaves the gossip cluster gracefully (the WAN pool too, as Consul's servers do); the next start does not
    * rejoin the old members unless -rejoin. */
   async leave(): Promise<void> {
-    await Promise.all([this.joiner.leave(), this.federation?.wan?.leave()]);
+    await Promise.all([this.joiner.leave(), this.federation?.joiner ? this.federation.joiner.leave() : this.federation?.wan?.leave()]);
   }
 
   /** Joins the cluster through any of the addresses (Consul's `-join`, `conclave join`). */
@@ -303,7 +320,9 @@ export class Agent {
     this.syncLoop.stop();
     this.joiner.stop();
     this.federation?.joiner?.stop();
+    this.federation?.stopFlood?.();
     this.coordinateSync?.stop();
+    this.coordinateBatcher?.stop();
     this.watches.stop();
     await Promise.allSettled([this.remoteExec.stop(), this.frontEnds.close(), this.scheduler.stop()]);
     await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown(), this.federation?.wan?.shutdown()]);
@@ -415,6 +434,7 @@ export class Agent {
         datacenterForwarder: federation.datacenterForwarder,
         logger: this.logger,
         gossip: () => this.membership?.node,
+        keyringFederation: federation.keyring,
         metrics: this.metrics,
         autopilot: this.autopilotView(),
         acl: aclBackend,
@@ -433,6 +453,12 @@ export class Agent {
     await this.joiner.atStart();
     await federation.joiner?.atStart();
     this.syncLoop.start();
-    this.coordinateSync = startCoordinateSync(cfg, this.identity.node, this.membership, (cmd) => this.log.propose(cmd), this.logger.named('agent'));
+    // A server's own coordinate joins the batch the agents' updates are queued in, as in Consul.
+    const batcher = this.coordinateBatcher;
+    batcher?.start();
+    const proposeCoordinate = batcher
+      ? async (cmd: Command) => batcher.add((cmd as Extract<Command, { type: 'coordinate.batch-update' }>).Updates)
+      : (cmd: Command) => this.log.propose(cmd);
+    this.coordinateSync = startCoordinateSync(cfg, this.identity.node, this.membership, proposeCoordinate, this.logger.named('agent'));
   }
 }

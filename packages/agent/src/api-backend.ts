@@ -12,6 +12,8 @@ import type { LocalState } from './local-state.js';
 import type { LocalUserEvents } from './user-events.js';
 import type { GossipNode } from '@conclave/gossip';
 import { keyringOperation } from './gossip-keyring.js';
+import { federatedKeyringOperation } from './cluster/federated-keyring.js';
+import type { Federation } from './federation-wiring.js';
 import type { AgentMetrics } from './agent-metrics.js';
 import type { AutopilotView } from './autopilot-view.js';
 import type { ConsulMember } from './membership.js';
@@ -45,6 +47,8 @@ export interface ApiBackendParts {
   datacenterForwarder?: RequestForwarder;
   /** The gossip node, for cluster-wide keyring operations; undefined while gossip is off. */
   gossip(): GossipNode | undefined;
+  /** A federated server's WAN keyring and other datacenters' LANs. */
+  keyringFederation?: Federation['keyring'];
   /** The agent's root logger: /v1/agent/monitor adds its sinks to it. */
   logger: RootLogger;
   metrics: AgentMetrics;
@@ -101,10 +105,22 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
     sessionTtlMinNs: cfg.sessionTtlMinNs,
     events: p.events,
     keyring: {
-      operation: (op, key) => {
+      operation: (op, key, opts) => {
         const node = p.gossip();
         if (!node) throw new RefusedError('gossip is not running on this agent');
-        return keyringOperation(node, cfg.datacenter, op, key);
+        const fed = p.keyringFederation;
+        return federatedKeyringOperation(
+          {
+            datacenter: cfg.datacenter,
+            lan: (o, k) => keyringOperation(node, cfg.datacenter, o, k),
+            wan: fed?.wan,
+            datacenters: () => p.wan?.datacenters() ?? [],
+            remoteLan: (dc, o, k) => fed!.remoteLan(dc, o, k, opts?.token ?? ''),
+          },
+          op,
+          key,
+          opts?.localOnly,
+        );
       },
     },
     acl: p.acl,

@@ -13,6 +13,10 @@ import type { RpcClient } from './cluster/rpc.js';
 import type { DnsFederation } from './dns-source.js';
 import { ClusterJoin } from './cluster-join.js';
 import { CoordinateSync } from './coordinate-sync.js';
+import { KnownPeers, WAN_PEERS_FILE } from './cluster/known-peers.js';
+import { WAN_KEYRING, answerKeyringQueries, keyringOperation, wanStartupKeys, type KeyringOp, type KeyringResponse } from './gossip-keyring.js';
+import { RpcError } from './cluster/rpc.js';
+import { startWanFloodJoin } from './cluster/wan-flood-join.js';
 import { memberTags } from './node-identity.js';
 
 export interface Federation {
@@ -22,6 +26,14 @@ export interface Federation {
   datacenterForwarder: RequestForwarder | undefined;
   /** -join-wan / -retry-join-wan. */
   joiner: ClusterJoin | undefined;
+  /** Stops the flood join of this datacenter's servers into the WAN pool. */
+  stopFlood?: () => void;
+  /** A server's keyring operations beyond its LAN: the WAN pool's, and another datacenter's LAN through one of its
+   * servers (the `keyring` RPC, with the caller's token). */
+  keyring?: {
+    wan(op: KeyringOp, key?: string): Promise<KeyringResponse[]>;
+    remoteLan(dc: string, op: KeyringOp, key: string | undefined, token: string): Promise<KeyringResponse[]>;
+  };
 }
 
 export interface FederationInputs {
@@ -42,6 +54,7 @@ export async function startFederation(i: FederationInputs): Promise<Federation> 
   if (i.mode !== 'server' || cfg.ports.serfWan < 0) return { wan: undefined, datacenterForwarder: undefined, joiner: undefined };
   const [{ WanFederation }, { WanForwarder }] = await Promise.all([import('./cluster/wan-federation.js'), import('./cluster/wan-forwarder.js')]);
   const keys = i.membership?.node.listKeys();
+  const wanPeers = new KnownPeers(cfg.dev ? '' : cfg.dataDir, WAN_PEERS_FILE);
   // A WAN port that cannot be bound leaves this server out of the federation (said loudly) rather than down:
   // its datacenter keeps working on its own, as it does while the WAN is partitioned.
   const wan = await WanFederation.start({
@@ -51,18 +64,36 @@ export async function startFederation(i: FederationInputs): Promise<Federation> 
     advertiseAddr: cfg.advertiseAddr || undefined,
     port: cfg.ports.serfWan,
     tags: memberTags(cfg, i.nodeId),
-    keys: keys && keys.length > 0 ? keys : undefined,
+    keys: wanStartupKeys(keys && keys.length > 0 ? keys : undefined, cfg.dataDir, cfg.dev),
     dev: cfg.dev,
     coordinates: !cfg.disableCoordinates,
     logger: i.logger,
+    knownPeers: wanPeers,
   }).catch((err: unknown) => {
     i.logger.error('WAN gossip not started: this server is not federated with other datacenters', { port: cfg.ports.serfWan, error: err });
     return undefined;
   });
   if (!wan) return { wan: undefined, datacenterForwarder: undefined, joiner: undefined };
+  answerKeyringQueries(wan.gossip, cfg.dev ? undefined : cfg.dataDir, i.logger.named('server').named('serf.wan'), WAN_KEYRING);
+  const keyring: Federation['keyring'] = {
+    wan: (op, key) => keyringOperation(wan.gossip, cfg.datacenter, op, key, 10_000, true),
+    remoteLan: async (dc, op, key, token) => {
+      let last: unknown = new RpcError('No path to datacenter', false, 500);
+      for (const server of wan.serversOf(dc)) {
+        try {
+          return (await i.rpc.call(server, 'keyring', { op, key, token }, 15_000)) as KeyringResponse[];
+        } catch (err) {
+          last = err;
+          if (!(err instanceof RpcError && err.transport)) break;
+        }
+      }
+      throw last;
+    },
+  };
   const joiner = new ClusterJoin({
     membership: () => wan,
-    knownPeers: { load: () => ({ peers: [], left: false }), recordLeave: () => undefined },
+    // A restarted server rejoins the WAN members it knew, unless it left gracefully (as the LAN does).
+    knownPeers: wanPeers,
     startJoin: cfg.startJoinWan,
     retryJoin: cfg.retryJoinWan,
     retryMax: cfg.retryMaxWan,
@@ -71,7 +102,18 @@ export async function startFederation(i: FederationInputs): Promise<Federation> 
     logger: i.logger,
     pool: 'WAN',
   });
-  return { wan, datacenterForwarder: new WanForwarder((dc) => wan.serversOf(dc), i.rpc, i.logger.named('server').named('rpc')), joiner };
+  const lan = i.membership;
+  const stopFlood = lan
+    ? startWanFloodJoin({
+        datacenter: cfg.datacenter,
+        lanMembers: () => lan.members(),
+        onLanJoin: (listener) => lan.node.on('join', listener),
+        wanMembers: () => wan.members(),
+        wanJoin: (addresses) => wan.join(addresses),
+        logger: i.logger.named('server'),
+      })
+    : undefined;
+  return { wan, datacenterForwarder: new WanForwarder((dc) => wan.serversOf(dc), i.rpc, i.logger.named('server').named('rpc')), joiner, keyring, stopFlood };
 }
 
 /** How a server's DNS reads other datacenters: over the WAN, as ?dc= requests are. */

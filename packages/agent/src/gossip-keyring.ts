@@ -34,8 +34,36 @@ export class KeyringError extends RefusedError {
   override name = 'KeyringError';
 }
 
-export function keyringFile(dataDir: string): string {
-  return join(dataDir, 'serf', 'local.keyring');
+/** The LAN pool's keyring file, and the WAN pool's (Consul's serf/remote.keyring, on servers). */
+export const LAN_KEYRING = 'local.keyring';
+export const WAN_KEYRING = 'remote.keyring';
+
+export function keyringFile(dataDir: string, file = LAN_KEYRING): string {
+  return join(dataDir, 'serf', file);
+}
+
+/**
+ * The WAN pool's keys at start: its own keyring file when there is one, else the LAN pool's keys (Consul writes
+ * both files from `encrypt`; a server upgraded from a version without WAN keyring operations starts from its
+ * LAN keyring), which are then persisted. Undefined: no encryption.
+ */
+export function wanStartupKeys(lanKeys: string[] | undefined, dataDir: string, dev: boolean): string[] | undefined {
+  if (dev || dataDir === '') return lanKeys;
+  const file = keyringFile(dataDir, WAN_KEYRING);
+  if (existsSync(file)) {
+    let keys: unknown;
+    try {
+      keys = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`${file}: not a keyring file (a JSON array of base64 keys): ${(err as Error).message}`);
+    }
+    if (!Array.isArray(keys) || keys.length === 0 || keys.some((k) => typeof k !== 'string'))
+      throw new ConfigError(`${file}: not a keyring file (a JSON array of base64 keys)`);
+    return keys as string[];
+  }
+  if (!lanKeys || lanKeys.length === 0) return undefined;
+  writeFileDurableSync(file, JSON.stringify(lanKeys), { mode: 0o600 });
+  return lanKeys;
 }
 
 /**
@@ -63,7 +91,7 @@ export function startupKeys(encrypt: string, dataDir: string, dev: boolean, logg
 }
 
 /** Makes this member answer keyring queries: apply the operation, persist the keyring, answer with the keys. */
-export function answerKeyringQueries(node: GossipNode, dataDir: string | undefined, logger: Logger): void {
+export function answerKeyringQueries(node: GossipNode, dataDir: string | undefined, logger: Logger, file = LAN_KEYRING): void {
   node.onQuery(KEYRING_QUERY, (payload, from) => {
     let answer: MemberAnswer;
     try {
@@ -74,7 +102,7 @@ export function answerKeyringQueries(node: GossipNode, dataDir: string | undefin
       else if (op !== 'list') throw new Error(`unknown keyring operation ${String(op)}`);
       if (op !== 'list') {
         logger.info('Keyring changed', { operation: op, requested_by: from });
-        if (dataDir) writeFileDurableSync(keyringFile(dataDir), JSON.stringify(node.listKeys()), { mode: 0o600 });
+        if (dataDir) writeFileDurableSync(keyringFile(dataDir, file), JSON.stringify(node.listKeys()), { mode: 0o600 });
       }
       answer = { keys: node.listKeys() };
     } catch (err) {
@@ -96,9 +124,9 @@ function safeKeys(node: GossipNode): string[] {
  * Runs an operation on every member and answers as Consul: a list gives the key counts; a change throws
  * KeyringError ("N/M nodes reported failure" and each member's message) unless every member applied it.
  */
-export async function keyringOperation(node: GossipNode, datacenter: string, op: KeyringOp, key?: string, timeoutMs = 10_000): Promise<KeyringResponse[]> {
+export async function keyringOperation(node: GossipNode, datacenter: string, op: KeyringOp, key?: string, timeoutMs = 10_000, wan = false): Promise<KeyringResponse[]> {
   const r = await node.query(KEYRING_QUERY, JSON.stringify({ op, key }), { timeoutMs });
-  const out: KeyringResponse = { WAN: false, Datacenter: datacenter, Segment: '', Messages: {}, Keys: {}, PrimaryKeys: {}, NumNodes: r.asked };
+  const out: KeyringResponse = { WAN: wan, Datacenter: datacenter, Segment: '', Messages: {}, Keys: {}, PrimaryKeys: {}, NumNodes: r.asked };
   let failed = 0;
   for (const [member, raw] of r.responses) {
     let answer: MemberAnswer;
@@ -114,7 +142,7 @@ export async function keyringOperation(node: GossipNode, datacenter: string, op:
     for (const k of answer.keys ?? []) out.Keys[k] = (out.Keys[k] ?? 0) + 1;
     if (answer.keys?.[0]) out.PrimaryKeys[answer.keys[0]] = (out.PrimaryKeys[answer.keys[0]] ?? 0) + 1;
   }
-  const pool = `${datacenter} (LAN)`;
+  const pool = wan ? 'WAN' : `${datacenter} (LAN)`;
   if (failed > 0) throw new KeyringError(describe(pool, `${failed}/${r.asked} nodes reported failure`, out.Messages));
   if (r.responses.size < r.asked) throw new KeyringError(describe(pool, `${r.responses.size}/${r.asked} nodes reported success`, out.Messages));
   return [out];

@@ -1,4 +1,6 @@
-// Agent RPC in-process: a real WebSocket RPC server on 127.0.0.1, typed log errors rebuilt on the caller.
+// Agent RPC in-process against a server that speaks only WebSocket RPC (an HTTP server passing /rpc upgrades, as
+// servers did before the plain protocol): the client's protocol byte is answered with HTTP 400, and it falls back to
+// WebSocket for that server. Typed log errors are rebuilt on the caller.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -9,6 +9,8 @@ import { WanFederation } from '../src/cluster/wan-federation.js';
 import { WanForwarder, datacenterParam } from '../src/cluster/wan-forwarder.js';
 import { RpcClient } from '../src/cluster/rpc.js';
 import { buildAgentConfig } from '../src/config/agent-flags.js';
+import { KnownPeers, WAN_PEERS_FILE } from '../src/cluster/known-peers.js';
+import { ClusterJoin } from '../src/cluster-join.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,5 +82,32 @@ describe('WAN configuration', () => {
     const fromFile = buildAgentConfig(['-server', '-data-dir', dir, '-config-file', file], 'h').config;
     rmSync(dir, { recursive: true, force: true });
     expect([fromFile.retryJoinWan, fromFile.startJoinWan, fromFile.retryIntervalWanNs, fromFile.retryMaxWan]).toEqual([['c'], ['d'], 5e9, 2]);
+  });
+});
+
+describe('WAN peers across a restart', () => {
+  it('remembers the WAN members in the data dir, and a restarted server rejoins them by itself', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conclave-wan-peers-'));
+    try {
+      const a = await pool('gamma', 'dc1', 18302);
+      const port = await freePort();
+      const start = (peers: KnownPeers) =>
+        WanFederation.start({ node: 'delta', datacenter: 'dc2', bindAddr: '127.0.0.1', port, tags: { role: 'consul', dc: 'dc2', port: '28302' }, dev: true, logger, knownPeers: peers });
+      const b = await start(new KnownPeers(dir, WAN_PEERS_FILE));
+      pools.push(b);
+      expect((await b.join([a.address])).joined).toBe(1);
+      await waitFor('b knows a', () => new KnownPeers(dir, WAN_PEERS_FILE).load().peers.includes(a.address));
+      // A crash: no leave recorded. The next start rejoins from the data dir, with no -join-wan.
+      await b.shutdown();
+      const peers = new KnownPeers(dir, WAN_PEERS_FILE);
+      expect(peers.load()).toEqual({ peers: [a.address], left: false });
+      const b2 = await start(peers);
+      pools.push(b2);
+      await new ClusterJoin({ membership: () => b2, knownPeers: peers, startJoin: [], retryJoin: [], retryMax: 0, retryIntervalMs: 1000, rejoinAfterLeave: false, logger, pool: 'WAN' }).atStart();
+      await waitFor('b2 is in the WAN pool again', () => b2.members().some((m) => m.Name === 'gamma.dc1' && m.Status === 1));
+      expect(b2.datacenters()).toEqual(['dc2', 'dc1']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,8 +1,8 @@
 // One keep-alive HTTP(S) connection pool to one agent. Knows nothing of Consul's endpoints: method, path, query,
 // body in; status, headers, bytes out. Every failure short of an HTTP answer becomes a ConsulConnectionError.
 import type * as http from 'node:http';
-import { nodeHttp } from '@conclave/toolkit';
-import https from 'node:https';
+import { lazyNode, nodeHttp } from '@conclave/toolkit';
+import type * as https from 'node:https';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpAddress } from './address.js';
@@ -69,7 +69,7 @@ export class HttpTransport {
       }
       if (tls.serverName) this.tlsOptions.servername = tls.serverName;
       if (tls.insecureSkipVerify) this.tlsOptions.rejectUnauthorized = false;
-      this.agent = new https.Agent(POOL);
+      this.agent = new (lazyNode.https().Agent)(POOL);
     } else {
       this.agent = new nodeHttp.Agent(POOL);
     }
@@ -113,7 +113,7 @@ export class HttpTransport {
       options.port = this.address.port;
     }
     const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
-    const lib = this.address.scheme === 'https' ? https : nodeHttp;
+    const lib = this.address.scheme === 'https' ? lazyNode.https() : nodeHttp;
 
     return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false;

@@ -2,9 +2,9 @@
 // connection never fails a check), redirects followed (at most 10) unless disabled, one deadline for the whole
 // exchange. 2xx is passing, 429 Too Many Requests warning (the service is up but shedding load), else critical.
 
-import { nodeHttp, TailBuffer } from '@conclave/toolkit';
+import { lazyNode, nodeHttp, TailBuffer } from '@conclave/toolkit';
 import type * as http from 'node:http';
-import https from 'node:https';
+import type * as https from 'node:https';
 import { type CheckDefinition, DEFAULT_NETWORK_TIMEOUT_NS } from './check-definition.js';
 import { type CheckResult, type ProbeOptions, PROBE_ABORTED_OUTPUT } from './check-result.js';
 import { dialErrorText } from './net-error-text.js';
@@ -136,7 +136,8 @@ function send(
     options.rejectUnauthorized = !spec.tlsSkipVerify;
     if (spec.tlsServerName) options.servername = spec.tlsServerName;
   }
-  const lib = url.protocol === 'https:' ? https : nodeHttp;
+  // node:https (and TLS) only for an https check: an agent without one never loads them.
+  const lib = url.protocol === 'https:' ? lazyNode.https() : nodeHttp;
 
   return new Promise((resolve, reject) => {
     if (signal.aborted) {

@@ -1,10 +1,9 @@
 // Runs a TCP check: passing when a connection opens (optionally completing a TLS handshake), else critical.
 
 import net from 'node:net';
-import tls from 'node:tls';
 import { type CheckDefinition, DEFAULT_NETWORK_TIMEOUT_NS } from './check-definition.js';
 import { type CheckResult, type ProbeOptions, PROBE_ABORTED_OUTPUT } from './check-result.js';
-import { splitHostPort, type HostPort } from '@conclave/toolkit';
+import { lazyNode, splitHostPort, type HostPort } from '@conclave/toolkit';
 import { dialErrorText } from './net-error-text.js';
 
 export type TcpCheckSpec = Pick<CheckDefinition, 'tcp' | 'timeoutNs' | 'tcpUseTls' | 'tlsSkipVerify' | 'tlsServerName'>;
@@ -31,7 +30,7 @@ export function runTcpCheck(spec: TcpCheckSpec, opts: ProbeOptions = {}): Promis
 
   return new Promise((resolve) => {
     const socket = spec.tcpUseTls
-      ? tls.connect({
+      ? lazyNode.tls().connect({
           host: addr.host,
           port: addr.port,
           rejectUnauthorized: !spec.tlsSkipVerify,

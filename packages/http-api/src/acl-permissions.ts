@@ -79,6 +79,7 @@ export const ENDPOINT_PERMISSIONS: PermissionRow[] = [
   { path: 'agent/self', need: (call) => read('agent', self(call)), doc: 'agent:read on this agent\'s node' },
   { path: 'agent/host', need: (call) => read('agent', self(call)), doc: 'agent:read on this agent\'s node' },
   { path: 'agent/metrics', need: (call) => read('agent', self(call)), doc: 'agent:read on this agent\'s node' },
+  { path: 'agent/metrics/stream', need: (call) => read('agent', self(call)), doc: 'agent:read on this agent\'s node' },
   { path: 'agent/monitor', need: (call) => read('agent', self(call)), doc: 'agent:read on this agent\'s node' },
   { path: 'agent/version', need: () => 'none', doc: 'none' },
   { path: 'agent/reload', need: (call) => write('agent', self(call)), doc: 'agent:write on this agent\'s node' },

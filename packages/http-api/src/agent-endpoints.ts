@@ -64,4 +64,7 @@ export interface AgentEndpoints {
   /** GET /v1/agent/metrics?format=prometheus: the text exposition, or undefined when prometheus_retention_time
    * is not positive (answered 415 as Consul does). The agent may hold a scrape back to pace scrapers. */
   prometheusMetrics(): Promise<string | undefined>;
+  /** GET /v1/agent/metrics/stream: `listener` gets each interval's summary (metrics()' shape) when the interval
+   * ends, until `stop`. */
+  metricsStream?(listener: (summary: unknown) => void): { stop(): void };
 }

@@ -48,6 +48,8 @@ export interface AgentSelfFacts {
   meta: Record<string, string>;
   /** Serf's Stats() for serf_lan; absent while gossip is off. */
   serfLan?: { members: number; failed: number; left: number; healthScore: number; eventTime: number; encrypted: boolean };
+  /** The same for the WAN pool (serf_wan), on a federated server. */
+  serfWan?: { members: number; failed: number; left: number; healthScore: number; eventTime: number; encrypted: boolean };
   /** A client's count of the servers of its datacenter it knows (Stats.consul.known_servers). */
   knownServers?: number;
   /** When the configured certificates stop being valid (Stats.tls, shown by `conclave info`); absent without TLS. */
@@ -129,6 +131,7 @@ export function selfJson(f: AgentSelfFacts): Record<string, unknown> {
         uptime_seconds: String(f.uptimeSeconds),
       },
       ...(f.serfLan ? { serf_lan: serfStatsJson(f.serfLan) } : {}),
+      ...(f.serfWan ? { serf_wan: serfStatsJson(f.serfWan) } : {}),
       ...(f.tlsExpiry ? { tls: tlsStatsJson(f.tlsExpiry) } : {}),
     },
     Meta: f.meta,

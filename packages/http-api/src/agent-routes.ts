@@ -12,6 +12,7 @@ import { memberJson, selfJson } from './agent-json.js';
 import { filterList, filterMap, filterPredicate } from './filters.js';
 import { AGENT_MEMBER_TYPE, AGENT_SERVICE_TYPE, HEALTH_CHECK_TYPE } from './filter-types.js';
 import { MonitorStream } from './monitor-stream.js';
+import { metricsStream } from './metrics-stream.js';
 import { hashBlockingQuery } from './hash-blocking.js';
 
 /** What promhttp answers for the text exposition format. */
@@ -85,6 +86,9 @@ export async function handleAgent(call: ApiCall): Promise<void> {
       }
       return call.json(200, agent.metrics());
     }
+    case 'metrics/stream':
+      if (call.allow('GET')) metricsStream(call);
+      return;
     case 'host':
       // Consul requires operator:read here; there are no ACLs yet, so every caller may read it.
       if (call.allow('GET')) call.json(200, await agent.host(call.context()));

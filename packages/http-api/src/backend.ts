@@ -102,7 +102,7 @@ export interface OperatorEndpoints {
 export interface KeyringEndpoints {
   /** Runs list / install / use / remove on every member; resolves with Consul's KeyringResponse list, rejects
    * (RefusedError, Consul's text) unless every member applied a change. */
-  operation(op: 'list' | 'install' | 'use' | 'remove', key?: string): Promise<unknown[]>;
+  operation(op: 'list' | 'install' | 'use' | 'remove', key?: string, opts?: { localOnly?: boolean; token?: string }): Promise<unknown[]>;
 }
 
 /** A request answered by another agent: what the HTTP layer read of it. */

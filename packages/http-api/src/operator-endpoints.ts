@@ -1,6 +1,7 @@
 // /v1/operator/raft/configuration and DELETE /v1/operator/raft/peer: the Raft configuration as Consul shows it,
 // answered by the agent through ApiBackend.operator (servers only; clients forward to a server).
 
+import { parseGoBool } from '@conclave/toolkit';
 import { NoLeaderError } from '@conclave/state';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
@@ -27,13 +28,23 @@ export async function handleOperator(call: ApiCall): Promise<void> {
       call.checkDatacenter();
       const keyring = call.backend.keyring;
       if (!keyring) throw new ApiError(500, 'gossip is not running on this agent');
+      // Consul's local-only: this datacenter's LAN pool alone, for lists only.
+      const rawLocal = call.query.empty ? '' : (call.query.get('local-only') ?? '');
+      let localOnly = false;
+      if (rawLocal !== '') {
+        const b = parseGoBool(rawLocal);
+        if (b === undefined) throw new ApiError(400, `Error parsing local-only: strconv.ParseBool: parsing ${JSON.stringify(rawLocal)}: invalid syntax`);
+        if (b && op !== 'list') throw new ApiError(400, 'Invalid use of local-only: local-only can only be set for list requests');
+        localOnly = b;
+      }
+      const opts = { localOnly, token: call.token() };
       if (op === 'list') {
-        call.json(200, await keyring.operation('list'));
+        call.json(200, await keyring.operation('list', undefined, opts));
         return;
       }
       const body = (await call.readJson()) as { Key?: unknown } | null | undefined;
       if (typeof body?.Key !== 'string' || body.Key === '') throw new ApiError(400, 'Request decode failed: a Key is required');
-      await keyring.operation(op, body.Key);
+      await keyring.operation(op, body.Key, opts);
       call.ok();
       return;
     }

@@ -89,6 +89,9 @@ export class InmemSink implements MetricSink {
   private readonly intervals: Interval[] = [];
   private current: Interval | undefined;
   private currentEnd = 0;
+  /** Streams (GET /v1/agent/metrics/stream): told of each interval's summary when it ends. */
+  private readonly listeners = new Set<(summary: MetricsSummary) => void>();
+  private endTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: InmemSinkOptions = {}) {
     this.intervalMs = options.intervalMs ?? 10_000;
@@ -124,7 +127,38 @@ export class InmemSink implements MetricSink {
   display(): MetricsSummary {
     this.interval();
     const n = this.intervals.length;
-    const intv = this.intervals[n === 1 ? 0 : n - 2];
+    return this.summary(this.intervals[n === 1 ? 0 : n - 2]!);
+  }
+
+  /**
+   * go-metrics' Stream: `listener` is given the summary of each interval when it ends (the current one first),
+   * until the returned function is called. A timer rolls the interval over at its end even when no metric is
+   * written then (go-metrics waits for the next write; the agent's runtime gauges make that about the same).
+   */
+  stream(listener: (summary: MetricsSummary) => void): () => void {
+    this.listeners.add(listener);
+    this.armEnd();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) {
+        clearTimeout(this.endTimer);
+        this.endTimer = undefined;
+      }
+    };
+  }
+
+  private armEnd(): void {
+    if (this.endTimer !== undefined || this.listeners.size === 0) return;
+    this.interval();
+    this.endTimer = setTimeout(() => {
+      this.endTimer = undefined;
+      this.interval();
+      this.armEnd();
+    }, Math.max(0, this.currentEnd - this.now()) + 1);
+    this.endTimer.unref?.();
+  }
+
+  private summary(intv: Interval): MetricsSummary {
     const gauges = [...intv.gauges].sort(byHash).map(([, g]) => ({ Name: g.name, Value: float32Shortest(g.value), Labels: labelsOf(g.key) }));
     return {
       Timestamp: goUtcString(intv.start),
@@ -170,8 +204,16 @@ export class InmemSink implements MetricSink {
     if (this.current && now < this.currentEnd && now >= this.current.start) return this.current;
     const start = now - (((now % this.intervalMs) + this.intervalMs) % this.intervalMs);
     if (this.current && this.current.start === start) return this.current;
+    const ended = this.current;
     this.current = new Interval(start);
     this.currentEnd = start + this.intervalMs;
+    if (ended && this.listeners.size > 0) {
+      // Told after the metric write that rolled the interval over, not inside it.
+      const summary = this.summary(ended);
+      queueMicrotask(() => {
+        for (const l of this.listeners) l(summary);
+      });
+    }
     this.intervals.push(this.current);
     // go-metrics prunes once the count reaches the maximum, keeping the last maxIntervals.
     if (this.intervals.length >= this.maxIntervals) this.intervals.splice(0, this.intervals.length - this.maxIntervals);

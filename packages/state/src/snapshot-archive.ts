@@ -12,7 +12,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, gunzip, gunzipSync, gzipSync } from 'node:zlib';
+import { createGzip, gunzip, gunzipSync, gzipSync } from './lazy-zlib.js';
 import { TarError, readTar, tarEnd, tarHeader, tarPadding, writeTar } from '@conclave/toolkit';
 import { yieldToLoop } from './snapshot-stream.js';
 

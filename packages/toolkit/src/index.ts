@@ -6,6 +6,7 @@ export { TokenBucket } from './token-bucket.js';
 export { sha256Base64 } from './sha256.js';
 export { deepEqual } from './deep-equal.js';
 export { nodeHttp } from './node-http.js';
+export { lazyNode } from './lazy-node.js';
 export { writeFileDurable, writeFileDurableSync, type DurableWriteOptions } from './durable-write.js';
 export { goBoolErrorText, parseGoBool } from './go-bool.js';
 export { DurationError, formatGoDuration, parseGoDuration, parseGoDurationBig } from './go-duration.js';

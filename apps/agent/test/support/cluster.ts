@@ -30,6 +30,8 @@ export async function allocate(name: string, server: boolean, root = mkdtempSync
 export async function startClusterAgent(
   spec: { name: string; server: boolean; dataDir: string; ports: ClusterAgent['ports'] },
   args: string[],
+  /** Extra environment (e.g. NODE_OPTIONS for a probe). */
+  env: NodeJS.ProcessEnv = {},
 ): Promise<ClusterAgent> {
   const argv = [
     CONCLAVE_BIN,
@@ -56,7 +58,7 @@ export async function startClusterAgent(
     ...(spec.ports.serfWan !== undefined ? ['-serf-wan-port', String(spec.ports.serfWan)] : []),
     ...args,
   ];
-  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

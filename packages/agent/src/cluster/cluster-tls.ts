@@ -7,7 +7,8 @@
 //   verify_server_hostname dials accept only a certificate for server.<dc>.<domain>, and the server port accepts
 //                          Raft only from such a certificate: a client certificate cannot act as a server.
 import { X509Certificate } from 'node:crypto';
-import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { lazyNode } from '@conclave/toolkit';
 import type { IncomingMessage } from 'node:http';
 import type { TlsDialOptions } from '@conclave/raft';
 import type { AgentConfig, TlsSettings } from '../config/agent-config.js';
@@ -42,7 +43,7 @@ export class ClusterTls {
         rejectUnauthorized: s.verifyOutgoing === true,
         // Servers are dialled by IP: the certificate is checked for the server name, or only for the CA.
         servername: serverName,
-        checkServerIdentity: s.verifyServerHostname ? (_host: string, cert: PeerCertificate) => checkServerIdentity(serverName, cert) : () => undefined,
+        checkServerIdentity: s.verifyServerHostname ? (_host: string, cert: PeerCertificate) => lazyNode.tls().checkServerIdentity(serverName, cert) : () => undefined,
       };
     }
     this.settings = s;

@@ -13,6 +13,9 @@ export interface KnownPeersSnapshot {
   left: boolean;
 }
 
+/** The WAN pool's file beside the LAN's (Consul keeps serf/remote.snapshot beside serf/local.snapshot). */
+export const WAN_PEERS_FILE = 'known-peers-wan.json';
+
 export class KnownPeers {
   private readonly file: string;
   private current: KnownPeersSnapshot;
@@ -21,9 +24,9 @@ export class KnownPeers {
   /** Set by recordLeave: later membership changes of this run (the leave itself, shutdown) are not recorded. */
   private frozen = false;
 
-  /** An empty dir (dev mode) keeps nothing. */
-  constructor(dataDir: string) {
-    this.file = dataDir ? join(dataDir, 'serf', 'known-peers.json') : '';
+  /** An empty dir (dev mode) keeps nothing. `file`: the LAN pool's by default, WAN_PEERS_FILE for the WAN's. */
+  constructor(dataDir: string, file = 'known-peers.json') {
+    this.file = dataDir ? join(dataDir, 'serf', file) : '';
     this.current = this.read();
     this.atStart = this.current;
   }

@@ -1,25 +1,28 @@
-// Agent-to-server RPC: WebSocket connections on the server port (path `/rpc`) carrying msgpackr frames.
-// Request [id, method, args]; response [id, error | null, result]. Requests multiplex on one connection per
-// server; a broken connection fails its requests at once so the caller can try another server. A typed log
-// error (NoLeaderError, ...) travels as its `code` and is rebuilt as the same class on the caller.
+// Agent-to-server RPC: msgpackr frames on the server port, multiplexed by request id. Request [id, method, args];
+// response [id, error | null, result]. A broken connection fails its requests at once so the caller can try
+// another server. A typed log error (NoLeaderError, ...) travels as its `code` and is rebuilt as the same class on
+// the caller. The frames travel on plain TCP (the protocol byte, then length-prefixed frames), or on a WebSocket
+// when the cluster runs TLS (rpc-channel.ts; docs/architecture.md says why there are two carriers).
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { Packr } from 'msgpackr';
-import type { ClientOptions, RawData, WebSocket as WsSocket } from 'ws';
+import type { RawData, WebSocket as WsSocket, WebSocketServer as WsServer } from 'ws';
 import type { TlsDialOptions } from '@conclave/raft';
 import { RateLimitedError, TokenBucket } from '@conclave/toolkit';
 import { rebuildLogError } from '@conclave/state';
+import { ConnectError, FramedChannel, RPC_PROTOCOL_BYTE, WsChannel, type RpcChannel } from './rpc-channel.js';
+import { FrameDecoder, MAX_RPC_FRAME, encodeFrame } from './rpc-frames.js';
 
-// ws is CommonJS: an ESM `import` makes Node scan its sources for export names (cjs-module-lexer), hot enough
-// to start the optimizing compiler, which costs an idle client agent several MB of RSS. require() skips that.
-const { WebSocket, WebSocketServer } = createRequire(import.meta.url)('ws') as typeof import('ws');
-type WebSocket = WsSocket;
-
-export const RPC_PATH = '/rpc';
+export { RPC_PATH } from './rpc-channel.js';
 
 /** How long a request or write waits for a server or a leader to be known (Consul's rpc_hold_timeout). */
 export const RPC_HOLD_TIMEOUT_MS = 7000;
+
+/** Calls are refused (not queued) once this much is waiting to be sent to one server: a server that stopped
+ * reading must not make a caller's memory grow without end. */
+export const MAX_RPC_SEND_BUFFER = 2 * MAX_RPC_FRAME;
 
 export type RpcHandler = (method: string, args: unknown) => Promise<unknown>;
 
@@ -41,48 +44,96 @@ export class RpcError extends Error {
 }
 
 const packr = new Packr({ useRecords: false, moreTypes: true });
-const MAX_PAYLOAD = 64 << 20;
 
+/** The server side: takes connections of either carrier and answers each request with the handler. */
 export class RpcServer {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
+  private wss: WsServer | undefined;
+  private readonly framed = new Set<Socket>();
 
   constructor(private readonly handler: RpcHandler) {}
 
+  /** A WebSocket upgrade to /rpc (a TLS cluster, or a client that predates the plain protocol). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    // Servers load ws for Raft anyway; required here so that importing this file loads nothing of it.
+    if (!this.wss) {
+      const { WebSocketServer } = createRequire(import.meta.url)('ws') as typeof import('ws');
+      this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_RPC_FRAME });
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.acceptWs(ws));
   }
 
-  private accept(ws: WebSocket): void {
-    ws.on('error', () => ws.terminate());
-    ws.on('message', (raw: RawData) => {
-      let id: number;
-      let method: string;
-      let args: unknown;
+  /** A plain connection whose protocol byte the server port has read: acknowledge it, then serve frames. */
+  acceptFramed(socket: Socket): void {
+    this.framed.add(socket);
+    socket.setNoDelay(true);
+    const decoder = new FrameDecoder(MAX_RPC_FRAME);
+    const cut = () => socket.destroy();
+    // Backpressure: a peer that sends requests but does not read the answers stops being read from once its
+    // answers fill the socket's buffer, and is read again when they drain — memory stays bounded per connection.
+    const reply = (payload: Uint8Array) => {
+      if (socket.destroyed) return;
+      if (!socket.write(encodeFrame(payload))) socket.pause();
+    };
+    socket.on('drain', () => socket.resume());
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Buffer[];
       try {
-        [id, method, args] = packr.unpack(raw as Buffer) as [number, string, unknown];
+        frames = decoder.push(chunk);
       } catch {
-        ws.terminate(); // a peer speaking nonsense is cut off
+        cut(); // a length over the limit: the peer is cut off before any of it is kept
         return;
       }
-      this.handler(method, args).then(
-        (result) => send(ws, [id, null, result]),
-        (err: unknown) => {
-          const e = err as Error & { status?: number; code?: unknown };
-          const code = typeof e?.code === 'string' ? e.code : undefined;
-          send(ws, [id, { message: e?.message ?? String(err), status: e?.status, code }, null]);
-        },
-      );
+      for (const f of frames) {
+        if (socket.destroyed) return;
+        this.serve(f, reply, cut);
+      }
     });
+    socket.on('error', cut);
+    socket.once('close', () => this.framed.delete(socket));
+    socket.write(Buffer.of(RPC_PROTOCOL_BYTE));
+  }
+
+  private acceptWs(ws: WsSocket): void {
+    ws.on('error', () => ws.terminate());
+    ws.on('message', (raw: RawData) =>
+      this.serve(
+        raw as Buffer,
+        (payload) => {
+          if (ws.readyState === ws.OPEN) ws.send(payload);
+        },
+        () => ws.terminate(),
+      ),
+    );
+  }
+
+  private serve(raw: Buffer, reply: (payload: Uint8Array) => void, cut: () => void): void {
+    let id: number;
+    let method: string;
+    let args: unknown;
+    try {
+      [id, method, args] = packr.unpack(raw) as [number, string, unknown];
+    } catch {
+      cut(); // a peer speaking nonsense is cut off
+      return;
+    }
+    this.handler(method, args).then(
+      (result) => reply(packr.pack([id, null, result])),
+      (err: unknown) => {
+        const e = err as Error & { status?: number; code?: unknown };
+        const code = typeof e?.code === 'string' ? e.code : undefined;
+        reply(packr.pack([id, { message: e?.message ?? String(err), status: e?.status, code }, null]));
+      },
+    );
   }
 
   close(): void {
-    for (const ws of this.wss.clients) ws.terminate();
-    this.wss.close();
+    for (const s of this.framed) s.destroy();
+    this.framed.clear();
+    if (this.wss) {
+      for (const ws of this.wss.clients) ws.terminate();
+      this.wss.close();
+    }
   }
-}
-
-function send(ws: WebSocket, frame: unknown): void {
-  if (ws.readyState === WebSocket.OPEN) ws.send(packr.pack(frame));
 }
 
 interface Pending {
@@ -92,18 +143,19 @@ interface Pending {
 }
 
 interface Conn {
-  ws: WebSocket;
-  ready: Promise<void>;
+  channel: RpcChannel;
   pending: Map<number, Pending>;
 }
 
 export class RpcClient {
   private readonly conns = new Map<string, Conn>();
+  /** Servers that answered the protocol byte with HTTP (an older version): reached over WebSocket. */
+  private readonly wsOnly = new Set<string>();
   private seq = 0;
   private closed = false;
 
   /**
-   * `tls` is asked at every new connection: undefined means plain `ws://`. `rate` (a client agent's
+   * `tls` is asked at every new connection: undefined means the plain protocol. `rate` (a client agent's
    * limits.rpc_rate) refuses calls over it with Consul's "RPC rate limit exceeded" (answered 429). `onCall` is told
    * of every call made (consul.client.rpc).
    */
@@ -118,8 +170,8 @@ export class RpcClient {
     if (this.closed) throw new RpcError('rpc client closed', true);
     if (this.rate && !this.rate.take()) throw new RateLimitedError('RPC rate limit exceeded');
     this.onCall?.();
-    const conn = this.connect(address);
-    await conn.ready;
+    const conn = await this.ready(address);
+    if (conn.channel.buffered > MAX_RPC_SEND_BUFFER) throw new RpcError(`rpc error: ${address} is not reading: ${conn.channel.buffered} bytes wait to be sent`, true);
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -128,7 +180,7 @@ export class RpcClient {
       }, timeoutMs);
       conn.pending.set(id, { resolve, reject, timer });
       try {
-        conn.ws.send(packr.pack([id, method, args]));
+        conn.channel.send(packr.pack([id, method, args]));
       } catch (err) {
         clearTimeout(timer);
         conn.pending.delete(id);
@@ -142,44 +194,54 @@ export class RpcClient {
     for (const [addr, c] of this.conns) this.drop(addr, c, 'rpc client closed');
   }
 
+  /** The connection to `address`, once ready; a server that speaks only WebSocket is dialled again that way. */
+  private async ready(address: string): Promise<Conn> {
+    for (let attempt = 0; ; attempt++) {
+      const conn = this.connect(address);
+      try {
+        await conn.channel.ready;
+        return conn;
+      } catch (err) {
+        this.drop(address, conn, 'connect failed');
+        if (err instanceof ConnectError && err.wsOnly && attempt === 0) {
+          this.wsOnly.add(address);
+          continue;
+        }
+        throw new RpcError(`rpc error: ${(err as Error).message}`, true);
+      }
+    }
+  }
+
   private connect(address: string): Conn {
     const existing = this.conns.get(address);
     if (existing) return existing;
-    const tls = this.tls();
-    const ws = tls
-      ? // ws types checkServerIdentity as its own legacy hook; at run time the options reach tls.connect as they are.
-        new WebSocket(`wss://${address}${RPC_PATH}`, { ...tls, perMessageDeflate: false, handshakeTimeout: 2000, maxPayload: MAX_PAYLOAD } as ClientOptions)
-      : new WebSocket(`ws://${address}${RPC_PATH}`, { perMessageDeflate: false, handshakeTimeout: 2000, maxPayload: MAX_PAYLOAD });
     const pending = new Map<number, Pending>();
-    const conn: Conn = {
-      ws,
-      pending,
-      ready: new Promise<void>((resolve, reject) => {
-        ws.once('open', resolve);
-        ws.once('error', (err) => reject(new RpcError(`rpc error: failed to reach ${address}: ${err.message}`, true)));
-      }),
+    const events = {
+      message: (raw: Buffer) => this.receive(address, conn, raw),
+      closed: (why: string) => this.drop(address, conn, `rpc error: ${why}`),
     };
-    conn.ready.catch(() => undefined);
-    ws.on('message', (raw: RawData) => {
-      let frame: [number, { message: string; status?: number; code?: string } | null, unknown];
-      try {
-        frame = packr.unpack(raw as Buffer) as typeof frame;
-      } catch {
-        this.drop(address, conn, `rpc error: bad frame from ${address}`);
-        return;
-      }
-      const p = pending.get(frame[0]);
-      if (!p) return;
-      pending.delete(frame[0]);
-      clearTimeout(p.timer);
-      const e = frame[1];
-      if (e) p.reject((e.code && rebuildLogError(e.code, e.message)) || new RpcError(e.message, false, e.status ?? undefined));
-      else p.resolve(frame[2]);
-    });
-    ws.on('close', () => this.drop(address, conn, `rpc error: connection to ${address} closed`));
-    ws.on('error', () => this.drop(address, conn, `rpc error: connection to ${address} failed`));
+    const tls = this.tls();
+    const channel = tls || this.wsOnly.has(address) ? new WsChannel(address, tls, events) : new FramedChannel(address, events);
+    const conn: Conn = { channel, pending };
     this.conns.set(address, conn);
     return conn;
+  }
+
+  private receive(address: string, conn: Conn, raw: Buffer): void {
+    let frame: [number, { message: string; status?: number; code?: string } | null, unknown];
+    try {
+      frame = packr.unpack(raw) as typeof frame;
+    } catch {
+      this.drop(address, conn, `rpc error: bad frame from ${address}`);
+      return;
+    }
+    const p = conn.pending.get(frame[0]);
+    if (!p) return;
+    conn.pending.delete(frame[0]);
+    clearTimeout(p.timer);
+    const e = frame[1];
+    if (e) p.reject((e.code && rebuildLogError(e.code, e.message)) || new RpcError(e.message, false, e.status ?? undefined));
+    else p.resolve(frame[2]);
   }
 
   private drop(address: string, conn: Conn, why: string): void {
@@ -189,8 +251,6 @@ export class RpcClient {
       p.reject(new RpcError(why, true, undefined, true));
     }
     conn.pending.clear();
-    conn.ws.removeAllListeners('message');
-    conn.ws.on('error', () => undefined);
-    if (conn.ws.readyState === WebSocket.OPEN || conn.ws.readyState === WebSocket.CONNECTING) conn.ws.terminate();
+    conn.channel.close();
   }
 }

@@ -1,5 +1,6 @@
-// A server's port: Raft traffic (`/raft`) and agent RPC (`/rpc`: `apply` to the Raft log, `http` answered by
-// this server's own HTTP API) on one listener. Loaded only by server agents.
+// A server's port: Raft traffic (`/raft`) and agent RPC (plain frames, or `/rpc` over WebSocket: `apply` to the
+// Raft log, `http` answered by this server's own HTTP API) on one listener. Loaded only by server agents.
+import type { Duplex } from 'node:stream';
 import type { Logger } from '@conclave/toolkit';
 import type { Command } from '@conclave/state';
 import { LoopbackHttp } from './forwarding.js';
@@ -8,6 +9,7 @@ import { RpcServer, RPC_PATH } from './rpc.js';
 import { serverRpcHandler } from './server-rpc.js';
 import { ServerPort } from './server-port.js';
 import type { ClusterTls } from './cluster-tls.js';
+import type { CoordinateBatcher } from './coordinate-batcher.js';
 
 export class ServerListener {
   private readonly loopback: LoopbackHttp;
@@ -28,10 +30,12 @@ export class ServerListener {
     aclResolve?: (secret: string) => unknown,
     /** Checks an `apply` RPC's token against its command; undefined with ACLs off. */
     authorizeApply?: (token: string, command: Command) => void | Promise<void>,
+    /** What else the RPC handler answers with (server-rpc.ts). */
+    extra: Pick<Parameters<typeof serverRpcHandler>[0], 'coordinates' | 'keyring'> = {},
   ) {
     this.port = new ServerPort(tls.serverOptions());
     this.loopback = new LoopbackHttp(http);
-    const handler = serverRpcHandler({ log: raftServer.log, http: this.loopback, aclResolve, authorizeApply });
+    const handler = serverRpcHandler({ log: raftServer.log, http: this.loopback, aclResolve, authorizeApply, ...extra });
     this.rpcServer = new RpcServer(
       onRequest
         ? (method, args) => {
@@ -49,14 +53,14 @@ export class ServerListener {
       }
       raftServer.transport.handleUpgrade(req, socket, head);
     });
+    // limits.rpc_max_conns_per_client counts RPC connections from one IP, plain and WebSocket alike.
     const open = new Map<string, number>();
-    this.port.route(RPC_PATH, (req, socket, head) => {
-      const ip = req.socket.remoteAddress ?? '';
+    const admit = (ip: string, socket: Duplex): boolean => {
       const n = open.get(ip) ?? 0;
       if (rpcMaxConnsPerClient > 0 && n >= rpcMaxConnsPerClient) {
         logger.warn('Refused RPC connection: too many from one client', { from: ip, limit: rpcMaxConnsPerClient });
         socket.destroy();
-        return;
+        return false;
       }
       open.set(ip, n + 1);
       socket.once('close', () => {
@@ -64,7 +68,13 @@ export class ServerListener {
         if (left <= 0) open.delete(ip);
         else open.set(ip, left);
       });
-      this.rpcServer.handleUpgrade(req, socket, head);
+      return true;
+    };
+    this.port.route(RPC_PATH, (req, socket, head) => {
+      if (admit(req.socket.remoteAddress ?? '', socket)) this.rpcServer.handleUpgrade(req, socket, head);
+    });
+    this.port.onFramed((socket) => {
+      if (admit(socket.remoteAddress ?? '', socket)) this.rpcServer.acceptFramed(socket);
     });
   }
 

@@ -23,6 +23,9 @@ export interface WanFederationOptions {
   coordinates?: boolean;
   /** Agent's logger; the pool logs as agent.server.serf.wan / memberlist.wan. */
   logger: Logger;
+  /** Where the WAN members last seen alive are kept, so a restarted server rejoins the federation by itself
+   * (Consul's serf/remote.snapshot); undefined keeps nothing. */
+  knownPeers?: { save(peers: string[]): void };
 }
 
 export class WanFederation {
@@ -51,11 +54,24 @@ export class WanFederation {
       const word = { join: 'EventMemberJoin', leave: 'EventMemberLeave', fail: 'EventMemberFailed' }[ev];
       pool.node.on(ev, (m) => serf.info(`serf: ${word}: ${m.name} ${m.host}`));
     }
+    const peers = o.knownPeers;
+    if (peers) {
+      for (const ev of ['join', 'leave', 'fail', 'update', 'reap'] as const) {
+        pool.node.on(ev, () =>
+          peers.save(pool.members().filter((m) => m.Status === MemberStatusCode.alive).map((m) => `${m.Addr}:${m.Port}`).filter((a) => a !== pool.address)),
+        );
+      }
+    }
     return new WanFederation(pool, o.datacenter);
   }
 
   get address(): string {
     return this.pool.address;
+  }
+
+  /** The pool's gossip node (keyring queries run on it). */
+  get gossip() {
+    return this.pool.node;
   }
 
   members(): ConsulMember[] {

@@ -131,6 +131,11 @@ export interface AgentConfig {
   disableCoordinates: boolean;
   syncCoordinateIntervalMinNs: number;
   syncCoordinateRateTarget: number;
+  /** consul { coordinate { update_period, update_batch_size, update_max_batches } }: how a server batches the
+   * coordinate updates it receives (Consul's defaults 5 s, 128, 5; cluster/coordinate-batcher.ts). */
+  coordinateUpdatePeriodNs: number;
+  coordinateUpdateBatchSize: number;
+  coordinateUpdateMaxBatches: number;
   raftMultiplier: number;
   /** raft_snapshot_threshold (Consul's default 16384). */
   raftSnapshotThreshold: number;
@@ -216,6 +221,9 @@ export function defaultConfig(hostname: string): AgentConfig {
     disableCoordinates: false,
     syncCoordinateIntervalMinNs: 15e9,
     syncCoordinateRateTarget: 64,
+    coordinateUpdatePeriodNs: 5e9,
+    coordinateUpdateBatchSize: 128,
+    coordinateUpdateMaxBatches: 5,
     raftMultiplier: 5,
     raftSnapshotThreshold: 16384,
     raftTrailingLogs: 10240,

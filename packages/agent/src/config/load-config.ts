@@ -481,7 +481,21 @@ const SCHEMA: Record<string, KeySpec> = {
   ae_interval: ignored('duration'),
   check_deregister_interval_min: ignored('duration'),
   check_reap_interval: ignored('duration'),
-  consul: ignored('object'),
+  consul: {
+    kind: 'object',
+    keys: {
+      coordinate: {
+        kind: 'object',
+        keys: {
+          update_period: { kind: 'duration', set: (c, v: number) => void (c.coordinateUpdatePeriodNs = v) },
+          update_batch_size: { kind: 'number', set: (c, v: number) => void (c.coordinateUpdateBatchSize = v) },
+          update_max_batches: { kind: 'number', set: (c, v: number) => void (c.coordinateUpdateMaxBatches = v) },
+        },
+      },
+      raft: ignored('object'),
+      server: ignored('object'),
+    },
+  },
   revision: ignored('string'),
   segment_limit: ignored('number'),
   segment_name_limit: ignored('number'),

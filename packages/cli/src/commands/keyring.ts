@@ -33,7 +33,7 @@ export function keyring(argv: string[], io: CliIo): Promise<number> {
       list: { kind: 'bool', usage: 'List all keys currently in use within the cluster.' },
       'list-primary': { kind: 'bool', usage: 'List all primary keys currently in use within the cluster.' },
       'relay-factor': { kind: 'int', usage: 'Accepted for compatibility: answers come straight back to the asking server.' },
-      'local-only': { kind: 'bool', usage: 'Accepted for compatibility (there is no WAN pool to leave out).' },
+      'local-only': { kind: 'bool', usage: 'Setting this to true will force the keyring query to only hit local servers (no WAN traffic). This flag can only be set for list queries.' },
     },
     async run(ctx) {
       const f = ctx.flags;
@@ -51,7 +51,7 @@ export function keyring(argv: string[], io: CliIo): Promise<number> {
         if (f.list || f['list-primary']) {
           const primary = f['list-primary'] === true;
           ctx.out(primary ? '==> Gathering installed primary encryption keys...' : '==> Gathering installed encryption keys...');
-          const res = (await client.query<KeyringResponse[]>('operator/keyring')).body ?? [];
+          const res = (await client.query<KeyringResponse[]>('operator/keyring', f['local-only'] === true ? { 'local-only': 'true' } : undefined)).body ?? [];
           for (const r of res) {
             const pool = r.WAN ? 'WAN' : `${r.Datacenter} (LAN)${r.Segment ? ` [${r.Segment}]` : ''}`;
             ctx.out('');
