@@ -178,3 +178,56 @@ export const NODE_INFO_TYPE = struct('NodeInfo', {
   Services: slice(ptr(NODE_SERVICE_TYPE)),
   Checks: slice(ptr(HEALTH_CHECK_TYPE)),
 });
+
+// The ACL lists (issue 21: "the ACL list endpoints once they exist"). Consul's structs for them
+// (agent/structs/acl.go): RaftIndex fields are `bexpr:"-"` on ACLRole, while the list stubs carry CreateIndex and
+// ModifyIndex as fields of their own. A time.Time (CreateTime, ExpirationTime) is a struct without exported fields:
+// a valid selector that no operator applies to, as go-bexpr sees it.
+const uint64: GoType = { kind: 'uint64' };
+const bytes: GoType = { kind: 'slice', elem: { kind: 'uint8' } };
+const time = struct('Time', {});
+const policyLink = struct('ACLTokenPolicyLink', { ID: str, Name: str });
+const roleLink = struct('ACLTokenRoleLink', { ID: str, Name: str });
+const serviceIdentity = struct('ACLServiceIdentity', { ServiceName: str, Datacenters: strings });
+const nodeIdentity = struct('ACLNodeIdentity', { NodeName: str, Datacenter: str });
+
+/** structs.ACLTokenListStub: /v1/acl/tokens. */
+export const ACL_TOKEN_LIST_STUB_TYPE = struct('ACLTokenListStub', {
+  AccessorID: str,
+  SecretID: str,
+  Description: str,
+  Policies: slice(policyLink),
+  Roles: slice(roleLink),
+  ServiceIdentities: slice(ptr(serviceIdentity)),
+  NodeIdentities: slice(ptr(nodeIdentity)),
+  Local: bool,
+  AuthMethod: str,
+  ExpirationTime: ptr(time),
+  CreateTime: time,
+  Hash: bytes,
+  CreateIndex: uint64,
+  ModifyIndex: uint64,
+  Legacy: bool,
+});
+
+/** structs.ACLPolicyListStub: /v1/acl/policies. */
+export const ACL_POLICY_LIST_STUB_TYPE = struct('ACLPolicyListStub', {
+  ID: str,
+  Name: str,
+  Description: str,
+  Datacenters: strings,
+  Hash: bytes,
+  CreateIndex: uint64,
+  ModifyIndex: uint64,
+});
+
+/** structs.ACLRole: /v1/acl/roles. */
+export const ACL_ROLE_TYPE = struct('ACLRole', {
+  ID: str,
+  Name: str,
+  Description: str,
+  Policies: slice(struct('ACLRolePolicyLink', { ID: str, Name: str })),
+  ServiceIdentities: slice(ptr(serviceIdentity)),
+  NodeIdentities: slice(ptr(nodeIdentity)),
+  Hash: bytes,
+});
