@@ -97,6 +97,16 @@ export class AgentFacts {
       serfLan: this.s.membership()?.serfStats(),
       knownServers: cfg.server ? undefined : this.knownServers(),
       tlsExpiry: tlsExpiry(cfg),
+      acl: {
+        enabled: cfg.acl.enabled,
+        defaultPolicy: cfg.acl.defaultPolicy,
+        downPolicy: cfg.acl.downPolicy,
+        tokenTtlMs: cfg.acl.tokenTtlMs,
+        policyTtlMs: cfg.acl.policyTtlMs,
+        roleTtlMs: cfg.acl.roleTtlMs,
+        enableTokenPersistence: cfg.acl.enableTokenPersistence,
+        dataDir: cfg.dataDir,
+      },
     };
   }
 
