@@ -80,10 +80,11 @@ export function serveStream(req: httpTypes.IncomingMessage, res: httpTypes.Serve
   };
   res.on('close', close);
 
-  const send = (w: number, status: number, index: number, contentType: string, body: string) => {
+  const send = (w: number, status: number, index: number, contentType: string, body: string, filtered = false) => {
     if (closed) return;
     const isJson = contentType.startsWith('application/json') && body !== '';
-    const payload = `{"w":${w},"s":${status},"i":${index},${isJson ? `"b":${body}` : `"t":${JSON.stringify(body)}`}}`;
+    // "f": the agent left out what the token may not read (X-Consul-Results-Filtered-By-ACLs), for the page to say so.
+    const payload = `{"w":${w},"s":${status},"i":${index},${filtered ? '"f":1,' : ''}${isJson ? `"b":${body}` : `"t":${JSON.stringify(body)}`}}`;
     // One `data:` line: JSON never holds a raw newline outside strings once compacted; split defensively.
     res.write(`id: ${watches.map((x) => x.index).join(',')}\ndata: ${payload.replace(/\n/g, '\ndata: ')}\n\n`);
     if (res.writableLength > MAX_BUFFERED) res.destroy();
@@ -115,7 +116,7 @@ export function serveStream(req: httpTypes.IncomingMessage, res: httpTypes.Serve
             if (status < 200 || status >= 300) return retry(i, status, body, reply.headers['content-type'] ?? '');
             // A read that cannot block (members, datacenters): read again every POLL_MS, send what changed.
             w.failures = 0;
-            if (body !== w.last) send(i, status, 0, reply.headers['content-type'] ?? '', body);
+            if (body !== w.last) send(i, status, 0, reply.headers['content-type'] ?? '', body, reply.headers['x-consul-results-filtered-by-acls'] === 'true');
             w.last = body;
             w.timer = setTimeout(() => run(i), POLL_MS);
             return;
@@ -126,7 +127,7 @@ export function serveStream(req: httpTypes.IncomingMessage, res: httpTypes.Serve
           // An index that went backwards (a restored snapshot, another server) restarts from it, as Consul's
           // clients do; an unchanged one after a timeout sends nothing.
           w.index = index;
-          if (changed) send(i, status, index, reply.headers['content-type'] ?? '', body);
+          if (changed) send(i, status, index, reply.headers['content-type'] ?? '', body, reply.headers['x-consul-results-filtered-by-acls'] === 'true');
           setImmediate(() => run(i));
         });
       },
