@@ -156,29 +156,6 @@ export const AGENT_MEMBER_TYPE = struct('AgentMember', {
   DelegateCur: { kind: 'uint8' },
 });
 
-/** Every filtered type by the name tools/go-bexpr knows it under. */
-export const FILTER_TYPES = {
-  Node: NODE_TYPE,
-  ServiceNode: SERVICE_NODE_TYPE,
-  NodeService: NODE_SERVICE_TYPE,
-  HealthCheck: HEALTH_CHECK_TYPE,
-  CheckServiceNode: CHECK_SERVICE_NODE_TYPE,
-  AgentService: AGENT_SERVICE_TYPE,
-  AgentMember: AGENT_MEMBER_TYPE,
-} as const;
-
-/** structs.NodeInfo (a NodeDump entry): /v1/internal/ui/nodes. Not in FILTER_TYPES: tools/go-bexpr does not
- * declare it, its fields are Node's plus the two lists whose element types are checked there. */
-export const NODE_INFO_TYPE = struct('NodeInfo', {
-  ID: str,
-  Node: str,
-  Address: str,
-  TaggedAddresses: stringMap,
-  Meta: stringMap,
-  Services: slice(ptr(NODE_SERVICE_TYPE)),
-  Checks: slice(ptr(HEALTH_CHECK_TYPE)),
-});
-
 // The ACL lists (issue 21: "the ACL list endpoints once they exist"). Consul's structs for them
 // (agent/structs/acl.go): RaftIndex fields are `bexpr:"-"` on ACLRole, while the list stubs carry CreateIndex and
 // ModifyIndex as fields of their own. A time.Time (CreateTime, ExpirationTime) is a struct without exported fields:
@@ -231,3 +208,30 @@ export const ACL_ROLE_TYPE = struct('ACLRole', {
   NodeIdentities: slice(ptr(nodeIdentity)),
   Hash: bytes,
 });
+
+/** Every filtered type by the name tools/go-bexpr knows it under. */
+export const FILTER_TYPES = {
+  Node: NODE_TYPE,
+  ServiceNode: SERVICE_NODE_TYPE,
+  NodeService: NODE_SERVICE_TYPE,
+  HealthCheck: HEALTH_CHECK_TYPE,
+  CheckServiceNode: CHECK_SERVICE_NODE_TYPE,
+  AgentService: AGENT_SERVICE_TYPE,
+  AgentMember: AGENT_MEMBER_TYPE,
+  ACLTokenListStub: ACL_TOKEN_LIST_STUB_TYPE,
+  ACLPolicyListStub: ACL_POLICY_LIST_STUB_TYPE,
+  ACLRole: ACL_ROLE_TYPE,
+} as const;
+
+/** structs.NodeInfo (a NodeDump entry): /v1/internal/ui/nodes. Not in FILTER_TYPES: tools/go-bexpr does not
+ * declare it, its fields are Node's plus the two lists whose element types are checked there. */
+export const NODE_INFO_TYPE = struct('NodeInfo', {
+  ID: str,
+  Node: str,
+  Address: str,
+  TaggedAddresses: stringMap,
+  Meta: stringMap,
+  Services: slice(ptr(NODE_SERVICE_TYPE)),
+  Checks: slice(ptr(HEALTH_CHECK_TYPE)),
+});
+
