@@ -215,14 +215,85 @@ type AgentMember struct {
 	DelegateCur uint8
 }
 
+// The ACL list types (Consul 1.8's agent/structs/acl.go). Time stands in for time.Time: go-bexpr sees no exported
+// field in either, and this one decodes from the JSON object the generator writes for a struct.
+type Time struct{ wall, ext int64 }
+
+type ACLTokenPolicyLink struct {
+	ID   string
+	Name string
+}
+
+type ACLTokenRoleLink struct {
+	ID   string
+	Name string
+}
+
+type ACLRolePolicyLink struct {
+	ID   string
+	Name string
+}
+
+type ACLServiceIdentity struct {
+	ServiceName string
+	Datacenters []string
+}
+
+type ACLNodeIdentity struct {
+	NodeName   string
+	Datacenter string
+}
+
+type ACLTokenListStub struct {
+	AccessorID        string
+	SecretID          string
+	Description       string
+	Policies          []ACLTokenPolicyLink
+	Roles             []ACLTokenRoleLink
+	ServiceIdentities []*ACLServiceIdentity
+	NodeIdentities    []*ACLNodeIdentity
+	Local             bool
+	AuthMethod        string
+	ExpirationTime    *Time
+	CreateTime        Time
+	Hash              []byte
+	CreateIndex       uint64
+	ModifyIndex       uint64
+	Legacy            bool
+}
+
+type ACLPolicyListStub struct {
+	ID          string
+	Name        string
+	Description string
+	Datacenters []string
+	Hash        []byte
+	CreateIndex uint64
+	ModifyIndex uint64
+}
+
+type ACLRole struct {
+	ID                string
+	Name              string
+	Description       string
+	Policies          []ACLRolePolicyLink
+	ServiceIdentities []*ACLServiceIdentity
+	NodeIdentities    []*ACLNodeIdentity
+	Hash              []byte
+	RaftIndex         `bexpr:"-"`
+}
+
 var types = map[string]reflect.Type{
-	"Node":             reflect.TypeOf(Node{}),
-	"ServiceNode":      reflect.TypeOf(ServiceNode{}),
-	"NodeService":      reflect.TypeOf(NodeService{}),
-	"HealthCheck":      reflect.TypeOf(HealthCheck{}),
-	"CheckServiceNode": reflect.TypeOf(CheckServiceNode{}),
-	"AgentService":     reflect.TypeOf(AgentService{}),
-	"AgentMember":      reflect.TypeOf(AgentMember{}),
+	"Node":              reflect.TypeOf(Node{}),
+	"ServiceNode":       reflect.TypeOf(ServiceNode{}),
+	"NodeService":       reflect.TypeOf(NodeService{}),
+	"HealthCheck":       reflect.TypeOf(HealthCheck{}),
+	"CheckServiceNode":  reflect.TypeOf(CheckServiceNode{}),
+	"AgentService":      reflect.TypeOf(AgentService{}),
+	"AgentMember":       reflect.TypeOf(AgentMember{}),
+	"ACLTokenListStub":  reflect.TypeOf(ACLTokenListStub{}),
+	"ACLPolicyListStub": reflect.TypeOf(ACLPolicyListStub{}),
+	"ACLRole":           reflect.TypeOf(ACLRole{}),
 }
 
 type testCase struct {

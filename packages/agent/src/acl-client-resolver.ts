@@ -1,6 +1,8 @@
 // A client agent's token resolver: it holds no ACL state, so a token is resolved by a server (the `acl.resolve`
-// RPC answers the token's rules as plain data) and kept for acl.token_ttl. Requests within the TTL cost no
-// server round trip. When no server answers, acl.down_policy decides: extend-cache and async-cache keep using
+// RPC answers the token's rules as plain data) and kept for acl.token_ttl, and no longer than acl.policy_ttl when
+// it draws on policies, nor acl.role_ttl when on roles: the server answers all three together, so the shortest
+// that applies bounds the entry, and a change to a token, a policy or a role is seen within its own TTL. Requests
+// within the TTL cost no server round trip. When no server answers, acl.down_policy decides: extend-cache and async-cache keep using
 // what was cached (async-cache also answers from the stale entry while it refreshes), allow and deny
 // replace the token's rules outright; a token never seen is denied.
 import { sha256Base64 } from '@conclave/toolkit';
@@ -12,6 +14,9 @@ export interface ClientResolverOptions {
   /** Asks a server; resolves null for an unknown token, rejects when no server could answer. */
   fetch(secret: string): Promise<TokenResolution | null>;
   ttlMs: number;
+  /** acl.policy_ttl and acl.role_ttl; default ttlMs. */
+  policyTtlMs?: number;
+  roleTtlMs?: number;
   downPolicy: AclDownPolicy;
   defaultPolicy: 'allow' | 'deny';
   defaultToken(): string;
@@ -20,6 +25,8 @@ export interface ClientResolverOptions {
 
 interface Entry {
   fetchedAt: number;
+  /** How long it may be used: token_ttl, shortened by policy_ttl / role_ttl when it has policies / roles. */
+  ttlMs: number;
   /** undefined: the server said no such token. */
   resolved: ResolvedToken | undefined;
   refreshing?: Promise<ResolvedToken>;
@@ -37,7 +44,7 @@ export class ClientTokenResolver implements AclBackend {
     const digest = sha256Base64(effective);
     const entry = this.cache.get(digest);
     const now = this.now();
-    if (entry && now - entry.fetchedAt < this.o.ttlMs) return answer(entry.resolved);
+    if (entry && now - entry.fetchedAt < entry.ttlMs) return answer(entry.resolved);
     if (entry && this.o.downPolicy === 'async-cache' && entry.resolved) {
       // Answer from the stale entry at once; the refresh replaces it for the next request.
       this.refresh(digest, effective, entry).catch(() => {});
@@ -57,7 +64,7 @@ export class ClientTokenResolver implements AclBackend {
       (r) => {
         const resolved = r ? this.toResolved(r) : undefined;
         if (this.cache.size >= MAX_CACHED) this.cache.clear();
-        this.cache.set(digest, { fetchedAt: this.now(), resolved });
+        this.cache.set(digest, { fetchedAt: this.now(), ttlMs: this.ttlOf(r), resolved });
         return answer(resolved);
       },
       (err: unknown) => {
@@ -79,6 +86,13 @@ export class ClientTokenResolver implements AclBackend {
         if (entry) return answer(entry.resolved);
         throw err;
     }
+  }
+
+  private ttlOf(r: TokenResolution | null): number {
+    let ttl = this.o.ttlMs;
+    if (r?.policyIds?.length) ttl = Math.min(ttl, this.o.policyTtlMs ?? ttl);
+    if (r?.roleIds?.length) ttl = Math.min(ttl, this.o.roleTtlMs ?? ttl);
+    return ttl;
   }
 
   private toResolved(r: TokenResolution): ResolvedToken {

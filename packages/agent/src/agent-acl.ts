@@ -63,6 +63,8 @@ export class AgentAcl implements AgentTokenStore {
       : (this.client = new ClientTokenResolver({
           fetch: fetch!,
           ttlMs: this.settings.tokenTtlMs,
+          policyTtlMs: this.settings.policyTtlMs,
+          roleTtlMs: this.settings.roleTtlMs,
           downPolicy: this.settings.downPolicy,
           defaultPolicy: this.settings.defaultPolicy,
           defaultToken: () => this.tokens.default,

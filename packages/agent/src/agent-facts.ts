@@ -100,6 +100,16 @@ export class AgentFacts {
       serfWan: this.s.wan?.()?.serfStats(),
       knownServers: cfg.server ? undefined : this.knownServers(),
       tlsExpiry: tlsExpiry(cfg),
+      acl: {
+        enabled: cfg.acl.enabled,
+        defaultPolicy: cfg.acl.defaultPolicy,
+        downPolicy: cfg.acl.downPolicy,
+        tokenTtlMs: cfg.acl.tokenTtlMs,
+        policyTtlMs: cfg.acl.policyTtlMs,
+        roleTtlMs: cfg.acl.roleTtlMs,
+        enableTokenPersistence: cfg.acl.enableTokenPersistence,
+        dataDir: cfg.dataDir,
+      },
     };
   }
 

@@ -71,6 +71,40 @@ describe('ClientTokenResolver', () => {
     }
   });
 
+  it('keeps a token made of policies no longer than policy_ttl, of roles no longer than role_ttl', async () => {
+    const clock = { now: 0 };
+    const answers: Record<string, TokenResolution> = {
+      identities: { ...reader, policyIds: [], roleIds: [] },
+      policies: { ...reader, policyIds: ['p1'], roleIds: [] },
+      roles: { ...reader, policyIds: [], roleIds: ['r1'] },
+      both: { ...reader, policyIds: ['p1'], roleIds: ['r1'] },
+    };
+    const calls: string[] = [];
+    const resolver = new ClientTokenResolver({
+      fetch: async (secret) => (calls.push(secret), answers[secret]!),
+      ttlMs: 30_000,
+      policyTtlMs: 10_000,
+      roleTtlMs: 5_000,
+      downPolicy: 'extend-cache',
+      defaultPolicy: 'deny',
+      defaultToken: () => '',
+      now: () => clock.now,
+    });
+    for (const secret of Object.keys(answers)) await resolver.resolve(secret);
+    expect(calls).toHaveLength(4);
+    const refetched = async (at: number) => {
+      clock.now = at;
+      calls.length = 0;
+      for (const secret of Object.keys(answers)) await resolver.resolve(secret);
+      return [...calls].sort();
+    };
+    // Role TTL (5 s) bounds the role-made ones; policy TTL (10 s) the policy-made one; token TTL the rest.
+    expect(await refetched(4_999)).toEqual([]);
+    expect(await refetched(5_000)).toEqual(['both', 'roles']);
+    expect(await refetched(10_000)).toEqual(['both', 'policies', 'roles']);
+    expect(await refetched(30_000)).toEqual(['both', 'identities', 'policies', 'roles']);
+  });
+
   it('uses the agent default token for requests without one', async () => {
     const seen: string[] = [];
     const resolver = new ClientTokenResolver({

@@ -445,6 +445,17 @@ export class CatalogState {
 
   // ---- queries (Consul shapes) ----
 
+  /**
+   * The highest per-service index among the service names `keep` accepts, registered or gone (a name's index
+   * stays after its last instance leaves, so a deregistration moves it); 0 when none. What a services list
+   * filtered by ACLs answers as its index (docs/acl.md).
+   */
+  serviceNamesIndex(keep: (name: string) => boolean): number {
+    let max = 0;
+    for (const [name, i] of this.serviceIndex) if (i > max && keep(name)) max = i;
+    return max;
+  }
+
   /** GET /v1/catalog/nodes: sorted by node name. */
   nodeList(opts: { nodeMeta?: Record<string, string> } = {}, ws?: WatchSet): QueryResult<NodeView[]> {
     ws?.addTopic(TOPIC_NODES);
@@ -731,4 +742,5 @@ export type CatalogReader = Pick<
   | 'serviceChecks'
   | 'checkServiceNodes'
   | 'checksInState'
+  | 'serviceNamesIndex'
 >;

@@ -10,6 +10,8 @@ import { decodePolicyBody, decodeRoleBody, decodeTokenBody, type RoleBody, type 
 import type { ApiCall } from './api-call.js';
 import { ApiError } from './api-error.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
+import { filterList, filterPredicate } from './filters.js';
+import { ACL_POLICY_LIST_STUB_TYPE, ACL_ROLE_TYPE, ACL_TOKEN_LIST_STUB_TYPE } from './filter-types.js';
 
 const NOT_FOUND = 'Invalid URL path: not a recognized HTTP API endpoint';
 const HIDDEN = '<hidden>';
@@ -182,6 +184,7 @@ async function listTokens(call: ApiCall): Promise<void> {
   const role = call.query.empty ? undefined : call.query.get('role');
   const authMethod = call.query.empty ? undefined : call.query.get('authmethod');
   const showSecret = await permitted(call, 'acl', 'write');
+  const pred = filterPredicate(call, ACL_TOKEN_LIST_STUB_TYPE);
   const opts = parseBlockingOptions(call);
   await blockingQuery(
     call,
@@ -196,7 +199,7 @@ async function listTokens(call: ApiCall): Promise<void> {
         .filter(() => !authMethod)
         .sort((x, y) => x.CreateIndex - y.CreateIndex || (x.AccessorID < y.AccessorID ? -1 : 1))
         .map((t) => ({ ...tokenJson(t, showSecret), Legacy: false }));
-      call.jsonWithMeta(200, call.encode(rows), r.index, opts.mode);
+      call.jsonWithMeta(200, call.encode(filterList(rows, pred)), r.index, opts.mode);
     },
   );
 }
@@ -296,6 +299,7 @@ async function policySet(call: ApiCall, id: string | undefined): Promise<void> {
 
 async function listPolicies(call: ApiCall): Promise<void> {
   await requirePermission(call, 'acl', 'read');
+  const pred = filterPredicate(call, ACL_POLICY_LIST_STUB_TYPE);
   const opts = parseBlockingOptions(call);
   await blockingQuery(
     call,
@@ -309,7 +313,7 @@ async function listPolicies(call: ApiCall): Promise<void> {
           const { Rules: _rules, ...stub } = policyJson(p);
           return stub;
         });
-      call.jsonWithMeta(200, call.encode(rows), r.index, opts.mode);
+      call.jsonWithMeta(200, call.encode(filterList(rows, pred)), r.index, opts.mode);
     },
   );
 }
@@ -357,6 +361,7 @@ async function roleSet(call: ApiCall, id: string | undefined): Promise<void> {
 async function listRoles(call: ApiCall): Promise<void> {
   await requirePermission(call, 'acl', 'read');
   const policy = call.query.empty ? undefined : call.query.get('policy');
+  const pred = filterPredicate(call, ACL_ROLE_TYPE);
   const opts = parseBlockingOptions(call);
   await blockingQuery(
     call,
@@ -367,7 +372,7 @@ async function listRoles(call: ApiCall): Promise<void> {
         .filter((x) => !policy || x.Policies.some((p) => p.ID === policy))
         .sort((x, y) => (x.Name < y.Name ? -1 : x.Name > y.Name ? 1 : 0))
         .map(roleJson);
-      call.jsonWithMeta(200, call.encode(rows), r.index, opts.mode);
+      call.jsonWithMeta(200, call.encode(filterList(rows, pred)), r.index, opts.mode);
     },
   );
 }

@@ -99,21 +99,19 @@ export const ENDPOINT_PERMISSIONS: PermissionRow[] = [
   { path: 'catalog/gateway-services/', need: (_c, gw) => read('service', gw), doc: 'service:read on the gateway' },
   { path: 'health/ingress/', need: (_c, name) => read('service', name), doc: 'service:read on the service' },
   { path: 'operator/usage', need: () => read('operator'), doc: 'operator:read' },
-  // The web UI's summaries; Consul filters them entry by entry, these take read on every name until they filter.
-  { path: 'internal/ui/services', need: () => [read('service', ''), read('node', '')], doc: 'service:read and node:read on every name (prefix "")' },
-  { path: 'internal/ui/nodes', need: () => [read('node', ''), read('service', '')], doc: 'node:read and service:read on every name (prefix "")' },
-  { path: 'internal/ui/node/', need: (_c, node) => read('node', node), doc: 'node:read on the node' },
+  // The web UI's summaries, filtered entry by entry as Consul's (ui-endpoints.ts).
+  { path: 'internal/ui/services', need: () => 'handler', doc: 'filtered: the instances with node:read on their node and service:read on their service' },
+  { path: 'internal/ui/nodes', need: () => 'handler', doc: 'filtered: the nodes with node:read; in each, the services and service checks with service:read' },
+  { path: 'internal/ui/node/', need: () => 'handler', doc: 'node:read on the node (else 404 with the filtered header, as Consul); its services and service checks filtered by service:read' },
   // The push stream runs each read it carries through this API with the caller's token, checked as that endpoint.
   { path: 'internal/ui/stream', need: () => 'none', doc: 'none itself; each read it carries is checked as its own endpoint' },
   { path: 'coordinate/datacenters', need: () => 'none', doc: 'none' },
   { path: 'coordinate/node/', need: (_c, node) => read('node', node), doc: 'node:read on the node' },
-  // Consul filters these lists node by node; until they filter, reading all of them takes node:read everywhere.
-  { path: 'coordinate/nodes', need: () => read('node', ''), doc: 'node:read on every node (node_prefix "")' },
-  { path: 'coordinate/update', need: () => write('node', ''), doc: 'node:write on every node (node_prefix "")' },
-  // Consul checks query:read|write on the query's name prefix; until rows resolve IDs to names, any query
-  // operation takes the right on every name.
-  { path: 'query', need: (call) => (isGet(call) ? read('query', '') : write('query', '')), doc: 'query:read to list, query:write to create (query_prefix "")' },
-  { path: 'query/', need: (call, rest) => (isGet(call) || rest.endsWith('/execute') || rest.endsWith('/explain') ? read('query', '') : write('query', '')), doc: 'query:read to read, execute and explain; query:write to change (query_prefix "")' },
+  { path: 'coordinate/nodes', need: () => 'handler', doc: 'filtered: the nodes with node:read' },
+  { path: 'coordinate/update', need: () => 'handler', doc: 'node:write on the body\'s node' },
+  // Prepared queries: Consul's rules on the query's name (query-endpoints.ts).
+  { path: 'query', need: () => 'handler', doc: 'list: filtered, the queries with query:read on their name (unnamed, non-template queries: management only); create: query:write on the name (none for an unnamed query)' },
+  { path: 'query/', need: () => 'handler', doc: 'read, explain: query:read on the query\'s name (unnamed: management only), else 403 `Permission denied`; update, delete: query:write on the stored and the new name; execute: anyone with the ID or name, the instances filtered by node:read and service:read of the query\'s Token, else the caller\'s; stored Tokens shown as `<hidden>` but to management tokens' },
   { path: 'agent/service/', need: () => 'handler', doc: 'service:write on the service (register: the body\'s Name; by ID: the service it names); reading one: service:read' },
   { path: 'agent/check/', need: () => 'handler', doc: 'service:write on the check\'s service, node:write on this agent\'s node for node checks' },
 ];

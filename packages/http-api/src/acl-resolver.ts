@@ -86,7 +86,17 @@ export class StateTokenResolver implements AclBackend {
   resolution(secret: string): TokenResolution | undefined {
     const token = this.state.acl.tokenBySecret(secret);
     if (!token || expired(token, this.now())) return undefined;
-    return { accessorId: token.AccessorID, expirationTime: token.ExpirationTime, ...this.rulesOf(token) };
+    // Which policies and roles went into it, so a client agent keeps it no longer than acl.policy_ttl /
+    // acl.role_ttl when it has any (acl-client-resolver.ts).
+    const roles = token.Roles.map((link) => this.state.acl.role(link.ID)).filter((r) => r !== undefined);
+    const policyIds = new Set([...token.Policies.map((p) => p.ID), ...roles.flatMap((r) => r.Policies.map((p) => p.ID))]);
+    return {
+      accessorId: token.AccessorID,
+      expirationTime: token.ExpirationTime,
+      ...this.rulesOf(token),
+      policyIds: [...policyIds],
+      roleIds: roles.map((r) => r.ID),
+    };
   }
 
   private now(): number {
@@ -165,6 +175,9 @@ export interface TokenResolution {
   management: boolean;
   rules: PolicyRules[];
   expirationTime?: string;
+  /** The policies (the token's and its roles') and roles it was made of; absent from older servers. */
+  policyIds?: string[];
+  roleIds?: string[];
 }
 
 /** The authorizer for a resolution, falling back to the cluster's default policy. */

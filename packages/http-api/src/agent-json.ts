@@ -2,6 +2,7 @@
 // Stats, Meta), /v1/agent/members entries and GET /v1/operator/raft/configuration. The agent hands over plain
 // data (AgentSelfFacts, MemberFacts, RaftConfigurationFacts); the key order here is Consul's and the answer's.
 import { availableParallelism, cpus } from 'node:os';
+import { formatGoDuration } from '@conclave/toolkit';
 
 /** A member as gossip reports it (already in Consul's member shape), or this agent alone when gossip is off. */
 export type MemberFacts =
@@ -54,6 +55,19 @@ export interface AgentSelfFacts {
   knownServers?: number;
   /** When the configured certificates stop being valid (Stats.tls, shown by `conclave info`); absent without TLS. */
   tlsExpiry?: { https?: string; internalRpc?: string };
+  /** The acl { } settings (never the tokens: DebugConfig shows each as "hidden", as Consul's sanitized config). */
+  acl?: AclFacts;
+}
+
+export interface AclFacts {
+  enabled: boolean;
+  defaultPolicy: string;
+  downPolicy: string;
+  tokenTtlMs: number;
+  policyTtlMs: number;
+  roleTtlMs: number;
+  enableTokenPersistence: boolean;
+  dataDir: string;
 }
 
 export interface RaftServerFacts {
@@ -113,6 +127,7 @@ export function selfJson(f: AgentSelfFacts): Record<string, unknown> {
       DNSPort: f.dnsPort,
       EnableScriptChecks: f.enableScriptChecks,
       EnableLocalScriptChecks: f.enableLocalScriptChecks,
+      ...aclDebugJson(f),
     },
     Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 1e-5 },
     Member: memberJson(f.member),
@@ -138,6 +153,39 @@ export function selfJson(f: AgentSelfFacts): Record<string, unknown> {
   };
 }
 
+/** Consul's RuntimeConfig ACL fields as its sanitized DebugConfig shows them: settings as they are, every token
+ * "hidden" whether set or not (so the answer says nothing about which are set). */
+function aclDebugJson(f: AgentSelfFacts): Record<string, unknown> {
+  const a: AclFacts = f.acl ?? { enabled: false, defaultPolicy: 'allow', downPolicy: 'extend-cache', tokenTtlMs: 30_000, policyTtlMs: 30_000, roleTtlMs: 30_000, enableTokenPersistence: false, dataDir: '' };
+  const ttl = (ms: number) => formatGoDuration(ms * 1e6);
+  return {
+    ACLEnableKeyListPolicy: false,
+    ACLInitialManagementToken: 'hidden',
+    ACLResolverSettings: {
+      ACLDefaultPolicy: a.defaultPolicy,
+      ACLDownPolicy: a.downPolicy,
+      ACLPolicyTTL: ttl(a.policyTtlMs),
+      ACLRoleTTL: ttl(a.roleTtlMs),
+      ACLTokenTTL: ttl(a.tokenTtlMs),
+      ACLsEnabled: a.enabled,
+      Datacenter: f.datacenter,
+      EnterpriseMeta: {},
+      NodeName: f.nodeName,
+    },
+    ACLTokenReplication: false,
+    ACLTokens: {
+      ACLAgentRecoveryToken: 'hidden',
+      ACLAgentToken: 'hidden',
+      ACLDefaultToken: 'hidden',
+      ACLReplicationToken: 'hidden',
+      DataDir: a.dataDir,
+      EnablePersistence: a.enableTokenPersistence,
+      EnterpriseConfig: {},
+    },
+    ACLsEnabled: a.enabled,
+  };
+}
+
 /** Certificate expiry per listener, and the days left (an operator's `conclave info` shows it before it bites). */
 function tlsStatsJson(e: NonNullable<AgentSelfFacts['tlsExpiry']>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -149,10 +197,10 @@ function tlsStatsJson(e: NonNullable<AgentSelfFacts['tlsExpiry']>): Record<strin
 
 /** Consul's server and client report different `consul` sections (agent/consul/server.go and client.go Stats). */
 function consulStatsJson(f: AgentSelfFacts): Record<string, string> {
-  // There are no ACLs yet.
-  if (!f.server) return { acl: 'disabled', known_servers: String(f.knownServers ?? 0), server: 'false' };
+  const acl = f.acl?.enabled ? 'enabled' : 'disabled';
+  if (!f.server) return { acl, known_servers: String(f.knownServers ?? 0), server: 'false' };
   return {
-    acl: 'disabled',
+    acl,
     bootstrap: String(f.bootstrap),
     known_datacenters: '1',
     leader: String(f.leader),

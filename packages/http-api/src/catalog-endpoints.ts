@@ -1,13 +1,13 @@
 // /v1/catalog/*: register, deregister, datacenters, nodes, services, service/<name>, node/<node>,
 // node-services/<node>, gateway-services/<gateway>.
 
-import { DecodeError } from '@conclave/toolkit';
+import { DecodeError, type WatchSet } from '@conclave/toolkit';
 import { decodeDeregisterRequest, decodeRegisterRequest, isCommandFailure } from '@conclave/catalog';
 import type { QueryResult } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
-import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
-import { aclFilter, filteredHeaders, markFiltered, requirePermission, wasFiltered } from './acl-enforce.js';
+import { blockingQuery, parseBlockingOptions, type MaybeFiltered } from './blocking-query.js';
+import { aclFilter, filteredHeaders, requirePermission, wasFiltered } from './acl-enforce.js';
 import { filterList, filterMap, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
 import { nearNode, sortNear } from './near-sort.js';
 import { NODE_SERVICE_TYPE, NODE_TYPE, SERVICE_NODE_TYPE } from './filter-types.js';
@@ -30,25 +30,32 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
       const pred = filterPredicate(call, NODE_TYPE);
       const nodeMeta = nodeMetaFilter(call);
       const near = nearNode(call);
-      return read(call, (ws) => call.backend.state.catalog.nodeList({ nodeMeta }, ws), (r) => {
-        const may = aclFilter(call);
-        const nodes = may ? r.value.filter((n) => may('node', 'read', n.Node)) : r.value;
-        if (nodes.length !== r.value.length) markFiltered(call);
-        return sortNear(call, near, filterList(nodes, pred), (n) => n.Node);
-      });
+      const may = aclFilter(call);
+      // Filtered inside the run, so that the blocking loop sees only what the token may read (blocking-query.ts).
+      const run = (ws: WatchSet | undefined) => {
+        const r = call.backend.state.catalog.nodeList({ nodeMeta }, ws);
+        if (!may) return r;
+        const nodes = r.value.filter((n) => may('node', 'read', n.Node));
+        return { index: r.index, value: nodes, filtered: nodes.length !== r.value.length };
+      };
+      return read(call, run, (r) => sortNear(call, near, filterList(r.value, pred), (n) => n.Node), may !== undefined);
     }
     case 'services': {
       if (!call.allow('GET')) return;
       const pred = filterPredicate(call, SERVICE_NODE_TYPE);
       const nodeMeta = nodeMetaFilter(call);
       const catalog = call.backend.state.catalog;
-      return read(call, (ws) => catalog.serviceList({ nodeMeta }, ws), (r) => {
-        const may = aclFilter(call);
-        if (may) {
-          const all = r.value;
-          r = { ...r, value: Object.fromEntries(Object.entries(all).filter(([name]) => may('service', 'read', name))) };
-          if (Object.keys(r.value).length !== Object.keys(all).length) markFiltered(call);
-        }
+      const may = aclFilter(call);
+      const run = (ws: WatchSet | undefined) => {
+        const r = catalog.serviceList({ nodeMeta }, ws);
+        if (!may) return r;
+        const all = Object.entries(r.value);
+        const value = Object.fromEntries(all.filter(([name]) => may('service', 'read', name)));
+        // The index of the services the token may read (each name keeps its index after it is gone).
+        const index = Math.max(catalog.serviceNamesIndex((name) => may('service', 'read', name)), 1);
+        return { index, value, filtered: Object.keys(value).length !== all.length };
+      };
+      return read(call, run, (r) => {
         if (!pred) return r.value;
         // Consul filters the service instances (ServiceNode fields), then unions the tags of those left.
         const out: Record<string, string[]> = {};
@@ -57,6 +64,8 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
           if (kept.length > 0) out[name] = [...new Set(kept.flatMap((s) => s.ServiceTags))].sort();
         }
         return out;
+        // Its index is made of what the token reads (above): a write it cannot see does not move it, and one it can
+        // answers even when the names and tags stay the same (Consul would too: the index moved).
       });
     }
   }
@@ -102,15 +111,24 @@ export async function handleCatalog(call: ApiCall): Promise<void> {
   throw new ApiError(404, 'Invalid URL path: not a recognized HTTP API endpoint');
 }
 
-/** A blocking-capable read answered as JSON with the query headers. */
-export async function read<T>(call: ApiCall, run: Parameters<typeof blockingQuery<T>>[2], shape?: (r: QueryResult<T>) => unknown): Promise<void> {
+/**
+ * A blocking-capable read answered as JSON with the query headers. `aclFiltered`: `run` answers only what the
+ * caller's token may read (and `filtered` when it left something out), so the blocking loop ignores hidden writes.
+ */
+export async function read<T>(
+  call: ApiCall,
+  run: (ws: WatchSet | undefined) => MaybeFiltered<T>,
+  shape?: (r: QueryResult<T>) => unknown,
+  aclFiltered = false,
+): Promise<void> {
   const opts = parseBlockingOptions(call);
   await blockingQuery(call, opts, run, (r) => {
     wasFiltered(call);
     const value = shape ? shape(r) : r.value;
+    const filtered = (r as MaybeFiltered<T>).filtered === true || wasFiltered(call);
     const body = call.encode(value);
-    call.send(200, 'application/json', body, [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(wasFiltered(call))]);
-  });
+    call.send(200, 'application/json', body, [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(filtered)]);
+  }, { aclFiltered });
 }
 
 async function catalogWrite(call: ApiCall, kind: 'register' | 'deregister'): Promise<void> {

@@ -6,7 +6,8 @@ import { isNodeCoordinate, type CoordinateEntry } from '@conclave/state';
 import { DecodeError, isPlainObject } from '@conclave/toolkit';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
-import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
+import { blockingQuery, parseBlockingOptions, type MaybeFiltered } from './blocking-query.js';
+import { aclFilter, filteredHeaders, requirePermission } from './acl-enforce.js';
 
 export async function handleCoordinate(call: ApiCall): Promise<void> {
   const rest = call.rest;
@@ -19,14 +20,22 @@ export async function handleCoordinate(call: ApiCall): Promise<void> {
   if (rest === 'nodes') {
     if (!call.allow('GET')) return;
     const opts = parseBlockingOptions(call);
+    // Consul's filterCoordinates: only the nodes the token may read (node:read), filtered inside the run so a
+    // blocked query does not wake for the others (blocking-query.ts).
+    const may = aclFilter(call);
     return blockingQuery(
       call,
       opts,
-      (ws) => {
+      (ws): MaybeFiltered<CoordinateEntry[]> => {
         const r = call.backend.state.coordinates.list(ws);
-        return { index: r.index, value: r.value.filter((e) => known(call, e)) };
+        const all = r.value.filter((e) => known(call, e));
+        if (!may) return { index: r.index, value: all };
+        const value = all.filter((e) => may('node', 'read', e.Node));
+        return { index: r.index, value, filtered: value.length !== all.length };
       },
-      (r) => call.jsonWithMeta(200, call.encode(r.value), r.index, opts.mode),
+      (r: MaybeFiltered<CoordinateEntry[]>) =>
+        call.send(200, 'application/json', call.encode(r.value), [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(r.filtered === true)]),
+      { aclFiltered: may !== undefined },
     );
   }
   if (rest.startsWith('node/')) {
@@ -52,6 +61,8 @@ export async function handleCoordinate(call: ApiCall): Promise<void> {
     call.checkDatacenter();
     const body = await call.readJson();
     const entry = decodeUpdate(body);
+    // Consul's Coordinate.Update: node:write on the node the coordinate is for.
+    await requirePermission(call, 'node', 'write', entry.Node);
     const result = (await call.backend.log.propose({ type: 'coordinate.batch-update', Updates: [entry] })).result;
     if (isCommandFailure(result)) throw new ApiError(500, result.error);
     return call.ok();

@@ -156,6 +156,59 @@ export const AGENT_MEMBER_TYPE = struct('AgentMember', {
   DelegateCur: { kind: 'uint8' },
 });
 
+// The ACL lists (issue 21: "the ACL list endpoints once they exist"). Consul's structs for them
+// (agent/structs/acl.go): RaftIndex fields are `bexpr:"-"` on ACLRole, while the list stubs carry CreateIndex and
+// ModifyIndex as fields of their own. A time.Time (CreateTime, ExpirationTime) is a struct without exported fields:
+// a valid selector that no operator applies to, as go-bexpr sees it.
+const uint64: GoType = { kind: 'uint64' };
+const bytes: GoType = { kind: 'slice', elem: { kind: 'uint8' } };
+const time = struct('Time', {});
+const policyLink = struct('ACLTokenPolicyLink', { ID: str, Name: str });
+const roleLink = struct('ACLTokenRoleLink', { ID: str, Name: str });
+const serviceIdentity = struct('ACLServiceIdentity', { ServiceName: str, Datacenters: strings });
+const nodeIdentity = struct('ACLNodeIdentity', { NodeName: str, Datacenter: str });
+
+/** structs.ACLTokenListStub: /v1/acl/tokens. */
+export const ACL_TOKEN_LIST_STUB_TYPE = struct('ACLTokenListStub', {
+  AccessorID: str,
+  SecretID: str,
+  Description: str,
+  Policies: slice(policyLink),
+  Roles: slice(roleLink),
+  ServiceIdentities: slice(ptr(serviceIdentity)),
+  NodeIdentities: slice(ptr(nodeIdentity)),
+  Local: bool,
+  AuthMethod: str,
+  ExpirationTime: ptr(time),
+  CreateTime: time,
+  Hash: bytes,
+  CreateIndex: uint64,
+  ModifyIndex: uint64,
+  Legacy: bool,
+});
+
+/** structs.ACLPolicyListStub: /v1/acl/policies. */
+export const ACL_POLICY_LIST_STUB_TYPE = struct('ACLPolicyListStub', {
+  ID: str,
+  Name: str,
+  Description: str,
+  Datacenters: strings,
+  Hash: bytes,
+  CreateIndex: uint64,
+  ModifyIndex: uint64,
+});
+
+/** structs.ACLRole: /v1/acl/roles. */
+export const ACL_ROLE_TYPE = struct('ACLRole', {
+  ID: str,
+  Name: str,
+  Description: str,
+  Policies: slice(struct('ACLRolePolicyLink', { ID: str, Name: str })),
+  ServiceIdentities: slice(ptr(serviceIdentity)),
+  NodeIdentities: slice(ptr(nodeIdentity)),
+  Hash: bytes,
+});
+
 /** Every filtered type by the name tools/go-bexpr knows it under. */
 export const FILTER_TYPES = {
   Node: NODE_TYPE,
@@ -165,6 +218,9 @@ export const FILTER_TYPES = {
   CheckServiceNode: CHECK_SERVICE_NODE_TYPE,
   AgentService: AGENT_SERVICE_TYPE,
   AgentMember: AGENT_MEMBER_TYPE,
+  ACLTokenListStub: ACL_TOKEN_LIST_STUB_TYPE,
+  ACLPolicyListStub: ACL_POLICY_LIST_STUB_TYPE,
+  ACLRole: ACL_ROLE_TYPE,
 } as const;
 
 /** structs.NodeInfo (a NodeDump entry): /v1/internal/ui/nodes. Not in FILTER_TYPES: tools/go-bexpr does not
@@ -178,3 +234,4 @@ export const NODE_INFO_TYPE = struct('NodeInfo', {
   Services: slice(ptr(NODE_SERVICE_TYPE)),
   Checks: slice(ptr(HEALTH_CHECK_TYPE)),
 });
+

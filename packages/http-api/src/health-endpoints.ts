@@ -6,7 +6,7 @@ import type { CatalogReader, HealthEntry, QueryResult, ServiceQueryOptions } fro
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { read } from './catalog-endpoints.js';
-import { filterByAcl } from './acl-enforce.js';
+import { aclFilter } from './acl-enforce.js';
 import { filterList, filterPredicate, nodeMetaFilter, tagFilter } from './filters.js';
 import type { GoType } from './bexpr-fields.js';
 import { nearNode, sortNear } from './near-sort.js';
@@ -67,9 +67,15 @@ export async function handleHealth(call: ApiCall): Promise<void> {
       if (!STATES.has(arg)) throw new ApiError(400, `Invalid check state "${arg}": use any, passing, warning or critical`);
       const nodeMeta = nodeMetaFilter(call);
       const shape = shaped(HEALTH_CHECK_TYPE);
-      return read(call, (ws) => catalog.checksInState(arg, { nodeMeta }, ws), (r) =>
-        shape({ value: filterByAcl(call, r.value, (may, c) => may('node', 'read', c.Node) && (!c.ServiceName || may('service', 'read', c.ServiceName))) }),
-      );
+      const may = aclFilter(call);
+      // Filtered inside the run so a blocked query does not wake for checks the token cannot read.
+      const run = (ws: WatchSet | undefined) => {
+        const r = catalog.checksInState(arg, { nodeMeta }, ws);
+        if (!may) return r;
+        const value = r.value.filter((c) => may('node', 'read', c.Node) && (!c.ServiceName || may('service', 'read', c.ServiceName)));
+        return { index: r.index, value, filtered: value.length !== r.value.length };
+      };
+      return read(call, run, shape, may !== undefined);
     }
   }
   throw new ApiError(404, 'Invalid URL path: not a recognized HTTP API endpoint');

@@ -1,7 +1,7 @@
 // /v1/kv/<key>: GET (recurse, keys + separator, raw), PUT (flags, cas, acquire/release with a session),
 // DELETE (recurse, cas). Keys are the whole decoded path remainder and may contain '/'.
 
-import { parseUint64, uint64ErrorText } from '@conclave/toolkit';
+import { parseUint64, uint64ErrorText, type WatchSet } from '@conclave/toolkit';
 import { isCommandFailure } from '@conclave/catalog';
 import type { QueryResult } from '@conclave/catalog';
 import type { KvEntry } from '@conclave/kv';
@@ -9,7 +9,7 @@ import type { Command } from '@conclave/state';
 import type { ConsistencyMode } from './backend.js';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
-import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
+import { blockingQuery, parseBlockingOptions, type MaybeFiltered } from './blocking-query.js';
 import { aclFilter, filteredHeaders } from './acl-enforce.js';
 import { encodeKvEntries } from './kv-json.js';
 
@@ -40,22 +40,38 @@ function kvGet(call: ApiCall): Promise<void> | void {
   const opts = parseBlockingOptions(call);
   if (!q.empty && q.has('keys')) {
     const sep = q.has('separator') ? q.get('separator')! : q.has('seperator') ? q.get('seperator')! : '';
-    return blockingQuery(call, opts, (ws) => state.keys(key, sep, ws), (r) => {
-      const may = aclFilter(call);
-      const keys = may ? r.value.filter((k) => may('key', 'read', k)) : r.value;
+    const may = aclFilter(call);
+    const run = (ws: WatchSet | undefined): MaybeFiltered<string[]> => {
+      const r = state.keys(key, sep, ws);
+      if (!may) return r;
+      const keys = r.value.filter((k) => may('key', 'read', k));
+      // The index of what the caller may read, as the keys it sees are cut (docs/acl.md).
+      const index = state.indexUnder(key, (k) => may('key', 'read', cutKey(k, key, sep)));
+      return { index: Math.max(index, 1), value: keys, filtered: keys.length !== r.value.length };
+    };
+    return blockingQuery(call, opts, run, (r: MaybeFiltered<string[]>) => {
+      const keys = r.value;
+      const filtered = r.filtered === true;
       if (keys.length === 0 && key !== '') {
-        call.send(404, '', '', [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(keys.length !== r.value.length)]);
+        call.send(404, '', '', [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(filtered)]);
         return;
       }
       const body = call.encode(keys);
-      call.send(200, 'application/json', body, [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(keys.length !== r.value.length)]);
+      call.send(200, 'application/json', body, [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(filtered)]);
     });
   }
   if (!q.empty && q.has('recurse')) {
-    return blockingQuery(call, opts, (ws) => state.list(key, ws), (r) => {
-      const may = aclFilter(call);
-      const entries = may ? r.value.filter((e) => may('key', 'read', e.Key)) : r.value;
-      const filtered = filteredHeaders(entries.length !== r.value.length);
+    const may = aclFilter(call);
+    const run = (ws: WatchSet | undefined): MaybeFiltered<KvEntry[]> => {
+      const r = state.list(key, ws);
+      if (!may) return r;
+      const entries = r.value.filter((e) => may('key', 'read', e.Key));
+      const index = state.indexUnder(key, (k) => may('key', 'read', k));
+      return { index: Math.max(index, 1), value: entries, filtered: entries.length !== r.value.length };
+    };
+    return blockingQuery(call, opts, run, (r: MaybeFiltered<KvEntry[]>) => {
+      const entries = r.value;
+      const filtered = filteredHeaders(r.filtered === true);
       if (entries.length === 0) {
         call.send(404, '', '', [...call.metaHeaders(r.index, opts.mode), ...filtered]);
         return;
@@ -66,6 +82,13 @@ function kvGet(call: ApiCall): Promise<void> | void {
   if (key === '') throw new ApiError(400, 'Missing key name');
   const raw = !q.empty && q.has('raw');
   return blockingQuery(call, opts, (ws) => state.get(key, ws), (r) => answerKey(call, r, raw, opts.mode));
+}
+
+/** The key `?keys&separator=` shows for a stored key: cut after the first separator past the prefix. */
+function cutKey(key: string, prefix: string, separator: string): string {
+  if (!separator) return key;
+  const at = key.indexOf(separator, prefix.length);
+  return at >= 0 ? key.slice(0, at + separator.length) : key;
 }
 
 function answerKey(call: ApiCall, r: QueryResult<KvEntry | undefined>, raw: boolean, mode: ConsistencyMode): void {

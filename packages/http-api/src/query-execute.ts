@@ -73,12 +73,21 @@ export function failoverTargets(svc: PreparedQuery['Service'], known: readonly s
   return out;
 }
 
-export async function executeQuery(call: ApiCall, q: PreparedQuery, limit: number): Promise<QueryExecution> {
+/** With ACLs on, what a query's results are filtered with (Consul: the query's own Token if it has one, else the
+ * caller's): `may` the token's checker, `token` the secret the failover reads carry. */
+export interface QueryAcl {
+  may: (resource: 'node' | 'service', access: 'read', name: string) => boolean;
+  token: string;
+}
+
+export async function executeQuery(call: ApiCall, q: PreparedQuery, limit: number, acl?: QueryAcl): Promise<QueryExecution> {
   const backend = call.backend;
   const local = backend.state.catalog.checkServiceNodes(q.Service.Service);
+  // Consul's filterCheckServiceNodes: an instance needs node:read on its node and service:read on its service.
+  const visible = acl ? local.value.filter((e) => acl.may('node', 'read', e.Node.Node) && acl.may('service', 'read', e.Service.Service)) : local.value;
   const result: QueryExecution = {
     Service: q.Service.Service,
-    Nodes: filterInstances(local.value, q.Service),
+    Nodes: filterInstances(visible, q.Service),
     DNS: { ...q.DNS },
     Datacenter: backend.datacenter,
     Failovers: 0,
@@ -90,7 +99,7 @@ export async function executeQuery(call: ApiCall, q: PreparedQuery, limit: numbe
   const fwd = backend.datacenterForwarder;
   if (result.Nodes.length === 0 && fwd) {
     const known = backend.datacenters?.() ?? [backend.datacenter];
-    const token = call.token();
+    const token = acl ? acl.token : call.token();
     for (const dc of failoverTargets(q.Service, known, backend.datacenter)) {
       result.Failovers++;
       try {

@@ -20,7 +20,7 @@ const PATTERNS = [
   '/v1/operator/raft/peer', '/v1/operator/keyring', '/v1/operator/usage', '/v1/operator/utilization',
   '/v1/operator/autopilot/configuration', '/v1/operator/autopilot/health', '/v1/operator/autopilot/state',
   '/v1/session/create', '/v1/session/destroy/', '/v1/session/renew/', '/v1/session/info/', '/v1/session/node/',
-  '/v1/session/list', '/v1/internal/ui/services', '/v1/internal/ui/nodes', '/v1/internal/ui/node/', '/v1/status/leader', '/v1/status/peers', '/v1/snapshot', '/v1/txn', '/v1/query', '/v1/query/',
+  '/v1/session/list', '/v1/internal/ui/services', '/v1/internal/ui/nodes', '/v1/internal/ui/node/', '/v1/internal/ui/locks/', '/v1/status/leader', '/v1/status/peers', '/v1/snapshot', '/v1/txn', '/v1/query', '/v1/query/',
   '/v1/coordinate/datacenters', '/v1/coordinate/nodes', '/v1/coordinate/node/', '/v1/coordinate/update',
 ];
 

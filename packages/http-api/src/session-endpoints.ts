@@ -1,15 +1,15 @@
 // /v1/session/create|destroy|renew|info|node|list. The session ID is chosen here (the proposer), never in
 // apply; a renew resets the leader's TTL timer and writes nothing to the log, as in Consul.
 
-import { DecodeError } from '@conclave/toolkit';
+import { DecodeError, type WatchSet } from '@conclave/toolkit';
 import { randomUUID } from 'node:crypto';
 import { isCommandFailure } from '@conclave/catalog';
 import { SessionRequestError, decodeSessionRequest } from '@conclave/state';
 import type { Session } from '@conclave/state';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
-import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
-import { filterByAcl, filteredHeaders, requirePermission, wasFiltered } from './acl-enforce.js';
+import { blockingQuery, parseBlockingOptions, type MaybeFiltered } from './blocking-query.js';
+import { aclFilter, filterByAcl, filteredHeaders, requirePermission, wasFiltered } from './acl-enforce.js';
 
 export async function handleSession(call: ApiCall): Promise<void> {
   const rest = call.rest;
@@ -37,7 +37,7 @@ export async function handleSession(call: ApiCall): Promise<void> {
     case 'list':
       if (slash >= 0) return notFoundOr(call, true);
       if (!call.allow('GET')) return;
-      return read(call, (ws) => call.backend.state.sessions.list(ws));
+      return readList(call);
     default:
       call.text(404, 'Invalid URL path: not a recognized HTTP API endpoint');
   }
@@ -95,6 +95,24 @@ function read(
     wasFiltered(call);
     const sessions = filterByAcl(call, r.value, (may, x) => may('session', 'read', x.Node));
     call.send(200, 'application/json', call.encode(sessions.map(sessionJson)), [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(wasFiltered(call))]);
+  });
+}
+
+/** /v1/session/list: the sessions on nodes the token may read sessions of, at the index of those nodes' last
+ * session change, so a session created or destroyed elsewhere neither wakes nor shows (blocking-query.ts). */
+function readList(call: ApiCall): Promise<void> {
+  const opts = parseBlockingOptions(call);
+  const sessions = call.backend.state.sessions;
+  const may = aclFilter(call);
+  const run = (ws: WatchSet | undefined): MaybeFiltered<Session[]> => {
+    const r = sessions.list(ws);
+    if (!may) return r;
+    const value = r.value.filter((x) => may('session', 'read', x.Node));
+    const index = Math.max(sessions.nodeSessionsIndex((node) => may('session', 'read', node)), 1);
+    return { index, value, filtered: value.length !== r.value.length };
+  };
+  return blockingQuery(call, opts, run, (r: MaybeFiltered<Session[]>) => {
+    call.send(200, 'application/json', call.encode(r.value.map(sessionJson)), [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(r.filtered === true)]);
   });
 }
 

@@ -6,7 +6,9 @@
 import type { CheckView, HealthEntry, NodeView, ServiceView } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
-import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
+import { blockingQuery, parseBlockingOptions, type MaybeFiltered } from './blocking-query.js';
+import { aclFilter, filteredHeaders } from './acl-enforce.js';
+import { registerEndpointPermissions } from './acl-permissions.js';
 import { filterList, filterPredicate } from './filters.js';
 import { CHECK_SERVICE_NODE_TYPE, NODE_INFO_TYPE } from './filter-types.js';
 
@@ -43,7 +45,18 @@ export interface UiNodeInfo {
 
 /** True for the paths this file answers (the rest of /v1/internal/ is not served). */
 export function isUiEndpoint(rest: string): boolean {
-  return rest === 'ui/services' || rest === 'ui/nodes' || rest.startsWith('ui/node/');
+  return rest === 'ui/services' || rest === 'ui/nodes' || rest.startsWith('ui/node/') || rest.startsWith('ui/locks/');
+}
+
+// Conclave's own: the keys each session on a node holds, so the node page need not read the whole KV store.
+registerEndpointPermissions([
+  { path: 'internal/ui/locks/', need: (_c, node) => ({ resource: 'session', access: 'read', name: node }), doc: 'session:read on the node; the keys filtered by key:read' },
+]);
+
+/** A lock a session on the node holds: GET /v1/internal/ui/locks/<node>. */
+export interface UiLock {
+  Session: string;
+  Key: string;
 }
 
 export async function handleInternalUi(call: ApiCall): Promise<void> {
@@ -51,6 +64,13 @@ export async function handleInternalUi(call: ApiCall): Promise<void> {
   if (!call.allow('GET')) return;
   const catalog = call.backend.state.catalog;
   const opts = parseBlockingOptions(call);
+  // With ACLs on, every summary holds only what the token may read, entry by entry, as Consul's filterACL does:
+  // an instance needs node:read on its node and service:read on its service; a node, node:read; a node's services
+  // and service checks, service:read (blocking-query.ts keeps hidden changes from waking the caller).
+  const may = aclFilter(call);
+  const aclFiltered = { aclFiltered: may !== undefined };
+  const answer = (status: number, body: string, r: MaybeFiltered<unknown>) =>
+    call.send(status, 'application/json', body, [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(r.filtered === true)]);
   if (rest === 'ui/services') {
     const pred = filterPredicate(call, CHECK_SERVICE_NODE_TYPE);
     if (pred) {
@@ -62,14 +82,19 @@ export async function handleInternalUi(call: ApiCall): Promise<void> {
           const names = catalog.serviceList({}, ws);
           let index = Math.max(names.index, catalog.maxIndex());
           const dump: HealthEntry[] = [];
+          let filtered = false;
           for (const name of Object.keys(names.value)) {
             const r = catalog.checkServiceNodes(name, {}, ws);
             index = Math.max(index, r.index);
-            for (const e of r.value) if (pred(e)) dump.push(e);
+            for (const e of r.value) {
+              if (may && !(may('node', 'read', e.Node.Node) && may('service', 'read', name))) filtered = true;
+              else if (pred(e)) dump.push(e);
+            }
           }
-          return { index, value: dump.map(instanceOf) };
+          return { index, value: dump.map(instanceOf), filtered };
         },
-        (r) => call.jsonWithMeta(200, call.encode(summarizeServices(r.value)), r.index, opts.mode),
+        (r: MaybeFiltered<Instance[]>) => answer(200, call.encode(summarizeServices(r.value)), r),
+        aclFiltered,
       );
     }
     // Unfiltered (the common case, every page load): all checks read once and grouped by node, instead of a
@@ -86,8 +111,13 @@ export async function handleInternalUi(call: ApiCall): Promise<void> {
           else byNode.set(c.Node, [c]);
         }
         const out: Instance[] = [];
+        let filtered = false;
         for (const name of Object.keys(names.value)) {
           for (const sn of catalog.serviceNodes(name, {}, ws).value) {
+            if (may && !(may('node', 'read', sn.Node) && may('service', 'read', name))) {
+              filtered = true;
+              continue;
+            }
             const checks = (byNode.get(sn.Node) ?? []).filter((c) => c.ServiceID === '' || c.ServiceID === sn.ServiceID);
             out.push({
               node: sn.Node,
@@ -101,9 +131,10 @@ export async function handleInternalUi(call: ApiCall): Promise<void> {
             });
           }
         }
-        return { index: catalog.maxIndex(), value: out };
+        return { index: catalog.maxIndex(), value: out, filtered };
       },
-      (r) => call.jsonWithMeta(200, call.encode(summarizeServices(r.value)), r.index, opts.mode),
+      (r: MaybeFiltered<Instance[]>) => answer(200, call.encode(summarizeServices(r.value)), r),
+      aclFiltered,
     );
   }
   if (rest === 'ui/nodes') {
@@ -111,28 +142,85 @@ export async function handleInternalUi(call: ApiCall): Promise<void> {
     return blockingQuery(
       call,
       opts,
-      (ws) => ({ index: catalog.maxIndex(), value: catalog.nodeList({}, ws).value.map((n) => nodeInfo(call, n, ws)) }),
-      (r) => call.jsonWithMeta(200, call.encode(filterList(r.value, pred)), r.index, opts.mode),
+      (ws) => {
+        const all = catalog.nodeList({}, ws).value;
+        const nodes = may ? all.filter((n) => may('node', 'read', n.Node)) : all;
+        let filtered = nodes.length !== all.length;
+        const value = nodes.map((n) => {
+          const info = nodeInfo(call, n, ws);
+          if (!may) return info;
+          const visible = visibleNodeInfo(info, may);
+          if (visible !== info) filtered = true;
+          return visible;
+        });
+        return { index: catalog.maxIndex(), value, filtered };
+      },
+      (r: MaybeFiltered<UiNodeInfo[]>) => answer(200, call.encode(filterList(r.value, pred)), r),
+      aclFiltered,
     );
   }
+  if (rest.startsWith('ui/locks/')) return locks(call, rest.slice('ui/locks/'.length), opts, may);
   const name = rest.slice('ui/node/'.length);
   if (name === '') throw new ApiError(400, 'Missing node name');
   return blockingQuery(
     call,
     opts,
-    (ws) => {
+    (ws): MaybeFiltered<UiNodeInfo | null> => {
       const node = catalog.nodeList({}, ws).value.find((n) => n.Node === name);
-      return { index: catalog.maxIndex(), value: node ? nodeInfo(call, node, ws) : null };
+      const index = catalog.maxIndex();
+      if (!node) return { index, value: null };
+      // A node the token may not read is answered as Consul's filtered dump is: not found, with the header.
+      if (may && !may('node', 'read', node.Node)) return { index, value: null, filtered: true };
+      const info = nodeInfo(call, node, ws);
+      const visible = may ? visibleNodeInfo(info, may) : info;
+      return { index, value: visible, filtered: visible !== info };
     },
-    (r) => {
-      if (r.value === null) {
-        // Consul writes 404 with no body but still sets the query headers.
-        call.jsonWithMeta(404, '', r.index, opts.mode);
-        return;
-      }
-      call.jsonWithMeta(200, call.encode(r.value), r.index, opts.mode);
+    (r: MaybeFiltered<UiNodeInfo | null>) => {
+      // Consul writes 404 with no body but still sets the query headers.
+      if (r.value === null) answer(404, '', r);
+      else answer(200, call.encode(r.value), r);
     },
+    aclFiltered,
   );
+}
+
+/**
+ * The keys held by the sessions on a node (Conclave only, for the UI's node page): sorted by session, then key,
+ * each key filtered by key:read. It wakes on session changes and KV writes, and answers only when the list
+ * changed (a write elsewhere in the KV store moves the table index, not this answer).
+ */
+function locks(call: ApiCall, node: string, opts: ReturnType<typeof parseBlockingOptions>, may: ReturnType<typeof aclFilter>): Promise<void> {
+  if (node === '') throw new ApiError(400, 'Missing node name');
+  const { sessions, kv } = call.backend.state;
+  return blockingQuery(
+    call,
+    opts,
+    (ws): MaybeFiltered<UiLock[]> => {
+      ws?.addPrefix('');
+      const list = sessions.byNodeName(node, ws);
+      const out: UiLock[] = [];
+      let filtered = false;
+      for (const s of list.value) {
+        for (const Key of sessions.heldBy(s.ID)) {
+          if (may && !may('key', 'read', Key)) filtered = true;
+          else out.push({ Session: s.ID, Key });
+        }
+      }
+      return { index: Math.max(list.index, kv.maxIndex()), value: out, filtered };
+    },
+    (r: MaybeFiltered<UiLock[]>) =>
+      call.send(200, 'application/json', call.encode(r.value), [...call.metaHeaders(r.index, opts.mode), ...filteredHeaders(r.filtered === true)]),
+    { unchangedKeepsWaiting: true },
+  );
+}
+
+/** A NodeInfo without the services and service checks the token may not read (node checks stay: the node is
+ * readable); the same object when nothing was left out. */
+function visibleNodeInfo(info: UiNodeInfo, may: NonNullable<ReturnType<typeof aclFilter>>): UiNodeInfo {
+  const services = info.Services.filter((s) => may('service', 'read', s.Service));
+  const checks = info.Checks.filter((c) => !c.ServiceName || may('service', 'read', c.ServiceName));
+  if (services.length === info.Services.length && checks.length === info.Checks.length) return info;
+  return { ...info, Services: services, Checks: checks };
 }
 
 /** One node's NodeInfo: its services (by ID) and all its checks (by CheckID). */

@@ -27,6 +27,39 @@ describe('agent JSON', () => {
     expect(JSON.stringify(self.Coord)).toBe('{"Vec":[0,0,0,0,0,0,0,0],"Error":1.5,"Adjustment":0,"Height":0.00001}');
   });
 
+  it('reports the ACL settings as Consul\'s sanitized DebugConfig does, every token "hidden"', () => {
+    const acl = { enabled: true, defaultPolicy: 'deny', downPolicy: 'async-cache', tokenTtlMs: 30_000, policyTtlMs: 90_000, roleTtlMs: 1_500, enableTokenPersistence: true, dataDir: '/var/lib/conclave' };
+    const self = selfJson(selfFacts({ acl }));
+    const debug = self.DebugConfig as Record<string, unknown>;
+    expect(debug.ACLsEnabled).toBe(true);
+    expect(debug.ACLInitialManagementToken).toBe('hidden');
+    expect(debug.ACLResolverSettings).toEqual({
+      ACLDefaultPolicy: 'deny',
+      ACLDownPolicy: 'async-cache',
+      ACLPolicyTTL: '1m30s',
+      ACLRoleTTL: '1.5s',
+      ACLTokenTTL: '30s',
+      ACLsEnabled: true,
+      Datacenter: 'dc1',
+      EnterpriseMeta: {},
+      NodeName: 'node1',
+    });
+    expect(debug.ACLTokens).toEqual({
+      ACLAgentRecoveryToken: 'hidden',
+      ACLAgentToken: 'hidden',
+      ACLDefaultToken: 'hidden',
+      ACLReplicationToken: 'hidden',
+      DataDir: '/var/lib/conclave',
+      EnablePersistence: true,
+      EnterpriseConfig: {},
+    });
+    expect((self.Stats as Record<string, Record<string, string>>).consul!.acl).toBe('enabled');
+    // Off: the same keys, disabled.
+    const off = selfJson(selfFacts()).DebugConfig as Record<string, unknown>;
+    expect(off.ACLsEnabled).toBe(false);
+    expect((off.ACLResolverSettings as Record<string, unknown>).ACLTokenTTL).toBe('30s');
+  });
+
   it('shapes Raft stats of a server and of a client', () => {
     const server = selfJson(selfFacts({ raft: { kind: 'raft', appliedIndex: 7, state: 'Follower', configuration: { voters: ['a', 'b', 'c'], learners: [] } } }));
     expect((server.Stats as Record<string, unknown>).raft).toEqual({

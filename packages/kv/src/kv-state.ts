@@ -208,6 +208,21 @@ export class KvState {
     return max === 0 ? this.tableIndex : max;
   }
 
+  /**
+   * The highest ModifyIndex among the entries and tombstones under `prefix` whose key `keep` accepts; 0 when
+   * none. A list filtered by ACLs answers this instead of the table's index, so a write the caller cannot read
+   * neither wakes its blocking query nor shows in X-Consul-Index (docs/acl.md).
+   */
+  indexUnder(prefix: string, keep: (key: string) => boolean): number {
+    let max = 0;
+    for (const key of this.sorted.withPrefix(prefix)) {
+      const i = this.entries.get(key)!.ModifyIndex;
+      if (i > max && keep(key)) max = i;
+    }
+    for (const [key, i] of this.tombstones) if (i > max && key.startsWith(prefix) && keep(key)) max = i;
+    return max;
+  }
+
   /** Highest index the KV table (entries and tombstones) has reached. */
   maxIndex(): number {
     return this.tableIndex;
@@ -340,4 +355,4 @@ function ownBytes(value: Uint8Array): Uint8Array {
 }
 
 /** The KV table as readers see it: queries only, nothing that changes it. */
-export type KvReader = Pick<KvState, 'entry' | 'entriesUnder' | 'get' | 'list' | 'keys' | 'maxIndex'>;
+export type KvReader = Pick<KvState, 'entry' | 'entriesUnder' | 'get' | 'list' | 'keys' | 'maxIndex' | 'indexUnder'>;

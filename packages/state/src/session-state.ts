@@ -23,6 +23,8 @@ export interface SessionSnapshot {
   tableIndex: number;
   lockDelays: Array<[string, LockDelay]>;
   clock: number;
+  /** Per node, the index of the last session created or destroyed on it (absent in older snapshots). */
+  nodeIndex?: Array<[string, number]>;
 }
 
 export class SessionState {
@@ -32,6 +34,9 @@ export class SessionState {
   private held = new Map<string, Set<string>>();
   private delays = new Map<string, LockDelay>();
   private tableIndex = 0;
+  /** node -> index of the last session change on it, kept after its sessions are gone (a destroy moves it), so
+   * a session list filtered by ACLs answers an index made only of what the caller may read (nodeSessionsIndex). */
+  private nodeIndex = new Map<string, number>();
   private clock = 0;
 
   constructor(
@@ -89,6 +94,7 @@ export class SessionState {
     let ids = this.byNode.get(session.Node);
     if (!ids) this.byNode.set(session.Node, (ids = new Set()));
     ids.add(session.ID);
+    this.nodeIndex.set(session.Node, index);
     this.changed(index);
     return true;
   }
@@ -116,6 +122,7 @@ export class SessionState {
         this.delays.set(key, { until: typeof now === 'number' && Number.isFinite(now) ? now + delayMs : null, delayMs });
       }
     }
+    this.nodeIndex.set(s.Node, index);
     this.changed(index);
   }
 
@@ -180,6 +187,13 @@ export class SessionState {
     return { index: this.tableIndex, value: ids.map((id) => this.sessions.get(id)!) };
   }
 
+  /** The keys session `id` holds now, sorted (the held set keeps strays after deletes: each is checked). */
+  heldBy(id: string): string[] {
+    const out: string[] = [];
+    for (const key of this.held.get(id) ?? []) if (this.kv.entry(key)?.Session === id) out.push(key);
+    return out.sort();
+  }
+
   /** Every session (for the leader's TTL timers). */
   all(): Session[] {
     return [...this.sessions.values()];
@@ -189,12 +203,20 @@ export class SessionState {
     return this.tableIndex;
   }
 
+  /** The highest index of a session change on a node `keep` accepts; 0 when none (docs/acl.md, blocking). */
+  nodeSessionsIndex(keep: (node: string) => boolean): number {
+    let max = 0;
+    for (const [node, i] of this.nodeIndex) if (i > max && keep(node)) max = i;
+    return max;
+  }
+
   snapshot(): SessionSnapshot {
     return {
       sessions: [...this.sessions.values()],
       tableIndex: this.tableIndex,
       lockDelays: [...this.delays].map(([k, d]) => [k, { ...d }]),
       clock: this.clock,
+      nodeIndex: [...this.nodeIndex],
     };
   }
 
@@ -214,6 +236,10 @@ export class SessionState {
     this.delays = new Map((s?.lockDelays ?? []).map(([k, d]) => [k, { ...d }]));
     this.tableIndex = s?.tableIndex ?? 0;
     this.clock = s?.clock ?? 0;
+    // An older snapshot has no per-node index: the live sessions' give a floor (destroys before it are lost,
+    // so such an index may read lower than before the restore; clients start over when an index goes back).
+    this.nodeIndex = new Map(s?.nodeIndex ?? []);
+    if (!s?.nodeIndex) for (const sess of this.sessions.values()) this.nodeIndex.set(sess.Node, Math.max(this.nodeIndex.get(sess.Node) ?? 0, sess.ModifyIndex));
   }
 }
 
@@ -223,4 +249,4 @@ function checkIds(s: Pick<Session, 'NodeChecks' | 'ServiceChecks'>): string[] {
 }
 
 /** The session table as readers see it: queries only, nothing that changes it. */
-export type SessionReader = Pick<SessionState, 'get' | 'lockDelayed' | 'info' | 'byNodeName' | 'list' | 'all' | 'maxIndex'>;
+export type SessionReader = Pick<SessionState, 'get' | 'lockDelayed' | 'info' | 'byNodeName' | 'list' | 'all' | 'maxIndex' | 'nodeSessionsIndex' | 'heldBy'>;

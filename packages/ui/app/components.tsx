@@ -1,6 +1,8 @@
 // Shared pieces: health shown as a symbol plus a word (never by colour alone), errors with the agent's text.
 import type { ComponentChildren } from 'preact';
 import type { LiveValue } from './live.js';
+import { href, route } from './router.js';
+import { token } from './api.js';
 
 const HEALTH: Record<string, [string, string]> = {
   passing: ['✓', 'passing'],
@@ -37,7 +39,34 @@ export function ErrorBox({ error }: { error: { status: number; text: string } })
             : `The agent answered ${error.status}:`}
       </strong>
       <pre>{error.text}</pre>
+      {error.status === 403 && <Explain403 text={error.text} />}
     </div>
+  );
+}
+
+/** What a 403 means here: the agent's text names the missing permission; the fix is another token. */
+function Explain403({ text }: { text: string }) {
+  const lacks = /lacks permission '([^']+)'(?: on "(.*)")?/.exec(text);
+  const settings = <a href={href(route.value.dc, 'settings')}>Settings</a>;
+  return (
+    <p>
+      {text.trim() === 'ACL not found'
+        ? 'The agent does not know the token this browser sends (deleted or expired?). '
+        : lacks
+          ? `The token ${token.value ? 'set in this browser' : 'the agent uses for anonymous requests'} lacks ${lacks[1]}${lacks[2] !== undefined ? ` on “${lacks[2]}”` : ''}. `
+          : `The ${token.value ? 'token set in this browser' : 'anonymous token'} is not allowed this. `}
+      Set a token that may in {settings}.
+    </p>
+  );
+}
+
+/** Lists the agent filtered by ACLs say so, rather than look complete. */
+export function FilteredNote({ value }: { value: { filtered?: boolean } }) {
+  if (!value.filtered) return null;
+  return (
+    <p class="muted" role="note">
+      Some entries are hidden: the token cannot read them.
+    </p>
   );
 }
 
@@ -45,7 +74,12 @@ export function ErrorBox({ error }: { error: { status: number; text: string } })
 export function Loaded<T>({ value, children }: { value: LiveValue<T>; children: (data: T) => ComponentChildren }) {
   if (value.error) return <ErrorBox error={value.error} />;
   if (value.data === undefined) return <p aria-busy="true">Loading…</p>;
-  return <>{children(value.data)}</>;
+  return (
+    <>
+      {children(value.data)}
+      <FilteredNote value={value} />
+    </>
+  );
 }
 
 export function Page({ title, children }: { title: string; children: ComponentChildren }) {

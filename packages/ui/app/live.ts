@@ -12,6 +12,8 @@ export interface LiveValue<T> {
   index: number;
   /** The agent's error text for a failed read (status ≥ 400), shown as it is. */
   error?: { status: number; text: string };
+  /** The agent left out what the token may not read (X-Consul-Results-Filtered-By-ACLs). */
+  filtered?: boolean;
 }
 
 /** True while the agent cannot be reached: the page shows a retrying banner. */
@@ -21,6 +23,7 @@ interface StreamEvent {
   w: number;
   s: number;
   i: number;
+  f?: number;
   b?: unknown;
   t?: string;
 }
@@ -52,7 +55,7 @@ function apply(values: Signal<LiveValue<unknown>>[], e: StreamEvent): void {
     return;
   }
   offline.value = false;
-  if (e.s >= 200 && e.s < 300) v.value = { data: e.b ?? e.t, index: e.i };
+  if (e.s >= 200 && e.s < 300) v.value = { data: e.b ?? e.t, index: e.i, filtered: e.f === 1 };
   else v.value = { ...v.value, index: e.i, error: { status: e.s, text: (e.t ?? JSON.stringify(e.b)).trim() } };
 }
 
@@ -115,7 +118,8 @@ function openBlocking(paths: string[], values: Signal<LiveValue<unknown>>[]): { 
         const text = await r.text();
         const i = Number(r.headers.get('x-consul-index') ?? 0);
         const json = (r.headers.get('content-type') ?? '').startsWith('application/json') && text !== '';
-        if (i === 0 || i !== index || !r.ok) apply(values, { w, s: r.status, i, ...(json ? { b: JSON.parse(text) } : { t: text }) });
+        const f = r.headers.get('x-consul-results-filtered-by-acls') === 'true' ? 1 : 0;
+        if (i === 0 || i !== index || !r.ok) apply(values, { w, s: r.status, i, f, ...(json ? { b: JSON.parse(text) } : { t: text }) });
         failures = r.ok && i > 0 ? 0 : failures + 1;
       } catch {
         if (abort.signal.aborted) return;

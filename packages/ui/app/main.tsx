@@ -1,17 +1,18 @@
 // The app shell: skip link, navigation, the datacenter picker, the retrying banner, and the page for the URL.
 import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
-import { signal } from '@preact/signals';
+import { effect, signal } from '@preact/signals';
 import { offline } from './live.js';
 import { href, navigate, route } from './router.js';
-import { setToken, token } from './api.js';
-import { Page } from './components.js';
+import { ApiFailure, request, setToken, token } from './api.js';
+import { ErrorBox, Page } from './components.js';
 import { ServicesPage } from './pages/services.js';
 import { ServicePage } from './pages/service.js';
 import { NodesPage } from './pages/nodes.js';
 import { NodePage } from './pages/node.js';
 import { KvPage } from './pages/kv.js';
 import { MembersPage, RaftPage } from './pages/cluster.js';
+import { AclItemPage, AclListPage, type AclKind } from './pages/acl.js';
 
 /** The datacenters, read once at load for the picker (they rarely change; a reload reads them again). */
 const dcList = signal<string[]>([]);
@@ -30,6 +31,26 @@ const PAGES: Array<[string, string]> = [
   ['raft', 'Raft'],
   ['settings', 'Settings'],
 ];
+/** Shown when the agent has ACLs on (its /v1/acl endpoints do not answer 401 `ACL support disabled`). */
+const ACL_PAGES: Array<[string, string]> = [
+  ['tokens', 'Tokens'],
+  ['policies', 'Policies'],
+  ['roles', 'Roles'],
+];
+
+/** Who the token is (GET /v1/acl/token/self): null while unknown, 'off' with ACLs disabled. */
+const self = signal<{ status: number; body: Record<string, unknown> | string } | 'off' | null>(null);
+function readSelf(): void {
+  request('GET', '/v1/acl/token/self').then(
+    (r) => (self.value = { status: r.status, body: r.body as Record<string, unknown> }),
+    (e: ApiFailure) => (self.value = e.status === 401 ? 'off' : { status: e.status, body: e.message }),
+  );
+}
+effect(() => {
+  // Again whenever the token changes (the Settings page sets it).
+  void token.value;
+  readSelf();
+});
 
 function App() {
   const r = route.value;
@@ -39,7 +60,7 @@ function App() {
     if (!r.dc && first) navigate(href(first, 'services'), true);
   }, [r.dc, first]);
   useEffect(() => {
-    const page = PAGES.find(([p]) => p === r.page)?.[1] ?? 'Conclave';
+    const page = [...PAGES, ...ACL_PAGES].find(([p]) => p === r.page)?.[1] ?? 'Conclave';
     document.title = `${r.name ? `${r.name} · ` : ''}${page} · ${r.dc} · Conclave`;
   }, [r]);
   return (
@@ -51,7 +72,7 @@ function App() {
         <span class="brand">Conclave</span>
         <nav aria-label="Main">
           <ul>
-            {PAGES.map(([p, label]) => (
+            {[...PAGES, ...(self.value === 'off' || self.value === null ? [] : ACL_PAGES)].map(([p, label]) => (
               <li key={p}>
                 <a href={href(r.dc, p)} aria-current={r.page === p ? 'page' : undefined}>
                   {label}
@@ -118,6 +139,10 @@ function Routed() {
       return <RaftPage dc={r.dc} />;
     case 'settings':
       return <Settings />;
+    case 'tokens':
+    case 'policies':
+    case 'roles':
+      return r.name ? <AclItemPage key={`${r.page}/${r.name}`} dc={r.dc} kind={r.page as AclKind} id={r.name} /> : <AclListPage key={r.page} dc={r.dc} kind={r.page as AclKind} />;
     default:
       return (
         <Page title="Not found">
@@ -145,7 +170,31 @@ function Settings() {
         <button type="submit">Save token</button>
       </form>
       <p>{token.value ? 'A token is set.' : 'No token is set: requests use the agent\'s default token.'}</p>
+      <WhoAmI />
     </Page>
+  );
+}
+
+/** The token's own description and policies (what it may do), or why it is refused. */
+function WhoAmI() {
+  const s = self.value;
+  if (s === null) return null;
+  if (s === 'off') return <p>ACLs are disabled on this agent: every request is allowed.</p>;
+  if (typeof s.body === 'string') return <ErrorBox error={{ status: s.status, text: s.body }} />;
+  const t = s.body as { AccessorID?: string; Description?: string; Policies?: Array<{ Name: string }>; Roles?: Array<{ Name: string }> };
+  return (
+    <dl>
+      <dt>Accessor ID</dt>
+      <dd>
+        <code>{t.AccessorID}</code>
+      </dd>
+      <dt>Description</dt>
+      <dd>{t.Description || 'none'}</dd>
+      <dt>Policies</dt>
+      <dd>{(t.Policies ?? []).map((p) => p.Name).join(', ') || 'none'}</dd>
+      <dt>Roles</dt>
+      <dd>{(t.Roles ?? []).map((p) => p.Name).join(', ') || 'none'}</dd>
+    </dl>
   );
 }
 

@@ -77,10 +77,11 @@ export function serveStream(req: httpTypes.IncomingMessage, res: httpTypes.Serve
   };
   res.on('close', close);
 
-  const send = (w: number, status: number, index: number, contentType: string, body: string) => {
+  const send = (w: number, status: number, index: number, contentType: string, body: string, filtered = false) => {
     if (closed) return;
     const isJson = contentType.startsWith('application/json') && body !== '';
-    const payload = `{"w":${w},"s":${status},"i":${index},${isJson ? `"b":${body}` : `"t":${JSON.stringify(body)}`}}`;
+    // "f": the agent left out what the token may not read (X-Consul-Results-Filtered-By-ACLs), for the page to say so.
+    const payload = `{"w":${w},"s":${status},"i":${index},${filtered ? '"f":1,' : ''}${isJson ? `"b":${body}` : `"t":${JSON.stringify(body)}`}}`;
     // One `data:` line: JSON never holds a raw newline outside strings once compacted; split defensively.
     res.write(`id: ${watches.map((x) => x.index).join(',')}\ndata: ${payload.replace(/\n/g, '\ndata: ')}\n\n`);
     if (res.writableLength > MAX_BUFFERED) res.destroy();
@@ -103,13 +104,14 @@ export function serveStream(req: httpTypes.IncomingMessage, res: httpTypes.Serve
         const status = reply.status;
         const body = Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength).toString('utf8');
         const contentType = reply.headers['content-type'] ?? '';
+        const filtered = reply.headers['x-consul-results-filtered-by-acls'] === 'true';
         const raw = reply.headers['x-consul-index'];
         const index = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
         if (index === undefined) {
           if (status < 200 || status >= 300) return retry(i, status, body, contentType);
           // A read that cannot block (members, datacenters): read again every POLL_MS, send what changed.
           w.failures = 0;
-          if (body !== w.last) send(i, status, 0, contentType, body);
+          if (body !== w.last) send(i, status, 0, contentType, body, filtered);
           w.last = body;
           w.timer = setTimeout(() => run(i), POLL_MS);
           return;
@@ -120,7 +122,7 @@ export function serveStream(req: httpTypes.IncomingMessage, res: httpTypes.Serve
         // An index that went backwards (a restored snapshot, another server) restarts from it, as Consul's
         // clients do; an unchanged one after a timeout sends nothing.
         w.index = index;
-        if (changed) send(i, status, index, contentType, body);
+        if (changed) send(i, status, index, contentType, body, filtered);
         setImmediate(() => run(i));
       },
       (err: Error) => {

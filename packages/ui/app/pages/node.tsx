@@ -17,10 +17,11 @@ interface Session {
 
 export function NodePage({ dc, name }: { dc: string; name: string }) {
   const q = `?dc=${encodeURIComponent(dc)}`;
-  const [node, sessions, locks] = useLive<[NodeInfo, Session[], Array<{ Key: string; Session?: string }>]>([
+  const [node, sessions, locks] = useLive<[NodeInfo, Session[], Array<{ Key: string; Session: string }>]>([
     `/v1/internal/ui/node/${seg(name)}${q}`,
     `/v1/session/node/${seg(name)}${q}`,
-    `/v1/kv/?recurse&dc=${encodeURIComponent(dc)}`,
+    // Only the keys this node's sessions hold (Conclave's /v1/internal/ui/locks), not the whole KV store.
+    `/v1/internal/ui/locks/${seg(name)}${q}`,
   ]);
   const [failure, setFailure] = useState<ApiFailure>();
   const invalidate = async (id: string) => {
