@@ -4,10 +4,11 @@ import type * as zlib from 'node:zlib';
 import { lazyNode } from '@conclave/toolkit';
 
 type AnyFn = (...args: unknown[]) => unknown;
-const late = <K extends 'createGzip' | 'gunzip' | 'gunzipSync' | 'gzipSync'>(name: K) =>
+const late = <K extends 'createGzip' | 'createGunzip' | 'gunzip' | 'gunzipSync' | 'gzipSync'>(name: K) =>
   ((...args: unknown[]) => (lazyNode.zlib()[name] as AnyFn)(...args)) as unknown as (typeof zlib)[K];
 
 export const createGzip = late('createGzip');
+export const createGunzip = late('createGunzip');
 export const gunzip = late('gunzip');
 export const gunzipSync = late('gunzipSync');
 export const gzipSync = late('gzipSync');

@@ -10,7 +10,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip } from './lazy-zlib.js';
 import { TarError, parseTarHeader } from '@conclave/toolkit';
 import { SNAPSHOT_FORMAT, SnapshotArchiveError, type SnapshotMeta } from './snapshot-archive.js';
 
