@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net from 'node:net';
 import { DnsQueryHandler } from './dns-query-handler.js';
 import { resolveDnsOptions, type DnsServerOptions } from './options.js';
@@ -30,6 +31,21 @@ const TCP_MAX_PENDING = 64;
 const TCP_MAX_CONNECTIONS = 1024;
 /** Attempts to find a port free for both UDP and TCP when `port` is 0. */
 const PORT_ATTEMPTS = 20;
+
+/**
+ * dgram sends every datagram through its socket's lookup (dns.lookup by default, which answers on the next tick)
+ * even when the destination is the IP literal a query came from; answering literals at once takes that hop (a
+ * closure, a nextTick) off every reply. Names still go to dns.lookup.
+ */
+function literalLookup(
+  hostname: string,
+  options: dns.LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = net.isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dns.lookup(hostname, options, callback);
+}
 
 /**
  * Starts a Consul-compatible DNS server over `options.source`, listening on UDP and TCP on one port.
@@ -174,7 +190,7 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
   let udp: dgram.Socket | undefined;
   let port = 0;
   for (let attempt = 0; udp === undefined; attempt++) {
-    const sock = dgram.createSocket(family);
+    const sock = dgram.createSocket({ type: family, lookup: literalLookup });
     const chosen = await bindUdp(sock, opts.port);
     try {
       await listenTcp(chosen);
