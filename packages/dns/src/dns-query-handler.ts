@@ -143,6 +143,11 @@ export class DnsQueryHandler {
     return out;
   }
 
+  /** The wire cache's entry for a query's key, current or not (the UDP readers are handed the current ones). */
+  wireEntry(key: string, transport: DnsTransport): WireEntry | undefined {
+    return this.wire?.get(key, transport);
+  }
+
   /** Stops forwarding (in-flight upstream exchanges are abandoned). */
   close(): void {
     this.recursor?.close();
