@@ -14,6 +14,10 @@ import type { Logger } from '@conclave/toolkit';
  * reader never answers from data older than a returned write.
  */
 
+/** Queries a reader hands over that the main thread has not taken yet, at most (a flood of misses must not queue
+ * without bound in the main thread's message port). */
+const MAX_PENDING = 1024;
+
 /** Cell 0: the data version (as int32); cell 1: the settings epoch (moves on reload). */
 export const VERSION_CELL = 0;
 export const EPOCH_CELL = 1;
@@ -41,6 +45,7 @@ const sock = dgram.createSocket({
   lookup: (host, options, cb) => { const f = net.isIP(host); if (f !== 0) cb(null, host, f); else dns.lookup(host, options, cb); },
 });
 let listening = false;
+let pending = 0;
 sock.on('error', (err) => { if (!listening) parentPort.postMessage({ kind: 'error', message: err.message }); });
 sock.on('message', (msg, rinfo) => {
   if (msg.length > 12 && msg.length <= ${300}) {
@@ -54,10 +59,15 @@ sock.on('message', (msg, rinfo) => {
       return;
     }
   }
+  // Bounded like a socket's receive buffer: past this many queries the main thread has not taken yet, drop.
+  if (pending >= ${MAX_PENDING}) return;
+  pending++;
   parentPort.postMessage({ kind: 'query', message: msg, port: rinfo.port, address: rinfo.address });
 });
 parentPort.on('message', (m) => {
-  if (m.kind === 'entry') {
+  if (m.kind === 'taken') {
+    pending--;
+  } else if (m.kind === 'entry') {
     if (entries.size >= workerData.maxEntries && !entries.has(m.key)) entries.clear();
     entries.set(m.key, { version: m.version, epoch: m.epoch, bytes: Buffer.from(m.bytes) });
   } else if (m.kind === 'close') {
@@ -135,7 +145,10 @@ export class UdpReaders {
         resolve(ok);
       };
       w.on('message', (m: FromReader) => {
-        if (m.kind === 'query') this.o.onQuery(m);
+        if (m.kind === 'query') {
+          w.postMessage({ kind: 'taken' });
+          this.o.onQuery(m);
+        }
         else if (m.kind === 'listening') {
           if (this.closed) w.postMessage({ kind: 'close' });
           else this.workers.push(w);
