@@ -137,7 +137,13 @@ export class DnsQueryHandler {
     // query, and each would take an entry of its own. A reply written across a second boundary is not kept either.
     if (wireKey === undefined || version === undefined || (q.edns !== undefined && q.edns.options > 0)) return out;
     if (soa && Math.floor(this.opts.now() / 1000) !== second) return out;
-    const entry: WireEntry = { version, second, bytes: res.shuffle && res.groups.length > 1 ? undefined : out, query: q, res };
+    let bytes: Buffer | undefined;
+    if (!(res.shuffle && res.groups.length > 1)) {
+      // A copy of its own: `out` is a slice of Buffer's shared pool, which a long-lived entry would keep whole (8 KiB).
+      bytes = Buffer.allocUnsafeSlow(out.length);
+      out.copy(bytes, 0);
+    }
+    const entry: WireEntry = { version, second, bytes, query: q, res };
     this.wire!.set(wireKey, transport, entry);
     this.onWireEntry?.(wireKey, transport, entry);
     return out;

@@ -71,8 +71,7 @@ export async function createDnsServer(options: DnsServerOptions): Promise<DnsSer
   /** Hands the readers each plain reply the handler caches, stamped with the settings epoch it was made under. */
   const feedReaders = (epoch: number): WireEntryListener => (key, transport, entry) => {
     if (readers === undefined || transport !== 'udp' || entry.bytes === undefined || entry.second >= 0) return;
-    // A copy of its own: a pooled Buffer would carry its whole pool across.
-    readers.entry(key, Number(entry.version) | 0, epoch, new Uint8Array(entry.bytes));
+    readers.entry(key, Number(entry.version) | 0, epoch, entry.bytes);
   };
   const newHandler = (o: typeof opts): DnsQueryHandler => {
     const h = new DnsQueryHandler(o);

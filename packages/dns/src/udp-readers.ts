@@ -69,7 +69,7 @@ parentPort.on('message', (m) => {
     pending--;
   } else if (m.kind === 'entry') {
     if (entries.size >= workerData.maxEntries && !entries.has(m.key)) entries.clear();
-    entries.set(m.key, { version: m.version, epoch: m.epoch, bytes: Buffer.from(m.bytes) });
+    entries.set(m.key, { version: m.version, epoch: m.epoch, bytes: Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.length) });
   } else if (m.kind === 'close') {
     entries.clear();
     try { sock.close(() => parentPort.close()); } catch { parentPort.close(); }
