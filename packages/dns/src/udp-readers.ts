@@ -148,8 +148,7 @@ export class UdpReaders {
         if (m.kind === 'query') {
           w.postMessage({ kind: 'taken' });
           this.o.onQuery(m);
-        }
-        else if (m.kind === 'listening') {
+        } else if (m.kind === 'listening') {
           if (this.closed) w.postMessage({ kind: 'close' });
           else this.workers.push(w);
           settle(true);
