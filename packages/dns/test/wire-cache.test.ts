@@ -1,6 +1,8 @@
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { createDnsQueryHandler, type DnsServerOptions } from '../src/index.js';
+import { DnsQueryHandler } from '../src/dns-query-handler.js';
+import { resolveDnsOptions } from '../src/options.js';
 import { ArticleSource } from './article-source.js';
 
 /** The wire cache: a repeated query is answered from the reply bytes it got before, with its own ID, for as long as
@@ -102,6 +104,23 @@ describe('wire answer cache', () => {
     expect(serial(hit(h, query('nope.service.consul', 'A')))).toBe(1_700_000_000);
     now += 1000;
     expect(serial((await h.handle(query('nope.service.consul', 'A'), 'udp')) as Buffer)).toBe(1_700_000_001);
+  });
+
+  it('keeps a reply once per query key and version, and none for queries with EDNS options', async () => {
+    const source = new ArticleSource();
+    const h = new DnsQueryHandler(resolveDnsOptions({ source }));
+    const kept: string[] = [];
+    h.onWireEntry = (key) => kept.push(key);
+    await h.handle(query('slave.db.service.consul', 'A', { id: 1 }), 'udp');
+    expect(kept).toHaveLength(1);
+    for (let id = 2; id < 10; id++) h.handle(query('slave.db.service.consul', 'A', { id }), 'udp');
+    expect(kept).toHaveLength(1); // answered from the kept bytes
+    source.ver++;
+    await h.handle(query('slave.db.service.consul', 'A', { id: 11 }), 'udp');
+    expect(kept).toHaveLength(2); // a new version: written and kept again
+    await h.handle(query('slave.db.service.consul', 'A', { edns: 1232, cookie: true }), 'udp');
+    await h.handle(query('slave.db.service.consul', 'A', { edns: 1232 }), 'udp');
+    expect(kept).toHaveLength(3); // the plain EDNS query only
   });
 
   it('answers queries carrying EDNS options (cookies) correctly', async () => {
