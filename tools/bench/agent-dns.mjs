@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // DNS throughput of the dev agent (the built `conclave agent -dev`, a separate process, answering
-// web.service.consul from its catalog) next to a bare dns-packet UDP responder answering one fixed A record,
-// also in its own process; both loaded by dnsperf in the same run, alternating rounds.
-// Usage: node tools/bench/agent-dns.mjs [--seconds 10] [--rounds 3]
+// web.service.consul from its catalog) next to dnsmasq answering the same name from a host record (the native
+// mark of issue 20) and a bare dns-packet UDP responder answering one fixed A record, each its own process; all
+// loaded by dnsperf in the same run, in turn, round after round, so that load from other processes falls on each.
+// Besides queries/s it prints each server's CPU time per answered query (from /proc/<pid>/stat), a figure that
+// foreign load moves much less than queries/s.
+// Usage: node tools/bench/agent-dns.mjs [--seconds 10] [--rounds 3] [--clients 4] [--no-dnsmasq] [--bin path/to/conclave.js]
+// dnsmasq: Debian's dnsmasq-base (apt-get install -y dnsmasq-base); run with tools/node-lts/run-on.sh 24 for the
+// reader threads (udp-readers.ts), which Node 20 cannot have.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,13 +21,27 @@ const opt = (name, def) => {
 };
 const seconds = Number(opt('seconds', '10'));
 const rounds = Number(opt('rounds', '3'));
-const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
+const clients = opt('clients', '4');
+const withDnsmasq = !args.includes('--no-dnsmasq');
+// --bin: another checkout's built agent (e.g. main's, for a before/after in one session).
+const bin = opt('bin', fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url)));
 const dir = mkdtempSync(join(tmpdir(), 'conclave-dns-bench-'));
 const queries = join(dir, 'queries');
 writeFileSync(queries, 'web.service.consul A\n');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const base = 30000 + Math.floor(Math.random() * 20000);
 
+function findDnsmasq() {
+  for (const p of ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq', '/sbin/dnsmasq']) {
+    try {
+      execFileSync(p, ['--version'], { stdio: 'ignore' });
+      return p;
+    } catch {}
+  }
+  return undefined;
+}
+
+const children = [];
 const bareSrc = `
 const dgram = require('node:dgram');
 const dnsPacket = require(${JSON.stringify(fileURLToPath(new URL('../../node_modules/dns-packet/index.js', import.meta.url)))});
@@ -36,39 +55,83 @@ sock.on('message', (msg, rinfo) => {
 });
 sock.bind(${base + 1}, '127.0.0.1');`;
 const bare = spawn(process.execPath, ['-e', bareSrc], { stdio: 'ignore' });
+children.push(bare);
+
+let dnsmasq;
+const dnsmasqBin = withDnsmasq ? findDnsmasq() : undefined;
+if (withDnsmasq && !dnsmasqBin) {
+  console.error('dnsmasq not found (apt-get install -y dnsmasq-base), running without it; --no-dnsmasq silences this');
+}
+if (dnsmasqBin) {
+  // Answers web.service.consul from a host record (TTL 0 as Conclave's default), nothing from upstream or /etc/hosts.
+  dnsmasq = spawn(
+    dnsmasqBin,
+    ['-k', '-C', '/dev/null', '--pid-file=', '--port', String(base + 5), '--listen-address=127.0.0.1', '--bind-interfaces',
+      '--no-resolv', '--no-hosts', '--host-record=web.service.consul,192.168.33.41', '--local-ttl=0', '--log-facility=-'],
+    { stdio: 'ignore' },
+  );
+  children.push(dnsmasq);
+}
 
 const agent = spawn(process.execPath, [bin, 'agent', '-dev', '-http-port', String(base + 2), '-dns-port', String(base + 3), '-serf-lan-port', String(base + 4), '-log-level', 'warn'], { stdio: 'ignore' });
+children.push(agent);
 const http = `http://127.0.0.1:${base + 2}`;
 for (let i = 0; ; i++) {
   try {
     if ((await fetch(`${http}/v1/status/leader`)).ok) break;
   } catch {}
-  if (i > 200) throw new Error('agent did not start');
+  if (i > 400) throw new Error('agent did not start');
   await sleep(50);
 }
 await fetch(`${http}/v1/agent/service/register`, { method: 'PUT', body: JSON.stringify({ Name: 'web', Address: '192.168.33.41', Port: 80 }) });
 await sleep(500);
 
-function dnsperf(port) {
-  const out = execFileSync('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', queries, '-l', String(seconds), '-c', '4', '-Q', '200000', '-q', '200'], { encoding: 'utf8' });
-  const qps = Number(/Queries per second:\s+([\d.]+)/.exec(out)[1]);
-  const lost = /Queries lost:\s+(\d+)/.exec(out)?.[1] ?? '?';
-  const noerror = /NOERROR (\d+)/.exec(out)?.[1] ?? '?';
-  return { qps, lost, noerror };
+/** utime + stime of a process (all its threads), in seconds. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+function dnsperf(port, pid) {
+  const cpu0 = cpuSeconds(pid);
+  const out = execFileSync('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', queries, '-l', String(seconds), '-c', clients, '-Q', '200000', '-q', '200'], { encoding: 'utf8' });
+  const cpu = cpuSeconds(pid) - cpu0;
+  const qps = Number(/Queries per second:\s+([\d.]+)/.exec(out)[1]);
+  const completed = Number(/Queries completed:\s+(\d+)/.exec(out)?.[1] ?? NaN);
+  const lost = /Queries lost:\s+(\d+)/.exec(out)?.[1] ?? '?';
+  return { qps, lost, usPerQuery: (cpu * 1e6) / completed };
+}
+
+const servers = [
+  ...(dnsmasq ? [{ label: 'dnsmasq', port: base + 5, pid: dnsmasq.pid }] : []),
+  { label: 'bare dns-packet', port: base + 1, pid: bare.pid },
+  { label: 'conclave agent', port: base + 3, pid: agent.pid },
+];
+const load0 = loadavg()[0];
 const rows = [];
 try {
-  for (let r = 0; r < rounds; r++) {
-    rows.push({ bare: dnsperf(base + 1), agent: dnsperf(base + 3) });
-  }
+  for (const s of servers) dnsperf(s.port, s.pid); // warm-up (JIT), 1 round's worth
+  for (let r = 0; r < rounds; r++) rows.push(servers.map((s) => dnsperf(s.port, s.pid)));
 } finally {
-  agent.kill('SIGTERM');
-  bare.kill('SIGTERM');
+  for (const c of children) c.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
 }
-const avg = (f) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
-console.log(`\nDNS: the dev agent (web.service.consul A from its catalog) vs a bare dns-packet responder; dnsperf -c 4 -q 200, ${seconds}s x ${rounds} rounds each\n`);
-console.log('| round | bare responder q/s | conclave agent q/s | ratio | agent lost |');
-console.log('|--:|--:|--:|--:|--:|');
-rows.forEach((r, i) => console.log(`| ${i + 1} | ${r.bare.qps.toFixed(0)} | ${r.agent.qps.toFixed(0)} | ${((100 * r.agent.qps) / r.bare.qps).toFixed(0)}% | ${r.agent.lost} |`));
-console.log(`| mean | ${avg((r) => r.bare.qps).toFixed(0)} | ${avg((r) => r.agent.qps).toFixed(0)} | ${((100 * avg((r) => r.agent.qps)) / avg((r) => r.bare.qps)).toFixed(0)}% | |`);
+const load1 = loadavg()[0];
+const ref = 0; // the first server is the reference: dnsmasq when present
+const avg = (i, f) => rows.reduce((s, r) => s + f(r[i]), 0) / rows.length;
+console.log(
+  `\nDNS: web.service.consul A, dnsperf -c ${clients} -q 200, ${seconds}s x ${rounds} rounds per server, in turn (node ${process.version}; load average ${load0.toFixed(1)} before, ${load1.toFixed(1)} after)\n`,
+);
+console.log(`| round | ${servers.map((s) => `${s.label} q/s`).join(' | ')} | agent / ${servers[ref].label} | ${servers.map((s) => `${s.label} CPU µs/query`).join(' | ')} |`);
+console.log(`|--:|${servers.map(() => '--:|').join('')}--:|${servers.map(() => '--:|').join('')}`);
+const agentIdx = servers.length - 1;
+rows.forEach((r, i) =>
+  console.log(
+    `| ${i + 1} | ${r.map((x) => x.qps.toFixed(0)).join(' | ')} | ${((100 * r[agentIdx].qps) / r[ref].qps).toFixed(0)}% | ${r.map((x) => x.usPerQuery.toFixed(1)).join(' | ')} |`,
+  ),
+);
+console.log(
+  `| mean | ${servers.map((_, i) => avg(i, (x) => x.qps).toFixed(0)).join(' | ')} | ${((100 * avg(agentIdx, (x) => x.qps)) / avg(ref, (x) => x.qps)).toFixed(0)}% | ${servers.map((_, i) => avg(i, (x) => x.usPerQuery).toFixed(1)).join(' | ')} |`,
+);
+console.log(`\nlost (agent): ${rows.map((r) => r[agentIdx].lost).join(', ')}`);

@@ -443,7 +443,7 @@ export class Agent {
     await this.frontEnds.startDns(async () => {
       const source =
         this.mode === 'client'
-          ? new (await import('./cluster/remote-dns-source.js')).RemoteDnsSource(this.forwarder!, cfg.datacenter, () => this.acl.tokens.default)
+          ? new (await import('./cluster/remote-dns-source.js')).RemoteDnsSource(this.forwarder!, cfg.datacenter, () => this.acl.tokens.default, this.identity.node)
           : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter, await dnsFederation(federation, cfg.datacenter), await this.preparedQueriesForDns());
       return aclBackend ? new (await import('./acl-dns-source.js')).AclDnsSource(source, aclBackend) : source;
     });

@@ -1,8 +1,9 @@
 // The DNS front end's view of the catalog (packages/dns defines the interface; the agent answers from its
 // local state machine). Names arrive lower-cased; catalog names are matched case-insensitively.
 import type { DnsDataSource, DnsNode, DnsPreparedQueryAnswer, DnsServiceInstance, MaybePromise } from '@conclave/dns';
-import { aggregateStatus, type HealthEntry } from '@conclave/catalog';
+import { aggregateStatus, TOPIC_CHECKS, TOPIC_NODES, TOPIC_SERVICES, type HealthEntry } from '@conclave/catalog';
 import type { StateReader } from '@conclave/state';
+import { WatchSet } from '@conclave/toolkit';
 
 /** A /v1/health/service entry as DNS sees it: maintenance counts as critical. */
 export function dnsInstance(e: HealthEntry): DnsServiceInstance {
@@ -27,13 +28,24 @@ export interface DnsFederation {
 }
 
 export class CatalogDnsSource implements DnsDataSource {
+  /**
+   * What DNS caches answers by: it moves whenever the catalog changes (every catalog apply notifies one of its table
+   * topics, synchronously, before the write returns) or a snapshot is restored (which notifies every topic). KV,
+   * session, ACL and coordinate writes leave it, and so the cached answers, alone; prepared query answers are not
+   * cached (failover reads other datacenters).
+   */
+  private generation = 0;
+  private readonly listeners = new Set<() => void>();
+
   constructor(
     private readonly state: StateReader,
     readonly datacenter: string,
     private readonly federation?: DnsFederation,
     /** Executes prepared queries (through this server's own HTTP API, where execution and failover live). */
     private readonly queries?: (name: string, dc: string) => Promise<DnsPreparedQueryAnswer | undefined>,
-  ) {}
+  ) {
+    this.watchCatalog();
+  }
 
   preparedQuery(name: string, dc: string): Promise<DnsPreparedQueryAnswer | undefined> | undefined {
     return this.queries?.(name, dc);
@@ -44,7 +56,25 @@ export class CatalogDnsSource implements DnsDataSource {
   }
 
   version(): number {
-    return this.state.lastIndex;
+    return this.generation;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private watchCatalog(): void {
+    const ws = new WatchSet();
+    ws.addTopic(TOPIC_NODES);
+    ws.addTopic(TOPIC_SERVICES);
+    ws.addTopic(TOPIC_CHECKS);
+    const cancel = this.state.watches.subscribe(ws, () => {
+      cancel(); // a fired waiter stays in the other topics' sets until cancelled
+      this.generation++;
+      this.watchCatalog();
+      for (const l of this.listeners) l();
+    });
   }
 
   serviceInstances(service: string, dc: string): MaybePromise<DnsServiceInstance[] | undefined> {

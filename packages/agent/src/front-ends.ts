@@ -1,5 +1,6 @@
 // The agent's front ends: the HTTP API (over an ApiBackend the agent assembles) and DNS (over the catalog, or
 // through a server on a client agent), each started when its port is not -1 and closed together.
+import { availableParallelism } from 'node:os';
 import { RequestLimits, createHttpApi, type ApiBackend, type HttpApi, type HttpApiOptions } from '@conclave/http-api';
 import type { DnsDataSource, DnsReloadableOptions, DnsServer } from '@conclave/dns';
 import type { Logger } from '@conclave/toolkit';
@@ -123,6 +124,8 @@ export class FrontEnds {
       ...dnsSettings(cfg),
       logger: this.logger.named('dns'),
       onQuery: this.metrics && ((ms) => this.metrics!.dnsDomainQuery.add(ms)),
+      // Reader threads start only under load, and only over a versioned local catalog (servers, -dev).
+      udpReaders: Math.max(0, Math.min(3, availableParallelism() - 1)),
     });
     this.logger.info('Started DNS server', { address: this.dnsAddress, network: 'udp+tcp' });
   }

@@ -76,4 +76,9 @@ export interface DnsDataSource {
    * return changes (health status included). Absent: every query reads the source.
    */
   version?(): number | bigint;
+  /**
+   * Optional: calls `listener` synchronously whenever `version()` moves, before the write that moved it returns.
+   * With it the server can run more UDP readers in other threads, which learn of the change through shared memory.
+   */
+  onChange?(listener: () => void): () => void;
 }

@@ -7,6 +7,7 @@ import { RecursorClient } from './recursor-client.js';
 import { ReplyWriter } from './reply-writer.js';
 import { emptyResolution, type Resolution } from './resolution.js';
 import type { DnsTransport } from './transport.js';
+import { WireAnswerCache, type WireEntry } from './wire-answer-cache.js';
 import {
   RCODE_BADVERS,
   RCODE_NOTIMP,
@@ -30,17 +31,24 @@ interface CacheEntry {
   res: Resolution;
 }
 
+/** What the handler tells about a reply it put in the wire cache (the UDP readers of other threads take it). */
+export type WireEntryListener = (key: string, transport: DnsTransport, entry: WireEntry) => void;
+
 /**
  * Turns one query message into one reply message (or nothing, for packets that cannot be answered).
  * Transport-free, so it can be tested and fuzzed without sockets. With a versioned data source, answers
- * are cached per (type, lower-case name) and reused until the version changes: a cache hit is answered
- * synchronously without touching the source.
+ * are cached at two levels until the version changes: the Resolution per (type, lower-case name), and the
+ * reply bytes per query bytes (wire-answer-cache.ts), which answers a repeated query without reading it.
+ * Both hits are answered synchronously without touching the source.
  */
 export class DnsQueryHandler {
   private readonly answerer: DomainAnswerer;
   private readonly writer: ReplyWriter;
   private readonly recursor: RecursorClient | undefined;
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly wire: WireAnswerCache | undefined;
+  /** Told of every reply put in the wire cache. */
+  onWireEntry: WireEntryListener | undefined;
   private readonly domains: Array<{ suffix: string; bare: string; domain: string }>;
 
   constructor(private readonly opts: ResolvedDnsOptions) {
@@ -61,9 +69,15 @@ export class DnsQueryHandler {
       .map((domain) => ({ domain, bare: domain.slice(0, -1), suffix: `.${domain.slice(0, -1)}` }))
       // Longest first, so `dc.consul.` wins over `consul.` when both are configured.
       .sort((a, b) => b.bare.length - a.bare.length);
+    this.wire = opts.source.version && opts.maxCacheEntries > 0 ? new WireAnswerCache(opts.maxCacheEntries) : undefined;
   }
 
   handle(message: Buffer, transport: DnsTransport): Buffer | undefined | Promise<Buffer | undefined> {
+    const wireKey = this.wire !== undefined ? WireAnswerCache.keyOf(message) : undefined;
+    if (wireKey !== undefined) {
+      const hit = this.wire!.get(wireKey, transport);
+      if (hit !== undefined && this.isCurrent(hit)) return this.replay(hit, message, transport);
+    }
     const read = readQuery(message);
     if (read.kind === 'drop') return undefined;
     const ra = this.opts.recursors.length > 0;
@@ -78,13 +92,66 @@ export class DnsQueryHandler {
       if (name === d.bare) rest = '';
       else if (name.endsWith(d.suffix)) rest = name.slice(0, name.length - d.suffix.length);
       else continue;
-      return this.answerInDomain(message, q, rest, d.domain, transport);
+      return this.answerInDomain(message, q, rest, d.domain, transport, wireKey);
     }
     if (name.endsWith('.arpa')) {
       const ip = reverseNameToIp(name);
       if (ip !== undefined) return this.answerReverse(message, q, ip, transport);
     }
     return this.forward(message, q, transport);
+  }
+
+  /** The reply to a query answered before: its bytes with this query's ID, or (answers Consul shuffles) the cached
+   * Resolution written afresh. The key is every byte of the query after the ID, so nothing else can differ. */
+  private replay(e: WireEntry, message: Buffer, transport: DnsTransport): Buffer {
+    let out: Buffer;
+    if (e.bytes !== undefined) {
+      out = Buffer.allocUnsafe(e.bytes.length);
+      e.bytes.copy(out, 0);
+    } else {
+      out = this.writer.write(message, e.query, e.res, transport);
+    }
+    out[0] = message[0];
+    out[1] = message[1];
+    return out;
+  }
+
+  /** Whether a wire entry still answers: the source's version is the one it was made at, and the second of the
+   * SOA serial it carries (if any) is this one. */
+  private isCurrent(e: WireEntry): boolean {
+    let version: number | bigint;
+    try {
+      version = this.opts.source.version!();
+    } catch {
+      return false; // the slow path answers SERVFAIL
+    }
+    return e.version === version && (e.second < 0 || e.second === Math.floor(this.opts.now() / 1000));
+  }
+
+  /** Writes the reply and, when it may be reused (`version` given), keeps it in the wire cache. */
+  private written(message: Buffer, q: ParsedQuery, res: Resolution, transport: DnsTransport, version: number | bigint | undefined, wireKey: string | undefined): Buffer {
+    const soa = res.soaAnswer || res.soaAuthority;
+    const second = soa ? Math.floor(this.opts.now() / 1000) : -1;
+    const out = this.writer.write(message, q, res, transport);
+    // Queries with EDNS options (cookies, client subnets) are kept out: their options tend to differ per client or per
+    // query, and each would take an entry of its own. A reply written across a second boundary is not kept either.
+    if (wireKey === undefined || version === undefined || (q.edns !== undefined && q.edns.options > 0)) return out;
+    if (soa && Math.floor(this.opts.now() / 1000) !== second) return out;
+    let bytes: Buffer | undefined;
+    if (!(res.shuffle && res.groups.length > 1)) {
+      // A copy of its own: `out` is a slice of Buffer's shared pool, which a long-lived entry would keep whole (8 KiB).
+      bytes = Buffer.allocUnsafeSlow(out.length);
+      out.copy(bytes, 0);
+    }
+    const entry: WireEntry = { version, second, bytes, query: q, res };
+    this.wire!.set(wireKey, transport, entry);
+    this.onWireEntry?.(wireKey, transport, entry);
+    return out;
+  }
+
+  /** The wire cache's entry for a query's key, current or not (the UDP readers are handed the current ones). */
+  wireEntry(key: string, transport: DnsTransport): WireEntry | undefined {
+    return this.wire?.get(key, transport);
   }
 
   /** Stops forwarding (in-flight upstream exchanges are abandoned). */
@@ -98,6 +165,7 @@ export class DnsQueryHandler {
     rest: string,
     domain: string,
     transport: DnsTransport,
+    wireKey: string | undefined,
   ): Buffer | Promise<Buffer> {
     if (q.qtype === TYPE_AXFR || q.qtype === TYPE_IXFR) {
       return this.writer.write(message, q, emptyResolution(RCODE_NOTIMP, domain, true), transport);
@@ -113,7 +181,7 @@ export class DnsQueryHandler {
       }
       key = `${q.qtype}|${q.qnameLower}`;
       const hit = this.cache.get(key);
-      if (hit !== undefined && hit.version === version) return this.writer.write(message, q, hit.res, transport);
+      if (hit !== undefined && hit.version === version) return this.written(message, q, hit.res, transport, version, wireKey);
     }
     let pending: Promise<Resolution>;
     try {
@@ -127,7 +195,7 @@ export class DnsQueryHandler {
           if (this.cache.size >= this.opts.maxCacheEntries && !this.cache.has(key)) this.cache.clear();
           this.cache.set(key, { version, res });
         }
-        return this.writer.write(message, q, res, transport);
+        return this.written(message, q, res, transport, res.cacheable ? version : undefined, wireKey);
       },
       (err: unknown) => this.writer.write(message, q, this.failure(domain, err), transport),
     );

@@ -260,6 +260,9 @@ export class DomainAnswerer {
     const res = await this.instancesAnswer(answer.instances, ttl, answer.datacenter, qtype, domain, depth);
     // Failover and health can change the answer without the local data's version moving.
     res.cacheable = false;
+    // The execution already shuffled the instances, or sorted them nearest first (`Near`): Consul's DNS answers them
+    // in that order, so that the answer limits keep the nearest.
+    res.shuffle = false;
     return res;
   }
 

@@ -52,6 +52,14 @@ export interface DnsServerOptions {
   logger?: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   /** Bound on cached answers when the source has a version (default 10000). */
   maxCacheEntries?: number;
+  /**
+   * UDP reader threads to add once the server is under load (over ~2,000 queries/s), each answering cached replies
+   * from a socket of its own on the same port (udp-readers.ts). Needs a source with `version` and `onChange`, and
+   * dgram's `reusePort` (Node 22.12+ or 23.1+; elsewhere the main thread stays the only reader). Default 0.
+   */
+  udpReaders?: number;
+  /** The query rate (per second) at which the UDP readers start (default 2048; 0: at once). */
+  udpReadersStartRate?: number;
   /** Told how long each query took to answer, in ms, from arrival to the reply handed to the socket (the
    * application's consul.dns.domain_query). */
   onQuery?: (ms: number) => void;
@@ -85,6 +93,8 @@ export interface ResolvedDnsOptions {
   now: () => number;
   logger: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   maxCacheEntries: number;
+  udpReaders: number;
+  udpReadersStartRate: number;
 }
 
 /** Consul never sends more than this many answers in a plain UDP reply, whatever udp_answer_limit says. */
@@ -171,6 +181,14 @@ export function resolveDnsOptions(options: DnsServerOptions): ResolvedDnsOptions
   if (!Number.isInteger(maxCacheEntries) || maxCacheEntries < 0) {
     throw new DnsConfigError('maxCacheEntries', `must be a non-negative integer, got ${String(maxCacheEntries)}`);
   }
+  const udpReaders = options.udpReaders ?? 0;
+  if (!Number.isInteger(udpReaders) || udpReaders < 0 || udpReaders > 16) {
+    throw new DnsConfigError('udpReaders', `must be an integer from 0 to 16, got ${String(udpReaders)}`);
+  }
+  const udpReadersStartRate = options.udpReadersStartRate ?? 2048;
+  if (!Number.isInteger(udpReadersStartRate) || udpReadersStartRate < 0) {
+    throw new DnsConfigError('udpReadersStartRate', `must be a non-negative integer, got ${String(udpReadersStartRate)}`);
+  }
   const soa = options.soa ?? {};
   return {
     source,
@@ -198,5 +216,7 @@ export function resolveDnsOptions(options: DnsServerOptions): ResolvedDnsOptions
     now: options.now ?? Date.now,
     logger: options.logger ?? silentLogger,
     maxCacheEntries,
+    udpReaders,
+    udpReadersStartRate,
   };
 }

@@ -34,6 +34,8 @@ export interface EdnsInfo {
   version: number;
   /** Raw data of the client-subnet option, echoed back with scope 0. */
   clientSubnet?: Buffer;
+  /** How many options the OPT record carries (client subnet, cookies, ...). */
+  options: number;
 }
 
 export interface ParsedQuery {
@@ -133,13 +135,14 @@ export function readQuery(buf: Buffer): QueryReadResult {
     if (type === TYPE_OPT) {
       // One OPT, owned by the root, in the additional section (RFC 6891 §6.1.1).
       if (edns || i < ancount + nscount || buf[nameStart] !== 0) return reject(RCODE_FORMERR);
-      edns = { udpSize: klass, version: (ttl >>> 16) & 0xff };
+      edns = { udpSize: klass, version: (ttl >>> 16) & 0xff, options: 0 };
       let opt = pos;
       const end = pos + rdlen;
       while (opt + 4 <= end) {
         const code = buf.readUInt16BE(opt);
         const olen = buf.readUInt16BE(opt + 2);
         if (opt + 4 + olen > end) return reject(RCODE_FORMERR);
+        edns.options++;
         if (code === EDNS_OPTION_CLIENT_SUBNET && olen >= 4) {
           edns.clientSubnet = Buffer.from(buf.subarray(opt + 4, opt + 4 + olen));
         }

@@ -177,6 +177,23 @@ describe('DnsQueryHandler', () => {
     expect(asked).toEqual(['db@dc2', 'db@dc2', 'nope@dc2']);
   });
 
+  it('answers prepared queries in the order their execution gives (nearest first), not shuffled, as Consul', async () => {
+    const instances = Array.from({ length: 5 }, (_, i) => ({ node: `n${i}`, nodeAddress: `10.9.0.${i + 1}`, serviceId: 'db', port: 5432, tags: [], health: 'passing' as const }));
+    const source: DnsDataSource = {
+      datacenter: 'dc1',
+      serviceInstances: () => undefined,
+      preparedQuery: () => ({ service: 'db', datacenter: 'dc1', instances }),
+      node: () => undefined,
+      nodesByAddress: () => [],
+      servicesByAddress: () => [],
+      servers: () => [],
+    };
+    const h = handlerFor(source, { random: () => 0 }); // a shuffle with this source would rotate the list
+    expect((await ask(h, query('db.query.consul', 'A', { edns: 1232 }))).answers!.map(dataOf)).toEqual(instances.map((i) => i.nodeAddress));
+    // Plain UDP keeps the first three: the nearest.
+    expect((await ask(h, query('db.query.consul', 'A'))).answers!.map(dataOf)).toEqual(['10.9.0.1', '10.9.0.2', '10.9.0.3']);
+  });
+
   it('answers SERVFAIL when the source throws or rejects, and does not cache it', async () => {
     const source = new ArticleSource();
     source.failWith = new Error('catalog unavailable');

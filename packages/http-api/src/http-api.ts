@@ -33,7 +33,7 @@ import type { RequestLimits } from './request-limits.js';
 import { AgentCache, isCacheablePath, type CachedReply } from './agent-cache.js';
 import { serveCached } from './cached-read.js';
 import { INTERNAL_REQUEST, runInternalGet } from './internal-request.js';
-import { resolveNearAgent } from './near-sort.js';
+import { AGENT_NODE_HEADER, resolveNearAgent } from './near-sort.js';
 
 export interface HttpApiOptions {
   /** Called with unexpected errors (answered 500); for the agent's log. */
@@ -190,13 +190,13 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     // ?dc= naming another datacenter: the whole request is answered there (agent endpoints are this agent's).
     const dcFwd = backend.datacenterForwarder;
     if (dcFwd && handler !== handleAgent && qi >= 0 && otherDatacenter(url.slice(qi + 1), backend.datacenter)) {
-      forward(dcFwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName), backend.acl?.defaultToken?.());
+      forward(dcFwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName), backend.acl?.defaultToken?.(), backend.nodeName);
       return;
     }
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
-          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName), backend.acl?.defaultToken?.());
+          forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName), backend.acl?.defaultToken?.(), backend.nodeName);
           return;
         }
       } catch (err) {
@@ -340,7 +340,9 @@ function forward(
   idleMs: number,
   done: (() => void) | undefined,
   url: string,
-  defaultToken?: string,
+  defaultToken: string | undefined,
+  /** This agent's node name, sent along as the agent asked unless an agent before it already did (near-sort.ts). */
+  agentNode: string,
 ): void {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -377,6 +379,8 @@ function forward(
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
+    const asked = req.headers[AGENT_NODE_HEADER];
+    headers[AGENT_NODE_HEADER] = typeof asked === 'string' && asked !== '' ? asked : agentNode;
     // No token of the caller's own: the agent's default token speaks for it (ACLs on), as in Consul.
     if (defaultToken && !headers['x-consul-token'] && !headers.authorization && !/[?&]token=/.test(url)) headers['x-consul-token'] = defaultToken;
     fwd.forward({ method: req.method ?? 'GET', url, headers, body: Buffer.concat(chunks) }).then(

@@ -28,3 +28,4 @@ export type { AutopilotFacts, AutopilotServerFacts } from './autopilot-endpoints
 export { StateTokenResolver, compileResolution, type TokenResolution, type AclBackend, type AgentTokenStore, type ResolvedToken, type StateTokenResolverOptions } from './acl-resolver.js';
 export { ENDPOINT_PERMISSIONS, registerEndpointPermissions, permissionRow, type Need, type Permission, type PermissionRow } from './acl-permissions.js';
 export { aclFilter, filteredHeaders, requirePermission, permitted, FILTERED_HEADER } from './acl-enforce.js';
+export { AGENT_NODE_HEADER } from './near-sort.js';

@@ -6,6 +6,19 @@
 import type { ApiCall } from './api-call.js';
 import { coordinateDistance } from './coordinate-distance.js';
 
+/**
+ * The agent a forwarded request was first asked on, as its node name: Consul passes it along as the RPC's `Agent`
+ * (a prepared query's `Near: "_agent"` means that agent, so a client agent's own node, not its server's). Set by the
+ * agent that forwards (http-api's forward, the client's DNS), read by the server that answers.
+ */
+export const AGENT_NODE_HEADER = 'x-conclave-agent-node';
+
+/** The node `_agent` means for this request: the agent it was first asked on. */
+export function askingAgent(call: ApiCall): string {
+  const h = call.req.headers[AGENT_NODE_HEADER];
+  return typeof h === 'string' && h !== '' ? h : call.backend.nodeName;
+}
+
 /** The ?near= node, `_agent` resolved to this agent's node name; undefined when not asked. */
 export function nearNode(call: ApiCall): string | undefined {
   if (call.query.empty) return undefined;

@@ -8,7 +8,7 @@
 import type { HealthEntry } from '@conclave/catalog';
 import type { PreparedQuery } from '@conclave/state';
 import type { ApiCall } from './api-call.js';
-import { nearNode, sortNear } from './near-sort.js';
+import { askingAgent, nearNode, sortNear } from './near-sort.js';
 
 export interface QueryExecution {
   Service: string;
@@ -94,7 +94,7 @@ export async function executeQuery(call: ApiCall, q: PreparedQuery, limit: numbe
     index: local.index,
   };
   // ?near wins over the query's Near; `_agent` is the node that asked. Without coordinates the shuffle stays.
-  const near = nearNode(call) ?? (q.Service.Near === '_agent' ? backend.nodeName : q.Service.Near || undefined);
+  const near = nearNode(call) ?? (q.Service.Near === '_agent' ? askingAgent(call) : q.Service.Near || undefined);
   if (near) result.Nodes = sortNear(call, near, result.Nodes, (e) => e.Node.Node);
   const fwd = backend.datacenterForwarder;
   if (result.Nodes.length === 0 && fwd) {

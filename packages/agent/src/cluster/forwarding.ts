@@ -114,8 +114,14 @@ export class LoopbackHttp {
 }
 
 /** A JSON GET through the forwarder (client agents' reads for anti-entropy and DNS). */
-export async function forwardedJson<T>(forwarder: { send(call: HttpCall): Promise<HttpReply> }, url: string, token = ''): Promise<T> {
-  const reply = await forwarder.send({ method: 'GET', url, headers: token ? { 'x-consul-token': token } : {}, body: new Uint8Array(0) });
+export async function forwardedJson<T>(
+  forwarder: { send(call: HttpCall): Promise<HttpReply> },
+  url: string,
+  token = '',
+  extraHeaders: Record<string, string> = {},
+): Promise<T> {
+  const headers = token ? { ...extraHeaders, 'x-consul-token': token } : extraHeaders;
+  const reply = await forwarder.send({ method: 'GET', url, headers, body: new Uint8Array(0) });
   const text = Buffer.from(reply.body).toString('utf8');
   if (reply.status === 404) return null as T;
   if (reply.status !== 200) throw new RpcError(text || `HTTP ${reply.status}`, false, reply.status);

@@ -3,6 +3,7 @@
 // (`web.service.dc2.consul`) are read the same way with `?dc=`: a server forwards them over the WAN, and a
 // server's own DNS reads other datacenters through this class too.
 import type { DnsDataSource, DnsNode, DnsPreparedQueryAnswer, DnsServiceInstance } from '@conclave/dns';
+import { AGENT_NODE_HEADER } from '@conclave/http-api';
 import { parseGoDuration } from '@conclave/toolkit';
 import type { HealthEntry, NodeServicesView, NodeView, ServiceNodeView } from '@conclave/catalog';
 import { dnsInstance } from '../dns-source.js';
@@ -14,6 +15,9 @@ export class RemoteDnsSource implements DnsDataSource {
     readonly datacenter: string,
     /** The agent's default token (acl.tokens.default), read per query: the server answers what it may read. */
     private readonly token: () => string = () => '',
+    /** This agent's node: what a prepared query's `Near: "_agent"` means here, as Consul's DNS passes itself as the
+     * query's Agent (undefined: the server that executes it decides, i.e. itself). */
+    private readonly agentNode?: string,
   ) {}
 
   async datacenters(): Promise<string[]> {
@@ -55,6 +59,7 @@ export class RemoteDnsSource implements DnsDataSource {
     const r = await this.get<{ Service: string; Nodes: HealthEntry[] | null; DNS?: { TTL?: string }; Datacenter: string } | null>(
       `/v1/query/${encodeURIComponent(name)}/execute`,
       dc,
+      this.agentNode !== undefined ? { [AGENT_NODE_HEADER]: this.agentNode } : {},
     );
     if (!r) return undefined;
     const ttl = r.DNS?.TTL;
@@ -70,8 +75,8 @@ export class RemoteDnsSource implements DnsDataSource {
     return this.get<NodeView[]>('/v1/catalog/nodes?stale', dc);
   }
 
-  private get<T>(url: string, dc: string): Promise<T> {
+  private get<T>(url: string, dc: string, headers: Record<string, string> = {}): Promise<T> {
     const other = dc === this.datacenter ? '' : `${url.includes('?') ? '&' : '?'}dc=${encodeURIComponent(dc)}`;
-    return forwardedJson<T>(this.forwarder, url + other, this.token());
+    return forwardedJson<T>(this.forwarder, url + other, this.token(), headers);
   }
 }
