@@ -5,7 +5,8 @@
 // reads at 256 connections in each of Consul's consistency modes (default and ?stale against etcd's
 // serializable range, ?consistent against its linearizable one), leader failover time (kill -9 of the leader to
 // the first acknowledged write through another server), and memory (RSS) of an idle client agent and of a
-// server holding 100,000 keys.
+// server holding 100,000 keys. Beside the read rows, a bare Node HTTP server answering the same bytes (the floor
+// for one Node thread on this machine at this load).
 // Usage: node tools/bench/cluster-kv.mjs [--duration 10] [--connections 16,64,256|none] [--keys 100000] [--failovers 5]
 //   [--raft-multiplier 1] [--linearizable-connections 64|none] [--read-connections 256|none]
 //   [--node-options "--max-semi-space-size=32"] [--probe [--probe-cpu]]
@@ -163,6 +164,19 @@ try {
     const theirs = wrk(`${eLeader.url}/v3/kv/range`, c, etcdGet);
     rows.push(['linearizable read', c, ours, theirs]);
   }
+  // The floor for a read on this machine at this load: a bare Node HTTP server (one thread, like the agent)
+  // answering the same bytes with no work at all. On a loaded 2-core machine its own tail is long.
+  const bare = [];
+  if (readConns.length) {
+    const body = await (await fetch(`${leader.http}/v1/kv/bench/1`)).text();
+    const port = base + 200;
+    const server = `require('node:http').createServer({ keepAlive: true }, (q, r) => { r.writeHead(200, ['Content-Type', 'application/json', 'X-Consul-Index', '2', 'X-Consul-KnownLeader', 'true', 'X-Consul-LastContact', '0']); r.end(process.env.BODY); }).listen(${port}, '127.0.0.1')`;
+    const proc = spawn(process.execPath, ['-e', server], { stdio: 'ignore', env: { ...process.env, BODY: body } });
+    procs.push(proc);
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, 10000, 'bare node server');
+    for (const c of readConns) bare.push([c, wrk(`http://127.0.0.1:${port}/v1/kv/bench/1`, c)]);
+    proc.kill('SIGKILL');
+  }
   for (const c of readConns) {
     const serializable = wrk(`${eLeader.url}/v3/kv/range`, c, etcdGetSerializable);
     rows.push(['default read (etcd serializable)', c, await ourRow(`${leader.http}/v1/kv/bench/1`, c), serializable]);
@@ -233,6 +247,7 @@ try {
       `| ${op} | ${c} | ${o.rps.toFixed(0)} | ${f(o.p50)} | ${f(o.p99)} | ${f(o.max)} | ${t.rps.toFixed(0)} | ${f(t.p50)} | ${f(t.p99)} | ${f(t.max)} | ${((o.rps / t.rps) * 100).toFixed(0)}% | ${((o.p99 / t.p99) * 100).toFixed(0)}%${note} |`,
     );
   }
+  for (const [c, b] of bare) console.log(`| bare Node HTTP server, same answer (the floor) | ${c} | ${b.rps.toFixed(0)} | ${f(b.p50)} | ${f(b.p99)} | ${f(b.max)} | | | | | | |`);
   if (probe) printProbe(rows);
   console.log(`\n| measure | conclave | etcd |\n|---|--:|--:|`);
   const spread = (xs) => {
