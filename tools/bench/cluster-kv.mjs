@@ -260,6 +260,11 @@ try {
   console.log(`| RSS, server holding ${keyCount} keys | ${serverRss.toFixed(0)} MB | |`);
 } finally {
   for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+  // Data directories (etcd preallocates 64 MB of WAL per member) go too, unless CPU profiles were asked for.
+  if (!flag('probe-cpu')) {
+    await sleep(500);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Per probed row: each server's stages (ms), then its process figures. */
