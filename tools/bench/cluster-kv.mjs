@@ -1,19 +1,27 @@
 #!/usr/bin/env node
 // A 3-server Conclave cluster and a 3-member etcd cluster on 127.0.0.1, loaded in the same run with the same
-// tool and settings: KV writes/s and p99 at 16/64/256 connections (wrk -t2, PUT through the leader's HTTP API /
-// etcd's JSON gateway), linearizable reads/s (?consistent / serializable=false), leader failover time (kill -9
-// of the leader to the first acknowledged write through another server), and memory (RSS) of an idle client
-// agent and of a server holding 100,000 keys.
+// tool and settings: KV writes/s and latency (p50, p99, max) at 16/64/256 connections (wrk -t2, PUT through the
+// leader's HTTP API / etcd's JSON gateway), linearizable reads (?consistent / etcd's default) at 64 connections,
+// reads at 256 connections in each of Consul's consistency modes (default and ?stale against etcd's
+// serializable range, ?consistent against its linearizable one), leader failover time (kill -9 of the leader to
+// the first acknowledged write through another server), and memory (RSS) of an idle client agent and of a
+// server holding 100,000 keys. Beside the read rows, a bare Node HTTP server answering the same bytes (the floor
+// for one Node thread on this machine at this load).
 // Usage: node tools/bench/cluster-kv.mjs [--duration 10] [--connections 16,64,256|none] [--keys 100000] [--failovers 5]
-//   [--raft-multiplier 1]
+//   [--raft-multiplier 1] [--linearizable-connections 64|none] [--read-connections 256|none]
+//   [--node-options "--max-semi-space-size=32"] [--probe [--probe-cpu]]
 // Each failover round kills the current leader with SIGKILL, times the first acknowledged write through a
 // survivor, then restarts the killed member on its data directory and waits until it has caught up.
+// --node-options: Node flags for the three Conclave servers (split on spaces).
+// --probe: the servers run with stage-probe.mjs preloaded; after the table, every Conclave row's time per stage
+// of a write (leader and follower), HTTP time, event-loop delay, GC pauses, CPU and run-queue wait per process.
+// --probe-cpu also writes a CPU profile of each process per row into the probe directory (printed).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { opt, rssMb, sleep, until } from './lib.mjs';
+import { flag, opt, rssMb, sleep, until } from './lib.mjs';
 
 const duration = Number(opt('duration', '10'));
 const connectionsOpt = opt('connections', '16,64,256');
@@ -21,9 +29,17 @@ const connections = connectionsOpt === 'none' ? [] : connectionsOpt.split(',').m
 const failovers = Number(opt('failovers', '5'));
 const raftMultiplier = opt('raft-multiplier', '1');
 const keyCount = Number(opt('keys', '100000'));
+const list = (name, def) => (opt(name, def) === 'none' ? [] : opt(name, def).split(',').map(Number));
+const linearizableConns = list('linearizable-connections', '64');
+const readConns = list('read-connections', '256');
+const nodeOptions = opt('node-options', '').split(' ').filter(Boolean);
+const probe = flag('probe') || flag('probe-cpu');
 const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'conclave-cluster-bench-'));
 const procs = [];
+const probeModule = fileURLToPath(new URL('./stage-probe.mjs', import.meta.url));
+const probeDir = join(dir, 'probe');
+mkdirSync(probeDir);
 
 function lua(name, text) {
   const f = join(dir, name);
@@ -39,14 +55,27 @@ const etcdPut = lua(
     `local b='ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'\nfunction b64(data)\n  return ((data:gsub('.', function(x)\n    local r,b2='',x:byte()\n    for i=8,1,-1 do r=r..(b2%2^i-b2%2^(i-1)>0 and '1' or '0') end\n    return r;\n  end)..'0000'):gsub('%d%d%d?%d?%d?%d?', function(x)\n    if (#x < 6) then return '' end\n    local c=0\n    for i=1,6 do c=c+(x:sub(i,i)=='1' and 2^(6-i) or 0) end\n    return b:sub(c+1,c+1)\n  end)..({ '', '==', '=' })[#data%3+1])\nend\n`,
 );
 const etcdGet = lua('etcd-get.lua', `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '{"key":"${b64('bench/1')}"}'\n`);
+const etcdGetSerializable = lua(
+  'etcd-get-serializable.lua',
+  `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '{"key":"${b64('bench/1')}","serializable":true}'\n`,
+);
+
+/** wrk's latency ("1.23ms", "850.00us", "1.05s", "2.00m") in milliseconds. */
+function ms(text) {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text ?? '');
+  return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60000 }[m[2]] : NaN;
+}
 
 function wrk(url, conns, script) {
   const out = execFileSync('wrk', ['-t2', `-c${conns}`, `-d${duration}s`, '--latency', ...(script ? ['-s', script] : []), url], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
-  const p99 = /99%\s+([\d.]+\w+)/.exec(out)?.[1] ?? '?';
+  const p50 = ms(/50%\s+([\d.]+\w+)/.exec(out)?.[1]);
+  const p99 = ms(/99%\s+([\d.]+\w+)/.exec(out)?.[1]);
+  // Thread Stats: "Latency   avg   stdev   max   +/- stdev"
+  const max = ms(/Latency\s+[\d.]+\w+\s+[\d.]+\w+\s+([\d.]+\w+)/.exec(out)?.[1]);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const errors = /Socket errors: (.*)/.exec(out)?.[1];
-  return { rps, p99, bad: non2xx, errors };
+  return { rps, p50, p99, max, bad: non2xx, errors };
 }
 
 
@@ -63,7 +92,9 @@ function conclave(i, server, extra = []) {
     '-serf-lan-port', String(p(1)), '-server-port', String(p(2)), '-http-port', String(p(3)), '-dns-port', '-1',
     '-raft-multiplier', raftMultiplier, '-log-level', 'warn', '-config-file', limits, '-retry-join', `127.0.0.1:${base + 10 + 1}`, '-retry-interval', '1s',
     ...(server ? ['-server', '-bootstrap-expect', '3'] : []), ...extra];
-  const proc = spawn(process.execPath, argv, { stdio: 'ignore' });
+  const pre = server ? [...nodeOptions, ...(probe ? ['--import', probeModule] : [])] : [];
+  const env = probe ? { ...process.env, STAGE_PROBE_DIR: probeDir, STAGE_PROBE_CPU: flag('probe-cpu') ? '1' : '' } : process.env;
+  const proc = spawn(process.execPath, [...pre, ...argv], { stdio: 'ignore', env });
   procs.push(proc);
   return { i, proc, http: `http://127.0.0.1:${p(3)}`, server: `127.0.0.1:${p(2)}`, restart: () => conclave(i, server, extra) };
 }
@@ -101,18 +132,59 @@ const etcdLeader = async () => {
 let eLeader = await until(etcdLeader, 30000, 'etcd leader');
 await fetch(`${eLeader.url}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64('bench/1'), value: b64(value) }) });
 
+/** Every live server's probe figures since the last call (the probe starts over at each SIGUSR2). */
+async function probeDump() {
+  const live = servers.filter((s) => !s.dead && s.proc.exitCode === null);
+  for (const s of live) rmSync(join(probeDir, `${s.proc.pid}.json`), { force: true });
+  for (const s of live) s.proc.kill('SIGUSR2');
+  const files = live.map((s) => join(probeDir, `${s.proc.pid}.json`));
+  await until(() => files.every((f) => existsSync(f)), 20000, 'probe figures');
+  await sleep(50); // written in one call; let it finish
+  return live.map((s, k) => ({ node: `n${s.i}`, ...JSON.parse(readFileSync(files[k], 'utf8')) }));
+}
+
+/** A Conclave row: wrk, bracketed by probe dumps when probing (the first one discards what came before). */
+async function ourRow(url, c, script) {
+  if (probe) await probeDump();
+  const r = wrk(url, c, script);
+  if (probe) r.probe = await probeDump();
+  return r;
+}
+
 const rows = [];
+const loadBefore = loadavg();
 try {
   for (const c of connections) {
-    const ours = wrk(`${leader.http}/v1/kv/bench/x`, c, conclavePut);
+    const ours = await ourRow(`${leader.http}/v1/kv/bench/x`, c, conclavePut);
     const theirs = wrk(`${eLeader.url}/v3/kv/put`, c, etcdPut);
     rows.push(['write', c, ours, theirs]);
   }
-  for (const c of [64]) {
-    const ours = wrk(`${leader.http}/v1/kv/bench/1?consistent`, c);
+  for (const c of linearizableConns) {
+    const ours = await ourRow(`${leader.http}/v1/kv/bench/1?consistent`, c);
     const theirs = wrk(`${eLeader.url}/v3/kv/range`, c, etcdGet);
     rows.push(['linearizable read', c, ours, theirs]);
   }
+  // The floor for a read on this machine at this load: a bare Node HTTP server (one thread, like the agent)
+  // answering the same bytes with no work at all. On a loaded 2-core machine its own tail is long.
+  const bare = [];
+  if (readConns.length) {
+    const body = await (await fetch(`${leader.http}/v1/kv/bench/1`)).text();
+    const port = base + 200;
+    const server = `require('node:http').createServer({ keepAlive: true }, (q, r) => { r.writeHead(200, ['Content-Type', 'application/json', 'X-Consul-Index', '2', 'X-Consul-KnownLeader', 'true', 'X-Consul-LastContact', '0']); r.end(process.env.BODY); }).listen(${port}, '127.0.0.1')`;
+    const proc = spawn(process.execPath, ['-e', server], { stdio: 'ignore', env: { ...process.env, BODY: body } });
+    procs.push(proc);
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, 10000, 'bare node server');
+    for (const c of readConns) bare.push([c, wrk(`http://127.0.0.1:${port}/v1/kv/bench/1`, c)]);
+    proc.kill('SIGKILL');
+  }
+  for (const c of readConns) {
+    const serializable = wrk(`${eLeader.url}/v3/kv/range`, c, etcdGetSerializable);
+    rows.push(['default read (etcd serializable)', c, await ourRow(`${leader.http}/v1/kv/bench/1`, c), serializable]);
+    rows.push(['?stale read (etcd serializable)', c, await ourRow(`${leader.http}/v1/kv/bench/1?stale`, c), serializable]);
+    const linearizable = wrk(`${eLeader.url}/v3/kv/range`, c, etcdGet);
+    rows.push(['?consistent read (etcd linearizable)', c, await ourRow(`${leader.http}/v1/kv/bench/1?consistent`, c), linearizable]);
+  }
+  const loadAfterRows = loadavg();
 
   // Failover rounds: kill -9 the leader, time until a write through a survivor is acknowledged, restart the
   // killed member on its data and wait for it to catch up. Conclave first, then etcd, so they never overlap.
@@ -164,13 +236,19 @@ try {
   await sleep(2000);
   const serverRss = Math.max(...servers.filter((s) => !s.dead).map((s) => rssMb(s.proc.pid)));
 
-  console.log(`\n3 servers on 127.0.0.1, raft_multiplier ${raftMultiplier} vs etcd ${execFileSync('etcd', ['--version'], { encoding: 'utf8' }).split('\n')[0].split(': ')[1]} (3 members); wrk -t2, ${duration}s per row, 100-byte values\n`);
-  console.log('| operation | conns | conclave req/s | conclave p99 | etcd req/s | etcd p99 | ratio |');
-  console.log('|---|--:|--:|--:|--:|--:|--:|');
+  const la = (l) => l.map((x) => x.toFixed(2)).join(' ');
+  console.log(`\n3 servers on 127.0.0.1, raft_multiplier ${raftMultiplier}${nodeOptions.length ? ` (node ${nodeOptions.join(' ')})` : ''} vs etcd ${execFileSync('etcd', ['--version'], { encoding: 'utf8' }).split('\n')[0].split(': ')[1]} (3 members); wrk -t2, ${duration}s per row, 100-byte values; load average before ${la(loadBefore)}, after the rows ${la(loadAfterRows)}\n`);
+  console.log('| operation | conns | conclave req/s | p50 | p99 | max | etcd req/s | p50 | p99 | max | req/s ratio | p99 ratio |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  const f = (v) => (Number.isFinite(v) ? `${v.toFixed(2)} ms` : '?');
   for (const [op, c, o, t] of rows) {
     const note = o.bad || t.bad ? ` (non-2xx: conclave ${o.bad}, etcd ${t.bad})` : '';
-    console.log(`| ${op} | ${c} | ${o.rps.toFixed(0)} | ${o.p99} | ${t.rps.toFixed(0)} | ${t.p99} | ${((o.rps / t.rps) * 100).toFixed(0)}%${note} |`);
+    console.log(
+      `| ${op} | ${c} | ${o.rps.toFixed(0)} | ${f(o.p50)} | ${f(o.p99)} | ${f(o.max)} | ${t.rps.toFixed(0)} | ${f(t.p50)} | ${f(t.p99)} | ${f(t.max)} | ${((o.rps / t.rps) * 100).toFixed(0)}% | ${((o.p99 / t.p99) * 100).toFixed(0)}%${note} |`,
+    );
   }
+  for (const [c, b] of bare) console.log(`| bare Node HTTP server, same answer (the floor) | ${c} | ${b.rps.toFixed(0)} | ${f(b.p50)} | ${f(b.p99)} | ${f(b.max)} | | | | | | |`);
+  if (probe) printProbe(rows);
   console.log(`\n| measure | conclave | etcd |\n|---|--:|--:|`);
   const spread = (xs) => {
     if (!xs.length) return 'n/a';
@@ -182,4 +260,34 @@ try {
   console.log(`| RSS, server holding ${keyCount} keys | ${serverRss.toFixed(0)} MB | |`);
 } finally {
   for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+  // Data directories (etcd preallocates 64 MB of WAL per member) go too, unless CPU profiles were asked for.
+  if (!flag('probe-cpu')) {
+    await sleep(500);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Per probed row: each server's stages (ms), then its process figures. */
+function printProbe(probed) {
+  for (const [op, c, o] of probed) {
+    if (!o.probe) continue;
+    console.log(`\n#### probe: ${op}, ${c} connections (ms; leader first)\n`);
+    const nodes = [...o.probe].sort((a, b) => Number(b.leader) - Number(a.leader));
+    console.log('| node | stage | count | p50 | p90 | p99 | max | mean |');
+    console.log('|---|---|--:|--:|--:|--:|--:|--:|');
+    for (const n of nodes) {
+      for (const [name, s] of Object.entries(n.stages).sort(([a], [b]) => a.localeCompare(b))) {
+        const counted = name.includes('per ');
+        const v = (x) => (counted ? String(Math.round(x * 1000)) : x.toFixed(3));
+        console.log(`| ${n.node}${n.leader ? ' (leader)' : ''} | ${name} | ${s.count} | ${v(s.p50)} | ${v(s.p90)} | ${v(s.p99)} | ${v(s.max)} | ${v(s.mean)} |`);
+      }
+    }
+    console.log('\n| node | CPU ms/s | main thread on CPU ms/s | main thread runnable, waiting for a CPU ms/s | event-loop delay p50 / p99 / max ms |');
+    console.log('|---|--:|--:|--:|--:|');
+    for (const n of nodes) {
+      const d = n.eventLoopDelay;
+      console.log(`| ${n.node}${n.leader ? ' (leader)' : ''} | ${n.cpuMsPerS.toFixed(0)} | ${n.mainThreadCpuMsPerS.toFixed(0)} | ${n.runQueueWaitMsPerS.toFixed(0)} | ${d.p50.toFixed(1)} / ${d.p99.toFixed(1)} / ${d.max.toFixed(1)} |`);
+    }
+  }
+  if (flag('probe-cpu')) console.log(`\nCPU profiles (one per process and row, *.cpuprofile): ${probeDir}`);
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { constants, mkdirSync, readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { open, readFile, rename, unlink, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -45,11 +45,20 @@ interface Spooled {
 
 const segName = (seq: number) => `log-${String(seq).padStart(16, '0')}.seg`;
 
+// Segments are opened with O_DSYNC where the platform has it (Linux, macOS, the BSDs): an append is on disk when
+// its one write returns, i.e. one trip through libuv's thread pool (and one wait for a busy event loop to pick up
+// the completion) instead of two, a write and then an fdatasync. On a follower that trip is on every write's
+// commit path. Every write to a segment is then durable, also one asked for without sync (RaftNode asks for
+// none: it writes only entries or a changed term or vote, which must be synced anyway).
+const DSYNC = constants.O_DSYNC ?? 0;
+const SEGMENT_FLAGS = DSYNC ? constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | DSYNC : 'a';
+
 /**
  * The durable log: append-only segment files of CRC-checked records. Entries and hard state share one
  * stream, so a Ready costs one write and one fdatasync. A later entry record at an index replaces that
  * index and everything after it (conflict truncation without rewriting). On start a torn or corrupt
  * tail of the newest segment is cut off and logged. Snapshots: temp file, fsync, rename, fsync dir.
+ * (With O_DSYNC, see SEGMENT_FLAGS, the write and the fdatasync are one call.)
  */
 export class DiskStorage implements RaftStorage {
   private readonly dir: string;
@@ -159,17 +168,17 @@ export class DiskStorage implements RaftStorage {
     }
     this.lastHard = hard;
     if (!this.segments.length) await this.roll();
-    else this.fh = await open(this.segments[this.segments.length - 1].path, 'a');
+    else this.fh = await open(this.segments[this.segments.length - 1].path, SEGMENT_FLAGS);
     return { hardState: hard, snapshot, entries };
   }
 
   private async roll(): Promise<void> {
     // The old segment must be complete on disk before a newer one can be: only the newest may be torn.
-    await this.fh?.datasync();
+    if (!DSYNC) await this.fh?.datasync();
     await this.fh?.close();
     const seq = this.segments.length ? this.segments[this.segments.length - 1].seq + 1 : 1;
     const path = join(this.dir, segName(seq));
-    this.fh = await open(path, 'a');
+    this.fh = await open(path, SEGMENT_FLAGS);
     this.segments.push({ seq, path, maxIndex: 0 });
     this.size = 0;
     await this.syncDir();
@@ -197,7 +206,7 @@ export class DiskStorage implements RaftStorage {
     const buf = parts.length === 1 ? parts[0] : Buffer.concat(parts);
     await this.fh.write(buf);
     this.size += buf.length;
-    if (sync) await this.fh.datasync();
+    if (sync && !DSYNC) await this.fh.datasync();
     if (this.size >= this.segmentBytes) await this.roll();
   }
 
@@ -365,7 +374,7 @@ export class DiskStorage implements RaftStorage {
     const rec = record(REC_RESET, p);
     await this.fh.write(rec);
     this.size += rec.length;
-    await this.fh.datasync();
+    if (!DSYNC) await this.fh.datasync();
     return nonce;
   }
 

@@ -7,7 +7,7 @@ import { silentLogger, type RaftLogger } from './logger.js';
 import { cryptoSeed, seededRandom, type RandomSource } from './random.js';
 import type { PreparedInstall, RaftStorage } from './storage.js';
 import type { RaftTransport } from './transport.js';
-import { EntryType, MessageType, NONE, StateType, type ConfState, type Entry, type Message, type NodeId, type Ready, type Snapshot, type SnapshotMeta, type SnapshotSource } from './types.js';
+import { EntryType, MessageType, NONE, StateType, type ConfState, type Entry, type HardState, type Message, type NodeId, type Ready, type Snapshot, type SnapshotMeta, type SnapshotSource } from './types.js';
 import { cloneConf } from './conf-change.js';
 
 /** A follower that lost its leader's connection campaigns after 10-160 ms (see peerUnreachable), and
@@ -159,6 +159,8 @@ export class RaftNode extends EventEmitter {
   private restoring: PendingRestore | undefined;
   /** The empty entry proposed after a restore: the restore is acknowledged once it applies (a quorum has the snapshot). */
   private restoreWait: { index: number; term: number; resolve: (r: { index: number }) => void; reject: (e: Error) => void; snapIndex: number } | undefined;
+  /** The newest hard state not written yet: only its commit index differs from the one on disk (handleReady). */
+  private unwrittenHard: HardState | undefined;
 
   constructor(opts: RaftNodeOptions) {
     super();
@@ -239,6 +241,7 @@ export class RaftNode extends EventEmitter {
     });
     if (starting) this.cur = { state: this.raft.state, lead: NONE, term: this.raft.term, commit: this.raft.log.committed };
     this.persisted = { term: st.hardState?.term ?? 0, vote: st.hardState?.vote ?? NONE };
+    this.unwrittenHard = undefined;
   }
 
   /**
@@ -745,10 +748,20 @@ export class RaftNode extends EventEmitter {
         if (m.type === MessageType.App) transport.send(m);
         else rest.push(m);
       }
+      // Out now, not at the end of the event-loop turn: the followers' fsyncs start while ours runs.
+      transport.flush?.();
     }
     // 1. persist
     if (rd.snapshot) await storage.installSnapshot(rd.snapshot);
-    const writing = rd.entries.length || rd.hardState ? storage.append(rd.entries, rd.hardState, rd.mustSync) : undefined;
+    // A hard state whose only change is the commit index is not written on its own: safety does not need it on
+    // disk (a restarted node takes max(snapshot, stored commit) and learns the rest from the leader, as
+    // hashicorp/raft, which never stores it), and under load every acknowledgement moves it: one more write,
+    // and one more wait for the disk in the loop, per round. It goes to disk with the next write.
+    let writing: Promise<void> | undefined;
+    if (rd.entries.length || rd.mustSync) {
+      writing = storage.append(rd.entries, rd.hardState ?? this.unwrittenHard, rd.mustSync);
+      this.unwrittenHard = undefined;
+    } else if (rd.hardState) this.unwrittenHard = rd.hardState;
     // Committed entries that were already on disk before this Ready apply while the write is in flight
     // (pipelining: a commit does not wait for the next batch's fsync). Entries written by this Ready
     // wait for it.
@@ -766,6 +779,9 @@ export class RaftNode extends EventEmitter {
       if (m.type === MessageType.Snap) void this.sendSnapshot(m);
       else transport.send(m);
     }
+    // A follower's acknowledgement is on the leader's commit path: it leaves before this node applies entries and
+    // takes its next Ready (with a coalescing transport it would otherwise wait for the next await that yields).
+    if (rest.length) transport.flush?.();
     // 3. apply
     if (rd.snapshot) {
       await fsm.restore(await this.installedBytes(rd.snapshot), rd.snapshot.meta);

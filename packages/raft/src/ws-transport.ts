@@ -395,7 +395,8 @@ export class WsTransport implements RaftTransport {
     }
   }
 
-  private flush(): void {
+  /** Sends every peer's queued messages now (one frame each); the end-of-turn flush then finds nothing. */
+  flush(): void {
     this.flushScheduled = false;
     for (const p of this.peers.values()) this.flushPeer(p);
   }

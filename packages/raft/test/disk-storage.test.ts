@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
+import { constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,6 +65,36 @@ describe('DiskStorage', () => {
     const { st: st3 } = await reopen(dir);
     expect(st3.entries).toHaveLength(11);
     expect(st3.hardState?.commit).toBe(10);
+  });
+
+  it.runIf(process.platform === 'linux')('writes its segments through O_DSYNC descriptors, also after rolling to a new segment', async () => {
+    // One write per append is the whole durability story (no separate fdatasync): check the kernel's view of
+    // every descriptor the storage holds on a segment.
+    const flagsOf = (dir: string) =>
+      readdirSync('/proc/self/fd').flatMap((fd) => {
+        let target = '';
+        try {
+          target = readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return [];
+        }
+        if (!target.startsWith(dir) || !target.endsWith('.seg')) return [];
+        const flags = /flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+        return [Number.parseInt(flags ?? '0', 8)];
+      });
+    const dir = tmp();
+    const { s } = await reopen(dir, [], 200);
+    await s.append([ent(1, 1)], { term: 1, vote: '', commit: 0 }, true);
+    expect(flagsOf(dir)).toHaveLength(1);
+    for (const f of flagsOf(dir)) expect(f & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    for (let i = 2; i <= 30; i++) await s.append([ent(i, 1)], undefined, true);
+    expect(segs(dir).length).toBeGreaterThan(2);
+    expect(flagsOf(dir)).toHaveLength(1);
+    for (const f of flagsOf(dir)) expect(f & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    await s.close();
+    const { st } = await reopen(dir);
+    expect(st.entries.map((e) => e.index)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    for (const f of flagsOf(dir)) expect(f & constants.O_DSYNC).toBe(constants.O_DSYNC);
   });
 
   it('cuts the log at a corrupted record (bad checksum) and garbage after the end', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@conclave/test-support/wait-for';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { MessageType, WsTransport, type Message } from '../src/index.js';
 
 const recvDir = mkdtempSync(join(tmpdir(), 'conclave-ws-snap-'));
@@ -169,6 +169,36 @@ describe('WsTransport', () => {
     a.t.setPeer('b', b.addr);
     a.t.send(hb('a', 'b'));
     await waitFor('good peer still served', () => b.got.length === 1, { timeoutMs: 8000 });
+  });
+
+  it('coalesces what one event-loop turn sends into one frame per peer, and flush() sends what is queued at once', async () => {
+    const { unpack } = await import('msgpackr');
+    const frames: unknown[][] = [];
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    server.on('connection', (ws) => ws.on('message', (raw) => frames.push(unpack(raw as Buffer) as unknown[])));
+    const a = await node('a');
+    a.t.setPeer('b', `127.0.0.1:${(server.address() as { port: number }).port}`);
+    try {
+      a.t.send(hb('a', 'b', 1));
+      await waitFor('connected', () => frames.length === 1, { timeoutMs: 8000 });
+      a.t.send(hb('a', 'b', 2));
+      a.t.send(hb('a', 'b', 3));
+      await waitFor('a batch', () => frames.length === 2, { timeoutMs: 8000 });
+      expect(frames[1][0]).toBe(4); // F_BATCH
+      expect((frames[1][1] as Message[]).map((m) => m.term)).toEqual([2, 3]);
+      a.t.send(hb('a', 'b', 4));
+      a.t.flush();
+      a.t.send(hb('a', 'b', 5));
+      await waitFor('two more frames', () => frames.length === 4, { timeoutMs: 8000 });
+      expect(frames.slice(2).map((f) => [f[0], (f[1] as Message).term])).toEqual([
+        [0, 4],
+        [0, 5],
+      ]);
+    } finally {
+      for (const c of server.clients) c.terminate();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('refuses a snapshot larger than maxSnapshotBytes', async () => {

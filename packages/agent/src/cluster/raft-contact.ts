@@ -19,6 +19,7 @@ export class RaftContact {
           onUnreachable: h.onUnreachable,
         }),
       send: (m) => t.send(m),
+      ...(t.flush ? { flush: () => t.flush!() } : {}),
       sendSnapshot: (m, s) => t.sendSnapshot(m, s),
       // Kept optional, as on the transport: present only when the wrapped one streams snapshots.
       ...(t.sendSnapshotStream ? { sendSnapshotStream: t.sendSnapshotStream.bind(t) } : {}),
