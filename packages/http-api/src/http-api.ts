@@ -13,6 +13,7 @@ import { ApiCall, BODY_IDLE_MS } from './api-call.js';
 import { errorAnswer } from './api-error.js';
 import { handleAgent } from './agent-routes.js';
 import { handleAcl } from './acl-endpoints.js';
+import { handleAclAuth, isAclAuthPath } from './acl-auth-routes.js';
 import { aclGate } from './acl-permissions.js';
 import type { ApiBackend, RequestForwarder } from './backend.js';
 import { handleCatalog } from './catalog-endpoints.js';
@@ -123,8 +124,8 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
         handler = handleKv;
         rest = path.slice(7);
       } else if (c === 97 /* a */ && path.startsWith('/v1/acl/')) {
-        handler = handleAcl;
         rest = path.slice(8);
+        handler = isAclAuthPath(rest) ? handleAclAuth : handleAcl;
       } else if (c === 97 /* a */ && path.startsWith('/v1/agent/')) {
         handler = handleAgent;
         rest = path.slice(10);
