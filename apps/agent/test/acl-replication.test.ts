@@ -1,0 +1,78 @@
+// ACL replication between two datacenters, as processes on 127.0.0.1 (one server each, as federation.test.ts):
+// dc1 is the primary (its initial management token), dc2 replicates policies, roles and global tokens from it with
+// acl.tokens.replication. A policy and token made in dc1 work against dc2's own server; a token deleted in dc1
+// stops working in dc2; dc2's local tokens stay; /v1/acl/replication reports the running replication.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
+import { allocate, startClusterAgent, stopAgent, type ClusterAgent } from './support/cluster.js';
+
+const root = mkdtempSync(join(tmpdir(), 'conclave-acl-replication-'));
+const management = randomUUID();
+let s1: ClusterAgent;
+let s2: ClusterAgent;
+
+async function http(a: ClusterAgent, method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(`http://${a.httpAddr}${path}`, {
+    method,
+    headers: token ? { 'X-Consul-Token': token } : {},
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  return { status: res.status, text, json: () => JSON.parse(text) };
+}
+
+beforeAll(async () => {
+  const [a, b] = await Promise.all([allocate('s1', true, root), allocate('s2', true, root)]);
+  const acl = (extra: string) => `primary_datacenter = "dc1"\nacl { enabled = true\ndefault_policy = "deny"\n${extra} }`;
+  s1 = await startClusterAgent(a, ['-datacenter', 'dc1', '-bootstrap-expect', '1', '-hcl', acl(`tokens { initial_management = "${management}" }`)]);
+  s2 = await startClusterAgent(b, [
+    '-datacenter',
+    'dc2',
+    '-bootstrap-expect',
+    '1',
+    '-retry-join-wan',
+    `127.0.0.1:${a.ports.serfWan}`,
+    '-retry-interval-wan',
+    '1s',
+    '-hcl',
+    acl(`enable_token_replication = true\ntokens { replication = "${management}" }`),
+  ]);
+  for (const s of [s1, s2])
+    await waitFor('a leader', async () => JSON.parse((await http(s, 'GET', '/v1/status/leader')).text) !== '', { timeoutMs: 30_000, intervalMs: 200 });
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([s1, s2].filter(Boolean).map((a) => stopAgent(a, 'SIGKILL')));
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('ACL replication from the primary datacenter', () => {
+  it('replicates policies and global tokens; dc2 resolves them itself', { timeout: 60_000 }, async () => {
+    await waitFor('the management token replicated to dc2', async () => (await http(s2, 'GET', '/v1/acl/token/self', management)).status === 200, { timeoutMs: 30_000, intervalMs: 250 });
+    const policy = await http(s1, 'PUT', '/v1/acl/policy', management, { Name: 'app', Rules: 'key_prefix "app/" { policy = "write" }' });
+    expect(policy.status).toBe(200);
+    const token = (await http(s1, 'PUT', '/v1/acl/token', management, { Description: 'app', Policies: [{ Name: 'app' }] })).json();
+    const local = (await http(s1, 'PUT', '/v1/acl/token', management, { Description: 'dc1 only', Local: true, Policies: [{ Name: 'app' }] })).json();
+    await waitFor('the app token works in dc2', async () => (await http(s2, 'PUT', '/v1/kv/app/x', token.SecretID, 'v')).status === 200, { timeoutMs: 20_000, intervalMs: 250 });
+    expect((await http(s2, 'GET', '/v1/kv/secret/y', token.SecretID)).status).toBe(403);
+    expect((await http(s2, 'GET', `/v1/acl/policy/${policy.json().ID}`, management)).json()).toMatchObject({ Name: 'app', Hash: policy.json().Hash });
+    expect((await http(s2, 'GET', '/v1/kv/app/x', local.SecretID)).text).toBe('ACL not found');
+
+    const status = (await http(s2, 'GET', '/v1/acl/replication')).json();
+    expect(status).toMatchObject({ Enabled: true, Running: true, SourceDatacenter: 'dc1', ReplicationType: 'tokens', LastErrorMessage: '' });
+    expect(status.ReplicatedIndex).toBeGreaterThan(0);
+    expect(status.LastSuccess).not.toBe('0001-01-01T00:00:00Z');
+    expect((await http(s1, 'GET', '/v1/acl/replication')).json()).toMatchObject({ Enabled: false, Running: false });
+
+    // A local token of dc2 survives replication; a token deleted in dc1 goes from dc2.
+    const dc2Local = (await http(s2, 'PUT', '/v1/acl/token', management, { Description: 'dc2 only', Local: true, Policies: [{ Name: 'app' }] })).json();
+    expect((await http(s1, 'DELETE', `/v1/acl/token/${token.AccessorID}`, management)).status).toBe(200);
+    await waitFor('the deleted token refused in dc2', async () => (await http(s2, 'GET', '/v1/kv/app/x', token.SecretID)).text === 'ACL not found', { timeoutMs: 20_000, intervalMs: 250 });
+    expect((await http(s2, 'GET', '/v1/kv/app/x', dc2Local.SecretID)).status).toBe(200);
+  });
+});
