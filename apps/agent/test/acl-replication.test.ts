@@ -1,8 +1,9 @@
 // ACL replication between two datacenters, as processes on 127.0.0.1 (one server each, as federation.test.ts):
 // dc1 is the primary (its initial management token), dc2 replicates policies, roles and global tokens from it with
 // acl.tokens.replication. A policy and token made in dc1 work against dc2's own server; a token deleted in dc1
-// stops working in dc2; dc2's local tokens stay; /v1/acl/replication reports the running replication.
-import { randomUUID } from 'node:crypto';
+// stops working in dc2; dc2's local tokens stay; a policy written in dc2 is forwarded to dc1 and replicated back;
+// /v1/acl/replication reports the running replication.
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,22 @@ describe('ACL replication from the primary datacenter', () => {
     expect(status.ReplicatedIndex).toBeGreaterThan(0);
     expect(status.LastSuccess).not.toBe('0001-01-01T00:00:00Z');
     expect((await http(s1, 'GET', '/v1/acl/replication')).json()).toMatchObject({ Enabled: false, Running: false });
+
+    // Policies written in dc2 are dc1's to keep (forwarded, as Consul does) and come back by replication.
+    const viaDc2 = await http(s2, 'PUT', '/v1/acl/policy', management, { Name: 'from-dc2', Rules: 'key_prefix "b/" { policy = "read" }' });
+    expect(viaDc2.status).toBe(200);
+    expect((await http(s1, 'GET', '/v1/acl/policy/name/from-dc2', management)).json().ID).toBe(viaDc2.json().ID);
+    await waitFor('the policy replicated back to dc2', async () => (await http(s2, 'GET', '/v1/acl/policy/name/from-dc2', management)).status === 200, { timeoutMs: 20_000, intervalMs: 250 });
+    // So are global tokens created in dc2; local ones stay in dc2.
+    const globalViaDc2 = await http(s2, 'PUT', '/v1/acl/token', management, { Description: 'made in dc2', Policies: [{ Name: 'app' }] });
+    expect(globalViaDc2.status).toBe(200);
+    expect((await http(s1, 'GET', `/v1/acl/token/${globalViaDc2.json().AccessorID}`, management)).json().Description).toBe('made in dc2');
+    await waitFor('the token made through dc2 works there', async () => (await http(s2, 'GET', '/v1/kv/app/x', globalViaDc2.json().SecretID)).status === 200, { timeoutMs: 20_000, intervalMs: 250 });
+    // Logins in a secondary make local tokens only.
+    const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' });
+    const global = await http(s2, 'PUT', '/v1/acl/auth-method', management, { Name: 'jwt', Type: 'jwt', TokenLocality: 'global', Config: { JWTValidationPubKeys: [key] } });
+    expect(global.status).toBe(400);
+    expect(global.text).toBe("Invalid Auth Method: TokenLocality 'global' can only be used in the primary datacenter");
 
     // A local token of dc2 survives replication; a token deleted in dc1 goes from dc2.
     const dc2Local = (await http(s2, 'PUT', '/v1/acl/token', management, { Description: 'dc2 only', Local: true, Policies: [{ Name: 'app' }] })).json();

@@ -111,6 +111,7 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
     },
     acl: p.acl,
     aclReplication: p.aclReplication,
+    primaryDatacenter: cfg.primaryDatacenter || undefined,
     operator: p.client
       ? undefined
       : {

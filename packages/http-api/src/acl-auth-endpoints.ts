@@ -28,6 +28,12 @@ async function propose(call: ApiCall, command: Command): Promise<number> {
   return index;
 }
 
+/** Whether this datacenter replicates ACLs from another (global tokens are made in the primary only). */
+function inSecondary(call: ApiCall): boolean {
+  const primary = call.backend.primaryDatacenter;
+  return !!primary && primary !== call.backend.datacenter;
+}
+
 function now(call: ApiCall): number {
   return call.backend.now ? call.backend.now() : Date.now();
 }
@@ -102,6 +108,7 @@ export async function authMethodSet(call: ApiCall, urlName: string | undefined):
   }
   const locality = body.TokenLocality ?? '';
   if (!['', 'local', 'global'].includes(locality)) throw new ApiError(400, "Invalid Auth Method: TokenLocality should be one of 'local' or 'global'");
+  if (locality === 'global' && inSecondary(call)) throw new ApiError(400, "Invalid Auth Method: TokenLocality 'global' can only be used in the primary datacenter");
   const config = body.Config ?? {};
   try {
     newAuthValidator(type, config);
@@ -255,6 +262,7 @@ export async function login(call: ApiCall): Promise<void> {
     throw err;
   }
   if (noBindings(bindings)) throw new ApiError(403, PERMISSION_DENIED);
+  if (method.TokenLocality === 'global' && inSecondary(call)) throw new ApiError(500, 'creating global tokens via auth methods is only permitted in the primary datacenter');
   const meta = Object.keys(body.Meta).sort();
   const description = meta.length ? `token created via login: ${JSON.stringify(Object.fromEntries(meta.map((k) => [k, body.Meta[k]])))}` : 'token created via login';
   const at = now(call);

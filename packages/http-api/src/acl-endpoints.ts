@@ -6,6 +6,7 @@ import { ACL_NOT_FOUND, GLOBAL_MANAGEMENT_POLICY_ID, PERMISSION_DENIED, Template
 import { isCommandFailure } from '@conclave/catalog';
 import type { AclLink, AclPolicy, AclRole, AclToken, AclTokenInput, Command, StateReader } from '@conclave/state';
 import { callerToken, permitted, requirePermission } from './acl-enforce.js';
+import { createInPrimary } from './acl-primary-forward.js';
 import { decodePolicyBody, decodeRoleBody, decodeTokenBody, type RoleBody, type TokenBody } from './acl-body.js';
 import type { ApiCall } from './api-call.js';
 import { ApiError } from './api-error.js';
@@ -124,7 +125,10 @@ async function tokenRead(call: ApiCall, accessorId: string): Promise<void> {
 
 async function tokenSet(call: ApiCall, accessorId: string | undefined): Promise<void> {
   await requirePermission(call, 'acl', 'write');
-  const body = decodeTokenBody(await call.readJson());
+  const raw = await call.readJson();
+  const body = decodeTokenBody(raw);
+  // In a secondary datacenter a global token is the primary's to create (acl-primary-forward.ts).
+  if (accessorId === undefined && !body.Local && (await createInPrimary(call, raw))) return;
   const state = call.backend.state;
   let old: AclToken | undefined;
   if (accessorId !== undefined) {

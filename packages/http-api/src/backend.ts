@@ -84,6 +84,8 @@ export interface ApiBackend {
   readonly events?: EventBackend;
   /** ACL enforcement (docs/acl.md); absent: ACLs are off and every token is ignored. */
   readonly acl?: AclBackend;
+  /** primary_datacenter when it names another datacenter: global ACL writes go there (acl-primary-forward.ts). */
+  readonly primaryDatacenter?: string;
   /** GET /v1/acl/replication: this datacenter's ACL replication (absent: not replicating, reported disabled). */
   aclReplication?(): AclReplicationStatus;
   /** The clock stamped on commands that need time (lock-delay, session destroy); default Date.now. */

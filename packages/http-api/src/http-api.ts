@@ -14,6 +14,7 @@ import { errorAnswer } from './api-error.js';
 import { handleAgent } from './agent-routes.js';
 import { handleAcl } from './acl-endpoints.js';
 import { handleAclAuth, isAclAuthPath } from './acl-auth-routes.js';
+import { aclPrimaryUrl } from './acl-primary-forward.js';
 import { aclGate } from './acl-permissions.js';
 import type { ApiBackend, RequestForwarder } from './backend.js';
 import { handleCatalog } from './catalog-endpoints.js';
@@ -187,6 +188,12 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     // here as Consul's client agents do (this agent's node is the default Node); its write still goes to a server.
     // ?dc= naming another datacenter: the whole request is answered there (agent endpoints are this agent's).
     const dcFwd = backend.datacenterForwarder;
+    // A secondary datacenter's writes of global ACL records are the primary's to answer (acl-primary-forward.ts).
+    const primaryUrl = dcFwd && handler === handleAcl ? aclPrimaryUrl(backend, req.method ?? 'GET', rest, url) : undefined;
+    if (primaryUrl && !(qi >= 0 && otherDatacenter(url.slice(qi + 1), backend.datacenter))) {
+      forward(dcFwd!, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, primaryUrl, backend.acl?.defaultToken?.());
+      return;
+    }
     if (dcFwd && handler !== handleAgent && qi >= 0 && otherDatacenter(url.slice(qi + 1), backend.datacenter)) {
       forward(dcFwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName), backend.acl?.defaultToken?.());
       return;
