@@ -80,6 +80,7 @@ describe('conclave acl auth-method / binding-rule / login / logout', () => {
     expect(statSync(sink).mode & 0o777).toBe(0o600);
     const self = await cli(['acl', 'token', 'read', '-self', '-format', 'json'], secret);
     expect(JSON.parse(self.stdout)).toMatchObject({ Description: 'token created via login: {"job":"42"}', ServiceIdentities: [{ ServiceName: 'job-billing' }], AuthMethod: 'ci' });
+    expect((await cli(['acl', 'token', 'read', '-self'], secret)).stdout).toContain('\nAuth Method:      ci\n');
     // The service identity may register its own service, not another.
     const res = await fetch(`http://${agent.httpAddr}/v1/agent/service/register`, { method: 'PUT', headers: { 'X-Consul-Token': secret }, body: JSON.stringify({ Name: 'job-billing' }) });
     expect(res.status).toBe(200);
@@ -115,5 +116,21 @@ describe('conclave acl auth-method / binding-rule / login / logout', () => {
     expect(preview.code).toBe(0);
     expect(preview.stdout).toMatch(/^ID: +[0-9a-f]{32}\nName: +synthetic-policy-[0-9a-f]{32}\n/);
     expect(preview.stdout).toContain('service "api" {');
+  });
+
+  it('creates tokens and roles with templated policies', { timeout: 30_000 }, async () => {
+    const token = await cli(['acl', 'token', 'create', '-templated-policy', 'builtin/node', '-var', 'name:n7']);
+    expect(token.stderr).toBe('');
+    expect(token.stdout).toContain('Templated Policies:\n   builtin/node\n      Name: n7\n      Datacenters: all\n');
+    const secret = /SecretID: +(\S+)/.exec(token.stdout)![1]!;
+    const reg = (node: string) =>
+      fetch(`http://${agent.httpAddr}/v1/catalog/register`, { method: 'PUT', headers: { 'X-Consul-Token': secret }, body: JSON.stringify({ Node: node, Address: '10.0.0.7' }) });
+    expect((await reg('n7')).status).toBe(200);
+    expect((await reg('n6')).status).toBe(403);
+    const missing = await cli(['acl', 'token', 'create', '-templated-policy', 'builtin/service']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Unexpected response code: 400 (encountered templated policy variables validation error: name is required)');
+    const role = await cli(['acl', 'role', 'create', '-name', 'dns', '-templated-policy', 'builtin/dns', '-format', 'json']);
+    expect(JSON.parse(role.stdout).TemplatedPolicies).toEqual([{ TemplateName: 'builtin/dns' }]);
   });
 });
