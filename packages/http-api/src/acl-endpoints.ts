@@ -166,6 +166,7 @@ async function tokenClone(call: ApiCall, accessorId: string): Promise<void> {
   const state = call.backend.state;
   const src = state.acl.token(accessorId);
   if (!src || expired(call, src)) throw new ApiError(403, ACL_NOT_FOUND);
+  if (src.AuthMethod) throw new ApiError(400, 'Cannot clone a token created from an auth method');
   const token: AclTokenInput = {
     ...src,
     AccessorID: randomUUID(),

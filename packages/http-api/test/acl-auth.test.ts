@@ -170,6 +170,8 @@ describe('/v1/acl/binding-rule and login', () => {
     expect((await req('PUT', '/v1/kv/other/a', token.SecretID, 'x')).status).toBe(403);
     expect((await req('GET', '/v1/catalog/service/anything', token.SecretID)).status).toBe(200);
 
+    const clone = await req('PUT', `/v1/acl/token/${token.AccessorID}/clone`, root, {});
+    expect({ status: clone.status, text: clone.text }).toEqual({ status: 400, text: 'Cannot clone a token created from an auth method' });
     const listed = await req('GET', '/v1/acl/tokens?authmethod=jwt-test', root);
     expect(listed.json.map((t: any) => t.AccessorID)).toEqual([token.AccessorID]);
   });
