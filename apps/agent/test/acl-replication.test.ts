@@ -1,9 +1,10 @@
-// ACL replication between two datacenters, as processes on 127.0.0.1 (one server each, as federation.test.ts):
+// ACL replication between two datacenters, as processes on 127.0.0.1 (one server each, as federation.test.ts,
+// and a client agent in dc2):
 // dc1 is the primary (its initial management token), dc2 replicates policies, roles and global tokens from it with
 // acl.tokens.replication. A policy and token made in dc1 work against dc2's own server; a token deleted in dc1
 // stops working in dc2; dc2's local tokens stay; a policy written in dc2 is forwarded to dc1 and replicated back;
-// /v1/acl/replication reports the running replication.
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+// a login through dc2's client agent makes a dc2 token; /v1/acl/replication reports the running replication.
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ const root = mkdtempSync(join(tmpdir(), 'conclave-acl-replication-'));
 const management = randomUUID();
 let s1: ClusterAgent;
 let s2: ClusterAgent;
+let c2: ClusterAgent;
 
 async function http(a: ClusterAgent, method: string, path: string, token?: string, body?: unknown) {
   const res = await fetch(`http://${a.httpAddr}${path}`, {
@@ -28,7 +30,7 @@ async function http(a: ClusterAgent, method: string, path: string, token?: strin
 }
 
 beforeAll(async () => {
-  const [a, b] = await Promise.all([allocate('s1', true, root), allocate('s2', true, root)]);
+  const [a, b, c] = await Promise.all([allocate('s1', true, root), allocate('s2', true, root), allocate('c2', false, root)]);
   const acl = (extra: string) => `primary_datacenter = "dc1"\nacl { enabled = true\ndefault_policy = "deny"\n${extra} }`;
   s1 = await startClusterAgent(a, ['-datacenter', 'dc1', '-bootstrap-expect', '1', '-hcl', acl(`tokens { initial_management = "${management}" }`)]);
   s2 = await startClusterAgent(b, [
@@ -43,12 +45,13 @@ beforeAll(async () => {
     '-hcl',
     acl(`enable_token_replication = true\ntokens { replication = "${management}" }`),
   ]);
-  for (const s of [s1, s2])
+  c2 = await startClusterAgent(c, ['-datacenter', 'dc2', '-retry-join', `127.0.0.1:${b.ports.serf}`, '-retry-interval', '1s', '-hcl', acl('')]);
+  for (const s of [s1, s2, c2])
     await waitFor('a leader', async () => JSON.parse((await http(s, 'GET', '/v1/status/leader')).text) !== '', { timeoutMs: 30_000, intervalMs: 200 });
 }, 90_000);
 
 afterAll(async () => {
-  await Promise.all([s1, s2].filter(Boolean).map((a) => stopAgent(a, 'SIGKILL')));
+  await Promise.all([s1, s2, c2].filter(Boolean).map((a) => stopAgent(a, 'SIGKILL')));
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -80,11 +83,22 @@ describe('ACL replication from the primary datacenter', () => {
     expect(globalViaDc2.status).toBe(200);
     expect((await http(s1, 'GET', `/v1/acl/token/${globalViaDc2.json().AccessorID}`, management)).json().Description).toBe('made in dc2');
     await waitFor('the token made through dc2 works there', async () => (await http(s2, 'GET', '/v1/kv/app/x', globalViaDc2.json().SecretID)).status === 200, { timeoutMs: 20_000, intervalMs: 250 });
-    // Logins in a secondary make local tokens only.
-    const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' });
+    // Logins in a secondary make local tokens only; one through dc2's client agent works against dc2.
+    const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const key = keys.publicKey.export({ type: 'spki', format: 'pem' });
     const global = await http(s2, 'PUT', '/v1/acl/auth-method', management, { Name: 'jwt', Type: 'jwt', TokenLocality: 'global', Config: { JWTValidationPubKeys: [key] } });
     expect(global.status).toBe(400);
     expect(global.text).toBe("Invalid Auth Method: TokenLocality 'global' can only be used in the primary datacenter");
+    expect((await http(c2, 'PUT', '/v1/acl/auth-method', management, { Name: 'jwt', Type: 'jwt', Config: { JWTValidationPubKeys: [key] } })).status).toBe(200);
+    expect((await http(c2, 'PUT', '/v1/acl/binding-rule', management, { AuthMethod: 'jwt', BindType: 'policy', BindName: 'app' })).status).toBe(200);
+    const b64 = (v: string | Buffer) => Buffer.from(v).toString('base64url');
+    const data = `${b64('{"alg":"ES256"}')}.${b64(JSON.stringify({ iat: Math.floor(Date.now() / 1000) }))}`;
+    const bearer = `${data}.${b64(sign('sha256', Buffer.from(data), { key: keys.privateKey, dsaEncoding: 'ieee-p1363' }))}`;
+    const login = await http(c2, 'POST', '/v1/acl/login', undefined, { AuthMethod: 'jwt', BearerToken: bearer });
+    expect(login.status).toBe(200);
+    expect(login.json()).toMatchObject({ Local: true, AuthMethod: 'jwt', Policies: [{ Name: 'app' }] });
+    expect((await http(c2, 'PUT', '/v1/kv/app/login', login.json().SecretID, 'v')).status).toBe(200);
+    expect((await http(s1, 'GET', `/v1/acl/token/${login.json().AccessorID}`, management)).status).toBe(403);
 
     // A local token of dc2 survives replication; a token deleted in dc1 goes from dc2.
     const dc2Local = (await http(s2, 'PUT', '/v1/acl/token', management, { Description: 'dc2 only', Local: true, Policies: [{ Name: 'app' }] })).json();
