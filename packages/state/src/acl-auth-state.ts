@@ -81,10 +81,10 @@ export class AclAuthState {
     return this.rules.get(id);
   }
 
-  /** Every rule, or those of one method (in creation order, as Consul's index walk gives them). */
+  /** Every rule, or those of one method, by ID (the order of Consul's memdb index walk). */
   listBindingRules(ws?: WatchSet, authMethod?: string): AclQuery<AclBindingRule[]> {
     ws?.addTopic(TOPIC_ACL_AUTH);
-    const all = [...this.rules.values()].filter((r) => !authMethod || r.AuthMethod === authMethod);
+    const all = [...this.rules.values()].filter((r) => !authMethod || r.AuthMethod === authMethod).sort((a, b) => (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0));
     return { index: this.tableIndex, value: all };
   }
 
