@@ -64,6 +64,8 @@ describe('conclave acl auth-method / binding-rule / login / logout', () => {
     const shown = await cli(['acl', 'binding-rule', 'read', '-id', id]);
     expect(shown.stdout).toBe(`ID:           ${id}\nAuthMethod:   ci\nDescription:  \nBindType:     service\nBindName:     job-\${value.project}\nSelector:     value.project != ""\n`);
     expect((await cli(['acl', 'binding-rule', 'list', '-method', 'ci'])).stdout).toContain(`${id}:\n   AuthMethod:   ci\n`);
+    expect((await cli(['acl', 'binding-rule', 'read', '-id', id.slice(0, 8), '-format', 'json'])).stdout).toContain(`"ID": "${id}"`);
+    expect((await cli(['acl', 'binding-rule', 'read', '-id', 'zzzz'])).stderr.trim()).toBe('Error determining binding rule ID: No such rule ID with prefix: zzzz');
     const bad = await cli(['acl', 'binding-rule', 'create', '-method', 'ci', '-bind-type', 'service', '-bind-name', '${value.nope}']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('Failed to create new binding rule: Unexpected response code: 400 (Invalid Binding Rule: invalid BindName:');

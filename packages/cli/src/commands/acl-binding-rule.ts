@@ -6,7 +6,7 @@ import { formatJson } from './acl-format.js';
 
 const FORMAT = { kind: 'string' as const, usage: 'Output format {pretty|json}' };
 const META = { kind: 'bool' as const, usage: 'Indicates that binding rule metadata such as the raft indices should be shown for each entry.' };
-const ID = { kind: 'string' as const, usage: 'The ID of the binding rule.' };
+const ID = { kind: 'string' as const, usage: 'The ID of the binding rule. It may be specified as a unique ID prefix but will error if the prefix matches multiple binding rule IDs' };
 
 const BODY_FLAGS = {
   description: { kind: 'string' as const, usage: 'A description of the binding rule.' },
@@ -34,6 +34,26 @@ function bindVars(ctx: CommandContext): { Name?: string } | undefined {
   const out: { Name?: string } = {};
   for (const [k, v] of entries) if (k.toLowerCase() === 'name') out.Name = v;
   return out;
+}
+
+/** Consul's GetBindingRuleIDFromPartial: a whole ID as given, else the one rule whose ID starts with it. */
+async function ruleIdFromPartial(ctx: CommandContext, partial: string): Promise<string> {
+  if (partial.length === 36) return partial;
+  const rules = ((await ctx.client().query<BindingRuleJson[]>('acl/binding-rules')).body ?? []) as BindingRuleJson[];
+  const matches = rules.filter((r) => r.ID.startsWith(partial));
+  if (matches.length > 1) throw new Error('Partial rule ID is not unique');
+  if (matches.length === 0) throw new Error(`No such rule ID with prefix: ${partial}`);
+  return matches[0]!.ID;
+}
+
+/** The -id flag resolved to a whole ID, or undefined after printing Consul's error. */
+async function resolveId(ctx: CommandContext, partial: string): Promise<string | undefined> {
+  try {
+    return await ruleIdFromPartial(ctx, partial);
+  } catch (err) {
+    ctx.err(`Error determining binding rule ID: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 async function readRule(ctx: CommandContext, id: string): Promise<BindingRuleJson | null> {
@@ -83,11 +103,13 @@ const read = (argv: string[], io: CliIo) =>
     usage: 'Usage: conclave acl binding-rule read -id ID [options]\n\n  This command will retrieve and print out the details of a single binding rule.',
     flags: { ...CLIENT_FLAGS, id: ID, format: FORMAT, meta: META },
     async run(ctx) {
-      const id = flagString(ctx, 'id');
-      if (!id) {
+      const partial = flagString(ctx, 'id');
+      if (!partial) {
         ctx.err('Must specify the -id parameter');
         return 1;
       }
+      const id = await resolveId(ctx, partial);
+      if (!id) return 1;
       let rule: BindingRuleJson | null;
       try {
         rule = await readRule(ctx, id);
@@ -108,11 +130,13 @@ const update = (argv: string[], io: CliIo) =>
     usage: 'Usage: conclave acl binding-rule update -id ID [options]\n\n  Updates a binding rule. Fields not given keep their value (unless -no-merge).',
     flags: { ...CLIENT_FLAGS, id: ID, ...BODY_FLAGS, 'no-merge': { kind: 'bool', usage: 'Do not merge the current binding rule information with what is provided to the command. Instead overwrite all fields with the exception of the binding rule ID and method which are immutable.' }, format: FORMAT, meta: META },
     async run(ctx) {
-      const id = flagString(ctx, 'id');
-      if (!id) {
+      const partial = flagString(ctx, 'id');
+      if (!partial) {
         ctx.err('Cannot update a binding rule without specifying the -id parameter');
         return 1;
       }
+      const id = await resolveId(ctx, partial);
+      if (!id) return 1;
       let current: BindingRuleJson | null;
       try {
         current = await readRule(ctx, id);
@@ -150,11 +174,13 @@ const del = (argv: string[], io: CliIo) =>
     usage: 'Usage: conclave acl binding-rule delete -id ID [options]\n\n  Deletes an ACL binding rule by providing its ID.',
     flags: { ...CLIENT_FLAGS, id: ID },
     async run(ctx) {
-      const id = flagString(ctx, 'id');
-      if (!id) {
+      const partial = flagString(ctx, 'id');
+      if (!partial) {
         ctx.err('Must specify the -id parameter');
         return 1;
       }
+      const id = await resolveId(ctx, partial);
+      if (!id) return 1;
       try {
         await ctx.client().write('DELETE', `acl/binding-rule/${id}`);
       } catch (err) {
