@@ -23,7 +23,7 @@ export interface AclReplicatorOptions {
   log: CommandLog;
   isLeader(): boolean;
   logger: Logger;
-  /** Between rounds; default 1 s (Consul replicates through blocking queries limited to acl_replication_rate, 1/s). */
+  /** The least time between two rounds' starts; default 1 s (Consul's acl_replication_rate, 1/s). */
   intervalMs?: number;
   now?(): number;
 }
@@ -66,10 +66,14 @@ interface RemoteToken {
 }
 
 
+/** How long one round waits for the primary's ACLs to change (a blocking query, as Consul's replication). */
+const BLOCKING_WAIT = '30s';
+
 export class AclReplicator {
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
   private stopped = false;
+  /** The primary's ACL index at the last successful round (0: none yet, answer at once). */
+  private remoteIndex = 0;
   private current: AclReplicationStatus;
 
   constructor(private readonly o: AclReplicatorOptions) {
@@ -86,17 +90,22 @@ export class AclReplicator {
   }
 
   start(): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.timer = setTimeout(async () => {
-        if (this.o.isLeader() && !this.running) await this.round();
-        tick();
-      }, this.o.intervalMs ?? 1000);
-      this.timer.unref();
-    };
-    // The first round runs soon after start so a secondary catches up at once.
-    setImmediate(() => void (this.o.isLeader() ? this.round() : undefined));
-    tick();
+    void this.loop();
+  }
+
+  /** Rounds one after another while this server leads: each waits (a blocking query on the primary's ACL
+   * index) until the primary's ACLs change or WAIT passes, and at most one starts per interval. */
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const started = Date.now();
+      if (this.o.isLeader()) await this.round();
+      else this.remoteIndex = 0; // a new leader starts with a full pass
+      const rest = (this.o.intervalMs ?? 1000) - (Date.now() - started);
+      if (rest > 0 && !this.stopped) await new Promise<void>((resolve) => {
+        this.timer = setTimeout(resolve, rest);
+        this.timer.unref();
+      });
+    }
   }
 
   stop(): void {
@@ -106,9 +115,9 @@ export class AclReplicator {
 
   /** One replication pass; never throws (the status and the log say what failed). */
   async round(): Promise<void> {
-    this.running = true;
     try {
-      const policies = await this.get<RemotePolicy[]>('/v1/acl/policies');
+      // Every ACL table shares one index on the primary, so waiting on the policy list wakes for any change.
+      const policies = await this.get<RemotePolicy[]>('/v1/acl/policies', this.remoteIndex);
       const roles = await this.get<RemoteRole[]>('/v1/acl/roles');
       const tokens = this.o.tokens ? (await this.get<RemoteToken[]>('/v1/acl/tokens')).body.filter((t) => !t.Local) : undefined;
       const state = this.o.state.acl;
@@ -170,12 +179,12 @@ export class AclReplicator {
         ReplicatedTokenIndex: tokens ? policies.index : 0,
         LastSuccess: this.time(),
       };
+      this.remoteIndex = policies.index;
     } catch (err) {
+      if (this.stopped) return; // the agent is shutting down: its RPC client closed under the pending query
       const message = (err as Error)?.message ?? String(err);
       this.o.logger.warn('ACL replication failed', { error: message });
       this.current = { ...this.current, LastError: this.time(), LastErrorMessage: message };
-    } finally {
-      this.running = false;
     }
   }
 
@@ -183,8 +192,9 @@ export class AclReplicator {
     return new Date(this.o.now ? this.o.now() : Date.now()).toISOString();
   }
 
-  private async get<T>(path: string): Promise<{ index: number; body: T }> {
-    const url = `${path}?dc=${encodeURIComponent(this.o.primary)}`;
+  private async get<T>(path: string, blockOn = 0): Promise<{ index: number; body: T }> {
+    const wait = blockOn > 0 ? `&index=${blockOn}&wait=${BLOCKING_WAIT}` : '';
+    const url = `${path}?dc=${encodeURIComponent(this.o.primary)}${wait}`;
     const token = this.o.token();
     const reply = await this.o.forwarder.forward({ method: 'GET', url, headers: token ? { 'x-consul-token': token } : {}, body: new Uint8Array() });
     const text = Buffer.from(reply.body).toString('utf8');
