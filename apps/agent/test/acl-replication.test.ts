@@ -67,6 +67,10 @@ describe('ACL replication from the primary datacenter', () => {
     expect((await http(s2, 'GET', `/v1/acl/policy/${policy.json().ID}`, management)).json()).toMatchObject({ Name: 'app', Hash: policy.json().Hash });
     expect((await http(s2, 'GET', '/v1/kv/app/x', local.SecretID)).text).toBe('ACL not found');
 
+    // Bootstrapping is the primary's (already bootstrapped by its initial management token).
+    const boot = await http(s2, 'PUT', '/v1/acl/bootstrap');
+    expect(boot.status).toBe(403);
+    expect(boot.text).toMatch(/^Permission denied: ACL bootstrap no longer allowed \(reset index: \d+\)$/);
     const status = (await http(s2, 'GET', '/v1/acl/replication')).json();
     expect(status).toMatchObject({ Enabled: true, Running: true, SourceDatacenter: 'dc1', ReplicationType: 'tokens', LastErrorMessage: '' });
     expect(status.ReplicatedIndex).toBeGreaterThan(0);

@@ -173,7 +173,9 @@ export class Agent {
         logger: logger.named('server'),
         onLeader: () => {
           void initAutopilotConfig(this.state, this.log, this.config.autopilot, logger.named('autopilot'));
-          void createInitialManagementToken(this.acl, this.state, propose, logger.named('acl'));
+          // A secondary datacenter gets its global tokens from the primary (acl-replicator.ts), as Consul's does.
+          const primary = this.config.primaryDatacenter;
+          if (!primary || primary === this.config.datacenter) void createInitialManagementToken(this.acl, this.state, propose, logger.named('acl'));
         },
       });
     }

@@ -1,5 +1,5 @@
 // In a secondary datacenter (primary_datacenter names another), writes of global ACL records are answered by the
-// primary, as Consul forwards them: policies and roles always, tokens when the stored token is global. Replication
+// primary, as Consul forwards them: bootstrap, policies and roles always, tokens when the stored token is global. Replication
 // (agent/src/acl-replicator.ts) then brings them back; a global token created here is created there
 // (createInPrimary). Local tokens, auth methods and binding rules stay local.
 import type { ApiCall } from './api-call.js';
@@ -17,7 +17,8 @@ export function aclPrimaryUrl(backend: ApiBackend, method: string, rest: string,
 }
 
 function forPrimary(backend: ApiBackend, rest: string): boolean {
-  if (rest === 'policy' || rest.startsWith('policy/') || rest === 'role' || rest.startsWith('role/')) return true;
+  // The bootstrap token is a global token: bootstrapping is the primary's.
+  if (rest === 'bootstrap' || rest === 'policy' || rest.startsWith('policy/') || rest === 'role' || rest.startsWith('role/')) return true;
   const m = /^token\/([^/]+)(\/clone)?$/.exec(rest);
   if (!m || m[1] === 'self') return false;
   // Only a server knows the token; a client agent hands the request to one, which decides.
