@@ -110,4 +110,17 @@ describe('ACL replication from the primary datacenter', () => {
     await waitFor('the deleted token refused in dc2', async () => (await http(s2, 'GET', '/v1/kv/app/x', token.SecretID)).text === 'ACL not found', { timeoutMs: 20_000, intervalMs: 250 });
     expect((await http(s2, 'GET', '/v1/kv/app/x', dc2Local.SecretID)).status).toBe(200);
   });
+
+  it('reports a replication token the primary refuses, and recovers when it is fixed at run time', { timeout: 60_000 }, async () => {
+    expect((await http(s2, 'PUT', '/v1/agent/token/replication', management, { Token: 'not-a-token' })).status).toBe(200);
+    await http(s1, 'PUT', '/v1/acl/policy', management, { Name: 'wake-1', Rules: '' });
+    await waitFor('the refusal in the status', async () => (await http(s2, 'GET', '/v1/acl/replication')).json().LastErrorMessage.includes('ACL not found'), { timeoutMs: 20_000, intervalMs: 250 });
+    expect((await http(s2, 'PUT', '/v1/agent/token/replication', management, { Token: management })).status).toBe(200);
+    await http(s1, 'PUT', '/v1/acl/policy', management, { Name: 'wake-2', Rules: '' });
+    await waitFor('a success after the error', async () => {
+      const st = (await http(s2, 'GET', '/v1/acl/replication')).json();
+      return Date.parse(st.LastSuccess) > Date.parse(st.LastError);
+    }, { timeoutMs: 20_000, intervalMs: 250 });
+    expect((await http(s2, 'GET', '/v1/acl/policy/name/wake-2', management)).status).toBe(200);
+  });
 });
