@@ -14,4 +14,20 @@ export {
 } from './builtin.js';
 export { parseRules } from './parse-rules.js';
 export { ACL_NOT_FOUND, PERMISSION_DENIED, permissionDeniedText } from './permission-denied.js';
+export { AUTH_METHOD_TYPES, AuthMethodError, type AuthIdentity, type AuthMethodType, type AuthValidator } from './auth-method.js';
+export { newAuthValidator } from './auth-validators.js';
+export { BindNameError, VALID_IDENTITY_NAME, VALID_ROLE_NAME, computeBindName, interpolateBindName } from './bind-name.js';
+export { JwtValidator, parseJwtConfig, type JwtConfig } from './jwt-validator.js';
+export { KubernetesValidator, parseKubernetesConfig, type KubernetesConfig } from './kubernetes-validator.js';
+export {
+  TEMPLATED_POLICIES,
+  TemplatedPolicyError,
+  renderTemplatedPolicy,
+  syntheticPolicy,
+  templatedPolicy,
+  validateTemplatedPolicy,
+  type TemplatedPolicyBase,
+  type TemplatedPolicyLink,
+  type TemplatedPolicyVariables,
+} from './templated-policies.js';
 export { SEGMENT_RESOURCES, SINGLE_RESOURCES, type PolicyRules, type SegmentResource, type SegmentRule, type SingleResource } from './policy-rules.js';

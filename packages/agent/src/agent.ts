@@ -22,6 +22,7 @@ import { startGossip } from './gossip-wiring.js';
 import { MemberReconciler } from './member-reconciler.js';
 import { TombstoneReaper } from './tombstone-reaper.js';
 import { LeaderDuties } from './leader-duties.js';
+import { AclReplicator } from './acl-replicator.js';
 import { SyncLoop } from './sync-loop.js';
 import { FrontEnds } from './front-ends.js';
 import { ClusterJoin } from './cluster-join.js';
@@ -80,6 +81,8 @@ export class Agent {
   private readonly syncLoop: SyncLoop;
   private readonly sessionTimers: SessionTimers;
   private readonly leader: LeaderDuties | undefined;
+  /** A secondary datacenter's server: ACL replication from the primary (acl-replicator.ts). */
+  private aclReplicator: AclReplicator | undefined;
   private readonly events: LocalUserEvents;
   private readonly frontEnds: FrontEnds;
   private readonly joiner: ClusterJoin;
@@ -187,7 +190,9 @@ export class Agent {
         logger: logger.named('server'),
         onLeader: () => {
           void initAutopilotConfig(this.state, this.log, this.config.autopilot, logger.named('autopilot'));
-          void createInitialManagementToken(this.acl, this.state, propose, logger.named('acl'));
+          // A secondary datacenter gets its global tokens from the primary (acl-replicator.ts), as Consul's does.
+          const primary = this.config.primaryDatacenter;
+          if (!primary || primary === this.config.datacenter) void createInitialManagementToken(this.acl, this.state, propose, logger.named('acl'));
         },
       });
     }
@@ -316,6 +321,7 @@ export class Agent {
     if (this.stopped) return;
     this.stopped = true;
     this.leader?.stop();
+    this.aclReplicator?.stop();
     this.sessionTimers.stop();
     this.syncLoop.stop();
     this.joiner.stop();
@@ -403,6 +409,20 @@ export class Agent {
       logger: this.logger,
     });
     this.federation = federation;
+    if (this.mode === 'server' && cfg.acl.enabled && cfg.primaryDatacenter && cfg.primaryDatacenter !== cfg.datacenter && federation.datacenterForwarder) {
+      this.aclReplicator = new AclReplicator({
+        datacenter: cfg.datacenter,
+        primary: cfg.primaryDatacenter,
+        tokens: cfg.acl.enableTokenReplication,
+        forwarder: federation.datacenterForwarder,
+        token: () => this.acl.tokens.replication,
+        state: this.state,
+        log: this.log,
+        isLeader: () => this.facts.isLeader(),
+        logger: this.logger.named('acl').named('replication'),
+      });
+      this.aclReplicator.start();
+    }
     await this.serverListener?.listen(cfg.ports.server, cfg.bindAddr, this.logger);
     const aclBackend = this.acl.backend(
       this.mode === 'client' ? undefined : this.state,
@@ -438,6 +458,7 @@ export class Agent {
         metrics: this.metrics,
         autopilot: this.autopilotView(),
         acl: aclBackend,
+        aclReplication: this.aclReplicator && (() => this.aclReplicator!.status()),
       }),
     );
     await this.frontEnds.startDns(async () => {

@@ -1,7 +1,7 @@
 // What the HTTP API serves on this agent (http-api's ApiBackend), assembled from the agent's parts: the state
 // machine (read-only), the log, the agent's facts and /v1/agent/* endpoints, user events, session timers,
 // and the forwarder of a client or follower.
-import type { AclBackend, ApiBackend, RequestForwarder } from '@conclave/http-api';
+import type { AclBackend, AclReplicationStatus, ApiBackend, RequestForwarder } from '@conclave/http-api';
 import { RefusedError, type RootLogger } from '@conclave/toolkit';
 import type { CommandLog, SessionTimers, StateMachine } from '@conclave/state';
 import type { AgentConfig } from './config/agent-config.js';
@@ -56,6 +56,8 @@ export interface ApiBackendParts {
   autopilot?: AutopilotView;
   /** ACL enforcement; undefined with ACLs off. */
   acl?: AclBackend;
+  /** A secondary datacenter's ACL replication status (acl-replicator.ts). */
+  aclReplication?: () => AclReplicationStatus;
 }
 
 export function agentApiBackend(p: ApiBackendParts): ApiBackend {
@@ -124,6 +126,8 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
       },
     },
     acl: p.acl,
+    aclReplication: p.aclReplication,
+    primaryDatacenter: cfg.primaryDatacenter || undefined,
     operator: p.client
       ? undefined
       : {

@@ -8,6 +8,7 @@ describe('acl configuration', () => {
   default_policy = "deny"
   down_policy = "async-cache"
   enable_token_persistence = true
+  enable_token_replication = true
   token_ttl = "10s"
   policy_ttl = "1m"
   role_ttl = "2s"
@@ -24,6 +25,7 @@ describe('acl configuration', () => {
       default_policy: 'deny',
       down_policy: 'async-cache',
       enable_token_persistence: true,
+      enable_token_replication: true,
       token_ttl: '10s',
       policy_ttl: '1m',
       role_ttl: '2s',
@@ -38,6 +40,7 @@ describe('acl configuration', () => {
       defaultPolicy: 'deny',
       downPolicy: 'async-cache',
       enableTokenPersistence: true,
+      enableTokenReplication: true,
       tokenTtlMs: 10_000,
       policyTtlMs: 60_000,
       roleTtlMs: 2_000,
@@ -55,6 +58,12 @@ describe('acl configuration', () => {
     expect(c.tokens.initialManagement).toBe('m2');
     expect(c.defaultPolicy).toBe('deny');
     expect(c.tokens.default).toBe('d');
+  });
+
+  it('reads primary_datacenter, and the legacy acl_datacenter when it is not set', () => {
+    expect(buildAgentConfig(['-dev', '-hcl', 'primary_datacenter = "DC1"'], 'h').config.primaryDatacenter).toBe('dc1');
+    expect(buildAgentConfig(['-dev', '-hcl', 'acl_datacenter = "east"'], 'h').config.primaryDatacenter).toBe('east');
+    expect(buildAgentConfig(['-dev'], 'h').config.primaryDatacenter).toBe('');
   });
 
   it('refuses an unknown policy with the key and the value', () => {

@@ -19,6 +19,8 @@ export const HTTP_COMMANDS: Record<string, CommandLoader> = {
   keygen: () => import('./commands/keygen.js').then((m) => m.keygen),
   kv: () => import('./commands/kv.js').then((m) => m.kv),
   leave: () => import('./commands/leave.js').then((m) => m.leave),
+  login: () => import('./commands/login.js').then((m) => m.login),
+  logout: () => import('./commands/logout.js').then((m) => m.logout),
   lock: () => import('./commands/lock.js').then((m) => m.lock),
   maint: () => import('./commands/maint.js').then((m) => m.maint),
   members: () => import('./commands/members.js').then((m) => m.members),

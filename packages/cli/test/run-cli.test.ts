@@ -24,6 +24,8 @@ Available commands are:
     kv
     leave
     lock
+    login
+    logout
     maint
     members
     monitor

@@ -4,6 +4,8 @@ import { AclRulesError, parseRules } from '@conclave/acl';
 import type { AclNodeIdentity, AclServiceIdentity } from '@conclave/state';
 import { DecodeError, expectBool, expectString, expectStringArray, getField, isPlainObject, parseGoDuration, typeName } from '@conclave/toolkit';
 import { ApiError } from './api-error.js';
+import { decodeTemplatedPolicies } from './acl-auth-body.js';
+import type { TemplatedPolicyLink } from '@conclave/acl';
 
 export interface TokenBody {
   AccessorID?: string;
@@ -15,6 +17,7 @@ export interface TokenBody {
   ServiceIdentities?: AclServiceIdentity[];
   NodeIdentities?: AclNodeIdentity[];
   Local?: boolean;
+  TemplatedPolicies?: TemplatedPolicyLink[];
   ExpirationTime?: string;
   /** ns */
   ExpirationTTL?: number;
@@ -35,6 +38,7 @@ export interface RoleBody {
   Policies?: Array<{ ID?: string; Name?: string }>;
   ServiceIdentities?: AclServiceIdentity[];
   NodeIdentities?: AclNodeIdentity[];
+  TemplatedPolicies?: TemplatedPolicyLink[];
 }
 
 function object(body: unknown, what: string): Record<string, unknown> {
@@ -97,6 +101,7 @@ export function decodeTokenBody(body: unknown): TokenBody {
     ServiceIdentities: serviceIdentities(getField(o, 'ServiceIdentities')),
     NodeIdentities: nodeIdentities(getField(o, 'NodeIdentities')),
     Local: expectBool(getField(o, 'Local'), 'Local'),
+    TemplatedPolicies: decodeTemplatedPolicies(getField(o, 'TemplatedPolicies')),
     ExpirationTime: expectString(getField(o, 'ExpirationTime'), 'ExpirationTime') || undefined,
     ExpirationTTL: ttlNs,
   };
@@ -133,6 +138,7 @@ export function decodeRoleBody(body: unknown): RoleBody {
     Policies: links(getField(o, 'Policies'), 'Policies'),
     ServiceIdentities: serviceIdentities(getField(o, 'ServiceIdentities')),
     NodeIdentities: nodeIdentities(getField(o, 'NodeIdentities')),
+    TemplatedPolicies: decodeTemplatedPolicies(getField(o, 'TemplatedPolicies')),
   };
   if (r.Name !== undefined && !VALID_NAME.test(r.Name)) throw new ApiError(400, "Invalid Role: invalid Name. Only alphanumeric characters, '-' and '_' are allowed");
   return r;

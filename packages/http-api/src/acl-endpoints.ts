@@ -2,10 +2,11 @@
 // chosen here (the proposer), never in apply. Reads need acl:read, writes acl:write; /token/self and bootstrap
 // need no permission. With ACLs off every endpoint answers 401 `ACL support disabled`, as Consul does.
 import { randomUUID } from 'node:crypto';
-import { ACL_NOT_FOUND, GLOBAL_MANAGEMENT_POLICY_ID, PERMISSION_DENIED } from '@conclave/acl';
+import { ACL_NOT_FOUND, GLOBAL_MANAGEMENT_POLICY_ID, PERMISSION_DENIED, TemplatedPolicyError, validateTemplatedPolicy, type TemplatedPolicyLink } from '@conclave/acl';
 import { isCommandFailure } from '@conclave/catalog';
 import type { AclLink, AclPolicy, AclRole, AclToken, AclTokenInput, Command, StateReader } from '@conclave/state';
 import { callerToken, permitted, requirePermission } from './acl-enforce.js';
+import { createInPrimary } from './acl-primary-forward.js';
 import { decodePolicyBody, decodeRoleBody, decodeTokenBody, type RoleBody, type TokenBody } from './acl-body.js';
 import type { ApiCall } from './api-call.js';
 import { ApiError } from './api-error.js';
@@ -99,7 +100,9 @@ export function tokenJson(t: AclToken, showSecret: boolean): Record<string, unkn
   if (t.Roles.length) out.Roles = t.Roles;
   if (t.ServiceIdentities.length) out.ServiceIdentities = t.ServiceIdentities;
   if (t.NodeIdentities.length) out.NodeIdentities = t.NodeIdentities;
+  if (t.TemplatedPolicies?.length) out.TemplatedPolicies = t.TemplatedPolicies;
   out.Local = t.Local;
+  if (t.AuthMethod) out.AuthMethod = t.AuthMethod;
   if (t.ExpirationTime) out.ExpirationTime = t.ExpirationTime;
   out.CreateTime = t.CreateTime;
   out.Hash = t.Hash;
@@ -124,7 +127,10 @@ async function tokenRead(call: ApiCall, accessorId: string): Promise<void> {
 
 async function tokenSet(call: ApiCall, accessorId: string | undefined): Promise<void> {
   await requirePermission(call, 'acl', 'write');
-  const body = decodeTokenBody(await call.readJson());
+  const raw = await call.readJson();
+  const body = decodeTokenBody(raw);
+  // In a secondary datacenter a global token is the primary's to create (acl-primary-forward.ts).
+  if (accessorId === undefined && !body.Local && (await createInPrimary(call, raw))) return;
   const state = call.backend.state;
   let old: AclToken | undefined;
   if (accessorId !== undefined) {
@@ -147,6 +153,9 @@ async function tokenSet(call: ApiCall, accessorId: string | undefined): Promise<
     Local: old?.Local ?? body.Local ?? false,
     CreateTime: old?.CreateTime ?? new Date(now).toISOString(),
   };
+  if (old?.AuthMethod) token.AuthMethod = old.AuthMethod;
+  const templated = templatedLinks(body.TemplatedPolicies);
+  if (templated.length) token.TemplatedPolicies = templated;
   const expiration = old?.ExpirationTime ?? expirationOf(body, now);
   if (expiration) token.ExpirationTime = expiration;
   await propose(call, { type: 'acl.token.set', Token: token });
@@ -159,6 +168,7 @@ async function tokenClone(call: ApiCall, accessorId: string): Promise<void> {
   const state = call.backend.state;
   const src = state.acl.token(accessorId);
   if (!src || expired(call, src)) throw new ApiError(403, ACL_NOT_FOUND);
+  if (src.AuthMethod) throw new ApiError(400, 'Cannot clone a token created from an auth method');
   const token: AclTokenInput = {
     ...src,
     AccessorID: randomUUID(),
@@ -195,8 +205,7 @@ async function listTokens(call: ApiCall): Promise<void> {
         .filter((t) => !expired(call, t))
         .filter((t) => !policy || t.Policies.some((p) => p.ID === policy))
         .filter((t) => !role || t.Roles.some((x) => x.ID === role))
-        // No auth methods exist here, so no token was made by one.
-        .filter(() => !authMethod)
+        .filter((t) => !authMethod || t.AuthMethod === authMethod)
         .sort((x, y) => x.CreateIndex - y.CreateIndex || (x.AccessorID < y.AccessorID ? -1 : 1))
         .map((t) => ({ ...tokenJson(t, showSecret), Legacy: false }));
       call.jsonWithMeta(200, call.encode(filterList(rows, pred)), r.index, opts.mode);
@@ -250,6 +259,16 @@ function resolveRoleLinks(state: StateReader, links: Array<{ ID?: string; Name?:
       return { ID: r.ID };
     }),
   );
+}
+
+/** Templated policy links checked against the built-in templates (a 400 with the reason otherwise). */
+function templatedLinks(links: TemplatedPolicyLink[] | undefined): TemplatedPolicyLink[] {
+  try {
+    return (links ?? []).map(validateTemplatedPolicy);
+  } catch (err) {
+    if (err instanceof TemplatedPolicyError) throw new ApiError(400, err.message);
+    throw err;
+  }
 }
 
 function dedupe(links: AclLink[]): AclLink[] {
@@ -325,6 +344,7 @@ function roleJson(r: AclRole): Record<string, unknown> {
   if (r.Policies.length) out.Policies = r.Policies;
   if (r.ServiceIdentities.length) out.ServiceIdentities = r.ServiceIdentities;
   if (r.NodeIdentities.length) out.NodeIdentities = r.NodeIdentities;
+  if (r.TemplatedPolicies?.length) out.TemplatedPolicies = r.TemplatedPolicies;
   return { ...out, Hash: r.Hash, CreateIndex: r.CreateIndex, ModifyIndex: r.ModifyIndex };
 }
 
@@ -353,6 +373,7 @@ async function roleSet(call: ApiCall, id: string | undefined): Promise<void> {
     Policies: resolvePolicyLinks(state, body.Policies ?? []),
     ServiceIdentities: body.ServiceIdentities ?? [],
     NodeIdentities: body.NodeIdentities ?? [],
+    ...(body.TemplatedPolicies?.length ? { TemplatedPolicies: templatedLinks(body.TemplatedPolicies) } : {}),
   };
   await propose(call, { type: 'acl.role.set', Role: role });
   call.json(200, roleJson(state.acl.role(role.ID)!));

@@ -7,6 +7,8 @@ import {
   Authorizer,
   GLOBAL_MANAGEMENT_POLICY_ID,
   parseRules,
+  renderTemplatedPolicy,
+  type TemplatedPolicyLink,
   type DefaultPolicy,
   type PolicyRules,
   type SegmentRule,
@@ -111,8 +113,10 @@ export class StateTokenResolver implements AclBackend {
       if (!role) continue;
       for (const p of role.Policies) policyIds.add(p.ID);
       identities.push(...role.ServiceIdentities.flatMap((s) => this.serviceIdentity(s)), ...role.NodeIdentities.flatMap((n) => this.nodeIdentity(n)));
+      identities.push(...(role.TemplatedPolicies ?? []).flatMap((t) => this.templated(t)));
     }
     identities.push(...token.ServiceIdentities.flatMap((s) => this.serviceIdentity(s)), ...token.NodeIdentities.flatMap((n) => this.nodeIdentity(n)));
+    identities.push(...(token.TemplatedPolicies ?? []).flatMap((t) => this.templated(t)));
     // The built-in management policy is everything, ACL management included (Consul's manageAll).
     if (policyIds.has(GLOBAL_MANAGEMENT_POLICY_ID)) return { management: true, rules: [] };
     const rules = [...policyIds].flatMap((id) => this.policyRules(id));
@@ -134,6 +138,16 @@ export class StateTokenResolver implements AclBackend {
     }
     this.parsed.set(id, { modifyIndex: p.ModifyIndex, rules });
     return [rules];
+  }
+
+  /** A templated policy's synthetic policy: its rendered rules (stored links were validated when written). */
+  private templated(t: TemplatedPolicyLink): PolicyRules[] {
+    if (t.Datacenters?.length && !t.Datacenters.includes(this.opts.datacenter)) return [];
+    try {
+      return [parseRules(renderTemplatedPolicy(t))];
+    } catch {
+      return [];
+    }
   }
 
   /** Consul's service identity policy: write on the service and its sidecar, read on every service and node. */

@@ -9,6 +9,7 @@ import type { AclBackend } from './acl-resolver.js';
 import type { RaftConfigurationFacts } from './agent-json.js';
 import type { FireEventParams, UserEvent } from './user-event-params.js';
 import type { AutopilotFacts } from './autopilot-endpoints.js';
+import type { AclReplicationStatus } from './acl-replication-status.js';
 
 export interface Leadership {
   /** X-Consul-KnownLeader. */
@@ -83,6 +84,10 @@ export interface ApiBackend {
   readonly events?: EventBackend;
   /** ACL enforcement (docs/acl.md); absent: ACLs are off and every token is ignored. */
   readonly acl?: AclBackend;
+  /** primary_datacenter when it names another datacenter: global ACL writes go there (acl-primary-forward.ts). */
+  readonly primaryDatacenter?: string;
+  /** GET /v1/acl/replication: this datacenter's ACL replication (absent: not replicating, reported disabled). */
+  aclReplication?(): AclReplicationStatus;
   /** The clock stamped on commands that need time (lock-delay, session destroy); default Date.now. */
   now?(): number;
 }

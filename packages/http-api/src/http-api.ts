@@ -13,6 +13,8 @@ import { ApiCall, BODY_IDLE_MS } from './api-call.js';
 import { errorAnswer } from './api-error.js';
 import { handleAgent } from './agent-routes.js';
 import { handleAcl } from './acl-endpoints.js';
+import { handleAclAuth, isAclAuthPath } from './acl-auth-routes.js';
+import { aclPrimaryUrl } from './acl-primary-forward.js';
 import { aclGate } from './acl-permissions.js';
 import type { ApiBackend, RequestForwarder } from './backend.js';
 import { handleCatalog } from './catalog-endpoints.js';
@@ -126,8 +128,8 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
         handler = handleKv;
         rest = path.slice(7);
       } else if (c === 97 /* a */ && path.startsWith('/v1/acl/')) {
-        handler = handleAcl;
         rest = path.slice(8);
+        handler = isAclAuthPath(rest) ? handleAclAuth : handleAcl;
       } else if (c === 97 /* a */ && path.startsWith('/v1/agent/')) {
         handler = handleAgent;
         rest = path.slice(10);
@@ -189,6 +191,12 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     // here as Consul's client agents do (this agent's node is the default Node); its write still goes to a server.
     // ?dc= naming another datacenter: the whole request is answered there (agent endpoints are this agent's).
     const dcFwd = backend.datacenterForwarder;
+    // A secondary datacenter's writes of global ACL records are the primary's to answer (acl-primary-forward.ts).
+    const primaryUrl = dcFwd && handler === handleAcl ? aclPrimaryUrl(backend, req.method ?? 'GET', rest, url) : undefined;
+    if (primaryUrl && !(qi >= 0 && otherDatacenter(url.slice(qi + 1), backend.datacenter))) {
+      forward(dcFwd!, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, primaryUrl, backend.acl?.defaultToken?.());
+      return;
+    }
     if (dcFwd && handler !== handleAgent && qi >= 0 && otherDatacenter(url.slice(qi + 1), backend.datacenter)) {
       forward(dcFwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName), backend.acl?.defaultToken?.(), backend.nodeName);
       return;

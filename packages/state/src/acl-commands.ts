@@ -1,6 +1,7 @@
 // The ACL records as Consul's HTTP API shows them (agent/structs/acl.go), and the log commands that change them.
 // Names in links (`Policies: [{ID, Name}]`) are filled in when read, as Consul does, so renaming a policy never
 // needs to rewrite the tokens that use it.
+import type { TemplatedPolicyLink } from '@conclave/acl';
 
 export interface AclLink {
   ID: string;
@@ -30,6 +31,10 @@ export interface AclToken {
   ExpirationTime?: string;
   /** RFC 3339, set by the proposer (apply has no clock). */
   CreateTime: string;
+  /** The auth method a login made this token with (absent for tokens made otherwise). */
+  AuthMethod?: string;
+  /** Built-in templated policies (packages/acl templated-policies.ts), validated by the proposer. */
+  TemplatedPolicies?: TemplatedPolicyLink[];
   Hash: string;
   CreateIndex: number;
   ModifyIndex: number;
@@ -53,6 +58,7 @@ export interface AclRole {
   Policies: AclLink[];
   ServiceIdentities: AclServiceIdentity[];
   NodeIdentities: AclNodeIdentity[];
+  TemplatedPolicies?: TemplatedPolicyLink[];
   Hash: string;
   CreateIndex: number;
   ModifyIndex: number;

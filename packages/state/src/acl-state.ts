@@ -108,7 +108,7 @@ export class AclState {
       ...input,
       Policies: input.Policies.map(({ ID }) => ({ ID })),
       Roles: input.Roles.map(({ ID }) => ({ ID })),
-      Hash: recordHash([input.Description, input.Policies.map((p) => p.ID), input.Roles.map((r) => r.ID), input.ServiceIdentities, input.NodeIdentities, input.Local]),
+      Hash: recordHash([input.Description, input.Policies.map((p) => p.ID), input.Roles.map((r) => r.ID), input.ServiceIdentities, input.NodeIdentities, input.Local, ...(input.TemplatedPolicies?.length ? [input.TemplatedPolicies] : [])]),
       CreateIndex: old?.CreateIndex ?? index,
       ModifyIndex: index,
     };
@@ -145,7 +145,7 @@ export class AclState {
     this.roles.set(input.ID, {
       ...input,
       Policies: input.Policies.map(({ ID }) => ({ ID })),
-      Hash: recordHash([input.Name, input.Description, input.Policies.map((p) => p.ID), input.ServiceIdentities, input.NodeIdentities]),
+      Hash: recordHash([input.Name, input.Description, input.Policies.map((p) => p.ID), input.ServiceIdentities, input.NodeIdentities, ...(input.TemplatedPolicies?.length ? [input.TemplatedPolicies] : [])]),
       CreateIndex: old?.CreateIndex ?? index,
       ModifyIndex: index,
     });

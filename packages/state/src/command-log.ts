@@ -10,6 +10,7 @@ import type { Command, CommandResult, StateMachine } from './state-machine.js';
 import type { SessionReader } from './session-state.js';
 import type { AutopilotReader } from './autopilot-config.js';
 import type { AclReader } from './acl-state.js';
+import type { AclAuthReader } from './acl-auth-state.js';
 
 /** A command as applied: the log index it got and what StateMachine.apply returned for it. */
 export interface AppliedCommand<R = CommandResult> {
@@ -51,6 +52,7 @@ export interface StateReader extends Pick<StateMachine, 'lastIndex' | 'maxIndex'
   readonly sessions: SessionReader;
   readonly autopilot: AutopilotReader;
   readonly acl: AclReader;
+  readonly aclAuth: AclAuthReader;
   readonly queries: Pick<PreparedQueryState, 'get' | 'list' | 'resolve'>;
   readonly coordinates: Pick<CoordinateState, 'get' | 'list'>;
   readonly watches: Pick<WatchHub, 'subscribe'>;

@@ -69,6 +69,19 @@ export type {
   AclRole,
   AclRoleInput,
 } from './acl-commands.js';
+export { AclAuthState, TOPIC_ACL_AUTH } from './acl-auth-state.js';
+export type { AclAuthSnapshot, AclAuthReader } from './acl-auth-state.js';
+export type {
+  AclAuthCommand,
+  AclAuthMethod,
+  AclAuthMethodInput,
+  AclAuthMethodSetCommand,
+  AclAuthMethodDeleteCommand,
+  AclBindingRule,
+  AclBindingRuleInput,
+  AclBindingRuleSetCommand,
+  AclBindingRuleDeleteCommand,
+} from './acl-auth-commands.js';
 export { PreparedQueryState, TOPIC_PREPARED_QUERIES } from './prepared-queries.js';
 export type { PreparedQuery, PreparedQueryCommand, QuerySetCommand, QueryDeleteCommand, PreparedQuerySnapshot } from './prepared-queries.js';
 export { CoordinateState, TOPIC_COORDINATES, isNodeCoordinate } from './coordinates.js';

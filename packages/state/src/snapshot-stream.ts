@@ -17,6 +17,7 @@ import { isPlainObject } from '@conclave/toolkit';
 import type { SessionSnapshot } from './session-state.js';
 import type { StoredAutopilotConfig } from './autopilot-config.js';
 import type { AclSnapshot } from './acl-state.js';
+import type { AclAuthSnapshot } from './acl-auth-state.js';
 import type { PreparedQuerySnapshot } from './prepared-queries.js';
 import type { CoordinateSnapshot } from './coordinates.js';
 
@@ -41,6 +42,7 @@ export interface StreamHeader {
   /** The small tables; each absent in snapshots taken before it existed. */
   autopilot?: StoredAutopilotConfig;
   acl?: AclSnapshot;
+  aclAuth?: AclAuthSnapshot;
   queries?: PreparedQuerySnapshot;
   coordinates?: CoordinateSnapshot;
 }

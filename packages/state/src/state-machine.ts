@@ -20,6 +20,8 @@ import type { TxnCommand, TxnOp, TxnResult } from './catalog-txn.js';
 import { applyTxn, readTxn } from './txn.js';
 import type { AclCommand } from './acl-commands.js';
 import { AclState } from './acl-state.js';
+import type { AclAuthCommand } from './acl-auth-commands.js';
+import { AclAuthState, type AclAuthSnapshot } from './acl-auth-state.js';
 import type { AclSnapshot } from './acl-state.js';
 import { SnapshotStreamDecoder, headerFrame, isStreamSnapshot, sliced, snapshotFrames, yieldToLoop } from './snapshot-stream.js';
 import type { StreamHeader } from './snapshot-stream.js';
@@ -47,6 +49,7 @@ export type Command =
   | SnapshotRestoreCommand
   | AutopilotSetCommand
   | AclCommand
+  | AclAuthCommand
   | PreparedQueryCommand
   | CoordinateBatchUpdateCommand;
 
@@ -74,6 +77,8 @@ interface SnapshotFile {
   autopilot?: StoredAutopilotConfig;
   /** Absent in snapshots taken before ACLs existed. */
   acl?: AclSnapshot;
+  /** Absent in snapshots taken before auth methods existed. */
+  aclAuth?: AclAuthSnapshot;
   /** Absent in snapshots taken before prepared queries existed. */
   queries?: PreparedQuerySnapshot;
   /** Absent in snapshots taken before coordinates existed. */
@@ -87,6 +92,7 @@ export class StateMachine {
   readonly sessions = new SessionState(this.watches, this.kv, this.catalog);
   readonly autopilot = new AutopilotConfigState(this.watches);
   readonly acl = new AclState(this.watches);
+  readonly aclAuth = new AclAuthState(this.watches);
   readonly queries = new PreparedQueryState(this.watches);
   readonly coordinates = new CoordinateState(this.watches);
   private applied = 0;
@@ -142,6 +148,7 @@ export class StateMachine {
         return true;
     }
     if (type.startsWith('kv.')) return this.kv.apply(command as KvCommand, index);
+    if (type.startsWith('acl.auth-method.') || type.startsWith('acl.binding-rule.')) return this.applyAclAuth(command as AclAuthCommand, index);
     if (type.startsWith('acl.')) return this.acl.apply(command as AclCommand, index);
     if (type.startsWith('session.')) return this.sessions.apply(command as SessionCommand, index);
     if (type.startsWith('autopilot.')) return this.autopilot.apply(command as AutopilotSetCommand, index);
@@ -157,6 +164,15 @@ export class StateMachine {
     return { error: `unknown command type ${type}` };
   }
 
+  /** Auth methods and binding rules; deleting a method deletes the tokens its logins made, as Consul does. */
+  private applyAclAuth(command: AclAuthCommand, index: number): CommandResult {
+    const result = this.aclAuth.apply(command, index);
+    if (result === true && command.type === 'acl.auth-method.delete') {
+      for (const t of this.acl.listTokens().value) if (t.AuthMethod === command.Name) this.acl.apply({ type: 'acl.token.delete', AccessorID: t.AccessorID }, index);
+    }
+    return result;
+  }
+
   /** A KV transaction whose verbs are all read-only (READ_ONLY_VERBS), answered from the current state. */
   readKvTxn(ops: readonly KvTxnOp[]): KvTxnResult {
     return readTxn(this.kv, this.sessions, ops);
@@ -169,7 +185,7 @@ export class StateMachine {
 
   /** Highest index visible in any table (≥ every query's index). */
   maxIndex(): number {
-    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex(), this.acl.maxIndex(), this.queries.maxIndex(), this.coordinates.maxIndex());
+    return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex(), this.acl.maxIndex(), this.aclAuth.maxIndex(), this.queries.maxIndex(), this.coordinates.maxIndex());
   }
 
   /**
@@ -200,6 +216,7 @@ export class StateMachine {
       kvTableIndex: kv.tableIndex,
       autopilot: this.autopilot.snapshot(),
       acl: this.acl.snapshot(),
+      aclAuth: this.aclAuth.snapshot(),
       queries: this.queries.snapshot(),
       coordinates: this.coordinates.snapshot(),
     };
@@ -277,6 +294,7 @@ export class StateMachine {
     this.sessions.restore(file.sessions);
     this.autopilot.restore(file.autopilot ?? undefined);
     this.acl.restore(file.acl);
+    this.aclAuth.restore(file.aclAuth);
     this.queries.restore(file.queries);
     this.coordinates.restore(file.coordinates);
     this.watches.notifyAll();
@@ -290,6 +308,7 @@ export class StateMachine {
     this.sessions.restore(header.sessions, held);
     this.autopilot.restore(header.autopilot ?? undefined);
     this.acl.restore(header.acl);
+    this.aclAuth.restore(header.aclAuth);
     this.queries.restore(header.queries);
     this.coordinates.restore(header.coordinates);
     this.watches.notifyAll();

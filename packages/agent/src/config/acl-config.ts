@@ -9,6 +9,8 @@ export interface AclSettings {
   defaultPolicy: 'allow' | 'deny';
   downPolicy: AclDownPolicy;
   enableTokenPersistence: boolean;
+  /** acl.enable_token_replication: a secondary datacenter replicates the primary's global tokens too. */
+  enableTokenReplication: boolean;
   /** Cache lifetimes on client agents, in ms (Consul's defaults: 30 s each). */
   tokenTtlMs: number;
   policyTtlMs: number;
@@ -31,6 +33,7 @@ export function defaultAclSettings(): AclSettings {
     defaultPolicy: 'allow',
     downPolicy: 'extend-cache',
     enableTokenPersistence: false,
+    enableTokenReplication: false,
     tokenTtlMs: 30_000,
     policyTtlMs: 30_000,
     roleTtlMs: 30_000,

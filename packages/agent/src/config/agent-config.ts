@@ -63,6 +63,8 @@ export interface AgentConfig {
   nodeName: string;
   nodeId: string;
   datacenter: string;
+  /** primary_datacenter: where ACLs are authoritative; '' means this datacenter. */
+  primaryDatacenter: string;
   /** Always fully qualified with a trailing dot, e.g. `consul.` */
   domain: string;
   dataDir: string;
@@ -162,6 +164,7 @@ export function defaultConfig(hostname: string): AgentConfig {
     nodeName: hostname,
     nodeId: '',
     datacenter: 'dc1',
+    primaryDatacenter: '',
     domain: 'consul.',
     dataDir: '',
     bindAddr: '0.0.0.0',

@@ -127,14 +127,14 @@ const ACL_KEYS: Record<string, KeySpec> = {
   },
   // Accepted, not acted on: one datacenter, no replication, no legacy key-list switch.
   enable_key_list_policy: ignored('bool'),
-  enable_token_replication: ignored('bool'),
+  enable_token_replication: { kind: 'bool', set: (c, v: boolean) => void (c.acl.enableTokenReplication = v) },
   disabled_ttl: ignored('duration'),
   msp_disable_bootstrap: ignored('bool'),
 };
 
 const SCHEMA: Record<string, KeySpec> = {
   datacenter: { kind: 'string', set: (c, v: string) => void (c.datacenter = v.toLowerCase()) },
-  primary_datacenter: ignored('string'),
+  primary_datacenter: { kind: 'string', set: (c, v: string) => void (c.primaryDatacenter = v.toLowerCase()) },
   data_dir: { kind: 'string', set: (c, v: string) => void (c.dataDir = v) },
   node_name: { kind: 'string', set: (c, v: string) => void (c.nodeName = v) },
   node_id: { kind: 'string', set: (c, v: string) => void (c.nodeId = v) },
@@ -294,7 +294,7 @@ const SCHEMA: Record<string, KeySpec> = {
   pid_file: { kind: 'string', set: (c, v: string) => void (c.pidFile = v) },
   acl: { kind: 'object', keys: ACL_KEYS },
   // The pre-1.4 names of acl.* keys (Consul still reads them).
-  acl_datacenter: ignored('string'),
+  acl_datacenter: { kind: 'string', set: (c, v: string) => void (c.primaryDatacenter ||= v.toLowerCase()) },
   acl_master_token: { kind: 'string', set: (c, v: string) => void (c.acl.tokens.initialManagement = v) },
   acl_default_policy: { kind: 'string', set: (c, v: string, ctx) => void (c.acl.defaultPolicy = aclDefaultPolicyOf(v, ctx.origin)) },
   acl_token: { kind: 'string', set: (c, v: string) => void (c.acl.tokens.default = v) },

@@ -34,3 +34,16 @@ export function list(v: unknown): string[] {
   if (typeof v === 'string' && v) return [v];
   return [];
 }
+
+/** -templated-policy NAME with -var name:VALUE (Consul's variables are matched case-insensitively); undefined
+ * when no template is given. */
+export function templatedPolicies(name: unknown, vars: unknown): Array<{ TemplateName: string; TemplateVariables?: { Name?: string } }> | undefined {
+  if (typeof name !== 'string' || !name) return undefined;
+  const out: { TemplateName: string; TemplateVariables?: { Name?: string } } = { TemplateName: name };
+  for (const v of list(vars)) {
+    const colon = v.indexOf(':');
+    if (colon < 0) throw new Error(`Malformed -var argument: ${JSON.stringify(v)}, expecting VariableName:Value`);
+    if (v.slice(0, colon).toLowerCase() === 'name') out.TemplateVariables = { Name: v.slice(colon + 1) };
+  }
+  return [out];
+}

@@ -15,8 +15,16 @@ export interface TokenJson {
   ServiceIdentities?: Array<{ ServiceName: string; Datacenters?: string[] }>;
   NodeIdentities?: Array<{ NodeName: string; Datacenter: string }>;
   Local: boolean;
+  AuthMethod?: string;
   ExpirationTime?: string;
   CreateTime: string;
+  TemplatedPolicies?: TemplatedPolicyLink[];
+}
+
+interface TemplatedPolicyLink {
+  TemplateName: string;
+  TemplateVariables?: { Name?: string };
+  Datacenters?: string[];
 }
 
 export interface PolicyJson {
@@ -34,6 +42,7 @@ export interface RoleJson {
   Policies?: Link[];
   ServiceIdentities?: TokenJson['ServiceIdentities'];
   NodeIdentities?: TokenJson['NodeIdentities'];
+  TemplatedPolicies?: TemplatedPolicyLink[];
 }
 
 export function formatJson(value: unknown): string {
@@ -48,6 +57,7 @@ export function formatToken(t: TokenJson): string {
     `Local:            ${t.Local}`,
     `Create Time:      ${t.CreateTime}`,
   ];
+  if (t.AuthMethod) lines.push(`Auth Method:      ${t.AuthMethod}`);
   if (t.ExpirationTime) lines.push(`Expiration Time:  ${t.ExpirationTime}`);
   lines.push(...identities(t));
   return lines.join('\n');
@@ -72,12 +82,27 @@ export function formatRole(r: RoleJson): string {
   return [`ID:           ${r.ID}`, `Name:         ${r.Name}`, `Description:  ${r.Description}`, ...identities(r)].join('\n');
 }
 
-function identities(x: { Policies?: Link[]; Roles?: Link[]; ServiceIdentities?: TokenJson['ServiceIdentities']; NodeIdentities?: TokenJson['NodeIdentities'] }): string[] {
+function identities(x: {
+  Policies?: Link[];
+  Roles?: Link[];
+  ServiceIdentities?: TokenJson['ServiceIdentities'];
+  NodeIdentities?: TokenJson['NodeIdentities'];
+  TemplatedPolicies?: TemplatedPolicyLink[];
+}): string[] {
   const out: string[] = [];
   if (x.Policies?.length) out.push('Policies:', ...x.Policies.map((p) => `   ${p.ID} - ${p.Name ?? ''}`));
   if (x.Roles?.length) out.push('Roles:', ...x.Roles.map((r) => `   ${r.ID} - ${r.Name ?? ''}`));
   if (x.ServiceIdentities?.length)
     out.push('Service Identities:', ...x.ServiceIdentities.map((s) => `   ${s.ServiceName} (Datacenters: ${s.Datacenters?.length ? s.Datacenters.join(', ') : 'all'})`));
   if (x.NodeIdentities?.length) out.push('Node Identities:', ...x.NodeIdentities.map((n) => `   ${n.NodeName} (Datacenter: ${n.Datacenter})`));
+  if (x.TemplatedPolicies?.length)
+    out.push(
+      'Templated Policies:',
+      ...x.TemplatedPolicies.flatMap((t) => [
+        `   ${t.TemplateName}`,
+        ...(t.TemplateVariables?.Name ? [`      Name: ${t.TemplateVariables.Name}`] : []),
+        `      Datacenters: ${t.Datacenters?.length ? t.Datacenters.join(', ') : 'all'}`,
+      ]),
+    );
   return out;
 }

@@ -1,7 +1,7 @@
 // `conclave acl role create|read|update|delete|list`, with Consul's flags and output.
 import { CLIENT_FLAGS, dispatch, runCommand, type CommandContext } from '../command.js';
 import type { CliIo } from '../cli-io.js';
-import { links, nodeIdentities, serviceIdentities } from './acl-args.js';
+import { links, nodeIdentities, serviceIdentities, templatedPolicies } from './acl-args.js';
 import { FORMAT_FLAG } from './acl-bootstrap.js';
 import { formatJson, formatRole, type RoleJson } from './acl-format.js';
 
@@ -16,6 +16,8 @@ const BODY_FLAGS = {
   'policy-name': { kind: 'list' as const, usage: 'Name of a policy to use for this role. May be specified multiple times' },
   'service-identity': { kind: 'list' as const, usage: 'Name of a service identity to use for this role. May be specified multiple times.' },
   'node-identity': { kind: 'list' as const, usage: 'Name of a node identity to use for this role. May be specified multiple times. Format is NODENAME:DATACENTER' },
+  'templated-policy': { kind: 'string' as const, usage: 'The templated policy name. Use -var flag to specify variables when required.' },
+  var: { kind: 'list' as const, usage: 'Templated policy variables. Must be used in combination with -templated-policy flag to specify required variables. Format is VariableName:Value' },
 };
 
 function show(ctx: CommandContext, r: RoleJson): number {
@@ -47,6 +49,7 @@ function body(ctx: CommandContext, current?: RoleJson): Record<string, unknown> 
     Policies: given('policy-id') || given('policy-name') || !current ? links(f['policy-id'], f['policy-name']) : (current.Policies ?? []),
     ServiceIdentities: given('service-identity') || !current ? serviceIdentities(f['service-identity']) : (current.ServiceIdentities ?? []),
     NodeIdentities: given('node-identity') || !current ? nodeIdentities(f['node-identity']) : (current.NodeIdentities ?? []),
+    TemplatedPolicies: given('templated-policy') || !current ? (templatedPolicies(f['templated-policy'], f.var) ?? []) : (current.TemplatedPolicies ?? []),
   };
 }
 

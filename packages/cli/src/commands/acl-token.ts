@@ -1,7 +1,7 @@
 // `conclave acl token create|read|update|delete|list|clone`, with Consul's flags and output.
 import { CLIENT_FLAGS, dispatch, runCommand, type CommandContext } from '../command.js';
 import type { CliIo } from '../cli-io.js';
-import { links, nodeIdentities, serviceIdentities } from './acl-args.js';
+import { links, nodeIdentities, serviceIdentities, templatedPolicies } from './acl-args.js';
 import { FORMAT_FLAG } from './acl-bootstrap.js';
 import { formatJson, formatToken, type TokenJson } from './acl-format.js';
 
@@ -13,6 +13,8 @@ const LINK_FLAGS = {
   'service-identity': { kind: 'list' as const, usage: "Name of a service identity to use for this token. May be specified multiple times. Format is the SERVICENAME or SERVICENAME:DATACENTER1,DATACENTER2,..." },
   'node-identity': { kind: 'list' as const, usage: 'Name of a node identity to use for this token. May be specified multiple times. Format is NODENAME:DATACENTER' },
   description: { kind: 'string' as const, usage: 'A description of the token' },
+  'templated-policy': { kind: 'string' as const, usage: 'The templated policy name. Use -var flag to specify variables when required.' },
+  var: { kind: 'list' as const, usage: 'Templated policy variables. Must be used in combination with -templated-policy flag to specify required variables. May be specified multiple times with different variables. Format is VariableName:Value' },
 };
 
 function show(ctx: CommandContext, token: TokenJson): number {
@@ -29,6 +31,8 @@ function body(ctx: CommandContext): Record<string, unknown> {
     NodeIdentities: nodeIdentities(f['node-identity']),
   };
   if (typeof f.description === 'string') out.Description = f.description;
+  const templated = templatedPolicies(f['templated-policy'], f.var);
+  if (templated) out.TemplatedPolicies = templated;
   return out;
 }
 

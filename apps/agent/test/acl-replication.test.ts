@@ -1,0 +1,126 @@
+// ACL replication between two datacenters, as processes on 127.0.0.1 (one server each, as federation.test.ts,
+// and a client agent in dc2):
+// dc1 is the primary (its initial management token), dc2 replicates policies, roles and global tokens from it with
+// acl.tokens.replication. A policy and token made in dc1 work against dc2's own server; a token deleted in dc1
+// stops working in dc2; dc2's local tokens stay; a policy written in dc2 is forwarded to dc1 and replicated back;
+// a login through dc2's client agent makes a dc2 token; /v1/acl/replication reports the running replication.
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@conclave/test-support/wait-for';
+import { allocate, startClusterAgent, stopAgent, type ClusterAgent } from './support/cluster.js';
+
+const root = mkdtempSync(join(tmpdir(), 'conclave-acl-replication-'));
+const management = randomUUID();
+let s1: ClusterAgent;
+let s2: ClusterAgent;
+let c2: ClusterAgent;
+
+async function http(a: ClusterAgent, method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(`http://${a.httpAddr}${path}`, {
+    method,
+    headers: token ? { 'X-Consul-Token': token } : {},
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  return { status: res.status, text, json: () => JSON.parse(text) };
+}
+
+beforeAll(async () => {
+  const [a, b, c] = await Promise.all([allocate('s1', true, root), allocate('s2', true, root), allocate('c2', false, root)]);
+  const acl = (extra: string) => `primary_datacenter = "dc1"\nacl { enabled = true\ndefault_policy = "deny"\n${extra} }`;
+  s1 = await startClusterAgent(a, ['-datacenter', 'dc1', '-bootstrap-expect', '1', '-hcl', acl(`tokens { initial_management = "${management}" }`)]);
+  s2 = await startClusterAgent(b, [
+    '-datacenter',
+    'dc2',
+    '-bootstrap-expect',
+    '1',
+    '-retry-join-wan',
+    `127.0.0.1:${a.ports.serfWan}`,
+    '-retry-interval-wan',
+    '1s',
+    '-hcl',
+    acl(`enable_token_replication = true\ntokens { replication = "${management}" }`),
+  ]);
+  c2 = await startClusterAgent(c, ['-datacenter', 'dc2', '-retry-join', `127.0.0.1:${b.ports.serf}`, '-retry-interval', '1s', '-hcl', acl('')]);
+  for (const s of [s1, s2, c2])
+    await waitFor('a leader', async () => JSON.parse((await http(s, 'GET', '/v1/status/leader')).text) !== '', { timeoutMs: 30_000, intervalMs: 200 });
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([s1, s2, c2].filter(Boolean).map((a) => stopAgent(a, 'SIGKILL')));
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('ACL replication from the primary datacenter', () => {
+  it('replicates policies and global tokens; dc2 resolves them itself', { timeout: 60_000 }, async () => {
+    await waitFor('the management token replicated to dc2', async () => (await http(s2, 'GET', '/v1/acl/token/self', management)).status === 200, { timeoutMs: 30_000, intervalMs: 250 });
+    const policy = await http(s1, 'PUT', '/v1/acl/policy', management, { Name: 'app', Rules: 'key_prefix "app/" { policy = "write" }' });
+    expect(policy.status).toBe(200);
+    const token = (await http(s1, 'PUT', '/v1/acl/token', management, { Description: 'app', Policies: [{ Name: 'app' }] })).json();
+    const local = (await http(s1, 'PUT', '/v1/acl/token', management, { Description: 'dc1 only', Local: true, Policies: [{ Name: 'app' }] })).json();
+    await waitFor('the app token works in dc2', async () => (await http(s2, 'PUT', '/v1/kv/app/x', token.SecretID, 'v')).status === 200, { timeoutMs: 20_000, intervalMs: 250 });
+    expect((await http(s2, 'GET', '/v1/kv/secret/y', token.SecretID)).status).toBe(403);
+    expect((await http(s2, 'GET', `/v1/acl/policy/${policy.json().ID}`, management)).json()).toMatchObject({ Name: 'app', Hash: policy.json().Hash });
+    expect((await http(s2, 'GET', '/v1/kv/app/x', local.SecretID)).text).toBe('ACL not found');
+
+    // Bootstrapping is the primary's (already bootstrapped by its initial management token).
+    const boot = await http(s2, 'PUT', '/v1/acl/bootstrap');
+    expect(boot.status).toBe(403);
+    expect(boot.text).toMatch(/^Permission denied: ACL bootstrap no longer allowed \(reset index: \d+\)$/);
+    const status = (await http(s2, 'GET', '/v1/acl/replication')).json();
+    expect(status).toMatchObject({ Enabled: true, Running: true, SourceDatacenter: 'dc1', ReplicationType: 'tokens', LastErrorMessage: '' });
+    expect(status.ReplicatedIndex).toBeGreaterThan(0);
+    expect(status.LastSuccess).not.toBe('0001-01-01T00:00:00Z');
+    expect((await http(s1, 'GET', '/v1/acl/replication')).json()).toMatchObject({ Enabled: false, Running: false });
+
+    // Policies written in dc2 are dc1's to keep (forwarded, as Consul does) and come back by replication.
+    const viaDc2 = await http(s2, 'PUT', '/v1/acl/policy', management, { Name: 'from-dc2', Rules: 'key_prefix "b/" { policy = "read" }' });
+    expect(viaDc2.status).toBe(200);
+    expect((await http(s1, 'GET', '/v1/acl/policy/name/from-dc2', management)).json().ID).toBe(viaDc2.json().ID);
+    await waitFor('the policy replicated back to dc2', async () => (await http(s2, 'GET', '/v1/acl/policy/name/from-dc2', management)).status === 200, { timeoutMs: 20_000, intervalMs: 250 });
+    // So are global tokens created in dc2; local ones stay in dc2.
+    const globalViaDc2 = await http(s2, 'PUT', '/v1/acl/token', management, { Description: 'made in dc2', Policies: [{ Name: 'app' }] });
+    expect(globalViaDc2.status).toBe(200);
+    expect((await http(s1, 'GET', `/v1/acl/token/${globalViaDc2.json().AccessorID}`, management)).json().Description).toBe('made in dc2');
+    await waitFor('the token made through dc2 works there', async () => (await http(s2, 'GET', '/v1/kv/app/x', globalViaDc2.json().SecretID)).status === 200, { timeoutMs: 20_000, intervalMs: 250 });
+    // Logins in a secondary make local tokens only; one through dc2's client agent works against dc2.
+    const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const key = keys.publicKey.export({ type: 'spki', format: 'pem' });
+    const global = await http(s2, 'PUT', '/v1/acl/auth-method', management, { Name: 'jwt', Type: 'jwt', TokenLocality: 'global', Config: { JWTValidationPubKeys: [key] } });
+    expect(global.status).toBe(400);
+    expect(global.text).toBe("Invalid Auth Method: TokenLocality 'global' can only be used in the primary datacenter");
+    expect((await http(c2, 'PUT', '/v1/acl/auth-method', management, { Name: 'jwt', Type: 'jwt', Config: { JWTValidationPubKeys: [key] } })).status).toBe(200);
+    expect((await http(c2, 'PUT', '/v1/acl/binding-rule', management, { AuthMethod: 'jwt', BindType: 'policy', BindName: 'app' })).status).toBe(200);
+    const b64 = (v: string | Buffer) => Buffer.from(v).toString('base64url');
+    const data = `${b64('{"alg":"ES256"}')}.${b64(JSON.stringify({ iat: Math.floor(Date.now() / 1000) }))}`;
+    const bearer = `${data}.${b64(sign('sha256', Buffer.from(data), { key: keys.privateKey, dsaEncoding: 'ieee-p1363' }))}`;
+    const login = await http(c2, 'POST', '/v1/acl/login', undefined, { AuthMethod: 'jwt', BearerToken: bearer });
+    expect(login.status).toBe(200);
+    expect(login.json()).toMatchObject({ Local: true, AuthMethod: 'jwt', Policies: [{ Name: 'app' }] });
+    expect((await http(c2, 'PUT', '/v1/kv/app/login', login.json().SecretID, 'v')).status).toBe(200);
+    expect((await http(s1, 'GET', `/v1/acl/token/${login.json().AccessorID}`, management)).status).toBe(403);
+
+    // A local token of dc2 survives replication; a token deleted in dc1 goes from dc2.
+    const dc2Local = (await http(s2, 'PUT', '/v1/acl/token', management, { Description: 'dc2 only', Local: true, Policies: [{ Name: 'app' }] })).json();
+    expect((await http(s1, 'DELETE', `/v1/acl/token/${token.AccessorID}`, management)).status).toBe(200);
+    await waitFor('the deleted token refused in dc2', async () => (await http(s2, 'GET', '/v1/kv/app/x', token.SecretID)).text === 'ACL not found', { timeoutMs: 20_000, intervalMs: 250 });
+    expect((await http(s2, 'GET', '/v1/kv/app/x', dc2Local.SecretID)).status).toBe(200);
+  });
+
+  it('reports a replication token the primary refuses, and recovers when it is fixed at run time', { timeout: 60_000 }, async () => {
+    expect((await http(s2, 'PUT', '/v1/agent/token/replication', management, { Token: 'not-a-token' })).status).toBe(200);
+    await http(s1, 'PUT', '/v1/acl/policy', management, { Name: 'wake-1', Rules: '' });
+    await waitFor('the refusal in the status', async () => (await http(s2, 'GET', '/v1/acl/replication')).json().LastErrorMessage.includes('ACL not found'), { timeoutMs: 20_000, intervalMs: 250 });
+    expect((await http(s2, 'PUT', '/v1/agent/token/replication', management, { Token: management })).status).toBe(200);
+    await http(s1, 'PUT', '/v1/acl/policy', management, { Name: 'wake-2', Rules: '' });
+    await waitFor('a success after the error', async () => {
+      const st = (await http(s2, 'GET', '/v1/acl/replication')).json();
+      return Date.parse(st.LastSuccess) > Date.parse(st.LastError);
+    }, { timeoutMs: 20_000, intervalMs: 250 });
+    expect((await http(s2, 'GET', '/v1/acl/policy/name/wake-2', management)).status).toBe(200);
+  });
+});

@@ -1,0 +1,47 @@
+// In a secondary datacenter (primary_datacenter names another), writes of global ACL records are answered by the
+// primary, as Consul forwards them: bootstrap, policies and roles always, tokens when the stored token is global. Replication
+// (agent/src/acl-replicator.ts) then brings them back; a global token created here is created there
+// (createInPrimary). Local tokens, auth methods and binding rules stay local.
+import type { ApiCall } from './api-call.js';
+import type { ApiBackend } from './backend.js';
+
+/** The URL to send this /v1/acl request to the primary with (`?dc=<primary>`), or undefined to answer it here. */
+export function aclPrimaryUrl(backend: ApiBackend, method: string, rest: string, url: string): string | undefined {
+  const primary = backend.primaryDatacenter;
+  if (!primary || primary === backend.datacenter || method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return undefined;
+  if (!forPrimary(backend, rest)) return undefined;
+  const qi = url.indexOf('?');
+  const params = new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1));
+  params.set('dc', primary);
+  return `${qi < 0 ? url : url.slice(0, qi)}?${params.toString()}`;
+}
+
+function forPrimary(backend: ApiBackend, rest: string): boolean {
+  // The bootstrap token is a global token: bootstrapping is the primary's.
+  if (rest === 'bootstrap' || rest === 'policy' || rest.startsWith('policy/') || rest === 'role' || rest.startsWith('role/')) return true;
+  const m = /^token\/([^/]+)(\/clone)?$/.exec(rest);
+  if (!m || m[1] === 'self') return false;
+  // Only a server knows the token; a client agent hands the request to one, which decides.
+  const token = backend.state.acl.token(m[1]!);
+  return token !== undefined && !token.Local;
+}
+
+/** A token created in a secondary without `Local` is a global token: the primary makes it (Consul forwards the
+ * create), and replication brings it here. Answers the primary's reply as it came. */
+export async function createInPrimary(call: ApiCall, body: unknown): Promise<boolean> {
+  const backend = call.backend;
+  const fwd = backend.datacenterForwarder;
+  if (!fwd || !backend.primaryDatacenter || backend.primaryDatacenter === backend.datacenter) return false;
+  const url = `/v1/acl/${call.rest}?dc=${encodeURIComponent(backend.primaryDatacenter)}`;
+  const token = call.token() || backend.acl?.defaultToken?.() || '';
+  const reply = await fwd.forward({
+    method: call.method,
+    url,
+    headers: { 'content-type': 'application/json', ...(token ? { 'x-consul-token': token } : {}) },
+    body: Buffer.from(JSON.stringify(body ?? {})),
+  });
+  const headers = Object.entries(reply.headers).flatMap(([k, v]) => (k.toLowerCase() === 'content-type' ? [] : [k, v]));
+  const type = Object.entries(reply.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+  call.send(reply.status, type, reply.body, headers);
+  return true;
+}
