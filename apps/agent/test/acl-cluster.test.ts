@@ -101,6 +101,12 @@ describe('ACLs in a cluster with default_policy deny', () => {
     expect(answered.status).toBe('NOERROR');
     expect(answered.answer[0]?.[4]).toBe('10.1.1.1');
     expect((await dig(client().ports.dns, 'db.service.consul')).status).toBe('NXDOMAIN');
+    // Prepared queries over DNS run with the same default token: web's answers, nothing of db's.
+    for (const name of ['web', 'db']) expect((await http(client(), 'POST', '/v1/query', management, { Name: `${name}q`, Service: { Service: name } })).status).toBe(200);
+    const viaQuery = await dig(client().ports.dns, 'webq.query.consul');
+    expect(viaQuery.status).toBe('NOERROR');
+    expect(viaQuery.answer[0]?.[4]).toBe('10.1.1.1');
+    expect((await dig(client().ports.dns, 'dbq.query.consul')).answer).toEqual([]);
     // Requests without a token that the client forwards carry its default token too.
     expect(Object.keys((await http(client(), 'GET', '/v1/catalog/services')).json())).toEqual(['web']);
     expect((await cli(['acl', 'set-agent-token', 'default', ''], management)).code).toBe(0);

@@ -13,6 +13,8 @@ export class AclDnsSource implements DnsDataSource {
     private readonly acl: AclBackend,
   ) {
     this.datacenter = inner.datacenter;
+    if (inner.preparedQuery) this.preparedQuery = (name, dc) => inner.preparedQuery!(name, dc);
+    if (inner.datacenters) this.datacenters = () => inner.datacenters!();
   }
 
   async serviceInstances(service: string, dc: string): Promise<DnsServiceInstance[] | undefined> {
@@ -46,6 +48,13 @@ export class AclDnsSource implements DnsDataSource {
   servers(dc: string) {
     return this.inner.servers(dc);
   }
+
+  // Prepared queries run through the execute endpoint with the default token (the query's own token when it has
+  // one), which applies Consul's query rules and filters the instances: nothing more to check here. Datacenter
+  // names are not ACL-protected. Both were missing, so with ACLs on `.query.consul` and other datacenters were
+  // NXDOMAIN. No version(): a cached answer would outlive a change of policy or of the default token.
+  readonly preparedQuery?: DnsDataSource['preparedQuery'];
+  readonly datacenters?: DnsDataSource['datacenters'];
 
   /** The default token's grants; undefined (nothing readable) when it does not resolve. */
   private async token(): Promise<ResolvedToken | undefined> {

@@ -390,7 +390,7 @@ export class Agent {
   }
 
   private async preparedQueriesForDns() {
-    const queries = await dnsQueries(() => this.frontEnds.loopback(), this.config.datacenter);
+    const queries = await dnsQueries(() => this.frontEnds.loopback(), this.config.datacenter, () => this.acl.tokens.default);
     this.dnsLoopback = queries;
     return queries.run;
   }

@@ -125,10 +125,12 @@ export async function dnsFederation(f: Federation, datacenter: string): Promise<
 }
 
 /** Prepared queries for a server's DNS, executed by its own HTTP API (a follower's go to the leader). */
-export async function dnsQueries(httpLoopback: () => { host: string; port: number } | undefined, datacenter: string) {
+export async function dnsQueries(httpLoopback: () => { host: string; port: number } | undefined, datacenter: string, token: () => string = () => '') {
   const [{ RemoteDnsSource }, { LoopbackHttp }] = await Promise.all([import('./cluster/remote-dns-source.js'), import('./cluster/forwarding.js')]);
   const loopback = new LoopbackHttp(httpLoopback);
-  const source = new RemoteDnsSource({ send: (call) => loopback.call(call) }, datacenter);
+  // With the agent's default token, as Consul's DNS executes a prepared query (the query's own token, when it has
+  // one, is the execute endpoint's to apply).
+  const source = new RemoteDnsSource({ send: (call) => loopback.call(call) }, datacenter, token);
   return { run: (name: string, dc: string) => source.preparedQuery(name, dc), close: () => loopback.close() };
 }
 

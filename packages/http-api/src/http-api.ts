@@ -194,7 +194,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     // A secondary datacenter's writes of global ACL records are the primary's to answer (acl-primary-forward.ts).
     const primaryUrl = dcFwd && handler === handleAcl ? aclPrimaryUrl(backend, req.method ?? 'GET', rest, url) : undefined;
     if (primaryUrl && !(qi >= 0 && otherDatacenter(url.slice(qi + 1), backend.datacenter))) {
-      forward(dcFwd!, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, primaryUrl, backend.acl?.defaultToken?.());
+      forward(dcFwd!, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, primaryUrl, backend.acl?.defaultToken?.(), backend.nodeName);
       return;
     }
     if (dcFwd && handler !== handleAgent && qi >= 0 && otherDatacenter(url.slice(qi + 1), backend.datacenter)) {
