@@ -28,7 +28,7 @@ const errors: string[] = [];
 beforeAll(async () => {
   serverPort = await freePort();
   const args = ['-server', '-bootstrap', '-node', 'fuzz-server', '-data-dir', dataDir, '-bind', '127.0.0.1', '-raft-multiplier', '1', '-server-port', String(serverPort)];
-  for (const flag of ['-http-port', '-dns-port', '-serf-lan-port']) args.push(flag, String(await freePort()));
+  for (const flag of ['-http-port', '-dns-port', '-serf-lan-port', '-serf-wan-port']) args.push(flag, String(await freePort()));
   agent = await Agent.start(buildAgentConfig(args).config, createLogger('error', 'agent', (line) => errors.push(line)));
   http = `http://${agent.httpAddress}`;
   await waitFor('a leader', async () => (await (await fetch(`${http}/v1/status/leader`)).json()) !== '', { timeoutMs: 30_000 });
