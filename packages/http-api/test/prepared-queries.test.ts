@@ -140,6 +140,25 @@ describe('prepared queries', () => {
     expect((await call(dc1, '/v1/query', 'PATCH')).status).toBe(405);
   });
 
+  it('binds a query to a session: refused without a live one, deleted when the session ends', async () => {
+    const dc1 = dcs.dc1!;
+    await register(dc1, 'sess-node', { ID: 'bound-svc', Service: 'bound-svc' });
+    const bad = await call(dc1, '/v1/query', 'POST', { Name: 'bound', Session: 'no-such-session', Service: { Service: 'bound-svc' } });
+    expect([bad.status, bad.text]).toEqual([400, 'invalid session "no-such-session"']);
+    const created = await call(dc1, '/v1/session/create', 'PUT', { Node: 'sess-node', NodeChecks: [] });
+    expect(created.status).toBe(200);
+    const session = created.json<{ ID: string }>().ID;
+    const bound = (await call(dc1, '/v1/query', 'POST', { Name: 'bound', Session: session, Service: { Service: 'bound-svc' } })).json<{ ID: string }>().ID;
+    const unbound = (await call(dc1, '/v1/query', 'POST', { Name: 'unbound', Service: { Service: 'bound-svc' } })).json<{ ID: string }>().ID;
+    expect((await call(dc1, `/v1/query/${bound}`)).json()[0].Session).toBe(session);
+    expect((await call(dc1, '/v1/query/bound/execute')).status).toBe(200);
+    expect((await call(dc1, `/v1/session/destroy/${session}`, 'PUT')).status).toBe(200);
+    expect((await call(dc1, `/v1/query/${bound}`)).status).toBe(404);
+    expect((await call(dc1, '/v1/query/bound/execute')).status).toBe(404);
+    expect((await call(dc1, `/v1/query/${unbound}`)).status).toBe(200);
+    expect((await call(dc1, `/v1/query/${unbound}`, 'DELETE')).status).toBe(200);
+  });
+
   it('refuses malformed definitions with 400 and Consul’s words', async () => {
     const cases: Array<[unknown, string]> = [
       [{ Service: {} }, 'Must provide a Service name to query'],

@@ -52,7 +52,11 @@ export class PreparedQueryState {
   private readonly byId = new Map<string, PreparedQuery>();
   private tableIndex = 0;
 
-  constructor(private readonly hub: WatchHub) {}
+  constructor(
+    private readonly hub: WatchHub,
+    /** Whether a session is live: a query bound to a session (`Session`) needs one, as Consul's state store. */
+    private readonly sessionExists: (id: string) => boolean = () => false,
+  ) {}
 
   apply(command: PreparedQueryCommand, index: number): true | CommandFailure {
     if (command.type === 'query.delete') {
@@ -78,6 +82,8 @@ export class PreparedQueryState {
         if (other.ID !== q.ID && other.Template.Type !== '' && other.Name === '') return { error: 'a query template with an empty name already exists' };
       }
     }
+    // A query bound to a session lives as long as the session (deleteBySession); it must exist when bound.
+    if (typeof q.Session === 'string' && q.Session !== '' && !this.sessionExists(q.Session)) return { error: `invalid session ${JSON.stringify(q.Session)}` };
     const existing = this.byId.get(q.ID);
     this.byId.set(q.ID, { ...q, CreateIndex: existing?.CreateIndex ?? index, ModifyIndex: index });
     this.changed(index);
@@ -108,6 +114,19 @@ export class PreparedQueryState {
       if (q.Template.Type !== '' && idOrName.startsWith(q.Name) && (!best || q.Name.length > best.Name.length)) best = q;
     }
     return { index: this.tableIndex, value: best };
+  }
+
+  /** A session was destroyed or invalidated: the queries bound to it go with it (Consul deletes them in the same
+   * transaction as the session). */
+  deleteBySession(session: string, index: number): void {
+    let deleted = false;
+    for (const [id, q] of this.byId) {
+      if (q.Session === session) {
+        this.byId.delete(id);
+        deleted = true;
+      }
+    }
+    if (deleted) this.changed(index);
   }
 
   maxIndex(): number {

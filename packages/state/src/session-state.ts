@@ -43,6 +43,8 @@ export class SessionState {
     private readonly hub: WatchHub,
     private readonly kv: KvState,
     private readonly catalog: CatalogState,
+    /** Told of every session destroyed or invalidated, inside the same apply (prepared queries bound to it go). */
+    private readonly onEnded: (id: string, index: number) => void = () => {},
   ) {}
 
   apply(cmd: SessionCommand, index: number): true | CommandFailure {
@@ -124,6 +126,7 @@ export class SessionState {
     }
     this.nodeIndex.set(s.Node, index);
     this.changed(index);
+    this.onEnded(id, index);
   }
 
   /** After a catalog command on `node`: invalidates its sessions whose node or checks are gone or critical. */

@@ -89,11 +89,11 @@ export class StateMachine {
   readonly watches = new WatchHub();
   readonly catalog = new CatalogState(this.watches);
   readonly kv = new KvState(this.watches);
-  readonly sessions = new SessionState(this.watches, this.kv, this.catalog);
+  readonly sessions = new SessionState(this.watches, this.kv, this.catalog, (id, index) => this.queries.deleteBySession(id, index));
   readonly autopilot = new AutopilotConfigState(this.watches);
   readonly acl = new AclState(this.watches);
   readonly aclAuth = new AclAuthState(this.watches);
-  readonly queries = new PreparedQueryState(this.watches);
+  readonly queries = new PreparedQueryState(this.watches, (id) => this.sessions.info(id).value.length > 0);
   readonly coordinates = new CoordinateState(this.watches);
   private applied = 0;
 

@@ -31,6 +31,19 @@ describe('prepared query table', () => {
     expect(sm.queries.list().value).toEqual([]);
   });
 
+  it('binds queries to live sessions and deletes them when the session is invalidated by a critical check', () => {
+    const sm = new StateMachine();
+    sm.apply({ type: 'catalog.register', Node: 'n1', Address: '10.0.0.1', Checks: [{ CheckID: 'serfHealth', Name: 'Serf', Status: 'passing' }] } as never, 1);
+    expect(sm.apply({ type: 'query.set', Query: { ...def('q-1', 'bound'), Session: 's1' } }, 2)).toEqual({ error: 'invalid session "s1"' });
+    sm.apply({ type: 'session.create', Now: 1, Session: { ID: 's1', Name: '', Node: 'n1', LockDelay: 0, Behavior: 'release', TTL: '', NodeChecks: ['serfHealth'], ServiceChecks: null } } as never, 3);
+    expect(sm.apply({ type: 'query.set', Query: { ...def('q-1', 'bound'), Session: 's1' } }, 4)).toBe(true);
+    expect(sm.apply({ type: 'query.set', Query: def('q-2', 'free') }, 5)).toBe(true);
+    sm.apply({ type: 'catalog.register', Node: 'n1', Address: '10.0.0.1', Checks: [{ CheckID: 'serfHealth', Name: 'Serf', Status: 'critical' }] } as never, 6);
+    expect(sm.sessions.info('s1').value).toEqual([]);
+    expect(sm.queries.list().value.map((q) => q.ID)).toEqual(['q-2']);
+    expect(sm.queries.list().index).toBe(6);
+  });
+
   it('resolves an ID, then an exact name, then the longest template prefix', () => {
     const sm = new StateMachine();
     sm.apply({ type: 'query.set', Query: def('t-all', '', true) }, 1);
