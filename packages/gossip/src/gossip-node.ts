@@ -16,7 +16,7 @@ import { GossipCore, type GossipEvent, type GossipOutput, type GossipStats, type
 import { joinHostPort, splitHostPort } from './host-port.js';
 import { Keyring } from './keyring.js';
 import { silentLogger, type GossipLogger } from './logger.js';
-import type { Member } from './member.js';
+import { isLive, type Member } from './member.js';
 import { FrameReader, frame, open, packetOverhead, refusal, seal } from './transport.js';
 import type { UserEvent } from './user-events.js';
 
@@ -269,12 +269,13 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   }
 
   /**
-   * Asks every member and gathers the answers: resolves when every member alive at sending has answered, or
+   * Asks every member and gathers the answers: resolves when every member live at sending (alive, suspect or leaving) has answered, or
    * after `timeoutMs` (default 5 s) with whoever did. Members without a handler for `name` stay silent.
    */
   query(name: string, payload: Uint8Array | string = new Uint8Array(0), opts: { timeoutMs?: number } = {}): Promise<QueryResult> {
     this.assertOpen();
-    const asked = this.members().filter((m) => m.status === 'alive').length;
+    // Serf counts every member it has not seen fail or leave: a suspect one is still alive to it, and answers.
+    const asked = this.members().filter((m) => isLive(m.status)).length;
     const q = this.core.sendQuery(name, typeof payload === 'string' ? Buffer.from(payload) : payload);
     const result: QueryResult = { responses: new Map(), asked };
     const timeoutMs = opts.timeoutMs ?? 5000;
@@ -283,7 +284,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       // Gossip reaches every member with high probability, not certainty: ask the silent ones directly, a few times.
       const retry = setInterval(() => {
         if (this.closed) return;
-        const missing = this.members().filter((m) => m.status === 'alive' && m.name !== this.name && !result.responses.has(m.name));
+        const missing = this.members().filter((m) => isLive(m.status) && m.name !== this.name && !result.responses.has(m.name));
         this.core.resendQuery(q, missing.map((m) => m.addr));
         this.flush();
       }, Math.max(100, Math.floor(timeoutMs / 8)));
