@@ -41,6 +41,14 @@ beforeAll(async () => {
     for (const a of agents) if ((await members(a)).filter((m) => m.Status === 1).length !== 5) return false;
     return true;
   }, { timeoutMs: 40_000, intervalMs: 200 });
+  // The WAN pool fills by flood-join after the LAN: the listing below counts it as the answering server sees it.
+  await waitFor('3 alive servers in every server’s WAN pool', async () => {
+    for (const a of agents.slice(0, 3)) {
+      const wan = (await (await fetch(`http://${a.httpAddr}/v1/agent/members?wan=1`)).json()) as { Status: number }[];
+      if (wan.filter((m) => m.Status === 1).length !== 3) return false;
+    }
+    return true;
+  }, { timeoutMs: 40_000, intervalMs: 200 });
 }, 90_000);
 
 afterAll(async () => {
