@@ -1,7 +1,8 @@
 // A TLS cluster end to end: three servers and a client with certificates from `conclave tls`, Consul's
 // verify_incoming / verify_outgoing / verify_server_hostname. The cluster forms and serves KV through the
 // client (RPC over wss) and over HTTPS with the npm consul client; an agent whose certificate comes from another
-// CA gossips but cannot reach a server; a client certificate is refused on the Raft path.
+// CA gossips but cannot reach a server; a client certificate is refused on the Raft path; a snapshot saved and
+// restored through the client streams over the servers' TLS port.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -107,6 +108,23 @@ describe('a TLS cluster (verify_incoming, verify_outgoing, verify_server_hostnam
     });
     expect((await consul.kv.get('tls/cluster'))?.Value).toBe('formed');
     expect(await consul.kv.set('tls/https', 'yes')).toBe(true);
+  });
+
+  it('saves and restores a snapshot through the client agent, streamed over the servers’ TLS port', async () => {
+    const [s1, , , c1, x1] = agents;
+    const saved = await fetch(`http://${c1!.httpAddr}/v1/snapshot`);
+    expect(saved.status).toBe(200);
+    const archive = Buffer.from(await saved.arrayBuffer());
+    expect(archive.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(await (await fetch(`http://${c1!.httpAddr}/v1/kv/tls/after-save`, { method: 'PUT', body: 'x' })).text()).toBe('true');
+    const restored = await fetch(`http://${c1!.httpAddr}/v1/snapshot`, { method: 'PUT', body: archive });
+    expect([restored.status, await restored.text()]).toEqual([200, '']);
+    await waitFor('the restored state on s1', async () => (await get(s1!, '/v1/kv/tls/after-save?stale')).status === 404, { timeoutMs: 20_000 });
+    expect((await get(c1!, '/v1/kv/tls/cluster?raw')).text).toBe('formed');
+    // Another CA's certificate streams nothing either.
+    const refused = await fetch(`http://${x1!.httpAddr}/v1/snapshot`);
+    expect(refused.status).toBe(500);
+    expect(await refused.text()).toMatch(/^rpc error: GET \/v1\/snapshot to 127\.0\.0\.1:\d+: |No known Consul servers/);
   });
 
   it('an agent with a certificate from another CA gossips but cannot reach a server', async () => {

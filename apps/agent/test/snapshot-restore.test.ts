@@ -1,7 +1,9 @@
 // PUT /v1/snapshot of a state larger than one Raft message (64 MiB) on a three-server cluster: the archive is
 // streamed into a file on the leader, installed there as its Raft snapshot, and reaches the followers by a
 // multi-chunk InstallSnapshot (never as a log entry, which the transport would refuse). Afterwards every
-// server answers from the restored state, and writes go on as usual.
+// server answers from the restored state, and writes go on as usual. The save and the restore are asked of a
+// client agent, as `consul snapshot save|restore` usually are: both stream through it and through a server
+// (a follower hands them on to the leader), never held whole in one RPC message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { allocate, startClusterAgent, stopAgent, type ClusterAgent } from './sup
 
 const names = ['rst-1', 'rst-2', 'rst-3'];
 const agents: ClusterAgent[] = [];
+let client: ClusterAgent;
 let root = '';
 
 /** 144 values of 512 KiB (the largest a KV value may be): state.bin is ~75 MB, over the 64 MiB message limit. */
@@ -38,11 +41,13 @@ beforeAll(async () => {
   }
   const seed = `127.0.0.1:${specs[0]!.ports.serf}`;
   agents.push(...(await Promise.all(specs.map((s) => startClusterAgent(s, ['-bootstrap-expect', '3', '-retry-join', seed, '-retry-interval', '1s'])))));
+  client = await startClusterAgent(await allocate('rst-c', false, root), ['-retry-join', seed, '-retry-interval', '1s']);
   await waitFor('a leader', async () => (await (await fetch(`http://${agents[0]!.httpAddr}/v1/status/leader`)).json()) !== '', { timeoutMs: 30000, intervalMs: 100 });
+  await waitFor('the client answers through a server', async () => (await fetch(`http://${client.httpAddr}/v1/kv/none`)).status === 404, { timeoutMs: 30000, intervalMs: 100 });
 }, 90000);
 
 afterAll(async () => {
-  await Promise.all(agents.map((a) => stopAgent(a, 'SIGKILL')));
+  await Promise.all([...agents, ...(client ? [client] : [])].map((a) => stopAgent(a, 'SIGKILL')));
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
@@ -58,17 +63,22 @@ describe('PUT /v1/snapshot of more than 64 MiB', () => {
         }),
       );
     }
-    const saved = await fetch(`http://${lead.httpAddr}/v1/snapshot`);
+    const saved = await fetch(`http://${client.httpAddr}/v1/snapshot`);
     expect(saved.status).toBe(200);
+    expect(saved.headers.get('x-consul-index')).toMatch(/^[1-9]\d*$/);
     const archive = Buffer.from(await saved.arrayBuffer());
     expect(archive.length).toBeGreaterThan(64 << 20);
+    // A follower hands a save to the leader the same way.
+    const viaFollower = await fetch(`http://${agents.find((a) => a !== lead)!.httpAddr}/v1/snapshot`);
+    expect(viaFollower.status).toBe(200);
+    expect((await viaFollower.arrayBuffer()).byteLength).toBeGreaterThan(64 << 20);
 
     // Changes after the save, which the restore must undo.
     await fetch(`http://${lead.httpAddr}/v1/kv/big/?recurse`, { method: 'DELETE' });
     await fetch(`http://${lead.httpAddr}/v1/kv/after-save`, { method: 'PUT', body: 'x' });
     for (const a of agents) await waitFor(`${a.name} saw the changes`, async () => (await staleRaw(a, 'after-save')) !== undefined, { timeoutMs: 10000, intervalMs: 50 });
 
-    const restored = await fetch(`http://${lead.httpAddr}/v1/snapshot`, { method: 'PUT', body: archive });
+    const restored = await fetch(`http://${client.httpAddr}/v1/snapshot`, { method: 'PUT', body: archive });
     expect(await restored.text()).toBe('');
     expect(restored.status).toBe(200);
 

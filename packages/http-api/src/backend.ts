@@ -3,6 +3,8 @@
 // for the query headers, and the agent-local endpoints. The HTTP layer never imports the agent; the agent
 // implements this.
 
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { CommandLog, Session, StateReader } from '@conclave/state';
 import type { AgentEndpoints } from './agent-endpoints.js';
 import type { AclBackend } from './acl-resolver.js';
@@ -135,6 +137,12 @@ export interface RequestForwarder {
   /** Answers the request through another agent. Rejects when none could (e.g. NoLeaderError, NoServersError
    * after the hold timeout, or the last server's transport error); api-error.ts maps the error. */
   forward(request: ForwardedRequest): Promise<ForwardedReply>;
+  /**
+   * Answers a request whose body or answer may be too large to hold (`/v1/snapshot`, up to gigabytes) through
+   * another agent, streaming both ways: `body` is sent as it arrives and the answer comes back as a stream.
+   * Absent: such requests go through forward() whole, within its size limit.
+   */
+  forwardStream?(request: Omit<ForwardedRequest, 'body'>, body: Readable): Promise<IncomingMessage>;
 }
 
 /** Which consistency mode a read ran in (X-Consul-Effective-Consistency). */

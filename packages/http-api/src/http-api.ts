@@ -35,7 +35,9 @@ import type { RequestLimits } from './request-limits.js';
 import { AgentCache, isCacheablePath, type CachedReply } from './agent-cache.js';
 import { serveCached } from './cached-read.js';
 import { INTERNAL_REQUEST, runInternalGet } from './internal-request.js';
-import { AGENT_NODE_HEADER, resolveNearAgent } from './near-sort.js';
+import { resolveNearAgent } from './near-sort.js';
+import { forwardedHeaders } from './forwarded-headers.js';
+import { forwardStreamed } from './stream-forward.js';
 
 export interface HttpApiOptions {
   /** Called with unexpected errors (answered 500); for the agent's log. */
@@ -204,6 +206,11 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     if (fwd && handler !== handleAgent && handler !== handleEvent && !(handler === handleSession && rest === 'create')) {
       try {
         if (fwd.shouldForward(path, qi < 0 ? '' : url.slice(qi + 1), req.method ?? 'GET')) {
+          // Snapshots stream through (gigabytes; forward() holds a body whole, within the RPC frame limit).
+          if (handler === handleSnapshot && fwd.forwardStream) {
+            forwardStreamed(fwd.forwardStream.bind(fwd), req, res, done, forwardedHeaders(req, url, backend.acl?.defaultToken?.(), backend.nodeName), onError);
+            return;
+          }
           forward(fwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName), backend.acl?.defaultToken?.(), backend.nodeName);
           return;
         }
@@ -337,9 +344,6 @@ function otherDatacenter(query: string, local: string): boolean {
 /** The largest request body forwarded to another agent (the agent RPC frame limit). */
 const MAX_FORWARDED_BODY = 64 << 20;
 
-/** Request headers worth carrying to another agent (tokens, content type); hop-by-hop and host headers are not. */
-const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
-
 /** Answers the request through another agent: reads it whole, writes the reply as it came, or the error. */
 function forward(
   fwd: RequestForwarder,
@@ -382,15 +386,7 @@ function forward(
   req.on('end', () => {
     clearTimeout(timer);
     if (refused) return;
-    const headers: Record<string, string> = {};
-    for (const h of CARRIED_REQUEST) {
-      const v = req.headers[h];
-      if (typeof v === 'string') headers[h] = v;
-    }
-    const asked = req.headers[AGENT_NODE_HEADER];
-    headers[AGENT_NODE_HEADER] = typeof asked === 'string' && asked !== '' ? asked : agentNode;
-    // No token of the caller's own: the agent's default token speaks for it (ACLs on), as in Consul.
-    if (defaultToken && !headers['x-consul-token'] && !headers.authorization && !/[?&]token=/.test(url)) headers['x-consul-token'] = defaultToken;
+    const headers = forwardedHeaders(req, url, defaultToken, agentNode);
     fwd.forward({ method: req.method ?? 'GET', url, headers, body: Buffer.concat(chunks) }).then(
       (reply) => {
         done?.();

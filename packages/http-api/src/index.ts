@@ -30,3 +30,4 @@ export { ENDPOINT_PERMISSIONS, registerEndpointPermissions, permissionRow, type 
 export { REPLICATION_DISABLED, type AclReplicationStatus } from './acl-replication-status.js';
 export { aclFilter, filteredHeaders, requirePermission, permitted, FILTERED_HEADER } from './acl-enforce.js';
 export { AGENT_NODE_HEADER } from './near-sort.js';
+export { pickHeaders } from './stream-forward.js';

@@ -2,8 +2,11 @@
 // `http` RPC to a server, which runs it against its own HTTP API and returns status, Consul headers and body.
 // Client agents forward everything but /v1/agent/*; follower servers forward non-stale reads and the writes
 // that need the leader (sessions, txn, snapshots, operator) to it. A server that cannot be reached is skipped
-// for the next one.
-import type { ForwardedReply, ForwardedRequest, RequestForwarder } from '@conclave/http-api';
+// for the next one. Snapshots, which may be gigabytes, do not travel as one RPC: they stream through the server
+// port's `/v1/snapshot` route (stream-dial.ts, server-listener.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { AGENT_NODE_HEADER, pickHeaders, type ForwardedReply, type ForwardedRequest, type RequestForwarder } from '@conclave/http-api';
 import { NoLeaderError, NoServersError } from '@conclave/state';
 import { nodeHttp, sleep, type Logger } from '@conclave/toolkit';
 import { RPC_HOLD_TIMEOUT_MS, RpcError, type RpcClient } from './rpc.js';
@@ -44,17 +47,30 @@ export class RpcForwarder implements RequestForwarder {
     return this.send(request);
   }
 
+  /** A request too large to hold (a snapshot), streamed both ways to the first reachable target: one that
+   * refused the connection is skipped for the next, one that got any of the body is not (a restore is not
+   * sent twice). */
+  async forwardStream(request: Omit<HttpCall, 'body'>, body: Readable): Promise<IncomingMessage> {
+    let last: unknown = this.noTargetError();
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+    for (const target of await this.heldTargets()) {
+      try {
+        return await this.rpc.stream(target, request, hasBody ? body : undefined);
+      } catch (err) {
+        last = err;
+        if (!(err instanceof RpcError && err.transport) || (err.sent && hasBody)) break;
+        this.logger.debug('Server unreachable, trying the next one', { server: target, error: err });
+      }
+    }
+    throw last;
+  }
+
   /** Sends the call to the first reachable target; with none known (an election under way, servers not yet
    * found by gossip) it waits up to the hold timeout for one, as Consul holds RPCs. */
   async send(call: HttpCall): Promise<HttpReply> {
     const timeout = rpcTimeoutFor(call.url);
-    let last: unknown = this.noTarget === 'no-leader' ? new NoLeaderError() : new NoServersError();
-    let targets = this.targets();
-    for (const deadline = Date.now() + RPC_HOLD_TIMEOUT_MS; targets.length === 0 && Date.now() < deadline; ) {
-      await sleep(50);
-      targets = this.targets();
-    }
-    for (const target of targets) {
+    let last: unknown = this.noTargetError();
+    for (const target of await this.heldTargets()) {
       try {
         return (await this.rpc.call(target, 'http', call, timeout)) as HttpReply;
       } catch (err) {
@@ -65,6 +81,20 @@ export class RpcForwarder implements RequestForwarder {
       }
     }
     throw last;
+  }
+
+  private noTargetError(): Error {
+    return this.noTarget === 'no-leader' ? new NoLeaderError() : new NoServersError();
+  }
+
+  /** The targets, waiting up to the hold timeout for one to be known. */
+  private async heldTargets(): Promise<string[]> {
+    let targets = this.targets();
+    for (const deadline = Date.now() + RPC_HOLD_TIMEOUT_MS; targets.length === 0 && Date.now() < deadline; ) {
+      await sleep(50);
+      targets = this.targets();
+    }
+    return targets;
   }
 }
 
@@ -108,10 +138,45 @@ export class LoopbackHttp {
     });
   }
 
+  /**
+   * Runs a streamed request (the server port's `/v1/snapshot` route) against this server's own HTTP API: the
+   * body is piped in and the answer piped out, with the headers a forwarded call carries each way.
+   */
+  stream(req: IncomingMessage, res: ServerResponse): void {
+    const addr = this.address();
+    if (!addr) {
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('this server does not serve HTTP (ports.http = -1)');
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const h of STREAM_REQUEST_HEADERS) {
+      const v = req.headers[h];
+      if (typeof v === 'string') headers[h] = v;
+    }
+    const up = nodeHttp.request({ host: addr.host, port: addr.port, method: req.method, path: req.url, headers, agent: false }, (answer) => {
+      res.writeHead(answer.statusCode ?? 500, pickHeaders(answer.rawHeaders, CARRIED_RESPONSE));
+      answer.on('error', () => res.destroy());
+      answer.pipe(res);
+    });
+    up.on('error', (err) => {
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`rpc error: ${err.message}`);
+    });
+    // Whichever side goes away first ends the exchange on the other.
+    res.on('close', () => up.destroy());
+    req.on('error', () => up.destroy());
+    req.pipe(up);
+  }
+
   close(): void {
     this.agent.destroy();
   }
 }
+
+/** What a streamed request carries to this server's HTTP API (forwarded-headers.ts in http-api sets them). */
+const STREAM_REQUEST_HEADERS = ['content-type', 'x-consul-token', 'authorization', 'cache-control', AGENT_NODE_HEADER];
 
 /** A JSON GET through the forwarder (client agents' reads for anti-entropy and DNS). */
 export async function forwardedJson<T>(

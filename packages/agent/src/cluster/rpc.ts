@@ -5,7 +5,7 @@
 // when the cluster runs TLS (rpc-channel.ts; docs/architecture.md says why there are two carriers).
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { Packr } from 'msgpackr';
 import type { RawData, WebSocket as WsSocket, WebSocketServer as WsServer } from 'ws';
@@ -14,6 +14,7 @@ import { RateLimitedError, TokenBucket } from '@conclave/toolkit';
 import { rebuildLogError } from '@conclave/state';
 import { ConnectError, FramedChannel, RPC_PROTOCOL_BYTE, WsChannel, type RpcChannel } from './rpc-channel.js';
 import { FrameDecoder, MAX_RPC_FRAME, encodeFrame } from './rpc-frames.js';
+import { StreamDialError, streamRequest, type StreamRequest } from './stream-dial.js';
 
 export { RPC_PATH } from './rpc-channel.js';
 
@@ -164,6 +165,21 @@ export class RpcClient {
     private readonly rate?: TokenBucket,
     private readonly onCall?: () => void,
   ) {}
+
+  /**
+   * One streamed HTTP exchange with the server's port (stream-dial.ts), for what is too large for a call: its
+   * body and answer are never held. Rejects with RpcError (transport; `sent` once the body began to flow).
+   */
+  async stream(address: string, request: StreamRequest, body: Readable | undefined): Promise<IncomingMessage> {
+    if (this.closed) throw new RpcError('rpc client closed', true);
+    if (this.rate && !this.rate.take()) throw new RateLimitedError('RPC rate limit exceeded');
+    this.onCall?.();
+    try {
+      return await streamRequest(address, this.tls(), request, body);
+    } catch (err) {
+      throw new RpcError((err as Error).message, true, undefined, err instanceof StreamDialError && err.sent);
+    }
+  }
 
   /** Calls `method` on the server at `address` (host:port); rejects with RpcError. */
   async call(address: string, method: string, args: unknown, timeoutMs: number): Promise<unknown> {

@@ -1,5 +1,6 @@
-// A server's port: Raft traffic (`/raft`) and agent RPC (plain frames, or `/rpc` over WebSocket: `apply` to the
-// Raft log, `http` answered by this server's own HTTP API) on one listener. Loaded only by server agents.
+// A server's port: Raft traffic (`/raft`), agent RPC (plain frames, or `/rpc` over WebSocket: `apply` to the
+// Raft log, `http` answered by this server's own HTTP API) and streamed snapshots (`/v1/snapshot`) on one
+// listener. Loaded only by server agents.
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@conclave/toolkit';
 import type { Command } from '@conclave/state';
@@ -10,6 +11,8 @@ import { serverRpcHandler } from './server-rpc.js';
 import { ServerPort } from './server-port.js';
 import type { ClusterTls } from './cluster-tls.js';
 import type { CoordinateBatcher } from './coordinate-batcher.js';
+
+const SNAPSHOT_PATH = '/v1/snapshot';
 
 export class ServerListener {
   private readonly loopback: LoopbackHttp;
@@ -72,6 +75,10 @@ export class ServerListener {
     };
     this.port.route(RPC_PATH, (req, socket, head) => {
       if (admit(req.socket.remoteAddress ?? '', socket)) this.rpcServer.handleUpgrade(req, socket, head);
+    });
+    // Snapshots stream through their own exchange (a save or restore may be gigabytes, over one RPC frame).
+    this.port.request(SNAPSHOT_PATH, (req, res) => {
+      if (admit(req.socket.remoteAddress ?? '', req.socket)) this.loopback.stream(req, res);
     });
     this.port.onFramed((socket) => {
       if (admit(socket.remoteAddress ?? '', socket)) this.rpcServer.acceptFramed(socket);

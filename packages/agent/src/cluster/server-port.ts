@@ -1,7 +1,7 @@
 // The server port (8300) carries Raft and agent RPC, like Consul's multiplexed server port. Without TLS the port
 // reads the first byte of each connection, as Consul's does: the RPC protocol byte hands the connection to plain
 // RPC (length-prefixed msgpack frames, rpc.ts), anything else is HTTP, where Raft (`/raft`) and WebSocket RPC
-// (`/rpc`) are upgrades by path. With TLS the port speaks only TLS, and Raft and RPC are both WebSocket (wss://).
+// (`/rpc`) are upgrades by path, and `/v1/snapshot` a plain request that streams (stream-dial.ts). With TLS the port speaks only TLS, and Raft and RPC are both WebSocket (wss://).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Server as TlsHttpServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
@@ -12,6 +12,7 @@ import type { ServerTlsOptions } from '../tls-options.js';
 import { RPC_PROTOCOL_BYTE } from './rpc-channel.js';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A connection must say which protocol it speaks (its first byte) within this time, else it is closed. */
 export const SNIFF_TIMEOUT_MS = 10_000;
@@ -26,18 +27,28 @@ export class ServerPort {
   private readonly http: Server | TlsHttpServer;
   private readonly secure: boolean;
   private readonly routes = new Map<string, UpgradeHandler>();
+  private readonly requests = new Map<string, RequestHandler>();
   private framed: ((socket: Socket) => void) | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly upgradeDeadline = new WeakMap<object, NodeJS.Timeout>();
 
   /** With `tls`, the port speaks only TLS (wss://). */
   constructor(tls?: ServerTlsOptions) {
-    const notFound = (_req: IncomingMessage, res: ServerResponse) => {
+    const request = (req: IncomingMessage, res: ServerResponse) => {
+      const handler = this.requests.get((req.url ?? '').split('?')[0]!);
+      if (handler) {
+        // A streamed exchange may take long (a restore of gigabytes): the upgrade deadline does not apply, the
+        // handler's own idle limits do. One exchange per connection.
+        clearTimeout(this.upgradeDeadline.get(req.socket));
+        res.shouldKeepAlive = false;
+        handler(req, res);
+        return;
+      }
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('server port: WebSocket upgrades only\n');
     };
     this.secure = tls !== undefined;
-    this.http = tls ? lazyNode.https().createServer(tls, notFound) : nodeHttp.createServer(notFound);
+    this.http = tls ? lazyNode.https().createServer(tls, request) : nodeHttp.createServer(request);
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       clearTimeout(this.upgradeDeadline.get(socket));
       const route = this.routes.get((req.url ?? '').split('?')[0]!);
@@ -55,6 +66,11 @@ export class ServerPort {
 
   route(path: string, handler: UpgradeHandler): void {
     this.routes.set(path, handler);
+  }
+
+  /** Plain HTTP requests (not upgrades) to `path`: streamed exchanges too large for one RPC frame. */
+  request(path: string, handler: RequestHandler): void {
+    this.requests.set(path, handler);
   }
 
   /** Who takes plain RPC connections (their protocol byte already read). Without TLS only. */
