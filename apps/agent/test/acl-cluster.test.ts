@@ -1,7 +1,8 @@
 // ACLs end to end with real processes: three servers and a client agent, default_policy deny. Bootstrap prints
 // the management token once (the CLI), a token with key_prefix "app/" write + service "web" read writes app/x,
 // is refused secret/y, sees only web in the catalog with the filtered header; anonymous requests are refused;
-// DNS answers with the agent's default token; the client's anti-entropy writes only with acl.tokens.agent; a deleted token stops working on the client within token_ttl;
+// DNS answers with the agent's default token (a server's answers cached, yet current after a policy change, a new
+// default token or its expiry); the client's anti-entropy writes only with acl.tokens.agent; a deleted token stops working on the client within token_ttl;
 // tokens survive a restart of every server.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,6 +111,33 @@ describe('ACLs in a cluster with default_policy deny', () => {
     // Requests without a token that the client forwards carry its default token too.
     expect(Object.keys((await http(client(), 'GET', '/v1/catalog/services')).json())).toEqual(['web']);
     expect((await cli(['acl', 'set-agent-token', 'default', ''], management)).code).toBe(0);
+  });
+
+  it('caches a server’s DNS answers and still follows the policy, the default token and its expiry at once', { timeout: 60_000 }, async () => {
+    const s1 = agents[0]!;
+    const setDefault = async (secret: string) => expect((await http(s1, 'PUT', '/v1/agent/token/default', management, { Token: secret })).status).toBe(200);
+    const web = async () => (await dig(s1.ports.dns, 'web.service.consul')).status;
+    const read = 'service "web" { policy = "read" }\nnode_prefix "" { policy = "read" }';
+    expect((await cli(['acl', 'policy', 'create', '-name', 'dns-server', '-rules', read], management)).code).toBe(0);
+    const token = JSON.parse((await cli(['acl', 'token', 'create', '-policy-name', 'dns-server', '-format', 'json'], management)).stdout) as { SecretID: string };
+    expect(await web()).toBe('NXDOMAIN');
+    await setDefault(token.SecretID);
+    // Asked twice: the second is answered from the cache, and both are the token's answer.
+    expect([await web(), await web()]).toEqual(['NOERROR', 'NOERROR']);
+    // A policy change reaches the very next answer (an ACL write moves the cache's version)...
+    expect((await cli(['acl', 'policy', 'update', '-name', 'dns-server', '-rules', 'service "web" { policy = "deny" }\nnode_prefix "" { policy = "read" }'], management)).code).toBe(0);
+    expect(await web()).toBe('NXDOMAIN');
+    expect((await cli(['acl', 'policy', 'update', '-name', 'dns-server', '-rules', read], management)).code).toBe(0);
+    expect(await web()).toBe('NOERROR');
+    // ...so does a new default token...
+    await setDefault('');
+    expect(await web()).toBe('NXDOMAIN');
+    // ...and the default token's expiry, which no write announces: caught by the periodic re-resolution.
+    const expiring = JSON.parse((await cli(['acl', 'token', 'create', '-policy-name', 'dns-server', '-expires-ttl', '4s', '-format', 'json'], management)).stdout) as { SecretID: string };
+    await setDefault(expiring.SecretID);
+    expect([await web(), await web()]).toEqual(['NOERROR', 'NOERROR']);
+    await waitFor('the expired default token to stop answering', async () => (await web()) === 'NXDOMAIN', { timeoutMs: 20_000, intervalMs: 250 });
+    await setDefault('');
   });
 
   it('syncs the client agent into the catalog only when acl.tokens.agent may write its node', { timeout: 30_000 }, async () => {

@@ -44,6 +44,7 @@ export const AGENT_RECOVERY_ACCESSOR_ID = 'agent-recovery-token';
 export class AgentAcl implements AgentTokenStore {
   readonly tokens: AclTokens;
   private client: ClientTokenResolver | undefined;
+  private readonly defaultTokenListeners = new Set<() => void>();
 
   constructor(
     readonly settings: AclSettings,
@@ -82,9 +83,16 @@ export class AgentAcl implements AgentTokenStore {
     if (!field) return false;
     this.tokens[field] = secret;
     this.client?.clear();
+    if (field === 'default') for (const l of this.defaultTokenListeners) l();
     this.logger.info('Updated agent ACL token', { token: kind });
     if (this.settings.enableTokenPersistence && this.dataDir) await this.persist();
     return true;
+  }
+
+  /** Calls `listener` whenever acl.tokens.default is set at run time; returns the unsubscribe. */
+  onDefaultTokenChange(listener: () => void): () => void {
+    this.defaultTokenListeners.add(listener);
+    return () => this.defaultTokenListeners.delete(listener);
   }
 
   private isRecovery(secret: string): boolean {

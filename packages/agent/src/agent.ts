@@ -6,7 +6,7 @@
 //   SyncLoop + CatalogSync the agent's own services and checks kept in the catalog
 //   FrontEnds              HTTP and DNS;  AgentFacts: what /v1/agent/self, members and operator show
 //   ClusterJoin            -join, -retry-join, rejoin after restart, leave;  Membership: gossip
-import { SessionTimers, StateMachine, type Command, type CommandLog, type CommandResult } from '@conclave/state';
+import { SessionTimers, StateMachine, TOPIC_ACL, type Command, type CommandLog, type CommandResult } from '@conclave/state';
 import type { CheckScheduler } from '@conclave/health';
 import { RefusedError, TokenBucket, preloadGoRegexp, type RootLogger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
@@ -92,6 +92,8 @@ export class Agent {
   /** Other datacenters (federation-wiring.ts) and this agent's coordinate updates. */
   private federation: Federation | undefined;
   private dnsLoopback: { close(): void } | undefined;
+  /** DNS with ACLs on: follows ACL changes to keep answers cacheable (acl-dns-source.ts). */
+  private aclDnsSource: { close(): void } | undefined;
   private coordinateSync: CoordinateSync | undefined;
   /** A server's queue of agents' coordinate updates, applied in batches. */
   private readonly coordinateBatcher: CoordinateBatcher | undefined;
@@ -334,6 +336,7 @@ export class Agent {
     await Promise.allSettled([this.raftServer?.stop(), this.membership?.shutdown(), this.federation?.wan?.shutdown()]);
     this.rpc.close();
     this.dnsLoopback?.close();
+    this.aclDnsSource?.close();
     await this.serverListener?.close();
     this.metrics.close();
   }
@@ -466,7 +469,11 @@ export class Agent {
         this.mode === 'client'
           ? new (await import('./cluster/remote-dns-source.js')).RemoteDnsSource(this.forwarder!, cfg.datacenter, () => this.acl.tokens.default, this.identity.node)
           : new (await import('./dns-source.js')).CatalogDnsSource(this.state, cfg.datacenter, await dnsFederation(federation, cfg.datacenter), await this.preparedQueriesForDns());
-      return aclBackend ? new (await import('./acl-dns-source.js')).AclDnsSource(source, aclBackend) : source;
+      if (!aclBackend) return source;
+      const changes = { acl: (l: () => void) => this.state.watches.follow([TOPIC_ACL], l), defaultToken: (l: () => void) => this.acl.onDefaultTokenChange(l) };
+      const aclSource = new (await import('./acl-dns-source.js')).AclDnsSource(source, aclBackend, changes);
+      this.aclDnsSource = aclSource;
+      return aclSource;
     });
     this.leader?.start(this.mode === 'dev');
     // Raft starts once HTTP is up: the server answers forwarded requests through its own HTTP API.

@@ -3,7 +3,6 @@
 import type { DnsDataSource, DnsNode, DnsPreparedQueryAnswer, DnsServiceInstance, MaybePromise } from '@conclave/dns';
 import { aggregateStatus, TOPIC_CHECKS, TOPIC_NODES, TOPIC_SERVICES, type HealthEntry } from '@conclave/catalog';
 import type { StateReader } from '@conclave/state';
-import { WatchSet } from '@conclave/toolkit';
 
 /** A /v1/health/service entry as DNS sees it: maintenance counts as critical. */
 export function dnsInstance(e: HealthEntry): DnsServiceInstance {
@@ -65,14 +64,8 @@ export class CatalogDnsSource implements DnsDataSource {
   }
 
   private watchCatalog(): void {
-    const ws = new WatchSet();
-    ws.addTopic(TOPIC_NODES);
-    ws.addTopic(TOPIC_SERVICES);
-    ws.addTopic(TOPIC_CHECKS);
-    const cancel = this.state.watches.subscribe(ws, () => {
-      cancel(); // a fired waiter stays in the other topics' sets until cancelled
+    this.state.watches.follow([TOPIC_NODES, TOPIC_SERVICES, TOPIC_CHECKS], () => {
       this.generation++;
-      this.watchCatalog();
       for (const l of this.listeners) l();
     });
   }

@@ -35,6 +35,30 @@ export class WatchHub {
     return () => this.remove(ws, waiter);
   }
 
+  /**
+   * Calls `listener` at every change to any of `topics` (not only the next), synchronously within the apply that
+   * made it; returns the function that stops it.
+   */
+  follow(topics: readonly string[], listener: () => void): () => void {
+    let cancel = (): void => {};
+    let stopped = false;
+    const arm = () => {
+      const ws = new WatchSet();
+      for (const t of topics) ws.addTopic(t);
+      cancel = this.subscribe(ws, () => {
+        cancel(); // a fired waiter stays in the other topics' sets until cancelled
+        if (stopped) return;
+        arm();
+        listener();
+      });
+    };
+    arm();
+    return () => {
+      stopped = true;
+      cancel();
+    };
+  }
+
   /** Number of distinct topics and prefixes being watched (for tests and metrics). */
   get size(): number {
     return this.byTopic.size + this.byPrefix.size;
