@@ -76,8 +76,12 @@ function getOnce(url: string, opts: BoundedGetOptions, deadline: number): Promis
       else resolve(value!);
     };
     // agent: false, so no pooled socket outlives the exchange (and nothing keeps a closing server waiting).
-    const options = { method: 'GET', agent: false as const, headers: { Accept: 'application/json' }, ...(opts.ca !== undefined ? { ca: opts.ca } : {}) };
+    // Only the bundle's certificates reach TLS (other PEM blocks in it are no concern of OpenSSL's).
+    const ca = opts.ca !== undefined ? parseCaBundle(opts.ca).map((c) => c.toString()) : undefined;
+    const options = { method: 'GET', agent: false as const, headers: { Accept: 'application/json' }, ...(ca ? { ca } : {}) };
     const onResponse = (res: IncomingMessage) => {
+      // First, so that no way out below (a redirect, a size refused) leaves a stream error unheard.
+      res.on('error', (err) => finish(new Error(`Get ${quoted}: ${err.message}`)));
       const status = res.statusCode ?? 0;
       if ([301, 302, 303, 307, 308].includes(status) && typeof res.headers.location === 'string') {
         res.resume();
@@ -110,7 +114,6 @@ function getOnce(url: string, opts: BoundedGetOptions, deadline: number): Promis
           body: Buffer.concat(chunks),
         }),
       );
-      res.on('error', (err) => finish(new Error(`Get ${quoted}: ${err.message}`)));
       res.on('aborted', () => finish(new Error(`Get ${quoted}: the connection closed before the response ended`)));
     };
     const req = target.protocol === 'https:' ? lazyNode.https().request(target, options, onResponse) : nodeHttp.request(target, options, onResponse);

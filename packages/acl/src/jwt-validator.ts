@@ -241,13 +241,14 @@ export class JwtValidator implements AuthValidator {
       throw fail(`oidc: malformed jwt: ${(err as Error).message}`);
     }
     const claims = claimsObject(jws.payload, 'error validating signature: oidc: failed to unmarshal claims: ');
-    const iss = claims.iss === undefined ? '' : claims.iss;
-    const exp = claims.exp === undefined ? GO_ZERO_TIME_S : claims.exp;
-    const nbf = claims.nbf;
-    const aud = claims.aud === undefined ? [] : audiences(claims.aud);
+    // JSON null is as good as absent to Go's decoder.
+    const iss = claims.iss ?? '';
+    const exp = claims.exp ?? GO_ZERO_TIME_S;
+    const nbf = claims.nbf ?? undefined;
+    const aud = audiences(claims.aud);
     if (typeof iss !== 'string') throw fail('oidc: failed to unmarshal claims: json: cannot unmarshal non-string into Go struct field idToken.iss of type string');
     if (typeof exp !== 'number' || !Number.isFinite(exp)) throw fail('oidc: failed to unmarshal claims: exp is not a number');
-    if (nbf !== undefined && nbf !== null && (typeof nbf !== 'number' || !Number.isFinite(nbf))) throw fail('oidc: failed to unmarshal claims: nbf is not a number');
+    if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf))) throw fail('oidc: failed to unmarshal claims: nbf is not a number');
     if (!aud) throw fail('oidc: failed to unmarshal claims: aud is neither a string nor a list of strings');
     if (iss !== provider.issuer) throw fail(`oidc: id token issued by a different provider, expected ${JSON.stringify(provider.issuer)} got ${JSON.stringify(iss)}`);
     const nowMs = this.now();

@@ -30,7 +30,7 @@ let otherCa: TestCa;
 let server: https.Server;
 let base = '';
 /** What each path answers: a status, a content type and a body. */
-let routes: Record<string, { status?: number; type?: string; body: string | Buffer } | 'hang'> = {};
+let routes: Record<string, { status?: number; type?: string; body: string | Buffer; chunked?: boolean } | 'hang'> = {};
 let hits: Record<string, number> = {};
 const hanging: import('node:http').ServerResponse[] = [];
 
@@ -65,7 +65,11 @@ beforeAll(async () => {
     }
     rs.statusCode = route.status ?? 200;
     rs.setHeader('Content-Type', route.type ?? 'application/json');
-    rs.end(route.body);
+    if (route.chunked) {
+      // No Content-Length: the size is learnt only by reading.
+      for (let at = 0; at < route.body.length; at += 64 << 10) rs.write(route.body.slice(at, at + (64 << 10)));
+      rs.end();
+    } else rs.end(route.body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -180,7 +184,9 @@ describe('JWKSURL', () => {
     expect(await check({ body: JSON.stringify({ keys: Array.from({ length: 101 }, () => ({ kty: 'XYZ' })) }) })).toBe(
       'error checking JWKSURL: fetching keys oidc: failed to decode keys: the key set holds 101 keys, more than 100',
     );
-    expect(await check({ body: Buffer.alloc(2 << 20, 0x20) })).toBe(`error checking JWKSURL: fetching keys oidc: get keys failed Get "${base}/jwks": the response is larger than 1048576 bytes`);
+    const huge = `error checking JWKSURL: fetching keys oidc: get keys failed Get "${base}/jwks": the response is larger than 1048576 bytes`;
+    expect(await check({ body: Buffer.alloc(2 << 20, 0x20) })).toBe(huge);
+    expect(await check({ body: Buffer.alloc(2 << 20, 0x20), chunked: true })).toBe(huge);
     expect(await check({ status: 503, type: 'text/plain', body: 'down for maintenance' })).toBe('error checking JWKSURL: fetching keys oidc: get keys failed: 503 Service Unavailable down for maintenance');
   });
 
@@ -314,6 +320,32 @@ describe('remote key configurations', () => {
     expect(await refusal(v.checkConfig())).toBe('error checking JWKSURL: fetching keys oidc: get keys failed parse "not a url": invalid URL');
     const ftp = new JwtValidator({ JWKSURL: 'ftp://127.0.0.1/keys' });
     expect(await refusal(ftp.checkConfig())).toBe('error checking JWKSURL: fetching keys oidc: get keys failed Get "ftp://127.0.0.1/keys": unsupported protocol scheme "ftp"');
+  });
+
+  it('report a server that is not there, or hangs up mid-answer', async () => {
+    const gone = https.createServer();
+    await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
+    const port = (gone.address() as AddressInfo).port;
+    await new Promise((r) => gone.close(r));
+    const v = new JwtValidator({ JWKSURL: `https://127.0.0.1:${port}/jwks`, JWKSCACert: pki.ca });
+    expect(await refusal(v.checkConfig())).toBe(`error checking JWKSURL: fetching keys oidc: get keys failed Get "https://127.0.0.1:${port}/jwks": connect ECONNREFUSED 127.0.0.1:${port}`);
+
+    const rude = https.createServer({ key: pki.key, cert: pki.cert }, (_rq, rs) => {
+      rs.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
+      rs.write('{"keys": [');
+      setImmediate(() => rs.socket?.destroy());
+    });
+    await new Promise<void>((r) => rude.listen(0, '127.0.0.1', r));
+    const rudeUrl = `https://127.0.0.1:${(rude.address() as AddressInfo).port}/jwks`;
+    try {
+      const m = await refusal(new JwtValidator({ JWKSURL: rudeUrl, JWKSCACert: pki.ca }).checkConfig());
+      expect(m).toMatch(
+        new RegExp(`^error checking JWKSURL: fetching keys oidc: get keys failed Get "${rudeUrl}": `),
+      );
+    } finally {
+      rude.closeAllConnections();
+      await new Promise((r) => rude.close(r));
+    }
   });
 });
 
