@@ -133,11 +133,6 @@ export class JwtValidator implements AuthValidator {
     }
   }
 
-  /** Remote fetches so far (JWKS and discovery), for tests. */
-  get remoteFetches(): number {
-    return (this.keySet?.fetches ?? 0) + (this.oidc?.fetches ?? 0) + (this.oidc?.discoveredKeySet()?.fetches ?? 0);
-  }
-
   /** The selectable fields and variables every identity of this method has, empty (for validating rules). */
   blankIdentity(): AuthIdentity {
     const value: Record<string, string> = {};

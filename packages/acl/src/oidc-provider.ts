@@ -26,8 +26,6 @@ export class OidcProvider {
   private lastAttempt: number | undefined;
   private lastError: Error | undefined;
   private readonly now: () => number;
-  /** Discovery requests made. */
-  fetches = 0;
 
   constructor(
     readonly issuerUrl: string,
@@ -35,11 +33,6 @@ export class OidcProvider {
     now?: () => number,
   ) {
     this.now = now ?? Date.now;
-  }
-
-  /** The discovered provider's key set, once discovery succeeded. */
-  discoveredKeySet(): RemoteKeySet | undefined {
-    return this.discovered?.keySet;
   }
 
   /** The provider, discovering it first when needed; throws go-oidc's texts. */
@@ -51,7 +44,6 @@ export class OidcProvider {
       if (elapsed >= 0 && elapsed < MIN_REFETCH_MS) throw this.lastError;
     }
     this.lastAttempt = this.now();
-    this.fetches++;
     const p = discover(this.issuerUrl, this.ca, this.now).then(
       (d) => {
         this.discovered = d;

@@ -1,6 +1,6 @@
 // A JSON Web Key Set fetched from a URL and cached (go-oidc's RemoteKeySet, as Consul's jwt auth method uses it for
 // JWKSURL and for the jwks_uri OIDC discovery names). A token is checked against the cached keys first (those
-// with its `kid`, or all when it names none); only when no cached key could have signed it (an unknown `kid`, the
+// with its `kid`, or all when it names none); only when no cached key verifies it (mostly an unknown `kid`: the
 // provider rotated) is the set fetched again. Unlike go-oidc, which fetches on every failed verification, fetches
 // are at most one per MIN_REFETCH_MS (the first one aside), so a stream of tokens naming made-up key ids costs
 // the URL one request per interval, and concurrent logins share the fetch in flight. A failed fetch keeps the keys
@@ -44,8 +44,6 @@ export class RemoteKeySet {
   private lastError: Error | undefined;
   private inflight: Promise<JsonWebKey[]> | undefined;
   private readonly now: () => number;
-  /** Fetches made (for tests and the agent's curiosity). */
-  fetches = 0;
 
   constructor(
     readonly url: string,
@@ -66,14 +64,20 @@ export class RemoteKeySet {
   async verify(alg: string, kid: string | undefined, data: Buffer, sig: Buffer): Promise<void> {
     const matches = (keys: JsonWebKey[]) => keys.some((k) => (kid === undefined || k.kid === kid) && (k.alg === undefined || k.alg === alg) && verifiesWith(alg, k.key, data, sig));
     if (this.fetchedOnce && matches(this.keys)) return;
-    // A key we hold by this id did not verify: the token is forged or damaged, and a fetch would not change that.
-    if (this.fetchedOnce && kid !== undefined && this.keys.some((k) => k.kid === kid)) throw new KeySetError('failed to verify id token signature');
+    // No cached key verifies it. Most often the token names a key the provider added since (rotation); a key id
+    // we hold that fails may be one the provider reused for a new key, so that fetches too (a forged token wastes
+    // at most the interval's one fetch).
     let keys: JsonWebKey[];
     if (this.inflight) keys = await this.fetchOrThrow(this.inflight);
     else if (this.lastAttempt !== undefined && this.tooSoon()) {
       if (this.lastError && !this.fetchedOnce) throw new KeySetError(`fetching keys ${this.lastError.message}`);
       const ago = Math.max(0, Math.floor((this.now() - this.lastAttempt) / 1000));
-      const what = kid === undefined ? 'no cached key verifies it' : `key ${JSON.stringify(kid)} is not in the key set`;
+      const what =
+        kid === undefined
+          ? 'no cached key verifies it'
+          : this.keys.some((k) => k.kid === kid)
+            ? `key ${JSON.stringify(kid)} does not verify it`
+            : `key ${JSON.stringify(kid)} is not in the key set`;
       const last = this.lastError ? `the last fetch ${ago}s ago failed: ${this.lastError.message}` : `it was fetched ${ago}s ago`;
       throw new KeySetError(`failed to verify id token signature (${what}; ${last}; it is fetched at most every ${MIN_REFETCH_MS / 1000}s)`);
     } else keys = await this.fetchOrThrow(this.fetch());
@@ -97,7 +101,6 @@ export class RemoteKeySet {
   private fetch(): Promise<JsonWebKey[]> {
     if (this.inflight) return this.inflight;
     this.lastAttempt = this.now();
-    this.fetches++;
     const p = fetchKeySet(this.url, this.opts.ca).then(
       (keys) => {
         this.keys = keys;
