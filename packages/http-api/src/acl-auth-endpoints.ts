@@ -208,7 +208,7 @@ export async function bindingRuleSet(call: ApiCall, urlId: string | undefined): 
   if (!authMethod) throw new ApiError(400, 'Invalid Binding Rule: no AuthMethod is set');
   const method = state.authMethod(authMethod);
   if (!method) throw new ApiError(400, `cannot find auth method with name ${JSON.stringify(authMethod)}`);
-  const blank = validatorFor(method).blankIdentity();
+  const blank = validatorFor(method, loginClock(call)).blankIdentity();
   const selector = body.Selector ?? '';
   const bad = selectorError(method.Type, selector);
   if (bad !== undefined) throw new ApiError(400, `invalid Binding Rule: Selector is invalid: ${bad}`);
