@@ -12,6 +12,9 @@ export interface AuthValidator {
   /** Rejects with AuthMethodError (Consul's text) when the bearer token does not log in. */
   validateLogin(bearerToken: string): Promise<AuthIdentity>;
   blankIdentity(): AuthIdentity;
+  /** The checks of a method's Config that need the network (Consul makes them when the method is written: the
+   * jwt method fetches its JWKSURL or discovers its OIDCDiscoveryURL); rejects with AuthMethodError. */
+  checkConfig?(): Promise<void>;
 }
 
 /** An auth method's configuration refused, or a login refused by the method; the message is Consul's. */

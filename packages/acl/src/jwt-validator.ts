@@ -1,14 +1,28 @@
-// The `jwt` auth method with static keys (Consul's go-sso verifyVanillaJWT): the bearer token's signature is
-// checked against JWTValidationPubKeys with node:crypto (RS*, PS*, ES*, EdDSA), then its time claims with the
-// configured leeways, BoundIssuer and BoundAudiences; ClaimMappings and ListClaimMappings pick the claims that
-// binding rules select on (`value.<name>`, `list.<name>`) and interpolate (`${value.<name>}`).
-// JWKSURL and OIDCDiscoveryURL are not supported: configuring them is refused, not ignored.
-import { X509Certificate, constants, createPublicKey, verify, type KeyObject } from 'node:crypto';
+// The `jwt` auth method (Consul's go-sso ClaimsFromJWT). The bearer token's signature is checked with node:crypto
+// (RS*, PS*, ES*, EdDSA) against exactly one key source: JWTValidationPubKeys (static PEM keys), JWKSURL (a JSON Web
+// Key Set fetched over HTTPS, trusting JWKSCACert when set) or OIDCDiscoveryURL (OpenID Connect discovery: the keys
+// at the provider's jwks_uri, trusting OIDCDiscoveryCACert). Static keys and JWKSURL then take go-sso's vanilla path
+// (time claims with the configured leeways, BoundIssuer, BoundAudiences strictly); discovery takes go-oidc's
+// verifier (the token's `iss` must be the discovered issuer, `exp` required, `nbf` with a minute's leeway, the
+// algorithm one of JWTSupportedAlgs or else what the provider advertises, BoundAudiences when set).
+// ClaimMappings and ListClaimMappings pick the claims that binding rules select on (`value.<name>`, `list.<name>`)
+// and interpolate (`${value.<name>}`). Remote keys are cached and fetched again only for a token no cached key
+// could have signed, at most once per interval (remote-key-set.ts); a fetch failure is a login error.
+import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeDuration, isPlainObject, typeName } from '@conclave/toolkit';
 import { AuthMethodError, type AuthIdentity, type AuthValidator } from './auth-method.js';
+import { parseCaBundle } from './bounded-get.js';
+import { parseCompactJws, verifiesWith, type CompactJws } from './jwt-signature.js';
+import { OidcProvider } from './oidc-provider.js';
+import { KeySetError, RemoteKeySet } from './remote-key-set.js';
 
 export interface JwtConfig {
   JWTValidationPubKeys: string[];
+  JWKSURL: string;
+  JWKSCACert: string;
+  OIDCDiscoveryURL: string;
+  OIDCDiscoveryCACert: string;
+  JWTSupportedAlgs: string[];
   BoundIssuer: string;
   BoundAudiences: string[];
   ClaimMappings: Record<string, string>;
@@ -23,28 +37,25 @@ export interface JwtConfig {
 /** go-sso's claimDefaultLeeway (s) and go-jose's jwt.DefaultLeeway (s). */
 const CLAIM_DEFAULT_LEEWAY_S = 150;
 const CLOCK_SKEW_DEFAULT_S = 60;
+/** go-oidc's leeway on `nbf` (s). */
+const OIDC_NBF_LEEWAY_S = 60;
 
-const UNSUPPORTED = ['JWKSURL', 'JWKSCACert', 'OIDCDiscoveryURL', 'OIDCDiscoveryCACert'];
 const OIDC_ONLY = ['OIDCClientID', 'OIDCClientSecret', 'OIDCScopes', 'OIDCACRValues', 'AllowedRedirectURIs', 'VerboseOIDCLogging'];
 
-/** Reads and checks a jwt auth method's Config (Consul's texts, without the `Invalid Auth Method: ` prefix). */
+/**
+ * Reads and checks a jwt auth method's Config, in go-sso's Config.Validate order (Consul's texts, without the
+ * `Invalid Auth Method: ` prefix). What needs the network (fetching JWKSURL, discovering OIDCDiscoveryURL) is
+ * JwtValidator.checkConfig's, after these.
+ */
 export function parseJwtConfig(config: Record<string, unknown>): { config: JwtConfig; keys: KeyObject[] } {
   for (const k of OIDC_ONLY) if (present(config[k])) throw new AuthMethodError(`'${k}' must not be set for type "jwt"`);
-  const keysPem = strings(config.JWTValidationPubKeys, 'JWTValidationPubKeys');
-  const others = UNSUPPORTED.filter((k) => present(config[k]));
-  if (others.length) throw new AuthMethodError(`${others.map((k) => `'${k}'`).join(', ')} is not supported here; use 'JWTValidationPubKeys'`);
-  if (keysPem.length === 0) throw new AuthMethodError(`exactly one of 'JWTValidationPubKeys', 'JWKSURL', or 'OIDCDiscoveryURL' must be set for type "jwt"`);
-  const keys = keysPem.map((pem, i) => {
-    try {
-      return publicKey(pem);
-    } catch (err) {
-      throw new AuthMethodError(`error parsing public key JWTValidationPubKeys[${i}]: ${(err as Error).message}`);
-    }
-  });
-  for (const alg of strings(config.JWTSupportedAlgs, 'JWTSupportedAlgs'))
-    if (!/^(RS|ES|PS)(256|384|512)$/.test(alg)) throw new AuthMethodError(`Invalid supported algorithm: ${alg}`);
   const parsed: JwtConfig = {
-    JWTValidationPubKeys: keysPem,
+    JWTValidationPubKeys: strings(config.JWTValidationPubKeys, 'JWTValidationPubKeys'),
+    JWKSURL: str(config.JWKSURL, 'JWKSURL'),
+    JWKSCACert: str(config.JWKSCACert, 'JWKSCACert'),
+    OIDCDiscoveryURL: str(config.OIDCDiscoveryURL, 'OIDCDiscoveryURL'),
+    OIDCDiscoveryCACert: str(config.OIDCDiscoveryCACert, 'OIDCDiscoveryCACert'),
+    JWTSupportedAlgs: strings(config.JWTSupportedAlgs, 'JWTSupportedAlgs'),
     BoundIssuer: str(config.BoundIssuer, 'BoundIssuer'),
     BoundAudiences: strings(config.BoundAudiences, 'BoundAudiences'),
     ClaimMappings: stringMap(config.ClaimMappings, 'ClaimMappings'),
@@ -53,6 +64,20 @@ export function parseJwtConfig(config: Record<string, unknown>): { config: JwtCo
     NotBeforeLeeway: duration(config.NotBeforeLeeway, 'NotBeforeLeeway'),
     ClockSkewLeeway: duration(config.ClockSkewLeeway, 'ClockSkewLeeway'),
   };
+  const sources = [parsed.JWTValidationPubKeys.length > 0, parsed.JWKSURL !== '', parsed.OIDCDiscoveryURL !== ''].filter(Boolean).length;
+  if (sources !== 1) throw new AuthMethodError(`exactly one of 'JWTValidationPubKeys', 'JWKSURL', or 'OIDCDiscoveryURL' must be set for type "jwt"`);
+  if (parsed.JWKSURL) checkCa(parsed.JWKSCACert, 'JWKSCACert');
+  else if (parsed.JWKSCACert) throw new AuthMethodError("'JWKSCACert' should not be set unless 'JWKSURL' is set");
+  const keys = parsed.JWTValidationPubKeys.map((pem, i) => {
+    try {
+      return publicKey(pem);
+    } catch (err) {
+      throw new AuthMethodError(`error parsing public key JWTValidationPubKeys[${i}]: ${(err as Error).message}`);
+    }
+  });
+  if (parsed.OIDCDiscoveryURL) checkCa(parsed.OIDCDiscoveryCACert, 'OIDCDiscoveryCACert');
+  else if (parsed.OIDCDiscoveryCACert) throw new AuthMethodError("'OIDCDiscoveryCACert' should not be set unless 'OIDCDiscoveryURL' is set");
+  for (const alg of parsed.JWTSupportedAlgs) if (!/^(RS|ES|PS)(256|384|512)$/.test(alg)) throw new AuthMethodError(`Invalid supported algorithm: ${alg}`);
   for (const [field, mapping] of [['ClaimMappings', parsed.ClaimMappings], ['ListClaimMappings', parsed.ListClaimMappings]] as const) {
     const seen = new Set<string>();
     for (const target of Object.values(mapping)) {
@@ -63,10 +88,21 @@ export function parseJwtConfig(config: Record<string, unknown>): { config: JwtCo
   return { config: parsed, keys };
 }
 
+function checkCa(pem: string, field: string): void {
+  if (!pem) return;
+  try {
+    parseCaBundle(pem);
+  } catch (err) {
+    throw new AuthMethodError(`error checking ${field}: ${(err as Error).message}`);
+  }
+}
+
 /** A validator for one jwt auth method (config already checked by parseJwtConfig). */
 export class JwtValidator implements AuthValidator {
   private readonly config: JwtConfig;
   private readonly keys: KeyObject[];
+  private readonly keySet: RemoteKeySet | undefined;
+  private readonly oidc: OidcProvider | undefined;
 
   constructor(
     rawConfig: Record<string, unknown>,
@@ -75,6 +111,26 @@ export class JwtValidator implements AuthValidator {
     const { config, keys } = parseJwtConfig(rawConfig);
     this.config = config;
     this.keys = keys;
+    if (config.JWKSURL) this.keySet = new RemoteKeySet(config.JWKSURL, { ca: config.JWKSCACert || undefined, now });
+    if (config.OIDCDiscoveryURL) this.oidc = new OidcProvider(config.OIDCDiscoveryURL, config.OIDCDiscoveryCACert || undefined, now);
+  }
+
+  /** What Consul's Config.Validate fetches when a method is written: the JWKS, or the discovery document. */
+  async checkConfig(): Promise<void> {
+    if (this.keySet) {
+      try {
+        await this.keySet.refresh();
+      } catch (err) {
+        throw new AuthMethodError(`error checking JWKSURL: fetching keys ${(err as Error).message}`);
+      }
+    }
+    if (this.oidc) {
+      try {
+        await this.oidc.provider();
+      } catch (err) {
+        throw new AuthMethodError(`error checking OIDCDiscoveryURL: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** The selectable fields and variables every identity of this method has, empty (for validating rules). */
@@ -92,14 +148,7 @@ export class JwtValidator implements AuthValidator {
 
   async validateLogin(bearerToken: string): Promise<AuthIdentity> {
     if (bearerToken === '') throw new AuthMethodError('missing jwt');
-    const claims = this.verifySignature(bearerToken);
-    this.checkTimes(claims);
-    const iss = typeof claims.iss === 'string' ? claims.iss : '';
-    if (this.config.BoundIssuer && this.config.BoundIssuer !== iss) throw new AuthMethodError('error validating claims: go-jose/go-jose/jwt: validation failed, invalid issuer claim (iss)');
-    const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud.filter((a): a is string => typeof a === 'string') : [];
-    if (this.config.BoundAudiences.length === 0 && aud.length > 0) throw new AuthMethodError('error validating claims: audience claim found in JWT but no audiences are bound');
-    if (this.config.BoundAudiences.length > 0 && !this.config.BoundAudiences.some((b) => aud.includes(b)))
-      throw new AuthMethodError('error validating claims: aud claim does not match any bound audience');
+    const claims = this.oidc ? await this.verifyOidcToken(bearerToken) : await this.verifyVanillaJwt(bearerToken);
     const id = this.blankIdentity();
     const value = id.selectable.value as Record<string, string>;
     const list = id.selectable.list as Record<string, string[]>;
@@ -125,24 +174,100 @@ export class JwtValidator implements AuthValidator {
     return id;
   }
 
-  private verifySignature(token: string): Record<string, unknown> {
-    const parts = token.split('.');
-    if (parts.length !== 3) throw new AuthMethodError('error parsing token: go-jose/go-jose: compact JWS format must have three parts');
-    let header: unknown;
-    let claims: unknown;
-    try {
-      header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
-      claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
-    } catch (err) {
-      throw new AuthMethodError(`error parsing token: ${(err as Error).message}`);
+  /** go-sso's verifyVanillaJWT: static keys or the JWKS, then the time claims, BoundIssuer, BoundAudiences. */
+  private async verifyVanillaJwt(token: string): Promise<Record<string, unknown>> {
+    let claims: Record<string, unknown>;
+    if (this.keySet) {
+      let jws: CompactJws;
+      try {
+        jws = parseCompactJws(token);
+      } catch (err) {
+        throw new AuthMethodError(`error verifying token: oidc: malformed jwt: ${(err as Error).message}`);
+      }
+      try {
+        await this.keySet.verify(jws.alg, jws.kid, jws.signingInput, jws.signature);
+      } catch (err) {
+        if (err instanceof KeySetError) throw new AuthMethodError(`error verifying token: ${err.message}`);
+        throw err;
+      }
+      claims = claimsObject(jws.payload, 'failed to unmarshal claims: ');
+    } else {
+      let jws: CompactJws;
+      try {
+        jws = parseCompactJws(token);
+      } catch (err) {
+        throw new AuthMethodError(`error parsing token: ${(err as Error).message}`);
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(jws.payload.toString('utf8'));
+      } catch (err) {
+        throw new AuthMethodError(`error parsing token: ${(err as Error).message}`);
+      }
+      if (!this.keys.some((key) => verifiesWith(jws.alg, key, jws.signingInput, jws.signature))) throw new AuthMethodError('no known key successfully validated the token signature');
+      if (!isPlainObject(parsed)) throw new AuthMethodError(`failed to unmarshal claims: expected an object, got ${typeName(parsed)}`);
+      claims = parsed;
     }
-    if (!isPlainObject(header) || typeof header.alg !== 'string') throw new AuthMethodError('error parsing token: go-jose/go-jose: missing or invalid alg header');
-    const data = Buffer.from(`${parts[0]}.${parts[1]}`);
-    const sig = Buffer.from(parts[2]!, 'base64url');
-    const alg = header.alg;
-    if (!this.keys.some((key) => verifiesWith(alg, key, data, sig))) throw new AuthMethodError('no known key successfully validated the token signature');
-    if (!isPlainObject(claims)) throw new AuthMethodError(`failed to unmarshal claims: expected an object, got ${typeName(claims)}`);
+    this.checkTimes(claims);
+    const iss = typeof claims.iss === 'string' ? claims.iss : '';
+    if (this.config.BoundIssuer && this.config.BoundIssuer !== iss) throw new AuthMethodError('error validating claims: go-jose/go-jose/jwt: validation failed, invalid issuer claim (iss)');
+    const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud.filter((a): a is string => typeof a === 'string') : [];
+    this.checkAudience(aud, true);
     return claims;
+  }
+
+  /**
+   * go-sso's verifyOIDCToken through go-oidc's IDTokenVerifier (SkipClientIDCheck): the cheap checks on the claims
+   * first (issuer, expiry, nbf, algorithm), so that a token refused by them never makes the key set be fetched;
+   * then the signature; then BoundAudiences, not strictly (an audience with none bound is fine here).
+   */
+  private async verifyOidcToken(token: string): Promise<Record<string, unknown>> {
+    let provider;
+    try {
+      provider = await this.oidc!.provider();
+    } catch (err) {
+      throw new AuthMethodError(`error creating provider: ${(err as Error).message}`);
+    }
+    const fail = (why: string) => new AuthMethodError(`error validating signature: ${why}`);
+    let jws: CompactJws;
+    try {
+      jws = parseCompactJws(token);
+    } catch (err) {
+      throw fail(`oidc: malformed jwt: ${(err as Error).message}`);
+    }
+    const claims = claimsObject(jws.payload, 'error validating signature: oidc: failed to unmarshal claims: ');
+    // JSON null is as good as absent to Go's decoder.
+    const iss = claims.iss ?? '';
+    const exp = claims.exp ?? GO_ZERO_TIME_S;
+    const nbf = claims.nbf ?? undefined;
+    const aud = audiences(claims.aud);
+    if (typeof iss !== 'string') throw fail('oidc: failed to unmarshal claims: json: cannot unmarshal non-string into Go struct field idToken.iss of type string');
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) throw fail('oidc: failed to unmarshal claims: exp is not a number');
+    if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf))) throw fail('oidc: failed to unmarshal claims: nbf is not a number');
+    if (!aud) throw fail('oidc: failed to unmarshal claims: aud is neither a string nor a list of strings');
+    if (iss !== provider.issuer) throw fail(`oidc: id token issued by a different provider, expected ${JSON.stringify(provider.issuer)} got ${JSON.stringify(iss)}`);
+    const nowMs = this.now();
+    if (Math.trunc(exp) * 1000 < nowMs) throw fail(`oidc: token is expired (Token Expiry: ${goTime(Math.trunc(exp) * 1000)})`);
+    if (typeof nbf === 'number' && nowMs + OIDC_NBF_LEEWAY_S * 1000 < Math.trunc(nbf) * 1000)
+      throw fail(`oidc: current time ${goTime(nowMs)} before the nbf (not before) time: ${goTime(Math.trunc(nbf) * 1000)}`);
+    const supported = this.config.JWTSupportedAlgs.length ? this.config.JWTSupportedAlgs : provider.algorithms.length ? provider.algorithms : ['RS256'];
+    if (!supported.includes(jws.alg))
+      throw fail(`oidc: id token signed with unsupported algorithm, expected [${supported.map((a) => JSON.stringify(a)).join(' ')}] got ${JSON.stringify(jws.alg)}`);
+    try {
+      await provider.keySet.verify(jws.alg, jws.kid, jws.signingInput, jws.signature);
+    } catch (err) {
+      if (err instanceof KeySetError) throw fail(`failed to verify signature: ${err.message}`);
+      throw err;
+    }
+    this.checkAudience(aud, false);
+    return claims;
+  }
+
+  /** go-sso's validateAudience. */
+  private checkAudience(aud: string[], strict: boolean): void {
+    const bound = this.config.BoundAudiences;
+    if (strict && bound.length === 0 && aud.length > 0) throw new AuthMethodError('error validating claims: audience claim found in JWT but no audiences are bound');
+    if (bound.length > 0 && !bound.some((b) => aud.includes(b))) throw new AuthMethodError('error validating claims: aud claim does not match any bound audience');
   }
 
   /** go-sso's defaults for missing time claims, then go-jose's ValidateWithLeeway (seconds, as NumericDate). */
@@ -170,25 +295,6 @@ function publicKey(pem: string): KeyObject {
   const key = createPublicKey(pem);
   if (!['rsa', 'rsa-pss', 'ec', 'ed25519'].includes(key.asymmetricKeyType ?? '')) throw new Error('data does not contain any valid RSA, ECDSA, or ED25519 public keys');
   return key;
-}
-
-const HASH: Record<string, string> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' };
-const CURVE: Record<string, string> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };
-
-/** go-jose verifies only with an algorithm that fits the key's type (and, for ECDSA, its curve). */
-function verifiesWith(alg: string, key: KeyObject, data: Buffer, sig: Buffer): boolean {
-  const type = key.asymmetricKeyType;
-  try {
-    if (/^RS(256|384|512)$/.test(alg) && type === 'rsa') return verify(HASH[alg.slice(2)]!, data, key, sig);
-    if (/^PS(256|384|512)$/.test(alg) && (type === 'rsa' || type === 'rsa-pss'))
-      return verify(HASH[alg.slice(2)]!, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 }, sig);
-    if (/^ES(256|384|512)$/.test(alg) && type === 'ec' && key.asymmetricKeyDetails?.namedCurve === CURVE[alg])
-      return verify(HASH[alg.slice(2)]!, data, { key, dsaEncoding: 'ieee-p1363' }, sig);
-    if (alg === 'EdDSA' && type === 'ed25519') return verify(null, data, key, sig);
-  } catch {
-    return false;
-  }
-  return false;
 }
 
 /** getClaim: a JSON pointer when the name starts with `/`, else the top-level claim. */
@@ -248,4 +354,32 @@ function duration(v: unknown, field: string): number {
   } catch (err) {
     throw new AuthMethodError(`error decoding config: ${(err as Error).message}`);
   }
+}
+
+/** Go's zero time.Time in Unix seconds (a missing `exp` is that, so it has expired). */
+const GO_ZERO_TIME_S = -62135596800;
+
+/** Go's time.Time String() in UTC: `2006-01-02 15:04:05.999 +0000 UTC`. */
+function goTime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  const frac = iso.slice(19, 23).replace(/\.?0+$/, '');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac} +0000 UTC`;
+}
+
+function claimsObject(payload: Buffer, prefix: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    throw new AuthMethodError(`${prefix}${(err as Error).message}`);
+  }
+  if (!isPlainObject(parsed)) throw new AuthMethodError(`${prefix}expected an object, got ${typeName(parsed)}`);
+  return parsed;
+}
+
+/** An `aud` claim as a list (a string is a list of one); undefined when it is neither. */
+function audiences(aud: unknown): string[] | undefined {
+  if (typeof aud === 'string') return [aud];
+  if (Array.isArray(aud)) return aud.every((a) => typeof a === 'string') ? (aud as string[]) : undefined;
+  return aud === undefined || aud === null ? [] : undefined;
 }

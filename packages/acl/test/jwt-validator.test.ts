@@ -105,7 +105,7 @@ describe('auth method configurations', () => {
     expect(refused('jwt', { JWTValidationPubKeys: ['x'], ClaimMappings: { a: 'k', b: 'k' } })).toMatch(/^error parsing public key JWTValidationPubKeys\[0\]/);
     const key = spki(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey);
     expect(refused('jwt', { JWTValidationPubKeys: [key], ClaimMappings: { a: 'k', b: 'k' } })).toBe('ClaimMappings contains multiple mappings for key "k"');
-    expect(refused('jwt', { JWTValidationPubKeys: [key], JWKSURL: 'https://x' })).toBe("'JWKSURL' is not supported here; use 'JWTValidationPubKeys'");
+    expect(refused('jwt', { JWTValidationPubKeys: [key], JWKSURL: 'https://x' })).toBe(`exactly one of 'JWTValidationPubKeys', 'JWKSURL', or 'OIDCDiscoveryURL' must be set for type "jwt"`);
     expect(refused('jwt', { JWTValidationPubKeys: [key], ExpirationLeeway: 'soon' })).toMatch(/^error decoding config: ExpirationLeeway: /);
     expect(refused('kubernetes', {})).toBe('Config.Host is required');
     expect(refused('kubernetes', { Host: 'h', CACert: 'nope' })).toMatch(/^error parsing kubernetes ca cert: /);

@@ -38,6 +38,12 @@ function now(call: ApiCall): number {
   return call.backend.now ? call.backend.now() : Date.now();
 }
 
+/** The clock validators check token times on (and space their key fetches by). */
+function loginClock(call: ApiCall): (() => number) | undefined {
+  const backend = call.backend;
+  return backend.now ? () => backend.now!() : undefined;
+}
+
 // ---- auth methods
 
 /** Consul's ACLAuthMethod JSON: MaxTokenTTL as a Go duration string, empty optional fields left out. */
@@ -110,8 +116,10 @@ export async function authMethodSet(call: ApiCall, urlName: string | undefined):
   if (!['', 'local', 'global'].includes(locality)) throw new ApiError(400, "Invalid Auth Method: TokenLocality should be one of 'local' or 'global'");
   if (locality === 'global' && inSecondary(call)) throw new ApiError(400, "Invalid Auth Method: TokenLocality 'global' can only be used in the primary datacenter");
   const config = body.Config ?? {};
+  let validator: AuthValidator;
   try {
-    newAuthValidator(type, config);
+    validator = newAuthValidator(type, config, loginClock(call));
+    await validator.checkConfig?.();
   } catch (err) {
     if (err instanceof AuthMethodError) throw new ApiError(400, `Invalid Auth Method: ${err.message}`);
     throw err;
@@ -126,7 +134,10 @@ export async function authMethodSet(call: ApiCall, urlName: string | undefined):
     Config: config,
   };
   await propose(call, { type: 'acl.auth-method.set', Method: method });
-  call.json(200, authMethodJson(call.backend.state.aclAuth.authMethod(name)!));
+  const stored = call.backend.state.aclAuth.authMethod(name)!;
+  // The checked validator serves this method's logins here: a jwt one keeps the keys it just fetched.
+  if (!validators.has(stored)) validators.set(stored, validator);
+  call.json(200, authMethodJson(stored));
 }
 
 export async function authMethodDelete(call: ApiCall, name: string): Promise<void> {
@@ -197,7 +208,7 @@ export async function bindingRuleSet(call: ApiCall, urlId: string | undefined): 
   if (!authMethod) throw new ApiError(400, 'Invalid Binding Rule: no AuthMethod is set');
   const method = state.authMethod(authMethod);
   if (!method) throw new ApiError(400, `cannot find auth method with name ${JSON.stringify(authMethod)}`);
-  const blank = validatorFor(method).blankIdentity();
+  const blank = validatorFor(method, loginClock(call)).blankIdentity();
   const selector = body.Selector ?? '';
   const bad = selectorError(method.Type, selector);
   if (bad !== undefined) throw new ApiError(400, `invalid Binding Rule: Selector is invalid: ${bad}`);
@@ -223,7 +234,8 @@ export async function bindingRuleDelete(call: ApiCall, id: string): Promise<void
 
 // ---- login / logout
 
-/** Built validators, rebuilt when their method changes (a kubernetes one keeps nothing but its config). */
+/** Built validators, rebuilt when their method changes (a kubernetes one keeps nothing but its config; a jwt one
+ * with JWKSURL or OIDCDiscoveryURL keeps the fetched keys, refetched as remote-key-set.ts says). */
 const validators = new WeakMap<AclAuthMethod, AuthValidator>();
 
 function validatorFor(method: AclAuthMethod, clock?: () => number): AuthValidator {
@@ -246,10 +258,9 @@ export async function login(call: ApiCall): Promise<void> {
   const state = call.backend.state;
   const method = state.aclAuth.authMethod(body.AuthMethod);
   if (!method) throw new ApiError(403, `${ACL_NOT_FOUND}: auth method ${JSON.stringify(body.AuthMethod)} not found`);
-  const backend = call.backend;
   let identity;
   try {
-    identity = await validatorFor(method, backend.now ? () => backend.now!() : undefined).validateLogin(body.BearerToken);
+    identity = await validatorFor(method, loginClock(call)).validateLogin(body.BearerToken);
   } catch (err) {
     if (err instanceof AuthMethodError) throw new ApiError(500, err.message);
     throw err;

@@ -9,6 +9,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeTestCa, type TestCa } from '@conclave/test-support/test-tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness.js';
 
@@ -364,6 +365,135 @@ describe('/v1/acl/replication', () => {
       LastSuccess: '0001-01-01T00:00:00Z',
       LastError: '0001-01-01T00:00:00Z',
       LastErrorMessage: '',
+    });
+  });
+});
+
+describe('the jwt auth method with JWKSURL and OIDCDiscoveryURL against a local HTTPS server', () => {
+  // A harness of its own, on a clock the tests move: key sets are fetched again at most every 10 s.
+  let hj: Harness;
+  let rootJ = '';
+  let clock = Date.now();
+  let pki: TestCa;
+  let otherCa: TestCa;
+  let server: https.Server;
+  let base = '';
+  let routes: Record<string, { status?: number; type?: string; body: string }> = {};
+  const hits: Record<string, number> = {};
+  const keyB = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = (k: KeyObject, kid: string) => ({ ...k.export({ format: 'jwk' }), kid, use: 'sig' });
+  const signed = (key: KeyObject, kid: string, over: Record<string, unknown> = {}) => {
+    const t = Math.floor(clock / 1000);
+    const data = `${b64(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid }))}.${b64(JSON.stringify({ sub: 'alice', aud: 'conclave', iat: t, exp: t + 300, ...over }))}`;
+    return `${data}.${b64(sign('sha256', Buffer.from(data), key))}`;
+  };
+  async function call(method: string, path: string, token: string | undefined, body?: unknown) {
+    const res = await fetch(`${hj.base}${path}`, { method, headers: token ? { 'X-Consul-Token': token } : {}, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, text, json };
+  }
+  const login = (method: string, bearer: string) => call('POST', '/v1/acl/login', undefined, { AuthMethod: method, BearerToken: bearer });
+
+  beforeAll(async () => {
+    pki = makeTestCa();
+    otherCa = makeTestCa('another CA');
+    server = https.createServer({ key: pki.key, cert: pki.cert }, (rq, rs) => {
+      const path = rq.url ?? '';
+      hits[path] = (hits[path] ?? 0) + 1;
+      const route = routes[path];
+      rs.statusCode = route ? (route.status ?? 200) : 404;
+      rs.setHeader('Content-Type', route?.type ?? 'application/json');
+      rs.end(route ? route.body : 'not found');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    hj = await startHarness({ acl: { defaultPolicy: 'deny' }, now: () => clock });
+    rootJ = (await call('PUT', '/v1/acl/bootstrap', undefined)).json.SecretID;
+  });
+  afterAll(async () => {
+    await hj.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('checks JWKSURL when the method is written, logs in with its keys, fetches a rotated set for an unknown kid', async () => {
+    routes['/jwks'] = { body: JSON.stringify({ keys: [jwk(rsa.publicKey, 'a')] }) };
+    const config = { JWKSURL: `${base}/jwks`, JWKSCACert: pki.ca, BoundAudiences: ['conclave'], ClaimMappings: { sub: 'user' } };
+    const m = await call('PUT', '/v1/acl/auth-method', rootJ, { Name: 'jwks', Type: 'jwt', Config: config });
+    expect(m.status).toBe(200);
+    expect(m.json.Config).toEqual(config);
+    expect(hits['/jwks']).toBe(1);
+    expect((await call('PUT', '/v1/acl/binding-rule', rootJ, { AuthMethod: 'jwks', BindType: 'service', BindName: '${value.user}' })).status).toBe(200);
+
+    const first = await login('jwks', signed(rsa.privateKey, 'a'));
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ ServiceIdentities: [{ ServiceName: 'alice' }], AuthMethod: 'jwks' });
+    expect(hits['/jwks']).toBe(1);
+
+    // The provider rotates to key b; within 10 s of the last fetch the set is not fetched again.
+    routes['/jwks'] = { body: JSON.stringify({ keys: [jwk(keyB.publicKey, 'b')] }) };
+    const early = await login('jwks', signed(keyB.privateKey, 'b'));
+    expect({ status: early.status, text: early.text }).toEqual({
+      status: 500,
+      text: 'error verifying token: failed to verify id token signature (key "b" is not in the key set; it was fetched 0s ago; it is fetched at most every 10s)',
+    });
+    clock += 10_000;
+    const rotated = await login('jwks', signed(keyB.privateKey, 'b'));
+    expect(rotated.status).toBe(200);
+    expect(hits['/jwks']).toBe(2);
+
+    // A failing or garbage key set is the login's error; the agent goes on answering.
+    routes['/jwks'] = { status: 500, type: 'text/plain', body: 'boom' };
+    clock += 10_000;
+    const failed = await login('jwks', signed(keyB.privateKey, 'c'));
+    expect({ status: failed.status, text: failed.text }).toEqual({ status: 500, text: 'error verifying token: fetching keys oidc: get keys failed: 500 Internal Server Error boom' });
+    routes['/jwks'] = { type: 'text/html', body: '<html>sign in</html>' };
+    clock += 10_000;
+    const garbage = await login('jwks', signed(keyB.privateKey, 'd'));
+    expect(garbage.status).toBe(500);
+    expect(garbage.text).toMatch(/^error verifying token: fetching keys oidc: failed to decode keys: expected Content-Type = application\/json, got "text\/html": /);
+    // Key b is still cached.
+    expect((await login('jwks', signed(keyB.privateKey, 'b'))).status).toBe(200);
+  });
+
+  it('refuses a JWKSURL whose certificate JWKSCACert does not sign, and a second key source', async () => {
+    routes['/jwks'] = { body: JSON.stringify({ keys: [jwk(rsa.publicKey, 'a')] }) };
+    const wrong = await call('PUT', '/v1/acl/auth-method', rootJ, { Name: 'jwks-wrong-ca', Type: 'jwt', Config: { JWKSURL: `${base}/jwks`, JWKSCACert: otherCa.ca } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.text.startsWith(`Invalid Auth Method: error checking JWKSURL: fetching keys oidc: get keys failed Get "${base}/jwks": `)).toBe(true);
+    expect((await call('GET', '/v1/acl/auth-method/jwks-wrong-ca', rootJ)).status).toBe(404);
+    const two = await call('PUT', '/v1/acl/auth-method', rootJ, { Name: 'two', Type: 'jwt', Config: { JWKSURL: `${base}/jwks`, OIDCDiscoveryURL: base } });
+    expect(two.text).toBe(`Invalid Auth Method: exactly one of 'JWTValidationPubKeys', 'JWKSURL', or 'OIDCDiscoveryURL' must be set for type "jwt"`);
+    const strayCa = await call('PUT', '/v1/acl/auth-method', rootJ, { Name: 'stray', Type: 'jwt', Config: { JWTValidationPubKeys: [pem(rsa.publicKey)], OIDCDiscoveryCACert: pki.ca } });
+    expect(strayCa.text).toBe("Invalid Auth Method: 'OIDCDiscoveryCACert' should not be set unless 'OIDCDiscoveryURL' is set");
+  });
+
+  it('discovers OIDCDiscoveryURL and logs in with tokens its issuer signed, and no others', async () => {
+    routes['/.well-known/openid-configuration'] = { body: JSON.stringify({ issuer: base, jwks_uri: `${base}/oidc/keys`, id_token_signing_alg_values_supported: ['RS256'] }) };
+    routes['/oidc/keys'] = { body: JSON.stringify({ keys: [jwk(rsa.publicKey, 'a')] }) };
+    const m = await call('PUT', '/v1/acl/auth-method', rootJ, { Name: 'oidc', Type: 'jwt', Config: { OIDCDiscoveryURL: base, OIDCDiscoveryCACert: pki.ca, ClaimMappings: { sub: 'user' } } });
+    expect(m.status).toBe(200);
+    expect((await call('PUT', '/v1/acl/binding-rule', rootJ, { AuthMethod: 'oidc', BindType: 'service', BindName: '${value.user}' })).status).toBe(200);
+    const ok = await login('oidc', signed(rsa.privateKey, 'a', { iss: base }));
+    expect(ok.status).toBe(200);
+    expect(ok.json).toMatchObject({ ServiceIdentities: [{ ServiceName: 'alice' }], AuthMethod: 'oidc' });
+    const foreign = await login('oidc', signed(rsa.privateKey, 'a', { iss: 'https://evil.test' }));
+    expect({ status: foreign.status, text: foreign.text }).toEqual({
+      status: 500,
+      text: `error validating signature: oidc: id token issued by a different provider, expected ${JSON.stringify(base)} got "https://evil.test"`,
+    });
+
+    routes['/.well-known/openid-configuration'] = { body: JSON.stringify({ issuer: 'https://elsewhere.test', jwks_uri: `${base}/oidc/keys` }) };
+    const mismatch = await call('PUT', '/v1/acl/auth-method', rootJ, { Name: 'oidc2', Type: 'jwt', Config: { OIDCDiscoveryURL: base, OIDCDiscoveryCACert: pki.ca } });
+    expect({ status: mismatch.status, text: mismatch.text }).toEqual({
+      status: 400,
+      text: `Invalid Auth Method: error checking OIDCDiscoveryURL: oidc: issuer did not match the issuer returned by provider, expected ${JSON.stringify(base)} got "https://elsewhere.test"`,
     });
   });
 });

@@ -143,7 +143,15 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { kvMaxValueSize?: number; bodyIdleMs?: number; http?: HttpApiOptions; logger?: RootLogger; acl?: { defaultPolicy: 'allow' | 'deny'; defaultToken?: string } } = {},
+  opts: {
+    kvMaxValueSize?: number;
+    bodyIdleMs?: number;
+    http?: HttpApiOptions;
+    logger?: RootLogger;
+    acl?: { defaultPolicy: 'allow' | 'deny'; defaultToken?: string };
+    /** The backend's clock (ms), for tests that move time. */
+    now?: () => number;
+  } = {},
 ): Promise<Harness> {
   const state = new StateMachine();
   const agentCalls: AgentCall[] = [];
@@ -165,6 +173,7 @@ export async function startHarness(
     acl: opts.acl
       ? new StateTokenResolver(state, { defaultPolicy: opts.acl.defaultPolicy, datacenter: 'dc1', defaultToken: () => opts.acl?.defaultToken ?? '' })
       : undefined,
+    ...(opts.now ? { now: opts.now } : {}),
   };
   // What a server registers for itself, as the agent will.
   await log.write({

@@ -1,0 +1,85 @@
+// OpenID Connect discovery for the jwt auth method's OIDCDiscoveryURL (go-oidc's NewProvider): GET
+// `<url>/.well-known/openid-configuration`, whose `issuer` must be the configured URL exactly; its `jwks_uri` is
+// the key set (fetched with the same CA) and `id_token_signing_alg_values_supported` the algorithms tokens may
+// use when JWTSupportedAlgs names none. A discovered provider is kept for the validator's life, as Consul keeps
+// its provider; a failed discovery is retried at most once per MIN_REFETCH_MS, its error returned meanwhile.
+import { isPlainObject } from '@conclave/toolkit';
+import { boundedGet } from './bounded-get.js';
+import { FETCH_TIMEOUT_MS, MIN_REFETCH_MS, RemoteKeySet, snippet } from './remote-key-set.js';
+
+/** Discovery documents are small; a larger one is refused. */
+export const MAX_DISCOVERY_BYTES = 1 << 20;
+
+/** go-oidc's supportedAlgorithms: what a provider may advertise that we would accept. */
+const SUPPORTED_ALGS = new Set(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA']);
+
+export interface DiscoveredProvider {
+  issuer: string;
+  keySet: RemoteKeySet;
+  /** Advertised algorithms we support, in the provider's order; may be empty. */
+  algorithms: string[];
+}
+
+export class OidcProvider {
+  private discovered: DiscoveredProvider | undefined;
+  private inflight: Promise<DiscoveredProvider> | undefined;
+  private lastAttempt: number | undefined;
+  private lastError: Error | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    readonly issuerUrl: string,
+    private readonly ca: string | undefined,
+    now?: () => number,
+  ) {
+    this.now = now ?? Date.now;
+  }
+
+  /** The provider, discovering it first when needed; throws go-oidc's texts. */
+  async provider(): Promise<DiscoveredProvider> {
+    if (this.discovered) return this.discovered;
+    if (this.inflight) return this.inflight;
+    if (this.lastAttempt !== undefined && this.lastError) {
+      const elapsed = this.now() - this.lastAttempt;
+      if (elapsed >= 0 && elapsed < MIN_REFETCH_MS) throw this.lastError;
+    }
+    this.lastAttempt = this.now();
+    const p = discover(this.issuerUrl, this.ca, this.now).then(
+      (d) => {
+        this.discovered = d;
+        this.lastError = undefined;
+        return d;
+      },
+      (err: Error) => {
+        this.lastError = err;
+        throw err;
+      },
+    );
+    this.inflight = p;
+    const clear = () => {
+      if (this.inflight === p) this.inflight = undefined;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+}
+
+async function discover(issuer: string, ca: string | undefined, now: () => number): Promise<DiscoveredProvider> {
+  const wellKnown = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  const res = await boundedGet(wellKnown, { ca, timeoutMs: FETCH_TIMEOUT_MS, maxBytes: MAX_DISCOVERY_BYTES });
+  if (res.status !== 200) throw new Error(`${res.statusLine}: ${snippet(res.body)}`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(res.body.toString('utf8'));
+    if (!isPlainObject(doc)) throw new Error(`expected a JSON object, got ${Array.isArray(doc) ? 'an array' : typeof doc}`);
+  } catch (err) {
+    throw new Error(`oidc: failed to decode provider discovery object: ${(err as Error).message}`);
+  }
+  const str = (k: string) => (typeof doc[k] === 'string' ? (doc[k] as string) : '');
+  if (str('issuer') !== issuer) throw new Error(`oidc: issuer did not match the issuer returned by provider, expected ${JSON.stringify(issuer)} got ${JSON.stringify(str('issuer'))}`);
+  const jwksUri = str('jwks_uri');
+  if (!jwksUri) throw new Error('oidc: the provider discovery object names no jwks_uri');
+  const advertised = Array.isArray(doc.id_token_signing_alg_values_supported) ? doc.id_token_signing_alg_values_supported : [];
+  const algorithms = advertised.filter((a): a is string => typeof a === 'string' && SUPPORTED_ALGS.has(a));
+  return { issuer, keySet: new RemoteKeySet(jwksUri, { ca, now }), algorithms };
+}
