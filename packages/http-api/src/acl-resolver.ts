@@ -1,7 +1,8 @@
 // From a request's SecretID to what it may do, on an agent that holds the replicated state (a server, or -dev):
 // the token, its policies, its roles' policies and its service and node identities compiled into one
-// Authorizer (resolutionOf also compiles a token the primary datacenter answered, acl-server-resolver.ts in agent). Compiled authorizers are kept until the ACL tables change (their index moves), so the hot path is
-// one SHA-256 and one Map lookup; the cache is keyed by the secret's digest, never by the secret.
+// Authorizer (resolutionOf compiles a token the primary datacenter answered the same way, agent's
+// acl-server-resolver.ts). Compiled authorizers are kept until the ACL tables change (their index moves), so the
+// hot path is one SHA-256 and one Map lookup; the cache is keyed by the secret's digest, never by the secret.
 import {
   ACL_NOT_FOUND,
   Authorizer,
