@@ -1,10 +1,14 @@
-// A client agent's token resolver: it holds no ACL state, so a token is resolved by a server (the `acl.resolve`
-// RPC answers the token's rules as plain data) and kept for acl.token_ttl, and no longer than acl.policy_ttl when
-// it draws on policies, nor acl.role_ttl when on roles: the server answers all three together, so the shortest
-// that applies bounds the entry, and a change to a token, a policy or a role is seen within its own TTL. Requests
-// within the TTL cost no server round trip. When no server answers, acl.down_policy decides: extend-cache and async-cache keep using
-// what was cached (async-cache also answers from the stale entry while it refreshes), allow and deny
-// replace the token's rules outright; a token never seen is denied.
+// A token resolver over a remote answer, kept for acl.token_ttl: a client agent's (it holds no ACL state, so a
+// server answers what a token grants, the `acl.resolve` RPC), and a secondary datacenter's server's for the
+// global tokens it does not replicate (the primary answers them, acl-server-resolver.ts). An answer is kept no
+// longer than acl.policy_ttl when it draws on policies, nor acl.role_ttl when on roles: the server answers all
+// three together, so the shortest that applies bounds the entry, and a change to a token, a policy or a role is
+// seen within its own TTL; nor past the token's ExpirationTime. Requests within the TTL cost no round trip. When
+// no answer comes, acl.down_policy decides, as Consul's ACLResolver: extend-cache and async-cache keep using what
+// was cached (async-cache also answers from the stale entry while it refreshes), allow and deny replace the
+// token's rules outright; a token with nothing cached gets the default policy under extend-cache and
+// async-cache. A refusal the answering side states (an ApiError, e.g. another datacenter's local token) is
+// passed on as it is, not taken for an outage.
 import { sha256Base64 } from '@conclave/toolkit';
 import { ACL_NOT_FOUND, Authorizer } from '@conclave/acl';
 import { ApiError, compileResolution, type AclBackend, type ResolvedToken, type TokenResolution } from '@conclave/http-api';
@@ -20,6 +24,8 @@ export interface ClientResolverOptions {
   downPolicy: AclDownPolicy;
   defaultPolicy: 'allow' | 'deny';
   defaultToken(): string;
+  /** Told each time no answer came and down_policy decided (for the log). */
+  onDown?(err: unknown): void;
   now?(): number;
 }
 
@@ -29,6 +35,8 @@ interface Entry {
   ttlMs: number;
   /** undefined: the server said no such token. */
   resolved: ResolvedToken | undefined;
+  /** The token's ExpirationTime, in ms (Infinity without one). */
+  expiresAt: number;
   refreshing?: Promise<ResolvedToken>;
 }
 
@@ -44,11 +52,11 @@ export class ClientTokenResolver implements AclBackend {
     const digest = sha256Base64(effective);
     const entry = this.cache.get(digest);
     const now = this.now();
-    if (entry && now - entry.fetchedAt < entry.ttlMs) return answer(entry.resolved);
+    if (entry && now - entry.fetchedAt < entry.ttlMs) return answer(entry.resolved, entry.expiresAt, now);
     if (entry && this.o.downPolicy === 'async-cache' && entry.resolved) {
       // Answer from the stale entry at once; the refresh replaces it for the next request.
       this.refresh(digest, effective, entry).catch(() => {});
-      return entry.resolved;
+      return answer(entry.resolved, entry.expiresAt, now);
     }
     return this.refresh(digest, effective, entry);
   }
@@ -63,12 +71,18 @@ export class ClientTokenResolver implements AclBackend {
     const p = this.o.fetch(secret).then(
       (r) => {
         const resolved = r ? this.toResolved(r) : undefined;
+        const expiresAt = r?.expirationTime ? Date.parse(r.expirationTime) : Infinity;
         if (this.cache.size >= MAX_CACHED) this.cache.clear();
-        this.cache.set(digest, { fetchedAt: this.now(), ttlMs: this.ttlOf(r), resolved });
-        return answer(resolved);
+        const fetchedAt = this.now();
+        this.cache.set(digest, { fetchedAt, ttlMs: this.ttlOf(r), resolved, expiresAt });
+        return answer(resolved, expiresAt, fetchedAt);
       },
       (err: unknown) => {
         if (entry) entry.refreshing = undefined;
+        if (err instanceof ApiError) {
+          this.cache.delete(digest);
+          throw err;
+        }
         return this.whenDown(entry, err);
       },
     );
@@ -77,14 +91,17 @@ export class ClientTokenResolver implements AclBackend {
   }
 
   private whenDown(entry: Entry | undefined, err: unknown): ResolvedToken {
+    this.o.onDown?.(err);
+    const accessorId = entry?.resolved?.accessorId ?? '';
     switch (this.o.downPolicy) {
       case 'allow':
-        return { accessorId: entry?.resolved?.accessorId ?? '', authorizer: Authorizer.compile([], 'allow') };
+        return { accessorId, authorizer: Authorizer.compile([], 'allow') };
       case 'deny':
-        return { accessorId: entry?.resolved?.accessorId ?? '', authorizer: Authorizer.compile([], 'deny') };
+        return { accessorId, authorizer: Authorizer.compile([], 'deny') };
       default:
-        if (entry) return answer(entry.resolved);
-        throw err;
+        // The cached answer, extended; with none, the default policy (Consul's down authorizer).
+        if (entry) return answer(entry.resolved, entry.expiresAt, this.now());
+        return { accessorId, authorizer: Authorizer.compile([], this.o.defaultPolicy) };
     }
   }
 
@@ -104,7 +121,7 @@ export class ClientTokenResolver implements AclBackend {
   }
 }
 
-function answer(resolved: ResolvedToken | undefined): ResolvedToken {
-  if (!resolved) throw new ApiError(403, ACL_NOT_FOUND);
+function answer(resolved: ResolvedToken | undefined, expiresAt: number, now: number): ResolvedToken {
+  if (!resolved || expiresAt <= now) throw new ApiError(403, ACL_NOT_FOUND);
   return resolved;
 }

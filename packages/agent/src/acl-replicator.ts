@@ -2,7 +2,8 @@
 // a datacenter whose primary_datacenter is another, it reads the primary's policies and roles (and, with
 // acl.enable_token_replication, its global tokens) over the WAN with acl.tokens.replication, and writes the
 // differences into its own Raft log with the ordinary ACL commands, keeping the primary's IDs and secrets. So a
-// secondary resolves every global token from its own replicated state; its local tokens are left alone.
+// secondary with token replication resolves every global token from its own replicated state (without it, its
+// servers ask the primary, acl-server-resolver.ts); its local tokens are left alone.
 // Records are compared by Hash (the same digest on both sides, acl-state.ts), as Consul's diff compares them.
 import { GLOBAL_MANAGEMENT_POLICY_ID, ANONYMOUS_TOKEN_ACCESSOR_ID } from '@conclave/acl';
 import { isCommandFailure } from '@conclave/catalog';

@@ -1,18 +1,19 @@
 // The agent's side of ACLs: its own tokens (acl.tokens.*, changed at run time by /v1/agent/token/<kind> and kept
 // in <data_dir>/acl-tokens.json when enable_token_persistence is on, as Consul keeps them), and the resolver
-// the HTTP API uses: the replicated state on a server or -dev agent, a TTL cache over the `acl.resolve` RPC on a
-// client. The agent recovery token (acl.tokens.agent_recovery) works without any server: agent:write on this
+// the HTTP API uses: the replicated state on a server or -dev agent (and the primary datacenter for a
+// secondary's global tokens, acl-server-resolver.ts), a TTL cache over the `acl.resolve` RPC on a client. The agent recovery token (acl.tokens.agent_recovery) works without any server: agent:write on this
 // agent's node and node:read on every node, as in Consul. Secrets are never logged.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import { Authorizer } from '@conclave/acl';
-import { StateTokenResolver, type AclBackend, type AgentTokenStore, type ResolvedToken, type TokenResolution } from '@conclave/http-api';
+import type { AclBackend, AgentTokenStore, ResolvedToken, TokenResolution } from '@conclave/http-api';
 import { randomUUID } from 'node:crypto';
 import { GLOBAL_MANAGEMENT_POLICY_ID } from '@conclave/acl';
 import type { Command, CommandLog, StateMachine } from '@conclave/state';
 import { writeFileDurable, type Logger } from '@conclave/toolkit';
 import { ClientTokenResolver } from './acl-client-resolver.js';
+import { ServerTokenResolver, type ServerResolverOptions } from './acl-server-resolver.js';
 import type { AclSettings, AclTokens } from './config/acl-config.js';
 
 export const ACL_TOKENS_FILE = 'acl-tokens.json';
@@ -45,6 +46,7 @@ export class AgentAcl implements AgentTokenStore {
   readonly tokens: AclTokens;
   private client: ClientTokenResolver | undefined;
   private readonly defaultTokenListeners = new Set<() => void>();
+  private server: ServerTokenResolver | undefined;
 
   constructor(
     readonly settings: AclSettings,
@@ -56,20 +58,27 @@ export class AgentAcl implements AgentTokenStore {
     if (settings.enableTokenPersistence && dataDir) this.loadPersisted();
   }
 
-  /** The HTTP API's resolver, or undefined with ACLs off. */
-  backend(state: StateMachine | undefined, fetch: ((secret: string) => Promise<TokenResolution | null>) | undefined, datacenter: string): AclBackend | undefined {
+  /** A server's (or -dev agent's) resolver, made once: the HTTP API and the server's RPCs share it. */
+  serverResolver(state: StateMachine, datacenter: string, primary: ServerResolverOptions['primary']): ServerTokenResolver {
+    this.server ??= new ServerTokenResolver(state, { settings: this.settings, datacenter, defaultToken: () => this.tokens.default, primary, logger: this.logger });
+    return this.server;
+  }
+
+  /** The HTTP API's resolver, or undefined with ACLs off: the server resolver when there is one, else a TTL
+   * cache over `fetch` (a client agent's). */
+  backend(fetch: ((secret: string) => Promise<TokenResolution | null>) | undefined): AclBackend | undefined {
     if (!this.settings.enabled) return undefined;
-    const inner: AclBackend = state
-      ? new StateTokenResolver(state, { defaultPolicy: this.settings.defaultPolicy, datacenter, defaultToken: () => this.tokens.default })
-      : (this.client = new ClientTokenResolver({
-          fetch: fetch!,
-          ttlMs: this.settings.tokenTtlMs,
-          policyTtlMs: this.settings.policyTtlMs,
-          roleTtlMs: this.settings.roleTtlMs,
-          downPolicy: this.settings.downPolicy,
-          defaultPolicy: this.settings.defaultPolicy,
-          defaultToken: () => this.tokens.default,
-        }));
+    const inner: AclBackend =
+      this.server ??
+      (this.client = new ClientTokenResolver({
+        fetch: fetch!,
+        ttlMs: this.settings.tokenTtlMs,
+        policyTtlMs: this.settings.policyTtlMs,
+        roleTtlMs: this.settings.roleTtlMs,
+        downPolicy: this.settings.downPolicy,
+        defaultPolicy: this.settings.defaultPolicy,
+        defaultToken: () => this.tokens.default,
+      }));
     const recovery = this.recoveryToken();
     return {
       agentTokens: this,

@@ -4,6 +4,7 @@
 //   client  a RemoteLog to the servers and a forwarder that answers (almost) every request through a server
 import { NoServersError, type Command, type CommandLog, type CommandResult, type RestoreSource, type StateMachine } from '@conclave/state';
 import type { Logger } from '@conclave/toolkit';
+import { ApiError } from '@conclave/http-api';
 import type { AgentConfig } from './config/agent-config.js';
 import type { AgentMetrics } from './agent-metrics.js';
 import type { ConsulMember } from './membership.js';
@@ -82,6 +83,8 @@ export function agentRole(i: RoleInputs, serverCode: ServerCode | undefined): Ag
           try {
             return await i.rpc.call(target, 'acl.resolve', { secret }, RPC_HOLD_TIMEOUT_MS);
           } catch (err) {
+            // A refusal the server states (another datacenter's local token) is an answer, not an outage.
+            if (err instanceof RpcError && !err.transport && err.status !== undefined) throw new ApiError(err.status, err.message);
             last = err;
             if (!(err instanceof RpcError && err.transport)) break;
           }

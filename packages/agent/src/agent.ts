@@ -34,7 +34,7 @@ import type { ServerListener } from './cluster/server-listener.js';
 import { RpcClient } from './cluster/rpc.js';
 import { AgentAcl, createInitialManagementToken } from './agent-acl.js';
 import { authorizeApply } from './cluster/apply-permissions.js';
-import { ApiError, StateTokenResolver, type TokenResolution } from '@conclave/http-api';
+import { ApiError, type TokenResolution } from '@conclave/http-api';
 import { permissionDeniedText } from '@conclave/acl';
 import { keyringOperation } from './gossip-keyring.js';
 import { ClusterTls } from './cluster/cluster-tls.js';
@@ -120,9 +120,16 @@ export class Agent {
     this.rpc = new RpcClient(() => this.clusterTls.dialOptions(), rpcRate, () => this.metrics.clientRpc.incr());
     this.knownPeers = new KnownPeers(config.dev ? '' : config.dataDir);
     this.acl = new AgentAcl(config.acl, config.dev ? '' : config.dataDir, this.identity.node, logger.named('acl'));
+    // A secondary datacenter that does not replicate tokens asks the primary for its global ones.
+    const primary = config.primaryDatacenter;
+    const remoteTokens = config.server && !config.dev && !!primary && primary !== config.datacenter && !config.acl.enableTokenReplication;
     const aclServer =
       config.acl.enabled && (config.server || config.dev)
-        ? new StateTokenResolver(this.state, { defaultPolicy: config.acl.defaultPolicy, datacenter: config.datacenter, defaultToken: () => '' })
+        ? this.acl.serverResolver(
+            this.state,
+            config.datacenter,
+            remoteTokens ? { datacenter: primary, forwarder: () => this.federation?.datacenterForwarder, replicationToken: () => this.acl.tokens.replication } : undefined,
+          )
         : undefined;
     const members = () => this.membership?.members() ?? [];
     // Consul's agent reads and writes its own catalog entries with acl.tokens.agent, else acl.tokens.default.
@@ -141,12 +148,12 @@ export class Agent {
         metrics: this.metrics,
         aclResolve: aclServer ? (secret) => aclServer.resolution(secret) : undefined,
         authorizeApply: aclServer
-          ? (token, cmd) => authorizeApply(aclServer.resolve(token), cmd, (id) => this.state.sessions.info(id).value[0]?.Node)
+          ? async (token, cmd) => authorizeApply(await aclServer.resolveRpc(token), cmd, (id) => this.state.sessions.info(id).value[0]?.Node)
           : undefined,
         agentToken,
         keyringLan: async (op, key, token) => {
           if (aclServer) {
-            const t = aclServer.resolve(token);
+            const t = await aclServer.resolveRpc(token);
             const access = op === 'list' ? 'read' : 'write';
             if (!t.authorizer.allowed('keyring', access, '')) throw new ApiError(403, permissionDeniedText(t.accessorId, 'keyring', access));
           }
@@ -427,11 +434,7 @@ export class Agent {
       this.aclReplicator.start();
     }
     await this.serverListener?.listen(cfg.ports.server, cfg.bindAddr, this.logger);
-    const aclBackend = this.acl.backend(
-      this.mode === 'client' ? undefined : this.state,
-      this.aclFetch as ((secret: string) => Promise<TokenResolution | null>) | undefined,
-      cfg.datacenter,
-    );
+    const aclBackend = this.acl.backend(this.aclFetch as ((secret: string) => Promise<TokenResolution | null>) | undefined);
     await this.frontEnds.startHttp(
       agentApiBackend({
         config: cfg,

@@ -1,7 +1,7 @@
 // A client agent's token cache: within token_ttl no server is asked; after it the server's answer counts (a
 // deleted token is refused); when no server answers, down_policy decides.
 import { describe, expect, it } from 'vitest';
-import type { TokenResolution } from '@conclave/http-api';
+import { ApiError, type TokenResolution } from '@conclave/http-api';
 import { ClientTokenResolver } from '../src/acl-client-resolver.js';
 import type { AclDownPolicy } from '../src/config/acl-config.js';
 
@@ -52,8 +52,8 @@ describe('ClientTokenResolver', () => {
 
   it('follows down_policy when no server answers', async () => {
     for (const [policy, cachedWrite, unknown] of [
-      ['extend-cache', false, 'fails'],
-      ['async-cache', false, 'fails'],
+      ['extend-cache', false, 'denied'],
+      ['async-cache', false, 'denied'],
       ['allow', true, 'allowed'],
       ['deny', false, 'denied'],
     ] as const) {
@@ -65,10 +65,51 @@ describe('ClientTokenResolver', () => {
       // extend-cache / async-cache keep the cached rules (read yes, write no); allow and deny replace them.
       expect(cached.authorizer.allowed('key', 'read', 'app/x'), policy).toBe(policy !== 'deny');
       expect(cached.authorizer.allowed('key', 'write', 'app/x'), policy).toBe(cachedWrite);
-      const never = Promise.resolve().then(() => resolver.resolve('never-seen'));
-      if (unknown === 'fails') await expect(never, policy).rejects.toThrow('No known Consul servers');
-      else expect((await never).authorizer.allowed('key', 'read', 'x'), policy).toBe(unknown === 'allowed');
+      // A token never seen: allow and deny as ever; the cache policies fall back to default_policy (deny here).
+      const never = await resolver.resolve('never-seen');
+      expect(never.authorizer.allowed('key', 'read', 'x'), policy).toBe(unknown === 'allowed');
     }
+  });
+
+  it('under extend-cache, a token never seen gets default_policy while no server answers', async () => {
+    const resolver = new ClientTokenResolver({
+      fetch: async () => {
+        throw new Error('No known Consul servers');
+      },
+      ttlMs: 30_000,
+      downPolicy: 'extend-cache',
+      defaultPolicy: 'allow',
+      defaultToken: () => '',
+    });
+    expect((await resolver.resolve('never-seen')).authorizer.allowed('key', 'write', 'x')).toBe(true);
+  });
+
+  it('refuses a cached token once its ExpirationTime passes, within the TTL', async () => {
+    const { server, resolver, clock } = setup();
+    server.answer = { ...reader, expirationTime: new Date(11_000).toISOString() };
+    expect((await resolver.resolve('s1')).accessorId).toBe('acc-1');
+    clock.now = 10_999;
+    expect(() => resolver.resolve('s1')).not.toThrow();
+    clock.now = 11_000;
+    expect(() => resolver.resolve('s1')).toThrow('ACL not found');
+    expect(server.calls).toBe(1);
+  });
+
+  it('passes on a refusal the server states, without down_policy and without caching it', async () => {
+    let calls = 0;
+    const resolver = new ClientTokenResolver({
+      fetch: async () => {
+        calls++;
+        throw new ApiError(403, 'Permission denied: This is a local token in datacenter "dc1"');
+      },
+      ttlMs: 30_000,
+      downPolicy: 'allow',
+      defaultPolicy: 'allow',
+      defaultToken: () => '',
+    });
+    await expect(Promise.resolve().then(() => resolver.resolve('s1'))).rejects.toMatchObject({ status: 403, message: 'Permission denied: This is a local token in datacenter "dc1"' });
+    await expect(Promise.resolve().then(() => resolver.resolve('s1'))).rejects.toMatchObject({ status: 403 });
+    expect(calls).toBe(2);
   });
 
   it('keeps a token made of policies no longer than policy_ttl, of roles no longer than role_ttl', async () => {

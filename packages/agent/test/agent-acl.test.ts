@@ -38,9 +38,9 @@ describe('AgentAcl', () => {
 
   it('lets the recovery token use this agent without asking any server', async () => {
     const acl = new AgentAcl(settings({ tokens: { ...defaultAclSettings().tokens, agentRecovery: 'recover' } }), '', 'n1', silentLogger);
-    const backend = acl.backend(undefined, async () => {
+    const backend = acl.backend(async () => {
       throw new Error('No known Consul servers');
-    }, 'dc1')!;
+    })!;
     const t = await backend.resolve('recover');
     expect(t.authorizer.allowed('agent', 'write', 'n1')).toBe(true);
     expect(t.authorizer.allowed('agent', 'write', 'n2')).toBe(false);
@@ -49,8 +49,10 @@ describe('AgentAcl', () => {
   });
 
   it('is off without acl.enabled, and resolves from the state on a server', async () => {
-    expect(new AgentAcl(defaultAclSettings(), '', 'n1', silentLogger).backend(new StateMachine(), undefined, 'dc1')).toBeUndefined();
-    const backend = new AgentAcl(settings(), '', 'n1', silentLogger).backend(new StateMachine(), undefined, 'dc1')!;
+    expect(new AgentAcl(defaultAclSettings(), '', 'n1', silentLogger).backend(undefined)).toBeUndefined();
+    const acl = new AgentAcl(settings(), '', 'n1', silentLogger);
+    acl.serverResolver(new StateMachine(), 'dc1', undefined);
+    const backend = acl.backend(undefined)!;
     const anonymous = await backend.resolve('');
     expect(anonymous.accessorId).toBe('00000000-0000-0000-0000-000000000002');
     expect(anonymous.authorizer.allowed('key', 'read', 'x')).toBe(false);

@@ -6,7 +6,7 @@ import { ACL_NOT_FOUND, GLOBAL_MANAGEMENT_POLICY_ID, PERMISSION_DENIED, Template
 import { isCommandFailure } from '@conclave/catalog';
 import type { AclLink, AclPolicy, AclRole, AclToken, AclTokenInput, Command, StateReader } from '@conclave/state';
 import { callerToken, permitted, requirePermission } from './acl-enforce.js';
-import { createInPrimary } from './acl-primary-forward.js';
+import { answerInPrimary } from './acl-primary-forward.js';
 import { decodePolicyBody, decodeRoleBody, decodeTokenBody, type RoleBody, type TokenBody } from './acl-body.js';
 import type { ApiCall } from './api-call.js';
 import { ApiError } from './api-error.js';
@@ -114,8 +114,10 @@ export function tokenJson(t: AclToken, showSecret: boolean): Record<string, unkn
 async function tokenSelf(call: ApiCall): Promise<void> {
   const t = await callerToken(call)!;
   const token = t.token && call.backend.state.acl.token(t.token.AccessorID);
-  if (!token) throw new ApiError(403, ACL_NOT_FOUND);
-  call.json(200, tokenJson(token, true));
+  if (token) return call.json(200, tokenJson(token, true));
+  // A global token a secondary does not hold (it resolved it by asking the primary): the primary shows it.
+  if (await answerInPrimary(call)) return;
+  throw new ApiError(403, ACL_NOT_FOUND);
 }
 
 async function tokenRead(call: ApiCall, accessorId: string): Promise<void> {
@@ -130,7 +132,7 @@ async function tokenSet(call: ApiCall, accessorId: string | undefined): Promise<
   const raw = await call.readJson();
   const body = decodeTokenBody(raw);
   // In a secondary datacenter a global token is the primary's to create (acl-primary-forward.ts).
-  if (accessorId === undefined && !body.Local && (await createInPrimary(call, raw))) return;
+  if (accessorId === undefined && !body.Local && (await answerInPrimary(call, raw ?? {}))) return;
   const state = call.backend.state;
   let old: AclToken | undefined;
   if (accessorId !== undefined) {

@@ -1,7 +1,7 @@
 // In a secondary datacenter (primary_datacenter names another), writes of global ACL records are answered by the
 // primary, as Consul forwards them: bootstrap, policies and roles always, tokens when the stored token is global. Replication
 // (agent/src/acl-replicator.ts) then brings them back; a global token created here is created there
-// (createInPrimary). Local tokens, auth methods and binding rules stay local.
+// (answerInPrimary). Local tokens, auth methods and binding rules stay local.
 import type { ApiCall } from './api-call.js';
 import type { ApiBackend } from './backend.js';
 
@@ -26,9 +26,12 @@ function forPrimary(backend: ApiBackend, rest: string): boolean {
   return token !== undefined && !token.Local;
 }
 
-/** A token created in a secondary without `Local` is a global token: the primary makes it (Consul forwards the
- * create), and replication brings it here. Answers the primary's reply as it came. */
-export async function createInPrimary(call: ApiCall, body: unknown): Promise<boolean> {
+/** Answers this /v1/acl call with the primary's reply, as it came (the caller's token, else acl.tokens.default,
+ * goes with it); false in the primary, or where no other datacenter can be reached. A token created in a
+ * secondary without `Local` is a global token: the primary makes it (Consul forwards the create), and replication
+ * brings it here. A secondary that does not replicate tokens shows a global token's /token/self from there (Consul
+ * forwards ACL.TokenRead when it has no local tokens). */
+export async function answerInPrimary(call: ApiCall, body?: unknown): Promise<boolean> {
   const backend = call.backend;
   const fwd = backend.datacenterForwarder;
   if (!fwd || !backend.primaryDatacenter || backend.primaryDatacenter === backend.datacenter) return false;
@@ -37,8 +40,8 @@ export async function createInPrimary(call: ApiCall, body: unknown): Promise<boo
   const reply = await fwd.forward({
     method: call.method,
     url,
-    headers: { 'content-type': 'application/json', ...(token ? { 'x-consul-token': token } : {}) },
-    body: Buffer.from(JSON.stringify(body ?? {})),
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { 'x-consul-token': token } : {}) },
+    body: body !== undefined ? Buffer.from(JSON.stringify(body)) : new Uint8Array(),
   });
   const headers = Object.entries(reply.headers).flatMap(([k, v]) => (k.toLowerCase() === 'content-type' ? [] : [k, v]));
   const type = Object.entries(reply.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';

@@ -1,7 +1,8 @@
 // From a request's SecretID to what it may do, on an agent that holds the replicated state (a server, or -dev):
 // the token, its policies, its roles' policies and its service and node identities compiled into one
-// Authorizer. Compiled authorizers are kept until the ACL tables change (their index moves), so the hot path is
-// one SHA-256 and one Map lookup; the cache is keyed by the secret's digest, never by the secret.
+// Authorizer (resolutionOf compiles a token the primary datacenter answered the same way, agent's
+// acl-server-resolver.ts). Compiled authorizers are kept until the ACL tables change (their index moves), so the
+// hot path is one SHA-256 and one Map lookup; the cache is keyed by the secret's digest, never by the secret.
 import {
   ACL_NOT_FOUND,
   Authorizer,
@@ -13,7 +14,7 @@ import {
   type PolicyRules,
   type SegmentRule,
 } from '@conclave/acl';
-import type { AclServiceIdentity, AclNodeIdentity, AclToken, StateReader } from '@conclave/state';
+import type { AclPolicy, AclRole, AclServiceIdentity, AclNodeIdentity, AclToken, StateReader } from '@conclave/state';
 import { ApiError } from './api-error.js';
 import { sha256Base64 } from '@conclave/toolkit';
 
@@ -87,15 +88,22 @@ export class StateTokenResolver implements AclBackend {
    * token has this secret. */
   resolution(secret: string): TokenResolution | undefined {
     const token = this.state.acl.tokenBySecret(secret);
-    if (!token || expired(token, this.now())) return undefined;
+    return token && this.resolutionOf(token);
+  }
+
+  /** What a token grants, as plain data, with the policies and roles it links to from this state, else from
+   * `fetched` (a global token resolved by the primary datacenter links to some this replica may not hold yet);
+   * undefined when it has expired. Policies and identities scoped to other datacenters grant nothing here. */
+  resolutionOf(token: TokenLinks, fetched: FetchedAcls = {}): TokenResolution | undefined {
+    if (expired(token, this.now())) return undefined;
     // Which policies and roles went into it, so a client agent keeps it no longer than acl.policy_ttl /
     // acl.role_ttl when it has any (acl-client-resolver.ts).
-    const roles = token.Roles.map((link) => this.state.acl.role(link.ID)).filter((r) => r !== undefined);
+    const roles = token.Roles.map((link) => this.role(link.ID, fetched)).filter((r) => r !== undefined);
     const policyIds = new Set([...token.Policies.map((p) => p.ID), ...roles.flatMap((r) => r.Policies.map((p) => p.ID))]);
     return {
       accessorId: token.AccessorID,
       expirationTime: token.ExpirationTime,
-      ...this.rulesOf(token),
+      ...this.rulesOf(token, roles, fetched),
       policyIds: [...policyIds],
       roleIds: roles.map((r) => r.ID),
     };
@@ -105,12 +113,14 @@ export class StateTokenResolver implements AclBackend {
     return this.opts.now ? this.opts.now() : Date.now();
   }
 
-  private rulesOf(token: AclToken): { management: boolean; rules: PolicyRules[] } {
+  private role(id: string, fetched: FetchedAcls): AclRole | undefined {
+    return this.state.acl.role(id) ?? fetched.roles?.get(id);
+  }
+
+  private rulesOf(token: TokenLinks, roles: AclRole[], fetched: FetchedAcls): { management: boolean; rules: PolicyRules[] } {
     const policyIds = new Set(token.Policies.map((p) => p.ID));
     const identities: PolicyRules[] = [];
-    for (const link of token.Roles) {
-      const role = this.state.acl.role(link.ID);
-      if (!role) continue;
+    for (const role of roles) {
       for (const p of role.Policies) policyIds.add(p.ID);
       identities.push(...role.ServiceIdentities.flatMap((s) => this.serviceIdentity(s)), ...role.NodeIdentities.flatMap((n) => this.nodeIdentity(n)));
       identities.push(...(role.TemplatedPolicies ?? []).flatMap((t) => this.templated(t)));
@@ -119,35 +129,35 @@ export class StateTokenResolver implements AclBackend {
     identities.push(...(token.TemplatedPolicies ?? []).flatMap((t) => this.templated(t)));
     // The built-in management policy is everything, ACL management included (Consul's manageAll).
     if (policyIds.has(GLOBAL_MANAGEMENT_POLICY_ID)) return { management: true, rules: [] };
-    const rules = [...policyIds].flatMap((id) => this.policyRules(id));
+    const rules = [...policyIds].flatMap((id) => this.policyRules(id, fetched));
     return { management: false, rules: [...rules, ...identities] };
   }
 
-  private policyRules(id: string): PolicyRules[] {
-    const p = this.state.acl.policy(id);
+  private policyRules(id: string, fetched: FetchedAcls): PolicyRules[] {
+    const local = this.state.acl.policy(id);
+    const p = local ?? fetched.policies?.get(id);
     if (!p) return [];
     if (p.Datacenters.length > 0 && !p.Datacenters.includes(this.opts.datacenter)) return [];
+    // A fetched policy's ModifyIndex is the primary's: parsed each time, never cached against this replica's.
+    if (!local) return parsedOrNothing(p.Rules);
     const cached = this.parsed.get(id);
-    if (cached && cached.modifyIndex === p.ModifyIndex) return [cached.rules];
-    let rules: PolicyRules;
-    try {
-      rules = parseRules(p.Rules);
-    } catch {
-      // Stored rules were validated when written; a policy that no longer parses grants nothing.
-      return [];
-    }
-    this.parsed.set(id, { modifyIndex: p.ModifyIndex, rules });
-    return [rules];
+    if (cached && cached.modifyIndex === local.ModifyIndex) return [cached.rules];
+    // Stored rules were validated when written; a policy that no longer parses grants nothing.
+    const rules = parsedOrNothing(local.Rules);
+    if (rules[0]) this.parsed.set(id, { modifyIndex: local.ModifyIndex, rules: rules[0] });
+    return rules;
   }
 
   /** A templated policy's synthetic policy: its rendered rules (stored links were validated when written). */
   private templated(t: TemplatedPolicyLink): PolicyRules[] {
     if (t.Datacenters?.length && !t.Datacenters.includes(this.opts.datacenter)) return [];
+    let rendered: string;
     try {
-      return [parseRules(renderTemplatedPolicy(t))];
+      rendered = renderTemplatedPolicy(t);
     } catch {
       return [];
     }
+    return parsedOrNothing(rendered);
   }
 
   /** Consul's service identity policy: write on the service and its sidecar, read on every service and node. */
@@ -194,11 +204,28 @@ export interface TokenResolution {
   roleIds?: string[];
 }
 
+/** What a token links to and grants by itself: a stored token, or one the primary datacenter answered. */
+export type TokenLinks = Pick<AclToken, 'AccessorID' | 'Policies' | 'Roles' | 'ServiceIdentities' | 'NodeIdentities' | 'TemplatedPolicies' | 'ExpirationTime'>;
+
+/** Policies and roles read from the primary datacenter, by ID. */
+export interface FetchedAcls {
+  policies?: ReadonlyMap<string, Pick<AclPolicy, 'Rules' | 'Datacenters'>>;
+  roles?: ReadonlyMap<string, AclRole>;
+}
+
+function parsedOrNothing(rules: string): PolicyRules[] {
+  try {
+    return [parseRules(rules)];
+  } catch {
+    return [];
+  }
+}
+
 /** The authorizer for a resolution, falling back to the cluster's default policy. */
 export function compileResolution(r: TokenResolution, defaultPolicy: 'allow' | 'deny'): Authorizer {
   return r.management ? Authorizer.compile([], 'manage') : Authorizer.compile(r.rules, defaultPolicy satisfies DefaultPolicy);
 }
 
-function expired(token: AclToken | undefined, now: number): boolean {
+function expired(token: Pick<AclToken, 'ExpirationTime'> | undefined, now: number): boolean {
   return token?.ExpirationTime !== undefined && Date.parse(token.ExpirationTime) <= now;
 }

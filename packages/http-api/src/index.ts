@@ -25,7 +25,7 @@ export type { AgentSelfFacts, MemberFacts, RaftStatsFacts, RaftConfigurationFact
 export { UserEventError, validateFireParams, userEventIndex, USER_EVENT_SIZE_LIMIT } from './user-event-params.js';
 export type { UserEvent, FireEventParams } from './user-event-params.js';
 export type { AutopilotFacts, AutopilotServerFacts } from './autopilot-endpoints.js';
-export { StateTokenResolver, compileResolution, type TokenResolution, type AclBackend, type AgentTokenStore, type ResolvedToken, type StateTokenResolverOptions } from './acl-resolver.js';
+export { StateTokenResolver, compileResolution, type TokenResolution, type TokenLinks, type FetchedAcls, type AclBackend, type AgentTokenStore, type ResolvedToken, type StateTokenResolverOptions } from './acl-resolver.js';
 export { ENDPOINT_PERMISSIONS, registerEndpointPermissions, permissionRow, type Need, type Permission, type PermissionRow } from './acl-permissions.js';
 export { REPLICATION_DISABLED, type AclReplicationStatus } from './acl-replication-status.js';
 export { aclFilter, filteredHeaders, requirePermission, permitted, FILTERED_HEADER } from './acl-enforce.js';

@@ -43,7 +43,7 @@ export function serverRpcHandler(parts: {
       case 'acl.resolve': {
         const secret = (args as { secret?: unknown } | undefined)?.secret;
         if (!parts.aclResolve || typeof secret !== 'string') throw new Error('rpc: acl.resolve: ACLs are not enabled on this server');
-        return parts.aclResolve(secret) ?? null;
+        return (await parts.aclResolve(secret)) ?? null;
       }
       default:
         throw new Error(`rpc: unknown method ${method}`);

@@ -11,7 +11,8 @@ export interface AclSettings {
   enableTokenPersistence: boolean;
   /** acl.enable_token_replication: a secondary datacenter replicates the primary's global tokens too. */
   enableTokenReplication: boolean;
-  /** Cache lifetimes on client agents, in ms (Consul's defaults: 30 s each). */
+  /** Cache lifetimes on client agents, and on a secondary's servers for the global tokens the primary resolves
+   * (acl-server-resolver.ts), in ms (Consul's defaults: 30 s each). */
   tokenTtlMs: number;
   policyTtlMs: number;
   roleTtlMs: number;
