@@ -5,7 +5,9 @@
 // loaded by dnsperf in the same run, in turn, round after round, so that load from other processes falls on each.
 // Besides queries/s it prints each server's CPU time per answered query (from /proc/<pid>/stat), a figure that
 // foreign load moves much less than queries/s.
-// Usage: node tools/bench/agent-dns.mjs [--seconds 10] [--rounds 3] [--clients 4] [--no-dnsmasq] [--bin path/to/conclave.js]
+// --acl adds a second dev agent with ACLs on (default_policy deny, a default token that may read web and its node),
+// to compare the cost of answering with ACLs in the same run.
+// Usage: node tools/bench/agent-dns.mjs [--seconds 10] [--rounds 3] [--clients 4] [--no-dnsmasq] [--acl] [--bin path/to/conclave.js]
 // dnsmasq: Debian's dnsmasq-base (apt-get install -y dnsmasq-base); run with tools/node-lts/run-on.sh 24 for the
 // reader threads (udp-readers.ts), which Node 20 cannot have.
 import { execFileSync, spawn } from 'node:child_process';
@@ -73,17 +75,40 @@ if (dnsmasqBin) {
   children.push(dnsmasq);
 }
 
-const agent = spawn(process.execPath, [bin, 'agent', '-dev', '-http-port', String(base + 2), '-dns-port', String(base + 3), '-serf-lan-port', String(base + 4), '-log-level', 'warn'], { stdio: 'ignore' });
-children.push(agent);
-const http = `http://127.0.0.1:${base + 2}`;
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${http}/v1/status/leader`)).ok) break;
-  } catch {}
-  if (i > 400) throw new Error('agent did not start');
-  await sleep(50);
+const withAcl = args.includes('--acl');
+const ROOT = 'b1gs3cr3-0000-4000-8000-000000000001';
+
+/** A dev agent on ports from `at` (http, dns, serf), web registered; with `acl`, a default token that reads web. */
+async function startAgent(at, acl) {
+  const aclArgs = acl ? ['-hcl', `acl { enabled = true\ndefault_policy = "deny"\ntokens { initial_management = "${ROOT}" } }`] : [];
+  const child = spawn(process.execPath, [bin, 'agent', '-dev', '-node', acl ? 'acl-dev' : 'dev', '-http-port', String(at), '-dns-port', String(at + 1), '-serf-lan-port', String(at + 2), '-log-level', 'warn', ...aclArgs], { stdio: 'ignore' });
+  children.push(child);
+  const http = `http://127.0.0.1:${at}`;
+  const headers = acl ? { 'X-Consul-Token': ROOT } : {};
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${http}/v1/status/leader`, { headers })).ok) break;
+    } catch {}
+    if (i > 400) throw new Error('agent did not start');
+    await sleep(50);
+  }
+  await fetch(`${http}/v1/agent/service/register`, { method: 'PUT', headers, body: JSON.stringify({ Name: 'web', Address: '192.168.33.41', Port: 80 }) });
+  if (acl) {
+    const put = async (path, body) => {
+      const res = await fetch(`${http}${path}`, { method: "PUT", headers, body: JSON.stringify(body) });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
+      return text ? JSON.parse(text) : undefined;
+    };
+    await put('/v1/acl/policy', { Name: 'dns', Rules: 'service "web" { policy = "read" }\nnode_prefix "" { policy = "read" }' });
+    const token = await put('/v1/acl/token', { Policies: [{ Name: 'dns' }] });
+    await put('/v1/agent/token/default', { Token: token.SecretID });
+  }
+  return child;
 }
-await fetch(`${http}/v1/agent/service/register`, { method: 'PUT', body: JSON.stringify({ Name: 'web', Address: '192.168.33.41', Port: 80 }) });
+
+const agent = await startAgent(base + 2, false);
+const aclAgent = withAcl ? await startAgent(base + 6, true) : undefined;
 await sleep(500);
 
 /** utime + stime of a process (all its threads), in seconds. */
@@ -106,6 +131,7 @@ function dnsperf(port, pid) {
 const servers = [
   ...(dnsmasq ? [{ label: 'dnsmasq', port: base + 5, pid: dnsmasq.pid }] : []),
   { label: 'bare dns-packet', port: base + 1, pid: bare.pid },
+  ...(aclAgent ? [{ label: 'agent, ACLs on', port: base + 7, pid: aclAgent.pid }] : []),
   { label: 'conclave agent', port: base + 3, pid: agent.pid },
 ];
 const load0 = loadavg()[0];
