@@ -156,9 +156,24 @@ describe('remote token resolution in a datacenter without token replication', ()
     const foreign = await http(s3, 'GET', '/v1/kv/remote/k', dc1Local.SecretID);
     expect(foreign.status).toBe(403);
     expect(foreign.text).toBe('Permission denied: This is a local token in datacenter "dc1"');
+    // Holding no tokens of its own (Consul's LocalTokensEnabled() is false), dc3 shows dc1's: a read by accessor and
+    // the list, which leaves out dc1's local tokens; it makes no local token and runs no auth method.
+    for (const agent of [s3, c3]) {
+      const read = await http(agent, 'GET', `/v1/acl/token/${token.AccessorID}`, management);
+      expect(read.status, agent.name).toBe(200);
+      expect(read.json(), agent.name).toMatchObject({ AccessorID: token.AccessorID, Description: 'remote', Local: false });
+      const listed = (await http(agent, 'GET', '/v1/acl/tokens', management)).json() as Array<{ AccessorID: string; Local: boolean }>;
+      expect(listed.map((t) => t.AccessorID), agent.name).toContain(token.AccessorID);
+      expect(listed.some((t) => t.Local), agent.name).toBe(false);
+      const local = await http(agent, 'PUT', '/v1/acl/token', management, { Description: 'dc3 local', Local: true });
+      expect([local.status, local.text], agent.name).toEqual([500, 'Local tokens are disabled']);
+      const method = await http(agent, 'PUT', '/v1/acl/auth-method', management, { Name: 'jwt', Type: 'jwt', Config: {} });
+      expect([method.status, method.text], agent.name).toEqual([500, 'Token replication is required for auth methods to function']);
+    }
 
-    // Deleted in dc1: refused in dc3 once token_ttl (2 s) has passed.
-    expect((await http(s1, 'DELETE', `/v1/acl/token/${token.AccessorID}`, management)).status).toBe(200);
+    // Deleted (asked of dc3, which hands it to dc1): gone in dc1, refused in dc3 once token_ttl (2 s) has passed.
+    expect((await http(s3, 'DELETE', `/v1/acl/token/${token.AccessorID}`, management)).status).toBe(200);
+    expect((await http(s1, 'GET', `/v1/acl/token/${token.AccessorID}`, management)).text).toBe('ACL not found');
     for (const agent of [s3, c3])
       await waitFor(`the deleted token refused by ${agent.name}`, async () => (await http(agent, 'GET', '/v1/kv/remote/k', token.SecretID)).text === 'ACL not found', { timeoutMs: 20_000, intervalMs: 250 });
   });

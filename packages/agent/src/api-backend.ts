@@ -128,6 +128,8 @@ export function agentApiBackend(p: ApiBackendParts): ApiBackend {
     acl: p.acl,
     aclReplication: p.aclReplication,
     primaryDatacenter: cfg.primaryDatacenter || undefined,
+    // A client agent hands every ACL request to a server, which knows.
+    localTokensEnabled: !p.client && cfg.primaryDatacenter && cfg.primaryDatacenter !== cfg.datacenter && !cfg.acl.enableTokenReplication ? false : undefined,
     operator: p.client
       ? undefined
       : {

@@ -16,6 +16,14 @@ import { ACL_POLICY_LIST_STUB_TYPE, ACL_ROLE_TYPE, ACL_TOKEN_LIST_STUB_TYPE } fr
 
 const NOT_FOUND = 'Invalid URL path: not a recognized HTTP API endpoint';
 const HIDDEN = '<hidden>';
+/** Consul's text for a local token in a secondary datacenter that does not replicate tokens. */
+const LOCAL_TOKENS_DISABLED = 'Local tokens are disabled';
+
+/** A token list answered by the primary, without the tokens local to it. */
+function globalTokensOnly(reply: Uint8Array): Uint8Array {
+  const rows = JSON.parse(Buffer.from(reply).toString('utf8')) as Array<{ Local?: boolean }>;
+  return Buffer.from(JSON.stringify(rows.filter((t) => !t.Local)));
+}
 
 export async function handleAcl(call: ApiCall): Promise<void> {
   if (!call.backend.acl) throw new ApiError(401, 'ACL support disabled');
@@ -131,6 +139,12 @@ async function tokenSet(call: ApiCall, accessorId: string | undefined): Promise<
   await requirePermission(call, 'acl', 'write');
   const raw = await call.readJson();
   const body = decodeTokenBody(raw);
+  // Without token replication a secondary has no tokens of its own, as Consul's LocalTokensEnabled() is false:
+  // a local one cannot be made, a global one is the primary's to create or update.
+  if (call.backend.localTokensEnabled === false) {
+    if (body.Local) throw new ApiError(500, LOCAL_TOKENS_DISABLED);
+    if (await answerInPrimary(call, raw ?? {})) return;
+  }
   // In a secondary datacenter a global token is the primary's to create (acl-primary-forward.ts).
   if (accessorId === undefined && !body.Local && (await answerInPrimary(call, raw ?? {}))) return;
   const state = call.backend.state;
@@ -191,6 +205,8 @@ async function tokenDelete(call: ApiCall, accessorId: string): Promise<void> {
 }
 
 async function listTokens(call: ApiCall): Promise<void> {
+  // Without local tokens here the list is the primary's global tokens (Consul sets IncludeLocal=false there).
+  if (call.backend.localTokensEnabled === false && (await answerInPrimary(call, undefined, globalTokensOnly))) return;
   await requirePermission(call, 'acl', 'read');
   const policy = call.query.empty ? undefined : call.query.get('policy');
   const role = call.query.empty ? undefined : call.query.get('role');

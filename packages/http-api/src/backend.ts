@@ -88,6 +88,12 @@ export interface ApiBackend {
   readonly acl?: AclBackend;
   /** primary_datacenter when it names another datacenter: global ACL writes go there (acl-primary-forward.ts). */
   readonly primaryDatacenter?: string;
+  /**
+   * false on a server of a secondary datacenter that does not replicate tokens (acl.enable_token_replication off),
+   * Consul's LocalTokensEnabled(): its token reads, lists, updates, clones and deletes are the primary's, a local
+   * token cannot be made here, and auth methods, binding rules, login and logout are refused. Absent: true.
+   */
+  readonly localTokensEnabled?: boolean;
   /** GET /v1/acl/replication: this datacenter's ACL replication (absent: not replicating, reported disabled). */
   aclReplication?(): AclReplicationStatus;
   /** The clock stamped on commands that need time (lock-delay, session destroy); default Date.now. */

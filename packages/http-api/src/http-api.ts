@@ -14,7 +14,7 @@ import { errorAnswer } from './api-error.js';
 import { handleAgent } from './agent-routes.js';
 import { handleAcl } from './acl-endpoints.js';
 import { handleAclAuth, isAclAuthPath } from './acl-auth-routes.js';
-import { aclPrimaryUrl } from './acl-primary-forward.js';
+import { AUTH_METHODS_NEED_TOKEN_REPLICATION, aclPrimaryUrl, needsLocalTokens } from './acl-primary-forward.js';
 import { aclGate } from './acl-permissions.js';
 import type { ApiBackend, RequestForwarder } from './backend.js';
 import { handleCatalog } from './catalog-endpoints.js';
@@ -220,6 +220,11 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
         if (!res.headersSent && !res.destroyed) plain(res, 500, err instanceof Error ? err.message : String(err));
         return;
       }
+    }
+    // A secondary without token replication has no local tokens, so no auth methods (Consul refuses them there).
+    if (handler === handleAclAuth && backend.localTokensEnabled === false && needsLocalTokens(rest)) {
+      plain(res, 500, AUTH_METHODS_NEED_TOKEN_REPLICATION);
+      return;
     }
     if (limits && handler !== handleAgent) {
       const refused = limits.check(req.method ?? 'GET', path);
