@@ -53,3 +53,8 @@ export function checkCa(pem: string, field: string): void {
     throw new AuthMethodError(`error checking ${field}: ${(err as Error).message}`);
   }
 }
+
+/** go-oidc's algorithm names JWTSupportedAlgs may list (`Invalid supported algorithm: …`). */
+export function checkSupportedAlgs(algs: string[]): void {
+  for (const alg of algs) if (!/^(RS|ES|PS)(256|384|512)$/.test(alg)) throw new AuthMethodError(`Invalid supported algorithm: ${alg}`);
+}

@@ -12,7 +12,7 @@ import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { isPlainObject, typeName } from '@conclave/toolkit';
 import { AuthMethodError, type AuthIdentity, type AuthValidator } from './auth-method.js';
 import { blankClaimsIdentity, checkClaimMappings, identityFromClaims } from './claim-mappings.js';
-import { checkCa, duration, present, str, stringMap, strings } from './config-fields.js';
+import { checkCa, checkSupportedAlgs, duration, present, str, stringMap, strings } from './config-fields.js';
 import { IdTokenError, claimsObject, verifyIdToken } from './id-token.js';
 import { parseCompactJws, verifiesWith, type CompactJws } from './jwt-signature.js';
 import { OidcProvider } from './oidc-provider.js';
@@ -77,7 +77,7 @@ export function parseJwtConfig(config: Record<string, unknown>): { config: JwtCo
   });
   if (parsed.OIDCDiscoveryURL) checkCa(parsed.OIDCDiscoveryCACert, 'OIDCDiscoveryCACert');
   else if (parsed.OIDCDiscoveryCACert) throw new AuthMethodError("'OIDCDiscoveryCACert' should not be set unless 'OIDCDiscoveryURL' is set");
-  for (const alg of parsed.JWTSupportedAlgs) if (!/^(RS|ES|PS)(256|384|512)$/.test(alg)) throw new AuthMethodError(`Invalid supported algorithm: ${alg}`);
+  checkSupportedAlgs(parsed.JWTSupportedAlgs);
   checkClaimMappings(parsed);
   return { config: parsed, keys };
 }
