@@ -7,7 +7,7 @@ import https from 'node:https';
 import { makeTestCa, type TestCa } from '@conclave/test-support/test-tls';
 import { startOidcProvider, type TestOidcProvider } from '@conclave/test-support/test-oidc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { apiCall, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 let root = '';
@@ -15,17 +15,7 @@ let pki: TestCa;
 let idp: TestOidcProvider;
 let clock = Date.now();
 
-async function call(method: string, path: string, token: string | undefined, body?: unknown) {
-  const res = await fetch(`${h.base}${path}`, { method, headers: token ? { 'X-Consul-Token': token } : {}, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json };
-}
+const call = (method: string, path: string, token: string | undefined, body?: unknown) => apiCall(h.base, method, path, token, body);
 
 /** What a browser does with the auth URL: GET it (trusting the test CA) and take the redirect it answers. */
 function follow(url: string): Promise<URL> {

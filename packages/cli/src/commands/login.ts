@@ -2,7 +2,7 @@
 // for a Consul token through an auth method, or with -type=oidc logs in through the OIDC provider in a browser
 // (login-oidc.ts), and writes its SecretID to -token-sink-file (Consul's texts).
 import { readFileSync } from 'node:fs';
-import { clientFromFlags } from '@conclave/client';
+import { clientFromFlags, type ConsulClient } from '@conclave/client';
 import { writeFileDurable } from '@conclave/toolkit';
 import { CLIENT_FLAGS, parseKeyValueFlags, runCommand, type CommandContext } from '../command.js';
 import type { CliIo } from '../cli-io.js';
@@ -62,24 +62,32 @@ export function login(argv: string[], io: CliIo): Promise<number> {
         ctx.err(`No bearer token found in ${file}`);
         return 1;
       }
-      const meta = parseKeyValueFlags(ctx.flags.meta, 'meta');
-      // A login carries no token of its own (as Consul's command clears it): the bearer token is the credential.
-      const client = clientFromFlags({ ...ctx.flags, token: '', 'token-file': '' }, { ...ctx.io.env, CONSUL_HTTP_TOKEN: '', CONSUL_HTTP_TOKEN_FILE: '' });
-      let token: { SecretID: string };
-      try {
-        token = (await client.write('POST', 'acl/login', undefined, { AuthMethod: method, BearerToken: bearer, Meta: meta })) as { SecretID: string };
-      } catch (err) {
-        ctx.err(`Error logging in: ${(err as Error).message}`);
-        return 1;
-      } finally {
-        client.close();
-      }
-      return writeSink(ctx, sink, token);
+      return logIn(ctx, sink, async (client, meta) =>
+        (await client.write('POST', 'acl/login', undefined, { AuthMethod: method, BearerToken: bearer, Meta: meta })) as { SecretID: string },
+      );
     },
   });
 }
 
-async function writeSink(ctx: CommandContext, sink: string, token: { SecretID: string }): Promise<number> {
+function loginOidc(ctx: CommandContext, method: string, sink: string): Promise<number> {
+  const listenAddr = str(ctx, 'oidc-callback-listen-addr') ?? DEFAULT_OIDC_CALLBACK_LISTEN_ADDR;
+  return logIn(ctx, sink, (client, meta) => oidcLogin(client, { method, listenAddr, meta, io: ctx.io, out: (t) => ctx.out(t) }));
+}
+
+/** Runs a login with a client that carries no token of its own (as Consul's command clears it: the bearer token,
+ * or the provider's code, is the credential), then writes the token's SecretID to the sink. */
+async function logIn(ctx: CommandContext, sink: string, exchange: (client: ConsulClient, meta: Record<string, string>) => Promise<{ SecretID: string }>): Promise<number> {
+  const meta = parseKeyValueFlags(ctx.flags.meta, 'meta');
+  const client = clientFromFlags({ ...ctx.flags, token: '', 'token-file': '' }, { ...ctx.io.env, CONSUL_HTTP_TOKEN: '', CONSUL_HTTP_TOKEN_FILE: '' });
+  let token: { SecretID: string };
+  try {
+    token = await exchange(client, meta);
+  } catch (err) {
+    ctx.err(`Error logging in: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    client.close();
+  }
   try {
     await writeFileDurable(sink, token.SecretID, { mode: 0o600 });
   } catch (err) {
@@ -87,19 +95,4 @@ async function writeSink(ctx: CommandContext, sink: string, token: { SecretID: s
     return 1;
   }
   return 0;
-}
-
-async function loginOidc(ctx: CommandContext, method: string, sink: string): Promise<number> {
-  const meta = parseKeyValueFlags(ctx.flags.meta, 'meta');
-  const client = clientFromFlags({ ...ctx.flags, token: '', 'token-file': '' }, { ...ctx.io.env, CONSUL_HTTP_TOKEN: '', CONSUL_HTTP_TOKEN_FILE: '' });
-  let token: { SecretID: string };
-  try {
-    token = await oidcLogin(client, { method, listenAddr: str(ctx, 'oidc-callback-listen-addr') ?? DEFAULT_OIDC_CALLBACK_LISTEN_ADDR, meta, io: ctx.io, out: (t) => ctx.out(t) });
-  } catch (err) {
-    ctx.err(`Error logging in: ${(err as Error).message}`);
-    return 1;
-  } finally {
-    client.close();
-  }
-  return writeSink(ctx, sink, token);
 }
