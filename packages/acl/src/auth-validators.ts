@@ -3,6 +3,7 @@
 import { AUTH_METHOD_TYPES, AuthMethodError, type AuthValidator } from './auth-method.js';
 import { JwtValidator } from './jwt-validator.js';
 import { KubernetesValidator } from './kubernetes-validator.js';
+import { OidcValidator } from './oidc-validator.js';
 
 export function newAuthValidator(type: string, config: Record<string, unknown>, now?: () => number): AuthValidator {
   switch (type) {
@@ -10,6 +11,8 @@ export function newAuthValidator(type: string, config: Record<string, unknown>, 
       return new JwtValidator(config, now);
     case 'kubernetes':
       return new KubernetesValidator(config);
+    case 'oidc':
+      return new OidcValidator(config, now);
     default:
       throw new AuthMethodError(`Type should be one of: [${AUTH_METHOD_TYPES.join(' ')}]`);
   }

@@ -1,4 +1,5 @@
-// One HTTP(S) GET for an auth method's remote documents (a JWKS, an OIDC discovery document), bounded so that a
+// One HTTP(S) GET for an auth method's remote documents (a JWKS, an OIDC discovery document), or one POST (an OIDC
+// token endpoint's code exchange), bounded so that a
 // slow, huge or hostile server costs a login an error and never the agent its memory or a stuck request: one
 // deadline over the whole exchange (redirects included), a cap on the body, at most MAX_REDIRECTS redirects, as Go's
 // http.Client follows them. `ca`, when given, is the only trust (a PEM bundle, as Go's RootCAs from
@@ -13,6 +14,13 @@ export interface BoundedGetOptions {
   /** The whole exchange, redirects included. */
   timeoutMs: number;
   maxBytes: number;
+  /** Request headers besides `Accept: application/json`. */
+  headers?: Record<string, string>;
+}
+
+export interface BoundedPostOptions extends BoundedGetOptions {
+  /** The request body (its Content-Type among `headers`). */
+  body: string;
 }
 
 export interface GetResponse {
@@ -39,11 +47,19 @@ export function parseCaBundle(pem: string): X509Certificate[] {
   return certs;
 }
 
+/** One POST, its redirects not followed (a 3xx is the answer: a token endpoint has no business redirecting a
+ * client secret elsewhere); errors read `Post "<url>": …`. */
+export async function boundedPost(url: string, opts: BoundedPostOptions): Promise<GetResponse> {
+  const res = await requestOnce('POST', url, opts, Date.now() + opts.timeoutMs);
+  if ('location' in res) return res.response;
+  return res;
+}
+
 export async function boundedGet(url: string, opts: BoundedGetOptions): Promise<GetResponse> {
   const deadline = Date.now() + opts.timeoutMs;
   let at = url;
   for (let hop = 0; ; hop++) {
-    const res = await getOnce(at, opts, deadline);
+    const res = await requestOnce('GET', at, opts, deadline);
     if (!('location' in res)) return res;
     if (hop === MAX_REDIRECTS) throw new Error(`Get ${JSON.stringify(at)}: stopped after ${MAX_REDIRECTS} redirects`);
     try {
@@ -54,8 +70,11 @@ export async function boundedGet(url: string, opts: BoundedGetOptions): Promise<
   }
 }
 
-function getOnce(url: string, opts: BoundedGetOptions, deadline: number): Promise<GetResponse | { location: string }> {
+type Hop = GetResponse | { location: string; response: GetResponse };
+
+function requestOnce(method: 'GET' | 'POST', url: string, opts: BoundedGetOptions & { body?: string }, deadline: number): Promise<Hop> {
   const quoted = JSON.stringify(url);
+  const verb = method === 'GET' ? 'Get' : 'Post';
   let target: URL;
   try {
     target = new URL(url);
@@ -63,12 +82,12 @@ function getOnce(url: string, opts: BoundedGetOptions, deadline: number): Promis
     return Promise.reject(new Error(`parse ${quoted}: invalid URL`));
   }
   if (target.protocol !== 'https:' && target.protocol !== 'http:')
-    return Promise.reject(new Error(`Get ${quoted}: unsupported protocol scheme ${JSON.stringify(target.protocol.replace(/:$/, ''))}`));
+    return Promise.reject(new Error(`${verb} ${quoted}: unsupported protocol scheme ${JSON.stringify(target.protocol.replace(/:$/, ''))}`));
   const left = deadline - Date.now();
-  if (left <= 0) return Promise.reject(new Error(`Get ${quoted}: timed out after ${opts.timeoutMs / 1000}s`));
+  if (left <= 0) return Promise.reject(new Error(`${verb} ${quoted}: timed out after ${opts.timeoutMs / 1000}s`));
   return new Promise((resolve, reject) => {
     let settled = false;
-    const finish = (err: Error | undefined, value?: GetResponse | { location: string }) => {
+    const finish = (err: Error | undefined, value?: Hop) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -78,20 +97,24 @@ function getOnce(url: string, opts: BoundedGetOptions, deadline: number): Promis
     // agent: false, so no pooled socket outlives the exchange (and nothing keeps a closing server waiting).
     // Only the bundle's certificates reach TLS (other PEM blocks in it are no concern of OpenSSL's).
     const ca = opts.ca !== undefined ? parseCaBundle(opts.ca).map((c) => c.toString()) : undefined;
-    const options = { method: 'GET', agent: false as const, headers: { Accept: 'application/json' }, ...(ca ? { ca } : {}) };
+    const headers: Record<string, string | number> = { Accept: 'application/json', ...opts.headers };
+    if (opts.body !== undefined) headers['Content-Length'] = Buffer.byteLength(opts.body);
+    const options = { method, agent: false as const, headers, ...(ca ? { ca } : {}) };
     const onResponse = (res: IncomingMessage) => {
       // First, so that no way out below (a redirect, a size refused) leaves a stream error unheard.
-      res.on('error', (err) => finish(new Error(`Get ${quoted}: ${err.message}`)));
+      res.on('error', (err) => finish(new Error(`${verb} ${quoted}: ${err.message}`)));
       const status = res.statusCode ?? 0;
+      const statusLine = `${status} ${res.statusMessage ?? nodeHttp.STATUS_CODES[status] ?? ''}`.trim();
+      const contentType = String(res.headers['content-type'] ?? '');
       if ([301, 302, 303, 307, 308].includes(status) && typeof res.headers.location === 'string') {
         res.resume();
-        finish(undefined, { location: res.headers.location });
+        finish(undefined, { location: res.headers.location, response: { status, statusLine, contentType, body: Buffer.alloc(0) } });
         req.destroy();
         return;
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > opts.maxBytes) {
-        finish(new Error(`Get ${quoted}: the response is larger than ${opts.maxBytes} bytes`));
+        finish(new Error(`${verb} ${quoted}: the response is larger than ${opts.maxBytes} bytes`));
         req.destroy();
         return;
       }
@@ -100,29 +123,24 @@ function getOnce(url: string, opts: BoundedGetOptions, deadline: number): Promis
       res.on('data', (c: Buffer) => {
         size += c.length;
         if (size > opts.maxBytes) {
-          finish(new Error(`Get ${quoted}: the response is larger than ${opts.maxBytes} bytes`));
+          finish(new Error(`${verb} ${quoted}: the response is larger than ${opts.maxBytes} bytes`));
           req.destroy();
           return;
         }
         chunks.push(c);
       });
       res.on('end', () =>
-        finish(undefined, {
-          status,
-          statusLine: `${status} ${res.statusMessage ?? nodeHttp.STATUS_CODES[status] ?? ''}`.trim(),
-          contentType: String(res.headers['content-type'] ?? ''),
-          body: Buffer.concat(chunks),
-        }),
+        finish(undefined, { status, statusLine, contentType, body: Buffer.concat(chunks) }),
       );
-      res.on('aborted', () => finish(new Error(`Get ${quoted}: the connection closed before the response ended`)));
+      res.on('aborted', () => finish(new Error(`${verb} ${quoted}: the connection closed before the response ended`)));
     };
     const req = target.protocol === 'https:' ? lazyNode.https().request(target, options, onResponse) : nodeHttp.request(target, options, onResponse);
     const timer = setTimeout(() => {
-      finish(new Error(`Get ${quoted}: timed out after ${opts.timeoutMs / 1000}s`));
+      finish(new Error(`${verb} ${quoted}: timed out after ${opts.timeoutMs / 1000}s`));
       req.destroy();
     }, left);
     timer.unref?.();
-    req.on('error', (err) => finish(new Error(`Get ${quoted}: ${err.message}`)));
-    req.end();
+    req.on('error', (err) => finish(new Error(`${verb} ${quoted}: ${err.message}`)));
+    req.end(opts.body);
   });
 }

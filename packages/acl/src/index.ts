@@ -18,6 +18,8 @@ export { AUTH_METHOD_TYPES, AuthMethodError, type AuthIdentity, type AuthMethodT
 export { newAuthValidator } from './auth-validators.js';
 export { BindNameError, VALID_IDENTITY_NAME, VALID_ROLE_NAME, computeBindName, interpolateBindName } from './bind-name.js';
 export { JwtValidator, parseJwtConfig, type JwtConfig } from './jwt-validator.js';
+export { OidcValidator, parseOidcConfig, validRedirect, type OidcConfig, type OidcLogin } from './oidc-validator.js';
+export { MAX_OIDC_STATES, MAX_OIDC_STATES_BYTES, MAX_OIDC_STATE_BYTES, OIDC_STATE_TTL_MS, OidcStateStore } from './oidc-state.js';
 export { KubernetesValidator, parseKubernetesConfig, type KubernetesConfig } from './kubernetes-validator.js';
 export {
   TEMPLATED_POLICIES,

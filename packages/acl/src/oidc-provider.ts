@@ -1,7 +1,8 @@
 // OpenID Connect discovery for the jwt auth method's OIDCDiscoveryURL (go-oidc's NewProvider): GET
 // `<url>/.well-known/openid-configuration`, whose `issuer` must be the configured URL exactly; its `jwks_uri` is
 // the key set (fetched with the same CA) and `id_token_signing_alg_values_supported` the algorithms tokens may
-// use when JWTSupportedAlgs names none. A discovered provider is kept for the validator's life, as Consul keeps
+// use when JWTSupportedAlgs names none; the oidc auth method also uses its `authorization_endpoint`,
+// `token_endpoint` and `userinfo_endpoint`. A discovered provider is kept for the validator's life, as Consul keeps
 // its provider; a failed discovery is retried at most once per MIN_REFETCH_MS, its error returned meanwhile.
 import { isPlainObject } from '@conclave/toolkit';
 import { boundedGet } from './bounded-get.js';
@@ -18,6 +19,12 @@ export interface DiscoveredProvider {
   keySet: RemoteKeySet;
   /** Advertised algorithms we support, in the provider's order; may be empty. */
   algorithms: string[];
+  /** The OAuth 2.0 endpoints (empty when the document names none). */
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  userinfoEndpoint: string;
+  /** The CA bundle the provider was discovered with, trusted for its other endpoints too. */
+  ca: string | undefined;
 }
 
 export class OidcProvider {
@@ -81,5 +88,13 @@ async function discover(issuer: string, ca: string | undefined, now: () => numbe
   if (!jwksUri) throw new Error('oidc: the provider discovery object names no jwks_uri');
   const advertised = Array.isArray(doc.id_token_signing_alg_values_supported) ? doc.id_token_signing_alg_values_supported : [];
   const algorithms = advertised.filter((a): a is string => typeof a === 'string' && SUPPORTED_ALGS.has(a));
-  return { issuer, keySet: new RemoteKeySet(jwksUri, { ca, now }), algorithms };
+  return {
+    issuer,
+    keySet: new RemoteKeySet(jwksUri, { ca, now }),
+    algorithms,
+    authorizationEndpoint: str('authorization_endpoint'),
+    tokenEndpoint: str('token_endpoint'),
+    userinfoEndpoint: str('userinfo_endpoint'),
+    ca,
+  };
 }

@@ -107,6 +107,48 @@ export function decodeLoginBody(body: unknown): LoginBody {
   });
 }
 
+export interface OidcAuthUrlBody {
+  AuthMethod: string;
+  RedirectURI: string;
+  ClientNonce: string;
+  Meta: Record<string, string>;
+}
+
+export interface OidcCallbackBody {
+  AuthMethod: string;
+  State: string;
+  Code: string;
+  ClientNonce: string;
+}
+
+/** POST /v1/acl/oidc/auth-url (the Go client's ACLOIDCAuthURLParams). */
+export function decodeOidcAuthUrlBody(body: unknown): OidcAuthUrlBody {
+  return decoding('Failed to decode request body', () => {
+    const o = object(body);
+    return {
+      AuthMethod: expectString(getField(o, 'AuthMethod'), 'AuthMethod') ?? '',
+      RedirectURI: expectString(getField(o, 'RedirectURI'), 'RedirectURI') ?? '',
+      ClientNonce: expectString(getField(o, 'ClientNonce'), 'ClientNonce') ?? '',
+      Meta: expectStringMap(getField(o, 'Meta'), 'Meta') ?? {},
+    };
+  });
+}
+
+/** POST /v1/acl/oidc/callback (ACLOIDCCallbackParams; a Meta here is read and ignored: the token's Meta is the
+ * auth URL request's). */
+export function decodeOidcCallbackBody(body: unknown): OidcCallbackBody {
+  return decoding('Failed to decode request body', () => {
+    const o = object(body);
+    expectStringMap(getField(o, 'Meta'), 'Meta');
+    return {
+      AuthMethod: expectString(getField(o, 'AuthMethod'), 'AuthMethod') ?? '',
+      State: expectString(getField(o, 'State'), 'State') ?? '',
+      Code: expectString(getField(o, 'Code'), 'Code') ?? '',
+      ClientNonce: expectString(getField(o, 'ClientNonce'), 'ClientNonce') ?? '',
+    };
+  });
+}
+
 /** `TemplatedPolicies` of a token or role body (validated later against the templates). */
 export function decodeTemplatedPolicies(v: unknown): TemplatedPolicyLink[] | undefined {
   if (v === undefined || v === null) return undefined;

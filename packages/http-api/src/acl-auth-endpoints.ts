@@ -1,15 +1,28 @@
-// /v1/acl/auth-method*, /v1/acl/binding-rule*, /v1/acl/login and /v1/acl/logout with Consul's shapes and texts
-// (agent/acl_endpoint.go, agent/consul/acl_endpoint.go). Reads need acl:read, writes acl:write; login needs no
-// token (the bearer token is the credential) and logout only the token it deletes. Validators are built here,
+// /v1/acl/auth-method*, /v1/acl/binding-rule*, /v1/acl/login, /v1/acl/logout and the OIDC flow's
+// /v1/acl/oidc/auth-url and /v1/acl/oidc/callback with Consul's shapes and texts (agent/acl_endpoint.go,
+// agent/consul/acl_endpoint.go). Reads need acl:read, writes acl:write; login and the OIDC flow need no token
+// (the bearer token, or the provider's code, is the credential) and logout only the token it deletes. An oidc
+// method's pending logins live in its validator, on the server that answers (followers and client agents hand
+// these POSTs to the leader). Validators are built here,
 // in the proposer: a method's Config is checked when it is written and a login's bearer token when it arrives;
 // apply sees only plain records.
 import { randomUUID } from 'node:crypto';
-import { ACL_NOT_FOUND, AuthMethodError, BindNameError, PERMISSION_DENIED, TemplatedPolicyError, newAuthValidator, type AuthValidator } from '@conclave/acl';
+import {
+  ACL_NOT_FOUND,
+  AuthMethodError,
+  BindNameError,
+  OidcValidator,
+  PERMISSION_DENIED,
+  TemplatedPolicyError,
+  newAuthValidator,
+  type AuthIdentity,
+  type AuthValidator,
+} from '@conclave/acl';
 import { isCommandFailure } from '@conclave/catalog';
 import type { AclAuthMethod, AclAuthMethodInput, AclBindingRule, AclBindingRuleInput, AclTokenInput, Command } from '@conclave/state';
 import { formatGoDuration } from '@conclave/toolkit';
 import { requirePermission } from './acl-enforce.js';
-import { decodeAuthMethodBody, decodeBindingRuleBody, decodeLoginBody } from './acl-auth-body.js';
+import { decodeAuthMethodBody, decodeBindingRuleBody, decodeLoginBody, decodeOidcAuthUrlBody, decodeOidcCallbackBody } from './acl-auth-body.js';
 import { BIND_TYPES, bind, bindNameError, noBindings, selectorError } from './acl-binder.js';
 import { tokenJson } from './acl-endpoints.js';
 import type { ApiCall } from './api-call.js';
@@ -252,19 +265,60 @@ function validatorFor(method: AclAuthMethod, clock?: () => number): AuthValidato
   return v;
 }
 
-export async function login(call: ApiCall): Promise<void> {
-  call.checkDatacenter();
-  const body = decodeLoginBody(await call.readJson());
-  const state = call.backend.state;
-  const method = state.aclAuth.authMethod(body.AuthMethod);
-  if (!method) throw new ApiError(403, `${ACL_NOT_FOUND}: auth method ${JSON.stringify(body.AuthMethod)} not found`);
-  let identity;
+function methodNamed(call: ApiCall, name: string): AclAuthMethod {
+  const method = call.backend.state.aclAuth.authMethod(name);
+  if (!method) throw new ApiError(403, `${ACL_NOT_FOUND}: auth method ${JSON.stringify(name)} not found`);
+  return method;
+}
+
+/** A refusal of the method's (Consul's text, answered 500 as Consul answers its validators' errors). */
+async function refusedAs500<T>(work: () => Promise<T>): Promise<T> {
   try {
-    identity = await validatorFor(method, loginClock(call)).validateLogin(body.BearerToken);
+    return await work();
   } catch (err) {
     if (err instanceof AuthMethodError) throw new ApiError(500, err.message);
     throw err;
   }
+}
+
+export async function login(call: ApiCall): Promise<void> {
+  call.checkDatacenter();
+  const body = decodeLoginBody(await call.readJson());
+  const method = methodNamed(call, body.AuthMethod);
+  const identity = await refusedAs500(() => validatorFor(method, loginClock(call)).validateLogin(body.BearerToken));
+  await issueLoginToken(call, method, identity, body.Meta);
+}
+
+/** An oidc method's validator; another type cannot start the flow (go-sso's text). */
+function oidcValidatorFor(call: ApiCall, method: AclAuthMethod, step: 'GetAuthCodeURL' | 'ClaimsFromAuthCode'): OidcValidator {
+  const v = validatorFor(method, loginClock(call));
+  if (!(v instanceof OidcValidator)) throw new ApiError(500, `${step} is incompatible with type ${JSON.stringify(method.Type)}`);
+  return v;
+}
+
+/** POST /v1/acl/oidc/auth-url: the provider URL to send the user's browser to, with a fresh state and nonce. */
+export async function oidcAuthUrl(call: ApiCall): Promise<void> {
+  call.checkDatacenter();
+  const body = decodeOidcAuthUrlBody(await call.readJson());
+  const method = methodNamed(call, body.AuthMethod);
+  const validator = oidcValidatorFor(call, method, 'GetAuthCodeURL');
+  const url = await refusedAs500(() => validator.authUrl(body.RedirectURI, body.ClientNonce, body.Meta));
+  call.json(200, { AuthURL: url });
+}
+
+/** POST /v1/acl/oidc/callback: the provider's code and state for a token, bound as /v1/acl/login binds. */
+export async function oidcCallback(call: ApiCall): Promise<void> {
+  call.checkDatacenter();
+  const body = decodeOidcCallbackBody(await call.readJson());
+  const method = methodNamed(call, body.AuthMethod);
+  const validator = oidcValidatorFor(call, method, 'ClaimsFromAuthCode');
+  const done = await refusedAs500(() => validator.claimsFromAuthCode(body.State, body.Code, body.ClientNonce));
+  await issueLoginToken(call, method, done.identity, done.meta);
+}
+
+/** Binds a verified identity and makes its token (Consul's ACL.Login after the validator). */
+async function issueLoginToken(call: ApiCall, method: AclAuthMethod, identity: AuthIdentity, metaIn: Record<string, string>): Promise<void> {
+  const state = call.backend.state;
   let bindings;
   try {
     bindings = bind(state, method, identity, call.backend.datacenter);
@@ -274,8 +328,8 @@ export async function login(call: ApiCall): Promise<void> {
   }
   if (noBindings(bindings)) throw new ApiError(403, PERMISSION_DENIED);
   if (method.TokenLocality === 'global' && inSecondary(call)) throw new ApiError(500, 'creating global tokens via auth methods is only permitted in the primary datacenter');
-  const meta = Object.keys(body.Meta).sort();
-  const description = meta.length ? `token created via login: ${JSON.stringify(Object.fromEntries(meta.map((k) => [k, body.Meta[k]])))}` : 'token created via login';
+  const meta = Object.keys(metaIn).sort();
+  const description = meta.length ? `token created via login: ${JSON.stringify(Object.fromEntries(meta.map((k) => [k, metaIn[k]])))}` : 'token created via login';
   const at = now(call);
   const token: AclTokenInput = {
     AccessorID: randomUUID(),

@@ -1,4 +1,4 @@
-// Routes the /v1/acl paths added after tokens, policies and roles (auth methods, binding rules, login, logout,
+// Routes the /v1/acl paths added after tokens, policies and roles (auth methods, binding rules, login, logout, OIDC,
 // templated policies, replication status); http-api.ts sends a /v1/acl/ path here when isAclAuthPath says so.
 import {
   authMethodDelete,
@@ -11,13 +11,15 @@ import {
   bindingRuleSet,
   login,
   logout,
+  oidcAuthUrl,
+  oidcCallback,
 } from './acl-auth-endpoints.js';
 import { replicationStatus } from './acl-replication-status.js';
 import { templatedPolicyList, templatedPolicyPreview, templatedPolicyRead } from './acl-templated-endpoints.js';
 import type { ApiCall } from './api-call.js';
 import { ApiError } from './api-error.js';
 
-const FIRST = new Set(['auth-method', 'auth-methods', 'binding-rule', 'binding-rules', 'login', 'logout', 'templated-policy', 'templated-policies', 'replication']);
+const FIRST = new Set(['auth-method', 'auth-methods', 'binding-rule', 'binding-rules', 'login', 'logout', 'oidc', 'templated-policy', 'templated-policies', 'replication']);
 
 /** `rest` is the path after /v1/acl/. */
 export function isAclAuthPath(rest: string): boolean {
@@ -54,6 +56,10 @@ export async function handleAclAuth(call: ApiCall): Promise<void> {
     case 'logout':
       if (arg !== undefined) break;
       return call.allow('POST') ? logout(call) : undefined;
+    case 'oidc':
+      if (arg === 'auth-url') return call.allow('POST') ? oidcAuthUrl(call) : undefined;
+      if (arg === 'callback') return call.allow('POST') ? oidcCallback(call) : undefined;
+      break;
     case 'templated-policies':
       if (arg !== undefined) break;
       return call.allow('GET') ? templatedPolicyList(call) : undefined;

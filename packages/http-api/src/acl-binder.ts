@@ -30,15 +30,18 @@ export interface Bindings {
 
 const str: GoType = { kind: 'string' };
 /** What go-bexpr sees of each method type's identity (ssoauth fieldDetails, kubeauth k8sFieldDetails). */
+/** The jwt and oidc types' (both ssoauth's). */
+const SSO_FIELDS: GoType = {
+  kind: 'struct',
+  name: 'fieldDetails',
+  fields: [
+    { name: 'value', type: { kind: 'map', key: str, elem: str } },
+    { name: 'list', type: { kind: 'map', key: str, elem: { kind: 'slice', elem: str } } },
+  ],
+};
 const SELECTABLE: Record<string, GoType> = {
-  jwt: {
-    kind: 'struct',
-    name: 'fieldDetails',
-    fields: [
-      { name: 'value', type: { kind: 'map', key: str, elem: str } },
-      { name: 'list', type: { kind: 'map', key: str, elem: { kind: 'slice', elem: str } } },
-    ],
-  },
+  jwt: SSO_FIELDS,
+  oidc: SSO_FIELDS,
   kubernetes: {
     kind: 'struct',
     name: 'k8sFieldDetails',

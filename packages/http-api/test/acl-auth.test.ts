@@ -11,26 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestCa, type TestCa } from '@conclave/test-support/test-tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { apiCall, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 let root = '';
 
-async function req(method: string, path: string, token: string | undefined, body?: unknown) {
-  const res = await fetch(`${h.base}${path}`, {
-    method,
-    headers: token !== undefined ? { 'X-Consul-Token': token } : {},
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json, headers: res.headers };
-}
+const req = (method: string, path: string, token: string | undefined, body?: unknown) => apiCall(h.base, method, path, token, body);
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -59,7 +45,7 @@ describe('/v1/acl/auth-method', () => {
   it('refuses bad configurations with Consul\'s texts', async () => {
     const noType = await req('PUT', '/v1/acl/auth-method', root, { Name: 'x', Type: 'ldap' });
     expect(noType.status).toBe(400);
-    expect(noType.text).toBe('Invalid Auth Method: Type should be one of: [jwt kubernetes]');
+    expect(noType.text).toBe('Invalid Auth Method: Type should be one of: [jwt kubernetes oidc]');
     const noKeys = await req('PUT', '/v1/acl/auth-method', root, { Name: 'x', Type: 'jwt', Config: {} });
     expect(noKeys.text).toBe(`Invalid Auth Method: exactly one of 'JWTValidationPubKeys', 'JWKSURL', or 'OIDCDiscoveryURL' must be set for type "jwt"`);
     const badKey = await req('PUT', '/v1/acl/auth-method', root, { Name: 'x', Type: 'jwt', Config: { JWTValidationPubKeys: ['nope'] } });
@@ -387,17 +373,7 @@ describe('the jwt auth method with JWKSURL and OIDCDiscoveryURL against a local 
     const data = `${b64(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid }))}.${b64(JSON.stringify({ sub: 'alice', aud: 'conclave', iat: t, exp: t + 300, ...over }))}`;
     return `${data}.${b64(sign('sha256', Buffer.from(data), key))}`;
   };
-  async function call(method: string, path: string, token: string | undefined, body?: unknown) {
-    const res = await fetch(`${hj.base}${path}`, { method, headers: token ? { 'X-Consul-Token': token } : {}, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, text, json };
-  }
+  const call = (method: string, path: string, token: string | undefined, body?: unknown) => apiCall(hj.base, method, path, token, body);
   const login = (method: string, bearer: string) => call('POST', '/v1/acl/login', undefined, { AuthMethod: method, BearerToken: bearer });
 
   beforeAll(async () => {

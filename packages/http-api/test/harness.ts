@@ -129,6 +129,20 @@ export function applyingLog(state: StateMachine, onBarrier: () => void = () => {
   return log;
 }
 
+/** One request to a harness (or any base URL) with an X-Consul-Token unless `token` is undefined, and a JSON body:
+ * the status, the body as text and as JSON when it parses, and the headers. */
+export async function apiCall(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; text: string; json: any; headers: Headers }> {
+  const res = await fetch(`${base}${path}`, { method, headers: token !== undefined ? { 'X-Consul-Token': token } : {}, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, text, json, headers: res.headers };
+}
+
 export interface Harness {
   api: HttpApi;
   state: StateMachine;

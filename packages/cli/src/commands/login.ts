@@ -1,10 +1,12 @@
 // `conclave login`: exchanges a bearer token from a third party (a JWT, a Kubernetes service account token)
-// for a Consul token through an auth method, and writes its SecretID to -token-sink-file (Consul's texts).
+// for a Consul token through an auth method, or with -type=oidc logs in through the OIDC provider in a browser
+// (login-oidc.ts), and writes its SecretID to -token-sink-file (Consul's texts).
 import { readFileSync } from 'node:fs';
-import { clientFromFlags } from '@conclave/client';
+import { clientFromFlags, type ConsulClient } from '@conclave/client';
 import { writeFileDurable } from '@conclave/toolkit';
 import { CLIENT_FLAGS, parseKeyValueFlags, runCommand, type CommandContext } from '../command.js';
 import type { CliIo } from '../cli-io.js';
+import { DEFAULT_OIDC_CALLBACK_LISTEN_ADDR, oidcLogin } from './login-oidc.js';
 
 const str = (ctx: CommandContext, k: string): string | undefined => (typeof ctx.flags[k] === 'string' && ctx.flags[k] !== '' ? (ctx.flags[k] as string) : undefined);
 
@@ -23,6 +25,10 @@ export function login(argv: string[], io: CliIo): Promise<number> {
       'bearer-token-file': { kind: 'string', usage: 'Path to a file containing a secret bearer token to use with this auth method.' },
       'token-sink-file': { kind: 'string', usage: "The most recent token's SecretID is kept up to date in this file." },
       meta: { kind: 'list', usage: 'Metadata to set on the token, formatted as key=value. This flag may be specified multiple times to set multiple meta fields.' },
+      'oidc-callback-listen-addr': {
+        kind: 'string',
+        usage: `The address to bind a webserver on to handle the browser callback from the OIDC workflow (default ${DEFAULT_OIDC_CALLBACK_LISTEN_ADDR}).`,
+      },
     },
     async run(ctx) {
       if (ctx.args.length > 0) {
@@ -40,6 +46,7 @@ export function login(argv: string[], io: CliIo): Promise<number> {
         ctx.err("Missing required '-token-sink-file' flag");
         return 1;
       }
+      if (str(ctx, 'type') === 'oidc') return loginOidc(ctx, method, sink);
       if (!file) {
         ctx.err("Missing required '-bearer-token-file' flag");
         return 1;
@@ -55,25 +62,37 @@ export function login(argv: string[], io: CliIo): Promise<number> {
         ctx.err(`No bearer token found in ${file}`);
         return 1;
       }
-      const meta = parseKeyValueFlags(ctx.flags.meta, 'meta');
-      // A login carries no token of its own (as Consul's command clears it): the bearer token is the credential.
-      const client = clientFromFlags({ ...ctx.flags, token: '', 'token-file': '' }, { ...ctx.io.env, CONSUL_HTTP_TOKEN: '', CONSUL_HTTP_TOKEN_FILE: '' });
-      let token: { SecretID: string };
-      try {
-        token = (await client.write('POST', 'acl/login', undefined, { AuthMethod: method, BearerToken: bearer, Meta: meta })) as { SecretID: string };
-      } catch (err) {
-        ctx.err(`Error logging in: ${(err as Error).message}`);
-        return 1;
-      } finally {
-        client.close();
-      }
-      try {
-        await writeFileDurable(sink, token.SecretID, { mode: 0o600 });
-      } catch (err) {
-        ctx.err(`Error writing token to file sink: ${(err as Error).message}`);
-        return 1;
-      }
-      return 0;
+      return logIn(ctx, sink, async (client, meta) =>
+        (await client.write('POST', 'acl/login', undefined, { AuthMethod: method, BearerToken: bearer, Meta: meta })) as { SecretID: string },
+      );
     },
   });
+}
+
+function loginOidc(ctx: CommandContext, method: string, sink: string): Promise<number> {
+  const listenAddr = str(ctx, 'oidc-callback-listen-addr') ?? DEFAULT_OIDC_CALLBACK_LISTEN_ADDR;
+  return logIn(ctx, sink, (client, meta) => oidcLogin(client, { method, listenAddr, meta, io: ctx.io, out: (t) => ctx.out(t) }));
+}
+
+/** Runs a login with a client that carries no token of its own (as Consul's command clears it: the bearer token,
+ * or the provider's code, is the credential), then writes the token's SecretID to the sink. */
+async function logIn(ctx: CommandContext, sink: string, exchange: (client: ConsulClient, meta: Record<string, string>) => Promise<{ SecretID: string }>): Promise<number> {
+  const meta = parseKeyValueFlags(ctx.flags.meta, 'meta');
+  const client = clientFromFlags({ ...ctx.flags, token: '', 'token-file': '' }, { ...ctx.io.env, CONSUL_HTTP_TOKEN: '', CONSUL_HTTP_TOKEN_FILE: '' });
+  let token: { SecretID: string };
+  try {
+    token = await exchange(client, meta);
+  } catch (err) {
+    ctx.err(`Error logging in: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    client.close();
+  }
+  try {
+    await writeFileDurable(sink, token.SecretID, { mode: 0o600 });
+  } catch (err) {
+    ctx.err(`Error writing token to file sink: ${(err as Error).message}`);
+    return 1;
+  }
+  return 0;
 }

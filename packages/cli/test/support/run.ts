@@ -50,9 +50,9 @@ export interface TestAgent {
   stop(): Promise<void>;
 }
 
-export async function startAgent(nodeName = 'cli-test', logger: RootLogger = createLogger('error', 'agent', () => undefined)): Promise<TestAgent> {
+export async function startAgent(nodeName = 'cli-test', logger: RootLogger = createLogger('error', 'agent', () => undefined), extraArgs: string[] = []): Promise<TestAgent> {
   const ports = ['-http-port', '-dns-port', '-serf-lan-port', '-serf-wan-port', '-server-port'];
-  const args = ['-dev', '-node', nodeName];
+  const args = ['-dev', '-node', nodeName, ...extraArgs];
   for (const flag of ports) args.push(flag, String(await freePort()));
   const { config } = buildAgentConfig(args);
   const agent = await Agent.start(config, logger);
