@@ -165,6 +165,20 @@ describe('WAN federation', () => {
     expect(Buffer.from(woke.json<Array<{ Value: string }>>()[0]!.Value, 'base64').toString()).toBe('y');
   });
 
+  it('saves and restores dc2’s snapshot from dc1’s client agent, streamed through both servers', async () => {
+    expect((await http(agents.s2!, '/v1/kv/snap/marker', { method: 'PUT', body: 'kept' })).text).toBe('true');
+    const saved = await fetch(`http://${agents.c1!.httpAddr}/v1/snapshot?dc=dc2`);
+    expect(saved.status).toBe(200);
+    const archive = Buffer.from(await saved.arrayBuffer());
+    expect(archive.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect((await http(agents.s2!, '/v1/kv/snap/marker', { method: 'DELETE' })).text).toBe('true');
+    const restored = await fetch(`http://${agents.c1!.httpAddr}/v1/snapshot?dc=dc2`, { method: 'PUT', body: archive });
+    expect([restored.status, await restored.text()]).toEqual([200, '']);
+    expect((await http(agents.c2!, '/v1/kv/snap/marker?raw')).text).toBe('kept');
+    // dc1 was not touched.
+    expect((await http(agents.s1!, '/v1/kv/snap/marker')).status).toBe(404);
+  });
+
   it('answers a datacenter nobody knows with Consul’s error', async () => {
     for (const agent of [agents.c1!, agents.s1!]) {
       const r = await http(agent, '/v1/catalog/nodes?dc=nowhere');

@@ -200,6 +200,10 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       return;
     }
     if (dcFwd && handler !== handleAgent && qi >= 0 && otherDatacenter(url.slice(qi + 1), backend.datacenter)) {
+      if (handler === handleSnapshot && dcFwd.forwardStream) {
+        forwardStreamed(dcFwd.forwardStream.bind(dcFwd), req, res, done, forwardedHeaders(req, url, backend.acl?.defaultToken?.(), backend.nodeName), onError);
+        return;
+      }
       forward(dcFwd, req, res, backend.limits?.bodyIdleMs ?? BODY_IDLE_MS, done, resolveNearAgent(url, backend.nodeName), backend.acl?.defaultToken?.(), backend.nodeName);
       return;
     }

@@ -3,6 +3,8 @@
 // caller's token headers travel with the request (http-api carries them). A server that cannot be reached is
 // skipped for the next; with none known, or none reachable, the answer is Consul's `No path to datacenter`
 // at once: a datacenter that is down must not hold requests.
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { ForwardedReply, ForwardedRequest, RequestForwarder } from '@conclave/http-api';
 import { RefusedError, type Logger } from '@conclave/toolkit';
 import { RpcError, type RpcClient } from './rpc.js';
@@ -27,6 +29,23 @@ export class WanForwarder implements RequestForwarder {
     const dc = datacenterParam(request.url);
     if (dc === undefined) return Promise.reject(new RefusedError(NO_PATH_TO_DATACENTER));
     return this.send(dc, request);
+  }
+
+  /** A snapshot for another datacenter, streamed both ways to one of its servers' ports (stream-dial.ts). A
+   * server that refused the connection is skipped; one that got any of a restore's body is not asked again. */
+  async forwardStream(request: Omit<ForwardedRequest, 'body'>, body: Readable): Promise<IncomingMessage> {
+    const dc = datacenterParam(request.url);
+    if (dc === undefined) throw new RefusedError(NO_PATH_TO_DATACENTER);
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+    for (const target of this.serversOf(dc)) {
+      try {
+        return await this.rpc.stream(target, request, hasBody ? body : undefined);
+      } catch (err) {
+        if (!(err instanceof RpcError && err.transport) || (err.sent && hasBody)) throw err;
+        this.logger.debug('Server of another datacenter unreachable, trying the next one', { datacenter: dc, server: target, error: err });
+      }
+    }
+    throw new RefusedError(NO_PATH_TO_DATACENTER);
   }
 
   async send(dc: string, call: ForwardedRequest): Promise<ForwardedReply> {
