@@ -1,8 +1,7 @@
 // Reading an auth method's Config as Consul's mapstructure decode does (its texts, `error decoding config: …`),
 // shared by the jwt and oidc types.
-import { decodeDuration, isPlainObject, typeName } from '@conclave/toolkit';
+import { decodeDuration, isPlainObject, parseCaBundle, typeName } from '@conclave/toolkit';
 import { AuthMethodError } from './auth-method.js';
-import { parseCaBundle } from './bounded-get.js';
 
 /** Whether a field holds anything other than its zero value. */
 export function present(v: unknown): boolean {
