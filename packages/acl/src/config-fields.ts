@@ -57,3 +57,9 @@ export function checkCa(pem: string, field: string): void {
 export function checkSupportedAlgs(algs: string[]): void {
   for (const alg of algs) if (!/^(RS|ES|PS)(256|384|512)$/.test(alg)) throw new AuthMethodError(`Invalid supported algorithm: ${alg}`);
 }
+
+export function int(v: unknown, field: string): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new AuthMethodError(`error decoding config: '${field}' expected type 'int', got ${typeName(v)}`);
+  return v;
+}

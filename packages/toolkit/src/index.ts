@@ -49,3 +49,18 @@ export { TarError, readTar, writeTar, tarHeader, tarPadding, tarEnd, parseTarHea
 export { CoarseTimers } from './coarse-timers.js';
 export { boundedGet, boundedPost, parseCaBundle, type BoundedGetOptions, type BoundedPostOptions, type GetResponse } from './bounded-get.js';
 export { amzDate, parseSigV4Authorization, signV4, sigV4Parts, type AwsCredentials, type SigV4Authorization, type SigV4Parts, type SigV4Request, type SigV4Scope } from './sigv4.js';
+export {
+  GET_CALLER_IDENTITY_BODY,
+  GET_ENTITY_BODY_HEADER,
+  GET_ENTITY_HEADERS_HEADER,
+  GET_ENTITY_METHOD_HEADER,
+  GET_ENTITY_URL_HEADER,
+  IAM_GLOBAL_URL,
+  IAM_SERVER_ID_HEADER,
+  awsIamBearerToken,
+  awsIamTokenJson,
+  canonicalHeaderKey,
+  signedAwsPost,
+  type AwsIamLoginInput,
+  type SignedAwsRequest,
+} from './aws-iam-login.js';
