@@ -19,14 +19,18 @@ import {
   GET_ENTITY_URL_HEADER,
   IAM_SERVER_ID_HEADER,
   boundedPost,
+  canonicalArn,
   canonicalHeaderKey,
   exponentialBackoff,
   isPlainObject,
+  parseArn,
+  parseCallerIdentityResponse,
+  parseIamEntityResponse,
   sleep,
   type GetResponse,
+  type IamEntity,
 } from '@conclave/toolkit';
 import { AuthMethodError, type AuthIdentity, type AuthValidator } from './auth-method.js';
-import { canonicalArn, parseArn, parseCallerIdentityResponse, parseIamEntityResponse, type IamEntity } from './aws-iam-responses.js';
 import { bool, int, str, strings } from './config-fields.js';
 
 export interface AwsIamConfig {

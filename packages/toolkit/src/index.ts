@@ -64,3 +64,4 @@ export {
   type AwsIamLoginInput,
   type SignedAwsRequest,
 } from './aws-iam-login.js';
+export { XmlError, canonicalArn, parseArn, parseCallerIdentityResponse, parseIamEntityResponse, parseXml, type CallerIdentity, type IamEntity, type ParsedArn, type XmlElement } from './aws-responses.js';

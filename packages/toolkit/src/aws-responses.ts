@@ -1,4 +1,4 @@
-// What the aws-iam auth method reads from AWS (Consul's internal/iamauth/responses): the XML answers of
+// What the aws-iam auth method's server and `conclave login` read from AWS (Consul's internal/iamauth/responses): the XML answers of
 // sts:GetCallerIdentity, iam:GetRole and iam:GetUser, and IAM principal ARNs. A small XML reader suffices: these
 // documents are elements and text, and only named fields are taken from them, as Go's encoding/xml does into
 // Consul's structs (a missing field is empty; a repeated one, its last).
