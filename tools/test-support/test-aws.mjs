@@ -2,9 +2,14 @@
 // certificate, test-tls.mjs) that checks each request's SigV4 signature (toolkit's sigv4) against known test
 // credentials, as AWS does, then answers sts:GetCallerIdentity, iam:GetRole and iam:GetUser in AWS's XML for the
 // caller the credentials belong to: an IAM user, or a role assumed with a session token. A bad signature, an
-// unknown key or a missing session token is AWS's 403 ErrorResponse.
+// unknown key or a missing session token is AWS's 403 ErrorResponse. The CA is also written to `caFile`, for
+// AWS_CA_BUNDLE (what the server's and the login command's requests trust); close() removes it.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeTestCa } from './test-tls.mjs';
 import { parseSigV4Authorization, sigV4Parts } from '@conclave/toolkit';
 
 const ACCOUNT = '123456789012';
@@ -28,6 +33,9 @@ export const AWS_TEST_IDENTITIES = {
   },
 };
 
+/** The SigV4 credentials of a test identity. */
+export const awsCredentials = (who) => ({ accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey, sessionToken: who.sessionToken });
+
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function entityXml(action, e) {
@@ -40,11 +48,12 @@ function entityXml(action, e) {
   );
 }
 
-/**
- * @param {{ cert: string, key: string }} tls
- */
-export async function startFakeAws(tls) {
-  const fake = { base: '', requests: [], failNext: 0, close: undefined };
+/** Starts the fake on 127.0.0.1 with a fresh test CA. */
+export async function startFakeAws() {
+  const tls = makeTestCa('conclave fake AWS CA');
+  const dir = mkdtempSync(join(tmpdir(), 'conclave-fake-aws-'));
+  const fake = { base: '', caFile: join(dir, 'ca.pem'), requests: [], failNext: 0, close: undefined };
+  writeFileSync(fake.caFile, tls.ca);
   const xml = (res, status, body) => {
     res.writeHead(status, { 'Content-Type': 'text/xml' });
     res.end(body);
@@ -99,6 +108,7 @@ export async function startFakeAws(tls) {
   fake.close = async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
   };
   return fake;
 }

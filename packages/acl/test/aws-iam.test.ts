@@ -2,11 +2,7 @@
 // checked with known test credentials): Config checks with Consul's texts, bearer tokens built as Consul's client
 // builds them (toolkit's awsIamBearerToken), logins as a user and as an assumed role with and without the IAM
 // entity's details, and each refusal of iamauth.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AWS_TEST_IDENTITIES, startFakeAws, type AwsTestIdentity, type FakeAws } from '@conclave/test-support/test-aws';
-import { makeTestCa } from '@conclave/test-support/test-tls';
+import { AWS_TEST_IDENTITIES, awsCredentials as creds, startFakeAws, type AwsTestIdentity, type FakeAws } from '@conclave/test-support/test-aws';
 import { GET_CALLER_IDENTITY_BODY, awsIamBearerToken, awsIamTokenJson, signedAwsPost } from '@conclave/toolkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthMethodError, newAuthValidator } from '../src/index.js';
@@ -14,22 +10,16 @@ import { AuthMethodError, newAuthValidator } from '../src/index.js';
 const { user, role } = AWS_TEST_IDENTITIES;
 const ACCOUNT = '123456789012';
 let fake: FakeAws;
-let dir = '';
 
 beforeAll(async () => {
-  const pki = makeTestCa();
-  dir = mkdtempSync(join(tmpdir(), 'conclave-aws-iam-'));
-  writeFileSync(join(dir, 'ca.pem'), pki.ca);
-  process.env.AWS_CA_BUNDLE = join(dir, 'ca.pem');
-  fake = await startFakeAws(pki);
+  fake = await startFakeAws();
+  process.env.AWS_CA_BUNDLE = fake.caFile;
 });
 afterAll(async () => {
   delete process.env.AWS_CA_BUNDLE;
   await fake.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-const creds = (who: AwsTestIdentity) => ({ accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey, sessionToken: who.sessionToken });
 const token = (who: AwsTestIdentity, over: { stsUrl?: string; serverId?: string; entity?: boolean; secret?: string } = {}) =>
   awsIamBearerToken({
     credentials: { ...creds(who), ...(over.secret ? { secretAccessKey: over.secret } : {}) },

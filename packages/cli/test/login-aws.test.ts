@@ -2,11 +2,10 @@
 // STSEndpoint and IAMEndpoint are a fake STS and IAM (test-support's test-aws.mjs: HTTPS with a test CA, SigV4
 // checked with known test credentials). The command signs with credentials from its flags or the standard AWS
 // environment variables; AWS_CA_BUNDLE names the test CA to the command and to the agent (this process).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AWS_TEST_IDENTITIES, startFakeAws, type FakeAws } from '@conclave/test-support/test-aws';
-import { makeTestCa } from '@conclave/test-support/test-tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startAgent, type TestAgent } from './support/run.js';
 
@@ -16,23 +15,16 @@ let agent: TestAgent;
 let fake: FakeAws;
 let dir = '';
 let root = '';
-let caFile = '';
 
-async function api(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`http://${agent.httpAddr}${path}`, { method, headers: { 'X-Consul-Token': token }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
-}
+const api = (method: string, path: string, token: string, body?: unknown) => agent.api(method, path, token, body);
 
 const login = (args: string[], env: Record<string, string> = {}) =>
-  run(['login', '-method=aws', ...args], { env: { CONSUL_HTTP_ADDR: agent.httpAddr, CONSUL_HTTP_TOKEN: 'stale', AWS_CA_BUNDLE: caFile, ...env } });
+  run(['login', '-method=aws', ...args], { env: { CONSUL_HTTP_ADDR: agent.httpAddr, CONSUL_HTTP_TOKEN: 'stale', AWS_CA_BUNDLE: fake.caFile, ...env } });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'conclave-login-aws-'));
-  const pki = makeTestCa();
-  caFile = join(dir, 'ca.pem');
-  writeFileSync(caFile, pki.ca);
-  process.env.AWS_CA_BUNDLE = caFile;
-  fake = await startFakeAws(pki);
+  fake = await startFakeAws();
+  process.env.AWS_CA_BUNDLE = fake.caFile;
   agent = await startAgent('aws-cli', undefined, ['-hcl', 'acl { enabled = true\ndefault_policy = "deny" }']);
   root = (await api('PUT', '/v1/acl/bootstrap', '')).json.SecretID;
   const method = await api('PUT', '/v1/acl/auth-method', root, {

@@ -2,11 +2,7 @@
 // for a bad Config), binding rules selecting on its identity (entity_tags.<tag>, entity_path) and interpolating
 // ${entity_name}, and /v1/acl/login with bearer tokens built as Consul's client builds them, checked by a fake STS
 // and IAM (test-support's test-aws.mjs, HTTPS with a test CA trusted through AWS_CA_BUNDLE), and its refusals.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AWS_TEST_IDENTITIES, startFakeAws, type AwsTestIdentity, type FakeAws } from '@conclave/test-support/test-aws';
-import { makeTestCa } from '@conclave/test-support/test-tls';
+import { AWS_TEST_IDENTITIES, awsCredentials as creds, startFakeAws, type AwsTestIdentity, type FakeAws } from '@conclave/test-support/test-aws';
 import { GET_CALLER_IDENTITY_BODY, awsIamBearerToken, awsIamTokenJson, signedAwsPost } from '@conclave/toolkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCall, startHarness, type Harness } from './harness.js';
@@ -16,10 +12,8 @@ const ACCOUNT = '123456789012';
 let h: Harness;
 let fake: FakeAws;
 let root = '';
-let dir = '';
 
 const req = (method: string, path: string, token: string | undefined, body?: unknown) => apiCall(h.base, method, path, token, body);
-const creds = (who: AwsTestIdentity) => ({ accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey, sessionToken: who.sessionToken });
 const token = (who: AwsTestIdentity, over: { serverId?: string; secret?: string; stsUrl?: string } = {}) =>
   awsIamBearerToken({
     credentials: { ...creds(who), ...(over.secret ? { secretAccessKey: over.secret } : {}) },
@@ -31,11 +25,8 @@ const token = (who: AwsTestIdentity, over: { serverId?: string; secret?: string;
 const login = (bearer: string) => req('POST', '/v1/acl/login', undefined, { AuthMethod: 'aws', BearerToken: bearer });
 
 beforeAll(async () => {
-  const pki = makeTestCa();
-  dir = mkdtempSync(join(tmpdir(), 'conclave-aws-iam-http-'));
-  writeFileSync(join(dir, 'ca.pem'), pki.ca);
-  process.env.AWS_CA_BUNDLE = join(dir, 'ca.pem');
-  fake = await startFakeAws(pki);
+  fake = await startFakeAws();
+  process.env.AWS_CA_BUNDLE = fake.caFile;
   h = await startHarness({ acl: { defaultPolicy: 'deny' } });
   root = (await req('PUT', '/v1/acl/bootstrap', undefined)).json.SecretID;
 });
@@ -43,7 +34,6 @@ afterAll(async () => {
   await h.close();
   await fake.close();
   delete process.env.AWS_CA_BUNDLE;
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the aws-iam auth method over HTTP', () => {
