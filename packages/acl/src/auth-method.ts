@@ -22,5 +22,5 @@ export class AuthMethodError extends Error {
   override name = 'AuthMethodError';
 }
 
-export const AUTH_METHOD_TYPES = ['jwt', 'kubernetes', 'oidc'] as const;
+export const AUTH_METHOD_TYPES = ['aws-iam', 'jwt', 'kubernetes', 'oidc'] as const;
 export type AuthMethodType = (typeof AUTH_METHOD_TYPES)[number];

@@ -1,8 +1,7 @@
 // Reading an auth method's Config as Consul's mapstructure decode does (its texts, `error decoding config: …`),
 // shared by the jwt and oidc types.
-import { decodeDuration, isPlainObject, typeName } from '@conclave/toolkit';
+import { decodeDuration, isPlainObject, parseCaBundle, typeName } from '@conclave/toolkit';
 import { AuthMethodError } from './auth-method.js';
-import { parseCaBundle } from './bounded-get.js';
 
 /** Whether a field holds anything other than its zero value. */
 export function present(v: unknown): boolean {
@@ -57,4 +56,10 @@ export function checkCa(pem: string, field: string): void {
 /** go-oidc's algorithm names JWTSupportedAlgs may list (`Invalid supported algorithm: …`). */
 export function checkSupportedAlgs(algs: string[]): void {
   for (const alg of algs) if (!/^(RS|ES|PS)(256|384|512)$/.test(alg)) throw new AuthMethodError(`Invalid supported algorithm: ${alg}`);
+}
+
+export function int(v: unknown, field: string): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new AuthMethodError(`error decoding config: '${field}' expected type 'int', got ${typeName(v)}`);
+  return v;
 }

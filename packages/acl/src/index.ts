@@ -20,6 +20,7 @@ export { BindNameError, VALID_IDENTITY_NAME, VALID_ROLE_NAME, computeBindName, i
 export { JwtValidator, parseJwtConfig, type JwtConfig } from './jwt-validator.js';
 export { OidcValidator, parseOidcConfig, validRedirect, type OidcConfig, type OidcLogin } from './oidc-validator.js';
 export { MAX_OIDC_STATES, MAX_OIDC_STATES_BYTES, MAX_OIDC_STATE_BYTES, OIDC_STATE_TTL_MS, OidcStateStore } from './oidc-state.js';
+export { AwsIamValidator, parseAwsIamConfig, type AwsIamConfig } from './aws-iam-validator.js';
 export { KubernetesValidator, parseKubernetesConfig, type KubernetesConfig } from './kubernetes-validator.js';
 export {
   TEMPLATED_POLICIES,

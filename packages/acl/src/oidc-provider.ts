@@ -4,8 +4,7 @@
 // use when JWTSupportedAlgs names none; the oidc auth method also uses its `authorization_endpoint`,
 // `token_endpoint` and `userinfo_endpoint`. A discovered provider is kept for the validator's life, as Consul keeps
 // its provider; a failed discovery is retried at most once per MIN_REFETCH_MS, its error returned meanwhile.
-import { isPlainObject } from '@conclave/toolkit';
-import { boundedGet } from './bounded-get.js';
+import { boundedGet, isPlainObject } from '@conclave/toolkit';
 import { FETCH_TIMEOUT_MS, MIN_REFETCH_MS, RemoteKeySet, snippet } from './remote-key-set.js';
 
 /** Discovery documents are small; a larger one is refused. */

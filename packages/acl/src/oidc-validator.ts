@@ -7,9 +7,8 @@
 // with the client id as audience (id-token.ts, the provider's JWKS through remote-key-set.ts), then BoundAudiences
 // (not strictly), the nonce, merges the userinfo endpoint's claims when it answers, and maps the claims
 // (claim-mappings.ts). Discovery, keys and every fetch are the jwt method's (oidc-provider.ts, bounded-get.ts).
-import { isPlainObject } from '@conclave/toolkit';
+import { boundedGet, boundedPost, isPlainObject } from '@conclave/toolkit';
 import { AuthMethodError, type AuthIdentity, type AuthValidator } from './auth-method.js';
-import { boundedGet, boundedPost } from './bounded-get.js';
 import { blankClaimsIdentity, checkClaimMappings, identityFromClaims } from './claim-mappings.js';
 import { bool, checkCa, checkSupportedAlgs, duration, present, str, stringMap, strings } from './config-fields.js';
 import { IdTokenError, verifyIdToken } from './id-token.js';

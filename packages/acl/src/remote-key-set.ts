@@ -6,8 +6,7 @@
 // the URL one request per interval, and concurrent logins share the fetch in flight. A failed fetch keeps the keys
 // already cached and is remembered: until the interval passes, logins that need a fetch get its error at once.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { isPlainObject } from '@conclave/toolkit';
-import { boundedGet } from './bounded-get.js';
+import { boundedGet, isPlainObject } from '@conclave/toolkit';
 import { verifiesWith } from './jwt-signature.js';
 
 /** One key of the set that can verify signatures. */

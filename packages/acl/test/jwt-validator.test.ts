@@ -100,7 +100,7 @@ describe('auth method configurations', () => {
       }
       return 'accepted';
     };
-    expect(refused('ldap', {})).toBe('Type should be one of: [jwt kubernetes oidc]');
+    expect(refused('ldap', {})).toBe('Type should be one of: [aws-iam jwt kubernetes oidc]');
     expect(refused('jwt', { OIDCClientID: 'x' })).toBe(`'OIDCClientID' must not be set for type "jwt"`);
     expect(refused('jwt', { JWTValidationPubKeys: ['x'], ClaimMappings: { a: 'k', b: 'k' } })).toMatch(/^error parsing public key JWTValidationPubKeys\[0\]/);
     const key = spki(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { makeTestCa, type TestCa } from '@conclave/test-support/test-tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthMethodError, JwtValidator, newAuthValidator } from '../src/index.js';
-import { boundedGet } from '../src/bounded-get.js';
+import { boundedGet } from '@conclave/toolkit';
 
 const b64 = (v: string | Buffer) => Buffer.from(v).toString('base64url');
 

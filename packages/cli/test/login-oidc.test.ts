@@ -20,10 +20,7 @@ let idp: TestOidcProvider;
 let dir = '';
 let root = '';
 
-async function api(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`http://${agent.httpAddr}${path}`, { method, headers: { 'X-Consul-Token': token }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
-}
+const api = (method: string, path: string, token: string, body?: unknown) => agent.api(method, path, token, body);
 
 /** Runs the command in-process; `printed` resolves with stdout once it holds the auth URL. */
 function startLogin(argv: string[]) {

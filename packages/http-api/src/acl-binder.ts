@@ -29,7 +29,8 @@ export interface Bindings {
 }
 
 const str: GoType = { kind: 'string' };
-/** What go-bexpr sees of each method type's identity (ssoauth fieldDetails, kubeauth k8sFieldDetails). */
+/** What go-bexpr sees of each method type's identity (ssoauth fieldDetails, kubeauth k8sFieldDetails, awsauth
+ * awsSelectableFields). */
 /** The jwt and oidc types' (both ssoauth's). */
 const SSO_FIELDS: GoType = {
   kind: 'struct',
@@ -40,6 +41,17 @@ const SSO_FIELDS: GoType = {
   ],
 };
 const SELECTABLE: Record<string, GoType> = {
+  'aws-iam': {
+    kind: 'struct',
+    name: 'awsSelectableFields',
+    fields: [
+      { name: 'entity_name', type: str },
+      { name: 'entity_id', type: str },
+      { name: 'account_id', type: str },
+      { name: 'entity_path', type: str },
+      { name: 'entity_tags', type: { kind: 'map', key: str, elem: str } },
+    ],
+  },
   jwt: SSO_FIELDS,
   oidc: SSO_FIELDS,
   kubernetes: {

@@ -45,7 +45,7 @@ describe('/v1/acl/auth-method', () => {
   it('refuses bad configurations with Consul\'s texts', async () => {
     const noType = await req('PUT', '/v1/acl/auth-method', root, { Name: 'x', Type: 'ldap' });
     expect(noType.status).toBe(400);
-    expect(noType.text).toBe('Invalid Auth Method: Type should be one of: [jwt kubernetes oidc]');
+    expect(noType.text).toBe('Invalid Auth Method: Type should be one of: [aws-iam jwt kubernetes oidc]');
     const noKeys = await req('PUT', '/v1/acl/auth-method', root, { Name: 'x', Type: 'jwt', Config: {} });
     expect(noKeys.text).toBe(`Invalid Auth Method: exactly one of 'JWTValidationPubKeys', 'JWKSURL', or 'OIDCDiscoveryURL' must be set for type "jwt"`);
     const badKey = await req('PUT', '/v1/acl/auth-method', root, { Name: 'x', Type: 'jwt', Config: { JWTValidationPubKeys: ['nope'] } });

@@ -47,3 +47,21 @@ export { UINT64_MAX, Uint64Error, formatUint64, parseUint64, toUint64, uint64Err
 export { WatchHub, WatchSet, type WatchCallback } from './watch-hub.js';
 export { TarError, readTar, writeTar, tarHeader, tarPadding, tarEnd, parseTarHeader } from './tar.js';
 export { CoarseTimers } from './coarse-timers.js';
+export { boundedGet, boundedPost, parseCaBundle, type BoundedGetOptions, type BoundedPostOptions, type GetResponse } from './bounded-get.js';
+export { amzDate, parseSigV4Authorization, signV4, sigV4Parts, type AwsCredentials, type SigV4Authorization, type SigV4Parts, type SigV4Request, type SigV4Scope } from './sigv4.js';
+export {
+  GET_CALLER_IDENTITY_BODY,
+  GET_ENTITY_BODY_HEADER,
+  GET_ENTITY_HEADERS_HEADER,
+  GET_ENTITY_METHOD_HEADER,
+  GET_ENTITY_URL_HEADER,
+  IAM_GLOBAL_URL,
+  IAM_SERVER_ID_HEADER,
+  awsIamBearerToken,
+  awsIamTokenJson,
+  canonicalHeaderKey,
+  signedAwsPost,
+  type AwsIamLoginInput,
+  type SignedAwsRequest,
+} from './aws-iam-login.js';
+export { XmlError, canonicalArn, parseArn, parseCallerIdentityResponse, parseIamEntityResponse, parseXml, type CallerIdentity, type IamEntity, type ParsedArn, type XmlElement } from './aws-responses.js';

@@ -1,11 +1,13 @@
-// `conclave login`: exchanges a bearer token from a third party (a JWT, a Kubernetes service account token)
-// for a Consul token through an auth method, or with -type=oidc logs in through the OIDC provider in a browser
-// (login-oidc.ts), and writes its SecretID to -token-sink-file (Consul's texts).
+// `conclave login`: exchanges a bearer token from a third party (a JWT, a Kubernetes service account token, or
+// with -aws-auto-bearer-token a signed AWS request built here, login-aws.ts) for a Consul token through an auth
+// method, or with -type=oidc logs in through the OIDC provider in a browser (login-oidc.ts), and writes its
+// SecretID to -token-sink-file (Consul's texts).
 import { readFileSync } from 'node:fs';
 import { clientFromFlags, type ConsulClient } from '@conclave/client';
 import { writeFileDurable } from '@conclave/toolkit';
 import { CLIENT_FLAGS, parseKeyValueFlags, runCommand, type CommandContext } from '../command.js';
 import type { CliIo } from '../cli-io.js';
+import { AWS_LOGIN_FLAGS, awsAutoBearerToken, checkAwsFlags } from './login-aws.js';
 import { DEFAULT_OIDC_CALLBACK_LISTEN_ADDR, oidcLogin } from './login-oidc.js';
 
 const str = (ctx: CommandContext, k: string): string | undefined => (typeof ctx.flags[k] === 'string' && ctx.flags[k] !== '' ? (ctx.flags[k] as string) : undefined);
@@ -29,6 +31,7 @@ export function login(argv: string[], io: CliIo): Promise<number> {
         kind: 'string',
         usage: `The address to bind a webserver on to handle the browser callback from the OIDC workflow (default ${DEFAULT_OIDC_CALLBACK_LISTEN_ADDR}).`,
       },
+      ...AWS_LOGIN_FLAGS,
     },
     async run(ctx) {
       if (ctx.args.length > 0) {
@@ -47,20 +50,38 @@ export function login(argv: string[], io: CliIo): Promise<number> {
         return 1;
       }
       if (str(ctx, 'type') === 'oidc') return loginOidc(ctx, method, sink);
-      if (!file) {
-        ctx.err("Missing required '-bearer-token-file' flag");
+      const awsProblem = checkAwsFlags(ctx);
+      if (awsProblem) {
+        ctx.err(awsProblem);
         return 1;
       }
       let bearer: string;
-      try {
-        bearer = readFileSync(file, 'utf8').trim();
-      } catch (err) {
-        ctx.err((err as Error).message);
-        return 1;
-      }
-      if (!bearer) {
-        ctx.err(`No bearer token found in ${file}`);
-        return 1;
+      if (ctx.flags['aws-auto-bearer-token'] === true) {
+        if (file) {
+          ctx.err("Cannot use '-bearer-token-file' flag with '-aws-auto-bearer-token'");
+          return 1;
+        }
+        try {
+          bearer = await awsAutoBearerToken(ctx);
+        } catch (err) {
+          ctx.err(`Error with aws-iam auth method: ${(err as Error).message}`);
+          return 1;
+        }
+      } else {
+        if (!file) {
+          ctx.err("Missing required '-bearer-token-file' flag");
+          return 1;
+        }
+        try {
+          bearer = readFileSync(file, 'utf8').trim();
+        } catch (err) {
+          ctx.err((err as Error).message);
+          return 1;
+        }
+        if (!bearer) {
+          ctx.err(`No bearer token found in ${file}`);
+          return 1;
+        }
       }
       return logIn(ctx, sink, async (client, meta) =>
         (await client.write('POST', 'acl/login', undefined, { AuthMethod: method, BearerToken: bearer, Meta: meta })) as { SecretID: string },

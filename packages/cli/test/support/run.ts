@@ -47,6 +47,8 @@ export interface TestAgent {
   env: Record<string, string>;
   /** runCli against this agent. */
   run(argv: string[], stdin?: string | Buffer): Promise<CliResult>;
+  /** One HTTP API request with a token: its status and JSON body (undefined when not JSON). */
+  api(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: any }>;
   stop(): Promise<void>;
 }
 
@@ -64,5 +66,9 @@ export async function startAgent(nodeName = 'cli-test', logger: RootLogger = cre
     await new Promise((r) => setTimeout(r, 50));
   }
   const env = { CONSUL_HTTP_ADDR: httpAddr };
-  return { httpAddr, env, run: (argv, stdin) => run(argv, { env, stdin }), stop: () => agent.shutdown() };
+  const api = async (method: string, path: string, token: string, body?: unknown) => {
+    const res = await fetch(`http://${httpAddr}${path}`, { method, headers: { 'X-Consul-Token': token }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
+  };
+  return { httpAddr, env, run: (argv, stdin) => run(argv, { env, stdin }), api, stop: () => agent.shutdown() };
 }

@@ -1,12 +1,17 @@
-// One HTTP(S) GET for an auth method's remote documents (a JWKS, an OIDC discovery document), or one POST (an OIDC
-// token endpoint's code exchange), bounded so that a
+// One bounded HTTP(S) GET (an auth method's JWKS or OIDC discovery document), or one POST (an OIDC token endpoint's
+// code exchange, an AWS STS or IAM request of the aws-iam auth method and of `conclave login`), bounded so that a
 // slow, huge or hostile server costs a login an error and never the agent its memory or a stuck request: one
 // deadline over the whole exchange (redirects included), a cap on the body, at most MAX_REDIRECTS redirects, as Go's
 // http.Client follows them. `ca`, when given, is the only trust (a PEM bundle, as Go's RootCAs from
-// AppendCertsFromPEM); without it Node's bundled roots. Errors read as Go's client words them: `Get "<url>": …`.
+// AppendCertsFromPEM); without it Node's bundled roots. The server's certificate is checked against the URL's host,
+// also when a `Host` header names another (as Go's client: a signed AWS request keeps its Host). Errors read as
+// Go's client words them: `Get "<url>": …`.
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
-import { lazyNode, nodeHttp } from '@conclave/toolkit';
+import { lazyNode } from './lazy-node.js';
+import { nodeHttp } from './node-http.js';
 
 export interface BoundedGetOptions {
   /** PEM CA bundle trusted for https URLs; undefined: the default roots. */
@@ -14,8 +19,8 @@ export interface BoundedGetOptions {
   /** The whole exchange, redirects included. */
   timeoutMs: number;
   maxBytes: number;
-  /** Request headers besides `Accept: application/json`. */
-  headers?: Record<string, string>;
+  /** Request headers besides `Accept: application/json` (a list: the header repeated). */
+  headers?: Record<string, string | string[]>;
 }
 
 export interface BoundedPostOptions extends BoundedGetOptions {
@@ -97,9 +102,15 @@ function requestOnce(method: 'GET' | 'POST', url: string, opts: BoundedGetOption
     // agent: false, so no pooled socket outlives the exchange (and nothing keeps a closing server waiting).
     // Only the bundle's certificates reach TLS (other PEM blocks in it are no concern of OpenSSL's).
     const ca = opts.ca !== undefined ? parseCaBundle(opts.ca).map((c) => c.toString()) : undefined;
-    const headers: Record<string, string | number> = { Accept: 'application/json', ...opts.headers };
+    const headers: Record<string, string | string[] | number> = { Accept: 'application/json', ...opts.headers };
     if (opts.body !== undefined) headers['Content-Length'] = Buffer.byteLength(opts.body);
-    const options = { method, agent: false as const, headers, ...(ca ? { ca } : {}) };
+    // TLS names the URL's host (SNI, unless an IP address, and the certificate check) whatever the Host header says.
+    const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+    const tlsIdentity = {
+      ...(isIP(host) ? {} : { servername: host }),
+      checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(host, cert),
+    };
+    const options = { method, agent: false as const, headers, ...(ca ? { ca } : {}), ...(target.protocol === 'https:' ? tlsIdentity : {}) };
     const onResponse = (res: IncomingMessage) => {
       // First, so that no way out below (a redirect, a size refused) leaves a stream error unheard.
       res.on('error', (err) => finish(new Error(`${verb} ${quoted}: ${err.message}`)));
