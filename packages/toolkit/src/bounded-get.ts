@@ -8,7 +8,7 @@
 // Go's client words them: `Get "<url>": …`.
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import type { PeerCertificate } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import { lazyNode } from './lazy-node.js';
 import { nodeHttp } from './node-http.js';
@@ -108,7 +108,7 @@ function requestOnce(method: 'GET' | 'POST', url: string, opts: BoundedGetOption
     const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
     const tlsIdentity = {
       ...(isIP(host) ? {} : { servername: host }),
-      checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(host, cert),
+      checkServerIdentity: (_name: string, cert: PeerCertificate) => lazyNode.tls().checkServerIdentity(host, cert),
     };
     const options = { method, agent: false as const, headers, ...(ca ? { ca } : {}), ...(target.protocol === 'https:' ? tlsIdentity : {}) };
     const onResponse = (res: IncomingMessage) => {
