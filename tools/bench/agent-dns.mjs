@@ -44,6 +44,11 @@ function findDnsmasq() {
 }
 
 const children = [];
+// Whatever happens before the measuring loop's own cleanup (an agent that does not start, a refused setup
+// request), no server is left running.
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGTERM');
+});
 const bareSrc = `
 const dgram = require('node:dgram');
 const dnsPacket = require(${JSON.stringify(fileURLToPath(new URL('../../node_modules/dns-packet/index.js', import.meta.url)))});
