@@ -42,20 +42,12 @@ beforeAll(async () => {
   for (const n of names) specs[n] = await allocate(n, !n.endsWith('c'), root);
   const started = await Promise.all(names.map((n) => startClusterAgent(specs[n], argsFor(n, n === 'b1'))));
   names.forEach((n, i) => (agents[n] = started[i]!));
-  // Seen from every server: the keyring list below may be answered by any of dc1's, and counts the WAN members
-  // that server knows.
-  await waitFor('six servers in the WAN pool, seen from each of them', async () => {
+  // Seen from every server: the keyring list below may be answered by any of dc1's, counting the WAN members that
+  // server knows, and each datacenter's LAN list by whichever of its servers takes the forwarded request.
+  const alive = async (a: ClusterAgent, path: string) => (await json<Array<{ Status: number }>>(a, path)).filter((m) => m.Status === 1).length;
+  await waitFor('six servers in the WAN pool and four members in each LAN, seen from each server', async () => {
     for (const a of [agents.a1, agents.a2, agents.a3, agents.b1, agents.b2, agents.b3]) {
-      const wan = await json<Array<{ Status: number }>>(a, '/v1/agent/members?wan=1');
-      if (wan.filter((m) => m.Status === 1).length !== 6) return false;
-    }
-    return true;
-  }, { timeoutMs: 60_000, intervalMs: 250 });
-  // Likewise each datacenter's LAN list is answered by whichever of its servers takes the forwarded request.
-  await waitFor('four members in each LAN, seen from each server', async () => {
-    for (const a of [agents.a1, agents.a2, agents.a3, agents.b1, agents.b2, agents.b3]) {
-      const lan = await json<Array<{ Status: number }>>(a, '/v1/agent/members');
-      if (lan.filter((m) => m.Status === 1).length !== 4) return false;
+      if ((await alive(a, '/v1/agent/members?wan=1')) !== 6 || (await alive(a, '/v1/agent/members')) !== 4) return false;
     }
     return true;
   }, { timeoutMs: 60_000, intervalMs: 250 });

@@ -6,6 +6,7 @@
 // its provider; a failed discovery is retried at most once per MIN_REFETCH_MS, its error returned meanwhile.
 import { boundedGet, isPlainObject } from '@conclave/toolkit';
 import { FETCH_TIMEOUT_MS, MIN_REFETCH_MS, RemoteKeySet, snippet } from './remote-key-set.js';
+import { ThrottledFetch } from './throttled-fetch.js';
 
 /** Discovery documents are small; a larger one is refused. */
 export const MAX_DISCOVERY_BYTES = 1 << 20;
@@ -28,45 +29,25 @@ export interface DiscoveredProvider {
 
 export class OidcProvider {
   private discovered: DiscoveredProvider | undefined;
-  private inflight: Promise<DiscoveredProvider> | undefined;
-  private lastAttempt: number | undefined;
-  private lastError: Error | undefined;
-  private readonly now: () => number;
+  private readonly discovery: ThrottledFetch<DiscoveredProvider>;
 
   constructor(
     readonly issuerUrl: string,
-    private readonly ca: string | undefined,
-    now?: () => number,
+    ca: string | undefined,
+    now: () => number = Date.now,
   ) {
-    this.now = now ?? Date.now;
+    this.discovery = new ThrottledFetch(
+      async () => (this.discovered = await discover(issuerUrl, ca, now)),
+      now,
+      MIN_REFETCH_MS,
+    );
   }
 
   /** The provider, discovering it first when needed; throws go-oidc's texts. */
   async provider(): Promise<DiscoveredProvider> {
     if (this.discovered) return this.discovered;
-    if (this.inflight) return this.inflight;
-    if (this.lastAttempt !== undefined && this.lastError) {
-      const elapsed = this.now() - this.lastAttempt;
-      if (elapsed >= 0 && elapsed < MIN_REFETCH_MS) throw this.lastError;
-    }
-    this.lastAttempt = this.now();
-    const p = discover(this.issuerUrl, this.ca, this.now).then(
-      (d) => {
-        this.discovered = d;
-        this.lastError = undefined;
-        return d;
-      },
-      (err: Error) => {
-        this.lastError = err;
-        throw err;
-      },
-    );
-    this.inflight = p;
-    const clear = () => {
-      if (this.inflight === p) this.inflight = undefined;
-    };
-    p.then(clear, clear);
-    return p;
+    if (!this.discovery.pending && this.discovery.lastError && this.discovery.tooSoon()) throw this.discovery.lastError;
+    return this.discovery.run();
   }
 }
 

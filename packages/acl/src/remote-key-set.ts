@@ -8,6 +8,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { boundedGet, isPlainObject } from '@conclave/toolkit';
 import { verifiesWith } from './jwt-signature.js';
+import { ThrottledFetch } from './throttled-fetch.js';
 
 /** One key of the set that can verify signatures. */
 export interface JsonWebKey {
@@ -39,21 +40,28 @@ export class KeySetError extends Error {
 export class RemoteKeySet {
   private keys: JsonWebKey[] = [];
   private fetchedOnce = false;
-  private lastAttempt: number | undefined;
-  private lastError: Error | undefined;
-  private inflight: Promise<JsonWebKey[]> | undefined;
   private readonly now: () => number;
+  private readonly fetcher: ThrottledFetch<JsonWebKey[]>;
 
   constructor(
     readonly url: string,
-    private readonly opts: RemoteKeySetOptions = {},
+    opts: RemoteKeySetOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
+    this.fetcher = new ThrottledFetch(
+      async () => {
+        this.keys = await fetchKeySet(url, opts.ca);
+        this.fetchedOnce = true;
+        return this.keys;
+      },
+      this.now,
+      MIN_REFETCH_MS,
+    );
   }
 
   /** Fetches the set now (the check Consul makes when a method is written); throws go-oidc's texts. */
   async refresh(): Promise<void> {
-    await this.fetch();
+    await this.fetcher.run();
   }
 
   /**
@@ -66,20 +74,21 @@ export class RemoteKeySet {
     // No cached key verifies it. Most often the token names a key the provider added since (rotation); a key id
     // we hold that fails may be one the provider reused for a new key, so that fetches too (a forged token wastes
     // at most the interval's one fetch).
+    const f = this.fetcher;
     let keys: JsonWebKey[];
-    if (this.inflight) keys = await this.fetchOrThrow(this.inflight);
-    else if (this.lastAttempt !== undefined && this.tooSoon()) {
-      if (this.lastError && !this.fetchedOnce) throw new KeySetError(`fetching keys ${this.lastError.message}`);
-      const ago = Math.max(0, Math.floor((this.now() - this.lastAttempt) / 1000));
+    if (f.pending) keys = await this.fetchOrThrow(f.pending);
+    else if (f.tooSoon()) {
+      if (f.lastError && !this.fetchedOnce) throw new KeySetError(`fetching keys ${f.lastError.message}`);
+      const ago = Math.max(0, Math.floor((this.now() - f.lastAttempt!) / 1000));
       const what =
         kid === undefined
           ? 'no cached key verifies it'
           : this.keys.some((k) => k.kid === kid)
             ? `key ${JSON.stringify(kid)} does not verify it`
             : `key ${JSON.stringify(kid)} is not in the key set`;
-      const last = this.lastError ? `the last fetch ${ago}s ago failed: ${this.lastError.message}` : `it was fetched ${ago}s ago`;
+      const last = f.lastError ? `the last fetch ${ago}s ago failed: ${f.lastError.message}` : `it was fetched ${ago}s ago`;
       throw new KeySetError(`failed to verify id token signature (${what}; ${last}; it is fetched at most every ${MIN_REFETCH_MS / 1000}s)`);
-    } else keys = await this.fetchOrThrow(this.fetch());
+    } else keys = await this.fetchOrThrow(f.run());
     if (!matches(keys)) throw new KeySetError('failed to verify id token signature');
   }
 
@@ -89,35 +98,6 @@ export class RemoteKeySet {
     } catch (err) {
       throw new KeySetError(`fetching keys ${(err as Error).message}`);
     }
-  }
-
-  /** A clock that went backwards does not hold the next fetch back. */
-  private tooSoon(): boolean {
-    const elapsed = this.now() - this.lastAttempt!;
-    return elapsed >= 0 && elapsed < MIN_REFETCH_MS;
-  }
-
-  private fetch(): Promise<JsonWebKey[]> {
-    if (this.inflight) return this.inflight;
-    this.lastAttempt = this.now();
-    const p = fetchKeySet(this.url, this.opts.ca).then(
-      (keys) => {
-        this.keys = keys;
-        this.fetchedOnce = true;
-        this.lastError = undefined;
-        return keys;
-      },
-      (err: Error) => {
-        this.lastError = err;
-        throw err;
-      },
-    );
-    this.inflight = p;
-    const clear = () => {
-      if (this.inflight === p) this.inflight = undefined;
-    };
-    p.then(clear, clear);
-    return p;
   }
 }
 

@@ -4,7 +4,8 @@
 import type * as http from 'node:http';
 import { AGENT_NODE_HEADER } from './near-sort.js';
 
-const CARRIED_REQUEST = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
+/** The caller's headers an agent passes on (forwardedHeaders adds the agent node header). */
+export const CARRIED_REQUEST: readonly string[] = ['content-type', 'x-consul-token', 'authorization', 'cache-control'];
 
 export function forwardedHeaders(
   req: http.IncomingMessage,

@@ -31,3 +31,4 @@ export { REPLICATION_DISABLED, type AclReplicationStatus } from './acl-replicati
 export { aclFilter, filteredHeaders, requirePermission, permitted, FILTERED_HEADER } from './acl-enforce.js';
 export { AGENT_NODE_HEADER } from './near-sort.js';
 export { pickHeaders } from './stream-forward.js';
+export { CARRIED_REQUEST } from './forwarded-headers.js';

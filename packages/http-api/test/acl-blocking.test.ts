@@ -7,25 +7,14 @@
 // gives must hold the visible write that came after.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from '@conclave/state';
-import { startHarness, type Harness } from './harness.js';
+import { apiCall, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 let root = '';
 
 async function req(method: string, path: string, token: string | undefined, body?: unknown) {
-  const res = await fetch(`${h.base}${path}`, {
-    method,
-    headers: token !== undefined ? { 'X-Consul-Token': token } : {},
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json, index: Number(res.headers.get('x-consul-index')), filtered: res.headers.get('x-consul-results-filtered-by-acls') };
+  const r = await apiCall(h.base, method, path, token, body);
+  return { ...r, index: Number(r.headers.get('x-consul-index')), filtered: r.headers.get('x-consul-results-filtered-by-acls') };
 }
 
 /** A blocking GET, and whether it has answered yet. */

@@ -4,25 +4,14 @@
 // UI summaries (node and service read per entry), and ?filter on the ACL lists (go-bexpr over Consul's list stubs).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from '@conclave/state';
-import { startHarness, type Harness } from './harness.js';
+import { apiCall, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 let root = '';
 
 async function req(method: string, path: string, token: string | undefined, body?: unknown) {
-  const res = await fetch(`${h.base}${path}`, {
-    method,
-    headers: token !== undefined ? { 'X-Consul-Token': token } : {},
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, text, json, filtered: res.headers.get('x-consul-results-filtered-by-acls') };
+  const r = await apiCall(h.base, method, path, token, body);
+  return { ...r, filtered: r.headers.get('x-consul-results-filtered-by-acls') };
 }
 
 async function tokenWith(name: string, rules: string): Promise<{ secret: string; accessor: string; policy: string }> {

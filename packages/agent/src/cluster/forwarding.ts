@@ -6,7 +6,7 @@
 // port's `/v1/snapshot` route (stream-dial.ts, server-listener.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { AGENT_NODE_HEADER, pickHeaders, type ForwardedReply, type ForwardedRequest, type RequestForwarder } from '@conclave/http-api';
+import { AGENT_NODE_HEADER, CARRIED_REQUEST, pickHeaders, type ForwardedReply, type ForwardedRequest, type RequestForwarder } from '@conclave/http-api';
 import { NoLeaderError, NoServersError } from '@conclave/state';
 import { nodeHttp, sleep, type Logger } from '@conclave/toolkit';
 import { RPC_HOLD_TIMEOUT_MS, RpcError, type RpcClient } from './rpc.js';
@@ -175,8 +175,8 @@ export class LoopbackHttp {
   }
 }
 
-/** What a streamed request carries to this server's HTTP API (forwarded-headers.ts in http-api sets them). */
-const STREAM_REQUEST_HEADERS = ['content-type', 'x-consul-token', 'authorization', 'cache-control', AGENT_NODE_HEADER];
+/** What a streamed request carries to this server's HTTP API (http-api's forwardedHeaders set them). */
+const STREAM_REQUEST_HEADERS = [...CARRIED_REQUEST, AGENT_NODE_HEADER];
 
 /** A JSON GET through the forwarder (client agents' reads for anti-entropy and DNS). */
 export async function forwardedJson<T>(
