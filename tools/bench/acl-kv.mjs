@@ -4,18 +4,22 @@
 // prefixes). Both agents are separate processes loaded by the same wrk; the runs alternate (off, on, off, on, ...)
 // so that machine load shifts hit both alike. The ACL cost is the token's resolution (one SHA-256 + one Map
 // lookup, no round trip) and the rule lookup.
-// Usage: node tools/bench/acl-kv.mjs [--duration 10] [--connections 16,64] [--rounds 2]
+// Usage: node tools/bench/acl-kv.mjs [--duration 10] [--connections 16,64] [--rounds 2] [--pin]
+//   --pin: the agents run on CPU 0 and wrk (one thread) on CPU 1 (taskset), so the load generator never takes the
+//     agent's core and a response never waits for wrk to be scheduled: on a 2-core machine the unpinned runs swing
+//     by more than the 5 % this bench is about.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@conclave/test-support/free-port';
-import { opt, until, warmEndpoints } from './lib.mjs';
+import { flag, opt, until, warmEndpoints } from './lib.mjs';
 
 const duration = Number(opt('duration', '10'));
 const connections = opt('connections', '16,64').split(',').map(Number);
 const rounds = Number(opt('rounds', '2'));
+const pin = flag('pin');
 const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'conclave-bench-acl-'));
 const ROOT = 'bench-root-secret';
@@ -45,8 +49,8 @@ const RULES = [
 ].join('\n');
 
 function wrk(url, conns, script) {
-  const argv = ['-t2', `-c${conns}`, `-d${duration}s`, '--latency', '-s', script, url];
-  const out = execFileSync('wrk', argv, { encoding: 'utf8' });
+  const argv = [pin ? '-t1' : '-t2', `-c${conns}`, `-d${duration}s`, '--latency', '-s', script, url];
+  const out = pin ? execFileSync('taskset', ['-c', '1', 'wrk', ...argv], { encoding: 'utf8' }) : execFileSync('wrk', argv, { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
   const p99 = /99%\s+([\d.]+\w+)/.exec(out)?.[1] ?? '?';
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
@@ -67,7 +71,7 @@ async function startAgent(acl) {
   const http = await freePort();
   const argv = [bin, 'agent', '-dev', '-http-port', String(http), '-dns-port', '-1', '-serf-lan-port', String(await freePort()), '-log-level', 'warn'];
   if (acl) argv.push('-hcl', `acl { enabled = true\ndefault_policy = "deny"\ntokens { initial_management = "${ROOT}" } }`);
-  const proc = spawn(process.execPath, argv, { stdio: 'ignore' });
+  const proc = pin ? spawn('taskset', ['-c', '0', process.execPath, ...argv], { stdio: 'ignore' }) : spawn(process.execPath, argv, { stdio: 'ignore' });
   const url = `http://127.0.0.1:${http}`;
   await until(async () => (await fetch(`${url}/v1/status/leader`).catch(() => undefined))?.ok, 20_000, 'agent ready', 50);
   return { proc, url };
@@ -106,7 +110,7 @@ try {
   on.proc.kill('SIGTERM');
 }
 
-console.log(`\nKV through the dev agent: ACLs off vs on (deny + a 20-rule policy), wrk -t2, ${duration}s x ${rounds} alternating rounds\n`);
+console.log(`\nKV through the dev agent: ACLs off vs on (deny + a 20-rule policy), ${pin ? 'agents on CPU 0, wrk -t1 on CPU 1' : 'wrk -t2'}, ${duration}s x ${rounds} alternating rounds\n`);
 console.log('| op  | conns | ACLs off req/s | ACLs on req/s | on/off | off p99 | on p99 |');
 console.log('|-----|------:|---------------:|--------------:|-------:|--------:|-------:|');
 for (const r of rows) {

@@ -9,7 +9,7 @@
 // token's rules outright; a token with nothing cached gets the default policy under extend-cache and
 // async-cache. A refusal the answering side states (an ApiError, e.g. another datacenter's local token) is
 // passed on as it is, not taken for an outage.
-import { sha256Base64 } from '@conclave/toolkit';
+import { secretDigest } from '@conclave/toolkit';
 import { ACL_NOT_FOUND, Authorizer } from '@conclave/acl';
 import { ApiError, compileResolution, type AclBackend, type ResolvedToken, type TokenResolution } from '@conclave/http-api';
 import type { AclDownPolicy } from './config/acl-config.js';
@@ -47,9 +47,9 @@ export class ClientTokenResolver implements AclBackend {
 
   constructor(private readonly o: ClientResolverOptions) {}
 
-  resolve(secret: string): ResolvedToken | Promise<ResolvedToken> {
+  resolve(secret: string, connection?: object): ResolvedToken | Promise<ResolvedToken> {
     const effective = secret || this.o.defaultToken() || 'anonymous';
-    const digest = sha256Base64(effective);
+    const digest = secretDigest(effective, connection);
     const entry = this.cache.get(digest);
     const now = this.now();
     if (entry && now - entry.fetchedAt < entry.ttlMs) return answer(entry.resolved, entry.expiresAt, now);

@@ -69,9 +69,9 @@ export class ServerTokenResolver implements AclBackend {
   }
 
   /** An HTTP request's token (`''`: acl.tokens.default, else anonymous). */
-  resolve(secret: string): ResolvedToken | Promise<ResolvedToken> {
-    if (!this.remote || this.heldHere(secret || this.o.defaultToken() || ANONYMOUS_TOKEN_SECRET_ID)) return this.local.resolve(secret);
-    return this.remote.resolve(secret);
+  resolve(secret: string, connection?: object): ResolvedToken | Promise<ResolvedToken> {
+    if (!this.remote || this.heldHere(secret || this.o.defaultToken() || ANONYMOUS_TOKEN_SECRET_ID, connection)) return this.local.resolve(secret, connection);
+    return this.remote.resolve(secret, connection);
   }
 
   /** An RPC's token: none is anonymous (an agent's default token is for its HTTP API only). */
@@ -88,8 +88,8 @@ export class ServerTokenResolver implements AclBackend {
 
   /** Tokens answered from this state: all of them, except in a secondary without token replication, where only
    * its local ones are (the anonymous token is global: the primary's). */
-  private heldHere(secret: string): boolean {
-    return this.state.acl.tokenBySecret(secret)?.Local === true;
+  private heldHere(secret: string, connection?: object): boolean {
+    return this.state.acl.tokenBySecret(secret, connection)?.Local === true;
   }
 
   /** The primary's answer for a secret: null when it knows no such token; rejects when it cannot be reached. */

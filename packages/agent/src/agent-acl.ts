@@ -5,13 +5,12 @@
 // agent's node and node:read on every node, as in Consul. Secrets are never logged.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { timingSafeEqual } from 'node:crypto';
 import { Authorizer } from '@conclave/acl';
 import type { AclBackend, AgentTokenStore, ResolvedToken, TokenResolution } from '@conclave/http-api';
 import { randomUUID } from 'node:crypto';
 import { GLOBAL_MANAGEMENT_POLICY_ID } from '@conclave/acl';
 import type { Command, CommandLog, StateMachine } from '@conclave/state';
-import { writeFileDurable, type Logger } from '@conclave/toolkit';
+import { constantTimeEqual, writeFileDurable, type Logger } from '@conclave/toolkit';
 import { ClientTokenResolver } from './acl-client-resolver.js';
 import { ServerTokenResolver, type ServerResolverOptions } from './acl-server-resolver.js';
 import type { AclSettings, AclTokens } from './config/acl-config.js';
@@ -83,7 +82,7 @@ export class AgentAcl implements AgentTokenStore {
     return {
       agentTokens: this,
       defaultToken: () => this.tokens.default,
-      resolve: (secret: string) => (this.isRecovery(secret) ? recovery : inner.resolve(secret)),
+      resolve: (secret: string, connection?: object) => (this.isRecovery(secret) ? recovery : inner.resolve(secret, connection)),
     };
   }
 
@@ -107,9 +106,7 @@ export class AgentAcl implements AgentTokenStore {
   private isRecovery(secret: string): boolean {
     const r = this.tokens.agentRecovery;
     if (!r || !secret) return false;
-    const a = Buffer.from(r);
-    const b = Buffer.from(secret);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return constantTimeEqual(r, secret);
   }
 
   private recoveryToken(): ResolvedToken {

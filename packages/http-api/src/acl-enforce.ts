@@ -17,7 +17,7 @@ export function resolveCaller(call: ApiCall): ResolvedToken | Promise<ResolvedTo
   if (!acl) return undefined;
   const have = call.aclToken;
   if (have) return have;
-  const r = acl.resolve(call.token());
+  const r = acl.resolve(call.token(), call.req.socket);
   call.aclToken = r;
   if (r instanceof Promise) r.then((v) => (call.aclToken = v), () => {});
   return r;

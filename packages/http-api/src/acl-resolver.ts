@@ -2,7 +2,8 @@
 // the token, its policies, its roles' policies and its service and node identities compiled into one
 // Authorizer (resolutionOf compiles a token the primary datacenter answered the same way, agent's
 // acl-server-resolver.ts). Compiled authorizers are kept until the ACL tables change (their index moves), so the
-// hot path is one SHA-256 and one Map lookup; the cache is keyed by the secret's digest, never by the secret.
+// hot path is one Map lookup (and one SHA-256 when the connection has not sent this secret before, toolkit's
+// secret-digest.ts); the cache is keyed by the secret's digest, never by the secret.
 import {
   ACL_NOT_FOUND,
   Authorizer,
@@ -16,7 +17,7 @@ import {
 } from '@conclave/acl';
 import type { AclPolicy, AclRole, AclServiceIdentity, AclNodeIdentity, AclToken, StateReader } from '@conclave/state';
 import { ApiError } from './api-error.js';
-import { sha256Base64 } from '@conclave/toolkit';
+import { secretDigest } from '@conclave/toolkit';
 
 /** A request's token, resolved: who it is (for 403 texts and /v1/acl/token/self) and what it may do. */
 export interface ResolvedToken {
@@ -29,8 +30,9 @@ export interface ResolvedToken {
 /** What the HTTP API asks when ACLs are enabled (ApiBackend.acl). */
 export interface AclBackend {
   /** Resolves a SecretID (`''`: the agent's default token, else anonymous). Rejects with a 403 `ACL not found`
-   * ApiError when no live token has it. */
-  resolve(secret: string): Promise<ResolvedToken> | ResolvedToken;
+   * ApiError when no live token has it. `connection`: the request's socket, so that a keep-alive client's repeated
+   * secret is not hashed again (secretDigest). */
+  resolve(secret: string, connection?: object): Promise<ResolvedToken> | ResolvedToken;
   /** The agent's own tokens (`/v1/agent/token/<kind>`); absent where they cannot be set. */
   readonly agentTokens?: AgentTokenStore;
   /** acl.tokens.default: sent with requests forwarded to a server that carry no token of their own, as Consul's
@@ -70,9 +72,9 @@ export class StateTokenResolver implements AclBackend {
     private readonly opts: StateTokenResolverOptions,
   ) {}
 
-  resolve(secret: string): ResolvedToken {
+  resolve(secret: string, connection?: object): ResolvedToken {
     const effective = secret || this.opts.defaultToken() || 'anonymous';
-    const digest = sha256Base64(effective);
+    const digest = secretDigest(effective, connection);
     const aclIndex = this.state.acl.maxIndex();
     const hit = this.cache.get(digest);
     if (hit && hit.aclIndex === aclIndex && !expired(hit.resolved.token, this.now())) return hit.resolved;

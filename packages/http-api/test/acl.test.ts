@@ -294,6 +294,45 @@ describe('where the token comes from', () => {
     expect(asNarrow.headers.get('x-consul-results-filtered-by-acls')).toBe('true');
     expect((await req('GET', '/v1/catalog/services?cached', undefined)).json).toEqual({});
   });
+
+  it('resolves each request of a keep-alive connection by its own token, however the tokens alternate', async () => {
+    // The resolver remembers the digest of the secret a connection sent last (toolkit's secret-digest.ts): a
+    // different secret on the same connection, or a token deleted in between, must still be answered afresh.
+    const policy = await req('PUT', '/v1/acl/policy', root, { Name: 'keepalive-reader', Rules: 'key_prefix "ka/" { policy = "read" }' });
+    const reader = (await req('PUT', '/v1/acl/token', root, { Policies: [{ ID: policy.json.ID }] })).json;
+    await h.write({ type: 'kv.set', Key: 'ka/x', Value: new TextEncoder().encode('1'), Flags: '0' });
+    await h.write({ type: 'kv.set', Key: 'other/x', Value: new TextEncoder().encode('1'), Flags: '0' });
+    const sock = connect(h.port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
+    let buffered = '';
+    sock.on('data', (d) => (buffered += d));
+    async function get(path: string, token: string): Promise<number> {
+      const before = buffered.length;
+      sock.write([`GET ${path} HTTP/1.1`, 'Host: 127.0.0.1', `X-Consul-Token: ${token}`, '', ''].join('\r\n'));
+      for (;;) {
+        const m = /^HTTP\/1\.1 (\d+)[^]*?\r\nContent-Length: (\d+)\r\n[^]*?\r\n\r\n/i.exec(buffered.slice(before));
+        if (m && buffered.length - before >= m.index + m[0].length + Number(m[2])) {
+          buffered = buffered.slice(0, before + m.index + m[0].length + Number(m[2]));
+          return Number(m[1]);
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    try {
+      expect(await get('/v1/kv/other/x', reader.SecretID)).toBe(403);
+      expect(await get('/v1/kv/ka/x', reader.SecretID)).toBe(200);
+      expect(await get('/v1/kv/other/x', root)).toBe(200);
+      expect(await get('/v1/kv/other/x', reader.SecretID)).toBe(403);
+      // Same length as the reader's secret, one character apart.
+      const near = reader.SecretID.slice(0, -1) + (reader.SecretID.endsWith('0') ? '1' : '0');
+      expect(await get('/v1/kv/ka/x', near)).toBe(403);
+      expect(await get('/v1/kv/ka/x', reader.SecretID)).toBe(200);
+      expect((await req('DELETE', `/v1/acl/token/${reader.AccessorID}`, root)).status).toBe(200);
+      expect(await get('/v1/kv/ka/x', reader.SecretID)).toBe(403);
+    } finally {
+      sock.destroy();
+    }
+  });
 });
 
 describe('/v1/acl with ACLs off', () => {

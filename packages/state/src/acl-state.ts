@@ -2,7 +2,6 @@
 // policy and anonymous token exist from index 0 on every replica (Consul creates them when a leader is first
 // elected; here no log entry is needed, so a cluster with ACLs off carries them too, unused). Tokens are also
 // indexed by a SHA-256 of their SecretID so that finding a token never compares secrets byte by byte.
-import { timingSafeEqual } from 'node:crypto';
 import {
   ANONYMOUS_TOKEN_ACCESSOR_ID,
   ANONYMOUS_TOKEN_DESCRIPTION,
@@ -13,7 +12,7 @@ import {
   GLOBAL_MANAGEMENT_RULES,
 } from '@conclave/acl';
 import type { CommandFailure } from '@conclave/catalog';
-import { sha256Base64, type WatchHub, type WatchSet } from '@conclave/toolkit';
+import { constantTimeEqual, secretDigest, sha256Base64, type WatchHub, type WatchSet } from '@conclave/toolkit';
 import type { AclCommand, AclLink, AclPolicy, AclPolicyInput, AclRole, AclRoleInput, AclToken, AclTokenInput } from './acl-commands.js';
 
 export const TOPIC_ACL = 'acl';
@@ -166,13 +165,12 @@ export class AclState {
   }
 
   /** The token whose SecretID is `secret`, found by digest and confirmed with a constant-time compare. */
-  tokenBySecret(secret: string): AclToken | undefined {
-    const accessor = this.bySecret.get(secretDigest(secret));
+  /** `connection` (the request's socket) lets secretDigest skip hashing a secret the connection sent before. */
+  tokenBySecret(secret: string, connection?: object): AclToken | undefined {
+    const accessor = this.bySecret.get(secretDigest(secret, connection));
     const t = accessor === undefined ? undefined : this.tokens.get(accessor);
     if (!t) return undefined;
-    const a = Buffer.from(t.SecretID);
-    const b = Buffer.from(secret);
-    return a.length === b.length && timingSafeEqual(a, b) ? this.withNames(t) : undefined;
+    return constantTimeEqual(t.SecretID, secret) ? this.withNames(t) : undefined;
   }
 
   listTokens(ws?: WatchSet): AclQuery<AclToken[]> {
@@ -300,10 +298,6 @@ function builtins(): [AclPolicy, AclToken, string] {
     ModifyIndex: 0,
   };
   return (builtIn = [policy, anonymous, secretDigest(ANONYMOUS_TOKEN_SECRET_ID)]);
-}
-
-function secretDigest(secret: string): string {
-  return sha256Base64(secret);
 }
 
 /** Consul's Hash field: a digest of the fields that decide what the record grants (base64, as Consul's). */

@@ -4,6 +4,8 @@ export { DecodeError } from './decode-error.js';
 export { NotFoundError, RateLimitedError, RefusedError } from './request-errors.js';
 export { TokenBucket } from './token-bucket.js';
 export { sha256Base64 } from './sha256.js';
+export { secretDigest } from './secret-digest.js';
+export { constantTimeEqual } from './constant-time-equal.js';
 export { deepEqual } from './deep-equal.js';
 export { nodeHttp } from './node-http.js';
 export { lazyNode } from './lazy-node.js';
