@@ -8,9 +8,12 @@
 // also shows the agent's own CPU time per request (utime + stime from /proc over the run, divided by the requests
 // wrk completed; scrapes included), which they barely move. With --hammer the scraper asks again as soon as each answer arrives.
 // With --baseline <dir>, a third agent from another checkout's build (e.g. one without metrics) joins the turns.
+// With --pin the agents run on CPU 0, and wrk, the scraper and this script on CPU 1 (taskset): on a 2-core machine
+// the unpinned runs swing by ±20–30 %, ten times the 3 % this bench is about.
 // Usage: node tools/bench/metrics-overhead.mjs [--duration 5] [--rounds 3] [--connections 16] [--hammer] [--statsd]
-//        [--baseline /path/to/repo]
-import { spawn } from 'node:child_process';
+//        [--baseline /path/to/repo] [--pin] [--cpu-prof DIR]
+//   --cpu-prof DIR: each agent writes a V8 CPU profile under DIR/<agent number> when the bench stops it.
+import { execFileSync, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -25,6 +28,9 @@ const conns = Number(opt('connections', '16'));
 const hammer = flag('hammer');
 const baselineRepo = opt('baseline', '');
 const withStatsd = flag('statsd');
+const pin = flag('pin');
+const cpuProfDir = opt('cpu-prof', '');
+if (pin) execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
 const bin = fileURLToPath(new URL('../../apps/agent/bin/conclave.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'conclave-metrics-bench-'));
 const putLua = join(dir, 'put.lua');
@@ -46,8 +52,11 @@ writeFileSync(
 const procs = [];
 async function startAgent(name, binary, extra) {
   const port = await freePort();
-  const argv = [binary, 'agent', '-dev', '-http-port', String(port), '-dns-port', '-1', '-serf-lan-port', String(await freePort()), '-log-level', 'warn', ...extra];
-  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', join(cpuProfDir, String(procs.length))] : [];
+  const argv = [...prof, binary, 'agent', '-dev', '-http-port', String(port), '-dns-port', '-1', '-serf-lan-port', String(await freePort()), '-log-level', 'warn', ...extra];
+  const proc = pin
+    ? spawn('taskset', ['-c', '0', process.execPath, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr.on('data', (d) => (err += d));
   procs.push(proc);
@@ -76,7 +85,7 @@ function cpuSeconds(pid) {
 function wrk(url, script) {
   const argv = ['-t1', `-c${conns}`, `-d${duration}s`, '--latency', ...(script ? ['-s', script] : []), url];
   return new Promise((resolve, reject) => {
-    const p = spawn('wrk', argv);
+    const p = pin ? spawn('taskset', ['-c', '1', 'wrk', ...argv]) : spawn('wrk', argv);
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('error', reject);
@@ -148,7 +157,7 @@ try {
     load.push(loadavg()[0]);
   }
   console.log(
-    `\nKV through the dev agent with and without telemetry (node ${process.version}; wrk -t1 -c${conns}, ${duration} s runs, ${rounds} rounds taking turns, medians;` +
+    `\nKV through the dev agent with and without telemetry (node ${process.version};${pin ? ' agents on CPU 0, wrk and scraper on CPU 1;' : ''} wrk -t1 -c${conns}, ${duration} s runs, ${rounds} rounds taking turns, medians;` +
       ` scraper ${hammer ? 'back to back' : 'every 100 ms'}: ${scrapes} scrapes;${withStatsd ? ` statsd sink on, ${(statsdBytes / 1024).toFixed(0)} KiB received;` : ''}` +
       ` 1-min load average during the run ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs)\n`,
   );
@@ -172,6 +181,8 @@ try {
   console.log(`\nAll runs, req/s: ${all('rps', 0)}`);
   console.log(`All runs, agent CPU µs per request: ${all('cpuUs', 1)}`);
 } finally {
+  // A profile is written when the process exits by itself: SIGTERM, and wait for it.
+  if (cpuProfDir) await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r() : (p.once('exit', r), p.kill('SIGTERM'), setTimeout(r, 10_000).unref())))));
   for (const p of procs) p.kill('SIGKILL');
   statsd.close();
   await sleep(200);

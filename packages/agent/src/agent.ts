@@ -8,7 +8,7 @@
 //   ClusterJoin            -join, -retry-join, rejoin after restart, leave;  Membership: gossip
 import { SessionTimers, StateMachine, TOPIC_ACL, type Command, type CommandLog, type CommandResult } from '@conclave/state';
 import type { CheckScheduler } from '@conclave/health';
-import { RefusedError, TokenBucket, preloadGoRegexp, type RootLogger } from '@conclave/toolkit';
+import { RefusedError, TokenBucket, keepTickObjectShape, preloadGoRegexp, type RootLogger } from '@conclave/toolkit';
 import type { AgentConfig } from './config/agent-config.js';
 import { agentRole, type AgentMode, type ServerCode } from './agent-role.js';
 import { LocalUserEvents, gossipBroadcast } from './user-events.js';
@@ -249,6 +249,9 @@ export class Agent {
     // Server-only code (Raft, the RPC and Raft listeners) is loaded here, so a client agent never loads it.
     const serverCode: ServerCode | undefined =
       !config.dev && config.server ? await Promise.all([import('./cluster/raft-server.js'), import('./cluster/server-listener.js')]) : undefined;
+    // An agent idles between bursts; without this, its nextTick calls slow down for good after an idle GC
+    // (toolkit's tick-object-shape.ts).
+    keepTickObjectShape();
     const agent = new Agent(config, logger, options, serverCode);
     try {
       if (agent.mode === 'dev') await agent.log.propose(selfRegistration(agent.identity, config.ports.server));

@@ -6,6 +6,7 @@ export { TokenBucket } from './token-bucket.js';
 export { sha256Base64 } from './sha256.js';
 export { secretDigest } from './secret-digest.js';
 export { constantTimeEqual } from './constant-time-equal.js';
+export { keepTickObjectShape, keptTickObject } from './tick-object-shape.js';
 export { deepEqual } from './deep-equal.js';
 export { nodeHttp } from './node-http.js';
 export { lazyNode } from './lazy-node.js';
