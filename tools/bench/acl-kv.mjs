@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@conclave/test-support/free-port';
-import { flag, opt, until, warmEndpoints } from './lib.mjs';
+import { flag, onCpu, opt, until, warmEndpoints } from './lib.mjs';
 
 const duration = Number(opt('duration', '10'));
 const connections = opt('connections', '16,64').split(',').map(Number);
@@ -50,7 +50,7 @@ const RULES = [
 
 function wrk(url, conns, script) {
   const argv = [pin ? '-t1' : '-t2', `-c${conns}`, `-d${duration}s`, '--latency', '-s', script, url];
-  const out = pin ? execFileSync('taskset', ['-c', '1', 'wrk', ...argv], { encoding: 'utf8' }) : execFileSync('wrk', argv, { encoding: 'utf8' });
+  const out = execFileSync(...onCpu(pin ? 1 : undefined, 'wrk', argv), { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
   const p99 = /99%\s+([\d.]+\w+)/.exec(out)?.[1] ?? '?';
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
@@ -71,7 +71,7 @@ async function startAgent(acl) {
   const http = await freePort();
   const argv = [bin, 'agent', '-dev', '-http-port', String(http), '-dns-port', '-1', '-serf-lan-port', String(await freePort()), '-log-level', 'warn'];
   if (acl) argv.push('-hcl', `acl { enabled = true\ndefault_policy = "deny"\ntokens { initial_management = "${ROOT}" } }`);
-  const proc = pin ? spawn('taskset', ['-c', '0', process.execPath, ...argv], { stdio: 'ignore' }) : spawn(process.execPath, argv, { stdio: 'ignore' });
+  const proc = spawn(...onCpu(pin ? 0 : undefined, process.execPath, argv), { stdio: 'ignore' });
   const url = `http://127.0.0.1:${http}`;
   await until(async () => (await fetch(`${url}/v1/status/leader`).catch(() => undefined))?.ok, 20_000, 'agent ready', 50);
   return { proc, url };

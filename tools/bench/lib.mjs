@@ -12,6 +12,12 @@ export const flag = (name) => process.argv.slice(2).includes(`--${name}`);
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** `[command, args]` to run on one CPU (taskset) when `cpu` is given, else unchanged: the benches' --pin keeps the
+ * agents and the load generator off each other's core. */
+export function onCpu(cpu, command, args) {
+  return cpu === undefined ? [command, args] : ['taskset', ['-c', String(cpu), command, ...args]];
+}
+
 /** Polls fn (errors count as "not yet") until it returns something truthy, or throws after ms. */
 export async function until(fn, ms, what, everyMs = 20) {
   const deadline = Date.now() + ms;

@@ -20,7 +20,7 @@ import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@conclave/test-support/free-port';
-import { flag, opt, sleep, until, warmEndpoints } from './lib.mjs';
+import { flag, onCpu, opt, sleep, until, warmEndpoints } from './lib.mjs';
 
 const duration = Number(opt('duration', '5'));
 const rounds = Number(opt('rounds', '3'));
@@ -54,9 +54,7 @@ async function startAgent(name, binary, extra) {
   const port = await freePort();
   const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', join(cpuProfDir, String(procs.length))] : [];
   const argv = [...prof, binary, 'agent', '-dev', '-http-port', String(port), '-dns-port', '-1', '-serf-lan-port', String(await freePort()), '-log-level', 'warn', ...extra];
-  const proc = pin
-    ? spawn('taskset', ['-c', '0', process.execPath, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(...onCpu(pin ? 0 : undefined, process.execPath, argv), { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr.on('data', (d) => (err += d));
   procs.push(proc);
@@ -85,7 +83,7 @@ function cpuSeconds(pid) {
 function wrk(url, script) {
   const argv = ['-t1', `-c${conns}`, `-d${duration}s`, '--latency', ...(script ? ['-s', script] : []), url];
   return new Promise((resolve, reject) => {
-    const p = pin ? spawn('taskset', ['-c', '1', 'wrk', ...argv]) : spawn('wrk', argv);
+    const p = spawn(...onCpu(pin ? 1 : undefined, 'wrk', argv));
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('error', reject);

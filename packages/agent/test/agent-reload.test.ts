@@ -2,7 +2,7 @@
 // the running configuration takes the reloadable settings, and the others are answered as needing a restart
 // (the built binary's SIGHUP and `conclave reload` are tested in apps/agent).
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '@conclave/toolkit';
+import { createLogger, keptTickObject } from '@conclave/toolkit';
 import { Agent } from '../src/agent.js';
 import { defaultConfig, type AgentConfig } from '../src/config/agent-config.js';
 
@@ -16,6 +16,16 @@ function devConfig(over: Partial<AgentConfig> = {}): AgentConfig {
   const base = defaultConfig('reload-node');
   return { ...base, dev: true, server: true, bootstrap: true, bindAddr: '127.0.0.1', ports: { ...base.ports, http: 0, dns: -1, serfLan: 0 }, ...over };
 }
+
+describe('Agent.start', () => {
+  // First in this file: the keeper is process-wide, and the file's other tests start agents too.
+  it('keeps a nextTick queue entry alive for the process (toolkit tick-object-shape.ts)', async () => {
+    expect(keptTickObject()).toBeUndefined();
+    agent = await Agent.start(devConfig(), createLogger('error', 'agent', () => {}));
+    await new Promise((r) => setImmediate(r));
+    expect((keptTickObject() as { callback?: unknown } | undefined)?.callback).toBeTypeOf('function');
+  });
+});
 
 describe('Agent.reload', () => {
   it('sets the log level on the logger, applies node meta and names what needs a restart', async () => {
@@ -33,3 +43,4 @@ describe('Agent.reload', () => {
     expect(lines.filter((l) => l.includes('Updating log level'))).toHaveLength(1);
   });
 });
+

@@ -164,8 +164,8 @@ export class AclState {
     return t && this.withNames(t);
   }
 
-  /** The token whose SecretID is `secret`, found by digest and confirmed with a constant-time compare. */
-  /** `connection` (the request's socket) lets secretDigest skip hashing a secret the connection sent before. */
+  /** The token whose SecretID is `secret`, found by digest and confirmed with a constant-time compare;
+   * `connection` (the request's socket) lets secretDigest skip hashing a secret the connection sent before. */
   tokenBySecret(secret: string, connection?: object): AclToken | undefined {
     const accessor = this.bySecret.get(secretDigest(secret, connection));
     const t = accessor === undefined ? undefined : this.tokens.get(accessor);
