@@ -15,12 +15,12 @@
 //   --cpu-prof DIR: each agent writes a V8 CPU profile under DIR/<agent number> when the bench stops it.
 import { execFileSync, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@conclave/test-support/free-port';
-import { flag, onCpu, opt, sleep, until, warmEndpoints } from './lib.mjs';
+import { cpuSeconds, flag, median, onCpu, opt, sleep, until, warmEndpoints } from './lib.mjs';
 
 const duration = Number(opt('duration', '5'));
 const rounds = Number(opt('rounds', '3'));
@@ -74,12 +74,6 @@ async function startAgent(name, binary, extra) {
   return { name, url, proc };
 }
 
-/** utime + stime of a process, in seconds (Linux; clock ticks of 1/100 s). */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 function wrk(url, script) {
   const argv = ['-t1', `-c${conns}`, `-d${duration}s`, '--latency', ...(script ? ['-s', script] : []), url];
   return new Promise((resolve, reject) => {
@@ -124,7 +118,6 @@ function scraper(url) {
   };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
   // Three agents: off; on and scraped (what the issue asks); on and not scraped during the runs (what recording

@@ -117,9 +117,10 @@ export const ENDPOINT_PERMISSIONS: PermissionRow[] = [
 ];
 
 const extra: PermissionRow[] = [];
-/** The rows by the first segment of their path (`kv`, `agent`, ...): the gate runs for every request, and a scan of
- * every row cost more than the rest of the ACL check. Rebuilt when rows are added. */
-let bySegment: Map<string, PermissionRow[]> | undefined;
+/** The rows by the first segment of their path (`kv`, `agent`, ...), each with whether it is a prefix row: the
+ * gate runs for every request, and a scan of every row cost more than the rest of the ACL check. Rebuilt when
+ * rows are added. */
+let bySegment: Map<string, { row: PermissionRow; prefix: boolean }[]> | undefined;
 
 /** Adds rows from another module (a new endpoint family) without editing this table. */
 export function registerEndpointPermissions(rows: readonly PermissionRow[]): void {
@@ -127,32 +128,41 @@ export function registerEndpointPermissions(rows: readonly PermissionRow[]): voi
   bySegment = undefined;
 }
 
-function firstSegment(path: string): string {
-  const slash = path.indexOf('/');
-  return slash < 0 ? path : path.slice(0, slash);
+/** The first segment of `path` from `start` (up to the next `/`). */
+function firstSegment(path: string, start: number): string {
+  const slash = path.indexOf('/', start);
+  return slash < 0 ? path.slice(start) : path.slice(start, slash);
 }
 
-function rowsFor(path: string): PermissionRow[] | undefined {
+/** The row for `path` read from `start` (the longest matching row path wins). Offsets, not slices: this runs
+ * per request with ACLs on. */
+function bestRow(path: string, start: number): PermissionRow | undefined {
   if (!bySegment) {
     bySegment = new Map();
     for (const row of [...ENDPOINT_PERMISSIONS, ...extra]) {
-      const seg = firstSegment(row.path);
+      const seg = firstSegment(row.path, 0);
+      const entry = { row, prefix: row.path.endsWith('/') };
       const list = bySegment.get(seg);
-      if (list) list.push(row);
-      else bySegment.set(seg, [row]);
+      if (list) list.push(entry);
+      else bySegment.set(seg, [entry]);
     }
   }
-  return bySegment.get(firstSegment(path));
+  const rows = bySegment.get(firstSegment(path, start));
+  if (!rows) return undefined;
+  let best: PermissionRow | undefined;
+  const length = path.length - start;
+  for (const { row, prefix } of rows) {
+    const p = row.path;
+    const match = prefix ? path.startsWith(p, start) : length === p.length && path.startsWith(p, start);
+    if (match && (!best || p.length > best.path.length)) best = row;
+  }
+  return best;
 }
 
 /** The row for a path after `/v1/` (the longest matching path wins) and the rest after it. */
 export function permissionRow(path: string): { row: PermissionRow; rest: string } | undefined {
-  let best: PermissionRow | undefined;
-  for (const row of rowsFor(path) ?? []) {
-    const match = row.path.endsWith('/') ? path.startsWith(row.path) : path === row.path;
-    if (match && (!best || row.path.length > best.path.length)) best = row;
-  }
-  return best && { row: best, rest: path.slice(best.path.length) };
+  const row = bestRow(path, 0);
+  return row && { row, rest: path.slice(row.path.length) };
 }
 
 /** Resolves the caller's token and checks what the endpoint's row asks; throws (or rejects) with Consul's 403.
@@ -165,8 +175,9 @@ export function aclGate(call: ApiCall, path: string): void | Promise<void> {
 }
 
 function enforceRow(call: ApiCall, t: ResolvedToken, path: string): void {
-  const found = permissionRow(path.slice('/v1/'.length));
-  const need: Need = found ? found.row.need(call, found.rest) : MANAGEMENT;
+  const start = '/v1/'.length;
+  const row = bestRow(path, start);
+  const need: Need = row ? row.need(call, path.slice(start + row.path.length)) : MANAGEMENT;
   if (need === 'none' || need === 'handler') return;
   if (Array.isArray(need)) for (const p of need) enforcePermission(t, p);
   else enforcePermission(t, need);

@@ -59,6 +59,8 @@ export interface StateTokenResolverOptions {
 interface Cached {
   aclIndex: number;
   resolved: ResolvedToken;
+  /** The token's ExpirationTime in ms, parsed once; undefined when it does not expire. */
+  expiresAt: number | undefined;
 }
 
 const MAX_CACHED = 10_000;
@@ -77,12 +79,15 @@ export class StateTokenResolver implements AclBackend {
     const digest = secretDigest(effective, connection);
     const aclIndex = this.state.acl.maxIndex();
     const hit = this.cache.get(digest);
-    if (hit && hit.aclIndex === aclIndex && !expired(hit.resolved.token, this.now())) return hit.resolved;
-    const r = this.resolution(effective);
+    // The clock is read only for a token that expires: this is every request's path with ACLs on.
+    if (hit && hit.aclIndex === aclIndex && (hit.expiresAt === undefined || hit.expiresAt > this.now())) return hit.resolved;
+    const token = this.state.acl.tokenBySecret(effective, connection);
+    const r = token && this.resolutionOf(token);
     if (!r) throw new ApiError(403, ACL_NOT_FOUND);
-    const resolved = { accessorId: r.accessorId, authorizer: compileResolution(r, this.opts.defaultPolicy), token: this.state.acl.tokenBySecret(effective) };
+    const resolved = { accessorId: r.accessorId, authorizer: compileResolution(r, this.opts.defaultPolicy), token };
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(digest, { aclIndex, resolved });
+    const expiration = token.ExpirationTime;
+    this.cache.set(digest, { aclIndex, resolved, expiresAt: expiration === undefined ? undefined : Date.parse(expiration) });
     return resolved;
   }
 

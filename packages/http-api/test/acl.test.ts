@@ -335,6 +335,33 @@ describe('where the token comes from', () => {
   });
 });
 
+describe('a token that expires', () => {
+  it('stops working at its ExpirationTime although its resolution is cached', async () => {
+    let clock = Date.parse('2026-12-07T12:00:00Z');
+    const e = await startHarness({ acl: { defaultPolicy: 'deny' }, now: () => clock });
+    try {
+      const call = async (method: string, path: string, token: string, body?: unknown) => {
+        const res = await fetch(`${e.base}${path}`, { method, headers: { 'X-Consul-Token': token }, body: body === undefined ? undefined : JSON.stringify(body) });
+        return { status: res.status, text: await res.text() };
+      };
+      const boot = JSON.parse((await call('PUT', '/v1/acl/bootstrap', '')).text);
+      const policy = JSON.parse((await call('PUT', '/v1/acl/policy', boot.SecretID, { Name: 'kv', Rules: 'key_prefix "" { policy = "write" }' })).text);
+      const token = JSON.parse((await call('PUT', '/v1/acl/token', boot.SecretID, { Policies: [{ ID: policy.ID }], ExpirationTTL: '10m' })).text);
+      expect(Date.parse(token.ExpirationTime)).toBe(clock + 600_000);
+      // Resolved (and cached) twice before it expires, the second time on the same keep-alive connection.
+      expect((await call('PUT', '/v1/kv/a', token.SecretID, 'x')).status).toBe(200);
+      expect((await call('GET', '/v1/kv/a', token.SecretID)).status).toBe(200);
+      clock += 599_000;
+      expect((await call('GET', '/v1/kv/a', token.SecretID)).status).toBe(200);
+      clock += 1_000;
+      expect(await call('GET', '/v1/kv/a', token.SecretID)).toEqual({ status: 403, text: 'ACL not found' });
+      expect((await call('GET', '/v1/kv/a', boot.SecretID)).status).toBe(200);
+    } finally {
+      await e.close();
+    }
+  });
+});
+
 describe('/v1/acl with ACLs off', () => {
   it('answers 401 ACL support disabled and ignores tokens elsewhere', async () => {
     const off = await startHarness();

@@ -185,7 +185,7 @@ export async function startHarness(
     nodeName: 'node1',
     limits: opts.kvMaxValueSize || opts.bodyIdleMs ? { kvMaxValueSize: opts.kvMaxValueSize, bodyIdleMs: opts.bodyIdleMs } : undefined,
     acl: opts.acl
-      ? new StateTokenResolver(state, { defaultPolicy: opts.acl.defaultPolicy, datacenter: 'dc1', defaultToken: () => opts.acl?.defaultToken ?? '' })
+      ? new StateTokenResolver(state, { defaultPolicy: opts.acl.defaultPolicy, datacenter: 'dc1', defaultToken: () => opts.acl?.defaultToken ?? '', ...(opts.now ? { now: opts.now } : {}) })
       : undefined,
     ...(opts.now ? { now: opts.now } : {}),
   };
