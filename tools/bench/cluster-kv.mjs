@@ -9,7 +9,16 @@
 // for one Node thread on this machine at this load).
 // Usage: node tools/bench/cluster-kv.mjs [--duration 10] [--connections 16,64,256|none] [--keys 100000] [--failovers 5]
 //   [--raft-multiplier 1] [--linearizable-connections 64|none] [--read-connections 256|none]
-//   [--node-options "--max-semi-space-size=32"] [--probe [--probe-cpu]]
+//   [--node-options "--max-semi-space-size=32"] [--probe [--probe-cpu]] [--warmup 2]
+// --threads N: wrk's threads (default 2). On 2 cores, two wrk threads beside a busy single-threaded server report
+//   latencies that include time inside wrk: against a bare Node server at 256 connections, -t2 and -t1 drove the
+//   same 27.5k req/s, with p99 390–490 ms against 11–13 ms. The table's "wrk mean / bound" column checks every
+//   row by Little's law: with at most `conns` requests outstanding, the mean time one is outstanding is at most
+//   conns ÷ throughput; a wrk mean above that bound is the load generator's own delay, not the server's.
+// --warmup S: before each measured row, the same load for S seconds, not counted, on each system alike (0: none).
+//   A process's first burst at a new number of connections (accepting them, V8 compiling the paths they take, the
+//   young generation growing) is not its steady state: without it, whichever row came first at 256 connections
+//   took a p99 of hundreds of milliseconds, the bare Node server's too (docs/benchmarks.md, 7 Dec 13:55).
 // Each failover round kills the current leader with SIGKILL, times the first acknowledged write through a
 // survivor, then restarts the killed member on its data directory and waits until it has caught up.
 // --node-options: Node flags for the three Conclave servers (split on spaces).
@@ -27,6 +36,8 @@ const duration = Number(opt('duration', '10'));
 const connectionsOpt = opt('connections', '16,64,256');
 const connections = connectionsOpt === 'none' ? [] : connectionsOpt.split(',').map(Number);
 const failovers = Number(opt('failovers', '5'));
+const warmup = Number(opt('warmup', '2'));
+const threads = opt('threads', '2');
 const raftMultiplier = opt('raft-multiplier', '1');
 const keyCount = Number(opt('keys', '100000'));
 const list = (name, def) => (opt(name, def) === 'none' ? [] : opt(name, def).split(',').map(Number));
@@ -66,16 +77,28 @@ function ms(text) {
   return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60000 }[m[2]] : NaN;
 }
 
+/** The --warmup load before a row, not counted. */
+function warm(url, conns, script) {
+  if (warmup > 0) execFileSync('wrk', [`-t${threads}`, `-c${conns}`, `-d${warmup}s`, ...(script ? ['-s', script] : []), url], { encoding: 'utf8' });
+}
+
+/** A measured row (after its warm-up). */
 function wrk(url, conns, script) {
-  const out = execFileSync('wrk', ['-t2', `-c${conns}`, `-d${duration}s`, '--latency', ...(script ? ['-s', script] : []), url], { encoding: 'utf8' });
+  warm(url, conns, script);
+  return measure(url, conns, script);
+}
+
+function measure(url, conns, script) {
+  const out = execFileSync('wrk', [`-t${threads}`, `-c${conns}`, `-d${duration}s`, '--latency', ...(script ? ['-s', script] : []), url], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+  const mean = ms(/Latency\s+([\d.]+\w+)/.exec(out)?.[1]);
   const p50 = ms(/50%\s+([\d.]+\w+)/.exec(out)?.[1]);
   const p99 = ms(/99%\s+([\d.]+\w+)/.exec(out)?.[1]);
   // Thread Stats: "Latency   avg   stdev   max   +/- stdev"
   const max = ms(/Latency\s+[\d.]+\w+\s+[\d.]+\w+\s+([\d.]+\w+)/.exec(out)?.[1]);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const errors = /Socket errors: (.*)/.exec(out)?.[1];
-  return { rps, p50, p99, max, bad: non2xx, errors };
+  return { rps, p50, p99, max, mean, bound: (conns / rps) * 1000, bad: non2xx, errors };
 }
 
 
@@ -145,8 +168,9 @@ async function probeDump() {
 
 /** A Conclave row: wrk, bracketed by probe dumps when probing (the first one discards what came before). */
 async function ourRow(url, c, script) {
+  warm(url, c, script);
   if (probe) await probeDump();
-  const r = wrk(url, c, script);
+  const r = measure(url, c, script);
   if (probe) r.probe = await probeDump();
   return r;
 }
@@ -237,17 +261,18 @@ try {
   const serverRss = Math.max(...servers.filter((s) => !s.dead).map((s) => rssMb(s.proc.pid)));
 
   const la = (l) => l.map((x) => x.toFixed(2)).join(' ');
-  console.log(`\n3 servers on 127.0.0.1, raft_multiplier ${raftMultiplier}${nodeOptions.length ? ` (node ${nodeOptions.join(' ')})` : ''} vs etcd ${execFileSync('etcd', ['--version'], { encoding: 'utf8' }).split('\n')[0].split(': ')[1]} (3 members); wrk -t2, ${duration}s per row, 100-byte values; load average before ${la(loadBefore)}, after the rows ${la(loadAfterRows)}\n`);
-  console.log('| operation | conns | conclave req/s | p50 | p99 | max | etcd req/s | p50 | p99 | max | req/s ratio | p99 ratio |');
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  console.log(`\n3 servers on 127.0.0.1, raft_multiplier ${raftMultiplier}${nodeOptions.length ? ` (node ${nodeOptions.join(' ')})` : ''} vs etcd ${execFileSync('etcd', ['--version'], { encoding: 'utf8' }).split('\n')[0].split(': ')[1]} (3 members); wrk -t${threads}, ${duration}s per row after ${warmup}s of warm-up, 100-byte values; load average before ${la(loadBefore)}, after the rows ${la(loadAfterRows)}\n`);
+  console.log('| operation | conns | conclave req/s | p50 | p99 | max | wrk mean / bound | etcd req/s | p50 | p99 | max | wrk mean / bound | req/s ratio | p99 ratio |');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  const lb = (r) => `${r.mean.toFixed(1)} / ${r.bound.toFixed(1)} ms`;
   const f = (v) => (Number.isFinite(v) ? `${v.toFixed(2)} ms` : '?');
   for (const [op, c, o, t] of rows) {
     const note = o.bad || t.bad ? ` (non-2xx: conclave ${o.bad}, etcd ${t.bad})` : '';
     console.log(
-      `| ${op} | ${c} | ${o.rps.toFixed(0)} | ${f(o.p50)} | ${f(o.p99)} | ${f(o.max)} | ${t.rps.toFixed(0)} | ${f(t.p50)} | ${f(t.p99)} | ${f(t.max)} | ${((o.rps / t.rps) * 100).toFixed(0)}% | ${((o.p99 / t.p99) * 100).toFixed(0)}%${note} |`,
+      `| ${op} | ${c} | ${o.rps.toFixed(0)} | ${f(o.p50)} | ${f(o.p99)} | ${f(o.max)} | ${lb(o)} | ${t.rps.toFixed(0)} | ${f(t.p50)} | ${f(t.p99)} | ${f(t.max)} | ${lb(t)} | ${((o.rps / t.rps) * 100).toFixed(0)}% | ${((o.p99 / t.p99) * 100).toFixed(0)}%${note} |`,
     );
   }
-  for (const [c, b] of bare) console.log(`| bare Node HTTP server, same answer (the floor) | ${c} | ${b.rps.toFixed(0)} | ${f(b.p50)} | ${f(b.p99)} | ${f(b.max)} | | | | | | |`);
+  for (const [c, b] of bare) console.log(`| bare Node HTTP server, same answer (the floor) | ${c} | ${b.rps.toFixed(0)} | ${f(b.p50)} | ${f(b.p99)} | ${f(b.max)} | ${lb(b)} | | | | | | | |`);
   if (probe) printProbe(rows);
   console.log(`\n| measure | conclave | etcd |\n|---|--:|--:|`);
   const spread = (xs) => {
