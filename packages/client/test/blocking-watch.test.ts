@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConsulClient, ConsulConnectionError, consulWatchBackoff, type KVPair, type QueryResponse } from '../src/index.js';
 import { decodePairs } from '../src/kv.js';
@@ -138,6 +139,9 @@ describe('blocking watch', () => {
   it('keeps a hundred blocking queries open at once, so none starves behind the others', async () => {
     const n = 100;
     const delivered = new Array<number>(n).fill(0);
+    // A hundred watches share the test's one signal, each with its own abort listener (removed when it stops):
+    // more than Node's default of ten per signal, on purpose.
+    setMaxListeners(n + 10, controller.signal);
     for (let i = 0; i < n; i++) {
       client.watch(`kv/many/${i}`, undefined, () => void delivered[i]!++, { signal: controller.signal, waitMs: 60_000, minGapMs: 0 });
     }
