@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A 3-server Conclave cluster and a 3-member etcd cluster on 127.0.0.1, loaded in the same run with the same
-// tool and settings: KV writes/s and latency (p50, p99, max) at 16/64/256 connections (wrk -t2, PUT through the
+// tool and settings: KV writes/s and latency (p50, p99, max) at 16/64/256 connections (wrk, PUT through the
 // leader's HTTP API / etcd's JSON gateway), linearizable reads (?consistent / etcd's default) at 64 connections,
 // reads at 256 connections in each of Consul's consistency modes (default and ?stale against etcd's
 // serializable range, ?consistent against its linearizable one), leader failover time (kill -9 of the leader to
@@ -10,7 +10,7 @@
 // Usage: node tools/bench/cluster-kv.mjs [--duration 10] [--connections 16,64,256|none] [--keys 100000] [--failovers 5]
 //   [--raft-multiplier 1] [--linearizable-connections 64|none] [--read-connections 256|none]
 //   [--node-options "--max-semi-space-size=32"] [--probe [--probe-cpu]] [--warmup 2]
-// --threads N: wrk's threads (default 2). On 2 cores, two wrk threads beside a busy single-threaded server report
+// --threads N: wrk's threads (default 1; the issue-20 table used 2). On 2 cores, two wrk threads beside a busy single-threaded server report
 //   latencies that include time inside wrk: against a bare Node server at 256 connections, -t2 and -t1 drove the
 //   same 27.5k req/s, with p99 390–490 ms against 11–13 ms. The table's "wrk mean / bound" column checks every
 //   row by Little's law: with at most `conns` requests outstanding, the mean time one is outstanding is at most
@@ -37,7 +37,7 @@ const connectionsOpt = opt('connections', '16,64,256');
 const connections = connectionsOpt === 'none' ? [] : connectionsOpt.split(',').map(Number);
 const failovers = Number(opt('failovers', '5'));
 const warmup = Number(opt('warmup', '2'));
-const threads = opt('threads', '2');
+const threads = opt('threads', '1');
 const raftMultiplier = opt('raft-multiplier', '1');
 const keyCount = Number(opt('keys', '100000'));
 const list = (name, def) => (opt(name, def) === 'none' ? [] : opt(name, def).split(',').map(Number));
