@@ -1,8 +1,10 @@
 // The HTTPS API end to end: certificates made by `conclave tls`, an agent serving ports.https with
-// verify_incoming, and real clients (the npm `consul` client, curl, the conclave CLI) with and without a client
-// certificate; certificates rotated by SIGHUP without a restart; an unusable TLS configuration stops the start.
+// verify_incoming, and real clients (the npm `consul` client, curl, the conclave CLI, node:http2's client) with
+// and without a client certificate, over HTTP/1.1 and HTTP/2 (ALPN h2, as Consul's listener); certificates
+// rotated by SIGHUP without a restart; an unusable TLS configuration stops the start.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import https from 'node:https';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -34,6 +36,9 @@ function writeConfig(serverCert: string): void {
   );
 }
 
+let lastAlpn: string | false | null = null;
+
+/** The serial of the certificate the listener presents, and the protocol it picks when offered h2 first. */
 function peerSerial(): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = connect({
@@ -43,12 +48,39 @@ function peerSerial(): Promise<string> {
       ca: readFileSync(file('consul-agent-ca.pem')),
       cert: readFileSync(file('dc1-client-consul-0.pem')),
       key: readFileSync(file('dc1-client-consul-0-key.pem')),
+      ALPNProtocols: ['h2', 'http/1.1'],
     });
     s.once('secureConnect', () => {
+      lastAlpn = s.alpnProtocol;
       resolve(s.getPeerCertificate().serialNumber);
       s.destroy();
     });
     s.once('error', reject);
+  });
+}
+
+/** One request over HTTP/2 with the client certificate: status and body. */
+function h2Get(path: string): Promise<{ alpn: string | undefined; status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`https://127.0.0.1:${httpsPort}`, {
+      servername: 'server.dc1.consul',
+      ca: readFileSync(file('consul-agent-ca.pem')),
+      cert: readFileSync(file('dc1-client-consul-0.pem')),
+      key: readFileSync(file('dc1-client-consul-0-key.pem')),
+    });
+    session.once('error', reject);
+    const stream = session.request({ ':path': path });
+    let status = 0;
+    let text = '';
+    stream.setEncoding('utf8');
+    stream.on('response', (h) => (status = Number(h[':status'])));
+    stream.on('data', (c: string) => (text += c));
+    stream.on('error', reject);
+    stream.on('end', () => {
+      const alpn = session.alpnProtocol;
+      session.close();
+      resolve({ alpn, status, text });
+    });
   });
 }
 
@@ -94,6 +126,18 @@ describe('HTTPS API with verify_incoming', () => {
     expect(ok.stdout).toBe('world');
   });
 
+  it('speaks HTTP/2 to an h2 client: curl --http2 and node:http2', () => {
+    const args = [`--cacert`, file('consul-agent-ca.pem'), '--cert', file('dc1-client-consul-0.pem'), '--key', file('dc1-client-consul-0-key.pem'), '--silent', '--show-error', '--max-time', '10'];
+    const url = `https://localhost:${httpsPort}/v1/kv/tls/hello?raw`;
+    const h2 = spawnSync('curl', [...args, '--http2', '--write-out', ' %{http_version}', url], { encoding: 'utf8' });
+    expect(h2.stderr).toBe('');
+    expect(h2.stdout).toBe('world 2');
+    // A client that offers only HTTP/1.1 gets it.
+    const h1 = spawnSync('curl', [...args, '--http1.1', '--write-out', ' %{http_version}', url], { encoding: 'utf8' });
+    expect(h1.stdout).toBe('world 1.1');
+    return h2Get('/v1/kv/tls/hello?raw').then((r) => expect(r).toEqual({ alpn: 'h2', status: 200, text: 'world' }));
+  });
+
   it('the conclave CLI reaches it with -ca-file/-client-cert/-client-key and with CONSUL_* variables', async () => {
     const byFlags = await runCli([
       'kv',
@@ -130,9 +174,11 @@ describe('HTTPS API with verify_incoming', () => {
     expect(info.stdout).toMatch(/^\tinternal_rpc_cert_days_left = 36[45]$/m);
   });
 
-  it('plain HTTP keeps working beside it', async () => {
+  it('plain HTTP keeps working beside it, HTTP/1.1 only (no h2c, as Go)', async () => {
     const res = await fetch(`http://${agent.httpAddr}/v1/kv/tls/hello?raw`);
     expect(await res.text()).toBe('world');
+    const h2c = spawnSync('curl', ['--http2-prior-knowledge', '--silent', '--max-time', '10', `http://${agent.httpAddr}/v1/kv/tls/hello?raw`], { encoding: 'utf8' });
+    expect(h2c.stdout).not.toBe('world');
   });
 
   it('SIGHUP takes a rotated certificate for new connections; unusable files are refused and the old one stays', async () => {
@@ -142,6 +188,9 @@ describe('HTTPS API with verify_incoming', () => {
     agent.proc.kill('SIGHUP');
     await waitFor('the rotated certificate', async () => (await peerSerial()) !== before, { timeoutMs: 20_000 });
     const rotated = await peerSerial();
+    // The new context keeps the listener's ALPN: HTTP/2 still.
+    expect(lastAlpn).toBe('h2');
+    expect(await h2Get('/v1/kv/tls/hello?raw')).toEqual({ alpn: 'h2', status: 200, text: 'world' });
     // A key that is not the certificate's: the reload is refused with the files named, the listener keeps serving.
     writeFileSync(
       file('tls.json'),

@@ -6,6 +6,7 @@ import { permissionDeniedText, type Access, type Resource } from '@conclave/acl'
 import type { ApiCall } from './api-call.js';
 import { ApiError } from './api-error.js';
 import type { ResolvedToken } from './acl-resolver.js';
+import { requestConnection } from './request-connection.js';
 
 /** The response header Consul sets when a list left out what the token may not read. */
 export const FILTERED_HEADER = 'X-Consul-Results-Filtered-By-ACLs';
@@ -17,7 +18,8 @@ export function resolveCaller(call: ApiCall): ResolvedToken | Promise<ResolvedTo
   if (!acl) return undefined;
   const have = call.aclToken;
   if (have) return have;
-  const r = acl.resolve(call.token(), call.req.socket);
+  // Keyed by the connection (the HTTP/2 session, not a stream's socket proxy) so that a repeated token is not hashed again.
+  const r = acl.resolve(call.token(), requestConnection(call.req));
   call.aclToken = r;
   if (r instanceof Promise) r.then((v) => (call.aclToken = v), () => {});
   return r;

@@ -30,8 +30,9 @@ export interface ResolvedToken {
 /** What the HTTP API asks when ACLs are enabled (ApiBackend.acl). */
 export interface AclBackend {
   /** Resolves a SecretID (`''`: the agent's default token, else anonymous). Rejects with a 403 `ACL not found`
-   * ApiError when no live token has it. `connection`: the request's socket, so that a keep-alive client's repeated
-   * secret is not hashed again (secretDigest). */
+   * ApiError when no live token has it. `connection`: the request's connection (its socket, or its HTTP/2
+   * session: request-connection.ts), so that a keep-alive client's repeated secret is not hashed again
+   * (secretDigest). */
   resolve(secret: string, connection?: object): Promise<ResolvedToken> | ResolvedToken;
   /** The agent's own tokens (`/v1/agent/token/<kind>`); absent where they cannot be set. */
   readonly agentTokens?: AgentTokenStore;

@@ -8,6 +8,7 @@ import type { RequestContext } from './agent-endpoints.js';
 import type { ApiBackend, ConsistencyMode } from './backend.js';
 import type { ResolvedToken } from './acl-resolver.js';
 import { QueryParams } from './query-params.js';
+import { dropRequestAfterAnswer } from './drop-request.js';
 
 /** A request body that stops arriving for this long is refused (408) and its connection closed. */
 export const BODY_IDLE_MS = 30_000;
@@ -126,8 +127,8 @@ export class ApiCall {
       let idle = setTimeout(() => onIdle(), idleMs);
       const onIdle = () => {
         cleanup();
+        dropRequestAfterAnswer(req, this.res);
         reject(new ApiError(408, `Request body not received: nothing arrived for ${idleMs / 1000} s`));
-        this.res.once('finish', () => req.socket?.destroy());
       };
       const onData = (chunk: Buffer) => {
         clearTimeout(idle);
@@ -198,7 +199,7 @@ export class ApiCall {
         if (chunk) {
           size += chunk.length;
           if (size > limit) {
-            this.res.once('finish', () => req.socket?.destroy());
+            dropRequestAfterAnswer(req, this.res);
             throw new ApiError(413, tooLarge(size));
           }
           yield chunk;
@@ -214,7 +215,7 @@ export class ApiCall {
             timer = setTimeout(() => reject(new ApiError(408, `Request body not received: nothing arrived for ${idleMs / 1000} s`)), idleMs);
           });
         } catch (err) {
-          this.res.once('finish', () => req.socket?.destroy());
+          dropRequestAfterAnswer(req, this.res);
           throw err;
         } finally {
           clearTimeout(timer);

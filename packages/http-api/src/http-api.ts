@@ -1,13 +1,15 @@
 // The Consul /v1 HTTP server: routes on the path prefix straight to the endpoint family, catches every
 // error (answered as Consul would, never crashing the process), and lifts Node's server timeouts so
-// 10-minute blocking queries survive.
+// 10-minute blocking queries survive. The HTTPS listener speaks HTTP/2 as well as HTTP/1.1 (ALPN h2 and
+// http/1.1), as Consul's does (agent.go's setupHTTPS calls http2.ConfigureServer); plain HTTP stays HTTP/1.1
+// (Go serves no h2c either).
 
 import type * as http from 'node:http';
-import type * as https from 'node:https';
+import type * as http2 from 'node:http2';
 import { createRequire } from 'node:module';
 import type { SecureContextOptions } from 'node:tls';
 import { nodeHttp } from '@conclave/toolkit';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { formatGoDuration, joinHostPort, type Logger } from '@conclave/toolkit';
 import { ApiCall, BODY_IDLE_MS } from './api-call.js';
 import { errorAnswer } from './api-error.js';
@@ -38,6 +40,10 @@ import { INTERNAL_REQUEST, runInternalGet } from './internal-request.js';
 import { resolveNearAgent } from './near-sort.js';
 import { forwardedHeaders } from './forwarded-headers.js';
 import { forwardStreamed } from './stream-forward.js';
+import { isConnectionSpecific, withoutConnectionHeaders } from './connection-headers.js';
+import { limitConnectionsPerClient } from './connection-limit.js';
+import { closeIdleSessions } from './idle-sessions.js';
+import { dropRequestAfterAnswer } from './drop-request.js';
 
 export interface HttpApiOptions {
   /** Called with unexpected errors (answered 500); for the agent's log. */
@@ -47,12 +53,13 @@ export interface HttpApiOptions {
   /** limits.http_max_conns_per_client: open connections per client IP (blocking queries hold one each);
    * beyond it a new connection is answered 429 and closed. Default 200, 0 for no limit. */
   maxConnsPerClient?: number;
-  /** Idle keep-alive connections are closed after this long; default 120 s. */
+  /** Idle keep-alive connections (and HTTP/2 sessions with no open stream) are closed after this long; default 120 s. */
   keepAliveTimeoutMs?: number;
   /** Consul's agent.http logger: `Request finished` at debug for each request (only measured while some sink
    * logs debug, e.g. a `conclave monitor -log-level debug`). */
   logger?: Pick<Logger, 'debug' | 'isEnabled'>;
-  /** Serve HTTPS with these (certificate, key, CAs; requestCert + rejectUnauthorized for verify_incoming). */
+  /** Serve HTTPS with these (certificate, key, CAs; requestCert + rejectUnauthorized for verify_incoming), over
+   * HTTP/2 and HTTP/1.1. */
   tls?: HttpsOptions;
   /** http_config.response_headers: added to every answer (e.g. a CORS or security header). */
   responseHeaders?: Record<string, string>;
@@ -73,8 +80,13 @@ export interface HttpsOptions extends SecureContextOptions {
   rejectUnauthorized: boolean;
 }
 
+/** Go's default for an HTTP/2 server (x/net/http2 defaultMaxStreams), which Consul keeps: a client opens more
+ * streams than this only as earlier ones finish (its further requests wait, per SETTINGS_MAX_CONCURRENT_STREAMS). */
+export const H2_MAX_CONCURRENT_STREAMS = 250;
+
 export interface HttpApi {
-  readonly server: http.Server | https.Server;
+  /** node:http's server, or with `tls` node:http2's secure server (HTTP/1.1 connections included). */
+  readonly server: http.Server | http2.Http2SecureServer;
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   listen(port: number, host: string): Promise<AddressInfo>;
   /** Stops accepting, ends blocked queries and idle connections. */
@@ -100,6 +112,8 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
   const observe = options.onRequestDone;
 
   const extraHeaders = Object.entries(options.responseHeaders ?? {});
+  // An HTTP/2 answer cannot carry a configured Connection or Keep-Alive header (connection-headers.ts).
+  const extraHeadersH2 = extraHeaders.filter(([k]) => !isConnectionSpecific(k));
   const limits = options.requestLimits;
   const requestLog = options.logger;
 
@@ -107,7 +121,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
   let cache: AgentCache | undefined;
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const internal = (req as unknown as Record<symbol, unknown>)[INTERNAL_REQUEST] === true;
-    if (!internal) for (const [k, v] of extraHeaders) res.setHeader(k, v);
+    if (!internal && extraHeaders.length > 0) for (const [k, v] of req.httpVersionMajor === 2 ? extraHeadersH2 : extraHeaders) res.setHeader(k, v);
     const started = observe ? performance.now() : 0;
     const url = req.url ?? '/';
     if (requestLog?.isEnabled('debug') && !internal) logFinished(requestLog, req, res, url);
@@ -268,19 +282,50 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     call.fail(err);
   };
 
-  const serverOptions = { keepAlive: true, ...(options.maxHeaderBytes ? { maxHeaderSize: options.maxHeaderBytes } : {}) };
-  // node:https (and TLS) is loaded only by an agent that serves HTTPS.
-  const secure = options.tls !== undefined;
-  const server = secure
-    ? (createRequire(import.meta.url)('node:https') as typeof https).createServer({ ...options.tls, ...serverOptions }, handle)
-    : nodeHttp.createServer(serverOptions, handle);
-  // Blocking queries last up to 10 min + jitter: no request or socket timeout; headers must still come fast.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.timeout = 0;
-  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 120_000;
   const connLimit = { max: options.maxConnsPerClient ?? 200 };
-  limitConnectionsPerClient(server, connLimit, secure);
+  const keepAliveMs = options.keepAliveTimeoutMs ?? 120_000;
+  const secure = options.tls !== undefined;
+  let server: http.Server | http2.Http2SecureServer;
+  let limited: ReturnType<typeof limitConnectionsPerClient>;
+  if (secure) {
+    // node:http2 (and TLS) is loaded only by an agent that serves HTTPS.
+    const { createSecureServer } = createRequire(import.meta.url)('node:http2') as typeof http2;
+    const secureServer = createSecureServer(
+      {
+        ...options.tls,
+        keepAlive: true,
+        allowHTTP1: true,
+        settings: {
+          maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS,
+          // Go's HTTP/2 server advertises MaxHeaderBytes as SETTINGS_MAX_HEADER_LIST_SIZE.
+          ...(options.maxHeaderBytes ? { maxHeaderListSize: options.maxHeaderBytes } : {}),
+        },
+        // node:http2 refuses a header block of more than 128 fields; its HTTP/1.1 parser takes 2,000.
+        maxHeaderListPairs: 2000,
+        // Node 24 reads the HTTP/1.1 side's header limit from the options; 20 and 22 from the property below.
+        ...(options.maxHeaderBytes ? { maxHeaderSize: options.maxHeaderBytes } : {}),
+      },
+      (req, res) => {
+        const r1 = req as unknown as http.IncomingMessage;
+        const s1 = res as unknown as http.ServerResponse;
+        if (!limited.refuseH2(r1, s1)) handle(r1, s1);
+      },
+    );
+    if (options.maxHeaderBytes) (secureServer as unknown as { maxHeaderSize: number }).maxHeaderSize = options.maxHeaderBytes;
+    closeIdleSessions(secureServer, keepAliveMs);
+    server = secureServer;
+  } else {
+    server = nodeHttp.createServer({ keepAlive: true, ...(options.maxHeaderBytes ? { maxHeaderSize: options.maxHeaderBytes } : {}) }, handle);
+  }
+  // Blocking queries last up to 10 min + jitter: no request or socket timeout; headers must still come fast.
+  // On the HTTPS server these are its HTTP/1.1 connections' (node:http2 defaults requestTimeout to 5 minutes
+  // there); its HTTP/2 sessions have no timeout unless `timeout` is set, and idle ones close in idle-sessions.ts.
+  const timeouts = server as http.Server;
+  timeouts.requestTimeout = 0;
+  timeouts.headersTimeout = 60_000;
+  timeouts.timeout = 0;
+  timeouts.keepAliveTimeout = keepAliveMs;
+  limited = limitConnectionsPerClient(server, connLimit, secure);
 
   return {
     server,
@@ -288,7 +333,7 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
     internalGet: (url, headers, signal) => runInternalGet(handle, url, headers, signal),
     setSecureContext(options: SecureContextOptions): void {
       if (!secure) throw new Error('setSecureContext: this HTTP API does not serve TLS');
-      (server as https.Server).setSecureContext(options);
+      (server as http2.Http2SecureServer).setSecureContext(options);
     },
     setMaxConnsPerClient(max: number): void {
       connLimit.max = max;
@@ -311,36 +356,11 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
           return;
         }
         server.close(() => resolve());
-        server.closeAllConnections();
+        // Every connection, HTTP/2 sessions and handshakes included (node:http2's server has no closeAllConnections).
+        for (const socket of limited.sockets) socket.destroy();
       });
     },
   };
-}
-
-const TOO_MANY =
-  'Your IP is issuing too many concurrent connections, please rate limit your calls\n';
-
-function limitConnectionsPerClient(server: http.Server | https.Server, limit: { readonly max: number }, secure: boolean): void {
-  // Counted even while there is no limit, so that a limit set by a reload sees the connections already open.
-  const open = new Map<string, number>();
-  // Over TLS the answer must go through the encrypted socket, which exists once the handshake is done.
-  server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => {
-    const ip = socket.remoteAddress ?? '';
-    const n = (open.get(ip) ?? 0) + 1;
-    if (limit.max > 0 && n > limit.max) {
-      socket.end(
-        `HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${TOO_MANY.length}\r\nConnection: close\r\n\r\n${TOO_MANY}`,
-      );
-      socket.destroySoon();
-      return;
-    }
-    open.set(ip, n);
-    socket.once('close', () => {
-      const left = (open.get(ip) ?? 1) - 1;
-      if (left <= 0) open.delete(ip);
-      else open.set(ip, left);
-    });
-  });
 }
 
 /** True when the query's `dc` parameter names a datacenter other than this one. */
@@ -370,8 +390,8 @@ function forward(
   let refused = false;
   const idle = () => {
     refused = true;
+    dropRequestAfterAnswer(req, res);
     plain(res, 408, `Request body not received: nothing arrived for ${idleMs / 1000} s`);
-    res.once('finish', () => req.socket?.destroy());
   };
   let timer = setTimeout(idle, idleMs);
   req.on('data', (c: Buffer) => {
@@ -381,8 +401,8 @@ function forward(
     // Nothing bigger crosses agent RPC (its frame limit): refuse it here rather than buffer it first.
     if (size > MAX_FORWARDED_BODY) {
       refused = true;
+      dropRequestAfterAnswer(req, res);
       plain(res, 413, `Request body(${size} bytes) too large, max size: ${MAX_FORWARDED_BODY} bytes.`);
-      res.once('finish', () => req.socket?.destroy());
       return;
     }
     chunks.push(c);
@@ -400,7 +420,8 @@ function forward(
       (reply) => {
         done?.();
         if (res.headersSent || res.destroyed) return;
-        res.writeHead(reply.status, reply.headers);
+        // Another agent's headers are its own to choose; an HTTP/2 answer cannot carry its connection's.
+        res.writeHead(reply.status, req.httpVersionMajor === 2 ? withoutConnectionHeaders(reply.headers) : reply.headers);
         res.end(reply.body);
       },
       (err: unknown) => {

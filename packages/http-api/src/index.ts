@@ -13,7 +13,7 @@ export type {
   SessionTimerBackend,
 } from './backend.js';
 export { MAX_TXN_OPS, encodeTxnResult } from './txn-endpoints.js';
-export { createHttpApi } from './http-api.js';
+export { createHttpApi, H2_MAX_CONCURRENT_STREAMS } from './http-api.js';
 export { MonitorStream, MONITOR_BUFFER_LINES } from './monitor-stream.js';
 export type { HttpApi, HttpApiOptions, HttpsOptions } from './http-api.js';
 export { RequestLimits, type RequestLimitsConfig, type RequestLimitsMode } from './request-limits.js';

@@ -6,6 +6,7 @@
 import type * as http from 'node:http';
 import { errorAnswer } from './api-error.js';
 import type { ForwardedRequest } from './backend.js';
+import { dropRequestAfterAnswer } from './drop-request.js';
 
 /** Headers of the other agent's answer passed on (its framing headers are this agent's to choose). */
 const CARRIED_RESPONSE = /^(content-type|x-consul-.*)$/;
@@ -39,10 +40,10 @@ export function forwardStreamed(
       if (res.headersSent || res.destroyed) return;
       const a = errorAnswer(err);
       if (!a.expected) onError?.(err, method, url);
+      // The caller may still be sending a body nobody will read.
+      if (!req.complete) dropRequestAfterAnswer(req, res);
       res.writeHead(a.status, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(a.message);
-      // The caller may still be sending a body nobody will read.
-      if (!req.complete) res.once('finish', () => req.socket?.destroy());
     },
   );
 }

@@ -112,7 +112,7 @@ describe('error answers in Consul words, as plain text', () => {
     }
     expect(ports.size).toBe(1);
     agent.destroy();
-    expect(h.api.server.requestTimeout).toBe(0);
+    expect((h.api.server as http.Server).requestTimeout).toBe(0);
   });
 
   it('limits open connections per client IP with 429', async () => {

@@ -8,7 +8,7 @@ import { sha256Base64 } from './sha256.js';
 
 const lastOnConnection = new WeakMap<object, { secret: string; digest: string }>();
 
-/** sha256Base64(secret); `connection` (the request's socket, for example) lets a repeat skip the hashing. */
+/** sha256Base64(secret); `connection` (the request's socket, or its HTTP/2 session) lets a repeat skip the hashing. */
 export function secretDigest(secret: string, connection?: object): string {
   if (connection === undefined) return sha256Base64(secret);
   const last = lastOnConnection.get(connection);
