@@ -105,7 +105,8 @@ export async function blockingQuery<T>(
       if (deepEqual(previous.value, result.value)) floor = Math.max(floor, result.index);
       else unchanged = false;
     }
-    previous ??= result;
+    // Kept only where a re-run is compared with it: otherwise each parked query would hold its first answer.
+    if (quiet) previous ??= result;
     const left = deadline - Date.now();
     if (result.index > floor) {
       respond(result);

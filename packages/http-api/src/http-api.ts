@@ -308,11 +308,13 @@ export function createHttpApi(backend: ApiBackend, options: HttpApiOptions = {})
       (req, res) => {
         const r1 = req as unknown as http.IncomingMessage;
         const s1 = res as unknown as http.ServerResponse;
-        if (!limited.refuseH2(r1, s1)) handle(r1, s1);
+        if (limited.refuseH2(r1, s1)) return;
+        if (r1.httpVersionMajor === 2) trackIdle(r1);
+        handle(r1, s1);
       },
     );
     if (options.maxHeaderBytes) (secureServer as unknown as { maxHeaderSize: number }).maxHeaderSize = options.maxHeaderBytes;
-    closeIdleSessions(secureServer, keepAliveMs);
+    const trackIdle = closeIdleSessions(secureServer, keepAliveMs);
     server = secureServer;
   } else {
     server = nodeHttp.createServer({ keepAlive: true, ...(options.maxHeaderBytes ? { maxHeaderSize: options.maxHeaderBytes } : {}) }, handle);

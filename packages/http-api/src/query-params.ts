@@ -1,20 +1,38 @@
 // A small query-string reader: presence flags, repeated keys and Go's url.Values.Encode for error texts.
 // URLSearchParams would do, but this is on the hot path and most requests carry no query at all.
 
+/** The names and values of an empty query; never written. */
+const NONE: string[] = [];
+
 export class QueryParams {
-  private readonly names: string[] = [];
-  private readonly values: string[] = [];
+  private readonly names: string[];
+  private readonly values: string[];
 
   constructor(search: string) {
-    if (search.length === 0) return;
-    for (const part of search.split('&')) {
+    if (search.length === 0) {
+      this.names = NONE;
+      this.values = NONE;
+      return;
+    }
+    // Arrays of the exact size (split's, and one made to match): a parked blocking query holds its QueryParams,
+    // and arrays grown by push from empty reserve 17 slots each.
+    const names = search.split('&');
+    const values: string[] = new Array<string>(names.length);
+    let n = 0;
+    for (let i = 0; i < names.length; i++) {
+      const part = names[i]!;
       if (part.length === 0) continue;
       const eq = part.indexOf('=');
-      const rawName = eq < 0 ? part : part.slice(0, eq);
-      const rawValue = eq < 0 ? '' : part.slice(eq + 1);
-      this.names.push(decodeComponent(rawName));
-      this.values.push(decodeComponent(rawValue));
+      names[n] = decodeComponent(eq < 0 ? part : part.slice(0, eq));
+      values[n] = decodeComponent(eq < 0 ? '' : part.slice(eq + 1));
+      n++;
     }
+    if (n < names.length) {
+      names.length = n;
+      values.length = n;
+    }
+    this.names = names;
+    this.values = values;
   }
 
   get empty(): boolean {

@@ -331,6 +331,31 @@ describe('HTTP/2 refusals', () => {
     }
   });
 
+  it('closes a session once it has no open stream for the keep-alive timeout, never one with a parked query', async () => {
+    const h = await startTls({ keepAliveTimeoutMs: 100 });
+    const session = await connect(h.port);
+    try {
+      let goaway = false;
+      session.once('goaway', () => (goaway = true));
+      const first = await request(session, '/v1/kv/idle', { method: 'PUT', body: 'a' }).then(() => request(session, '/v1/kv/idle'));
+      const parked = request(session, `/v1/kv/idle?index=${first.headers['x-consul-index']}&wait=5m`);
+      await waitFor('a query blocked on a watch', () => h.state.watches.size > 0, { timeoutMs: 5000 });
+      // Five keep-alive timeouts with the query parked: the session stays.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(goaway).toBe(false);
+      const write = await connect(h.port);
+      await request(write, '/v1/kv/idle', { method: 'PUT', body: 'b' });
+      await closeSession(write);
+      expect((await parked).status).toBe(200);
+      // Its last stream done, the session is idle: GOAWAY and closed.
+      await new Promise((resolve) => session.once('close', resolve));
+      expect(goaway).toBe(true);
+    } finally {
+      await closeSession(session);
+      await h.close();
+    }
+  });
+
   it('close() ends open HTTP/2 sessions, parked streams included', async () => {
     const h = await startTls();
     const session = await connect(h.port);

@@ -2,15 +2,22 @@
 // ("catalog.nodes", "catalog.service:web", "kv.key:a/b") and the key prefixes it listed; apply notifies
 // exactly the topics it changed, so a write wakes only the waiters that read the changed data.
 
+/** Shared by every WatchSet until its first topic or prefix; never written. */
+const NONE: string[] = [];
+
 /** What one query read: exact topics and key prefixes. Filled by the query functions. */
 export class WatchSet {
-  readonly topics: string[] = [];
-  readonly prefixes: string[] = [];
+  topics: string[] = NONE;
+  prefixes: string[] = NONE;
+  // The first entry makes an array of exactly one: a parked query holds its WatchSet, and an array grown by
+  // push from empty reserves 17 slots (152 bytes) for the one topic most queries read.
   addTopic(topic: string): void {
-    this.topics.push(topic);
+    if (this.topics === NONE) this.topics = [topic];
+    else this.topics.push(topic);
   }
   addPrefix(prefix: string): void {
-    this.prefixes.push(prefix);
+    if (this.prefixes === NONE) this.prefixes = [prefix];
+    else this.prefixes.push(prefix);
   }
 }
 
