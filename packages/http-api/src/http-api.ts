@@ -50,8 +50,9 @@ export interface HttpApiOptions {
   onError?: (err: unknown, method: string, url: string) => void;
   /** Indent every JSON answer as ?pretty does (Consul does so in -dev mode). Default false. */
   alwaysPretty?: boolean;
-  /** limits.http_max_conns_per_client: open connections per client IP (blocking queries hold one each);
-   * beyond it a new connection is answered 429 and closed. Default 200, 0 for no limit. */
+  /** limits.http_max_conns_per_client: open connections per client IP (an HTTP/1.1 blocking query holds one; an
+   * HTTP/2 connection carries up to 250); beyond it a new connection is answered 429 and closed
+   * (connection-limit.ts). Default 200, 0 for no limit. */
   maxConnsPerClient?: number;
   /** Idle keep-alive connections (and HTTP/2 sessions with no open stream) are closed after this long; default 120 s. */
   keepAliveTimeoutMs?: number;
