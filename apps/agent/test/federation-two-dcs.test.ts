@@ -107,10 +107,14 @@ describe('two datacenters of 3 servers + 1 client', () => {
 
   it('brings a restarted dc2 server back into the WAN pool from its data dir, with no -join-wan', async () => {
     await stopAgent(agents.b2, 'SIGKILL');
+    // The WAN profile's bound, not a guess: a suspicion of one of 6 members lasts from 6 × log10(6) × 5 s = 23 s
+    // (every other member confirmed it) up to Lifeguard's 6 × that = 140 s (no confirmation yet), after the first
+    // failed probe, which comes within a few 5 s probe rounds (longer while a loaded machine raises a prober's
+    // awareness). 60 s was below it: CI on a loaded machine timed out here with b2 still suspect (7 Dec).
     await waitFor('b2 failed in the WAN pool', async () => {
       const wan = await json<Array<{ Name: string; Status: number }>>(agents.a1, '/v1/agent/members?wan=1');
       return wan.some((m) => m.Name === 'b2.dc2' && m.Status !== 1);
-    }, { timeoutMs: 60_000, intervalMs: 250 });
+    }, { timeoutMs: 180_000, intervalMs: 250 });
     // No -retry-join at all either: the LAN comes back from its own data dir too. The keyring is the rotated one.
     const noJoin = argsFor('b2', false).filter((_, i, a) => a[i] !== '-retry-join' && a[i - 1] !== '-retry-join');
     agents.b2 = await startClusterAgent(specs.b2, noJoin);
@@ -120,5 +124,5 @@ describe('two datacenters of 3 servers + 1 client', () => {
     }, { timeoutMs: 60_000, intervalMs: 250 });
     // Its own WAN join, from the peers it remembered (its datacenter's servers would also flood-join it).
     expect(agents.b2.output()).toMatch(/\(WAN\) joined: number_of_nodes=[1-9]/);
-  }, 150_000);
+  }, 270_000);
 });
