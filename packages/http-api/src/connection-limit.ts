@@ -8,6 +8,7 @@ import type * as http from 'node:http';
 import type { Http2Session } from 'node:http2';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { requestSession } from './request-connection.js';
 
 export const TOO_MANY = 'Your IP is issuing too many concurrent connections, please rate limit your calls\n';
 
@@ -67,7 +68,7 @@ export function limitConnectionsPerClient(server: NetServer, limit: { readonly m
   return {
     sockets,
     refuseH2(req, res) {
-      const session = (req as { stream?: { session?: Http2Session } }).stream?.session;
+      const session = requestSession(req);
       if (session === undefined || !(session as unknown as Record<symbol, boolean | undefined>)[REFUSED_SESSION]) return false;
       res.writeHead(429, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(TOO_MANY.length)]);
       res.end(TOO_MANY);

@@ -3,6 +3,7 @@
 // streams are all parked blocking queries sends none for up to 10 minutes without being idle.
 import type { IncomingMessage } from 'node:http';
 import type { Http2SecureServer, Http2Session } from 'node:http2';
+import { requestSession } from './request-connection.js';
 
 /** A session's open requests and its idle timer, shared by its requests. */
 interface SessionIdle {
@@ -24,7 +25,7 @@ export function closeIdleSessions(server: Http2SecureServer, idleMs: number): (r
     session.once('close', () => clearTimeout(idle.timer));
   });
   return (req) => {
-    const session = (req as { stream?: { session?: Http2Session } }).stream?.session;
+    const session = requestSession(req);
     const idle = session && (session as unknown as Record<symbol, SessionIdle | undefined>)[IDLE];
     if (idle === undefined) return;
     if (idle.open++ === 0) clearTimeout(idle.timer);
