@@ -41,8 +41,9 @@ describe('agent process', () => {
 
   // A client agent of a cluster without TLS talks to its servers over the plain RPC protocol: neither ws nor
   // Node's tls, https, http2 (the HTTPS API's) or zlib is loaded (on Node 24 they cost it about 10 MB of RSS; docs/benchmarks.md).
-  // (child_process is: net's first listen loads cluster, which requires it.)
-  it('client agent of a plain cluster: no ws, tls, https, http2 or zlib', async () => {
+  // Nor is crypto (4.8 MB more on Node 24), without gossip encryption or ACL tokens: its node ID comes from
+  // toolkit's randomUuid. (child_process is loaded: net's first listen loads cluster, which requires it.)
+  it('client agent of a plain cluster: no ws, tls, https, http2, zlib or crypto', async () => {
     const root = mkdtempSync(join(tmpdir(), 'conclave-modules-client-'));
     const out = join(root, 'modules.json');
     const probe = join(root, 'probe.mjs');
@@ -65,7 +66,7 @@ describe('agent process', () => {
       await waitFor('module list', async () => existsSync(out), { timeoutMs: 10000, intervalMs: 50 });
       const { builtins, files } = JSON.parse(readFileSync(out, 'utf8')) as { builtins: string[]; files: string[] };
       expect(builtins).toContain('NativeModule net');
-      expect(builtins.filter((m) => /^NativeModule (tls|_tls_wrap|https|http2|internal\/http2\/core|zlib)$/.test(m))).toEqual([]);
+      expect(builtins.filter((m) => /^NativeModule (tls|_tls_wrap|https|http2|internal\/http2\/core|zlib|crypto)$/.test(m))).toEqual([]);
       expect(files.filter((f) => /[\\/]node_modules[\\/]ws[\\/]/.test(f))).toEqual([]);
     } finally {
       await Promise.all(cluster.map((a) => stopAgent(a, 'SIGKILL')));

@@ -1,7 +1,7 @@
 // A compact JWS split into its parts, and the one rule for which algorithm may verify with which key (go-jose's):
 // RS*/PS* with RSA keys, ES* with an EC key on the matching curve, EdDSA with Ed25519. `none` and HMAC never verify.
-import { constants, verify, type KeyObject } from 'node:crypto';
-import { isPlainObject } from '@conclave/toolkit';
+import type { KeyObject } from 'node:crypto';
+import { isPlainObject, lazyNode } from '@conclave/toolkit';
 
 export interface CompactJws {
   header: Record<string, unknown>;
@@ -40,14 +40,15 @@ const CURVE: Record<string, string> = { ES256: 'prime256v1', ES384: 'secp384r1',
 
 /** go-jose verifies only with an algorithm that fits the key's type (and, for ECDSA, its curve). */
 export function verifiesWith(alg: string, key: KeyObject, data: Buffer, sig: Buffer): boolean {
+  const crypto = lazyNode.crypto();
   const type = key.asymmetricKeyType;
   try {
-    if (/^RS(256|384|512)$/.test(alg) && type === 'rsa') return verify(HASH[alg.slice(2)]!, data, key, sig);
+    if (/^RS(256|384|512)$/.test(alg) && type === 'rsa') return crypto.verify(HASH[alg.slice(2)]!, data, key, sig);
     if (/^PS(256|384|512)$/.test(alg) && (type === 'rsa' || type === 'rsa-pss'))
-      return verify(HASH[alg.slice(2)]!, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 }, sig);
+      return crypto.verify(HASH[alg.slice(2)]!, data, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 }, sig);
     if (/^ES(256|384|512)$/.test(alg) && type === 'ec' && key.asymmetricKeyDetails?.namedCurve === CURVE[alg])
-      return verify(HASH[alg.slice(2)]!, data, { key, dsaEncoding: 'ieee-p1363' }, sig);
-    if (alg === 'EdDSA' && type === 'ed25519') return verify(null, data, key, sig);
+      return crypto.verify(HASH[alg.slice(2)]!, data, { key, dsaEncoding: 'ieee-p1363' }, sig);
+    if (alg === 'EdDSA' && type === 'ed25519') return crypto.verify(null, data, key, sig);
   } catch {
     return false;
   }

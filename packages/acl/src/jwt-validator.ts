@@ -8,8 +8,8 @@
 // ClaimMappings and ListClaimMappings pick the claims that binding rules select on (`value.<name>`, `list.<name>`)
 // and interpolate (`${value.<name>}`). Remote keys are cached and fetched again only for a token no cached key
 // could have signed, at most once per interval (remote-key-set.ts); a fetch failure is a login error.
-import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
-import { isPlainObject, typeName } from '@conclave/toolkit';
+import type { KeyObject } from 'node:crypto';
+import { isPlainObject, lazyNode, typeName } from '@conclave/toolkit';
 import { AuthMethodError, type AuthIdentity, type AuthValidator } from './auth-method.js';
 import { blankClaimsIdentity, checkClaimMappings, identityFromClaims } from './claim-mappings.js';
 import { checkCa, checkSupportedAlgs, duration, present, str, stringMap, strings } from './config-fields.js';
@@ -213,8 +213,8 @@ export class JwtValidator implements AuthValidator {
 
 /** A public key from PEM: SPKI, PKCS#1 or a certificate (as Vault's certutil.ParsePublicKeyPEM). */
 function publicKey(pem: string): KeyObject {
-  if (pem.includes('-----BEGIN CERTIFICATE-----')) return new X509Certificate(pem).publicKey;
-  const key = createPublicKey(pem);
+  if (pem.includes('-----BEGIN CERTIFICATE-----')) return new (lazyNode.crypto().X509Certificate)(pem).publicKey;
+  const key = lazyNode.crypto().createPublicKey(pem);
   if (!['rsa', 'rsa-pss', 'ec', 'ed25519'].includes(key.asymmetricKeyType ?? '')) throw new Error('data does not contain any valid RSA, ECDSA, or ED25519 public keys');
   return key;
 }

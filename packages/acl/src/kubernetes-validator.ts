@@ -2,9 +2,8 @@
 // Kubernetes API's TokenReview with the method's own ServiceAccountJWT, over TLS trusting only CACert; the
 // reviewed user `system:serviceaccount:<namespace>:<name>` becomes the identity, and the service account's
 // `consul.hashicorp.com/service-name` annotation, when set, overrides the name.
-import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isPlainObject, typeName } from '@conclave/toolkit';
+import { isPlainObject, lazyNode, typeName } from '@conclave/toolkit';
 import { AuthMethodError, type AuthIdentity, type AuthValidator } from './auth-method.js';
 
 export interface KubernetesConfig {
@@ -29,7 +28,7 @@ export function parseKubernetesConfig(config: Record<string, unknown>): Kubernet
   if (!c.Host) throw new AuthMethodError('Config.Host is required');
   if (!c.CACert) throw new AuthMethodError('Config.CACert is required');
   try {
-    new X509Certificate(c.CACert);
+    new (lazyNode.crypto().X509Certificate)(c.CACert);
   } catch (err) {
     throw new AuthMethodError(`error parsing kubernetes ca cert: ${(err as Error).message}`);
   }

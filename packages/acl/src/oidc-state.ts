@@ -3,7 +3,7 @@
 // OIDC_STATE_TTL_MS on the injected clock. The store is bounded in entries and bytes, so that unauthenticated auth
 // URL requests cannot grow the server's memory: when full, the oldest pending logins are dropped (their callbacks
 // then read "Expired or missing OAuth state."), and one request larger than MAX_OIDC_STATE_BYTES is refused.
-import { randomBytes } from 'node:crypto';
+import { lazyNode } from '@conclave/toolkit';
 
 /** go-sso's oidcStateTimeout. */
 export const OIDC_STATE_TTL_MS = 10 * 60_000;
@@ -52,7 +52,7 @@ export class OidcStateStore {
       if (this.states.size < this.limits.maxStates && this.bytes + bytes <= this.limits.maxBytes) break;
       this.drop(id, held);
     }
-    const random = randomBytes(40);
+    const random = lazyNode.crypto().randomBytes(40);
     const state = random.subarray(0, 20).toString('hex');
     const nonce = random.subarray(20).toString('hex');
     this.states.set(state, { ...login, nonce, expiresAt: this.now() + OIDC_STATE_TTL_MS, bytes });

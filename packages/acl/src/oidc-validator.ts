@@ -149,7 +149,7 @@ export class OidcValidator implements AuthValidator {
   }
 
   /** ClaimsFromAuthCode, with the client nonce the auth URL was asked with; throws AuthMethodError (go-sso's
-   * `Provider login failed: …` and `Token verification failed: …`). */
+   * `Provider login failed: ...` and `Token verification failed: ...`). */
   async claimsFromAuthCode(state: string, code: string, clientNonce: string): Promise<OidcLogin> {
     const loginFailed = (why: string) => new AuthMethodError(`Provider login failed: ${why}`);
     const verificationFailed = (why: string) => new AuthMethodError(`Token verification failed: ${why}`);

@@ -5,8 +5,8 @@
 // are at most one per MIN_REFETCH_MS (the first one aside), so a stream of tokens naming made-up key ids costs
 // the URL one request per interval, and concurrent logins share the fetch in flight. A failed fetch keeps the keys
 // already cached and is remembered: until the interval passes, logins that need a fetch get its error at once.
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { boundedGet, isPlainObject } from '@conclave/toolkit';
+import type { KeyObject } from 'node:crypto';
+import { boundedGet, isPlainObject, lazyNode } from '@conclave/toolkit';
 import { verifiesWith } from './jwt-signature.js';
 import { ThrottledFetch } from './throttled-fetch.js';
 
@@ -157,7 +157,7 @@ function publicJwk(jwk: unknown): JsonWebKey | undefined {
   if (!members) return undefined;
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: members, format: 'jwk' });
+    key = lazyNode.crypto().createPublicKey({ key: members, format: 'jwk' });
   } catch {
     return undefined;
   }

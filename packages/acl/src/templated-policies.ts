@@ -1,7 +1,7 @@
 // Consul's built-in templated policies (agent/structs/acl_templated_policy.go, the CE set): a rules template and
 // the JSON schema of its variables. A token or role that names one gets the rendered rules as a synthetic
 // policy; `/v1/acl/templated-policy/preview/:name` shows that policy.
-import { createHash } from 'node:crypto';
+import { lazyNode } from '@conclave/toolkit';
 
 export interface TemplatedPolicyVariables {
   Name?: string;
@@ -115,7 +115,7 @@ export function renderTemplatedPolicy(link: TemplatedPolicyLink): string {
 /** Consul's SyntheticPolicy: the rendered rules as a policy named after a hash of them. */
 export function syntheticPolicy(link: TemplatedPolicyLink): { ID: string; Name: string; Description: string; Rules: string; Datacenters?: string[] } {
   const rules = renderTemplatedPolicy(link);
-  const id = createHash('sha256').update(rules).digest('hex').slice(0, 32);
+  const id = lazyNode.crypto().createHash('sha256').update(rules).digest('hex').slice(0, 32);
   const out: { ID: string; Name: string; Description: string; Rules: string; Datacenters?: string[] } = {
     ID: id,
     Name: `synthetic-policy-${id}`,

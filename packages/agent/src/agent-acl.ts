@@ -7,10 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Authorizer } from '@conclave/acl';
 import type { AclBackend, AgentTokenStore, ResolvedToken, TokenResolution } from '@conclave/http-api';
-import { randomUUID } from 'node:crypto';
 import { GLOBAL_MANAGEMENT_POLICY_ID } from '@conclave/acl';
 import type { Command, CommandLog, StateMachine } from '@conclave/state';
-import { constantTimeEqual, writeFileDurable, type Logger } from '@conclave/toolkit';
+import { constantTimeEqual, type Logger, randomUuid, writeFileDurable } from '@conclave/toolkit';
 import { ClientTokenResolver } from './acl-client-resolver.js';
 import { ServerTokenResolver, type ServerResolverOptions } from './acl-server-resolver.js';
 import type { AclSettings, AclTokens } from './config/acl-config.js';
@@ -169,7 +168,7 @@ export async function createInitialManagementToken(
       type: 'acl.bootstrap',
       InitialManagement: true,
       Token: {
-        AccessorID: randomUUID(),
+        AccessorID: randomUuid(),
         SecretID: secret,
         Description: 'Initial Management Token',
         Policies: [{ ID: GLOBAL_MANAGEMENT_POLICY_ID }],

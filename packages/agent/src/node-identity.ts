@@ -1,6 +1,5 @@
 // Who this agent is: node name and ID (persisted in the data dir), the advertised address, node meta and the
 // gossip tags Consul servers and clients carry.
-import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import type { AgentConfig } from './config/agent-config.js';
 import type { NodeIdentity } from './catalog-sync.js';
 import type { Command } from '@conclave/state';
 import { SERF_HEALTH_ALIVE_OUTPUT, SERF_HEALTH_CHECK_ID, SERF_HEALTH_CHECK_NAME } from '@conclave/health';
-import { writeFileDurableSync } from '@conclave/toolkit';
+import { randomUuid, writeFileDurableSync } from '@conclave/toolkit';
 import { BUILD, VERSION } from './version.js';
 
 export function nodeIdentity(config: AgentConfig): NodeIdentity {
@@ -66,13 +65,13 @@ export function loopbackHost(addr: string): string {
 
 /** The node ID survives restarts in the data dir (Consul's node-id file); -dev gets a fresh one. */
 export function persistedNodeId(dataDir: string): string {
-  if (!dataDir) return randomUUID();
+  if (!dataDir) return randomUuid();
   const file = join(dataDir, 'node-id');
   if (existsSync(file)) {
     const id = readFileSync(file, 'utf8').trim();
     if (id) return id;
   }
-  const id = randomUUID();
+  const id = randomUuid();
   // Durably: an ID that changes across a crash would make the catalog see a different node.
   writeFileDurableSync(file, id + '\n', { createDirs: true });
   return id;

@@ -4,7 +4,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecureContextOptions } from 'node:tls';
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { lazyNode } from '@conclave/toolkit';
 import { ConfigError } from './config/config-error.js';
 import type { TlsSettings } from './config/agent-config.js';
 
@@ -44,12 +45,12 @@ export function serverTlsOptions(s: TlsSettings, where: string): ServerTlsOption
   const key = read(s.keyFile, 'key_file', where);
   let leaf: X509Certificate;
   try {
-    leaf = new X509Certificate(cert);
+    leaf = new (lazyNode.crypto().X509Certificate)(cert);
   } catch (err) {
     throw new ConfigError(`${where}: cert_file ${s.certFile} is not a PEM certificate: ${(err as Error).message}`);
   }
   try {
-    if (!leaf.checkPrivateKey(createPrivateKey(key))) throw new Error('it is the key of another certificate');
+    if (!leaf.checkPrivateKey(lazyNode.crypto().createPrivateKey(key))) throw new Error('it is the key of another certificate');
   } catch (err) {
     throw new ConfigError(`${where}: key_file ${s.keyFile} does not match cert_file ${s.certFile}: ${(err as Error).message}`);
   }
@@ -68,5 +69,5 @@ export function serverTlsOptions(s: TlsSettings, where: string): ServerTlsOption
 
 /** When the certificate stops being valid (for `conclave info` and the expiry warning). */
 export function certificateExpiry(certFile: string): Date {
-  return new Date(new X509Certificate(readFileSync(certFile)).validTo);
+  return new Date(new (lazyNode.crypto().X509Certificate)(readFileSync(certFile)).validTo);
 }

@@ -3,9 +3,8 @@
 // they travel as gossip user events (encoded here) and land in the same buffer on every member. The HTTP layer
 // validates a fire request (http-api's user-event-params.ts) before it gets here.
 
-import { randomUUID } from 'node:crypto';
 import { pack, unpack } from 'msgpackr';
-import { GoRegexp } from '@conclave/toolkit';
+import { GoRegexp, randomUuid } from '@conclave/toolkit';
 import { UserEventError, type FireEventParams, type UserEvent } from '@conclave/http-api';
 
 export type { FireEventParams, UserEvent } from '@conclave/http-api';
@@ -136,7 +135,7 @@ export class LocalUserEvents {
   /** Fires an event (validated by the HTTP layer); answers it as Consul's fire endpoint does (LTime 0:
    * assigned on delivery). */
   async fire(p: FireEventParams): Promise<UserEvent> {
-    const ev: UserEvent = { ID: randomUUID(), ...p, Version: 1, LTime: 0 };
+    const ev: UserEvent = { ID: randomUuid(), ...p, Version: 1, LTime: 0 };
     if (this.opts.broadcast) {
       try {
         this.opts.broadcast(USER_EVENT_GOSSIP_PREFIX + p.Name, encodeUserEvent(ev));

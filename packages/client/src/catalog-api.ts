@@ -17,7 +17,7 @@ export class CatalogApi {
     return { ...res, body: expectArray<CatalogNode>(res.body, 'catalog nodes') };
   }
 
-  /** Service name → tags. */
+  /** Service name to tags. */
   async services(options?: QueryOptions): Promise<QueryResult<Record<string, string[]>>> {
     const res = await this.http.read<unknown>('catalog/services', undefined, options);
     return { ...res, body: expectObject<Record<string, string[]>>(res.body, 'catalog services') };

@@ -17,7 +17,7 @@ export class Awareness {
     return this.score;
   }
 
-  /** A timeout scaled by the current health: timeout × (score + 1). */
+  /** A timeout scaled by the current health: timeout * (score + 1). */
   scale(timeoutMs: number): number {
     return timeoutMs * (this.score + 1);
   }

@@ -60,7 +60,7 @@ export function lanProfile(): GossipConfig {
     probeTimeoutMs: 500, // well above a LAN round trip, below the interval so ping-req still fits
     indirectChecks: 3,
     retransmitMult: 4,
-    suspicionMult: 4, // timeout = 4 × log10(N) × 1 s, enough for a suspect to hear and refute
+    suspicionMult: 4, // timeout = 4 * log10(N) * 1 s, enough for a suspect to hear and refute
     suspicionMaxTimeoutMult: 6,
     pushPullIntervalMs: 30_000,
     tcpTimeoutMs: 10_000,

@@ -306,7 +306,7 @@ export class GossipCore {
     return this.liveCount;
   }
 
-  /** Lifeguard health score: 0 is healthy, up to awarenessMaxMultiplier − 1. */
+  /** Lifeguard health score: 0 is healthy, up to awarenessMaxMultiplier - 1. */
   healthScore(): number {
     return this.awareness.getScore();
   }

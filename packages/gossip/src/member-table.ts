@@ -90,7 +90,7 @@ export class MemberTable {
     return this.baseAt(i);
   }
 
-  /** The record at position i (0 ≤ i < size) in table order. */
+  /** The record at position i (0 <= i < size) in table order. */
   at(i: number): Rec {
     if (!this.base) return this.map.get(this.names![i]!)!;
     if (i === 0) return this.self;

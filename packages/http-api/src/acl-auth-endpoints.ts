@@ -6,7 +6,6 @@
 // these POSTs to the leader). Validators are built here,
 // in the proposer: a method's Config is checked when it is written and a login's bearer token when it arrives;
 // apply sees only plain records.
-import { randomUUID } from 'node:crypto';
 import {
   ACL_NOT_FOUND,
   AuthMethodError,
@@ -20,7 +19,7 @@ import {
 } from '@conclave/acl';
 import { isCommandFailure } from '@conclave/catalog';
 import type { AclAuthMethod, AclAuthMethodInput, AclBindingRule, AclBindingRuleInput, AclTokenInput, Command } from '@conclave/state';
-import { formatGoDuration } from '@conclave/toolkit';
+import { formatGoDuration, randomUuid } from '@conclave/toolkit';
 import { requirePermission } from './acl-enforce.js';
 import { decodeAuthMethodBody, decodeBindingRuleBody, decodeLoginBody, decodeOidcAuthUrlBody, decodeOidcCallbackBody } from './acl-auth-body.js';
 import { BIND_TYPES, bind, bindNameError, noBindings, selectorError } from './acl-binder.js';
@@ -230,7 +229,7 @@ export async function bindingRuleSet(call: ApiCall, urlId: string | undefined): 
   if (!bindType) throw new ApiError(400, 'Invalid Binding Rule: no BindType is set');
   if (!bindName) throw new ApiError(400, 'Invalid Binding Rule: no BindName is set');
   if (!(BIND_TYPES as readonly string[]).includes(bindType)) throw new ApiError(400, `Invalid Binding Rule: unknown BindType ${JSON.stringify(bindType)}`);
-  const rule: AclBindingRuleInput = { ID: id ?? randomUUID(), Description: body.Description ?? '', AuthMethod: authMethod, Selector: selector, BindType: bindType, BindName: bindName };
+  const rule: AclBindingRuleInput = { ID: id ?? randomUuid(), Description: body.Description ?? '', AuthMethod: authMethod, Selector: selector, BindType: bindType, BindName: bindName };
   if (bindType === 'templated-policy' && body.BindVars?.Name) rule.BindVars = { Name: body.BindVars.Name };
   const nameProblem = bindNameError(rule, blank);
   if (nameProblem) throw new ApiError(400, `Invalid Binding Rule: invalid BindName: ${nameProblem}`);
@@ -332,8 +331,8 @@ async function issueLoginToken(call: ApiCall, method: AclAuthMethod, identity: A
   const description = meta.length ? `token created via login: ${JSON.stringify(Object.fromEntries(meta.map((k) => [k, metaIn[k]])))}` : 'token created via login';
   const at = now(call);
   const token: AclTokenInput = {
-    AccessorID: randomUUID(),
-    SecretID: randomUUID(),
+    AccessorID: randomUuid(),
+    SecretID: randomUuid(),
     Description: description,
     Policies: bindings.Policies,
     Roles: bindings.Roles,

@@ -1,7 +1,6 @@
 // /v1/acl/*: bootstrap, tokens, policies and roles, with Consul's JSON shapes and texts. IDs and secrets are
 // chosen here (the proposer), never in apply. Reads need acl:read, writes acl:write; /token/self and bootstrap
 // need no permission. With ACLs off every endpoint answers 401 `ACL support disabled`, as Consul does.
-import { randomUUID } from 'node:crypto';
 import { ACL_NOT_FOUND, GLOBAL_MANAGEMENT_POLICY_ID, PERMISSION_DENIED, TemplatedPolicyError, validateTemplatedPolicy, type TemplatedPolicyLink } from '@conclave/acl';
 import { isCommandFailure } from '@conclave/catalog';
 import type { AclLink, AclPolicy, AclRole, AclToken, AclTokenInput, Command, StateReader } from '@conclave/state';
@@ -13,6 +12,7 @@ import { ApiError } from './api-error.js';
 import { blockingQuery, parseBlockingOptions } from './blocking-query.js';
 import { filterList, filterPredicate } from './filters.js';
 import { ACL_POLICY_LIST_STUB_TYPE, ACL_ROLE_TYPE, ACL_TOKEN_LIST_STUB_TYPE } from './filter-types.js';
+import { randomUuid } from '@conclave/toolkit';
 
 const NOT_FOUND = 'Invalid URL path: not a recognized HTTP API endpoint';
 const HIDDEN = '<hidden>';
@@ -85,8 +85,8 @@ async function bootstrap(call: ApiCall): Promise<void> {
   call.checkDatacenter();
   const now = new Date(call.backend.now ? call.backend.now() : Date.now());
   const token: AclTokenInput = {
-    AccessorID: randomUUID(),
-    SecretID: randomUUID(),
+    AccessorID: randomUuid(),
+    SecretID: randomUuid(),
     Description: 'Bootstrap Token (Global Management)',
     Policies: [{ ID: GLOBAL_MANAGEMENT_POLICY_ID }],
     Roles: [],
@@ -159,8 +159,8 @@ async function tokenSet(call: ApiCall, accessorId: string | undefined): Promise<
   }
   const now = call.backend.now ? call.backend.now() : Date.now();
   const token: AclTokenInput = {
-    AccessorID: old?.AccessorID ?? body.AccessorID ?? randomUUID(),
-    SecretID: old?.SecretID ?? body.SecretID ?? randomUUID(),
+    AccessorID: old?.AccessorID ?? body.AccessorID ?? randomUuid(),
+    SecretID: old?.SecretID ?? body.SecretID ?? randomUuid(),
     Description: body.Description ?? '',
     Policies: resolvePolicyLinks(state, body.Policies ?? []),
     Roles: resolveRoleLinks(state, body.Roles ?? []),
@@ -187,8 +187,8 @@ async function tokenClone(call: ApiCall, accessorId: string): Promise<void> {
   if (src.AuthMethod) throw new ApiError(400, 'Cannot clone a token created from an auth method');
   const token: AclTokenInput = {
     ...src,
-    AccessorID: randomUUID(),
-    SecretID: randomUUID(),
+    AccessorID: randomUuid(),
+    SecretID: randomUuid(),
     Description: body.Description ?? src.Description,
     CreateTime: new Date(call.backend.now ? call.backend.now() : Date.now()).toISOString(),
   };
@@ -323,7 +323,7 @@ async function policySet(call: ApiCall, id: string | undefined): Promise<void> {
   }
   if (!body.Name && !old) throw new ApiError(400, 'Invalid Policy: no name is set');
   const policy = {
-    ID: old?.ID ?? randomUUID(),
+    ID: old?.ID ?? randomUuid(),
     Name: body.Name ?? old!.Name,
     Description: body.Description ?? '',
     Rules: body.Rules ?? '',
@@ -385,7 +385,7 @@ async function roleSet(call: ApiCall, id: string | undefined): Promise<void> {
   }
   if (!body.Name && !old) throw new ApiError(400, 'Invalid Role: no name is set');
   const role = {
-    ID: old?.ID ?? randomUUID(),
+    ID: old?.ID ?? randomUuid(),
     Name: body.Name ?? old!.Name,
     Description: body.Description ?? '',
     Policies: resolvePolicyLinks(state, body.Policies ?? []),

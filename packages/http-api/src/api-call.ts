@@ -102,7 +102,7 @@ export class ApiCall {
   }
 
   /** The first value of the request header named `lower` (lower case), from rawHeaders for the reason token()
-   * gives: on the KV PUT path, reading Content-Length through req.headers cost 0.1–0.8 µs per request. */
+   * gives: on the KV PUT path, reading Content-Length through req.headers cost 0.1-0.8 us per request. */
   header(lower: string): string | undefined {
     const raw = this.req.rawHeaders;
     for (let i = 0; i + 1 < raw.length; i += 2) if (sameHeaderName(raw[i]!, lower)) return raw[i + 1];

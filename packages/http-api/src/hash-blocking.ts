@@ -3,8 +3,7 @@
 // until the agent's local services or checks change to something with another hash, or ?wait runs out (then
 // the current answer, same hash). Without ?hash it answers at once.
 
-import { createHash } from 'node:crypto';
-import { goJsonStringify, parseGoDuration } from '@conclave/toolkit';
+import { goJsonStringify, lazyNode, parseGoDuration } from '@conclave/toolkit';
 import type { ApiCall } from './api-call.js';
 import { ApiError } from './api-error.js';
 import { DEFAULT_WAIT_MS, MAX_WAIT_MS } from './blocking-query.js';
@@ -12,7 +11,7 @@ import { DEFAULT_WAIT_MS, MAX_WAIT_MS } from './blocking-query.js';
 /** The hash Consul prints with %x of a uint64: here the first 64 bits of SHA-256 over the answer's JSON, without
  * leading zeros as Go prints it. Clients treat it as opaque; equal answers give equal hashes. */
 export function contentHash(value: unknown): string {
-  const digest = createHash('sha256').update(goJsonStringify(value)).digest();
+  const digest = lazyNode.crypto().createHash('sha256').update(goJsonStringify(value)).digest();
   return digest.readBigUInt64BE(0).toString(16);
 }
 

@@ -1,9 +1,9 @@
 // /v1/query: prepared queries (Consul's agent/prepared_query_endpoint.go). Create (POST), list (GET), read,
 // update (PUT) and delete one by ID; execute and explain one by ID or name, templates rendered for the name.
 // The definition is checked here (query-decode.ts) and stored through the log; IDs are chosen here.
-import { randomUUID } from 'node:crypto';
 import { isCommandFailure } from '@conclave/catalog';
 import type { PreparedQuery } from '@conclave/state';
+import { randomUuid } from '@conclave/toolkit';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
 import { blockingQuery, parseBlockingOptions, type MaybeFiltered } from './blocking-query.js';
@@ -46,7 +46,7 @@ export async function handleQuery(call: ApiCall): Promise<void> {
 
 async function create(call: ApiCall): Promise<void> {
   call.checkDatacenter();
-  const id = randomUUID();
+  const id = randomUuid();
   const query = decodeQuery(await call.readJson(), id);
   await requireQueryWrite(call, query);
   await apply(call, { type: 'query.set', Query: query });

@@ -1,8 +1,7 @@
 // /v1/session/create|destroy|renew|info|node|list. The session ID is chosen here (the proposer), never in
 // apply; a renew resets the leader's TTL timer and writes nothing to the log, as in Consul.
 
-import { DecodeError, type WatchSet } from '@conclave/toolkit';
-import { randomUUID } from 'node:crypto';
+import { DecodeError, randomUuid, type WatchSet } from '@conclave/toolkit';
 import { isCommandFailure } from '@conclave/catalog';
 import { SessionRequestError, decodeSessionRequest } from '@conclave/state';
 import type { Session } from '@conclave/state';
@@ -59,7 +58,7 @@ async function create(call: ApiCall): Promise<void> {
     throw err;
   }
   await requirePermission(call, 'session', 'write', input.Node);
-  const id = randomUUID();
+  const id = randomUuid();
   const result = (await call.backend.log.propose({
     type: 'session.create',
     Session: { ID: id, ...input },

@@ -270,6 +270,20 @@ export class AclState {
 
 let builtIn: [AclPolicy, AclToken, string] | undefined;
 
+/**
+ * The digests of the built-in records, written out rather than computed: every agent, clients included, builds
+ * an ACL table at start, and hashing these would load node:crypto into agents that never hash anything else
+ * (4.8 MB of RSS on Node 24). acl-state.test.ts recomputes them.
+ */
+export const BUILTIN_DIGESTS = {
+  /** recordHash([GLOBAL_MANAGEMENT_POLICY_NAME, GLOBAL_MANAGEMENT_RULES]) */
+  globalManagementPolicy: 'zXpJiztOZaSXdtIXYh4peg6qzY0ylr0Ln3mWe1uVfT4=',
+  /** recordHash([ANONYMOUS_TOKEN_DESCRIPTION]) */
+  anonymousToken: 'lTJT11ssaL1q1m9fpjDbL9NglGk5UfvZhzmhQwRJcFE=',
+  /** secretDigest(ANONYMOUS_TOKEN_SECRET_ID) */
+  anonymousSecret: 'Lxg6TmRJOvPzd/dF7aUCNjzT5+9uTSZtREdY3gqF/Mg=',
+} as const;
+
 /** The global-management policy, the anonymous token and its secret's digest. */
 function builtins(): [AclPolicy, AclToken, string] {
   if (builtIn) return builtIn;
@@ -279,7 +293,7 @@ function builtins(): [AclPolicy, AclToken, string] {
     Description: GLOBAL_MANAGEMENT_POLICY_DESCRIPTION,
     Rules: GLOBAL_MANAGEMENT_RULES,
     Datacenters: [],
-    Hash: recordHash([GLOBAL_MANAGEMENT_POLICY_NAME, GLOBAL_MANAGEMENT_RULES]),
+    Hash: BUILTIN_DIGESTS.globalManagementPolicy,
     CreateIndex: 0,
     ModifyIndex: 0,
   };
@@ -293,11 +307,11 @@ function builtins(): [AclPolicy, AclToken, string] {
     NodeIdentities: [],
     Local: false,
     CreateTime: '1970-01-01T00:00:00Z',
-    Hash: recordHash([ANONYMOUS_TOKEN_DESCRIPTION]),
+    Hash: BUILTIN_DIGESTS.anonymousToken,
     CreateIndex: 0,
     ModifyIndex: 0,
   };
-  return (builtIn = [policy, anonymous, secretDigest(ANONYMOUS_TOKEN_SECRET_ID)]);
+  return (builtIn = [policy, anonymous, BUILTIN_DIGESTS.anonymousSecret]);
 }
 
 /** Consul's Hash field: a digest of the fields that decide what the record grants (base64, as Consul's). */

@@ -6,14 +6,13 @@
 // hash before its bytes), then tarred and gzipped on a stream, so the archive is never whole in memory
 // and no step blocks the event loop for the length of the state.
 
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gunzip, gunzipSync, gzipSync } from './lazy-zlib.js';
-import { TarError, readTar, tarEnd, tarHeader, tarPadding, writeTar } from '@conclave/toolkit';
+import { TarError, lazyNode, readTar, tarEnd, tarHeader, tarPadding, writeTar } from '@conclave/toolkit';
 import { yieldToLoop } from './snapshot-stream.js';
 
 /** state.bin version 2 (snapshot-stream.ts). */
@@ -88,7 +87,7 @@ export async function prepareSnapshotArchive(
   const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'conclave-snapshot-'));
   const discard = () => rm(dir, { recursive: true, force: true });
   const path = join(dir, 'state.bin');
-  const hash = createHash('sha256');
+  const hash = lazyNode.crypto().createHash('sha256');
   let size = 0;
   try {
     const fh = await open(path, 'w');
@@ -180,7 +179,7 @@ function stateBytesOf(tar: Buffer): Buffer | undefined {
 
 async function sha256Sliced(bytes: Uint8Array | undefined): Promise<string | undefined> {
   if (!bytes) return undefined;
-  const hash = createHash('sha256');
+  const hash = lazyNode.crypto().createHash('sha256');
   const SLICE = 8 << 20; // ~20 ms of SHA-256 on a slow core
   for (let at = 0; at < bytes.length; at += SLICE) {
     hash.update(bytes.subarray(at, Math.min(bytes.length, at + SLICE)));
@@ -226,5 +225,5 @@ function unpackTar(tar: Buffer, stateSum?: string): SnapshotArchive {
 }
 
 function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return lazyNode.crypto().createHash('sha256').update(bytes).digest('hex');
 }

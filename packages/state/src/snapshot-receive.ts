@@ -4,14 +4,14 @@
 // (its own temporary file), and the errors are its texts, so a truncated or altered archive is refused with
 // the words Consul's users know, and nothing changes. Memory stays at a few chunks whatever the state's size.
 
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from './lazy-zlib.js';
-import { TarError, parseTarHeader } from '@conclave/toolkit';
+import { TarError, lazyNode, parseTarHeader } from '@conclave/toolkit';
 import { SNAPSHOT_FORMAT, SnapshotArchiveError, type SnapshotMeta } from './snapshot-archive.js';
 
 /** Archives written before streamed snapshots; still restorable. */
@@ -56,8 +56,8 @@ export async function receiveSnapshotArchive(
     const fh = await open(path, 'w');
     let size = 0;
     const hashes = new Map<string, Hash>([
-      ['meta.json', createHash('sha256')],
-      ['state.bin', createHash('sha256')],
+      ['meta.json', lazyNode.crypto().createHash('sha256')],
+      ['state.bin', lazyNode.crypto().createHash('sha256')],
     ]);
     const small = new Map<string, Buffer[]>();
     try {

@@ -183,7 +183,7 @@ export class StateMachine {
     return readMixedTxn(this, ops);
   }
 
-  /** Highest index visible in any table (≥ every query's index). */
+  /** Highest index visible in any table (>= every query's index). */
   maxIndex(): number {
     return Math.max(this.catalog.maxIndex(), this.kv.maxIndex(), this.sessions.maxIndex(), this.acl.maxIndex(), this.aclAuth.maxIndex(), this.queries.maxIndex(), this.coordinates.maxIndex());
   }

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { GLOBAL_MANAGEMENT_POLICY_ID, ANONYMOUS_TOKEN_ACCESSOR_ID } from '@conclave/acl';
-import { WatchSet } from '@conclave/toolkit';
+import {
+  ANONYMOUS_TOKEN_ACCESSOR_ID,
+  ANONYMOUS_TOKEN_DESCRIPTION,
+  ANONYMOUS_TOKEN_SECRET_ID,
+  GLOBAL_MANAGEMENT_POLICY_ID,
+  GLOBAL_MANAGEMENT_POLICY_NAME,
+  GLOBAL_MANAGEMENT_RULES,
+} from '@conclave/acl';
+import { WatchSet, secretDigest, sha256Base64 } from '@conclave/toolkit';
+import { BUILTIN_DIGESTS } from '../src/acl-state.js';
 import { StateMachine, type AclTokenInput } from '../src/index.js';
 
 function token(accessor: string, secret: string, policies: string[] = []): AclTokenInput {
@@ -22,6 +30,15 @@ describe('ACL tables', () => {
     const sm = new StateMachine();
     expect(sm.acl.policy(GLOBAL_MANAGEMENT_POLICY_ID)?.Name).toBe('global-management');
     expect(sm.acl.tokenBySecret('anonymous')?.AccessorID).toBe(ANONYMOUS_TOKEN_ACCESSOR_ID);
+  });
+
+  // They are written out so that an agent need not hash at start; here they are hashed as any other record is.
+  it('give the built-in records the digests their fields hash to', () => {
+    expect(BUILTIN_DIGESTS.globalManagementPolicy).toBe(sha256Base64(JSON.stringify([GLOBAL_MANAGEMENT_POLICY_NAME, GLOBAL_MANAGEMENT_RULES])));
+    expect(BUILTIN_DIGESTS.anonymousToken).toBe(sha256Base64(JSON.stringify([ANONYMOUS_TOKEN_DESCRIPTION])));
+    expect(BUILTIN_DIGESTS.anonymousSecret).toBe(secretDigest(ANONYMOUS_TOKEN_SECRET_ID));
+    const sm = new StateMachine();
+    expect(sm.acl.policy(GLOBAL_MANAGEMENT_POLICY_ID)?.Hash).toBe(BUILTIN_DIGESTS.globalManagementPolicy);
   });
 
   it('bootstraps once, then refuses with the reset index', () => {

@@ -6,7 +6,7 @@
 // AppendCertsFromPEM); without it Node's bundled roots. The server's certificate is checked against the URL's host,
 // also when a `Host` header names another (as Go's client: a signed AWS request keeps its Host). Errors read as
 // Go's client words them: `Get "<url>": …`.
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { PeerCertificate } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
@@ -43,7 +43,7 @@ export function parseCaBundle(pem: string): X509Certificate[] {
   const certs: X509Certificate[] = [];
   for (const block of pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []) {
     try {
-      certs.push(new X509Certificate(block));
+      certs.push(new (lazyNode.crypto().X509Certificate)(block));
     } catch {
       // Go skips a block it cannot parse and keeps the others.
     }

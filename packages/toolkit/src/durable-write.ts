@@ -3,7 +3,6 @@
 // then fsync the directory so the rename itself survives a crash. Readers see the old file or the new one, never
 // a mix. consul-template's extras are options: keep the mode, back up the old file, create missing directories,
 // and leave an unchanged file alone.
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -19,7 +18,9 @@ export interface DurableWriteOptions {
 }
 
 const toBuffer = (data: string | Uint8Array): Buffer => (typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data));
-const tempName = (path: string): string => join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+// Unique among writers: the process ID tells processes apart, the counter this process's writes.
+let tempSeq = 0;
+const tempName = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.${++tempSeq}.tmp`);
 const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
 /** Writes `data` to `path` durably (see the header). Resolves true when written, false when skipped as unchanged. */

@@ -10,6 +10,7 @@ export { keepTickObjectShape, keptTickObject } from './tick-object-shape.js';
 export { deepEqual } from './deep-equal.js';
 export { nodeHttp } from './node-http.js';
 export { lazyNode } from './lazy-node.js';
+export { randomUuid } from './random-uuid.js';
 export { writeFileDurable, writeFileDurableSync, type DurableWriteOptions } from './durable-write.js';
 export { goBoolErrorText, parseGoBool } from './go-bool.js';
 export { DurationError, formatGoDuration, parseGoDuration, parseGoDurationBig } from './go-duration.js';

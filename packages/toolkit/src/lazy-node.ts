@@ -1,7 +1,7 @@
 // Node built-ins that an idle agent does not need, each required where it is first used instead of imported at
 // the top of a module (an import loads it with the package, whether used or not). On Node 24 each costs an agent
-// megabytes of RSS at load (docs/benchmarks.md: tls +7.5 MB, https as much again with http, zlib +1.9) — most
-// agents never dial TLS or gzip a snapshot. Node caches modules, so later calls cost a lookup. Import the types
+// megabytes of RSS at load (docs/benchmarks.md: tls +7.5 MB, https as much again with http, zlib +1.9, crypto
+// +4.8) — most agents never dial TLS, gzip a snapshot, hash a token or check a certificate. Node caches modules, so later calls cost a lookup. Import the types
 // with `import type`, the values through here. (child_process is not here: net's first listen loads it anyway,
 // through cluster.)
 import { createRequire } from 'node:module';
@@ -12,4 +12,5 @@ export const lazyNode = {
   tls: () => nodeRequire('node:tls') as typeof import('node:tls'),
   https: () => nodeRequire('node:https') as typeof import('node:https'),
   zlib: () => nodeRequire('node:zlib') as typeof import('node:zlib'),
+  crypto: () => nodeRequire('node:crypto') as typeof import('node:crypto'),
 };

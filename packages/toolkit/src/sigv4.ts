@@ -1,7 +1,7 @@
 // AWS Signature Version 4 (docs.aws.amazon.com "Create a signed AWS API request"): the canonical request, the
 // string to sign and the HMAC-SHA256 key chain, with node:crypto. `conclave login -type=aws-iam` signs its
 // sts:GetCallerIdentity (and iam:GetRole / iam:GetUser) requests with it; the tests' fake STS verifies them with it.
-import { createHash, createHmac } from 'node:crypto';
+import { lazyNode } from './lazy-node.js';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -27,8 +27,8 @@ export interface SigV4Scope {
 /** Headers never signed (as the AWS SDKs leave them out: they change in transit or say nothing of the request). */
 const UNSIGNED = new Set(['authorization', 'user-agent', 'x-amzn-trace-id', 'content-length', 'connection', 'expect']);
 
-const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+const sha256Hex = (data: string): string => lazyNode.crypto().createHash('sha256').update(data, 'utf8').digest('hex');
+const hmac = (key: Buffer | string, data: string): Buffer => lazyNode.crypto().createHmac('sha256', key).update(data, 'utf8').digest();
 
 /** RFC 3986 encoding, as SigV4 wants it (every byte but unreserved ones). */
 function uriEncode(s: string): string {
@@ -111,7 +111,7 @@ export function sigV4Parts(req: SigV4Request, scope: SigV4Scope, secretAccessKey
   const credentialScope = `${date}/${scope.region}/${scope.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', scope.amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
   const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), scope.region), scope.service), 'aws4_request');
-  const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+  const signature = lazyNode.crypto().createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
   return { canonicalRequest, stringToSign, signedHeaders: names, credentialScope, signature };
 }
 

@@ -5,7 +5,7 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
-  /** rate: tokens per second (Infinity or a negative number: unlimited); burst: the bucket's size (≥ 1). */
+  /** rate: tokens per second (Infinity or a negative number: unlimited); burst: the bucket's size (>= 1). */
   constructor(
     private readonly rate: number,
     private readonly burst: number,

@@ -6,7 +6,6 @@
 //   verify_outgoing        dials verify the server's certificate against the CA
 //   verify_server_hostname dials accept only a certificate for server.<dc>.<domain>, and the server port accepts
 //                          Raft only from such a certificate: a client certificate cannot act as a server.
-import { X509Certificate } from 'node:crypto';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { lazyNode } from '@conclave/toolkit';
 import type { IncomingMessage } from 'node:http';
@@ -69,7 +68,7 @@ export class ClusterTls {
     const peer = socket.getPeerCertificate?.(false);
     if (!peer || !peer.raw) return 'no certificate presented';
     if (!socket.authorized) return `certificate not trusted: ${String(socket.authorizationError)}`;
-    if (new X509Certificate(peer.raw).checkHost(this.serverName) === undefined) return `certificate is not for ${this.serverName}`;
+    if (new (lazyNode.crypto().X509Certificate)(peer.raw).checkHost(this.serverName) === undefined) return `certificate is not for ${this.serverName}`;
     return undefined;
   }
 }
