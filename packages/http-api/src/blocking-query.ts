@@ -10,7 +10,7 @@
 // wait goes on (BlockingBehaviour.aclFiltered). A wait that ends by timeout with
 // nothing visible changed answers the caller's own index back, not the table's.
 
-import { CoarseTimers, deepEqual, parseGoDuration, WatchSet } from '@conclave/toolkit';
+import { CoarseTimers, deepEqual, parseGoDuration, WatchSet, type CoarseTimeout, type Waiter } from '@conclave/toolkit';
 import type { QueryResult } from '@conclave/catalog';
 import { ApiError } from './api-error.js';
 import type { ApiCall } from './api-call.js';
@@ -75,76 +75,146 @@ export function parseBlockingOptions(call: ApiCall): BlockingOptions {
 
 /**
  * Runs `run` as a blocking query and hands the final result to `respond`. `run` must record what it reads
- * in the WatchSet it is given (undefined when the query does not block).
+ * in the WatchSet it is given (undefined when the query does not block). Rejects with what `run`, `respond` or a
+ * consistent read's barrier throws.
  */
-export async function blockingQuery<T>(
+export function blockingQuery<T>(
   call: ApiCall,
   opts: BlockingOptions,
   run: (ws: WatchSet | undefined) => QueryResult<T>,
   respond: (result: QueryResult<T>) => void,
   behaviour: BlockingBehaviour = {},
 ): Promise<void> {
-  if (opts.mode === 'consistent') await call.backend.log.barrier();
-  if (opts.minIndex === 0) {
-    respond(run(undefined));
-    return;
+  return new Promise<void>((resolve, reject) => {
+    const query = new BlockingQuery(call, opts, run, respond, behaviour, resolve, reject);
+    if (opts.mode === 'consistent') call.backend.log.barrier().then(() => query.step(), reject);
+    else query.step();
+  });
+}
+
+/** The query parked on each response that has one, for the one shared 'close' listener below. */
+const parkedOn = new WeakMap<object, { closed(): void }>();
+
+/** A client that goes away ends its parked query (registered while parked; `this` is the response). */
+function onParkedClose(this: object): void {
+  parkedOn.get(this)?.closed();
+}
+
+/** Node's timer calls this for a short wait, with the query as its argument (no closure per wait). */
+function onPreciseTimeout(query: CoarseTimeout): void {
+  query.due();
+}
+
+/**
+ * One blocking query from first run to answer. While parked it is, by itself, the hub's waiter (fire), the
+ * coarse timer's item (due) and the target of the close listener: 100,000 parked queries each hold this object,
+ * its WatchSet and their table entries, not a suspended async frame, a promise and eight closures with their
+ * contexts (~1.2 KB each, docs/benchmarks.md).
+ */
+class BlockingQuery<T> implements Waiter, CoarseTimeout {
+  /** The hub's flag: set when it fires this waiter, and by unpark. */
+  done = true;
+  private readonly quiet: boolean;
+  private readonly deadline: number;
+  /** What the caller must see beyond to be answered: raised past a re-run that changed nothing visible. */
+  private floor: number;
+  /** The first result, kept only where a re-run is compared with it (quiet): otherwise each parked query would
+   * hold its first answer. */
+  private previous: QueryResult<T> | undefined;
+  /** Whether every re-run so far equalled the first (then a timeout answers the caller's own index). */
+  private unchanged = true;
+  /** While parked: what it waits on, and its timer (a coarse bucket, or a Node timer for a short wait). */
+  private ws: WatchSet | undefined;
+  private slot = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly call: ApiCall,
+    private readonly opts: BlockingOptions,
+    private readonly run: (ws: WatchSet | undefined) => QueryResult<T>,
+    private readonly respond: (result: QueryResult<T>) => void,
+    behaviour: BlockingBehaviour,
+    private readonly resolve: () => void,
+    private readonly reject: (e: unknown) => void,
+  ) {
+    this.quiet = behaviour.unchangedKeepsWaiting === true || (behaviour.aclFiltered === true && call.backend.acl !== undefined);
+    this.floor = opts.minIndex;
+    this.deadline = opts.minIndex === 0 ? 0 : Date.now() + opts.waitMs + Math.random() * (opts.waitMs / 16);
   }
-  const jitter = Math.random() * (opts.waitMs / 16);
-  const deadline = Date.now() + opts.waitMs + jitter;
-  const hub = call.backend.state.watches;
-  const quiet = behaviour.unchangedKeepsWaiting === true || (behaviour.aclFiltered === true && call.backend.acl !== undefined);
-  // What the caller must see beyond to be answered: raised past a re-run that changed nothing visible.
-  let floor = opts.minIndex;
-  let previous: QueryResult<T> | undefined;
-  // Whether every re-run so far equalled the first (then a timeout answers the caller's own index).
-  let unchanged = true;
-  for (;;) {
-    const ws = new WatchSet();
-    const result = run(ws);
-    if (quiet && previous) {
-      if (deepEqual(previous.value, result.value)) floor = Math.max(floor, result.index);
-      else unchanged = false;
-    }
-    // Kept only where a re-run is compared with it: otherwise each parked query would hold its first answer.
-    if (quiet) previous ??= result;
-    const left = deadline - Date.now();
-    if (result.index > floor) {
-      respond(result);
-      return;
-    }
-    if (left <= 0) {
-      respond(quiet && unchanged ? quietTimeout(result, opts.minIndex) : result);
-      return;
-    }
-    const outcome = await new Promise<'changed' | 'timeout' | 'closed'>((resolve) => {
-      let settled = false;
-      const finish = (why: 'changed' | 'timeout' | 'closed') => {
-        if (settled) return;
-        settled = true;
-        cancel();
-        cancelTimer();
-        call.res.off('close', onClose);
-        resolve(why);
-      };
-      const onClose = () => finish('closed');
-      const cancel = hub.subscribe(ws, () => finish('changed'));
-      const onTimeout = () => finish('timeout');
-      let cancelTimer: () => void;
-      if (left >= COARSE_FROM_MS) cancelTimer = longWaits.after(left, onTimeout);
-      else {
-        const timer = setTimeout(onTimeout, left);
-        cancelTimer = () => clearTimeout(timer);
+
+  /** Runs the query: answers, or parks until a change, the deadline or the client's going away. */
+  step(): void {
+    try {
+      if (this.opts.minIndex === 0) return this.answer(this.run(undefined));
+      const ws = new WatchSet();
+      const result = this.run(ws);
+      if (this.quiet) {
+        if (this.previous === undefined) this.previous = result;
+        else if (deepEqual(this.previous.value, result.value)) this.floor = Math.max(this.floor, result.index);
+        else this.unchanged = false;
       }
-      call.res.on('close', onClose);
-    });
-    if (outcome === 'closed') return;
-    if (outcome === 'timeout') {
-      const result = run(undefined);
-      if (quiet && unchanged && previous && !deepEqual(previous.value, result.value)) unchanged = false;
-      respond(quiet && unchanged && previous ? quietTimeout(result, opts.minIndex) : result);
-      return;
+      const left = this.deadline - Date.now();
+      if (result.index > this.floor) return this.answer(result);
+      if (left <= 0) return this.answer(this.quiet && this.unchanged ? quietTimeout(result, this.opts.minIndex) : result);
+      this.park(ws, left);
+    } catch (e) {
+      this.reject(e);
     }
-    if (opts.mode === 'consistent') await call.backend.log.barrier();
+  }
+
+  /** The hub: something the last run read changed. The re-run waits for the apply that changed it to finish
+   * (a microtask, as an awaited promise did), and for a consistent read's barrier. */
+  fire(): void {
+    if (!this.unpark()) return;
+    queueMicrotask(() => {
+      if (this.opts.mode === 'consistent') this.call.backend.log.barrier().then(() => this.step(), this.reject);
+      else this.step();
+    });
+  }
+
+  /** The deadline: answer what is current now. */
+  due(): void {
+    if (!this.unpark()) return;
+    try {
+      const result = this.run(undefined);
+      if (this.quiet && this.unchanged && this.previous && !deepEqual(this.previous.value, result.value)) this.unchanged = false;
+      this.answer(this.quiet && this.unchanged && this.previous ? quietTimeout(result, this.opts.minIndex) : result);
+    } catch (e) {
+      this.reject(e);
+    }
+  }
+
+  /** The client went away: nothing to answer. */
+  closed(): void {
+    if (this.unpark()) this.resolve();
+  }
+
+  private answer(result: QueryResult<T>): void {
+    this.respond(result);
+    this.resolve();
+  }
+
+  private park(ws: WatchSet, left: number): void {
+    this.ws = ws;
+    this.call.backend.state.watches.park(ws, this);
+    if (left >= COARSE_FROM_MS) this.slot = longWaits.schedule(left, this);
+    else this.timer = setTimeout(onPreciseTimeout, left, this);
+    parkedOn.set(this.call.res, this);
+    this.call.res.on('close', onParkedClose);
+  }
+
+  /** Ends the park; false when it had already ended (each end runs once). */
+  private unpark(): boolean {
+    const ws = this.ws;
+    if (ws === undefined) return false;
+    this.ws = undefined;
+    this.call.backend.state.watches.unpark(ws, this);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    else longWaits.cancel(this.slot, this);
+    this.timer = undefined;
+    this.call.res.off('close', onParkedClose);
+    parkedOn.delete(this.call.res);
+    return true;
   }
 }
 

@@ -55,5 +55,5 @@ export interface StateReader extends Pick<StateMachine, 'lastIndex' | 'maxIndex'
   readonly aclAuth: AclAuthReader;
   readonly queries: Pick<PreparedQueryState, 'get' | 'list' | 'resolve'>;
   readonly coordinates: Pick<CoordinateState, 'get' | 'list'>;
-  readonly watches: Pick<WatchHub, 'subscribe' | 'follow'>;
+  readonly watches: Pick<WatchHub, 'subscribe' | 'follow' | 'park' | 'unpark'>;
 }

@@ -4,8 +4,13 @@
 // buckets of `granularityMs` and one Node timer that fires for the earliest bucket. A callback never runs
 // early and runs at most granularityMs late.
 
+/** What a bucket holds: the object whose `due()` runs when its time comes (a parked query is its own). */
+export interface CoarseTimeout {
+  due(): void;
+}
+
 export class CoarseTimers {
-  private readonly buckets = new Map<number, Set<() => void>>();
+  private readonly buckets = new Map<number, Set<CoarseTimeout>>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The bucket the Node timer is armed for (Infinity: none). */
   private armedSlot = Infinity;
@@ -17,17 +22,30 @@ export class CoarseTimers {
 
   /** Calls fn once, no sooner than ms from now; returns a cancel function. */
   after(ms: number, fn: () => void): () => void {
+    const item: CoarseTimeout = { due: fn };
+    const slot = this.schedule(ms, item);
+    return () => this.cancel(slot, item);
+  }
+
+  /**
+   * Calls item.due() once, no sooner than ms from now; returns the bucket, which `cancel` takes. Allocates
+   * nothing per call beyond the bucket's entry: for callers that hold many at once (after() makes two closures).
+   */
+  schedule(ms: number, item: CoarseTimeout): number {
     const slot = Math.ceil((this.now() + Math.max(0, ms)) / this.granularityMs);
     let set = this.buckets.get(slot);
     if (!set) this.buckets.set(slot, (set = new Set()));
-    set.add(fn);
+    set.add(item);
     if (slot < this.armedSlot) this.arm(slot);
-    return () => {
-      const s = this.buckets.get(slot);
-      if (!s) return;
-      s.delete(fn);
-      if (s.size === 0) this.buckets.delete(slot);
-    };
+    return slot;
+  }
+
+  /** Cancels a scheduled item; harmless when it already ran or was cancelled. */
+  cancel(slot: number, item: CoarseTimeout): void {
+    const s = this.buckets.get(slot);
+    if (!s) return;
+    s.delete(item);
+    if (s.size === 0) this.buckets.delete(slot);
   }
 
   /** Number of pending callbacks (for tests and metrics). */
@@ -50,7 +68,7 @@ export class CoarseTimers {
     this.armedSlot = Infinity;
     const due = Math.floor(this.now() / this.granularityMs);
     let next = Infinity;
-    const fire: Array<Set<() => void>> = [];
+    const fire: Array<Set<CoarseTimeout>> = [];
     for (const [slot, set] of this.buckets) {
       if (slot <= due) {
         this.buckets.delete(slot);
@@ -59,9 +77,9 @@ export class CoarseTimers {
     }
     if (next !== Infinity) this.arm(next);
     for (const set of fire) {
-      for (const fn of set) {
+      for (const item of set) {
         try {
-          fn();
+          item.due();
         } catch {
           // One callback's failure must not stop the others.
         }

@@ -48,9 +48,9 @@ export {
 } from './logger.js';
 export { TailBuffer } from './tail-buffer.js';
 export { UINT64_MAX, Uint64Error, formatUint64, parseUint64, toUint64, uint64ErrorText } from './uint64.js';
-export { WatchHub, WatchSet, type WatchCallback } from './watch-hub.js';
+export { WatchHub, WatchSet, type WatchCallback, type Waiter } from './watch-hub.js';
 export { TarError, readTar, writeTar, tarHeader, tarPadding, tarEnd, parseTarHeader } from './tar.js';
-export { CoarseTimers } from './coarse-timers.js';
+export { CoarseTimers, type CoarseTimeout } from './coarse-timers.js';
 export { boundedGet, boundedPost, parseCaBundle, type BoundedGetOptions, type BoundedPostOptions, type GetResponse } from './bounded-get.js';
 export { amzDate, parseSigV4Authorization, signV4, sigV4Parts, type AwsCredentials, type SigV4Authorization, type SigV4Parts, type SigV4Request, type SigV4Scope } from './sigv4.js';
 export {

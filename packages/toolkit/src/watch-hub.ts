@@ -24,8 +24,9 @@ export class WatchSet {
 /** Fired once when something in the watched set changed; the waiter then unsubscribes. */
 export type WatchCallback = () => void;
 
-interface Waiter {
-  fire: WatchCallback;
+/** A subscription as the hub holds it: `fire()` is called once, with `done` set first. */
+export interface Waiter {
+  fire(): void;
   done: boolean;
 }
 
@@ -37,9 +38,26 @@ export class WatchHub {
   /** Calls `fire` once at the next change to anything in `ws`; returns a cancel function. */
   subscribe(ws: WatchSet, fire: WatchCallback): () => void {
     const waiter: Waiter = { fire, done: false };
+    this.park(ws, waiter);
+    return () => this.unpark(ws, waiter);
+  }
+
+  /**
+   * subscribe() for a caller that is its own waiter: `waiter.fire()` runs once at the next change to anything
+   * in `ws` (`done` is cleared here and set before it runs). Nothing is allocated per call but the sets' entries,
+   * which is what a parked blocking query should cost (100,000 of them on one agent).
+   */
+  park(ws: WatchSet, waiter: Waiter): void {
+    waiter.done = false;
     for (const t of ws.topics) addTo(this.byTopic, t, waiter);
     for (const p of ws.prefixes) addTo(this.byPrefix, p, waiter);
-    return () => this.remove(ws, waiter);
+  }
+
+  /** Ends a park (or a subscription) whether or not it fired; harmless twice. */
+  unpark(ws: WatchSet, waiter: Waiter): void {
+    waiter.done = true;
+    for (const t of ws.topics) removeFrom(this.byTopic, t, waiter);
+    for (const p of ws.prefixes) removeFrom(this.byPrefix, p, waiter);
   }
 
   /**
@@ -117,11 +135,6 @@ export class WatchHub {
     }
   }
 
-  private remove(ws: WatchSet, waiter: Waiter): void {
-    waiter.done = true;
-    for (const t of ws.topics) removeFrom(this.byTopic, t, waiter);
-    for (const p of ws.prefixes) removeFrom(this.byPrefix, p, waiter);
-  }
 }
 
 function addTo(map: Map<string, Set<Waiter>>, key: string, w: Waiter): void {

@@ -39,6 +39,24 @@ describe('CoarseTimers', () => {
     expect(fired).toEqual([300, 9000]);
   });
 
+  it('schedule() calls the due() of an item once; cancel() before then stops it', () => {
+    const t = new CoarseTimers(100);
+    const fired: string[] = [];
+    const a = { due: () => fired.push('a') };
+    const b = { due: () => fired.push('b') };
+    const slotA = t.schedule(250, a);
+    const slotB = t.schedule(250, b);
+    expect(slotA).toBe(slotB);
+    t.cancel(slotB, b);
+    t.cancel(slotB, b);
+    expect(t.size).toBe(1);
+    vi.advanceTimersByTime(300);
+    expect(fired).toEqual(['a']);
+    t.cancel(slotA, a); // after it ran: harmless
+    vi.advanceTimersByTime(1000);
+    expect(fired).toEqual(['a']);
+  });
+
   it('one failing callback does not stop the others', () => {
     const t = new CoarseTimers(10);
     const fired: number[] = [];
