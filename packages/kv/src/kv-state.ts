@@ -244,32 +244,39 @@ export class KvState {
   /**
    * A point-in-time view of the table that can be read a batch at a time while applies go on, so a
    * snapshot of a million keys never blocks the event loop for its whole length. Taking it copies only
-   * the key list (a few ms for a million); entries are immutable records, so a later change only has to keep
-   * the record it replaces (copy-on-write, in preserve()). Close it when done, or every change keeps
-   * paying for it.
+   * the list of key chunks (SortedKeys.freeze: a chunk is copied when a change first touches it); entries
+   * are immutable records, so a later change only has to keep the record it replaces (copy-on-write, in
+   * preserve()). Close it when done, or every change keeps paying for it.
    */
   snapshotCursor(): KvCursor {
     const frozen: FrozenKeys = { before: new Map() };
-    const keys = this.sorted.toArray();
+    const keys = this.sorted.freeze();
     const tombstones = [...this.tombstones];
     const tableIndex = this.tableIndex;
     // After a restore swaps in a new Map, this one is never changed again, so reading it stays consistent.
     const source = this.entries;
     this.cursors.add(frozen);
     let at = 0;
+    let chunk = 0;
+    let offset = 0;
     return {
       tombstones,
       tableIndex,
-      size: keys.length,
+      size: keys.size,
       next: (max: number): KvEntry[] | undefined => {
-        if (at >= keys.length) return undefined;
-        const end = Math.min(keys.length, at + max);
-        const out: KvEntry[] = new Array(end - at);
-        for (let i = at; i < end; i++) {
-          const k = keys[i]!;
-          out[i - at] = frozen.before.get(k) ?? source.get(k)!;
+        if (at >= keys.size) return undefined;
+        const n = Math.min(keys.size - at, max);
+        const out: KvEntry[] = new Array(n);
+        for (let i = 0; i < n; i++) {
+          let c = keys.chunks[chunk]!;
+          while (offset >= c.length) {
+            c = keys.chunks[++chunk]!;
+            offset = 0;
+          }
+          const k = c[offset++]!;
+          out[i] = frozen.before.get(k) ?? source.get(k)!;
         }
-        at = end;
+        at += n;
         return out;
       },
       close: () => {

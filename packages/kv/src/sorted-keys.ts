@@ -5,9 +5,17 @@
 
 const MAX_CHUNK = 1024;
 
+/** The keys in order as they were when frozen (see SortedKeys.freeze): chunks that no change touches again. */
+export interface KeysView {
+  readonly chunks: readonly (readonly string[])[];
+  readonly size: number;
+}
+
 export class SortedKeys {
   private chunks: string[][] = [];
   private count = 0;
+  /** Chunks a frozen view may still hold: a change copies such a chunk before touching it. */
+  private shared: Set<string[]> | undefined;
 
   /** From keys already sorted (a snapshot restore); the array is not kept. */
   static fromSorted(sorted: readonly string[]): SortedKeys {
@@ -29,7 +37,7 @@ export class SortedKeys {
       return;
     }
     const ci = this.chunkFor(key);
-    const c = this.chunks[ci]!;
+    const c = this.own(ci);
     c.splice(lowerBound(c, key), 0, key);
     this.count++;
     if (c.length > MAX_CHUNK) this.chunks.splice(ci + 1, 0, c.splice(MAX_CHUNK / 2));
@@ -39,9 +47,9 @@ export class SortedKeys {
   remove(key: string): boolean {
     if (this.chunks.length === 0) return false;
     const ci = this.chunkFor(key);
-    const c = this.chunks[ci]!;
-    const i = lowerBound(c, key);
-    if (c[i] !== key) return false;
+    const i = lowerBound(this.chunks[ci]!, key);
+    if (this.chunks[ci]![i] !== key) return false;
+    const c = this.own(ci);
     c.splice(i, 1);
     this.count--;
     if (c.length === 0) this.chunks.splice(ci, 1);
@@ -67,7 +75,29 @@ export class SortedKeys {
 
   /** Every key, in order (a copy). */
   toArray(): string[] {
-    return this.chunks.flat();
+    const out: string[] = [];
+    for (const c of this.chunks) for (let i = 0; i < c.length; i++) out.push(c[i]!);
+    return out;
+  }
+
+  /**
+   * The keys as they are now, for a reader that goes through them while changes go on (a snapshot): the chunk
+   * list is copied (one pointer per chunk) and a chunk is copied only when a later change first touches it.
+   * Copying the keys instead took a million-key snapshot 250 ms of event loop (Array.prototype.flat), 36 ms at
+   * best in a loop.
+   */
+  freeze(): KeysView {
+    this.shared = new Set(this.chunks);
+    return { chunks: this.chunks.slice(), size: this.count };
+  }
+
+  /** Chunk ci, copied first if a frozen view may hold it. */
+  private own(ci: number): string[] {
+    const c = this.chunks[ci]!;
+    if (this.shared === undefined || !this.shared.delete(c)) return c;
+    const copy = c.slice();
+    this.chunks[ci] = copy;
+    return copy;
   }
 
   /** The chunk a key belongs in: the last whose first key is <= key (the first chunk when none is). */

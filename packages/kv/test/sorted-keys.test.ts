@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SortedKeys } from '../src/sorted-keys.js';
+import { SortedKeys, type KeysView } from '../src/sorted-keys.js';
 
 /** A small deterministic PRNG so a failure reproduces. */
 function rng(seed: number) {
@@ -30,6 +30,33 @@ describe('SortedKeys', () => {
     }
     expect(keys.size).toBe(model.size);
     expect(SortedKeys.fromSorted(sorted()).toArray()).toEqual(keys.toArray());
+  });
+
+  it('a frozen view keeps the keys of its moment while inserts, removals and chunk splits go on', () => {
+    const r = rng(11);
+    const keys = new SortedKeys();
+    const model = new Set<string>();
+    const flat = (v: KeysView) => v.chunks.flat();
+    const views: Array<{ view: KeysView; then: string[] }> = [];
+    for (let step = 0; step < 30000; step++) {
+      const k = `k${Math.floor(r() * 5000)}`;
+      if (r() < 0.6) {
+        if (!model.has(k)) {
+          model.add(k);
+          keys.insert(k);
+        }
+      } else {
+        expect(keys.remove(k)).toBe(model.delete(k));
+      }
+      // Several views open at once, taken at different moments, some over the same chunks.
+      if (step % 3000 === 0) views.push({ view: keys.freeze(), then: keys.toArray() });
+    }
+    expect(keys.toArray()).toEqual([...model].sort());
+    expect(views.length).toBe(10);
+    for (const { view, then } of views) {
+      expect(view.size).toBe(then.length);
+      expect(flat(view)).toEqual(then);
+    }
   });
 
   it('handles the empty list and keys before the first chunk', () => {
