@@ -18,9 +18,12 @@ export interface DurableWriteOptions {
 }
 
 const toBuffer = (data: string | Uint8Array): Buffer => (typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data));
-// Unique among writers: the process ID tells processes apart, the counter this process's writes.
+// Unique among writers: the process ID tells live processes apart and the counter this process's writes; the
+// random part keeps a restarted process with the same ID (PID 1 in a container) off a temp file that a crash
+// left behind, which the exclusive open would refuse. Math.random, not crypto: a name, not a secret.
 let tempSeq = 0;
-const tempName = (path: string): string => join(dirname(path), `.${basename(path)}.${process.pid}.${++tempSeq}.tmp`);
+const tempName = (path: string): string =>
+  join(dirname(path), `.${basename(path)}.${process.pid}.${++tempSeq}.${Math.random().toString(36).slice(2, 10)}.tmp`);
 const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException).code === 'ENOENT';
 
 /** Writes `data` to `path` durably (see the header). Resolves true when written, false when skipped as unchanged. */
