@@ -195,6 +195,9 @@ class BlockingQuery<T> implements Waiter, CoarseTimeout {
   }
 
   private park(ws: WatchSet, left: number): void {
+    // A client that left while a wake's re-run waited (a consistent read's barrier is a round trip) has had its
+    // 'close' already: parked now, it would hold its place until the deadline.
+    if (this.call.req.destroyed || this.call.res.destroyed) return this.resolve();
     this.ws = ws;
     this.call.backend.state.watches.park(ws, this);
     if (left >= COARSE_FROM_MS) this.slot = longWaits.schedule(left, this);
