@@ -33,7 +33,11 @@ function argsFor(n: Name, wanJoin: boolean): string[] {
   return [
     '-datacenter', dc, '-encrypt', k1, '-retry-join', `127.0.0.1:${seed.ports.serf}`, '-retry-interval', '1s',
     '-hcl', 'sync_coordinate_interval_min = "1s"',
-    ...(specs[n].server ? ['-bootstrap-expect', '3', '-hcl', 'consul { coordinate { update_period = "500ms" } }'] : []),
+    // The WAN pool on LAN-like timings (gossip_wan, as an operator may set it): the restart test below waits for a
+    // failure to be detected, which the WAN profile's 5 s probes and ×6 suspicion stretch to minutes.
+    ...(specs[n].server
+      ? ['-bootstrap-expect', '3', '-hcl', 'consul { coordinate { update_period = "500ms" } }', '-hcl', 'gossip_wan {\n probe_interval = "1s"\n probe_timeout = "500ms"\n suspicion_mult = 3\n}']
+      : []),
     ...(wanJoin ? ['-retry-join-wan', `127.0.0.1:${specs.a1.ports.serfWan}`, '-retry-interval-wan', '1s'] : []),
   ];
 }
@@ -107,14 +111,15 @@ describe('two datacenters of 3 servers + 1 client', () => {
 
   it('brings a restarted dc2 server back into the WAN pool from its data dir, with no -join-wan', async () => {
     await stopAgent(agents.b2, 'SIGKILL');
-    // The WAN profile's bound, not a guess: a suspicion of one of 6 members lasts from 6 × log10(6) × 5 s = 23 s
-    // (every other member confirmed it) up to Lifeguard's 6 × that = 140 s (no confirmation yet), after the first
-    // failed probe, which comes within a few 5 s probe rounds (longer while a loaded machine raises a prober's
-    // awareness). 60 s was below it: CI on a loaded machine timed out here with b2 still suspect (7 Dec).
+    // The bound of the gossip_wan timings above, not a guess: a suspicion of one of 6 members lasts from
+    // 3 × log10(6) × 1 s = 2.3 s (every other member confirmed it) up to Lifeguard's 6 × that = 14 s (no
+    // confirmation yet), after the first failed probe, which comes within a few 1 s probe rounds (up to 8 s each
+    // while a loaded machine raises a prober's awareness). With the WAN profile's own timings this took up to
+    // 140 s (CI, 7 Dec).
     await waitFor('b2 failed in the WAN pool', async () => {
       const wan = await json<Array<{ Name: string; Status: number }>>(agents.a1, '/v1/agent/members?wan=1');
       return wan.some((m) => m.Name === 'b2.dc2' && m.Status !== 1);
-    }, { timeoutMs: 180_000, intervalMs: 250 });
+    }, { timeoutMs: 90_000, intervalMs: 250 });
     // No -retry-join at all either: the LAN comes back from its own data dir too. The keyring is the rotated one.
     const noJoin = argsFor('b2', false).filter((_, i, a) => a[i] !== '-retry-join' && a[i - 1] !== '-retry-join');
     agents.b2 = await startClusterAgent(specs.b2, noJoin);
@@ -124,5 +129,5 @@ describe('two datacenters of 3 servers + 1 client', () => {
     }, { timeoutMs: 60_000, intervalMs: 250 });
     // Its own WAN join, from the peers it remembered (its datacenter's servers would also flood-join it).
     expect(agents.b2.output()).toMatch(/\(WAN\) joined: number_of_nodes=[1-9]/);
-  }, 270_000);
+  }, 180_000);
 });

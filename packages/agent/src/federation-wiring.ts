@@ -66,6 +66,7 @@ export async function startFederation(i: FederationInputs): Promise<Federation> 
     tags: memberTags(cfg, i.nodeId),
     keys: wanStartupKeys(keys && keys.length > 0 ? keys : undefined, cfg.dataDir, cfg.dev),
     dev: cfg.dev,
+    tuning: cfg.gossipWan,
     coordinates: !cfg.disableCoordinates,
     logger: i.logger,
     knownPeers: wanPeers,

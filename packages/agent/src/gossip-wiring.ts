@@ -41,6 +41,7 @@ export async function startGossip(w: GossipWiring): Promise<Membership | undefin
     keys: startupKeys(cfg.encrypt, cfg.dataDir, cfg.dev, serf),
     // -dev uses Consul's dev timings (about 100 ms), a real LAN Consul's defaults.
     profile: cfg.dev ? 'local' : 'lan',
+    tuning: cfg.gossipLan,
     coordinates: !cfg.disableCoordinates,
     logger: role.named('memberlist.lan'),
     onTiming: w.metrics && ((what, ms) => (what === 'gossip' ? w.metrics!.memberlistGossip : w.metrics!.memberlistProbeNode).add(ms)),

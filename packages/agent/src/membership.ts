@@ -1,7 +1,7 @@
 // The agent's view of the cluster's members, from gossip (packages/gossip), in Consul's vocabulary: the member
 // objects of /v1/agent/members, join with several addresses, graceful leave, force-leave. Gossip itself is a
 // generic SWIM library; everything Consul means by a member (status numbers, the Serf LAN port) is here.
-import { createGossipNode, type GossipNode, type Member, type MemberStatus, type ProfileName } from '@conclave/gossip';
+import { createGossipNode, type GossipConfig, type GossipNode, type Member, type MemberStatus, type ProfileName } from '@conclave/gossip';
 import { withDefaultPort, type Logger } from '@conclave/toolkit';
 
 /** Consul's default Serf LAN port; a join address given without a port means this one. */
@@ -50,6 +50,8 @@ export interface MembershipOptions {
   /** Gossip keys, primary first (gossip-keyring.ts startupKeys); undefined: no encryption. */
   keys?: string[];
   profile: ProfileName;
+  /** Timings over the profile's (gossip_lan / gossip_wan). */
+  tuning?: Partial<GossipConfig>;
   logger: Logger;
   /** Vivaldi coordinates on probes (Consul's default; disable_coordinates turns them off). */
   coordinates?: boolean;
@@ -69,6 +71,7 @@ export class Membership {
       tags: opts.tags,
       keyring: opts.keys,
       profile: opts.profile,
+      config: opts.tuning,
       logger: opts.logger,
       onTiming: opts.onTiming,
       coordinates: opts.coordinates,

@@ -284,6 +284,28 @@ describe('HCL configuration files', () => {
     // A bool written as a string is refused, as Consul's decoder refuses it.
     expect(await configProblems(['-dev', '-hcl', 'server = "true"'])).toEqual(['-hcl #1:1:1: server: expected true or false, got the string "true"']);
   });
+
+  it('takes gossip_lan and gossip_wan as the memberlist timings of each pool', async () => {
+    const dir = tmp();
+    const f = write(
+      dir,
+      'g.hcl',
+      'gossip_lan {\n  probe_interval = "2s"\n  probe_timeout = "800ms"\n  gossip_nodes = 4\n}\ngossip_wan {\n  probe_interval = "1s"\n  suspicion_mult = 3\n  retransmit_mult = 5\n  gossip_interval = "300ms"\n}\n',
+    );
+    const { config } = buildAgentConfig(['-dev', '-config-file', f], 'h');
+    expect(config.gossipLan).toEqual({ probeIntervalMs: 2000, probeTimeoutMs: 800, gossipNodes: 4 });
+    expect(config.gossipWan).toEqual({ probeIntervalMs: 1000, suspicionMult: 3, retransmitMult: 5, gossipIntervalMs: 300 });
+    expect(buildAgentConfig(['-dev'], 'h').config.gossipWan).toEqual({});
+    expect(await configProblems(['-dev', '-hcl', 'gossip_wan { suspicion_mult = 0 }'])).toEqual([
+      '-hcl #1:1:14: gossip_wan.suspicion_mult: must be a whole number of at least 1, got 0',
+    ]);
+    expect((await configProblems(['-dev', '-hcl', 'gossip_lan { probe_intervl = "1s" }']))[0]).toMatch(/probe_intervl/);
+    // Against the profile's other value: the WAN's probe timeout is 3 s.
+    expect(await configProblems(['-hcl', 'data_dir = "/tmp/x"', '-hcl', 'gossip_wan { probe_interval = "2s" }'])).toEqual([
+      'gossip_wan: probe_timeout (3s) must be below probe_interval (2s)',
+    ]);
+    expect(await configProblems(['-dev', '-hcl', 'gossip_lan { gossip_interval = "0s" }'])).toEqual(['gossip_lan.gossip_interval: must be above 0, got 0s']);
+  });
 });
 
 describe('definitions checked before anything starts', () => {

@@ -7,6 +7,7 @@ import type { Logger } from '@conclave/toolkit';
 import { coordinateDistance, type Coordinate } from '@conclave/gossip';
 import { Membership, MemberStatusCode, SERF_WAN_PORT, type ConsulMember, type SerfStats } from '../membership.js';
 import { serverAddress } from './server-address.js';
+import type { GossipTuning } from '../config/agent-config.js';
 
 export interface WanFederationOptions {
   node: string;
@@ -19,6 +20,8 @@ export interface WanFederationOptions {
   keys?: string[];
   /** -dev runs memberlist's local timings here too. */
   dev: boolean;
+  /** gossip_wan: timings over the WAN profile's. */
+  tuning?: GossipTuning;
   /** Vivaldi coordinates on WAN probes (off with disable_coordinates). */
   coordinates?: boolean;
   /** Agent's logger; the pool logs as agent.server.serf.wan / memberlist.wan. */
@@ -46,6 +49,7 @@ export class WanFederation {
       tags: o.tags,
       keys: o.keys,
       profile: o.dev ? 'local' : 'wan',
+      tuning: o.tuning,
       logger: server.named('memberlist.wan'),
       coordinates: o.coordinates ?? true,
     });

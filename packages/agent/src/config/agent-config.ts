@@ -1,8 +1,12 @@
 // The agent's effective configuration after flags and files are merged. Field names are ours (camelCase);
 // the file format is Consul's (see load-config.ts).
+import type { GossipConfig } from '@conclave/gossip';
 import type { TlsConfig } from './tls-config.js';
 import { DEFAULT_AUTOPILOT_CONFIG, type AutopilotConfig } from '@conclave/state';
 import { defaultAclSettings, type AclSettings } from './acl-config.js';
+
+/** The memberlist timings Consul's gossip_lan and gossip_wan blocks may set. */
+export type GossipTuning = Partial<Pick<GossipConfig, 'probeIntervalMs' | 'probeTimeoutMs' | 'suspicionMult' | 'retransmitMult' | 'gossipIntervalMs' | 'gossipNodes'>>;
 
 export type { TlsConfig, TlsSettings } from './tls-config.js';
 
@@ -129,6 +133,10 @@ export interface AgentConfig {
   retryIntervalWanNs: number;
   retryMaxWan: number;
   encrypt: string;
+  /** gossip_lan / gossip_wan: Consul's overrides of memberlist's timings for each pool (probe_interval,
+   * probe_timeout, suspicion_mult, retransmit_mult, gossip_interval, gossip_nodes); empty: the profile's. */
+  gossipLan: GossipTuning;
+  gossipWan: GossipTuning;
   /** disable_coordinates, sync_coordinate_interval_min, sync_coordinate_rate_target (Consul's, default 15 s and 64/s). */
   disableCoordinates: boolean;
   syncCoordinateIntervalMinNs: number;
@@ -221,6 +229,8 @@ export function defaultConfig(hostname: string): AgentConfig {
     retryIntervalWanNs: 30e9,
     retryMaxWan: 0,
     encrypt: '',
+    gossipLan: {},
+    gossipWan: {},
     disableCoordinates: false,
     syncCoordinateIntervalMinNs: 15e9,
     syncCoordinateRateTarget: 64,

@@ -1,7 +1,8 @@
 // `conclave agent` flags (Consul's names) and how they combine with config files, as Consul's builder does:
 // defaults < files (in order; a directory's alphabetically) < flags < -hcl snippets. Every problem is collected
 // and reported together; `loadAgentConfig` also checks the service, check and watch definitions.
-import { parseGoDuration } from '@conclave/toolkit';
+import { formatGoDuration, parseGoDuration } from '@conclave/toolkit';
+import { profile as gossipProfile } from '@conclave/gossip';
 import { hostname } from 'node:os';
 import { FlagError, parseFlags, type FlagSpecs } from '@conclave/client';
 import { defaultConfig, type AgentConfig } from './agent-config.js';
@@ -219,6 +220,14 @@ function validate(cfg: AgentConfig, problems: string[]): void {
   if (!Number.isSafeInteger(cfg.raftTrailingLogs) || cfg.raftTrailingLogs < 0)
     problems.push(`raft_trailing_logs: must not be negative, got ${cfg.raftTrailingLogs}`);
   if (!cfg.dev && cfg.dataDir === '') problems.push('data_dir is required outside -dev mode: set -data-dir or data_dir');
+  for (const [name, tuning, pool] of [['gossip_lan', cfg.gossipLan, 'lan'], ['gossip_wan', cfg.gossipWan, 'wan']] as const) {
+    const t = { ...gossipProfile(cfg.dev ? 'local' : pool), ...tuning };
+    for (const [key, ms] of [['probe_interval', t.probeIntervalMs], ['probe_timeout', t.probeTimeoutMs], ['gossip_interval', t.gossipIntervalMs]] as const) {
+      if (!(ms > 0)) problems.push(`${name}.${key}: must be above 0, got ${formatGoDuration(ms * 1e6)}`);
+    }
+    if (t.probeTimeoutMs >= t.probeIntervalMs)
+      problems.push(`${name}: probe_timeout (${formatGoDuration(t.probeTimeoutMs * 1e6)}) must be below probe_interval (${formatGoDuration(t.probeIntervalMs * 1e6)})`);
+  }
   try {
     validateTls(cfg.tls, cfg.ports.https);
   } catch (err) {

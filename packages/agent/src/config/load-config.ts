@@ -9,7 +9,7 @@ import { isCheckDefinitionKey } from '@conclave/health';
 import { normalizeKey, parseGoDuration } from '@conclave/toolkit';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentConfig, DefinitionSource, TlsSettings } from './agent-config.js';
+import type { AgentConfig, DefinitionSource, GossipTuning, TlsSettings } from './agent-config.js';
 import { cipherSuitesOf, tlsMinVersionOf } from './tls-config.js';
 import { aclDefaultPolicyOf, aclDownPolicyOf } from './acl-config.js';
 import { ConfigError } from './config-error.js';
@@ -58,6 +58,28 @@ const ignored = (kind: Kind): KeySpec => ({ kind });
 
 function port(name: keyof AgentConfig['ports']): KeySpec {
   return { kind: 'number', set: (c, v: number) => void (c.ports[name] = v) };
+}
+
+/** The keys of gossip_lan or gossip_wan (Consul's GossipLANConfig / GossipWANConfig): memberlist's timings of that
+ * pool, over its profile's; the gossip layer refuses combinations that cannot work (a probe timeout not below the
+ * interval) when the agent starts. */
+function gossipKeys(name: string, block: (c: AgentConfig) => GossipTuning): Record<string, KeySpec> {
+  const ms = (k: 'probeIntervalMs' | 'probeTimeoutMs' | 'gossipIntervalMs'): KeySpec => ({ kind: 'duration', set: (c, v: number) => void (block(c)[k] = v / 1e6) });
+  const count = (k: 'suspicionMult' | 'retransmitMult' | 'gossipNodes', key: string): KeySpec => ({
+    kind: 'number',
+    set: (c, v: number, ctx) => {
+      if (!Number.isInteger(v) || v < 1) throw new ConfigError(`${ctx.origin}: ${name}.${key}: must be a whole number of at least 1, got ${v}`);
+      block(c)[k] = v;
+    },
+  });
+  return {
+    probe_interval: ms('probeIntervalMs'),
+    probe_timeout: ms('probeTimeoutMs'),
+    gossip_interval: ms('gossipIntervalMs'),
+    suspicion_mult: count('suspicionMult', 'suspicion_mult'),
+    retransmit_mult: count('retransmitMult', 'retransmit_mult'),
+    gossip_nodes: count('gossipNodes', 'gossip_nodes'),
+  };
 }
 
 /** The keys of one TLS block (`tls.defaults`, `tls.https`, `tls.internal_rpc`, or the old top level). */
@@ -409,8 +431,8 @@ const SCHEMA: Record<string, KeySpec> = {
   verify_incoming_https: { kind: 'bool', set: (c, v: boolean) => void (c.tls.https.verifyIncoming = v) },
   verify_server_hostname: { kind: 'bool', set: (c, v: boolean) => void (c.tls.internalRpc.verifyServerHostname = v) },
   auto_encrypt: ignored('object'),
-  gossip_lan: ignored('object'),
-  gossip_wan: ignored('object'),
+  gossip_lan: { kind: 'object', keys: gossipKeys('gossip_lan', (c) => c.gossipLan) },
+  gossip_wan: { kind: 'object', keys: gossipKeys('gossip_wan', (c) => c.gossipWan) },
   advertise_addr_wan: ignored('string'),
   translate_wan_addrs: ignored('bool'),
   // The rest of Consul's keys (agent/config/config.go), accepted and not acted on, so that a Consul
