@@ -17,7 +17,9 @@ export const ENCRYPTION_OVERHEAD = 1 + NONCE + TAG;
 // never needs it, and loading it costs an agent 4.8 MB of RSS on Node 24 (toolkit's lazyNode does the same for
 // the agent; this package imports nothing of ours).
 const nodeRequire = createRequire(import.meta.url);
-const crypto = (): typeof import('node:crypto') => nodeRequire('node:crypto') as typeof import('node:crypto');
+let loaded: typeof import('node:crypto') | undefined;
+// Kept after the first call: every encrypted packet comes through here.
+const crypto = (): typeof import('node:crypto') => (loaded ??= nodeRequire('node:crypto') as typeof import('node:crypto'));
 
 /** A new random 32-byte (AES-256) key in base64. */
 export function generateKey(): string {

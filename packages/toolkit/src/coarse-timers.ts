@@ -20,16 +20,9 @@ export class CoarseTimers {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Calls fn once, no sooner than ms from now; returns a cancel function. */
-  after(ms: number, fn: () => void): () => void {
-    const item: CoarseTimeout = { due: fn };
-    const slot = this.schedule(ms, item);
-    return () => this.cancel(slot, item);
-  }
-
   /**
    * Calls item.due() once, no sooner than ms from now; returns the bucket, which `cancel` takes. Allocates
-   * nothing per call beyond the bucket's entry: for callers that hold many at once (after() makes two closures).
+   * nothing per call beyond the bucket's entry: a caller holding many at once keeps no closure for each.
    */
   schedule(ms: number, item: CoarseTimeout): number {
     const slot = Math.ceil((this.now() + Math.max(0, ms)) / this.granularityMs);

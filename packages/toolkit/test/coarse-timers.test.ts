@@ -8,9 +8,9 @@ describe('CoarseTimers', () => {
   it('fires each callback once, never early and at most one bucket late, earliest first', () => {
     const t = new CoarseTimers(1000);
     const fired: string[] = [];
-    t.after(2500, () => fired.push('b'));
-    t.after(1200, () => fired.push('a'));
-    t.after(2999, () => fired.push('b2'));
+    t.schedule(2500, { due: () => fired.push('b') });
+    t.schedule(1200, { due: () => fired.push('a') });
+    t.schedule(2999, { due: () => fired.push('b2') });
     expect(t.size).toBe(3);
     vi.advanceTimersByTime(1199);
     expect(fired).toEqual([]);
@@ -28,11 +28,12 @@ describe('CoarseTimers', () => {
   it('a cancelled callback does not run, and a later, earlier deadline re-arms the timer', () => {
     const t = new CoarseTimers(100);
     const fired: number[] = [];
-    const cancel = t.after(5000, () => fired.push(5000));
-    t.after(9000, () => fired.push(9000));
-    t.after(300, () => fired.push(300));
-    cancel();
-    cancel(); // twice is harmless
+    const item = { due: () => fired.push(5000) };
+    const slot = t.schedule(5000, item);
+    t.schedule(9000, { due: () => fired.push(9000) });
+    t.schedule(300, { due: () => fired.push(300) });
+    t.cancel(slot, item);
+    t.cancel(slot, item); // twice is harmless
     vi.advanceTimersByTime(300);
     expect(fired).toEqual([300]);
     vi.advanceTimersByTime(8700);
@@ -60,10 +61,12 @@ describe('CoarseTimers', () => {
   it('one failing callback does not stop the others', () => {
     const t = new CoarseTimers(10);
     const fired: number[] = [];
-    t.after(5, () => {
-      throw new Error('boom');
+    t.schedule(5, {
+      due: () => {
+        throw new Error('boom');
+      },
     });
-    t.after(5, () => fired.push(1));
+    t.schedule(5, { due: () => fired.push(1) });
     vi.advanceTimersByTime(10);
     expect(fired).toEqual([1]);
   });

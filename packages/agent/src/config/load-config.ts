@@ -61,8 +61,8 @@ function port(name: keyof AgentConfig['ports']): KeySpec {
 }
 
 /** The keys of gossip_lan or gossip_wan (Consul's GossipLANConfig / GossipWANConfig): memberlist's timings of that
- * pool, over its profile's; the gossip layer refuses combinations that cannot work (a probe timeout not below the
- * interval) when the agent starts. */
+ * pool, over its profile's. Combinations that cannot work (a probe timeout not below the interval) are refused
+ * with the rest of the configuration's problems (agent-flags.ts validate). */
 function gossipKeys(name: string, block: (c: AgentConfig) => GossipTuning): Record<string, KeySpec> {
   const ms = (k: 'probeIntervalMs' | 'probeTimeoutMs' | 'gossipIntervalMs'): KeySpec => ({ kind: 'duration', set: (c, v: number) => void (block(c)[k] = v / 1e6) });
   const count = (k: 'suspicionMult' | 'retransmitMult' | 'gossipNodes', key: string): KeySpec => ({
